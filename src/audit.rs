@@ -1,0 +1,42 @@
+//! The audit log: who changed what, when, before and after. Rows are written
+//! in the same transaction as the change they describe.
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// One change to record.
+pub struct Event<'a> {
+    pub municipality_id: Uuid,
+    pub person_id: Option<Uuid>,
+    /// What happened, in Swedish (`skapade`, `ändrade`, `upplöste` …).
+    pub action: &'a str,
+    /// The kind of thing (`arbetsgrupp`, `befattning` …).
+    pub entity: &'a str,
+    pub entity_id: Option<Uuid>,
+    /// One readable line for the log page.
+    pub summary: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Writes the event inside the caller's transaction.
+pub async fn record(conn: &mut PgConnection, event: Event<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into audit_event
+             (id, municipality_id, person_id, action, entity, entity_id, summary, before, after)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+        Uuid::now_v7(),
+        event.municipality_id,
+        event.person_id,
+        event.action,
+        event.entity,
+        event.entity_id,
+        event.summary,
+        event.before,
+        event.after,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

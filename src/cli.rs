@@ -1,0 +1,145 @@
+//! The command line: `serve`, `migrate`, `user add`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use tower_sessions::session_store::ExpiredDeletion;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::embedded_pg::EmbeddedPg;
+use crate::startup::{App, shutdown_signal};
+use crate::state::AppState;
+
+#[derive(Parser)]
+#[command(
+    name = "samordna",
+    version,
+    about = "Samordna: kommunens brottsförebyggande struktur som webbapp"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrations run first).
+    Serve {
+        /// Load Lindesberg's (and Nora's) structure and the demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on.
+        #[arg(long, env = "SAMORDNA_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Manage people (logins).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a person and print a one-time password.
+    Add {
+        /// The person's e-mail address (their login).
+        #[arg(long)]
+        email: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::from_env();
+    let (db, embedded) = connect(&config).await?;
+    let result = match cli.command {
+        Command::Serve { demo, bind } => serve(db.clone(), config, demo, &bind).await,
+        Command::Migrate => {
+            println!("Databasen är migrerad.");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add { email, name },
+        } => add_user(&db, &email, &name).await,
+    };
+    db.close().await;
+    if let Some(pg) = embedded {
+        pg.stop().await?;
+    }
+    result
+}
+
+/// Connects to `DATABASE_URL`, or to the embedded cluster, and migrates.
+pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<EmbeddedPg>)> {
+    let (url, embedded) = match &config.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let pg = EmbeddedPg::start(&config.data_dir).await?;
+            (pg.database_url(), Some(pg))
+        }
+    };
+    let db = PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(&url)
+        .await
+        .context("cannot connect to the database")?;
+    crate::MIGRATOR
+        .run(&db)
+        .await
+        .context("database migrations failed")?;
+    Ok((db, embedded))
+}
+
+async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow::Result<()> {
+    if demo {
+        crate::seed::load_demo(&db).await?;
+        config.demo = true;
+    }
+    let state = AppState::new(db.clone(), config);
+    let app = App::build(state, bind).await?;
+    let cleanup = tokio::spawn(
+        crate::auth::session_store::PgSessionStore::new(db.clone())
+            .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
+    );
+    tracing::info!("Samordna lyssnar på http://{}", app.local_addr()?);
+    let served = app.run_until(shutdown_signal()).await;
+    cleanup.abort();
+    Ok(served?)
+}
+
+async fn add_user(db: &PgPool, email: &str, name: &str) -> anyhow::Result<()> {
+    let email = email.trim().to_lowercase();
+    let name = name.trim();
+    if name.is_empty() || !email.contains('@') {
+        anyhow::bail!("give a name and a valid e-mail address");
+    }
+    let password = crate::auth::password::one_time_password();
+    let hash = crate::auth::password::hash(password.clone()).await?;
+    let inserted = sqlx::query!(
+        r#"insert into person (id, name, email, password_hash, must_change_password)
+           values ($1, $2, $3, $4, true) on conflict do nothing"#,
+        Uuid::now_v7(),
+        name,
+        email,
+        hash
+    )
+    .execute(db)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        anyhow::bail!("a person with the e-mail address {email} already exists");
+    }
+    println!(
+        "Skapade {name} <{email}>. Engångslösenord (byts vid första inloggningen): {password}"
+    );
+    Ok(())
+}

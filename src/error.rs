@@ -1,0 +1,120 @@
+//! One error type for every handler. It renders a Swedish page; 5xx pages
+//! never show the cause, which is logged once here instead.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::web::layout::Chrome;
+
+/// What can go wrong while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in: go to the login page.
+    #[error("not signed in")]
+    Unauthorized,
+    /// Signed in, but has not chosen which municipality to work in.
+    #[error("no municipality chosen")]
+    ChooseMunicipality,
+    /// A one-time password must be replaced first.
+    #[error("password must be changed")]
+    MustChangePassword,
+    /// Signed in, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// A request no form of ours would send.
+    #[error("bad request")]
+    BadRequest,
+    /// No such thing, or not in the user's municipality.
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Session(#[from] tower_sessions::session::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Handler result.
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    title: &'static str,
+    message: &'static str,
+}
+
+impl AppError {
+    fn is_database_down(&self) -> bool {
+        match self {
+            AppError::Sqlx(e) => matches!(
+                e,
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+            ),
+            AppError::Session(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Renders a bare error page with the given status.
+pub fn error_page(status: StatusCode, title: &'static str, message: &'static str) -> Response {
+    let page = ErrorPage {
+        chrome: Chrome::anonymous(),
+        title,
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, title).into_response(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::Unauthorized => Redirect::to("/login").into_response(),
+            AppError::ChooseMunicipality => Redirect::to("/valj-kommun").into_response(),
+            AppError::MustChangePassword => Redirect::to("/konto").into_response(),
+            AppError::Forbidden => error_page(
+                StatusCode::FORBIDDEN,
+                "Åtkomst nekad",
+                "Du har inte behörighet till den här sidan.",
+            ),
+            AppError::BadRequest => error_page(
+                StatusCode::BAD_REQUEST,
+                "Felaktig begäran",
+                "Formuläret kunde inte läsas. Gå tillbaka, ladda om sidan och försök igen.",
+            ),
+            AppError::NotFound => error_page(
+                StatusCode::NOT_FOUND,
+                "Sidan finns inte",
+                "Sidan du söker finns inte, eller så har du inte tillgång till den.",
+            ),
+            ref e if e.is_database_down() => {
+                tracing::error!(error = %e, "database unavailable");
+                error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Tjänsten är tillfälligt otillgänglig",
+                    "Samordna når inte sin databas just nu. Försök igen om en stund.",
+                )
+            }
+            e => {
+                tracing::error!(error = ?e, "request failed");
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Något gick fel",
+                    "Ett oväntat fel inträffade. Felet är loggat; försök igen om en stund.",
+                )
+            }
+        }
+    }
+}
+
+/// Whether an error is the violation of the named constraint.
+pub fn is_constraint(error: &sqlx::Error, name: &str) -> bool {
+    matches!(error, sqlx::Error::Database(dbe) if dbe.constraint() == Some(name))
+}

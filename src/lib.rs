@@ -1,0 +1,20 @@
+//! Samordna: a Swedish municipality's crime-prevention structure as a web app.
+//!
+//! `main.rs` is a thin CLI; everything else lives here so that tests and
+//! future binaries reuse the same application.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod embedded_pg;
+pub mod error;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod structure;
+pub mod telemetry;
+pub mod web;
+
+/// The migrations compiled into the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

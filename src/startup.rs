@@ -1,0 +1,165 @@
+//! Building the router and running the server.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::{CsrfLayer, ProtectionError};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::auth::session_store::PgSessionStore;
+use crate::error::{AppError, error_page};
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The Content-Security-Policy: our own files only, no inline code.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The complete application: every feature's routes and the middleware.
+pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("samordna_session")
+        .with_secure(state.config.secure_cookies())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)));
+    let csrf = CsrfLayer::new().with_rejection_response(|_: ProtectionError| {
+        error_page(
+            StatusCode::FORBIDDEN,
+            "Begäran stoppades",
+            "Formuläret skickades från en annan webbplats och har inte tagits emot. \
+             Öppna Samordna direkt och försök igen.",
+        )
+    });
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+    };
+    Router::new()
+        .merge(crate::auth::router())
+        .merge(crate::structure::router())
+        .route("/health", get(health))
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .fallback(|| async { AppError::NotFound })
+        .layer(csrf)
+        .layer(sessions)
+        .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "same-origin"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| {
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Något gick fel",
+                "Ett oväntat fel inträffade. Felet är loggat; försök igen om en stund.",
+            )
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request.id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// `static/` next to the binary's crate, or `SAMORDNA_STATIC_DIR`.
+fn static_dir() -> std::path::PathBuf {
+    std::env::var_os("SAMORDNA_STATIC_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/static").into())
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let probe = tokio::time::timeout(
+        Duration::from_secs(3),
+        sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(&state.db),
+    )
+    .await;
+    match probe {
+        Ok(Ok(_)) => Json(json!({ "status": "ok" })).into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "database": "svarar inte" })),
+        )
+            .into_response(),
+    }
+}
+
+/// A bound server, ready to run.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl App {
+    /// Binds `address` (port 0 picks a free one) and builds the router.
+    pub async fn build(state: AppState, address: &str) -> anyhow::Result<Self> {
+        let store = PgSessionStore::new(state.db.clone());
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+        Ok(Self {
+            listener,
+            router: build_router(state, store),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes; in-flight requests are finished.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

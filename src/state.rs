@@ -1,0 +1,27 @@
+//! Shared application state, handed to handlers as `State<AppState>`.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+
+/// Everything a handler may need besides the request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub login_throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    /// State for a pool and a configuration.
+    pub fn new(db: PgPool, config: Config) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+            login_throttle: Arc::new(LoginThrottle::default()),
+        }
+    }
+}

@@ -1,0 +1,651 @@
+//! `/admin/grupper`: groups, their memberships, and temporary working groups
+//! that the beredningsgrupp (LindeBRÅ) appoints and later dissolves.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Choice, position_choices};
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult, is_constraint};
+use crate::state::AppState;
+use crate::structure::db::{self, Group, GroupSummary, Member};
+use crate::structure::model::{Role, Tier};
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::{IdPair, IdPath};
+use crate::web::today;
+
+/// The fields of a new temporary group.
+#[derive(Deserialize, Default)]
+pub struct NewGroupForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub task: String,
+    #[serde(default)]
+    pub appointed_by_group_id: String,
+    #[serde(default)]
+    pub decision_reference: String,
+    #[serde(default)]
+    pub focus_area: String,
+    #[serde(default)]
+    pub active_from: String,
+    #[serde(default)]
+    pub active_to: String,
+    #[serde(default)]
+    pub cadence_text: String,
+    #[serde(default)]
+    pub convener_position_id: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/groups.html")]
+pub struct GroupsPage {
+    chrome: Chrome,
+    groups: Vec<GroupSummary>,
+    appointers: Vec<Choice>,
+    positions: Vec<Choice>,
+    form: NewGroupForm,
+    errors: FieldErrors,
+    today: chrono::NaiveDate,
+}
+
+/// Groups that may appoint working groups: the active beredningsgrupp(er).
+async fn appointers(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
+    Ok(sqlx::query!(
+        r#"select id, name from work_group
+           where municipality_id = $1 and tier = 'beredningsgrupp'
+             and (active_to is null or active_to >= $2)
+           order by name"#,
+        m,
+        today()
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| Choice {
+        id: r.id,
+        label: r.name,
+    })
+    .collect())
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: NewGroupForm,
+    errors: FieldErrors,
+) -> AppResult<GroupsPage> {
+    let m = user.municipality_id();
+    let day = today();
+    Ok(GroupsPage {
+        chrome: user.chrome("admin").await,
+        groups: db::groups(&state.db, m, day).await?,
+        appointers: appointers(&state.db, m).await?,
+        positions: position_choices(&state.db, m).await?,
+        form,
+        errors,
+        today: day,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<GroupsPage> {
+    user.require_admin()?;
+    let form = NewGroupForm {
+        active_from: today().to_string(),
+        ..NewGroupForm::default()
+    };
+    list_page(&state, &user, form, FieldErrors::default()).await
+}
+
+/// Creates a temporary working group appointed by the beredningsgrupp.
+#[tracing::instrument(skip_all, fields(person.id = %user.id()))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<NewGroupForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let name = forms::required_text(&mut e, "name", &form.name, "gruppens namn", 200);
+    let task = forms::required_text(&mut e, "task", &form.task, "gruppens uppdrag", 4000);
+    let appointed_by = forms::required_id(
+        &mut e,
+        "appointed_by_group_id",
+        &form.appointed_by_group_id,
+        "Välj vilken grupp som tillsatte arbetsgruppen.",
+    );
+    let decision = forms::required_text(
+        &mut e,
+        "decision_reference",
+        &form.decision_reference,
+        "beslutet (till exempel paragraf och datum)",
+        200,
+    );
+    let focus_area =
+        forms::optional_text(&mut e, "focus_area", &form.focus_area, "fokusområdet", 300);
+    let cadence = forms::optional_text(
+        &mut e,
+        "cadence_text",
+        &form.cadence_text,
+        "mötesrytmen",
+        500,
+    );
+    let from = forms::required_date(&mut e, "active_from", &form.active_from);
+    let to = forms::optional_date(&mut e, "active_to", &form.active_to);
+    let convener = forms::optional_id(&mut e, "convener_position_id", &form.convener_position_id);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        e.add("active_to", "Slutdatumet kan inte vara före startdatumet.");
+    }
+    if let Some(a) = appointed_by
+        && !appointers(&state.db, m).await?.iter().any(|c| c.id == a)
+    {
+        e.add(
+            "appointed_by_group_id",
+            "Välj en av kommunens beredningsgrupper.",
+        );
+    }
+    let (Some(from), Some(appointed_by), true) = (from, appointed_by, e.is_empty()) else {
+        let page = list_page(&state, &user, form, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query!(
+        r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id,
+                                   decision_reference, focus_area, cadence_text, active_from, active_to)
+           values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        id, m, name, task, appointed_by, decision, focus_area, cadence, from, to
+    )
+    .execute(&mut *tx)
+    .await;
+    if let Err(err) = &inserted
+        && is_constraint(err, "work_group_name_key")
+    {
+        e.add("name", "Det finns redan en grupp med det namnet.");
+        tx.rollback().await?;
+        let page = list_page(&state, &user, form, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    inserted?;
+    if let Some(position_id) = convener {
+        let added = sqlx::query!(
+            r#"insert into membership (id, municipality_id, work_group_id, position_id, role)
+               select $1, $2, $3, p.id, 'convener' from position p where p.id = $4 and p.municipality_id = $2"#,
+            Uuid::now_v7(), m, id, position_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(AppError::BadRequest);
+        }
+    }
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "skapade",
+        entity: "arbetsgrupp",
+        entity_id: Some(id),
+        summary: format!("Skapade den temporära arbetsgruppen {name} ({decision})"),
+        before: None,
+        after: Some(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus_area,
+                            "från": from, "till": to })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct EditForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub task: String,
+    #[serde(default)]
+    pub decision_reference: String,
+    #[serde(default)]
+    pub focus_area: String,
+    #[serde(default)]
+    pub cadence_text: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MemberForm {
+    #[serde(default)]
+    pub position_id: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DissolveForm {
+    #[serde(default)]
+    pub active_to: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/group.html")]
+pub struct GroupAdminPage {
+    chrome: Chrome,
+    group: Group,
+    members: Vec<Member>,
+    positions: Vec<Choice>,
+    roles: [Role; 3],
+    edit: EditForm,
+    member: MemberForm,
+    dissolve: DissolveForm,
+    errors: FieldErrors,
+    today: chrono::NaiveDate,
+}
+
+/// The forms of the group page, with whatever the user typed.
+#[derive(Default)]
+struct GroupForms {
+    edit: Option<EditForm>,
+    member: MemberForm,
+    dissolve: Option<DissolveForm>,
+}
+
+async fn show_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    forms: GroupForms,
+    errors: FieldErrors,
+) -> AppResult<GroupAdminPage> {
+    let m = user.municipality_id();
+    let day = today();
+    let group = db::group(&state.db, m, id).await?;
+    let edit = forms.edit.unwrap_or_else(|| EditForm {
+        name: group.name.clone(),
+        task: group.task.clone(),
+        decision_reference: group.decision_reference.clone(),
+        focus_area: group.focus_area.clone(),
+        cadence_text: group.cadence_text.clone(),
+    });
+    let dissolve = forms.dissolve.unwrap_or_else(|| DissolveForm {
+        active_to: day.to_string(),
+        reason: String::new(),
+    });
+    Ok(GroupAdminPage {
+        chrome: user.chrome("admin").await,
+        members: db::members(&state.db, m, id, day).await?,
+        positions: position_choices(&state.db, m).await?,
+        roles: Role::ALL,
+        group,
+        edit,
+        member: forms.member,
+        dissolve,
+        errors,
+        today: day,
+    })
+}
+
+async fn invalid(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    forms: GroupForms,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let page = show_page(state, user, id, forms, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<GroupAdminPage> {
+    user.require_admin()?;
+    show_page(
+        &state,
+        &user,
+        id,
+        GroupForms::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// Edits a group's name, task, decision, focus area and cadence text.
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<EditForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let before = db::group(&state.db, m, id).await?;
+    let mut e = FieldErrors::default();
+    let name = forms::required_text(&mut e, "name", &form.name, "gruppens namn", 200);
+    let task = forms::required_text(&mut e, "task", &form.task, "gruppens uppdrag", 4000);
+    let decision = forms::optional_text(
+        &mut e,
+        "decision_reference",
+        &form.decision_reference,
+        "beslutet",
+        200,
+    );
+    let focus = forms::optional_text(&mut e, "focus_area", &form.focus_area, "fokusområdet", 300);
+    let cadence = forms::optional_text(
+        &mut e,
+        "cadence_text",
+        &form.cadence_text,
+        "mötesrytmen",
+        500,
+    );
+    if !e.is_empty() {
+        return invalid(
+            &state,
+            &user,
+            id,
+            GroupForms {
+                edit: Some(form),
+                ..Default::default()
+            },
+            e,
+        )
+        .await;
+    }
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query!(
+        r#"update work_group set name = $3, task = $4, decision_reference = $5, focus_area = $6, cadence_text = $7
+           where id = $1 and municipality_id = $2"#,
+        id, m, name, task, decision, focus, cadence
+    )
+    .execute(&mut *tx)
+    .await;
+    if let Err(err) = &updated
+        && is_constraint(err, "work_group_name_key")
+    {
+        e.add("name", "Det finns redan en grupp med det namnet.");
+        tx.rollback().await?;
+        return invalid(
+            &state,
+            &user,
+            id,
+            GroupForms {
+                edit: Some(form),
+                ..Default::default()
+            },
+            e,
+        )
+        .await;
+    }
+    updated?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "ändrade",
+        entity: "grupp",
+        entity_id: Some(id),
+        summary: format!("Ändrade uppgifterna för {name}"),
+        before: Some(json!({ "namn": before.name, "uppdrag": before.task, "beslut": before.decision_reference,
+                             "fokusområde": before.focus_area, "mötesrytm": before.cadence_text })),
+        after: Some(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus, "mötesrytm": cadence })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Gruppens uppgifter är sparade.").await?;
+    Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response())
+}
+
+/// Adds a position to the group with a role.
+pub async fn add_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<MemberForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let group = db::group(&state.db, m, id).await?;
+    let mut e = FieldErrors::default();
+    let position_id = forms::required_id(
+        &mut e,
+        "position_id",
+        &form.position_id,
+        "Välj en befattning.",
+    );
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        e.add("role", "Välj en roll i gruppen.");
+    }
+    let (Some(position_id), Some(role)) = (position_id, role) else {
+        return invalid(
+            &state,
+            &user,
+            id,
+            GroupForms {
+                member: form,
+                ..Default::default()
+            },
+            e,
+        )
+        .await;
+    };
+    let mut tx = state.db.begin().await?;
+    let title = sqlx::query_scalar!(
+        "select title from position where id = $1 and municipality_id = $2",
+        position_id,
+        m
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(title) = title else {
+        e.add("position_id", "Välj en av kommunens befattningar.");
+        return invalid(
+            &state,
+            &user,
+            id,
+            GroupForms {
+                member: form,
+                ..Default::default()
+            },
+            e,
+        )
+        .await;
+    };
+    let membership_id = Uuid::now_v7();
+    let inserted = sqlx::query!(
+        "insert into membership (id, municipality_id, work_group_id, position_id, role) values ($1, $2, $3, $4, $5)",
+        membership_id, m, id, position_id, role.as_str()
+    )
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(err) if is_constraint(&err, "membership_key") => {
+            e.add("position_id", format!("{title} är redan med i gruppen."));
+        }
+        Err(err) if is_constraint(&err, "membership_one_convener") => {
+            e.add(
+                "role",
+                "Gruppen har redan en sammankallande. Ta bort den först, eller välj en annan roll.",
+            );
+        }
+        other => {
+            other?;
+            audit::record(
+                &mut tx,
+                Event {
+                    municipality_id: m,
+                    person_id: Some(user.id()),
+                    action: "lade till medlem",
+                    entity: "grupp",
+                    entity_id: Some(id),
+                    summary: format!("{title} ({}) i {}", role.label().to_lowercase(), group.name),
+                    before: None,
+                    after: Some(json!({ "befattning": title, "roll": role.label() })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            set_flash(
+                &user.person.session,
+                format!("{title} är med i {}.", group.name),
+            )
+            .await?;
+            return Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response());
+        }
+    }
+    tx.rollback().await?;
+    invalid(
+        &state,
+        &user,
+        id,
+        GroupForms {
+            member: form,
+            ..Default::default()
+        },
+        e,
+    )
+    .await
+}
+
+/// Removes a position from the group.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPair(id, membership_id): IdPair,
+) -> AppResult<Redirect> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let group = db::group(&state.db, m, id).await?;
+    let mut tx = state.db.begin().await?;
+    let removed = sqlx::query!(
+        r#"delete from membership ms using position p
+           where ms.id = $1 and ms.work_group_id = $2 and ms.municipality_id = $3 and p.id = ms.position_id
+           returning p.title, ms.role"#,
+        membership_id, id, m
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let role = Role::from_db(&removed.role).label();
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "tog bort medlem",
+            entity: "grupp",
+            entity_id: Some(id),
+            summary: format!(
+                "{} ({}) ur {}",
+                removed.title,
+                role.to_lowercase(),
+                group.name
+            ),
+            before: Some(json!({ "befattning": removed.title, "roll": role })),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("{} är inte längre med i {}.", removed.title, group.name),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/grupper/{id}")))
+}
+
+/// Dissolves a temporary working group from a date, with a reason.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), group.id = %id))]
+pub async fn dissolve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<DissolveForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let group = db::group(&state.db, m, id).await?;
+    let mut e = FieldErrors::default();
+    let to = forms::required_date(&mut e, "active_to", &form.active_to);
+    let reason = forms::required_text(
+        &mut e,
+        "reason",
+        &form.reason,
+        "varför gruppen upplöses",
+        1000,
+    );
+    if group.tier != Tier::Temporary {
+        e.add(
+            "active_to",
+            "Bara temporära arbetsgrupper kan upplösas här.",
+        );
+    } else if !group.dissolved_reason.is_empty() {
+        e.add("active_to", "Gruppen är redan upplöst.");
+    }
+    if to.is_some_and(|to| to < group.active_from) {
+        e.add(
+            "active_to",
+            format!(
+                "Gruppen tillsattes {}; den kan inte upplösas före dess.",
+                group.active_from
+            ),
+        );
+    }
+    let (Some(to), true) = (to, e.is_empty()) else {
+        return invalid(
+            &state,
+            &user,
+            id,
+            GroupForms {
+                dissolve: Some(form),
+                ..Default::default()
+            },
+            e,
+        )
+        .await;
+    };
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "update work_group set active_to = $3, dissolved_reason = $4 where id = $1 and municipality_id = $2",
+        id, m, to, reason
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "upplöste",
+            entity: "arbetsgrupp",
+            entity_id: Some(id),
+            summary: format!("Upplöste {} från och med {to}: {reason}", group.name),
+            before: Some(json!({ "aktiv till": group.active_to })),
+            after: Some(json!({ "aktiv till": to, "skäl": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("{} är upplöst. Den sista dagen är {to}.", group.name),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/grupper/{id}")).into_response())
+}

@@ -1,0 +1,154 @@
+//! `/admin/organisationer`: departments, companies, the police, associations.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::error::{AppResult, is_constraint};
+use crate::state::AppState;
+use crate::structure::model::OrgKind;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+
+/// An organisation in the list.
+pub struct OrganisationRow {
+    pub name: String,
+    pub kind: String,
+    pub external: bool,
+    pub positions: i64,
+}
+
+#[derive(Deserialize, Default)]
+pub struct OrganisationForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub external: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/organisations.html")]
+pub struct OrganisationsPage {
+    chrome: Chrome,
+    organisations: Vec<OrganisationRow>,
+    kinds: [OrgKind; 7],
+    form: OrganisationForm,
+    errors: FieldErrors,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: OrganisationForm,
+    errors: FieldErrors,
+) -> AppResult<OrganisationsPage> {
+    let organisations = sqlx::query!(
+        r#"select o.name, o.kind, o.external,
+                  (select count(*) from position p where p.organisation_id = o.id) as "positions!"
+           from organisation o where o.municipality_id = $1 order by o.name"#,
+        user.municipality_id()
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| OrganisationRow {
+        name: r.name,
+        kind: OrgKind::label_of(&r.kind).to_owned(),
+        external: r.external,
+        positions: r.positions,
+    })
+    .collect();
+    Ok(OrganisationsPage {
+        chrome: user.chrome("admin").await,
+        organisations,
+        kinds: OrgKind::ALL,
+        form,
+        errors,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<OrganisationsPage> {
+    user.require_admin()?;
+    page(
+        &state,
+        &user,
+        OrganisationForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<OrganisationForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let mut errors = FieldErrors::default();
+    let name = forms::required_text(&mut errors, "name", &form.name, "namnet", 200);
+    let kind = OrgKind::parse(&form.kind);
+    if kind.is_none() {
+        errors.add("kind", "Välj vilken sorts organisation det är.");
+    }
+    let external = form.external.is_some();
+    if let (true, Some(kind)) = (errors.is_empty(), kind) {
+        let id = Uuid::now_v7();
+        let mut tx = state.db.begin().await?;
+        let inserted = sqlx::query!(
+            r#"insert into organisation (id, municipality_id, name, kind, external)
+               values ($1, $2, $3, $4, $5)"#,
+            id,
+            user.municipality_id(),
+            name,
+            kind.as_str(),
+            external
+        )
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_constraint(&e, "organisation_name_key") => {
+                errors.add("name", "Det finns redan en organisation med det namnet.");
+            }
+            other => {
+                other?;
+                audit::record(
+                    &mut tx,
+                    Event {
+                        municipality_id: user.municipality_id(),
+                        person_id: Some(user.id()),
+                        action: "skapade",
+                        entity: "organisation",
+                        entity_id: Some(id),
+                        summary: format!("Skapade organisationen {name}"),
+                        before: None,
+                        after: Some(
+                            json!({ "namn": name, "typ": kind.label(), "extern": external }),
+                        ),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                set_flash(
+                    &user.person.session,
+                    format!("Organisationen {name} är skapad."),
+                )
+                .await?;
+                return Ok(Redirect::to("/admin/organisationer").into_response());
+            }
+        }
+    }
+    let page = page(&state, &user, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}

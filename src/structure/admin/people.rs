@@ -1,0 +1,162 @@
+//! `/admin/personer`: the people the municipality knows.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::auth::password;
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::today;
+
+/// A person in the list.
+pub struct PersonRow {
+    pub name: String,
+    pub email: String,
+    pub active: bool,
+    pub positions: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PersonForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/people.html")]
+pub struct PeoplePage {
+    chrome: Chrome,
+    people: Vec<PersonRow>,
+    form: PersonForm,
+    errors: FieldErrors,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: PersonForm,
+    errors: FieldErrors,
+) -> AppResult<PeoplePage> {
+    let people = sqlx::query_as!(
+        PersonRow,
+        r#"select p.name, p.email, p.active,
+                  (select string_agg(po.title, ', ' order by po.title)
+                   from position_holder h join position po on po.id = h.position_id
+                   where h.person_id = p.id and h.municipality_id = $1
+                     and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)) as positions
+           from person p join person_municipality pm on pm.person_id = p.id
+           where pm.municipality_id = $1
+           order by p.name"#,
+        user.municipality_id(),
+        today()
+    )
+    .fetch_all(&state.db)
+    .await?;
+    Ok(PeoplePage {
+        chrome: user.chrome("admin").await,
+        people,
+        form,
+        errors,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<PeoplePage> {
+    user.require_admin()?;
+    page(&state, &user, PersonForm::default(), FieldErrors::default()).await
+}
+
+/// Adds a person. A new login gets a one-time password shown once to the
+/// coordinator; an address already in Samordna links that person instead.
+#[tracing::instrument(skip_all, fields(person.id = %user.id()))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PersonForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let mut errors = FieldErrors::default();
+    let name = forms::required_text(&mut errors, "name", &form.name, "namnet", 200);
+    let email = forms::email(&mut errors, "email", &form.email);
+    if !errors.is_empty() {
+        let page = page(&state, &user, form, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let m = user.municipality_id();
+    let one_time = password::one_time_password();
+    let hash = password::hash(one_time.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    let existing = sqlx::query_scalar!("select id from person where lower(email) = $1", email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (person_id, message) = match existing {
+        Some(id) => (
+            id,
+            format!("{email} fanns redan i Samordna och finns nu i kommunens personlista."),
+        ),
+        None => {
+            let id = Uuid::now_v7();
+            sqlx::query!(
+                r#"insert into person (id, name, email, password_hash, must_change_password)
+                   values ($1, $2, $3, $4, true)"#,
+                id,
+                name,
+                email,
+                hash
+            )
+            .execute(&mut *tx)
+            .await?;
+            (
+                id,
+                format!(
+                    "{name} är tillagd. Engångslösenord: {one_time} – lämna det till personen \
+                     på ett säkert sätt; det visas bara nu och ska bytas vid första inloggningen."
+                ),
+            )
+        }
+    };
+    let linked = sqlx::query!(
+        r#"insert into person_municipality (municipality_id, person_id) values ($1, $2)
+           on conflict do nothing"#,
+        m,
+        person_id
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if linked == 0 {
+        let mut errors = FieldErrors::default();
+        errors.add("email", "Personen finns redan i kommunens personlista.");
+        tx.rollback().await?;
+        let page = page(&state, &user, form, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "lade till",
+            entity: "person",
+            entity_id: Some(person_id),
+            summary: format!("Lade till {name} <{email}>"),
+            before: None,
+            after: Some(json!({ "namn": name, "e-post": email })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, message).await?;
+    Ok(Redirect::to("/admin/personer").into_response())
+}

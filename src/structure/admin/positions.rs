@@ -1,0 +1,500 @@
+//! `/admin/befattningar`: positions (offices) and who holds them when.
+//! Memberships belong to positions, so handing a position to a new holder
+//! moves every group seat with it.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Choice, organisation_choices, person_choices, position_choices};
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult, is_constraint};
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::IdPath;
+use crate::web::today;
+
+/// A position in the list.
+pub struct PositionRow {
+    pub id: Uuid,
+    pub title: String,
+    pub organisation: Option<String>,
+    pub holder: Option<String>,
+    pub substitute: Option<String>,
+    pub grants_admin: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PositionForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub organisation_id: String,
+    #[serde(default)]
+    pub substitute_position_id: String,
+    #[serde(default)]
+    pub grants_admin: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/positions.html")]
+pub struct PositionsPage {
+    chrome: Chrome,
+    positions: Vec<PositionRow>,
+    organisations: Vec<Choice>,
+    substitutes: Vec<Choice>,
+    form: PositionForm,
+    errors: FieldErrors,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: PositionForm,
+    errors: FieldErrors,
+) -> AppResult<PositionsPage> {
+    let m = user.municipality_id();
+    let positions = sqlx::query_as!(
+        PositionRow,
+        r#"select p.id, p.title, o.name as "organisation?", holder_name(p.id, $2) as holder,
+                  s.title as "substitute?", p.grants_admin
+           from position p
+           left join organisation o on o.id = p.organisation_id
+           left join position s on s.id = p.substitute_position_id
+           where p.municipality_id = $1 order by p.title"#,
+        m,
+        today()
+    )
+    .fetch_all(&state.db)
+    .await?;
+    Ok(PositionsPage {
+        chrome: user.chrome("admin").await,
+        positions,
+        organisations: organisation_choices(&state.db, m).await?,
+        substitutes: position_choices(&state.db, m).await?,
+        form,
+        errors,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<PositionsPage> {
+    user.require_admin()?;
+    list_page(
+        &state,
+        &user,
+        PositionForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PositionForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut errors = FieldErrors::default();
+    let title = forms::required_text(
+        &mut errors,
+        "title",
+        &form.title,
+        "befattningens benämning",
+        200,
+    );
+    let organisation_id = forms::optional_id(&mut errors, "organisation_id", &form.organisation_id);
+    let substitute_id = forms::optional_id(
+        &mut errors,
+        "substitute_position_id",
+        &form.substitute_position_id,
+    );
+    let grants_admin = form.grants_admin.is_some();
+    if errors.is_empty() {
+        let id = Uuid::now_v7();
+        let mut tx = state.db.begin().await?;
+        let inserted = sqlx::query!(
+            r#"insert into position
+                 (id, municipality_id, title, organisation_id, substitute_position_id, grants_admin)
+               values ($1, $2, $3, $4, $5, $6)"#,
+            id,
+            m,
+            title,
+            organisation_id,
+            substitute_id,
+            grants_admin
+        )
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_constraint(&e, "position_title_key") => {
+                errors.add(
+                    "title",
+                    "Det finns redan en befattning med den benämningen.",
+                );
+            }
+            Err(e) if is_constraint(&e, "position_organisation_fkey") => {
+                errors.add("organisation_id", "Välj en av kommunens organisationer.");
+            }
+            Err(e) if is_constraint(&e, "position_substitute_fkey") => {
+                errors.add(
+                    "substitute_position_id",
+                    "Välj en av kommunens befattningar.",
+                );
+            }
+            other => {
+                other?;
+                audit::record(
+                    &mut tx,
+                    Event {
+                        municipality_id: m,
+                        person_id: Some(user.id()),
+                        action: "skapade",
+                        entity: "befattning",
+                        entity_id: Some(id),
+                        summary: format!("Skapade befattningen {title}"),
+                        before: None,
+                        after: Some(json!({ "benämning": title, "administratör": grants_admin })),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                set_flash(
+                    &user.person.session,
+                    format!("Befattningen {title} är skapad."),
+                )
+                .await?;
+                return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
+            }
+        }
+    }
+    let page = list_page(&state, &user, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// One holding of a position.
+pub struct Holding {
+    pub id: Uuid,
+    pub person: String,
+    pub held_from: NaiveDate,
+    pub held_to: Option<NaiveDate>,
+}
+
+/// The position being shown.
+pub struct PositionDetail {
+    pub id: Uuid,
+    pub title: String,
+    pub organisation: Option<String>,
+    pub substitute: Option<String>,
+    pub grants_admin: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct HandOverForm {
+    #[serde(default)]
+    pub person_id: String,
+    #[serde(default)]
+    pub held_from: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct EndForm {
+    #[serde(default)]
+    pub held_to: String,
+}
+
+/// Group seats of the position.
+pub struct Seat {
+    pub group_id: Uuid,
+    pub group: String,
+    pub role: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/position.html")]
+pub struct PositionPage {
+    chrome: Chrome,
+    position: PositionDetail,
+    holdings: Vec<Holding>,
+    seats: Vec<Seat>,
+    people: Vec<Choice>,
+    current: Option<Uuid>,
+    hand_over: HandOverForm,
+    end: EndForm,
+    errors: FieldErrors,
+}
+
+async fn show_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    hand_over: HandOverForm,
+    end: EndForm,
+    errors: FieldErrors,
+) -> AppResult<PositionPage> {
+    let m = user.municipality_id();
+    let day = today();
+    let position = sqlx::query_as!(
+        PositionDetail,
+        r#"select p.id, p.title, o.name as "organisation?", s.title as "substitute?", p.grants_admin
+           from position p
+           left join organisation o on o.id = p.organisation_id
+           left join position s on s.id = p.substitute_position_id
+           where p.id = $1 and p.municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let holdings = sqlx::query_as!(
+        Holding,
+        r#"select h.id, pe.name as person, h.held_from, h.held_to
+           from position_holder h join person pe on pe.id = h.person_id
+           where h.position_id = $1 and h.municipality_id = $2
+           order by h.held_from desc"#,
+        id,
+        m
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let current = holdings
+        .iter()
+        .find(|h| h.held_from <= day && h.held_to.is_none_or(|to| to >= day))
+        .map(|h| h.id);
+    let seats = sqlx::query!(
+        r#"select g.id, g.name, ms.role from membership ms join work_group g on g.id = ms.work_group_id
+           where ms.position_id = $1 and ms.municipality_id = $2 order by g.name"#,
+        id,
+        m
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| Seat {
+        group_id: r.id,
+        group: r.name,
+        role: crate::structure::model::Role::from_db(&r.role).label().to_owned(),
+    })
+    .collect();
+    Ok(PositionPage {
+        chrome: user.chrome("admin").await,
+        position,
+        holdings,
+        seats,
+        people: person_choices(&state.db, m).await?,
+        current,
+        hand_over,
+        end,
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<PositionPage> {
+    user.require_admin()?;
+    show_page(
+        &state,
+        &user,
+        id,
+        HandOverForm::default(),
+        EndForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// Hands the position to a new holder from a date; the current holding ends
+/// the day before.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), position.id = %id))]
+pub async fn hand_over(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<HandOverForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut errors = FieldErrors::default();
+    let person_id = forms::required_id(
+        &mut errors,
+        "person_id",
+        &form.person_id,
+        "Välj vem som ska inneha befattningen.",
+    );
+    let from = forms::required_date(&mut errors, "held_from", &form.held_from);
+    let mut tx = state.db.begin().await?;
+    let position = sqlx::query_scalar!(
+        "select title from position where id = $1 and municipality_id = $2 for update",
+        id,
+        m
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if let (Some(person_id), Some(from)) = (person_id, from) {
+        let person = sqlx::query_scalar!(
+            r#"select p.name from person p join person_municipality pm on pm.person_id = p.id
+               where p.id = $1 and pm.municipality_id = $2"#,
+            person_id,
+            m
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let previous = sqlx::query!(
+            r#"select h.id, h.person_id, h.held_from, pe.name from position_holder h
+               join person pe on pe.id = h.person_id
+               where h.position_id = $1 and (h.held_to is null or h.held_to >= $2)
+               order by h.held_from"#,
+            id,
+            from
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        match (person, previous.as_slice()) {
+            (None, _) => errors.add("person_id", "Välj en person ur kommunens personlista."),
+            (Some(_), [.., later]) if later.held_from >= from => errors.add(
+                "held_from",
+                format!(
+                    "{} innehar befattningen från {}. Välj ett senare datum.",
+                    later.name, later.held_from
+                ),
+            ),
+            (Some(_), [.., current]) if current.person_id == person_id => {
+                errors.add(
+                    "person_id",
+                    format!("{} innehar redan befattningen.", current.name),
+                );
+            }
+            (Some(name), previous) => {
+                let until = from.pred_opt().unwrap_or(from);
+                if let Some(current) = previous.last() {
+                    sqlx::query!(
+                        "update position_holder set held_to = $2 where id = $1",
+                        current.id,
+                        until
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query!(
+                    r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
+                       values ($1, $2, $3, $4, $5)"#,
+                    Uuid::now_v7(),
+                    m,
+                    id,
+                    person_id,
+                    from
+                )
+                .execute(&mut *tx)
+                .await?;
+                let before = previous
+                    .last()
+                    .map(|c| json!({ "innehavare": c.name, "till och med": until }));
+                audit::record(
+                    &mut tx,
+                    Event {
+                        municipality_id: m,
+                        person_id: Some(user.id()),
+                        action: "bytte innehavare",
+                        entity: "befattning",
+                        entity_id: Some(id),
+                        summary: format!("{name} innehar {position} från {from}"),
+                        before,
+                        after: Some(json!({ "innehavare": name, "från": from })),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                set_flash(
+                    &user.person.session,
+                    format!("{name} innehar nu {position} från {from}."),
+                )
+                .await?;
+                return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
+            }
+        }
+    }
+    tx.rollback().await?;
+    let page = show_page(&state, &user, id, form, EndForm::default(), errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// Ends the current holding on a date (the position becomes vacant after it).
+pub async fn end_holding(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<EndForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut errors = FieldErrors::default();
+    let to = forms::required_date(&mut errors, "held_to", &form.held_to);
+    let mut tx = state.db.begin().await?;
+    let current = sqlx::query!(
+        r#"select h.id, h.held_from, pe.name, p.title from position_holder h
+           join person pe on pe.id = h.person_id join position p on p.id = h.position_id
+           where h.position_id = $1 and h.municipality_id = $2 and h.held_to is null
+           for update of h"#,
+        id,
+        m
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    match (to, current) {
+        (_, None) => errors.add("held_to", "Befattningen har ingen innehavare att avsluta."),
+        (Some(to), Some(c)) if to < c.held_from => errors.add(
+            "held_to",
+            format!(
+                "Innehavet började {}; slutdatumet kan inte vara tidigare.",
+                c.held_from
+            ),
+        ),
+        (Some(to), Some(c)) => {
+            sqlx::query!(
+                "update position_holder set held_to = $2 where id = $1",
+                c.id,
+                to
+            )
+            .execute(&mut *tx)
+            .await?;
+            audit::record(
+                &mut tx,
+                Event {
+                    municipality_id: m,
+                    person_id: Some(user.id()),
+                    action: "avslutade innehav",
+                    entity: "befattning",
+                    entity_id: Some(id),
+                    summary: format!("{} innehar {} till och med {to}", c.name, c.title),
+                    before: Some(json!({ "innehavare": c.name, "till och med": null })),
+                    after: Some(json!({ "innehavare": c.name, "till och med": to })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            set_flash(
+                &user.person.session,
+                format!("{} innehar {} till och med {to}.", c.name, c.title),
+            )
+            .await?;
+            return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
+        }
+        (None, Some(_)) => {}
+    }
+    tx.rollback().await?;
+    let page = show_page(&state, &user, id, HandOverForm::default(), form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}

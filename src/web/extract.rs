@@ -1,0 +1,194 @@
+//! Who is asking: `SignedIn` (a person with a valid session) and
+//! `CurrentUser` (a person working in one municipality, with the rights
+//! that their positions give there today).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::layout::{Chrome, NavUser};
+use crate::web::today;
+
+/// Session key under which [`SessionAuth`] is stored.
+pub const AUTH_KEY: &str = "auth";
+
+/// What the session remembers about the signed-in person.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub person_id: Uuid,
+    /// Must match `person.session_generation`; a password change bumps it.
+    pub generation: i32,
+    pub municipality_id: Option<Uuid>,
+}
+
+/// A signed-in person, whatever municipality they work in.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub must_change_password: bool,
+    pub auth: SessionAuth,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Unauthorized)?;
+        let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
+            return Err(AppError::Unauthorized);
+        };
+        let person = sqlx::query!(
+            r#"select name, email, active, must_change_password, session_generation
+               from person where id = $1"#,
+            auth.person_id
+        )
+        .fetch_optional(&state.db)
+        .await?;
+        match person {
+            Some(p) if p.active && p.session_generation == auth.generation => Ok(Self {
+                id: auth.person_id,
+                name: p.name,
+                email: p.email,
+                must_change_password: p.must_change_password,
+                auth,
+                session,
+            }),
+            _ => {
+                // Deactivated, or the password changed elsewhere: end this session.
+                session.flush().await?;
+                Err(AppError::Unauthorized)
+            }
+        }
+    }
+}
+
+/// A municipality the person works in.
+#[derive(Clone, Debug)]
+pub struct Workplace {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub is_admin: bool,
+}
+
+/// The municipalities where a person holds a position today.
+pub async fn workplaces(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Workplace>> {
+    let rows = sqlx::query!(
+        r#"select m.id, m.name, m.slug, bool_or(p.grants_admin) as "is_admin!"
+           from position_holder h
+           join position p on p.id = h.position_id
+           join municipality m on m.id = h.municipality_id
+           where h.person_id = $1
+             and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)
+           group by m.id
+           order by m.name"#,
+        person_id,
+        today()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Workplace {
+            id: r.id,
+            name: r.name,
+            slug: r.slug,
+            is_admin: r.is_admin,
+        })
+        .collect())
+}
+
+/// A person working in one municipality. Every query of municipal data is
+/// scoped by `municipality.id`, which comes from here, never from a form.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub person: SignedIn,
+    pub municipality: Workplace,
+    pub can_switch: bool,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let person = SignedIn::from_request_parts(parts, state).await?;
+        if person.must_change_password {
+            return Err(AppError::MustChangePassword);
+        }
+        let places = workplaces(&state.db, person.id).await?;
+        let chosen = person
+            .auth
+            .municipality_id
+            .and_then(|id| places.iter().find(|w| w.id == id).cloned());
+        let Some(municipality) = chosen else {
+            return Err(AppError::ChooseMunicipality);
+        };
+        Ok(Self {
+            can_switch: places.len() > 1,
+            person,
+            municipality,
+        })
+    }
+}
+
+impl CurrentUser {
+    /// The person's id.
+    pub fn id(&self) -> Uuid {
+        self.person.id
+    }
+
+    /// The municipality (tenant) this request works in.
+    pub fn municipality_id(&self) -> Uuid {
+        self.municipality.id
+    }
+
+    /// Administrators (the coordinator) maintain the structure.
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.municipality.is_admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The page chrome for this user; takes the pending flash.
+    pub async fn chrome(&self, section: &'static str) -> Chrome {
+        Chrome::for_user(
+            NavUser {
+                name: self.person.name.clone(),
+                municipality: Some(self.municipality.name.clone()),
+                is_admin: self.municipality.is_admin,
+                can_switch: self.can_switch,
+            },
+            &self.person.session,
+            section,
+        )
+        .await
+    }
+}
+
+impl SignedIn {
+    /// Chrome for pages that do not need a municipality (account, choice).
+    pub async fn chrome(&self, section: &'static str) -> Chrome {
+        Chrome::for_user(
+            NavUser {
+                name: self.name.clone(),
+                municipality: None,
+                is_admin: false,
+                can_switch: false,
+            },
+            &self.session,
+            section,
+        )
+        .await
+    }
+}

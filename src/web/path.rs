@@ -1,0 +1,36 @@
+//! Path parameters: an id that does not parse is simply a page that does not
+//! exist (our Swedish 404), not a plain-text rejection.
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// The single `{id}` of a route.
+pub struct IdPath(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Path::<Uuid>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| IdPath(id))
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
+/// Two ids, `{id}` and a nested `{sub}`.
+pub struct IdPair(pub Uuid, pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPair {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Path::<(Uuid, Uuid)>::from_request_parts(parts, state)
+            .await
+            .map(|Path((a, b))| IdPair(a, b))
+            .map_err(|_| AppError::NotFound)
+    }
+}

@@ -1,0 +1,229 @@
+//! `TestApp`: the app served on a free port over a test's own database,
+//! with a cookie-keeping client that does not follow redirects.
+
+use std::sync::Arc;
+
+use reqwest::cookie::Jar;
+use reqwest::{Client, Response, StatusCode, redirect};
+use samordna::config::Config;
+use samordna::startup::App;
+use samordna::state::AppState;
+use scraper::{Html, Selector};
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const DEMO_PASSWORD: &str = samordna::seed::DEMO_PASSWORD;
+pub const COORDINATOR: &str = "samordnare@lindesberg.example";
+pub const NORA_COORDINATOR: &str = "samordnare@nora.example";
+pub const SECURITAS: &str = "securitas@lindesberg.example";
+pub const POLICE_LIAISON: &str = "kommunpolis@lindesberg.example";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: PgPool,
+    pub client: Client,
+    jar: Arc<Jar>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+fn client(jar: Arc<Jar>) -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .cookie_provider(jar)
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// The app over an empty (migrated) database.
+    pub async fn spawn(db: PgPool) -> Self {
+        Self::serve(db, Arc::new(Jar::default())).await
+    }
+
+    /// The app with Lindesberg's and Nora's demo structure loaded.
+    pub async fn demo(db: PgPool) -> Self {
+        samordna::seed::load_demo(&db).await.expect("demo data");
+        Self::spawn(db).await
+    }
+
+    async fn serve(db: PgPool, jar: Arc<Jar>) -> Self {
+        let config = Config {
+            database_url: None,
+            data_dir: "unused".into(),
+            public_url: "http://127.0.0.1".into(),
+            demo: true,
+        };
+        let app = App::build(AppState::new(db.clone(), config), "127.0.0.1:0")
+            .await
+            .expect("app");
+        let address = format!("http://{}", app.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server");
+        });
+        Self {
+            address,
+            db,
+            client: client(jar.clone()),
+            jar,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// Stops this server and starts a new one over the same database; the
+    /// client keeps its cookies (a browser across a server restart).
+    pub async fn restart(mut self) -> Self {
+        self.shutdown().await;
+        // Cookies belong to the host, not the port: the jar carries over.
+        Self::serve(self.db.clone(), self.jar.clone()).await
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// Another browser (its own cookies) against the same server.
+    pub fn other_browser(&self) -> Client {
+        client(Arc::new(Jar::default()))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> Html {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        Html::parse_document(&response.text().await.expect("body"))
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn login_with(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/login",
+            &[("email", email), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+
+    /// Signs in with the demo password and asserts it worked.
+    pub async fn login(&self, email: &str) {
+        let response = self.login_with(email, DEMO_PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in as {email}"
+        );
+    }
+
+    /// Signs in and chooses a municipality by its name.
+    pub async fn login_in(&self, email: &str, municipality: &str) {
+        self.login(email).await;
+        let id = municipality_id(&self.db, municipality).await;
+        let response = self
+            .post("/valj-kommun", &[("municipality_id", &id.to_string())])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn municipality_id(db: &PgPool, name: &str) -> uuid::Uuid {
+    sqlx::query_scalar!("select id from municipality where name = $1", name)
+        .fetch_one(db)
+        .await
+        .expect("municipality")
+}
+
+pub async fn group_id(db: &PgPool, municipality: &str, name: &str) -> uuid::Uuid {
+    sqlx::query_scalar!(
+        "select g.id from work_group g join municipality m on m.id = g.municipality_id
+         where m.name = $1 and g.name = $2",
+        municipality,
+        name
+    )
+    .fetch_one(db)
+    .await
+    .expect("group")
+}
+
+pub async fn position_id(db: &PgPool, municipality: &str, title: &str) -> uuid::Uuid {
+    sqlx::query_scalar!(
+        "select p.id from position p join municipality m on m.id = p.municipality_id
+         where m.name = $1 and p.title = $2",
+        municipality,
+        title
+    )
+    .fetch_one(db)
+    .await
+    .expect("position")
+}
+
+/// The trimmed texts of the elements matching a CSS selector.
+pub fn texts(html: &Html, selector: &str) -> Vec<String> {
+    let selector = Selector::parse(selector).expect("selector");
+    html.select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The value attribute of the element matching a selector.
+pub fn value_of(html: &Html, selector: &str) -> Option<String> {
+    let selector = Selector::parse(selector).expect("selector");
+    html.select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value").map(str::to_owned))
+}
+
+pub fn assert_redirect_to(response: &Response, path: &str) {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "expected a redirect to {path}"
+    );
+    assert_eq!(
+        response.headers()["location"].to_str().expect("location"),
+        path
+    );
+}
+
+pub async fn html_of(response: Response) -> Html {
+    Html::parse_document(&response.text().await.expect("body"))
+}

@@ -1,0 +1,214 @@
+//! Seed, health, headers, error pages and the embedded database.
+
+use reqwest::StatusCode;
+use samordna::config::Config;
+
+use crate::helpers::*;
+
+async fn counts(db: &sqlx::PgPool) -> Vec<i64> {
+    let row = sqlx::query!(
+        r#"select (select count(*) from municipality) as "m!", (select count(*) from organisation) as "o!",
+                  (select count(*) from position) as "p!", (select count(*) from person) as "pe!",
+                  (select count(*) from position_holder) as "h!", (select count(*) from work_group) as "g!",
+                  (select count(*) from membership) as "ms!""#
+    )
+    .fetch_one(db)
+    .await
+    .expect("counts");
+    vec![row.m, row.o, row.p, row.pe, row.h, row.g, row.ms]
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_nothing(
+    db: sqlx::PgPool,
+) {
+    samordna::seed::load_demo(&db).await.expect("seed");
+    let first = counts(&db).await;
+    samordna::seed::load_demo(&db).await.expect("seed again");
+    assert_eq!(counts(&db).await, first);
+
+    let groups = sqlx::query!(
+        r#"select g.name, g.tier, g.weekly_reporting,
+                  (select count(*) from membership ms where ms.work_group_id = g.id) as "members!"
+           from work_group g join municipality m on m.id = g.municipality_id
+           where m.slug = 'lindesberg' order by g.sort_order, g.name"#
+    )
+    .fetch_all(&db)
+    .await
+    .expect("groups");
+    let summary: Vec<_> = groups
+        .iter()
+        .map(|g| {
+            (
+                g.name.as_str(),
+                g.tier.as_str(),
+                g.weekly_reporting,
+                g.members,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("EST", "permanent", true, 9),
+            ("LindeBRÅ", "beredningsgrupp", false, 8),
+            ("Styrgrupp", "styrgrupp", false, 11),
+            ("Arbetsgrupp trygg stationsmiljö", "temporary", false, 5),
+        ]
+    );
+    let organisations: Vec<String> = sqlx::query_scalar!(
+        "select o.name from organisation o join municipality m on m.id = o.municipality_id
+         where m.slug = 'lindesberg' and (o.external or o.kind = 'kommunalt_bolag') order by o.name"
+    )
+    .fetch_all(&db)
+    .await
+    .expect("organisations");
+    assert_eq!(
+        organisations,
+        [
+            "Besök Linde AB",
+            "Fastigheter i Linde AB",
+            "Polisen, lokalpolisområde Lindesberg",
+            "Securitas"
+        ]
+    );
+    let guideline = sqlx::query!(
+        "select guideline_adopted_by, guideline_adopted_on, guideline_registry_no, guideline_review_due
+         from municipality where slug = 'lindesberg'"
+    )
+    .fetch_one(&db)
+    .await
+    .expect("guideline");
+    assert_eq!(guideline.guideline_adopted_by, "Kommunstyrelsen, §58");
+    assert_eq!(
+        guideline
+            .guideline_adopted_on
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("2024-04-30")
+    );
+    assert_eq!(guideline.guideline_registry_no, "KS 2024/70");
+    assert_eq!(
+        guideline
+            .guideline_review_due
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("2027-04-30")
+    );
+    let substitute = sqlx::query_scalar!(
+        "select s.title from position p join position s on s.id = p.substitute_position_id
+         join municipality m on m.id = p.municipality_id where m.slug = 'lindesberg' and p.title = 'Kommundirektör'"
+    )
+    .fetch_one(&db)
+    .await
+    .expect("substitute");
+    assert_eq!(substitute, "Kanslichef");
+    // The police officers hold positions in both municipalities.
+    let both = sqlx::query_scalar!(
+        r#"select count(distinct h.municipality_id) as "n!" from position_holder h join person p on p.id = h.person_id
+           where p.email = 'kommunpolis@lindesberg.example'"#
+    )
+    .fetch_one(&db)
+    .await
+    .expect("count");
+    assert_eq!(both, 2);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_login_page_lists_the_demo_accounts_in_demo_mode(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let page = app.get_html("/login").await;
+    let emails = texts(&page, ".demo tbody td:first-child");
+    assert_eq!(emails.len(), 9);
+    assert_eq!(emails[0], COORDINATOR);
+    assert!(emails.contains(&NORA_COORDINATOR.to_owned()));
+    assert_eq!(texts(&page, "html").len(), 1);
+    let lang = scraper::Selector::parse("html").expect("selector");
+    assert_eq!(
+        page.select(&lang)
+            .next()
+            .and_then(|h| h.value().attr("lang")),
+        Some("sv")
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn health_answers_ok_while_the_database_answers(db: sqlx::PgPool) {
+    let app = TestApp::spawn(db).await;
+    let response = app.get("/health").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body, serde_json::json!({ "status": "ok" }));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn every_response_carries_the_security_headers_and_a_request_id(db: sqlx::PgPool) {
+    let app = TestApp::spawn(db).await;
+    for path in ["/login", "/finns-inte", "/static/app.css", "/health"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().expect("csp");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        assert!(headers.contains_key("x-request-id"), "{path}");
+    }
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_unknown_page_gets_a_swedish_404_and_anonymous_users_go_to_login(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let response = app.get("/finns-inte").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(texts(&html_of(response).await, "h1"), ["Sidan finns inte"]);
+    for path in ["/", "/struktur", "/admin", "/konto", "/admin/logg"] {
+        assert_redirect_to(&app.get(path).await, "/login");
+    }
+    app.login(COORDINATOR).await;
+    let response = app.get("/grupper/inte-ett-id").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// Without `DATABASE_URL` the app creates and starts its own cluster,
+/// migrates it, and stops it again.
+#[tokio::test]
+async fn the_embedded_database_starts_when_no_database_url_is_set() {
+    if samordna::embedded_pg::find_server_binaries().is_none() {
+        panic!("PostgreSQL server binaries are needed for this test (apt-get install postgresql)");
+    }
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("embedded-{}", uuid::Uuid::new_v4()));
+    let config = Config {
+        database_url: None,
+        data_dir: dir.clone(),
+        public_url: "http://127.0.0.1".into(),
+        demo: false,
+    };
+
+    let (db, embedded) = samordna::cli::connect(&config)
+        .await
+        .expect("embedded database");
+    let embedded = embedded.expect("an embedded cluster was started");
+    assert!(
+        embedded
+            .database_url()
+            .contains(&dir.canonicalize().expect("dir").display().to_string())
+    );
+    let tables: i64 = sqlx::query_scalar(
+        "select count(*) from information_schema.tables where table_name = 'work_group'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("query");
+    assert_eq!(tables, 1);
+    db.close().await;
+    embedded.stop().await.expect("stop");
+
+    assert!(dir.join("pg/PG_VERSION").exists());
+    assert!(
+        !dir.join("pg/postmaster.pid").exists(),
+        "the server was stopped"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

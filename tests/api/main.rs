@@ -1,0 +1,7 @@
+//! HTTP tests against the real router, a real PostgreSQL and a fresh
+//! database per test (`#[sqlx::test]`).
+
+mod auth;
+mod helpers;
+mod infrastructure;
+mod structure;

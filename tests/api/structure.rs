@@ -1,0 +1,477 @@
+//! The structure pages and the coordinator's maintenance of it.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_structure_page_shows_the_three_tiers_and_the_temporary_groups(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+
+    let page = app.get_html("/struktur").await;
+
+    assert_eq!(
+        texts(&page, ".tiers > li > h2"),
+        [
+            "Styrgrupp",
+            "Beredningsgrupp",
+            "Permanent arbetsgrupp",
+            "Temporär arbetsgrupp"
+        ]
+    );
+    assert_eq!(
+        texts(&page, ".tiers .card h3"),
+        [
+            "Styrgrupp",
+            "LindeBRÅ",
+            "EST",
+            "Arbetsgrupp trygg stationsmiljö"
+        ]
+    );
+    let facts = texts(&page, "#guideline-title + p + dl dd");
+    assert_eq!(
+        facts,
+        [
+            "Kommunstyrelsen, §58, 2024-04-30",
+            "KS 2024/70",
+            "Kansliet",
+            "2027-04-30"
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_group_page_lists_members_by_position_with_holder_role_and_substitute(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let styrgrupp = group_id(&app.db, "Lindesbergs kommun", "Styrgrupp").await;
+
+    let page = app.get_html(&format!("/grupper/{styrgrupp}")).await;
+
+    let rows = texts(&page, "tbody tr");
+    assert_eq!(rows.len(), 11);
+    assert_eq!(
+        rows[0],
+        "Brottsförebyggande samordnare Kansliet Sara Lindqvist Sammankallande"
+    );
+    assert!(rows.contains(
+        &"Kommundirektör Kansliet Anders Wikström Ledamot Kanslichef (Helena Sjöberg)".to_owned()
+    ));
+    assert!(rows.contains(
+        &"Chef för lokalpolisområde Lindesberg Polisen, lokalpolisområde Lindesberg extern Mikael Andersson Ledamot".to_owned()
+    ));
+    assert!(
+        texts(&page, "dl.facts dd")
+            .iter()
+            .any(|t| t.starts_with("Två gånger per år"))
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn every_demo_user_sees_their_own_groups(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let expected: [(&str, &[&str]); 6] = [
+        ("kso@lindesberg.example", &["Styrgrupp"]),
+        ("kommundirektor@lindesberg.example", &["Styrgrupp"]),
+        ("oppositionsrad@lindesberg.example", &["Styrgrupp"]),
+        (SECURITAS, &["EST", "Arbetsgrupp trygg stationsmiljö"]),
+        ("est.social@lindesberg.example", &["EST"]),
+        ("kanslichef@lindesberg.example", &["Styrgrupp"]),
+    ];
+    for (email, groups) in expected {
+        let browser = TestApp::spawn(app.db.clone()).await;
+        browser.login(email).await;
+        let start = browser.get_html("/").await;
+        assert_eq!(texts(&start, ".cards .card h3"), groups, "{email}");
+    }
+    // The kanslichef sits in the Styrgrupp as the kommundirektör's substitute.
+    let browser = TestApp::spawn(app.db.clone()).await;
+    browser.login("kanslichef@lindesberg.example").await;
+    let start = browser.get_html("/").await;
+    assert_eq!(
+        texts(&start, ".cards .card p:last-child"),
+        ["Ersättare för Kommundirektör – som Kanslichef"]
+    );
+    // The police area chief may attend LindeBRÅ.
+    let browser = TestApp::spawn(app.db.clone()).await;
+    browser
+        .login_in("lpo.chef@lindesberg.example", "Lindesbergs kommun")
+        .await;
+    let start = browser.get_html("/").await;
+    assert_eq!(texts(&start, ".cards .card h3"), ["Styrgrupp", "LindeBRÅ"]);
+    assert!(
+        texts(&start, ".cards .card p")
+            .iter()
+            .any(|t| t.starts_with("Kan delta vid behov"))
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_est_participant_is_refused_every_admin_page_with_a_swedish_403(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+
+    for path in [
+        "/admin".to_owned(),
+        "/admin/personer".to_owned(),
+        "/admin/befattningar".to_owned(),
+        "/admin/organisationer".to_owned(),
+        "/admin/grupper".to_owned(),
+        format!("/admin/grupper/{est}"),
+        "/admin/logg".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(texts(&html_of(response).await, "h1"), ["Åtkomst nekad"]);
+    }
+    let response = app
+        .post(
+            &format!("/admin/grupper/{est}/upplos"),
+            &[("active_to", "2026-12-01"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        texts(&app.get_html("/").await, "header nav a")
+            .iter()
+            .all(|t| t != "Administration")
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn noras_coordinator_cannot_open_or_change_lindesbergs_groups(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(NORA_COORDINATOR).await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+
+    for path in [
+        format!("/grupper/{est}"),
+        format!("/admin/grupper/{est}"),
+        format!("/admin/befattningar/{securitas}"),
+    ] {
+        assert_eq!(
+            app.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let response = app
+        .post(
+            &format!("/admin/grupper/{est}"),
+            &[("name", "Kapad"), ("task", "x")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let structure = app.get_html("/struktur").await;
+    assert!(!texts(&structure, "h3").contains(&"EST".to_owned()));
+    let name = sqlx::query_scalar!("select name from work_group where id = $1", est)
+        .fetch_one(&app.db)
+        .await
+        .expect("group");
+    assert_eq!(name, "EST");
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_position_handed_to_a_new_holder_moves_the_group_seats_and_is_audited(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let response = app
+        .post(
+            "/admin/personer",
+            &[("name", "Alva Ny"), ("email", "Alva.Ny@Securitas.example")],
+        )
+        .await;
+    assert_redirect_to(&response, "/admin/personer");
+    let flash = texts(&app.get_html("/admin/personer").await, ".flash").join("");
+    assert!(flash.contains("Engångslösenord: "), "{flash}");
+    let one_time = flash
+        .split("Engångslösenord: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("password")
+        .to_owned();
+    let alva =
+        sqlx::query_scalar!("select id from person where email = 'alva.ny@securitas.example'")
+            .fetch_one(&app.db)
+            .await
+            .expect("person");
+    let position = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+    let today = samordna::web::today();
+
+    let response = app
+        .post(
+            &format!("/admin/befattningar/{position}/innehavare"),
+            &[
+                ("person_id", &alva.to_string()),
+                ("held_from", &today.to_string()),
+            ],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/admin/befattningar/{position}"));
+
+    // The old holder held it until yesterday and now sits in no group.
+    let previous = sqlx::query!(
+        "select h.held_to from position_holder h join person p on p.id = h.person_id
+         where h.position_id = $1 and p.email = $2",
+        position,
+        SECURITAS
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("holding");
+    assert_eq!(previous.held_to, today.pred_opt());
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let est_page = app.get_html(&format!("/grupper/{est}")).await;
+    assert!(
+        texts(&est_page, "tbody tr")
+            .iter()
+            .any(|r| r.starts_with("EST-representant Securitas Securitas extern Alva Ny"))
+    );
+
+    // The new holder signs in with the one-time password, must change it, and then sees EST.
+    let alva_browser = TestApp::spawn(app.db.clone()).await;
+    let response = alva_browser
+        .login_with("alva.ny@securitas.example", &one_time)
+        .await;
+    assert_redirect_to(&response, "/");
+    assert_redirect_to(&alva_browser.get("/").await, "/konto");
+    alva_browser
+        .post(
+            "/konto/losenord",
+            &[
+                ("current_password", &one_time),
+                ("new_password", "alvas eget lösenord"),
+                ("new_password_repeat", "alvas eget lösenord"),
+            ],
+        )
+        .await;
+    let start = alva_browser.get_html("/").await;
+    assert_eq!(
+        texts(&start, ".cards .card h3"),
+        ["EST", "Arbetsgrupp trygg stationsmiljö"]
+    );
+
+    let old = TestApp::spawn(app.db.clone()).await;
+    old.login(SECURITAS).await;
+    let choice = old.get_html("/valj-kommun").await;
+    assert!(texts(&choice, "p")[0].starts_with("Du har ingen aktuell befattning"));
+
+    let log = app.get_html("/admin/logg").await;
+    let rows = texts(&log, "tbody tr td:nth-child(4)");
+    assert!(
+        rows.contains(&format!(
+            "Alva Ny innehar EST-representant Securitas från {today}"
+        )),
+        "{rows:?}"
+    );
+    assert!(rows.contains(&"Lade till Alva Ny <alva.ny@securitas.example>".to_owned()));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn handing_over_from_a_date_before_the_current_holding_is_refused_next_to_the_field(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let position = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let kso = sqlx::query_scalar!("select id from person where email = 'kso@lindesberg.example'")
+        .fetch_one(&app.db)
+        .await
+        .expect("person");
+
+    let response = app
+        .post(
+            &format!("/admin/befattningar/{position}/innehavare"),
+            &[("person_id", &kso.to_string()), ("held_from", "2022-12-31")],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert_eq!(
+        texts(&page, "#held_from-error"),
+        ["Fel: Johan Karlsson innehar befattningen från 2023-01-01. Välj ett senare datum."]
+    );
+    assert_eq!(value_of(&page, "#held_from").as_deref(), Some("2022-12-31"));
+    let holders = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from position_holder where position_id = $1"#,
+        position
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(holders, 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_temporary_group_is_appointed_by_lindebra_staffed_dissolved_and_audited(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let coordinator = position_id(
+        &app.db,
+        "Lindesbergs kommun",
+        "Brottsförebyggande samordnare",
+    )
+    .await;
+    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+
+    let response = app
+        .post(
+            "/admin/grupper",
+            &[
+                ("name", "Arbetsgrupp Frövi centrum"),
+                ("task", "Ta fram åtgärder mot skadegörelse i Frövi centrum."),
+                ("appointed_by_group_id", &lindebra.to_string()),
+                ("decision_reference", "LindeBRÅ 2026-11-12 § 3"),
+                ("focus_area", "Skadegörelse i Frövi"),
+                ("active_from", "2026-11-16"),
+                ("active_to", ""),
+                ("cadence_text", "Varannan vecka"),
+                ("convener_position_id", &coordinator.to_string()),
+            ],
+        )
+        .await;
+    let group = group_id(&app.db, "Lindesbergs kommun", "Arbetsgrupp Frövi centrum").await;
+    assert_redirect_to(&response, &format!("/admin/grupper/{group}"));
+    let response = app
+        .post(
+            &format!("/admin/grupper/{group}/medlemmar"),
+            &[("position_id", &police.to_string()), ("role", "member")],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/admin/grupper/{group}"));
+
+    let page = app.get_html(&format!("/grupper/{group}")).await;
+    assert_eq!(
+        texts(&page, "tbody tr"),
+        [
+            "Brottsförebyggande samordnare Kansliet Sara Lindqvist Sammankallande",
+            "Kommunpolis Polisen, lokalpolisområde Lindesberg extern Johan Karlsson Ledamot"
+        ]
+    );
+    assert!(texts(&page, "dl.facts dd").contains(&"LindeBRÅ".to_owned()));
+
+    let response = app
+        .post(
+            &format!("/admin/grupper/{group}/upplos"),
+            &[
+                ("active_to", "2026-11-20"),
+                ("reason", "Uppdraget är slutfört."),
+            ],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/grupper/{group}"));
+
+    let structure = app.get_html("/struktur").await;
+    assert!(!texts(&structure, ".tiers h3").contains(&"Arbetsgrupp Frövi centrum".to_owned()));
+    assert_eq!(
+        texts(&structure, "#dissolved-title + ul li"),
+        ["Arbetsgrupp Frövi centrum (2026-11-16 – 2026-11-20)"]
+    );
+    let log = texts(
+        &app.get_html("/admin/logg").await,
+        "tbody tr td:nth-child(4)",
+    );
+    assert!(log.contains(&"Skapade den temporära arbetsgruppen Arbetsgrupp Frövi centrum (LindeBRÅ 2026-11-12 § 3)".to_owned()));
+    assert!(
+        log.contains(
+            &"Upplöste Arbetsgrupp Frövi centrum från och med 2026-11-20: Uppdraget är slutfört."
+                .to_owned()
+        )
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_invalid_new_group_shows_errors_by_the_fields_keeps_the_input_and_stores_nothing(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let before = group_count(&app).await;
+
+    let response = app
+        .post(
+            "/admin/grupper",
+            &[
+                ("name", "  "),
+                ("task", "Ett uppdrag"),
+                ("appointed_by_group_id", &lindebra.to_string()),
+                ("decision_reference", ""),
+                ("active_from", "16/11/2026"),
+                ("active_to", ""),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert_eq!(texts(&page, "#name-error"), ["Fel: Fyll i gruppens namn."]);
+    assert_eq!(
+        texts(&page, "#active_from-error"),
+        ["Fel: Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."]
+    );
+    assert_eq!(texts(&page, "#decision_reference-error").len(), 1);
+    assert_eq!(texts(&page, "textarea#task"), ["Ett uppdrag"]);
+    assert_eq!(
+        value_of(&page, "#active_from").as_deref(),
+        Some("16/11/2026")
+    );
+    assert_eq!(group_count(&app).await, before);
+
+    // A group of that name exists already: refused by the field too.
+    let response = app
+        .post(
+            "/admin/grupper",
+            &[
+                ("name", "EST"),
+                ("task", "Dubblett"),
+                ("appointed_by_group_id", &lindebra.to_string()),
+                ("decision_reference", "LindeBRÅ 2026-11-12 § 4"),
+                ("active_from", "2026-11-16"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        texts(&html_of(response).await, "#name-error"),
+        ["Fel: Det finns redan en grupp med det namnet."]
+    );
+    assert_eq!(group_count(&app).await, before);
+}
+
+async fn group_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from work_group"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_second_convener_is_refused_with_a_message_by_the_role(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let kso = position_id(&app.db, "Lindesbergs kommun", "Kommunstyrelsens ordförande").await;
+
+    let response = app
+        .post(
+            &format!("/admin/grupper/{est}/medlemmar"),
+            &[("position_id", &kso.to_string()), ("role", "convener")],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert!(texts(&page, "#role-error")[0].contains("redan en sammankallande"));
+    assert_eq!(
+        texts(&page, "#position_id option[selected]"),
+        ["Kommunstyrelsens ordförande"]
+    );
+}
