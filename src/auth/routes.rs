@@ -197,6 +197,9 @@ async fn choose(
     user: SignedIn,
     Form(form): Form<ChooseForm>,
 ) -> AppResult<Redirect> {
+    if user.must_change_password {
+        return Err(AppError::MustChangePassword);
+    }
     let places = workplaces(&state.db, user.id).await?;
     let chosen = Uuid::parse_str(form.municipality_id.trim())
         .ok()

@@ -212,3 +212,27 @@ async fn the_embedded_database_starts_when_no_database_url_is_set() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn while_the_database_is_down_pages_answer_503_in_swedish_and_health_says_so() {
+    // Nothing listens on port 1: the database is unreachable.
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/samordna")
+        .expect("lazy pool");
+    let app = TestApp::spawn(db).await;
+
+    let response = app.get("/health").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "unavailable");
+
+    let response = app.login_with(COORDINATOR, DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = html_of(response).await;
+    assert_eq!(texts(&page, "h1"), ["Tjänsten är tillfälligt otillgänglig"]);
+    assert!(
+        !page.html().contains("127.0.0.1:1"),
+        "no internals in the page"
+    );
+}

@@ -94,8 +94,6 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let m = user.municipality_id();
-    let one_time = password::one_time_password();
-    let hash = password::hash(one_time.clone()).await?;
     let mut tx = state.db.begin().await?;
     let existing = sqlx::query_scalar!("select id from person where lower(email) = $1", email)
         .fetch_optional(&mut *tx)
@@ -107,6 +105,8 @@ pub async fn create(
         ),
         None => {
             let id = Uuid::now_v7();
+            let one_time = password::one_time_password();
+            let hash = password::hash(one_time.clone()).await?;
             sqlx::query!(
                 r#"insert into person (id, name, email, password_hash, must_change_password)
                    values ($1, $2, $3, $4, true)"#,
