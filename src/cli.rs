@@ -105,7 +105,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
         crate::seed::load_demo(&db).await?;
         config.demo = true;
     }
-    let state = AppState::new(db.clone(), config);
+    let state = AppState::new(db.clone(), config)?;
     let app = App::build(state, bind).await?;
     let cleanup = tokio::spawn(
         crate::auth::session_store::PgSessionStore::new(db.clone())

@@ -14,15 +14,27 @@ pub struct Config {
     pub public_url: String,
     /// Demo mode: show demo accounts on the login page.
     pub demo: bool,
+    /// `SAMORDNA_SMTP_URL`, e.g. `smtp://user:password@mail.kommun.se:587?tls=required`.
+    pub smtp_url: Option<String>,
+    /// Where mail is written as `.eml` files when no SMTP is set (`SAMORDNA_MAIL_DIR`).
+    pub mail_dir: PathBuf,
+    /// The sender of Samordna's mail (`SAMORDNA_MAIL_FROM`).
+    pub mail_from: String,
 }
 
 impl Config {
     /// Reads the environment.
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir =
+            var("SAMORDNA_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from);
         Self {
             database_url: var("DATABASE_URL"),
-            data_dir: var("SAMORDNA_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
+            mail_dir: var("SAMORDNA_MAIL_DIR").map_or_else(|| data_dir.join("mail"), PathBuf::from),
+            data_dir,
+            smtp_url: var("SAMORDNA_SMTP_URL"),
+            mail_from: var("SAMORDNA_MAIL_FROM")
+                .unwrap_or_else(|| "Samordna <samordna@localhost>".to_owned()),
             public_url: var("SAMORDNA_PUBLIC_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
             demo: false,

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod embedded_pg;
 pub mod error;
+pub mod mail;
+pub mod meetings;
 pub mod seed;
 pub mod startup;
 pub mod state;

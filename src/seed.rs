@@ -6,7 +6,7 @@
 //! The people are invented. The nämnder are named after the four
 //! förvaltningar of the guideline; the real list is for Kansliet to confirm.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -56,7 +56,39 @@ struct PositionSeed {
     organisation: &'static str,
     substitute: Option<&'static str>,
     admin: bool,
+    oversight: bool,
     holder: (&'static str, &'static str),
+}
+
+/// How a group meets: kind, count per half-year, ISO weekday, start, minutes, form, places, link.
+struct CadenceSeed {
+    kind: &'static str,
+    per_half_year: i32,
+    weekday: i16,
+    start: (u32, u32),
+    minutes: i32,
+    form: &'static str,
+    places: &'static str,
+    link: &'static str,
+}
+
+const fn in_person(
+    per_half_year: i32,
+    weekday: i16,
+    start: (u32, u32),
+    minutes: i32,
+    places: &'static str,
+) -> Option<CadenceSeed> {
+    Some(CadenceSeed {
+        kind: "per_half_year",
+        per_half_year,
+        weekday,
+        start,
+        minutes,
+        form: "in_person",
+        places,
+        link: "",
+    })
 }
 
 struct GroupSeed {
@@ -68,6 +100,7 @@ struct GroupSeed {
     focus_area: &'static str,
     cadence: &'static str,
     weekly_reporting: bool,
+    meets: Option<CadenceSeed>,
     active: (Ymd, Option<Ymd>),
     members: &'static [(&'static str, &'static str)],
 }
@@ -82,6 +115,7 @@ const fn pos(
         organisation,
         substitute: None,
         admin: false,
+        oversight: false,
         holder,
     }
 }
@@ -261,6 +295,13 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             cadence: "Två gånger per år – en gång på våren och en gång på hösten. Fysiskt i kommunhuset \
                       eller hos Polismyndigheten i Lindesberg.",
             weekly_reporting: false,
+            meets: in_person(
+                1,
+                4,
+                (13, 0),
+                120,
+                "Kommunhuset\nPolismyndigheten i Lindesberg",
+            ),
             active: ((2024, 4, 30), None),
             members: &[
                 (COORDINATOR, "convener"),
@@ -287,6 +328,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             focus_area: "",
             cadence: "Fyra gånger per år – två gånger på våren och två gånger på hösten. Fysiskt i kommunhuset.",
             weekly_reporting: false,
+            meets: in_person(2, 3, (13, 0), 120, "Kommunhuset"),
             active: ((2024, 4, 30), None),
             members: &[
                 (COORDINATOR, "convener"),
@@ -315,6 +357,16 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             cadence: "En gång per vecka, 30 minuter, via Microsoft Teams (eller det verktyg för gruppsamtal \
                       som kommunen använder).",
             weekly_reporting: true,
+            meets: Some(CadenceSeed {
+                kind: "weekly",
+                per_half_year: 0,
+                weekday: 2,
+                start: (9, 0),
+                minutes: 30,
+                form: "online",
+                places: "",
+                link: "https://teams.microsoft.com/l/meetup-join/lindesberg-est-demo",
+            }),
             active: ((2024, 4, 30), None),
             members: &[
                 (COORDINATOR, "convener"),
@@ -341,6 +393,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             focus_area: "Trygghet kring resecentrum i Lindesberg",
             cadence: "Varannan vecka under uppdraget.",
             weekly_reporting: false,
+            meets: in_person(6, 3, (15, 0), 60, "Resecentrum, Lindesberg"),
             active: ((2026, 9, 14), Some((2027, 3, 31))),
             members: &[
                 (COORDINATOR, "convener"),
@@ -403,6 +456,7 @@ const NORA: MunicipalitySeed = MunicipalitySeed {
             focus_area: "",
             cadence: "Två gånger per år.",
             weekly_reporting: false,
+            meets: in_person(1, 4, (10, 0), 90, "Nora kommunhus"),
             active: ((2024, 1, 1), None),
             members: &[
                 (COORDINATOR, "convener"),
@@ -422,6 +476,7 @@ const NORA: MunicipalitySeed = MunicipalitySeed {
             focus_area: "",
             cadence: "Fyra gånger per år.",
             weekly_reporting: false,
+            meets: in_person(2, 2, (13, 0), 90, "Nora kommunhus"),
             active: ((2024, 1, 1), None),
             members: &[
                 (COORDINATOR, "convener"),
@@ -487,11 +542,11 @@ async fn load_municipality(
     // Positions first, then substitutes (which refer to other positions).
     for p in seed.positions {
         let position_id = sqlx::query_scalar!(
-            r#"insert into position (id, municipality_id, title, organisation_id, grants_admin)
-               select $1, $2, $3, o.id, $5 from organisation o where o.municipality_id = $2 and o.name = $4
-               on conflict (municipality_id, title) do update set title = excluded.title
+            r#"insert into position (id, municipality_id, title, organisation_id, grants_admin, oversight)
+               select $1, $2, $3, o.id, $5, $6 from organisation o where o.municipality_id = $2 and o.name = $4
+               on conflict (municipality_id, title) do update set oversight = position.oversight or excluded.oversight
                returning id"#,
-            Uuid::now_v7(), m, p.title, p.organisation, p.admin
+            Uuid::now_v7(), m, p.title, p.organisation, p.admin, p.oversight
         )
         .fetch_one(&mut *conn)
         .await?;
@@ -541,6 +596,7 @@ async fn load_municipality(
     for group in seed.groups {
         load_group(conn, m, group).await?;
     }
+    crate::meetings::demo::load(conn, m).await?;
     Ok(())
 }
 
@@ -573,6 +629,26 @@ async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Re
     )
     .fetch_one(&mut *conn)
     .await?;
+    if let Some(c) = &g.meets {
+        sqlx::query!(
+            r#"insert into group_cadence (work_group_id, municipality_id, kind, per_half_year, weekday, start_time,
+                                          duration_minutes, form, places, meeting_link)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+               on conflict (work_group_id) do nothing"#,
+            group_id,
+            m,
+            c.kind,
+            c.per_half_year,
+            c.weekday,
+            NaiveTime::from_hms_opt(c.start.0, c.start.1, 0).unwrap_or_default(),
+            c.minutes,
+            c.form,
+            c.places,
+            c.link
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     for (title, role) in g.members {
         sqlx::query!(
             r#"insert into membership (id, municipality_id, work_group_id, position_id, role)

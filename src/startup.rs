@@ -52,6 +52,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
     Router::new()
         .merge(crate::auth::router())
         .merge(crate::structure::router())
+        .merge(crate::meetings::router())
         .route("/health", get(health))
         .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(|| async { AppError::NotFound })

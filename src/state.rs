@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
+use crate::mail::Mailer;
 
 /// Everything a handler may need besides the request.
 #[derive(Clone)]
@@ -13,15 +14,17 @@ pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl AppState {
     /// State for a pool and a configuration.
-    pub fn new(db: PgPool, config: Config) -> Self {
-        Self {
+    pub fn new(db: PgPool, config: Config) -> anyhow::Result<Self> {
+        Ok(Self {
             db,
+            mailer: Arc::new(Mailer::from_config(&config)?),
             config: Arc::new(config),
             login_throttle: Arc::new(LoginThrottle::default()),
-        }
+        })
     }
 }

@@ -231,6 +231,7 @@ struct AccountPage {
     email: String,
     must_change_password: bool,
     positions: Vec<HeldPosition>,
+    feed_url: Option<String>,
     errors: FieldErrors,
 }
 
@@ -259,6 +260,14 @@ async fn account(state: &AppState, user: &SignedIn, errors: FieldErrors) -> AppR
         email: user.email.clone(),
         must_change_password: user.must_change_password,
         positions: held_positions(&state.db, user.id).await?,
+        feed_url: crate::meetings::feeds::person_token(&state.db, user.id)
+            .await?
+            .map(|t| {
+                format!(
+                    "{}/kalender/{t}.ics",
+                    state.config.public_url.trim_end_matches('/')
+                )
+            }),
         errors,
     })
 }

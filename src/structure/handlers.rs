@@ -3,11 +3,16 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 use super::db::{self, Group, GroupSummary, Guideline, Member, MyGroup, MyPosition};
 use super::model::Tier;
 use crate::error::AppResult;
+use crate::meetings::access::Access;
+use crate::meetings::calendar::Term;
+use crate::meetings::db as meetings_db;
+use crate::meetings::schedule::day_start;
+use crate::meetings::{cadence, feeds};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::Chrome;
@@ -105,6 +110,12 @@ pub async fn structure(
     })
 }
 
+/// A term's cadence compliance line on the group page.
+pub struct ComplianceLine {
+    pub text: String,
+    pub on_track: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "structure/group.html")]
 pub struct GroupPage {
@@ -113,6 +124,10 @@ pub struct GroupPage {
     members: Vec<Member>,
     today: NaiveDate,
     is_admin: bool,
+    cadence: String,
+    compliance: Vec<ComplianceLine>,
+    meetings: Vec<crate::meetings::db::Meeting>,
+    feed_url: Option<String>,
 }
 
 pub async fn group_page(
@@ -124,8 +139,39 @@ pub async fn group_page(
     let day = today();
     let group = db::group(&state.db, m, id).await?;
     let members = db::members(&state.db, m, id, day).await?;
+    let access = Access::load(&state.db, &user).await?;
+    let this_term = Term::containing(day);
+    let previous_term = Term::containing(this_term.first_day() - Days::new(1));
+    let mut compliance = Vec::new();
+    for term in [previous_term, this_term] {
+        let c = cadence::compliance(&state.db, m, id, term).await?;
+        compliance.push(ComplianceLine {
+            text: c.summary(&group.name),
+            on_track: c.on_track(),
+        });
+    }
+    let (meetings, feed_url) = if access.can_see(id) {
+        let from = day_start(day);
+        let upcoming = meetings_db::meetings_between(
+            &state.db,
+            m,
+            from,
+            from + chrono::TimeDelta::days(120),
+            Some(&[id]),
+        )
+        .await?;
+        let token = feeds::group_token(&state.db, id).await?;
+        let base = state.config.public_url.trim_end_matches('/');
+        (upcoming, Some(format!("{base}/kalender/grupp/{token}.ics")))
+    } else {
+        (Vec::new(), None)
+    };
     Ok(GroupPage {
         chrome: user.chrome("struktur").await,
+        cadence: cadence::load(&state.db, m, id).await?.describe(),
+        compliance,
+        meetings,
+        feed_url,
         group,
         members,
         today: day,

@@ -78,12 +78,15 @@ pub struct Workplace {
     pub name: String,
     pub slug: String,
     pub is_admin: bool,
+    /// Sees every group's meetings and reports (coordinator, kommunpolis).
+    pub oversight: bool,
 }
 
 /// The municipalities where a person holds a position today.
 pub async fn workplaces(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Workplace>> {
     let rows = sqlx::query!(
-        r#"select m.id, m.name, m.slug, bool_or(p.grants_admin) as "is_admin!"
+        r#"select m.id, m.name, m.slug, bool_or(p.grants_admin) as "is_admin!",
+                  bool_or(p.grants_admin or p.oversight) as "oversight!"
            from position_holder h
            join position p on p.id = h.position_id
            join municipality m on m.id = h.municipality_id
@@ -103,6 +106,7 @@ pub async fn workplaces(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Wor
             name: r.name,
             slug: r.slug,
             is_admin: r.is_admin,
+            oversight: r.oversight,
         })
         .collect())
 }

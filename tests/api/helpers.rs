@@ -22,6 +22,8 @@ pub const POLICE_LIAISON: &str = "kommunpolis@lindesberg.example";
 pub struct TestApp {
     pub address: String,
     pub db: PgPool,
+    /// Where this app's mail lands as `.eml` files.
+    pub mail_dir: std::path::PathBuf,
     pub client: Client,
     jar: Arc<Jar>,
     stop: Option<oneshot::Sender<()>>,
@@ -49,15 +51,20 @@ impl TestApp {
     }
 
     async fn serve(db: PgPool, jar: Arc<Jar>) -> Self {
+        let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("mail")
+            .join(uuid::Uuid::new_v4().to_string());
         let config = Config {
             database_url: None,
             data_dir: "unused".into(),
             public_url: "http://127.0.0.1".into(),
             demo: true,
+            smtp_url: None,
+            mail_dir: mail_dir.clone(),
+            mail_from: "Samordna <samordna@lindesberg.example>".into(),
         };
-        let app = App::build(AppState::new(db.clone(), config), "127.0.0.1:0")
-            .await
-            .expect("app");
+        let state = AppState::new(db.clone(), config).expect("state");
+        let app = App::build(state, "127.0.0.1:0").await.expect("app");
         let address = format!("http://{}", app.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -70,6 +77,7 @@ impl TestApp {
         Self {
             address,
             db,
+            mail_dir,
             client: client(jar.clone()),
             jar,
             stop: Some(stop),

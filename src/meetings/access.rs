@@ -1,0 +1,85 @@
+//! Who may see and schedule which group's meetings: the coordinator
+//! (administrator) everything; the kommunpolis (oversight) sees everything;
+//! a group's convener schedules and records its meetings; members and their
+//! substitutes see their groups' meetings.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::web::extract::CurrentUser;
+use crate::web::today;
+
+/// The signed-in person's rights over meetings in their municipality.
+#[derive(Debug)]
+pub struct Access {
+    pub admin: bool,
+    pub oversight: bool,
+    /// Group → whether the person convenes it.
+    groups: HashMap<Uuid, bool>,
+}
+
+impl Access {
+    /// Loads the person's group seats today (directly or as a substitute).
+    pub async fn load(db: &sqlx::PgPool, user: &CurrentUser) -> AppResult<Self> {
+        let rows = sqlx::query!(
+            r#"select ms.work_group_id as group_id,
+                      bool_or(ms.role = 'convener' and ms.position_id = p.id) as "convener!"
+               from position_holder h
+               join position p on p.id = h.position_id
+               join position mp on mp.id = p.id or mp.substitute_position_id = p.id
+               join membership ms on ms.position_id = mp.id
+               where h.person_id = $1 and h.municipality_id = $2
+                 and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+               group by ms.work_group_id"#,
+            user.id(),
+            user.municipality_id(),
+            today()
+        )
+        .fetch_all(db)
+        .await?;
+        Ok(Self {
+            admin: user.municipality.is_admin,
+            oversight: user.municipality.oversight,
+            groups: rows.into_iter().map(|r| (r.group_id, r.convener)).collect(),
+        })
+    }
+
+    pub fn can_see(&self, group: Uuid) -> bool {
+        self.admin || self.oversight || self.groups.contains_key(&group)
+    }
+
+    pub fn can_schedule(&self, group: Uuid) -> bool {
+        self.admin || self.groups.get(&group).copied().unwrap_or(false)
+    }
+
+    /// Whether the person schedules for any group at all.
+    pub fn schedules_any(&self) -> bool {
+        self.admin || self.groups.values().any(|convener| *convener)
+    }
+
+    /// `None` when every group is visible, else the visible groups.
+    pub fn visible_groups(&self) -> Option<Vec<Uuid>> {
+        (!(self.admin || self.oversight)).then(|| self.groups.keys().copied().collect())
+    }
+
+    /// Refuses with 404 (not 403: the meeting's existence is not disclosed)
+    /// unless the group is visible.
+    pub fn require_see(&self, group: Uuid) -> AppResult<()> {
+        if self.can_see(group) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Refuses with 403 unless the person schedules for the group.
+    pub fn require_schedule(&self, group: Uuid) -> AppResult<()> {
+        if self.can_schedule(group) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! Each group's cadence (how often and how it meets) and whether it meets as
+//! often as the guideline says.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, NaiveTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::calendar::{self, Half, Term, WeeklyRule};
+use super::schedule::{day_start, parse_duration, parse_form, parse_time};
+use crate::audit::{self, Event};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::structure::db as structure_db;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::IdPath;
+
+/// How a group meets.
+#[derive(Clone, Debug)]
+pub struct Cadence {
+    /// `weekly` or `per_half_year`.
+    pub kind: String,
+    pub per_half_year: i32,
+    /// ISO weekday, 1 = Monday.
+    pub weekday: i16,
+    pub start_time: NaiveTime,
+    pub duration_minutes: i32,
+    /// `in_person` or `online`.
+    pub form: String,
+    /// Allowed places, one per line.
+    pub places: String,
+    pub meeting_link: String,
+    /// Whether the group has a cadence at all (or these are defaults).
+    pub stored: bool,
+}
+
+impl Cadence {
+    pub fn place_list(&self) -> Vec<&str> {
+        self.places
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    fn weekday_name(&self) -> &'static str {
+        calendar::swedish_weekday(iso_weekday(self.weekday))
+    }
+
+    /// "Varje torsdag kl. 09:00, 30 minuter, digitalt" and the like.
+    pub fn describe(&self) -> String {
+        if !self.stored {
+            return "Ingen mötesrytm är angiven.".to_owned();
+        }
+        let how = match (self.form.as_str(), self.place_list().as_slice()) {
+            ("online", _) => "digitalt".to_owned(),
+            (_, []) => "fysiskt".to_owned(),
+            (_, places) => format!("fysiskt: {}", places.join(" eller ")),
+        };
+        if self.kind == "weekly" {
+            format!(
+                "Varje {} kl. {}, {} minuter, {how}",
+                self.weekday_name(),
+                self.start_time.format("%H:%M"),
+                self.duration_minutes
+            )
+        } else {
+            format!("{} möten per halvår, {how}", self.per_half_year)
+        }
+    }
+
+    /// The meetings this cadence proposes for a term.
+    pub fn plan(&self, term: Term, breaks: &[(NaiveDate, NaiveDate)]) -> calendar::Plan {
+        let weekday = iso_weekday(self.weekday);
+        let duration = u32::try_from(self.duration_minutes).unwrap_or(60);
+        if self.kind == "weekly" {
+            let rule = WeeklyRule {
+                weekday,
+                start: self.start_time,
+                duration_minutes: duration,
+            };
+            calendar::weekly_dates(&rule, term.first_day(), term.last_day(), breaks)
+        } else {
+            let count = u32::try_from(self.per_half_year).unwrap_or(0);
+            calendar::spread_dates(term, count, weekday, self.start_time, duration, breaks)
+        }
+    }
+
+    /// Meetings the cadence asks for in a term.
+    pub fn required_in(&self, term: Term) -> u32 {
+        if !self.stored {
+            return 0;
+        }
+        if self.kind == "weekly" {
+            u32::try_from(self.plan(term, &[summer_break(term)]).meetings.len()).unwrap_or(0)
+        } else {
+            u32::try_from(self.per_half_year).unwrap_or(0)
+        }
+    }
+}
+
+/// ISO weekday number (1 = Monday) to chrono.
+pub fn iso_weekday(n: i16) -> chrono::Weekday {
+    use chrono::Weekday::*;
+    [Mon, Tue, Wed, Thu, Fri, Sat, Sun][usize::try_from((n - 1).rem_euclid(7)).unwrap_or(0)]
+}
+
+/// The summer break weekly groups take: the second half of June in spring,
+/// July to mid-August in autumn.
+pub fn summer_break(term: Term) -> (NaiveDate, NaiveDate) {
+    let date = |m, d| NaiveDate::from_ymd_opt(term.year, m, d).unwrap_or_default();
+    match term.half {
+        Half::Spring => (date(6, 15), date(6, 30)),
+        Half::Autumn => (date(7, 1), date(8, 15)),
+    }
+}
+
+/// The group's cadence, or defaults when none is set.
+/// A cadence from its stored row.
+macro_rules! from_row {
+    ($r:expr) => {
+        Cadence {
+            kind: $r.kind,
+            per_half_year: $r.per_half_year,
+            weekday: $r.weekday,
+            start_time: $r.start_time,
+            duration_minutes: $r.duration_minutes,
+            form: $r.form,
+            places: $r.places,
+            meeting_link: $r.meeting_link,
+            stored: true,
+        }
+    };
+}
+
+pub async fn load<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    municipality_id: Uuid,
+    group_id: Uuid,
+) -> AppResult<Cadence> {
+    let row = sqlx::query!(
+        r#"select kind, per_half_year, weekday, start_time, duration_minutes, form, places, meeting_link
+           from group_cadence where work_group_id = $1 and municipality_id = $2"#,
+        group_id,
+        municipality_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(match row {
+        Some(r) => from_row!(r),
+        None => Cadence {
+            kind: "per_half_year".to_owned(),
+            per_half_year: 0,
+            weekday: 4,
+            start_time: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            duration_minutes: 60,
+            form: "in_person".to_owned(),
+            places: String::new(),
+            meeting_link: String::new(),
+            stored: false,
+        },
+    })
+}
+
+/// How a group's term is going against its cadence.
+#[derive(Debug)]
+pub struct Compliance {
+    pub term: Term,
+    pub required: u32,
+    pub held: i64,
+    pub planned: i64,
+    pub cancelled: i64,
+    /// Past meetings nobody recorded.
+    pub unrecorded: i64,
+}
+
+impl Compliance {
+    /// "LindeBRÅ höst 2026: 1 av 2 hållna, 1 planerat".
+    pub fn summary(&self, group: &str) -> String {
+        let mut text = format!(
+            "{group} {}: {} av {} hållna, {} {}",
+            self.term.short_label(),
+            self.held,
+            self.required,
+            self.planned,
+            if self.planned == 1 {
+                "planerat"
+            } else {
+                "planerade"
+            }
+        );
+        if self.cancelled > 0 {
+            text.push_str(&format!(", {} inställda", self.cancelled));
+        }
+        if self.unrecorded > 0 {
+            text.push_str(&format!(", {} ej protokollförda", self.unrecorded));
+        }
+        text
+    }
+
+    /// Held and planned meetings together reach what the guideline asks.
+    pub fn on_track(&self) -> bool {
+        self.held + self.planned + self.unrecorded >= i64::from(self.required)
+    }
+}
+
+/// Counts a group's meetings in a term.
+pub async fn compliance(
+    db: &sqlx::PgPool,
+    municipality_id: Uuid,
+    group_id: Uuid,
+    term: Term,
+) -> AppResult<Compliance> {
+    let cadence = load(db, municipality_id, group_id).await?;
+    let counts = sqlx::query!(
+        r#"select count(*) filter (where status = 'held') as "held!",
+                  count(*) filter (where status = 'planned' and starts_at >= $5) as "planned!",
+                  count(*) filter (where status = 'planned' and starts_at < $5) as "unrecorded!",
+                  count(*) filter (where status = 'cancelled') as "cancelled!"
+           from meeting
+           where work_group_id = $1 and municipality_id = $2 and starts_at >= $3 and starts_at < $4"#,
+        group_id,
+        municipality_id,
+        day_start(term.first_day()),
+        day_start(term.last_day() + chrono::Days::new(1)),
+        Utc::now()
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Compliance {
+        term,
+        required: cadence.required_in(term),
+        held: counts.held,
+        planned: counts.planned,
+        cancelled: counts.cancelled,
+        unrecorded: counts.unrecorded,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct CadenceForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub per_half_year: String,
+    #[serde(default)]
+    pub weekday: String,
+    #[serde(default)]
+    pub time: String,
+    #[serde(default)]
+    pub duration: String,
+    #[serde(default)]
+    pub form: String,
+    #[serde(default)]
+    pub places: String,
+    #[serde(default)]
+    pub meeting_link: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "meetings/cadence.html")]
+pub struct CadencePage {
+    chrome: Chrome,
+    group: structure_db::Group,
+    form: CadenceForm,
+    weekdays: Vec<(i16, &'static str)>,
+    errors: FieldErrors,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    form: Option<CadenceForm>,
+    errors: FieldErrors,
+) -> AppResult<CadencePage> {
+    let m = user.municipality_id();
+    let group = structure_db::group(&state.db, m, id).await?;
+    let form = match form {
+        Some(f) => f,
+        None => {
+            let c = load(&state.db, m, id).await?;
+            CadenceForm {
+                kind: c.kind,
+                per_half_year: c.per_half_year.to_string(),
+                weekday: c.weekday.to_string(),
+                time: c.start_time.format("%H:%M").to_string(),
+                duration: c.duration_minutes.to_string(),
+                form: c.form,
+                places: c.places,
+                meeting_link: c.meeting_link,
+            }
+        }
+    };
+    Ok(CadencePage {
+        chrome: user.chrome("struktur").await,
+        group,
+        form,
+        weekdays: (1..=7)
+            .map(|n| (n, calendar::swedish_weekday(iso_weekday(n))))
+            .collect(),
+        errors,
+    })
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<CadencePage> {
+    user.require_admin()?;
+    page(&state, &user, id, None, FieldErrors::default()).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<CadenceForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let group = structure_db::group(&state.db, m, id).await?;
+    let mut e = FieldErrors::default();
+    let kind = match form.kind.as_str() {
+        "weekly" | "per_half_year" => form.kind.clone(),
+        _ => {
+            e.add(
+                "kind",
+                "Välj om gruppen möts varje vecka eller ett antal gånger per halvår.",
+            );
+            String::new()
+        }
+    };
+    let count = match form.per_half_year.trim().parse::<i32>() {
+        Ok(n) if (0..=26).contains(&n) => n,
+        _ if kind == "weekly" => 0,
+        _ => {
+            e.add("per_half_year", "Ange antalet möten per halvår, 0 till 26.");
+            0
+        }
+    };
+    let weekday = match form.weekday.trim().parse::<i16>() {
+        Ok(n) if (1..=7).contains(&n) => n,
+        _ => {
+            e.add("weekday", "Välj en veckodag.");
+            1
+        }
+    };
+    let time = parse_time(&mut e, "time", &form.time);
+    let duration = parse_duration(&mut e, "duration", &form.duration);
+    let mode = parse_form(&mut e, "form", &form.form);
+    let places = forms::optional_text(&mut e, "places", &form.places, "platserna", 1000);
+    let link = forms::optional_text(
+        &mut e,
+        "meeting_link",
+        &form.meeting_link,
+        "möteslänken",
+        1000,
+    );
+    if !link.is_empty() && !link.starts_with("https://") {
+        e.add("meeting_link", "Möteslänken ska börja med https://.");
+    }
+    let (Some(time), Some(duration), true) = (time, duration, e.is_empty()) else {
+        let page = page(&state, &user, id, Some(form), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let before = load(&state.db, m, id).await?;
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        r#"insert into group_cadence (work_group_id, municipality_id, kind, per_half_year, weekday, start_time,
+                                      duration_minutes, form, places, meeting_link)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           on conflict (work_group_id) do update set kind = excluded.kind, per_half_year = excluded.per_half_year,
+               weekday = excluded.weekday, start_time = excluded.start_time, duration_minutes = excluded.duration_minutes,
+               form = excluded.form, places = excluded.places, meeting_link = excluded.meeting_link, updated_at = now()"#,
+        id, m, kind, count, weekday, time, i32::try_from(duration).unwrap_or(60), mode, places, link
+    )
+    .execute(&mut *tx)
+    .await?;
+    let after = load(&mut *tx, m, id).await?.describe();
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "ändrade mötesrytm",
+            entity: "grupp",
+            entity_id: Some(id),
+            summary: format!("{}: {}", group.name, after),
+            before: Some(json!({ "mötesrytm": before.describe() })),
+            after: Some(json!({ "mötesrytm": after })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("Mötesrytmen för {} är sparad.", group.name),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/grupper/{id}")).into_response())
+}

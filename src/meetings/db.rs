@@ -1,0 +1,490 @@
+//! Queries for meetings, scoped by the signed-in user's municipality.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::Stockholm;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::structure::model::Tier;
+
+/// A meeting with its group.
+#[derive(Clone, Debug)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub group_id: Uuid,
+    pub group_name: String,
+    pub tier: Tier,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub form: String,
+    pub place: String,
+    pub meeting_link: String,
+    pub agenda: String,
+    pub status: String,
+    pub cancelled_reason: String,
+    pub sequence: i32,
+    pub notes: String,
+    pub minutes_approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+}
+
+impl Meeting {
+    pub fn local_date(&self) -> NaiveDate {
+        self.starts_at.with_timezone(&Stockholm).date_naive()
+    }
+
+    /// `09:00–09:30`, Swedish time.
+    pub fn time_range(&self) -> String {
+        format!(
+            "{}–{}",
+            self.starts_at.with_timezone(&Stockholm).format("%H:%M"),
+            self.ends_at.with_timezone(&Stockholm).format("%H:%M")
+        )
+    }
+
+    pub fn start_time(&self) -> String {
+        self.starts_at
+            .with_timezone(&Stockholm)
+            .format("%H:%M")
+            .to_string()
+    }
+
+    pub fn duration_minutes(&self) -> i64 {
+        (self.ends_at - self.starts_at).num_minutes()
+    }
+
+    /// `torsdag 3 december 2026`.
+    pub fn long_date(&self) -> String {
+        super::long_date(self.local_date())
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.status == "cancelled"
+    }
+
+    /// Approved minutes can no longer be changed.
+    pub fn is_locked(&self) -> bool {
+        self.minutes_approved_at.is_some()
+    }
+
+    pub fn approved_at_text(&self) -> Option<String> {
+        self.minutes_approved_at.map(crate::web::format_local)
+    }
+
+    pub fn has_started(&self) -> bool {
+        self.starts_at <= Utc::now()
+    }
+
+    /// The record (attendance, notes, decisions) can be written.
+    pub fn is_recordable(&self) -> bool {
+        self.has_started() && !self.is_cancelled() && !self.is_locked()
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.form == "online"
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "held" => "Genomfört",
+            "cancelled" => "Inställt",
+            _ if self.ends_at < Utc::now() => "Ej protokollfört",
+            _ => "Planerat",
+        }
+    }
+
+    /// Where: the place, or the meeting link for online meetings.
+    pub fn where_text(&self) -> String {
+        match (self.is_online(), self.place.is_empty()) {
+            (true, _) => "Digitalt möte".to_owned(),
+            (false, true) => "Plats meddelas senare".to_owned(),
+            (false, false) => self.place.clone(),
+        }
+    }
+
+    pub fn agenda_items(&self) -> Vec<&str> {
+        self.agenda
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+}
+
+/// Which meetings to find; every filter is optional.
+#[derive(Default)]
+pub struct Filter<'a> {
+    pub id: Option<Uuid>,
+    pub municipality_id: Option<Uuid>,
+    pub groups: Option<&'a [Uuid]>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Meetings matching the filter, in time order.
+pub async fn find(db: &PgPool, f: Filter<'_>) -> AppResult<Vec<Meeting>> {
+    let rows = sqlx::query!(
+        r#"select mt.id, mt.work_group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
+                  mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status, mt.cancelled_reason,
+                  mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as "approved_by?"
+           from meeting mt
+           join work_group g on g.id = mt.work_group_id
+           left join person ap on ap.id = mt.minutes_approved_by
+           where ($1::uuid is null or mt.id = $1)
+             and ($2::uuid is null or mt.municipality_id = $2)
+             and ($3::uuid[] is null or mt.work_group_id = any($3))
+             and ($4::timestamptz is null or mt.starts_at >= $4)
+             and ($5::timestamptz is null or mt.starts_at < $5)
+           order by mt.starts_at, g.name"#,
+        f.id,
+        f.municipality_id,
+        f.groups,
+        f.from,
+        f.to
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Meeting {
+            id: r.id,
+            group_id: r.work_group_id,
+            group_name: r.group_name,
+            tier: Tier::from_db(&r.tier),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            form: r.form,
+            place: r.place,
+            meeting_link: r.meeting_link,
+            agenda: r.agenda,
+            status: r.status,
+            cancelled_reason: r.cancelled_reason,
+            sequence: r.sequence,
+            notes: r.notes,
+            minutes_approved_at: r.minutes_approved_at,
+            approved_by: r.approved_by,
+        })
+        .collect())
+}
+
+/// One meeting of the municipality, or `NotFound`.
+pub async fn meeting(db: &PgPool, municipality_id: Uuid, id: Uuid) -> AppResult<Meeting> {
+    let filter = Filter {
+        id: Some(id),
+        municipality_id: Some(municipality_id),
+        ..Filter::default()
+    };
+    find(db, filter).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// Meetings starting in `[from, to)`, limited to `groups` when given.
+pub async fn meetings_between(
+    db: &PgPool,
+    municipality_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    groups: Option<&[Uuid]>,
+) -> AppResult<Vec<Meeting>> {
+    let filter = Filter {
+        municipality_id: Some(municipality_id),
+        groups,
+        from: Some(from),
+        to: Some(to),
+        ..Filter::default()
+    };
+    find(db, filter).await
+}
+
+/// A new meeting's fields.
+pub struct NewMeeting<'a> {
+    pub group_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub form: &'a str,
+    pub place: &'a str,
+    pub meeting_link: &'a str,
+    pub agenda: &'a str,
+}
+
+pub async fn insert_meeting(
+    conn: &mut PgConnection,
+    municipality_id: Uuid,
+    m: &NewMeeting<'_>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        r#"insert into meeting (id, municipality_id, work_group_id, starts_at, ends_at, form, place, meeting_link, agenda)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+        id,
+        municipality_id,
+        m.group_id,
+        m.starts_at,
+        m.ends_at,
+        m.form,
+        m.place,
+        m.meeting_link,
+        m.agenda
+    )
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Someone who gets the group's kallelse: a current holder of a member position.
+#[derive(Clone, Debug)]
+pub struct Recipient {
+    pub person_id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+/// Current holders of the group's member positions (each person once).
+pub async fn recipients(
+    db: &PgPool,
+    municipality_id: Uuid,
+    group_id: Uuid,
+    day: NaiveDate,
+) -> AppResult<Vec<Recipient>> {
+    Ok(sqlx::query_as!(
+        Recipient,
+        r#"select distinct pe.id as person_id, pe.name, pe.email
+           from membership ms
+           join position_holder h on h.position_id = ms.position_id
+           join person pe on pe.id = h.person_id
+           where ms.work_group_id = $1 and ms.municipality_id = $2 and pe.active
+             and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+           order by pe.name"#,
+        group_id,
+        municipality_id,
+        day
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Another meeting that a person invited to this one also sits in.
+#[derive(Debug)]
+pub struct Clash {
+    pub person: String,
+    pub other: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+impl Clash {
+    pub fn describe(&self) -> String {
+        format!(
+            "{} har redan {} {} kl. {}–{}.",
+            self.person,
+            self.other,
+            self.starts_at.with_timezone(&Stockholm).format("%Y-%m-%d"),
+            self.starts_at.with_timezone(&Stockholm).format("%H:%M"),
+            self.ends_at.with_timezone(&Stockholm).format("%H:%M"),
+        )
+    }
+}
+
+/// People of `group_id` who would be double-booked in `[from, to)`: they also
+/// sit in another group (in any municipality) that meets then. Another
+/// municipality's meeting is not named.
+pub async fn clashes(
+    db: &PgPool,
+    municipality_id: Uuid,
+    group_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    except_meeting: Option<Uuid>,
+) -> AppResult<Vec<Clash>> {
+    let day = from.with_timezone(&Stockholm).date_naive();
+    let rows = sqlx::query!(
+        r#"with invited as (
+               select distinct h.person_id from membership ms
+               join position_holder h on h.position_id = ms.position_id
+               where ms.work_group_id = $1 and h.held_from <= $4 and (h.held_to is null or h.held_to >= $4)
+           )
+           select distinct pe.name, g.name as group_name, mt.municipality_id, mt.starts_at, mt.ends_at
+           from meeting mt
+           join work_group g on g.id = mt.work_group_id
+           join membership ms on ms.work_group_id = mt.work_group_id
+           join position_holder h on h.position_id = ms.position_id
+                and h.held_from <= $4 and (h.held_to is null or h.held_to >= $4)
+           join invited i on i.person_id = h.person_id
+           join person pe on pe.id = h.person_id
+           where mt.status <> 'cancelled' and mt.work_group_id <> $1
+             and mt.starts_at < $3 and mt.ends_at > $2
+             and ($5::uuid is null or mt.id <> $5)
+           order by mt.starts_at, pe.name"#,
+        group_id,
+        from,
+        to,
+        day,
+        except_meeting
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Clash {
+            person: r.name,
+            other: if r.municipality_id == municipality_id {
+                format!("möte i {}", r.group_name)
+            } else {
+                "ett möte i en annan kommun".to_owned()
+            },
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+        })
+        .collect())
+}
+
+/// One sending of a kallelse or cancellation.
+pub struct Sending {
+    pub sent_at: DateTime<Utc>,
+    pub kind: String,
+    pub sequence: i32,
+    pub recipients: Vec<String>,
+    pub transport: String,
+    pub sent_by: Option<String>,
+}
+
+impl Sending {
+    pub fn sent_at_text(&self) -> String {
+        crate::web::format_local(self.sent_at)
+    }
+
+    pub fn kind_label(&self) -> &'static str {
+        if self.kind == "cancellation" {
+            "återbud"
+        } else {
+            "kallelse"
+        }
+    }
+}
+
+pub async fn sendings(
+    db: &PgPool,
+    municipality_id: Uuid,
+    meeting_id: Uuid,
+) -> AppResult<Vec<Sending>> {
+    Ok(sqlx::query_as!(
+        Sending,
+        r#"select s.sent_at, s.kind, s.sequence, s.recipients, s.transport, p.name as "sent_by?"
+           from meeting_sending s left join person p on p.id = s.sent_by
+           where s.meeting_id = $1 and s.municipality_id = $2 order by s.sent_at"#,
+        meeting_id,
+        municipality_id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A member position's attendance at a meeting.
+impl AttendanceRow {
+    pub fn status_label(&self) -> &'static str {
+        super::record::attendance_label(self.status.as_deref().unwrap_or(""))
+    }
+
+    pub fn is(&self, status: &str) -> bool {
+        self.status.as_deref() == Some(status)
+    }
+}
+
+pub struct AttendanceRow {
+    pub position_id: Uuid,
+    pub title: String,
+    pub holder: Option<String>,
+    pub substitute: Option<String>,
+    pub role: String,
+    pub status: Option<String>,
+}
+
+pub async fn attendance(
+    db: &PgPool,
+    municipality_id: Uuid,
+    meeting: &Meeting,
+) -> AppResult<Vec<AttendanceRow>> {
+    let day = meeting.local_date();
+    Ok(sqlx::query_as!(
+        AttendanceRow,
+        r#"select p.id as position_id, p.title, holder_name(p.id, $3) as holder,
+                  case when s.id is null then null else s.title || coalesce(' (' || holder_name(s.id, $3) || ')', '') end as substitute,
+                  ms.role, a.status as "status?"
+           from membership ms
+           join position p on p.id = ms.position_id
+           left join position s on s.id = p.substitute_position_id
+           left join meeting_attendance a on a.meeting_id = $1 and a.position_id = p.id
+           where ms.work_group_id = $2 and ms.municipality_id = $4
+           order by array_position(array['convener','member','may_attend'], ms.role), p.title"#,
+        meeting.id,
+        meeting.group_id,
+        day,
+        municipality_id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A decision taken at a meeting.
+pub struct Decision {
+    pub number: i64,
+    pub text: String,
+    pub group_id: Option<Uuid>,
+    pub group_name: Option<String>,
+    pub task_title: Option<String>,
+    pub task_owner: Option<String>,
+    pub task_due: Option<NaiveDate>,
+}
+
+pub async fn decisions(
+    db: &PgPool,
+    municipality_id: Uuid,
+    meeting_id: Uuid,
+) -> AppResult<Vec<Decision>> {
+    Ok(sqlx::query_as!(
+        Decision,
+        r#"select row_number() over (order by d.created_at, d.id) as "number!", d.text,
+                  d.created_group_id as group_id, g.name as "group_name?",
+                  t.title as "task_title?", op.title as "task_owner?", t.due_on as task_due
+           from meeting_decision d
+           left join work_group g on g.id = d.created_group_id
+           left join task t on t.id = d.created_task_id
+           left join position op on op.id = t.owner_position_id
+           where d.meeting_id = $1 and d.municipality_id = $2
+           order by d.created_at, d.id"#,
+        meeting_id,
+        municipality_id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Meetings (from `since`) of every group a person sits in today, in any
+/// municipality: the person's calendar feed.
+pub async fn person_feed_meetings(
+    db: &PgPool,
+    person_id: Uuid,
+    day: NaiveDate,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<Meeting>> {
+    let groups = sqlx::query_scalar!(
+        r#"select distinct ms.work_group_id from position_holder h
+           join position p on p.id = h.position_id
+           join position mp on mp.id = p.id or mp.substitute_position_id = p.id
+           join membership ms on ms.position_id = mp.id
+           where h.person_id = $1 and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)"#,
+        person_id,
+        day
+    )
+    .fetch_all(db)
+    .await?;
+    find(
+        db,
+        Filter {
+            groups: Some(&groups),
+            from: Some(since),
+            ..Filter::default()
+        },
+    )
+    .await
+}

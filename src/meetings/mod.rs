@@ -1,0 +1,86 @@
+//! Meetings: cadence per group, scheduling (single meetings and whole terms),
+//! kallelse by e-mail with iCalendar, calendar feeds, the meeting record
+//! (attendance, minutes, decisions) and cadence compliance.
+
+pub mod access;
+pub mod cadence;
+pub mod calendar;
+pub mod db;
+pub mod demo;
+pub mod feeds;
+pub mod ics;
+pub mod invitations;
+pub mod record;
+pub mod schedule;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::{Datelike, NaiveDate};
+
+use crate::state::AppState;
+
+/// The routes of this feature.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/moten", get(schedule::index))
+        .route("/moten/ny", get(schedule::new_page).post(schedule::create))
+        .route(
+            "/moten/planera",
+            get(schedule::plan_page).post(schedule::plan_save),
+        )
+        .route("/moten/{id}", get(schedule::show).post(schedule::update))
+        .route("/moten/{id}/stall-in", post(schedule::cancel))
+        .route("/moten/{id}/kallelse", post(invitations::send_invitation))
+        .route("/moten/{id}/protokoll", post(record::save_record))
+        .route("/moten/{id}/beslut", post(record::add_decision))
+        .route("/moten/{id}/justera", post(record::approve))
+        .route(
+            "/grupper/{id}/motesrytm",
+            get(cadence::edit_page).post(cadence::save),
+        )
+        .route("/kalender/{file}", get(feeds::person_feed))
+        .route("/kalender/grupp/{file}", get(feeds::group_feed))
+        .route("/konto/kalender", post(feeds::renew_token))
+}
+
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// `torsdag 3 december 2026`.
+pub fn long_date(date: NaiveDate) -> String {
+    format!(
+        "{} {} {} {}",
+        calendar::swedish_weekday(date.weekday()),
+        date.day(),
+        month_name(date.month()),
+        date.year()
+    )
+}
+
+/// `december`.
+pub fn month_name(month: u32) -> &'static str {
+    MONTHS
+        .get(month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("")
+}
+
+/// Swedish labels of the meeting forms.
+pub fn form_label(form: &str) -> &'static str {
+    match form {
+        "online" => "Digitalt (länk)",
+        _ => "Fysiskt möte",
+    }
+}

@@ -1,0 +1,351 @@
+//! The meeting record: who came (and who stood in), notes, decisions (which
+//! may appoint a temporary working group or create a task), and approval of
+//! the minutes, after which the record is read-only.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::db::Meeting;
+use super::schedule::{schedulable_meeting, show_page};
+use crate::audit::{self, Event};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::structure::model::Tier;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::set_flash;
+use crate::web::path::IdPath;
+
+const STATUSES: [&str; 3] = ["present", "absent", "substitute_present"];
+
+/// Swedish label of an attendance status.
+pub fn attendance_label(status: &str) -> &'static str {
+    match status {
+        "present" => "Närvarande",
+        "absent" => "Frånvarande",
+        "substitute_present" => "Ersättare närvarande",
+        _ => "Ej angivet",
+    }
+}
+
+fn refuse_if_closed(meeting: &Meeting, errors: &mut FieldErrors, field: &'static str) {
+    if meeting.is_locked() {
+        errors.add(field, "Protokollet är justerat och kan inte längre ändras.");
+    } else if meeting.is_cancelled() {
+        errors.add(field, "Mötet är inställt.");
+    } else if meeting.starts_at > Utc::now() {
+        errors.add(
+            field,
+            "Mötet har inte börjat än; närvaro och beslut förs under eller efter mötet.",
+        );
+    }
+}
+
+/// `POST /moten/{id}/protokoll`: attendance (`a_<position id>`) and notes.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), meeting.id = %id))]
+pub async fn save_record(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let mut errors = FieldErrors::default();
+    refuse_if_closed(&meeting, &mut errors, "notes");
+    let notes_raw = fields
+        .iter()
+        .find(|(k, _)| k == "notes")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let notes = forms::optional_text(&mut errors, "notes", notes_raw, "anteckningarna", 20000);
+    let mut marks = Vec::new();
+    for (key, value) in &fields {
+        let Some(position) = key.strip_prefix("a_") else {
+            continue;
+        };
+        let Ok(position_id) = Uuid::parse_str(position) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        if !STATUSES.contains(&value.as_str()) {
+            errors.add("notes", "Välj närvaro i listan för varje befattning.");
+            continue;
+        }
+        marks.push((position_id, value.clone()));
+    }
+    if !errors.is_empty() {
+        let page = show_page(&state, &user, id, None, DecisionForm::default(), errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let m = user.municipality_id();
+    let day = meeting.local_date();
+    let mut tx = state.db.begin().await?;
+    for (position_id, status) in &marks {
+        // Only member positions of the meeting's group are recorded; the
+        // attendee is the holder, or the substitute position's holder.
+        sqlx::query!(
+            r#"insert into meeting_attendance (meeting_id, municipality_id, position_id, status, attended_by)
+               select $1, $2, p.id, $4,
+                      (select h.person_id from position_holder h
+                       where h.position_id = case when $4 = 'substitute_present' then p.substitute_position_id else p.id end
+                         and h.held_from <= $6 and (h.held_to is null or h.held_to >= $6))
+               from position p join membership ms on ms.position_id = p.id and ms.work_group_id = $5
+               where p.id = $3 and p.municipality_id = $2
+               on conflict (meeting_id, position_id) do update set status = excluded.status, attended_by = excluded.attended_by"#,
+            id, m, position_id, status, meeting.group_id, day
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query!(
+        "update meeting set notes = $3, status = 'held' where id = $1 and municipality_id = $2",
+        id,
+        m,
+        notes
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "förde protokoll",
+        entity: "möte",
+        entity_id: Some(id),
+        summary: format!("{} {}: närvaro för {} befattningar", meeting.group_name, day, marks.len()),
+        before: Some(json!({ "anteckningar": meeting.notes })),
+        after: Some(json!({ "anteckningar": notes, "närvaro": marks.iter().map(|(p, s)| json!({ "befattning": p, "status": s })).collect::<Vec<_>>() })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Närvaro och anteckningar är sparade.").await?;
+    Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response())
+}
+
+/// A decision as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub text: String,
+    /// `note`, `group` or `task`.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub group_name: String,
+    #[serde(default)]
+    pub group_task: String,
+    #[serde(default)]
+    pub group_focus: String,
+    #[serde(default)]
+    pub task_title: String,
+    #[serde(default)]
+    pub task_owner: String,
+    #[serde(default)]
+    pub task_due: String,
+}
+
+/// `POST /moten/{id}/beslut`.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), meeting.id = %id))]
+pub async fn add_decision(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<DecisionForm>,
+) -> AppResult<Response> {
+    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    refuse_if_closed(&meeting, &mut e, "text");
+    let text = forms::required_text(&mut e, "text", &form.text, "beslutet", 4000);
+    let kind = form.kind.as_str();
+    let (mut group, mut task) = (None, None);
+    match kind {
+        "group" => {
+            let name = forms::required_text(
+                &mut e,
+                "group_name",
+                &form.group_name,
+                "arbetsgruppens namn",
+                200,
+            );
+            let task_text = forms::required_text(
+                &mut e,
+                "group_task",
+                &form.group_task,
+                "arbetsgruppens uppdrag",
+                4000,
+            );
+            let focus = forms::optional_text(
+                &mut e,
+                "group_focus",
+                &form.group_focus,
+                "fokusområdet",
+                300,
+            );
+            group = Some((name, task_text, focus));
+        }
+        "task" => {
+            let title =
+                forms::required_text(&mut e, "task_title", &form.task_title, "uppgiften", 300);
+            let owner = forms::required_id(
+                &mut e,
+                "task_owner",
+                &form.task_owner,
+                "Välj vilken befattning som äger uppgiften.",
+            );
+            let due = forms::required_date(&mut e, "task_due", &form.task_due);
+            task = Some((title, owner, due));
+        }
+        "note" | "" => {}
+        _ => e.add("kind", "Välj vad beslutet innebär."),
+    }
+    if !e.is_empty() {
+        let page = show_page(&state, &user, id, None, form, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    let number = sqlx::query_scalar!(
+        r#"select count(*) + 1 as "n!" from meeting_decision where meeting_id = $1"#,
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let reference = format!("{} {} § {number}", meeting.group_name, meeting.local_date());
+    let mut created_group = None;
+    if let Some((name, task_text, focus)) = &group {
+        // The beredningsgrupp appoints working groups: the meeting's own group
+        // when it is one, else the municipality's.
+        let appointer = sqlx::query_scalar!(
+            r#"select id from work_group where municipality_id = $1 and tier = 'beredningsgrupp'
+               order by (id = $2) desc, name limit 1"#,
+            m,
+            meeting.group_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let appointer = if meeting.tier == Tier::Beredningsgrupp {
+            Some(meeting.group_id)
+        } else {
+            appointer
+        };
+        let group_id = Uuid::now_v7();
+        let inserted = sqlx::query!(
+            r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
+                                       focus_area, active_from)
+               values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8)"#,
+            group_id, m, name, task_text, appointer, reference, focus, meeting.local_date()
+        )
+        .execute(&mut *tx)
+        .await;
+        if let Err(err) = &inserted
+            && crate::error::is_constraint(err, "work_group_name_key")
+        {
+            tx.rollback().await?;
+            let mut e = FieldErrors::default();
+            e.add("group_name", "Det finns redan en grupp med det namnet.");
+            let page = show_page(&state, &user, id, None, form.clone(), e).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        inserted?;
+        created_group = Some(group_id);
+    }
+    let mut created_task = None;
+    if let Some((title, Some(owner), Some(due))) = &task {
+        let task_id = Uuid::now_v7();
+        let inserted = sqlx::query!(
+            r#"insert into task (id, municipality_id, title, owner_position_id, due_on)
+               select $1, $2, $3, p.id, $5 from position p where p.id = $4 and p.municipality_id = $2"#,
+            task_id, m, title, owner, due
+        )
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(crate::error::AppError::BadRequest);
+        }
+        created_task = Some(task_id);
+    }
+    let decision_id = Uuid::now_v7();
+    sqlx::query!(
+        r#"insert into meeting_decision (id, municipality_id, meeting_id, text, created_group_id, created_task_id)
+           values ($1, $2, $3, $4, $5, $6)"#,
+        decision_id, m, id, text, created_group, created_task
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "beslutade",
+        entity: "möte",
+        entity_id: Some(id),
+        summary: format!("{reference}: {text}"),
+        before: None,
+        after: Some(json!({ "beslut": text, "arbetsgrupp": group.as_ref().map(|g| &g.0), "uppgift": task.as_ref().map(|t| &t.0) })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("Beslutet är fört till protokollet ({reference})."),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/moten/{id}#beslut")).into_response())
+}
+
+/// `POST /moten/{id}/justera`: approves the minutes; they are read-only after.
+pub async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let mut e = FieldErrors::default();
+    if meeting.status != "held" {
+        e.add(
+            "notes",
+            "Protokollet kan justeras först när närvaron är förd.",
+        );
+    }
+    if meeting.is_locked() {
+        e.add("notes", "Protokollet är redan justerat.");
+    }
+    if !e.is_empty() {
+        let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let m = user.municipality_id();
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "update meeting set minutes_approved_at = now(), minutes_approved_by = $3 where id = $1 and municipality_id = $2",
+        id, m, user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "justerade protokoll",
+            entity: "möte",
+            entity_id: Some(id),
+            summary: format!("{} {}", meeting.group_name, meeting.local_date()),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        "Protokollet är justerat och kan inte längre ändras.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/moten/{id}")).into_response())
+}
