@@ -36,6 +36,14 @@ enum Command {
     },
     /// Run the database migrations and exit.
     Migrate,
+    /// Remove EST free texts older than each municipality's retention (gallring).
+    Gallra,
+    /// Generate years of EST reports for load tests (loads the demo structure first).
+    DemoData {
+        /// How many years of weekly reports.
+        #[arg(long, default_value_t = 1)]
+        years: u32,
+    },
     /// Manage people (logins).
     User {
         #[command(subcommand)]
@@ -63,6 +71,8 @@ pub async fn run() -> anyhow::Result<()> {
     let (db, embedded) = connect(&config).await?;
     let result = match cli.command {
         Command::Serve { demo, bind } => serve(db.clone(), config, demo, &bind).await,
+        Command::Gallra => gallra(&db).await,
+        Command::DemoData { years } => demo_data(&db, years).await,
         Command::Migrate => {
             println!("Databasen är migrerad.");
             Ok(())
@@ -107,6 +117,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     }
     let state = AppState::new(db.clone(), config)?;
     let app = App::build(state, bind).await?;
+    let retention = tokio::spawn(crate::est::retention::daily(db.clone()));
     let cleanup = tokio::spawn(
         crate::auth::session_store::PgSessionStore::new(db.clone())
             .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
@@ -114,6 +125,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     tracing::info!("Samordna lyssnar på http://{}", app.local_addr()?);
     let served = app.run_until(shutdown_signal()).await;
     cleanup.abort();
+    retention.abort();
     Ok(served?)
 }
 
@@ -141,5 +153,40 @@ async fn add_user(db: &PgPool, email: &str, name: &str) -> anyhow::Result<()> {
     println!(
         "Skapade {name} <{email}>. Engångslösenord (byts vid första inloggningen): {password}"
     );
+    Ok(())
+}
+
+async fn gallra(db: &PgPool) -> anyhow::Result<()> {
+    let removed = crate::est::retention::run(db, chrono::Utc::now()).await?;
+    println!(
+        "Gallrat: fritexter i {} händelser, {} kommande händelser och {} samverkansbehov.",
+        removed.incidents, removed.events, removed.needs
+    );
+    Ok(())
+}
+
+/// Loads the demo structure if missing, then `years` of EST reports for
+/// Lindesberg, with a progress bar.
+async fn demo_data(db: &PgPool, years: u32) -> anyhow::Result<()> {
+    crate::seed::load_demo(db).await?;
+    let m = sqlx::query_scalar!("select id from municipality where slug = 'lindesberg'")
+        .fetch_one(db)
+        .await?;
+    let weeks = years.saturating_mul(52);
+    let bar = indicatif::ProgressBar::new(u64::from(weeks));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} veckor ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("Skapar EST-rapporter");
+    let mut tx = db.begin().await?;
+    let written = crate::est::demo::reports(&mut tx, m, weeks, crate::web::today(), &|w| {
+        bar.set_position(u64::from(w))
+    })
+    .await?;
+    tx.commit().await?;
+    bar.finish();
+    println!("Skapade {written} veckorapporter över {years} år.");
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod embedded_pg;
 pub mod error;
+pub mod est;
 pub mod mail;
 pub mod meetings;
 pub mod seed;

@@ -40,6 +40,8 @@ struct MunicipalitySeed {
     /// title, organisation, substitute position, grants admin, holder (name, e-mail)
     positions: &'static [PositionSeed],
     groups: &'static [GroupSeed],
+    /// Towns and villages for EST reports.
+    areas: &'static [&'static str],
 }
 
 struct GuidelineSeed {
@@ -129,6 +131,7 @@ const LPO_CHIEF: &str = "Chef för lokalpolisområde Lindesberg";
 const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
     slug: "lindesberg",
     name: "Lindesbergs kommun",
+    areas: &crate::est::demo::LINDESBERG_AREAS,
     guideline: Some(GuidelineSeed {
         title: "Struktur för det brottsförebyggande arbetet i Lindesbergs kommun",
         adopted_by: "Kommunstyrelsen, §58",
@@ -409,6 +412,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
 const NORA: MunicipalitySeed = MunicipalitySeed {
     slug: "nora",
     name: "Nora kommun",
+    areas: &["Nora", "Gyttorp", "Pershyttan"],
     guideline: None,
     organisations: &[
         ("Kommunstyrelsen", "politiskt_organ", false),
@@ -597,6 +601,16 @@ async fn load_municipality(
         load_group(conn, m, group).await?;
     }
     crate::meetings::demo::load(conn, m).await?;
+    crate::est::demo::taxonomy(conn, m, seed.areas).await?;
+    let has_reports = sqlx::query_scalar!(
+        r#"select exists(select 1 from est_report where municipality_id = $1) as "e!""#,
+        m
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !has_reports {
+        crate::est::demo::reports(conn, m, 52, crate::web::today(), &|_| {}).await?;
+    }
     Ok(())
 }
 

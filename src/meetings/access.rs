@@ -50,6 +50,11 @@ impl Access {
         self.admin || self.oversight || self.groups.contains_key(&group)
     }
 
+    /// Sits in the group (directly or as a substitute's position).
+    pub fn sits_in(&self, group: Uuid) -> bool {
+        self.groups.contains_key(&group)
+    }
+
     pub fn can_schedule(&self, group: Uuid) -> bool {
         self.admin || self.groups.get(&group).copied().unwrap_or(false)
     }

@@ -27,6 +27,7 @@ pub struct HomePage {
     positions: Vec<MyPosition>,
     groups: Vec<MyGroup>,
     needs: Vec<Need>,
+    meetings: Vec<meetings_db::Meeting>,
 }
 
 /// Something on the start page that waits for the user.
@@ -58,12 +59,25 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult
             });
         }
     }
+    let my_groups = db::my_groups(&state.db, m, user.id(), day).await?;
+    let group_ids: Vec<_> = my_groups.iter().map(|g| g.id).collect();
+    let from = day_start(day);
+    let mut meetings = meetings_db::meetings_between(
+        &state.db,
+        m,
+        from,
+        from + chrono::TimeDelta::days(60),
+        Some(&group_ids),
+    )
+    .await?;
+    meetings.truncate(5);
     Ok(HomePage {
+        meetings,
         chrome: user.chrome("start").await,
         name: user.person.name.clone(),
         municipality: user.municipality.name.clone(),
         positions: db::my_positions(&state.db, m, user.id(), day).await?,
-        groups: db::my_groups(&state.db, m, user.id(), day).await?,
+        groups: my_groups,
         needs,
     })
 }

@@ -2,6 +2,7 @@
 //! database per test (`#[sqlx::test]`).
 
 mod auth;
+mod est;
 mod helpers;
 mod infrastructure;
 mod meetings;

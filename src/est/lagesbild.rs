@@ -1,0 +1,691 @@
+//! `/est`: who has reported this week, and `/est/lagesbild/{year}-W{week}`:
+//! the week's compiled lägesbild (incidents by category and area, hot-spots,
+//! the trend over the previous four weeks, coming events, open cooperation
+//! needs, the meeting's priorities), printable, with a CSV export.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::EstAccess;
+use super::db::{self, ComingEvent, Incident, Need};
+use super::week::ReportWeek;
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::structure::admin::{Choice, position_choices};
+use crate::web::extract::CurrentUser;
+use crate::web::format_local;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+
+/// An organisation expected to report, and whether it has.
+pub struct Reporter {
+    pub id: Uuid,
+    pub name: String,
+    pub reported: bool,
+    pub nothing_to_report: bool,
+    pub late: bool,
+    pub entries: i64,
+}
+
+/// The organisations of the reporting group's members (not the convener).
+async fn reporters(
+    state: &AppState,
+    access: &EstAccess,
+    m: Uuid,
+    week: ReportWeek,
+) -> AppResult<Vec<Reporter>> {
+    let Some(group) = access.group_id else {
+        return Ok(Vec::new());
+    };
+    Ok(sqlx::query_as!(
+        Reporter,
+        r#"select o.id, o.name,
+                  coalesce(r.nothing_to_report or x.entries > 0, false) as "reported!",
+                  coalesce(r.nothing_to_report, false) as "nothing_to_report!",
+                  coalesce(r.late, false) as "late!",
+                  coalesce(x.entries, 0) as "entries!"
+           from (select distinct p.organisation_id from membership ms join position p on p.id = ms.position_id
+                 where ms.work_group_id = $1 and ms.role <> 'convener' and p.organisation_id is not null) mo
+           join organisation o on o.id = mo.organisation_id
+           left join est_report r on r.organisation_id = o.id and r.week_start = $3
+           left join lateral (
+               select (select count(*) from est_incident where report_id = r.id)
+                    + (select count(*) from est_coming_event where report_id = r.id)
+                    + (select count(*) from cooperation_need where report_id = r.id) as entries
+           ) x on true
+           where o.municipality_id = $2
+           order by o.name"#,
+        group,
+        m,
+        week.monday
+    )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+#[derive(Deserialize, Default)]
+pub struct WeekQuery {
+    #[serde(default)]
+    vecka: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "est/index.html")]
+pub struct IndexPage {
+    chrome: Chrome,
+    group_name: String,
+    week: ReportWeek,
+    /// The week containing today, whose lägesbild the meeting shows.
+    current: ReportWeek,
+    previous: String,
+    next: String,
+    deadline: String,
+    reporters: Vec<Reporter>,
+    reporter_for: Vec<super::access::Organisation>,
+    can_read: bool,
+    admin: bool,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<WeekQuery>,
+) -> AppResult<IndexPage> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    if !access.can_read && access.reporter_for.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let m = user.municipality_id();
+    let week = match ReportWeek::parse(&q.vecka) {
+        Some(week) => week,
+        None => access.open_week(&state.db, m).await?,
+    };
+    let reporters = if access.can_read {
+        reporters(&state, &access, m, week).await?
+    } else {
+        Vec::new()
+    };
+    Ok(IndexPage {
+        chrome: user.chrome("est").await,
+        group_name: access.group_name.clone(),
+        current: ReportWeek::containing(crate::web::today(), access.interval_weeks),
+        previous: week.previous(access.interval_weeks).key(),
+        next: week.next(access.interval_weeks).key(),
+        deadline: format_local(access.deadline(&state.db, m, week).await?),
+        week,
+        reporters,
+        reporter_for: access.reporter_for,
+        can_read: access.can_read,
+        admin: access.admin,
+    })
+}
+
+/// A count by name.
+pub struct Count {
+    pub name: String,
+    pub count: i64,
+}
+
+/// A category's counts over the last five weeks (oldest first).
+pub struct TrendRow {
+    pub category: String,
+    pub counts: Vec<i64>,
+}
+
+/// A priority set by the EST meeting.
+pub struct Priority {
+    pub id: Uuid,
+    pub kind: String,
+    pub text: String,
+    pub owner: Option<String>,
+    pub outcome: Option<String>,
+}
+
+impl Priority {
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind.as_str() {
+            "focus_area" => "Fokusområde",
+            "hot_spot" => "Hot-spot",
+            _ => "Åtgärd",
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct PriorityForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub owner_position_id: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "est/lagesbild.html")]
+pub struct LagesbildPage {
+    chrome: Chrome,
+    municipality: String,
+    week: ReportWeek,
+    previous: String,
+    next: String,
+    incidents: Vec<Incident>,
+    counted: usize,
+    by_category: Vec<Count>,
+    by_area: Vec<Count>,
+    hot_spots: Vec<Count>,
+    trend_weeks: Vec<String>,
+    trend: Vec<TrendRow>,
+    events: Vec<ComingEvent>,
+    needs: Vec<Need>,
+    reporters: Vec<Reporter>,
+    priorities: Vec<Priority>,
+    last_priorities: Vec<Priority>,
+    positions: Vec<Choice>,
+    show_writers: bool,
+    can_prioritise: bool,
+    priority: PriorityForm,
+    errors: FieldErrors,
+}
+
+fn counts(items: impl Iterator<Item = String>) -> Vec<Count> {
+    let mut map: BTreeMap<String, i64> = BTreeMap::new();
+    for item in items {
+        *map.entry(item).or_default() += 1;
+    }
+    let mut counts: Vec<Count> = map
+        .into_iter()
+        .map(|(name, count)| Count { name, count })
+        .collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    counts
+}
+
+async fn priorities(state: &AppState, m: Uuid, week: ReportWeek) -> AppResult<Vec<Priority>> {
+    Ok(sqlx::query_as!(
+        Priority,
+        r#"select pr.id, pr.kind, pr.text, p.title as "owner?", pr.outcome
+           from est_priority pr left join position p on p.id = pr.owner_position_id
+           where pr.municipality_id = $1 and pr.week_start = $2
+           order by array_position(array['focus_area','hot_spot','action'], pr.kind), pr.created_at"#,
+        m,
+        week.monday
+    )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+fn parse_week(key: &str) -> AppResult<ReportWeek> {
+    ReportWeek::parse(key.trim_end_matches(".csv")).ok_or(AppError::NotFound)
+}
+
+async fn lagesbild_page(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    priority: PriorityForm,
+    errors: FieldErrors,
+) -> AppResult<LagesbildPage> {
+    let access = EstAccess::load(&state.db, user).await?;
+    access.require_read()?;
+    let week = parse_week(key)?;
+    let m = user.municipality_id();
+    let interval = access.interval_weeks;
+    let mut incidents = db::incidents(&state.db, m, week.monday, None).await?;
+    if !access.oversight {
+        for i in &mut incidents {
+            i.written_by = None;
+        }
+    }
+    // An event reported by two organisations is counted once.
+    let counted: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.duplicate_of.is_none())
+        .collect();
+    let by_category = counts(counted.iter().map(|i| i.category.clone()));
+    let by_area = counts(counted.iter().map(|i| i.area.clone()));
+    let hot_spots = counts(counted.iter().map(|i| match &i.place {
+        Some(place) => format!("{}, {}", i.area, place),
+        None => i.area.clone(),
+    }))
+    .into_iter()
+    .filter(|c| c.count >= 2)
+    .take(5)
+    .collect();
+    let first = (0..4).fold(week, |w, _| w.previous(interval));
+    let rows = sqlx::query!(
+        r#"select coalesce(pc.name, c.name) as "category!", r.week_start, count(*) as "n!"
+           from est_incident i join est_report r on r.id = i.report_id
+           join incident_category c on c.id = i.category_id
+           left join incident_category pc on pc.id = c.parent_id
+           where r.municipality_id = $1 and r.week_start >= $2 and r.week_start <= $3 and i.duplicate_of is null
+           group by 1, 2"#,
+        m,
+        first.monday,
+        week.monday
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let weeks: Vec<ReportWeek> = std::iter::successors(Some(first), |w| Some(w.next(interval)))
+        .take(5)
+        .collect();
+    let mut categories: Vec<String> = rows.iter().map(|r| r.category.clone()).collect();
+    categories.sort();
+    categories.dedup();
+    let trend = categories
+        .into_iter()
+        .map(|category| TrendRow {
+            counts: weeks
+                .iter()
+                .map(|w| {
+                    rows.iter()
+                        .filter(|r| r.category == category && r.week_start == w.monday)
+                        .map(|r| r.n)
+                        .sum()
+                })
+                .collect(),
+            category,
+        })
+        .collect();
+    let mut events = db::coming_events(&state.db, m, week.monday, None).await?;
+    let mut needs = db::needs(&state.db, m, week.monday, None).await?;
+    if !access.oversight {
+        events.iter_mut().for_each(|e| e.written_by = None);
+        needs.iter_mut().for_each(|n| n.written_by = None);
+    }
+    Ok(LagesbildPage {
+        chrome: user.chrome("est").await,
+        municipality: user.municipality.name.clone(),
+        previous: week.previous(interval).key(),
+        next: week.next(interval).key(),
+        counted: counted.len(),
+        by_category,
+        by_area,
+        hot_spots,
+        trend_weeks: weeks
+            .iter()
+            .map(|w| format!("v. {}", chrono::Datelike::iso_week(&w.monday).week()))
+            .collect(),
+        trend,
+        events,
+        needs,
+        reporters: reporters(state, &access, m, week).await?,
+        priorities: priorities(state, m, week).await?,
+        last_priorities: priorities(state, m, week.previous(interval)).await?,
+        positions: position_choices(&state.db, m).await?,
+        show_writers: access.oversight,
+        can_prioritise: access.admin,
+        incidents,
+        week,
+        priority,
+        errors,
+    })
+}
+
+pub async fn lagesbild(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
+    if key.ends_with(".csv") {
+        return csv_export(&state, &user, &key).await;
+    }
+    Ok(lagesbild_page(
+        &state,
+        &user,
+        &key,
+        PriorityForm::default(),
+        FieldErrors::default(),
+    )
+    .await?
+    .into_response())
+}
+
+/// The week's incidents as CSV (semicolon-separated, as Swedish Excel
+/// expects). Who wrote an entry is included only for the coordinator and
+/// the kommunpolis.
+async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, user).await?;
+    access.require_read()?;
+    let week = parse_week(key)?;
+    let incidents = db::incidents(&state.db, user.municipality_id(), week.monday, None).await?;
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let mut head = vec![
+        "vecka",
+        "datum",
+        "tid på dygnet",
+        "kategori",
+        "underkategori",
+        "område",
+        "plats",
+        "beskrivning",
+        "otrygghet (1-5)",
+        "polisanmäld",
+        "redan gjort",
+        "organisation",
+        "samma händelse som",
+    ];
+    if access.oversight {
+        head.push("skriven av");
+    }
+    out.write_record(&head).map_err(anyhow::Error::from)?;
+    for i in &incidents {
+        let mut row = vec![
+            week.key(),
+            i.occurred_on.to_string(),
+            i.time_band_label().to_owned(),
+            i.category.clone(),
+            i.subcategory.clone().unwrap_or_default(),
+            i.area.clone(),
+            i.place.clone().unwrap_or_default(),
+            i.description.clone().unwrap_or_default(),
+            i.insecurity.to_string(),
+            if i.reported_to_police { "ja" } else { "nej" }.to_owned(),
+            i.action_taken.clone().unwrap_or_default(),
+            i.organisation.clone(),
+            i.duplicate_of.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        if access.oversight {
+            row.push(i.written_by.clone().unwrap_or_default());
+        }
+        out.write_record(&row).map_err(anyhow::Error::from)?;
+    }
+    let body = out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
+    // A byte-order mark so that Excel reads å, ä and ö right.
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend(body);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"lagesbild-{}.csv\"", week.key()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `POST /est/lagesbild/{week}/prioritet`: a priority for the coming week.
+pub async fn add_priority(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+    Form(form): Form<PriorityForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let week = parse_week(&key)?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    if !["focus_area", "hot_spot", "action"].contains(&form.kind.as_str()) {
+        e.add(
+            "kind",
+            "Välj om det är ett fokusområde, en hot-spot eller en åtgärd.",
+        );
+    }
+    let text = forms::required_text(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
+    let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
+    if !e.is_empty() {
+        let page = lagesbild_page(&state, &user, &key, form, e).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query!(
+        r#"insert into est_priority (id, municipality_id, week_start, kind, text, owner_position_id, created_by)
+           select $1, $2, $3, $4, $5, $6, $7
+           where $6::uuid is null or exists (select 1 from position where id = $6 and municipality_id = $2)"#,
+        Uuid::now_v7(), m, week.monday, form.kind, text, owner, user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "prioriterade",
+            entity: "EST",
+            entity_id: None,
+            summary: format!("{}: {text}", week.label()),
+            before: None,
+            after: Some(json!({ "typ": form.kind, "text": text })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Prioriteringen är sparad.").await?;
+    Ok(Redirect::to(&format!("/est/lagesbild/{}#prioriteringar", week.key())).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    vecka: String,
+}
+
+/// `POST /est/prioritet/{id}/utfall`: how last week's priority went.
+pub async fn set_outcome(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<OutcomeForm>,
+) -> AppResult<Redirect> {
+    user.require_admin()?;
+    let outcome = form.outcome.trim();
+    let m = user.municipality_id();
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query!(
+        "update est_priority set outcome = $3 where id = $1 and municipality_id = $2 returning text",
+        id, m, (!outcome.is_empty()).then_some(outcome)
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "följde upp",
+            entity: "EST",
+            entity_id: Some(id),
+            summary: format!("{}: {outcome}", updated.text),
+            before: None,
+            after: Some(json!({ "utfall": outcome })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/est/lagesbild/{}#prioriteringar",
+        parse_week(&form.vecka)?.key()
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct DuplicateForm {
+    #[serde(default)]
+    duplicate_of: String,
+    #[serde(default)]
+    vecka: String,
+}
+
+/// `POST /est/handelse/{id}/samma`: marks an incident as the same event as
+/// another organisation's (or clears it), so it is counted once.
+pub async fn mark_duplicate(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<DuplicateForm>,
+) -> AppResult<Redirect> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    access.require_oversight()?;
+    let m = user.municipality_id();
+    let other = Uuid::parse_str(form.duplicate_of.trim()).ok();
+    let mut tx = state.db.begin().await?;
+    // Only another organisation's incident of the same municipality qualifies.
+    let updated = sqlx::query!(
+        r#"update est_incident i set duplicate_of = $3
+           from est_report r
+           where i.id = $1 and i.municipality_id = $2 and r.id = i.report_id
+             and ($3::uuid is null or exists (
+                 select 1 from est_incident o join est_report orr on orr.id = o.report_id
+                 where o.id = $3 and o.municipality_id = $2 and orr.organisation_id <> r.organisation_id and o.duplicate_of is null))"#,
+        id, m, other
+    )
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: if other.is_some() {
+                "markerade samma händelse"
+            } else {
+                "tog bort markering"
+            },
+            entity: "EST-händelse",
+            entity_id: Some(id),
+            summary: format!(
+                "Händelse {id} = {}",
+                other
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|| "egen".into())
+            ),
+            before: None,
+            after: Some(json!({ "samma som": other })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        "Markeringen är sparad; händelsen räknas en gång.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/est/lagesbild/{}#handelser",
+        parse_week(&form.vecka)?.key()
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct NeedUpdate {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    handled_by: String,
+    #[serde(default)]
+    vecka: String,
+}
+
+/// `POST /est/samverkan/{id}`: follow up a cooperation need; it stays open
+/// until someone closes it, with a note on what was done.
+pub async fn update_need(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<NeedUpdate>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    access.require_read()?;
+    if !access.oversight && access.reporter_for.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let m = user.municipality_id();
+    let status = form.status.as_str();
+    if !["open", "in_progress", "closed"].contains(&status) {
+        return Err(AppError::BadRequest);
+    }
+    let note = form.note.trim();
+    let findings = super::guard::check(note);
+    if status == "closed" && note.is_empty() || findings.must_refuse() {
+        let mut e = FieldErrors::default();
+        e.add(
+            "note",
+            findings
+                .refusal_message()
+                .unwrap_or_else(|| "Skriv vad som gjordes innan behovet avslutas.".to_owned()),
+        );
+        let page = lagesbild_page(&state, &user, &form.vecka, PriorityForm::default(), e).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let handled_by = form.handled_by.trim();
+    let mut tx = state.db.begin().await?;
+    let before = sqlx::query!(
+        r#"update cooperation_need n set status = $3,
+                  handled_by = coalesce(nullif($4, ''), n.handled_by),
+                  closed_at = case when $3 = 'closed' then now() else null end
+           from cooperation_need old
+           where n.id = $1 and n.municipality_id = $2 and old.id = n.id
+           returning old.status, n.title"#,
+        id,
+        m,
+        status,
+        handled_by
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    sqlx::query!(
+        "insert into cooperation_note (id, municipality_id, need_id, note, status, written_by) values ($1, $2, $3, $4, $5, $6)",
+        Uuid::now_v7(), m, id, (!note.is_empty()).then_some(note), status, user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "följde upp samverkansbehov",
+            entity: "samverkansbehov",
+            entity_id: Some(id),
+            summary: format!(
+                "{}: {}",
+                before.title.unwrap_or_default(),
+                db::need_status_label(status)
+            ),
+            before: Some(json!({ "status": before.status })),
+            after: Some(json!({ "status": status, "anteckning": note })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!(
+            "Samverkansbehovet är uppdaterat: {}.",
+            db::need_status_label(status).to_lowercase()
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/est/lagesbild/{}#samverkan",
+        parse_week(&form.vecka)?.key()
+    ))
+    .into_response())
+}

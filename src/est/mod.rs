@@ -1,0 +1,49 @@
+//! EST: the permanent working group's weekly reports (incidents, coming
+//! events, cooperation needs), the weekly lägesbild, the personal-data
+//! guard, categories and areas, and retention (gallring).
+
+pub mod access;
+pub mod db;
+pub mod demo;
+pub mod guard;
+pub mod lagesbild;
+pub mod report;
+pub mod retention;
+pub mod settings;
+pub mod week;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The routes of this feature.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/est", get(lagesbild::index))
+        .route("/est/rapport", get(report::report_page))
+        .route("/est/rapport/handelse", post(report::add_incident))
+        .route("/est/rapport/kommande", post(report::add_event))
+        .route("/est/rapport/samverkan", post(report::add_need))
+        .route("/est/rapport/inget", post(report::nothing))
+        .route("/est/rapport/{kind}/{id}/ta-bort", post(report::remove))
+        .route("/est/las-upp", post(report::unlock))
+        .route("/est/lagesbild/{week}", get(lagesbild::lagesbild))
+        .route(
+            "/est/lagesbild/{week}/prioritet",
+            post(lagesbild::add_priority),
+        )
+        .route("/est/prioritet/{id}/utfall", post(lagesbild::set_outcome))
+        .route("/est/handelse/{id}/samma", post(lagesbild::mark_duplicate))
+        .route("/est/samverkan/{id}", post(lagesbild::update_need))
+        .route(
+            "/est/installningar",
+            get(settings::page).post(settings::save),
+        )
+        .route("/est/installningar/kategori", post(settings::add_category))
+        .route("/est/installningar/omrade", post(settings::add_area))
+        .route(
+            "/est/installningar/{kind}/{id}/vaxla",
+            post(settings::toggle),
+        )
+}

@@ -1,0 +1,832 @@
+//! `/est/rapport`: an organisation's weekly report. Incidents, coming events
+//! and cooperation needs are added one at a time (several people of one
+//! organisation can write it together), removed to correct them, and the
+//! whole report locks when the week's EST meeting starts.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Days, TimeDelta, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::{EstAccess, Organisation};
+use super::db::{self, CategoryGroup, ComingEvent, Incident, Need, Report};
+use super::guard;
+use super::week::ReportWeek;
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::structure::admin::Choice;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::{format_local, today};
+
+/// Which week and organisation a request is about.
+#[derive(Deserialize, Default, Clone)]
+pub struct Which {
+    #[serde(default)]
+    pub vecka: String,
+    #[serde(default)]
+    pub org: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct IncidentForm {
+    #[serde(default)]
+    pub category_id: String,
+    #[serde(default)]
+    pub occurred_on: String,
+    #[serde(default)]
+    pub time_band: String,
+    #[serde(default)]
+    pub area_id: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub insecurity: String,
+    #[serde(default)]
+    pub reported_to_police: Option<String>,
+    #[serde(default)]
+    pub action_taken: String,
+    #[serde(default)]
+    pub latitude: String,
+    #[serde(default)]
+    pub longitude: String,
+    #[serde(default)]
+    pub confirm_personal_data: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct EventForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub occurs_on: String,
+    #[serde(default)]
+    pub event_area_id: String,
+    #[serde(default)]
+    pub event_place: String,
+    #[serde(default)]
+    pub risk: String,
+    #[serde(default)]
+    pub planned_measures: String,
+    #[serde(default)]
+    pub confirm_personal_data: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NeedForm {
+    #[serde(default)]
+    pub need_title: String,
+    #[serde(default)]
+    pub with_whom: String,
+    #[serde(default)]
+    pub handled_by: String,
+    #[serde(default)]
+    pub confirm_personal_data: Option<String>,
+}
+
+/// The forms of the page with what was typed.
+#[derive(Default)]
+pub struct Forms {
+    pub incident: IncidentForm,
+    pub event: EventForm,
+    pub need: NeedForm,
+    /// The form whose texts need the writer's confirmation: `incident`, `event`, `need`.
+    pub confirm: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "est/report.html")]
+pub struct ReportPage {
+    chrome: Chrome,
+    organisations: Vec<Organisation>,
+    org: Organisation,
+    week: ReportWeek,
+    previous: String,
+    next: String,
+    deadline: String,
+    locked: bool,
+    report: Option<Report>,
+    incidents: Vec<Incident>,
+    events: Vec<ComingEvent>,
+    needs: Vec<Need>,
+    categories: Vec<CategoryGroup>,
+    areas: Vec<Choice>,
+    time_bands: [(&'static str, &'static str); 4],
+    forms: Forms,
+    errors: FieldErrors,
+}
+
+impl ReportPage {
+    pub fn is_empty(&self) -> bool {
+        self.incidents.is_empty() && self.events.is_empty() && self.needs.is_empty()
+    }
+}
+
+/// Where a week's report stands for an organisation.
+struct Status {
+    org: Organisation,
+    week: ReportWeek,
+    deadline: DateTime<Utc>,
+    report: Option<Report>,
+}
+
+impl Status {
+    fn past_deadline(&self) -> bool {
+        Utc::now() >= self.deadline
+    }
+
+    fn locked(&self) -> bool {
+        let unlocked = self
+            .report
+            .as_ref()
+            .and_then(|r| r.unlocked_until)
+            .is_some_and(|u| u > Utc::now());
+        self.past_deadline() && !unlocked
+    }
+}
+
+async fn status(
+    state: &AppState,
+    user: &CurrentUser,
+    access: &EstAccess,
+    which: &Which,
+) -> AppResult<Status> {
+    let org = access
+        .reporting_organisation(Uuid::parse_str(&which.org).ok())?
+        .clone();
+    let m = user.municipality_id();
+    let week = match ReportWeek::parse(&which.vecka) {
+        Some(week) => week,
+        None => access.open_week(&state.db, m).await?,
+    };
+    Ok(Status {
+        deadline: access.deadline(&state.db, m, week).await?,
+        report: db::report(&state.db, m, org.id, week.monday).await?,
+        org,
+        week,
+    })
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    which: &Which,
+    forms: Forms,
+    errors: FieldErrors,
+) -> AppResult<ReportPage> {
+    let access = EstAccess::load(&state.db, user).await?;
+    let s = status(state, user, &access, which).await?;
+    let m = user.municipality_id();
+    let interval = access.interval_weeks;
+    Ok(ReportPage {
+        chrome: user.chrome("est").await,
+        incidents: db::incidents(&state.db, m, s.week.monday, Some(s.org.id)).await?,
+        events: db::coming_events(&state.db, m, s.week.monday, Some(s.org.id)).await?,
+        needs: db::needs(&state.db, m, s.week.monday, Some(s.org.id)).await?,
+        categories: db::categories(&state.db, m).await?,
+        areas: db::areas(&state.db, m).await?,
+        time_bands: db::TIME_BANDS,
+        previous: s.week.previous(interval).key(),
+        next: s.week.next(interval).key(),
+        deadline: format_local(s.deadline),
+        locked: s.locked(),
+        organisations: access.reporter_for.clone(),
+        org: s.org,
+        week: s.week,
+        report: s.report,
+        forms,
+        errors,
+    })
+}
+
+pub async fn report_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(which): Query<Which>,
+) -> AppResult<ReportPage> {
+    page(
+        &state,
+        &user,
+        &which,
+        Forms::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// Checks free texts for personal data: identity numbers are refused,
+/// e-mail addresses and phone numbers need the writer's confirmation.
+/// Returns whether a confirmation is what is missing.
+fn screen(errors: &mut FieldErrors, confirmed: bool, fields: &[(&'static str, &str)]) -> bool {
+    let mut needs_confirmation = false;
+    for (field, text) in fields {
+        let findings = guard::check(text);
+        if let Some(message) = findings.refusal_message() {
+            errors.add(field, message);
+        } else if findings.needs_confirmation() && !confirmed {
+            if let Some(message) = findings.warning_message() {
+                errors.add(field, message);
+            }
+            needs_confirmation = true;
+        }
+    }
+    needs_confirmation
+}
+
+/// Refuses changes to a locked report; says whether the change is late.
+fn check_open(s: &Status, errors: &mut FieldErrors, field: &'static str) -> bool {
+    if s.locked() {
+        errors.add(
+            field,
+            format!(
+                "Rapporten för {} låstes {} när EST-mötet började. Kontakta samordnaren om något behöver läggas till.",
+                s.week.label(),
+                format_local(s.deadline)
+            ),
+        );
+    }
+    s.past_deadline()
+}
+
+fn optional(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
+fn redirect_to(s: &Status, anchor: &str) -> Response {
+    Redirect::to(&format!(
+        "/est/rapport?vecka={}&org={}#{anchor}",
+        s.week.key(),
+        s.org.id
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct IncidentPost {
+    #[serde(flatten)]
+    which: Which,
+    #[serde(flatten)]
+    form: IncidentForm,
+}
+
+/// `POST /est/rapport/handelse`.
+#[tracing::instrument(skip_all, fields(person.id = %user.id()))]
+pub async fn add_incident(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(post): Form<IncidentPost>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &post.which).await?;
+    let f = &post.form;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let late = check_open(&s, &mut e, "description");
+    let categories = db::categories(&state.db, m).await?;
+    let category = forms::required_id(
+        &mut e,
+        "category_id",
+        &f.category_id,
+        "Välj vad som hände (kategori).",
+    )
+    .filter(|id| {
+        categories
+            .iter()
+            .any(|c| c.id == *id || c.children.iter().any(|s| s.id == *id))
+    });
+    if category.is_none() && !e.has("category_id") {
+        e.add("category_id", "Välj en kategori i listan.");
+    }
+    let areas = db::areas(&state.db, m).await?;
+    let area = forms::required_id(&mut e, "area_id", &f.area_id, "Välj område.")
+        .filter(|id| areas.iter().any(|a| a.id == *id));
+    if area.is_none() && !e.has("area_id") {
+        e.add("area_id", "Välj ett område i listan.");
+    }
+    let occurred = forms::required_date(&mut e, "occurred_on", &f.occurred_on);
+    if let Some(d) = occurred {
+        if d > today() {
+            e.add("occurred_on", "Datumet kan inte ligga i framtiden. Kommande händelser rapporteras under ”Kommande händelser”.");
+        } else if d < today() - Days::new(90) {
+            e.add(
+                "occurred_on",
+                "Händelsen är äldre än 90 dagar; ta upp den med samordnaren i stället.",
+            );
+        }
+    }
+    let band = (!f.time_band.is_empty()).then(|| f.time_band.clone());
+    if band
+        .as_deref()
+        .is_some_and(|b| db::time_band_label(b).is_empty())
+    {
+        e.add("time_band", "Välj en tid på dygnet i listan.");
+    }
+    let description = forms::required_text(
+        &mut e,
+        "description",
+        &f.description,
+        "en kort beskrivning",
+        2000,
+    );
+    let place = forms::optional_text(&mut e, "place", &f.place, "platsen", 300);
+    let action = forms::optional_text(
+        &mut e,
+        "action_taken",
+        &f.action_taken,
+        "vad som redan gjorts",
+        2000,
+    );
+    let insecurity = match f.insecurity.trim().parse::<i16>() {
+        Ok(n) if (1..=5).contains(&n) => n,
+        _ => {
+            e.add(
+                "insecurity",
+                "Välj hur mycket otrygghet händelsen skapar, 1 till 5.",
+            );
+            0
+        }
+    };
+    let coordinate =
+        |field: &'static str, value: &str, max: f64, e: &mut FieldErrors| match value.trim() {
+            "" => None,
+            v => match v.replace(',', ".").parse::<f64>() {
+                Ok(x) if x.abs() <= max => Some(x),
+                _ => {
+                    e.add(
+                        field,
+                        "Ange koordinaten som decimaltal, till exempel 59.5866.",
+                    );
+                    None
+                }
+            },
+        };
+    let latitude = coordinate("latitude", &f.latitude, 90.0, &mut e);
+    let longitude = coordinate("longitude", &f.longitude, 180.0, &mut e);
+    if latitude.is_some() != longitude.is_some() {
+        e.add(
+            "longitude",
+            "Ange både latitud och longitud, eller ingen av dem.",
+        );
+    }
+    let confirm = screen(
+        &mut e,
+        f.confirm_personal_data.is_some(),
+        &[
+            ("description", &description),
+            ("place", &place),
+            ("action_taken", &action),
+        ],
+    );
+    let (Some(category), Some(area), Some(occurred), true) =
+        (category, area, occurred, e.is_empty())
+    else {
+        let forms = Forms {
+            incident: post.form.clone(),
+            confirm: if confirm { "incident" } else { "" },
+            ..Forms::default()
+        };
+        let page = page(&state, &user, &post.which, forms, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        r#"insert into est_incident (id, municipality_id, report_id, category_id, occurred_on, time_band, area_id, place,
+                                     description, action_taken, latitude, longitude, insecurity, reported_to_police, written_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"#,
+        id, m, report, category, occurred, band, area, optional(place), description, optional(action),
+        latitude, longitude, insecurity, f.reported_to_police.is_some(), user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = false where id = $1",
+        report
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "rapporterade händelse",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!(
+                "{} {}: händelse {occurred}{}",
+                s.org.name,
+                s.week.label(),
+                if late { " (sen)" } else { "" }
+            ),
+            before: None,
+            after: Some(json!({ "händelse": id, "datum": occurred, "otrygghet": insecurity })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Händelsen är tillagd i rapporten.").await?;
+    Ok(redirect_to(&s, "handelser"))
+}
+
+#[derive(Deserialize)]
+pub struct EventPost {
+    #[serde(flatten)]
+    which: Which,
+    #[serde(flatten)]
+    form: EventForm,
+}
+
+/// `POST /est/rapport/kommande`.
+pub async fn add_event(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(post): Form<EventPost>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &post.which).await?;
+    let f = &post.form;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let late = check_open(&s, &mut e, "title");
+    let title = forms::required_text(&mut e, "title", &f.title, "vad som ska hända", 300);
+    let occurs = forms::required_date(&mut e, "occurs_on", &f.occurs_on);
+    if occurs.is_some_and(|d| d < today()) {
+        e.add(
+            "occurs_on",
+            "En kommande händelse kan inte ligga bakåt i tiden.",
+        );
+    }
+    let areas = db::areas(&state.db, m).await?;
+    let area = forms::optional_id(&mut e, "event_area_id", &f.event_area_id);
+    if area.is_some_and(|a| !areas.iter().any(|x| x.id == a)) {
+        e.add("event_area_id", "Välj ett område i listan.");
+    }
+    let place = forms::optional_text(&mut e, "event_place", &f.event_place, "platsen", 300);
+    let measures = forms::optional_text(
+        &mut e,
+        "planned_measures",
+        &f.planned_measures,
+        "planerade åtgärder",
+        2000,
+    );
+    if !["low", "medium", "high"].contains(&f.risk.as_str()) {
+        e.add("risk", "Välj förväntad risk: låg, medel eller hög.");
+    }
+    let confirm = screen(
+        &mut e,
+        f.confirm_personal_data.is_some(),
+        &[
+            ("title", &title),
+            ("event_place", &place),
+            ("planned_measures", &measures),
+        ],
+    );
+    let (Some(occurs), true) = (occurs, e.is_empty()) else {
+        let forms = Forms {
+            event: post.form.clone(),
+            confirm: if confirm { "event" } else { "" },
+            ..Forms::default()
+        };
+        let page = page(&state, &user, &post.which, forms, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    sqlx::query!(
+        r#"insert into est_coming_event (id, municipality_id, report_id, occurs_on, area_id, risk, title, place, planned_measures, written_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        Uuid::now_v7(), m, report, occurs, area, f.risk, title, optional(place), optional(measures), user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = false where id = $1",
+        report
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "rapporterade kommande händelse",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{} {}: {title} {occurs}", s.org.name, s.week.label()),
+            before: None,
+            after: Some(json!({ "datum": occurs, "risk": f.risk })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        "Den kommande händelsen är tillagd i rapporten.",
+    )
+    .await?;
+    Ok(redirect_to(&s, "kommande"))
+}
+
+#[derive(Deserialize)]
+pub struct NeedPost {
+    #[serde(flatten)]
+    which: Which,
+    #[serde(flatten)]
+    form: NeedForm,
+}
+
+/// `POST /est/rapport/samverkan`.
+pub async fn add_need(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(post): Form<NeedPost>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &post.which).await?;
+    let f = &post.form;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let late = check_open(&s, &mut e, "need_title");
+    let title = forms::required_text(
+        &mut e,
+        "need_title",
+        &f.need_title,
+        "vad samverkan gäller",
+        1000,
+    );
+    let with_whom = forms::optional_text(&mut e, "with_whom", &f.with_whom, "med vem", 300);
+    let handled_by = forms::optional_text(
+        &mut e,
+        "handled_by",
+        &f.handled_by,
+        "vem som hanterar det",
+        300,
+    );
+    let confirm = screen(
+        &mut e,
+        f.confirm_personal_data.is_some(),
+        &[
+            ("need_title", &title),
+            ("with_whom", &with_whom),
+            ("handled_by", &handled_by),
+        ],
+    );
+    if !e.is_empty() {
+        let forms = Forms {
+            need: post.form.clone(),
+            confirm: if confirm { "need" } else { "" },
+            ..Forms::default()
+        };
+        let page = page(&state, &user, &post.which, forms, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    sqlx::query!(
+        r#"insert into cooperation_need (id, municipality_id, report_id, title, with_whom, handled_by, written_by)
+           values ($1, $2, $3, $4, $5, $6, $7)"#,
+        Uuid::now_v7(), m, report, title, optional(with_whom), optional(handled_by), user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = false where id = $1",
+        report
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "rapporterade samverkansbehov",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{} {}: samverkansbehov", s.org.name, s.week.label()),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        "Samverkansbehovet är tillagt i rapporten.",
+    )
+    .await?;
+    Ok(redirect_to(&s, "samverkan"))
+}
+
+/// `POST /est/rapport/inget`: nothing to report this week (one click).
+pub async fn nothing(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(which): Form<Which>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &which).await?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let late = check_open(&s, &mut e, "nothing");
+    let has_entries = !db::incidents(&state.db, m, s.week.monday, Some(s.org.id))
+        .await?
+        .is_empty()
+        || !db::coming_events(&state.db, m, s.week.monday, Some(s.org.id))
+            .await?
+            .is_empty()
+        || !db::needs(&state.db, m, s.week.monday, Some(s.org.id))
+            .await?
+            .is_empty();
+    if has_entries {
+        e.add(
+            "nothing",
+            "Rapporten har redan poster. Ta bort dem först om det inte fanns något att rapportera.",
+        );
+    }
+    if !e.is_empty() {
+        let page = page(&state, &user, &which, Forms::default(), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = true where id = $1",
+        report
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "rapporterade inget att rapportera",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{} {}: inget att rapportera", s.org.name, s.week.label()),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!(
+            "Noterat: {} har inget att rapportera för {}.",
+            s.org.name,
+            s.week.label()
+        ),
+    )
+    .await?;
+    Ok(redirect_to(&s, "rapport"))
+}
+
+/// `POST /est/rapport/{kind}/{id}/ta-bort`: removes an entry to correct it.
+pub async fn remove(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((kind, id)): Path<(String, Uuid)>,
+    Form(which): Form<Which>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &which).await?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    check_open(&s, &mut e, "description");
+    if !e.is_empty() {
+        let page = page(&state, &user, &which, Forms::default(), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let Some(report) = &s.report else {
+        return Err(AppError::NotFound);
+    };
+    let mut tx = state.db.begin().await?;
+    let removed = match kind.as_str() {
+        "handelse" => {
+            sqlx::query!(
+                "delete from est_incident where id = $1 and report_id = $2",
+                id,
+                report.id
+            )
+            .execute(&mut *tx)
+            .await?
+        }
+        "kommande" => {
+            sqlx::query!(
+                "delete from est_coming_event where id = $1 and report_id = $2",
+                id,
+                report.id
+            )
+            .execute(&mut *tx)
+            .await?
+        }
+        "samverkan" => {
+            sqlx::query!(
+                "delete from cooperation_need where id = $1 and report_id = $2",
+                id,
+                report.id
+            )
+            .execute(&mut *tx)
+            .await?
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    if removed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "tog bort post",
+            entity: "EST-rapport",
+            entity_id: Some(report.id),
+            summary: format!("{} {}: tog bort {kind}", s.org.name, s.week.label()),
+            before: Some(json!({ "post": id, "typ": kind })),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Posten är borttagen ur rapporten.").await?;
+    Ok(redirect_to(&s, "rapport"))
+}
+
+/// `POST /est/las-upp`: the coordinator reopens an organisation's locked
+/// report for a week for 48 hours; what is added then is marked late.
+#[derive(Deserialize)]
+pub struct UnlockForm {
+    #[serde(default)]
+    vecka: String,
+    #[serde(default)]
+    organisation_id: String,
+}
+
+pub async fn unlock(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<UnlockForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let week = ReportWeek::parse(&form.vecka).ok_or(AppError::BadRequest)?;
+    let org_id = Uuid::parse_str(&form.organisation_id).map_err(|_| AppError::BadRequest)?;
+    let org = sqlx::query_scalar!(
+        "select name from organisation where id = $1 and municipality_id = $2",
+        org_id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let until = Utc::now() + TimeDelta::hours(48);
+    let mut tx = state.db.begin().await?;
+    let report = db::ensure_report(&mut tx, m, org_id, week.monday, false).await?;
+    sqlx::query!(
+        "update est_report set unlocked_until = $2 where id = $1",
+        report,
+        until
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "låste upp",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{org} {} öppen till {}", week.label(), format_local(until)),
+            before: None,
+            after: Some(json!({ "öppen till": until })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!(
+            "Rapporten för {org}, {}, är öppen till {}.",
+            week.label(),
+            format_local(until)
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/est?vecka={}", week.key())).into_response())
+}

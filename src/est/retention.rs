@@ -1,0 +1,80 @@
+//! Gallring: after the number of months the municipality sets, the free
+//! texts of EST reports are removed; categories, dates, areas and the
+//! insecurity scale stay for statistics. Runs daily in the server and on
+//! demand with `samordna gallra`.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+/// What one run removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub incidents: u64,
+    pub events: u64,
+    pub needs: u64,
+    pub notes: u64,
+}
+
+/// Removes free texts older than each municipality's retention, as of `now`.
+pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
+    let mut tx = db.begin().await?;
+    let incidents = sqlx::query!(
+        r#"update est_incident i set place = null, description = null, action_taken = null,
+                  latitude = null, longitude = null, redacted_at = $1
+           from municipality m
+           where m.id = i.municipality_id and i.redacted_at is null
+             and i.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
+        now
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let events = sqlx::query!(
+        r#"update est_coming_event e set title = null, place = null, planned_measures = null, redacted_at = $1
+           from municipality m
+           where m.id = e.municipality_id and e.redacted_at is null
+             and e.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
+        now
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    // Open needs are still being worked on: only closed ones are cleared.
+    let needs = sqlx::query!(
+        r#"update cooperation_need n set title = null, with_whom = null, handled_by = null, redacted_at = $1
+           from municipality m
+           where m.id = n.municipality_id and n.redacted_at is null and n.status = 'closed'
+             and n.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
+        now
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let notes = sqlx::query!(
+        r#"update cooperation_note c set note = null
+           from cooperation_need n
+           where n.id = c.need_id and n.redacted_at is not null and c.note is not null"#
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(Removed {
+        incidents,
+        events,
+        needs,
+        notes,
+    })
+}
+
+/// Runs gallring once a day until the task is aborted.
+pub async fn daily(db: PgPool) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        interval.tick().await;
+        match run(&db, Utc::now()).await {
+            Ok(removed) => tracing::info!(?removed, "gallring done"),
+            Err(error) => tracing::error!(%error, "gallring failed"),
+        }
+    }
+}

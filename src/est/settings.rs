@@ -1,0 +1,327 @@
+//! `/est/installningar`: the coordinator keeps the categories (with
+//! subcategories) and areas, the reporting interval and the retention time.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult, is_constraint};
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+
+/// A category or area row with its state.
+pub struct Item {
+    pub id: Uuid,
+    pub name: String,
+    pub parent: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub report_interval_weeks: String,
+    #[serde(default)]
+    pub retention_months: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub parent_id: String,
+    #[serde(default)]
+    pub area_name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "est/settings.html")]
+pub struct SettingsPage {
+    chrome: Chrome,
+    categories: Vec<Item>,
+    areas: Vec<Item>,
+    interval: i16,
+    retention: i32,
+    form: SettingsForm,
+    errors: FieldErrors,
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    form: SettingsForm,
+    errors: FieldErrors,
+) -> AppResult<SettingsPage> {
+    let m = user.municipality_id();
+    let categories = sqlx::query_as!(
+        Item,
+        r#"select c.id, c.name, p.name as "parent?", c.active from incident_category c
+           left join incident_category p on p.id = c.parent_id
+           where c.municipality_id = $1
+           order by coalesce(p.sort_order, c.sort_order), coalesce(p.name, c.name), p.name nulls first, c.name"#,
+        m
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let areas = sqlx::query_as!(
+        Item,
+        r#"select id, name, null::text as parent, active from area where municipality_id = $1 order by sort_order, name"#,
+        m
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let settings = sqlx::query!(
+        "select report_interval_weeks, retention_months from municipality where id = $1",
+        m
+    )
+    .fetch_one(&state.db)
+    .await?;
+    Ok(SettingsPage {
+        chrome: user.chrome("est").await,
+        categories,
+        areas,
+        interval: settings.report_interval_weeks,
+        retention: settings.retention_months,
+        form,
+        errors,
+    })
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<SettingsPage> {
+    user.require_admin()?;
+    render(
+        &state,
+        &user,
+        SettingsForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+async fn invalid(
+    state: &AppState,
+    user: &CurrentUser,
+    form: SettingsForm,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let page = render(state, user, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// Saves the reporting interval and the retention time.
+pub async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let mut e = FieldErrors::default();
+    let interval = match form.report_interval_weeks.as_str() {
+        "1" => 1_i16,
+        "2" => 2,
+        _ => {
+            e.add(
+                "report_interval_weeks",
+                "Välj varje vecka eller varannan vecka.",
+            );
+            1
+        }
+    };
+    let retention = match form.retention_months.trim().parse::<i32>() {
+        Ok(n) if (1..=240).contains(&n) => n,
+        _ => {
+            e.add("retention_months", "Ange antal månader, 1 till 240.");
+            0
+        }
+    };
+    if !e.is_empty() {
+        return invalid(&state, &user, form, e).await;
+    }
+    let m = user.municipality_id();
+    let mut tx = state.db.begin().await?;
+    let before = sqlx::query!(
+        "select report_interval_weeks, retention_months from municipality where id = $1",
+        m
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update municipality set report_interval_weeks = $2, retention_months = $3 where id = $1",
+        m,
+        interval,
+        retention
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "ändrade inställningar",
+        entity: "EST",
+        entity_id: None,
+        summary: format!("Rapportering var {interval}:e vecka, gallring efter {retention} månader"),
+        before: Some(json!({ "intervall": before.report_interval_weeks, "gallring": before.retention_months })),
+        after: Some(json!({ "intervall": interval, "gallring": retention })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Inställningarna är sparade.").await?;
+    Ok(Redirect::to("/est/installningar").into_response())
+}
+
+/// Adds a category, or a subcategory under a parent.
+pub async fn add_category(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let name = forms::required_text(&mut e, "name", &form.name, "kategorins namn", 200);
+    let parent = forms::optional_id(&mut e, "parent_id", &form.parent_id);
+    if !e.is_empty() {
+        return invalid(&state, &user, form, e).await;
+    }
+    let mut tx = state.db.begin().await?;
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query!(
+        r#"insert into incident_category (id, municipality_id, parent_id, name)
+           select $1, $2, $3, $4
+           where $3::uuid is null or exists (select 1 from incident_category where id = $3 and municipality_id = $2 and parent_id is null)"#,
+        id, m, parent, name
+    )
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(err) if is_constraint(&err, "incident_category_name_key") => {
+            e.add("name", "Det finns redan en sådan kategori.");
+            return invalid(&state, &user, form, e).await;
+        }
+        Ok(done) if done.rows_affected() == 0 => return Err(AppError::BadRequest),
+        other => {
+            other?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "skapade",
+            entity: "kategori",
+            entity_id: Some(id),
+            summary: format!("Kategorin {name}"),
+            before: None,
+            after: Some(json!({ "namn": name, "under": parent })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("Kategorin {name} är tillagd."),
+    )
+    .await?;
+    Ok(Redirect::to("/est/installningar#kategorier").into_response())
+}
+
+/// Adds an area (a town, village or district).
+pub async fn add_area(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let name = forms::required_text(&mut e, "area_name", &form.area_name, "områdets namn", 200);
+    if !e.is_empty() {
+        return invalid(&state, &user, form, e).await;
+    }
+    let mut tx = state.db.begin().await?;
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query!(
+        "insert into area (id, municipality_id, name) values ($1, $2, $3)",
+        id,
+        m,
+        name
+    )
+    .execute(&mut *tx)
+    .await;
+    if let Err(err) = &inserted
+        && is_constraint(err, "area_name_key")
+    {
+        e.add("area_name", "Det finns redan ett område med det namnet.");
+        return invalid(&state, &user, form, e).await;
+    }
+    inserted?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "skapade",
+            entity: "område",
+            entity_id: Some(id),
+            summary: format!("Området {name}"),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, format!("Området {name} är tillagt.")).await?;
+    Ok(Redirect::to("/est/installningar#omraden").into_response())
+}
+
+/// Turns a category or area off (kept for old reports) or on again.
+pub async fn toggle(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((kind, id)): Path<(String, Uuid)>,
+) -> AppResult<Redirect> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut tx = state.db.begin().await?;
+    let row = match kind.as_str() {
+        "kategori" => sqlx::query!(
+            "update incident_category set active = not active where id = $1 and municipality_id = $2 returning name, active",
+            id, m
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| (r.name, r.active)),
+        "omrade" => sqlx::query!("update area set active = not active where id = $1 and municipality_id = $2 returning name, active", id, m)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| (r.name, r.active)),
+        _ => None,
+    };
+    let (name, active) = row.ok_or(AppError::NotFound)?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: if active { "aktiverade" } else { "avaktiverade" },
+            entity: if kind == "omrade" {
+                "område"
+            } else {
+                "kategori"
+            },
+            entity_id: Some(id),
+            summary: name,
+            before: None,
+            after: Some(json!({ "aktiv": active })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/est/installningar"))
+}
