@@ -116,6 +116,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
         config.demo = true;
     }
     let state = AppState::new(db.clone(), config)?;
+    let expiry = tokio::spawn(crate::agreements::notify::daily(state.clone()));
     let app = App::build(state, bind).await?;
     let retention = tokio::spawn(crate::est::retention::daily(db.clone()));
     let cleanup = tokio::spawn(
@@ -126,6 +127,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     let served = app.run_until(shutdown_signal()).await;
     cleanup.abort();
     retention.abort();
+    expiry.abort();
     Ok(served?)
 }
 

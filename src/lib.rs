@@ -3,6 +3,7 @@
 //! `main.rs` is a thin CLI; everything else lives here so that tests and
 //! future binaries reuse the same application.
 
+pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod cli;

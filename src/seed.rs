@@ -156,6 +156,8 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
         ("Fastigheter i Linde AB", "kommunalt_bolag", false),
         ("Securitas", "foretag", true),
         (POLICE, "polis", true),
+        ("Länstrafiken Örebro", "foretag", true),
+        ("Lindesbergs Köpmannaförening", "forening", true),
     ],
     positions: &[
         pos(
@@ -284,6 +286,16 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             "Securitas",
             ("Kim Johansson", "securitas@lindesberg.example"),
         ),
+        pos(
+            "Kontaktperson Länstrafiken",
+            "Länstrafiken Örebro",
+            ("Maja Ström", "kontakt@lanstrafiken.example"),
+        ),
+        pos(
+            "Representant för Köpmannaföreningen",
+            "Lindesbergs Köpmannaförening",
+            ("Lars Handel", "ordforande@kopman.example"),
+        ),
     ],
     groups: &[
         GroupSeed {
@@ -404,6 +416,8 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
                 ("EST-representant samhällsbyggnadsförvaltningen", "member"),
                 ("EST-representant Fastigheter i Linde AB", "member"),
                 ("EST-representant Securitas", "member"),
+                ("Kontaktperson Länstrafiken", "member"),
+                ("Representant för Köpmannaföreningen", "member"),
             ],
         },
     ],
@@ -602,6 +616,7 @@ async fn load_municipality(
     }
     crate::meetings::demo::load(conn, m).await?;
     crate::est::demo::taxonomy(conn, m, seed.areas).await?;
+    crate::agreements::demo::load(conn, m, crate::web::today()).await?;
     let has_reports = sqlx::query_scalar!(
         r#"select exists(select 1 from est_report where municipality_id = $1) as "e!""#,
         m

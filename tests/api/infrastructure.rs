@@ -53,7 +53,7 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
             ("EST", "permanent", true, 9),
             ("LindeBRÅ", "beredningsgrupp", false, 8),
             ("Styrgrupp", "styrgrupp", false, 11),
-            ("Arbetsgrupp trygg stationsmiljö", "temporary", false, 5),
+            ("Arbetsgrupp trygg stationsmiljö", "temporary", false, 7),
         ]
     );
     let organisations: Vec<String> = sqlx::query_scalar!(
@@ -68,6 +68,8 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
         [
             "Besök Linde AB",
             "Fastigheter i Linde AB",
+            "Lindesbergs Köpmannaförening",
+            "Länstrafiken Örebro",
             "Polisen, lokalpolisområde Lindesberg",
             "Securitas"
         ]

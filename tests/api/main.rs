@@ -1,6 +1,7 @@
 //! HTTP tests against the real router, a real PostgreSQL and a fresh
 //! database per test (`#[sqlx::test]`).
 
+mod agreements;
 mod auth;
 mod est;
 mod helpers;

@@ -1,0 +1,298 @@
+//! Queries for agreements, scoped by municipality.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::model::{Content, GroupRole, State, fingerprint};
+use crate::error::{AppError, AppResult};
+
+/// An agreement with its current version.
+pub struct Agreement {
+    pub id: Uuid,
+    pub type_id: Uuid,
+    pub type_key: String,
+    pub type_name: String,
+    pub counterpart_id: Uuid,
+    pub counterpart: String,
+    pub status: String,
+    pub current_version: i32,
+    pub terminated_on: Option<NaiveDate>,
+    pub terminated_reason: String,
+    pub title: String,
+    pub registry_no: String,
+    pub purposes: String,
+    pub areas: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub contact_people: String,
+    pub notes: String,
+    pub groups: Json<Vec<GroupRole>>,
+    pub document_name: Option<String>,
+    pub document_sha256: Option<String>,
+    pub content_sha256: String,
+    pub fingerprint: String,
+    pub required: i64,
+    pub signed: i64,
+}
+
+impl Agreement {
+    pub fn state(&self, today: NaiveDate) -> State {
+        State::derive(
+            &self.status,
+            usize::try_from(self.required).unwrap_or(0),
+            usize::try_from(self.signed).unwrap_or(0),
+            self.valid_from,
+            self.valid_to,
+            today,
+        )
+    }
+
+    /// Days until it ends, if it has an end date.
+    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
+        self.valid_to.map(|to| (to - today).num_days())
+    }
+}
+
+/// Agreements of the municipality (one, when `id` is given).
+pub async fn agreements(db: &PgPool, m: Uuid, id: Option<Uuid>) -> AppResult<Vec<Agreement>> {
+    Ok(sqlx::query_as!(
+        Agreement,
+        r#"select a.id, a.type_id, t.key as type_key, t.name as type_name, o.id as counterpart_id, o.name as counterpart,
+                  a.status, a.current_version, a.terminated_on, a.terminated_reason,
+                  v.title, v.registry_no, v.purposes, v.areas, v.valid_from, v.valid_to, v.contact_people, v.notes,
+                  v.groups as "groups: Json<Vec<GroupRole>>", v.document_name, v.document_sha256, v.content_sha256, v.fingerprint,
+                  (select count(*) from agreement_type_signatory s where s.agreement_type_id = a.type_id) as "required!",
+                  (select count(*) from agreement_signature sg
+                   where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null
+                     and sg.position_id in (select s.position_id from agreement_type_signatory s where s.agreement_type_id = a.type_id)
+                  ) as "signed!"
+           from agreement a
+           join agreement_type t on t.id = a.type_id
+           join organisation o on o.id = a.counterpart_id
+           join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
+           where a.municipality_id = $1 and ($2::uuid is null or a.id = $2)
+           order by o.name, v.title"#,
+        m,
+        id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn agreement(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Agreement> {
+    agreements(db, m, Some(id))
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// A required signatory position and its signature on the current version.
+pub struct SignatoryRow {
+    pub position_id: Uuid,
+    pub title: String,
+    pub holder: Option<String>,
+    pub signature_id: Option<Uuid>,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+impl SignatoryRow {
+    pub fn signed_at_text(&self) -> String {
+        self.signed_at
+            .map(crate::web::format_local)
+            .unwrap_or_default()
+    }
+}
+
+pub async fn signatories(
+    db: &PgPool,
+    m: Uuid,
+    a: &Agreement,
+    day: NaiveDate,
+) -> AppResult<Vec<SignatoryRow>> {
+    Ok(sqlx::query_as!(
+        SignatoryRow,
+        r#"select p.id as position_id, p.title, holder_name(p.id, $3) as holder,
+                  sg.id as "signature_id?", pe.name as "signed_by?", sg.signed_at as "signed_at?"
+           from agreement_type_signatory s
+           join position p on p.id = s.position_id
+           left join agreement_signature sg on sg.agreement_id = $2 and sg.version = $4 and sg.position_id = p.id and sg.voided_at is null
+           left join person pe on pe.id = sg.person_id
+           where s.agreement_type_id = $1 and s.municipality_id = $5
+           order by p.title"#,
+        a.type_id,
+        a.id,
+        day,
+        a.current_version,
+        m
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A version in the history.
+pub struct VersionRow {
+    pub version: i32,
+    pub title: String,
+    pub fingerprint: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+    pub has_document: bool,
+    pub voided: i64,
+}
+
+impl VersionRow {
+    pub fn created_text(&self) -> String {
+        crate::web::format_local(self.created_at)
+    }
+}
+
+pub async fn versions(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Vec<VersionRow>> {
+    Ok(sqlx::query_as!(
+        VersionRow,
+        r#"select v.version, v.title, v.fingerprint, v.created_at, p.name as "created_by?",
+                  v.document is not null as "has_document!",
+                  (select count(*) from agreement_signature s where s.agreement_id = v.agreement_id and s.version = v.version and s.voided_at is not null) as "voided!"
+           from agreement_version v left join person p on p.id = v.created_by
+           where v.agreement_id = $1 and v.municipality_id = $2 order by v.version desc"#,
+        id,
+        m
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A new version's fields.
+pub struct NewVersion<'a> {
+    pub content: Content<'a>,
+    pub document: Option<(&'a str, &'a [u8])>,
+}
+
+/// Writes version `version` of an agreement, makes it current, and voids
+/// signatures given to earlier versions. Returns how many were voided.
+pub async fn write_version(
+    conn: &mut PgConnection,
+    m: Uuid,
+    agreement_id: Uuid,
+    version: i32,
+    v: &NewVersion<'_>,
+    keep_document_from: Option<i32>,
+    by: Uuid,
+) -> sqlx::Result<u64> {
+    let content_sha = v.content.sha256();
+    let c = &v.content;
+    let groups = Json(c.groups.to_vec());
+    // Without a new upload the previous version's document carries over.
+    let (doc_name, doc_bytes, doc_sha): (Option<String>, Option<Vec<u8>>, Option<String>) = match v
+        .document
+    {
+        Some((name, bytes)) => (
+            Some(name.to_owned()),
+            Some(bytes.to_vec()),
+            Some(super::model::sha256_hex(bytes)),
+        ),
+        None => match keep_document_from {
+            Some(previous) => {
+                let row = sqlx::query!(
+                    "select document_name, document, document_sha256 from agreement_version where agreement_id = $1 and version = $2",
+                    agreement_id,
+                    previous
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                (row.document_name, row.document, row.document_sha256)
+            }
+            None => (None, None, None),
+        },
+    };
+    let print = fingerprint(&content_sha, doc_sha.as_deref());
+    sqlx::query!(
+        r#"insert into agreement_version (id, municipality_id, agreement_id, version, title, registry_no, purposes, areas,
+                                          valid_from, valid_to, contact_people, notes, groups, content_sha256,
+                                          document, document_name, document_sha256, fingerprint, created_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"#,
+        Uuid::now_v7(), m, agreement_id, version, c.title, c.registry_no, c.purposes, c.areas, c.valid_from, c.valid_to,
+        c.contact_people, c.notes, groups as _, content_sha, doc_bytes, doc_name, doc_sha, print, by
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "update agreement set current_version = $2, expiry_notified_at = null where id = $1",
+        agreement_id,
+        version
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from agreement_group where agreement_id = $1",
+        agreement_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    for g in c.groups {
+        sqlx::query!(
+            "insert into agreement_group (agreement_id, municipality_id, work_group_id, role) values ($1, $2, $3, $4)",
+            agreement_id, m, g.group_id, g.role
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(sqlx::query!(
+        "update agreement_signature set voided_at = now() where agreement_id = $1 and version < $2 and voided_at is null",
+        agreement_id,
+        version
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Current holders of the positions that still have to sign the current version.
+pub async fn pending_signatories(
+    db: &PgPool,
+    m: Uuid,
+    a: &Agreement,
+    day: NaiveDate,
+) -> AppResult<Vec<(String, String)>> {
+    Ok(sqlx::query!(
+        r#"select pe.name, pe.email from agreement_type_signatory s
+           join position_holder h on h.position_id = s.position_id and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+           join person pe on pe.id = h.person_id
+           where s.agreement_type_id = $1 and s.municipality_id = $4 and pe.active
+             and not exists (select 1 from agreement_signature sg where sg.agreement_id = $2 and sg.version = $5
+                             and sg.position_id = s.position_id and sg.voided_at is null)"#,
+        a.type_id,
+        a.id,
+        day,
+        m,
+        a.current_version
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.name, r.email))
+    .collect())
+}
+
+/// The coordinators (holders of administrator positions) of a municipality.
+pub async fn coordinators(
+    db: &PgPool,
+    m: Uuid,
+    day: NaiveDate,
+) -> AppResult<Vec<(String, String)>> {
+    Ok(sqlx::query!(
+        r#"select distinct pe.name, pe.email from position p
+           join position_holder h on h.position_id = p.id and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)
+           join person pe on pe.id = h.person_id
+           where p.municipality_id = $1 and p.grants_admin and pe.active"#,
+        m,
+        day
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.name, r.email))
+    .collect())
+}

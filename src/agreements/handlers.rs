@@ -1,0 +1,888 @@
+//! `/avtal`: the register, the agreement page with versions and signatures,
+//! and registering or changing an agreement (a PDF upload each time is
+//! optional; without one the previous document carries over).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::AgreementAccess;
+use super::compliance::{self, Gap};
+use super::db::{self, Agreement, NewVersion, SignatoryRow, VersionRow};
+use super::model::{Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementState, is_pdf};
+use super::notify;
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::structure::admin::Choice;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::IdPath;
+use crate::web::today;
+
+/// An agreement in the register, with its derived state.
+pub struct Listed {
+    pub agreement: Agreement,
+    pub state: AgreementState,
+    pub days_left: Option<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agreements/index.html")]
+pub struct IndexPage {
+    chrome: Chrome,
+    in_force: Vec<Listed>,
+    waiting: Vec<Listed>,
+    expiring: Vec<Listed>,
+    others: Vec<Listed>,
+    gaps: Vec<Gap>,
+    warning_days: i32,
+    admin: bool,
+    to_sign: usize,
+}
+
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResult<IndexPage> {
+    let access = AgreementAccess::load(&state.db, &user).await?;
+    let m = user.municipality_id();
+    let day = today();
+    let warning_days = sqlx::query_scalar!(
+        "select agreement_warning_days from municipality where id = $1",
+        m
+    )
+    .fetch_one(&state.db)
+    .await?;
+    let (mut in_force, mut waiting, mut expiring, mut others) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut to_sign = 0;
+    for a in db::agreements(&state.db, m, None).await? {
+        if !access.can_see(&a) {
+            continue;
+        }
+        let listed = Listed {
+            state: a.state(day),
+            days_left: a.days_left(day),
+            agreement: a,
+        };
+        if listed.state.awaits_signatures() && !access.positions_for(&listed.agreement).is_empty() {
+            to_sign += 1;
+        }
+        match listed.state {
+            AgreementState::InForce
+                if listed
+                    .days_left
+                    .is_some_and(|d| d <= i64::from(warning_days)) =>
+            {
+                expiring.push(listed)
+            }
+            AgreementState::InForce => in_force.push(listed),
+            s if s.awaits_signatures() => waiting.push(listed),
+            _ => others.push(listed),
+        }
+    }
+    let gaps = if access.read_all {
+        compliance::gaps(&state.db, m, day).await?
+    } else {
+        Vec::new()
+    };
+    Ok(IndexPage {
+        chrome: user.chrome("avtal").await,
+        in_force,
+        waiting,
+        expiring,
+        others,
+        gaps,
+        warning_days,
+        admin: access.admin,
+        to_sign,
+    })
+}
+
+/// The agreement form as typed.
+#[derive(Default, Clone)]
+pub struct AgreementForm {
+    pub type_id: String,
+    pub counterpart_id: String,
+    pub title: String,
+    pub registry_no: String,
+    pub purposes: String,
+    pub areas: String,
+    pub valid_from: String,
+    pub valid_to: String,
+    pub contact_people: String,
+    pub notes: String,
+    /// Group id → role, for the groups ticked.
+    pub groups: HashMap<Uuid, String>,
+}
+
+impl AgreementForm {
+    pub fn has_group(&self, id: &Uuid) -> bool {
+        self.groups.contains_key(id)
+    }
+
+    pub fn role_in(&self, id: &Uuid) -> &str {
+        self.groups.get(id).map_or("", String::as_str)
+    }
+
+    fn from_agreement(a: &Agreement) -> Self {
+        Self {
+            type_id: a.type_id.to_string(),
+            counterpart_id: a.counterpart_id.to_string(),
+            title: a.title.clone(),
+            registry_no: a.registry_no.clone(),
+            purposes: a.purposes.clone(),
+            areas: a.areas.clone(),
+            valid_from: a.valid_from.to_string(),
+            valid_to: a.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+            contact_people: a.contact_people.clone(),
+            notes: a.notes.clone(),
+            groups: a
+                .groups
+                .0
+                .iter()
+                .map(|g| (g.group_id, g.role.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// The uploaded document.
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a multipart form: text fields and at most one file.
+pub async fn read_form(
+    mut multipart: Multipart,
+) -> AppResult<(HashMap<String, String>, Option<Upload>)> {
+    let mut fields = HashMap::new();
+    let mut upload = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest)?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if let Some(file_name) = field.file_name().map(str::to_owned) {
+            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest)?;
+            if !bytes.is_empty() {
+                upload = Some(Upload {
+                    name: file_name,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        } else {
+            fields.insert(name, field.text().await.map_err(|_| AppError::BadRequest)?);
+        }
+    }
+    Ok((fields, upload))
+}
+
+fn form_from(fields: &HashMap<String, String>) -> AgreementForm {
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let groups = fields
+        .keys()
+        .filter_map(|k| {
+            k.strip_prefix("group_")
+                .and_then(|id| Uuid::parse_str(id).ok())
+        })
+        .map(|id| {
+            (
+                id,
+                fields
+                    .get(&format!("role_{id}"))
+                    .map(|r| r.trim().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    AgreementForm {
+        type_id: get("type_id"),
+        counterpart_id: get("counterpart_id"),
+        title: get("title"),
+        registry_no: get("registry_no"),
+        purposes: get("purposes"),
+        areas: get("areas"),
+        valid_from: get("valid_from"),
+        valid_to: get("valid_to"),
+        contact_people: get("contact_people"),
+        notes: get("notes"),
+        groups,
+    }
+}
+
+/// Checks an uploaded document: a PDF by content, at most 10 MB.
+pub fn check_document(errors: &mut FieldErrors, field: &'static str, upload: Option<&Upload>) {
+    if let Some(u) = upload {
+        if u.bytes.len() > MAX_DOCUMENT_BYTES {
+            errors.add(
+                field,
+                "Dokumentet är större än 10 MB. Spara det med lägre upplösning och försök igen.",
+            );
+        } else if !is_pdf(&u.bytes) {
+            errors.add(
+                field,
+                "Dokumentet är inte en PDF-fil. Spara avtalet som PDF och ladda upp det igen.",
+            );
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agreements/form.html")]
+pub struct FormPage {
+    chrome: Chrome,
+    editing: Option<Agreement>,
+    types: Vec<Choice>,
+    organisations: Vec<Choice>,
+    groups: Vec<Choice>,
+    form: AgreementForm,
+    errors: FieldErrors,
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    editing: Option<Agreement>,
+    form: AgreementForm,
+    errors: FieldErrors,
+) -> AppResult<FormPage> {
+    let m = user.municipality_id();
+    let day = today();
+    let types = sqlx::query_as!(
+        Choice,
+        "select id, name as label from agreement_type where municipality_id = $1 order by name",
+        m
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let organisations = sqlx::query_as!(
+        Choice,
+        "select id, name as label from organisation where municipality_id = $1 order by external desc, name",
+        m
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let groups = crate::structure::db::groups(&state.db, m, day)
+        .await?
+        .into_iter()
+        .filter(|g| g.is_active(&day))
+        .map(|g| Choice {
+            id: g.id,
+            label: g.name,
+        })
+        .collect();
+    Ok(FormPage {
+        chrome: user.chrome("avtal").await,
+        editing,
+        types,
+        organisations,
+        groups,
+        form,
+        errors,
+    })
+}
+
+pub async fn new_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<FormPage> {
+    user.require_admin()?;
+    let form = AgreementForm {
+        valid_from: today().to_string(),
+        ..AgreementForm::default()
+    };
+    form_page(&state, &user, None, form, FieldErrors::default()).await
+}
+
+/// A validated agreement.
+struct Valid {
+    type_id: Uuid,
+    type_key: String,
+    counterpart_id: Uuid,
+    counterpart: String,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    groups: Vec<GroupRole>,
+}
+
+async fn validate(
+    state: &AppState,
+    m: Uuid,
+    f: &AgreementForm,
+    upload: Option<&Upload>,
+    e: &mut FieldErrors,
+) -> AppResult<Option<Valid>> {
+    forms::required_text(e, "title", &f.title, "avtalets rubrik", 300);
+    forms::optional_text(e, "registry_no", &f.registry_no, "diarienumret", 100);
+    forms::required_text(e, "purposes", &f.purposes, "syftet med samverkan", 4000);
+    forms::required_text(e, "areas", &f.areas, "områdena för samverkan", 4000);
+    forms::optional_text(
+        e,
+        "contact_people",
+        &f.contact_people,
+        "kontaktpersonerna",
+        1000,
+    );
+    forms::optional_text(e, "notes", &f.notes, "anteckningarna", 4000);
+    let type_id = forms::required_id(e, "type_id", &f.type_id, "Välj typ av avtal.");
+    let counterpart_id =
+        forms::required_id(e, "counterpart_id", &f.counterpart_id, "Välj motpart.");
+    let valid_from = forms::required_date(e, "valid_from", &f.valid_from);
+    let valid_to = forms::optional_date(e, "valid_to", &f.valid_to);
+    if let (Some(from), Some(to)) = (valid_from, valid_to)
+        && to < from
+    {
+        e.add("valid_to", "Slutdatumet kan inte vara före startdatumet.");
+    }
+    check_document(e, "document", upload);
+    let type_key = match type_id {
+        Some(t) => {
+            sqlx::query_scalar!(
+                "select key from agreement_type where id = $1 and municipality_id = $2",
+                t,
+                m
+            )
+            .fetch_optional(&state.db)
+            .await?
+        }
+        None => None,
+    };
+    if type_id.is_some() && type_key.is_none() {
+        e.add("type_id", "Välj en av avtalstyperna.");
+    }
+    let counterpart = match counterpart_id {
+        Some(o) => {
+            sqlx::query_scalar!(
+                "select name from organisation where id = $1 and municipality_id = $2",
+                o,
+                m
+            )
+            .fetch_optional(&state.db)
+            .await?
+        }
+        None => None,
+    };
+    if counterpart_id.is_some() && counterpart.is_none() {
+        e.add("counterpart_id", "Välj en av kommunens organisationer.");
+    }
+    let group_ids: Vec<Uuid> = f.groups.keys().copied().collect();
+    let names = sqlx::query!(
+        "select id, name from work_group where municipality_id = $1 and id = any($2) order by name",
+        m,
+        &group_ids
+    )
+    .fetch_all(&state.db)
+    .await?;
+    if names.is_empty() {
+        e.add(
+            "groups",
+            "Ange i vilken grupp i strukturen motparten deltar.",
+        );
+    }
+    let groups = names
+        .into_iter()
+        .map(|r| GroupRole {
+            role: f.role_in(&r.id).to_owned(),
+            group_id: r.id,
+            group: r.name,
+        })
+        .collect::<Vec<_>>();
+    if groups.iter().any(|g| g.role.is_empty()) {
+        e.add(
+            "groups",
+            "Ange motpartens roll i varje vald grupp, till exempel ”ledamot”.",
+        );
+    }
+    Ok(
+        match (
+            type_id,
+            type_key,
+            counterpart_id,
+            counterpart,
+            valid_from,
+            e.is_empty(),
+        ) {
+            (
+                Some(type_id),
+                Some(type_key),
+                Some(counterpart_id),
+                Some(counterpart),
+                Some(valid_from),
+                true,
+            ) => Some(Valid {
+                type_id,
+                type_key,
+                counterpart_id,
+                counterpart,
+                valid_from,
+                valid_to,
+                groups,
+            }),
+            _ => None,
+        },
+    )
+}
+
+fn content<'a>(f: &'a AgreementForm, v: &'a Valid) -> Content<'a> {
+    Content {
+        agreement_type: &v.type_key,
+        counterpart: &v.counterpart,
+        title: f.title.trim(),
+        registry_no: f.registry_no.trim(),
+        purposes: f.purposes.trim(),
+        areas: f.areas.trim(),
+        valid_from: v.valid_from,
+        valid_to: v.valid_to,
+        contact_people: f.contact_people.trim(),
+        notes: f.notes.trim(),
+        groups: &v.groups,
+    }
+}
+
+#[tracing::instrument(skip_all, fields(person.id = %user.id()))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let (fields, upload) = read_form(multipart).await?;
+    let form = form_from(&fields);
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let Some(valid) = validate(&state, m, &form, upload.as_ref(), &mut e).await? else {
+        let page = form_page(&state, &user, None, form, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "insert into agreement (id, municipality_id, type_id, counterpart_id) values ($1, $2, $3, $4)",
+        id, m, valid.type_id, valid.counterpart_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let c = content(&form, &valid);
+    let document = upload
+        .as_ref()
+        .map(|u| (u.name.as_str(), u.bytes.as_slice()));
+    db::write_version(
+        &mut tx,
+        m,
+        id,
+        1,
+        &NewVersion {
+            content: c,
+            document,
+        },
+        None,
+        user.id(),
+    )
+    .await?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "registrerade",
+        entity: "avtal",
+        entity_id: Some(id),
+        summary: format!("{} med {}", form.title.trim(), valid.counterpart),
+        before: None,
+        after: Some(json!({ "version": 1, "motpart": valid.counterpart, "dokument": upload.as_ref().map(|u| &u.name) })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<FormPage> {
+    user.require_admin()?;
+    let a = db::agreement(&state.db, user.municipality_id(), id).await?;
+    let form = AgreementForm::from_agreement(&a);
+    form_page(&state, &user, Some(a), form, FieldErrors::default()).await
+}
+
+/// Saves a change as a new version; signatures of earlier versions are
+/// voided and the signatories are told to sign again.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), agreement.id = %id))]
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let a = db::agreement(&state.db, m, id).await?;
+    let (fields, upload) = read_form(multipart).await?;
+    let form = form_from(&fields);
+    let mut e = FieldErrors::default();
+    if a.status == "terminated" {
+        e.add("title", "Avtalet är avslutat och kan inte ändras.");
+    }
+    let valid = validate(&state, m, &form, upload.as_ref(), &mut e).await?;
+    let (Some(valid), true) = (valid, e.is_empty()) else {
+        let page = form_page(&state, &user, Some(a), form, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let version = a.current_version + 1;
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "update agreement set type_id = $2, counterpart_id = $3 where id = $1",
+        id,
+        valid.type_id,
+        valid.counterpart_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let c = content(&form, &valid);
+    let document = upload
+        .as_ref()
+        .map(|u| (u.name.as_str(), u.bytes.as_slice()));
+    let voided = db::write_version(
+        &mut tx,
+        m,
+        id,
+        version,
+        &NewVersion {
+            content: c,
+            document,
+        },
+        Some(a.current_version),
+        user.id(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "ändrade",
+            entity: "avtal",
+            entity_id: Some(id),
+            summary: format!(
+                "{} version {version}{}",
+                form.title.trim(),
+                if voided > 0 {
+                    format!(", {voided} signaturer ogiltiga")
+                } else {
+                    String::new()
+                }
+            ),
+            before: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint })),
+            after: Some(json!({ "version": version, "ogiltigförklarade signaturer": voided })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let mut message = format!("Ändringen är sparad som version {version}.");
+    if a.status == "for_signing" {
+        let a = db::agreement(&state.db, m, id).await?;
+        notify::signatories(&state, m, &a, voided > 0).await?;
+        if voided > 0 {
+            message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
+        }
+    }
+    set_flash(&user.person.session, message).await?;
+    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agreements/show.html")]
+pub struct ShowPage {
+    chrome: Chrome,
+    a: Agreement,
+    state_label: &'static str,
+    state_key: &'static str,
+    signatories: Vec<SignatoryRow>,
+    versions: Vec<VersionRow>,
+    counterparty: Option<CounterpartySignature>,
+    can_sign_as: Vec<(Uuid, String)>,
+    admin: bool,
+    errors: FieldErrors,
+}
+
+/// The counterparty's signature on the current version.
+pub struct CounterpartySignature {
+    pub signer_name: String,
+    pub signer_title: String,
+    pub signed_on: NaiveDate,
+    pub has_document: bool,
+}
+
+pub async fn show_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    let m = user.municipality_id();
+    let day = today();
+    let a = db::agreement(&state.db, m, id).await?;
+    let access = AgreementAccess::load(&state.db, user).await?;
+    access.require_see(&a)?;
+    let signatories = db::signatories(&state.db, m, &a, day).await?;
+    let agreement_state = a.state(day);
+    let can_sign_as = if agreement_state.awaits_signatures() {
+        access
+            .positions_for(&a)
+            .into_iter()
+            .filter(|(p, _)| {
+                signatories
+                    .iter()
+                    .any(|s| s.position_id == *p && s.signature_id.is_none())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let counterparty = sqlx::query_as!(
+        CounterpartySignature,
+        r#"select signer_name, signer_title, signed_on, document is not null as "has_document!"
+           from agreement_counterparty_signature where agreement_id = $1 and version = $2"#,
+        id,
+        a.current_version
+    )
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(ShowPage {
+        chrome: user.chrome("avtal").await,
+        state_label: agreement_state.label(),
+        state_key: agreement_state.key(),
+        versions: db::versions(&state.db, m, id).await?,
+        signatories,
+        counterparty,
+        can_sign_as,
+        admin: access.admin,
+        errors,
+        a,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<ShowPage> {
+    show_page(&state, &user, id, FieldErrors::default()).await
+}
+
+/// `GET /avtal/{id}/dokument/{version}`: the PDF as stored.
+pub async fn document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, version)): Path<(Uuid, i32)>,
+) -> AppResult<Response> {
+    let m = user.municipality_id();
+    let a = db::agreement(&state.db, m, id).await?;
+    AgreementAccess::load(&state.db, &user)
+        .await?
+        .require_see(&a)?;
+    let doc = sqlx::query!(
+        "select document, document_name from agreement_version where agreement_id = $1 and version = $2 and municipality_id = $3",
+        id,
+        version,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .and_then(|r| r.document.map(|d| (d, r.document_name.unwrap_or_else(|| "avtal.pdf".into()))))
+    .ok_or(AppError::NotFound)?;
+    let safe_name: String = doc
+        .1
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"{}\"",
+                    if safe_name.is_empty() {
+                        "avtal.pdf"
+                    } else {
+                        &safe_name
+                    }
+                ),
+            ),
+        ],
+        doc.0,
+    )
+        .into_response())
+}
+
+/// `POST /avtal/{id}/skicka`: sends a draft for signing.
+pub async fn send_for_signing(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let a = db::agreement(&state.db, m, id).await?;
+    if a.status != "draft" {
+        let mut e = FieldErrors::default();
+        e.add("send", "Bara ett utkast kan skickas för signering.");
+        let page = show_page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "update agreement set status = 'for_signing' where id = $1 and municipality_id = $2",
+        id,
+        m
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "skickade för signering",
+            entity: "avtal",
+            entity_id: Some(id),
+            summary: format!("{} version {}", a.title, a.current_version),
+            before: Some(json!({ "status": "draft" })),
+            after: Some(json!({ "status": "for_signing" })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let a = db::agreement(&state.db, m, id).await?;
+    let sent = notify::signatories(&state, m, &a, false).await?;
+    set_flash(
+        &user.person.session,
+        format!("Avtalet är skickat för signering. {sent} signatärer har fått e-post."),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct TerminateForm {
+    #[serde(default)]
+    terminated_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /avtal/{id}/avsluta`.
+pub async fn terminate(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    crate::web::forms::Form(form): crate::web::forms::Form<TerminateForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let a = db::agreement(&state.db, m, id).await?;
+    let mut e = FieldErrors::default();
+    let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
+    let reason = forms::required_text(&mut e, "reason", &form.reason, "skälet", 1000);
+    if a.status == "terminated" {
+        e.add("reason", "Avtalet är redan avslutat.");
+    }
+    let (Some(on), true) = (on, e.is_empty()) else {
+        let page = show_page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "update agreement set status = 'terminated', terminated_on = $3, terminated_reason = $4 where id = $1 and municipality_id = $2",
+        id, m, on, reason
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "avslutade",
+            entity: "avtal",
+            entity_id: Some(id),
+            summary: format!("{} från {on}: {reason}", a.title),
+            before: Some(json!({ "status": a.status })),
+            after: Some(json!({ "status": "terminated", "datum": on, "skäl": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Avtalet är avslutat.").await?;
+    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+}
+
+/// `POST /avtal/{id}/motpart`: records the counterparty's own signature
+/// (name, title, date, and optionally the signed copy as PDF).
+pub async fn counterparty(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let a = db::agreement(&state.db, m, id).await?;
+    let (fields, upload) = read_form(multipart).await?;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let mut e = FieldErrors::default();
+    let name = forms::required_text(
+        &mut e,
+        "signer_name",
+        &get("signer_name"),
+        "vem som signerade för motparten",
+        200,
+    );
+    let title = forms::optional_text(&mut e, "signer_title", &get("signer_title"), "titeln", 200);
+    let on = forms::required_date(&mut e, "signed_on", &get("signed_on"));
+    check_document(&mut e, "signed_copy", upload.as_ref());
+    let (Some(on), true) = (on, e.is_empty()) else {
+        let page = show_page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        r#"insert into agreement_counterparty_signature (agreement_id, municipality_id, version, signer_name, signer_title, signed_on, document, document_name, recorded_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           on conflict (agreement_id, version) do update set signer_name = excluded.signer_name, signer_title = excluded.signer_title,
+               signed_on = excluded.signed_on, document = coalesce(excluded.document, agreement_counterparty_signature.document),
+               document_name = coalesce(excluded.document_name, agreement_counterparty_signature.document_name), recorded_by = excluded.recorded_by"#,
+        id, m, a.current_version, name, title, on, upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "registrerade motpartens signatur",
+            entity: "avtal",
+            entity_id: Some(id),
+            summary: format!("{} version {}: {name} {on}", a.title, a.current_version),
+            before: None,
+            after: Some(json!({ "namn": name, "titel": title, "datum": on })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Motpartens signatur är registrerad.").await?;
+    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+}

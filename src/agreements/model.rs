@@ -1,0 +1,208 @@
+//! An agreement's life cycle and fingerprints. The stored status is only
+//! draft, for signing or terminated; partly signed, signed, in force and
+//! expired follow from the signatures and the dates.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Where an agreement stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Draft,
+    ForSigning,
+    PartlySigned,
+    /// Every signature is there but the agreement starts later.
+    Signed,
+    InForce,
+    Expired,
+    Terminated,
+}
+
+impl State {
+    /// Derives the state on `today`.
+    pub fn derive(
+        status: &str,
+        required: usize,
+        signed: usize,
+        valid_from: NaiveDate,
+        valid_to: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Self {
+        match status {
+            "terminated" => State::Terminated,
+            "draft" => State::Draft,
+            _ if required == 0 || signed < required => {
+                if signed == 0 {
+                    State::ForSigning
+                } else {
+                    State::PartlySigned
+                }
+            }
+            _ if valid_to.is_some_and(|to| to < today) => State::Expired,
+            _ if valid_from > today => State::Signed,
+            _ => State::InForce,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Draft => "Utkast",
+            State::ForSigning => "Väntar på signaturer",
+            State::PartlySigned => "Delvis signerat",
+            State::Signed => "Signerat, ännu inte giltigt",
+            State::InForce => "I kraft",
+            State::Expired => "Upphört att gälla",
+            State::Terminated => "Avslutat",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::ForSigning => "for-signing",
+            State::PartlySigned => "partly-signed",
+            State::Signed => "signed",
+            State::InForce => "in-force",
+            State::Expired => "expired",
+            State::Terminated => "terminated",
+        }
+    }
+
+    /// Waiting for one or more signatures.
+    pub fn awaits_signatures(self) -> bool {
+        matches!(self, State::ForSigning | State::PartlySigned)
+    }
+}
+
+/// A group the counterpart takes part in, and its role there.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct GroupRole {
+    pub group_id: Uuid,
+    pub group: String,
+    pub role: String,
+}
+
+/// What a version says: everything a signature vouches for, in a fixed order.
+#[derive(Debug, Serialize)]
+pub struct Content<'a> {
+    pub agreement_type: &'a str,
+    pub counterpart: &'a str,
+    pub title: &'a str,
+    pub registry_no: &'a str,
+    pub purposes: &'a str,
+    pub areas: &'a str,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub contact_people: &'a str,
+    pub notes: &'a str,
+    pub groups: &'a [GroupRole],
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Content<'_> {
+    /// The SHA-256 of the content's canonical JSON.
+    pub fn sha256(&self) -> String {
+        sha256_hex(serde_json::to_string(self).unwrap_or_default().as_bytes())
+    }
+}
+
+/// The version's fingerprint: over the content's and the document's.
+pub fn fingerprint(content_sha256: &str, document_sha256: Option<&str>) -> String {
+    sha256_hex(format!("{content_sha256}:{}", document_sha256.unwrap_or("")).as_bytes())
+}
+
+/// The largest document accepted.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// Whether bytes are a PDF, judged by content (the `%PDF-` header and an
+/// end-of-file marker), not by the file name.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn the_state_follows_from_signatures_and_dates() {
+        let today = d(2026, 11, 25);
+        let from = d(2026, 1, 1);
+        assert_eq!(
+            State::derive("draft", 2, 0, from, None, today),
+            State::Draft
+        );
+        assert_eq!(
+            State::derive("for_signing", 2, 0, from, None, today),
+            State::ForSigning
+        );
+        assert_eq!(
+            State::derive("for_signing", 2, 1, from, None, today),
+            State::PartlySigned
+        );
+        assert_eq!(
+            State::derive("for_signing", 2, 2, from, None, today),
+            State::InForce
+        );
+        assert_eq!(
+            State::derive("for_signing", 2, 2, from, Some(d(2026, 11, 24)), today),
+            State::Expired
+        );
+        assert_eq!(
+            State::derive("for_signing", 2, 2, from, Some(today), today),
+            State::InForce
+        );
+        assert_eq!(
+            State::derive("for_signing", 2, 2, d(2027, 1, 1), None, today),
+            State::Signed
+        );
+        assert_eq!(
+            State::derive("terminated", 2, 2, from, None, today),
+            State::Terminated
+        );
+    }
+
+    #[test]
+    fn a_pdf_is_known_by_its_content_not_its_name() {
+        assert!(is_pdf(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"));
+        assert!(!is_pdf(b"PK\x03\x04 a zip file named avtal.pdf"));
+        assert!(!is_pdf(b"%PDF-1.4 but cut off"));
+    }
+
+    #[test]
+    fn any_change_of_content_changes_the_fingerprint() {
+        let groups = [];
+        let content = |title| Content {
+            agreement_type: "samverkansavtal",
+            counterpart: "Securitas",
+            title,
+            registry_no: "KS 2026/1",
+            purposes: "Trygghet",
+            areas: "Centrum",
+            valid_from: d(2026, 1, 1),
+            valid_to: None,
+            contact_people: "",
+            notes: "",
+            groups: &groups,
+        };
+        let a = content("Avtal").sha256();
+        assert_eq!(a, content("Avtal").sha256());
+        assert_ne!(a, content("Avtal.").sha256());
+        assert_eq!(a.len(), 64);
+        assert_ne!(fingerprint(&a, None), fingerprint(&a, Some("abc")));
+    }
+}

@@ -1,0 +1,264 @@
+//! Signing: only the current holder of a required position signs for it,
+//! after entering their password again. A signature records the person, the
+//! position, the time, the version's fingerprint, the client's address and
+//! user agent. The agreement is in force when every required position has
+//! signed the same version.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::AgreementAccess;
+use super::db::{self, Agreement};
+use super::handlers::{Listed, show_page};
+use super::model::State as AgreementState;
+use super::notify;
+use crate::audit::{self, Event};
+use crate::auth::password;
+use crate::error::{AppError, AppResult, is_constraint};
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::IdPath;
+use crate::web::today;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agreements/to_sign.html")]
+pub struct ToSignPage {
+    chrome: Chrome,
+    waiting: Vec<Listed>,
+}
+
+/// `/avtal/att-signera`: what waits for this person's signature.
+pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppResult<ToSignPage> {
+    let access = AgreementAccess::load(&state.db, &user).await?;
+    let m = user.municipality_id();
+    let day = today();
+    let mut waiting = Vec::new();
+    for a in db::agreements(&state.db, m, None).await? {
+        let agreement_state = a.state(day);
+        if !agreement_state.awaits_signatures() || access.positions_for(&a).is_empty() {
+            continue;
+        }
+        let signatories = db::signatories(&state.db, m, &a, day).await?;
+        let mine_unsigned = access.positions_for(&a).iter().any(|(p, _)| {
+            signatories
+                .iter()
+                .any(|s| s.position_id == *p && s.signature_id.is_none())
+        });
+        if mine_unsigned {
+            waiting.push(Listed {
+                state: agreement_state,
+                days_left: a.days_left(day),
+                agreement: a,
+            });
+        }
+    }
+    Ok(ToSignPage {
+        chrome: user.chrome("avtal").await,
+        waiting,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SignForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    position_id: String,
+    /// The fingerprint the signer saw; a change in between stops the signing.
+    #[serde(default)]
+    fingerprint: String,
+}
+
+/// `POST /avtal/{id}/signera`.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), agreement.id = %id))]
+pub async fn sign(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<SignForm>,
+) -> AppResult<Response> {
+    let m = user.municipality_id();
+    let a = db::agreement(&state.db, m, id).await?;
+    let access = AgreementAccess::load(&state.db, &user).await?;
+    let mine = access.positions_for(&a);
+    if mine.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let mut e = FieldErrors::default();
+    let position = match mine.as_slice() {
+        [(only, _)] => Some(*only),
+        _ => Uuid::parse_str(&form.position_id)
+            .ok()
+            .filter(|p| mine.iter().any(|(q, _)| q == p)),
+    };
+    if position.is_none() {
+        e.add("position_id", "Välj vilken befattning du signerar för.");
+    }
+    if !a.state(today()).awaits_signatures() {
+        e.add("password", "Avtalet väntar inte på signaturer.");
+    }
+    if form.fingerprint != a.fingerprint {
+        e.add(
+            "password",
+            "Avtalet har ändrats sedan du öppnade sidan. Läs den nya versionen och signera igen.",
+        );
+    }
+    let stored = sqlx::query_scalar!("select password_hash from person where id = $1", user.id())
+        .fetch_one(&state.db)
+        .await?;
+    if !password::verify(form.password, Some(stored)).await? {
+        e.add(
+            "password",
+            "Lösenordet stämmer inte. Avtalet är inte signerat.",
+        );
+    }
+    let (Some(position), true) = (position, e.is_empty()) else {
+        let page = show_page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let ip = connect
+        .map(|Extension(ConnectInfo(addr))| addr.ip().to_string())
+        .unwrap_or_default();
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(500)
+        .collect::<String>();
+    let signature_id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    // Locks the agreement row so that a change cannot slip in between.
+    let current = sqlx::query!(
+        "select current_version from agreement where id = $1 for update",
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if current.current_version != a.current_version {
+        return Err(AppError::Forbidden);
+    }
+    let inserted = sqlx::query!(
+        r#"insert into agreement_signature (id, municipality_id, agreement_id, version, position_id, person_id, fingerprint, client_ip, user_agent)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+        signature_id, m, id, a.current_version, position, user.id(), a.fingerprint, ip, agent
+    )
+    .execute(&mut *tx)
+    .await;
+    if let Err(err) = &inserted
+        && is_constraint(err, "agreement_signature_once")
+    {
+        e.add(
+            "password",
+            "Befattningen har redan signerat den här versionen.",
+        );
+        tx.rollback().await?;
+        let page = show_page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    inserted?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "signerade",
+        entity: "avtal",
+        entity_id: Some(id),
+        summary: format!("{} version {}", a.title, a.current_version),
+        before: None,
+        after: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip })),
+    })
+    .await?;
+    tx.commit().await?;
+    let after = db::agreement(&state.db, m, id).await?;
+    let message = if after.state(today()) == AgreementState::InForce
+        || after.state(today()) == AgreementState::Signed
+    {
+        notify::fully_signed(&state, m, &after).await?;
+        "Du har signerat. Alla signaturer finns nu – avtalet är i kraft."
+    } else {
+        "Du har signerat. Avtalet väntar på övriga signaturer."
+    };
+    set_flash(&user.person.session, message).await?;
+    Ok(Redirect::to(&format!("/avtal/{id}/kvitto/{signature_id}")).into_response())
+}
+
+/// What a receipt shows.
+pub struct Receipt {
+    pub version: i32,
+    pub position: String,
+    pub person: String,
+    pub signed_at: DateTime<Utc>,
+    pub fingerprint: String,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub title: String,
+    pub registry_no: String,
+    pub purposes: String,
+    pub areas: String,
+    pub content_sha256: String,
+    pub document_sha256: Option<String>,
+    pub document_name: Option<String>,
+}
+
+impl Receipt {
+    pub fn signed_at_text(&self) -> String {
+        crate::web::format_local(self.signed_at)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agreements/receipt.html")]
+pub struct ReceiptPage {
+    chrome: Chrome,
+    a: Agreement,
+    r: Receipt,
+}
+
+/// `GET /avtal/{id}/kvitto/{signature}`: exactly what was signed, by whom, when.
+pub async fn receipt(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, signature)): Path<(Uuid, Uuid)>,
+) -> AppResult<ReceiptPage> {
+    let m = user.municipality_id();
+    let a = db::agreement(&state.db, m, id).await?;
+    AgreementAccess::load(&state.db, &user)
+        .await?
+        .require_see(&a)?;
+    let r = sqlx::query_as!(
+        Receipt,
+        r#"select s.version, p.title as position, pe.name as person, s.signed_at, s.fingerprint, s.client_ip, s.user_agent, s.voided_at,
+                  v.title, v.registry_no, v.purposes, v.areas, v.content_sha256, v.document_sha256, v.document_name
+           from agreement_signature s
+           join position p on p.id = s.position_id
+           join person pe on pe.id = s.person_id
+           join agreement_version v on v.agreement_id = s.agreement_id and v.version = s.version
+           where s.id = $1 and s.agreement_id = $2 and s.municipality_id = $3"#,
+        signature,
+        id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(ReceiptPage {
+        chrome: user.chrome("avtal").await,
+        a,
+        r,
+    })
+}

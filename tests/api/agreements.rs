@@ -1,0 +1,406 @@
+//! Cooperation agreements: registering, signing in either order, voiding on
+//! change, fingerprints, uploads, compliance, expiry and access.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use samordna::agreements::demo::DEMO_PDF;
+use samordna::agreements::model::sha256_hex;
+
+use crate::helpers::*;
+
+const KSO: &str = "kso@lindesberg.example";
+const DIRECTOR: &str = "kommundirektor@lindesberg.example";
+
+async fn id_of(app: &TestApp, table: &str, name: &str) -> uuid::Uuid {
+    let sql = format!(
+        "select id from {table} where name = $1 and municipality_id = (select id from municipality where slug = 'lindesberg')"
+    );
+    sqlx::query_scalar(&sql)
+        .bind(name)
+        .fetch_one(&app.db)
+        .await
+        .expect(table)
+}
+
+async fn agreement_form(app: &TestApp, title: &str, document: Option<(&str, Vec<u8>)>) -> Form {
+    let type_id: uuid::Uuid = sqlx::query_scalar!(
+        "select id from agreement_type where key = 'samverkansavtal' and municipality_id = (select id from municipality where slug = 'lindesberg')"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("type");
+    let counterpart = id_of(app, "organisation", "Lindesbergs Köpmannaförening").await;
+    let group = group_id(
+        &app.db,
+        "Lindesbergs kommun",
+        "Arbetsgrupp trygg stationsmiljö",
+    )
+    .await;
+    let mut form = Form::new()
+        .text("type_id", type_id.to_string())
+        .text("counterpart_id", counterpart.to_string())
+        .text("title", title.to_owned())
+        .text("registry_no", "KS 2026/201")
+        .text("purposes", "Trygg handel i centrum.")
+        .text("areas", "Stora torget och Kungsgatan.")
+        .text("valid_from", "2026-01-01")
+        .text("valid_to", "")
+        .text("contact_people", "")
+        .text("notes", "")
+        .text(format!("group_{group}"), "ja")
+        .text(format!("role_{group}"), "Ledamot");
+    if let Some((name, bytes)) = document {
+        form = form.part("document", Part::bytes(bytes).file_name(name.to_owned()));
+    }
+    form
+}
+
+async fn register(app: &TestApp, title: &str) -> uuid::Uuid {
+    let form = agreement_form(app, title, Some(("avtal.pdf", DEMO_PDF.to_vec()))).await;
+    let response = app
+        .client
+        .post(app.url("/avtal/ny"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "register");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    location.trim_start_matches("/avtal/").parse().expect("id")
+}
+
+async fn sign(app: &TestApp, id: uuid::Uuid, password: &str) -> reqwest::Response {
+    let page = app.get_html(&format!("/avtal/{id}")).await;
+    let fingerprint = value_of(&page, "input[name=fingerprint]").expect("sign form");
+    let position = value_of(&page, "input[name=position_id]").unwrap_or_default();
+    app.post(
+        &format!("/avtal/{id}/signera"),
+        &[
+            ("password", password),
+            ("fingerprint", &fingerprint),
+            ("position_id", &position),
+        ],
+    )
+    .await
+}
+
+fn mail_subjects(app: &TestApp) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let raw = std::fs::read(e.path()).expect("eml");
+            let mail = mailparse::parse_mail(&raw).expect("mail");
+            mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "Subject")
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+async fn state_of(app: &TestApp, id: uuid::Uuid) -> String {
+    texts(&app.get_html(&format!("/avtal/{id}")).await, ".lead .state")[0].clone()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    assert_eq!(state_of(&app, id).await, "Utkast");
+
+    let response = app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    assert_redirect_to(&response, &format!("/avtal/{id}"));
+    let subjects = mail_subjects(&app);
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| *s == "Att signera: Avtal om trygg handel")
+            .count(),
+        2,
+        "{subjects:?}"
+    );
+
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login(KSO).await;
+    assert!(
+        texts(&kso.get_html("/avtal/att-signera").await, ".entries li a")
+            .contains(&"Avtal om trygg handel".to_owned())
+    );
+    let response = sign(&kso, id, DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(state_of(&app, id).await, "Delvis signerat");
+
+    let director = TestApp::spawn(app.db.clone()).await;
+    director.login(DIRECTOR).await;
+    let response = sign(&director, id, DEMO_PASSWORD).await;
+    let receipt = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(receipt.starts_with(&format!("/avtal/{id}/kvitto/")));
+    assert_eq!(state_of(&app, id).await, "I kraft");
+    // The coordinator is told; the mail went out from the server that took the signature.
+    assert!(mail_subjects(&director).contains(&"Signerat: Avtal om trygg handel".to_owned()));
+
+    // The receipt shows exactly what was signed; the fingerprint is the stored version's.
+    let page = director.get_html(&receipt).await;
+    let shown = texts(&page, "#fingerprint")[0].clone();
+    let stored = sqlx::query!("select content_sha256, document, document_sha256, fingerprint from agreement_version where agreement_id = $1", id)
+        .fetch_one(&app.db)
+        .await
+        .expect("version");
+    assert_eq!(shown, stored.fingerprint);
+    let document = stored.document.expect("document");
+    assert_eq!(
+        stored.document_sha256.as_deref(),
+        Some(sha256_hex(&document).as_str())
+    );
+    assert_eq!(document, DEMO_PDF);
+    assert_eq!(
+        stored.fingerprint,
+        sha256_hex(format!("{}:{}", stored.content_sha256, sha256_hex(&document)).as_bytes())
+    );
+    let facts = texts(&page, ".receipt dd");
+    assert!(
+        facts.contains(&"Anders Wikström".to_owned())
+            && facts.contains(&"Kommundirektör".to_owned())
+    );
+    assert!(facts.contains(&"127.0.0.1".to_owned()), "{facts:?}");
+    let signatures: Vec<String> = sqlx::query_scalar!(
+        "select fingerprint from agreement_signature where agreement_id = $1",
+        id
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("signatures");
+    assert_eq!(signatures, [stored.fingerprint.clone(), stored.fingerprint]);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_wrong_password_does_not_sign_and_a_non_holder_is_refused(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login(KSO).await;
+    let response = sign(&kso, id, "fel lösenord").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        texts(&html_of(response).await, "#password-error"),
+        ["Fel: Lösenordet stämmer inte. Avtalet är inte signerat."]
+    );
+
+    let other = TestApp::spawn(app.db.clone()).await;
+    other.login("oppositionsrad@lindesberg.example").await;
+    let response = other
+        .post(
+            &format!("/avtal/{id}/signera"),
+            &[("password", DEMO_PASSWORD), ("fingerprint", "x")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let count: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from agreement_signature where agreement_id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(count, 0);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login(KSO).await;
+    sign(&kso, id, DEMO_PASSWORD).await;
+    let director = TestApp::spawn(app.db.clone()).await;
+    director.login(DIRECTOR).await;
+    let stale = director.get_html(&format!("/avtal/{id}")).await;
+    let old_fingerprint = value_of(&stale, "input[name=fingerprint]").expect("form");
+
+    let form = agreement_form(&app, "Avtal om trygg handel (reviderat)", None).await;
+    let response = app
+        .client
+        .post(app.url(&format!("/avtal/{id}/andra")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_redirect_to(&response, &format!("/avtal/{id}"));
+
+    assert_eq!(state_of(&app, id).await, "Väntar på signaturer");
+    let voided: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement_signature where agreement_id = $1 and voided_at is not null"#, id)
+        .fetch_one(&app.db)
+        .await
+        .expect("voided");
+    assert_eq!(voided, 1);
+    assert!(
+        mail_subjects(&app)
+            .iter()
+            .any(|s| s == "Avtalet med Lindesbergs Köpmannaförening har ändrats – signera igen")
+    );
+    // The document carried over to the new version.
+    let documents: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement_version where agreement_id = $1 and document is not null"#, id)
+        .fetch_one(&app.db)
+        .await
+        .expect("documents");
+    assert_eq!(documents, 2);
+
+    let position = position_id(&app.db, "Lindesbergs kommun", "Kommundirektör").await;
+    let response = director
+        .post(
+            &format!("/avtal/{id}/signera"),
+            &[
+                ("password", DEMO_PASSWORD),
+                ("fingerprint", &old_fingerprint),
+                ("position_id", &position.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(texts(&html_of(response).await, "#password-error")[0].contains("har ändrats"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_non_pdf_or_oversized_upload_is_refused_and_nothing_is_stored(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+
+    let form = agreement_form(
+        &app,
+        "Avtal",
+        Some(("avtal.pdf", b"PK\x03\x04 not a pdf".to_vec())),
+    )
+    .await;
+    let response = app
+        .client
+        .post(app.url("/avtal/ny"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert_eq!(
+        texts(&page, "#document-error"),
+        ["Fel: Dokumentet är inte en PDF-fil. Spara avtalet som PDF och ladda upp det igen."]
+    );
+    assert_eq!(
+        value_of(&page, "#title").as_deref(),
+        Some("Avtal"),
+        "the rest of the form is kept"
+    );
+
+    let mut big = DEMO_PDF.to_vec();
+    big.resize(11 * 1024 * 1024, b' ');
+    big.extend_from_slice(b"\n%%EOF\n");
+    let form = agreement_form(&app, "Avtal", Some(("stort.pdf", big))).await;
+    let response = app
+        .client
+        .post(app.url("/avtal/ny"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(texts(&html_of(response).await, "#document-error")[0].contains("större än 10 MB"));
+
+    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(after, before);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_register_shows_the_demo_states_and_the_gaps(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(KSO).await;
+
+    let page = app.get_html("/avtal").await;
+
+    let row = |id: &str| texts(&page, &format!("#{id} + table tbody tr td:first-child"));
+    assert_eq!(row("in-force"), ["Securitas"]);
+    assert_eq!(row("waiting"), ["Polisen, lokalpolisområde Lindesberg"]);
+    assert_eq!(row("expiring"), ["Länstrafiken Örebro"]);
+    let gaps = texts(&page, "#gaps ~ table tbody tr");
+    assert!(
+        gaps.contains(&"Polisen, lokalpolisområde Lindesberg EST".to_owned()),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.contains(&"Lindesbergs Köpmannaförening Arbetsgrupp trygg stationsmiljö".to_owned()),
+        "{gaps:?}"
+    );
+    assert!(!gaps.iter().any(|g| g.starts_with("Securitas")));
+    assert!(
+        texts(&app.get_html("/avtal/att-signera").await, ".entries li")
+            .iter()
+            .any(|t| t.contains("Polisen"))
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let securitas_agreement: uuid::Uuid = sqlx::query_scalar!(
+        "select a.id from agreement a join organisation o on o.id = a.counterpart_id where o.name = 'Securitas'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("agreement");
+    let bus_agreement: uuid::Uuid = sqlx::query_scalar!(
+        "select a.id from agreement a join organisation o on o.id = a.counterpart_id where o.name = 'Länstrafiken Örebro'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("agreement");
+    app.login(SECURITAS).await;
+    assert_eq!(
+        app.get(&format!("/avtal/{securitas_agreement}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/avtal/{bus_agreement}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/avtal/{bus_agreement}/dokument/1"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get("/avtal/ny").await.status(), StatusCode::FORBIDDEN);
+    let document = app
+        .get(&format!("/avtal/{securitas_agreement}/dokument/1"))
+        .await;
+    assert_eq!(document.headers()["content-type"], "application/pdf");
+    assert!(document.bytes().await.expect("pdf").starts_with(b"%PDF-"));
+
+    let nora = TestApp::spawn(app.db.clone()).await;
+    nora.login(NORA_COORDINATOR).await;
+    assert_eq!(
+        nora.get(&format!("/avtal/{securitas_agreement}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
