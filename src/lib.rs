@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod embedded_pg;
 pub mod error;
 pub mod est;

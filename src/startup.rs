@@ -55,6 +55,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .merge(crate::meetings::router())
         .merge(crate::est::router())
         .merge(crate::agreements::router())
+        .merge(crate::dashboard::router())
         .route("/health", get(health))
         .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(|| async { AppError::NotFound })

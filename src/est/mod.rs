@@ -6,6 +6,7 @@ pub mod access;
 pub mod db;
 pub mod demo;
 pub mod guard;
+pub mod incidents;
 pub mod lagesbild;
 pub mod report;
 pub mod retention;
@@ -21,6 +22,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/est", get(lagesbild::index))
+        .route("/est/handelser", get(incidents::list))
         .route("/est/rapport", get(report::report_page))
         .route("/est/rapport/handelse", post(report::add_incident))
         .route("/est/rapport/kommande", post(report::add_event))

@@ -235,3 +235,23 @@ pub fn assert_redirect_to(response: &Response, path: &str) {
 pub async fn html_of(response: Response) -> Html {
     Html::parse_document(&response.text().await.expect("body"))
 }
+
+/// Table rows matching a selector, each as its cells' texts joined by spaces.
+pub fn rows(html: &Html, selector: &str) -> Vec<String> {
+    let rows = Selector::parse(selector).expect("selector");
+    let cells = Selector::parse("td, th").expect("selector");
+    html.select(&rows)
+        .map(|row| {
+            row.select(&cells)
+                .map(|c| {
+                    c.text()
+                        .collect::<String>()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 
 mod agreements;
 mod auth;
+mod dashboard;
 mod est;
 mod helpers;
 mod infrastructure;

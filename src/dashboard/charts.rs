@@ -1,0 +1,129 @@
+//! Server-rendered SVG charts (plotters). Each chart gets an accessible
+//! name from its caption; the page shows the same numbers as a table.
+
+use plotters::prelude::*;
+
+const BAR: RGBColor = RGBColor(0, 75, 135);
+const WIDTH: u32 = 720;
+
+/// Marks the SVG as an image named by the element `labelled_by`.
+fn accessible(svg: String, labelled_by: &str) -> String {
+    svg.replacen("<svg ", &format!("<svg role=\"img\" aria-labelledby=\"{labelled_by}\" focusable=\"false\" class=\"chart\" "), 1)
+}
+
+/// Vertical bars over time, labelled every few bars.
+pub fn columns(labels: &[String], values: &[i64], labelled_by: &str) -> String {
+    let mut svg = String::new();
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    let n = u32::try_from(values.len()).unwrap_or(0).max(1);
+    let every = (n / 12).max(1);
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(8)
+                .x_label_area_size(28)
+                .y_label_area_size(36)
+                .build_cartesian_2d(0u32..n, 0i64..max + max / 8 + 1)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(usize::try_from(n).unwrap_or(1))
+                .x_label_formatter(&|i| {
+                    if i % every == 0 {
+                        labels
+                            .get(usize::try_from(*i).unwrap_or(usize::MAX))
+                            .cloned()
+                            .unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .label_style(("sans-serif", 12))
+                .draw()?;
+            chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                let i = u32::try_from(i).unwrap_or(0);
+                Rectangle::new([(i, 0), (i + 1, *v)], BAR.filled())
+            }))?;
+            root.present()?;
+            Ok(())
+        })();
+        if let Err(error) = drawn {
+            tracing::warn!(%error, "chart not drawn");
+        }
+    }
+    accessible(svg, labelled_by)
+}
+
+/// Horizontal bars, one per named row, the first on top.
+pub fn bars(labels: &[String], values: &[i64], labelled_by: &str) -> String {
+    let mut svg = String::new();
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    let n = i32::try_from(values.len()).unwrap_or(0).max(1);
+    let height = u32::try_from(n).unwrap_or(1) * 26 + 40;
+    // Row r (0 = first label) is drawn in segment n - 1 - r, counted from the bottom.
+    let label_of = |segment: i32| {
+        labels
+            .get(usize::try_from(n - 1 - segment).unwrap_or(usize::MAX))
+            .cloned()
+            .unwrap_or_default()
+    };
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(8)
+                .x_label_area_size(24)
+                .y_label_area_size(260)
+                .build_cartesian_2d(0i64..max + max / 8 + 1, (0i32..n).into_segmented())?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(usize::try_from(n).unwrap_or(1))
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(segment) => label_of(*segment),
+                    _ => String::new(),
+                })
+                .label_style(("sans-serif", 12))
+                .draw()?;
+            chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                let segment = n - 1 - i32::try_from(i).unwrap_or(0);
+                let mut bar = Rectangle::new(
+                    [
+                        (0, SegmentValue::Exact(segment)),
+                        (*v, SegmentValue::Exact(segment + 1)),
+                    ],
+                    BAR.filled(),
+                );
+                bar.set_margin(4, 4, 0, 0);
+                bar
+            }))?;
+            root.present()?;
+            Ok(())
+        })();
+        if let Err(error) = drawn {
+            tracing::warn!(%error, "chart not drawn");
+        }
+    }
+    accessible(svg, labelled_by)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_is_an_svg_image_named_by_its_caption_and_escapes_its_labels() {
+        let svg = bars(
+            &["Våld & hot".to_owned(), "<Annat>".to_owned()],
+            &[3, 1],
+            "fig-kategori",
+        );
+        assert!(svg.starts_with("<svg role=\"img\" aria-labelledby=\"fig-kategori\""));
+        assert!(svg.contains("Våld &amp; hot"));
+        assert!(!svg.contains("<Annat>"));
+        assert_eq!(svg.matches("<rect").count(), 3, "background and two bars");
+    }
+}
