@@ -20,6 +20,8 @@ pub struct Config {
     pub mail_dir: PathBuf,
     /// The sender of Samordna's mail (`SAMORDNA_MAIL_FROM`).
     pub mail_from: String,
+    /// Where users report accessibility problems (`SAMORDNA_ACCESSIBILITY_CONTACT`).
+    pub accessibility_contact: String,
 }
 
 impl Config {
@@ -33,6 +35,8 @@ impl Config {
             mail_dir: var("SAMORDNA_MAIL_DIR").map_or_else(|| data_dir.join("mail"), PathBuf::from),
             data_dir,
             smtp_url: var("SAMORDNA_SMTP_URL"),
+            accessibility_contact: var("SAMORDNA_ACCESSIBILITY_CONTACT")
+                .unwrap_or_else(|| "kommunen@lindesberg.se".to_owned()),
             mail_from: var("SAMORDNA_MAIL_FROM")
                 .unwrap_or_else(|| "Samordna <samordna@localhost>".to_owned()),
             public_url: var("SAMORDNA_PUBLIC_URL")

@@ -210,14 +210,21 @@ async fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// The folder holding `initdb` and `pg_ctl`: PATH first, then the newest
+/// The folder holding `initdb` and `pg_ctl` (and the other server tools):
+/// PATH first, then the newest
 /// `/usr/lib/postgresql/<version>/bin`.
 pub fn find_server_binaries() -> Option<PathBuf> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(path) = std::env::var_os("PATH")
         && let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d))
     {
-        return Some(dir);
+        // A symlink on PATH (/usr/local/bin/initdb) points at the folder
+        // that also holds the other server tools (pg_dump, pg_restore).
+        return std::fs::canonicalize(dir.join("initdb"))
+            .ok()
+            .and_then(|real| real.parent().map(Path::to_path_buf))
+            .filter(|real| has_both(real))
+            .or(Some(dir));
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?

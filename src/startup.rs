@@ -57,6 +57,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .merge(crate::agreements::router())
         .merge(crate::dashboard::router())
         .route("/health", get(health))
+        .route("/tillganglighet", get(crate::web::pages::accessibility))
         .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(|| async { AppError::NotFound })
         .layer(csrf)

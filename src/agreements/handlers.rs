@@ -462,6 +462,12 @@ pub async fn create(
     };
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
+    let token = fields.get("form_token").cloned().unwrap_or_default();
+    if !crate::web::idempotency::first_submission(&mut tx, &token, user.id()).await? {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(Redirect::to("/avtal").into_response());
+    }
     sqlx::query!(
         "insert into agreement (id, municipality_id, type_id, counterpart_id) values ($1, $2, $3, $4)",
         id, m, valid.type_id, valid.counterpart_id

@@ -33,6 +33,8 @@ pub struct Which {
     pub vecka: String,
     #[serde(default)]
     pub org: String,
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -398,6 +400,13 @@ pub async fn add_incident(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
+    if !crate::web::idempotency::first_submission(&mut tx, &post.which.form_token, user.id())
+        .await?
+    {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(redirect_to(&s, "rapport"));
+    }
     let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
     let id = Uuid::now_v7();
     sqlx::query!(
@@ -502,6 +511,13 @@ pub async fn add_event(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
+    if !crate::web::idempotency::first_submission(&mut tx, &post.which.form_token, user.id())
+        .await?
+    {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(redirect_to(&s, "rapport"));
+    }
     let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
     sqlx::query!(
         r#"insert into est_coming_event (id, municipality_id, report_id, occurs_on, area_id, risk, title, place, planned_measures, written_by)
@@ -593,6 +609,13 @@ pub async fn add_need(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = state.db.begin().await?;
+    if !crate::web::idempotency::first_submission(&mut tx, &post.which.form_token, user.id())
+        .await?
+    {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(redirect_to(&s, "rapport"));
+    }
     let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
     sqlx::query!(
         r#"insert into cooperation_need (id, municipality_id, report_id, title, with_whom, handled_by, written_by)

@@ -148,6 +148,8 @@ pub struct DecisionForm {
     pub task_owner: String,
     #[serde(default)]
     pub task_due: String,
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// `POST /moten/{id}/beslut`.
@@ -210,6 +212,11 @@ pub async fn add_decision(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = state.db.begin().await?;
+    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(Redirect::to(&format!("/moten/{id}#beslut")).into_response());
+    }
     let number = sqlx::query_scalar!(
         r#"select count(*) + 1 as "n!" from meeting_decision where meeting_id = $1"#,
         id

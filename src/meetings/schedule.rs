@@ -174,6 +174,8 @@ pub struct MeetingForm {
     pub meeting_link: String,
     #[serde(default)]
     pub agenda: String,
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// A validated meeting.
@@ -262,6 +264,7 @@ impl MeetingForm {
             place: m.place.clone(),
             meeting_link: m.meeting_link.clone(),
             agenda: m.agenda.clone(),
+            form_token: String::new(),
         }
     }
 }
@@ -329,6 +332,7 @@ pub async fn new_page(
             .unwrap_or_default(),
         meeting_link: c.meeting_link.clone(),
         agenda: String::new(),
+        form_token: String::new(),
     };
     Ok(NewPage {
         chrome: user.chrome("moten").await,
@@ -369,6 +373,11 @@ pub async fn create(
     };
     let m = user.municipality_id();
     let mut tx = state.db.begin().await?;
+    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(Redirect::to("/moten").into_response());
+    }
     let id = db::insert_meeting(
         &mut tx,
         m,

@@ -44,6 +44,8 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     /// The navigation entry to mark as current (`aria-current`).
     pub section: &'static str,
+    /// A fresh one-time token for forms that create records.
+    pub form_token: uuid::Uuid,
 }
 
 impl Chrome {
@@ -59,6 +61,7 @@ impl Chrome {
             user: Some(user),
             flash,
             section,
+            form_token: uuid::Uuid::new_v4(),
         }
     }
 

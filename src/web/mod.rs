@@ -3,7 +3,9 @@
 
 pub mod extract;
 pub mod forms;
+pub mod idempotency;
 pub mod layout;
+pub mod pages;
 pub mod path;
 
 use chrono::NaiveDate;

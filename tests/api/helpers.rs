@@ -62,6 +62,7 @@ impl TestApp {
             smtp_url: None,
             mail_dir: mail_dir.clone(),
             mail_from: "Samordna <samordna@lindesberg.example>".into(),
+            accessibility_contact: "tillganglighet@lindesberg.example".into(),
         };
         let state = AppState::new(db.clone(), config).expect("state");
         let app = App::build(state, "127.0.0.1:0").await.expect("app");

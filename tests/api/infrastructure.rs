@@ -189,6 +189,7 @@ async fn the_embedded_database_starts_when_no_database_url_is_set() {
         smtp_url: None,
         mail_dir: dir.join("mail"),
         mail_from: "Samordna <samordna@localhost>".into(),
+        accessibility_contact: "tillganglighet@lindesberg.example".into(),
     };
 
     let (db, embedded) = samordna::cli::connect(&config)

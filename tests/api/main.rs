@@ -3,9 +3,11 @@
 
 mod agreements;
 mod auth;
+mod backup;
 mod dashboard;
 mod est;
 mod helpers;
 mod infrastructure;
 mod meetings;
+mod robustness;
 mod structure;

@@ -43,6 +43,8 @@ pub struct NewGroupForm {
     pub cadence_text: String,
     #[serde(default)]
     pub convener_position_id: String,
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -161,6 +163,11 @@ pub async fn create(
     };
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
+    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(Redirect::to("/admin/grupper").into_response());
+    }
     let inserted = sqlx::query!(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id,
                                    decision_reference, focus_area, cadence_text, active_from, active_to)

@@ -32,6 +32,8 @@ pub struct PersonForm {
     pub name: String,
     #[serde(default)]
     pub email: String,
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -95,6 +97,11 @@ pub async fn create(
     }
     let m = user.municipality_id();
     let mut tx = state.db.begin().await?;
+    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
+        tx.rollback().await?;
+        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        return Ok(Redirect::to("/admin/personer").into_response());
+    }
     let existing = sqlx::query_scalar!("select id from person where lower(email) = $1", email)
         .fetch_optional(&mut *tx)
         .await?;

@@ -1,0 +1,86 @@
+//! The app served on a free port over a test's own database with the demo
+//! data, for the browser to visit.
+
+use std::path::{Path, PathBuf};
+
+use samordna::config::Config;
+use samordna::startup::App;
+use samordna::state::AppState;
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+
+pub const DEMO_PASSWORD: &str = samordna::seed::DEMO_PASSWORD;
+
+pub struct DemoApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// Where this app's mail lands as `.eml` files (`config.mail_dir`).
+    pub mail_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl DemoApp {
+    /// Lindesberg's and Nora's demo structure, served on 127.0.0.1:0.
+    pub async fn start(db: PgPool) -> Self {
+        samordna::seed::load_demo(&db).await.expect("demo data");
+        let mail_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("browser-mail")
+            .join(uuid::Uuid::new_v4().to_string());
+        let config = Config {
+            database_url: None,
+            data_dir: "unused".into(),
+            public_url: "http://127.0.0.1".into(),
+            demo: true,
+            smtp_url: None,
+            mail_dir: mail_dir.clone(),
+            mail_from: "Samordna <samordna@lindesberg.example>".into(),
+            accessibility_contact: "tillganglighet@lindesberg.example".into(),
+        };
+        let state = AppState::new(db, config).expect("app state");
+        let app = App::build(state, "127.0.0.1:0").await.expect("app");
+        let address = format!("http://{}", app.local_addr().expect("local address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            app.run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server");
+        });
+        Self {
+            address,
+            mail_dir,
+            stop: Some(stop),
+        }
+    }
+
+    /// The mails sent so far: (recipient, subject), sorted.
+    pub fn mails(&self) -> Vec<(String, String)> {
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
+        let mut mails: Vec<(String, String)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| {
+                let raw = std::fs::read(e.path()).expect("read .eml");
+                let mail = mailparse::parse_mail(&raw).expect("parse .eml");
+                let header = |name| {
+                    mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
+                        .unwrap_or_default()
+                };
+                (header("To"), header("Subject"))
+            })
+            .collect();
+        mails.sort();
+        mails
+    }
+}
+
+impl Drop for DemoApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! An EST participant reports for the week and finds it in the lägesbild.
+
+use anyhow::Result;
+use chrono::Days;
+
+use crate::app::DemoApp;
+use crate::driver::Browser;
+
+const SECURITAS: &str = "securitas@lindesberg.example";
+const INCIDENT: &str = "Klotter på väntkuren vid resecentrum, sanerat samma dag.";
+const EVENT: &str = "Marknadsdag på Stora torget";
+const NEED: &str = "Bättre belysning i gångtunneln vid resecentrum";
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_est_participant_reports_and_sees_it_in_the_lagesbild(db: sqlx::PgPool) {
+    let app = DemoApp::start(db).await;
+    let browser = Browser::open("est-report", &app.address).await;
+    let outcome = report_week(&browser).await;
+    browser.finish(outcome).await;
+}
+
+async fn report_week(b: &Browser) -> Result<()> {
+    let today = samordna::web::today();
+    b.sign_in(SECURITAS).await?;
+
+    b.step("est");
+    b.menu("EST", "/est").await?;
+    b.follow_link("Rapportera för Securitas", "/est/rapport")
+        .await?;
+    let week = b.value_of("#handelser input[name=vecka]").await?;
+
+    b.step("handelse");
+    b.select("#category_id", "Skadegörelse: Klotter").await?;
+    let occurred = (today - Days::new(2)).format("%Y-%m-%d").to_string();
+    b.set_value("#occurred_on", &occurred).await?;
+    b.select("#time_band", "Kväll (18–24)").await?;
+    b.select("#area_id", "Lindesberg").await?;
+    b.fill("#place", "resecentrum").await?;
+    b.fill("#description", INCIDENT).await?;
+    b.tick("#insecurity-3").await?;
+    b.press("Lägg till händelsen", "/est/rapport").await?;
+    b.expect_text(".flash", "Händelsen är tillagd i rapporten.")
+        .await?;
+    b.expect_text("#rapport", INCIDENT).await?;
+
+    b.step("kommande");
+    b.fill("#title", EVENT).await?;
+    let occurs = (today + Days::new(5)).format("%Y-%m-%d").to_string();
+    b.set_value("#occurs_on", &occurs).await?;
+    b.select("#event_area_id", "Lindesberg").await?;
+    b.fill("#event_place", "Stora torget").await?;
+    b.tick("#risk-medium").await?;
+    b.fill("#planned_measures", "Extra ronder under eftermiddagen.")
+        .await?;
+    b.press("Lägg till den kommande händelsen", "/est/rapport")
+        .await?;
+    b.expect_text(".flash", "Den kommande händelsen är tillagd i rapporten.")
+        .await?;
+
+    b.step("samverkan");
+    b.fill("#need_title", NEED).await?;
+    b.fill("#with_whom", "Samhällsbyggnadsförvaltningen")
+        .await?;
+    b.press("Lägg till samverkansbehovet", "/est/rapport")
+        .await?;
+    b.expect_text(".flash", "Samverkansbehovet är tillagt i rapporten.")
+        .await?;
+    b.expect_text("#rapport", EVENT).await?;
+    b.expect_text("#rapport", NEED).await?;
+
+    b.step("lagesbild");
+    b.visit(&format!("/est/lagesbild/{week}")).await?;
+    b.expect_text("table.incidents", INCIDENT).await?;
+    b.expect_text("#kommande", EVENT).await?;
+    b.expect_text("#samverkan", NEED).await?;
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! The coordinator schedules a LindeBRÅ meeting and sends the kallelse.
+
+use anyhow::{Result, ensure};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use samordna::meetings::calendar::holiday_name;
+
+use crate::app::DemoApp;
+use crate::driver::Browser;
+
+const COORDINATOR: &str = "samordnare@lindesberg.example";
+
+/// A working day about 30 days ahead (not a weekend or a public holiday).
+fn meeting_day() -> NaiveDate {
+    let mut day = samordna::web::today() + Days::new(30);
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) || holiday_name(day).is_some() {
+        day = day + Days::new(1);
+    }
+    day
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_coordinator_schedules_a_lindebra_meeting_and_sends_the_kallelse(db: sqlx::PgPool) {
+    let app = DemoApp::start(db).await;
+    let browser = Browser::open("meeting", &app.address).await;
+    let outcome = schedule_and_send(&browser, &app).await;
+    browser.finish(outcome).await;
+}
+
+async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
+    b.sign_in(COORDINATOR).await?;
+
+    b.step("moten");
+    b.menu("Möten", "/moten").await?;
+    b.follow_link("Nytt möte", "/moten/ny").await?;
+
+    b.step("nytt-mote");
+    let day = meeting_day().format("%Y-%m-%d").to_string();
+    b.select("#group_id", "LindeBRÅ").await?;
+    b.set_value("#date", &day).await?;
+    b.set_value("#time", "13:00").await?;
+    b.fill("#duration", "120").await?;
+    b.tick("#form-in_person").await?;
+    b.fill("#place", "Kommunhuset, sammanträdesrum Linde")
+        .await?;
+    b.fill(
+        "#agenda",
+        "Lägesbild från EST\nUppföljning av åtgärdsplanen\nÖvriga frågor",
+    )
+    .await?;
+    let meeting = b.press("Planera mötet", "/moten/*").await?;
+    b.expect_text(".flash", "Mötet är planerat.").await?;
+    b.expect_text("h1", "LindeBRÅ").await?;
+    b.expect_text("ol.agenda", "Uppföljning av åtgärdsplanen")
+        .await?;
+
+    b.step("kallelse");
+    b.press("Skicka kallelse", &meeting).await?;
+    b.expect_text(".flash", "Kallelsen skickades till 8 personer.")
+        .await?;
+
+    let mails = app.mails();
+    let subject = format!("Kallelse: LindeBRÅ {day} kl. 13:00");
+    ensure!(
+        mails.len() == 8 && mails.iter().all(|(_, s)| *s == subject),
+        "expected 8 mails “{subject}” in {}, found {mails:#?}",
+        app.mail_dir.display()
+    );
+    let mut recipients: Vec<&str> = mails.iter().map(|(to, _)| to.as_str()).collect();
+    recipients.dedup();
+    ensure!(recipients.len() == 8, "one mail per person: {recipients:?}");
+    Ok(())
+}
