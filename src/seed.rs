@@ -58,7 +58,6 @@ struct PositionSeed {
     organisation: &'static str,
     substitute: Option<&'static str>,
     admin: bool,
-    oversight: bool,
     holder: (&'static str, &'static str),
 }
 
@@ -117,7 +116,6 @@ const fn pos(
         organisation,
         substitute: None,
         admin: false,
-        oversight: false,
         holder,
     }
 }
@@ -564,7 +562,10 @@ async fn load_municipality(
                select $1, $2, $3, o.id, $5, $6 from organisation o where o.municipality_id = $2 and o.name = $4
                on conflict (municipality_id, title) do update set oversight = position.oversight or excluded.oversight
                returning id"#,
-            Uuid::now_v7(), m, p.title, p.organisation, p.admin, p.oversight
+            Uuid::now_v7(), m, p.title, p.organisation, p.admin,
+            // The guideline gives the coordinator and the kommunpolis the
+            // overall responsibility: they see the whole structure.
+            p.admin || p.title == POLICE_LIAISON
         )
         .fetch_one(&mut *conn)
         .await?;

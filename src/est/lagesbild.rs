@@ -537,6 +537,7 @@ pub async fn mark_duplicate(
 ) -> AppResult<Redirect> {
     let access = EstAccess::load(&state.db, &user).await?;
     access.require_oversight()?;
+    let week = parse_week(&form.vecka)?;
     let m = user.municipality_id();
     let other = Uuid::parse_str(form.duplicate_of.trim()).ok();
     let mut tx = state.db.begin().await?;
@@ -586,7 +587,7 @@ pub async fn mark_duplicate(
     .await?;
     Ok(Redirect::to(&format!(
         "/est/lagesbild/{}#handelser",
-        parse_week(&form.vecka)?.key()
+        week.key()
     )))
 }
 

@@ -350,6 +350,9 @@ pub async fn create(
 ) -> AppResult<Response> {
     let access = Access::load(&state.db, &user).await?;
     let groups = schedulable_groups(&state, &user, &access).await?;
+    if groups.is_empty() {
+        return Err(AppError::Forbidden);
+    }
     let mut errors = FieldErrors::default();
     let group_id = forms::required_id(
         &mut errors,
@@ -956,6 +959,9 @@ pub async fn plan_save(
 ) -> AppResult<Response> {
     let access = Access::load(&state.db, &user).await?;
     let groups = schedulable_groups(&state, &user, &access).await?;
+    if groups.is_empty() {
+        return Err(AppError::Forbidden);
+    }
     let mut errors = FieldErrors::default();
     let Some(request) = plan_request(&state, &user, &groups, &form, &mut errors).await? else {
         let query = serde_urlencoded_plan(&form);

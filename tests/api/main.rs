@@ -8,6 +8,7 @@ mod dashboard;
 mod est;
 mod helpers;
 mod infrastructure;
+mod matrix;
 mod meetings;
 mod robustness;
 mod structure;

@@ -1,0 +1,611 @@
+//! The authorisation matrix: every route and method against every role,
+//! with the expected answer. Routes are read from the source, so a new
+//! route without a row here fails the test. Every POST is also sent as a
+//! forged cross-site request, which must be refused.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+/// Roles, in the order of the matrix columns.
+const ROLES: [&str; 7] = [
+    "coordinator",
+    "kommunpolis",
+    "styrgrupp",
+    "signatory",
+    "est",
+    "other municipality",
+    "anonymous",
+];
+
+/// What a role gets: `ok` (served, or the form was read and validated),
+/// `login` (sent to sign in), or a refusal: `403`, `404`, `400`.
+fn category(status: StatusCode, location: Option<&str>) -> String {
+    match status.as_u16() {
+        303 if location.is_some_and(|l| l.starts_with("/login")) => "login".into(),
+        200..=399 | 401 | 422 | 429 => "ok".into(),
+        other => other.to_string(),
+    }
+}
+
+/// (method, route as in the source, concrete path, answers per role).
+type Row = (&'static str, &'static str, String, [&'static str; 7]);
+
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    let method = regex::Regex::new(r"\b(get|post)\(").expect("regex");
+    let mut stack = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(
+                std::fs::read_dir(&path)
+                    .expect("dir")
+                    .map(|e| e.expect("entry").path()),
+            );
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("source");
+        for (start, _) in source.match_indices(".route(") {
+            // The call's text up to its closing parenthesis.
+            let rest = &source[start + ".route(".len()..];
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let call = &rest[..end];
+            let Some(route) = call.split('"').nth(1) else {
+                continue;
+            };
+            for m in method.captures_iter(call) {
+                found.insert((m[1].to_uppercase(), route.to_owned()));
+            }
+        }
+    }
+    found
+}
+
+struct Ids {
+    group: uuid::Uuid,
+    meeting: uuid::Uuid,
+    position: uuid::Uuid,
+    agreement: uuid::Uuid,
+    signature: uuid::Uuid,
+    incident: uuid::Uuid,
+    need: uuid::Uuid,
+    area: uuid::Uuid,
+    week: String,
+}
+
+async fn ids(db: &sqlx::PgPool) -> Ids {
+    let one = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, uuid::Uuid>(sql)
+            .fetch_one(db)
+            .await
+            .expect(sql)
+    };
+    Ids {
+        group: group_id(db, "Lindesbergs kommun", "EST").await,
+        meeting: one("select m.id from meeting m join work_group g on g.id = m.work_group_id where g.name = 'LindeBRÅ' and m.starts_at > now() and m.status = 'planned' order by m.starts_at limit 1").await,
+        position: position_id(db, "Lindesbergs kommun", "Kommunpolis").await,
+        agreement: one("select a.id from agreement a join organisation o on o.id = a.counterpart_id where o.name = 'Securitas'").await,
+        signature: one("select s.id from agreement_signature s join agreement a on a.id = s.agreement_id join organisation o on o.id = a.counterpart_id where o.name = 'Securitas' limit 1").await,
+        incident: one("select id from est_incident limit 1").await,
+        need: one("select id from cooperation_need limit 1").await,
+        area: one("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Ramsberg'").await,
+        week: samordna::est::week::ReportWeek::containing(samordna::web::today(), 1).key(),
+    }
+}
+
+fn matrix(i: &Ids) -> Vec<Row> {
+    let random = uuid::Uuid::nil();
+    let (g, mt, p, a, w) = (i.group, i.meeting, i.position, i.agreement, &i.week);
+    // Columns: coordinator, kommunpolis, styrgrupp, signatory, est, other municipality, anonymous.
+    const ADMIN: [&str; 7] = ["ok", "403", "403", "403", "403", "ok", "login"];
+    const ADMIN_HERE: [&str; 7] = ["ok", "403", "403", "403", "403", "404", "login"];
+    const SIGNED_IN: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "ok", "login"];
+    const EVERYONE: [&str; 7] = ["ok"; 7];
+    const SCHEDULE: [&str; 7] = ["ok", "403", "404", "404", "404", "404", "login"];
+    const EST_READ: [&str; 7] = ["ok", "ok", "403", "403", "ok", "ok", "login"];
+    const EST_FILE: [&str; 7] = ["403", "ok", "403", "403", "ok", "403", "login"];
+    const AGREEMENT: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "404", "login"];
+    vec![
+        ("GET", "/login", "/login".into(), EVERYONE),
+        ("POST", "/login", "/login".into(), EVERYONE),
+        ("GET", "/valj-kommun", "/valj-kommun".into(), SIGNED_IN),
+        (
+            "POST",
+            "/valj-kommun",
+            "/valj-kommun".into(),
+            ["403", "403", "403", "403", "403", "403", "login"],
+        ),
+        ("GET", "/konto", "/konto".into(), SIGNED_IN),
+        (
+            "POST",
+            "/konto/losenord",
+            "/konto/losenord".into(),
+            SIGNED_IN,
+        ),
+        (
+            "POST",
+            "/konto/kalender",
+            "/konto/kalender".into(),
+            SIGNED_IN,
+        ),
+        ("GET", "/health", "/health".into(), EVERYONE),
+        ("GET", "/tillganglighet", "/tillganglighet".into(), EVERYONE),
+        ("GET", "/", "/".into(), SIGNED_IN),
+        ("GET", "/struktur", "/struktur".into(), SIGNED_IN),
+        (
+            "GET",
+            "/grupper/{id}",
+            format!("/grupper/{g}"),
+            ["ok", "ok", "ok", "ok", "ok", "404", "login"],
+        ),
+        (
+            "GET",
+            "/grupper/{id}/motesrytm",
+            format!("/grupper/{g}/motesrytm"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/grupper/{id}/motesrytm",
+            format!("/grupper/{g}/motesrytm"),
+            ADMIN_HERE,
+        ),
+        ("GET", "/admin", "/admin".into(), ADMIN),
+        ("GET", "/admin/logg", "/admin/logg".into(), ADMIN),
+        ("GET", "/admin/personer", "/admin/personer".into(), ADMIN),
+        ("POST", "/admin/personer", "/admin/personer".into(), ADMIN),
+        (
+            "GET",
+            "/admin/organisationer",
+            "/admin/organisationer".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/admin/organisationer",
+            "/admin/organisationer".into(),
+            ADMIN,
+        ),
+        (
+            "GET",
+            "/admin/befattningar",
+            "/admin/befattningar".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/admin/befattningar",
+            "/admin/befattningar".into(),
+            ADMIN,
+        ),
+        (
+            "GET",
+            "/admin/befattningar/{id}",
+            format!("/admin/befattningar/{p}"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/admin/befattningar/{id}/innehavare",
+            format!("/admin/befattningar/{p}/innehavare"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/admin/befattningar/{id}/avsluta",
+            format!("/admin/befattningar/{p}/avsluta"),
+            ADMIN_HERE,
+        ),
+        ("GET", "/admin/grupper", "/admin/grupper".into(), ADMIN),
+        ("POST", "/admin/grupper", "/admin/grupper".into(), ADMIN),
+        (
+            "GET",
+            "/admin/grupper/{id}",
+            format!("/admin/grupper/{g}"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/admin/grupper/{id}",
+            format!("/admin/grupper/{g}"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/admin/grupper/{id}/medlemmar",
+            format!("/admin/grupper/{g}/medlemmar"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/admin/grupper/{id}/medlemmar/{sub}/ta-bort",
+            format!("/admin/grupper/{g}/medlemmar/{random}/ta-bort"),
+            ["404", "403", "403", "403", "403", "404", "login"],
+        ),
+        (
+            "POST",
+            "/admin/grupper/{id}/upplos",
+            format!("/admin/grupper/{g}/upplos"),
+            ADMIN_HERE,
+        ),
+        ("GET", "/moten", "/moten".into(), SIGNED_IN),
+        ("GET", "/moten/ny", "/moten/ny".into(), ADMIN),
+        ("POST", "/moten/ny", "/moten/ny".into(), ADMIN),
+        ("GET", "/moten/planera", "/moten/planera".into(), ADMIN),
+        ("POST", "/moten/planera", "/moten/planera".into(), ADMIN),
+        (
+            "GET",
+            "/moten/{id}",
+            format!("/moten/{mt}"),
+            ["ok", "ok", "404", "404", "404", "404", "login"],
+        ),
+        ("POST", "/moten/{id}", format!("/moten/{mt}"), SCHEDULE),
+        (
+            "POST",
+            "/moten/{id}/stall-in",
+            format!("/moten/{mt}/stall-in"),
+            SCHEDULE,
+        ),
+        (
+            "POST",
+            "/moten/{id}/protokoll",
+            format!("/moten/{mt}/protokoll"),
+            SCHEDULE,
+        ),
+        (
+            "POST",
+            "/moten/{id}/beslut",
+            format!("/moten/{mt}/beslut"),
+            SCHEDULE,
+        ),
+        (
+            "POST",
+            "/moten/{id}/justera",
+            format!("/moten/{mt}/justera"),
+            SCHEDULE,
+        ),
+        (
+            "POST",
+            "/moten/{id}/kallelse",
+            format!("/moten/{mt}/kallelse"),
+            SCHEDULE,
+        ),
+        (
+            "GET",
+            "/kalender/{file}",
+            "/kalender/okand.ics".into(),
+            ["404"; 7],
+        ),
+        (
+            "GET",
+            "/kalender/grupp/{file}",
+            "/kalender/grupp/okand.ics".into(),
+            ["404"; 7],
+        ),
+        ("GET", "/est", "/est".into(), EST_READ),
+        ("GET", "/est/handelser", "/est/handelser".into(), EST_READ),
+        ("GET", "/est/rapport", "/est/rapport".into(), EST_FILE),
+        (
+            "POST",
+            "/est/rapport/handelse",
+            "/est/rapport/handelse".into(),
+            EST_FILE,
+        ),
+        (
+            "POST",
+            "/est/rapport/kommande",
+            "/est/rapport/kommande".into(),
+            EST_FILE,
+        ),
+        (
+            "POST",
+            "/est/rapport/samverkan",
+            "/est/rapport/samverkan".into(),
+            EST_FILE,
+        ),
+        (
+            "POST",
+            "/est/rapport/inget",
+            "/est/rapport/inget".into(),
+            EST_FILE,
+        ),
+        (
+            "POST",
+            "/est/rapport/{kind}/{id}/ta-bort",
+            format!("/est/rapport/handelse/{random}/ta-bort"),
+            ["403", "404", "403", "403", "404", "403", "login"],
+        ),
+        (
+            "POST",
+            "/est/las-upp",
+            "/est/las-upp".into(),
+            ["400", "403", "403", "403", "403", "400", "login"],
+        ),
+        (
+            "GET",
+            "/est/lagesbild/{week}",
+            format!("/est/lagesbild/{w}"),
+            EST_READ,
+        ),
+        (
+            "POST",
+            "/est/lagesbild/{week}/prioritet",
+            format!("/est/lagesbild/{w}/prioritet"),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/est/prioritet/{id}/utfall",
+            format!("/est/prioritet/{random}/utfall"),
+            ["404", "403", "403", "403", "403", "404", "login"],
+        ),
+        (
+            "POST",
+            "/est/handelse/{id}/samma",
+            format!("/est/handelse/{}/samma", i.incident),
+            ["404", "404", "403", "403", "403", "404", "login"],
+        ),
+        (
+            "POST",
+            "/est/samverkan/{id}",
+            format!("/est/samverkan/{}", i.need),
+            ["400", "400", "403", "403", "400", "400", "login"],
+        ),
+        (
+            "GET",
+            "/est/installningar",
+            "/est/installningar".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/est/installningar",
+            "/est/installningar".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/est/installningar/kategori",
+            "/est/installningar/kategori".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/est/installningar/omrade",
+            "/est/installningar/omrade".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/est/installningar/{kind}/{id}/vaxla",
+            format!("/est/installningar/omrade/{}/vaxla", i.area),
+            ADMIN_HERE,
+        ),
+        ("GET", "/avtal", "/avtal".into(), SIGNED_IN),
+        ("GET", "/avtal/ny", "/avtal/ny".into(), ADMIN),
+        ("POST", "/avtal/ny", "/avtal/ny".into(), ADMIN),
+        (
+            "GET",
+            "/avtal/att-signera",
+            "/avtal/att-signera".into(),
+            SIGNED_IN,
+        ),
+        (
+            "GET",
+            "/avtal/installningar",
+            "/avtal/installningar".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/avtal/installningar",
+            "/avtal/installningar".into(),
+            ADMIN,
+        ),
+        ("GET", "/avtal/{id}", format!("/avtal/{a}"), AGREEMENT),
+        (
+            "GET",
+            "/avtal/{id}/andra",
+            format!("/avtal/{a}/andra"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/avtal/{id}/andra",
+            format!("/avtal/{a}/andra"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/avtal/{id}/skicka",
+            format!("/avtal/{a}/skicka"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/avtal/{id}/signera",
+            format!("/avtal/{a}/signera"),
+            ["403", "403", "403", "ok", "403", "404", "login"],
+        ),
+        (
+            "POST",
+            "/avtal/{id}/avsluta",
+            format!("/avtal/{a}/avsluta"),
+            ADMIN_HERE,
+        ),
+        (
+            "POST",
+            "/avtal/{id}/motpart",
+            format!("/avtal/{a}/motpart"),
+            ADMIN_HERE,
+        ),
+        (
+            "GET",
+            "/avtal/{id}/dokument/{version}",
+            format!("/avtal/{a}/dokument/1"),
+            AGREEMENT,
+        ),
+        (
+            "GET",
+            "/avtal/{id}/kvitto/{signature}",
+            format!("/avtal/{a}/kvitto/{}", i.signature),
+            AGREEMENT,
+        ),
+        ("GET", "/oversikt", "/oversikt".into(), SIGNED_IN),
+        (
+            "GET",
+            "/oversikt/{figure}",
+            "/oversikt/vecka.csv".into(),
+            SIGNED_IN,
+        ),
+        // Last: it ends each role's session (and sends everyone to the login page).
+        ("POST", "/logout", "/logout".into(), ["login"; 7]),
+    ]
+}
+
+/// Routes whose forms are multipart (file uploads).
+const MULTIPART: [&str; 3] = ["/avtal/ny", "/avtal/{id}/andra", "/avtal/{id}/motpart"];
+
+async fn request(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: &str,
+    route: &str,
+    path: &str,
+    forged: bool,
+) -> reqwest::Response {
+    let mut builder = if method == "GET" {
+        client.get(app.url(path))
+    } else {
+        client.post(app.url(path))
+    };
+    if method == "POST" {
+        builder = if MULTIPART.contains(&route) {
+            builder.multipart(reqwest::multipart::Form::new().text("title", ""))
+        } else {
+            builder.form(&[("", "")][..0])
+        };
+    }
+    if forged {
+        builder = builder
+            .header("origin", "https://angripare.example")
+            .header("sec-fetch-site", "cross-site");
+    }
+    builder.send().await.expect("request")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn every_route_answers_every_role_as_the_matrix_says(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let ids = ids(&app.db).await;
+    let rows = matrix(&ids);
+
+    let listed: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|(m, r, _, _)| ((*m).to_owned(), (*r).to_owned()))
+        .collect();
+    let in_source = routes_in_source();
+    let missing: Vec<_> = in_source.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the matrix: {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&in_source).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that no longer exist: {stale:?}"
+    );
+
+    let mut clients = Vec::new();
+    for (role, email) in [
+        ("coordinator", Some(COORDINATOR)),
+        ("kommunpolis", Some(POLICE_LIAISON)),
+        ("styrgrupp", Some("oppositionsrad@lindesberg.example")),
+        ("signatory", Some("kommundirektor@lindesberg.example")),
+        ("est", Some(SECURITAS)),
+        ("other municipality", Some(NORA_COORDINATOR)),
+        ("anonymous", None),
+    ] {
+        let browser = TestApp::spawn(app.db.clone()).await;
+        match email {
+            Some(e) if e == POLICE_LIAISON => browser.login_in(e, "Lindesbergs kommun").await,
+            Some(e) => browser.login(e).await,
+            None => {}
+        }
+        clients.push((role, browser));
+    }
+
+    let mut wrong = Vec::new();
+    for (method, route, path, expected) in &rows {
+        for (column, (role, browser)) in clients.iter().enumerate() {
+            let response = request(browser, &browser.client, method, route, path, false).await;
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
+            let got = category(response.status(), location.as_deref());
+            if got != expected[column] {
+                wrong.push(format!(
+                    "{method} {path} as {role}: expected {}, got {got} ({})",
+                    expected[column],
+                    response.status()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} answers differ from the matrix:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(ROLES.len(), clients.len());
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn every_form_refuses_a_forged_cross_site_post(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let ids = ids(&app.db).await;
+    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+
+    for (method, route, path, _) in matrix(&ids).iter().filter(|r| r.0 == "POST") {
+        let response = request(&app, &app.client, method, route, path, true).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "forged POST {path}"
+        );
+    }
+
+    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(after, before, "nothing changed");
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::OK,
+        "the real session still works"
+    );
+}
