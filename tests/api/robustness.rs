@@ -85,3 +85,165 @@ async fn a_meeting_form_posted_twice_plans_one_meeting(db: sqlx::PgPool) {
     .expect("count");
     assert_eq!(meetings, 1);
 }
+
+/// Waits (at most `seconds`) until `check` is true.
+async fn eventually(seconds: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_app_answers_503_while_postgresql_restarts_and_serves_again_without_a_restart() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("restart-{}", uuid::Uuid::new_v4().simple()));
+    let pg = samordna::embedded_pg::EmbeddedPg::start(&dir)
+        .await
+        .expect("a PostgreSQL cluster of our own");
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect(&pg.database_url())
+        .await
+        .expect("pool");
+    samordna::MIGRATOR.run(&db).await.expect("migrations");
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let app = TestApp::spawn(db.clone()).await;
+    app.login(COORDINATOR).await;
+    assert_eq!(app.get("/struktur").await.status(), StatusCode::OK);
+
+    pg.stop().await.expect("stop PostgreSQL");
+
+    let health = app.get("/health").await;
+    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = app.get("/struktur").await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        texts(&html_of(page).await, "h1"),
+        ["Tjänsten är tillfälligt otillgänglig"]
+    );
+
+    let pg = samordna::embedded_pg::EmbeddedPg::start(&dir)
+        .await
+        .expect("start PostgreSQL again");
+    let back = eventually(20, async || {
+        app.get("/health").await.status() == StatusCode::OK
+    })
+    .await;
+    assert!(back, "the app reconnects by itself");
+    // The session was in the database and survived too.
+    assert_eq!(app.get("/struktur").await.status(), StatusCode::OK);
+
+    drop(app);
+    db.close().await;
+    pg.stop().await.expect("stop");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn sigterm_during_a_stream_of_form_posts_loses_none_that_were_answered(db: sqlx::PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&db)
+        .await
+        .expect("name");
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let url = format!(
+        "{}/{name}",
+        server
+            .rsplit_once('/')
+            .map_or(server.as_str(), |(base, _)| base)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_samordna"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &url)
+        .env(
+            "SAMORDNA_MAIL_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sigterm-mail"),
+        )
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("the samordna binary");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    assert!(
+        eventually(30, async || client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success()))
+        .await
+    );
+    let login = client
+        .post(format!("{base}/login"))
+        .form(&[("email", COORDINATOR), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+
+    // Four writers post new organisations as fast as they can.
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let (client, base) = (client.clone(), base.clone());
+        writers.push(tokio::spawn(async move {
+            let mut answered = Vec::new();
+            for n in 0..10_000 {
+                let org = format!("Testförening {writer}-{n}");
+                match client
+                    .post(format!("{base}/admin/organisationer"))
+                    .form(&[("name", org.as_str()), ("kind", "forening")])
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == StatusCode::SEE_OTHER => answered.push(org),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            answered
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut answered = Vec::new();
+    for w in writers {
+        answered.extend(w.await.expect("writer"));
+    }
+    let exited = eventually(30, async || matches!(child.try_wait(), Ok(Some(_)))).await;
+    if !exited {
+        let _ = child.kill();
+    }
+    assert!(exited, "the server stopped after SIGTERM");
+
+    assert!(
+        answered.len() > 10,
+        "the stream was running: {} answered",
+        answered.len()
+    );
+    let stored: Vec<String> =
+        sqlx::query_scalar("select name from organisation where name like 'Testförening %'")
+            .fetch_all(&db)
+            .await
+            .expect("stored");
+    let lost: Vec<&String> = answered.iter().filter(|n| !stored.contains(n)).collect();
+    assert!(lost.is_empty(), "answered but not stored: {lost:?}");
+}
