@@ -214,8 +214,13 @@ async fn is_root() -> bool {
 /// PATH first, then the newest
 /// `/usr/lib/postgresql/<version>/bin`.
 pub fn find_server_binaries() -> Option<PathBuf> {
+    find_server_binaries_in(std::env::var_os("PATH"), Path::new("/usr/lib/postgresql"))
+}
+
+/// [`find_server_binaries`] with the search path and Debian's folder given.
+fn find_server_binaries_in(path: Option<std::ffi::OsString>, debian: &Path) -> Option<PathBuf> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH")
+    if let Some(path) = path
         && let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d))
     {
         // A symlink on PATH (/usr/local/bin/initdb) points at the folder
@@ -226,7 +231,7 @@ pub fn find_server_binaries() -> Option<PathBuf> {
             .filter(|real| has_both(real))
             .or(Some(dir));
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(debian)
         .ok()?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
@@ -237,4 +242,41 @@ pub fn find_server_binaries() -> Option<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_server_binaries_nothing_is_found_and_the_message_says_what_to_do() {
+        let empty = std::env::temp_dir().join(format!("samordna-no-pg-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).expect("dir");
+        assert_eq!(
+            find_server_binaries_in(Some(empty.clone().into_os_string()), &empty),
+            None
+        );
+        assert!(
+            NOT_INSTALLED.contains("apt-get install postgresql")
+                && NOT_INSTALLED.contains("DATABASE_URL")
+        );
+        let _ = std::fs::remove_dir_all(&empty);
+    }
+
+    #[test]
+    fn the_newest_debian_version_folder_is_chosen() {
+        let root =
+            std::env::temp_dir().join(format!("samordna-pg-versions-{}", std::process::id()));
+        for version in ["13", "15"] {
+            let bin = root.join(version).join("bin");
+            std::fs::create_dir_all(&bin).expect("dir");
+            std::fs::write(bin.join("initdb"), "").expect("file");
+            std::fs::write(bin.join("pg_ctl"), "").expect("file");
+        }
+        assert_eq!(
+            find_server_binaries_in(None, &root),
+            Some(root.join("15").join("bin"))
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

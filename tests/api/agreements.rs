@@ -404,3 +404,54 @@ async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_coordinator_is_told_once_about_an_agreement_about_to_expire(db: sqlx::PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("expiry-{}", uuid::Uuid::new_v4()));
+    let config = samordna::config::Config {
+        database_url: None,
+        data_dir: "unused".into(),
+        public_url: "http://127.0.0.1".into(),
+        demo: true,
+        smtp_url: None,
+        mail_dir: mail_dir.clone(),
+        mail_from: "Samordna <samordna@lindesberg.example>".into(),
+        accessibility_contact: "tillganglighet@lindesberg.example".into(),
+    };
+    let state = samordna::state::AppState::new(db, config).expect("state");
+
+    assert_eq!(
+        samordna::agreements::notify::expiring(&state)
+            .await
+            .expect("notices"),
+        1
+    );
+    assert_eq!(
+        samordna::agreements::notify::expiring(&state)
+            .await
+            .expect("notices"),
+        0,
+        "once"
+    );
+
+    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
+        .expect("mail")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(mails.len(), 1, "to Lindesberg's coordinator");
+    let raw = std::fs::read(mails[0].path()).expect("eml");
+    let mail = mailparse::parse_mail(&raw).expect("mail");
+    let subject =
+        mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "Subject").unwrap_or_default();
+    assert_eq!(
+        subject,
+        "Går snart ut: Samverkansavtal om trygghet vid resecentrum"
+    );
+    assert!(
+        mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "To")
+            .unwrap_or_default()
+            .contains("samordnare@lindesberg.example")
+    );
+}

@@ -206,6 +206,27 @@ impl Browser {
         }
     }
 
+    /// Presses a key (a WebDriver key code, e.g. `"\u{E004}"` for Tab) in
+    /// the element that has focus, and describes the element focused after.
+    pub async fn press_key(&self, key: &str) -> Result<String> {
+        self.client.active_element().await?.send_keys(key).await?;
+        self.focused().await
+    }
+
+    /// The focused element: tag, id, text, and whether its outline shows.
+    pub async fn focused(&self) -> Result<String> {
+        let described = self
+            .client
+            .execute(
+                "const e = document.activeElement; const s = getComputedStyle(e); \
+                 return [e.tagName.toLowerCase(), e.id || '', (e.textContent || '').trim().slice(0, 40), \
+                         s.outlineStyle !== 'none' && s.outlineWidth !== '0px' ? 'outline' : 'no-outline'].join('|');",
+                vec![],
+            )
+            .await?;
+        Ok(described.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Names what the test does next; failure artifacts carry the name.
     pub fn step(&self, name: &str) {
         *self.step.lock().expect("step lock") = name.to_owned();

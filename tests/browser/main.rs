@@ -15,4 +15,5 @@ mod axe;
 mod dashboard;
 mod driver;
 mod est;
+mod keyboard;
 mod meetings;
