@@ -117,6 +117,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     }
     let state = AppState::new(db.clone(), config)?;
     let expiry = tokio::spawn(crate::agreements::notify::daily(state.clone()));
+    let reminders = tokio::spawn(crate::planning::measures::daily(state.clone()));
     let app = App::build(state, bind).await?;
     let retention = tokio::spawn(crate::est::retention::daily(db.clone()));
     let cleanup = tokio::spawn(
@@ -128,6 +129,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     cleanup.abort();
     retention.abort();
     expiry.abort();
+    reminders.abort();
     Ok(served?)
 }
 

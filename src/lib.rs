@@ -14,6 +14,7 @@ pub mod error;
 pub mod est;
 pub mod mail;
 pub mod meetings;
+pub mod planning;
 pub mod seed;
 pub mod startup;
 pub mod state;

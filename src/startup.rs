@@ -56,6 +56,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .merge(crate::est::router())
         .merge(crate::agreements::router())
         .merge(crate::dashboard::router())
+        .merge(crate::planning::router())
         .route("/health", get(health))
         .route("/tillganglighet", get(crate::web::pages::accessibility))
         .nest_service("/static", ServeDir::new(static_dir()))

@@ -321,8 +321,17 @@ pub struct DashboardPage {
     open_needs: i64,
     groups: Vec<GroupLine>,
     agreements: Option<AgreementCounts>,
+    measures: Option<MeasureCounts>,
     review_due: Option<NaiveDate>,
     reads_est: bool,
+}
+
+/// How the action plan's measures are going.
+pub struct MeasureCounts {
+    pub planned: i64,
+    pub ongoing: i64,
+    pub done: i64,
+    pub delayed: i64,
 }
 
 async fn compliance_lines(
@@ -414,6 +423,27 @@ pub async fn page(
     let review_due = crate::structure::db::guideline(&state.db, m)
         .await?
         .review_due;
+    let measures = if v.full {
+        let r = sqlx::query!(
+            r#"select count(*) filter (where status = 'planned' and due_on >= $2) as "planned!",
+                      count(*) filter (where status = 'ongoing' and due_on >= $2) as "ongoing!",
+                      count(*) filter (where status = 'done') as "done!",
+                      count(*) filter (where status <> 'done' and due_on < $2) as "delayed!"
+               from measure where municipality_id = $1"#,
+            m,
+            day
+        )
+        .fetch_one(&state.db)
+        .await?;
+        Some(MeasureCounts {
+            planned: r.planned,
+            ongoing: r.ongoing,
+            done: r.done,
+            delayed: r.delayed,
+        })
+    } else {
+        None
+    };
     Ok(DashboardPage {
         chrome: user.chrome("oversikt").await,
         municipality: user.municipality.name.clone(),
@@ -428,6 +458,7 @@ pub async fn page(
         open_needs,
         groups,
         agreements,
+        measures,
         review_due,
         reads_est: v.reads_est,
     })

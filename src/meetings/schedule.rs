@@ -445,6 +445,8 @@ pub struct ShowPage {
     clashes: Vec<Clash>,
     positions: Vec<Choice>,
     decision: super::record::DecisionForm,
+    /// Goals and decision material handled at this meeting: (link, label).
+    handled: Vec<(String, String)>,
 }
 
 /// Renders the meeting page, with whatever the user typed and its errors.
@@ -492,8 +494,47 @@ pub async fn show_page(
         clashes,
         positions: crate::structure::admin::position_choices(&state.db, m).await?,
         decision,
+        handled: handled_at(&state.db, m, id).await?,
         meeting,
     })
+}
+
+/// Goals decided and decision material handled at a meeting (planning).
+async fn handled_at(db: &sqlx::PgPool, m: Uuid, meeting: Uuid) -> AppResult<Vec<(String, String)>> {
+    let goals = sqlx::query!(
+        "select id, title from goal where meeting_id = $1 and municipality_id = $2 order by created_at",
+        meeting,
+        m
+    )
+    .fetch_all(db)
+    .await?;
+    let items = sqlx::query!(
+        "select id, title, kind, status from plan_item where meeting_id = $1 and municipality_id = $2 order by created_at",
+        meeting,
+        m
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(goals
+        .into_iter()
+        .map(|g| {
+            (
+                format!("/planering/mal/{}", g.id),
+                format!("Mål: {}", g.title),
+            )
+        })
+        .chain(items.into_iter().map(|i| {
+            (
+                format!("/planering/underlag/{}", i.id),
+                format!(
+                    "{}: {} ({})",
+                    crate::planning::material::kind_label(&i.kind),
+                    i.title,
+                    crate::planning::material::status_label(&i.status).to_lowercase()
+                ),
+            )
+        }))
+        .collect())
 }
 
 pub async fn show(

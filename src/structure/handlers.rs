@@ -28,6 +28,16 @@ pub struct HomePage {
     groups: Vec<MyGroup>,
     needs: Vec<Need>,
     meetings: Vec<meetings_db::Meeting>,
+    measures: Vec<MyMeasure>,
+}
+
+/// A measure the signed-in person is responsible for.
+pub struct MyMeasure {
+    pub id: uuid::Uuid,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub percent_done: i32,
+    pub state: &'static str,
 }
 
 /// Something on the start page that waits for the user.
@@ -71,8 +81,30 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult
     )
     .await?;
     meetings.truncate(5);
+    let measures = sqlx::query!(
+        r#"select ms.id, ms.title, ms.due_on, ms.percent_done, ms.status from measure ms
+           join position_holder h on h.position_id = ms.responsible_position_id
+           where ms.municipality_id = $1 and h.person_id = $2 and ms.status <> 'done'
+             and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+           order by ms.due_on"#,
+        m,
+        user.id(),
+        day
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| MyMeasure {
+        state: crate::planning::measures::state_label(&r.status, r.due_on, day),
+        id: r.id,
+        title: r.title,
+        due_on: r.due_on,
+        percent_done: r.percent_done,
+    })
+    .collect();
     Ok(HomePage {
         meetings,
+        measures,
         chrome: user.chrome("start").await,
         name: user.person.name.clone(),
         municipality: user.municipality.name.clone(),

@@ -10,5 +10,6 @@ mod helpers;
 mod infrastructure;
 mod matrix;
 mod meetings;
+mod planning;
 mod robustness;
 mod structure;

@@ -87,6 +87,11 @@ struct Ids {
     need: uuid::Uuid,
     area: uuid::Uuid,
     week: String,
+    goal: uuid::Uuid,
+    item: uuid::Uuid,
+    measure: uuid::Uuid,
+    source: uuid::Uuid,
+    lagesbild: uuid::Uuid,
 }
 
 async fn ids(db: &sqlx::PgPool) -> Ids {
@@ -106,6 +111,16 @@ async fn ids(db: &sqlx::PgPool) -> Ids {
         need: one("select id from cooperation_need limit 1").await,
         area: one("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Ramsberg'").await,
         week: samordna::est::week::ReportWeek::containing(samordna::web::today(), 1).key(),
+        goal: one("select id from goal where level = 'goal'").await,
+        item: one("select id from plan_item where kind = 'action_plan'").await,
+        measure: one("select ms.id from measure ms join position p on p.id = ms.responsible_position_id where p.title = 'Kommunpolis'").await,
+        source: one("select id from kartlaggning_source limit 1").await,
+        lagesbild: one(
+            "insert into periodic_lagesbild (id, municipality_id, title, period_from, period_to, statistics)
+             select gen_random_uuid(), id, 'Test', current_date - 30, current_date, '{}' from municipality where slug = 'lindesberg'
+             returning id",
+        )
+        .await,
     }
 }
 
@@ -121,6 +136,10 @@ fn matrix(i: &Ids) -> Vec<Row> {
     const EST_READ: [&str; 7] = ["ok", "ok", "403", "403", "ok", "ok", "login"];
     const EST_FILE: [&str; 7] = ["403", "ok", "403", "403", "ok", "403", "login"];
     const AGREEMENT: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "404", "login"];
+    const PLAN_READ: [&str; 7] = ["ok", "ok", "ok", "ok", "403", "ok", "login"];
+    const PLAN_READ_HERE: [&str; 7] = ["ok", "ok", "ok", "ok", "403", "404", "login"];
+    const PLAN_EDIT: [&str; 7] = ["ok", "ok", "403", "403", "403", "ok", "login"];
+    const PLAN_EDIT_HERE: [&str; 7] = ["ok", "ok", "403", "403", "403", "404", "login"];
     vec![
         ("GET", "/login", "/login".into(), EVERYONE),
         ("POST", "/login", "/login".into(), EVERYONE),
@@ -467,6 +486,80 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/avtal/{a}/kvitto/{}", i.signature),
             AGREEMENT,
         ),
+        ("GET", "/planering", "/planering".into(), PLAN_READ),
+        ("POST", "/planering/mal", "/planering/mal".into(), PLAN_EDIT),
+        (
+            "GET",
+            "/planering/mal/{id}",
+            format!("/planering/mal/{}", i.goal),
+            PLAN_READ_HERE,
+        ),
+        (
+            "POST",
+            "/planering/mal/{id}",
+            format!("/planering/mal/{}", i.goal),
+            PLAN_EDIT_HERE,
+        ),
+        (
+            "POST",
+            "/planering/underlag",
+            "/planering/underlag".into(),
+            PLAN_EDIT,
+        ),
+        (
+            "GET",
+            "/planering/underlag/{id}",
+            format!("/planering/underlag/{}", i.item),
+            PLAN_READ_HERE,
+        ),
+        (
+            "POST",
+            "/planering/underlag/{id}",
+            format!("/planering/underlag/{}", i.item),
+            PLAN_EDIT_HERE,
+        ),
+        (
+            "POST",
+            "/planering/atgarder",
+            "/planering/atgarder".into(),
+            PLAN_EDIT,
+        ),
+        (
+            "GET",
+            "/planering/atgarder/{id}",
+            format!("/planering/atgarder/{}", i.measure),
+            PLAN_READ_HERE,
+        ),
+        (
+            "POST",
+            "/planering/atgarder/{id}",
+            format!("/planering/atgarder/{}", i.measure),
+            PLAN_EDIT_HERE,
+        ),
+        (
+            "POST",
+            "/planering/kallor",
+            "/planering/kallor".into(),
+            PLAN_EDIT,
+        ),
+        (
+            "GET",
+            "/planering/kallor/{id}/dokument",
+            format!("/planering/kallor/{}/dokument", i.source),
+            ["404", "404", "404", "404", "403", "404", "login"],
+        ),
+        (
+            "POST",
+            "/planering/lagesbild",
+            "/planering/lagesbild".into(),
+            PLAN_EDIT,
+        ),
+        (
+            "GET",
+            "/planering/lagesbild/{id}",
+            format!("/planering/lagesbild/{}", i.lagesbild),
+            PLAN_READ_HERE,
+        ),
         ("GET", "/oversikt", "/oversikt".into(), SIGNED_IN),
         (
             "GET",
@@ -480,7 +573,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
 }
 
 /// Routes whose forms are multipart (file uploads).
-const MULTIPART: [&str; 3] = ["/avtal/ny", "/avtal/{id}/andra", "/avtal/{id}/motpart"];
+const MULTIPART: [&str; 4] = [
+    "/avtal/ny",
+    "/avtal/{id}/andra",
+    "/avtal/{id}/motpart",
+    "/planering/kallor",
+];
 
 async fn request(
     app: &TestApp,

@@ -1,0 +1,168 @@
+//! Demo planning for Lindesberg: a vision with a goal and a sub-goal decided
+//! by the Styrgrupp, a priority proposal that led to a cause analysis and an
+//! action plan decided by LindeBRÅ, three measures (done, ongoing, delayed),
+//! and a safety survey. Only when there are no goals.
+
+use chrono::{Days, NaiveDate};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Loads the demo planning of a municipality (Lindesberg only).
+pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::Result<()> {
+    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m)
+        .fetch_one(&mut *conn)
+        .await?;
+    let any = sqlx::query_scalar!(
+        r#"select exists(select 1 from goal where municipality_id = $1) as "e!""#,
+        m
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if slug != "lindesberg" || any {
+        return Ok(());
+    }
+    let last_held = |tier: &'static str| {
+        sqlx::query_scalar!(
+            r#"select mt.id from meeting mt join work_group g on g.id = mt.work_group_id
+               where mt.municipality_id = $1 and g.tier = $2 and mt.status = 'held' order by mt.starts_at desc limit 1"#,
+            m,
+            tier
+        )
+    };
+    let styrgrupp = last_held("styrgrupp").fetch_optional(&mut *conn).await?;
+    let council = last_held("beredningsgrupp")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let position = |title: &'static str| {
+        sqlx::query_scalar!(
+            "select id from position where municipality_id = $1 and title = $2",
+            m,
+            title
+        )
+    };
+    let police = position("Kommunpolis").fetch_one(&mut *conn).await?;
+    let planner = position("Förvaltningschef samhällsbyggnadsförvaltningen")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (vision, goal, subgoal) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for (id, parent, level, title, indicator, target, date) in [
+        (
+            vision,
+            None,
+            "vision",
+            "Lindesberg är en trygg kommun att leva, bo och verka i",
+            "",
+            "",
+            None,
+        ),
+        (
+            goal,
+            Some(vision),
+            "goal",
+            "Fler känner sig trygga i centrala Lindesberg kvällstid",
+            "Andel trygga i trygghetsmätningen",
+            "75 %",
+            Some(today + Days::new(400)),
+        ),
+        (
+            subgoal,
+            Some(goal),
+            "subgoal",
+            "Färre otrygga platser vid resecentrum",
+            "Rapporterade otrygga platser per kvartal (EST)",
+            "Högst 3",
+            Some(today + Days::new(200)),
+        ),
+    ] {
+        sqlx::query!(
+            r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+            id, m, parent, level, title, indicator, target, date, styrgrupp
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query!(
+        "insert into goal_followup (id, municipality_id, goal_id, on_date, value, note) values ($1, $2, $3, $4, '68 %', 'Trygghetsmätningen')",
+        Uuid::now_v7(), m, goal, today - Days::new(60)
+    )
+    .execute(&mut *conn)
+    .await?;
+    let (proposal, analysis, plan) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for (id, parent, kind, title, body) in [
+        (
+            proposal,
+            None,
+            "priority_proposal",
+            "Prioritera resecentrum kvällstid",
+            "EST har rapporterat otrygghet vid resecentrum nästan varje vecka.",
+        ),
+        (
+            analysis,
+            Some(proposal),
+            "cause_analysis",
+            "Orsaksanalys: otrygghet vid resecentrum",
+            "Grupper samlas i väntsalen kvällstid; belysningen är bristfällig.",
+        ),
+        (
+            plan,
+            Some(analysis),
+            "action_plan",
+            "Åtgärdsplan för resecentrum",
+            "Belysning, ronderingar och samverkan med Länstrafiken.",
+        ),
+    ] {
+        sqlx::query!(
+            r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_place, status, meeting_id, decision_note)
+               values ($1, $2, $3, $4, $5, $6, $7, 'decided', $8, 'Beslutades enligt förslaget.')"#,
+            id, m, kind, parent, title, body,
+            if kind == "cause_analysis" { "Mörka gångstråk och skymd sikt vid väntsalen." } else { "" },
+            council
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (title, responsible, starts, due, percent, status) in [
+        (
+            "Byta belysning längs gångstråket till resecentrum",
+            planner,
+            today - Days::new(120),
+            today - Days::new(20),
+            100,
+            "done",
+        ),
+        (
+            "Gemensamma kvällsronder polis och Securitas",
+            police,
+            today - Days::new(60),
+            today + Days::new(90),
+            40,
+            "ongoing",
+        ),
+        (
+            "Röja buskage som skymmer sikten vid väntsalen",
+            planner,
+            today - Days::new(90),
+            today - Days::new(10),
+            50,
+            "ongoing",
+        ),
+    ] {
+        sqlx::query!(
+            r#"insert into measure (id, municipality_id, plan_id, goal_id, title, responsible_position_id, starts_on, due_on, percent_done, status)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+            Uuid::now_v7(), m, plan, subgoal, title, responsible, starts, due, percent, status
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query!(
+        r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary)
+           values ($1, $2, 'trygghetsundersokning', 'Trygghetsmätning 2026', 'Polisen och kommunen', $3,
+                   '68 % känner sig trygga i centrum kvällstid, lägst vid resecentrum.')"#,
+        Uuid::now_v7(), m, today - Days::new(60)
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! Goals: a vision broken into goals (mål) and sub-goals (delmål), each with
+//! an indicator, a target and a date, decided at a Styrgrupp meeting and
+//! followed up over time.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::PlanningAccess;
+use super::overview::{Forms, MeasureRow, level_label, render};
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::IdPath;
+use crate::web::today;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct GoalForm {
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub parent_id: String,
+    #[serde(default)]
+    pub goal_title: String,
+    #[serde(default)]
+    pub indicator: String,
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub target_date: String,
+    #[serde(default)]
+    pub meeting_id: String,
+}
+
+/// `POST /planering/mal`.
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<GoalForm>,
+) -> AppResult<Response> {
+    PlanningAccess::load(&state.db, &user)
+        .await?
+        .require_edit()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let title = forms::required_text(&mut e, "goal_title", &form.goal_title, "målet", 500);
+    let indicator = forms::optional_text(&mut e, "indicator", &form.indicator, "indikatorn", 500);
+    let target = forms::optional_text(&mut e, "target", &form.target, "målvärdet", 200);
+    let target_date = forms::optional_date(&mut e, "target_date", &form.target_date);
+    let parent = forms::optional_id(&mut e, "parent_id", &form.parent_id);
+    let meeting = forms::optional_id(&mut e, "meeting_id", &form.meeting_id);
+    let parent_level = match parent {
+        Some(p) => {
+            sqlx::query_scalar!(
+                "select level from goal where id = $1 and municipality_id = $2",
+                p,
+                m
+            )
+            .fetch_optional(&state.db)
+            .await?
+        }
+        None => None,
+    };
+    let level = match (form.level.as_str(), parent_level.as_deref()) {
+        ("vision", None) => "vision",
+        ("goal", Some("vision") | None) => "goal",
+        ("subgoal", Some("goal")) => "subgoal",
+        ("subgoal", _) => {
+            e.add("parent_id", "Ett delmål hör till ett mål: välj målet.");
+            "subgoal"
+        }
+        _ => {
+            e.add(
+                "level",
+                "Välj vision, mål eller delmål (ett mål kan höra till en vision).",
+            );
+            "goal"
+        }
+    };
+    if parent.is_some() && parent_level.is_none() {
+        e.add("parent_id", "Välj ett av kommunens mål.");
+    }
+    if !e.is_empty() {
+        let page = render(
+            &state,
+            &user,
+            Forms {
+                goal: form,
+                ..Forms::default()
+            },
+            e,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query!(
+        r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id, created_by)
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+           where $9::uuid is null or exists (select 1 from meeting where id = $9 and municipality_id = $2)"#,
+        id, m, parent, level, title, indicator, target, target_date, meeting, user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "skapade",
+            entity: level_label(level),
+            entity_id: Some(id),
+            summary: title.clone(),
+            before: None,
+            after: Some(
+                json!({ "indikator": indicator, "målvärde": target, "datum": target_date }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("{} är sparat.", level_label(level)),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/planering/mal/{id}")).into_response())
+}
+
+/// A goal in full.
+pub struct Goal {
+    pub id: Uuid,
+    pub level: String,
+    pub title: String,
+    pub indicator: String,
+    pub target: String,
+    pub target_date: Option<NaiveDate>,
+    pub parent_id: Option<Uuid>,
+    pub parent: Option<String>,
+    pub meeting_id: Option<Uuid>,
+    pub meeting: Option<String>,
+}
+
+/// A follow-up of a goal.
+pub struct FollowUp {
+    pub on_date: NaiveDate,
+    pub value: String,
+    pub note: String,
+    pub written_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FollowUpForm {
+    #[serde(default)]
+    on_date: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "planning/goal.html")]
+pub struct GoalPage {
+    chrome: Chrome,
+    goal: Goal,
+    level: &'static str,
+    children: Vec<(Uuid, String)>,
+    followups: Vec<FollowUp>,
+    measures: Vec<MeasureRow>,
+    edit: bool,
+    today: NaiveDate,
+    errors: FieldErrors,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    errors: FieldErrors,
+) -> AppResult<GoalPage> {
+    let access = PlanningAccess::load(&state.db, user).await?;
+    let m = user.municipality_id();
+    let goal = sqlx::query_as!(
+        Goal,
+        r#"select g.id, g.level, g.title, g.indicator, g.target, g.target_date, g.parent_id, p.title as "parent?",
+                  g.meeting_id, wg.name || ' ' || to_char(mt.starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as meeting
+           from goal g left join goal p on p.id = g.parent_id
+           left join meeting mt on mt.id = g.meeting_id left join work_group wg on wg.id = mt.work_group_id
+           where g.id = $1 and g.municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let children = sqlx::query!(
+        "select id, title from goal where parent_id = $1 order by created_at",
+        id
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.title))
+    .collect();
+    let followups = sqlx::query_as!(
+        FollowUp,
+        r#"select f.on_date, f.value, f.note, p.name as "written_by?", f.created_at
+           from goal_followup f left join person p on p.id = f.written_by where f.goal_id = $1 order by f.on_date desc, f.created_at desc"#,
+        id
+    )
+    .fetch_all(&state.db)
+    .await?;
+    Ok(GoalPage {
+        chrome: user.chrome("planering").await,
+        level: level_label(&goal.level),
+        measures: super::measures::rows(&state.db, m, Some(id)).await?,
+        goal,
+        children,
+        followups,
+        edit: access.edit,
+        today: today(),
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<GoalPage> {
+    page(&state, &user, id, FieldErrors::default()).await
+}
+
+/// `POST /planering/mal/{id}`: a follow-up entry.
+pub async fn follow_up(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<FollowUpForm>,
+) -> AppResult<Response> {
+    PlanningAccess::load(&state.db, &user)
+        .await?
+        .require_edit()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let on = forms::required_date(&mut e, "on_date", &form.on_date);
+    let value = forms::required_text(&mut e, "value", &form.value, "utfallet", 200);
+    let note = forms::optional_text(&mut e, "note", &form.note, "kommentaren", 2000);
+    let (Some(on), true) = (on, e.is_empty()) else {
+        let page = page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query!(
+        r#"insert into goal_followup (id, municipality_id, goal_id, on_date, value, note, written_by)
+           select $1, $2, id, $4, $5, $6, $7 from goal where id = $3 and municipality_id = $2"#,
+        Uuid::now_v7(), m, id, on, value, note, user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "följde upp",
+            entity: "mål",
+            entity_id: Some(id),
+            summary: format!("{on}: {value}"),
+            before: None,
+            after: Some(json!({ "utfall": value, "datum": on })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Uppföljningen är sparad.").await?;
+    Ok(Redirect::to(&format!("/planering/mal/{id}")).into_response())
+}

@@ -1,0 +1,338 @@
+//! Decision material: priority proposals, cause analyses (causes grouped as
+//! Brå teaches: victim, offender, place/situation) and action plans. Each is
+//! drafted, presented at a meeting and decided or returned; `parent_id`
+//! keeps the trail from the first proposal to the plan and its measures.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::overview::{Forms, MeasureRow, render};
+use super::{PlanningAccess, deciding_meetings};
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::structure::admin::Choice;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::IdPath;
+use crate::web::today;
+
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "priority_proposal" => "Prioriteringsförslag",
+        "cause_analysis" => "Orsaksanalys",
+        _ => "Åtgärdsplan",
+    }
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "presented" => "Presenterad",
+        "decided" => "Beslutad",
+        "returned" => "Återremitterad",
+        _ => "Utkast",
+    }
+}
+
+const KINDS: [&str; 3] = ["priority_proposal", "cause_analysis", "action_plan"];
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ItemForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub item_parent_id: String,
+    #[serde(default)]
+    pub item_title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub causes_victim: String,
+    #[serde(default)]
+    pub causes_offender: String,
+    #[serde(default)]
+    pub causes_place: String,
+    #[serde(default)]
+    pub item_sources: String,
+}
+
+/// `POST /planering/underlag`.
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<ItemForm>,
+) -> AppResult<Response> {
+    PlanningAccess::load(&state.db, &user)
+        .await?
+        .require_edit()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    if !KINDS.contains(&form.kind.as_str()) {
+        e.add(
+            "kind",
+            "Välj prioriteringsförslag, orsaksanalys eller åtgärdsplan.",
+        );
+    }
+    let title = forms::required_text(&mut e, "item_title", &form.item_title, "rubriken", 300);
+    let body = forms::required_text(&mut e, "body", &form.body, "problemet och förslaget", 10000);
+    let parent = forms::optional_id(&mut e, "item_parent_id", &form.item_parent_id);
+    for (field, value, label) in [
+        ("causes_victim", &form.causes_victim, "orsakerna hos offren"),
+        (
+            "causes_offender",
+            &form.causes_offender,
+            "orsakerna hos gärningspersonerna",
+        ),
+        (
+            "causes_place",
+            &form.causes_place,
+            "orsakerna i platsen eller situationen",
+        ),
+        ("item_sources", &form.item_sources, "källorna"),
+    ] {
+        forms::optional_text(&mut e, field, value, label, 5000);
+    }
+    if !e.is_empty() {
+        let page = render(
+            &state,
+            &user,
+            Forms {
+                item: form,
+                ..Forms::default()
+            },
+            e,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query!(
+        r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_victim, causes_offender, causes_place, sources, created_by)
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+           where $4::uuid is null or exists (select 1 from plan_item where id = $4 and municipality_id = $2)"#,
+        id, m, form.kind, parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
+        form.causes_place.trim(), form.item_sources.trim(), user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "skapade",
+            entity: kind_label(&form.kind),
+            entity_id: Some(id),
+            summary: title,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("{} är sparad som utkast.", kind_label(&form.kind)),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/planering/underlag/{id}")).into_response())
+}
+
+/// A piece of decision material in full.
+pub struct Item {
+    pub id: Uuid,
+    pub kind: String,
+    pub parent_id: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub causes_victim: String,
+    pub causes_offender: String,
+    pub causes_place: String,
+    pub sources: String,
+    pub status: String,
+    pub meeting_id: Option<Uuid>,
+    pub meeting: Option<String>,
+    pub decision_note: String,
+}
+
+impl Item {
+    pub fn kind_label(&self) -> &'static str {
+        kind_label(&self.kind)
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.status)
+    }
+}
+
+async fn item(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Item> {
+    sqlx::query_as!(
+        Item,
+        r#"select i.id, i.kind, i.parent_id, i.title, i.body, i.causes_victim, i.causes_offender, i.causes_place,
+                  i.sources, i.status, i.meeting_id, i.decision_note,
+                  g.name || ' ' || to_char(mt.starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as meeting
+           from plan_item i left join meeting mt on mt.id = i.meeting_id left join work_group g on g.id = mt.work_group_id
+           where i.id = $1 and i.municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "planning/item.html")]
+pub struct ItemPage {
+    chrome: Chrome,
+    item: Item,
+    /// From the first proposal down to this item's parent.
+    trail: Vec<(Uuid, String, &'static str)>,
+    followers: Vec<(Uuid, String, &'static str)>,
+    measures: Vec<MeasureRow>,
+    meetings: Vec<Choice>,
+    edit: bool,
+    today: chrono::NaiveDate,
+    errors: FieldErrors,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    errors: FieldErrors,
+) -> AppResult<ItemPage> {
+    let access = PlanningAccess::load(&state.db, user).await?;
+    let m = user.municipality_id();
+    let it = item(&state.db, m, id).await?;
+    let mut trail = Vec::new();
+    let mut parent = it.parent_id;
+    // Bounded: a trail longer than this is not a trail but a loop.
+    while let Some(p) = parent.filter(|_| trail.len() < 20) {
+        let up = item(&state.db, m, p).await?;
+        trail.insert(0, (up.id, up.title.clone(), kind_label(&up.kind)));
+        parent = up.parent_id;
+    }
+    let followers = sqlx::query!(
+        "select id, title, kind from plan_item where parent_id = $1 order by created_at",
+        id
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.title, kind_label(&r.kind)))
+    .collect();
+    let measures = sqlx::query_scalar!("select id from measure where plan_id = $1", id)
+        .fetch_all(&state.db)
+        .await?;
+    let all = super::measures::rows(&state.db, m, None).await?;
+    Ok(ItemPage {
+        chrome: user.chrome("planering").await,
+        measures: all
+            .into_iter()
+            .filter(|r| measures.contains(&r.id))
+            .collect(),
+        meetings: deciding_meetings(&state.db, m).await?,
+        item: it,
+        trail,
+        followers,
+        edit: access.edit,
+        today: today(),
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<ItemPage> {
+    page(&state, &user, id, FieldErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct HandleForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    meeting_id: String,
+    #[serde(default)]
+    decision_note: String,
+}
+
+/// `POST /planering/underlag/{id}`: presented, decided or returned, at a meeting.
+pub async fn handle(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<HandleForm>,
+) -> AppResult<Response> {
+    PlanningAccess::load(&state.db, &user)
+        .await?
+        .require_edit()?;
+    let m = user.municipality_id();
+    let before = item(&state.db, m, id).await?;
+    let mut e = FieldErrors::default();
+    if !["draft", "presented", "decided", "returned"].contains(&form.status.as_str()) {
+        e.add("status", "Välj en status.");
+    }
+    let meeting = forms::optional_id(&mut e, "meeting_id", &form.meeting_id);
+    if matches!(form.status.as_str(), "presented" | "decided" | "returned") && meeting.is_none() {
+        e.add("meeting_id", "Ange vid vilket möte underlaget behandlades.");
+    }
+    let note = forms::optional_text(
+        &mut e,
+        "decision_note",
+        &form.decision_note,
+        "beslutet",
+        2000,
+    );
+    if !e.is_empty() {
+        let page = page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query!(
+        r#"update plan_item set status = $3, meeting_id = $4, decision_note = $5, updated_at = now()
+           where id = $1 and municipality_id = $2
+             and ($4::uuid is null or exists (select 1 from meeting where id = $4 and municipality_id = $2))"#,
+        id, m, form.status, meeting, note
+    )
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "behandlade",
+            entity: kind_label(&before.kind),
+            entity_id: Some(id),
+            summary: format!("{}: {}", before.title, status_label(&form.status)),
+            before: Some(json!({ "status": before.status })),
+            after: Some(json!({ "status": form.status, "möte": meeting, "beslut": note })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &user.person.session,
+        format!("Status: {}.", status_label(&form.status).to_lowercase()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/planering/underlag/{id}")).into_response())
+}

@@ -1,0 +1,393 @@
+//! Measures of the action plans: who is responsible, the goal they serve,
+//! start and due dates, milestones and per cent done. "Delayed" follows from
+//! the due date. Owners see their measures on their start page and get a
+//! reminder a week before the due date.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::PlanningAccess;
+use super::overview::{Forms, MeasureRow, render};
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::IdPath;
+use crate::web::today;
+
+/// Not done and past its due date.
+pub fn is_delayed(status: &str, due_on: NaiveDate, today: NaiveDate) -> bool {
+    status != "done" && due_on < today
+}
+
+pub fn state_label(status: &str, due_on: NaiveDate, today: NaiveDate) -> &'static str {
+    match status {
+        "done" => "Klar",
+        _ if is_delayed(status, due_on, today) => "Försenad",
+        "ongoing" => "Pågår",
+        _ => "Planerad",
+    }
+}
+
+/// Measures of the municipality, of one goal when given.
+pub async fn rows(db: &sqlx::PgPool, m: Uuid, goal: Option<Uuid>) -> AppResult<Vec<MeasureRow>> {
+    Ok(sqlx::query_as!(
+        MeasureRow,
+        r#"select ms.id, ms.title, p.title as "responsible?", g.title as "goal?", ms.due_on, ms.percent_done, ms.status
+           from measure ms left join position p on p.id = ms.responsible_position_id left join goal g on g.id = ms.goal_id
+           where ms.municipality_id = $1 and ($2::uuid is null or ms.goal_id = $2)
+           order by ms.due_on, ms.title"#,
+        m,
+        goal
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct MeasureForm {
+    #[serde(default)]
+    pub measure_title: String,
+    #[serde(default)]
+    pub plan_id: String,
+    #[serde(default)]
+    pub goal_id: String,
+    #[serde(default)]
+    pub responsible_position_id: String,
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(default)]
+    pub due_on: String,
+    #[serde(default)]
+    pub milestones: String,
+}
+
+/// `POST /planering/atgarder`.
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<MeasureForm>,
+) -> AppResult<Response> {
+    PlanningAccess::load(&state.db, &user)
+        .await?
+        .require_edit()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let title = forms::required_text(
+        &mut e,
+        "measure_title",
+        &form.measure_title,
+        "åtgärden",
+        500,
+    );
+    let plan = forms::optional_id(&mut e, "plan_id", &form.plan_id);
+    let goal = forms::optional_id(&mut e, "goal_id", &form.goal_id);
+    let responsible = forms::required_id(
+        &mut e,
+        "responsible_position_id",
+        &form.responsible_position_id,
+        "Välj vem som ansvarar.",
+    );
+    let starts = forms::required_date(&mut e, "starts_on", &form.starts_on);
+    let due = forms::required_date(&mut e, "due_on", &form.due_on);
+    if let (Some(s), Some(d)) = (starts, due)
+        && d < s
+    {
+        e.add("due_on", "Slutdatumet kan inte vara före startdatumet.");
+    }
+    let milestones =
+        forms::optional_text(&mut e, "milestones", &form.milestones, "delmomenten", 4000);
+    let (Some(starts), Some(due), true) = (starts, due, e.is_empty()) else {
+        let page = render(
+            &state,
+            &user,
+            Forms {
+                measure: form,
+                ..Forms::default()
+            },
+            e,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query!(
+        r#"insert into measure (id, municipality_id, plan_id, goal_id, title, responsible_position_id, starts_on, due_on, milestones, created_by)
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+           where ($3::uuid is null or exists (select 1 from plan_item where id = $3 and municipality_id = $2))
+             and ($4::uuid is null or exists (select 1 from goal where id = $4 and municipality_id = $2))
+             and exists (select 1 from position where id = $6 and municipality_id = $2)"#,
+        id, m, plan, goal, title, responsible, starts, due, milestones, user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "skapade",
+            entity: "åtgärd",
+            entity_id: Some(id),
+            summary: format!("{title} ({starts} – {due})"),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Åtgärden är sparad.").await?;
+    Ok(Redirect::to(&format!("/planering/atgarder/{id}")).into_response())
+}
+
+/// A progress note.
+pub struct Note {
+    pub note: String,
+    pub percent_done: i32,
+    pub written_by: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl Note {
+    pub fn at_text(&self) -> String {
+        crate::web::format_local(self.at)
+    }
+}
+
+/// A measure in full.
+pub struct Measure {
+    pub id: Uuid,
+    pub title: String,
+    pub responsible: Option<String>,
+    pub responsible_position_id: Option<Uuid>,
+    pub goal_id: Option<Uuid>,
+    pub goal: Option<String>,
+    pub plan_id: Option<Uuid>,
+    pub plan: Option<String>,
+    pub starts_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub milestones: String,
+    pub percent_done: i32,
+    pub status: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "planning/measure.html")]
+pub struct MeasurePage {
+    chrome: Chrome,
+    measure: Measure,
+    state: &'static str,
+    notes: Vec<Note>,
+    can_report: bool,
+    errors: FieldErrors,
+}
+
+/// Whether the person holds the measure's responsible position today.
+async fn owns(db: &sqlx::PgPool, user: &CurrentUser, position: Option<Uuid>) -> AppResult<bool> {
+    let Some(position) = position else {
+        return Ok(false);
+    };
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from position_holder where position_id = $1 and person_id = $2
+                  and held_from <= $3 and (held_to is null or held_to >= $3)) as "e!""#,
+        position,
+        user.id(),
+        today()
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    errors: FieldErrors,
+) -> AppResult<MeasurePage> {
+    let m = user.municipality_id();
+    let measure = sqlx::query_as!(
+        Measure,
+        r#"select ms.id, ms.title, p.title as "responsible?", ms.responsible_position_id, ms.goal_id, g.title as "goal?",
+                  ms.plan_id, i.title as "plan?", ms.starts_on, ms.due_on, ms.milestones, ms.percent_done, ms.status
+           from measure ms left join position p on p.id = ms.responsible_position_id
+           left join goal g on g.id = ms.goal_id left join plan_item i on i.id = ms.plan_id
+           where ms.id = $1 and ms.municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let owner = owns(&state.db, user, measure.responsible_position_id).await?;
+    // Owners may follow their own measures even outside the steering groups.
+    let editor = match PlanningAccess::load(&state.db, user).await {
+        Ok(access) => access.edit,
+        Err(_) if owner => false,
+        Err(e) => return Err(e),
+    };
+    let notes = sqlx::query_as!(
+        Note,
+        r#"select n.note, n.percent_done, p.name as "written_by?", n.at from measure_note n
+           left join person p on p.id = n.written_by where n.measure_id = $1 order by n.at desc"#,
+        id
+    )
+    .fetch_all(&state.db)
+    .await?;
+    Ok(MeasurePage {
+        chrome: user.chrome("planering").await,
+        state: state_label(&measure.status, measure.due_on, today()),
+        measure,
+        notes,
+        can_report: editor || owner,
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<MeasurePage> {
+    page(&state, &user, id, FieldErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct ProgressForm {
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    percent_done: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// `POST /planering/atgarder/{id}`: progress from the owner or the coordinator.
+pub async fn progress(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<ProgressForm>,
+) -> AppResult<Response> {
+    let current = page(&state, &user, id, FieldErrors::default()).await?;
+    if !current.can_report {
+        return Err(AppError::Forbidden);
+    }
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let note = forms::required_text(&mut e, "note", &form.note, "vad som har hänt", 4000);
+    let percent = match form.percent_done.trim().parse::<i32>() {
+        Ok(n) if (0..=100).contains(&n) => n,
+        _ => {
+            e.add(
+                "percent_done",
+                "Ange hur många procent som är klart, 0 till 100.",
+            );
+            0
+        }
+    };
+    if !["planned", "ongoing", "done"].contains(&form.status.as_str()) {
+        e.add("status", "Välj status.");
+    }
+    if !e.is_empty() {
+        let page = page(&state, &user, id, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "update measure set percent_done = $3, status = $4 where id = $1 and municipality_id = $2",
+        id,
+        m,
+        percent,
+        form.status
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into measure_note (id, municipality_id, measure_id, note, percent_done, written_by) values ($1, $2, $3, $4, $5, $6)",
+        Uuid::now_v7(), m, id, note, percent, user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "följde upp",
+        entity: "åtgärd",
+        entity_id: Some(id),
+        summary: format!("{}: {percent} %", current.measure.title),
+        before: Some(json!({ "procent": current.measure.percent_done, "status": current.measure.status })),
+        after: Some(json!({ "procent": percent, "status": form.status })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Uppföljningen är sparad.").await?;
+    Ok(Redirect::to(&format!("/planering/atgarder/{id}")).into_response())
+}
+
+/// Mails the holders of the responsible positions of measures due within a
+/// week, once per measure. Returns how many measures were reminded about.
+pub async fn remind(state: &AppState) -> AppResult<usize> {
+    let day = today();
+    let due = sqlx::query!(
+        r#"update measure set reminder_sent_at = now()
+           where status <> 'done' and reminder_sent_at is null and due_on between $1 and $2
+           returning id, title, due_on, responsible_position_id"#,
+        day,
+        day + Days::new(7)
+    )
+    .fetch_all(&state.db)
+    .await?;
+    for measure in &due {
+        let holders: Vec<(String, String)> = sqlx::query!(
+            r#"select pe.name, pe.email from position_holder h join person pe on pe.id = h.person_id
+               where h.position_id = $1 and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)"#,
+            measure.responsible_position_id,
+            day
+        )
+        .fetch_all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| (r.name, r.email))
+        .collect();
+        let body = format!(
+            "Hej!\n\nÅtgärden ”{}” ska vara klar {}. Rapportera läget i Samordna: {}/planering/atgarder/{}\n",
+            measure.title,
+            measure.due_on,
+            state.config.public_url.trim_end_matches('/'),
+            measure.id
+        );
+        crate::mail::send_text(
+            &state.mailer,
+            &state.config.mail_from,
+            &holders,
+            &format!("Påminnelse: {}", measure.title),
+            &body,
+        )
+        .await?;
+    }
+    Ok(due.len())
+}
+
+/// Reminds once a day.
+pub async fn daily(state: AppState) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        interval.tick().await;
+        if let Err(error) = remind(&state).await {
+            tracing::error!(?error, "measure reminders failed");
+        }
+    }
+}

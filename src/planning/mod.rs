@@ -1,0 +1,97 @@
+//! `/planering`: the knowledge-based work the law asks for. Goals (vision,
+//! goals, sub-goals) with follow-ups; decision material (priority
+//! proposals, cause analyses, action plans) and its trail to the meeting
+//! that decided it; measures with progress; kartläggning sources; and the
+//! periodic lägesbild built from EST data and the sources.
+
+pub mod demo;
+pub mod goals;
+pub mod lagesbild;
+pub mod material;
+pub mod measures;
+pub mod overview;
+pub mod sources;
+
+use axum::Router;
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::meetings::access::Access;
+use crate::state::AppState;
+use crate::structure::admin::Choice;
+use crate::web::extract::CurrentUser;
+
+/// The routes of this feature.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/planering", get(overview::page))
+        .route("/planering/mal", post(goals::create))
+        .route(
+            "/planering/mal/{id}",
+            get(goals::show).post(goals::follow_up),
+        )
+        .route("/planering/underlag", post(material::create))
+        .route(
+            "/planering/underlag/{id}",
+            get(material::show).post(material::handle),
+        )
+        .route("/planering/atgarder", post(measures::create))
+        .route(
+            "/planering/atgarder/{id}",
+            get(measures::show).post(measures::progress),
+        )
+        .route("/planering/kallor", post(sources::create))
+        .route("/planering/kallor/{id}/dokument", get(sources::document))
+        .route("/planering/lagesbild", post(lagesbild::create))
+        .route("/planering/lagesbild/{id}", get(lagesbild::show))
+}
+
+/// Who reads and who prepares the planning.
+pub struct PlanningAccess {
+    /// The coordinator and the kommunpolis prepare the material.
+    pub edit: bool,
+}
+
+impl PlanningAccess {
+    /// The Styrgrupp, the beredningsgrupp, the coordinator and the
+    /// kommunpolis read; anyone else is refused.
+    pub async fn load(db: &sqlx::PgPool, user: &CurrentUser) -> AppResult<Self> {
+        let access = Access::load(db, user).await?;
+        let leading: Vec<Uuid> = sqlx::query_scalar!(
+            "select id from work_group where municipality_id = $1 and tier in ('styrgrupp', 'beredningsgrupp')",
+            user.municipality_id()
+        )
+        .fetch_all(db)
+        .await?;
+        let edit = access.admin || access.oversight;
+        if !edit && !leading.iter().any(|g| access.sits_in(*g)) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Self { edit })
+    }
+
+    pub fn require_edit(&self) -> AppResult<()> {
+        if self.edit {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// Meetings of the Styrgrupp and the beredningsgrupp, as choices for
+/// "decided at" (newest first).
+pub async fn deciding_meetings(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
+    Ok(sqlx::query!(
+        r#"select mt.id, g.name, mt.starts_at from meeting mt join work_group g on g.id = mt.work_group_id
+           where mt.municipality_id = $1 and g.tier in ('styrgrupp', 'beredningsgrupp') and mt.status <> 'cancelled'
+           order by mt.starts_at desc limit 60"#,
+        m
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| Choice { id: r.id, label: format!("{} {}", r.name, crate::web::format_local(r.starts_at)) })
+    .collect())
+}

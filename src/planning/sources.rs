@@ -1,0 +1,154 @@
+//! Kartläggning sources beyond EST: safety surveys, police statistics,
+//! dialogues with business and associations, with an optional attachment.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::PlanningAccess;
+use super::overview::{Forms, render};
+use crate::agreements::handlers::read_form;
+use crate::agreements::model::MAX_DOCUMENT_BYTES;
+use crate::audit::{self, Event};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors};
+use crate::web::layout::set_flash;
+
+pub const KINDS: [(&str, &str); 5] = [
+    ("trygghetsundersokning", "Trygghetsundersökning"),
+    ("polisstatistik", "Polisens statistik"),
+    ("naringsliv", "Dialog med näringslivet"),
+    ("foreningsliv", "Dialog med föreningslivet"),
+    ("annan", "Annan källa"),
+];
+
+pub fn kind_label(kind: &str) -> &'static str {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("Annan källa", |(_, l)| l)
+}
+
+#[derive(Default, Clone)]
+pub struct SourceForm {
+    pub source_kind: String,
+    pub source_title: String,
+    pub source: String,
+    pub on_date: String,
+    pub summary: String,
+}
+
+/// `POST /planering/kallor` (multipart, with an optional attachment).
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    PlanningAccess::load(&state.db, &user)
+        .await?
+        .require_edit()?;
+    let m = user.municipality_id();
+    let (fields, upload) = read_form(multipart).await?;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let form = SourceForm {
+        source_kind: get("source_kind"),
+        source_title: get("source_title"),
+        source: get("source"),
+        on_date: get("source_date"),
+        summary: get("summary"),
+    };
+    let mut e = FieldErrors::default();
+    if !KINDS.iter().any(|(k, _)| *k == form.source_kind) {
+        e.add("source_kind", "Välj vilken sorts källa det är.");
+    }
+    let title = forms::required_text(&mut e, "source_title", &form.source_title, "rubriken", 300);
+    let source = forms::optional_text(&mut e, "source", &form.source, "källan", 300);
+    let on = forms::required_date(&mut e, "source_date", &form.on_date);
+    let summary =
+        forms::required_text(&mut e, "summary", &form.summary, "en sammanfattning", 10000);
+    if upload
+        .as_ref()
+        .is_some_and(|u| u.bytes.len() > MAX_DOCUMENT_BYTES)
+    {
+        e.add("attachment", "Bilagan är större än 10 MB.");
+    }
+    let (Some(on), true) = (on, e.is_empty()) else {
+        let page = render(
+            &state,
+            &user,
+            Forms {
+                source: form,
+                ..Forms::default()
+            },
+            e,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary, document, document_name, created_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        id, m, form.source_kind, title, source, on, summary,
+        upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, Event {
+        municipality_id: m,
+        person_id: Some(user.id()),
+        action: "registrerade",
+        entity: "kartläggningskälla",
+        entity_id: Some(id),
+        summary: title,
+        before: None,
+        after: Some(json!({ "typ": form.source_kind, "datum": on, "bilaga": upload.as_ref().map(|u| &u.name) })),
+    })
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, "Källan är registrerad.").await?;
+    Ok(Redirect::to("/planering#kallor").into_response())
+}
+
+/// `GET /planering/kallor/{id}/dokument`: the attachment, as a download.
+pub async fn document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    PlanningAccess::load(&state.db, &user).await?;
+    let row = sqlx::query!(
+        "select document, document_name from kartlaggning_source where id = $1 and municipality_id = $2",
+        id,
+        user.municipality_id()
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let bytes = row.document.ok_or(AppError::NotFound)?;
+    let name: String = row
+        .document_name
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-_".contains(*c))
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    if name.is_empty() { "bilaga" } else { &name }
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,328 @@
+//! Planning: goals decided at meetings, decision material and its trail,
+//! measures (delayed, owners, reminders), sources and the periodic lägesbild.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_goal_decided_at_a_meeting_links_both_ways(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let meeting: uuid::Uuid = sqlx::query_scalar!(
+        "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id where g.name = 'Styrgrupp' and g.municipality_id = (select id from municipality where slug = 'lindesberg') and mt.status = 'held' order by mt.starts_at limit 1"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("meeting");
+
+    let response = app
+        .post(
+            "/planering/mal",
+            &[
+                ("level", "goal"),
+                ("parent_id", ""),
+                ("goal_title", "Färre inbrott i Frövi"),
+                ("indicator", "Anmälda inbrott"),
+                ("target", "-20 %"),
+                ("target_date", "2027-12-31"),
+                ("meeting_id", &meeting.to_string()),
+            ],
+        )
+        .await;
+    let goal_page = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(goal_page.starts_with("/planering/mal/"));
+
+    let page = app.get_html(&goal_page).await;
+    let links = scraper::Selector::parse("dl.facts a").expect("selector");
+    let hrefs: Vec<&str> = page
+        .select(&links)
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert!(
+        hrefs.contains(&format!("/moten/{meeting}").as_str()),
+        "{hrefs:?}"
+    );
+    let meeting_page = app.get_html(&format!("/moten/{meeting}")).await;
+    assert!(
+        texts(&meeting_page, "#handled-title + ul li")
+            .contains(&"Mål: Färre inbrott i Frövi".to_owned())
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_dashboard(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let plan: uuid::Uuid =
+        sqlx::query_scalar!("select id from plan_item where kind = 'action_plan'")
+            .fetch_one(&app.db)
+            .await
+            .expect("plan");
+
+    let page = app.get_html(&format!("/planering/underlag/{plan}")).await;
+    assert_eq!(
+        texts(&page, "#trail-title + ol li"),
+        [
+            "Prioriteringsförslag: Prioritera resecentrum kvällstid",
+            "Orsaksanalys: Orsaksanalys: otrygghet vid resecentrum",
+            "Åtgärdsplan: Åtgärdsplan för resecentrum"
+        ]
+    );
+    let overview = app.get_html("/planering").await;
+    let delayed = rows(&overview, "#atgarder ~ table tbody tr.behind");
+    assert_eq!(delayed.len(), 1);
+    assert!(
+        delayed[0].starts_with("Röja buskage som skymmer sikten vid väntsalen")
+            && delayed[0].ends_with("Försenad"),
+        "{delayed:?}"
+    );
+
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login("kso@lindesberg.example").await;
+    let dashboard = kso.get_html("/oversikt").await;
+    assert_eq!(
+        texts(&dashboard, ".card.measures"),
+        ["1 försenade åtgärder; 1 pågår, 0 planerade, 1 klara"]
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(POLICE_LIAISON).await;
+    app.post(
+        "/valj-kommun",
+        &[(
+            "municipality_id",
+            &municipality_id(&app.db, "Lindesbergs kommun")
+                .await
+                .to_string(),
+        )],
+    )
+    .await;
+    let response = app
+        .post(
+            "/planering/underlag",
+            &[
+                ("kind", "priority_proposal"),
+                ("item_title", "Prioritera Storå centrum"),
+                ("body", "Fler rapporter om skadegörelse."),
+            ],
+        )
+        .await;
+    let page = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+
+    let response = app
+        .post(
+            &page,
+            &[
+                ("status", "decided"),
+                ("meeting_id", ""),
+                ("decision_note", ""),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        texts(&html_of(response).await, "#meeting_id-error"),
+        ["Fel: Ange vid vilket möte underlaget behandlades."]
+    );
+    let status: String = sqlx::query_scalar!(
+        "select status from plan_item where title = 'Prioritera Storå centrum'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("status");
+    assert_eq!(status, "draft");
+
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login("kso@lindesberg.example").await;
+    assert_eq!(
+        kso.get(&page).await.status(),
+        StatusCode::OK,
+        "the Styrgrupp reads"
+    );
+    assert_eq!(
+        kso.post("/planering/underlag", &[("kind", "priority_proposal")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_measure_ending_before_it_starts_is_refused_by_the_field(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis")
+        .await
+        .to_string();
+    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from measure"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+
+    let response = app
+        .post(
+            "/planering/atgarder",
+            &[
+                ("measure_title", "Trygghetsvandring"),
+                ("responsible_position_id", &police),
+                ("starts_on", "2027-03-01"),
+                ("due_on", "2027-02-01"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert_eq!(
+        texts(&page, "#due_on-error"),
+        ["Fel: Slutdatumet kan inte vara före startdatumet."]
+    );
+    assert_eq!(
+        value_of(&page, "#measure_title").as_deref(),
+        Some("Trygghetsvandring")
+    );
+    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from measure"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(after, before);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
+    let start = app.get_html("/").await;
+    let mine = texts(&start, "#measures-title + ul li");
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].starts_with("Gemensamma kvällsronder polis och Securitas"));
+    let measure: uuid::Uuid =
+        sqlx::query_scalar!("select id from measure where title like 'Gemensamma kvällsronder%'")
+            .fetch_one(&app.db)
+            .await
+            .expect("measure");
+
+    let response = app
+        .post(
+            &format!("/planering/atgarder/{measure}"),
+            &[
+                ("note", "Fyra ronder i november."),
+                ("percent_done", "60"),
+                ("status", "ongoing"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/planering/atgarder/{measure}"));
+    let percent: i32 =
+        sqlx::query_scalar!("select percent_done from measure where id = $1", measure)
+            .fetch_one(&app.db)
+            .await
+            .expect("percent");
+    assert_eq!(percent, 60);
+
+    // Due in three days: the kommunpolis is reminded, once.
+    sqlx::query!(
+        "update measure set due_on = current_date + 3 where id = $1",
+        measure
+    )
+    .execute(&app.db)
+    .await
+    .expect("due");
+    let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("reminders-{}", uuid::Uuid::new_v4()));
+    let config = samordna::config::Config {
+        database_url: None,
+        data_dir: "unused".into(),
+        public_url: "http://127.0.0.1".into(),
+        demo: true,
+        smtp_url: None,
+        mail_dir: mail_dir.clone(),
+        mail_from: "Samordna <samordna@lindesberg.example>".into(),
+        accessibility_contact: "tillganglighet@lindesberg.example".into(),
+    };
+    let state = samordna::state::AppState::new(app.db.clone(), config).expect("state");
+    assert_eq!(
+        samordna::planning::measures::remind(&state)
+            .await
+            .expect("remind"),
+        1
+    );
+    assert_eq!(
+        samordna::planning::measures::remind(&state)
+            .await
+            .expect("remind"),
+        0
+    );
+    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
+        .expect("mail")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(mails.len(), 1);
+    let raw = String::from_utf8_lossy(&std::fs::read(mails[0].path()).expect("eml")).to_string();
+    assert!(raw.contains("kommunpolis@lindesberg.example"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let to = samordna::web::today();
+    let from = to - chrono::Days::new(90);
+    let expected: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from est_incident i join municipality m on m.id = i.municipality_id
+           where m.slug = 'lindesberg' and i.occurred_on between $1 and $2 and i.duplicate_of is null"#,
+        from,
+        to
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+
+    let response = app
+        .post(
+            "/planering/lagesbild",
+            &[
+                ("lb_title", "Lägesbild hösten"),
+                ("period_from", &from.to_string()),
+                ("period_to", &to.to_string()),
+                ("other_information", "Näringslivsdialog i oktober."),
+                ("analysis", "Otryggheten är koncentrerad till resecentrum."),
+            ],
+        )
+        .await;
+    let page = app
+        .get_html(response.headers()["location"].to_str().expect("location"))
+        .await;
+
+    let summary = texts(&page, "main h2 + p")[0].clone();
+    assert!(
+        summary.starts_with(&format!("{expected} rapporterade händelser")),
+        "{summary}"
+    );
+    let by_category: i64 = rows(&page, ".two-col table:first-child tbody tr")
+        .iter()
+        .filter_map(|r| r.rsplit(' ').next().and_then(|n| n.parse::<i64>().ok()))
+        .sum();
+    assert_eq!(by_category, expected);
+    assert!(
+        texts(&page, "li")
+            .iter()
+            .any(|l| l.ends_with("Trygghetsmätning 2026 (Trygghetsundersökning)"))
+    );
+    assert!(
+        texts(&page, "p").contains(&"Otryggheten är koncentrerad till resecentrum.".to_owned())
+    );
+}
