@@ -202,6 +202,8 @@ pub struct ItemPage {
     followers: Vec<(Uuid, String, &'static str)>,
     measures: Vec<MeasureRow>,
     meetings: Vec<Choice>,
+    /// For cause analyses: the last twelve months' EST incidents by category.
+    statistics: Vec<(String, i64)>,
     edit: bool,
     today: chrono::NaiveDate,
     errors: FieldErrors,
@@ -237,7 +239,26 @@ async fn page(
         .fetch_all(&state.db)
         .await?;
     let all = super::measures::rows(&state.db, m, None).await?;
+    let statistics = if it.kind == "cause_analysis" {
+        sqlx::query!(
+            r#"select coalesce(pc.name, c.name) as "category!", count(*) as "n!"
+               from est_incident i join incident_category c on c.id = i.category_id
+               left join incident_category pc on pc.id = c.parent_id
+               where i.municipality_id = $1 and i.occurred_on > $2 and i.duplicate_of is null
+               group by 1 order by 2 desc, 1"#,
+            m,
+            today() - chrono::Days::new(365)
+        )
+        .fetch_all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| (r.category, r.n))
+        .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ItemPage {
+        statistics,
         chrome: user.chrome("planering").await,
         measures: all
             .into_iter()

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/planering/kallor/{id}/dokument", get(sources::document))
         .route("/planering/lagesbild", post(lagesbild::create))
         .route("/planering/lagesbild/{id}", get(lagesbild::show))
+        .route("/planering/installningar", post(overview::save_settings))
 }
 
 /// Who reads and who prepares the planning.

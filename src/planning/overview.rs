@@ -179,6 +179,8 @@ pub struct OverviewPage {
     positions: Vec<Choice>,
     meetings: Vec<Choice>,
     source_kinds: [(&'static str, &'static str); 5],
+    settings: Settings,
+    admin: bool,
     today: NaiveDate,
     forms: Forms,
     errors: FieldErrors,
@@ -231,6 +233,8 @@ pub async fn render(
         positions: position_choices(&state.db, m).await?,
         meetings: deciding_meetings(&state.db, m).await?,
         source_kinds: super::sources::KINDS,
+        settings: settings(&state.db, m).await?,
+        admin: user.municipality.is_admin,
         today: today(),
         forms,
         errors,
@@ -239,4 +243,110 @@ pub async fn render(
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<OverviewPage> {
     render(&state, &user, Forms::default(), FieldErrors::default()).await
+}
+
+/// Which body decides the action plan and how often the lägesbild is renewed.
+pub struct Settings {
+    pub action_plan_body: String,
+    pub interval_months: i32,
+    /// When the next lägesbild is due: the latest period's end plus the interval.
+    pub next_due: Option<NaiveDate>,
+}
+
+impl Settings {
+    pub fn body_label(&self) -> &'static str {
+        if self.action_plan_body == "beredningsgrupp" {
+            "beredningsgruppen"
+        } else {
+            "styrgruppen"
+        }
+    }
+}
+
+async fn settings(db: &sqlx::PgPool, m: Uuid) -> AppResult<Settings> {
+    let r = sqlx::query!(
+        r#"select mu.action_plan_body, mu.lagesbild_interval_months,
+                  (select max(period_to) from periodic_lagesbild where municipality_id = mu.id) as latest
+           from municipality mu where mu.id = $1"#,
+        m
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Settings {
+        next_due: r.latest.and_then(|l| {
+            l.checked_add_months(chrono::Months::new(
+                u32::try_from(r.lagesbild_interval_months).unwrap_or(12),
+            ))
+        }),
+        action_plan_body: r.action_plan_body,
+        interval_months: r.lagesbild_interval_months,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    action_plan_body: String,
+    #[serde(default)]
+    lagesbild_interval_months: String,
+}
+
+/// `POST /planering/installningar` (the coordinator).
+pub async fn save_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    crate::web::forms::Form(form): crate::web::forms::Form<SettingsForm>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    user.require_admin()?;
+    let mut e = FieldErrors::default();
+    if !["styrgrupp", "beredningsgrupp"].contains(&form.action_plan_body.as_str()) {
+        e.add("action_plan_body", "Välj vem som beslutar åtgärdsplanen.");
+    }
+    let months = match form.lagesbild_interval_months.trim().parse::<i32>() {
+        Ok(n) if (1..=60).contains(&n) => n,
+        _ => {
+            e.add(
+                "lagesbild_interval_months",
+                "Ange antal månader, 1 till 60.",
+            );
+            0
+        }
+    };
+    if !e.is_empty() {
+        let page = render(&state, &user, Forms::default(), e).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let m = user.municipality_id();
+    let mut tx = state.db.begin().await?;
+    sqlx::query!(
+        "update municipality set action_plan_body = $2, lagesbild_interval_months = $3 where id = $1",
+        m,
+        form.action_plan_body,
+        months
+    )
+    .execute(&mut *tx)
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        crate::audit::Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "ändrade inställningar",
+            entity: "planering",
+            entity_id: None,
+            summary: format!(
+                "Åtgärdsplanen beslutas av {}, lägesbilden förnyas var {months}:e månad",
+                form.action_plan_body
+            ),
+            before: None,
+            after: Some(
+                serde_json::json!({ "beslutar": form.action_plan_body, "månader": months }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    crate::web::layout::set_flash(&user.person.session, "Inställningarna är sparade.").await?;
+    Ok(axum::response::Redirect::to("/planering#installningar").into_response())
 }

@@ -560,6 +560,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/planering/lagesbild/{}", i.lagesbild),
             PLAN_READ_HERE,
         ),
+        (
+            "POST",
+            "/planering/installningar",
+            "/planering/installningar".into(),
+            ADMIN,
+        ),
         ("GET", "/oversikt", "/oversikt".into(), SIGNED_IN),
         (
             "GET",

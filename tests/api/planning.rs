@@ -326,3 +326,41 @@ async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(
         texts(&page, "p").contains(&"Otryggheten är koncentrerad till resecentrum.".to_owned())
     );
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lagesbild_is_renewed(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+
+    let response = app
+        .post(
+            "/planering/installningar",
+            &[
+                ("action_plan_body", "beredningsgrupp"),
+                ("lagesbild_interval_months", "6"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&response, "/planering#installningar");
+
+    let page = app.get_html("/planering").await;
+    assert!(texts(&page, "p").iter().any(|p| p.starts_with(
+        "Åtgärdsplanen beslutas av beredningsgruppen. Lägesbilden förnyas var 6:e månad"
+    )));
+    let response = app
+        .post(
+            "/planering/installningar",
+            &[
+                ("action_plan_body", "kommunfullmäktige"),
+                ("lagesbild_interval_months", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        texts(&html_of(response).await, "#lagesbild_interval_months-error"),
+        ["Fel: Ange antal månader, 1 till 60."]
+    );
+}
