@@ -272,6 +272,69 @@ fn redirect_to(s: &Status, anchor: &str) -> Response {
     .into_response()
 }
 
+/// Claims the form's one-time token and opens the organisation's report for
+/// a new entry. `None` when the form was sent before.
+async fn open_entry(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    s: &Status,
+    token: &str,
+    late: bool,
+) -> AppResult<Option<Uuid>> {
+    if !crate::web::idempotency::first_submission(tx, token, user.id()).await? {
+        return Ok(None);
+    }
+    let report =
+        db::ensure_report(tx, user.municipality_id(), s.org.id, s.week.monday, late).await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = false where id = $1",
+        report
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(Some(report))
+}
+
+async fn already_sent(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    user: &CurrentUser,
+    s: &Status,
+) -> AppResult<Response> {
+    tx.rollback().await?;
+    set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+    Ok(redirect_to(s, "rapport"))
+}
+
+/// Records the entry in the audit log, commits, and sends the writer back
+/// to the report with a message.
+async fn finish_entry(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    user: &CurrentUser,
+    s: &Status,
+    report: Uuid,
+    (action, summary, after): (&'static str, String, serde_json::Value),
+    message: &str,
+    anchor: &str,
+) -> AppResult<Response> {
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: user.municipality_id(),
+            person_id: Some(user.id()),
+            action,
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary,
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.session, message).await?;
+    Ok(redirect_to(s, anchor))
+}
+
 #[derive(Deserialize)]
 pub struct IncidentPost {
     #[serde(flatten)]
@@ -400,14 +463,9 @@ pub async fn add_incident(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
-    if !crate::web::idempotency::first_submission(&mut tx, &post.which.form_token, user.id())
-        .await?
-    {
-        tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(redirect_to(&s, "rapport"));
-    }
-    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
+        return already_sent(tx, &user, &s).await;
+    };
     let id = Uuid::now_v7();
     sqlx::query!(
         r#"insert into est_incident (id, municipality_id, report_id, category_id, occurred_on, time_band, area_id, place,
@@ -418,34 +476,23 @@ pub async fn add_incident(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "update est_report set nothing_to_report = false where id = $1",
-        report
+    let summary = format!(
+        "{} {}: händelse {occurred}{}",
+        s.org.name,
+        s.week.label(),
+        if late { " (sen)" } else { "" }
+    );
+    let after = json!({ "händelse": id, "datum": occurred, "otrygghet": insecurity });
+    finish_entry(
+        tx,
+        &user,
+        &s,
+        report,
+        ("rapporterade händelse", summary, after),
+        "Händelsen är tillagd i rapporten.",
+        "handelser",
     )
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "rapporterade händelse",
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary: format!(
-                "{} {}: händelse {occurred}{}",
-                s.org.name,
-                s.week.label(),
-                if late { " (sen)" } else { "" }
-            ),
-            before: None,
-            after: Some(json!({ "händelse": id, "datum": occurred, "otrygghet": insecurity })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.session, "Händelsen är tillagd i rapporten.").await?;
-    Ok(redirect_to(&s, "handelser"))
+    .await
 }
 
 #[derive(Deserialize)]
@@ -511,14 +558,9 @@ pub async fn add_event(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
-    if !crate::web::idempotency::first_submission(&mut tx, &post.which.form_token, user.id())
-        .await?
-    {
-        tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(redirect_to(&s, "rapport"));
-    }
-    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
+        return already_sent(tx, &user, &s).await;
+    };
     sqlx::query!(
         r#"insert into est_coming_event (id, municipality_id, report_id, occurs_on, area_id, risk, title, place, planned_measures, written_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
@@ -526,33 +568,18 @@ pub async fn add_event(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "update est_report set nothing_to_report = false where id = $1",
-        report
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "rapporterade kommande händelse",
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary: format!("{} {}: {title} {occurs}", s.org.name, s.week.label()),
-            before: None,
-            after: Some(json!({ "datum": occurs, "risk": f.risk })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.session,
+    let summary = format!("{} {}: {title} {occurs}", s.org.name, s.week.label());
+    let after = json!({ "datum": occurs, "risk": f.risk });
+    finish_entry(
+        tx,
+        &user,
+        &s,
+        report,
+        ("rapporterade kommande händelse", summary, after),
         "Den kommande händelsen är tillagd i rapporten.",
+        "kommande",
     )
-    .await?;
-    Ok(redirect_to(&s, "kommande"))
+    .await
 }
 
 #[derive(Deserialize)]
@@ -609,14 +636,9 @@ pub async fn add_need(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = state.db.begin().await?;
-    if !crate::web::idempotency::first_submission(&mut tx, &post.which.form_token, user.id())
-        .await?
-    {
-        tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(redirect_to(&s, "rapport"));
-    }
-    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
+        return already_sent(tx, &user, &s).await;
+    };
     sqlx::query!(
         r#"insert into cooperation_need (id, municipality_id, report_id, title, with_whom, handled_by, written_by)
            values ($1, $2, $3, $4, $5, $6, $7)"#,
@@ -624,33 +646,17 @@ pub async fn add_need(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "update est_report set nothing_to_report = false where id = $1",
-        report
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "rapporterade samverkansbehov",
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary: format!("{} {}: samverkansbehov", s.org.name, s.week.label()),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.session,
+    let summary = format!("{} {}: samverkansbehov", s.org.name, s.week.label());
+    finish_entry(
+        tx,
+        &user,
+        &s,
+        report,
+        ("rapporterade samverkansbehov", summary, json!({})),
         "Samverkansbehovet är tillagt i rapporten.",
+        "samverkan",
     )
-    .await?;
-    Ok(redirect_to(&s, "samverkan"))
+    .await
 }
 
 /// `POST /est/rapport/inget`: nothing to report this week (one click).

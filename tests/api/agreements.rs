@@ -408,19 +408,7 @@ async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_coordinator_is_told_once_about_an_agreement_about_to_expire(db: sqlx::PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("expiry-{}", uuid::Uuid::new_v4()));
-    let config = samordna::config::Config {
-        database_url: None,
-        data_dir: "unused".into(),
-        public_url: "http://127.0.0.1".into(),
-        demo: true,
-        smtp_url: None,
-        mail_dir: mail_dir.clone(),
-        mail_from: "Samordna <samordna@lindesberg.example>".into(),
-        accessibility_contact: "tillganglighet@lindesberg.example".into(),
-    };
-    let state = samordna::state::AppState::new(db, config).expect("state");
+    let (state, mail_dir) = state_with_mail(db);
 
     assert_eq!(
         samordna::agreements::notify::expiring(&state)

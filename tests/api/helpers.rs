@@ -19,6 +19,32 @@ pub const NORA_COORDINATOR: &str = "samordnare@nora.example";
 pub const SECURITAS: &str = "securitas@lindesberg.example";
 pub const POLICE_LIAISON: &str = "kommunpolis@lindesberg.example";
 
+/// The configuration the tests run with: mail as `.eml` files in `mail_dir`.
+pub fn config(mail_dir: std::path::PathBuf) -> Config {
+    Config {
+        database_url: None,
+        data_dir: "unused".into(),
+        public_url: "http://127.0.0.1".into(),
+        demo: true,
+        smtp_url: None,
+        mail_dir,
+        mail_from: "Samordna <samordna@lindesberg.example>".into(),
+        accessibility_contact: "tillganglighet@lindesberg.example".into(),
+    }
+}
+
+/// Application state over `db` without a server, for the daily jobs; mail
+/// lands in the returned folder.
+pub fn state_with_mail(db: PgPool) -> (AppState, std::path::PathBuf) {
+    let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("jobs-mail")
+        .join(uuid::Uuid::new_v4().to_string());
+    (
+        AppState::new(db, config(mail_dir.clone())).expect("state"),
+        mail_dir,
+    )
+}
+
 pub struct TestApp {
     pub address: String,
     pub db: PgPool,
@@ -54,16 +80,7 @@ impl TestApp {
         let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("mail")
             .join(uuid::Uuid::new_v4().to_string());
-        let config = Config {
-            database_url: None,
-            data_dir: "unused".into(),
-            public_url: "http://127.0.0.1".into(),
-            demo: true,
-            smtp_url: None,
-            mail_dir: mail_dir.clone(),
-            mail_from: "Samordna <samordna@lindesberg.example>".into(),
-            accessibility_contact: "tillganglighet@lindesberg.example".into(),
-        };
+        let config = config(mail_dir.clone());
         let state = AppState::new(db.clone(), config).expect("state");
         let app = App::build(state, "127.0.0.1:0").await.expect("app");
         let address = format!("http://{}", app.local_addr().expect("address"));

@@ -241,19 +241,7 @@ async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx
     .execute(&app.db)
     .await
     .expect("due");
-    let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("reminders-{}", uuid::Uuid::new_v4()));
-    let config = samordna::config::Config {
-        database_url: None,
-        data_dir: "unused".into(),
-        public_url: "http://127.0.0.1".into(),
-        demo: true,
-        smtp_url: None,
-        mail_dir: mail_dir.clone(),
-        mail_from: "Samordna <samordna@lindesberg.example>".into(),
-        accessibility_contact: "tillganglighet@lindesberg.example".into(),
-    };
-    let state = samordna::state::AppState::new(app.db.clone(), config).expect("state");
+    let (state, mail_dir) = state_with_mail(app.db.clone());
     assert_eq!(
         samordna::planning::measures::remind(&state)
             .await
