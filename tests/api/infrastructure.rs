@@ -179,8 +179,9 @@ async fn the_embedded_database_starts_when_no_database_url_is_set() {
     if samordna::embedded_pg::find_server_binaries().is_none() {
         panic!("PostgreSQL server binaries are needed for this test (apt-get install postgresql)");
     }
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("embedded-{}", uuid::Uuid::new_v4()));
+    // Under /tmp: as root the server runs as `postgres`, which must reach
+    // the folder whatever the checkout's parent folders allow.
+    let dir = std::env::temp_dir().join(format!("samordna-embedded-{}", uuid::Uuid::new_v4()));
     let config = Config {
         database_url: None,
         data_dir: dir.clone(),

@@ -100,8 +100,11 @@ async fn eventually(seconds: u64, mut check: impl AsyncFnMut() -> bool) -> bool 
 
 #[tokio::test]
 async fn the_app_answers_503_while_postgresql_restarts_and_serves_again_without_a_restart() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("restart-{}", uuid::Uuid::new_v4().simple()));
+    // Under /tmp, reachable by the `postgres` user that runs the server as root.
+    let dir = std::env::temp_dir().join(format!(
+        "samordna-restart-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     let pg = samordna::embedded_pg::EmbeddedPg::start(&dir)
         .await
         .expect("a PostgreSQL cluster of our own");
