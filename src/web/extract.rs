@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::layout::{Chrome, NavUser};
+use crate::web::layout::{Chrome, NavUser, Sections};
 use crate::web::today;
 
 /// Session key under which [`SessionAuth`] is stored.
@@ -71,6 +71,18 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+impl Sections {
+    /// The sections a person's seats give them (the pages check again).
+    pub fn of(w: &Workplace) -> Self {
+        let all = w.is_admin || w.oversight;
+        Self {
+            dashboard: all || w.steering || w.council || w.reporting,
+            planning: all || w.steering || w.council,
+            est: all || w.council || w.reporting,
+        }
+    }
+}
+
 /// A municipality the person works in.
 #[derive(Clone, Debug)]
 pub struct Workplace {
@@ -80,16 +92,28 @@ pub struct Workplace {
     pub is_admin: bool,
     /// Sees every group's meetings and reports (coordinator, kommunpolis).
     pub oversight: bool,
+    /// Sits in a styrgrupp, a beredningsgrupp, or the weekly-reporting group
+    /// (directly or as a substitute); decides which sections the menu shows.
+    pub steering: bool,
+    pub council: bool,
+    pub reporting: bool,
 }
 
 /// The municipalities where a person holds a position today.
 pub async fn workplaces(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Workplace>> {
     let rows = sqlx::query!(
         r#"select m.id, m.name, m.slug, bool_or(p.grants_admin) as "is_admin!",
-                  bool_or(p.grants_admin or p.oversight) as "oversight!"
+                  bool_or(p.grants_admin or p.oversight) as "oversight!",
+                  coalesce(bool_or(g.tier = 'styrgrupp'), false) as "steering!",
+                  coalesce(bool_or(g.tier = 'beredningsgrupp'), false) as "council!",
+                  coalesce(bool_or(g.weekly_reporting), false) as "reporting!"
            from position_holder h
            join position p on p.id = h.position_id
            join municipality m on m.id = h.municipality_id
+           left join position mp on mp.id = p.id or mp.substitute_position_id = p.id
+           left join membership ms on ms.position_id = mp.id
+           left join work_group g on g.id = ms.work_group_id
+                and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
            where h.person_id = $1
              and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)
            group by m.id
@@ -107,6 +131,9 @@ pub async fn workplaces(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Wor
             slug: r.slug,
             is_admin: r.is_admin,
             oversight: r.oversight,
+            steering: r.steering,
+            council: r.council,
+            reporting: r.reporting,
         })
         .collect())
 }
@@ -172,6 +199,7 @@ impl CurrentUser {
                 municipality: Some(self.municipality.name.clone()),
                 is_admin: self.municipality.is_admin,
                 can_switch: self.can_switch,
+                sections: Sections::of(&self.municipality),
             },
             &self.person.session,
             section,
@@ -189,6 +217,7 @@ impl SignedIn {
                 municipality: None,
                 is_admin: false,
                 can_switch: false,
+                sections: Sections::default(),
             },
             &self.session,
             section,

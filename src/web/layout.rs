@@ -35,6 +35,15 @@ pub struct NavUser {
     pub is_admin: bool,
     /// The person may work in more than one municipality.
     pub can_switch: bool,
+    pub sections: Sections,
+}
+
+/// Which sections the menu offers.
+#[derive(Clone, Debug, Default)]
+pub struct Sections {
+    pub dashboard: bool,
+    pub planning: bool,
+    pub est: bool,
 }
 
 /// Page chrome: navigation and flash.

@@ -139,6 +139,11 @@ async fn the_dashboard_shows_agreement_states_and_group_compliance(db: sqlx::PgP
     }
     // The Styrgrupp sees aggregates, not the records with free texts.
     assert!(!page.html().contains("/est/handelser"));
+    let menu = texts(&page, "header nav a");
+    assert!(
+        !menu.contains(&"EST".to_owned()) && menu.contains(&"Planering".to_owned()),
+        "{menu:?}"
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 use crate::axe;
 
 /// How long a page may take to arrive after a click.
-const PAGE_TIMEOUT: Duration = Duration::from_secs(15);
+const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long chromedriver may take to start and open a browser.
-const START_TIMEOUT: Duration = Duration::from_secs(20);
+const START_TIMEOUT: Duration = Duration::from_secs(40);
 /// How often the bounded waits look again.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -518,7 +518,7 @@ impl Browser {
     /// Fails unless the text of `css` contains `needle`; waits a little in
     /// case the page is still rendering.
     pub async fn expect_text(&self, css: &str, needle: &str) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let seen = match self.client.find(Locator::Css(css)).await {
                 Ok(element) => element.text().await.unwrap_or_default(),
