@@ -243,3 +243,94 @@ async fn while_the_database_is_down_pages_answer_503_in_swedish_and_health_says_
         "no internals in the page"
     );
 }
+
+/// Runs the samordna binary against the test's database.
+fn samordna(db_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_samordna"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the samordna binary")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_command_line_adds_a_user_with_a_one_time_password_and_migrates(db: sqlx::PgPool) {
+    let name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&db)
+        .await
+        .expect("name");
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let url = format!(
+        "{}/{name}",
+        server
+            .rsplit_once('/')
+            .map_or(server.as_str(), |(base, _)| base)
+    );
+
+    let help = samordna(&url, &["--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for command in ["serve", "migrate", "user", "demo-data", "gallra"] {
+        assert!(text.contains(command), "{command} in --help");
+    }
+    assert!(
+        String::from_utf8_lossy(&samordna(&url, &["user", "add", "--help"]).stdout)
+            .contains("--email")
+    );
+
+    let migrate = samordna(&url, &["migrate"]);
+    assert!(migrate.status.success());
+
+    let added = samordna(
+        &url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Ny.Person@Kommun.example",
+            "--name",
+            "Ny Person",
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let out = String::from_utf8_lossy(&added.stdout).to_string();
+    let password = out
+        .split("inloggningen): ")
+        .nth(1)
+        .map(str::trim)
+        .expect("a one-time password")
+        .to_owned();
+    assert_eq!(password.len(), 16);
+    let person = sqlx::query!(
+        "select name, must_change_password from person where email = 'ny.person@kommun.example'"
+    )
+    .fetch_one(&db)
+    .await
+    .expect("person");
+    assert_eq!(person.name, "Ny Person");
+    assert!(person.must_change_password);
+
+    let again = samordna(
+        &url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ny.person@kommun.example",
+            "--name",
+            "Ny Person",
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    // The one-time password signs in, and must be changed before anything else.
+    let app = TestApp::spawn(db.clone()).await;
+    let response = app.login_with("ny.person@kommun.example", &password).await;
+    assert_redirect_to(&response, "/");
+    assert_redirect_to(&app.get("/").await, "/konto");
+}
