@@ -402,12 +402,13 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             task: "Kartlägga otryggheten kring resecentrum och busstationen kvällstid och ta fram förslag \
                    på åtgärder (belysning, siktröjning, ronderingar) till LindeBRÅ.",
             appointed_by: Some("LindeBRÅ"),
-            decision: "LindeBRÅ 2026-09-10 § 5",
+            // Dates and decision are set relative to the day the demo loads.
+            decision: "",
             focus_area: "Trygghet kring resecentrum i Lindesberg",
             cadence: "Varannan vecka under uppdraget.",
             weekly_reporting: false,
             meets: in_person(6, 3, (15, 0), 60, "Resecentrum, Lindesberg"),
-            active: ((2026, 9, 14), Some((2027, 3, 31))),
+            active: ((2026, 9, 14), None),
             members: &[
                 (COORDINATOR, "convener"),
                 (POLICE_LIAISON, "member"),
@@ -636,6 +637,24 @@ async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Re
         "temporary" => 100,
         _ => 10,
     };
+    // The demo's temporary group is always in mid-assignment, whatever the
+    // date the demo is loaded on; the guideline's groups keep their dates.
+    let (active_from, active_to, decision) = if g.tier == "temporary" {
+        let today = crate::web::today();
+        let from = today - chrono::Days::new(72);
+        let decided = from - chrono::Days::new(4);
+        (
+            from,
+            Some(today + chrono::Days::new(126)),
+            format!("LindeBRÅ {decided} § 5"),
+        )
+    } else {
+        (
+            date(g.active.0),
+            g.active.1.map(date),
+            g.decision.to_owned(),
+        )
+    };
     let group_id = sqlx::query_scalar!(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
                                    focus_area, cadence_text, weekly_reporting, active_from, active_to, sort_order)
@@ -650,12 +669,12 @@ async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Re
         g.name,
         g.task,
         g.appointed_by,
-        g.decision,
+        decision,
         g.focus_area,
         g.cadence,
         g.weekly_reporting,
-        date(g.active.0),
-        g.active.1.map(date),
+        active_from,
+        active_to,
         sort_order,
     )
     .fetch_one(&mut *conn)

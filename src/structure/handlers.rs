@@ -69,6 +69,7 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult
             });
         }
     }
+    needs.extend(personal_needs(&state, &user).await?);
     let my_groups = db::my_groups(&state.db, m, user.id(), day).await?;
     let group_ids: Vec<_> = my_groups.iter().map(|g| g.id).collect();
     let from = day_start(day);
@@ -112,6 +113,87 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult
         groups: my_groups,
         needs,
     })
+}
+
+/// What waits for this person: agreements to sign, this week's EST report
+/// not yet filed, measures of theirs that are late.
+async fn personal_needs(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Need>> {
+    let m = user.municipality_id();
+    let day = today();
+    let mut needs = Vec::new();
+    let agreements = crate::agreements::access::AgreementAccess::load(&state.db, user).await?;
+    let mut to_sign = 0;
+    for a in crate::agreements::db::agreements(&state.db, m, None).await? {
+        let mine = agreements.positions_for(&a);
+        if mine.is_empty() || !a.state(day).awaits_signatures() {
+            continue;
+        }
+        let signatories = crate::agreements::db::signatories(&state.db, m, &a, day).await?;
+        if mine.iter().any(|(p, _)| {
+            signatories
+                .iter()
+                .any(|s| s.position_id == *p && s.signature_id.is_none())
+        }) {
+            to_sign += 1;
+        }
+    }
+    if to_sign > 0 {
+        needs.push(Need {
+            text: format!("{to_sign} avtal väntar på din signatur."),
+            href: "/avtal/att-signera".to_owned(),
+        });
+    }
+    let est = crate::est::access::EstAccess::load(&state.db, user).await?;
+    if !est.reporter_for.is_empty() {
+        let week = est.open_week(&state.db, m).await?;
+        for org in &est.reporter_for {
+            let report = crate::est::db::report(&state.db, m, org.id, week.monday).await?;
+            let filed = match &report {
+                Some(r) => {
+                    r.nothing_to_report
+                        || !crate::est::db::incidents(&state.db, m, week.monday, Some(org.id))
+                            .await?
+                            .is_empty()
+                        || !crate::est::db::coming_events(&state.db, m, week.monday, Some(org.id))
+                            .await?
+                            .is_empty()
+                        || !crate::est::db::needs(&state.db, m, week.monday, Some(org.id))
+                            .await?
+                            .is_empty()
+                }
+                None => false,
+            };
+            if !filed {
+                needs.push(Need {
+                    text: format!(
+                        "EST-rapporten för {} ({}) är inte lämnad.",
+                        org.name,
+                        week.label()
+                    ),
+                    href: format!("/est/rapport?vecka={}&org={}", week.key(), org.id),
+                });
+            }
+        }
+    }
+    let late = sqlx::query!(
+        r#"select ms.id, ms.title, ms.due_on from measure ms
+           join position_holder h on h.position_id = ms.responsible_position_id
+           where ms.municipality_id = $1 and h.person_id = $2 and ms.status <> 'done' and ms.due_on < $3
+             and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+           order by ms.due_on"#,
+        m,
+        user.id(),
+        day
+    )
+    .fetch_all(&state.db)
+    .await?;
+    for ms in late {
+        needs.push(Need {
+            text: format!("Åtgärden {} skulle vara klar {}.", ms.title, ms.due_on),
+            href: format!("/planering/atgarder/{}", ms.id),
+        });
+    }
+    Ok(needs)
 }
 
 /// One tier on the structure page.

@@ -475,3 +475,37 @@ async fn a_second_convener_is_refused_with_a_message_by_the_role(db: sqlx::PgPoo
         ["Kommunstyrelsens ordförande"]
     );
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_start_page_says_what_waits_for_each_person(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    // Whatever day the test runs, Securitas has not reported for the coming meeting.
+    sqlx::query!(
+        "delete from est_report where organisation_id = (select id from organisation where name = 'Securitas') and week_start >= current_date - 7"
+    )
+    .execute(&app.db)
+    .await
+    .expect("clear");
+
+    app.login(SECURITAS).await;
+    let needs = texts(&app.get_html("/").await, "#needs-title + ul li");
+    assert!(needs.iter().any(|n| n.starts_with("EST-rapporten för Securitas") && n.ends_with("är inte lämnad.")), "{needs:?}");
+
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login("kso@lindesberg.example").await;
+    let needs = texts(&kso.get_html("/").await, "#needs-title + ul li");
+    assert!(
+        needs.contains(&"1 avtal väntar på din signatur.".to_owned()),
+        "{needs:?}"
+    );
+
+    let planner = TestApp::spawn(app.db.clone()).await;
+    planner.login("fc.samhallsbyggnad@lindesberg.example").await;
+    let needs = texts(&planner.get_html("/").await, "#needs-title + ul li");
+    assert!(
+        needs.iter().any(|n| n.starts_with(
+            "Åtgärden Röja buskage som skymmer sikten vid väntsalen skulle vara klar"
+        )),
+        "{needs:?}"
+    );
+}
