@@ -61,7 +61,6 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     .await?;
     let (mut in_force, mut waiting, mut expiring, mut others) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut to_sign = 0;
     for a in db::agreements(&state.db, m, None).await? {
         if !access.can_see(&a) {
             continue;
@@ -71,9 +70,6 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
             days_left: a.days_left(day),
             agreement: a,
         };
-        if listed.state.awaits_signatures() && !access.positions_for(&listed.agreement).is_empty() {
-            to_sign += 1;
-        }
         match listed.state {
             AgreementState::InForce
                 if listed
@@ -92,6 +88,9 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     } else {
         Vec::new()
     };
+    let to_sign = super::signing::awaiting_my_signature(&state.db, m, &access, day)
+        .await?
+        .len();
     Ok(IndexPage {
         chrome: user.chrome("avtal").await,
         in_force,

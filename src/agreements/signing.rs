@@ -42,16 +42,29 @@ pub struct ToSignPage {
 /// `/avtal/att-signera`: what waits for this person's signature.
 pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppResult<ToSignPage> {
     let access = AgreementAccess::load(&state.db, &user).await?;
-    let m = user.municipality_id();
-    let day = today();
+    Ok(ToSignPage {
+        waiting: awaiting_my_signature(&state.db, user.municipality_id(), &access, today()).await?,
+        chrome: user.chrome("avtal").await,
+    })
+}
+
+/// Agreements out for signing where one of this person's positions has
+/// not signed yet; the list behind "Att signera" and the start page's need.
+pub async fn awaiting_my_signature(
+    pool: &sqlx::PgPool,
+    m: uuid::Uuid,
+    access: &AgreementAccess,
+    day: chrono::NaiveDate,
+) -> AppResult<Vec<Listed>> {
     let mut waiting = Vec::new();
-    for a in db::agreements(&state.db, m, None).await? {
+    for a in db::agreements(pool, m, None).await? {
         let agreement_state = a.state(day);
-        if !agreement_state.awaits_signatures() || access.positions_for(&a).is_empty() {
+        let mine = access.positions_for(&a);
+        if !agreement_state.awaits_signatures() || mine.is_empty() {
             continue;
         }
-        let signatories = db::signatories(&state.db, m, &a, day).await?;
-        let mine_unsigned = access.positions_for(&a).iter().any(|(p, _)| {
+        let signatories = db::signatories(pool, m, &a, day).await?;
+        let mine_unsigned = mine.iter().any(|(p, _)| {
             signatories
                 .iter()
                 .any(|s| s.position_id == *p && s.signature_id.is_none())
@@ -64,10 +77,7 @@ pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppRes
             });
         }
     }
-    Ok(ToSignPage {
-        chrome: user.chrome("avtal").await,
-        waiting,
-    })
+    Ok(waiting)
 }
 
 #[derive(Deserialize)]

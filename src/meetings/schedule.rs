@@ -269,24 +269,24 @@ impl MeetingForm {
     }
 }
 
-/// Active groups the person schedules for.
-async fn schedulable_groups(
-    state: &AppState,
-    user: &CurrentUser,
-    access: &Access,
-) -> AppResult<Vec<Choice>> {
+/// Active groups the person schedules for; 403 for someone who schedules
+/// for none.
+async fn schedulable_groups(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Choice>> {
+    let access = Access::load(&state.db, user).await?;
     let day = today();
-    Ok(
-        crate::structure::db::groups(&state.db, user.municipality_id(), day)
-            .await?
-            .into_iter()
-            .filter(|g| g.is_active(&day) && access.can_schedule(g.id))
-            .map(|g| Choice {
-                id: g.id,
-                label: g.name,
-            })
-            .collect(),
-    )
+    let groups: Vec<Choice> = crate::structure::db::groups(&state.db, user.municipality_id(), day)
+        .await?
+        .into_iter()
+        .filter(|g| g.is_active(&day) && access.can_schedule(g.id))
+        .map(|g| Choice {
+            id: g.id,
+            label: g.name,
+        })
+        .collect();
+    if groups.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(groups)
 }
 
 #[derive(Template, WebTemplate)]
@@ -309,11 +309,7 @@ pub async fn new_page(
     user: CurrentUser,
     Query(query): Query<GroupQuery>,
 ) -> AppResult<NewPage> {
-    let access = Access::load(&state.db, &user).await?;
-    let groups = schedulable_groups(&state, &user, &access).await?;
-    if groups.is_empty() {
-        return Err(AppError::Forbidden);
-    }
+    let groups = schedulable_groups(&state, &user).await?;
     let group_id = Uuid::parse_str(&query.grupp)
         .ok()
         .filter(|id| groups.iter().any(|g| g.id == *id));
@@ -348,11 +344,7 @@ pub async fn create(
     user: CurrentUser,
     Form(form): Form<MeetingForm>,
 ) -> AppResult<Response> {
-    let access = Access::load(&state.db, &user).await?;
-    let groups = schedulable_groups(&state, &user, &access).await?;
-    if groups.is_empty() {
-        return Err(AppError::Forbidden);
-    }
+    let groups = schedulable_groups(&state, &user).await?;
     let mut errors = FieldErrors::default();
     let group_id = forms::required_id(
         &mut errors,
@@ -908,11 +900,7 @@ pub async fn plan_page(
     user: CurrentUser,
     Query(form): Query<PlanForm>,
 ) -> AppResult<PlanPage> {
-    let access = Access::load(&state.db, &user).await?;
-    let groups = schedulable_groups(&state, &user, &access).await?;
-    if groups.is_empty() {
-        return Err(AppError::Forbidden);
-    }
+    let groups = schedulable_groups(&state, &user).await?;
     let m = user.municipality_id();
     let terms = terms_from(today());
     let mut errors = FieldErrors::default();
@@ -998,11 +986,7 @@ pub async fn plan_save(
     user: CurrentUser,
     Form(form): Form<PlanForm>,
 ) -> AppResult<Response> {
-    let access = Access::load(&state.db, &user).await?;
-    let groups = schedulable_groups(&state, &user, &access).await?;
-    if groups.is_empty() {
-        return Err(AppError::Forbidden);
-    }
+    let groups = schedulable_groups(&state, &user).await?;
     let mut errors = FieldErrors::default();
     let Some(request) = plan_request(&state, &user, &groups, &form, &mut errors).await? else {
         let query = serde_urlencoded_plan(&form);
@@ -1097,21 +1081,5 @@ impl PlanForm {
 
 /// The plan form as a query string, to return to the preview.
 fn serde_urlencoded_plan(form: &PlanForm) -> String {
-    form.hidden_fields()
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    serde_urlencoded::to_string(form.hidden_fields()).unwrap_or_default()
 }

@@ -122,21 +122,9 @@ async fn personal_needs(state: &AppState, user: &CurrentUser) -> AppResult<Vec<N
     let day = today();
     let mut needs = Vec::new();
     let agreements = crate::agreements::access::AgreementAccess::load(&state.db, user).await?;
-    let mut to_sign = 0;
-    for a in crate::agreements::db::agreements(&state.db, m, None).await? {
-        let mine = agreements.positions_for(&a);
-        if mine.is_empty() || !a.state(day).awaits_signatures() {
-            continue;
-        }
-        let signatories = crate::agreements::db::signatories(&state.db, m, &a, day).await?;
-        if mine.iter().any(|(p, _)| {
-            signatories
-                .iter()
-                .any(|s| s.position_id == *p && s.signature_id.is_none())
-        }) {
-            to_sign += 1;
-        }
-    }
+    let to_sign = crate::agreements::signing::awaiting_my_signature(&state.db, m, &agreements, day)
+        .await?
+        .len();
     if to_sign > 0 {
         needs.push(Need {
             text: format!("{to_sign} avtal väntar på din signatur."),

@@ -134,6 +134,19 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
     let response = sign(&kso, id, DEMO_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(state_of(&app, id).await, "Delvis signerat");
+    // Once signed it leaves the signer's list, and the register's count follows the list.
+    let still_waiting = texts(&kso.get_html("/avtal/att-signera").await, ".entries li a");
+    assert!(!still_waiting.contains(&"Avtal om trygg handel".to_owned()));
+    let count_link = texts(&kso.get_html("/avtal").await, "a.button")
+        .into_iter()
+        .filter(|t| t.starts_with("Att signera"))
+        .collect::<Vec<_>>();
+    let expected: Vec<String> = if still_waiting.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("Att signera ({})", still_waiting.len())]
+    };
+    assert_eq!(count_link, expected);
 
     let director = TestApp::spawn(app.db.clone()).await;
     director.login(DIRECTOR).await;
