@@ -92,7 +92,7 @@ struct Viewer {
 
 async fn viewer(state: &AppState, user: &CurrentUser) -> AppResult<Viewer> {
     let access = Access::load(&state.db, user).await?;
-    let est = EstAccess::load(&state.db, user).await?;
+    let est = EstAccess::with_access(&state.db, user, &access).await?;
     let leading: Vec<Uuid> = sqlx::query_scalar!(
         "select id from work_group where municipality_id = $1 and tier in ('styrgrupp', 'beredningsgrupp')",
         user.municipality_id()

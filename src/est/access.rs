@@ -35,6 +35,16 @@ pub struct EstAccess {
 
 impl EstAccess {
     pub async fn load(db: &sqlx::PgPool, user: &CurrentUser) -> AppResult<Self> {
+        let access = Access::load(db, user).await?;
+        Self::with_access(db, user, &access).await
+    }
+
+    /// The same, from seats already loaded (the dashboard needs both).
+    pub async fn with_access(
+        db: &sqlx::PgPool,
+        user: &CurrentUser,
+        access: &Access,
+    ) -> AppResult<Self> {
         let m = user.municipality_id();
         let day = today();
         let group = sqlx::query!(
@@ -47,7 +57,6 @@ impl EstAccess {
         )
         .fetch_one(db)
         .await?;
-        let access = Access::load(db, user).await?;
         let reporter_for = match group.id {
             Some(g) => sqlx::query_as!(
                 Organisation,
