@@ -98,7 +98,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
         }
     };
     let db = PgPoolOptions::new()
-        .max_connections(10)
+        .max_connections(config.db_pool_size)
         .acquire_timeout(std::time::Duration::from_secs(5))
         .connect(&url)
         .await
@@ -116,12 +116,13 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
         config.demo = true;
     }
     let state = AppState::new(db.clone(), config)?;
+    let state_identity = state.identity.clone();
     let expiry = tokio::spawn(crate::agreements::notify::daily(state.clone()));
     let reminders = tokio::spawn(crate::planning::measures::daily(state.clone()));
     let app = App::build(state, bind).await?;
     let retention = tokio::spawn(crate::est::retention::daily(db.clone()));
     let cleanup = tokio::spawn(
-        crate::auth::session_store::PgSessionStore::new(db.clone())
+        crate::auth::session_store::PgSessionStore::new(db.clone(), state_identity)
             .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
     );
     tracing::info!("Samordna lyssnar på http://{}", app.local_addr()?);

@@ -22,6 +22,19 @@ pub struct Config {
     pub mail_from: String,
     /// Where users report accessibility problems (`SAMORDNA_ACCESSIBILITY_CONTACT`).
     pub accessibility_contact: String,
+    /// Connections in the pool (`SAMORDNA_DB_POOL_SIZE`); by default two per
+    /// core plus two, since PostgreSQL usually shares the machine.
+    pub db_pool_size: u32,
+    /// A session ends this long after sign-in, however active
+    /// (`SAMORDNA_SESSION_MAX_HOURS`, default 12).
+    pub session_max_minutes: i64,
+    /// A session ends after this long without a request
+    /// (`SAMORDNA_SESSION_IDLE_MINUTES`, default 60).
+    pub session_idle_minutes: i64,
+    /// Answer every request with the number of SQL statements it ran, in
+    /// the `x-samordna-statements` header (`SAMORDNA_COUNT_STATEMENTS=1`;
+    /// the tests and the benchmark use it).
+    pub count_statements: bool,
 }
 
 impl Config {
@@ -42,6 +55,38 @@ impl Config {
             public_url: var("SAMORDNA_PUBLIC_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
             demo: false,
+            db_pool_size: var("SAMORDNA_DB_POOL_SIZE")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| (1..=500).contains(n))
+                .unwrap_or_else(default_pool_size),
+            session_max_minutes: var("SAMORDNA_SESSION_MAX_HOURS")
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|h| (1..=24 * 30).contains(h))
+                .map_or(12 * 60, |h| h * 60),
+            session_idle_minutes: var("SAMORDNA_SESSION_IDLE_MINUTES")
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|m| (10..=24 * 60).contains(m))
+                .unwrap_or(60),
+            count_statements: var("SAMORDNA_COUNT_STATEMENTS").is_some_and(|v| v == "1"),
+        }
+    }
+
+    /// Settings for tests: mail as files in `mail_dir`, no embedded cluster,
+    /// statements counted.
+    pub fn for_tests(mail_dir: PathBuf) -> Self {
+        Self {
+            database_url: None,
+            data_dir: "unused".into(),
+            public_url: "http://127.0.0.1".into(),
+            demo: true,
+            smtp_url: None,
+            mail_dir,
+            mail_from: "Samordna <samordna@lindesberg.example>".into(),
+            accessibility_contact: "tillganglighet@lindesberg.example".into(),
+            db_pool_size: 5,
+            session_max_minutes: 12 * 60,
+            session_idle_minutes: 60,
+            count_statements: true,
         }
     }
 
@@ -49,4 +94,9 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cores * 2 + 2).unwrap_or(10)
 }

@@ -4,13 +4,16 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tower::util::option_layer;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
@@ -23,6 +26,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::auth::session_store::PgSessionStore;
 use crate::error::{AppError, error_page};
 use crate::state::AppState;
+use crate::web::assets;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -37,7 +41,9 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .with_secure(state.config.secure_cookies())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.config.session_idle_minutes,
+        )));
     let csrf = CsrfLayer::new().with_rejection_response(|_: ProtectionError| {
         error_page(
             StatusCode::FORBIDDEN,
@@ -49,7 +55,19 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
-    Router::new()
+    // HSTS only where the public address is https: on plain http it would
+    // be ignored at best.
+    let hsts = state.config.secure_cookies().then(|| {
+        header(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        )
+    });
+    let counting = state.config.count_statements.then(|| {
+        crate::telemetry::enable_statement_counting();
+        from_fn(crate::telemetry::count_statements)
+    });
+    let router = Router::new()
         .merge(crate::auth::router())
         .merge(crate::structure::router())
         .merge(crate::meetings::router())
@@ -59,10 +77,21 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .merge(crate::planning::router())
         .route("/health", get(health))
         .route("/tillganglighet", get(crate::web::pages::accessibility))
-        .nest_service("/static", ServeDir::new(static_dir()))
+        .route("/assets/{hash}/{name}", get(assets::serve))
+        .nest_service("/static", ServeDir::new(assets::static_dir()))
         .fallback(|| async { AppError::NotFound })
         .layer(csrf)
+        .layer(from_fn_with_state(state.clone(), forget_after_change))
         .layer(sessions)
+        .layer(option_layer(counting))
+        // Signed-in pages and exports are never kept by the browser or a
+        // proxy; versioned static files set their own lifetime.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(option_layer(hsts))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
@@ -84,15 +113,23 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
                 .unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request.id = %id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .with_state(state)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    router.with_state(state)
 }
 
-/// `static/` next to the binary's crate, or `SAMORDNA_STATIC_DIR`.
-fn static_dir() -> std::path::PathBuf {
-    std::env::var_os("SAMORDNA_STATIC_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/static").into())
+/// After a request that may have changed something, this instance forgets
+/// who is asking at once; other instances hear of it by NOTIFY.
+async fn forget_after_change(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let changes = !request.method().is_safe();
+    let response = next.run(request).await;
+    if changes {
+        state.identity.invalidate_all();
+    }
+    response
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -115,18 +152,31 @@ async fn health(State(state): State<AppState>) -> Response {
 pub struct App {
     listener: TcpListener,
     router: Router,
+    /// The identity cache's listener; it stops with the server.
+    _identity: AbortOnDrop,
+}
+
+/// Ends a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl App {
     /// Binds `address` (port 0 picks a free one) and builds the router.
     pub async fn build(state: AppState, address: &str) -> anyhow::Result<Self> {
-        let store = PgSessionStore::new(state.db.clone());
+        let store = PgSessionStore::new(state.db.clone(), state.identity.clone());
+        let identity = AbortOnDrop(state.identity.spawn_listener(&state.db));
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
         Ok(Self {
             listener,
             router: build_router(state, store),
+            _identity: identity,
         })
     }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 
+use crate::auth::identity::IdentityCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::mail::Mailer;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub login_throttle: Arc<LoginThrottle>,
     pub mailer: Arc<Mailer>,
+    /// Who is asking, from memory (sessions, people, seats).
+    pub identity: Arc<IdentityCache>,
 }
 
 impl AppState {
@@ -25,6 +28,7 @@ impl AppState {
             mailer: Arc::new(Mailer::from_config(&config)?),
             config: Arc::new(config),
             login_throttle: Arc::new(LoginThrottle::default()),
+            identity: Arc::new(IdentityCache::default()),
         })
     }
 }

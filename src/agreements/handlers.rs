@@ -464,7 +464,7 @@ pub async fn create(
     let token = fields.get("form_token").cloned().unwrap_or_default();
     if !crate::web::idempotency::first_submission(&mut tx, &token, user.id()).await? {
         tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
         return Ok(Redirect::to("/avtal").into_response());
     }
     sqlx::query!(
@@ -503,7 +503,7 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.",
     )
     .await?;
@@ -602,7 +602,7 @@ pub async fn update(
             message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
         }
     }
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
 }
 
@@ -773,7 +773,7 @@ pub async fn send_for_signing(
     let a = db::agreement(&state.db, m, id).await?;
     let sent = notify::signatories(&state, m, &a, false).await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("Avtalet är skickat för signering. {sent} signatärer har fått e-post."),
     )
     .await?;
@@ -830,7 +830,7 @@ pub async fn terminate(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Avtalet är avslutat.").await?;
+    set_flash(&user.person.flash, "Avtalet är avslutat.").await?;
     Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
 }
 
@@ -888,6 +888,6 @@ pub async fn counterparty(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Motpartens signatur är registrerad.").await?;
+    set_flash(&user.person.flash, "Motpartens signatur är registrerad.").await?;
     Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
 }

@@ -173,10 +173,6 @@ pub async fn save(
     )
     .await?;
     tx.commit().await?;
-    set_flash(
-        &user.person.session,
-        "Inställningarna för avtal är sparade.",
-    )
-    .await?;
+    set_flash(&user.person.flash, "Inställningarna för avtal är sparade.").await?;
     Ok(Redirect::to("/avtal/installningar").into_response())
 }

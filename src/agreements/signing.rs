@@ -202,7 +202,7 @@ pub async fn sign(
     } else {
         "Du har signerat. Avtalet väntar på övriga signaturer."
     };
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/avtal/{id}/kvitto/{signature_id}")).into_response())
 }
 

@@ -141,7 +141,7 @@ async fn login(
     }
     // A new session id at sign-in: an id planted before it is worth nothing.
     session.cycle_id().await?;
-    let places = workplaces(&state.db, person.id).await?;
+    let places = workplaces(&state, person.id).await?;
     let municipality_id = match places.as_slice() {
         [only] => Some(only.id),
         _ => None,
@@ -149,11 +149,7 @@ async fn login(
     session
         .insert(
             AUTH_KEY,
-            SessionAuth {
-                person_id: person.id,
-                generation: person.session_generation,
-                municipality_id,
-            },
+            SessionAuth::new(person.id, person.session_generation, municipality_id),
         )
         .await?;
     tracing::info!(person.id = %person.id, "signed in");
@@ -177,10 +173,10 @@ async fn choose_page(State(state): State<AppState>, user: SignedIn) -> AppResult
     if user.must_change_password {
         return Err(AppError::MustChangePassword);
     }
-    let places = workplaces(&state.db, user.id).await?;
+    let places = workplaces(&state, user.id).await?;
     Ok(ChoosePage {
         chrome: user.chrome("").await,
-        places,
+        places: places.to_vec(),
         current: user.auth.municipality_id,
     }
     .into_response())
@@ -200,7 +196,7 @@ async fn choose(
     if user.must_change_password {
         return Err(AppError::MustChangePassword);
     }
-    let places = workplaces(&state.db, user.id).await?;
+    let places = workplaces(&state, user.id).await?;
     let chosen = Uuid::parse_str(form.municipality_id.trim())
         .ok()
         .and_then(|id| places.iter().find(|w| w.id == id))
@@ -209,8 +205,10 @@ async fn choose(
         municipality_id: Some(chosen.id),
         ..user.auth.clone()
     };
+    // A new session id whenever the person's rights change shape.
+    user.session.cycle_id().await?;
     user.session.insert(AUTH_KEY, auth).await?;
-    set_flash(&user.session, format!("Du arbetar nu i {}.", chosen.name)).await?;
+    set_flash(&user.flash, format!("Du arbetar nu i {}.", chosen.name)).await?;
     Ok(Redirect::to("/"))
 }
 
@@ -337,7 +335,7 @@ async fn change_password(
         ..user.auth.clone()
     };
     user.session.insert(AUTH_KEY, auth).await?;
-    set_flash(&user.session, "Ditt lösenord är bytt.").await?;
+    set_flash(&user.flash, "Ditt lösenord är bytt.").await?;
     Ok(Redirect::to("/konto").into_response())
 }
 

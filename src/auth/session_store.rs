@@ -3,6 +3,11 @@
 //! Why not tower-sessions-sqlx-store: it turns on sqlx's `time` feature, and
 //! then every `query!` maps `date`/`timestamptz` to `time` types instead of
 //! the `chrono` types the rest of Samordna (and chrono-tz) uses.
+//!
+//! Records are cached in memory ([`IdentityCache`]): a page view reads none.
+//! Every write and delete tells the other instances in the same statement.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,15 +16,29 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
-/// Sessions in PostgreSQL.
-#[derive(Clone, Debug)]
+use crate::auth::identity::IdentityCache;
+
+/// Sessions in PostgreSQL, cached in memory.
+#[derive(Clone)]
 pub struct PgSessionStore {
     db: PgPool,
+    identity: Arc<IdentityCache>,
+}
+
+impl std::fmt::Debug for PgSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSessionStore").finish_non_exhaustive()
+    }
 }
 
 impl PgSessionStore {
-    pub fn new(db: PgPool) -> Self {
-        Self { db }
+    pub fn new(db: PgPool, identity: Arc<IdentityCache>) -> Self {
+        Self { db, identity }
+    }
+
+    /// The notice other instances act on: this session changed here.
+    fn notice(&self, id: &Id) -> String {
+        format!("session:{id}:{}", self.identity.instance)
     }
 }
 
@@ -47,6 +66,7 @@ impl SessionStore for PgSessionStore {
         let data = serde_json::to_value(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let expiry = to_chrono(record.expiry_date)?;
+        let epoch = self.identity.epoch();
         // A fresh random id is practically never taken; if it is, draw again.
         loop {
             let inserted = sqlx::query!(
@@ -60,6 +80,8 @@ impl SessionStore for PgSessionStore {
             .await
             .map_err(backend)?;
             if inserted.rows_affected() == 1 {
+                self.identity
+                    .put_session(record.id.to_string(), record.clone(), epoch);
                 return Ok(());
             }
             record.id = Id::default();
@@ -69,20 +91,35 @@ impl SessionStore for PgSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_value(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let epoch = self.identity.epoch();
         sqlx::query!(
-            r#"insert into session (id, data, expiry_date) values ($1, $2, $3)
-               on conflict (id) do update set data = excluded.data, expiry_date = excluded.expiry_date"#,
+            r#"with saved as (
+                   insert into session (id, data, expiry_date) values ($1, $2, $3)
+                   on conflict (id) do update
+                   set data = excluded.data, expiry_date = excluded.expiry_date)
+               select pg_notify('samordna_identity', $4)"#,
             record.id.to_string(),
             data,
-            to_chrono(record.expiry_date)?
+            to_chrono(record.expiry_date)?,
+            self.notice(&record.id)
         )
         .execute(&self.db)
         .await
         .map_err(backend)?;
+        self.identity
+            .put_session(record.id.to_string(), record.clone(), epoch);
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(record) = self.identity.session(&id.to_string()) {
+            if record.expiry_date > OffsetDateTime::now_utc() {
+                return Ok(Some(record));
+            }
+            self.identity.forget_session(&id.to_string());
+            return Ok(None);
+        }
+        let epoch = self.identity.epoch();
         let row = sqlx::query!(
             "select data, expiry_date from session where id = $1 and expiry_date > now()",
             id.to_string()
@@ -90,22 +127,31 @@ impl SessionStore for PgSessionStore {
         .fetch_optional(&self.db)
         .await
         .map_err(backend)?;
-        row.map(|r| {
-            Ok(Record {
-                id: *id,
-                data: serde_json::from_value(r.data)
-                    .map_err(|e| session_store::Error::Decode(e.to_string()))?,
-                expiry_date: to_time(r.expiry_date)?,
-            })
-        })
-        .transpose()
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let record = Record {
+            id: *id,
+            data: serde_json::from_value(r.data)
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?,
+            expiry_date: to_time(r.expiry_date)?,
+        };
+        self.identity
+            .put_session(id.to_string(), record.clone(), epoch);
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query!("delete from session where id = $1", id.to_string())
-            .execute(&self.db)
-            .await
-            .map_err(backend)?;
+        self.identity.forget_session(&id.to_string());
+        sqlx::query!(
+            r#"with gone as (delete from session where id = $1)
+               select pg_notify('samordna_identity', $2)"#,
+            id.to_string(),
+            self.notice(id)
+        )
+        .execute(&self.db)
+        .await
+        .map_err(backend)?;
         Ok(())
     }
 }

@@ -468,7 +468,7 @@ pub async fn add_priority(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Prioriteringen är sparad.").await?;
+    set_flash(&user.person.flash, "Prioriteringen är sparad.").await?;
     Ok(Redirect::to(&format!("/est/lagesbild/{}#prioriteringar", week.key())).into_response())
 }
 
@@ -581,7 +581,7 @@ pub async fn mark_duplicate(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         "Markeringen är sparad; händelsen räknas en gång.",
     )
     .await?;
@@ -677,7 +677,7 @@ pub async fn update_need(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!(
             "Samverkansbehovet är uppdaterat: {}.",
             db::need_status_label(status).to_lowercase()

@@ -301,7 +301,7 @@ async fn already_sent(
     s: &Status,
 ) -> AppResult<Response> {
     tx.rollback().await?;
-    set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+    set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
     Ok(redirect_to(s, "rapport"))
 }
 
@@ -331,7 +331,7 @@ async fn finish_entry(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(redirect_to(s, anchor))
 }
 
@@ -713,7 +713,7 @@ pub async fn nothing(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!(
             "Noterat: {} har inget att rapportera för {}.",
             s.org.name,
@@ -792,7 +792,7 @@ pub async fn remove(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Posten är borttagen ur rapporten.").await?;
+    set_flash(&user.person.flash, "Posten är borttagen ur rapporten.").await?;
     Ok(redirect_to(&s, "rapport"))
 }
 
@@ -849,7 +849,7 @@ pub async fn unlock(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!(
             "Rapporten för {org}, {}, är öppen till {}.",
             week.label(),

@@ -170,7 +170,7 @@ pub async fn save(
     })
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Inställningarna är sparade.").await?;
+    set_flash(&user.person.flash, "Inställningarna är sparade.").await?;
     Ok(Redirect::to("/est/installningar").into_response())
 }
 
@@ -223,11 +223,7 @@ pub async fn add_category(
     )
     .await?;
     tx.commit().await?;
-    set_flash(
-        &user.person.session,
-        format!("Kategorin {name} är tillagd."),
-    )
-    .await?;
+    set_flash(&user.person.flash, format!("Kategorin {name} är tillagd.")).await?;
     Ok(Redirect::to("/est/installningar#kategorier").into_response())
 }
 
@@ -276,7 +272,7 @@ pub async fn add_area(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, format!("Området {name} är tillagt.")).await?;
+    set_flash(&user.person.flash, format!("Området {name} är tillagt.")).await?;
     Ok(Redirect::to("/est/installningar#omraden").into_response())
 }
 

@@ -402,7 +402,7 @@ pub async fn save(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("Mötesrytmen för {} är sparad.", group.name),
     )
     .await?;

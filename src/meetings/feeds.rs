@@ -164,6 +164,6 @@ pub async fn renew_token(
         "Du har en ny kalenderadress. En tidigare adress fungerar inte längre."
     };
     tx.commit().await?;
-    set_flash(&user.session, message).await?;
+    set_flash(&user.flash, message).await?;
     Ok(Redirect::to("/konto#kalender"))
 }

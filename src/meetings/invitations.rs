@@ -253,6 +253,6 @@ pub async fn send_invitation(
         1 => "Kallelsen skickades till 1 person.".to_owned(),
         n => format!("Kallelsen skickades till {n} personer."),
     };
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}")))
 }

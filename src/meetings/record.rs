@@ -124,7 +124,7 @@ pub async fn save_record(
     })
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Närvaro och anteckningar är sparade.").await?;
+    set_flash(&user.person.flash, "Närvaro och anteckningar är sparade.").await?;
     Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response())
 }
 
@@ -214,7 +214,7 @@ pub async fn add_decision(
     let mut tx = state.db.begin().await?;
     if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
         tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
         return Ok(Redirect::to(&format!("/moten/{id}#beslut")).into_response());
     }
     let number = sqlx::query_scalar!(
@@ -298,7 +298,7 @@ pub async fn add_decision(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("Beslutet är fört till protokollet ({reference})."),
     )
     .await?;
@@ -350,7 +350,7 @@ pub async fn approve(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         "Protokollet är justerat och kan inte längre ändras.",
     )
     .await?;

@@ -370,7 +370,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
         tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
         return Ok(Redirect::to("/moten").into_response());
     }
     let id = db::insert_meeting(
@@ -418,7 +418,7 @@ pub async fn create(
         message.push_str(" Observera: ");
         message.push_str(&clash.describe());
     }
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}")).into_response())
 }
 
@@ -614,7 +614,7 @@ pub async fn update(
     } else {
         "Mötet är ändrat."
     };
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}")).into_response())
 }
 
@@ -688,7 +688,7 @@ pub async fn cancel(
     } else {
         "Mötet är inställt.".to_owned()
     };
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}")).into_response())
 }
 
@@ -991,7 +991,7 @@ pub async fn plan_save(
     let Some(request) = plan_request(&state, &user, &groups, &form, &mut errors).await? else {
         let query = serde_urlencoded_plan(&form);
         set_flash(
-            &user.person.session,
+            &user.person.flash,
             "Förslaget kunde inte sparas: kontrollera uppgifterna.",
         )
         .await?;
@@ -1046,7 +1046,7 @@ pub async fn plan_save(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!(
             "{created} möten för {group} {} är planerade.",
             request.term.label()

@@ -133,7 +133,7 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("{} är sparat.", level_label(level)),
     )
     .await?;
@@ -291,6 +291,6 @@ pub async fn follow_up(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Uppföljningen är sparad.").await?;
+    set_flash(&user.person.flash, "Uppföljningen är sparad.").await?;
     Ok(Redirect::to(&format!("/planering/mal/{id}")).into_response())
 }

@@ -188,7 +188,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Lägesbilden är sammanställd.").await?;
+    set_flash(&user.person.flash, "Lägesbilden är sammanställd.").await?;
     Ok(Redirect::to(&format!("/planering/lagesbild/{id}")).into_response())
 }
 

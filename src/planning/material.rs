@@ -142,7 +142,7 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("{} är sparad som utkast.", kind_label(&form.kind)),
     )
     .await?;
@@ -351,7 +351,7 @@ pub async fn handle(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("Status: {}.", status_label(&form.status).to_lowercase()),
     )
     .await?;

@@ -149,7 +149,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Åtgärden är sparad.").await?;
+    set_flash(&user.person.flash, "Åtgärden är sparad.").await?;
     Ok(Redirect::to(&format!("/planering/atgarder/{id}")).into_response())
 }
 
@@ -333,7 +333,7 @@ pub async fn progress(
     })
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Uppföljningen är sparad.").await?;
+    set_flash(&user.person.flash, "Uppföljningen är sparad.").await?;
     Ok(Redirect::to(&format!("/planering/atgarder/{id}")).into_response())
 }
 

@@ -347,6 +347,6 @@ pub async fn save_settings(
     )
     .await?;
     tx.commit().await?;
-    crate::web::layout::set_flash(&user.person.session, "Inställningarna är sparade.").await?;
+    crate::web::layout::set_flash(&user.person.flash, "Inställningarna är sparade.").await?;
     Ok(axum::response::Redirect::to("/planering#installningar").into_response())
 }

@@ -111,7 +111,7 @@ pub async fn create(
     })
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Källan är registrerad.").await?;
+    set_flash(&user.person.flash, "Källan är registrerad.").await?;
     Ok(Redirect::to("/planering#kallor").into_response())
 }
 

@@ -2,15 +2,19 @@
 //! `CurrentUser` (a person working in one municipality, with the rights
 //! that their positions give there today).
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
+use crate::auth::identity::PersonRow;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::layout::{Chrome, NavUser, Sections};
+use crate::web::layout::{Chrome, FlashJar, NavUser, Sections};
 use crate::web::today;
 
 /// Session key under which [`SessionAuth`] is stored.
@@ -23,6 +27,32 @@ pub struct SessionAuth {
     /// Must match `person.session_generation`; a password change bumps it.
     pub generation: i32,
     pub municipality_id: Option<Uuid>,
+    /// When the person signed in: the session ends a fixed time after it
+    /// (`SAMORDNA_SESSION_MAX_HOURS`). Sessions from before this field
+    /// existed read as 1970 and so end at once.
+    #[serde(default)]
+    pub signed_in_at: DateTime<Utc>,
+    /// When the idle expiry was last moved forward; it moves at most once
+    /// per [`TOUCH_INTERVAL_SECS`], so page views do not write.
+    #[serde(default)]
+    pub touched_at: DateTime<Utc>,
+}
+
+/// How seldom the idle expiry of a session is moved forward (and written).
+pub const TOUCH_INTERVAL_SECS: i64 = 5 * 60;
+
+impl SessionAuth {
+    /// A session for `person_id` starting now.
+    pub fn new(person_id: Uuid, generation: i32, municipality_id: Option<Uuid>) -> Self {
+        let now = Utc::now();
+        Self {
+            person_id,
+            generation,
+            municipality_id,
+            signed_in_at: now,
+            touched_at: now,
+        }
+    }
 }
 
 /// A signed-in person, whatever municipality they work in.
@@ -34,6 +64,26 @@ pub struct SignedIn {
     pub must_change_password: bool,
     pub auth: SessionAuth,
     pub session: Session,
+    /// Where the one-shot message for the next page is kept.
+    pub flash: FlashJar,
+}
+
+/// The person row, from memory or (once) from the database.
+async fn person_row(state: &AppState, id: Uuid) -> AppResult<Option<PersonRow>> {
+    if let Some(row) = state.identity.person(id) {
+        return Ok(row);
+    }
+    let epoch = state.identity.epoch();
+    let row = sqlx::query_as!(
+        PersonRow,
+        r#"select name, email, active, must_change_password, session_generation
+           from person where id = $1"#,
+        id
+    )
+    .fetch_optional(&state.db)
+    .await?;
+    state.identity.put_person(id, row.clone(), epoch);
+    Ok(row)
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -43,27 +93,36 @@ impl FromRequestParts<AppState> for SignedIn {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Unauthorized)?;
-        let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
+        let Some(mut auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
             return Err(AppError::Unauthorized);
         };
-        let person = sqlx::query!(
-            r#"select name, email, active, must_change_password, session_generation
-               from person where id = $1"#,
-            auth.person_id
-        )
-        .fetch_optional(&state.db)
-        .await?;
+        let now = Utc::now();
+        let lifetime = chrono::Duration::minutes(state.config.session_max_minutes);
+        let person = person_row(state, auth.person_id).await?;
         match person {
-            Some(p) if p.active && p.session_generation == auth.generation => Ok(Self {
-                id: auth.person_id,
-                name: p.name,
-                email: p.email,
-                must_change_password: p.must_change_password,
-                auth,
-                session,
-            }),
+            Some(p)
+                if p.active
+                    && p.session_generation == auth.generation
+                    && auth.signed_in_at + lifetime > now =>
+            {
+                if (now - auth.touched_at).num_seconds() >= TOUCH_INTERVAL_SECS {
+                    // Moves the idle expiry forward: one write every few minutes.
+                    auth.touched_at = now;
+                    session.insert(AUTH_KEY, &auth).await?;
+                }
+                Ok(Self {
+                    id: auth.person_id,
+                    name: p.name,
+                    email: p.email,
+                    must_change_password: p.must_change_password,
+                    auth,
+                    session,
+                    flash: FlashJar::from_parts(parts, state),
+                })
+            }
             _ => {
-                // Deactivated, or the password changed elsewhere: end this session.
+                // Deactivated, the password changed elsewhere, or signed in
+                // too long ago: end this session.
                 session.flush().await?;
                 Err(AppError::Unauthorized)
             }
@@ -99,8 +158,26 @@ pub struct Workplace {
     pub reporting: bool,
 }
 
-/// The municipalities where a person holds a position today.
-pub async fn workplaces(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Workplace>> {
+/// The municipalities where a person holds a position today, from memory
+/// when the seats have not changed since they were last read.
+pub async fn workplaces(state: &AppState, person_id: Uuid) -> AppResult<Arc<Vec<Workplace>>> {
+    let day = today();
+    if let Some(seats) = state.identity.seats(person_id, day) {
+        return Ok(seats);
+    }
+    let epoch = state.identity.epoch();
+    let seats = Arc::new(load_workplaces(&state.db, person_id, day).await?);
+    state
+        .identity
+        .put_seats(person_id, day, Arc::clone(&seats), epoch);
+    Ok(seats)
+}
+
+async fn load_workplaces(
+    db: &sqlx::PgPool,
+    person_id: Uuid,
+    day: chrono::NaiveDate,
+) -> AppResult<Vec<Workplace>> {
     let rows = sqlx::query!(
         r#"select m.id, m.name, m.slug, bool_or(p.grants_admin) as "is_admin!",
                   bool_or(p.grants_admin or p.oversight) as "oversight!",
@@ -119,7 +196,7 @@ pub async fn workplaces(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Wor
            group by m.id
            order by m.name"#,
         person_id,
-        today()
+        day
     )
     .fetch_all(db)
     .await?;
@@ -155,7 +232,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         if person.must_change_password {
             return Err(AppError::MustChangePassword);
         }
-        let places = workplaces(&state.db, person.id).await?;
+        let places = workplaces(state, person.id).await?;
         let chosen = person
             .auth
             .municipality_id
@@ -201,7 +278,7 @@ impl CurrentUser {
                 can_switch: self.can_switch,
                 sections: Sections::of(&self.municipality),
             },
-            &self.person.session,
+            &self.person.flash,
             section,
         )
         .await
@@ -219,7 +296,7 @@ impl SignedIn {
                 can_switch: false,
                 sections: Sections::default(),
             },
-            &self.session,
+            &self.flash,
             section,
         )
         .await

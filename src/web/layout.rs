@@ -1,12 +1,74 @@
 //! The page chrome every template receives: who is signed in, where they
 //! work, and a one-shot flash message (post-redirect-get).
+//!
+//! The flash lives in its own cookie, not in the session: showing it must
+//! not write to the database (a page view writes nothing).
 
+use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
+use tower_cookies::{Cookie, Cookies};
+use tower_sessions::cookie::SameSite;
 
 use crate::error::AppResult;
+use crate::state::AppState;
 
-const FLASH_KEY: &str = "flash";
+const FLASH_COOKIE: &str = "samordna_flash";
+
+/// The cookies of one request, where the flash is read and written.
+#[derive(Clone, Debug)]
+pub struct FlashJar {
+    cookies: Option<Cookies>,
+    secure: bool,
+}
+
+impl FlashJar {
+    /// The jar tower-sessions' cookie layer put on the request.
+    pub fn from_parts(parts: &Parts, state: &AppState) -> Self {
+        Self {
+            cookies: parts.extensions.get::<Cookies>().cloned(),
+            secure: state.config.secure_cookies(),
+        }
+    }
+
+    fn cookie(&self, value: String) -> Cookie<'static> {
+        let mut cookie = Cookie::new(FLASH_COOKIE, value);
+        cookie.set_path("/");
+        cookie.set_http_only(true);
+        cookie.set_same_site(SameSite::Lax);
+        cookie.set_secure(self.secure);
+        cookie
+    }
+
+    fn put(&self, message: &str) {
+        if let Some(cookies) = &self.cookies {
+            cookies.add(self.cookie(hex_encode(message)));
+        }
+    }
+
+    /// Takes the pending message, if any, and clears it in the browser.
+    fn take(&self) -> Option<Flash> {
+        let cookies = self.cookies.as_ref()?;
+        let value = cookies.get(FLASH_COOKIE)?.value().to_owned();
+        cookies.remove(self.cookie(String::new()));
+        hex_decode(&value).map(|message| Flash { message })
+    }
+}
+
+/// Cookie values may not hold every character; hex holds any UTF-8 text.
+fn hex_encode(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_decode(hex: &str) -> Option<String> {
+    if !hex.len().is_multiple_of(2) || hex.len() > 8_000 {
+        return None;
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok().filter(|m| !m.is_empty())
+}
 
 /// A message shown once on the next page.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -15,15 +77,8 @@ pub struct Flash {
 }
 
 /// Stores a message for the next page the user sees.
-pub async fn set_flash(session: &Session, message: impl Into<String>) -> AppResult<()> {
-    session
-        .insert(
-            FLASH_KEY,
-            Flash {
-                message: message.into(),
-            },
-        )
-        .await?;
+pub async fn set_flash(jar: &FlashJar, message: impl Into<String>) -> AppResult<()> {
+    jar.put(&message.into());
     Ok(())
 }
 
@@ -63,9 +118,9 @@ impl Chrome {
         Self::default()
     }
 
-    /// For a signed-in user; takes the pending flash out of the session.
-    pub async fn for_user(user: NavUser, session: &Session, section: &'static str) -> Self {
-        let flash = session.remove::<Flash>(FLASH_KEY).await.ok().flatten();
+    /// For a signed-in user; takes the pending flash.
+    pub async fn for_user(user: NavUser, jar: &FlashJar, section: &'static str) -> Self {
+        let flash = jar.take();
         Self {
             user: Some(user),
             flash,
@@ -77,5 +132,24 @@ impl Chrome {
     /// Whether `name` is the current navigation section.
     pub fn is(&self, name: &str) -> bool {
         self.section == name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flash_survives_its_cookie_encoding() {
+        for text in ["Sparat.", "Å ä ö – ”citat” ; = , \\ 💡", "a\nb"] {
+            assert_eq!(hex_decode(&hex_encode(text)).as_deref(), Some(text));
+        }
+    }
+
+    #[test]
+    fn a_tampered_flash_cookie_is_ignored() {
+        for bad in ["zz", "abc", "ff", ""] {
+            assert_eq!(hex_decode(bad), None, "{bad}");
+        }
     }
 }

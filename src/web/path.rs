@@ -34,3 +34,17 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPair {
             .map_err(|_| AppError::NotFound)
     }
 }
+
+/// Two plain segments, `{a}/{b}` (e.g. a static file's hash and name).
+pub struct Segments(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segments {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map(|Path((a, b))| Segments(a, b))
+            .map_err(|_| AppError::NotFound)
+    }
+}

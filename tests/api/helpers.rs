@@ -21,16 +21,7 @@ pub const POLICE_LIAISON: &str = "kommunpolis@lindesberg.example";
 
 /// The configuration the tests run with: mail as `.eml` files in `mail_dir`.
 pub fn config(mail_dir: std::path::PathBuf) -> Config {
-    Config {
-        database_url: None,
-        data_dir: "unused".into(),
-        public_url: "http://127.0.0.1".into(),
-        demo: true,
-        smtp_url: None,
-        mail_dir,
-        mail_from: "Samordna <samordna@lindesberg.example>".into(),
-        accessibility_contact: "tillganglighet@lindesberg.example".into(),
-    }
+    Config::for_tests(mail_dir)
 }
 
 /// Application state over `db` without a server, for the daily jobs; mail
@@ -76,11 +67,23 @@ impl TestApp {
         Self::spawn(db).await
     }
 
+    /// The demo app with a configuration changed by `change`.
+    pub async fn with_config(db: PgPool, change: impl FnOnce(&mut Config)) -> Self {
+        samordna::seed::load_demo(&db).await.expect("demo data");
+        Self::serve_with(db, Arc::new(Jar::default()), change).await
+    }
+
     async fn serve(db: PgPool, jar: Arc<Jar>) -> Self {
+        Self::serve_with(db, jar, |_| {}).await
+    }
+
+    async fn serve_with(db: PgPool, jar: Arc<Jar>, change: impl FnOnce(&mut Config)) -> Self {
         let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("mail")
             .join(uuid::Uuid::new_v4().to_string());
-        let config = config(mail_dir.clone());
+        samordna::telemetry::init_for_tests();
+        let mut config = config(mail_dir.clone());
+        change(&mut config);
         let state = AppState::new(db.clone(), config).expect("state");
         let app = App::build(state, "127.0.0.1:0").await.expect("app");
         let address = format!("http://{}", app.local_addr().expect("address"));
@@ -123,6 +126,18 @@ impl TestApp {
     /// Another browser (its own cookies) against the same server.
     pub fn other_browser(&self) -> Client {
         client(Arc::new(Jar::default()))
+    }
+
+    /// The value of the browser's cookie `name` for this server.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.address.parse().expect("address");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -185,12 +185,8 @@ async fn the_embedded_database_starts_when_no_database_url_is_set() {
     let config = Config {
         database_url: None,
         data_dir: dir.clone(),
-        public_url: "http://127.0.0.1".into(),
         demo: false,
-        smtp_url: None,
-        mail_dir: dir.join("mail"),
-        mail_from: "Samordna <samordna@localhost>".into(),
-        accessibility_contact: "tillganglighet@lindesberg.example".into(),
+        ..Config::for_tests(dir.join("mail"))
     };
 
     let (db, embedded) = samordna::cli::connect(&config)

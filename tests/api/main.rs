@@ -11,5 +11,6 @@ mod infrastructure;
 mod matrix;
 mod meetings;
 mod planning;
+mod request_path;
 mod robustness;
 mod structure;

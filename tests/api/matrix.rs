@@ -165,6 +165,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ),
         ("GET", "/health", "/health".into(), EVERYONE),
         ("GET", "/tillganglighet", "/tillganglighet".into(), EVERYONE),
+        (
+            "GET",
+            "/assets/{hash}/{name}",
+            samordna::web::assets::url("app.css"),
+            EVERYONE,
+        ),
         ("GET", "/", "/".into(), SIGNED_IN),
         ("GET", "/struktur", "/struktur".into(), SIGNED_IN),
         (

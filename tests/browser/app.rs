@@ -26,16 +26,8 @@ impl DemoApp {
         let mail_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("browser-mail")
             .join(uuid::Uuid::new_v4().to_string());
-        let config = Config {
-            database_url: None,
-            data_dir: "unused".into(),
-            public_url: "http://127.0.0.1".into(),
-            demo: true,
-            smtp_url: None,
-            mail_dir: mail_dir.clone(),
-            mail_from: "Samordna <samordna@lindesberg.example>".into(),
-            accessibility_contact: "tillganglighet@lindesberg.example".into(),
-        };
+        samordna::telemetry::init_for_tests();
+        let config = Config::for_tests(mail_dir.clone());
         let state = AppState::new(db, config).expect("app state");
         let app = App::build(state, "127.0.0.1:0").await.expect("app");
         let address = format!("http://{}", app.local_addr().expect("local address"));

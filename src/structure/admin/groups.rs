@@ -165,7 +165,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
         tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
         return Ok(Redirect::to("/admin/grupper").into_response());
     }
     let inserted = sqlx::query!(
@@ -211,7 +211,7 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."),
     )
     .await?;
@@ -413,7 +413,7 @@ pub async fn update(
     })
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, "Gruppens uppgifter är sparade.").await?;
+    set_flash(&user.person.flash, "Gruppens uppgifter är sparade.").await?;
     Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response())
 }
 
@@ -508,7 +508,7 @@ pub async fn add_member(
             .await?;
             tx.commit().await?;
             set_flash(
-                &user.person.session,
+                &user.person.flash,
                 format!("{title} är med i {}.", group.name),
             )
             .await?;
@@ -570,7 +570,7 @@ pub async fn remove_member(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("{} är inte längre med i {}.", removed.title, group.name),
     )
     .await?;
@@ -650,7 +650,7 @@ pub async fn dissolve(
     .await?;
     tx.commit().await?;
     set_flash(
-        &user.person.session,
+        &user.person.flash,
         format!("{} är upplöst. Den sista dagen är {to}.", group.name),
     )
     .await?;

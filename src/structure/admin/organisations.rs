@@ -141,7 +141,7 @@ pub async fn create(
                 .await?;
                 tx.commit().await?;
                 set_flash(
-                    &user.person.session,
+                    &user.person.flash,
                     format!("Organisationen {name} är skapad."),
                 )
                 .await?;

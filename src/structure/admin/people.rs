@@ -99,7 +99,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
         tx.rollback().await?;
-        set_flash(&user.person.session, crate::web::idempotency::ALREADY_SENT).await?;
+        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
         return Ok(Redirect::to("/admin/personer").into_response());
     }
     let existing = sqlx::query_scalar!("select id from person where lower(email) = $1", email)
@@ -164,6 +164,6 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.session, message).await?;
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to("/admin/personer").into_response())
 }

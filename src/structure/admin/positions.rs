@@ -168,7 +168,7 @@ pub async fn create(
                 .await?;
                 tx.commit().await?;
                 set_flash(
-                    &user.person.session,
+                    &user.person.flash,
                     format!("Befattningen {title} är skapad."),
                 )
                 .await?;
@@ -418,7 +418,7 @@ pub async fn hand_over(
                 .await?;
                 tx.commit().await?;
                 set_flash(
-                    &user.person.session,
+                    &user.person.flash,
                     format!("{name} innehar nu {position} från {from}."),
                 )
                 .await?;
@@ -486,7 +486,7 @@ pub async fn end_holding(
             .await?;
             tx.commit().await?;
             set_flash(
-                &user.person.session,
+                &user.person.flash,
                 format!("{} innehar {} till och med {to}.", c.name, c.title),
             )
             .await?;
