@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_sessions::session_store::ExpiredDeletion;
 use uuid::Uuid;
 
@@ -67,7 +67,21 @@ enum UserCommand {
 /// Parses the command line and runs the command.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config = Config::from_env();
+    let mut config = Config::from_env();
+    if let Command::Serve { bind, .. } = &cli.command {
+        // Before the database is set up, so that a taken port fails at once.
+        check_bind(bind)?;
+    }
+    if config.database_url.is_none() && !data_dir_given() {
+        // Install first: whether the postgres user can reach ./data needs that user.
+        crate::embedded_pg::server_binaries().await?;
+        if let Some(dir) = crate::embedded_pg::root_data_dir(&config.data_dir).await? {
+            if config.mail_dir == config.data_dir.join("mail") {
+                config.mail_dir = dir.join("mail");
+            }
+            config.data_dir = dir;
+        }
+    }
     let (db, embedded) = connect(&config).await?;
     let result = match cli.command {
         Command::Serve { demo, bind } => serve(db.clone(), config, demo, &bind).await,
@@ -101,13 +115,76 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
         .max_connections(config.db_pool_size)
         .acquire_timeout(std::time::Duration::from_secs(5))
         .connect(&url)
-        .await
-        .context("cannot connect to the database")?;
+        .await;
+    let db = match (db, &embedded) {
+        (Ok(db), _) => db,
+        (Err(error), None) => return Err(database_url_failed(&url, &error)),
+        (Err(error), Some(_)) => {
+            return Err(error).context("cannot connect to the embedded database");
+        }
+    };
     crate::MIGRATOR
         .run(&db)
         .await
         .context("database migrations failed")?;
     Ok((db, embedded))
+}
+
+/// Whether `SAMORDNA_DATA_DIR` chooses the data folder (read as
+/// [`Config::from_env`] reads it).
+fn data_dir_given() -> bool {
+    std::env::var("SAMORDNA_DATA_DIR").is_ok_and(|v| !v.trim().is_empty())
+}
+
+/// One sentence for a `DATABASE_URL` that does not lead to a database:
+/// names the host and port, never the password.
+fn database_url_failed(url: &str, error: &sqlx::Error) -> anyhow::Error {
+    let scheme_ok = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    let Some(options) = url.parse::<PgConnectOptions>().ok().filter(|_| scheme_ok) else {
+        return anyhow::anyhow!(
+            "DATABASE_URL is not a PostgreSQL address like postgres://user@host:5432/database"
+        );
+    };
+    let server = match options.get_socket() {
+        Some(dir) => format!("the socket folder {}", dir.display()),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    match error {
+        sqlx::Error::Database(e) => anyhow::anyhow!(
+            "the PostgreSQL server at {server} (DATABASE_URL) refused the connection: {}",
+            e.message()
+        ),
+        sqlx::Error::Io(e) => anyhow::anyhow!(
+            "no PostgreSQL server answers at {server} (DATABASE_URL): {e}; start it, or correct DATABASE_URL"
+        ),
+        sqlx::Error::PoolTimedOut => anyhow::anyhow!(
+            "no PostgreSQL server answers at {server} (DATABASE_URL) within 5 seconds; start it, or correct DATABASE_URL"
+        ),
+        other => anyhow::anyhow!(
+            "cannot connect to the PostgreSQL server at {server} (DATABASE_URL): {}",
+            other.to_string().replace(url, "DATABASE_URL")
+        ),
+    }
+}
+
+/// Tries the address the server will listen on, for one clear sentence when
+/// it is taken (the server binds it again once the database is ready).
+fn check_bind(bind: &str) -> anyhow::Result<()> {
+    let Err(error) = std::net::TcpListener::bind(bind) else {
+        return Ok(());
+    };
+    let what = match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!("{bind} is already in use by another program")
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            format!("listening on {bind} is not permitted (ports below 1024 need root)")
+        }
+        _ => format!("cannot listen on {bind} ({error})"),
+    };
+    anyhow::bail!(
+        "{what}: choose another address with --bind or SAMORDNA_BIND, e.g. --bind 127.0.0.1:8081"
+    )
 }
 
 async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow::Result<()> {

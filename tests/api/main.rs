@@ -6,6 +6,7 @@ mod auth;
 mod backup;
 mod dashboard;
 mod est;
+mod first_run;
 mod helpers;
 mod infrastructure;
 mod matrix;
