@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
+use crate::auth::client::IpRange;
+
 /// Settings for one running instance.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -22,15 +26,40 @@ pub struct Config {
     pub mail_from: String,
     /// Where users report accessibility problems (`SAMORDNA_ACCESSIBILITY_CONTACT`).
     pub accessibility_contact: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`SAMORDNA_TRUSTED_PROXIES`, comma-separated IPs or CIDR blocks).
+    pub trusted_proxies: Vec<IpRange>,
+    /// Days a one-time password works (`SAMORDNA_ONE_TIME_PASSWORD_DAYS`).
+    pub one_time_password_days: u32,
 }
 
+/// How long a one-time password works unless configured otherwise.
+pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
+
 impl Config {
-    /// Reads the environment.
-    pub fn from_env() -> Self {
+    /// Reads the environment; a value that cannot be understood is an error.
+    pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let data_dir =
             var("SAMORDNA_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from);
-        Self {
+        let trusted_proxies =
+            IpRange::parse_list(&var("SAMORDNA_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(anyhow::Error::msg)
+                .context("SAMORDNA_TRUSTED_PROXIES")?;
+        let one_time_password_days = match var("SAMORDNA_ONE_TIME_PASSWORD_DAYS") {
+            None => ONE_TIME_PASSWORD_DAYS,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .context(
+                    "SAMORDNA_ONE_TIME_PASSWORD_DAYS must be a number of days from 1 to 365",
+                )?,
+        };
+        Ok(Self {
+            trusted_proxies,
+            one_time_password_days,
             database_url: var("DATABASE_URL"),
             mail_dir: var("SAMORDNA_MAIL_DIR").map_or_else(|| data_dir.join("mail"), PathBuf::from),
             data_dir,
@@ -42,7 +71,7 @@ impl Config {
             public_url: var("SAMORDNA_PUBLIC_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned()),
             demo: false,
-        }
+        })
     }
 
     /// Whether cookies must carry the `Secure` attribute.

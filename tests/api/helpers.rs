@@ -30,6 +30,8 @@ pub fn config(mail_dir: std::path::PathBuf) -> Config {
         mail_dir,
         mail_from: "Samordna <samordna@lindesberg.example>".into(),
         accessibility_contact: "tillganglighet@lindesberg.example".into(),
+        trusted_proxies: Vec::new(),
+        one_time_password_days: samordna::config::ONE_TIME_PASSWORD_DAYS,
     }
 }
 

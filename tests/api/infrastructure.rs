@@ -191,6 +191,8 @@ async fn the_embedded_database_starts_when_no_database_url_is_set() {
         mail_dir: dir.join("mail"),
         mail_from: "Samordna <samordna@localhost>".into(),
         accessibility_contact: "tillganglighet@lindesberg.example".into(),
+        trusted_proxies: Vec::new(),
+        one_time_password_days: samordna::config::ONE_TIME_PASSWORD_DAYS,
     };
 
     let (db, embedded) = samordna::cli::connect(&config)

@@ -35,6 +35,8 @@ impl DemoApp {
             mail_dir: mail_dir.clone(),
             mail_from: "Samordna <samordna@lindesberg.example>".into(),
             accessibility_contact: "tillganglighet@lindesberg.example".into(),
+            trusted_proxies: Vec::new(),
+            one_time_password_days: samordna::config::ONE_TIME_PASSWORD_DAYS,
         };
         let state = AppState::new(db, config).expect("app state");
         let app = App::build(state, "127.0.0.1:0").await.expect("app");
