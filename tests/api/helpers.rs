@@ -78,11 +78,26 @@ impl TestApp {
         Self::spawn(db).await
     }
 
+    /// The demo app as if behind a reverse proxy at 127.0.0.1, so tests
+    /// choose the client address with `X-Forwarded-For`.
+    pub async fn demo_behind_proxy(db: PgPool) -> Self {
+        samordna::seed::load_demo(&db).await.expect("demo data");
+        Self::serve_with(db, Arc::new(Jar::default()), |c| {
+            c.trusted_proxies = vec!["127.0.0.1".parse().expect("range")];
+        })
+        .await
+    }
+
     async fn serve(db: PgPool, jar: Arc<Jar>) -> Self {
+        Self::serve_with(db, jar, |_| {}).await
+    }
+
+    async fn serve_with(db: PgPool, jar: Arc<Jar>, configure: impl FnOnce(&mut Config)) -> Self {
         let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("mail")
             .join(uuid::Uuid::new_v4().to_string());
-        let config = config(mail_dir.clone());
+        let mut config = config(mail_dir.clone());
+        configure(&mut config);
         let state = AppState::new(db.clone(), config).expect("state");
         let app = App::build(state, "127.0.0.1:0").await.expect("app");
         let address = format!("http://{}", app.local_addr().expect("address"));
