@@ -67,7 +67,7 @@ enum UserCommand {
 /// Parses the command line and runs the command.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut config = Config::from_env();
+    let mut config = Config::from_env()?;
     if let Command::Serve { bind, .. } = &cli.command {
         // Before the database is set up, so that a taken port fails at once.
         check_bind(bind)?;
@@ -83,6 +83,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
     }
     let (db, embedded) = connect(&config).await?;
+    let days = config.one_time_password_days;
     let result = match cli.command {
         Command::Serve { demo, bind } => serve(db.clone(), config, demo, &bind).await,
         Command::Gallra => gallra(&db).await,
@@ -93,7 +94,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::User {
             command: UserCommand::Add { email, name },
-        } => add_user(&db, &email, &name).await,
+        } => add_user(&db, &email, &name, days).await,
     };
     db.close().await;
     if let Some(pg) = embedded {
@@ -211,7 +212,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     Ok(served?)
 }
 
-async fn add_user(db: &PgPool, email: &str, name: &str) -> anyhow::Result<()> {
+async fn add_user(db: &PgPool, email: &str, name: &str, days: u32) -> anyhow::Result<()> {
     let email = email.trim().to_lowercase();
     let name = name.trim();
     if name.is_empty() || !email.contains('@') {
@@ -220,12 +221,15 @@ async fn add_user(db: &PgPool, email: &str, name: &str) -> anyhow::Result<()> {
     let password = crate::auth::password::one_time_password();
     let hash = crate::auth::password::hash(password.clone()).await?;
     let inserted = sqlx::query!(
-        r#"insert into person (id, name, email, password_hash, must_change_password)
-           values ($1, $2, $3, $4, true) on conflict do nothing"#,
+        r#"insert into person (id, name, email, password_hash, must_change_password,
+                               one_time_password_expires_at)
+           values ($1, $2, $3, $4, true, now() + make_interval(days => $5))
+           on conflict do nothing"#,
         Uuid::now_v7(),
         name,
         email,
-        hash
+        hash,
+        days as i32
     )
     .execute(db)
     .await?;
@@ -233,7 +237,8 @@ async fn add_user(db: &PgPool, email: &str, name: &str) -> anyhow::Result<()> {
         anyhow::bail!("a person with the e-mail address {email} already exists");
     }
     println!(
-        "Skapade {name} <{email}>. Engångslösenord (byts vid första inloggningen): {password}"
+        "Skapade {name} <{email}>. Lösenordet gäller i {days} dagar. \
+         Engångslösenord (byts vid första inloggningen): {password}"
     );
     Ok(())
 }

@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
+use crate::auth::client::IpRange;
+
 /// Settings for one running instance.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -35,15 +39,40 @@ pub struct Config {
     /// the `x-samordna-statements` header (`SAMORDNA_COUNT_STATEMENTS=1`;
     /// the tests and the benchmark use it).
     pub count_statements: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`SAMORDNA_TRUSTED_PROXIES`, comma-separated IPs or CIDR blocks).
+    pub trusted_proxies: Vec<IpRange>,
+    /// Days a one-time password works (`SAMORDNA_ONE_TIME_PASSWORD_DAYS`).
+    pub one_time_password_days: u32,
 }
 
+/// How long a one-time password works unless configured otherwise.
+pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
+
 impl Config {
-    /// Reads the environment.
-    pub fn from_env() -> Self {
+    /// Reads the environment; a value that cannot be understood is an error.
+    pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let data_dir =
             var("SAMORDNA_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from);
-        Self {
+        let trusted_proxies =
+            IpRange::parse_list(&var("SAMORDNA_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(anyhow::Error::msg)
+                .context("SAMORDNA_TRUSTED_PROXIES")?;
+        let one_time_password_days = match var("SAMORDNA_ONE_TIME_PASSWORD_DAYS") {
+            None => ONE_TIME_PASSWORD_DAYS,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .context(
+                    "SAMORDNA_ONE_TIME_PASSWORD_DAYS must be a number of days from 1 to 365",
+                )?,
+        };
+        Ok(Self {
+            trusted_proxies,
+            one_time_password_days,
             database_url: var("DATABASE_URL"),
             mail_dir: var("SAMORDNA_MAIL_DIR").map_or_else(|| data_dir.join("mail"), PathBuf::from),
             data_dir,
@@ -68,7 +97,7 @@ impl Config {
                 .filter(|m| (10..=24 * 60).contains(m))
                 .unwrap_or(60),
             count_statements: var("SAMORDNA_COUNT_STATEMENTS").is_some_and(|v| v == "1"),
-        }
+        })
     }
 
     /// Settings for tests: mail as files in `mail_dir`, no embedded cluster,
@@ -87,6 +116,8 @@ impl Config {
             session_max_minutes: 12 * 60,
             session_idle_minutes: 60,
             count_statements: true,
+            trusted_proxies: Vec::new(),
+            one_time_password_days: ONE_TIME_PASSWORD_DAYS,
         }
     }
 

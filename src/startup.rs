@@ -92,7 +92,11 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         ))
         .layer(CompressionLayer::new())
         .layer(option_layer(hsts))
-        .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+        // Not overriding: stored documents carry their own, stricter policy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod handlers;
 pub mod model;
 pub mod notify;
+pub mod pdf;
 pub mod settings;
 pub mod signing;
 

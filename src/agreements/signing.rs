@@ -4,12 +4,9 @@
 //! user agent. The agreement is in force when every required position has
 //! signed the same version.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Extension;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -23,7 +20,8 @@ use super::handlers::{Listed, show_page};
 use super::model::State as AgreementState;
 use super::notify;
 use crate::audit::{self, Event};
-use crate::auth::password;
+use crate::auth::client::ClientAddress;
+use crate::auth::{password, throttle};
 use crate::error::{AppError, AppResult, is_constraint};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
@@ -97,7 +95,7 @@ pub async fn sign(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<SignForm>,
 ) -> AppResult<Response> {
@@ -127,10 +125,20 @@ pub async fn sign(
             "Avtalet har ändrats sedan du öppnade sidan. Läs den nya versionen och signera igen.",
         );
     }
+    // The password again, throttled like sign-in: a stolen session is not
+    // a free password-guessing service.
+    let Ok(attempt) = state.login_throttle.begin(&user.person.email, true, client) else {
+        tracing::warn!("signing password throttled");
+        e.add("password", throttle::REFUSED);
+        let page = show_page(&state, &user, id, e).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    };
     let stored = sqlx::query_scalar!("select password_hash from person where id = $1", user.id())
         .fetch_one(&state.db)
         .await?;
-    if !password::verify(form.password, Some(stored)).await? {
+    if password::verify(form.password, Some(stored)).await? {
+        attempt.succeeded();
+    } else {
         e.add(
             "password",
             "Lösenordet stämmer inte. Avtalet är inte signerat.",
@@ -140,9 +148,7 @@ pub async fn sign(
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let ip = connect
-        .map(|Extension(ConnectInfo(addr))| addr.ip().to_string())
-        .unwrap_or_default();
+    let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

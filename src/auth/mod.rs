@@ -1,5 +1,6 @@
 //! Sign-in, sessions, the account page and password handling.
 
+pub mod client;
 pub mod identity;
 pub mod password;
 pub mod routes;

@@ -1,19 +1,18 @@
 //! `/login`, `/logout`, `/valj-kommun` and `/konto`.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::password;
+use super::client::ClientAddress;
+use super::{password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::{AUTH_KEY, SessionAuth, SignedIn, Workplace, workplaces};
@@ -66,10 +65,81 @@ struct LoginForm {
     next: String,
 }
 
-/// Only local paths are followed after sign-in (no open redirects).
-fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if local { next } else { "/" }
+/// The longest `next` we follow; anything longer goes to the start page.
+const MAX_NEXT_LEN: usize = 2000;
+
+/// Only local paths are followed after sign-in (no open redirects): one `/`,
+/// then a path character, with only printable ASCII (no whitespace, control
+/// characters or backslashes, which browsers drop or turn into `/`), and the
+/// same again once percent-decoded. Anything else goes to the start page.
+/// The result is always a valid `Location` header value.
+pub fn safe_next(next: &str) -> &str {
+    if is_local_path(next.as_bytes()) && decoded_is_local(&percent_decoded(next.as_bytes())) {
+        next
+    } else {
+        "/"
+    }
+}
+
+fn is_local_path(path: &[u8]) -> bool {
+    let allowed = |b: &u8| b.is_ascii_graphic() && *b != b'\\';
+    match path {
+        [b'/', second, ..] => {
+            path.len() <= MAX_NEXT_LEN && *second != b'/' && path.iter().all(allowed)
+        }
+        _ => false,
+    }
+}
+
+/// The percent-decoded path: still one `/` then a path character, and no
+/// whitespace, control, invisible or slash-like characters, in any script.
+fn decoded_is_local(decoded: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(decoded) else {
+        return false;
+    };
+    let suspicious = |c: char| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '\\' | '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+                | '\u{2044}' | '\u{2060}'..='\u{2064}' | '\u{2215}' | '\u{feff}' | '\u{ff0f}' | '\u{ff3c}')
+    };
+    let mut chars = text.chars();
+    chars.next() == Some('/')
+        && chars.next().is_some_and(|c| c != '/')
+        && !text.chars().any(suspicious)
+}
+
+/// Percent-decodes until nothing changes (at most a few rounds, so
+/// `%252f` is seen as `/` too); a malformed escape stays as it is.
+fn percent_decoded(input: &[u8]) -> Vec<u8> {
+    let mut current = input.to_vec();
+    for _ in 0..4 {
+        let mut out = Vec::with_capacity(current.len());
+        let mut i = 0;
+        while i < current.len() {
+            let hex = |b: &u8| (*b as char).to_digit(16);
+            let escape = (
+                current.get(i + 1).and_then(hex),
+                current.get(i + 2).and_then(hex),
+            );
+            match (current.get(i), escape) {
+                (Some(b'%'), (Some(high), Some(low))) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 3;
+                }
+                (Some(&b), _) => {
+                    out.push(b);
+                    i += 1;
+                }
+                (None, _) => break,
+            }
+        }
+        if out == current {
+            break;
+        }
+        current = out;
+    }
+    current
 }
 
 async fn login_page(
@@ -98,46 +168,58 @@ async fn demo_accounts(state: &AppState) -> AppResult<Vec<DemoAccount>> {
     crate::seed::demo_accounts(&state.db).await
 }
 
+/// What a person whose one-time password has run out is told.
+pub const ONE_TIME_PASSWORD_EXPIRED: &str = "Ditt engångslösenord har gått ut. \
+    Be samordnaren (administratören) i din kommun om ett nytt engångslösenord.";
+
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
     session: Session,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let email = form.email.trim().to_lowercase();
+    // Checked before anything is stored, so a bad `next` can never fail
+    // the request after the session exists.
     let next = safe_next(&form.next).to_owned();
-    let address = connect.map(|Extension(ConnectInfo(addr))| addr.ip());
-    let failed = LoginPage {
-        chrome: Chrome::anonymous(),
-        email: form.email.trim().to_owned(),
-        next: next.clone(),
-        error: Some("Fel e-postadress eller lösenord."),
-        notice: None,
-        demo_accounts: demo_accounts(&state).await?,
-    };
-    if !state.login_throttle.allow(&email, address) {
-        tracing::warn!("sign-in throttled");
+    let (state, form) = (&state, &form);
+    let refused = |status: StatusCode, error: &'static str| async move {
         let page = LoginPage {
-            error: Some("För många inloggningsförsök. Vänta en minut och försök sedan igen."),
-            ..failed
+            chrome: Chrome::anonymous(),
+            email: form.email.trim().to_owned(),
+            next: safe_next(&form.next).to_owned(),
+            error: Some(error),
+            notice: None,
+            demo_accounts: demo_accounts(state).await?,
         };
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
-    }
+        Ok::<_, AppError>((status, page).into_response())
+    };
     let person = sqlx::query!(
-        r#"select id, password_hash, session_generation from person
-           where lower(email) = $1 and active"#,
+        r#"select id, password_hash, session_generation,
+                  (must_change_password and one_time_password_expires_at < now()) as "expired!"
+           from person where lower(email) = $1 and active"#,
         email
     )
     .fetch_optional(&state.db)
     .await?;
+    let Ok(attempt) = state.login_throttle.begin(&email, person.is_some(), client) else {
+        tracing::warn!("sign-in throttled");
+        return refused(StatusCode::TOO_MANY_REQUESTS, throttle::REFUSED).await;
+    };
+    let wrong = "Fel e-postadress eller lösenord.";
     let Some(person) = person else {
         // Same work as for a real account, so timing does not reveal which exist.
-        password::verify(form.password, None).await?;
-        return Ok((StatusCode::UNAUTHORIZED, failed).into_response());
+        password::verify(form.password.clone(), None).await?;
+        return refused(StatusCode::UNAUTHORIZED, wrong).await;
     };
-    if !password::verify(form.password, Some(person.password_hash)).await? {
-        return Ok((StatusCode::UNAUTHORIZED, failed).into_response());
+    if !password::verify(form.password.clone(), Some(person.password_hash)).await? {
+        return refused(StatusCode::UNAUTHORIZED, wrong).await;
+    }
+    attempt.succeeded();
+    if person.expired {
+        tracing::info!(person.id = %person.id, "expired one-time password");
+        return refused(StatusCode::FORBIDDEN, ONE_TIME_PASSWORD_EXPIRED).await;
     }
     // A new session id at sign-in: an id planted before it is worth nothing.
     session.cycle_id().await?;
@@ -288,23 +370,26 @@ struct PasswordForm {
 async fn change_password(
     State(state): State<AppState>,
     user: SignedIn,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let Ok(attempt) = state.login_throttle.begin(&user.email, true, client) else {
+        tracing::warn!("password change throttled");
+        errors.add("current_password", throttle::REFUSED);
+        let page = account(&state, &user, errors).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    };
     let stored = sqlx::query_scalar!("select password_hash from person where id = $1", user.id)
         .fetch_one(&state.db)
         .await?;
-    let mut errors = FieldErrors::default();
-    if !password::verify(form.current_password.clone(), Some(stored)).await? {
+    if password::verify(form.current_password.clone(), Some(stored)).await? {
+        attempt.succeeded();
+    } else {
         errors.add("current_password", "Det nuvarande lösenordet stämmer inte.");
     }
-    if form.new_password.chars().count() < password::MIN_LENGTH {
-        errors.add(
-            "new_password",
-            format!(
-                "Välj ett lösenord med minst {} tecken.",
-                password::MIN_LENGTH
-            ),
-        );
+    if let Some(why) = password::weakness(&form.new_password, &user.name, &user.email) {
+        errors.add("new_password", why);
     } else if form.new_password == form.current_password {
         errors.add(
             "new_password",
@@ -322,6 +407,7 @@ async fn change_password(
     // Bumping the generation ends every other session of this person.
     let generation = sqlx::query_scalar!(
         r#"update person set password_hash = $2, must_change_password = false,
+                  one_time_password_expires_at = null,
                   session_generation = session_generation + 1
            where id = $1 returning session_generation"#,
         user.id,
@@ -344,11 +430,85 @@ mod tests {
     use super::safe_next;
 
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next("/grupper/1"), "/grupper/1");
-        assert_eq!(safe_next("//evil.example/"), "/");
-        assert_eq!(safe_next("https://evil.example/"), "/");
-        assert_eq!(safe_next("/\\evil.example"), "/");
-        assert_eq!(safe_next(""), "/");
+    fn local_paths_are_followed_after_sign_in() {
+        for ok in [
+            "/",
+            "/grupper/1",
+            "/avtal/0190/kvitto?x=1#sign",
+            "/planering/k%C3%A4llor",
+            "/a:b@c!$&'()*+,;=-._~",
+        ] {
+            assert_eq!(safe_next(ok), ok, "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn anything_but_a_local_path_goes_to_the_start_page() {
+        let long = format!("/{}", "a".repeat(super::MAX_NEXT_LEN));
+        let spellings = [
+            "",
+            "evil.example",
+            "//evil.example/",
+            "///evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\t\t/evil.example",
+            "\t//evil.example",
+            "/\r\n/evil.example",
+            "/login\r\nSet-Cookie: x=1",
+            "/grupper\nX: y",
+            "/\r/evil.example",
+            "/\0/evil.example",
+            "/x\0",
+            "/\x0b/evil.example",
+            "/\x0c/evil.example",
+            "/\x7f/evil.example",
+            "/%09/evil.example",
+            "/%0d%0a/evil.example",
+            "/%0D%0A/evil.example",
+            "/x%0aSet-Cookie:%20a=b",
+            "/%00/evil.example",
+            "/%2f/evil.example",
+            "/%2F/evil.example",
+            "/%252f/evil.example",
+            "/%25252f/evil.example",
+            "/%5c/evil.example",
+            "/%5Cevil.example",
+            "/%20/evil.example",
+            "/%c2%a0/evil.example",
+            "/%e2%80%8b/evil.example",
+            "https://evil.example/",
+            "https:/evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            " /grupper",
+            "/grupper ",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{2000}/evil.example",
+            "/\u{2028}/evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{feff}/evil.example",
+            "/\u{200b}/evil.example",
+            "/\u{ff0f}evil.example",
+            "/ö",
+            "/%ff/evil.example",
+            "/%ef%bc%8fevil.example",
+            "/%e2%80%a8/evil.example",
+            "/%c2%ad/x",
+            long.as_str(),
+        ];
+        for bad in spellings {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_local_path_within_the_limit_is_followed() {
+        let path = format!("/{}", "a".repeat(super::MAX_NEXT_LEN - 1));
+        assert_eq!(safe_next(&path), path);
     }
 }

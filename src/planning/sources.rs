@@ -70,11 +70,14 @@ pub async fn create(
     let on = forms::required_date(&mut e, "source_date", &form.on_date);
     let summary =
         forms::required_text(&mut e, "summary", &form.summary, "en sammanfattning", 10000);
-    if upload
-        .as_ref()
-        .is_some_and(|u| u.bytes.len() > MAX_DOCUMENT_BYTES)
-    {
-        e.add("attachment", "Bilagan är större än 10 MB.");
+    if let Some(u) = &upload {
+        if u.bytes.len() > MAX_DOCUMENT_BYTES {
+            e.add("attachment", "Bilagan är större än 10 MB.");
+        } else if looks_like_pdf(&u.name, &u.bytes)
+            && let Err(problem) = crate::agreements::pdf::inspect(&u.bytes)
+        {
+            e.add("attachment", problem.message());
+        }
     }
     let (Some(on), true) = (on, e.is_empty()) else {
         let page = render(
@@ -115,6 +118,13 @@ pub async fn create(
     Ok(Redirect::to("/planering#kallor").into_response())
 }
 
+/// Whether an attachment is (or claims to be) a PDF: readers accept the
+/// `%PDF-` header anywhere in the first kilobyte, so look there and at the name.
+fn looks_like_pdf(name: &str, bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    name.trim().to_lowercase().ends_with(".pdf") || head.windows(5).any(|w| w == b"%PDF-")
+}
+
 /// `GET /planering/kallor/{id}/dokument`: the attachment, as a download.
 pub async fn document(
     State(state): State<AppState>,
@@ -140,6 +150,11 @@ pub async fn document(
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::agreements::handlers::DOCUMENT_CSP.to_owned(),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(

@@ -456,3 +456,241 @@ async fn the_coordinator_is_told_once_about_an_agreement_about_to_expire(db: sql
             .contains("samordnare@lindesberg.example")
     );
 }
+
+/// Small PDFs: object 1 the catalog, 2 the page tree, 3 the page, then `more`.
+fn pdf(catalog: &str, more: &[&str]) -> Vec<u8> {
+    let mut objects = vec![
+        catalog,
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ];
+    objects.extend_from_slice(more);
+    samordna::agreements::pdf::build_test_pdf(&objects)
+}
+
+const CATALOG: &str = "<< /Type /Catalog /Pages 2 0 R >>";
+
+fn active_pdfs() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (
+            "JavaScript in OpenAction",
+            pdf(
+                "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+                &["<< /S /JavaScript /JS (app.alert(1)) >>"],
+            ),
+        ),
+        (
+            "hex-escaped JavaScript",
+            pdf(
+                "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /J#61vaScript /J#53 (1) >> >>",
+                &[],
+            ),
+        ),
+        (
+            "Launch",
+            pdf(
+                "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /Launch /F (cmd.exe) >> >>",
+                &[],
+            ),
+        ),
+        (
+            "EmbeddedFiles",
+            pdf(
+                "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>",
+                &[
+                    "<< /Names [(a.exe) 5 0 R] >>",
+                    "<< /Type /Filespec /F (a.exe) >>",
+                ],
+            ),
+        ),
+        (
+            "AA",
+            pdf(
+                "<< /Type /Catalog /Pages 2 0 R /AA << /WC 4 0 R >> >>",
+                &["<< /S /GoTo /D [3 0 R /Fit] >>"],
+            ),
+        ),
+        (
+            "XFA",
+            pdf(
+                "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>",
+                &["<< >>"],
+            ),
+        ),
+        (
+            "RichMedia",
+            pdf(CATALOG, &["<< /Type /Annot /Subtype /RichMedia >>"]),
+        ),
+    ]
+}
+
+async fn post_agreement(app: &TestApp, document: (&str, Vec<u8>)) -> reqwest::Response {
+    let form = agreement_form(app, "Avtal med bilaga", Some(document)).await;
+    app.client
+        .post(app.url("/avtal/ny"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_pdf_with_active_content_is_refused_next_to_the_file_field(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+
+    for (what, bytes) in active_pdfs() {
+        let response = post_agreement(&app, ("avtal.pdf", bytes)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what}"
+        );
+        let page = html_of(response).await;
+        let error = texts(&page, "#document-error").join("");
+        assert!(error.contains("PDF-filen innehåller"), "{what}: {error}");
+        assert_eq!(
+            value_of(&page, "#title").as_deref(),
+            Some("Avtal med bilaga")
+        );
+    }
+    let broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> trasig\n%%EOF\n".to_vec();
+    let response = post_agreement(&app, ("avtal.pdf", broken)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = texts(&html_of(response).await, "#document-error").join("");
+    assert!(error.contains("går inte att läsa som PDF"), "{error}");
+
+    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(after, before);
+
+    // A clean PDF is still accepted.
+    let response = post_agreement(&app, ("avtal.pdf", pdf(CATALOG, &[]))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn stored_documents_are_served_sandboxed_and_unsniffed(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+
+    let response = app.get(&format!("/avtal/{id}/dokument/1")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(csp.starts_with("sandbox"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    // Pages keep the ordinary policy.
+    let page = app.get(&format!("/avtal/{id}")).await;
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn wrong_passwords_when_signing_are_throttled(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login(KSO).await;
+    for _ in 0..samordna::auth::throttle::ACCOUNT_FAILURES {
+        let response = sign(&kso, id, "gissning").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let response = sign(&kso, id, DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let error = texts(&html_of(response).await, "#password-error").join("");
+    assert!(error.contains("För många felaktiga lösenord"), "{error}");
+    let count: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from agreement_signature where agreement_id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(count, 0);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_kartlaggning_attachment_with_active_content_is_refused_and_attachments_are_sandboxed(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let source = |name: &str, bytes: Vec<u8>| {
+        Form::new()
+            .text("source_kind", "trygghetsundersokning")
+            .text("source_title", "Testkälla med bilaga")
+            .text("source", "Polisen")
+            .text("source_date", "2026-03-01")
+            .text("summary", "Otrygghet vid stationen.")
+            .part("attachment", Part::bytes(bytes).file_name(name.to_owned()))
+    };
+    let mut attempts = active_pdfs();
+    // Named otherwise, or with the header after some bytes: still a PDF to a reader.
+    let mut prefixed = b"junk before the header\n".to_vec();
+    prefixed.extend(attempts[0].1.clone());
+    attempts.push(("PDF header after junk", prefixed));
+    for (what, bytes) in attempts {
+        for name in ["matning.pdf", "matning.bin"] {
+            let response = app
+                .client
+                .post(app.url("/planering/kallor"))
+                .multipart(source(name, bytes.clone()))
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{what} {name}"
+            );
+            let error = texts(&html_of(response).await, "#attachment-error").join("");
+            assert!(
+                error.contains("PDF-filen innehåller"),
+                "{what} {name}: {error}"
+            );
+        }
+    }
+    let stored: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from kartlaggning_source where title = 'Testkälla med bilaga'"#
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(stored, 0);
+
+    let response = app
+        .client
+        .post(app.url("/planering/kallor"))
+        .multipart(source("matning.pdf", pdf(CATALOG, &[])))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let id: uuid::Uuid = sqlx::query_scalar!(
+        "select id from kartlaggning_source where title = 'Testkälla med bilaga'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("id");
+    let response = app.get(&format!("/planering/kallor/{id}/dokument")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(csp.starts_with("sandbox"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}

@@ -73,6 +73,16 @@ impl TestApp {
         Self::serve_with(db, Arc::new(Jar::default()), change).await
     }
 
+    /// The demo app as if behind a reverse proxy at 127.0.0.1, so tests
+    /// choose the client address with `X-Forwarded-For`.
+    pub async fn demo_behind_proxy(db: PgPool) -> Self {
+        samordna::seed::load_demo(&db).await.expect("demo data");
+        Self::serve_with(db, Arc::new(Jar::default()), |c| {
+            c.trusted_proxies = vec!["127.0.0.1".parse().expect("range")];
+        })
+        .await
+    }
+
     async fn serve(db: PgPool, jar: Arc<Jar>) -> Self {
         Self::serve_with(db, jar, |_| {}).await
     }

@@ -309,6 +309,15 @@ async fn the_command_line_adds_a_user_with_a_one_time_password_and_migrates(db: 
     .expect("person");
     assert_eq!(person.name, "Ny Person");
     assert!(person.must_change_password);
+    assert!(out.contains("gäller i 7 dagar"), "{out}");
+    let days: f64 = sqlx::query_scalar!(
+        r#"select extract(epoch from one_time_password_expires_at - now())::float8 / 86400 as "d!"
+           from person where email = 'ny.person@kommun.example'"#
+    )
+    .fetch_one(&db)
+    .await
+    .expect("expiry");
+    assert!((6.9..=7.0).contains(&days), "{days}");
 
     let again = samordna(
         &url,

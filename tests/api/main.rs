@@ -7,6 +7,7 @@ mod backup;
 mod dashboard;
 mod est;
 mod first_run;
+mod hardening;
 mod helpers;
 mod infrastructure;
 mod matrix;

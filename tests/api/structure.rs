@@ -243,8 +243,8 @@ async fn a_position_handed_to_a_new_holder_moves_the_group_seats_and_is_audited(
             "/konto/losenord",
             &[
                 ("current_password", &one_time),
-                ("new_password", "alvas eget lösenord"),
-                ("new_password_repeat", "alvas eget lösenord"),
+                ("new_password", "blå ubåt fyrtio kaktus"),
+                ("new_password_repeat", "blå ubåt fyrtio kaktus"),
             ],
         )
         .await;

@@ -115,12 +115,14 @@ pub async fn create(
             let one_time = password::one_time_password();
             let hash = password::hash(one_time.clone()).await?;
             sqlx::query!(
-                r#"insert into person (id, name, email, password_hash, must_change_password)
-                   values ($1, $2, $3, $4, true)"#,
+                r#"insert into person (id, name, email, password_hash, must_change_password,
+                                       one_time_password_expires_at)
+                   values ($1, $2, $3, $4, true, now() + make_interval(days => $5))"#,
                 id,
                 name,
                 email,
-                hash
+                hash,
+                state.config.one_time_password_days as i32
             )
             .execute(&mut *tx)
             .await?;
@@ -128,7 +130,9 @@ pub async fn create(
                 id,
                 format!(
                     "{name} är tillagd. Engångslösenord: {one_time} – lämna det till personen \
-                     på ett säkert sätt; det visas bara nu och ska bytas vid första inloggningen."
+                     på ett säkert sätt; det visas bara nu, ska bytas vid första inloggningen och \
+                     slutar gälla om {} dagar.",
+                    state.config.one_time_password_days
                 ),
             )
         }
