@@ -139,6 +139,13 @@ async fn add_user(db: &PgPool, email: &str, name: &str) -> anyhow::Result<()> {
     if name.is_empty() || !email.contains('@') {
         anyhow::bail!("give a name and a valid e-mail address");
     }
+    if crate::web::forms::line_problem(name).is_some()
+        || crate::web::forms::line_problem(&email).is_some()
+    {
+        anyhow::bail!(
+            "the name and the e-mail address must be one line without control characters"
+        );
+    }
     let password = crate::auth::password::one_time_password();
     let hash = crate::auth::password::hash(password.clone()).await?;
     let inserted = sqlx::query!(

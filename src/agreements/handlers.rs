@@ -317,8 +317,8 @@ async fn validate(
     upload: Option<&Upload>,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Valid>> {
-    forms::required_text(e, "title", &f.title, "avtalets rubrik", 300);
-    forms::optional_text(e, "registry_no", &f.registry_no, "diarienumret", 100);
+    forms::required_line(e, "title", &f.title, "avtalets rubrik", 300);
+    forms::optional_line(e, "registry_no", &f.registry_no, "diarienumret", 100);
     forms::required_text(e, "purposes", &f.purposes, "syftet med samverkan", 4000);
     forms::required_text(e, "areas", &f.areas, "områdena för samverkan", 4000);
     forms::optional_text(
@@ -397,6 +397,9 @@ async fn validate(
             "groups",
             "Ange motpartens roll i varje vald grupp, till exempel ”ledamot”.",
         );
+    }
+    for g in &groups {
+        forms::check_line(e, "groups", &g.role, "motpartens roll");
     }
     Ok(
         match (
@@ -800,7 +803,7 @@ pub async fn terminate(
     let a = db::agreement(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
-    let reason = forms::required_text(&mut e, "reason", &form.reason, "skälet", 1000);
+    let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
     if a.status == "terminated" {
         e.add("reason", "Avtalet är redan avslutat.");
     }
@@ -848,14 +851,14 @@ pub async fn counterparty(
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let mut e = FieldErrors::default();
-    let name = forms::required_text(
+    let name = forms::required_line(
         &mut e,
         "signer_name",
         &get("signer_name"),
         "vem som signerade för motparten",
         200,
     );
-    let title = forms::optional_text(&mut e, "signer_title", &get("signer_title"), "titeln", 200);
+    let title = forms::optional_line(&mut e, "signer_title", &get("signer_title"), "titeln", 200);
     let on = forms::required_date(&mut e, "signed_on", &get("signed_on"));
     check_document(&mut e, "signed_copy", upload.as_ref());
     let (Some(on), true) = (on, e.is_empty()) else {

@@ -230,8 +230,8 @@ impl MeetingForm {
         let time = parse_time(errors, "time", &self.time);
         let duration = parse_duration(errors, "duration", &self.duration);
         let form = parse_form(errors, "form", &self.form);
-        let place = forms::optional_text(errors, "place", &self.place, "platsen", 300);
-        let meeting_link = forms::optional_text(
+        let place = forms::optional_line(errors, "place", &self.place, "platsen", 300);
+        let meeting_link = forms::optional_line(
             errors,
             "meeting_link",
             &self.meeting_link,
@@ -635,7 +635,7 @@ pub async fn cancel(
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state, &user, id).await?;
     let mut errors = FieldErrors::default();
-    let reason = forms::required_text(
+    let reason = forms::required_line(
         &mut errors,
         "reason",
         &form.reason,
@@ -858,8 +858,14 @@ async fn plan_request(
     c.start_time = time;
     c.duration_minutes = i32::try_from(duration).unwrap_or(60);
     c.form = mode.to_owned();
-    c.places = form.place.trim().to_owned();
-    c.meeting_link = form.meeting_link.trim().to_owned();
+    c.places = forms::optional_line(errors, "place", &form.place, "platsen", 300);
+    c.meeting_link = forms::optional_line(
+        errors,
+        "meeting_link",
+        &form.meeting_link,
+        "möteslänken",
+        1000,
+    );
     let breaks = break_from.zip(break_to).into_iter().collect();
     Ok(errors.is_empty().then_some(PlanRequest {
         group_id,

@@ -82,7 +82,7 @@ pub async fn create(
         .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    let title = forms::required_text(
+    let title = forms::required_line(
         &mut e,
         "measure_title",
         &form.measure_title,

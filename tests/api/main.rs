@@ -4,6 +4,7 @@
 mod agreements;
 mod auth;
 mod backup;
+mod control_characters;
 mod dashboard;
 mod est;
 mod helpers;

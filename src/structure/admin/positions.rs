@@ -104,7 +104,7 @@ pub async fn create(
     user.require_admin()?;
     let m = user.municipality_id();
     let mut errors = FieldErrors::default();
-    let title = forms::required_text(
+    let title = forms::required_line(
         &mut errors,
         "title",
         &form.title,
