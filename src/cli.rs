@@ -118,6 +118,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     let state = AppState::new(db.clone(), config)?;
     let expiry = tokio::spawn(crate::agreements::notify::daily(state.clone()));
     let reminders = tokio::spawn(crate::planning::measures::daily(state.clone()));
+    let outbox = tokio::spawn(crate::mail::outbox::run(state.clone()));
     let app = App::build(state, bind).await?;
     let retention = tokio::spawn(crate::est::retention::daily(db.clone()));
     let cleanup = tokio::spawn(
@@ -130,6 +131,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     retention.abort();
     expiry.abort();
     reminders.abort();
+    outbox.abort();
     Ok(served?)
 }
 

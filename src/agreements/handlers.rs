@@ -20,6 +20,7 @@ use super::model::{Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementSta
 use super::notify;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
+use crate::mail::outbox;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
@@ -596,15 +597,19 @@ pub async fn update(
         },
     )
     .await?;
+    let mail = if a.status == "for_signing" {
+        let a = db::agreement(&mut *tx, m, id).await?;
+        notify::signatories(&mut tx, &state, m, &a, voided > 0).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
+    let delivery = outbox::deliver(&state, &mail).await;
     let mut message = format!("Ändringen är sparad som version {version}.");
-    if a.status == "for_signing" {
-        let a = db::agreement(&state.db, m, id).await?;
-        notify::signatories(&state, m, &a, voided > 0).await?;
-        if voided > 0 {
-            message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
-        }
+    if a.status == "for_signing" && voided > 0 {
+        message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
+    message.push_str(&delivery.failure_sentence());
     set_flash(&user.person.session, message).await?;
     Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
 }
@@ -772,12 +777,17 @@ pub async fn send_for_signing(
         },
     )
     .await?;
+    let a = db::agreement(&mut *tx, m, id).await?;
+    let mail = notify::signatories(&mut tx, &state, m, &a, false).await?;
     tx.commit().await?;
-    let a = db::agreement(&state.db, m, id).await?;
-    let sent = notify::signatories(&state, m, &a, false).await?;
+    let delivery = outbox::deliver(&state, &mail).await;
     set_flash(
         &user.person.session,
-        format!("Avtalet är skickat för signering. {sent} signatärer har fått e-post."),
+        format!(
+            "Avtalet är skickat för signering. {} signatärer har fått e-post.{}",
+            delivery.sent.len(),
+            delivery.failure_sentence()
+        ),
     )
     .await?;
     Ok(Redirect::to(&format!("/avtal/{id}")).into_response())

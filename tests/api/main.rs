@@ -11,6 +11,7 @@ mod helpers;
 mod infrastructure;
 mod matrix;
 mod meetings;
+mod outbox;
 mod planning;
 mod robustness;
 mod structure;
