@@ -7,6 +7,7 @@ mod backup;
 mod control_characters;
 mod dashboard;
 mod est;
+mod group_feeds;
 mod helpers;
 mod infrastructure;
 mod matrix;

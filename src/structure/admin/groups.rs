@@ -548,6 +548,9 @@ pub async fn remove_member(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
+    // The position's holder no longer sits in the group: the group's feed
+    // address they may have stops working.
+    crate::meetings::feeds::retire_group_tokens(&mut tx, &[id]).await?;
     let role = Role::from_db(&removed.role).label();
     audit::record(
         &mut tx,
