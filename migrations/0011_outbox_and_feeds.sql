@@ -42,3 +42,21 @@ create unique index outbox_once_per_sequence
     where sequence is not null;
 create index outbox_pending_idx on outbox (next_attempt_at) where status <> 'sent';
 create index outbox_about_idx on outbox (municipality_id, about_id);
+
+-- A group's calendar feed address outlives its members otherwise. An
+-- address is stale once a holder of one of the group's member positions has
+-- left (the day after their last day, Swedish time) and the address was made
+-- before that: the former holder may have it. Stale addresses answer 404 and
+-- the group page makes a new one. Removing a membership or recording a
+-- holder's end deletes the address at once; the coordinator can also
+-- replace it on the group page.
+create function group_feed_outlived(work_group_id uuid, created timestamptz, today date)
+returns boolean language sql stable as $$
+    select exists (
+        select 1 from membership ms
+        join position_holder h on h.position_id = ms.position_id
+        where ms.work_group_id = group_feed_outlived.work_group_id
+          and h.held_to < today
+          and created < ((h.held_to + 1)::timestamp at time zone 'Europe/Stockholm')
+    )
+$$;

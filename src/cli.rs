@@ -197,6 +197,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     let state_identity = state.identity.clone();
     let expiry = tokio::spawn(crate::agreements::notify::daily(state.clone()));
     let reminders = tokio::spawn(crate::planning::measures::daily(state.clone()));
+    let outbox = tokio::spawn(crate::mail::outbox::run(state.clone()));
     let app = App::build(state, bind).await?;
     let retention = tokio::spawn(crate::est::retention::daily(db.clone()));
     let cleanup = tokio::spawn(
@@ -209,6 +210,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     retention.abort();
     expiry.abort();
     reminders.abort();
+    outbox.abort();
     Ok(served?)
 }
 
@@ -217,6 +219,13 @@ async fn add_user(db: &PgPool, email: &str, name: &str, days: u32) -> anyhow::Re
     let name = name.trim();
     if name.is_empty() || !email.contains('@') {
         anyhow::bail!("give a name and a valid e-mail address");
+    }
+    if crate::web::forms::line_problem(name).is_some()
+        || crate::web::forms::line_problem(&email).is_some()
+    {
+        anyhow::bail!(
+            "the name and the e-mail address must be one line without control characters"
+        );
     }
     let password = crate::auth::password::one_time_password();
     let hash = crate::auth::password::hash(password.clone()).await?;

@@ -1,11 +1,13 @@
 //! Outgoing e-mail through lettre: SMTP when `SAMORDNA_SMTP_URL` is set,
 //! otherwise `.eml` files in a folder (`SAMORDNA_MAIL_DIR`), which a person
-//! can open in any mail program. Both are real lettre transports.
+//! can open in any mail program. Both are real lettre transports. Mail is
+//! not sent from here directly: it goes through the [`outbox`].
+
+pub mod outbox;
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
@@ -66,40 +68,4 @@ impl Mailer {
             Mailer::Files { dir, .. } => format!("eml-filer i {}", dir.display()),
         }
     }
-}
-
-/// A mailbox from a name and address; `None` when the address is unusable.
-pub fn mailbox(name: &str, email: &str) -> Option<Mailbox> {
-    Some(Mailbox::new(Some(name.to_owned()), email.parse().ok()?))
-}
-
-/// Sends one plain-text message to each recipient (name, address); returns
-/// the addresses it was sent to. Unusable addresses are skipped and logged.
-pub async fn send_text(
-    mailer: &Mailer,
-    from: &str,
-    recipients: &[(String, String)],
-    subject: &str,
-    body: &str,
-) -> anyhow::Result<Vec<String>> {
-    let from: Mailbox = from
-        .parse()
-        .map_err(|e| anyhow::anyhow!("SAMORDNA_MAIL_FROM: {e}"))?;
-    let mut sent = Vec::new();
-    for (name, email) in recipients {
-        let Some(to) = mailbox(name, email) else {
-            tracing::warn!("unusable e-mail address; not sent");
-            continue;
-        };
-        let message = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(subject)
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(body.to_owned())
-            .map_err(|e| anyhow::anyhow!("building the message: {e}"))?;
-        mailer.send(message).await?;
-        sent.push(email.clone());
-    }
-    Ok(sent)
 }

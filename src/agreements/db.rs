@@ -56,7 +56,11 @@ impl Agreement {
 }
 
 /// Agreements of the municipality (one, when `id` is given).
-pub async fn agreements(db: &PgPool, m: Uuid, id: Option<Uuid>) -> AppResult<Vec<Agreement>> {
+pub async fn agreements(
+    db: impl sqlx::PgExecutor<'_>,
+    m: Uuid,
+    id: Option<Uuid>,
+) -> AppResult<Vec<Agreement>> {
     Ok(sqlx::query_as!(
         Agreement,
         r#"select a.id, a.type_id, t.key as type_key, t.name as type_name, o.id as counterpart_id, o.name as counterpart,
@@ -81,7 +85,7 @@ pub async fn agreements(db: &PgPool, m: Uuid, id: Option<Uuid>) -> AppResult<Vec
     .await?)
 }
 
-pub async fn agreement(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Agreement> {
+pub async fn agreement(db: impl sqlx::PgExecutor<'_>, m: Uuid, id: Uuid) -> AppResult<Agreement> {
     agreements(db, m, Some(id))
         .await?
         .pop()
@@ -251,7 +255,7 @@ pub async fn write_version(
 
 /// Current holders of the positions that still have to sign the current version.
 pub async fn pending_signatories(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     m: Uuid,
     a: &Agreement,
     day: NaiveDate,
@@ -278,7 +282,7 @@ pub async fn pending_signatories(
 
 /// The coordinators (holders of administrator positions) of a municipality.
 pub async fn coordinators(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     m: Uuid,
     day: NaiveDate,
 ) -> AppResult<Vec<(String, String)>> {

@@ -20,6 +20,7 @@ use super::model::{Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementSta
 use super::notify;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
+use crate::mail::outbox;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
@@ -319,8 +320,8 @@ async fn validate(
     upload: Option<&Upload>,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Valid>> {
-    forms::required_text(e, "title", &f.title, "avtalets rubrik", 300);
-    forms::optional_text(e, "registry_no", &f.registry_no, "diarienumret", 100);
+    forms::required_line(e, "title", &f.title, "avtalets rubrik", 300);
+    forms::optional_line(e, "registry_no", &f.registry_no, "diarienumret", 100);
     forms::required_text(e, "purposes", &f.purposes, "syftet med samverkan", 4000);
     forms::required_text(e, "areas", &f.areas, "områdena för samverkan", 4000);
     forms::optional_text(
@@ -399,6 +400,9 @@ async fn validate(
             "groups",
             "Ange motpartens roll i varje vald grupp, till exempel ”ledamot”.",
         );
+    }
+    for g in &groups {
+        forms::check_line(e, "groups", &g.role, "motpartens roll");
     }
     Ok(
         match (
@@ -595,15 +599,19 @@ pub async fn update(
         },
     )
     .await?;
+    let mail = if a.status == "for_signing" {
+        let a = db::agreement(&mut *tx, m, id).await?;
+        notify::signatories(&mut tx, &state, m, &a, voided > 0).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
+    let delivery = outbox::deliver(&state, &mail).await;
     let mut message = format!("Ändringen är sparad som version {version}.");
-    if a.status == "for_signing" {
-        let a = db::agreement(&state.db, m, id).await?;
-        notify::signatories(&state, m, &a, voided > 0).await?;
-        if voided > 0 {
-            message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
-        }
+    if a.status == "for_signing" && voided > 0 {
+        message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
+    message.push_str(&delivery.failure_sentence());
     set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
 }
@@ -779,12 +787,17 @@ pub async fn send_for_signing(
         },
     )
     .await?;
+    let a = db::agreement(&mut *tx, m, id).await?;
+    let mail = notify::signatories(&mut tx, &state, m, &a, false).await?;
     tx.commit().await?;
-    let a = db::agreement(&state.db, m, id).await?;
-    let sent = notify::signatories(&state, m, &a, false).await?;
+    let delivery = outbox::deliver(&state, &mail).await;
     set_flash(
         &user.person.flash,
-        format!("Avtalet är skickat för signering. {sent} signatärer har fått e-post."),
+        format!(
+            "Avtalet är skickat för signering. {} signatärer har fått e-post.{}",
+            delivery.sent.len(),
+            delivery.failure_sentence()
+        ),
     )
     .await?;
     Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
@@ -810,7 +823,7 @@ pub async fn terminate(
     let a = db::agreement(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
-    let reason = forms::required_text(&mut e, "reason", &form.reason, "skälet", 1000);
+    let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
     if a.status == "terminated" {
         e.add("reason", "Avtalet är redan avslutat.");
     }
@@ -858,14 +871,14 @@ pub async fn counterparty(
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let mut e = FieldErrors::default();
-    let name = forms::required_text(
+    let name = forms::required_line(
         &mut e,
         "signer_name",
         &get("signer_name"),
         "vem som signerade för motparten",
         200,
     );
-    let title = forms::optional_text(&mut e, "signer_title", &get("signer_title"), "titeln", 200);
+    let title = forms::optional_line(&mut e, "signer_title", &get("signer_title"), "titeln", 200);
     let on = forms::required_date(&mut e, "signed_on", &get("signed_on"));
     check_document(&mut e, "signed_copy", upload.as_ref());
     let (Some(on), true) = (on, e.is_empty()) else {

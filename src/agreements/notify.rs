@@ -2,11 +2,12 @@
 //! to the coordinator when an agreement is fully signed or about to expire.
 
 use chrono::Utc;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::db::{self, Agreement};
 use crate::error::AppResult;
-use crate::mail::send_text;
+use crate::mail::outbox::{self, Kind, enqueue_text};
 use crate::state::AppState;
 use crate::web::today;
 
@@ -18,15 +19,16 @@ fn link(state: &AppState, a: &Agreement) -> String {
     )
 }
 
-/// Mails every signatory who has yet to sign the current version. Returns
-/// how many were mailed.
+/// Queues, inside the caller's transaction, a mail to every signatory who
+/// has yet to sign the current version. Returns the outbox rows.
 pub async fn signatories(
+    tx: &mut PgConnection,
     state: &AppState,
     m: Uuid,
     a: &Agreement,
     changed: bool,
-) -> AppResult<usize> {
-    let recipients = db::pending_signatories(&state.db, m, a, today()).await?;
+) -> AppResult<Vec<Uuid>> {
+    let recipients = db::pending_signatories(&mut *tx, m, a, today()).await?;
     let subject = if changed {
         format!("Avtalet med {} har ändrats – signera igen", a.counterpart)
     } else {
@@ -43,20 +45,27 @@ pub async fn signatories(
         "\nLäs och signera i Samordna: {}\n",
         link(state, a)
     ));
-    let sent = send_text(
-        &state.mailer,
-        &state.config.mail_from,
+    enqueue_text(
+        tx,
+        m,
+        Kind::AgreementToSign,
+        Some(a.id),
         &recipients,
         &subject,
         &body,
     )
-    .await?;
-    Ok(sent.len())
+    .await
 }
 
-/// Tells the coordinators that an agreement now has every signature.
-pub async fn fully_signed(state: &AppState, m: Uuid, a: &Agreement) -> AppResult<()> {
-    let recipients = db::coordinators(&state.db, m, today()).await?;
+/// Queues, inside the caller's transaction, the news to the coordinators
+/// that an agreement now has every signature.
+pub async fn fully_signed(
+    tx: &mut PgConnection,
+    state: &AppState,
+    m: Uuid,
+    a: &Agreement,
+) -> AppResult<Vec<Uuid>> {
+    let recipients = db::coordinators(&mut *tx, m, today()).await?;
     let body = format!(
         "Hej!\n\nAvtalet ”{}” med {} har nu alla signaturer (version {}).\n\n{}\n",
         a.title,
@@ -64,15 +73,16 @@ pub async fn fully_signed(state: &AppState, m: Uuid, a: &Agreement) -> AppResult
         a.current_version,
         link(state, a)
     );
-    send_text(
-        &state.mailer,
-        &state.config.mail_from,
+    enqueue_text(
+        tx,
+        m,
+        Kind::AgreementSigned,
+        Some(a.id),
         &recipients,
         &format!("Signerat: {}", a.title),
         &body,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Mails the coordinators once about each agreement in force that ends
@@ -91,18 +101,21 @@ pub async fn expiring(state: &AppState) -> AppResult<usize> {
             if a.state(day) != super::model::State::InForce || !soon {
                 continue;
             }
+            // The claim and the mail are one transaction: either both are
+            // stored or neither, so a failure cannot lose the notice.
+            let mut tx = state.db.begin().await?;
             let claimed = sqlx::query!(
                 "update agreement set expiry_notified_at = $2 where id = $1 and expiry_notified_at is null",
                 a.id,
                 Utc::now()
             )
-            .execute(&state.db)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
             if claimed == 0 {
                 continue;
             }
-            let recipients = db::coordinators(&state.db, mu.id, day).await?;
+            let recipients = db::coordinators(&mut *tx, mu.id, day).await?;
             let body = format!(
                 "Hej!\n\nAvtalet ”{}” med {} upphör att gälla {}.\n\n{}\n",
                 a.title,
@@ -110,14 +123,18 @@ pub async fn expiring(state: &AppState) -> AppResult<usize> {
                 a.valid_to.map(|d| d.to_string()).unwrap_or_default(),
                 link(state, &a)
             );
-            send_text(
-                &state.mailer,
-                &state.config.mail_from,
+            let ids = enqueue_text(
+                &mut tx,
+                mu.id,
+                Kind::AgreementExpiring,
+                Some(a.id),
                 &recipients,
                 &format!("Går snart ut: {}", a.title),
                 &body,
             )
             .await?;
+            tx.commit().await?;
+            outbox::deliver(state, &ids).await;
             notified += 1;
         }
     }

@@ -198,12 +198,17 @@ pub async fn sign(
         after: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip })),
     })
     .await?;
+    let after = db::agreement(&mut *tx, m, id).await?;
+    let complete = after.state(today()) == AgreementState::InForce
+        || after.state(today()) == AgreementState::Signed;
+    let mail = if complete {
+        notify::fully_signed(&mut tx, &state, m, &after).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
-    let after = db::agreement(&state.db, m, id).await?;
-    let message = if after.state(today()) == AgreementState::InForce
-        || after.state(today()) == AgreementState::Signed
-    {
-        notify::fully_signed(&state, m, &after).await?;
+    crate::mail::outbox::deliver(&state, &mail).await;
+    let message = if complete {
         "Du har signerat. Alla signaturer finns nu – avtalet är i kraft."
     } else {
         "Du har signerat. Avtalet väntar på övriga signaturer."

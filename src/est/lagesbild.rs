@@ -435,7 +435,7 @@ pub async fn add_priority(
             "Välj om det är ett fokusområde, en hot-spot eller en åtgärd.",
         );
     }
-    let text = forms::required_text(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
+    let text = forms::required_line(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
     let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
     if !e.is_empty() {
         let page = lagesbild_page(&state, &user, &key, form, e).await?;
@@ -486,9 +486,15 @@ pub async fn set_outcome(
     user: CurrentUser,
     Path(id): Path<Uuid>,
     Form(form): Form<OutcomeForm>,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     user.require_admin()?;
     let outcome = form.outcome.trim();
+    let mut e = FieldErrors::default();
+    forms::check_line(&mut e, "outcome", outcome, "utfallet");
+    if !e.is_empty() {
+        let page = lagesbild_page(&state, &user, &form.vecka, PriorityForm::default(), e).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let m = user.municipality_id();
     let mut tx = state.db.begin().await?;
     let updated = sqlx::query!(
@@ -516,7 +522,8 @@ pub async fn set_outcome(
     Ok(Redirect::to(&format!(
         "/est/lagesbild/{}#prioriteringar",
         parse_week(&form.vecka)?.key()
-    )))
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -622,19 +629,23 @@ pub async fn update_need(
         return Err(AppError::BadRequest);
     }
     let note = form.note.trim();
+    let handled_by = form.handled_by.trim();
     let findings = super::guard::check(note);
+    let mut e = FieldErrors::default();
+    forms::check_line(&mut e, "note", note, "anteckningen");
+    forms::check_line(&mut e, "note", handled_by, "vem som hanterar det");
     if status == "closed" && note.is_empty() || findings.must_refuse() {
-        let mut e = FieldErrors::default();
         e.add(
             "note",
             findings
                 .refusal_message()
                 .unwrap_or_else(|| "Skriv vad som gjordes innan behovet avslutas.".to_owned()),
         );
+    }
+    if !e.is_empty() {
         let page = lagesbild_page(&state, &user, &form.vecka, PriorityForm::default(), e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let handled_by = form.handled_by.trim();
     let mut tx = state.db.begin().await?;
     let before = sqlx::query!(
         r#"update cooperation_need n set status = $3,

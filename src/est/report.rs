@@ -402,7 +402,7 @@ pub async fn add_incident(
         "en kort beskrivning",
         2000,
     );
-    let place = forms::optional_text(&mut e, "place", &f.place, "platsen", 300);
+    let place = forms::optional_line(&mut e, "place", &f.place, "platsen", 300);
     let action = forms::optional_text(
         &mut e,
         "action_taken",
@@ -515,7 +515,7 @@ pub async fn add_event(
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let late = check_open(&s, &mut e, "title");
-    let title = forms::required_text(&mut e, "title", &f.title, "vad som ska hända", 300);
+    let title = forms::required_line(&mut e, "title", &f.title, "vad som ska hända", 300);
     let occurs = forms::required_date(&mut e, "occurs_on", &f.occurs_on);
     if occurs.is_some_and(|d| d < today()) {
         e.add(
@@ -528,7 +528,7 @@ pub async fn add_event(
     if area.is_some_and(|a| !areas.iter().any(|x| x.id == a)) {
         e.add("event_area_id", "Välj ett område i listan.");
     }
-    let place = forms::optional_text(&mut e, "event_place", &f.event_place, "platsen", 300);
+    let place = forms::optional_line(&mut e, "event_place", &f.event_place, "platsen", 300);
     let measures = forms::optional_text(
         &mut e,
         "planned_measures",
@@ -609,8 +609,8 @@ pub async fn add_need(
         "vad samverkan gäller",
         1000,
     );
-    let with_whom = forms::optional_text(&mut e, "with_whom", &f.with_whom, "med vem", 300);
-    let handled_by = forms::optional_text(
+    let with_whom = forms::optional_line(&mut e, "with_whom", &f.with_whom, "med vem", 300);
+    let handled_by = forms::optional_line(
         &mut e,
         "handled_by",
         &f.handled_by,

@@ -183,7 +183,7 @@ pub async fn add_category(
     user.require_admin()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    let name = forms::required_text(&mut e, "name", &form.name, "kategorins namn", 200);
+    let name = forms::required_line(&mut e, "name", &form.name, "kategorins namn", 200);
     let parent = forms::optional_id(&mut e, "parent_id", &form.parent_id);
     if !e.is_empty() {
         return invalid(&state, &user, form, e).await;
@@ -236,7 +236,7 @@ pub async fn add_area(
     user.require_admin()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    let name = forms::required_text(&mut e, "area_name", &form.area_name, "områdets namn", 200);
+    let name = forms::required_line(&mut e, "area_name", &form.area_name, "områdets namn", 200);
     if !e.is_empty() {
         return invalid(&state, &user, form, e).await;
     }

@@ -358,7 +358,7 @@ pub async fn save(
     let duration = parse_duration(&mut e, "duration", &form.duration);
     let mode = parse_form(&mut e, "form", &form.form);
     let places = forms::optional_text(&mut e, "places", &form.places, "platserna", 1000);
-    let link = forms::optional_text(
+    let link = forms::optional_line(
         &mut e,
         "meeting_link",
         &form.meeting_link,

@@ -123,7 +123,7 @@ pub struct Filter<'a> {
 }
 
 /// Meetings matching the filter, in time order.
-pub async fn find(db: &PgPool, f: Filter<'_>) -> AppResult<Vec<Meeting>> {
+pub async fn find(db: impl sqlx::PgExecutor<'_>, f: Filter<'_>) -> AppResult<Vec<Meeting>> {
     let rows = sqlx::query!(
         r#"select mt.id, mt.work_group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
                   mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status, mt.cancelled_reason,
@@ -169,7 +169,11 @@ pub async fn find(db: &PgPool, f: Filter<'_>) -> AppResult<Vec<Meeting>> {
 }
 
 /// One meeting of the municipality, or `NotFound`.
-pub async fn meeting(db: &PgPool, municipality_id: Uuid, id: Uuid) -> AppResult<Meeting> {
+pub async fn meeting(
+    db: impl sqlx::PgExecutor<'_>,
+    municipality_id: Uuid,
+    id: Uuid,
+) -> AppResult<Meeting> {
     let filter = Filter {
         id: Some(id),
         municipality_id: Some(municipality_id),
@@ -241,7 +245,7 @@ pub struct Recipient {
 
 /// Current holders of the group's member positions (each person once).
 pub async fn recipients(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     municipality_id: Uuid,
     group_id: Uuid,
     day: NaiveDate,

@@ -2,6 +2,14 @@
 //! in every municipality) and `/kalender/grupp/{token}.ics` for a group.
 //! Calendar programs send no cookies, so the secret token in the address is
 //! the key; a person can replace or revoke theirs on `/konto`.
+//!
+//! Group addresses are shared by the group's members, so they must change
+//! when someone leaves: removing a membership or ending a holder's term
+//! deletes the address (a new one is made when the group page is next
+//! shown), an address made before a holder's last day is refused once that
+//! day has passed (`group_feed_outlived`, for ends recorded in advance), and
+//! the coordinator can replace it on the group page. Personal feeds need
+//! none of this: they list only the groups the person sits in today.
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -10,16 +18,19 @@ use chrono::{TimeDelta, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::Deserialize;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::db::{self, Meeting};
 use super::ics::{self, Method};
 use super::invitations::ics_event;
+use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::extract::SignedIn;
+use crate::web::extract::{CurrentUser, SignedIn};
 use crate::web::forms::Form;
 use crate::web::layout::set_flash;
+use crate::web::path::IdPath;
 use crate::web::today;
 
 /// How far back feeds reach.
@@ -83,8 +94,10 @@ pub async fn group_feed(
 ) -> AppResult<Response> {
     let token = token_from(&file)?;
     let group = sqlx::query!(
-        r#"select g.id, g.name from calendar_token t join work_group g on g.id = t.work_group_id where t.token = $1"#,
-        token
+        r#"select g.id, g.name from calendar_token t join work_group g on g.id = t.work_group_id
+           where t.token = $1 and not group_feed_outlived(g.id, t.created_at, $2)"#,
+        token,
+        today()
     )
     .fetch_optional(&state.db)
     .await?
@@ -117,8 +130,17 @@ pub async fn person_token(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Optio
     .await?)
 }
 
-/// The group's feed token, made on first use.
+/// The group's feed token, made on first use and made anew when the old
+/// one has outlived a member.
 pub async fn group_token(db: &sqlx::PgPool, group_id: Uuid) -> AppResult<String> {
+    sqlx::query!(
+        r#"delete from calendar_token t
+           where t.work_group_id = $1 and group_feed_outlived(t.work_group_id, t.created_at, $2)"#,
+        group_id,
+        today()
+    )
+    .execute(db)
+    .await?;
     sqlx::query!(
         "insert into calendar_token (token, work_group_id) values ($1, $2) on conflict (work_group_id) do nothing",
         new_token(),
@@ -166,4 +188,65 @@ pub async fn renew_token(
     tx.commit().await?;
     set_flash(&user.flash, message).await?;
     Ok(Redirect::to("/konto#kalender"))
+}
+
+/// Retires the feed addresses of the given groups (a new one is made when
+/// the group page is next shown).
+pub async fn retire_group_tokens(conn: &mut PgConnection, group_ids: &[Uuid]) -> AppResult<u64> {
+    Ok(sqlx::query!(
+        "delete from calendar_token where work_group_id = any($1)",
+        group_ids
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Retires the feed addresses of every group the position sits in: its
+/// holder is leaving.
+pub async fn retire_for_position(conn: &mut PgConnection, position_id: Uuid) -> AppResult<u64> {
+    let groups = sqlx::query_scalar!(
+        "select work_group_id from membership where position_id = $1",
+        position_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    retire_group_tokens(conn, &groups).await
+}
+
+/// `POST /admin/grupper/{id}/kalender`: the coordinator replaces the
+/// group's feed address; the old one stops working at once.
+pub async fn renew_group_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Redirect> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let group = crate::structure::db::group(&state.db, m, id).await?;
+    let mut tx = state.db.begin().await?;
+    retire_group_tokens(&mut tx, &[id]).await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "bytte kalenderadress",
+            entity: "grupp",
+            entity_id: Some(id),
+            summary: format!("Ny kalenderadress för {}", group.name),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.flash,
+        format!(
+            "{} har en ny kalenderadress. Den gamla adressen fungerar inte längre; den som ska prenumerera på gruppens kalender behöver den nya adressen nedan.",
+            group.name
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/grupper/{id}#kalender")))
 }

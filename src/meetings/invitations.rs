@@ -1,21 +1,21 @@
 //! The kallelse: one e-mail per current holder of a member position, with
 //! the agenda and an iCalendar attachment (REQUEST), and cancellations
-//! (CANCEL, same UID, higher SEQUENCE). Every sending is recorded.
+//! (CANCEL, same UID, higher SEQUENCE). Every sending is recorded; the
+//! mail goes through the outbox, one row per recipient and sequence, so a
+//! resend reaches only those who did not get this version.
 
 use axum::extract::State;
 use axum::response::Redirect;
 use chrono::Utc;
 use chrono_tz::Europe::Stockholm;
-use lettre::Message;
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, MultiPart, SinglePart};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::db::{self, Meeting, Recipient};
 use super::ics::{self, EventStatus, IcsEvent, Method, Person};
 use super::schedule::schedulable_meeting;
 use crate::error::{AppError, AppResult};
-use crate::mail::mailbox;
+use crate::mail::outbox::{self, Delivery, NewAttachment, NewMail};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::set_flash;
@@ -31,9 +31,13 @@ pub enum Kind {
 
 impl Kind {
     fn as_str(self) -> &'static str {
+        self.outbox_kind().as_str()
+    }
+
+    fn outbox_kind(self) -> outbox::Kind {
         match self {
-            Kind::Invitation => "invitation",
-            Kind::Cancellation => "cancellation",
+            Kind::Invitation => outbox::Kind::Invitation,
+            Kind::Cancellation => outbox::Kind::Cancellation,
         }
     }
 }
@@ -140,19 +144,22 @@ fn subject(kind: Kind, meeting: &Meeting) -> String {
     }
 }
 
-/// Sends the kallelse or cancellation to every current member holder and
-/// records the sending. Returns how many were sent.
+/// Queues the kallelse or cancellation, inside the caller's transaction,
+/// for every current member holder who has no sent or queued mail for this
+/// meeting's SEQUENCE, and records the sending. Returns the outbox rows to
+/// deliver (empty when everyone already has it).
 #[tracing::instrument(skip_all, fields(meeting.id = %meeting_id))]
-pub async fn send(
+pub async fn enqueue(
+    tx: &mut PgConnection,
     state: &AppState,
     user: &CurrentUser,
     meeting_id: Uuid,
     kind: Kind,
-) -> AppResult<usize> {
+) -> AppResult<Queued> {
     let m = user.municipality_id();
-    let meeting = db::meeting(&state.db, m, meeting_id).await?;
+    let meeting = db::meeting(&mut *tx, m, meeting_id).await?;
     let recipients: Vec<Recipient> = db::recipients(
-        &state.db,
+        &mut *tx,
         m,
         meeting.group_id,
         meeting.local_date().max(today()),
@@ -181,63 +188,88 @@ pub async fn send(
         Method::Request
     };
     let calendar = ics::calendar(&meeting.group_name, method, std::slice::from_ref(&event));
-    let from = state
-        .config
-        .mail_from
-        .parse()
-        .map_err(|e| anyhow::anyhow!("SAMORDNA_MAIL_FROM: {e}"))?;
-    let reply_to = mailbox(&user.person.name, &user.person.email);
-    let content_type =
-        ContentType::parse(method.content_type()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut sent = Vec::new();
+    let subject = subject(kind, &meeting);
+    let body = body(kind, &meeting, &page_url, &user.person.name);
+    let mut ids = Vec::new();
+    let mut emails = Vec::new();
     for r in &recipients {
-        let Some(to) = mailbox(&r.name, &r.email) else {
-            tracing::warn!(person.id = %r.person_id, "unusable e-mail address; not sent");
-            continue;
+        let mail = NewMail {
+            kind: kind.outbox_kind(),
+            about_id: Some(meeting.id),
+            sequence: Some(meeting.sequence),
+            person_id: Some(r.person_id),
+            to_name: &r.name,
+            to_email: &r.email,
+            reply_to: Some((&user.person.name, &user.person.email)),
+            subject: &subject,
+            body: &body,
+            attachment: Some(NewAttachment {
+                name: "kallelse.ics",
+                content_type: method.content_type(),
+                content: &calendar,
+            }),
         };
-        let mut builder = Message::builder()
-            .from(Clone::clone(&from))
-            .to(to)
-            .subject(subject(kind, &meeting));
-        if let Some(reply_to) = reply_to.clone() {
-            builder = builder.reply_to(reply_to);
+        if let Some(id) = outbox::enqueue(&mut *tx, m, &mail).await? {
+            ids.push(id);
+            emails.push(r.email.clone());
         }
-        let message = builder
-            .multipart(
-                MultiPart::mixed()
-                    .singlepart(SinglePart::plain(body(
-                        kind,
-                        &meeting,
-                        &page_url,
-                        &user.person.name,
-                    )))
-                    .singlepart(
-                        Attachment::new("kallelse.ics".to_owned())
-                            .body(calendar.clone(), content_type.clone()),
-                    ),
-            )
-            .map_err(|e| anyhow::anyhow!("building the message: {e}"))?;
-        state.mailer.send(message).await?;
-        sent.push(r.email.clone());
     }
-    sqlx::query!(
-        r#"insert into meeting_sending (id, municipality_id, meeting_id, kind, sequence, sent_by, recipients, transport)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
-        Uuid::now_v7(),
-        m,
-        meeting.id,
-        kind.as_str(),
-        meeting.sequence,
-        user.id(),
-        &sent,
-        state.mailer.describe()
-    )
-    .execute(&state.db)
-    .await?;
-    Ok(sent.len())
+    let sending_id = Uuid::now_v7();
+    if !ids.is_empty() {
+        sqlx::query!(
+            r#"insert into meeting_sending (id, municipality_id, meeting_id, kind, sequence, sent_by, recipients, transport)
+               values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+            sending_id,
+            m,
+            meeting.id,
+            kind.as_str(),
+            meeting.sequence,
+            user.id(),
+            &emails,
+            state.mailer.describe()
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(Queued {
+        sending_id,
+        ids,
+        recipients: recipients.len(),
+    })
 }
 
-/// `POST /moten/{id}/kallelse`.
+/// What [`enqueue`] queued.
+pub struct Queued {
+    sending_id: Uuid,
+    ids: Vec<Uuid>,
+    /// How many current member holders there are.
+    pub recipients: usize,
+}
+
+impl Queued {
+    /// Delivers the queued mail now and keeps, on the sending, the
+    /// addresses that went out.
+    pub async fn deliver(self, state: &AppState) -> Delivery {
+        let delivery = outbox::deliver(state, &self.ids).await;
+        if !self.ids.is_empty() {
+            let sent: Vec<String> = delivery.sent.iter().map(|r| r.email.clone()).collect();
+            let recorded = sqlx::query!(
+                "update meeting_sending set recipients = $2 where id = $1",
+                self.sending_id,
+                &sent
+            )
+            .execute(&state.db)
+            .await;
+            if let Err(error) = recorded {
+                tracing::error!(?error, "recording the delivered kallelse failed");
+            }
+        }
+        delivery
+    }
+}
+
+/// `POST /moten/{id}/kallelse`: sends the kallelse to those who do not have
+/// this version of it yet.
 pub async fn send_invitation(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -247,12 +279,18 @@ pub async fn send_invitation(
     if meeting.status != "planned" {
         return Err(AppError::Forbidden);
     }
-    let sent = send(&state, &user, id, Kind::Invitation).await?;
-    let message = match sent {
-        0 => "Ingen kallelse skickades: ingen befattning i gruppen har en innehavare med e-postadress.".to_owned(),
-        1 => "Kallelsen skickades till 1 person.".to_owned(),
-        n => format!("Kallelsen skickades till {n} personer."),
+    let mut tx = state.db.begin().await?;
+    let queued = enqueue(&mut tx, &state, &user, id, Kind::Invitation).await?;
+    tx.commit().await?;
+    let (recipients, nothing_new) = (queued.recipients, queued.ids.is_empty());
+    let delivery = queued.deliver(&state).await;
+    let mut message = match (recipients, nothing_new, delivery.sent.len()) {
+        (0, _, _) => "Ingen kallelse skickades: ingen befattning i gruppen har en innehavare med e-postadress.".to_owned(),
+        (_, true, _) => "Ingen ny kallelse skickades: alla har redan fått den här versionen.".to_owned(),
+        (_, _, 1) => "Kallelsen skickades till 1 person.".to_owned(),
+        (_, _, n) => format!("Kallelsen skickades till {n} personer."),
     };
+    message.push_str(&delivery.failure_sentence());
     set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}")))
 }

@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/kalender/{file}", get(feeds::person_feed))
         .route("/kalender/grupp/{file}", get(feeds::group_feed))
+        .route(
+            "/admin/grupper/{id}/kalender",
+            post(feeds::renew_group_token),
+        )
         .route("/konto/kalender", post(feeds::renew_token))
 }
 

@@ -169,7 +169,7 @@ pub async fn add_decision(
     let (mut group, mut task) = (None, None);
     match kind {
         "group" => {
-            let name = forms::required_text(
+            let name = forms::required_line(
                 &mut e,
                 "group_name",
                 &form.group_name,
@@ -183,7 +183,7 @@ pub async fn add_decision(
                 "arbetsgruppens uppdrag",
                 4000,
             );
-            let focus = forms::optional_text(
+            let focus = forms::optional_line(
                 &mut e,
                 "group_focus",
                 &form.group_focus,
@@ -194,7 +194,7 @@ pub async fn add_decision(
         }
         "task" => {
             let title =
-                forms::required_text(&mut e, "task_title", &form.task_title, "uppgiften", 300);
+                forms::required_line(&mut e, "task_title", &form.task_title, "uppgiften", 300);
             let owner = forms::required_id(
                 &mut e,
                 "task_owner",

@@ -230,8 +230,8 @@ impl MeetingForm {
         let time = parse_time(errors, "time", &self.time);
         let duration = parse_duration(errors, "duration", &self.duration);
         let form = parse_form(errors, "form", &self.form);
-        let place = forms::optional_text(errors, "place", &self.place, "platsen", 300);
-        let meeting_link = forms::optional_text(
+        let place = forms::optional_line(errors, "place", &self.place, "platsen", 300);
+        let meeting_link = forms::optional_line(
             errors,
             "meeting_link",
             &self.meeting_link,
@@ -431,6 +431,8 @@ pub struct ShowPage {
     form: MeetingForm,
     errors: FieldErrors,
     sendings: Vec<db::Sending>,
+    /// Mail of the current version that could not be sent.
+    mail_failures: Vec<crate::mail::outbox::Failure>,
     recipients: Vec<db::Recipient>,
     attendance: Vec<db::AttendanceRow>,
     decisions: Vec<db::Decision>,
@@ -474,6 +476,11 @@ pub async fn show_page(
         can_schedule,
         errors,
         sendings: db::sendings(&state.db, m, id).await?,
+        mail_failures: if can_schedule {
+            crate::mail::outbox::failures(&state.db, m, id, Some(meeting.sequence)).await?
+        } else {
+            Vec::new()
+        },
         recipients: db::recipients(
             &state.db,
             m,
@@ -635,7 +642,7 @@ pub async fn cancel(
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state, &user, id).await?;
     let mut errors = FieldErrors::default();
-    let reason = forms::required_text(
+    let reason = forms::required_line(
         &mut errors,
         "reason",
         &form.reason,
@@ -652,6 +659,7 @@ pub async fn cancel(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let m = user.municipality_id();
+    let invited = !db::sendings(&state.db, m, id).await?.is_empty();
     let mut tx = state.db.begin().await?;
     sqlx::query!(
         r#"update meeting set status = 'cancelled', cancelled_reason = $3, sequence = sequence + 1
@@ -680,13 +688,26 @@ pub async fn cancel(
         },
     )
     .await?;
-    tx.commit().await?;
-    let invited = !db::sendings(&state.db, m, id).await?.is_empty();
-    let message = if invited {
-        let sent = invitations::send(&state, &user, id, invitations::Kind::Cancellation).await?;
-        format!("Mötet är inställt. Återbud skickades till {sent} personer.")
+    // The cancellation is queued in the same transaction as the change.
+    let queued = if invited {
+        Some(
+            invitations::enqueue(&mut tx, &state, &user, id, invitations::Kind::Cancellation)
+                .await?,
+        )
     } else {
-        "Mötet är inställt.".to_owned()
+        None
+    };
+    tx.commit().await?;
+    let message = match queued {
+        Some(queued) => {
+            let delivery = queued.deliver(&state).await;
+            format!(
+                "Mötet är inställt. Återbud skickades till {} personer.{}",
+                delivery.sent.len(),
+                delivery.failure_sentence()
+            )
+        }
+        None => "Mötet är inställt.".to_owned(),
     };
     set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}")).into_response())
@@ -858,8 +879,14 @@ async fn plan_request(
     c.start_time = time;
     c.duration_minutes = i32::try_from(duration).unwrap_or(60);
     c.form = mode.to_owned();
-    c.places = form.place.trim().to_owned();
-    c.meeting_link = form.meeting_link.trim().to_owned();
+    c.places = forms::optional_line(errors, "place", &form.place, "platsen", 300);
+    c.meeting_link = forms::optional_line(
+        errors,
+        "meeting_link",
+        &form.meeting_link,
+        "möteslänken",
+        1000,
+    );
     let breaks = break_from.zip(break_to).into_iter().collect();
     Ok(errors.is_empty().then_some(PlanRequest {
         group_id,

@@ -52,9 +52,9 @@ pub async fn create(
         .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    let title = forms::required_text(&mut e, "goal_title", &form.goal_title, "målet", 500);
-    let indicator = forms::optional_text(&mut e, "indicator", &form.indicator, "indikatorn", 500);
-    let target = forms::optional_text(&mut e, "target", &form.target, "målvärdet", 200);
+    let title = forms::required_line(&mut e, "goal_title", &form.goal_title, "målet", 500);
+    let indicator = forms::optional_line(&mut e, "indicator", &form.indicator, "indikatorn", 500);
+    let target = forms::optional_line(&mut e, "target", &form.target, "målvärdet", 200);
     let target_date = forms::optional_date(&mut e, "target_date", &form.target_date);
     let parent = forms::optional_id(&mut e, "parent_id", &form.parent_id);
     let meeting = forms::optional_id(&mut e, "meeting_id", &form.meeting_id);
@@ -259,7 +259,7 @@ pub async fn follow_up(
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "on_date", &form.on_date);
-    let value = forms::required_text(&mut e, "value", &form.value, "utfallet", 200);
+    let value = forms::required_line(&mut e, "value", &form.value, "utfallet", 200);
     let note = forms::optional_text(&mut e, "note", &form.note, "kommentaren", 2000);
     let (Some(on), true) = (on, e.is_empty()) else {
         let page = page(&state, &user, id, e).await?;

@@ -131,7 +131,7 @@ pub async fn create(
         .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    let title = forms::required_text(&mut e, "lb_title", &form.lb_title, "rubriken", 300);
+    let title = forms::required_line(&mut e, "lb_title", &form.lb_title, "rubriken", 300);
     let from = forms::required_date(&mut e, "period_from", &form.period_from);
     let to = forms::required_date(&mut e, "period_to", &form.period_to);
     if let (Some(f), Some(t)) = (from, to)

@@ -80,7 +80,7 @@ pub async fn create(
             "Välj prioriteringsförslag, orsaksanalys eller åtgärdsplan.",
         );
     }
-    let title = forms::required_text(&mut e, "item_title", &form.item_title, "rubriken", 300);
+    let title = forms::required_line(&mut e, "item_title", &form.item_title, "rubriken", 300);
     let body = forms::required_text(&mut e, "body", &form.body, "problemet och förslaget", 10000);
     let parent = forms::optional_id(&mut e, "item_parent_id", &form.item_parent_id);
     for (field, value, label) in [

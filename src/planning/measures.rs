@@ -82,7 +82,7 @@ pub async fn create(
         .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    let title = forms::required_text(
+    let title = forms::required_line(
         &mut e,
         "measure_title",
         &form.measure_title,
@@ -341,15 +341,18 @@ pub async fn progress(
 /// week, once per measure. Returns how many measures were reminded about.
 pub async fn remind(state: &AppState) -> AppResult<usize> {
     let day = today();
+    // The claim and the queued mail are one transaction.
+    let mut tx = state.db.begin().await?;
     let due = sqlx::query!(
         r#"update measure set reminder_sent_at = now()
            where status <> 'done' and reminder_sent_at is null and due_on between $1 and $2
-           returning id, title, due_on, responsible_position_id"#,
+           returning id, municipality_id, title, due_on, responsible_position_id"#,
         day,
         day + Days::new(7)
     )
-    .fetch_all(&state.db)
+    .fetch_all(&mut *tx)
     .await?;
+    let mut mail = Vec::new();
     for measure in &due {
         let holders: Vec<(String, String)> = sqlx::query!(
             r#"select pe.name, pe.email from position_holder h join person pe on pe.id = h.person_id
@@ -357,7 +360,7 @@ pub async fn remind(state: &AppState) -> AppResult<usize> {
             measure.responsible_position_id,
             day
         )
-        .fetch_all(&state.db)
+        .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .map(|r| (r.name, r.email))
@@ -369,15 +372,21 @@ pub async fn remind(state: &AppState) -> AppResult<usize> {
             state.config.public_url.trim_end_matches('/'),
             measure.id
         );
-        crate::mail::send_text(
-            &state.mailer,
-            &state.config.mail_from,
-            &holders,
-            &format!("Påminnelse: {}", measure.title),
-            &body,
-        )
-        .await?;
+        mail.extend(
+            crate::mail::outbox::enqueue_text(
+                &mut tx,
+                measure.municipality_id,
+                crate::mail::outbox::Kind::MeasureReminder,
+                Some(measure.id),
+                &holders,
+                &format!("Påminnelse: {}", measure.title),
+                &body,
+            )
+            .await?,
+        );
     }
+    tx.commit().await?;
+    crate::mail::outbox::deliver(state, &mail).await;
     Ok(due.len())
 }
 

@@ -65,8 +65,8 @@ pub async fn create(
     if !KINDS.iter().any(|(k, _)| *k == form.source_kind) {
         e.add("source_kind", "Välj vilken sorts källa det är.");
     }
-    let title = forms::required_text(&mut e, "source_title", &form.source_title, "rubriken", 300);
-    let source = forms::optional_text(&mut e, "source", &form.source, "källan", 300);
+    let title = forms::required_line(&mut e, "source_title", &form.source_title, "rubriken", 300);
+    let source = forms::optional_line(&mut e, "source", &form.source, "källan", 300);
     let on = forms::required_date(&mut e, "source_date", &form.on_date);
     let summary =
         forms::required_text(&mut e, "summary", &form.summary, "en sammanfattning", 10000);

@@ -55,6 +55,97 @@ impl FieldErrors {
     }
 }
 
+/// Why a single-line value (a name, a title, an address, a place) cannot be
+/// stored, or `None` when it can.
+///
+/// Refused: every control character (Unicode `Cc`: C0 U+0000–U+001F with
+/// TAB, CR, LF and NUL, DEL U+007F, C1 U+0080–U+009F with NEL U+0085), the
+/// line and paragraph separators U+2028/U+2029, and the bidirectional
+/// embeddings, overrides and isolates U+202A–U+202E, U+2066–U+2069, which
+/// can make a name read differently from what it is. Such characters end up
+/// in e-mail headers, iCalendar lines and CSV cells, where they break lines.
+/// Allowed: everything else, including the zero-width joiners and the
+/// left-to-right/right-to-left marks (U+200C, U+200D, U+200E, U+200F) that
+/// some scripts need.
+pub fn line_problem(value: &str) -> Option<&'static str> {
+    let bad = value.chars().find(|c| is_line_breaking(*c))?;
+    Some(
+        if matches!(bad, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            "får inte innehålla radbrytningar"
+        } else if bad == '\t' {
+            "får inte innehålla tabbtecken"
+        } else if is_bidi_control(bad) {
+            "får inte innehålla tecken som vänder textens riktning"
+        } else {
+            "får inte innehålla osynliga styrtecken"
+        },
+    )
+}
+
+/// Why a multi-line value (a `<textarea>`) cannot be stored, or `None`.
+/// Line breaks (CR, LF, U+2028, U+2029, NEL) and TAB are allowed; NUL, the
+/// other control characters and the bidirectional overrides are refused.
+pub fn text_problem(value: &str) -> Option<&'static str> {
+    let bad = value.chars().find(|c| {
+        is_line_breaking(*c)
+            && !matches!(c, '\n' | '\r' | '\t' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    })?;
+    Some(if is_bidi_control(bad) {
+        "får inte innehålla tecken som vänder textens riktning"
+    } else {
+        "får inte innehålla osynliga styrtecken"
+    })
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn is_line_breaking(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_bidi_control(c)
+}
+
+/// A required single-line field: like [`required_text`], and refuses the
+/// characters [`line_problem`] names.
+pub fn required_line(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    label: &str,
+    max: usize,
+) -> String {
+    let value = required_text(errors, field, value, label, max);
+    check_line(errors, field, &value, label);
+    value
+}
+
+/// An optional single-line field: like [`optional_text`], and refuses the
+/// characters [`line_problem`] names.
+pub fn optional_line(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    label: &str,
+    max: usize,
+) -> String {
+    let value = optional_text(errors, field, value, label, max);
+    check_line(errors, field, &value, label);
+    value
+}
+
+/// Adds the single-line error for `value`, if any, to `field`.
+pub fn check_line(errors: &mut FieldErrors, field: &'static str, value: &str, label: &str) {
+    if let Some(problem) = line_problem(value) {
+        errors.add(field, format!("{} {problem}.", capitalise(label)));
+    }
+}
+
+fn check_text(errors: &mut FieldErrors, field: &'static str, value: &str, label: &str) {
+    if let Some(problem) = text_problem(value) {
+        errors.add(field, format!("{} {problem}.", capitalise(label)));
+    }
+}
+
 /// A required text field: trimmed, not empty, at most `max` characters.
 pub fn required_text(
     errors: &mut FieldErrors,
@@ -75,6 +166,7 @@ pub fn required_text(
             ),
         );
     }
+    check_text(errors, field, value, label);
     value.to_owned()
 }
 
@@ -93,6 +185,7 @@ pub fn optional_text(
             format!("{} får vara högst {max} tecken.", capitalise(label)),
         );
     }
+    check_text(errors, field, value, label);
     value.to_owned()
 }
 
@@ -165,6 +258,7 @@ pub fn email(errors: &mut FieldErrors, field: &'static str, value: &str) -> Stri
     let value = value.trim().to_lowercase();
     let valid = value.len() <= 254
         && !value.contains(char::is_whitespace)
+        && line_problem(&value).is_none()
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -226,5 +320,104 @@ mod tests {
         let mut errors = FieldErrors::default();
         required_text(&mut errors, "name", "abcdefghijkl", "namnet", 10);
         assert_eq!(errors.get("name"), Some("Namnet får vara högst 10 tecken."));
+    }
+
+    /// Every spelling of a line break, tab, invisible control or direction
+    /// override the single-line fields refuse, with the message they get.
+    const REFUSED_IN_A_LINE: &[(&str, &str)] = &[
+        ("Anna\r\nBcc: x@y.se", "radbrytningar"),
+        ("Anna\nBcc: x@y.se", "radbrytningar"),
+        ("Anna\rBcc: x@y.se", "radbrytningar"),
+        ("Anna\u{85}Berg", "radbrytningar"),
+        ("Anna\u{2028}Berg", "radbrytningar"),
+        ("Anna\u{2029}Berg", "radbrytningar"),
+        ("Anna\tBerg", "tabbtecken"),
+        ("Anna\0Berg", "styrtecken"),
+        ("Anna\u{1}Berg", "styrtecken"),
+        ("Anna\u{1b}[31mBerg", "styrtecken"),
+        ("Anna\u{7f}Berg", "styrtecken"),
+        ("Anna\u{80}Berg", "styrtecken"),
+        ("Anna\u{9f}Berg", "styrtecken"),
+        ("Anna \u{202E}greB", "riktning"),
+        ("Anna \u{202A}Berg", "riktning"),
+        ("Anna \u{2066}Berg\u{2069}", "riktning"),
+    ];
+
+    #[test]
+    fn a_single_line_field_refuses_every_line_break_tab_control_and_direction_override() {
+        for (value, word) in REFUSED_IN_A_LINE {
+            let mut errors = FieldErrors::default();
+            required_line(&mut errors, "name", value, "namnet", 200);
+            let message = errors.get("name").unwrap_or_default();
+            assert!(
+                message.starts_with("Namnet får inte innehålla") && message.contains(word),
+                "{value:?} gave {message:?}"
+            );
+            let mut errors = FieldErrors::default();
+            optional_line(&mut errors, "place", value, "platsen", 200);
+            assert!(errors.has("place"), "{value:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_single_line_field_keeps_letters_marks_and_joiners_of_any_script() {
+        for value in [
+            "Åsa Öberg-Ärlig",
+            "Zoë d’Artagnan",
+            "محمد \u{200F}علي",
+            "Sofia\u{200D}🙂",
+            "נועה\u{200E} Cohen",
+            "Łukasz Żółć",
+        ] {
+            let mut errors = FieldErrors::default();
+            assert_eq!(
+                required_line(&mut errors, "name", value, "namnet", 200),
+                value
+            );
+            assert!(
+                errors.is_empty(),
+                "{value:?} was refused: {:?}",
+                errors.all()
+            );
+        }
+    }
+
+    #[test]
+    fn a_multi_line_field_keeps_line_breaks_and_tabs_but_refuses_nul_controls_and_overrides() {
+        let mut errors = FieldErrors::default();
+        required_text(
+            &mut errors,
+            "agenda",
+            "1. Inledning\r\n2.\tLäget\n3. Övrigt\u{2028}slut",
+            "dagordningen",
+            500,
+        );
+        assert!(errors.is_empty());
+        for value in ["a\0b", "a\u{1b}b", "a\u{7}b", "a\u{9b}b", "a\u{202E}b"] {
+            let mut errors = FieldErrors::default();
+            optional_text(&mut errors, "agenda", value, "dagordningen", 500);
+            assert!(
+                errors
+                    .get("agenda")
+                    .is_some_and(|m| m.starts_with("Dagordningen får inte innehålla")),
+                "{value:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn an_email_with_a_control_character_or_line_break_is_refused() {
+        for value in [
+            "anna@kommun.se\r\nbcc:x@y.se",
+            "anna@kommun.se\u{0}",
+            "anna\u{85}@kommun.se",
+            "anna@kommun.se\u{2028}x",
+            "anna\u{202E}@kommun.se",
+            "anna\u{7f}@kommun.se",
+        ] {
+            let mut errors = FieldErrors::default();
+            email(&mut errors, "email", value);
+            assert!(errors.has("email"), "{value:?} was accepted");
+        }
     }
 }

@@ -4,14 +4,17 @@
 mod agreements;
 mod auth;
 mod backup;
+mod control_characters;
 mod dashboard;
 mod est;
 mod first_run;
+mod group_feeds;
 mod hardening;
 mod helpers;
 mod infrastructure;
 mod matrix;
 mod meetings;
+mod outbox;
 mod planning;
 mod request_path;
 mod robustness;

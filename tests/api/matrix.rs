@@ -269,6 +269,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/admin/grupper/{g}/upplos"),
             ADMIN_HERE,
         ),
+        (
+            "POST",
+            "/admin/grupper/{id}/kalender",
+            format!("/admin/grupper/{g}/kalender"),
+            ADMIN_HERE,
+        ),
         ("GET", "/moten", "/moten".into(), SIGNED_IN),
         ("GET", "/moten/ny", "/moten/ny".into(), ADMIN),
         ("POST", "/moten/ny", "/moten/ny".into(), ADMIN),

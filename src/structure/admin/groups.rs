@@ -117,7 +117,7 @@ pub async fn create(
     user.require_admin()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    let name = forms::required_text(&mut e, "name", &form.name, "gruppens namn", 200);
+    let name = forms::required_line(&mut e, "name", &form.name, "gruppens namn", 200);
     let task = forms::required_text(&mut e, "task", &form.task, "gruppens uppdrag", 4000);
     let appointed_by = forms::required_id(
         &mut e,
@@ -125,7 +125,7 @@ pub async fn create(
         &form.appointed_by_group_id,
         "Välj vilken grupp som tillsatte arbetsgruppen.",
     );
-    let decision = forms::required_text(
+    let decision = forms::required_line(
         &mut e,
         "decision_reference",
         &form.decision_reference,
@@ -133,8 +133,8 @@ pub async fn create(
         200,
     );
     let focus_area =
-        forms::optional_text(&mut e, "focus_area", &form.focus_area, "fokusområdet", 300);
-    let cadence = forms::optional_text(
+        forms::optional_line(&mut e, "focus_area", &form.focus_area, "fokusområdet", 300);
+    let cadence = forms::optional_line(
         &mut e,
         "cadence_text",
         &form.cadence_text,
@@ -344,17 +344,17 @@ pub async fn update(
     let m = user.municipality_id();
     let before = db::group(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
-    let name = forms::required_text(&mut e, "name", &form.name, "gruppens namn", 200);
+    let name = forms::required_line(&mut e, "name", &form.name, "gruppens namn", 200);
     let task = forms::required_text(&mut e, "task", &form.task, "gruppens uppdrag", 4000);
-    let decision = forms::optional_text(
+    let decision = forms::optional_line(
         &mut e,
         "decision_reference",
         &form.decision_reference,
         "beslutet",
         200,
     );
-    let focus = forms::optional_text(&mut e, "focus_area", &form.focus_area, "fokusområdet", 300);
-    let cadence = forms::optional_text(
+    let focus = forms::optional_line(&mut e, "focus_area", &form.focus_area, "fokusområdet", 300);
+    let cadence = forms::optional_line(
         &mut e,
         "cadence_text",
         &form.cadence_text,
@@ -548,6 +548,9 @@ pub async fn remove_member(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
+    // The position's holder no longer sits in the group: the group's feed
+    // address they may have stops working.
+    crate::meetings::feeds::retire_group_tokens(&mut tx, &[id]).await?;
     let role = Role::from_db(&removed.role).label();
     audit::record(
         &mut tx,

@@ -97,7 +97,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let mut errors = FieldErrors::default();
-    let name = forms::required_text(&mut errors, "name", &form.name, "namnet", 200);
+    let name = forms::required_line(&mut errors, "name", &form.name, "namnet", 200);
     let kind = OrgKind::parse(&form.kind);
     if kind.is_none() {
         errors.add("kind", "Välj vilken sorts organisation det är.");

@@ -89,7 +89,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let mut errors = FieldErrors::default();
-    let name = forms::required_text(&mut errors, "name", &form.name, "namnet", 200);
+    let name = forms::required_line(&mut errors, "name", &form.name, "namnet", 200);
     let email = forms::email(&mut errors, "email", &form.email);
     if !errors.is_empty() {
         let page = page(&state, &user, form, errors).await?;

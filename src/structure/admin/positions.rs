@@ -104,7 +104,7 @@ pub async fn create(
     user.require_admin()?;
     let m = user.municipality_id();
     let mut errors = FieldErrors::default();
-    let title = forms::required_text(
+    let title = forms::required_line(
         &mut errors,
         "title",
         &form.title,
@@ -387,6 +387,8 @@ pub async fn hand_over(
                     )
                     .execute(&mut *tx)
                     .await?;
+                    // The leaving holder's groups get new feed addresses.
+                    crate::meetings::feeds::retire_for_position(&mut tx, id).await?;
                 }
                 sqlx::query!(
                     r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
@@ -470,6 +472,7 @@ pub async fn end_holding(
             )
             .execute(&mut *tx)
             .await?;
+            crate::meetings::feeds::retire_for_position(&mut tx, id).await?;
             audit::record(
                 &mut tx,
                 Event {

@@ -1,0 +1,202 @@
+//! Single-line fields refuse line breaks, tabs, invisible control
+//! characters and direction overrides: a 422 with a Swedish message next to
+//! the field, the form kept, nothing stored.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+/// A form post: path, fields, the field that must carry the error.
+type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+
+/// Spellings that must not reach a stored name (the issue's probe used CRLF).
+const SPELLINGS: &[(&str, &str)] = &[
+    ("CRLF", "\r\n"),
+    ("LF", "\n"),
+    ("CR", "\r"),
+    ("TAB", "\t"),
+    ("NUL", "\0"),
+    ("ESC", "\u{1b}"),
+    ("BEL", "\u{7}"),
+    ("DEL", "\u{7f}"),
+    ("NEL", "\u{85}"),
+    ("C1 CSI", "\u{9b}"),
+    ("LINE SEPARATOR", "\u{2028}"),
+    ("PARAGRAPH SEPARATOR", "\u{2029}"),
+    ("RIGHT-TO-LEFT OVERRIDE", "\u{202E}"),
+    ("LEFT-TO-RIGHT ISOLATE", "\u{2066}"),
+];
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_and_not_stored(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let before = person_count(&app).await;
+    for (what, c) in SPELLINGS {
+        let name = format!("Anna{c}Bcc: angripare@example.com");
+        let response = app
+            .post(
+                "/admin/personer",
+                &[("name", &name), ("email", "anna.ny@lindesberg.example")],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what}"
+        );
+        let page = html_of(response).await;
+        let message = texts(&page, "#name-error").join("");
+        assert!(
+            message.contains("Namnet får inte innehålla"),
+            "{what}: {message}"
+        );
+        assert!(
+            value_of(&page, "#email").as_deref() == Some("anna.ny@lindesberg.example"),
+            "{what}: the form is kept"
+        );
+        assert!(
+            value_of(&page, "#name").is_some_and(|v| v.starts_with("Anna")),
+            "{what}: the name is kept"
+        );
+    }
+    // An address with a line break in the middle is refused the same way.
+    let response = app
+        .post(
+            "/admin/personer",
+            &[
+                ("name", "Anna Ny"),
+                ("email", "anna.ny@lindesberg.example\r\nBcc: x@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(person_count(&app).await, before, "nothing was stored");
+
+    // Names in other scripts, with joiners and direction marks, are kept.
+    let response = app
+        .post(
+            "/admin/personer",
+            &[
+                ("name", "Åsa \u{200F}علي Zoë"),
+                ("email", "asa@lindesberg.example"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&response, "/admin/personer");
+}
+
+async fn person_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from person"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let bad = "Rad ett\r\nRad två";
+    let group = |field: &'static str| -> Vec<(&'static str, String)> {
+        let mut form = vec![
+            ("name", "Arbetsgrupp Frövi".to_owned()),
+            ("task", "Ett uppdrag\npå två rader går bra.".to_owned()),
+            ("appointed_by_group_id", lindebra.to_string()),
+            ("decision_reference", "LindeBRÅ § 3".to_owned()),
+            ("focus_area", "Frövi".to_owned()),
+            ("cadence_text", "Varannan vecka".to_owned()),
+            ("active_from", "2026-11-16".to_owned()),
+        ];
+        for (k, v) in &mut form {
+            if *k == field {
+                *v = bad.to_owned();
+            }
+        }
+        form
+    };
+    let meeting = |field: &'static str| -> Vec<(&'static str, String)> {
+        let mut form = vec![
+            ("group_id", est.to_string()),
+            ("date", "2030-03-12".to_owned()),
+            ("time", "13:00".to_owned()),
+            ("duration", "60".to_owned()),
+            ("form", "in_person".to_owned()),
+            ("place", "Kommunhuset".to_owned()),
+            ("meeting_link", "".to_owned()),
+            ("agenda", "Lägesbild\r\nÖvrigt".to_owned()),
+        ];
+        for (k, v) in &mut form {
+            if *k == field {
+                *v = bad.to_owned();
+            }
+        }
+        form
+    };
+    let est_page = format!("/admin/grupper/{est}");
+    let cases: Vec<Case> = vec![
+        (
+            "/admin/organisationer",
+            vec![("name", bad.into()), ("kind", "company".into())],
+            "name",
+        ),
+        ("/admin/befattningar", vec![("title", bad.into())], "title"),
+        ("/admin/grupper", group("name"), "name"),
+        (
+            "/admin/grupper",
+            group("decision_reference"),
+            "decision_reference",
+        ),
+        ("/admin/grupper", group("focus_area"), "focus_area"),
+        ("/admin/grupper", group("cadence_text"), "cadence_text"),
+        (
+            &est_page,
+            vec![("name", bad.into()), ("task", "x".into())],
+            "name",
+        ),
+        (
+            "/est/installningar/kategori",
+            vec![("name", bad.into())],
+            "name",
+        ),
+        (
+            "/est/installningar/omrade",
+            vec![("area_name", bad.into())],
+            "area_name",
+        ),
+        ("/moten/ny", meeting("place"), "place"),
+    ];
+    for (path, form, field) in cases {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = app.post(path, &form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {field}"
+        );
+        let page = html_of(response).await;
+        let message = texts(&page, &format!("#{field}-error")).join("");
+        assert!(
+            message.contains("får inte innehålla radbrytningar"),
+            "{path} {field}: {message:?}"
+        );
+    }
+    // Nothing with a line break was stored anywhere these forms write.
+    let stored: i64 = sqlx::query_scalar!(
+        r#"select (select count(*) from organisation where name like '%Rad ett%')
+                + (select count(*) from position where title like '%Rad ett%')
+                + (select count(*) from work_group where name like '%Rad ett%' or decision_reference like '%Rad ett%'
+                      or focus_area like '%Rad ett%' or cadence_text like '%Rad ett%')
+                + (select count(*) from incident_category where name like '%Rad ett%')
+                + (select count(*) from area where name like '%Rad ett%')
+                + (select count(*) from meeting where place like '%Rad ett%') as "n!""#
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(stored, 0);
+}

@@ -1,0 +1,152 @@
+//! Group calendar feed addresses change when a member leaves, and the
+//! coordinator can replace one: the old address answers 404, the new works.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+/// The group's feed path as the group page shows it.
+async fn feed_path(app: &TestApp, group: uuid::Uuid) -> String {
+    let page = app.get_html(&format!("/grupper/{group}")).await;
+    let url = texts(&page, ".feed-url").join("");
+    url.split_once("/kalender/")
+        .map(|(_, t)| format!("/kalender/{t}"))
+        .expect("feed address")
+}
+
+/// What a calendar program (no cookies) gets from the path.
+async fn feed_status(app: &TestApp, path: &str) -> StatusCode {
+    app.other_browser()
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("feed")
+        .status()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_working(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let old = feed_path(&app, est).await;
+    assert_eq!(feed_status(&app, &old).await, StatusCode::OK);
+    let page = app.get_html(&format!("/grupper/{est}")).await;
+    assert!(
+        texts(&page, "#renew-feed-help")
+            .join("")
+            .contains("Den gamla adressen slutar fungera direkt")
+    );
+
+    let response = app
+        .post(&format!("/admin/grupper/{est}/kalender"), &[])
+        .await;
+    assert_redirect_to(&response, &format!("/grupper/{est}#kalender"));
+    assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
+    let page = app.get_html(&format!("/grupper/{est}")).await;
+    assert!(
+        texts(&page, ".flash")
+            .join("")
+            .contains("EST har en ny kalenderadress. Den gamla adressen fungerar inte längre")
+    );
+    let new = feed_path(&app, est).await;
+    assert_ne!(new, old);
+    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+    let audited = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from audit_event where action = 'bytte kalenderadress' and entity_id = $1"#,
+        est
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+
+    // A member who is not the coordinator cannot replace it.
+    let member = TestApp::spawn(app.db.clone()).await;
+    member.login(SECURITAS).await;
+    let response = member
+        .post(&format!("/admin/grupper/{est}/kalender"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn removing_a_member_position_gives_the_group_a_new_feed_address(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+    let old = feed_path(&app, est).await;
+    let membership = sqlx::query_scalar!(
+        "select id from membership where work_group_id = $1 and position_id = $2",
+        est,
+        securitas
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("membership");
+
+    let response = app
+        .post(
+            &format!("/admin/grupper/{est}/medlemmar/{membership}/ta-bort"),
+            &[],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/admin/grupper/{est}"));
+    assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
+    let new = feed_path(&app, est).await;
+    assert_ne!(new, old);
+    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+    let old = feed_path(&app, est).await;
+    let unrelated = feed_path(&app, lindebra).await;
+    let today = samordna::web::today();
+
+    // The holder's term is ended in the form.
+    let response = app
+        .post(
+            &format!("/admin/befattningar/{securitas}/avsluta"),
+            &[("held_to", &today.to_string())],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/admin/befattningar/{securitas}"));
+    assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
+    let new = feed_path(&app, est).await;
+    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+    // A group the position does not sit in keeps its address.
+    assert_eq!(feed_status(&app, &unrelated).await, StatusCode::OK);
+
+    // An end recorded in advance: once the last day has passed, an address
+    // made before it is refused and the group page makes a new one.
+    sqlx::query!(
+        "update calendar_token set created_at = now() - interval '3 days' where work_group_id = $1",
+        est
+    )
+    .execute(&app.db)
+    .await
+    .expect("older address");
+    sqlx::query!(
+        "update position_holder set held_to = $2 where position_id = $1 and held_to = $3",
+        securitas,
+        today - chrono::Days::new(1),
+        today
+    )
+    .execute(&app.db)
+    .await
+    .expect("last day yesterday");
+    assert_eq!(feed_status(&app, &new).await, StatusCode::NOT_FOUND);
+    let newer = feed_path(&app, est).await;
+    assert_ne!(newer, new);
+    assert_eq!(feed_status(&app, &newer).await, StatusCode::OK);
+}
