@@ -10,8 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
@@ -27,6 +26,7 @@ use crate::meetings::cadence;
 use crate::meetings::calendar::Term;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
+use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::layout::Chrome;
 use crate::web::today;
@@ -503,26 +503,9 @@ pub async fn csv(
             )
         }
     };
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    out.write_record(head.split(';'))
-        .map_err(anyhow::Error::from)?;
+    let mut table = Table::new(&head.split(';').collect::<Vec<_>>())?;
     for (label, value) in rows {
-        out.write_record([label, value.to_string()])
-            .map_err(anyhow::Error::from)?;
+        table.row([Cell::Text(label), Cell::Number(value)])?;
     }
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend(out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"oversikt-{key}.csv\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    table.into_response(&format!("oversikt-{key}.csv"))
 }

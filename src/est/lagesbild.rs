@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,6 +20,7 @@ use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::{Choice, position_choices};
+use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -358,9 +358,6 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
     access.require_read()?;
     let week = parse_week(key)?;
     let incidents = db::incidents(&state.db, user.municipality_id(), week.monday, None).await?;
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
     let mut head = vec![
         "vecka",
         "datum",
@@ -379,43 +376,29 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
     if access.oversight {
         head.push("skriven av");
     }
-    out.write_record(&head).map_err(anyhow::Error::from)?;
+    let mut table = Table::new(&head)?;
     for i in &incidents {
         let mut row = vec![
-            week.key(),
-            i.occurred_on.to_string(),
-            i.time_band_label().to_owned(),
-            i.category.clone(),
-            i.subcategory.clone().unwrap_or_default(),
-            i.area.clone(),
-            i.place.clone().unwrap_or_default(),
-            i.description.clone().unwrap_or_default(),
-            i.insecurity.to_string(),
-            if i.reported_to_police { "ja" } else { "nej" }.to_owned(),
-            i.action_taken.clone().unwrap_or_default(),
-            i.organisation.clone(),
-            i.duplicate_of.map(|d| d.to_string()).unwrap_or_default(),
+            Cell::Text(week.key()),
+            Cell::Text(i.occurred_on.to_string()),
+            Cell::from(i.time_band_label()),
+            Cell::Text(i.category.clone()),
+            Cell::Text(i.subcategory.clone().unwrap_or_default()),
+            Cell::Text(i.area.clone()),
+            Cell::Text(i.place.clone().unwrap_or_default()),
+            Cell::Text(i.description.clone().unwrap_or_default()),
+            Cell::Number(i64::from(i.insecurity)),
+            Cell::from(if i.reported_to_police { "ja" } else { "nej" }),
+            Cell::Text(i.action_taken.clone().unwrap_or_default()),
+            Cell::Text(i.organisation.clone()),
+            Cell::Text(i.duplicate_of.map(|d| d.to_string()).unwrap_or_default()),
         ];
         if access.oversight {
-            row.push(i.written_by.clone().unwrap_or_default());
+            row.push(Cell::Text(i.written_by.clone().unwrap_or_default()));
         }
-        out.write_record(&row).map_err(anyhow::Error::from)?;
+        table.row(row)?;
     }
-    let body = out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
-    // A byte-order mark so that Excel reads å, ä and ö right.
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend(body);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"lagesbild-{}.csv\"", week.key()),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    table.into_response(&format!("lagesbild-{}.csv", week.key()))
 }
 
 /// `POST /est/lagesbild/{week}/prioritet`: a priority for the coming week.

@@ -1,6 +1,7 @@
 //! Cross-cutting web pieces: extractors, page chrome, form helpers, the
 //! router assembly lives in `startup`.
 
+pub mod csv;
 pub mod extract;
 pub mod forms;
 pub mod idempotency;

@@ -6,6 +6,7 @@ mod auth;
 mod backup;
 mod dashboard;
 mod est;
+mod hardening;
 mod helpers;
 mod infrastructure;
 mod matrix;
