@@ -20,6 +20,7 @@ use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::{Choice, position_choices};
+use crate::web::bounds;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
@@ -109,13 +110,24 @@ pub async fn index(
         Some(week) => week,
         None => access.open_week(&state.db, m).await?,
     };
+    let mut chrome = user.chrome("est").await;
+    if !q.vecka.trim().is_empty() && ReportWeek::parse(&q.vecka).is_none() {
+        bounds::note(
+            &mut chrome,
+            &[format!(
+                "{} Sidan visar {}.",
+                ReportWeek::refusal(),
+                week.label()
+            )],
+        );
+    }
     let reporters = if access.can_read {
         reporters(&state, &access, m, week).await?
     } else {
         Vec::new()
     };
     Ok(IndexPage {
-        chrome: user.chrome("est").await,
+        chrome,
         group_name: access.group_name.clone(),
         current: ReportWeek::containing(crate::web::today(), access.interval_weeks),
         previous: week.previous(access.interval_weeks).key(),
@@ -225,7 +237,8 @@ async fn priorities(state: &AppState, m: Uuid, week: ReportWeek) -> AppResult<Ve
 }
 
 fn parse_week(key: &str) -> AppResult<ReportWeek> {
-    ReportWeek::parse(key.trim_end_matches(".csv")).ok_or(AppError::NotFound)
+    ReportWeek::parse(key.trim_end_matches(".csv"))
+        .ok_or_else(|| AppError::OutOfRange(ReportWeek::refusal()))
 }
 
 async fn lagesbild_page(

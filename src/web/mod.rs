@@ -1,9 +1,11 @@
 //! Cross-cutting web pieces: extractors, page chrome, form helpers, the
 //! router assembly lives in `startup`.
 
+pub mod bounds;
 pub mod csv;
 pub mod extract;
 pub mod forms;
+pub mod guard;
 pub mod idempotency;
 pub mod layout;
 pub mod pages;

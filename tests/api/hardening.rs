@@ -195,3 +195,142 @@ async fn the_dashboard_csvs_defuse_category_area_and_group_names_and_keep_counts
         "{rows:?}"
     );
 }
+
+/// Fetches `path` and asserts a normal answer: 200 (with the note under the
+/// heading when `note` is set) or 422 with a Swedish message, never a 5xx,
+/// and a body well below a few megabytes.
+async fn assert_bounded(app: &TestApp, path: &str, note: bool) {
+    let response = app.get(path).await;
+    let status = response.status();
+    let body = response.bytes().await.expect("body");
+    assert!(
+        body.len() < 2_000_000,
+        "{path}: {} bytes is too much",
+        body.len()
+    );
+    match status {
+        StatusCode::OK if path.contains(".csv") => {}
+        StatusCode::OK => {
+            let html = scraper::Html::parse_document(&String::from_utf8_lossy(&body));
+            if note {
+                let flash = texts(&html, ".flash");
+                assert!(
+                    flash.iter().any(|f| !f.is_empty()),
+                    "{path}: 200 without a note saying what was changed"
+                );
+            }
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            let html = scraper::Html::parse_document(&String::from_utf8_lossy(&body));
+            let message = texts(&html, "main p").join(" ");
+            assert!(
+                message.contains("Ange") || message.contains("Välj"),
+                "{path}: 422 without a Swedish message: {message}"
+            );
+        }
+        other => panic!("{path}: {other}"),
+    }
+}
+
+/// Periods in many spellings: huge, negative, year 0, reversed, unreadable.
+const PERIODS: &[&str] = &[
+    "fran=0001-01-01&till=9999-12-31",
+    "fran=9999-12-31&till=0001-01-01",
+    "fran=0000-01-01&till=2026-01-01",
+    "fran=-5000-01-01&till=%2B99999-01-01",
+    "fran=262143-01-01",
+    "till=-262143-12-31",
+    "fran=1990-01-01&till=2026-06-30",
+    "fran=2030-01-01&till=2020-01-01",
+    "fran=abc&till=2026-13-45",
+    "fran=2026-02-30",
+    "fran=%00&till=%FF",
+];
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn dashboard_and_incident_list_periods_in_any_spelling_are_bounded_with_a_note(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    for period in PERIODS {
+        let note = !period.starts_with("fran=2026-02-30");
+        assert_bounded(&app, &format!("/oversikt?{period}"), note).await;
+        assert_bounded(&app, &format!("/est/handelser?{period}"), note).await;
+        for key in ["vecka", "kategori", "omrade", "efterlevnad"] {
+            assert_bounded(&app, &format!("/oversikt/{key}.csv?{period}"), false).await;
+        }
+    }
+    // Ten years fold into months: no more than about 120 rows.
+    let page = app
+        .get_html("/oversikt?fran=0001-01-01&till=9999-12-31")
+        .await;
+    let rows = texts(&page, "section[aria-labelledby=fig-vecka] tbody tr");
+    assert!(!rows.is_empty() && rows.len() <= 125, "{}", rows.len());
+    assert!(
+        texts(&page, "section[aria-labelledby=fig-vecka] th")
+            .iter()
+            .any(|t| t == "Månad"),
+        "long periods are counted per month"
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn weeks_and_months_out_of_bounds_give_a_note_or_a_swedish_422(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let weeks = [
+        "2026-W0",
+        "2026-W00",
+        "2026-W54",
+        "2026-W99",
+        "2026-W99999",
+        "0000-W01",
+        "0-W01",
+        "-1-W01",
+        "1999-W01",
+        "9999-W52",
+        "99999-W01",
+        "262143-W52",
+        "-262143-W01",
+        "abc",
+        "2026-Wx",
+    ];
+    for week in weeks {
+        assert_bounded(&app, &format!("/est?vecka={week}"), true).await;
+        assert_bounded(&app, &format!("/est/lagesbild/{week}"), false).await;
+        assert_bounded(&app, &format!("/est/lagesbild/{week}.csv"), false).await;
+        let status = app.get(&format!("/est/lagesbild/{week}")).await.status();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{week}");
+    }
+    for month in [
+        "0000-01",
+        "9999-12",
+        "-0001-01",
+        "99999-01",
+        "2026-13",
+        "2026-00",
+        "abc",
+        "1999-12",
+        "262143-01",
+    ] {
+        assert_bounded(&app, &format!("/moten?manad={month}"), true).await;
+    }
+    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    for term in ["9999-var", "0000-host", "1999-host", "2999-var"] {
+        let path = format!("/moten/planera?grupp={group}&termin={term}");
+        assert_bounded(&app, &path, false).await;
+        let page = app.get_html(&path).await;
+        assert!(
+            page.html().contains("Välj en termin"),
+            "{term}: the term is refused by its field: {}",
+            texts(&page, "main").join(" ")
+        );
+    }
+
+    let reporter = TestApp::spawn(app.db.clone()).await;
+    reporter.login(SECURITAS).await;
+    for week in weeks {
+        assert_bounded(&reporter, &format!("/est/rapport?vecka={week}"), true).await;
+    }
+}
