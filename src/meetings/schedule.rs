@@ -891,8 +891,14 @@ async fn plan_request(
     c.start_time = time;
     c.duration_minutes = i32::try_from(duration).unwrap_or(60);
     c.form = mode.to_owned();
-    c.places = form.place.trim().to_owned();
-    c.meeting_link = form.meeting_link.trim().to_owned();
+    c.places = forms::optional_text(errors, "place", &form.place, "platsen", 300);
+    c.meeting_link = forms::optional_text(
+        errors,
+        "meeting_link",
+        &form.meeting_link,
+        "möteslänken",
+        1000,
+    );
     let breaks = break_from.zip(break_to).into_iter().collect();
     Ok(errors.is_empty().then_some(PlanRequest {
         group_id,

@@ -334,3 +334,397 @@ async fn weeks_and_months_out_of_bounds_give_a_note_or_a_swedish_422(db: sqlx::P
         assert_bounded(&reporter, &format!("/est/rapport?vecka={week}"), true).await;
     }
 }
+
+/// Identity numbers (valid check digit) in spellings the guard once missed.
+const IDENTITY_NUMBERS: &[&str] = &[
+    "81 12 18 - 9876",
+    "pnr811218-9876",
+    "８１１２１８－９８７６",
+    "811218\u{200b}9876",
+    "811218.9876",
+    "81-12-18_9876",
+    "19811218 / 9876",
+    "811218\u{a0}-\u{a0}9876",
+    "70 10 63 2391",
+];
+
+/// Rows in every table that holds typed texts: a refused form stores none.
+async fn stored(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(
+        r#"select (select count(*) from meeting) + (select count(*) from meeting_decision)
+                + (select count(*) from agreement) + (select count(*) from goal)
+                + (select count(*) from goal_followup) + (select count(*) from plan_item)
+                + (select count(*) from measure) + (select count(*) from periodic_lagesbild)
+                + (select count(*) from est_priority) + (select count(*) from cooperation_note)
+                + (select count(*) from work_group) + (select count(*) from organisation)
+                + (select count(*) from person) + (select count(*) from est_incident)
+                + (select count(*) from audit_event) as "n!""#
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count")
+}
+
+/// The value of the form field named `name` (input value or textarea text).
+fn field_value(html: &scraper::Html, name: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(&format!("[name={name}]")).expect("selector");
+    html.select(&selector).find_map(|e| {
+        e.value()
+            .attr("value")
+            .map(str::to_owned)
+            .or_else(|| (e.value().name() == "textarea").then(|| e.text().collect()))
+    })
+}
+
+/// Asserts a refusal: 422, the field's own error names the personnummer,
+/// the field `kept` still holds what was typed, and nothing was stored.
+async fn assert_refused(
+    app: &TestApp,
+    response: reqwest::Response,
+    field: &str,
+    kept: Option<(&str, &str)>,
+    before: i64,
+    what: &str,
+) {
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{what}"
+    );
+    let html = html_of(response).await;
+    let error = texts(&html, &format!("#{field}-error")).join(" ");
+    assert!(
+        error.contains("personnummer eller samordningsnummer"),
+        "{what}: the error by {field}: {error:?}"
+    );
+    if let Some((name, value)) = kept {
+        assert_eq!(
+            field_value(&html, name).as_deref().map(str::trim),
+            Some(value),
+            "{what}: {name} is kept"
+        );
+    }
+    assert_eq!(stored(app).await, before, "{what}: nothing stored");
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn meeting_agenda_place_minutes_and_decisions_refuse_identity_numbers(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ")
+        .await
+        .to_string();
+    let date = (samordna::web::today() + chrono::Days::new(30)).to_string();
+    let meeting: uuid::Uuid = sqlx::query_scalar!(
+        "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id
+         where g.name = 'LindeBRÅ' and mt.minutes_approved_at is null and mt.status <> 'cancelled'
+           and mt.starts_at < now() order by mt.starts_at desc limit 1"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("meeting");
+    for number in IDENTITY_NUMBERS {
+        let before = stored(&app).await;
+        for (field, kept) in [("agenda", "place"), ("place", "agenda")] {
+            let mut form = vec![
+                ("group_id", group.as_str()),
+                ("date", date.as_str()),
+                ("time", "09:00"),
+                ("duration", "90"),
+                ("form", "in_person"),
+                ("place", "Kommunhuset"),
+                ("meeting_link", ""),
+                ("agenda", "Lägesbild"),
+            ];
+            form.retain(|(k, _)| *k != field);
+            form.push((field, number));
+            let response = app.post("/moten/ny", &form).await;
+            let value = if kept == "place" {
+                "Kommunhuset"
+            } else {
+                "Lägesbild"
+            };
+            assert_refused(&app, response, field, Some((kept, value)), before, number).await;
+        }
+        let response = app
+            .post(
+                &format!("/moten/{meeting}/beslut"),
+                &[("kind", "note"), ("text", &format!("Beslut om {number}"))],
+            )
+            .await;
+        assert_refused(&app, response, "text", None, before, number).await;
+        let response = app
+            .post(
+                &format!("/moten/{meeting}/protokoll"),
+                &[("notes", &format!("Närvarande: {number}"))],
+            )
+            .await;
+        assert_refused(&app, response, "notes", None, before, number).await;
+    }
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn planning_texts_refuse_identity_numbers(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let today = samordna::web::today();
+    let from = (today - chrono::Days::new(90)).to_string();
+    let to = today.to_string();
+    for number in IDENTITY_NUMBERS {
+        let before = stored(&app).await;
+        let response = app
+            .post(
+                "/planering/mal",
+                &[
+                    ("level", "goal"),
+                    ("goal_title", "Färre inbrott i Frövi"),
+                    ("indicator", number),
+                    ("target", "-20 %"),
+                ],
+            )
+            .await;
+        assert_refused(
+            &app,
+            response,
+            "indicator",
+            Some(("goal_title", "Färre inbrott i Frövi")),
+            before,
+            number,
+        )
+        .await;
+        let response = app
+            .post(
+                "/planering/underlag",
+                &[
+                    ("kind", "priority_proposal"),
+                    ("item_title", "Prioritera Storå centrum"),
+                    ("body", "Fler rapporter om skadegörelse."),
+                    ("causes_place", number),
+                ],
+            )
+            .await;
+        assert_refused(
+            &app,
+            response,
+            "causes_place",
+            Some(("item_title", "Prioritera Storå centrum")),
+            before,
+            number,
+        )
+        .await;
+        let response = app
+            .post(
+                "/planering/lagesbild",
+                &[
+                    ("lb_title", "Lägesbild hösten"),
+                    ("period_from", &from),
+                    ("period_to", &to),
+                    ("other_information", ""),
+                    ("analysis", number),
+                ],
+            )
+            .await;
+        assert_refused(
+            &app,
+            response,
+            "analysis",
+            Some(("lb_title", "Lägesbild hösten")),
+            before,
+            number,
+        )
+        .await;
+    }
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn structure_admin_texts_refuse_identity_numbers(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    for number in IDENTITY_NUMBERS {
+        let before = stored(&app).await;
+        let response = app
+            .post(
+                "/admin/grupper",
+                &[
+                    ("name", "Trygg i Frövi"),
+                    ("task", number),
+                    ("decision_reference", "LindeBRÅ 2026-11-24 § 4"),
+                    ("active_from", "2026-12-01"),
+                ],
+            )
+            .await;
+        assert_refused(
+            &app,
+            response,
+            "task",
+            Some(("name", "Trygg i Frövi")),
+            before,
+            number,
+        )
+        .await;
+        let response = app
+            .post(
+                "/admin/personer",
+                &[("name", number), ("email", "ny@lindesberg.example")],
+            )
+            .await;
+        assert_refused(
+            &app,
+            response,
+            "name",
+            Some(("email", "ny@lindesberg.example")),
+            before,
+            number,
+        )
+        .await;
+    }
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn agreement_texts_refuse_identity_numbers(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let type_id: uuid::Uuid = sqlx::query_scalar!(
+        "select id from agreement_type where key = 'samverkansavtal' and municipality_id = (select id from municipality where slug = 'lindesberg')"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("type");
+    for number in IDENTITY_NUMBERS {
+        for field in ["purposes", "contact_people", "notes", "registry_no"] {
+            let before = stored(&app).await;
+            let mut form = reqwest::multipart::Form::new()
+                .text("type_id", type_id.to_string())
+                .text("title", "Samverkan kring trygg handel")
+                .text("valid_from", "2026-01-01");
+            for (name, value) in [
+                ("purposes", "Trygg handel."),
+                ("areas", "Stora torget."),
+                ("contact_people", ""),
+                ("notes", ""),
+                ("registry_no", ""),
+            ] {
+                let value = if name == field { *number } else { value };
+                form = form.text(name, value.to_owned());
+            }
+            let response = app
+                .client
+                .post(app.url("/avtal/ny"))
+                .multipart(form)
+                .send()
+                .await
+                .expect("POST");
+            assert_refused(
+                &app,
+                response,
+                field,
+                Some(("title", "Samverkan kring trygg handel")),
+                before,
+                number,
+            )
+            .await;
+        }
+    }
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    for number in IDENTITY_NUMBERS {
+        let before = stored(&app).await;
+        let response = app
+            .post(
+                "/est/rapport/samverkan",
+                &[
+                    ("vecka", &week),
+                    ("org", &org),
+                    ("need_title", "Belysningen vid busstationen"),
+                    ("handled_by", number),
+                ],
+            )
+            .await;
+        assert_refused(
+            &app,
+            response,
+            "handled_by",
+            Some(("need_title", "Belysningen vid busstationen")),
+            before,
+            number,
+        )
+        .await;
+    }
+    let response = app
+        .post(
+            "/est/rapport/samverkan",
+            &[
+                ("vecka", &week),
+                ("org", &org),
+                ("need_title", "Belysningen vid busstationen"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let need: uuid::Uuid =
+        sqlx::query_scalar!("select id from cooperation_need order by id desc limit 1")
+            .fetch_one(&app.db)
+            .await
+            .expect("need");
+
+    let coordinator = TestApp::spawn(app.db.clone()).await;
+    coordinator.login(COORDINATOR).await;
+    let response = coordinator
+        .post(
+            &format!("/est/lagesbild/{week}/prioritet"),
+            &[("kind", "focus_area"), ("text", "Resecentrum kvällstid")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let priority: uuid::Uuid = sqlx::query_scalar!("select id from est_priority limit 1")
+        .fetch_one(&app.db)
+        .await
+        .expect("a priority");
+    for number in IDENTITY_NUMBERS {
+        let before = stored(&app).await;
+        let response = coordinator
+            .post(
+                &format!("/est/lagesbild/{week}/prioritet"),
+                &[("kind", "focus_area"), ("text", number)],
+            )
+            .await;
+        assert_refused(&app, response, "priority_text", None, before, number).await;
+        let response = coordinator
+            .post(
+                &format!("/est/prioritet/{priority}/utfall"),
+                &[("outcome", number), ("vecka", &week)],
+            )
+            .await;
+        assert_refused(&app, response, "outcome", None, before, number).await;
+        for (field, note) in [("handled_by", "Lagat"), ("note", number)] {
+            let handled = if field == "handled_by" {
+                *number
+            } else {
+                "Teknik"
+            };
+            let response = coordinator
+                .post(
+                    &format!("/est/samverkan/{need}"),
+                    &[
+                        ("status", "in_progress"),
+                        ("note", note),
+                        ("handled_by", handled),
+                        ("vecka", &week),
+                    ],
+                )
+                .await;
+            assert_refused(&app, response, field, None, before, number).await;
+        }
+    }
+    let outcome: Option<String> =
+        sqlx::query_scalar!("select outcome from est_priority where id = $1", priority)
+            .fetch_one(&app.db)
+            .await
+            .expect("outcome");
+    assert!(!outcome.unwrap_or_default().contains("9876"));
+}
