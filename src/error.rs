@@ -28,6 +28,10 @@ pub enum AppError {
     /// No such thing, or not in the user's municipality.
     #[error("not found")]
     NotFound,
+    /// A parameter out of its bounds (a week, a month, a period): 422 with
+    /// the Swedish message saying what is allowed.
+    #[error("out of range")]
+    OutOfRange(String),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
@@ -44,7 +48,7 @@ pub type AppResult<T> = Result<T, AppError>;
 struct ErrorPage {
     chrome: Chrome,
     title: &'static str,
-    message: &'static str,
+    message: String,
 }
 
 impl AppError {
@@ -61,11 +65,11 @@ impl AppError {
 }
 
 /// Renders a bare error page with the given status.
-pub fn error_page(status: StatusCode, title: &'static str, message: &'static str) -> Response {
+pub fn error_page(status: StatusCode, title: &'static str, message: &str) -> Response {
     let page = ErrorPage {
         chrome: Chrome::anonymous(),
         title,
-        message,
+        message: message.to_owned(),
     };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
@@ -94,6 +98,9 @@ impl IntoResponse for AppError {
                 "Sidan finns inte",
                 "Sidan du söker finns inte, eller så har du inte tillgång till den.",
             ),
+            AppError::OutOfRange(message) => {
+                error_page(StatusCode::UNPROCESSABLE_ENTITY, "Ogiltigt värde", &message)
+            }
             ref e if e.is_database_down() => {
                 tracing::error!(error = %e, "database unavailable");
                 error_page(

@@ -10,10 +10,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -27,6 +26,8 @@ use crate::meetings::cadence;
 use crate::meetings::calendar::Term;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
+use crate::web::bounds;
+use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::layout::Chrome;
 use crate::web::today;
@@ -49,25 +50,32 @@ pub struct Filter {
     pub omrade: String,
 }
 
-/// The filter, validated: the last 52 weeks by default.
+/// The filter, validated: the last 52 weeks by default, never more than
+/// ten years (see [`crate::web::bounds::span`]).
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub area: Option<Uuid>,
+    /// What was changed in the filter, for the page to say.
+    pub notes: Vec<String>,
+}
+
+impl Period {
+    /// Long periods are counted per month, so that no table or chart grows
+    /// past about 120 rows.
+    pub fn by_month(&self) -> bool {
+        (self.to - self.from).num_days() > 7 * 104
+    }
 }
 
 impl Filter {
     fn period(&self) -> Period {
-        let to = NaiveDate::parse_from_str(&self.till, "%Y-%m-%d").unwrap_or_else(|_| today());
-        let default_from = to - Days::new(7 * 52 - 1);
-        let from = NaiveDate::parse_from_str(&self.fran, "%Y-%m-%d")
-            .ok()
-            .filter(|f| *f <= to)
-            .unwrap_or(default_from);
+        let span = bounds::span(&self.fran, &self.till, 7 * 52 - 1);
         Period {
-            from,
-            to,
-            area: Uuid::parse_str(&self.omrade).ok(),
+            from: span.from,
+            to: span.to,
+            area: Uuid::parse_str(self.omrade.trim()).ok(),
+            notes: span.notes,
         }
     }
 
@@ -128,13 +136,16 @@ pub struct Figure {
     pub column: &'static str,
 }
 
-async fn incidents_per_week(
+/// Incidents per week, or per month for long periods ([`Period::by_month`]);
+/// each bucket named by its first day.
+async fn incidents_per_bucket(
     state: &AppState,
     m: Uuid,
     p: &Period,
 ) -> AppResult<Vec<(NaiveDate, i64)>> {
+    let unit = if p.by_month() { "month" } else { "week" };
     let rows = sqlx::query!(
-        r#"select date_trunc('week', i.occurred_on)::date as "week!", count(*) as "n!"
+        r#"select date_trunc($5::text, i.occurred_on)::date as "bucket!", count(*) as "n!"
            from est_incident i
            where i.municipality_id = $1 and i.occurred_on between $2 and $3
              and ($4::uuid is null or i.area_id = $4) and i.duplicate_of is null
@@ -142,16 +153,26 @@ async fn incidents_per_week(
         m,
         p.from,
         p.to,
-        p.area
+        p.area,
+        unit
     )
     .fetch_all(&state.db)
     .await?;
-    // Every week of the period, also the quiet ones.
-    let first = p.from - Days::new(u64::from(p.from.weekday().num_days_from_monday()));
-    let weeks =
-        std::iter::successors(Some(first), |w| Some(*w + Days::new(7))).take_while(|w| *w <= p.to);
-    Ok(weeks
-        .map(|w| (w, rows.iter().find(|r| r.week == w).map_or(0, |r| r.n)))
+    // Every bucket of the period, also the quiet ones.
+    let buckets: Vec<NaiveDate> = if p.by_month() {
+        let first = p.from.with_day(1).unwrap_or(p.from);
+        std::iter::successors(Some(first), |d| d.checked_add_months(Months::new(1)))
+            .take_while(|d| *d <= p.to)
+            .collect()
+    } else {
+        let first = p.from - Days::new(u64::from(p.from.weekday().num_days_from_monday()));
+        std::iter::successors(Some(first), |w| w.checked_add_days(Days::new(7)))
+            .take_while(|w| *w <= p.to)
+            .collect()
+    };
+    Ok(buckets
+        .into_iter()
+        .map(|w| (w, rows.iter().find(|r| r.bucket == w).map_or(0, |r| r.n)))
         .collect())
 }
 
@@ -225,29 +246,54 @@ async fn figures(
 ) -> AppResult<(Vec<Figure>, Option<String>, i64)> {
     let m = user.municipality_id();
     let q = f.query(p);
-    let weeks = incidents_per_week(state, m, p).await?;
+    let weeks = incidents_per_bucket(state, m, p).await?;
     let total: i64 = weeks.iter().map(|w| w.1).sum();
+    let monthly = p.by_month();
+    let label = |w: NaiveDate| {
+        if monthly {
+            format!("{} {}", crate::meetings::month_name(w.month()), w.year())
+        } else {
+            week_label(w)
+        }
+    };
     let week_rows: Vec<Row> = weeks
         .iter()
         .map(|(w, n)| Row {
-            label: format!("{} ({})", week_label(*w), w),
+            label: if monthly {
+                label(*w)
+            } else {
+                format!("{} ({})", week_label(*w), w)
+            },
             value: *n,
             href: v.reads_est.then(|| {
-                format!(
-                    "/est/lagesbild/{}",
-                    crate::est::week::ReportWeek::containing(*w + Days::new(7), 1).key()
-                )
+                if monthly {
+                    let last = w
+                        .checked_add_months(Months::new(1))
+                        .and_then(|d| d.pred_opt())
+                        .unwrap_or(*w);
+                    format!("/est/handelser?fran={w}&till={last}")
+                } else {
+                    format!(
+                        "/est/lagesbild/{}",
+                        crate::est::week::ReportWeek::containing(*w + Days::new(7), 1).key()
+                    )
+                }
             }),
         })
         .collect();
-    let labels: Vec<String> = weeks.iter().map(|(w, _)| week_label(*w)).collect();
+    let labels: Vec<String> = weeks.iter().map(|(w, _)| label(*w)).collect();
     let values: Vec<i64> = weeks.iter().map(|w| w.1).collect();
     let mut figures = vec![Figure {
         key: "vecka",
-        caption: format!("Händelser per vecka, {} – {}", p.from, p.to),
+        caption: format!(
+            "Händelser per {}, {} – {}",
+            if monthly { "månad" } else { "vecka" },
+            p.from,
+            p.to
+        ),
         svg: charts::columns(&labels, &values, "fig-vecka"),
         rows: week_rows,
-        column: "Vecka",
+        column: if monthly { "Månad" } else { "Vecka" },
     }];
     for (key, by_area, caption, param, column) in [
         (
@@ -279,7 +325,8 @@ async fn figures(
             column,
         });
     }
-    Ok((figures, trend(&weeks), total))
+    let trend = if monthly { None } else { trend(&weeks) };
+    Ok((figures, trend, total))
 }
 
 /// A coming event with high risk.
@@ -444,8 +491,10 @@ pub async fn page(
     } else {
         None
     };
+    let mut chrome = user.chrome("oversikt").await;
+    bounds::note(&mut chrome, &period.notes);
     Ok(DashboardPage {
-        chrome: user.chrome("oversikt").await,
+        chrome,
         municipality: user.municipality.name.clone(),
         query: filter.query(&period),
         areas: crate::est::db::areas(&state.db, m).await?,
@@ -503,26 +552,9 @@ pub async fn csv(
             )
         }
     };
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    out.write_record(head.split(';'))
-        .map_err(anyhow::Error::from)?;
+    let mut table = Table::new(&head.split(';').collect::<Vec<_>>())?;
     for (label, value) in rows {
-        out.write_record([label, value.to_string()])
-            .map_err(anyhow::Error::from)?;
+        table.row([Cell::Text(label), Cell::Number(value)])?;
     }
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend(out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"oversikt-{key}.csv\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    table.into_response(&format!("oversikt-{key}.csv"))
 }

@@ -4,16 +4,16 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::access::EstAccess;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::web::bounds;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::Chrome;
-use crate::web::today;
 
 #[derive(Deserialize, Default)]
 pub struct IncidentFilter {
@@ -64,8 +64,8 @@ pub async fn list(
     Query(f): Query<IncidentFilter>,
 ) -> AppResult<IncidentsPage> {
     EstAccess::load(&state.db, &user).await?.require_read()?;
-    let to = NaiveDate::parse_from_str(&f.till, "%Y-%m-%d").unwrap_or_else(|_| today());
-    let from = NaiveDate::parse_from_str(&f.fran, "%Y-%m-%d").unwrap_or(to - Days::new(364));
+    let span = bounds::span(&f.fran, &f.till, 364);
+    let (from, to) = (span.from, span.to);
     let rows = sqlx::query_as!(
         Row,
         r#"select i.occurred_on, coalesce(pc.name, c.name) as "category!", a.name as area, i.description,
@@ -83,14 +83,16 @@ pub async fn list(
         user.municipality_id(),
         from,
         to,
-        Uuid::parse_str(&f.omrade).ok(),
-        Uuid::parse_str(&f.kategori).ok(),
+        Uuid::parse_str(f.omrade.trim()).ok(),
+        Uuid::parse_str(f.kategori.trim()).ok(),
         LIMIT
     )
     .fetch_all(&state.db)
     .await?;
+    let mut chrome = user.chrome("est").await;
+    bounds::note(&mut chrome, &span.notes);
     Ok(IncidentsPage {
-        chrome: user.chrome("est").await,
+        chrome,
         from,
         to,
         limit: usize::try_from(LIMIT).unwrap_or(0),

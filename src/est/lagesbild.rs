@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,6 +20,8 @@ use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::{Choice, position_choices};
+use crate::web::bounds;
+use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -109,13 +110,24 @@ pub async fn index(
         Some(week) => week,
         None => access.open_week(&state.db, m).await?,
     };
+    let mut chrome = user.chrome("est").await;
+    if !q.vecka.trim().is_empty() && ReportWeek::parse(&q.vecka).is_none() {
+        bounds::note(
+            &mut chrome,
+            &[format!(
+                "{} Sidan visar {}.",
+                ReportWeek::refusal(),
+                week.label()
+            )],
+        );
+    }
     let reporters = if access.can_read {
         reporters(&state, &access, m, week).await?
     } else {
         Vec::new()
     };
     Ok(IndexPage {
-        chrome: user.chrome("est").await,
+        chrome,
         group_name: access.group_name.clone(),
         current: ReportWeek::containing(crate::web::today(), access.interval_weeks),
         previous: week.previous(access.interval_weeks).key(),
@@ -225,7 +237,12 @@ async fn priorities(state: &AppState, m: Uuid, week: ReportWeek) -> AppResult<Ve
 }
 
 fn parse_week(key: &str) -> AppResult<ReportWeek> {
-    ReportWeek::parse(key.trim_end_matches(".csv")).ok_or(AppError::NotFound)
+    let key = key.trim_end_matches(".csv");
+    if key.trim().is_empty() {
+        // No form of ours sends an empty week.
+        return Err(AppError::NotFound);
+    }
+    ReportWeek::parse(key).ok_or_else(|| AppError::OutOfRange(ReportWeek::refusal()))
 }
 
 async fn lagesbild_page(
@@ -358,9 +375,6 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
     access.require_read()?;
     let week = parse_week(key)?;
     let incidents = db::incidents(&state.db, user.municipality_id(), week.monday, None).await?;
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
     let mut head = vec![
         "vecka",
         "datum",
@@ -379,43 +393,29 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
     if access.oversight {
         head.push("skriven av");
     }
-    out.write_record(&head).map_err(anyhow::Error::from)?;
+    let mut table = Table::new(&head)?;
     for i in &incidents {
         let mut row = vec![
-            week.key(),
-            i.occurred_on.to_string(),
-            i.time_band_label().to_owned(),
-            i.category.clone(),
-            i.subcategory.clone().unwrap_or_default(),
-            i.area.clone(),
-            i.place.clone().unwrap_or_default(),
-            i.description.clone().unwrap_or_default(),
-            i.insecurity.to_string(),
-            if i.reported_to_police { "ja" } else { "nej" }.to_owned(),
-            i.action_taken.clone().unwrap_or_default(),
-            i.organisation.clone(),
-            i.duplicate_of.map(|d| d.to_string()).unwrap_or_default(),
+            Cell::Text(week.key()),
+            Cell::Text(i.occurred_on.to_string()),
+            Cell::from(i.time_band_label()),
+            Cell::Text(i.category.clone()),
+            Cell::Text(i.subcategory.clone().unwrap_or_default()),
+            Cell::Text(i.area.clone()),
+            Cell::Text(i.place.clone().unwrap_or_default()),
+            Cell::Text(i.description.clone().unwrap_or_default()),
+            Cell::Number(i64::from(i.insecurity)),
+            Cell::from(if i.reported_to_police { "ja" } else { "nej" }),
+            Cell::Text(i.action_taken.clone().unwrap_or_default()),
+            Cell::Text(i.organisation.clone()),
+            Cell::Text(i.duplicate_of.map(|d| d.to_string()).unwrap_or_default()),
         ];
         if access.oversight {
-            row.push(i.written_by.clone().unwrap_or_default());
+            row.push(Cell::Text(i.written_by.clone().unwrap_or_default()));
         }
-        out.write_record(&row).map_err(anyhow::Error::from)?;
+        table.row(row)?;
     }
-    let body = out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
-    // A byte-order mark so that Excel reads å, ä and ö right.
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend(body);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"lagesbild-{}.csv\"", week.key()),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    table.into_response(&format!("lagesbild-{}.csv", week.key()))
 }
 
 /// `POST /est/lagesbild/{week}/prioritet`: a priority for the coming week.
@@ -488,13 +488,13 @@ pub async fn set_outcome(
     Form(form): Form<OutcomeForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let outcome = form.outcome.trim();
     let mut e = FieldErrors::default();
-    forms::check_line(&mut e, "outcome", outcome, "utfallet");
+    let outcome = forms::optional_line(&mut e, "outcome", &form.outcome, "utfallet", 1000);
     if !e.is_empty() {
         let page = lagesbild_page(&state, &user, &form.vecka, PriorityForm::default(), e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    let outcome = outcome.as_str();
     let m = user.municipality_id();
     let mut tx = state.db.begin().await?;
     let updated = sqlx::query!(
@@ -628,24 +628,23 @@ pub async fn update_need(
     if !["open", "in_progress", "closed"].contains(&status) {
         return Err(AppError::BadRequest);
     }
-    let note = form.note.trim();
-    let handled_by = form.handled_by.trim();
-    let findings = super::guard::check(note);
     let mut e = FieldErrors::default();
-    forms::check_line(&mut e, "note", note, "anteckningen");
-    forms::check_line(&mut e, "note", handled_by, "vem som hanterar det");
-    if status == "closed" && note.is_empty() || findings.must_refuse() {
-        e.add(
-            "note",
-            findings
-                .refusal_message()
-                .unwrap_or_else(|| "Skriv vad som gjordes innan behovet avslutas.".to_owned()),
-        );
+    let note = forms::optional_line(&mut e, "note", &form.note, "vad som har gjorts", 4000);
+    if status == "closed" && note.is_empty() {
+        e.add("note", "Skriv vad som gjordes innan behovet avslutas.");
     }
+    let handled_by = forms::optional_line(
+        &mut e,
+        "handled_by",
+        &form.handled_by,
+        "vem som hanterar det",
+        300,
+    );
     if !e.is_empty() {
         let page = lagesbild_page(&state, &user, &form.vecka, PriorityForm::default(), e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    let (note, handled_by) = (note.as_str(), handled_by.as_str());
     let mut tx = state.db.begin().await?;
     let before = sqlx::query!(
         r#"update cooperation_need n set status = $3,

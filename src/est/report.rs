@@ -168,7 +168,8 @@ async fn status(
     let m = user.municipality_id();
     let week = match ReportWeek::parse(&which.vecka) {
         Some(week) => week,
-        None => access.open_week(&state.db, m).await?,
+        None if which.vecka.trim().is_empty() => access.open_week(&state.db, m).await?,
+        None => return Err(AppError::OutOfRange(ReportWeek::refusal())),
     };
     Ok(Status {
         deadline: access.deadline(&state.db, m, week).await?,
@@ -213,16 +214,30 @@ async fn page(
 pub async fn report_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(which): Query<Which>,
+    Query(mut which): Query<Which>,
 ) -> AppResult<ReportPage> {
-    page(
+    // A week out of bounds shows the open week, and says so.
+    let refused = !which.vecka.trim().is_empty() && ReportWeek::parse(&which.vecka).is_none();
+    if refused {
+        which.vecka.clear();
+    }
+    let mut page = page(
         &state,
         &user,
         &which,
         Forms::default(),
         FieldErrors::default(),
     )
-    .await
+    .await?;
+    if refused {
+        let note = format!(
+            "{} Sidan visar {}.",
+            ReportWeek::refusal(),
+            page.week.label()
+        );
+        crate::web::bounds::note(&mut page.chrome, &[note]);
+    }
+    Ok(page)
 }
 
 /// Checks free texts for personal data: identity numbers are refused,

@@ -27,12 +27,32 @@ impl ReportWeek {
         }
     }
 
-    /// Parses `2026-W48` (also lower-case `w`).
+    /// Parses `2026-W48` (also lower-case `w`). Only weeks 1–53 of the
+    /// years a page may show ([`crate::web::bounds::year_ok`]): a week far
+    /// off would make every "previous"/"next" link a date out of range.
     pub fn parse(key: &str) -> Option<Self> {
         let (year, week) = key.trim().split_once(['W', 'w'])?;
-        let year: i32 = year.trim_end_matches('-').parse().ok()?;
+        let year = year.strip_suffix('-').unwrap_or(year);
+        if !(year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())) {
+            return None;
+        }
+        let year: i32 = year.parse().ok()?;
+        if !(1..=2).contains(&week.len()) || !week.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let week: u32 = week.parse().ok()?;
+        if !crate::web::bounds::year_ok(year) {
+            return None;
+        }
         NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).map(|monday| Self { monday })
+    }
+
+    /// The Swedish message for a week that [`ReportWeek::parse`] refuses.
+    pub fn refusal() -> String {
+        format!(
+            "Veckan finns inte. Ange den som ÅÅÅÅ-Wvv, till exempel 2026-W48: vecka 1–53, år {}.",
+            crate::web::bounds::years_text()
+        )
     }
 
     /// `2026-W48`.
@@ -81,6 +101,29 @@ mod tests {
         assert_eq!(week.label(), "vecka 48, 2026");
         assert_eq!(ReportWeek::parse("2026-W54"), None);
         assert_eq!(ReportWeek::parse("nonsens"), None);
+        assert_eq!(
+            ReportWeek::parse("2026W48").map(|w| w.key()).as_deref(),
+            Some("2026-W48")
+        );
+        for key in [
+            "2026-W0",
+            "2026-W00",
+            "2026-W99999",
+            "0000-W01",
+            "1999-W01",
+            "9999-W01",
+            "+2026-W01",
+            "-2026-W01",
+            "262143-W01",
+            "2026-W+1",
+            "2026-W-1",
+            "2026-W",
+            "-W01",
+            "2026-W1.5",
+            "２０２６-W01",
+        ] {
+            assert_eq!(ReportWeek::parse(key), None, "{key}");
+        }
     }
 
     #[test]

@@ -65,9 +65,26 @@ pub struct MonthQuery {
     manad: String,
 }
 
-fn first_of_month(key: &str, fallback: NaiveDate) -> NaiveDate {
-    NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d")
-        .unwrap_or_else(|_| fallback.with_day(1).unwrap_or(fallback))
+/// The first day of the month `YYYY-MM`, or of `fallback`'s month with a
+/// Swedish note when the key is not a month of the years a page may show.
+fn first_of_month(key: &str, fallback: NaiveDate) -> (NaiveDate, Option<String>) {
+    let key = key.trim();
+    let fallback_month = fallback.with_day(1).unwrap_or(fallback);
+    if key.is_empty() {
+        return (fallback_month, None);
+    }
+    match NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d") {
+        Ok(d) if key.len() == 7 && crate::web::bounds::year_ok(d.year()) => (d, None),
+        _ => (
+            fallback_month,
+            Some(format!(
+                "Månaden kunde inte visas: ange den som ÅÅÅÅ-MM, år {}. Sidan visar {} {}.",
+                crate::web::bounds::years_text(),
+                month_name(fallback_month.month()),
+                fallback_month.year()
+            )),
+        ),
+    }
 }
 
 fn month_key(date: NaiveDate) -> String {
@@ -87,7 +104,7 @@ pub async fn index(
     let access = Access::load(&state.db, &user).await?;
     let visible = access.visible_groups();
     let day = today();
-    let first = first_of_month(&query.manad, day);
+    let (first, month_note) = first_of_month(&query.manad, day);
     let grid_start = first - Days::new(u64::from(first.weekday().num_days_from_monday()));
     let last = first
         .checked_add_months(chrono::Months::new(1))
@@ -136,8 +153,10 @@ pub async fn index(
         visible.as_deref(),
     )
     .await?;
+    let mut chrome = user.chrome("moten").await;
+    crate::web::bounds::note(&mut chrome, month_note.as_slice());
     Ok(IndexPage {
-        chrome: user.chrome("moten").await,
+        chrome,
         month_title: format!("{} {}", month_name(first.month()), first.year()),
         previous: month_key(
             first
@@ -845,6 +864,20 @@ async fn plan_request(
     if term.is_none() {
         errors.add("termin", "Välj en termin.");
     }
+    // A term far off would plan (and look up clashes for) dates no one needs.
+    let term = term.filter(|t| {
+        let ok = crate::web::bounds::year_ok(t.first_day().year());
+        if !ok {
+            errors.add(
+                "termin",
+                format!(
+                    "Välj en termin under år {}.",
+                    crate::web::bounds::years_text()
+                ),
+            );
+        }
+        ok
+    });
     let weekday = match form.weekday.trim().parse::<u32>() {
         Ok(n) if (1..=7).contains(&n) => Some(n),
         _ => {

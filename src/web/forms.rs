@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
 /// `axum::Form`, with a rejection that renders our Swedish 400 page.
@@ -146,7 +146,8 @@ fn check_text(errors: &mut FieldErrors, field: &'static str, value: &str, label:
     }
 }
 
-/// A required text field: trimmed, not empty, at most `max` characters.
+/// A required text field: trimmed, not empty, at most `max` characters, and
+/// without a personnummer or samordningsnummer ([`super::guard`]).
 pub fn required_text(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -165,12 +166,15 @@ pub fn required_text(
                 label = capitalise(label)
             ),
         );
+    } else {
+        super::guard::refuse(errors, field, value);
     }
     check_text(errors, field, value, label);
     value.to_owned()
 }
 
-/// An optional text field: trimmed, at most `max` characters.
+/// An optional text field: trimmed, at most `max` characters, and without a
+/// personnummer or samordningsnummer ([`super::guard`]).
 pub fn optional_text(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -184,6 +188,8 @@ pub fn optional_text(
             field,
             format!("{} får vara högst {max} tecken.", capitalise(label)),
         );
+    } else {
+        super::guard::refuse(errors, field, value);
     }
     check_text(errors, field, value, label);
     value.to_owned()
@@ -200,6 +206,12 @@ pub fn optional_date(
         return None;
     }
     match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        // Far-off years would make calendars, plans and reminders work on
+        // dates nobody means (and overflow date arithmetic).
+        Ok(date) if !(1900..=2200).contains(&date.year()) => {
+            errors.add(field, "Ange ett datum mellan år 1900 och 2200.");
+            None
+        }
         Ok(date) => Some(date),
         Err(_) => {
             errors.add(
@@ -298,6 +310,17 @@ mod tests {
         assert!(errors.is_empty());
         assert_eq!(optional_date(&mut errors, "d", "30/4/2024"), None);
         assert!(errors.get("d").is_some_and(|m| m.contains("ÅÅÅÅ-MM-DD")));
+        for far in [
+            "0001-01-01",
+            "9999-12-31",
+            "1899-12-31",
+            "2201-01-01",
+            "+12345-01-01",
+        ] {
+            let mut errors = FieldErrors::default();
+            assert_eq!(optional_date(&mut errors, "d", far), None, "{far}");
+            assert!(errors.has("d"), "{far}");
+        }
     }
 
     #[test]
@@ -310,6 +333,32 @@ mod tests {
         assert!(errors.is_empty());
         email(&mut errors, "e", "anna@kommun");
         assert!(errors.has("e"));
+    }
+
+    #[test]
+    fn text_fields_refuse_an_identity_number_and_keep_other_numbers() {
+        for value in ["Gäller 81 12 18-9876", "pnr８１１２１８－９８７６"] {
+            let mut errors = FieldErrors::default();
+            required_text(&mut errors, "agenda", value, "dagordningen", 1000);
+            assert!(
+                errors
+                    .get("agenda")
+                    .is_some_and(|m| m.contains("personnummer"))
+            );
+            let mut errors = FieldErrors::default();
+            optional_text(&mut errors, "place", value, "platsen", 1000);
+            assert!(errors.has("place"));
+        }
+        let mut errors = FieldErrors::default();
+        required_text(
+            &mut errors,
+            "agenda",
+            "Möte 2026-11-24, ring 070-123 45 67",
+            "x",
+            100,
+        );
+        optional_text(&mut errors, "place", "Rum 2024/70", "x", 100);
+        assert!(errors.is_empty(), "{errors:?}");
     }
 
     #[test]

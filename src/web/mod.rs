@@ -2,8 +2,11 @@
 //! router assembly lives in `startup`.
 
 pub mod assets;
+pub mod bounds;
+pub mod csv;
 pub mod extract;
 pub mod forms;
+pub mod guard;
 pub mod idempotency;
 pub mod layout;
 pub mod pages;

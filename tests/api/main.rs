@@ -19,3 +19,4 @@ mod planning;
 mod request_path;
 mod robustness;
 mod structure;
+mod text_hardening;
