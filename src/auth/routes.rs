@@ -223,7 +223,7 @@ async fn login(
     }
     // A new session id at sign-in: an id planted before it is worth nothing.
     session.cycle_id().await?;
-    let places = workplaces(&state, person.id).await?;
+    let places = workplaces(state, person.id).await?;
     let municipality_id = match places.as_slice() {
         [only] => Some(only.id),
         _ => None,

@@ -3,7 +3,9 @@
 //! the coordinator and the kommunpolis read the lägesbild; only the
 //! coordinator and the kommunpolis see who wrote an entry.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::week::ReportWeek;
@@ -14,7 +16,7 @@ use crate::web::extract::CurrentUser;
 use crate::web::today;
 
 /// An organisation the person reports for.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Organisation {
     pub id: Uuid,
     pub name: String,
@@ -34,9 +36,60 @@ pub struct EstAccess {
 }
 
 impl EstAccess {
+    /// The person's EST rights in one statement: the reporting group, the
+    /// organisations they file for, and whether they sit in that group or
+    /// in a beredningsgrupp (directly or through a substitute's position,
+    /// as [`Access`] counts seats). Administrator and oversight come from
+    /// the cached seats.
     pub async fn load(db: &sqlx::PgPool, user: &CurrentUser) -> AppResult<Self> {
-        let access = Access::load(db, user).await?;
-        Self::with_access(db, user, &access).await
+        let row = sqlx::query!(
+            r#"with grp as (
+                   select g.id, g.name from work_group g
+                   where g.municipality_id = $2 and g.weekly_reporting
+                     and g.active_from <= $3 and (g.active_to is null or g.active_to >= $3)
+                   order by g.name limit 1
+               ),
+               held as (
+                   select p.id, p.organisation_id from position_holder h
+                   join position p on p.id = h.position_id
+                   where h.person_id = $1 and h.municipality_id = $2
+                     and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+               ),
+               seat as (
+                   select ms.work_group_id from held
+                   join position mp on mp.id = held.id or mp.substitute_position_id = held.id
+                   join membership ms on ms.position_id = mp.id
+               )
+               select grp.id as "group_id?", grp.name as "group_name?", mu.report_interval_weeks,
+                      (select coalesce(json_agg(o order by o.name), '[]')
+                       from (select distinct o.id, o.name from held
+                             join organisation o on o.id = held.organisation_id
+                             join membership ms on ms.position_id = held.id
+                                  and ms.work_group_id = grp.id and ms.role <> 'convener') o)
+                          as "reporter_for!: Json<Vec<Organisation>>",
+                      exists (select 1 from seat where seat.work_group_id = grp.id
+                                 or seat.work_group_id in (select id from work_group
+                                                           where municipality_id = $2 and tier = 'beredningsgrupp'))
+                          as "sits!"
+               from municipality mu left join grp on true
+               where mu.id = $2"#,
+            user.id(),
+            user.municipality_id(),
+            today()
+        )
+        .fetch_one(db)
+        .await?;
+        let w = &user.municipality;
+        let oversight = w.is_admin || w.oversight;
+        Ok(Self {
+            group_id: row.group_id,
+            group_name: row.group_name.unwrap_or_default(),
+            interval_weeks: row.report_interval_weeks,
+            reporter_for: row.reporter_for.0,
+            can_read: oversight || row.sits,
+            oversight,
+            admin: w.is_admin,
+        })
     }
 
     /// The same, from seats already loaded (the dashboard needs both).
@@ -125,6 +178,28 @@ impl EstAccess {
         }
     }
 
+    /// The weeks a page may be about, for its statement to pick from: the
+    /// chosen week, or this week and the next, of which the statement takes
+    /// the first whose reports have not locked (as [`Self::open_week`]).
+    pub fn week_choice(&self, chosen: Option<ReportWeek>) -> WeekChoice {
+        let weeks = match chosen {
+            Some(week) => vec![week],
+            None => {
+                let week = ReportWeek::containing(today(), self.interval_weeks);
+                vec![week, week.next(self.interval_weeks)]
+            }
+        };
+        WeekChoice {
+            mondays: weeks.iter().map(|w| w.monday).collect(),
+            starts: weeks.iter().map(|w| day_start(w.monday)).collect(),
+            ends: weeks
+                .iter()
+                .map(|w| day_start(w.end(self.interval_weeks)))
+                .collect(),
+            now: Utc::now(),
+        }
+    }
+
     /// The week people report for now: this week until its meeting starts,
     /// then the next.
     pub async fn open_week(
@@ -165,4 +240,14 @@ impl EstAccess {
         .await?;
         Ok(meeting.unwrap_or(end))
     }
+}
+
+/// Candidate weeks with their bounds, as SQL arrays. A statement takes the
+/// first whose deadline (the start of the group's first meeting in the
+/// week, else the week's end) is after `now`, else the last.
+pub struct WeekChoice {
+    pub mondays: Vec<NaiveDate>,
+    pub starts: Vec<DateTime<Utc>>,
+    pub ends: Vec<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
 }

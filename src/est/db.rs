@@ -1,9 +1,13 @@
 //! Queries for EST, scoped by municipality.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::access::WeekChoice;
+use super::week::ReportWeek;
 use crate::error::AppResult;
 use crate::structure::admin::Choice;
 
@@ -14,15 +18,30 @@ pub struct CategoryGroup {
     pub children: Vec<Choice>,
 }
 
+/// A category as stored: top-level when it has no parent.
+#[derive(Debug, Deserialize)]
+pub struct CategoryRow {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+}
+
 /// Active categories, subcategories under their parent.
 pub async fn categories(db: &PgPool, m: Uuid) -> AppResult<Vec<CategoryGroup>> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        CategoryRow,
         r#"select id, parent_id, name from incident_category
            where municipality_id = $1 and active order by sort_order, name"#,
         m
     )
     .fetch_all(db)
     .await?;
+    Ok(group_categories(&rows))
+}
+
+/// Groups categories (in display order) under their parents; a
+/// subcategory whose parent is not among them is left out.
+fn group_categories(rows: &[CategoryRow]) -> Vec<CategoryGroup> {
     let mut groups: Vec<CategoryGroup> = rows
         .iter()
         .filter(|r| r.parent_id.is_none())
@@ -40,7 +59,24 @@ pub async fn categories(db: &PgPool, m: Uuid) -> AppResult<Vec<CategoryGroup>> {
             });
         }
     }
-    Ok(groups)
+    groups
+}
+
+/// An option as the page statements return it (`Choice` is not ours to
+/// make deserialisable).
+#[derive(Debug, Deserialize)]
+pub struct ChoiceRow {
+    pub id: Uuid,
+    pub label: String,
+}
+
+impl From<ChoiceRow> for Choice {
+    fn from(row: ChoiceRow) -> Self {
+        Self {
+            id: row.id,
+            label: row.label,
+        }
+    }
 }
 
 /// Active areas (towns and villages).
@@ -55,6 +91,7 @@ pub async fn areas(db: &PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
 }
 
 /// A report's head.
+#[derive(Debug, Deserialize)]
 pub struct Report {
     pub id: Uuid,
     pub nothing_to_report: bool,
@@ -107,6 +144,7 @@ pub async fn ensure_report(
 }
 
 /// An incident as shown in a report or the lägesbild.
+#[derive(Debug, Deserialize)]
 pub struct Incident {
     pub id: Uuid,
     pub organisation: String,
@@ -186,6 +224,7 @@ pub async fn incidents(
 }
 
 /// A coming event.
+#[derive(Debug, Deserialize)]
 pub struct ComingEvent {
     pub id: Uuid,
     pub organisation: String,
@@ -238,6 +277,7 @@ pub async fn coming_events(
 }
 
 /// A cooperation need.
+#[derive(Debug, Deserialize)]
 pub struct Need {
     pub id: Uuid,
     pub organisation: String,
@@ -297,4 +337,112 @@ pub async fn needs(
     )
     .fetch_all(db)
     .await?)
+}
+
+/// What the report form shows for one organisation and week.
+pub struct ReportForm {
+    pub week: ReportWeek,
+    /// When the week's reports lock.
+    pub deadline: DateTime<Utc>,
+    pub report: Option<Report>,
+    pub incidents: Vec<Incident>,
+    pub events: Vec<ComingEvent>,
+    pub needs: Vec<Need>,
+    pub categories: Vec<CategoryGroup>,
+    pub areas: Vec<Choice>,
+}
+
+/// The report form's data in one statement: the week (from `weeks`, see
+/// [`WeekChoice`]) and its deadline, the organisation's report with its
+/// entries (as [`incidents`], [`coming_events`] and [`needs`] give them),
+/// and the active categories and areas.
+pub async fn report_form(
+    db: &PgPool,
+    m: Uuid,
+    organisation: Uuid,
+    group: Option<Uuid>,
+    weeks: &WeekChoice,
+) -> AppResult<ReportForm> {
+    let row = sqlx::query!(
+        r#"with candidate as (
+               select c.monday, c.n,
+                      coalesce((select min(mt.starts_at) from meeting mt
+                                where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
+                                  and mt.starts_at >= c.starts and mt.starts_at < c.ends), c.ends) as deadline
+               from unnest($4::date[], $5::timestamptz[], $6::timestamptz[]) with ordinality as c(monday, starts, ends, n)
+           ),
+           chosen as (
+               select monday, deadline from candidate
+               order by deadline <= $7 and n < cardinality($4::date[]), n
+               limit 1
+           )
+           select chosen.monday as "monday!", chosen.deadline as "deadline!",
+                  (select row_to_json(r) from (
+                       select id, nothing_to_report, submitted_at, updated_at, late, unlocked_until from est_report
+                       where municipality_id = $1 and organisation_id = $2 and week_start = chosen.monday) r)
+                      as "report: Json<Report>",
+                  (select coalesce(json_agg(x order by x.occurred_on, x.organisation, x.created_at), '[]') from (
+                       select i.id, o.name as organisation,
+                              coalesce(pc.name, c.name) as category, case when pc.id is null then null else c.name end as subcategory,
+                              a.name as area, i.occurred_on, i.time_band, i.place, i.description, i.action_taken,
+                              i.insecurity, i.reported_to_police, i.duplicate_of, p.name as written_by,
+                              i.latitude, i.longitude, i.created_at
+                       from est_incident i
+                       join est_report r on r.id = i.report_id
+                       join organisation o on o.id = r.organisation_id
+                       join incident_category c on c.id = i.category_id
+                       left join incident_category pc on pc.id = c.parent_id
+                       join area a on a.id = i.area_id
+                       left join person p on p.id = i.written_by
+                       where r.municipality_id = $1 and r.week_start = chosen.monday and r.organisation_id = $2) x)
+                      as "incidents!: Json<Vec<Incident>>",
+                  (select coalesce(json_agg(x order by x.occurs_on, x.risk_rank), '[]') from (
+                       select e.id, o.name as organisation, e.occurs_on, a.name as area, e.risk, e.title, e.place,
+                              e.planned_measures, p.name as written_by,
+                              array_position(array['high','medium','low'], e.risk) as risk_rank
+                       from est_coming_event e
+                       join est_report r on r.id = e.report_id
+                       join organisation o on o.id = r.organisation_id
+                       left join area a on a.id = e.area_id
+                       left join person p on p.id = e.written_by
+                       where r.municipality_id = $1 and r.week_start = chosen.monday and r.organisation_id = $2) x)
+                      as "events!: Json<Vec<ComingEvent>>",
+                  (select coalesce(json_agg(x order by x.week_start, x.created_at), '[]') from (
+                       select n.id, o.name as organisation, r.week_start, n.title, n.with_whom, n.status, n.handled_by,
+                              p.name as written_by, n.created_at,
+                              (select cn.note from cooperation_note cn where cn.need_id = n.id order by cn.at desc limit 1) as last_note
+                       from cooperation_need n
+                       join est_report r on r.id = n.report_id
+                       join organisation o on o.id = r.organisation_id
+                       left join person p on p.id = n.written_by
+                       where n.municipality_id = $1 and r.organisation_id = $2 and r.week_start = chosen.monday) x)
+                      as "needs!: Json<Vec<Need>>",
+                  (select coalesce(json_agg(x order by x.sort_order, x.name), '[]') from (
+                       select id, parent_id, name, sort_order from incident_category
+                       where municipality_id = $1 and active) x)
+                      as "categories!: Json<Vec<CategoryRow>>",
+                  (select coalesce(json_agg(x order by x.sort_order, x.label), '[]') from (
+                       select id, name as label, sort_order from area where municipality_id = $1 and active) x)
+                      as "areas!: Json<Vec<ChoiceRow>>"
+           from chosen"#,
+        m,
+        organisation,
+        group,
+        &weeks.mondays,
+        &weeks.starts,
+        &weeks.ends,
+        weeks.now
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(ReportForm {
+        week: ReportWeek { monday: row.monday },
+        deadline: row.deadline,
+        report: row.report.map(|r| r.0),
+        incidents: row.incidents.0,
+        events: row.events.0,
+        needs: row.needs.0,
+        categories: group_categories(&row.categories.0),
+        areas: row.areas.0.into_iter().map(Choice::from).collect(),
+    })
 }

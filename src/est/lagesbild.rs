@@ -9,17 +9,19 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::access::EstAccess;
-use super::db::{self, ComingEvent, Incident, Need};
+use super::access::{EstAccess, WeekChoice};
+use super::db::{self, ChoiceRow, ComingEvent, Incident, Need};
 use super::week::ReportWeek;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::structure::admin::{Choice, position_choices};
+use crate::structure::admin::Choice;
 use crate::web::bounds;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
@@ -28,6 +30,7 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::{Chrome, set_flash};
 
 /// An organisation expected to report, and whether it has.
+#[derive(Debug, Deserialize)]
 pub struct Reporter {
     pub id: Uuid,
     pub name: String,
@@ -37,40 +40,70 @@ pub struct Reporter {
     pub entries: i64,
 }
 
-/// The organisations of the reporting group's members (not the convener).
-async fn reporters(
-    state: &AppState,
-    access: &EstAccess,
-    m: Uuid,
+/// The week the index is about, when its reports lock, and (for those who
+/// read the lägesbild) the reporting group's organisations (not the
+/// convener's) with whether each has reported.
+struct IndexData {
     week: ReportWeek,
-) -> AppResult<Vec<Reporter>> {
-    let Some(group) = access.group_id else {
-        return Ok(Vec::new());
-    };
-    Ok(sqlx::query_as!(
-        Reporter,
-        r#"select o.id, o.name,
-                  coalesce(r.nothing_to_report or x.entries > 0, false) as "reported!",
-                  coalesce(r.nothing_to_report, false) as "nothing_to_report!",
-                  coalesce(r.late, false) as "late!",
-                  coalesce(x.entries, 0) as "entries!"
-           from (select distinct p.organisation_id from membership ms join position p on p.id = ms.position_id
-                 where ms.work_group_id = $1 and ms.role <> 'convener' and p.organisation_id is not null) mo
-           join organisation o on o.id = mo.organisation_id
-           left join est_report r on r.organisation_id = o.id and r.week_start = $3
-           left join lateral (
-               select (select count(*) from est_incident where report_id = r.id)
-                    + (select count(*) from est_coming_event where report_id = r.id)
-                    + (select count(*) from cooperation_need where report_id = r.id) as entries
-           ) x on true
-           where o.municipality_id = $2
-           order by o.name"#,
-        group,
+    deadline: DateTime<Utc>,
+    reporters: Vec<Reporter>,
+}
+
+/// The index's data in one statement; the week is chosen from `weeks` as
+/// the report form chooses it.
+async fn index_data(
+    state: &AppState,
+    m: Uuid,
+    access: &EstAccess,
+    weeks: &WeekChoice,
+) -> AppResult<IndexData> {
+    let row = sqlx::query!(
+        r#"with candidate as (
+               select c.monday, c.n,
+                      coalesce((select min(mt.starts_at) from meeting mt
+                                where mt.municipality_id = $1 and mt.work_group_id = $2 and mt.status <> 'cancelled'
+                                  and mt.starts_at >= c.starts and mt.starts_at < c.ends), c.ends) as deadline
+               from unnest($3::date[], $4::timestamptz[], $5::timestamptz[]) with ordinality as c(monday, starts, ends, n)
+           ),
+           chosen as (
+               select monday, deadline from candidate
+               order by deadline <= $6 and n < cardinality($3::date[]), n
+               limit 1
+           )
+           select chosen.monday as "monday!", chosen.deadline as "deadline!",
+                  (select coalesce(json_agg(rep order by rep.name), '[]') from (
+                       select o.id, o.name,
+                              coalesce(r.nothing_to_report or x.entries > 0, false) as reported,
+                              coalesce(r.nothing_to_report, false) as nothing_to_report,
+                              coalesce(r.late, false) as late,
+                              coalesce(x.entries, 0) as entries
+                       from (select distinct p.organisation_id from membership ms join position p on p.id = ms.position_id
+                             where ms.work_group_id = $2 and ms.role <> 'convener' and p.organisation_id is not null) mo
+                       join organisation o on o.id = mo.organisation_id
+                       left join est_report r on r.organisation_id = o.id and r.week_start = chosen.monday
+                       left join lateral (
+                           select (select count(*) from est_incident where report_id = r.id)
+                                + (select count(*) from est_coming_event where report_id = r.id)
+                                + (select count(*) from cooperation_need where report_id = r.id) as entries
+                       ) x on true
+                       where o.municipality_id = $1 and $7) rep)
+                      as "reporters!: Json<Vec<Reporter>>"
+           from chosen"#,
         m,
-        week.monday
+        access.group_id,
+        &weeks.mondays,
+        &weeks.starts,
+        &weeks.ends,
+        weeks.now,
+        access.can_read
     )
-    .fetch_all(&state.db)
-    .await?)
+    .fetch_one(&state.db)
+    .await?;
+    Ok(IndexData {
+        week: ReportWeek { monday: row.monday },
+        deadline: row.deadline,
+        reporters: row.reporters.0,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -105,11 +138,9 @@ pub async fn index(
     if !access.can_read && access.reporter_for.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let m = user.municipality_id();
-    let week = match ReportWeek::parse(&q.vecka) {
-        Some(week) => week,
-        None => access.open_week(&state.db, m).await?,
-    };
+    let weeks = access.week_choice(ReportWeek::parse(&q.vecka));
+    let data = index_data(&state, user.municipality_id(), &access, &weeks).await?;
+    let week = data.week;
     let mut chrome = user.chrome("est").await;
     if !q.vecka.trim().is_empty() && ReportWeek::parse(&q.vecka).is_none() {
         bounds::note(
@@ -121,20 +152,15 @@ pub async fn index(
             )],
         );
     }
-    let reporters = if access.can_read {
-        reporters(&state, &access, m, week).await?
-    } else {
-        Vec::new()
-    };
     Ok(IndexPage {
         chrome,
         group_name: access.group_name.clone(),
         current: ReportWeek::containing(crate::web::today(), access.interval_weeks),
         previous: week.previous(access.interval_weeks).key(),
         next: week.next(access.interval_weeks).key(),
-        deadline: format_local(access.deadline(&state.db, m, week).await?),
+        deadline: format_local(data.deadline),
         week,
-        reporters,
+        reporters: data.reporters,
         reporter_for: access.reporter_for,
         can_read: access.can_read,
         admin: access.admin,
@@ -154,6 +180,7 @@ pub struct TrendRow {
 }
 
 /// A priority set by the EST meeting.
+#[derive(Debug, Deserialize)]
 pub struct Priority {
     pub id: Uuid,
     pub kind: String,
@@ -222,18 +249,137 @@ fn counts(items: impl Iterator<Item = String>) -> Vec<Count> {
     counts
 }
 
-async fn priorities(state: &AppState, m: Uuid, week: ReportWeek) -> AppResult<Vec<Priority>> {
-    Ok(sqlx::query_as!(
-        Priority,
-        r#"select pr.id, pr.kind, pr.text, p.title as "owner?", pr.outcome
-           from est_priority pr left join position p on p.id = pr.owner_position_id
-           where pr.municipality_id = $1 and pr.week_start = $2
-           order by array_position(array['focus_area','hot_spot','action'], pr.kind), pr.created_at"#,
+/// A category's incidents in one week (not counting duplicates).
+#[derive(Debug, Deserialize)]
+struct TrendCount {
+    category: String,
+    week_start: NaiveDate,
+    n: i64,
+}
+
+/// What the lägesbild shows besides the person's access.
+struct LagesbildData {
+    incidents: Vec<Incident>,
+    trend: Vec<TrendCount>,
+    events: Vec<ComingEvent>,
+    needs: Vec<Need>,
+    reporters: Vec<Reporter>,
+    priorities: Vec<Priority>,
+    last_priorities: Vec<Priority>,
+    positions: Vec<ChoiceRow>,
+}
+
+/// The lägesbild's data in one statement: the week's incidents, coming
+/// events and current needs (as [`db::incidents`], [`db::coming_events`]
+/// and [`db::needs`] give them for every organisation), the counts per
+/// category from `first` to `week`, the reporting group's organisations
+/// (as [`reporters`]), this and the `previous` week's priorities, and the
+/// positions a priority can be given to.
+async fn lagesbild_data(
+    state: &AppState,
+    m: Uuid,
+    group: Option<Uuid>,
+    week: ReportWeek,
+    previous: ReportWeek,
+    first: ReportWeek,
+) -> AppResult<LagesbildData> {
+    let row = sqlx::query!(
+        r#"select
+             (select coalesce(json_agg(x order by x.occurred_on, x.organisation, x.created_at), '[]') from (
+                  select i.id, o.name as organisation,
+                         coalesce(pc.name, c.name) as category, case when pc.id is null then null else c.name end as subcategory,
+                         a.name as area, i.occurred_on, i.time_band, i.place, i.description, i.action_taken,
+                         i.insecurity, i.reported_to_police, i.duplicate_of, p.name as written_by,
+                         i.latitude, i.longitude, i.created_at
+                  from est_incident i
+                  join est_report r on r.id = i.report_id
+                  join organisation o on o.id = r.organisation_id
+                  join incident_category c on c.id = i.category_id
+                  left join incident_category pc on pc.id = c.parent_id
+                  join area a on a.id = i.area_id
+                  left join person p on p.id = i.written_by
+                  where r.municipality_id = $1 and r.week_start = $2) x)
+                 as "incidents!: Json<Vec<Incident>>",
+             (select coalesce(json_agg(x), '[]') from (
+                  select coalesce(pc.name, c.name) as category, r.week_start, count(*) as n
+                  from est_incident i join est_report r on r.id = i.report_id
+                  join incident_category c on c.id = i.category_id
+                  left join incident_category pc on pc.id = c.parent_id
+                  where r.municipality_id = $1 and r.week_start >= $5 and r.week_start <= $2 and i.duplicate_of is null
+                  group by 1, 2) x)
+                 as "trend!: Json<Vec<TrendCount>>",
+             (select coalesce(json_agg(x order by x.occurs_on, x.risk_rank), '[]') from (
+                  select e.id, o.name as organisation, e.occurs_on, a.name as area, e.risk, e.title, e.place,
+                         e.planned_measures, p.name as written_by,
+                         array_position(array['high','medium','low'], e.risk) as risk_rank
+                  from est_coming_event e
+                  join est_report r on r.id = e.report_id
+                  join organisation o on o.id = r.organisation_id
+                  left join area a on a.id = e.area_id
+                  left join person p on p.id = e.written_by
+                  where r.municipality_id = $1 and r.week_start = $2) x)
+                 as "events!: Json<Vec<ComingEvent>>",
+             (select coalesce(json_agg(x order by x.week_start, x.created_at), '[]') from (
+                  select n.id, o.name as organisation, r.week_start, n.title, n.with_whom, n.status, n.handled_by,
+                         p.name as written_by, n.created_at,
+                         (select cn.note from cooperation_note cn where cn.need_id = n.id order by cn.at desc limit 1) as last_note
+                  from cooperation_need n
+                  join est_report r on r.id = n.report_id
+                  join organisation o on o.id = r.organisation_id
+                  left join person p on p.id = n.written_by
+                  where n.municipality_id = $1 and r.week_start <= $2 and (n.status <> 'closed' or n.closed_at >= $6)) x)
+                 as "needs!: Json<Vec<Need>>",
+             (select coalesce(json_agg(rep order by rep.name), '[]') from (
+                  select o.id, o.name,
+                         coalesce(r.nothing_to_report or x.entries > 0, false) as reported,
+                         coalesce(r.nothing_to_report, false) as nothing_to_report,
+                         coalesce(r.late, false) as late,
+                         coalesce(x.entries, 0) as entries
+                  from (select distinct p.organisation_id from membership ms join position p on p.id = ms.position_id
+                        where ms.work_group_id = $3 and ms.role <> 'convener' and p.organisation_id is not null) mo
+                  join organisation o on o.id = mo.organisation_id
+                  left join est_report r on r.organisation_id = o.id and r.week_start = $2
+                  left join lateral (
+                      select (select count(*) from est_incident where report_id = r.id)
+                           + (select count(*) from est_coming_event where report_id = r.id)
+                           + (select count(*) from cooperation_need where report_id = r.id) as entries
+                  ) x on true
+                  where o.municipality_id = $1) rep)
+                 as "reporters!: Json<Vec<Reporter>>",
+             (select coalesce(json_agg(x order by x.kind_rank, x.created_at), '[]') from (
+                  select pr.id, pr.kind, pr.text, p.title as owner, pr.outcome, pr.created_at,
+                         array_position(array['focus_area','hot_spot','action'], pr.kind) as kind_rank
+                  from est_priority pr left join position p on p.id = pr.owner_position_id
+                  where pr.municipality_id = $1 and pr.week_start = $2) x)
+                 as "priorities!: Json<Vec<Priority>>",
+             (select coalesce(json_agg(x order by x.kind_rank, x.created_at), '[]') from (
+                  select pr.id, pr.kind, pr.text, p.title as owner, pr.outcome, pr.created_at,
+                         array_position(array['focus_area','hot_spot','action'], pr.kind) as kind_rank
+                  from est_priority pr left join position p on p.id = pr.owner_position_id
+                  where pr.municipality_id = $1 and pr.week_start = $4) x)
+                 as "last_priorities!: Json<Vec<Priority>>",
+             (select coalesce(json_agg(x order by x.label), '[]') from (
+                  select id, title as label from position where municipality_id = $1) x)
+                 as "positions!: Json<Vec<ChoiceRow>>""#,
         m,
-        week.monday
+        week.monday,
+        group,
+        previous.monday,
+        first.monday,
+        crate::meetings::schedule::day_start(week.monday)
     )
-    .fetch_all(&state.db)
-    .await?)
+    .fetch_one(&state.db)
+    .await?;
+    Ok(LagesbildData {
+        incidents: row.incidents.0,
+        trend: row.trend.0,
+        events: row.events.0,
+        needs: row.needs.0,
+        reporters: row.reporters.0,
+        priorities: row.priorities.0,
+        last_priorities: row.last_priorities.0,
+        positions: row.positions.0,
+    })
 }
 
 fn parse_week(key: &str) -> AppResult<ReportWeek> {
@@ -255,9 +401,18 @@ async fn lagesbild_page(
     let access = EstAccess::load(&state.db, user).await?;
     access.require_read()?;
     let week = parse_week(key)?;
-    let m = user.municipality_id();
     let interval = access.interval_weeks;
-    let mut incidents = db::incidents(&state.db, m, week.monday, None).await?;
+    let first = (0..4).fold(week, |w, _| w.previous(interval));
+    let data = lagesbild_data(
+        state,
+        user.municipality_id(),
+        access.group_id,
+        week,
+        week.previous(interval),
+        first,
+    )
+    .await?;
+    let mut incidents = data.incidents;
     if !access.oversight {
         for i in &mut incidents {
             i.written_by = None;
@@ -278,20 +433,7 @@ async fn lagesbild_page(
     .filter(|c| c.count >= 2)
     .take(5)
     .collect();
-    let first = (0..4).fold(week, |w, _| w.previous(interval));
-    let rows = sqlx::query!(
-        r#"select coalesce(pc.name, c.name) as "category!", r.week_start, count(*) as "n!"
-           from est_incident i join est_report r on r.id = i.report_id
-           join incident_category c on c.id = i.category_id
-           left join incident_category pc on pc.id = c.parent_id
-           where r.municipality_id = $1 and r.week_start >= $2 and r.week_start <= $3 and i.duplicate_of is null
-           group by 1, 2"#,
-        m,
-        first.monday,
-        week.monday
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let rows = data.trend;
     let weeks: Vec<ReportWeek> = std::iter::successors(Some(first), |w| Some(w.next(interval)))
         .take(5)
         .collect();
@@ -313,8 +455,8 @@ async fn lagesbild_page(
             category,
         })
         .collect();
-    let mut events = db::coming_events(&state.db, m, week.monday, None).await?;
-    let mut needs = db::needs(&state.db, m, week.monday, None).await?;
+    let mut events = data.events;
+    let mut needs = data.needs;
     if !access.oversight {
         events.iter_mut().for_each(|e| e.written_by = None);
         needs.iter_mut().for_each(|n| n.written_by = None);
@@ -335,10 +477,10 @@ async fn lagesbild_page(
         trend,
         events,
         needs,
-        reporters: reporters(state, &access, m, week).await?,
-        priorities: priorities(state, m, week).await?,
-        last_priorities: priorities(state, m, week.previous(interval)).await?,
-        positions: position_choices(&state.db, m).await?,
+        reporters: data.reporters,
+        priorities: data.priorities,
+        last_priorities: data.last_priorities,
+        positions: data.positions.into_iter().map(Choice::from).collect(),
         show_writers: access.oversight,
         can_prioritise: access.admin,
         incidents,

@@ -179,6 +179,7 @@ async fn status(
     })
 }
 
+/// The form's data: the person's access, then one statement for the rest.
 async fn page(
     state: &AppState,
     user: &CurrentUser,
@@ -187,22 +188,38 @@ async fn page(
     errors: FieldErrors,
 ) -> AppResult<ReportPage> {
     let access = EstAccess::load(&state.db, user).await?;
-    let s = status(state, user, &access, which).await?;
-    let m = user.municipality_id();
+    let org = access
+        .reporting_organisation(Uuid::parse_str(&which.org).ok())?
+        .clone();
+    let weeks = access.week_choice(ReportWeek::parse(&which.vecka));
+    let data = db::report_form(
+        &state.db,
+        user.municipality_id(),
+        org.id,
+        access.group_id,
+        &weeks,
+    )
+    .await?;
+    let s = Status {
+        org,
+        week: data.week,
+        deadline: data.deadline,
+        report: data.report,
+    };
     let interval = access.interval_weeks;
     Ok(ReportPage {
         chrome: user.chrome("est").await,
-        incidents: db::incidents(&state.db, m, s.week.monday, Some(s.org.id)).await?,
-        events: db::coming_events(&state.db, m, s.week.monday, Some(s.org.id)).await?,
-        needs: db::needs(&state.db, m, s.week.monday, Some(s.org.id)).await?,
-        categories: db::categories(&state.db, m).await?,
-        areas: db::areas(&state.db, m).await?,
+        incidents: data.incidents,
+        events: data.events,
+        needs: data.needs,
+        categories: data.categories,
+        areas: data.areas,
         time_bands: db::TIME_BANDS,
         previous: s.week.previous(interval).key(),
         next: s.week.next(interval).key(),
         deadline: format_local(s.deadline),
         locked: s.locked(),
-        organisations: access.reporter_for.clone(),
+        organisations: access.reporter_for,
         org: s.org,
         week: s.week,
         report: s.report,

@@ -714,3 +714,54 @@ async fn the_demo_has_a_year_of_reports_from_every_est_organisation_with_gaps(db
         .expect("total");
     assert_eq!(total, per_org.iter().sum::<i64>());
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next_week(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    let today = samordna::web::today();
+    let this_week = ReportWeek::containing(today, 1);
+    let week_start = samordna::meetings::schedule::day_start(this_week.monday);
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    // This week's EST meeting began a minute ago (or at the week's start).
+    sqlx::query!(
+        "delete from meeting where work_group_id = $1 and starts_at >= $2",
+        est,
+        week_start
+    )
+    .execute(&app.db)
+    .await
+    .expect("clear");
+    let meeting = uuid::Uuid::now_v7();
+    sqlx::query!(
+        r#"insert into meeting (id, municipality_id, work_group_id, starts_at, ends_at, form)
+           select $1, municipality_id, id, greatest(now() - interval '1 minute', $2), now() + interval '1 hour', 'in_person'
+           from work_group where id = $3"#,
+        meeting,
+        week_start,
+        est
+    )
+    .execute(&app.db)
+    .await
+    .expect("meeting");
+    app.login(SECURITAS).await;
+    let next = this_week.next(1);
+
+    let form = app.get_html("/est/rapport").await;
+    let index = app.get_html("/est").await;
+
+    assert!(texts(&form, "title")[0].starts_with(&format!("EST-rapport {} –", next.label())));
+    assert!(texts(&index, ".lead")[0].starts_with(&next.label()));
+
+    // A cancelled meeting does not lock the week.
+    sqlx::query!(
+        "update meeting set status = 'cancelled' where id = $1",
+        meeting
+    )
+    .execute(&app.db)
+    .await
+    .expect("cancel");
+    let form = app.get_html("/est/rapport").await;
+    assert!(texts(&form, "title")[0].starts_with(&format!("EST-rapport {} –", this_week.label())));
+}
