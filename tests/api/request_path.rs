@@ -292,7 +292,7 @@ async fn the_daily_pages_run_no_more_statements_than_counted(db: sqlx::PgPool) {
         (&reporter, "/est/rapport", 12),
         (&app, &format!("/est/lagesbild/{week}") as &str, 12),
         (&app, "/oversikt", 2),
-        (&app, "/moten", 3),
+        (&app, "/moten", 1),
     ];
     let mut counted = Vec::new();
     for (app, path, most) in pages {
