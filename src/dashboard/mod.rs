@@ -12,18 +12,16 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate, Utc};
 use serde::Deserialize;
+use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::agreements::compliance as agreement_compliance;
-use crate::agreements::db as agreements_db;
 use crate::agreements::model::State as AgreementState;
 use crate::error::{AppError, AppResult};
-use crate::est::access::EstAccess;
-use crate::meetings::access::Access;
-use crate::meetings::cadence;
+use crate::meetings::cadence::{Cadence, Compliance, StoredCadence};
 use crate::meetings::calendar::Term;
+use crate::meetings::schedule::day_start;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::bounds;
@@ -89,33 +87,26 @@ impl Filter {
     }
 }
 
-/// What the viewer may see.
+/// What the viewer may see, from the seats cached with the session.
 struct Viewer {
     /// The Styrgrupp, the beredningsgrupp, the coordinator and the kommunpolis.
     full: bool,
-    /// May open the records behind the EST figures (free texts).
+    /// May open the records behind the EST figures (free texts): the
+    /// coordinator, the kommunpolis, the EST and the beredningsgrupp.
     reads_est: bool,
-    est_group: Option<Uuid>,
 }
 
-async fn viewer(state: &AppState, user: &CurrentUser) -> AppResult<Viewer> {
-    let access = Access::load(&state.db, user).await?;
-    let est = EstAccess::with_access(&state.db, user, &access).await?;
-    let leading: Vec<Uuid> = sqlx::query_scalar!(
-        "select id from work_group where municipality_id = $1 and tier in ('styrgrupp', 'beredningsgrupp')",
-        user.municipality_id()
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let full = access.admin || access.oversight || leading.iter().any(|g| access.sits_in(*g));
-    let est_member = est.group_id.is_some_and(|g| access.sits_in(g));
-    if !full && !est_member {
+/// Everyone else in the EST sees the EST's own figures; the rest are refused.
+fn viewer(user: &CurrentUser) -> AppResult<Viewer> {
+    let w = &user.municipality;
+    let oversight = w.is_admin || w.oversight;
+    let full = oversight || w.steering || w.council;
+    if !full && !w.reporting {
         return Err(AppError::Forbidden);
     }
     Ok(Viewer {
         full,
-        reads_est: est.can_read,
-        est_group: est.group_id,
+        reads_est: oversight || w.reporting || w.council,
     })
 }
 
@@ -136,29 +127,66 @@ pub struct Figure {
     pub column: &'static str,
 }
 
-/// Incidents per week, or per month for long periods ([`Period::by_month`]);
-/// each bucket named by its first day.
-async fn incidents_per_bucket(
-    state: &AppState,
-    m: Uuid,
-    p: &Period,
-) -> AppResult<Vec<(NaiveDate, i64)>> {
-    let unit = if p.by_month() { "month" } else { "week" };
-    let rows = sqlx::query!(
-        r#"select date_trunc($5::text, i.occurred_on)::date as "bucket!", count(*) as "n!"
-           from est_incident i
-           where i.municipality_id = $1 and i.occurred_on between $2 and $3
-             and ($4::uuid is null or i.area_id = $4) and i.duplicate_of is null
-           group by 1 order by 1"#,
+/// A group of incidents (a top category or an area) and how many.
+#[derive(Debug, Deserialize)]
+struct Count {
+    id: Uuid,
+    name: String,
+    n: i64,
+}
+
+/// The period's incidents counted in one grouped statement: per week, or per
+/// month for long periods ([`Period::by_month`]; every bucket of the period,
+/// also the quiet ones, each named by its first day), per top category and
+/// per area.
+struct Counts {
+    weeks: Vec<(NaiveDate, i64)>,
+    total: i64,
+    by_category: Vec<Count>,
+    by_area: Vec<Count>,
+}
+
+async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
+    #[derive(Debug, Deserialize)]
+    struct Week {
+        week: NaiveDate,
+        n: i64,
+    }
+    let r = sqlx::query!(
+        r#"with i as (
+               select i.occurred_on, i.category_id, i.area_id
+               from est_incident i
+               where i.municipality_id = $1 and i.occurred_on between $2 and $3
+                 and ($4::uuid is null or i.area_id = $4) and i.duplicate_of is null
+           ),
+           per_week as (
+               select date_trunc($5::text, occurred_on)::date as week, count(*) as n from i group by 1
+           ),
+           per_category as (
+               select coalesce(pc.id, c.id) as id, coalesce(pc.name, c.name) as name, count(*) as n
+               from i
+               join incident_category c on c.id = i.category_id
+               left join incident_category pc on pc.id = c.parent_id
+               group by 1, 2
+           ),
+           per_area as (
+               select a.id, a.name, count(*) as n from i join area a on a.id = i.area_id group by 1, 2
+           )
+           select (select count(*) from i) as "total!",
+                  (select coalesce(json_agg(w order by w.week), '[]') from per_week w)
+                      as "weeks!: Json<Vec<Week>>",
+                  (select coalesce(json_agg(c order by c.n desc, c.name), '[]') from per_category c)
+                      as "by_category!: Json<Vec<Count>>",
+                  (select coalesce(json_agg(a order by a.n desc, a.name), '[]') from per_area a)
+                      as "by_area!: Json<Vec<Count>>""#,
         m,
         p.from,
         p.to,
         p.area,
-        unit
+        if p.by_month() { "month" } else { "week" }
     )
-    .fetch_all(&state.db)
+    .fetch_one(&state.db)
     .await?;
-    // Every bucket of the period, also the quiet ones.
     let buckets: Vec<NaiveDate> = if p.by_month() {
         let first = p.from.with_day(1).unwrap_or(p.from);
         std::iter::successors(Some(first), |d| d.checked_add_months(Months::new(1)))
@@ -170,38 +198,16 @@ async fn incidents_per_bucket(
             .take_while(|w| *w <= p.to)
             .collect()
     };
-    Ok(buckets
-        .into_iter()
-        .map(|w| (w, rows.iter().find(|r| r.bucket == w).map_or(0, |r| r.n)))
-        .collect())
-}
-
-async fn incidents_by(
-    state: &AppState,
-    m: Uuid,
-    p: &Period,
-    by_area: bool,
-) -> AppResult<Vec<(Uuid, String, i64)>> {
-    let rows = sqlx::query!(
-        r#"select case when $5 then a.id else coalesce(pc.id, c.id) end as "id!",
-                  case when $5 then a.name else coalesce(pc.name, c.name) end as "name!",
-                  count(*) as "n!"
-           from est_incident i
-           join incident_category c on c.id = i.category_id
-           left join incident_category pc on pc.id = c.parent_id
-           join area a on a.id = i.area_id
-           where i.municipality_id = $1 and i.occurred_on between $2 and $3
-             and ($4::uuid is null or i.area_id = $4) and i.duplicate_of is null
-           group by 1, 2 order by 3 desc, 2"#,
-        m,
-        p.from,
-        p.to,
-        p.area,
-        by_area
-    )
-    .fetch_all(&state.db)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.name, r.n)).collect())
+    let counted = r.weeks.0;
+    Ok(Counts {
+        weeks: buckets
+            .into_iter()
+            .map(|w| (w, counted.iter().find(|c| c.week == w).map_or(0, |c| c.n)))
+            .collect(),
+        total: r.total,
+        by_category: r.by_category.0,
+        by_area: r.by_area.0,
+    })
 }
 
 /// The trend: the last four weeks against the four before.
@@ -237,17 +243,14 @@ fn week_label(w: NaiveDate) -> String {
     format!("v. {}", w.iso_week().week())
 }
 
-async fn figures(
-    state: &AppState,
-    user: &CurrentUser,
+fn figures(
     v: &Viewer,
     f: &Filter,
     p: &Period,
-) -> AppResult<(Vec<Figure>, Option<String>, i64)> {
-    let m = user.municipality_id();
+    counts: Counts,
+) -> (Vec<Figure>, Option<String>, i64) {
     let q = f.query(p);
-    let weeks = incidents_per_bucket(state, m, p).await?;
-    let total: i64 = weeks.iter().map(|w| w.1).sum();
+    let weeks = counts.weeks;
     let monthly = p.by_month();
     let label = |w: NaiveDate| {
         if monthly {
@@ -265,20 +268,7 @@ async fn figures(
                 format!("{} ({})", week_label(*w), w)
             },
             value: *n,
-            href: v.reads_est.then(|| {
-                if monthly {
-                    let last = w
-                        .checked_add_months(Months::new(1))
-                        .and_then(|d| d.pred_opt())
-                        .unwrap_or(*w);
-                    format!("/est/handelser?fran={w}&till={last}")
-                } else {
-                    format!(
-                        "/est/lagesbild/{}",
-                        crate::est::week::ReportWeek::containing(*w + Days::new(7), 1).key()
-                    )
-                }
-            }),
+            href: v.reads_est.then(|| bucket_link(*w, monthly)),
         })
         .collect();
     let labels: Vec<String> = weeks.iter().map(|(w, _)| label(*w)).collect();
@@ -295,38 +285,60 @@ async fn figures(
         rows: week_rows,
         column: if monthly { "Månad" } else { "Vecka" },
     }];
-    for (key, by_area, caption, param, column) in [
+    for (key, counted, caption, param, column) in [
         (
             "kategori",
-            false,
+            counts.by_category,
             "Händelser per kategori",
             "kategori",
             "Kategori",
         ),
-        ("omrade", true, "Händelser per område", "omrade", "Område"),
+        (
+            "omrade",
+            counts.by_area,
+            "Händelser per område",
+            "omrade",
+            "Område",
+        ),
     ] {
-        let counts = incidents_by(state, m, p, by_area).await?;
-        let labels: Vec<String> = counts.iter().map(|c| c.1.clone()).collect();
-        let values: Vec<i64> = counts.iter().map(|c| c.2).collect();
+        let labels: Vec<String> = counted.iter().map(|c| c.name.clone()).collect();
+        let values: Vec<i64> = counted.iter().map(|c| c.n).collect();
         figures.push(Figure {
             key,
             caption: format!("{caption}, {} – {}", p.from, p.to),
             svg: charts::bars(&labels, &values, &format!("fig-{key}")),
-            rows: counts
+            rows: counted
                 .into_iter()
-                .map(|(id, label, value)| Row {
+                .map(|c| Row {
                     href: v
                         .reads_est
-                        .then(|| format!("/est/handelser?{q}&{param}={id}")),
-                    label,
-                    value,
+                        .then(|| format!("/est/handelser?{q}&{param}={}", c.id)),
+                    label: c.name,
+                    value: c.n,
                 })
                 .collect(),
             column,
         });
     }
     let trend = if monthly { None } else { trend(&weeks) };
-    Ok((figures, trend, total))
+    (figures, trend, counts.total)
+}
+
+/// Where a bucket's count leads: the week's lägesbild, or the month's
+/// incidents.
+fn bucket_link(w: NaiveDate, monthly: bool) -> String {
+    if monthly {
+        let last = w
+            .checked_add_months(Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(w);
+        format!("/est/handelser?fran={w}&till={last}")
+    } else {
+        format!(
+            "/est/lagesbild/{}",
+            crate::est::week::ReportWeek::containing(w + Days::new(7), 1).key()
+        )
+    }
 }
 
 /// A coming event with high risk.
@@ -381,134 +393,258 @@ pub struct MeasureCounts {
     pub delayed: i64,
 }
 
-async fn compliance_lines(
-    state: &AppState,
-    m: Uuid,
-    only: Option<Uuid>,
-) -> AppResult<Vec<GroupLine>> {
-    let day = today();
-    let term = Term::containing(day);
-    let mut lines = Vec::new();
-    for g in crate::structure::db::groups(&state.db, m, day).await? {
-        if !g.is_active(&day) || only.is_some_and(|o| o != g.id) {
-            continue;
-        }
-        let c = cadence::compliance(&state.db, m, g.id, term).await?;
-        if c.required == 0 && c.held + c.planned == 0 {
-            continue;
-        }
-        lines.push(GroupLine {
-            group_id: g.id,
-            text: c.summary(&g.name),
-            on_track: c.on_track(),
-        });
-    }
-    Ok(lines)
+/// A coming high-risk event as the statement brings it.
+#[derive(Debug, Deserialize)]
+struct RiskRow {
+    occurs_on: NaiveDate,
+    area: Option<String>,
+    title: Option<String>,
 }
 
-async fn agreement_counts(state: &AppState, m: Uuid) -> AppResult<AgreementCounts> {
+/// An area to filter by.
+#[derive(Debug, Deserialize)]
+struct AreaRow {
+    id: Uuid,
+    label: String,
+}
+
+/// An active group with its cadence and this term's meetings, counted.
+#[derive(Debug, Deserialize)]
+struct GroupRow {
+    id: Uuid,
+    name: String,
+    cadence: Option<StoredCadence>,
+    held: i64,
+    planned: i64,
+    unrecorded: i64,
+    cancelled: i64,
+}
+
+/// What decides an agreement's state.
+#[derive(Debug, Deserialize)]
+struct AgreementRow {
+    status: String,
+    required: i64,
+    signed: i64,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+}
+
+/// Everything on the page besides the incident figures.
+struct Overview {
+    risks: Vec<RiskRow>,
+    open_needs: i64,
+    areas: Vec<Choice>,
+    groups: Vec<GroupLine>,
+    agreements: Option<AgreementCounts>,
+    measures: Option<MeasureCounts>,
+    review_due: Option<NaiveDate>,
+}
+
+/// The rest of the page in one statement. Groups: every active group in the
+/// order of `/struktur` for the full view, else only the EST (the active
+/// group with weekly reporting). Agreements and measures: full view only.
+async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> {
     let day = today();
-    let warning = sqlx::query_scalar!(
-        "select agreement_warning_days from municipality where id = $1",
-        m
+    let term = Term::containing(day);
+    let r = sqlx::query!(
+        r#"select mu.guideline_review_due as review_due, mu.agreement_warning_days,
+                  (select count(*) from cooperation_need n where n.municipality_id = $1 and n.status <> 'closed')
+                      as "open_needs!",
+                  (select coalesce(json_agg(r order by r.occurs_on), '[]') from (
+                       select e.occurs_on, a.name as area, e.title
+                       from est_coming_event e left join area a on a.id = e.area_id
+                       where e.municipality_id = $1 and e.risk = 'high' and e.occurs_on between $2 and $2::date + 30
+                       order by e.occurs_on limit 20) r)
+                      as "risks!: Json<Vec<RiskRow>>",
+                  (select coalesce(json_agg(json_build_object('id', a.id, 'label', a.name) order by a.sort_order, a.name), '[]')
+                   from area a where a.municipality_id = $1 and a.active)
+                      as "areas!: Json<Vec<AreaRow>>",
+                  (select coalesce(json_agg(json_build_object(
+                              'id', g.id, 'name', g.name, 'cadence', to_jsonb(c), 'held', k.held,
+                              'planned', k.planned, 'unrecorded', k.unrecorded, 'cancelled', k.cancelled)
+                          order by array_position(array['styrgrupp','beredningsgrupp','permanent','temporary'], g.tier),
+                                   g.sort_order, g.name), '[]')
+                   from work_group g
+                   left join group_cadence c on c.work_group_id = g.id and c.municipality_id = $1
+                   cross join lateral (
+                       select count(*) filter (where mt.status = 'held') as held,
+                              count(*) filter (where mt.status = 'planned' and mt.starts_at >= $5) as planned,
+                              count(*) filter (where mt.status = 'planned' and mt.starts_at < $5) as unrecorded,
+                              count(*) filter (where mt.status = 'cancelled') as cancelled
+                       from meeting mt
+                       where mt.work_group_id = g.id and mt.municipality_id = $1
+                         and mt.starts_at >= $3 and mt.starts_at < $4) k
+                   where g.municipality_id = $1
+                     and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
+                     and ($6 or g.id = (
+                         select w.id from work_group w
+                         where w.municipality_id = $1 and w.weekly_reporting
+                           and w.active_from <= $2 and (w.active_to is null or w.active_to >= $2)
+                         order by w.name limit 1)))
+                      as "groups!: Json<Vec<GroupRow>>",
+                  case when $6 then (
+                      select coalesce(json_agg(json_build_object(
+                                 'status', a.status, 'valid_from', v.valid_from, 'valid_to', v.valid_to,
+                                 'required', (select count(*) from agreement_type_signatory s where s.agreement_type_id = a.type_id),
+                                 'signed', (select count(*) from agreement_signature sg
+                                            where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null
+                                              and sg.position_id in (select s.position_id from agreement_type_signatory s
+                                                                     where s.agreement_type_id = a.type_id)))), '[]')
+                      from agreement a
+                      join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
+                      where a.municipality_id = $1) end
+                      as "agreements: Json<Vec<AgreementRow>>",
+                  -- The same pairs as agreements::compliance::gaps, counted.
+                  case when $6 then (
+                      select count(*) from (
+                          select distinct o.id, g.id
+                          from membership ms
+                          join position p on p.id = ms.position_id
+                          join organisation o on o.id = p.organisation_id and o.external
+                          join work_group g on g.id = ms.work_group_id and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
+                          where ms.municipality_id = $1
+                            and not exists (
+                                select 1 from agreement a
+                                join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
+                                join agreement_group ag on ag.agreement_id = a.id and ag.work_group_id = g.id
+                                where a.counterpart_id = o.id and a.status = 'for_signing'
+                                  and v.valid_from <= $2 and (v.valid_to is null or v.valid_to >= $2)
+                                  and not exists (
+                                      select 1 from agreement_type_signatory s
+                                      where s.agreement_type_id = a.type_id
+                                        and not exists (select 1 from agreement_signature sg where sg.agreement_id = a.id
+                                                        and sg.version = a.current_version and sg.position_id = s.position_id
+                                                        and sg.voided_at is null)))) pairs) end
+                      as gaps,
+                  ms.planned as "planned!", ms.ongoing as "ongoing!", ms.done as "done!", ms.delayed as "delayed!"
+           from municipality mu
+           cross join lateral (
+               select count(*) filter (where status = 'planned' and due_on >= $2) as planned,
+                      count(*) filter (where status = 'ongoing' and due_on >= $2) as ongoing,
+                      count(*) filter (where status = 'done') as done,
+                      count(*) filter (where status <> 'done' and due_on < $2) as delayed
+               from measure where municipality_id = mu.id) ms
+           where mu.id = $1"#,
+        m,
+        day,
+        day_start(term.first_day()),
+        day_start(term.last_day() + Days::new(1)),
+        Utc::now(),
+        full
     )
     .fetch_one(&state.db)
     .await?;
-    let mut counts = AgreementCounts::default();
-    for a in agreements_db::agreements(&state.db, m, None).await? {
-        match a.state(day) {
-            AgreementState::InForce
-                if a.days_left(day).is_some_and(|d| d <= i64::from(warning)) =>
-            {
-                counts.expiring += 1
+    let groups = r
+        .groups
+        .0
+        .into_iter()
+        .filter_map(|g| {
+            let c = Compliance {
+                term,
+                required: Cadence::from_stored(g.cadence).required_in(term),
+                held: g.held,
+                planned: g.planned,
+                cancelled: g.cancelled,
+                unrecorded: g.unrecorded,
+            };
+            (c.required != 0 || c.held + c.planned != 0).then(|| GroupLine {
+                group_id: g.id,
+                text: c.summary(&g.name),
+                on_track: c.on_track(),
+            })
+        })
+        .collect();
+    let agreements = r.agreements.map(|rows| {
+        let mut counts = AgreementCounts {
+            gaps: r.gaps.unwrap_or(0),
+            ..AgreementCounts::default()
+        };
+        for a in rows.0 {
+            let state = AgreementState::derive(
+                &a.status,
+                usize::try_from(a.required).unwrap_or(0),
+                usize::try_from(a.signed).unwrap_or(0),
+                a.valid_from,
+                a.valid_to,
+                day,
+            );
+            let days_left = a.valid_to.map(|to| (to - day).num_days());
+            match state {
+                AgreementState::InForce
+                    if days_left.is_some_and(|d| d <= i64::from(r.agreement_warning_days)) =>
+                {
+                    counts.expiring += 1
+                }
+                AgreementState::InForce => counts.in_force += 1,
+                s if s.awaits_signatures() => counts.waiting += 1,
+                _ => {}
             }
-            AgreementState::InForce => counts.in_force += 1,
-            s if s.awaits_signatures() => counts.waiting += 1,
-            _ => {}
         }
-    }
-    counts.gaps =
-        i64::try_from(agreement_compliance::gaps(&state.db, m, day).await?.len()).unwrap_or(0);
-    Ok(counts)
+        counts
+    });
+    Ok(Overview {
+        risks: r.risks.0,
+        open_needs: r.open_needs,
+        areas: r
+            .areas
+            .0
+            .into_iter()
+            .map(|a| Choice {
+                id: a.id,
+                label: a.label,
+            })
+            .collect(),
+        groups,
+        agreements,
+        measures: full.then_some(MeasureCounts {
+            planned: r.planned,
+            ongoing: r.ongoing,
+            done: r.done,
+            delayed: r.delayed,
+        }),
+        review_due: r.review_due,
+    })
 }
 
+/// `GET /oversikt`: two statements, the incident figures and the rest.
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(filter): Query<Filter>,
 ) -> AppResult<DashboardPage> {
-    let v = viewer(&state, &user).await?;
+    let v = viewer(&user)?;
     let m = user.municipality_id();
     let period = filter.period();
-    let (figures, trend, total) = figures(&state, &user, &v, &filter, &period).await?;
-    let day = today();
-    let risks = sqlx::query!(
-        r#"select e.occurs_on, a.name as "area?", e.title from est_coming_event e left join area a on a.id = e.area_id
-           where e.municipality_id = $1 and e.risk = 'high' and e.occurs_on between $2 and $3
-           order by e.occurs_on limit 20"#,
-        m,
-        day,
-        day + Days::new(30)
-    )
-    .fetch_all(&state.db)
-    .await?
-    .into_iter()
-    .map(|r| Risk { occurs_on: r.occurs_on, area: r.area, title: r.title.filter(|_| v.reads_est) })
-    .collect();
-    let open_needs = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from cooperation_need where municipality_id = $1 and status <> 'closed'"#,
-        m
-    )
-    .fetch_one(&state.db)
-    .await?;
-    let groups = compliance_lines(&state, m, if v.full { None } else { v.est_group }).await?;
-    let agreements = if v.full {
-        Some(agreement_counts(&state, m).await?)
-    } else {
-        None
-    };
-    let review_due = crate::structure::db::guideline(&state.db, m)
-        .await?
-        .review_due;
-    let measures = if v.full {
-        let r = sqlx::query!(
-            r#"select count(*) filter (where status = 'planned' and due_on >= $2) as "planned!",
-                      count(*) filter (where status = 'ongoing' and due_on >= $2) as "ongoing!",
-                      count(*) filter (where status = 'done') as "done!",
-                      count(*) filter (where status <> 'done' and due_on < $2) as "delayed!"
-               from measure where municipality_id = $1"#,
-            m,
-            day
-        )
-        .fetch_one(&state.db)
-        .await?;
-        Some(MeasureCounts {
-            planned: r.planned,
-            ongoing: r.ongoing,
-            done: r.done,
-            delayed: r.delayed,
-        })
-    } else {
-        None
-    };
+    let counted = counts(&state, m, &period).await?;
+    let (figures, trend, total) = figures(&v, &filter, &period, counted);
+    let o = overview(&state, m, v.full).await?;
     let mut chrome = user.chrome("oversikt").await;
     bounds::note(&mut chrome, &period.notes);
     Ok(DashboardPage {
         chrome,
         municipality: user.municipality.name.clone(),
         query: filter.query(&period),
-        areas: crate::est::db::areas(&state.db, m).await?,
+        areas: o.areas,
         filter,
         period,
         figures,
         trend,
         total,
-        risks,
-        open_needs,
-        groups,
-        agreements,
-        measures,
-        review_due,
+        risks: o
+            .risks
+            .into_iter()
+            .map(|r| Risk {
+                occurs_on: r.occurs_on,
+                area: r.area,
+                title: r.title.filter(|_| v.reads_est),
+            })
+            .collect(),
+        open_needs: o.open_needs,
+        groups: o.groups,
+        agreements: o.agreements,
+        measures: o.measures,
+        review_due: o.review_due,
         reads_est: v.reads_est,
     })
 }
@@ -521,24 +657,23 @@ pub async fn csv(
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
     let key = file.strip_suffix(".csv").ok_or(AppError::NotFound)?;
-    let v = viewer(&state, &user).await?;
-    let period = filter.period();
-    let (figures, _, _) = figures(&state, &user, &v, &filter, &period).await?;
+    let v = viewer(&user)?;
+    let m = user.municipality_id();
     let (head, rows): (String, Vec<(String, i64)>) = match key {
         "efterlevnad" => (
             "Grupp och termin;Enligt riktlinjen (1 = ja)".to_owned(),
-            compliance_lines(
-                &state,
-                user.municipality_id(),
-                if v.full { None } else { v.est_group },
-            )
-            .await?
-            .into_iter()
-            .map(|l| (l.text, i64::from(l.on_track)))
-            .collect(),
+            overview(&state, m, v.full)
+                .await?
+                .groups
+                .into_iter()
+                .map(|l| (l.text, i64::from(l.on_track)))
+                .collect(),
         ),
         _ => {
-            let figure = figures
+            let period = filter.period();
+            let counted = counts(&state, m, &period).await?;
+            let figure = figures(&v, &filter, &period, counted)
+                .0
                 .into_iter()
                 .find(|f| f.key == key)
                 .ok_or(AppError::NotFound)?;

@@ -155,7 +155,28 @@ pub async fn load<'e>(
     .await?;
     Ok(match row {
         Some(r) => from_row!(r),
-        None => Cadence {
+        None => Cadence::unset(),
+    })
+}
+
+/// A `group_cadence` row as a page's json brings it (the dashboard reads
+/// every group's cadence in the same statement as its figures).
+#[derive(Debug, Deserialize)]
+pub struct StoredCadence {
+    pub kind: String,
+    pub per_half_year: i32,
+    pub weekday: i16,
+    pub start_time: NaiveTime,
+    pub duration_minutes: i32,
+    pub form: String,
+    pub places: String,
+    pub meeting_link: String,
+}
+
+impl Cadence {
+    /// The defaults of a group without a cadence.
+    fn unset() -> Self {
+        Cadence {
             kind: "per_half_year".to_owned(),
             per_half_year: 0,
             weekday: 4,
@@ -165,8 +186,16 @@ pub async fn load<'e>(
             places: String::new(),
             meeting_link: String::new(),
             stored: false,
-        },
-    })
+        }
+    }
+
+    /// The stored cadence, or the defaults when the group has none.
+    pub fn from_stored(row: Option<StoredCadence>) -> Self {
+        match row {
+            Some(r) => from_row!(r),
+            None => Cadence::unset(),
+        }
+    }
 }
 
 /// How a group's term is going against its cadence.

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Stockholm;
+use serde::Deserialize;
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -198,6 +200,113 @@ pub async fn meetings_between(
         ..Filter::default()
     };
     find(db, filter).await
+}
+
+/// A meeting as a page's json brings it (`json_agg` of the same columns as
+/// [`find`], the group id as `group_id`).
+#[derive(Debug, Deserialize)]
+pub struct MeetingRow {
+    pub id: Uuid,
+    pub group_id: Uuid,
+    pub group_name: String,
+    pub tier: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub form: String,
+    pub place: String,
+    pub meeting_link: String,
+    pub agenda: String,
+    pub status: String,
+    pub cancelled_reason: String,
+    pub sequence: i32,
+    pub notes: String,
+    pub minutes_approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+}
+
+impl From<MeetingRow> for Meeting {
+    fn from(r: MeetingRow) -> Self {
+        Meeting {
+            id: r.id,
+            group_id: r.group_id,
+            group_name: r.group_name,
+            tier: Tier::from_db(&r.tier),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            form: r.form,
+            place: r.place,
+            meeting_link: r.meeting_link,
+            agenda: r.agenda,
+            status: r.status,
+            cancelled_reason: r.cancelled_reason,
+            sequence: r.sequence,
+            notes: r.notes,
+            minutes_approved_at: r.minutes_approved_at,
+            approved_by: r.approved_by,
+        }
+    }
+}
+
+/// The calendar's data: whether the person schedules for any group, and
+/// the meetings they may see starting in either of two periods.
+pub struct Calendar {
+    pub convenes_any: bool,
+    pub meetings: Vec<Meeting>,
+}
+
+/// One statement for `/moten`. The person's group seats today (directly or
+/// as a substitute, as [`super::access::Access`] reads them) decide which
+/// meetings show, unless `sees_all` (coordinator, kommunpolis).
+pub async fn calendar(
+    db: &PgPool,
+    municipality_id: Uuid,
+    person_id: Uuid,
+    day: NaiveDate,
+    sees_all: bool,
+    periods: [(DateTime<Utc>, DateTime<Utc>); 2],
+) -> AppResult<Calendar> {
+    let [(a_from, a_to), (b_from, b_to)] = periods;
+    let r = sqlx::query!(
+        r#"with seats as (
+               select ms.work_group_id as group_id,
+                      bool_or(ms.role = 'convener' and ms.position_id = p.id) as convener
+               from position_holder h
+               join position p on p.id = h.position_id
+               join position mp on mp.id = p.id or mp.substitute_position_id = p.id
+               join membership ms on ms.position_id = mp.id
+               where h.person_id = $2 and h.municipality_id = $1
+                 and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+               group by ms.work_group_id
+           ),
+           shown as (
+               select mt.id, mt.work_group_id as group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
+                      mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status, mt.cancelled_reason,
+                      mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as approved_by
+               from meeting mt
+               join work_group g on g.id = mt.work_group_id
+               left join person ap on ap.id = mt.minutes_approved_by
+               where mt.municipality_id = $1
+                 and ($4 or mt.work_group_id in (select group_id from seats))
+                 and ((mt.starts_at >= $5 and mt.starts_at < $6) or (mt.starts_at >= $7 and mt.starts_at < $8))
+           )
+           select coalesce((select bool_or(convener) from seats), false) as "convenes_any!",
+                  (select coalesce(json_agg(s order by s.starts_at, s.group_name), '[]') from shown s)
+                      as "meetings!: Json<Vec<MeetingRow>>""#,
+        municipality_id,
+        person_id,
+        day,
+        sees_all,
+        a_from,
+        a_to,
+        b_from,
+        b_to
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Calendar {
+        convenes_any: r.convenes_any,
+        meetings: r.meetings.0.into_iter().map(Meeting::from).collect(),
+    })
 }
 
 /// A new meeting's fields.

@@ -101,8 +101,6 @@ pub async fn index(
     user: CurrentUser,
     Query(query): Query<MonthQuery>,
 ) -> AppResult<IndexPage> {
-    let access = Access::load(&state.db, &user).await?;
-    let visible = access.visible_groups();
     let day = today();
     let (first, month_note) = first_of_month(&query.manad, day);
     let grid_start = first - Days::new(u64::from(first.weekday().num_days_from_monday()));
@@ -111,15 +109,29 @@ pub async fn index(
         .unwrap_or(first)
         - Days::new(1);
     let grid_end = last + Days::new(u64::from(6 - last.weekday().num_days_from_monday()));
-    let m = user.municipality_id();
-    let meetings = db::meetings_between(
+    let grid = (day_start(grid_start), day_start(grid_end + Days::new(1)));
+    let coming = (day_start(day), day_start(day + Days::new(120)));
+    // One statement: the seats that decide what shows, and the meetings of
+    // the month grid and of the next 120 days.
+    let seat = &user.municipality;
+    let found = db::calendar(
         &state.db,
-        m,
-        day_start(grid_start),
-        day_start(grid_end + Days::new(1)),
-        visible.as_deref(),
+        user.municipality_id(),
+        user.id(),
+        day,
+        seat.is_admin || seat.oversight,
+        [grid, coming],
     )
     .await?;
+    let within = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
+        found
+            .meetings
+            .iter()
+            .filter(move |mt| mt.starts_at >= from && mt.starts_at < to)
+            .cloned()
+    };
+    let meetings: Vec<Meeting> = within(grid).collect();
+    let upcoming: Vec<Meeting> = within(coming).collect();
     let mut weeks = Vec::new();
     let mut date = grid_start;
     while date <= grid_end {
@@ -145,14 +157,6 @@ pub async fn index(
         });
         date = date + Days::new(7);
     }
-    let upcoming = db::meetings_between(
-        &state.db,
-        m,
-        day_start(day),
-        day_start(day + Days::new(120)),
-        visible.as_deref(),
-    )
-    .await?;
     let mut chrome = user.chrome("moten").await;
     crate::web::bounds::note(&mut chrome, month_note.as_slice());
     Ok(IndexPage {
@@ -170,7 +174,7 @@ pub async fn index(
         ),
         weeks,
         upcoming,
-        can_schedule: access.schedules_any(),
+        can_schedule: seat.is_admin || found.convenes_any,
     })
 }
 

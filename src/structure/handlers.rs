@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, Utc};
 
 use super::db::{self, Group, GroupSummary, Guideline, Member, MyGroup, MyPosition};
 use super::model::Tier;
@@ -46,142 +46,81 @@ pub struct Need {
     pub href: String,
 }
 
+/// `GET /`: one statement (see [`db::start_page`]).
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<HomePage> {
     let day = today();
-    let m = user.municipality_id();
+    let page = db::start_page(&state.db, &user, day, Utc::now()).await?;
+    let needs = needs(&page, user.municipality.is_admin, day);
+    Ok(HomePage {
+        meetings: page.meetings,
+        measures: page
+            .measures
+            .into_iter()
+            .map(|r| MyMeasure {
+                state: crate::planning::measures::state_label(&r.status, r.due_on, day),
+                id: r.id,
+                title: r.title,
+                due_on: r.due_on,
+                percent_done: r.percent_done,
+            })
+            .collect(),
+        chrome: user.chrome("start").await,
+        name: user.person.name.clone(),
+        municipality: user.municipality.name.clone(),
+        positions: page.positions,
+        groups: page.groups,
+        needs,
+    })
+}
+
+/// What waits for this person: for administrators vacant positions and the
+/// guideline's review; for everyone agreements to sign, this week's EST
+/// report not yet filed, measures of theirs that are late.
+fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
     let mut needs = Vec::new();
-    if user.municipality.is_admin {
-        for (id, title) in db::vacant_member_positions(&state.db, m, day).await? {
+    if is_admin {
+        for (id, title) in page.vacant.iter().flatten() {
             needs.push(Need {
                 text: format!("Befattningen {title} saknar innehavare."),
                 href: format!("/admin/befattningar/{id}"),
             });
         }
-        let guideline = db::guideline(&state.db, m).await?;
-        if let Some(due) = guideline
-            .review_due
-            .filter(|due| (*due - day).num_days() <= 180)
-        {
+        if let Some(due) = page.review_due.filter(|due| (*due - day).num_days() <= 180) {
             needs.push(Need {
                 text: format!("Riktlinjen ska aktualitetsprövas senast {due}."),
                 href: "/struktur".to_owned(),
             });
         }
     }
-    needs.extend(personal_needs(&state, &user).await?);
-    let my_groups = db::my_groups(&state.db, m, user.id(), day).await?;
-    let group_ids: Vec<_> = my_groups.iter().map(|g| g.id).collect();
-    let from = day_start(day);
-    let mut meetings = meetings_db::meetings_between(
-        &state.db,
-        m,
-        from,
-        from + chrono::TimeDelta::days(60),
-        Some(&group_ids),
-    )
-    .await?;
-    meetings.truncate(5);
-    let measures = sqlx::query!(
-        r#"select ms.id, ms.title, ms.due_on, ms.percent_done, ms.status from measure ms
-           join position_holder h on h.position_id = ms.responsible_position_id
-           where ms.municipality_id = $1 and h.person_id = $2 and ms.status <> 'done'
-             and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
-           order by ms.due_on"#,
-        m,
-        user.id(),
-        day
-    )
-    .fetch_all(&state.db)
-    .await?
-    .into_iter()
-    .map(|r| MyMeasure {
-        state: crate::planning::measures::state_label(&r.status, r.due_on, day),
-        id: r.id,
-        title: r.title,
-        due_on: r.due_on,
-        percent_done: r.percent_done,
-    })
-    .collect();
-    Ok(HomePage {
-        meetings,
-        measures,
-        chrome: user.chrome("start").await,
-        name: user.person.name.clone(),
-        municipality: user.municipality.name.clone(),
-        positions: db::my_positions(&state.db, m, user.id(), day).await?,
-        groups: my_groups,
-        needs,
-    })
-}
-
-/// What waits for this person: agreements to sign, this week's EST report
-/// not yet filed, measures of theirs that are late.
-async fn personal_needs(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Need>> {
-    let m = user.municipality_id();
-    let day = today();
-    let mut needs = Vec::new();
-    let agreements = crate::agreements::access::AgreementAccess::load(&state.db, user).await?;
-    let to_sign = crate::agreements::signing::awaiting_my_signature(&state.db, m, &agreements, day)
-        .await?
-        .len();
-    if to_sign > 0 {
+    if page.to_sign > 0 {
         needs.push(Need {
-            text: format!("{to_sign} avtal väntar på din signatur."),
+            text: format!("{} avtal väntar på din signatur.", page.to_sign),
             href: "/avtal/att-signera".to_owned(),
         });
     }
-    let est = crate::est::access::EstAccess::load(&state.db, user).await?;
-    if !est.reporter_for.is_empty() {
-        let week = est.open_week(&state.db, m).await?;
-        for org in &est.reporter_for {
-            let report = crate::est::db::report(&state.db, m, org.id, week.monday).await?;
-            let filed = match &report {
-                Some(r) => {
-                    r.nothing_to_report
-                        || !crate::est::db::incidents(&state.db, m, week.monday, Some(org.id))
-                            .await?
-                            .is_empty()
-                        || !crate::est::db::coming_events(&state.db, m, week.monday, Some(org.id))
-                            .await?
-                            .is_empty()
-                        || !crate::est::db::needs(&state.db, m, week.monday, Some(org.id))
-                            .await?
-                            .is_empty()
-                }
-                None => false,
-            };
-            if !filed {
-                needs.push(Need {
-                    text: format!(
-                        "EST-rapporten för {} ({}) är inte lämnad.",
-                        org.name,
-                        week.label()
-                    ),
-                    href: format!("/est/rapport?vecka={}&org={}", week.key(), org.id),
-                });
-            }
-        }
+    let week = page.report_week;
+    for org in page.reports.iter().filter(|o| !o.filed) {
+        needs.push(Need {
+            text: format!(
+                "EST-rapporten för {} ({}) är inte lämnad.",
+                org.name,
+                week.label()
+            ),
+            href: format!("/est/rapport?vecka={}&org={}", week.key(), org.id),
+        });
     }
-    let late = sqlx::query!(
-        r#"select ms.id, ms.title, ms.due_on from measure ms
-           join position_holder h on h.position_id = ms.responsible_position_id
-           where ms.municipality_id = $1 and h.person_id = $2 and ms.status <> 'done' and ms.due_on < $3
-             and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
-           order by ms.due_on"#,
-        m,
-        user.id(),
-        day
-    )
-    .fetch_all(&state.db)
-    .await?;
-    for ms in late {
+    for ms in page
+        .measures
+        .iter()
+        .filter(|ms| ms.status != "done" && ms.due_on < day)
+    {
         needs.push(Need {
             text: format!("Åtgärden {} skulle vara klar {}.", ms.title, ms.due_on),
             href: format!("/planering/atgarder/{}", ms.id),
         });
     }
-    Ok(needs)
+    needs
 }
 
 /// One tier on the structure page.

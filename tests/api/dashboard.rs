@@ -175,3 +175,25 @@ async fn est_members_see_their_own_groups_figures_and_others_are_refused(db: sql
         StatusCode::FORBIDDEN
     );
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_dashboard_and_its_exports_load_their_data_in_at_most_two_statements(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    fixture(&app).await;
+    app.login(COORDINATOR).await;
+    let member = TestApp::spawn(app.db.clone()).await;
+    member.login(SECURITAS).await;
+    for app in [&app, &member] {
+        app.get_html("/").await;
+        // The figures, then everything else; each export needs one of them.
+        for (path, most) in [
+            ("/oversikt".to_owned(), 2),
+            (format!("/oversikt?{PERIOD}"), 2),
+            (format!("/oversikt/vecka.csv?{PERIOD}"), 1),
+            ("/oversikt/efterlevnad.csv".to_owned(), 1),
+        ] {
+            let n = crate::request_path::statements(app, &path).await;
+            assert!(n <= most, "{path} ran {n} statements, at most {most}");
+        }
+    }
+}

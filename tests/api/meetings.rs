@@ -751,3 +751,23 @@ async fn the_demo_has_a_year_of_held_meetings_with_attendance_and_one_cancelled(
     assert!(counts.planned > 40);
     assert!(counts.attendance > 300);
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_calendar_loads_its_data_in_one_statement(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let member = TestApp::spawn(app.db.clone()).await;
+    member.login(SECURITAS).await;
+    let next = samordna::web::today()
+        .checked_add_months(chrono::Months::new(1))
+        .expect("next month")
+        .format("%Y-%m")
+        .to_string();
+    for app in [&app, &member] {
+        app.get_html("/").await;
+        for path in ["/moten".to_owned(), format!("/moten?manad={next}")] {
+            let n = crate::request_path::statements(app, &path).await;
+            assert_eq!(n, 1, "{path} ran {n} statements");
+        }
+    }
+}

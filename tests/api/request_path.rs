@@ -11,7 +11,7 @@ use samordna::telemetry::STATEMENTS_HEADER;
 use crate::helpers::*;
 
 /// The statements a GET of `path` ran, from the app's own count.
-async fn statements(app: &TestApp, path: &str) -> u32 {
+pub(crate) async fn statements(app: &TestApp, path: &str) -> u32 {
     let response = app.get(path).await;
     assert_eq!(response.status(), StatusCode::OK, "GET {path}");
     response
@@ -288,11 +288,11 @@ async fn the_daily_pages_run_no_more_statements_than_counted(db: sqlx::PgPool) {
     reporter.get_html("/").await;
     let week = ReportWeek::containing(samordna::web::today(), 1).key();
     let pages = [
-        (&app, "/", 16),
+        (&app, "/", 1),
         (&reporter, "/est/rapport", 2),
         (&app, &format!("/est/lagesbild/{week}") as &str, 2),
-        (&app, "/oversikt", 25),
-        (&app, "/moten", 3),
+        (&app, "/oversikt", 2),
+        (&app, "/moten", 1),
     ];
     let mut counted = Vec::new();
     for (app, path, most) in pages {

@@ -509,3 +509,66 @@ async fn the_start_page_says_what_waits_for_each_person(db: sqlx::PgPool) {
         "{needs:?}"
     );
 }
+
+/// The week the start page asks Securitas to report for, from the link.
+async fn week_asked_for(app: &TestApp) -> String {
+    let page = app.get_html("/").await;
+    let link = page
+        .select(&scraper::Selector::parse("#needs-title + ul a").expect("selector"))
+        .filter_map(|a| a.value().attr("href"))
+        .find(|href| href.starts_with("/est/rapport?"))
+        .expect("a report to file")
+        .to_owned();
+    link.split(['?', '&'])
+        .find_map(|p| p.strip_prefix("vecka="))
+        .expect("week")
+        .to_owned()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_start_page_asks_for_the_week_the_report_form_opens(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    sqlx::query!(
+        "delete from est_report where organisation_id = (select id from organisation where name = 'Securitas') and week_start >= current_date - 21"
+    )
+    .execute(&app.db)
+    .await
+    .expect("clear");
+    app.login(SECURITAS).await;
+    let form_week = async || value_of(&app.get_html("/est/rapport").await, "input[name=vecka]");
+
+    assert_eq!(Some(week_asked_for(&app).await), form_week().await);
+
+    // This period's EST meeting has begun: the next period is open.
+    sqlx::query!(
+        r#"insert into meeting (id, municipality_id, work_group_id, starts_at, ends_at, form)
+           select gen_random_uuid(), municipality_id, id, now() - interval '1 second', now() + interval '1 hour', 'online'
+           from work_group where weekly_reporting"#
+    )
+    .execute(&app.db)
+    .await
+    .expect("meeting begun");
+    let asked = week_asked_for(&app).await;
+    assert_eq!(Some(asked.clone()), form_week().await);
+    let this_week = samordna::est::week::ReportWeek::containing(samordna::web::today(), 1);
+    assert_eq!(asked, this_week.next(1).key());
+
+    // Every other week: periods start on odd ISO weeks.
+    sqlx::query!("update municipality set report_interval_weeks = 2")
+        .execute(&app.db)
+        .await
+        .expect("interval");
+    assert_eq!(Some(week_asked_for(&app).await), form_week().await);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_start_page_loads_its_data_in_one_statement(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    for person in [COORDINATOR, SECURITAS, "kso@lindesberg.example"] {
+        let app = TestApp::spawn(app.db.clone()).await;
+        app.login(person).await;
+        app.get_html("/").await;
+        let n = crate::request_path::statements(&app, "/").await;
+        assert_eq!(n, 1, "{person}: the start page ran {n} statements");
+    }
+}
