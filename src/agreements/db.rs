@@ -223,15 +223,17 @@ pub async fn write_version(
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
-        "update agreement set current_version = $2, expiry_notified_at = null where id = $1",
+        "update agreement set current_version = $2, expiry_notified_at = null where id = $1 and municipality_id = $3",
         agreement_id,
-        version
+        version,
+        m
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
-        "delete from agreement_group where agreement_id = $1",
-        agreement_id
+        "delete from agreement_group where agreement_id = $1 and municipality_id = $2",
+        agreement_id,
+        m
     )
     .execute(&mut *conn)
     .await?;
@@ -244,9 +246,10 @@ pub async fn write_version(
         .await?;
     }
     Ok(sqlx::query!(
-        "update agreement_signature set voided_at = now() where agreement_id = $1 and version < $2 and voided_at is null",
+        "update agreement_signature set voided_at = now() where agreement_id = $1 and version < $2 and voided_at is null and municipality_id = $3",
         agreement_id,
-        version
+        version,
+        m
     )
     .execute(&mut *conn)
     .await?

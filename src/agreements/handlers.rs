@@ -553,10 +553,11 @@ pub async fn update(
     let version = a.current_version + 1;
     let mut tx = state.db.begin().await?;
     sqlx::query!(
-        "update agreement set type_id = $2, counterpart_id = $3 where id = $1",
+        "update agreement set type_id = $2, counterpart_id = $3 where id = $1 and municipality_id = $4",
         id,
         valid.type_id,
-        valid.counterpart_id
+        valid.counterpart_id,
+        m
     )
     .execute(&mut *tx)
     .await?;

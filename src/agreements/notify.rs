@@ -105,9 +105,10 @@ pub async fn expiring(state: &AppState) -> AppResult<usize> {
             // stored or neither, so a failure cannot lose the notice.
             let mut tx = state.db.begin().await?;
             let claimed = sqlx::query!(
-                "update agreement set expiry_notified_at = $2 where id = $1 and expiry_notified_at is null",
+                "update agreement set expiry_notified_at = $2 where id = $1 and municipality_id = $3 and expiry_notified_at is null",
                 a.id,
-                Utc::now()
+                Utc::now(),
+                mu.id
             )
             .execute(&mut *tx)
             .await?

@@ -319,8 +319,9 @@ async fn open_entry(
     let report =
         db::ensure_report(tx, user.municipality_id(), s.org.id, s.week.monday, late).await?;
     sqlx::query!(
-        "update est_report set nothing_to_report = false where id = $1",
-        report
+        "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
+        report,
+        user.municipality_id()
     )
     .execute(&mut *tx)
     .await?;
@@ -724,8 +725,9 @@ pub async fn nothing(
     let mut tx = state.db.begin().await?;
     let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
     sqlx::query!(
-        "update est_report set nothing_to_report = true where id = $1",
-        report
+        "update est_report set nothing_to_report = true where id = $1 and municipality_id = $2",
+        report,
+        m
     )
     .execute(&mut *tx)
     .await?;
@@ -779,27 +781,30 @@ pub async fn remove(
     let removed = match kind.as_str() {
         "handelse" => {
             sqlx::query!(
-                "delete from est_incident where id = $1 and report_id = $2",
+                "delete from est_incident where id = $1 and report_id = $2 and municipality_id = $3",
                 id,
-                report.id
+                report.id,
+                m
             )
             .execute(&mut *tx)
             .await?
         }
         "kommande" => {
             sqlx::query!(
-                "delete from est_coming_event where id = $1 and report_id = $2",
+                "delete from est_coming_event where id = $1 and report_id = $2 and municipality_id = $3",
                 id,
-                report.id
+                report.id,
+                m
             )
             .execute(&mut *tx)
             .await?
         }
         "samverkan" => {
             sqlx::query!(
-                "delete from cooperation_need where id = $1 and report_id = $2",
+                "delete from cooperation_need where id = $1 and report_id = $2 and municipality_id = $3",
                 id,
-                report.id
+                report.id,
+                m
             )
             .execute(&mut *tx)
             .await?
@@ -859,9 +864,10 @@ pub async fn unlock(
     let mut tx = state.db.begin().await?;
     let report = db::ensure_report(&mut tx, m, org_id, week.monday, false).await?;
     sqlx::query!(
-        "update est_report set unlocked_until = $2 where id = $1",
+        "update est_report set unlocked_until = $2 where id = $1 and municipality_id = $3",
         report,
-        until
+        until,
+        m
     )
     .execute(&mut *tx)
     .await?;

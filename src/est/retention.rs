@@ -19,7 +19,8 @@ pub struct Removed {
 pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     let mut tx = db.begin().await?;
     let incidents = sqlx::query!(
-        r#"update est_incident i set place = null, description = null, action_taken = null,
+        r#"update est_incident i -- all municipalities: gallring, each after its own municipality's retention
+                  set place = null, description = null, action_taken = null,
                   latitude = null, longitude = null, redacted_at = $1
            from municipality m
            where m.id = i.municipality_id and i.redacted_at is null
@@ -30,7 +31,8 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     .await?
     .rows_affected();
     let events = sqlx::query!(
-        r#"update est_coming_event e set title = null, place = null, planned_measures = null, redacted_at = $1
+        r#"update est_coming_event e -- all municipalities: gallring, each after its own municipality's retention
+                  set title = null, place = null, planned_measures = null, redacted_at = $1
            from municipality m
            where m.id = e.municipality_id and e.redacted_at is null
              and e.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
@@ -41,7 +43,8 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     .rows_affected();
     // Open needs are still being worked on: only closed ones are cleared.
     let needs = sqlx::query!(
-        r#"update cooperation_need n set title = null, with_whom = null, handled_by = null, redacted_at = $1
+        r#"update cooperation_need n -- all municipalities: gallring, each after its own municipality's retention
+                  set title = null, with_whom = null, handled_by = null, redacted_at = $1
            from municipality m
            where m.id = n.municipality_id and n.redacted_at is null and n.status = 'closed'
              and n.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
@@ -51,7 +54,8 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     .await?
     .rows_affected();
     let notes = sqlx::query!(
-        r#"update cooperation_note c set note = null
+        r#"update cooperation_note c -- all municipalities: gallring, the notes of needs already cleared
+                  set note = null
            from cooperation_need n
            where n.id = c.need_id and n.redacted_at is not null and c.note is not null"#
     )

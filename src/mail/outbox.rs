@@ -248,7 +248,8 @@ pub async fn deliver(state: &AppState, ids: &[Uuid]) -> Delivery {
 async fn claim(db: &PgPool, ids: &[Uuid]) -> AppResult<Vec<Row>> {
     Ok(sqlx::query_as!(
         Row,
-        r#"update outbox set claimed_until = now() + make_interval(secs => $2)
+        r#"update outbox -- all municipalities: the mail worker, ids from the outbox itself, never a form
+                  set claimed_until = now() + make_interval(secs => $2)
            where id = any($1) and status <> 'sent'
              and (claimed_until is null or claimed_until < now())
            returning id, recipient_name, recipient_email, reply_to_name, reply_to_email,
@@ -262,7 +263,8 @@ async fn claim(db: &PgPool, ids: &[Uuid]) -> AppResult<Vec<Row>> {
 
 async fn mark_sent(db: &PgPool, id: Uuid, transport: &str) -> AppResult<()> {
     sqlx::query!(
-        r#"update outbox set status = 'sent', sent_at = now(), attempts = attempts + 1,
+        r#"update outbox -- all municipalities: the mail worker, ids from its own claim
+                  set status = 'sent', sent_at = now(), attempts = attempts + 1,
                   last_error = null, claimed_until = null, transport = $2
            where id = $1"#,
         id,
@@ -276,7 +278,8 @@ async fn mark_sent(db: &PgPool, id: Uuid, transport: &str) -> AppResult<()> {
 /// Marks a row failed; the next try waits 2, 4, 8, … minutes.
 async fn mark_failed(db: &PgPool, id: Uuid, reason: &str) -> AppResult<()> {
     sqlx::query!(
-        r#"update outbox set status = 'failed', attempts = attempts + 1, last_error = $2,
+        r#"update outbox -- all municipalities: the mail worker, ids from its own claim
+                  set status = 'failed', attempts = attempts + 1, last_error = $2,
                   claimed_until = null,
                   next_attempt_at = now() + make_interval(mins => power(2, least(attempts + 1, 10))::int)
            where id = $1"#,

@@ -115,9 +115,10 @@ async fn record_past(
     for (i, (id, ended)) in past.iter().enumerate() {
         if Some(*id) == cancelled {
             sqlx::query!(
-                "update meeting set status = 'cancelled', cancelled_reason = $2, sequence = 1 where id = $1",
+                "update meeting set status = 'cancelled', cancelled_reason = $2, sequence = 1 where id = $1 and municipality_id = $3",
                 id,
-                "Krockar med kommunens krisledningsövning."
+                "Krockar med kommunens krisledningsövning.",
+                m
             )
             .execute(&mut *conn)
             .await?;
@@ -127,11 +128,12 @@ async fn record_past(
         sqlx::query!(
             r#"update meeting set status = 'held', notes = $2,
                       minutes_approved_at = case when $3 then null else $4::timestamptz end
-               where id = $1"#,
+               where id = $1 and municipality_id = $5"#,
             id,
             notes(tier),
             latest,
-            *ended + TimeDelta::days(2)
+            *ended + TimeDelta::days(2),
+            m
         )
         .execute(&mut *conn)
         .await?;

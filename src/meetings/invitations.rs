@@ -232,6 +232,7 @@ pub async fn enqueue(
         .await?;
     }
     Ok(Queued {
+        municipality_id: m,
         sending_id,
         ids,
         recipients: recipients.len(),
@@ -240,6 +241,8 @@ pub async fn enqueue(
 
 /// What [`enqueue`] queued.
 pub struct Queued {
+    /// The sender's municipality, which owns the sending.
+    municipality_id: Uuid,
     sending_id: Uuid,
     ids: Vec<Uuid>,
     /// How many current member holders there are.
@@ -254,9 +257,10 @@ impl Queued {
         if !self.ids.is_empty() {
             let sent: Vec<String> = delivery.sent.iter().map(|r| r.email.clone()).collect();
             let recorded = sqlx::query!(
-                "update meeting_sending set recipients = $2 where id = $1",
+                "update meeting_sending set recipients = $2 where id = $1 and municipality_id = $3",
                 self.sending_id,
-                &sent
+                &sent,
+                self.municipality_id
             )
             .execute(&state.db)
             .await;

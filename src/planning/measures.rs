@@ -344,7 +344,8 @@ pub async fn remind(state: &AppState) -> AppResult<usize> {
     // The claim and the queued mail are one transaction.
     let mut tx = state.db.begin().await?;
     let due = sqlx::query!(
-        r#"update measure set reminder_sent_at = now()
+        r#"update measure -- all municipalities: the daily reminder, each mailed in its own municipality
+                  set reminder_sent_at = now()
            where status <> 'done' and reminder_sent_at is null and due_on between $1 and $2
            returning id, municipality_id, title, due_on, responsible_position_id"#,
         day,

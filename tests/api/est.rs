@@ -190,7 +190,8 @@ async fn nothing_to_report_is_one_click_and_counts_as_reported(db: sqlx::PgPool)
     let app = TestApp::demo(db).await;
     // On a Tuesday morning the demo may already hold this week's report.
     sqlx::query!(
-        "delete from est_report where organisation_id in (select id from organisation where name in ('Socialförvaltningen', 'Securitas')) and week_start >= current_date - 7"
+        "delete from est_report where organisation_id in (select id from organisation where name in ('Socialförvaltningen', 'Securitas')) and week_start >= current_date - 7 and municipality_id = $1",
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await
@@ -726,9 +727,10 @@ async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next
     let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
     // This week's EST meeting began a minute ago (or at the week's start).
     sqlx::query!(
-        "delete from meeting where work_group_id = $1 and starts_at >= $2",
+        "delete from meeting where work_group_id = $1 and starts_at >= $2 and municipality_id = $3",
         est,
-        week_start
+        week_start,
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await
@@ -756,8 +758,9 @@ async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next
 
     // A cancelled meeting does not lock the week.
     sqlx::query!(
-        "update meeting set status = 'cancelled' where id = $1",
-        meeting
+        "update meeting set status = 'cancelled' where id = $1 and municipality_id = $2",
+        meeting,
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await

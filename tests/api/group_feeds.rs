@@ -137,10 +137,11 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
     .await
     .expect("older address");
     sqlx::query!(
-        "update position_holder set held_to = $2 where position_id = $1 and held_to = $3",
+        "update position_holder set held_to = $2 where position_id = $1 and held_to = $3 and municipality_id = $4",
         securitas,
         today - chrono::Days::new(1),
-        today
+        today,
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await

@@ -19,4 +19,5 @@ mod planning;
 mod request_path;
 mod robustness;
 mod structure;
+mod tenancy;
 mod text_hardening;

@@ -559,14 +559,18 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     let one = create_meeting(&app, "LindeBRÅ", "2030-09-10", "13:00", "120").await;
     let two = create_meeting(&app, "LindeBRÅ", "2030-10-15", "13:00", "120").await;
     create_meeting(&app, "LindeBRÅ", "2030-11-12", "13:00", "120").await;
-    sqlx::query!("update meeting set status = 'held' where id = $1", one)
-        .execute(&app.db)
-        .await
-        .expect("held");
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    sqlx::query!(
+        "update meeting set status = 'held' where id = $1 and municipality_id = $2",
+        one,
+        m
+    )
+    .execute(&app.db)
+    .await
+    .expect("held");
     app.post(&format!("/moten/{two}/stall-in"), &[("reason", "Sjukdom")])
         .await;
     let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
-    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
 
     let term = Term::parse("2030-host").expect("term");
     let c = samordna::meetings::cadence::compliance(&app.db, m, group, term)

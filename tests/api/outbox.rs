@@ -193,17 +193,19 @@ async fn when_the_transport_fails_the_kallelse_is_recorded_as_failed_and_the_wor
     std::fs::create_dir_all(&app.mail_dir).expect("folder");
     let exhausted = a_member(&app).await;
     sqlx::query!(
-        "update outbox set next_attempt_at = now() where about_id = $1",
-        meeting
+        "update outbox set next_attempt_at = now() where about_id = $1 and municipality_id = $2",
+        meeting,
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await
     .expect("due");
     sqlx::query!(
-        "update outbox set attempts = $3 where about_id = $1 and recipient_email = $2",
+        "update outbox set attempts = $3 where about_id = $1 and recipient_email = $2 and municipality_id = $4",
         meeting,
         exhausted,
-        samordna::mail::outbox::MAX_ATTEMPTS
+        samordna::mail::outbox::MAX_ATTEMPTS,
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await

@@ -235,8 +235,9 @@ async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx
 
     // Due in three days: the kommunpolis is reminded, once.
     sqlx::query!(
-        "update measure set due_on = current_date + 3 where id = $1",
-        measure
+        "update measure set due_on = current_date + 3 where id = $1 and municipality_id = $2",
+        measure,
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await

@@ -481,7 +481,8 @@ async fn the_start_page_says_what_waits_for_each_person(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     // Whatever day the test runs, Securitas has not reported for the coming meeting.
     sqlx::query!(
-        "delete from est_report where organisation_id = (select id from organisation where name = 'Securitas') and week_start >= current_date - 7"
+        "delete from est_report where organisation_id = (select id from organisation where name = 'Securitas' and municipality_id = $1) and week_start >= current_date - 7 and municipality_id = $1",
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await

@@ -381,9 +381,10 @@ pub async fn hand_over(
                 let until = from.pred_opt().unwrap_or(from);
                 if let Some(current) = previous.last() {
                     sqlx::query!(
-                        "update position_holder set held_to = $2 where id = $1",
+                        "update position_holder set held_to = $2 where id = $1 and municipality_id = $3",
                         current.id,
-                        until
+                        until,
+                        m
                     )
                     .execute(&mut *tx)
                     .await?;
@@ -466,9 +467,10 @@ pub async fn end_holding(
         ),
         (Some(to), Some(c)) => {
             sqlx::query!(
-                "update position_holder set held_to = $2 where id = $1",
+                "update position_holder set held_to = $2 where id = $1 and municipality_id = $3",
                 c.id,
-                to
+                to,
+                m
             )
             .execute(&mut *tx)
             .await?;
