@@ -529,8 +529,10 @@ async fn week_asked_for(app: &TestApp) -> String {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_start_page_asks_for_the_week_the_report_form_opens(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
+    let lindesberg = municipality_id(&app.db, "Lindesbergs kommun").await;
     sqlx::query!(
-        "delete from est_report where organisation_id = (select id from organisation where name = 'Securitas') and week_start >= current_date - 21"
+        "delete from est_report where organisation_id = (select id from organisation where name = 'Securitas' and municipality_id = $1) and week_start >= current_date - 21 and municipality_id = $1",
+        lindesberg
     )
     .execute(&app.db)
     .await
