@@ -11,6 +11,7 @@ mod helpers;
 mod infrastructure;
 mod matrix;
 mod meetings;
+mod national;
 mod planning;
 mod request_path;
 mod robustness;
