@@ -2,7 +2,7 @@
 //! adds N invented municipalities ("Ekby kommun", "Granvik kommun", …),
 //! each built like Lindesberg's demo structure with its own people,
 //! organisations, positions, groups, meetings, EST categories and areas,
-//! agreement types and years of weekly EST reports.
+//! agreements, planning and years of weekly EST reports.
 //!
 //! Each municipality is written in one transaction, one statement per
 //! table (`unnest` over arrays), and two municipalities load at a time.
@@ -524,7 +524,10 @@ async fn load_one(
     let areas: Vec<&str> = structure.areas.iter().map(String::as_str).collect();
     crate::est::demo::taxonomy(&mut tx, m, &areas).await?;
     crate::meetings::demo::load(&mut tx, m).await?;
-    crate::agreements::demo::load(&mut tx, m, today).await?;
+    let rename = Rename::new(&town(i));
+    let rename = |s: &str| rename.apply(s);
+    crate::agreements::demo::load_renamed(&mut tx, m, today, &rename).await?;
+    crate::planning::demo::load_renamed(&mut tx, m, today, &rename).await?;
     let weeks = years.saturating_mul(52);
     let variation = u64::try_from(i).unwrap_or(0).wrapping_add(1);
     let reports =

@@ -28,7 +28,10 @@ async fn three_generated_municipalities_each_get_their_own_people_groups_meeting
                   (select count(*) from meeting mt where mt.municipality_id = m.id) as "meetings!",
                   (select count(*) from area a where a.municipality_id = m.id) as "areas!",
                   (select count(*) from est_report r where r.municipality_id = m.id) as "reports!",
-                  (select count(distinct r.week_start) from est_report r where r.municipality_id = m.id) as "weeks!"
+                  (select count(distinct r.week_start) from est_report r where r.municipality_id = m.id) as "weeks!",
+                  (select count(*) from agreement a where a.municipality_id = m.id) as "agreements!",
+                  (select count(*) from agreement_type_signatory s where s.municipality_id = m.id) as "signatories!",
+                  (select count(*) from goal g where g.municipality_id = m.id) as "goals!"
            from municipality m where m.slug not in ('lindesberg', 'nora') order by m.slug"#
     )
     .fetch_all(&db)
@@ -60,6 +63,12 @@ async fn three_generated_municipalities_each_get_their_own_people_groups_meeting
             r.slug
         );
         assert_eq!(r.areas, 5, "{}", r.slug);
+        assert_eq!(
+            (r.agreements, r.signatories, r.goals),
+            (3, 6, 3),
+            "{}",
+            r.slug
+        );
         assert!(r.meetings > 50, "{}: {} meetings", r.slug, r.meetings);
         assert!(
             r.reports > 52 * 4 && r.weeks <= 52,
@@ -92,7 +101,11 @@ async fn nothing_generated_refers_to_another_municipality(db: sqlx::PgPool) {
                    join work_group g on g.id = ms.work_group_id
                    where p.municipality_id <> g.municipality_id or g.municipality_id <> ms.municipality_id)
                 + (select count(*) from meeting mt join work_group g on g.id = mt.work_group_id
-                   where g.municipality_id <> mt.municipality_id) as "n!""#
+                   where g.municipality_id <> mt.municipality_id)
+                + (select count(*) from agreement_signature s
+                   where not exists (select 1 from person_municipality pm
+                                     where pm.person_id = s.person_id and pm.municipality_id = s.municipality_id))
+                   as "n!""#
     )
     .fetch_one(&db)
     .await
