@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::embedded_pg::EmbeddedPg;
+use crate::seed::national::{MAX_MUNICIPALITIES, MAX_YEARS};
 use crate::startup::{App, shutdown_signal};
 use crate::state::AppState;
 
@@ -40,9 +41,16 @@ enum Command {
     Gallra,
     /// Generate years of EST reports for load tests (loads the demo structure first).
     DemoData {
-        /// How many years of weekly reports.
-        #[arg(long, default_value_t = 1)]
+        /// How many years of weekly reports (at most 50).
+        #[arg(long, default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_YEARS)))]
         years: u32,
+        /// Also add this many invented municipalities built like Lindesberg
+        /// (at most 1000), each with its own people, meetings and the same
+        /// years of reports.
+        #[arg(long,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_MUNICIPALITIES)))]
+        municipalities: Option<u32>,
     },
     /// Manage people (logins).
     User {
@@ -87,7 +95,10 @@ pub async fn run() -> anyhow::Result<()> {
     let result = match cli.command {
         Command::Serve { demo, bind } => serve(db.clone(), config, demo, &bind).await,
         Command::Gallra => gallra(&db).await,
-        Command::DemoData { years } => demo_data(&db, years).await,
+        Command::DemoData {
+            years,
+            municipalities,
+        } => demo_data(&db, years, municipalities).await,
         Command::Migrate => {
             println!("Databasen är migrerad.");
             Ok(())
@@ -262,20 +273,15 @@ async fn gallra(db: &PgPool) -> anyhow::Result<()> {
 }
 
 /// Loads the demo structure if missing, then `years` of EST reports for
-/// Lindesberg, with a progress bar.
-async fn demo_data(db: &PgPool, years: u32) -> anyhow::Result<()> {
+/// Lindesberg, with a progress bar; then, if asked, `municipalities`
+/// generated municipalities with as many years each.
+async fn demo_data(db: &PgPool, years: u32, municipalities: Option<u32>) -> anyhow::Result<()> {
     crate::seed::load_demo(db).await?;
     let m = sqlx::query_scalar!("select id from municipality where slug = 'lindesberg'")
         .fetch_one(db)
         .await?;
     let weeks = years.saturating_mul(52);
-    let bar = indicatif::ProgressBar::new(u64::from(weeks));
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} veckor ({eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message("Skapar EST-rapporter");
+    let bar = progress_bar(weeks, "veckor", "Skapar EST-rapporter");
     let mut tx = db.begin().await?;
     let written = crate::est::demo::reports(&mut tx, m, weeks, crate::web::today(), &|w| {
         bar.set_position(u64::from(w))
@@ -284,5 +290,101 @@ async fn demo_data(db: &PgPool, years: u32) -> anyhow::Result<()> {
     tx.commit().await?;
     bar.finish();
     println!("Skapade {written} veckorapporter över {years} år.");
+    if let Some(count) = municipalities {
+        national(db, count, years).await?;
+    }
     Ok(())
+}
+
+/// Adds `count` generated municipalities, one progress step each.
+async fn national(db: &PgPool, count: u32, years: u32) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let bar = progress_bar(count, "kommuner", "Skapar kommuner");
+    let loaded =
+        crate::seed::national::load(db, count, years, crate::web::today(), &|| bar.inc(1)).await?;
+    bar.finish();
+    println!(
+        "Skapade {} kommuner med {} veckorapporter över {years} år på {:.0} s{}.",
+        loaded.municipalities,
+        loaded.reports,
+        started.elapsed().as_secs_f64(),
+        match loaded.existing {
+            0 => String::new(),
+            n => format!(" ({n} fanns redan och lämnades orörda)"),
+        }
+    );
+    Ok(())
+}
+
+fn progress_bar(len: u32, unit: &str, message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(u64::from(len));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{eta}})"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn demo_data_takes_a_number_of_municipalities_and_years() {
+        let cli = Cli::try_parse_from([
+            "samordna",
+            "demo-data",
+            "--municipalities",
+            "290",
+            "--years",
+            "10",
+        ])
+        .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::DemoData {
+                years: 10,
+                municipalities: Some(290)
+            }
+        ));
+        let cli = Cli::try_parse_from(["samordna", "demo-data"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::DemoData {
+                years: 1,
+                municipalities: None
+            }
+        ));
+    }
+
+    #[test]
+    fn demo_data_refuses_too_many_municipalities_or_years_with_the_limit() {
+        for (args, limit) in [
+            (["--municipalities", "1001"], "1..=1000"),
+            (["--municipalities", "0"], "1..=1000"),
+            (["--years", "51"], "0..=50"),
+        ] {
+            let error = Cli::try_parse_from(["samordna", "demo-data", args[0], args[1]])
+                .err()
+                .expect("refused");
+            assert!(error.to_string().contains(limit), "{error}");
+        }
+    }
+
+    #[test]
+    fn demo_data_help_lists_municipalities() {
+        let mut command = Cli::command();
+        let help = command
+            .find_subcommand_mut("demo-data")
+            .expect("demo-data")
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("--municipalities"), "{help}");
+    }
 }

@@ -13,6 +13,8 @@ use uuid::Uuid;
 use crate::auth::routes::DemoAccount;
 use crate::error::AppResult;
 
+pub mod national;
+
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "samordna-demo";
 
@@ -632,15 +634,18 @@ async fn load_municipality(
     Ok(())
 }
 
-async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Result<()> {
-    let sort_order = match g.tier {
+fn sort_order(g: &GroupSeed) -> i32 {
+    match g.tier {
         "temporary" => 100,
         _ => 10,
-    };
-    // The demo's temporary group is always in mid-assignment, whatever the
-    // date the demo is loaded on; the guideline's groups keep their dates.
-    let (active_from, active_to, decision) = if g.tier == "temporary" {
-        let today = crate::web::today();
+    }
+}
+
+/// A group's active span and decision. The demo's temporary group is always
+/// in mid-assignment, whatever the date the demo is loaded on; the
+/// guideline's groups keep their dates.
+fn group_dates(g: &GroupSeed, today: NaiveDate) -> (NaiveDate, Option<NaiveDate>, String) {
+    if g.tier == "temporary" {
         let from = today - chrono::Days::new(72);
         let decided = from - chrono::Days::new(4);
         (
@@ -654,7 +659,12 @@ async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Re
             g.active.1.map(date),
             g.decision.to_owned(),
         )
-    };
+    }
+}
+
+async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Result<()> {
+    let sort_order = sort_order(g);
+    let (active_from, active_to, decision) = group_dates(g, crate::web::today());
     let group_id = sqlx::query_scalar!(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
                                    focus_area, cadence_text, weekly_reporting, active_from, active_to, sort_order)

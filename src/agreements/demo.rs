@@ -37,9 +37,36 @@ const TYPES: [(&str, &str, [&str; 2]); 3] = [
 /// A one-page PDF standing in for the scanned agreement.
 pub const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n4 0 obj<</Length 58>>stream\nBT /F1 18 Tf 72 760 Td (Samverkansavtal - demonstration) Tj ET\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
+/// Lindesberg's names turned into another municipality's (identity for Lindesberg).
+pub type Rename<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
 /// Seeds the types (idempotent) and, when the municipality has no
 /// agreements, Lindesberg's demo agreements.
 pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::Result<()> {
+    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m)
+        .fetch_one(&mut *conn)
+        .await?;
+    let same: Rename = &|s: &str| s.to_owned();
+    types(conn, m, same).await?;
+    if slug == "lindesberg" {
+        agreements(conn, m, today, same).await?;
+    }
+    Ok(())
+}
+
+/// The types and Lindesberg's demo agreements in a municipality built like
+/// Lindesberg, whose names `rename` turns Lindesberg's into.
+pub async fn load_renamed(
+    conn: &mut PgConnection,
+    m: Uuid,
+    today: NaiveDate,
+    rename: Rename<'_>,
+) -> sqlx::Result<()> {
+    types(conn, m, rename).await?;
+    agreements(conn, m, today, rename).await
+}
+
+async fn types(conn: &mut PgConnection, m: Uuid, rename: Rename<'_>) -> sqlx::Result<()> {
     for (key, name, signers) in TYPES {
         let type_id = sqlx::query_scalar!(
             r#"insert into agreement_type (id, municipality_id, key, name) values ($1, $2, $3, $4)
@@ -58,27 +85,34 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
                    on conflict do nothing"#,
                 type_id,
                 m,
-                title
+                rename(title)
             )
             .execute(&mut *conn)
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Lindesberg's demo agreements, when the municipality has none.
+async fn agreements(
+    conn: &mut PgConnection,
+    m: Uuid,
+    today: NaiveDate,
+    rename: Rename<'_>,
+) -> sqlx::Result<()> {
     let any = sqlx::query_scalar!(
         r#"select exists(select 1 from agreement where municipality_id = $1) as "e!""#,
         m
     )
     .fetch_one(&mut *conn)
     .await?;
-    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m)
-        .fetch_one(&mut *conn)
-        .await?;
-    if any || slug != "lindesberg" {
+    if any {
         return Ok(());
     }
     let year = |d: u64| today.checked_add_days(Days::new(d)).unwrap_or(today);
     let ago = |d: u64| today.checked_sub_days(Days::new(d)).unwrap_or(today);
-    agreement(conn, m, Demo {
+    agreement(conn, m, rename, Demo {
         type_key: "samverkansavtal",
         counterpart: "Securitas",
         title: "Samverkansavtal om trygghetsskapande arbete",
@@ -91,7 +125,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
         counterparty: Some(("Anna Vakt", "Regionchef")),
     })
     .await?;
-    agreement(conn, m, Demo {
+    agreement(conn, m, rename, Demo {
         type_key: "samverkansoverenskommelse",
         counterpart: "Polisen, lokalpolisområde Lindesberg",
         title: "Samverkansöverenskommelse mellan Lindesbergs kommun och lokalpolisområde Lindesberg",
@@ -107,6 +141,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
     agreement(
         conn,
         m,
+        rename,
         Demo {
             type_key: "samverkansavtal",
             counterpart: "Länstrafiken Örebro",
@@ -137,7 +172,14 @@ struct Demo<'a> {
     counterparty: Option<(&'a str, &'a str)>,
 }
 
-async fn agreement(conn: &mut PgConnection, m: Uuid, d: Demo<'_>) -> sqlx::Result<()> {
+async fn agreement(
+    conn: &mut PgConnection,
+    m: Uuid,
+    rename: Rename<'_>,
+    d: Demo<'_>,
+) -> sqlx::Result<()> {
+    let (counterpart_name, title) = (rename(d.counterpart), rename(d.title));
+    let (purposes, areas) = (rename(d.purposes), rename(d.areas));
     let type_id = sqlx::query_scalar!(
         "select id from agreement_type where municipality_id = $1 and key = $2",
         m,
@@ -148,7 +190,7 @@ async fn agreement(conn: &mut PgConnection, m: Uuid, d: Demo<'_>) -> sqlx::Resul
     let counterpart = sqlx::query_scalar!(
         "select id from organisation where municipality_id = $1 and name = $2",
         m,
-        d.counterpart
+        counterpart_name
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -161,6 +203,7 @@ async fn agreement(conn: &mut PgConnection, m: Uuid, d: Demo<'_>) -> sqlx::Resul
     .await?;
     let mut groups = Vec::new();
     for (name, role) in d.groups {
+        let name = rename(name);
         let id = sqlx::query_scalar!(
             "select id from work_group where municipality_id = $1 and name = $2",
             m,
@@ -170,7 +213,7 @@ async fn agreement(conn: &mut PgConnection, m: Uuid, d: Demo<'_>) -> sqlx::Resul
         .await?;
         groups.push(GroupRole {
             group_id: id,
-            group: (*name).to_owned(),
+            group: name,
             role: (*role).to_owned(),
         });
     }
@@ -183,11 +226,11 @@ async fn agreement(conn: &mut PgConnection, m: Uuid, d: Demo<'_>) -> sqlx::Resul
     .await?;
     let content = Content {
         agreement_type: d.type_key,
-        counterpart: d.counterpart,
-        title: d.title,
+        counterpart: &counterpart_name,
+        title: &title,
         registry_no: d.registry_no,
-        purposes: d.purposes,
-        areas: d.areas,
+        purposes: &purposes,
+        areas: &areas,
         valid_from: d.valid.0,
         valid_to: d.valid.1,
         contact_people: "",
@@ -206,7 +249,7 @@ async fn agreement(conn: &mut PgConnection, m: Uuid, d: Demo<'_>) -> sqlx::Resul
                from position p join position_holder h on h.position_id = p.id and h.held_to is null
                join agreement_version v on v.agreement_id = $3 and v.version = 1
                where p.municipality_id = $2 and p.title = $4"#,
-            Uuid::now_v7(), m, id, title
+            Uuid::now_v7(), m, id, rename(title)
         )
         .execute(&mut *conn)
         .await?;

@@ -217,6 +217,19 @@ pub async fn reports(
     today: NaiveDate,
     progress: &(dyn Fn(u32) + Sync),
 ) -> sqlx::Result<usize> {
+    varied_reports(conn, m, weeks, today, 0, progress).await
+}
+
+/// [`reports`] with the dice turned by `variation`, so that generated
+/// municipalities do not all have the same weeks (0 gives Lindesberg's).
+pub async fn varied_reports(
+    conn: &mut PgConnection,
+    m: Uuid,
+    weeks: u32,
+    today: NaiveDate,
+    variation: u64,
+    progress: &(dyn Fn(u32) + Sync),
+) -> sqlx::Result<usize> {
     let reporters = sqlx::query!(
         r#"select distinct on (p.organisation_id) p.organisation_id as "organisation_id!", h.person_id
            from work_group g
@@ -266,7 +279,7 @@ pub async fn reports(
     .map(|r| (r.organisation_id, r.week_start))
     .collect();
     let mut rows = Rows::default();
-    let mut dice = Dice(u64::from(first.num_days_from_ce().unsigned_abs()));
+    let mut dice = Dice(u64::from(first.num_days_from_ce().unsigned_abs()) ^ variation);
     for w in 0..weeks {
         let monday = first + Days::new(7 * u64::from(w));
         let submitted = crate::meetings::schedule::day_start(monday) + TimeDelta::hours(8);

@@ -12,13 +12,27 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
     let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m)
         .fetch_one(&mut *conn)
         .await?;
+    if slug != "lindesberg" {
+        return Ok(());
+    }
+    load_renamed(conn, m, today, &|s: &str| s.to_owned()).await
+}
+
+/// Lindesberg's demo planning in a municipality built like Lindesberg,
+/// whose names `rename` turns Lindesberg's into. Only when it has no goals.
+pub async fn load_renamed(
+    conn: &mut PgConnection,
+    m: Uuid,
+    today: NaiveDate,
+    rename: crate::agreements::demo::Rename<'_>,
+) -> sqlx::Result<()> {
     let any = sqlx::query_scalar!(
         r#"select exists(select 1 from goal where municipality_id = $1) as "e!""#,
         m
     )
     .fetch_one(&mut *conn)
     .await?;
-    if slug != "lindesberg" || any {
+    if any {
         return Ok(());
     }
     let last_held = |tier: &'static str| {
@@ -77,7 +91,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
         sqlx::query!(
             r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id)
                values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-            id, m, parent, level, title, indicator, target, date, styrgrupp
+            id, m, parent, level, rename(title), indicator, target, date, styrgrupp
         )
         .execute(&mut *conn)
         .await?;
@@ -115,7 +129,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
         sqlx::query!(
             r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_place, status, meeting_id, decision_note)
                values ($1, $2, $3, $4, $5, $6, $7, 'decided', $8, 'Beslutades enligt förslaget.')"#,
-            id, m, kind, parent, title, body,
+            id, m, kind, parent, rename(title), rename(body),
             if kind == "cause_analysis" { "Mörka gångstråk och skymd sikt vid väntsalen." } else { "" },
             council
         )

@@ -14,6 +14,7 @@ mod helpers;
 mod infrastructure;
 mod matrix;
 mod meetings;
+mod national;
 mod outbox;
 mod planning;
 mod request_path;
