@@ -68,6 +68,27 @@ async fn post_incident(
     app.post("/est/rapport/handelse", &form).await
 }
 
+/// Each definition list as its (term, definition) pairs, texts trimmed.
+fn facts(html: &scraper::Html, selector: &str) -> Vec<Vec<(String, String)>> {
+    let lists = scraper::Selector::parse(selector).expect("selector");
+    let terms = scraper::Selector::parse("dt").expect("selector");
+    let text = |e: scraper::ElementRef| e.text().collect::<String>().trim().to_owned();
+    html.select(&lists)
+        .map(|dl| {
+            dl.select(&terms)
+                .map(|dt| {
+                    let dd = dt
+                        .next_siblings()
+                        .find_map(scraper::ElementRef::wrap)
+                        .map(text)
+                        .unwrap_or_default();
+                    (text(dt), dd)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 async fn incident_count(app: &TestApp) -> i64 {
     sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
         .fetch_one(&app.db)
@@ -124,7 +145,25 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
     let report = app
         .get_html(&format!("/est/rapport?vecka={week}&org={org}"))
         .await;
-    assert_eq!(texts(&report, "#rapport .entries li").len(), 3);
+    assert_eq!(texts(&report, "#rapport .entry-cards > li").len(), 3);
+    // Each field of an entry stands under its own name, not run together.
+    let incident = &facts(&report, "#rapport .entry-card dl.facts")[0];
+    for (name, value) in [
+        ("Plats", "busstationen"),
+        ("Beskrivning", "Klotter på busskuren vid resecentrum."),
+        ("Otrygghet", "3 av 5"),
+        ("Polisanmäld", "Ja"),
+    ] {
+        assert!(
+            incident.contains(&(name.to_owned(), value.to_owned())),
+            "{name}: {value} in {incident:?}"
+        );
+    }
+    let names: Vec<&str> = incident.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.starts_with(&["Datum"]) && names.contains(&"Område"),
+        "{names:?}"
+    );
 
     let coordinator = TestApp::spawn(app.db.clone()).await;
     coordinator.login(COORDINATOR).await;
