@@ -1,4 +1,4 @@
-//! Demo data: Lindesbergs kommun's structure as its guideline (KS §58,
+//! Demo data: Lindesbergs kommun's structure as its guideline (KS § 58,
 //! 2024-04-30, KS 2024/70) sets it up, a small Nora kommun in the same police
 //! area, and demo accounts. Loading is idempotent: every row is found by its
 //! natural key (slug, name, title, e-mail) and never doubled.
@@ -122,7 +122,7 @@ const fn pos(
     }
 }
 
-const KS: &str = "KS §58, 2024-04-30 (KS 2024/70)";
+const KS: &str = "KS § 58, 2024-04-30 (KS 2024/70)";
 const POLICE: &str = "Polisen, lokalpolisområde Lindesberg";
 const COORDINATOR: &str = "Brottsförebyggande samordnare";
 const POLICE_LIAISON: &str = "Kommunpolis";
@@ -134,7 +134,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
     areas: &crate::est::demo::LINDESBERG_AREAS,
     guideline: Some(GuidelineSeed {
         title: "Struktur för det brottsförebyggande arbetet i Lindesbergs kommun",
-        adopted_by: "Kommunstyrelsen, §58",
+        adopted_by: "Kommunstyrelsen, § 58",
         adopted_on: (2024, 4, 30),
         registry_no: "KS 2024/70",
         owner: "Kansliet",

@@ -590,7 +590,10 @@ pub async fn update(
                 "{} version {version}{}",
                 form.title.trim(),
                 if voided > 0 {
-                    format!(", {voided} signaturer ogiltiga")
+                    format!(
+                        ", {} ogiltiga",
+                        crate::web::words::count(voided, "signatur", "signaturer")
+                    )
                 } else {
                     String::new()
                 }

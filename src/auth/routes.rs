@@ -257,7 +257,7 @@ async fn choose_page(State(state): State<AppState>, user: SignedIn) -> AppResult
     }
     let places = workplaces(&state, user.id).await?;
     Ok(ChoosePage {
-        chrome: user.chrome("").await,
+        chrome: user.chrome(&state, "").await?,
         places: places.to_vec(),
         current: user.auth.municipality_id,
     }
@@ -335,7 +335,7 @@ async fn held_positions(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Vec<Hel
 
 async fn account(state: &AppState, user: &SignedIn, errors: FieldErrors) -> AppResult<AccountPage> {
     Ok(AccountPage {
-        chrome: user.chrome("konto").await,
+        chrome: user.chrome(state, "konto").await?,
         name: user.name.clone(),
         email: user.email.clone(),
         must_change_password: user.must_change_password,

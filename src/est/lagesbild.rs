@@ -38,6 +38,26 @@ pub struct Reporter {
     pub nothing_to_report: bool,
     pub late: bool,
     pub entries: i64,
+    /// The week's meeting has started and the report is not unlocked: only
+    /// an unlock lets the organisation add to it.
+    #[serde(default)]
+    pub locked: bool,
+    /// Past the deadline but unlocked by the coordinator for a while.
+    #[serde(default)]
+    pub unlocked: bool,
+}
+
+impl Reporter {
+    /// Whether and how the organisation has reported, as a CSS key and the
+    /// words shown (the tag's icon comes from the key, the meaning from the
+    /// words: colour is never the only sign).
+    pub fn status(&self) -> (&'static str, &'static str) {
+        match (self.reported, self.nothing_to_report) {
+            (false, _) => ("missing", "Har inte rapporterat"),
+            (true, true) => ("nothing", "Inget att rapportera"),
+            (true, false) => ("done", "Har rapporterat"),
+        }
+    }
 }
 
 /// The week the index is about, when its reports lock, and (for those who
@@ -76,7 +96,9 @@ async fn index_data(
                               coalesce(r.nothing_to_report or x.entries > 0, false) as reported,
                               coalesce(r.nothing_to_report, false) as nothing_to_report,
                               coalesce(r.late, false) as late,
-                              coalesce(x.entries, 0) as entries
+                              coalesce(x.entries, 0) as entries,
+                              chosen.deadline <= $6 and not coalesce(r.unlocked_until > $6, false) as locked,
+                              chosen.deadline <= $6 and coalesce(r.unlocked_until > $6, false) as unlocked
                        from (select distinct p.organisation_id from membership ms join position p on p.id = ms.position_id
                              where ms.work_group_id = $2 and ms.role <> 'convener' and p.organisation_id is not null) mo
                        join organisation o on o.id = mo.organisation_id

@@ -66,13 +66,14 @@ impl Cadence {
         };
         if self.kind == "weekly" {
             format!(
-                "Varje {} kl. {}, {} minuter, {how}",
+                "Varje {} kl. {}, {}, {how}",
                 self.weekday_name(),
                 self.start_time.format("%H:%M"),
-                self.duration_minutes
+                crate::web::words::count(self.duration_minutes, "minut", "minuter")
             )
         } else {
-            format!("{} möten per halvår, {how}", self.per_half_year)
+            let n = crate::web::words::count(self.per_half_year, "möte", "möten");
+            format!("{n} per halvår, {how}")
         }
     }
 

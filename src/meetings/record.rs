@@ -118,7 +118,7 @@ pub async fn save_record(
         action: "förde protokoll",
         entity: "möte",
         entity_id: Some(id),
-        summary: format!("{} {}: närvaro för {} befattningar", meeting.group_name, day, marks.len()),
+        summary: format!("{} {}: närvaro för {}", meeting.group_name, day, crate::web::words::count(marks.len(), "befattning", "befattningar")),
         before: Some(json!({ "anteckningar": meeting.notes })),
         after: Some(json!({ "anteckningar": notes, "närvaro": marks.iter().map(|(p, s)| json!({ "befattning": p, "status": s })).collect::<Vec<_>>() })),
     })

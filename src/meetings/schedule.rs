@@ -725,8 +725,8 @@ pub async fn cancel(
         Some(queued) => {
             let delivery = queued.deliver(&state).await;
             format!(
-                "Mötet är inställt. Återbud skickades till {} personer.{}",
-                delivery.sent.len(),
+                "Mötet är inställt. Återbud skickades till {}.{}",
+                crate::web::words::count(delivery.sent.len(), "person", "personer"),
                 delivery.failure_sentence()
             )
         }
@@ -1102,7 +1102,11 @@ pub async fn plan_save(
             action: "planerade termin",
             entity: "möten",
             entity_id: Some(request.group_id),
-            summary: format!("{created} möten för {group} {}", request.term.label()),
+            summary: format!(
+                "{} för {group} {}",
+                crate::web::words::count(created, "möte", "möten"),
+                request.term.label()
+            ),
             before: None,
             after: Some(json!({ "antal": created, "termin": request.term.as_key() })),
         },
@@ -1112,8 +1116,10 @@ pub async fn plan_save(
     set_flash(
         &user.person.flash,
         format!(
-            "{created} möten för {group} {} är planerade.",
-            request.term.label()
+            "{} för {group} {} är {}.",
+            crate::web::words::count(created, "möte", "möten"),
+            request.term.label(),
+            crate::web::words::plural(created, "planerat", "planerade")
         ),
     )
     .await?;

@@ -171,6 +171,11 @@ impl Item {
         kind_label(&self.kind)
     }
 
+    /// `Orsaksanalys: …`, without repeating a kind the title already names.
+    pub fn heading(&self) -> String {
+        crate::web::words::with_kind(self.kind_label(), &self.title)
+    }
+
     pub fn status_label(&self) -> &'static str {
         status_label(&self.status)
     }

@@ -113,6 +113,11 @@ impl ItemRow {
         super::material::kind_label(&self.kind)
     }
 
+    /// `Orsaksanalys: …`, without repeating a kind the title already names.
+    pub fn heading(&self) -> String {
+        crate::web::words::with_kind(self.kind_label(), &self.title)
+    }
+
     pub fn status_label(&self) -> &'static str {
         super::material::status_label(&self.status)
     }

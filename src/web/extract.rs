@@ -271,13 +271,7 @@ impl CurrentUser {
     /// The page chrome for this user; takes the pending flash.
     pub async fn chrome(&self, section: &'static str) -> Chrome {
         Chrome::for_user(
-            NavUser {
-                name: self.person.name.clone(),
-                municipality: Some(self.municipality.name.clone()),
-                is_admin: self.municipality.is_admin,
-                can_switch: self.can_switch,
-                sections: Sections::of(&self.municipality),
-            },
+            nav_user(&self.person.name, Some(&self.municipality), self.can_switch),
             &self.person.flash,
             section,
         )
@@ -285,20 +279,35 @@ impl CurrentUser {
     }
 }
 
+/// The menu of a person working in `place` (none: only their account).
+fn nav_user(name: &str, place: Option<&Workplace>, can_switch: bool) -> NavUser {
+    NavUser {
+        name: name.to_owned(),
+        municipality: place.map(|w| w.name.clone()),
+        is_admin: place.is_some_and(|w| w.is_admin),
+        can_switch,
+        sections: place.map(Sections::of).unwrap_or_default(),
+    }
+}
+
 impl SignedIn {
-    /// Chrome for pages that do not need a municipality (account, choice).
-    pub async fn chrome(&self, section: &'static str) -> Chrome {
-        Chrome::for_user(
-            NavUser {
-                name: self.name.clone(),
-                municipality: None,
-                is_admin: false,
-                can_switch: false,
-                sections: Sections::default(),
-            },
+    /// Chrome for pages that do not need a municipality (account, choice,
+    /// the accessibility statement). A person who has chosen where to work
+    /// keeps that municipality's menu here too; one who must first change
+    /// their password or choose a municipality sees only their account.
+    pub async fn chrome(&self, state: &AppState, section: &'static str) -> AppResult<Chrome> {
+        let places = workplaces(state, self.id).await?;
+        let place = self
+            .auth
+            .municipality_id
+            .filter(|_| !self.must_change_password)
+            .and_then(|id| places.iter().find(|w| w.id == id));
+        let can_switch = place.is_some() && places.len() > 1;
+        Ok(Chrome::for_user(
+            nav_user(&self.name, place, can_switch),
             &self.flash,
             section,
         )
-        .await
+        .await)
     }
 }

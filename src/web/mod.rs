@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod layout;
 pub mod pages;
 pub mod path;
+pub mod words;
 
 use chrono::NaiveDate;
 use chrono_tz::Europe::Stockholm;

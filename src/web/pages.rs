@@ -1,13 +1,13 @@
 //! Pages anyone may read: the accessibility statement required by the
 //! DOS law (lag 2018:1937 om tillgänglighet till digital offentlig service).
 
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::extract::SignedIn;
+use crate::web::layout::Chrome;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use tower_sessions::Session;
-
-use crate::state::AppState;
-use crate::web::layout::Chrome;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "accessibility.html")]
@@ -16,10 +16,17 @@ pub struct AccessibilityPage {
     contact: String,
 }
 
-/// `GET /tillganglighet`.
-pub async fn accessibility(State(state): State<AppState>, _session: Session) -> AccessibilityPage {
-    AccessibilityPage {
-        chrome: Chrome::anonymous(),
+/// `GET /tillganglighet`: with the person's own menu when signed in.
+pub async fn accessibility(
+    State(state): State<AppState>,
+    user: Result<SignedIn, AppError>,
+) -> AppResult<AccessibilityPage> {
+    let chrome = match user {
+        Ok(user) => user.chrome(&state, "").await?,
+        Err(_) => Chrome::anonymous(),
+    };
+    Ok(AccessibilityPage {
+        chrome,
         contact: state.config.accessibility_contact.clone(),
-    }
+    })
 }

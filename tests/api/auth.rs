@@ -296,3 +296,36 @@ async fn nobody_can_choose_a_municipality_they_hold_no_position_in(db: sqlx::PgP
         ["Kim Johansson, Lindesbergs kommun"]
     );
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_account_and_accessibility_pages_keep_the_menu_and_the_municipality(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let anonymous = app.get_html("/tillganglighet").await;
+    assert!(texts(&anonymous, "nav .nav a").is_empty());
+
+    app.login(COORDINATOR).await;
+    for path in ["/konto", "/tillganglighet"] {
+        let page = app.get_html(path).await;
+        let menu = texts(&page, "nav .nav a");
+        for entry in [
+            "Start",
+            "Möten",
+            "EST",
+            "Struktur",
+            "Administration",
+            "Mitt konto",
+        ] {
+            assert!(
+                menu.iter().any(|m| m == entry),
+                "{path}: {entry} in {menu:?}"
+            );
+        }
+        assert_eq!(
+            texts(&page, "header .who"),
+            ["Sara Lindqvist, Lindesbergs kommun"],
+            "{path}"
+        );
+    }
+    let account = app.get_html("/konto").await;
+    assert_eq!(texts(&account, "nav a[aria-current=page]"), ["Mitt konto"]);
+}

@@ -68,6 +68,27 @@ async fn post_incident(
     app.post("/est/rapport/handelse", &form).await
 }
 
+/// Each definition list as its (term, definition) pairs, texts trimmed.
+fn facts(html: &scraper::Html, selector: &str) -> Vec<Vec<(String, String)>> {
+    let lists = scraper::Selector::parse(selector).expect("selector");
+    let terms = scraper::Selector::parse("dt").expect("selector");
+    let text = |e: scraper::ElementRef| e.text().collect::<String>().trim().to_owned();
+    html.select(&lists)
+        .map(|dl| {
+            dl.select(&terms)
+                .map(|dt| {
+                    let dd = dt
+                        .next_siblings()
+                        .find_map(scraper::ElementRef::wrap)
+                        .map(text)
+                        .unwrap_or_default();
+                    (text(dt), dd)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 async fn incident_count(app: &TestApp) -> i64 {
     sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
         .fetch_one(&app.db)
@@ -124,7 +145,25 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
     let report = app
         .get_html(&format!("/est/rapport?vecka={week}&org={org}"))
         .await;
-    assert_eq!(texts(&report, "#rapport .entries li").len(), 3);
+    assert_eq!(texts(&report, "#rapport .entry-cards > li").len(), 3);
+    // Each field of an entry stands under its own name, not run together.
+    let incident = &facts(&report, "#rapport .entry-card dl.facts")[0];
+    for (name, value) in [
+        ("Plats", "busstationen"),
+        ("Beskrivning", "Klotter på busskuren vid resecentrum."),
+        ("Otrygghet", "3 av 5"),
+        ("Polisanmäld", "Ja"),
+    ] {
+        assert!(
+            incident.contains(&(name.to_owned(), value.to_owned())),
+            "{name}: {value} in {incident:?}"
+        );
+    }
+    let names: Vec<&str> = incident.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.starts_with(&["Datum"]) && names.contains(&"Område"),
+        "{names:?}"
+    );
 
     let coordinator = TestApp::spawn(app.db.clone()).await;
     coordinator.login(COORDINATOR).await;
@@ -156,7 +195,7 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
             .iter()
             .any(|r| r.contains("Belysningen vid busstationen behöver lagas"))
     );
-    assert!(texts(&page, ".reporters li").contains(&"Securitas: har rapporterat".to_owned()));
+    assert!(texts(&page, ".reporters li").contains(&"Securitas: Har rapporterat".to_owned()));
 
     let csv = coordinator
         .get(&format!("/est/lagesbild/{week}.csv"))
@@ -266,6 +305,47 @@ async fn after_the_meeting_started_the_report_is_locked_until_the_coordinator_un
     );
     assert!(log.contains(&"låste upp EST-rapport".to_owned()));
     assert!(log.contains(&"rapporterade händelse EST-rapport".to_owned()));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_words(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let unlock_buttons =
+        |page: &scraper::Html| texts(page, "table[aria-labelledby=reported-title] tbody button");
+
+    let open = app.get_html("/est").await;
+    let rows = texts(&open, "table[aria-labelledby=reported-title] tbody tr");
+    assert!(!rows.is_empty());
+    assert!(
+        unlock_buttons(&open).is_empty(),
+        "nothing to unlock: {rows:?}"
+    );
+    assert!(rows.iter().all(|r| r.contains("Öppen")), "{rows:?}");
+
+    let past = ReportWeek::containing(samordna::web::today() - chrono::Days::new(14), 1).key();
+    let locked = app.get_html(&format!("/est?vecka={past}")).await;
+    assert_eq!(unlock_buttons(&locked).len(), rows.len());
+    let tags = texts(&locked, "tbody td .status");
+    assert!(
+        tags.iter().all(|t| !t.is_empty()),
+        "every tag has words: {tags:?}"
+    );
+    assert!(tags.contains(&"Låst".to_owned()), "{tags:?}");
+
+    let org = value_of(&locked, "input[name=organisation_id]").expect("an organisation");
+    let response = app
+        .post(
+            "/est/las-upp",
+            &[("vecka", &past), ("organisation_id", &org)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let after = app.get_html(&format!("/est?vecka={past}")).await;
+    assert_eq!(unlock_buttons(&after).len(), rows.len() - 1);
+    assert_eq!(texts(&after, "tbody td .status-unlocked"), ["Upplåst"]);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

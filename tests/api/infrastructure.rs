@@ -81,7 +81,7 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
     .fetch_one(&db)
     .await
     .expect("guideline");
-    assert_eq!(guideline.guideline_adopted_by, "Kommunstyrelsen, §58");
+    assert_eq!(guideline.guideline_adopted_by, "Kommunstyrelsen, § 58");
     assert_eq!(
         guideline
             .guideline_adopted_on

@@ -70,8 +70,8 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
         texts(&page, "#trail-title + ol li"),
         [
             "Prioriteringsförslag: Prioritera resecentrum kvällstid",
-            "Orsaksanalys: Orsaksanalys: otrygghet vid resecentrum",
-            "Åtgärdsplan: Åtgärdsplan för resecentrum"
+            "Orsaksanalys: otrygghet vid resecentrum",
+            "Åtgärdsplan för resecentrum"
         ]
     );
     let overview = app.get_html("/planering").await;
@@ -88,7 +88,7 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
     let dashboard = kso.get_html("/oversikt").await;
     assert_eq!(
         texts(&dashboard, ".card.measures"),
-        ["1 försenade åtgärder; 1 pågår, 0 planerade, 1 klara"]
+        ["1 försenad åtgärd; 1 pågår, 0 planerade, 1 klar"]
     );
 }
 

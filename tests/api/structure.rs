@@ -33,7 +33,7 @@ async fn the_structure_page_shows_the_three_tiers_and_the_temporary_groups(db: s
     assert_eq!(
         facts,
         [
-            "Kommunstyrelsen, §58, 2024-04-30",
+            "Kommunstyrelsen, § 58, 2024-04-30",
             "KS 2024/70",
             "Kansliet",
             "2027-04-30"
@@ -91,7 +91,7 @@ async fn every_demo_user_sees_their_own_groups(db: sqlx::PgPool) {
     let start = browser.get_html("/").await;
     assert_eq!(
         texts(&start, ".cards .card p:last-child"),
-        ["Ersättare för Kommundirektör – som Kanslichef"]
+        ["Ersättare för Kommundirektör – som kanslichef"]
     );
     // The police area chief may attend LindeBRÅ.
     let browser = TestApp::spawn(app.db.clone()).await;

@@ -1,7 +1,10 @@
 //! Headless Chromium through chromedriver (one of each per test), driven
 //! like a person: visible link texts, button texts and labelled fields.
-//! Every page reached is checked with axe-core; on failure the page is
-//! saved as `target/browser-artifacts/<test>-<step>.png` and `.html`.
+//! Every page reached is checked with axe-core and for its buttons'
+//! contrast, saved as `target/browser-artifacts/<test>-pNN-<step>.html`
+//! (checked with the Nu HTML Checker when the flow ends) and photographed
+//! at 1280 and 390 px wide (`…-1280.png`, `…-390.png`); on failure the page
+//! is saved as `target/browser-artifacts/<test>-<step>.png` and `.html`.
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -17,7 +20,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-use crate::axe;
+use crate::{axe, pages};
 
 /// How long a page may take to arrive after a click.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -181,6 +184,8 @@ pub struct Browser {
     axe: String,
     violations: Mutex<Vec<String>>,
     pages_checked: Mutex<usize>,
+    /// Every page visited, saved for the HTML checker.
+    saved_pages: Mutex<Vec<PathBuf>>,
     driver: Chromedriver,
 }
 
@@ -192,6 +197,7 @@ impl Browser {
             panic!("chromium was not found on PATH: {INSTALL_HINT}");
         };
         let axe = axe::load_script();
+        pages::require_checker();
         remove_old_artifacts(test);
         let (client, driver) = launch(test, &chromium).await;
         Self {
@@ -202,6 +208,7 @@ impl Browser {
             axe,
             violations: Mutex::new(Vec::new()),
             pages_checked: Mutex::new(0),
+            saved_pages: Mutex::new(Vec::new()),
             driver,
         }
     }
@@ -239,6 +246,24 @@ impl Browser {
     /// Ends the test: on an error saves the page and panics with the error;
     /// then fails if any page had accessibility violations.
     pub async fn finish(self, outcome: Result<()>) {
+        let saved = std::mem::take(&mut *self.saved_pages.lock().expect("pages lock"));
+        match pages::validate(&saved) {
+            Ok(errors) if errors.is_empty() => {}
+            Ok(errors) => self
+                .violations
+                .lock()
+                .expect("violations lock")
+                .push(format!(
+                    "  The Nu HTML Checker found {} errors:\n    {}",
+                    errors.len(),
+                    errors.join("\n    ")
+                )),
+            Err(e) => self
+                .violations
+                .lock()
+                .expect("violations lock")
+                .push(format!("  The Nu HTML Checker did not run: {e:#}")),
+        }
         let violations = std::mem::take(&mut *self.violations.lock().expect("violations lock"));
         let pages = *self.pages_checked.lock().expect("pages lock");
         if let Err(error) = outcome {
@@ -262,11 +287,15 @@ impl Browser {
         if violations.is_empty() {
             // Only a failed test keeps its chromedriver log.
             let _ = std::fs::remove_file(&self.driver.log);
-            eprintln!("{}: {pages} pages checked with axe-core", self.test);
+            eprintln!(
+                "{}: {pages} pages checked with axe-core, for button contrast and with the Nu HTML Checker",
+                self.test
+            );
         }
         assert!(
             violations.is_empty(),
-            "{}: axe-core (WCAG 2.1 A/AA) found violations on {} of {pages} pages:\n{}",
+            "{}: axe-core (WCAG 2.1 A/AA), the button contrast check or the Nu HTML Checker \
+             found problems ({} reports, {pages} pages):\n{}",
             self.test,
             violations.len(),
             violations.join("\n")
@@ -617,12 +646,16 @@ impl Browser {
     /// Runs axe-core on the current page and keeps any violations (with a
     /// screenshot and the HTML) for the report at the end of the test.
     async fn check_accessibility(&self, path: &str) -> Result<()> {
-        let found = axe::check(&self.client, &self.axe).await?;
+        let mut found = axe::check(&self.client, &self.axe).await?;
         let page = {
             let mut pages = self.pages_checked.lock().expect("pages lock");
             *pages += 1;
             *pages
         };
+        for low in pages::button_contrast(&self.client).await? {
+            found.push(format!("button-contrast (below 4.5:1): {low}"));
+        }
+        self.keep_page(page).await?;
         if found.is_empty() {
             return Ok(());
         }
@@ -639,6 +672,23 @@ impl Browser {
             .expect("violations lock")
             .push(report);
         Ok(())
+    }
+}
+
+impl Browser {
+    /// Saves the page for the HTML checker and photographs it at each width.
+    async fn keep_page(&self, page: usize) -> Result<()> {
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let base = dir.join(format!(
+            "{}-p{page:02}-{}",
+            self.test,
+            sanitise(&self.current_step())
+        ));
+        let html = base.with_extension("html");
+        pages::save_html(&self.client, &html).await?;
+        self.saved_pages.lock().expect("pages lock").push(html);
+        pages::screenshots(&self.client, &base).await
     }
 }
 

@@ -1,12 +1,13 @@
 //! An EST participant reports for the week and finds it in the lägesbild.
 
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use chrono::Days;
 
 use crate::app::DemoApp;
 use crate::driver::Browser;
 
 const SECURITAS: &str = "securitas@lindesberg.example";
+const COORDINATOR: &str = "samordnare@lindesberg.example";
 const INCIDENT: &str = "Klotter på väntkuren vid resecentrum, sanerat samma dag.";
 const EVENT: &str = "Marknadsdag på Stora torget";
 const NEED: &str = "Bättre belysning i gångtunneln vid resecentrum";
@@ -73,5 +74,28 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.expect_text("table.incidents", INCIDENT).await?;
     b.expect_text("#kommande", EVENT).await?;
     b.expect_text("#samverkan", NEED).await?;
+
+    b.step("konto");
+    b.menu("Mitt konto", "/konto").await?;
+    b.expect_text("header .who", "Lindesbergs kommun").await?;
+    b.follow_link("Tillgänglighetsredogörelse", "/tillganglighet")
+        .await?;
+    b.menu("EST", "/est").await?;
+
+    b.step("status");
+    b.sign_out().await?;
+    b.sign_in(COORDINATOR).await?;
+    b.step("status");
+    b.menu("EST", "/est").await?;
+    b.expect_text("table", "Har rapporterat").await?;
+    let open = b.text("table").await?;
+    ensure!(
+        !open.contains("Lås upp"),
+        "an open week offers no unlock: {open}"
+    );
+    b.visit(&format!("/est?vecka={week}")).await?;
+    b.follow_link("Föregående", "/est").await?;
+    b.expect_text("table", "Låst").await?;
+    b.expect_text("table", "Lås upp").await?;
     Ok(())
 }

@@ -131,8 +131,8 @@ pub async fn create(
                 format!(
                     "{name} är tillagd. Engångslösenord: {one_time} – lämna det till personen \
                      på ett säkert sätt; det visas bara nu, ska bytas vid första inloggningen och \
-                     slutar gälla om {} dagar.",
-                    state.config.one_time_password_days
+                     slutar gälla om {}.",
+                    crate::web::words::count(state.config.one_time_password_days, "dag", "dagar")
                 ),
             )
         }
