@@ -192,6 +192,44 @@ pub fn time_band_label(band: &str) -> &'static str {
         .map_or("", |(_, l)| l)
 }
 
+/// An incident of an organisation's report for a week, as the report
+/// form shows it for changing; `None` when there is no such incident.
+pub async fn incident_form(
+    db: &PgPool,
+    m: Uuid,
+    organisation: Uuid,
+    week: NaiveDate,
+    id: Uuid,
+) -> AppResult<Option<super::report::IncidentForm>> {
+    let row = sqlx::query!(
+        r#"select i.category_id, i.occurred_on, i.time_band, i.area_id, i.place, i.description,
+                  i.action_taken, i.latitude, i.longitude, i.insecurity, i.reported_to_police
+           from est_incident i
+           join est_report r on r.id = i.report_id
+           where i.id = $1 and i.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
+        id,
+        m,
+        organisation,
+        week
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| super::report::IncidentForm {
+        category_id: r.category_id.to_string(),
+        occurred_on: r.occurred_on.to_string(),
+        time_band: r.time_band.unwrap_or_default(),
+        area_id: r.area_id.to_string(),
+        place: r.place.unwrap_or_default(),
+        description: r.description.unwrap_or_default(),
+        insecurity: r.insecurity.to_string(),
+        reported_to_police: r.reported_to_police.then(|| "ja".to_owned()),
+        action_taken: r.action_taken.unwrap_or_default(),
+        latitude: r.latitude.map(|x| x.to_string()).unwrap_or_default(),
+        longitude: r.longitude.map(|x| x.to_string()).unwrap_or_default(),
+        confirm_personal_data: None,
+    }))
+}
+
 /// Incidents of the reports of a week, optionally of one organisation.
 pub async fn incidents(
     db: &PgPool,

@@ -1,7 +1,7 @@
 //! `/est/rapport`: an organisation's weekly report. Incidents, coming events
 //! and cooperation needs are added one at a time (several people of one
-//! organisation can write it together), removed to correct them, and the
-//! whole report locks when the week's EST meeting starts.
+//! organisation can write it together), changed or removed to correct them,
+//! and the whole report locks when the week's EST meeting starts.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -35,6 +35,16 @@ pub struct Which {
     pub org: String,
     #[serde(default)]
     pub form_token: String,
+    /// The incident being changed (`?andra=ID` on the page, a hidden field
+    /// in its form); empty when adding.
+    #[serde(default)]
+    pub andra: String,
+}
+
+impl Which {
+    fn editing(&self) -> Option<Uuid> {
+        Uuid::parse_str(self.andra.trim()).ok()
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -124,6 +134,8 @@ pub struct ReportPage {
     areas: Vec<Choice>,
     time_bands: [(&'static str, &'static str); 4],
     forms: Forms,
+    /// The incident whose values fill the incident form, when changing one.
+    editing: Option<Uuid>,
     errors: FieldErrors,
 }
 
@@ -223,6 +235,7 @@ async fn page(
         org: s.org,
         week: s.week,
         report: s.report,
+        editing: which.editing(),
         forms,
         errors,
     })
@@ -238,14 +251,16 @@ pub async fn report_page(
     if refused {
         which.vecka.clear();
     }
-    let mut page = page(
-        &state,
-        &user,
-        &which,
-        Forms::default(),
-        FieldErrors::default(),
-    )
-    .await?;
+    let mut forms = Forms::default();
+    if let Some(id) = which.editing() {
+        // Only an incident of this organisation's report for the week.
+        let week = ReportWeek::parse(&which.vecka).ok_or(AppError::NotFound)?;
+        let org = Uuid::parse_str(&which.org).map_err(|_| AppError::NotFound)?;
+        forms.incident = db::incident_form(&state.db, user.municipality_id(), org, week.monday, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
+    let mut page = page(&state, &user, &which, forms, FieldErrors::default()).await?;
     if refused {
         let note = format!(
             "{} Sidan visar {}.",
@@ -495,6 +510,23 @@ pub async fn add_incident(
         let page = page(&state, &user, &post.which, forms, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
+    if let Some(id) = post.which.editing() {
+        let changed = ChangedIncident {
+            id,
+            category,
+            occurred,
+            band,
+            area,
+            place: optional(place),
+            description,
+            action: optional(action),
+            latitude,
+            longitude,
+            insecurity,
+            reported_to_police: f.reported_to_police.is_some(),
+        };
+        return change_incident(&state, &user, &s, changed).await;
+    }
     let mut tx = state.db.begin().await?;
     let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
         return already_sent(tx, &user, &s).await;
@@ -524,6 +556,64 @@ pub async fn add_incident(
         ("rapporterade händelse", summary, after),
         "Händelsen är tillagd i rapporten.",
         "handelser",
+    )
+    .await
+}
+
+/// An incident's checked new values.
+struct ChangedIncident {
+    id: Uuid,
+    category: Uuid,
+    occurred: chrono::NaiveDate,
+    band: Option<String>,
+    area: Uuid,
+    place: Option<String>,
+    description: String,
+    action: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    insecurity: i16,
+    reported_to_police: bool,
+}
+
+/// Writes the new values of an incident of the organisation's report for
+/// the week (another report's incident is not found), with an audit row.
+async fn change_incident(
+    state: &AppState,
+    user: &CurrentUser,
+    s: &Status,
+    c: ChangedIncident,
+) -> AppResult<Response> {
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let mut tx = state.db.begin().await?;
+    let changed = sqlx::query!(
+        r#"update est_incident set category_id = $3, occurred_on = $4, time_band = $5, area_id = $6, place = $7,
+                  description = $8, action_taken = $9, latitude = $10, longitude = $11, insecurity = $12,
+                  reported_to_police = $13
+           where id = $1 and report_id = $2"#,
+        c.id, report, c.category, c.occurred, c.band, c.area, c.place, c.description, c.action,
+        c.latitude, c.longitude, c.insecurity, c.reported_to_police
+    )
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    let summary = format!(
+        "{} {}: ändrade händelse {}",
+        s.org.name,
+        s.week.label(),
+        c.occurred
+    );
+    let after = json!({ "händelse": c.id, "datum": c.occurred, "otrygghet": c.insecurity });
+    finish_entry(
+        tx,
+        user,
+        s,
+        report,
+        ("ändrade händelse", summary, after),
+        "Händelsen är ändrad.",
+        "rapport",
     )
     .await
 }

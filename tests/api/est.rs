@@ -308,6 +308,72 @@ async fn after_the_meeting_started_the_report_is_locked_until_the_coordinator_un
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    post_incident(&app, &week, &org, "Klotter på busskuren.", &[]).await;
+    let id: uuid::Uuid = sqlx::query_scalar!(
+        "select id from est_incident where description = 'Klotter på busskuren.'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("incident");
+    let before = incident_count(&app).await;
+
+    let form = app
+        .get_html(&format!("/est/rapport?vecka={week}&org={org}&andra={id}"))
+        .await;
+    assert_eq!(texts(&form, "#handelser-title"), ["Ändra händelsen"]);
+    assert_eq!(texts(&form, "#description"), ["Klotter på busskuren."]);
+    assert_eq!(value_of(&form, "#place").as_deref(), Some("busstationen"));
+    assert_eq!(value_of(&form, "input[name=andra]"), Some(id.to_string()));
+
+    let response = post_incident(
+        &app,
+        &week,
+        &org,
+        "Klotter på busskuren, sanerat.",
+        &[("andra", &id.to_string())],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(incident_count(&app).await, before, "changed, not added");
+    let report = app
+        .get_html(&format!("/est/rapport?vecka={week}&org={org}"))
+        .await;
+    let cards = texts(&report, "#rapport .entry-card");
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    assert!(
+        cards[0].contains("Klotter på busskuren, sanerat."),
+        "{cards:?}"
+    );
+
+    // Another week's report does not hold it, nor does any report hold a made-up id.
+    let next = ReportWeek::containing(samordna::web::today() + chrono::Days::new(7), 1).key();
+    let response =
+        post_incident(&app, &next, &org, "Flyttad?", &[("andra", &id.to_string())]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = app
+        .get(&format!(
+            "/est/rapport?vecka={week}&org={org}&andra={}",
+            uuid::Uuid::now_v7()
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let coordinator = TestApp::spawn(app.db.clone()).await;
+    coordinator.login(COORDINATOR).await;
+    let log = texts(
+        &coordinator.get_html("/admin/logg").await,
+        "tbody tr td:nth-child(3)",
+    );
+    assert!(
+        log.contains(&"ändrade händelse EST-rapport".to_owned()),
+        "{log:?}"
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_words(
     db: sqlx::PgPool,
 ) {

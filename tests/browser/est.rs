@@ -8,7 +8,8 @@ use crate::driver::Browser;
 
 const SECURITAS: &str = "securitas@lindesberg.example";
 const COORDINATOR: &str = "samordnare@lindesberg.example";
-const INCIDENT: &str = "Klotter på väntkuren vid resecentrum, sanerat samma dag.";
+const INCIDENT: &str = "Klotter på väntkuren vid resecentrum.";
+const INCIDENT_CHANGED: &str = "Klotter på väntkuren vid resecentrum, sanerat samma dag.";
 const EVENT: &str = "Marknadsdag på Stora torget";
 const NEED: &str = "Bättre belysning i gångtunneln vid resecentrum";
 
@@ -44,6 +45,14 @@ async fn report_week(b: &Browser) -> Result<()> {
         .await?;
     b.expect_text("#rapport", INCIDENT).await?;
 
+    b.step("andra");
+    b.follow_link_starting("Ändra", "/est/rapport").await?;
+    b.expect_text("#handelser-title", "Ändra händelsen").await?;
+    b.fill("#description", INCIDENT_CHANGED).await?;
+    b.press("Spara ändringarna", "/est/rapport").await?;
+    b.expect_text(".flash", "Händelsen är ändrad.").await?;
+    b.expect_text("#rapport", INCIDENT_CHANGED).await?;
+
     b.step("kommande");
     b.fill("#title", EVENT).await?;
     let occurs = (today + Days::new(5)).format("%Y-%m-%d").to_string();
@@ -71,7 +80,7 @@ async fn report_week(b: &Browser) -> Result<()> {
 
     b.step("lagesbild");
     b.visit(&format!("/est/lagesbild/{week}")).await?;
-    b.expect_text("table.incidents", INCIDENT).await?;
+    b.expect_text("table.incidents", INCIDENT_CHANGED).await?;
     b.expect_text("#kommande", EVENT).await?;
     b.expect_text("#samverkan", NEED).await?;
 
