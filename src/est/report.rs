@@ -590,9 +590,9 @@ async fn change_incident(
         r#"update est_incident set category_id = $3, occurred_on = $4, time_band = $5, area_id = $6, place = $7,
                   description = $8, action_taken = $9, latitude = $10, longitude = $11, insecurity = $12,
                   reported_to_police = $13
-           where id = $1 and report_id = $2"#,
+           where id = $1 and report_id = $2 and municipality_id = $14"#,
         c.id, report, c.category, c.occurred, c.band, c.area, c.place, c.description, c.action,
-        c.latitude, c.longitude, c.insecurity, c.reported_to_police
+        c.latitude, c.longitude, c.insecurity, c.reported_to_police, user.municipality_id()
     )
     .execute(&mut *tx)
     .await?;
