@@ -118,12 +118,13 @@ pub async fn signatories(
 ) -> AppResult<Vec<SignatoryRow>> {
     Ok(sqlx::query_as!(
         SignatoryRow,
-        r#"select p.id as position_id, p.title, holder_name(p.id, $3) as holder,
+        r#"select p.id as position_id, p.title, hn.name as "holder?",
                   sg.id as "signature_id?", pe.name as "signed_by?", sg.signed_at as "signed_at?"
            from agreement_type_signatory s
            join position p on p.id = s.position_id
            left join agreement_signature sg on sg.agreement_id = $2 and sg.version = $4 and sg.position_id = p.id and sg.voided_at is null
            left join person pe on pe.id = sg.person_id
+           left join holders_on($5, $3) hn on hn.position_id = p.id
            where s.agreement_type_id = $1 and s.municipality_id = $5
            order by p.title"#,
         a.type_id,

@@ -520,13 +520,15 @@ pub async fn attendance(
     let day = meeting.local_date();
     Ok(sqlx::query_as!(
         AttendanceRow,
-        r#"select p.id as position_id, p.title, holder_name(p.id, $3) as holder,
-                  case when s.id is null then null else s.title || coalesce(' (' || holder_name(s.id, $3) || ')', '') end as substitute,
+        r#"select p.id as position_id, p.title, ph.name as "holder?",
+                  case when s.id is null then null else s.title || coalesce(' (' || sh.name || ')', '') end as substitute,
                   ms.role, a.status as "status?"
            from membership ms
            join position p on p.id = ms.position_id
            left join position s on s.id = p.substitute_position_id
            left join meeting_attendance a on a.meeting_id = $1 and a.position_id = p.id
+           left join holders_on($4, $3) ph on ph.position_id = p.id
+           left join holders_on($4, $3) sh on sh.position_id = s.id
            where ms.work_group_id = $2 and ms.municipality_id = $4
            order by array_position(array['convener','member','may_attend'], ms.role), p.title"#,
         meeting.id,

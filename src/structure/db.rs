@@ -47,7 +47,7 @@ pub async fn groups(
     let rows = sqlx::query!(
         r#"select g.id, g.name, g.tier, g.task, g.cadence_text, g.focus_area,
                   g.active_from, g.active_to, a.name as "appointed_by?",
-                  c.title as "convener?", holder_name(c.id, $2) as convener_holder,
+                  c.title as "convener?", ch.name as "convener_holder?",
                   (select count(*) from membership ms where ms.work_group_id = g.id) as "member_count!"
            from work_group g
            left join work_group a on a.id = g.appointed_by_group_id
@@ -56,6 +56,7 @@ pub async fn groups(
                where ms.work_group_id = g.id and ms.role = 'convener'
                order by p.title limit 1
            ) c on true
+           left join holders_on($1, $2) ch on ch.position_id = c.id
            where g.municipality_id = $1
            order by array_position(array['styrgrupp','beredningsgrupp','permanent','temporary'], g.tier),
                     g.sort_order, g.name"#,
@@ -163,12 +164,14 @@ pub async fn members(
     let rows = sqlx::query!(
         r#"select ms.id, ms.role, p.id as position_id, p.title, o.name as "organisation?",
                   coalesce(o.external, false) as "external!",
-                  holder_name(p.id, $3) as holder,
-                  s.title as "substitute_title?", holder_name(s.id, $3) as substitute_holder
+                  ph.name as "holder?",
+                  s.title as "substitute_title?", sh.name as "substitute_holder?"
            from membership ms
            join position p on p.id = ms.position_id
            left join organisation o on o.id = p.organisation_id
            left join position s on s.id = p.substitute_position_id
+           left join holders_on($2, $3) ph on ph.position_id = p.id
+           left join holders_on($2, $3) sh on sh.position_id = s.id
            where ms.work_group_id = $1 and ms.municipality_id = $2
            order by array_position(array['convener','member','may_attend'], ms.role), p.title"#,
         group_id,
@@ -361,7 +364,7 @@ pub async fn start_page(
                           join work_group g on g.id = ms.work_group_id
                           where p.municipality_id = $1
                             and (g.active_to is null or g.active_to >= $3)
-                            and holder_name(p.id, $3) is null) v) end
+                            and not exists (select 1 from holders_on($1, $3) hn where hn.position_id = p.id)) v) end
                       as "vacant: Json<Vec<Vacant>>",
                   (select count(*) from agreement a
                    join agreement_version v on v.agreement_id = a.id and v.version = a.current_version

@@ -64,11 +64,12 @@ async fn list_page(
     let m = user.municipality_id();
     let positions = sqlx::query_as!(
         PositionRow,
-        r#"select p.id, p.title, o.name as "organisation?", holder_name(p.id, $2) as holder,
+        r#"select p.id, p.title, o.name as "organisation?", hn.name as "holder?",
                   s.title as "substitute?", p.grants_admin
            from position p
            left join organisation o on o.id = p.organisation_id
            left join position s on s.id = p.substitute_position_id
+           left join holders_on($1, $2) hn on hn.position_id = p.id
            where p.municipality_id = $1 order by p.title"#,
         m,
         today()
