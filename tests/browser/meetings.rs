@@ -73,6 +73,14 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
     b.expect_text(".lead .invited", "Kallelse skickad").await?;
     b.find("a[href$='/kalender.ics']").await?;
 
+    b.step("forhinder");
+    b.press("Anmäl förhinder", &meeting).await?;
+    b.expect_text(".flash", "Förhinder är anmält").await?;
+    b.expect_text(".excused", "Brottsförebyggande samordnare")
+        .await?;
+    b.press("Ta tillbaka förhindret", &meeting).await?;
+    b.expect_text(".flash", "återtaget").await?;
+
     b.step("gruppens-kalender");
     b.follow_link("LindeBRÅ", "/grupper/*").await?;
     let address = b.value_of("#group-feed-url").await?;
