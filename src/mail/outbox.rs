@@ -328,16 +328,18 @@ fn build(from: &str, row: &Row) -> Result<Message, String> {
     }
     let message = match (&row.attachment_name, &row.attachment_type, &row.attachment) {
         (Some(name), Some(content_type), Some(content)) => {
-            let content_type = ContentType::parse(content_type)
+            let parsed = ContentType::parse(content_type)
                 .map_err(|_| "Bilagans innehållstyp är ogiltig.".to_owned())?;
-            builder.multipart(
-                MultiPart::mixed()
-                    .singlepart(SinglePart::plain(row.body.clone()))
-                    .singlepart(
-                        Attachment::new(header_text(name, "Bilagans namn")?.to_owned())
-                            .body(content.clone(), content_type),
-                    ),
-            )
+            let name = header_text(name, "Bilagans namn")?.to_owned();
+            if content_type.starts_with("text/calendar") {
+                builder.multipart(invitation(&row.body, content, parsed, name)?)
+            } else {
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(row.body.clone()))
+                        .singlepart(Attachment::new(name).body(content.clone(), parsed)),
+                )
+            }
         }
         _ => builder
             .header(ContentType::TEXT_PLAIN)
@@ -347,6 +349,33 @@ fn build(from: &str, row: &Row) -> Result<Message, String> {
         tracing::warn!(error = %e, outbox.id = %row.id, "mail could not be built");
         "Meddelandet kunde inte byggas.".to_owned()
     })
+}
+
+/// A kallelse or cancellation as mail clients expect one (what Google
+/// Calendar and Exchange send): `multipart/mixed` holding a
+/// `multipart/alternative` of the text and the `text/calendar; method=…`
+/// part, which Outlook reads as a meeting request with Accept/Decline,
+/// then the same calendar as an `.ics` attachment for clients that only
+/// import files.
+fn invitation(
+    body: &str,
+    calendar: &str,
+    calendar_type: ContentType,
+    name: String,
+) -> Result<MultiPart, String> {
+    let file_type = ContentType::parse("application/ics")
+        .map_err(|_| "Bilagans innehållstyp är ogiltig.".to_owned())?;
+    Ok(MultiPart::mixed()
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(body.to_owned()))
+                .singlepart(
+                    SinglePart::builder()
+                        .header(calendar_type)
+                        .body(calendar.to_owned()),
+                ),
+        )
+        .singlepart(Attachment::new(name).body(calendar.to_owned(), file_type)))
 }
 
 /// Delivers what is due: failed rows whose next try has come (up to

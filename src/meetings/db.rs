@@ -1,6 +1,6 @@
 //! Queries for meetings, scoped by the signed-in user's municipality.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Europe::Stockholm;
 use serde::Deserialize;
 use sqlx::types::Json;
@@ -29,6 +29,11 @@ pub struct Meeting {
     pub notes: String,
     pub minutes_approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
+    /// When the latest kallelse went out, if one has.
+    pub invited_at: Option<DateTime<Utc>>,
+    /// The group reports weekly (the EST): its meeting discusses that
+    /// week's reports and lägesbild.
+    pub weekly_reporting: bool,
 }
 
 impl Meeting {
@@ -83,6 +88,23 @@ impl Meeting {
         self.has_started() && !self.is_cancelled() && !self.is_locked()
     }
 
+    /// `2026-11-20`, the day the latest kallelse went out.
+    pub fn invited_on(&self) -> Option<NaiveDate> {
+        self.invited_at
+            .map(|at| at.with_timezone(&Stockholm).date_naive())
+    }
+
+    /// The meeting lies in the past: no kallelse is offered for it.
+    pub fn is_past(&self) -> bool {
+        self.ends_at < Utc::now()
+    }
+
+    /// `2026-W49`: the ISO week of the meeting, as EST pages name weeks.
+    pub fn iso_week_key(&self) -> String {
+        let week = self.local_date().iso_week();
+        format!("{}-W{:02}", week.year(), week.week())
+    }
+
     pub fn is_online(&self) -> bool {
         self.form == "online"
     }
@@ -129,7 +151,11 @@ pub async fn find(db: impl sqlx::PgExecutor<'_>, f: Filter<'_>) -> AppResult<Vec
     let rows = sqlx::query!(
         r#"select mt.id, mt.work_group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
                   mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status, mt.cancelled_reason,
-                  mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as "approved_by?"
+                  mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as "approved_by?",
+                  g.weekly_reporting,
+                  (select max(s.sent_at) from meeting_sending s
+                   where s.meeting_id = mt.id and s.municipality_id = mt.municipality_id
+                     and s.kind = 'invitation') as invited_at
            from meeting mt
            join work_group g on g.id = mt.work_group_id
            left join person ap on ap.id = mt.minutes_approved_by
@@ -166,6 +192,8 @@ pub async fn find(db: impl sqlx::PgExecutor<'_>, f: Filter<'_>) -> AppResult<Vec
             notes: r.notes,
             minutes_approved_at: r.minutes_approved_at,
             approved_by: r.approved_by,
+            invited_at: r.invited_at,
+            weekly_reporting: r.weekly_reporting,
         })
         .collect())
 }
@@ -222,6 +250,10 @@ pub struct MeetingRow {
     pub notes: String,
     pub minutes_approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
+    #[serde(default)]
+    pub invited_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub weekly_reporting: bool,
 }
 
 impl From<MeetingRow> for Meeting {
@@ -243,6 +275,8 @@ impl From<MeetingRow> for Meeting {
             notes: r.notes,
             minutes_approved_at: r.minutes_approved_at,
             approved_by: r.approved_by,
+            invited_at: r.invited_at,
+            weekly_reporting: r.weekly_reporting,
         }
     }
 }
@@ -281,7 +315,11 @@ pub async fn calendar(
            shown as (
                select mt.id, mt.work_group_id as group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
                       mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status, mt.cancelled_reason,
-                      mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as approved_by
+                      mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as approved_by,
+                      g.weekly_reporting,
+                      (select max(se.sent_at) from meeting_sending se
+                       where se.meeting_id = mt.id and se.municipality_id = $1
+                         and se.kind = 'invitation') as invited_at
                from meeting mt
                join work_group g on g.id = mt.work_group_id
                left join person ap on ap.id = mt.minutes_approved_by
@@ -501,8 +539,63 @@ impl AttendanceRow {
     pub fn is(&self, status: &str) -> bool {
         self.status.as_deref() == Some(status)
     }
+
+    /// `2026-12-01`, the day the holder reported that they cannot come.
+    pub fn excused_on(&self) -> Option<NaiveDate> {
+        self.excused_at
+            .map(|at| at.with_timezone(&Stockholm).date_naive())
+    }
+
+    pub fn is_convener(&self) -> bool {
+        self.role == "convener"
+    }
 }
 
+/// A seat the signed-in person holds in a meeting's group.
+pub struct Seat {
+    pub position_id: Uuid,
+    pub title: String,
+    pub excused_at: Option<DateTime<Utc>>,
+}
+
+impl Seat {
+    /// When the förhinder was reported, as pages show times.
+    pub fn excused_text(&self) -> Option<String> {
+        self.excused_at.map(crate::web::format_local)
+    }
+}
+
+/// The member positions of the meeting's group that the person holds on
+/// `day`, with any förhinder they reported.
+pub async fn seats(
+    db: impl sqlx::PgExecutor<'_>,
+    municipality_id: Uuid,
+    meeting: &Meeting,
+    person_id: Uuid,
+    day: NaiveDate,
+) -> AppResult<Vec<Seat>> {
+    Ok(sqlx::query_as!(
+        Seat,
+        r#"select p.id as position_id, p.title, a.excused_at as "excused_at?"
+           from membership ms
+           join position p on p.id = ms.position_id and p.municipality_id = $2
+           join position_holder h on h.position_id = p.id and h.municipality_id = $2 and h.person_id = $3
+                and h.held_from <= $4 and (h.held_to is null or h.held_to >= $4)
+           left join meeting_attendance a on a.meeting_id = $5 and a.position_id = p.id
+                and a.municipality_id = $2 and a.excused_at is not null
+           where ms.work_group_id = $1 and ms.municipality_id = $2
+           order by p.title"#,
+        meeting.group_id,
+        municipality_id,
+        person_id,
+        day,
+        meeting.id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+#[derive(Clone)]
 pub struct AttendanceRow {
     pub position_id: Uuid,
     pub title: String,
@@ -510,6 +603,8 @@ pub struct AttendanceRow {
     pub substitute: Option<String>,
     pub role: String,
     pub status: Option<String>,
+    /// When the holder reported that they cannot come.
+    pub excused_at: Option<DateTime<Utc>>,
 }
 
 pub async fn attendance(
@@ -522,7 +617,7 @@ pub async fn attendance(
         AttendanceRow,
         r#"select p.id as position_id, p.title, ph.name as "holder?",
                   case when s.id is null then null else s.title || coalesce(' (' || sh.name || ')', '') end as substitute,
-                  ms.role, a.status as "status?"
+                  ms.role, a.status as "status?", a.excused_at as "excused_at?"
            from membership ms
            join position p on p.id = ms.position_id
            left join position s on s.id = p.substitute_position_id

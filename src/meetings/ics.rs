@@ -66,8 +66,8 @@ impl Method {
     pub fn content_type(self) -> &'static str {
         match self {
             Method::Publish => "text/calendar; charset=utf-8; method=PUBLISH",
-            Method::Request => "text/calendar; charset=utf-8; method=REQUEST",
-            Method::Cancel => "text/calendar; charset=utf-8; method=CANCEL",
+            Method::Request => "text/calendar; method=REQUEST; charset=UTF-8",
+            Method::Cancel => "text/calendar; method=CANCEL; charset=UTF-8",
         }
     }
 
@@ -705,7 +705,11 @@ mod tests {
         assert_eq!(Method::Publish.as_str(), "PUBLISH");
         assert_eq!(
             Method::Cancel.content_type(),
-            "text/calendar; charset=utf-8; method=CANCEL"
+            "text/calendar; method=CANCEL; charset=UTF-8"
+        );
+        assert_eq!(
+            Method::Request.content_type(),
+            "text/calendar; method=REQUEST; charset=UTF-8"
         );
     }
 }

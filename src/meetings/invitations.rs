@@ -5,12 +5,14 @@
 //! resend reaches only those who did not get this version.
 
 use axum::extract::State;
-use axum::response::Redirect;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use chrono_tz::Europe::Stockholm;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::access::Access;
 use super::db::{self, Meeting, Recipient};
 use super::ics::{self, EventStatus, IcsEvent, Method, Person};
 use super::schedule::schedulable_meeting;
@@ -124,7 +126,7 @@ fn body(kind: Kind, meeting: &Meeting, page_url: &str, sender: &str) -> String {
         }
     }
     text.push_str(&format!(
-        "\nMötet i Samordna: {page_url}\n\nSkickat av {sender} via Samordna. Kalenderfilen finns som bilaga.\n"
+        "\nMötet i Samordna: {page_url}\n\nSkickat av {sender} via Samordna. Kalenderfilen finns också som bilaga.\n"
     ));
     text
 }
@@ -283,6 +285,14 @@ pub async fn send_invitation(
     if meeting.status != "planned" {
         return Err(AppError::Forbidden);
     }
+    if meeting.is_past() {
+        set_flash(
+            &user.person.flash,
+            "Mötet ligger bakåt i tiden, så ingen kallelse skickades.",
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/moten/{id}")));
+    }
     let mut tx = state.db.begin().await?;
     let queued = enqueue(&mut tx, &state, &user, id, Kind::Invitation).await?;
     tx.commit().await?;
@@ -297,4 +307,43 @@ pub async fn send_invitation(
     message.push_str(&delivery.failure_sentence());
     set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}")))
+}
+
+/// `GET /moten/{id}/kalender.ics`: the meeting as a calendar file, with
+/// the same UID and SEQUENCE as the kallelse, so that importing it and
+/// answering the kallelse update the same calendar entry. Written as
+/// PUBLISH: a download carries no attendee list.
+pub async fn download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    let meeting = db::meeting(&state.db, user.municipality_id(), id).await?;
+    Access::load(&state.db, &user)
+        .await?
+        .require_see(meeting.group_id)?;
+    let page_url = format!(
+        "{}/moten/{}",
+        state.config.public_url.trim_end_matches('/'),
+        meeting.id
+    );
+    let event = ics_event(&meeting, page_url, None, Vec::new());
+    let calendar = ics::calendar(
+        &meeting.group_name,
+        Method::Publish,
+        std::slice::from_ref(&event),
+    );
+    let disposition = format!("attachment; filename=\"mote-{}.ics\"", meeting.local_date());
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                Method::Publish.content_type().to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        calendar,
+    )
+        .into_response())
 }

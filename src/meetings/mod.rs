@@ -33,7 +33,12 @@ pub fn router() -> Router<AppState> {
         .route("/moten/{id}/kallelse", post(invitations::send_invitation))
         .route("/moten/{id}/protokoll", post(record::save_record))
         .route("/moten/{id}/beslut", post(record::add_decision))
-        .route("/moten/{id}/justera", post(record::approve))
+        .route(
+            "/moten/{id}/justera",
+            get(record::approve_preview).post(record::approve),
+        )
+        .route("/moten/{id}/forhinder", post(record::regrets))
+        .route("/moten/{id}/kalender.ics", get(invitations::download))
         .route(
             "/grupper/{id}/motesrytm",
             get(cadence::edit_page).post(cadence::save),

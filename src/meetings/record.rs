@@ -10,15 +10,19 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::db::Meeting;
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::access::Access;
+use super::db::{self, AttendanceRow, Decision, Meeting};
 use super::schedule::{schedulable_meeting, show_page};
 use crate::audit::{self, Event};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::model::Tier;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::layout::set_flash;
+use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 
 const STATUSES: [&str; 3] = ["present", "absent", "substitute_present"];
@@ -104,11 +108,15 @@ pub async fn save_record(
         .execute(&mut *tx)
         .await?;
     }
+    // A meeting counts as held once its attendance is recorded: notes
+    // alone leave it planned (and counted as not recorded).
+    let held = !marks.is_empty() || meeting.status == "held";
     sqlx::query!(
-        "update meeting set notes = $3, status = 'held' where id = $1 and municipality_id = $2",
+        "update meeting set notes = $3, status = case when $4 then 'held' else status end where id = $1 and municipality_id = $2",
         id,
         m,
-        notes
+        notes,
+        held
     )
     .execute(&mut *tx)
     .await?;
@@ -124,7 +132,12 @@ pub async fn save_record(
     })
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.flash, "Närvaro och anteckningar är sparade.").await?;
+    let message = if held {
+        "Närvaro och anteckningar är sparade."
+    } else {
+        "Anteckningarna är sparade. Mötet räknas som hållet först när närvaron är förd."
+    };
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response())
 }
 
@@ -273,7 +286,7 @@ pub async fn add_decision(
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
-            return Err(crate::error::AppError::BadRequest);
+            return Err(AppError::BadRequest);
         }
         created_task = Some(task_id);
     }
@@ -305,13 +318,66 @@ pub async fn add_decision(
     Ok(Redirect::to(&format!("/moten/{id}#beslut")).into_response())
 }
 
-/// `POST /moten/{id}/justera`: approves the minutes; they are read-only after.
-pub async fn approve(
+/// The approval preview: the minutes as they will be locked, who approves
+/// them (the group's convener positions), and the confirm button.
+#[derive(Template, WebTemplate)]
+#[template(path = "meetings/approve.html")]
+pub struct ApprovePage {
+    chrome: Chrome,
+    meeting: Meeting,
+    attendance: Vec<AttendanceRow>,
+    decisions: Vec<Decision>,
+    /// The convener positions, with their holders on the meeting day.
+    approvers: Vec<AttendanceRow>,
+}
+
+/// `GET /moten/{id}/justera`: shows what approval will lock; stores nothing.
+pub async fn approve_preview(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state, &user, id).await?;
+    if meeting.status != "held" || meeting.is_locked() {
+        return Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response());
+    }
+    let m = user.municipality_id();
+    let (attendance, approvers) = db::attendance(&state.db, m, &meeting)
+        .await?
+        .into_iter()
+        .partition::<Vec<_>, _>(|a| !a.is_convener());
+    let mut everyone = approvers.clone();
+    everyone.extend(attendance);
+    Ok(ApprovePage {
+        chrome: user.chrome("moten").await,
+        decisions: db::decisions(&state.db, m, id).await?,
+        attendance: everyone,
+        approvers,
+        meeting,
+    }
+    .into_response())
+}
+
+/// The confirmation sent by the preview's button.
+#[derive(Deserialize, Default)]
+pub struct ApproveForm {
+    #[serde(default)]
+    bekrafta: String,
+}
+
+/// `POST /moten/{id}/justera`: approves the minutes; they are read-only
+/// after. Only the preview's confirm button (`bekrafta=ja`) locks; any
+/// other post is sent to the preview.
+pub async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<ApproveForm>,
+) -> AppResult<Response> {
+    let meeting = schedulable_meeting(&state, &user, id).await?;
+    if form.bekrafta != "ja" {
+        return Ok(Redirect::to(&format!("/moten/{id}/justera")).into_response());
+    }
     let mut e = FieldErrors::default();
     if meeting.status != "held" {
         e.add(
@@ -355,4 +421,120 @@ pub async fn approve(
     )
     .await?;
     Ok(Redirect::to(&format!("/moten/{id}")).into_response())
+}
+
+/// The förhinder form: which seat, and whether to report or take back.
+#[derive(Deserialize, Default)]
+pub struct RegretForm {
+    #[serde(default)]
+    position_id: String,
+    /// `anmal` or `aterta`.
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /moten/{id}/forhinder`: a member who holds a seat in the group
+/// reports that they cannot come (the seat's attendance becomes absent,
+/// marked as reported), or takes it back. The convener sees it on the
+/// meeting page.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), meeting.id = %id))]
+pub async fn regrets(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<RegretForm>,
+) -> AppResult<Response> {
+    let m = user.municipality_id();
+    let meeting = db::meeting(&state.db, m, id).await?;
+    Access::load(&state.db, &user)
+        .await?
+        .require_see(meeting.group_id)?;
+    let day = meeting.local_date().max(crate::web::today());
+    let seats = db::seats(&state.db, m, &meeting, user.id(), day).await?;
+    let position = Uuid::parse_str(form.position_id.trim()).ok();
+    let Some(seat) = seats.iter().find(|s| Some(s.position_id) == position) else {
+        return Err(AppError::Forbidden);
+    };
+    let report = match form.action.as_str() {
+        "anmal" => true,
+        "aterta" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    let mut e = FieldErrors::default();
+    if meeting.is_locked() {
+        e.add(
+            "forhinder",
+            "Protokollet är justerat och kan inte längre ändras.",
+        );
+    } else if meeting.is_cancelled() {
+        e.add("forhinder", "Mötet är inställt.");
+    } else if meeting.status == "held" {
+        e.add(
+            "forhinder",
+            "Närvaron är redan förd; kontakta den som kallar till mötet.",
+        );
+    }
+    if !e.is_empty() {
+        let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    if report {
+        sqlx::query!(
+            r#"insert into meeting_attendance (meeting_id, municipality_id, position_id, status, excused_at, excused_by)
+               values ($1, $2, $3, 'absent', now(), $4)
+               on conflict (meeting_id, position_id)
+               do update set status = 'absent', attended_by = null, excused_at = now(), excused_by = $4"#,
+            id,
+            m,
+            seat.position_id,
+            user.id()
+        )
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query!(
+            r#"delete from meeting_attendance
+               where meeting_id = $1 and municipality_id = $2 and position_id = $3 and excused_at is not null"#,
+            id,
+            m,
+            seat.position_id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: if report {
+                "anmälde förhinder"
+            } else {
+                "återtog förhinder"
+            },
+            entity: "möte",
+            entity_id: Some(id),
+            summary: format!(
+                "{} {}: {}",
+                meeting.group_name,
+                meeting.local_date(),
+                seat.title
+            ),
+            before: None,
+            after: Some(json!({ "befattning": seat.title, "förhinder": report })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let message = if report {
+        format!(
+            "Förhinder är anmält för {}. Den som kallar ser det på mötessidan.",
+            seat.title
+        )
+    } else {
+        format!("Förhindret för {} är återtaget.", seat.title)
+    };
+    set_flash(&user.person.flash, message).await?;
+    Ok(Redirect::to(&format!("/moten/{id}#forhinder")).into_response())
 }

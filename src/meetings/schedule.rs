@@ -199,7 +199,14 @@ pub struct MeetingForm {
     pub agenda: String,
     #[serde(default)]
     pub form_token: String,
+    /// `ja` when the user confirmed a date in the past.
+    #[serde(default)]
+    pub past_ok: String,
 }
+
+/// The warning for a meeting dated in the past.
+const PAST_WARNING: &str =
+    "Mötet ligger bakåt i tiden. Kontrollera datumet, eller kryssa i rutan för att spara det ändå.";
 
 /// A validated meeting.
 pub struct ValidMeeting {
@@ -288,6 +295,15 @@ impl MeetingForm {
             meeting_link: m.meeting_link.clone(),
             agenda: m.agenda.clone(),
             form_token: String::new(),
+            past_ok: String::new(),
+        }
+    }
+
+    /// Asks for confirmation when `starts_at` lies in the past and the user
+    /// has not ticked "spara ändå".
+    fn check_past(&self, errors: &mut FieldErrors, starts_at: DateTime<Utc>) {
+        if starts_at < Utc::now() && self.past_ok != "ja" {
+            errors.add("past_ok", PAST_WARNING);
         }
     }
 }
@@ -352,6 +368,7 @@ pub async fn new_page(
         meeting_link: c.meeting_link.clone(),
         agenda: String::new(),
         form_token: String::new(),
+        past_ok: String::new(),
     };
     Ok(NewPage {
         chrome: user.chrome("moten").await,
@@ -380,6 +397,9 @@ pub async fn create(
         errors.add("group_id", "Välj en grupp som du kallar till.");
     }
     let valid = form.validate(&mut errors);
+    if let Some(valid) = &valid {
+        form.check_past(&mut errors, valid.starts_at);
+    }
     let (Some(group_id), Some(valid), true) = (group_id, valid, errors.is_empty()) else {
         let page = NewPage {
             chrome: user.chrome("moten").await,
@@ -436,7 +456,11 @@ pub async fn create(
         Some(id),
     )
     .await?;
-    let mut message = "Mötet är planerat. Skicka kallelsen när dagordningen är klar.".to_owned();
+    let mut message = if valid.starts_at < Utc::now() {
+        "Mötet är sparat. Det ligger bakåt i tiden, så ingen kallelse skickas; för in närvaron under Protokoll.".to_owned()
+    } else {
+        "Mötet är planerat. Skicka kallelsen när dagordningen är klar.".to_owned()
+    };
     for clash in &clashes {
         message.push_str(" Observera: ");
         message.push_str(&clash.describe());
@@ -464,6 +488,10 @@ pub struct ShowPage {
     decision: super::record::DecisionForm,
     /// Goals and decision material handled at this meeting: (link, label).
     handled: Vec<(String, String)>,
+    /// The signed-in person's own seats in the group, for "anmäl förhinder".
+    seats: Vec<db::Seat>,
+    /// Seats whose holder reported that they cannot come.
+    excused: Vec<db::AttendanceRow>,
 }
 
 /// Renders the meeting page, with whatever the user typed and its errors.
@@ -493,8 +521,15 @@ pub async fn show_page(
     } else {
         Vec::new()
     };
+    let attendance = db::attendance(&state.db, m, &meeting).await?;
+    let excused = attendance
+        .iter()
+        .filter(|a| a.excused_at.is_some())
+        .cloned()
+        .collect();
     Ok(ShowPage {
         chrome: user.chrome("moten").await,
+        excused,
         form: edit.unwrap_or_else(|| MeetingForm::from_meeting(&meeting)),
         can_schedule,
         errors,
@@ -511,12 +546,20 @@ pub async fn show_page(
             meeting.local_date().max(today()),
         )
         .await?,
-        attendance: db::attendance(&state.db, m, &meeting).await?,
+        attendance,
         decisions: db::decisions(&state.db, m, id).await?,
         clashes,
         positions: crate::structure::admin::position_choices(&state.db, m).await?,
         decision,
         handled: handled_at(&state.db, m, id).await?,
+        seats: db::seats(
+            &state.db,
+            m,
+            &meeting,
+            user.id(),
+            meeting.local_date().max(today()),
+        )
+        .await?,
         meeting,
     })
 }
@@ -606,6 +649,11 @@ pub async fn update(
         );
     }
     let valid = form.validate(&mut errors);
+    if let Some(valid) = &valid
+        && valid.starts_at != meeting.starts_at
+    {
+        form.check_past(&mut errors, valid.starts_at);
+    }
     let (Some(valid), true) = (valid, errors.is_empty()) else {
         let page = show_page(&state, &user, id, Some(form), Default::default(), errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -761,6 +809,9 @@ pub struct PlanForm {
     pub break_from: String,
     #[serde(default)]
     pub break_to: String,
+    /// `ja` when the preview's dates come with checkboxes.
+    #[serde(default)]
+    pub pick: String,
 }
 
 /// One proposed meeting in the preview.
@@ -833,6 +884,15 @@ fn with_defaults(mut form: PlanForm, c: &Cadence, term: Term) -> PlanForm {
             .unwrap_or_default(),
     );
     fill(&mut form.meeting_link, c.meeting_link.clone());
+    // A break typed for another term (the form keeps its fields when the
+    // term is changed) does not belong to this one: start over.
+    let in_term = |value: &str| {
+        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").is_ok_and(|d| term.contains(d))
+    };
+    if !in_term(&form.break_from) || !in_term(&form.break_to) {
+        form.break_from.clear();
+        form.break_to.clear();
+    }
     if c.kind == "weekly" {
         // The summer break: from mid-June in spring, until mid-August in autumn.
         let (from, to) = match term.half {
@@ -1048,8 +1108,25 @@ pub async fn plan_page(
 pub async fn plan_save(
     State(state): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<PlanForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    let form = PlanForm::deserialize(serde::de::value::MapDeserializer::<
+        _,
+        serde::de::value::Error,
+    >::new(
+        fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    ))
+    .map_err(|_| AppError::BadRequest)?;
+    // The preview ticks every date (`d_<date>=ja`); a date left unticked
+    // is not saved. A form without `pick` (no checkboxes) saves them all.
+    let picked: Option<Vec<NaiveDate>> = (form.pick == "ja").then(|| {
+        fields
+            .iter()
+            .filter(|(_, v)| v == "ja")
+            .filter_map(|(k, _)| k.strip_prefix("d_"))
+            .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .collect()
+    });
     let groups = schedulable_groups(&state, &user).await?;
     let mut errors = FieldErrors::default();
     let Some(request) = plan_request(&state, &user, &groups, &form, &mut errors).await? else {
@@ -1072,7 +1149,12 @@ pub async fn plan_save(
     };
     let mut tx = state.db.begin().await?;
     let mut created = 0;
-    for p in plan.meetings.iter().filter(|p| !existing.contains(&p.date)) {
+    let mut first_new = None;
+    let chosen = plan.meetings.iter().filter(|p| {
+        !existing.contains(&p.date) && picked.as_ref().is_none_or(|d| d.contains(&p.date))
+    });
+    for p in chosen {
+        first_new = first_new.or(Some(p.date));
         db::insert_meeting(
             &mut tx,
             m,
@@ -1113,20 +1195,22 @@ pub async fn plan_save(
     )
     .await?;
     tx.commit().await?;
-    set_flash(
-        &user.person.flash,
+    let message = if created == 0 {
+        format!(
+            "Inga nya möten sparades för {group} {}: inget datum var valt.",
+            request.term.label()
+        )
+    } else {
         format!(
             "{} för {group} {} är {}.",
             crate::web::words::count(created, "möte", "möten"),
             request.term.label(),
             crate::web::words::plural(created, "planerat", "planerade")
-        ),
-    )
-    .await?;
-    let month = plan.meetings.first().map_or_else(
-        || month_key(request.term.first_day()),
-        |p| month_key(p.date),
-    );
+        )
+    };
+    set_flash(&user.person.flash, message).await?;
+    // The calendar opens at the first new meeting, so that it shows them.
+    let month = first_new.map_or_else(|| month_key(request.term.first_day()), month_key);
     Ok(Redirect::to(&format!("/moten?manad={month}")).into_response())
 }
 

@@ -8,7 +8,7 @@ use crate::helpers::*;
 /// The group's feed path as the group page shows it.
 async fn feed_path(app: &TestApp, group: uuid::Uuid) -> String {
     let page = app.get_html(&format!("/grupper/{group}")).await;
-    let url = texts(&page, ".feed-url").join("");
+    let url = value_of(&page, "#group-feed-url").unwrap_or_default();
     url.split_once("/kalender/")
         .map(|(_, t)| format!("/kalender/{t}"))
         .expect("feed address")

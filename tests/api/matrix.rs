@@ -306,10 +306,28 @@ fn matrix(i: &Ids) -> Vec<Row> {
             SCHEDULE,
         ),
         (
+            "GET",
+            "/moten/{id}/justera",
+            format!("/moten/{mt}/justera"),
+            SCHEDULE,
+        ),
+        (
             "POST",
             "/moten/{id}/justera",
             format!("/moten/{mt}/justera"),
             SCHEDULE,
+        ),
+        (
+            "POST",
+            "/moten/{id}/forhinder",
+            format!("/moten/{mt}/forhinder"),
+            ["403", "403", "404", "404", "404", "404", "login"],
+        ),
+        (
+            "GET",
+            "/moten/{id}/kalender.ics",
+            format!("/moten/{mt}/kalender.ics"),
+            ["ok", "ok", "404", "404", "404", "404", "login"],
         ),
         (
             "POST",

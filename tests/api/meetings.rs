@@ -4,6 +4,7 @@
 use icalendar::{Calendar, Component};
 use reqwest::StatusCode;
 use samordna::meetings::calendar::Term;
+use scraper::Selector;
 
 use crate::helpers::*;
 
@@ -28,6 +29,9 @@ async fn create_meeting(
                 ("place", "Kommunhuset, sal Linde"),
                 ("meeting_link", ""),
                 ("agenda", "Lägesbild\nUppföljning, åtgärdsplan"),
+                // Tests that make past meetings confirm them; the warning
+                // itself is tested on its own.
+                ("past_ok", "ja"),
             ],
         )
         .await;
@@ -40,6 +44,29 @@ async fn create_meeting(
         .trim_start_matches("/moten/")
         .parse()
         .expect("meeting id")
+}
+
+/// The `.eml` files in the app's mail folder, raw.
+fn raw_mails(app: &TestApp) -> Vec<Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| std::fs::read(e.path()).expect("eml"))
+        .collect()
+}
+
+/// The first part of a mail, at any depth, whose type is `mimetype`.
+fn find_part<'a>(
+    mail: &'a mailparse::ParsedMail<'a>,
+    mimetype: &str,
+) -> Option<&'a mailparse::ParsedMail<'a>> {
+    if mail.ctype.mimetype == mimetype {
+        return Some(mail);
+    }
+    mail.subparts.iter().find_map(|p| find_part(p, mimetype))
 }
 
 /// The `.eml` files in the app's mail folder, parsed: (to, subject, calendar text).
@@ -57,10 +84,7 @@ fn mails(app: &TestApp) -> Vec<(String, String, String)> {
                 mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
                     .unwrap_or_default()
             };
-            let calendar = mail
-                .subparts
-                .iter()
-                .find(|p| p.ctype.mimetype == "text/calendar")
+            let calendar = find_part(&mail, "text/calendar")
                 .map(|p| p.get_body().expect("calendar body"))
                 .unwrap_or_default();
             (header("To"), header("Subject"), calendar)
@@ -245,7 +269,7 @@ async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_u
     }
     let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
     let group_page = app.get_html(&format!("/grupper/{group}")).await;
-    let feed = texts(&group_page, ".feed-url")[0].clone();
+    let feed = value_of(&group_page, "#group-feed-url").expect("feed address");
     let path = feed
         .split_once("/kalender/")
         .map(|(_, t)| format!("/kalender/{t}"))
@@ -324,7 +348,7 @@ async fn a_thursday_term_skips_kristi_himmelfardsdag_and_keeps_swedish_time_acro
     );
 
     let preview = app.get_html(&query).await;
-    let skipped = texts(&preview, "#proposal-title ~ ul li");
+    let skipped = texts(&preview, "#proposal-title + form ul li");
     assert!(
         skipped.contains(&"torsdag 30 maj 2030: Kristi himmelfärdsdag".to_owned()),
         "{skipped:?}"
@@ -333,7 +357,10 @@ async fn a_thursday_term_skips_kristi_himmelfardsdag_and_keeps_swedish_time_acro
         skipped.contains(&"torsdag 20 juni 2030: Uppehåll".to_owned()),
         "{skipped:?}"
     );
-    let proposed = texts(&preview, "#proposal-title + table tbody tr td:first-child");
+    let proposed = texts(
+        &preview,
+        "#proposal-title + form table tbody tr td:nth-child(2)",
+    );
     assert!(!proposed.contains(&"torsdag 30 maj 2030".to_owned()));
     let before = meeting_count(&app, est).await;
 
@@ -528,7 +555,9 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
         )
     );
 
-    let response = app.post(&format!("/moten/{id}/justera"), &[]).await;
+    let response = app
+        .post(&format!("/moten/{id}/justera"), &[("bekrafta", "ja")])
+        .await;
     assert_redirect_to(&response, &format!("/moten/{id}"));
     let response = app
         .post(
@@ -774,4 +803,551 @@ async fn the_calendar_loads_its_data_in_one_statement(db: sqlx::PgPool) {
             assert_eq!(n, 1, "{path} ran {n} statements");
         }
     }
+}
+
+/// The `Content-Type` header of a mail part, as written.
+fn part_type(part: &mailparse::ParsedMail<'_>) -> String {
+    mailparse::MailHeaderMap::get_first_value(&part.headers[..], "Content-Type").unwrap_or_default()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_kallelse_is_a_meeting_request_outlook_can_answer_with_the_calendar_also_attached(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+
+    app.post(&format!("/moten/{id}/kallelse"), &[]).await;
+
+    let raw = raw_mails(&app);
+    assert_eq!(raw.len(), 8);
+    for bytes in &raw {
+        let mail = mailparse::parse_mail(bytes).expect("mail parses");
+        assert_eq!(mail.ctype.mimetype, "multipart/mixed");
+        let alternative = find_part(&mail, "multipart/alternative").expect("alternative");
+        let kinds: Vec<&str> = alternative
+            .subparts
+            .iter()
+            .map(|p| p.ctype.mimetype.as_str())
+            .collect();
+        assert_eq!(kinds, ["text/plain", "text/calendar"]);
+        let calendar_type = part_type(&alternative.subparts[1]).to_lowercase();
+        assert!(calendar_type.contains("method=request"), "{calendar_type}");
+        assert!(calendar_type.contains("charset=utf-8"), "{calendar_type}");
+        let body = alternative.subparts[1].get_body().expect("calendar");
+        assert!(body.contains("METHOD:REQUEST"));
+        assert!(
+            alternative.subparts[0]
+                .get_body()
+                .expect("text")
+                .contains("Du kallas till möte i LindeBRÅ.")
+        );
+        let file = find_part(&mail, "application/ics").expect("the .ics attachment");
+        let disposition = file.get_content_disposition();
+        assert_eq!(
+            disposition.disposition,
+            mailparse::DispositionType::Attachment
+        );
+        assert_eq!(
+            disposition.params.get("filename").map(String::as_str),
+            Some("kallelse.ics")
+        );
+    }
+
+    app.post(&format!("/moten/{id}/stall-in"), &[("reason", "Sjukdom.")])
+        .await;
+    let cancellations: Vec<_> = raw_mails(&app)
+        .into_iter()
+        .filter(|bytes| {
+            let mail = mailparse::parse_mail(bytes).expect("mail parses");
+            let alternative = find_part(&mail, "multipart/alternative").expect("alternative");
+            part_type(&alternative.subparts[1])
+                .to_lowercase()
+                .contains("method=cancel")
+        })
+        .collect();
+    assert_eq!(cancellations.len(), 8);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_when_the_kallelse_went_out(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let day = samordna::web::today() + chrono::Days::new(10);
+    let id = create_meeting(&app, "LindeBRÅ", &day.to_string(), "13:00", "120").await;
+    let page = app.get_html(&format!("/moten/{id}")).await;
+    assert!(texts(&page, ".lead")[0].contains("Ingen kallelse skickad än"));
+    assert!(texts(&page, ".lead .invited").is_empty());
+    let link = format!("/moten/{id}/kalender.ics");
+    assert_eq!(
+        texts(&page, &format!("a[href='{link}']")),
+        ["Lägg in mötet i din kalender (.ics)"]
+    );
+
+    app.post(&format!("/moten/{id}/kallelse"), &[]).await;
+    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    app.post(
+        &format!("/moten/{id}"),
+        &[
+            ("group_id", &group.to_string()),
+            ("date", &day.to_string()),
+            ("time", "14:00"),
+            ("duration", "60"),
+            ("form", "in_person"),
+            ("place", "Kommunhuset"),
+            ("agenda", "Lägesbild"),
+        ],
+    )
+    .await;
+    app.post(&format!("/moten/{id}/kallelse"), &[]).await;
+
+    let response = app.get(&link).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/calendar")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .expect("disposition")
+            .starts_with("attachment")
+    );
+    let file = response.text().await.expect("ics");
+    let uid = format!("{id}@samordna");
+    let update = mails(&app)
+        .into_iter()
+        .find(|(_, s, _)| s.starts_with("Uppdaterad kallelse"))
+        .expect("the updated kallelse")
+        .2;
+    assert_eq!(event_value(&file, &uid, "SEQUENCE").as_deref(), Some("1"));
+    assert_eq!(
+        event_value(&file, &uid, "SEQUENCE"),
+        event_value(&update, &uid, "SEQUENCE")
+    );
+    assert!(!file.contains("ATTENDEE"), "a download lists no addresses");
+
+    let today = samordna::web::today().to_string();
+    let page = app.get_html(&format!("/moten/{id}")).await;
+    assert_eq!(
+        texts(&page, ".lead .invited"),
+        [format!("Kallelse skickad {today}")]
+    );
+    let list = app.get_html("/moten").await;
+    let row = rows(&list, "#list-title + table tbody tr")
+        .into_iter()
+        .find(|r| r.contains("LindeBRÅ"))
+        .expect("the meeting in the list");
+    assert!(row.contains(&format!("Kallelse skickad {today}")), "{row}");
+
+    let securitas = TestApp::spawn(app.db.clone()).await;
+    securitas.login(SECURITAS).await;
+    assert_eq!(securitas.get(&link).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_est_meeting_links_to_that_weeks_reports_and_lagesbild(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let est = create_meeting(&app, "EST", "2030-03-13", "09:00", "30").await;
+    let council = create_meeting(&app, "LindeBRÅ", "2030-03-13", "13:00", "60").await;
+
+    let page = app.get_html(&format!("/moten/{est}")).await;
+    assert_eq!(
+        texts(&page, "a[href='/est?vecka=2030-W11']"),
+        ["Rapporterna vecka 11"]
+    );
+    assert_eq!(
+        texts(&page, "a[href='/est/lagesbild/2030-W11']"),
+        ["Lägesbild vecka 11"]
+    );
+    let page = app.get_html(&format!("/moten/{council}")).await;
+    assert!(texts(&page, "a[href^='/est/lagesbild/']").is_empty());
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_be_taken_back(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+    let police_seat = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let police = TestApp::spawn(app.db.clone()).await;
+    police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
+
+    let page = police.get_html(&format!("/moten/{id}")).await;
+    assert_eq!(texts(&page, "#forhinder button"), ["Anmäl förhinder"]);
+    let response = police
+        .post(
+            &format!("/moten/{id}/forhinder"),
+            &[
+                ("position_id", &police_seat.to_string()),
+                ("action", "anmal"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/moten/{id}#forhinder"));
+    let row = sqlx::query!(
+        r#"select status, excused_at is not null as "excused!" from meeting_attendance
+           where meeting_id = $1 and position_id = $2"#,
+        id,
+        police_seat
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("attendance");
+    assert_eq!((row.status.as_str(), row.excused), ("absent", true));
+    let page = police.get_html(&format!("/moten/{id}")).await;
+    assert_eq!(
+        texts(&page, "#forhinder button"),
+        ["Ta tillbaka förhindret"]
+    );
+
+    let convener_view = app.get_html(&format!("/moten/{id}")).await;
+    let excused = texts(&convener_view, ".excused li");
+    assert_eq!(excused.len(), 1);
+    assert!(excused[0].starts_with("Kommunpolis"), "{excused:?}");
+
+    // A seat the person does not hold is refused.
+    let coordinator_seat = position_id(
+        &app.db,
+        "Lindesbergs kommun",
+        "Brottsförebyggande samordnare",
+    )
+    .await;
+    let response = police
+        .post(
+            &format!("/moten/{id}/forhinder"),
+            &[
+                ("position_id", &coordinator_seat.to_string()),
+                ("action", "anmal"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    police
+        .post(
+            &format!("/moten/{id}/forhinder"),
+            &[
+                ("position_id", &police_seat.to_string()),
+                ("action", "aterta"),
+            ],
+        )
+        .await;
+    let left = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from meeting_attendance where meeting_id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(left, 0);
+    let convener_view = app.get_html(&format!("/moten/{id}")).await;
+    assert!(texts(&convener_view, ".excused li").is_empty());
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
+    let id = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
+    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    app.post(
+        &format!("/moten/{id}/protokoll"),
+        &[
+            (&format!("a_{police}") as &str, "present"),
+            ("notes", "Lägesbilden gicks igenom."),
+        ],
+    )
+    .await;
+    let page = app.get_html(&format!("/moten/{id}")).await;
+    assert_eq!(
+        texts(&page, &format!("a[href='/moten/{id}/justera']")),
+        ["Justera protokollet"]
+    );
+
+    let preview = app.get_html(&format!("/moten/{id}/justera")).await;
+
+    let approved = sqlx::query_scalar!(
+        "select minutes_approved_at is not null as \"approved!\" from meeting where id = $1",
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("meeting");
+    assert!(!approved, "the preview locks nothing");
+    assert_eq!(texts(&preview, "h1"), ["Justera protokollet"]);
+    let approvers = texts(&preview, "#approvers-title ~ ul li");
+    assert!(
+        approvers
+            .iter()
+            .any(|a| a.starts_with("Brottsförebyggande samordnare")),
+        "{approvers:?}"
+    );
+    assert!(
+        rows(&preview, "#attendance-title + table tbody tr")
+            .iter()
+            .any(|r| r == "Kommunpolis Närvarande"
+                || r.starts_with("Kommunpolis ") && r.ends_with(" Närvarande"))
+    );
+    assert_eq!(
+        texts(&preview, "#notes-title + .minutes p"),
+        ["Lägesbilden gicks igenom."]
+    );
+    // A post without the confirmation goes to the preview, not to the lock.
+    let response = app.post(&format!("/moten/{id}/justera"), &[]).await;
+    assert_redirect_to(&response, &format!("/moten/{id}/justera"));
+    let audit = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from audit_event where action = 'justerade protokoll' and entity_id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(audit, 0);
+
+    let response = app
+        .post(&format!("/moten/{id}/justera"), &[("bekrafta", "ja")])
+        .await;
+    assert_redirect_to(&response, &format!("/moten/{id}"));
+    let approved = sqlx::query_scalar!(
+        "select minutes_approved_at is not null as \"approved!\" from meeting where id = $1",
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("meeting");
+    assert!(approved);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts_only_once_recorded(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let past = (samordna::web::today() - chrono::Days::new(3)).to_string();
+    let count = || async {
+        sqlx::query_scalar!(
+            r#"select count(*) as "n!" from meeting where work_group_id = $1"#,
+            group
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+    };
+    let before = count().await;
+    let form = [
+        ("group_id", group.to_string()),
+        ("date", past.clone()),
+        ("time", "13:00".to_owned()),
+        ("duration", "60".to_owned()),
+        ("form", "in_person".to_owned()),
+        ("place", "Kommunhuset".to_owned()),
+        ("agenda", "Lägesbild".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    let response = app.post("/moten/ny", &fields).await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert!(texts(&page, "#past_ok-error")[0].contains("Mötet ligger bakåt i tiden"));
+    assert_eq!(
+        texts(&page, "label[for=past_ok]"),
+        ["Mötet ligger bakåt i tiden – spara ändå"]
+    );
+    assert_eq!(value_of(&page, "#date").as_deref(), Some(past.as_str()));
+    assert_eq!(count().await, before, "nothing stored");
+
+    let mut confirmed = fields.clone();
+    confirmed.push(("past_ok", "ja"));
+    let response = app.post("/moten/ny", &confirmed).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let id: uuid::Uuid = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .trim_start_matches("/moten/")
+        .parse()
+        .expect("id");
+    let page = app.get_html(&format!("/moten/{id}")).await;
+    assert!(
+        texts(&page, "#kallelse-title ~ form button").is_empty(),
+        "no kallelse for a past meeting"
+    );
+    app.post(&format!("/moten/{id}/kallelse"), &[]).await;
+    assert!(mails(&app).is_empty(), "no kallelse for a past meeting");
+
+    // Moving a future meeting into the past asks too.
+    let future = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+    let response = app.post(&format!("/moten/{future}"), &fields).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let starts = sqlx::query_scalar!("select starts_at from meeting where id = $1", future)
+        .fetch_one(&app.db)
+        .await
+        .expect("meeting");
+    assert_eq!(starts.to_rfc3339(), "2030-03-12T12:00:00+00:00");
+
+    // Notes alone do not make the meeting held; attendance does.
+    let term = Term::containing(samordna::web::today() - chrono::Days::new(3));
+    let held = || async {
+        samordna::meetings::cadence::compliance(&app.db, m, group, term)
+            .await
+            .expect("compliance")
+    };
+    let before_held = held().await.held;
+    app.post(
+        &format!("/moten/{id}/protokoll"),
+        &[("notes", "Kort möte.")],
+    )
+    .await;
+    let status = sqlx::query_scalar!("select status from meeting where id = $1", id)
+        .fetch_one(&app.db)
+        .await
+        .expect("status");
+    assert_eq!(status, "planned");
+    let c = held().await;
+    assert_eq!(c.held, before_held);
+    assert!(c.unrecorded >= 1);
+    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    app.post(
+        &format!("/moten/{id}/protokoll"),
+        &[
+            (&format!("a_{police}") as &str, "present"),
+            ("notes", "Kort möte."),
+        ],
+    )
+    .await;
+    assert_eq!(held().await.held, before_held + 1);
+}
+
+#[test]
+fn an_unrecorded_past_meeting_does_not_keep_a_group_on_track() {
+    let c = samordna::meetings::cadence::Compliance {
+        term: Term::parse("2030-var").expect("term"),
+        required: 2,
+        held: 1,
+        planned: 0,
+        cancelled: 0,
+        unrecorded: 1,
+    };
+    assert!(!c.on_track());
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn term_planning_resets_breaks_lets_dates_be_left_out_and_opens_the_first_new_month(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    // The spring break typed for 2030, carried into the autumn's form.
+    let autumn = app
+        .get_html(&format!(
+            "/moten/planera?grupp={est}&termin=2030-host&weekday=4&time=09:00&duration=30&form=online&break_from=2030-06-14&break_to=2030-06-30"
+        ))
+        .await;
+    assert_eq!(
+        value_of(&autumn, "#break_from").as_deref(),
+        Some("2030-07-01")
+    );
+    assert_eq!(
+        value_of(&autumn, "#break_to").as_deref(),
+        Some("2030-08-15")
+    );
+
+    let council = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let query = format!(
+        "grupp={council}&termin=2030-var&weekday=2&time=13:00&duration=120&count=2&form=in_person&place=Kommunhuset&meeting_link=&break_from=&break_to="
+    );
+    let preview = app.get_html(&format!("/moten/planera?{query}")).await;
+    let boxes: Vec<String> = Selector::parse("#proposal-title + form input[type=checkbox]")
+        .map(|s| {
+            preview
+                .select(&s)
+                .filter(|e| e.value().attr("checked").is_some())
+                .filter_map(|e| e.value().attr("name").map(str::to_owned))
+                .collect()
+        })
+        .expect("selector");
+    assert_eq!(boxes.len(), 2, "every proposed date ticked: {boxes:?}");
+    let before = meeting_count(&app, council).await;
+    let mut form: Vec<(String, String)> = query
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').expect("pair");
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    form.push(("pick".into(), "ja".into()));
+    // Only the second date is kept.
+    form.push((boxes[1].clone(), "ja".into()));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let response = app.post("/moten/planera", &fields).await;
+
+    assert_eq!(meeting_count(&app, council).await, before + 1);
+    let kept = boxes[1].trim_start_matches("d_");
+    assert_redirect_to(&response, &format!("/moten?manad={}", &kept[..7]));
+    let stored = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from meeting
+           where work_group_id = $1 and (starts_at at time zone 'Europe/Stockholm')::date = $2::text::date"#,
+        council,
+        kept
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(stored, 1);
+
+    // With the first date saved too, nothing is left to plan.
+    let mut rest = fields.clone();
+    rest.retain(|(k, _)| !k.starts_with("d_"));
+    rest.push((boxes[0].as_str(), "ja"));
+    app.post("/moten/planera", &rest).await;
+    let preview = app.get_html(&format!("/moten/planera?{query}")).await;
+    assert!(texts(&preview, "#proposal-title + form button").is_empty());
+    assert_eq!(
+        texts(&preview, "#proposal-title + form .notice"),
+        ["Allt är redan planerat: gruppen har redan möten alla dagar i förslaget."]
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_group_page_shows_its_feed_address_from_the_public_address_ready_to_copy(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::with_config(db, |c| {
+        c.public_url = "https://samordna.lindesberg.se/".into();
+    })
+    .await;
+    app.login(COORDINATOR).await;
+    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+
+    let page = app.get_html(&format!("/grupper/{group}")).await;
+
+    let address = value_of(&page, "input#group-feed-url[readonly]").expect("feed address");
+    assert!(
+        address.starts_with("https://samordna.lindesberg.se/kalender/grupp/"),
+        "{address}"
+    );
+    assert_eq!(
+        texts(&page, "button[data-copy=group-feed-url][hidden]"),
+        ["Kopiera"],
+        "the copy button waits for the script"
+    );
+    assert!(
+        texts(&page, "script[src$='/copy.js']").len() == 1,
+        "our own script"
+    );
 }

@@ -1,4 +1,6 @@
-//! The coordinator schedules a LindeBRÅ meeting and sends the kallelse.
+//! The coordinator schedules a LindeBRÅ meeting and sends the kallelse,
+//! looks at the group's calendar address and plans a term; records a past
+//! meeting and approves its minutes after the preview.
 
 use anyhow::{Result, ensure};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
@@ -68,5 +70,89 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
     let mut recipients: Vec<&str> = mails.iter().map(|(to, _)| to.as_str()).collect();
     recipients.dedup();
     ensure!(recipients.len() == 8, "one mail per person: {recipients:?}");
+    b.expect_text(".lead .invited", "Kallelse skickad").await?;
+    b.find("a[href$='/kalender.ics']").await?;
+
+    b.step("forhinder");
+    b.press("Anmäl förhinder", &meeting).await?;
+    b.expect_text(".flash", "Förhinder är anmält").await?;
+    b.expect_text(".excused", "Brottsförebyggande samordnare")
+        .await?;
+    b.press("Ta tillbaka förhindret", &meeting).await?;
+    b.expect_text(".flash", "återtaget").await?;
+
+    b.step("gruppens-kalender");
+    b.follow_link("LindeBRÅ", "/grupper/*").await?;
+    let address = b.value_of("#group-feed-url").await?;
+    ensure!(
+        address.contains("/kalender/grupp/"),
+        "the feed address in its field: {address}"
+    );
+    ensure!(
+        b.find("button[data-copy]").await?.is_displayed().await?,
+        "the script shows the Kopiera button"
+    );
+
+    b.step("planera");
+    b.visit("/moten/planera").await?;
+    b.select("#grupp", "LindeBRÅ").await?;
+    b.press("Visa förslag", "/moten/planera").await?;
+    // The demo has planned the coming year already.
+    b.expect_text("#proposal-title + form .notice", "Allt är redan planerat")
+        .await?;
+    b.step("planera-hosten");
+    b.select("#termin", "våren 2028").await?;
+    b.press("Visa förslag", "/moten/planera").await?;
+    b.find("#proposal-title + form input[type=checkbox]")
+        .await?;
+    b.press("Spara valda möten", "/moten").await?;
+    b.expect_text(".flash", "planerade").await?;
+    Ok(())
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_coordinator_records_a_past_meeting_and_approves_the_minutes_after_a_preview(
+    db: sqlx::PgPool,
+) {
+    let app = DemoApp::start(db).await;
+    let browser = Browser::open("minutes", &app.address).await;
+    let outcome = record_and_approve(&browser).await;
+    browser.finish(outcome).await;
+}
+
+async fn record_and_approve(b: &Browser) -> Result<()> {
+    b.sign_in(COORDINATOR).await?;
+
+    b.step("bakat-i-tiden");
+    b.visit("/moten/ny").await?;
+    let day = (samordna::web::today() - Days::new(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    b.select("#group_id", "LindeBRÅ").await?;
+    b.set_value("#date", &day).await?;
+    b.set_value("#time", "13:00").await?;
+    b.fill("#duration", "60").await?;
+    b.press("Planera mötet", "/moten/ny").await?;
+    b.expect_text("#past_ok-error", "Mötet ligger bakåt i tiden")
+        .await?;
+    b.tick("#past_ok").await?;
+    let meeting = b.press("Planera mötet", "/moten/*").await?;
+    b.expect_text(".flash", "ingen kallelse skickas").await?;
+
+    b.step("protokoll");
+    b.select("#protokoll select", "Närvarande").await?;
+    b.fill("#notes", "Lägesbilden gicks igenom.").await?;
+    b.press("Spara närvaro och anteckningar", &meeting).await?;
+    b.expect_text(".flash", "Närvaro och anteckningar är sparade.")
+        .await?;
+
+    b.step("justera");
+    b.follow_link("Justera protokollet", "/moten/*/justera")
+        .await?;
+    b.expect_text("#approvers-title + p", "sammankallande")
+        .await?;
+    b.press("Bekräfta och justera protokollet", &meeting)
+        .await?;
+    b.expect_text(".flash", "Protokollet är justerat").await?;
     Ok(())
 }
