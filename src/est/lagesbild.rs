@@ -870,6 +870,11 @@ pub async fn update_need(
         return Err(AppError::Forbidden);
     }
     let m = user.municipality_id();
+    if form.tar.trim().is_empty()
+        && !["open", "in_progress", "closed"].contains(&form.status.as_str())
+    {
+        return Err(AppError::BadRequest);
+    }
     let need = sqlx::query!(
         r#"select r.organisation_id, n.taken_by_organisation_id, n.status
            from cooperation_need n join est_report r on r.id = n.report_id
