@@ -1010,7 +1010,12 @@ pub async fn remove(
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.flash, "Posten är borttagen ur rapporten.").await?;
+    let message = match kind {
+        "handelse" => "Händelsen är borttagen ur rapporten.",
+        "kommande" => "Den kommande händelsen är borttagen ur rapporten.",
+        _ => "Samverkansbehovet är borttaget ur rapporten.",
+    };
+    set_flash(&user.person.flash, message).await?;
     Ok(Redirect::to(&format!(
         "/est/rapport?vecka={}&org={}&borttagen={kind}:{id}#rapport",
         s.week.key(),

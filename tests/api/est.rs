@@ -1176,7 +1176,7 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
     let page = app.get_html(to.split('#').next().expect("path")).await;
     assert_eq!(
         texts(&page, ".flash.undo p"),
-        ["Posten är borttagen ur rapporten."]
+        ["Händelsen är borttagen ur rapporten."]
     );
     assert_eq!(texts(&page, ".flash.undo button"), ["Ångra borttagningen"]);
 

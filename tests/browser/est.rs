@@ -84,8 +84,11 @@ async fn report_week(b: &Browser) -> Result<()> {
         "/est/rapport",
     )
     .await?;
-    b.expect_text(".flash.undo", "Posten är borttagen ur rapporten.")
-        .await?;
+    b.expect_text(
+        ".flash.undo",
+        "Den kommande händelsen är borttagen ur rapporten.",
+    )
+    .await?;
     b.press("Ångra borttagningen", "/est/rapport").await?;
     b.expect_text(".flash", "Posten är tillbaka i rapporten.")
         .await?;
