@@ -77,6 +77,7 @@ async fn report_week(b: &Browser) -> Result<()> {
         .await?;
     b.expect_text("#rapport", EVENT).await?;
     b.expect_text("#rapport", NEED).await?;
+    b.fits_phone("form, .entry-card").await?;
 
     b.step("angra");
     b.press(
@@ -126,6 +127,7 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.step("lagesbild-samordnare");
     b.visit(&format!("/est/lagesbild/{week}")).await?;
     b.expect_text("#samverkan", NEED).await?;
+    b.fits_phone("table").await?;
 
     b.step("handelser");
     b.visit("/est/handelser?sort=otrygghet&ordning=stigande&sida=2")
@@ -135,5 +137,6 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.press("Visa", "/est/handelser").await?;
     b.expect_text("#visar", "Visar 1–").await?;
     b.expect_text("table.incident-list", "Securitas").await?;
+    b.fits_phone("table, form").await?;
     Ok(())
 }
