@@ -319,6 +319,14 @@ pub async fn coming_events(
 pub struct Need {
     pub id: Uuid,
     pub organisation: String,
+    /// The organisation that raised the need.
+    #[serde(default)]
+    pub organisation_id: Uuid,
+    /// The organisation that took it on, if one has.
+    #[serde(default)]
+    pub taken_by_id: Option<Uuid>,
+    #[serde(default)]
+    pub taken_by: Option<String>,
     pub week_start: NaiveDate,
     pub title: Option<String>,
     pub with_whom: Option<String>,
@@ -356,12 +364,14 @@ pub async fn needs(
 ) -> AppResult<Vec<Need>> {
     Ok(sqlx::query_as!(
         Need,
-        r#"select n.id, o.name as organisation, r.week_start, n.title, n.with_whom, n.status, n.handled_by,
+        r#"select n.id, o.name as organisation, o.id as organisation_id, n.taken_by_organisation_id as taken_by_id,
+                  tb.name as "taken_by?", r.week_start, n.title, n.with_whom, n.status, n.handled_by,
                   p.name as "written_by?",
                   (select cn.note from cooperation_note cn where cn.need_id = n.id order by cn.at desc limit 1) as last_note
            from cooperation_need n
            join est_report r on r.id = n.report_id
            join organisation o on o.id = r.organisation_id
+           left join organisation tb on tb.id = n.taken_by_organisation_id
            left join person p on p.id = n.written_by
            where n.municipality_id = $1
              and case when $3::uuid is null

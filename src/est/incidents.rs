@@ -1,22 +1,36 @@
-//! `/est/handelser`: the incidents behind a dashboard figure, filtered by
-//! period, area and category (for those who may read EST texts).
+//! `/est/handelser`: the incidents behind a dashboard figure, for those who
+//! may read EST texts: filtered by period, category, area and organisation,
+//! sorted by a column, fifty to a page, and as CSV (exactly the filtered
+//! rows). Every parameter is bounded: what cannot be used is said on the
+//! page, and the page shows the nearest thing that can.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::access::EstAccess;
+use super::db::ChoiceRow;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::bounds;
+use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::layout::Chrome;
 
+/// Rows on a page.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The highest page number read from a link; higher is clamped to the last page.
+const MAX_PAGE: i64 = 1_000_000;
+
+/// The query string as typed (every field optional, nothing rejected).
 #[derive(Deserialize, Default)]
-pub struct IncidentFilter {
+pub struct IncidentQuery {
     #[serde(default)]
     fran: String,
     #[serde(default)]
@@ -25,15 +39,169 @@ pub struct IncidentFilter {
     omrade: String,
     #[serde(default)]
     kategori: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    ordning: String,
+    #[serde(default)]
+    sida: String,
+}
+
+/// A column the list can be sorted by: its key in links and its heading.
+pub const SORTS: [(&str, &str); 5] = [
+    ("datum", "Datum"),
+    ("kategori", "Kategori"),
+    ("omrade", "Område"),
+    ("organisation", "Organisation"),
+    ("otrygghet", "Otrygghet"),
+];
+
+/// The checked filter, sort and page, as the links of the page repeat them.
+#[derive(Clone)]
+pub struct Filter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub area: Option<Uuid>,
+    pub category: Option<Uuid>,
+    pub organisation: Option<Uuid>,
+    pub sort: &'static str,
+    pub ascending: bool,
+    pub page: i64,
+}
+
+impl Filter {
+    /// Reads the query string; what cannot be used gives a note.
+    fn read(q: &IncidentQuery, notes: &mut Vec<String>) -> Self {
+        let span = bounds::span(&q.fran, &q.till, 364);
+        notes.extend(span.notes);
+        let mut id = |value: &str, what: &str| match value.trim() {
+            "" => None,
+            v => Uuid::parse_str(v).ok().or_else(|| {
+                notes.push(format!("{what} kunde inte läsas; alla visas."));
+                None
+            }),
+        };
+        let area = id(&q.omrade, "Området");
+        let category = id(&q.kategori, "Kategorin");
+        let organisation = id(&q.org, "Organisationen");
+        let sort = match SORTS.iter().find(|(key, _)| *key == q.sort.trim()) {
+            Some((key, _)) => *key,
+            None => {
+                if !q.sort.trim().is_empty() {
+                    notes.push("Listan kan inte sorteras så; den sorteras efter datum.".to_owned());
+                }
+                "datum"
+            }
+        };
+        let ascending = match q.ordning.trim() {
+            "stigande" => true,
+            "" | "fallande" => false,
+            _ => {
+                notes.push("Ordningen kunde inte läsas; fallande ordning används.".to_owned());
+                false
+            }
+        };
+        let page = match q.sida.trim() {
+            "" => 1,
+            v => match v.parse::<i64>() {
+                Ok(n) if n >= 1 => n.min(MAX_PAGE),
+                _ => {
+                    notes.push(format!(
+                        "Sidnumret ”{}” kunde inte läsas; sidan 1 visas.",
+                        v.chars().take(20).collect::<String>()
+                    ));
+                    1
+                }
+            },
+        };
+        Self {
+            from: span.from,
+            to: span.to,
+            area,
+            category,
+            organisation,
+            sort,
+            ascending,
+            page,
+        }
+    }
+
+    /// The query string for these values (all of them checked, so nothing
+    /// in it needs escaping beyond what the encoder does).
+    fn query(&self, sort: &str, ascending: bool, page: i64) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("fran", self.from.to_string()),
+            ("till", self.to.to_string()),
+        ];
+        for (key, value) in [
+            ("kategori", self.category),
+            ("omrade", self.area),
+            ("org", self.organisation),
+        ] {
+            if let Some(v) = value {
+                pairs.push((key, v.to_string()));
+            }
+        }
+        pairs.push(("sort", sort.to_owned()));
+        pairs.push((
+            "ordning",
+            if ascending { "stigande" } else { "fallande" }.to_owned(),
+        ));
+        if page > 1 {
+            pairs.push(("sida", page.to_string()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+
+    /// The list with the same filter and sort, on another page.
+    pub fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
+        format!(
+            "/est/handelser?{}",
+            self.query(self.sort, self.ascending, *page.borrow())
+        )
+    }
+
+    /// Sorting by a column: its first click sorts dates and numbers newest
+    /// or highest first and names A to Ö; a second click turns it round.
+    pub fn sort_link(&self, key: &str) -> String {
+        let ascending = if key == self.sort {
+            !self.ascending
+        } else {
+            !matches!(key, "datum" | "otrygghet")
+        };
+        format!("/est/handelser?{}", self.query(key, ascending, 1))
+    }
+
+    /// `aria-sort` of a column heading, when the list is sorted by it.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        match (key == self.sort, self.ascending) {
+            (false, _) => "",
+            (true, true) => "ascending",
+            (true, false) => "descending",
+        }
+    }
+
+    /// The CSV of exactly the filtered rows, in the same order.
+    pub fn csv_link(&self) -> String {
+        format!(
+            "/est/handelser.csv?{}",
+            self.query(self.sort, self.ascending, 1)
+        )
+    }
 }
 
 /// An incident in the list.
+#[derive(Debug, Deserialize)]
 pub struct Row {
     pub occurred_on: NaiveDate,
     pub category: String,
     pub area: String,
     pub description: Option<String>,
     pub organisation: String,
+    pub insecurity: i16,
+    pub reported_to_police: bool,
     pub week_start: NaiveDate,
 }
 
@@ -46,56 +214,227 @@ impl Row {
     }
 }
 
+/// What one statement returns: the page (or all rows, for the CSV), how
+/// many rows the filter gives, the page shown, and the filter's choices.
+struct Listing {
+    total: i64,
+    page: i64,
+    rows: Vec<Row>,
+    categories: Vec<ChoiceRow>,
+    areas: Vec<ChoiceRow>,
+    organisations: Vec<ChoiceRow>,
+}
+
+/// The filtered incidents in one statement. `page_size` `None` gives every
+/// row (the CSV); otherwise the page is clamped to the last one there is.
+async fn listing(
+    state: &AppState,
+    m: Uuid,
+    f: &Filter,
+    page_size: Option<i64>,
+) -> AppResult<Listing> {
+    let row = sqlx::query!(
+        r#"with f as (
+               select i.id, i.occurred_on, coalesce(pc.name, c.name) as category, a.name as area, i.description,
+                      o.name as organisation, i.insecurity, i.reported_to_police, r.week_start
+               from est_incident i
+               join est_report r on r.id = i.report_id
+               join organisation o on o.id = r.organisation_id
+               join incident_category c on c.id = i.category_id
+               left join incident_category pc on pc.id = c.parent_id
+               join area a on a.id = i.area_id
+               where i.municipality_id = $1 and i.occurred_on between $2 and $3 and i.duplicate_of is null
+                 and ($4::uuid is null or i.area_id = $4)
+                 and ($5::uuid is null or coalesce(c.parent_id, c.id) = $5)
+                 and ($6::uuid is null or r.organisation_id = $6)
+           ),
+           numbered as (
+               select f.*, row_number() over (order by
+                          case when $8 then case $7 when 'kategori' then f.category when 'omrade' then f.area
+                                                    when 'organisation' then f.organisation end end asc,
+                          case when not $8 then case $7 when 'kategori' then f.category when 'omrade' then f.area
+                                                        when 'organisation' then f.organisation end end desc,
+                          case when $7 = 'otrygghet' and $8 then f.insecurity end asc,
+                          case when $7 = 'otrygghet' and not $8 then f.insecurity end desc,
+                          case when $8 then f.occurred_on end asc,
+                          case when not $8 then f.occurred_on end desc,
+                          f.id desc) as n
+               from f
+           ),
+           total as (select count(*) as total from f),
+           shown as (
+               select case when $10::bigint is null then 1
+                           else greatest(1, least($9::bigint, (total.total + $10 - 1) / $10)) end as page
+               from total
+           )
+           select total.total as "total!", shown.page as "page!",
+                  (select coalesce(json_agg(x order by x.n), '[]') from (
+                       select numbered.* from numbered
+                       where $10::bigint is null
+                          or (numbered.n > (shown.page - 1) * $10 and numbered.n <= shown.page * $10)) x)
+                      as "rows!: Json<Vec<Row>>",
+                  (select coalesce(json_agg(x order by x.label), '[]') from (
+                       select id, name as label from incident_category
+                       where municipality_id = $1 and parent_id is null) x)
+                      as "categories!: Json<Vec<ChoiceRow>>",
+                  (select coalesce(json_agg(x order by x.label), '[]') from (
+                       select id, name as label from area where municipality_id = $1) x)
+                      as "areas!: Json<Vec<ChoiceRow>>",
+                  (select coalesce(json_agg(x order by x.label), '[]') from (
+                       select distinct o.id, o.name as label from organisation o
+                       join est_report r on r.organisation_id = o.id and r.municipality_id = $1
+                       where o.municipality_id = $1) x)
+                      as "organisations!: Json<Vec<ChoiceRow>>"
+           from total, shown"#,
+        m,
+        f.from,
+        f.to,
+        f.area,
+        f.category,
+        f.organisation,
+        f.sort,
+        f.ascending,
+        f.page,
+        page_size
+    )
+    .fetch_one(&state.db)
+    .await?;
+    Ok(Listing {
+        total: row.total,
+        page: row.page,
+        rows: row.rows.0,
+        categories: row.categories.0,
+        areas: row.areas.0,
+        organisations: row.organisations.0,
+    })
+}
+
+/// Notes for chosen filter values that are not among the choices.
+fn unknown_choices(f: &Filter, l: &Listing, notes: &mut Vec<String>) {
+    for (value, choices, what) in [
+        (f.category, &l.categories, "Kategorin"),
+        (f.area, &l.areas, "Området"),
+        (f.organisation, &l.organisations, "Organisationen"),
+    ] {
+        if value.is_some_and(|v| !choices.iter().any(|c| c.id == v)) {
+            notes.push(format!(
+                "{what} finns inte i listan; inga händelser matchar."
+            ));
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "est/incidents.html")]
 pub struct IncidentsPage {
     chrome: Chrome,
-    from: NaiveDate,
-    to: NaiveDate,
+    filter: Filter,
     rows: Vec<Row>,
-    limit: usize,
+    total: i64,
+    /// The first and last row shown (1-based).
+    first: i64,
+    last: i64,
+    pages: i64,
+    categories: Vec<ChoiceRow>,
+    areas: Vec<ChoiceRow>,
+    organisations: Vec<ChoiceRow>,
+    sorts: [(&'static str, &'static str); 5],
 }
 
-const LIMIT: i64 = 1000;
+impl IncidentsPage {
+    fn chosen(value: Option<Uuid>, id: &Uuid) -> bool {
+        value == Some(*id)
+    }
+
+    pub fn category_chosen(&self, id: &Uuid) -> bool {
+        Self::chosen(self.filter.category, id)
+    }
+
+    pub fn area_chosen(&self, id: &Uuid) -> bool {
+        Self::chosen(self.filter.area, id)
+    }
+
+    pub fn organisation_chosen(&self, id: &Uuid) -> bool {
+        Self::chosen(self.filter.organisation, id)
+    }
+}
 
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(f): Query<IncidentFilter>,
+    Query(q): Query<IncidentQuery>,
 ) -> AppResult<IncidentsPage> {
     EstAccess::load(&state.db, &user).await?.require_read()?;
-    let span = bounds::span(&f.fran, &f.till, 364);
-    let (from, to) = (span.from, span.to);
-    let rows = sqlx::query_as!(
-        Row,
-        r#"select i.occurred_on, coalesce(pc.name, c.name) as "category!", a.name as area, i.description,
-                  o.name as organisation, r.week_start
-           from est_incident i
-           join est_report r on r.id = i.report_id
-           join organisation o on o.id = r.organisation_id
-           join incident_category c on c.id = i.category_id
-           left join incident_category pc on pc.id = c.parent_id
-           join area a on a.id = i.area_id
-           where i.municipality_id = $1 and i.occurred_on between $2 and $3 and i.duplicate_of is null
-             and ($4::uuid is null or i.area_id = $4)
-             and ($5::uuid is null or coalesce(c.parent_id, c.id) = $5)
-           order by i.occurred_on desc limit $6"#,
-        user.municipality_id(),
-        from,
-        to,
-        Uuid::parse_str(f.omrade.trim()).ok(),
-        Uuid::parse_str(f.kategori.trim()).ok(),
-        LIMIT
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let mut notes = Vec::new();
+    let mut filter = Filter::read(&q, &mut notes);
+    let l = listing(&state, user.municipality_id(), &filter, Some(PAGE_SIZE)).await?;
+    unknown_choices(&filter, &l, &mut notes);
+    let pages = ((l.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if l.page != filter.page {
+        notes.push(format!(
+            "Sidan {} finns inte; listan har {}. Sidan {} visas.",
+            filter.page,
+            crate::web::words::count(pages, "sida", "sidor"),
+            l.page
+        ));
+        filter.page = l.page;
+    }
+    let first = if l.total == 0 {
+        0
+    } else {
+        (l.page - 1) * PAGE_SIZE + 1
+    };
+    let last = first + i64::try_from(l.rows.len()).unwrap_or(0) - i64::from(l.total > 0);
     let mut chrome = user.chrome("est").await;
-    bounds::note(&mut chrome, &span.notes);
+    bounds::note(&mut chrome, &notes);
     Ok(IncidentsPage {
         chrome,
-        from,
-        to,
-        limit: usize::try_from(LIMIT).unwrap_or(0),
-        rows,
+        filter,
+        rows: l.rows,
+        total: l.total,
+        first,
+        last,
+        pages,
+        categories: l.categories,
+        areas: l.areas,
+        organisations: l.organisations,
+        sorts: SORTS,
     })
+}
+
+/// `GET /est/handelser.csv`: the filtered rows, all of them, sorted as on
+/// the page; one value per cell.
+pub async fn csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<IncidentQuery>,
+) -> AppResult<Response> {
+    EstAccess::load(&state.db, &user).await?.require_read()?;
+    let filter = Filter::read(&q, &mut Vec::new());
+    let l = listing(&state, user.municipality_id(), &filter, None).await?;
+    let mut table = Table::new(&[
+        "datum",
+        "kategori",
+        "område",
+        "beskrivning",
+        "otrygghet (1-5)",
+        "polisanmäld",
+        "organisation",
+        "rapportvecka",
+    ])?;
+    for r in &l.rows {
+        table.row([
+            Cell::Text(r.occurred_on.to_string()),
+            Cell::Text(r.category.clone()),
+            Cell::Text(r.area.clone()),
+            Cell::Text(r.description.clone().unwrap_or_default()),
+            Cell::Number(i64::from(r.insecurity)),
+            Cell::from(if r.reported_to_police { "ja" } else { "nej" }),
+            Cell::Text(r.organisation.clone()),
+            Cell::Text(r.week_key()),
+        ])?;
+    }
+    Ok(table
+        .into_response(&format!("handelser-{}-{}.csv", filter.from, filter.to))?
+        .into_response())
 }

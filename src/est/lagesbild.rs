@@ -1,5 +1,5 @@
 //! `/est`: who has reported this week, and `/est/lagesbild/{year}-W{week}`:
-//! the week's compiled lägesbild (incidents by category and area, hot-spots,
+//! the week's compiled lägesbild (incidents by category and area, brännpunkter,
 //! the trend over the previous four weeks, coming events, open cooperation
 //! needs, the meeting's priorities), printable, with a CSV export.
 
@@ -215,7 +215,7 @@ impl Priority {
     pub fn kind_label(&self) -> &'static str {
         match self.kind.as_str() {
             "focus_area" => "Fokusområde",
-            "hot_spot" => "Hot-spot",
+            "hot_spot" => "Brännpunkt",
             _ => "Åtgärd",
         }
     }
@@ -239,6 +239,11 @@ pub struct LagesbildPage {
     week: ReportWeek,
     previous: String,
     next: String,
+    /// The period the week's incidents are from (the reports are written
+    /// the week after): its label and first and last day.
+    covered: (String, NaiveDate, NaiveDate),
+    /// The EST meeting that discusses the week's reports, if one is planned.
+    meeting: Option<(Uuid, String)>,
     incidents: Vec<Incident>,
     counted: usize,
     by_category: Vec<Count>,
@@ -254,8 +259,48 @@ pub struct LagesbildPage {
     positions: Vec<Choice>,
     show_writers: bool,
     can_prioritise: bool,
+    /// The organisations the person reports for.
+    my_orgs: Vec<super::access::Organisation>,
+    /// Coordinator, kommunpolis and administrators: may change any need.
+    oversight: bool,
     priority: PriorityForm,
     errors: FieldErrors,
+}
+
+impl LagesbildPage {
+    /// Whether the person may change a need: the organisation that raised
+    /// it, the one that took it on, or someone with EST oversight.
+    pub fn can_change(&self, n: &Need) -> bool {
+        need_changer(
+            self.oversight,
+            &self.my_orgs,
+            n.organisation_id,
+            n.taken_by_id,
+        )
+    }
+
+    /// Whether the person may take on a need nobody has taken on yet, for
+    /// one of their organisations.
+    pub fn can_take(&self, n: &Need) -> bool {
+        n.taken_by_id.is_none()
+            && n.status != "closed"
+            && !self.my_orgs.is_empty()
+            && !self.can_change(n)
+    }
+}
+
+/// Who may change a cooperation need's status: those with oversight, the
+/// raising organisation and the organisation that took it on.
+pub fn need_changer(
+    oversight: bool,
+    mine: &[super::access::Organisation],
+    raised_by: Uuid,
+    taken_by: Option<Uuid>,
+) -> bool {
+    oversight
+        || mine
+            .iter()
+            .any(|o| o.id == raised_by || Some(o.id) == taken_by)
 }
 
 fn counts(items: impl Iterator<Item = String>) -> Vec<Count> {
@@ -289,6 +334,8 @@ struct LagesbildData {
     priorities: Vec<Priority>,
     last_priorities: Vec<Priority>,
     positions: Vec<ChoiceRow>,
+    meeting_id: Option<Uuid>,
+    meeting_at: Option<DateTime<Utc>>,
 }
 
 /// The lägesbild's data in one statement: the week's incidents, coming
@@ -304,6 +351,7 @@ async fn lagesbild_data(
     week: ReportWeek,
     previous: ReportWeek,
     first: ReportWeek,
+    interval: i16,
 ) -> AppResult<LagesbildData> {
     let row = sqlx::query!(
         r#"select
@@ -342,12 +390,14 @@ async fn lagesbild_data(
                   where r.municipality_id = $1 and r.week_start = $2) x)
                  as "events!: Json<Vec<ComingEvent>>",
              (select coalesce(json_agg(x order by x.week_start, x.created_at), '[]') from (
-                  select n.id, o.name as organisation, r.week_start, n.title, n.with_whom, n.status, n.handled_by,
+                  select n.id, o.name as organisation, o.id as organisation_id, n.taken_by_organisation_id as taken_by_id,
+                         tb.name as taken_by, r.week_start, n.title, n.with_whom, n.status, n.handled_by,
                          p.name as written_by, n.created_at,
                          (select cn.note from cooperation_note cn where cn.need_id = n.id order by cn.at desc limit 1) as last_note
                   from cooperation_need n
                   join est_report r on r.id = n.report_id
                   join organisation o on o.id = r.organisation_id
+                  left join organisation tb on tb.id = n.taken_by_organisation_id
                   left join person p on p.id = n.written_by
                   where n.municipality_id = $1 and r.week_start <= $2 and (n.status <> 'closed' or n.closed_at >= $6)) x)
                  as "needs!: Json<Vec<Need>>",
@@ -382,13 +432,22 @@ async fn lagesbild_data(
                  as "last_priorities!: Json<Vec<Priority>>",
              (select coalesce(json_agg(x order by x.label), '[]') from (
                   select id, title as label from position where municipality_id = $1) x)
-                 as "positions!: Json<Vec<ChoiceRow>>""#,
+                 as "positions!: Json<Vec<ChoiceRow>>",
+             (select mt.id from meeting mt
+              where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
+                and mt.starts_at >= $6 and mt.starts_at < $7
+              order by mt.starts_at limit 1) as meeting_id,
+             (select mt.starts_at from meeting mt
+              where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
+                and mt.starts_at >= $6 and mt.starts_at < $7
+              order by mt.starts_at limit 1) as meeting_at"#,
         m,
         week.monday,
         group,
         previous.monday,
         first.monday,
-        crate::meetings::schedule::day_start(week.monday)
+        crate::meetings::schedule::day_start(week.monday),
+        crate::meetings::schedule::day_start(week.end(interval))
     )
     .fetch_one(&state.db)
     .await?;
@@ -401,6 +460,8 @@ async fn lagesbild_data(
         priorities: row.priorities.0,
         last_priorities: row.last_priorities.0,
         positions: row.positions.0,
+        meeting_id: row.meeting_id,
+        meeting_at: row.meeting_at,
     })
 }
 
@@ -432,6 +493,7 @@ async fn lagesbild_page(
         week,
         week.previous(interval),
         first,
+        interval,
     )
     .await?;
     let mut incidents = data.incidents;
@@ -483,9 +545,21 @@ async fn lagesbild_page(
         events.iter_mut().for_each(|e| e.written_by = None);
         needs.iter_mut().for_each(|n| n.written_by = None);
     }
+    let covered = week.previous(interval);
+    let covered = (
+        covered.label(),
+        covered.monday,
+        week.monday - chrono::Days::new(1),
+    );
+    let meeting = data
+        .meeting_id
+        .zip(data.meeting_at)
+        .map(|(id, at)| (id, format_local(at)));
     Ok(LagesbildPage {
         chrome: user.chrome("est").await,
         municipality: user.municipality.name.clone(),
+        covered,
+        meeting,
         previous: week.previous(interval).key(),
         next: week.next(interval).key(),
         counted: counted.len(),
@@ -505,6 +579,8 @@ async fn lagesbild_page(
         positions: data.positions.into_iter().map(Choice::from).collect(),
         show_writers: access.oversight,
         can_prioritise: access.admin,
+        oversight: access.oversight,
+        my_orgs: access.reporter_for.clone(),
         incidents,
         week,
         priority,
@@ -596,7 +672,7 @@ pub async fn add_priority(
     if !["focus_area", "hot_spot", "action"].contains(&form.kind.as_str()) {
         e.add(
             "kind",
-            "Välj om det är ett fokusområde, en hot-spot eller en åtgärd.",
+            "Välj om det är ett fokusområde, en brännpunkt eller en åtgärd.",
         );
     }
     let text = forms::required_line(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
@@ -772,10 +848,16 @@ pub struct NeedUpdate {
     handled_by: String,
     #[serde(default)]
     vecka: String,
+    /// Taking the need on, for this organisation (one the person reports for).
+    #[serde(default)]
+    tar: String,
 }
 
 /// `POST /est/samverkan/{id}`: follow up a cooperation need; it stays open
-/// until someone closes it, with a note on what was done.
+/// until someone closes it, with a note on what was done. Only the
+/// organisation that raised it, the one that took it on and those with
+/// oversight may change it; another organisation may take on a need that
+/// nobody has taken on, which makes it theirs to follow up too.
 pub async fn update_need(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -788,7 +870,50 @@ pub async fn update_need(
         return Err(AppError::Forbidden);
     }
     let m = user.municipality_id();
-    let status = form.status.as_str();
+    if form.tar.trim().is_empty()
+        && !["open", "in_progress", "closed"].contains(&form.status.as_str())
+    {
+        return Err(AppError::BadRequest);
+    }
+    let need = sqlx::query!(
+        r#"select r.organisation_id, n.taken_by_organisation_id, n.status
+           from cooperation_need n join est_report r on r.id = n.report_id
+           where n.id = $1 and n.municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let taking = match form.tar.trim() {
+        "" => None,
+        org => {
+            let org = Uuid::parse_str(org).map_err(|_| AppError::BadRequest)?;
+            // Only for one's own organisation, and only a need nobody has taken on.
+            if !access.reporter_for.iter().any(|o| o.id == org)
+                || need.taken_by_organisation_id.is_some()
+                || need.status == "closed"
+            {
+                return Err(AppError::Forbidden);
+            }
+            Some(org)
+        }
+    };
+    if taking.is_none()
+        && !need_changer(
+            access.oversight,
+            &access.reporter_for,
+            need.organisation_id,
+            need.taken_by_organisation_id,
+        )
+    {
+        return Err(AppError::Forbidden);
+    }
+    let status = if taking.is_some() {
+        "in_progress"
+    } else {
+        form.status.as_str()
+    };
     if !["open", "in_progress", "closed"].contains(&status) {
         return Err(AppError::BadRequest);
     }
@@ -813,14 +938,17 @@ pub async fn update_need(
     let before = sqlx::query!(
         r#"update cooperation_need n set status = $3,
                   handled_by = coalesce(nullif($4, ''), n.handled_by),
-                  closed_at = case when $3 = 'closed' then now() else null end
+                  closed_at = case when $3 = 'closed' then now() else null end,
+                  taken_by_organisation_id = coalesce($5, n.taken_by_organisation_id)
            from cooperation_need old
            where n.id = $1 and n.municipality_id = $2 and old.id = n.id
+             and ($5::uuid is null or old.taken_by_organisation_id is null)
            returning old.status, n.title"#,
         id,
         m,
         status,
-        handled_by
+        handled_by,
+        taking
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -845,17 +973,21 @@ pub async fn update_need(
                 db::need_status_label(status)
             ),
             before: Some(json!({ "status": before.status })),
-            after: Some(json!({ "status": status, "anteckning": note })),
+            after: Some(json!({ "status": status, "anteckning": note, "tagit på sig": taking })),
         },
     )
     .await?;
     tx.commit().await?;
     set_flash(
         &user.person.flash,
-        format!(
-            "Samverkansbehovet är uppdaterat: {}.",
-            db::need_status_label(status).to_lowercase()
-        ),
+        if taking.is_some() {
+            "Ni har tagit på er samverkansbehovet; det står nu som pågående.".to_owned()
+        } else {
+            format!(
+                "Samverkansbehovet är uppdaterat: {}.",
+                db::need_status_label(status).to_lowercase()
+            )
+        },
     )
     .await?;
     Ok(Redirect::to(&format!(

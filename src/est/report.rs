@@ -39,13 +39,34 @@ pub struct Which {
     /// in its form); empty when adding.
     #[serde(default)]
     pub andra: String,
+    /// The entry just added or changed (`?ny=ID`): its card shows the message.
+    #[serde(default)]
+    pub ny: String,
+    /// The entry just removed (`?borttagen=KIND:ID`): the message offers "Ångra".
+    #[serde(default)]
+    pub borttagen: String,
 }
 
 impl Which {
     fn editing(&self) -> Option<Uuid> {
         Uuid::parse_str(self.andra.trim()).ok()
     }
+
+    fn new_entry(&self) -> Option<Uuid> {
+        Uuid::parse_str(self.ny.trim()).ok()
+    }
+
+    /// The kind (`handelse`, `kommande`, `samverkan`) and id of the entry
+    /// just removed.
+    fn removed(&self) -> Option<(&'static str, Uuid)> {
+        let (kind, id) = self.borttagen.trim().split_once(':')?;
+        let kind = KINDS.iter().find(|k| **k == kind)?;
+        Some((kind, Uuid::parse_str(id).ok()?))
+    }
 }
+
+/// The kinds of entry, as their paths name them.
+const KINDS: [&str; 3] = ["handelse", "kommande", "samverkan"];
 
 #[derive(Deserialize, Default, Clone)]
 pub struct IncidentForm {
@@ -136,12 +157,25 @@ pub struct ReportPage {
     forms: Forms,
     /// The incident whose values fill the incident form, when changing one.
     editing: Option<Uuid>,
+    /// The entry just added or changed, with the message its card shows
+    /// (the page opens at that card, so the message is seen on a phone).
+    new_entry: Option<(Uuid, String)>,
+    /// The entry just removed, with the message and its "Ångra" button.
+    removed: Option<(&'static str, Uuid, String)>,
     errors: FieldErrors,
 }
 
 impl ReportPage {
     pub fn is_empty(&self) -> bool {
         self.incidents.is_empty() && self.events.is_empty() && self.needs.is_empty()
+    }
+
+    /// The message for the card of an entry just added or changed.
+    pub fn message_for(&self, id: &Uuid) -> Option<&str> {
+        self.new_entry
+            .as_ref()
+            .filter(|(new, _)| new == id)
+            .map(|(_, message)| message.as_str())
     }
 }
 
@@ -236,6 +270,8 @@ async fn page(
         week: s.week,
         report: s.report,
         editing: which.editing(),
+        new_entry: None,
+        removed: None,
         forms,
         errors,
     })
@@ -261,6 +297,22 @@ pub async fn report_page(
             .ok_or(AppError::NotFound)?;
     }
     let mut page = page(&state, &user, &which, forms, FieldErrors::default()).await?;
+    // The message after an addition or change is shown on the entry's card,
+    // after a removal next to its undo button, not at the top of the page.
+    if let Some(id) = which.new_entry() {
+        let exists = page.incidents.iter().any(|i| i.id == id)
+            || page.events.iter().any(|e| e.id == id)
+            || page.needs.iter().any(|n| n.id == id);
+        if exists && let Some(flash) = page.chrome.flash.take() {
+            page.new_entry = Some((id, flash.message));
+        }
+    }
+    if let Some((kind, id)) = which.removed()
+        && !page.locked
+        && let Some(flash) = page.chrome.flash.take()
+    {
+        page.removed = Some((kind, id, flash.message));
+    }
     if refused {
         let note = format!(
             "{} Sidan visar {}.",
@@ -319,6 +371,16 @@ fn redirect_to(s: &Status, anchor: &str) -> Response {
     .into_response()
 }
 
+/// To the card of an entry just added or changed, where the message shows.
+fn redirect_to_entry(s: &Status, id: Uuid) -> Response {
+    Redirect::to(&format!(
+        "/est/rapport?vecka={}&org={}&ny={id}#post-{id}",
+        s.week.key(),
+        s.org.id
+    ))
+    .into_response()
+}
+
 /// Claims the form's one-time token and opens the organisation's report for
 /// a new entry. `None` when the form was sent before.
 async fn open_entry(
@@ -362,7 +424,7 @@ async fn finish_entry(
     report: Uuid,
     (action, summary, after): (&'static str, String, serde_json::Value),
     message: &str,
-    anchor: &str,
+    entry: Uuid,
 ) -> AppResult<Response> {
     audit::record(
         &mut tx,
@@ -380,7 +442,7 @@ async fn finish_entry(
     .await?;
     tx.commit().await?;
     set_flash(&user.person.flash, message).await?;
-    Ok(redirect_to(s, anchor))
+    Ok(redirect_to_entry(s, entry))
 }
 
 #[derive(Deserialize)]
@@ -531,16 +593,23 @@ pub async fn add_incident(
     let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
         return already_sent(tx, &user, &s).await;
     };
+    // The same incident sent again (back and resubmit with a fresh page,
+    // hence a fresh token) is not stored twice.
     let id = Uuid::now_v7();
-    sqlx::query!(
+    let inserted = sqlx::query!(
         r#"insert into est_incident (id, municipality_id, report_id, category_id, occurred_on, time_band, area_id, place,
                                      description, action_taken, latitude, longitude, insecurity, reported_to_police, written_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"#,
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+           where not exists (select 1 from est_incident i where i.municipality_id = $2 and i.report_id = $3
+                               and i.category_id = $4 and i.occurred_on = $5 and i.area_id = $7 and i.description = $9)"#,
         id, m, report, category, occurred, band, area, optional(place), description, optional(action),
         latitude, longitude, insecurity, f.reported_to_police.is_some(), user.id()
     )
     .execute(&mut *tx)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return already_sent(tx, &user, &s).await;
+    }
     let summary = format!(
         "{} {}: händelse {occurred}{}",
         s.org.name,
@@ -555,7 +624,7 @@ pub async fn add_incident(
         report,
         ("rapporterade händelse", summary, after),
         "Händelsen är tillagd i rapporten.",
-        "handelser",
+        id,
     )
     .await
 }
@@ -613,7 +682,7 @@ async fn change_incident(
         report,
         ("ändrade händelse", summary, after),
         "Händelsen är ändrad.",
-        "rapport",
+        c.id,
     )
     .await
 }
@@ -684,13 +753,20 @@ pub async fn add_event(
     let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
         return already_sent(tx, &user, &s).await;
     };
-    sqlx::query!(
+    // The same entry sent again (back and resubmit with a fresh page) is not stored twice.
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query!(
         r#"insert into est_coming_event (id, municipality_id, report_id, occurs_on, area_id, risk, title, place, planned_measures, written_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        Uuid::now_v7(), m, report, occurs, area, f.risk, title, optional(place), optional(measures), user.id()
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+           where not exists (select 1 from est_coming_event e where e.municipality_id = $2 and e.report_id = $3
+                               and e.occurs_on = $4 and e.title = $7)"#,
+        id, m, report, occurs, area, f.risk, title, optional(place), optional(measures), user.id()
     )
     .execute(&mut *tx)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return already_sent(tx, &user, &s).await;
+    }
     let summary = format!("{} {}: {title} {occurs}", s.org.name, s.week.label());
     let after = json!({ "datum": occurs, "risk": f.risk });
     finish_entry(
@@ -700,7 +776,7 @@ pub async fn add_event(
         report,
         ("rapporterade kommande händelse", summary, after),
         "Den kommande händelsen är tillagd i rapporten.",
-        "kommande",
+        id,
     )
     .await
 }
@@ -762,13 +838,20 @@ pub async fn add_need(
     let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
         return already_sent(tx, &user, &s).await;
     };
-    sqlx::query!(
+    // The same need sent again (back and resubmit with a fresh page) is not stored twice.
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query!(
         r#"insert into cooperation_need (id, municipality_id, report_id, title, with_whom, handled_by, written_by)
-           values ($1, $2, $3, $4, $5, $6, $7)"#,
-        Uuid::now_v7(), m, report, title, optional(with_whom), optional(handled_by), user.id()
+           select $1, $2, $3, $4, $5, $6, $7
+           where not exists (select 1 from cooperation_need n where n.municipality_id = $2 and n.report_id = $3
+                               and n.title = $4)"#,
+        id, m, report, title, optional(with_whom), optional(handled_by), user.id()
     )
     .execute(&mut *tx)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return already_sent(tx, &user, &s).await;
+    }
     let summary = format!("{} {}: samverkansbehov", s.org.name, s.week.label());
     finish_entry(
         tx,
@@ -777,7 +860,7 @@ pub async fn add_need(
         report,
         ("rapporterade samverkansbehov", summary, json!({})),
         "Samverkansbehovet är tillagt i rapporten.",
-        "samverkan",
+        id,
     )
     .await
 }
@@ -867,43 +950,51 @@ pub async fn remove(
     let Some(report) = &s.report else {
         return Err(AppError::NotFound);
     };
+    let kind: &'static str = KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
-    let removed = match kind.as_str() {
+    // The removed row is kept in the audit event, so that "Ångra" can put
+    // it back until the report locks (gallring clears the copy later).
+    let row = match kind {
         "handelse" => {
-            sqlx::query!(
-                "delete from est_incident where id = $1 and report_id = $2 and municipality_id = $3",
+            sqlx::query_scalar!(
+                r#"delete from est_incident t where id = $1 and report_id = $2 and municipality_id = $3
+                   returning to_jsonb(t.*) as "row!""#,
                 id,
                 report.id,
                 m
             )
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?
         }
         "kommande" => {
-            sqlx::query!(
-                "delete from est_coming_event where id = $1 and report_id = $2 and municipality_id = $3",
+            sqlx::query_scalar!(
+                r#"delete from est_coming_event t where id = $1 and report_id = $2 and municipality_id = $3
+                   returning to_jsonb(t.*) as "row!""#,
                 id,
                 report.id,
                 m
             )
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?
         }
-        "samverkan" => {
-            sqlx::query!(
-                "delete from cooperation_need where id = $1 and report_id = $2 and municipality_id = $3",
+        _ => {
+            sqlx::query_scalar!(
+                r#"delete from cooperation_need t where id = $1 and report_id = $2 and municipality_id = $3
+                   returning to_jsonb(t.*) as "row!""#,
                 id,
                 report.id,
                 m
             )
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?
         }
-        _ => return Err(AppError::NotFound),
     };
-    if removed.rows_affected() == 0 {
+    let Some(row) = row else {
         return Err(AppError::NotFound);
-    }
+    };
     audit::record(
         &mut tx,
         Event {
@@ -913,14 +1004,120 @@ pub async fn remove(
             entity: "EST-rapport",
             entity_id: Some(report.id),
             summary: format!("{} {}: tog bort {kind}", s.org.name, s.week.label()),
-            before: Some(json!({ "post": id, "typ": kind })),
+            before: Some(json!({ "post": id, "typ": kind, "rad": row })),
             after: None,
         },
     )
     .await?;
     tx.commit().await?;
-    set_flash(&user.person.flash, "Posten är borttagen ur rapporten.").await?;
-    Ok(redirect_to(&s, "rapport"))
+    let message = match kind {
+        "handelse" => "Händelsen är borttagen ur rapporten.",
+        "kommande" => "Den kommande händelsen är borttagen ur rapporten.",
+        _ => "Samverkansbehovet är borttaget ur rapporten.",
+    };
+    set_flash(&user.person.flash, message).await?;
+    Ok(Redirect::to(&format!(
+        "/est/rapport?vecka={}&org={}&borttagen={kind}:{id}#rapport",
+        s.week.key(),
+        s.org.id
+    ))
+    .into_response())
+}
+
+/// `POST /est/rapport/{kind}/{id}/angra`: puts back an entry removed from
+/// the report, from the copy its removal's audit event keeps, until the
+/// report locks.
+pub async fn undo_remove(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((kind, id)): Path<(String, Uuid)>,
+    Form(which): Form<Which>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &which).await?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    check_open(&s, &mut e, "description");
+    if !e.is_empty() {
+        let page = page(&state, &user, &which, Forms::default(), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let kind: &'static str = KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .ok_or(AppError::NotFound)?;
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let mut tx = state.db.begin().await?;
+    let row = sqlx::query_scalar!(
+        r#"select before -> 'rad' as "row!" from audit_event
+           where municipality_id = $1 and action = 'tog bort post' and entity_id = $2
+             and before ->> 'post' = $3::text and before ->> 'typ' = $4 and before ? 'rad'
+           order by at desc limit 1"#,
+        m,
+        report,
+        id.to_string(),
+        kind
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    // Only into the same report of the same municipality; an entry already
+    // put back is left as it is.
+    let restored = match kind {
+        "handelse" => sqlx::query!(
+            r#"insert into est_incident select * from jsonb_populate_record(null::est_incident, $1)
+               where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
+               on conflict (id) do nothing"#,
+            row, m, report
+        )
+        .execute(&mut *tx)
+        .await?,
+        "kommande" => sqlx::query!(
+            r#"insert into est_coming_event select * from jsonb_populate_record(null::est_coming_event, $1)
+               where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
+               on conflict (id) do nothing"#,
+            row, m, report
+        )
+        .execute(&mut *tx)
+        .await?,
+        _ => sqlx::query!(
+            r#"insert into cooperation_need select * from jsonb_populate_record(null::cooperation_need, $1)
+               where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
+               on conflict (id) do nothing"#,
+            row, m, report
+        )
+        .execute(&mut *tx)
+        .await?,
+    };
+    if restored.rows_affected() == 0 {
+        tx.rollback().await?;
+        set_flash(&user.person.flash, "Posten finns redan i rapporten.").await?;
+        return Ok(redirect_to_entry(&s, id));
+    }
+    sqlx::query!(
+        "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
+        report,
+        m
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "återställde post",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{} {}: återställde {kind}", s.org.name, s.week.label()),
+            before: None,
+            after: Some(json!({ "post": id, "typ": kind })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(&user.person.flash, "Posten är tillbaka i rapporten.").await?;
+    Ok(redirect_to_entry(&s, id))
 }
 
 /// `POST /est/las-upp`: the coordinator reopens an organisation's locked

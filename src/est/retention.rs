@@ -62,6 +62,23 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    // A removed report entry is kept in its audit event only while it can
+    // be put back ("Ångra", until the report locks): a period and a week.
+    let municipalities = sqlx::query!("select id, report_interval_weeks from municipality")
+        .fetch_all(&mut *tx)
+        .await?;
+    for m in municipalities {
+        sqlx::query!(
+            r#"update audit_event set before = before - 'rad'
+               where municipality_id = $1 and action = 'tog bort post' and before ? 'rad'
+                 and at < $2::timestamptz - make_interval(weeks => $3::int + 1)"#,
+            m.id,
+            now,
+            i32::from(m.report_interval_weeks)
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(Removed {
         incidents,

@@ -785,7 +785,7 @@ async fn this_weeks_priorities_show_next_week_with_how_they_went(db: sqlx::PgPoo
 
     let page = app.get_html(&format!("/est/lagesbild/{next}")).await;
     let last = texts(&page, "#prioriteringar .entries li");
-    assert!(last[0].starts_with("Hot-spot: Resecentrum kvällstid (ansvarig Kommunpolis). Utfall: Två ronder, lugnare kvällar"), "{last:?}");
+    assert!(last[0].starts_with("Brännpunkt: Resecentrum kvällstid (ansvarig Kommunpolis). Utfall: Två ronder, lugnare kvällar"), "{last:?}");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -913,4 +913,621 @@ async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next
     .expect("cancel");
     let form = app.get_html("/est/rapport").await;
     assert!(texts(&form, "title")[0].starts_with(&format!("EST-rapport {} –", this_week.label())));
+}
+
+// Issue 18: the daily flows, looked at.
+
+/// The cooperation need's row in the lägesbild, by its title.
+fn need_row(page: &scraper::Html, title: &str) -> String {
+    rows(page, "#samverkan tbody tr")
+        .into_iter()
+        .find(|r| r.contains(title))
+        .unwrap_or_else(|| panic!("no row for {title}"))
+}
+
+async fn need_status(app: &TestApp, need: uuid::Uuid) -> (String, Option<uuid::Uuid>) {
+    let row = sqlx::query!(
+        "select status, taken_by_organisation_id from cooperation_need where id = $1",
+        need
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("need");
+    (row.status, row.taken_by_organisation_id)
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> TestApp {
+    let other = TestApp::spawn(app.db.clone()).await;
+    other.login(email).await;
+    other
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_need(
+    db: sqlx::PgPool,
+) {
+    const TITLE: &str = "Belysning i gångtunneln vid Lindbacka";
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    app.post(
+        "/est/rapport/samverkan",
+        &[("vecka", &week), ("org", &org), ("need_title", TITLE)],
+    )
+    .await;
+    let need = sqlx::query_scalar!("select id from cooperation_need where title = $1", TITLE)
+        .fetch_one(&app.db)
+        .await
+        .expect("need");
+    let lagesbild = format!("/est/lagesbild/{week}");
+    let update = format!("/est/samverkan/{need}");
+    let progress = [
+        ("status", "in_progress"),
+        ("note", ""),
+        ("handled_by", ""),
+        ("vecka", week.as_str()),
+    ];
+
+    // Another organisation's reporter sees no status control and is refused.
+    let social = signed_in(&app, EST_SOCIAL).await;
+    let (_, social_org) = open_report(&social).await;
+    let row = need_row(&social.get_html(&lagesbild).await, TITLE);
+    assert!(!row.contains("Ny status"), "{row}");
+    assert!(row.contains("Vi tar oss an det"), "{row}");
+    let refused = social.post(&update, &progress).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("Du har inte behörighet")
+    );
+    // Nor may it take the need on for an organisation it does not report for.
+    let forged_take = [("tar", org.as_str()), ("vecka", week.as_str())];
+    assert_eq!(
+        social.post(&update, &forged_take).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(need_status(&app, need).await, ("open".to_owned(), None));
+
+    // The raising organisation, the kommunpolis and the coordinator may.
+    assert!(need_row(&app.get_html(&lagesbild).await, TITLE).contains("Ny status"));
+    assert_eq!(
+        app.post(&update, &progress).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let police = TestApp::spawn(app.db.clone()).await;
+    police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
+    assert!(need_row(&police.get_html(&lagesbild).await, TITLE).contains("Ny status"));
+    assert_eq!(
+        police.post(&update, &progress).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let coordinator = signed_in(&app, COORDINATOR).await;
+    assert!(need_row(&coordinator.get_html(&lagesbild).await, TITLE).contains("Ny status"));
+
+    // Another organisation takes it on; then it may follow it up, and a
+    // third may neither change it nor take it over.
+    let take = [("tar", social_org.as_str()), ("vecka", week.as_str())];
+    assert_eq!(
+        social.post(&update, &take).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let social_id = uuid::Uuid::parse_str(&social_org).expect("id");
+    assert_eq!(
+        need_status(&app, need).await,
+        ("in_progress".to_owned(), Some(social_id))
+    );
+    let row = need_row(&social.get_html(&lagesbild).await, TITLE);
+    assert!(row.contains("Ny status"), "{row}");
+    let bou = signed_in(&app, "est.bou@lindesberg.example").await;
+    let (_, bou_org) = open_report(&bou).await;
+    let row = need_row(&bou.get_html(&lagesbild).await, TITLE);
+    assert!(
+        !row.contains("Ny status") && !row.contains("Vi tar oss an det"),
+        "{row}"
+    );
+    assert_eq!(
+        bou.post(&update, &progress).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        bou.post(
+            &update,
+            &[("tar", bou_org.as_str()), ("vecka", week.as_str())]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let close = [
+        ("status", "closed"),
+        ("note", "Armaturerna är bytta."),
+        ("handled_by", ""),
+        ("vecka", week.as_str()),
+    ];
+    assert_eq!(
+        social.post(&update, &close).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        need_status(&app, need).await,
+        ("closed".to_owned(), Some(social_id))
+    );
+    let audited = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from audit_event where action = 'följde upp samverkansbehov' and entity_id = $1"#,
+        need
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 4);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_lagesbild_puts_what_the_group_acts_on_first_and_says_which_week(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let week = ReportWeek::containing(samordna::web::today(), 1);
+    let page = app
+        .get_html(&format!("/est/lagesbild/{}", week.key()))
+        .await;
+    let headings = texts(&page, "main h2");
+    let at = |h: &str| {
+        headings
+            .iter()
+            .position(|x| x == h)
+            .unwrap_or_else(|| panic!("{h} in {headings:?}"))
+    };
+    assert!(at("Kommande händelser") < at("Statistik"), "{headings:?}");
+    assert!(at("Samverkansbehov") < at("Statistik"), "{headings:?}");
+    assert!(at("Prioriteringar") < at("Statistik"), "{headings:?}");
+    assert!(at("Statistik") < at("Händelser"), "{headings:?}");
+    assert!(texts(&page, "main h3").contains(&"Brännpunkter".to_owned()));
+    let html = page.html();
+    assert!(!html.contains("Hot-spot"), "no English word left");
+    let covers = texts(&page, ".covers").join(" ");
+    let previous = week.previous(1);
+    assert!(covers.contains(&previous.label()), "{covers}");
+    assert!(covers.contains(&previous.monday.to_string()), "{covers}");
+    assert!(
+        covers.contains("EST-mötet") || covers.contains("Inget EST-möte"),
+        "{covers}"
+    );
+    // The four-week table fits a phone as it is; its figures line up right.
+    assert_eq!(texts(&page, "table.fit.trend").len(), 1);
+    assert!(!texts(&page, "table.trend td.num").is_empty());
+}
+
+/// The location a response redirects to.
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn after_adding_the_page_opens_at_the_new_entry_with_its_message(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    let response = post_incident(&app, &week, &org, "Krossad ruta i busskuren.", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let id = sqlx::query_scalar!(
+        "select id from est_incident where description = 'Krossad ruta i busskuren.'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("incident");
+    let to = location(&response);
+    assert!(to.ends_with(&format!("&ny={id}#post-{id}")), "{to}");
+    let page = app.get_html(to.split('#').next().expect("path")).await;
+    assert_eq!(
+        texts(&page, &format!("#post-{id} .flash")),
+        ["Händelsen är tillagd i rapporten."]
+    );
+    assert_eq!(texts(&page, ".flash").len(), 1, "the message shows once");
+
+    let response = app
+        .post(
+            "/est/rapport/kommande",
+            &[
+                ("vecka", &week),
+                ("org", &org),
+                ("title", "Skolavslutning i Stadsparken"),
+                (
+                    "occurs_on",
+                    &(samordna::web::today() + chrono::Days::new(3)).to_string(),
+                ),
+                ("risk", "medium"),
+            ],
+        )
+        .await;
+    let to = location(&response);
+    let page = app.get_html(to.split('#').next().expect("path")).await;
+    let anchor = to.split('#').nth(1).expect("anchor");
+    assert_eq!(
+        texts(&page, &format!("#{anchor} .flash")),
+        ["Den kommande händelsen är tillagd i rapporten."]
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    post_incident(&app, &week, &org, "Stulen cykel vid stationen.", &[]).await;
+    let id = sqlx::query_scalar!(
+        "select id from est_incident where description = 'Stulen cykel vid stationen.'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("incident");
+    let which = [("vecka", week.as_str()), ("org", org.as_str())];
+    let removed = app
+        .post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
+        .await;
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(incident_count_with(&app, id).await, 0);
+    let to = location(&removed);
+    let page = app.get_html(to.split('#').next().expect("path")).await;
+    assert_eq!(
+        texts(&page, ".flash.undo p"),
+        ["Händelsen är borttagen ur rapporten."]
+    );
+    assert_eq!(texts(&page, ".flash.undo button"), ["Ångra borttagningen"]);
+
+    let undone = app
+        .post(&format!("/est/rapport/handelse/{id}/angra"), &which)
+        .await;
+    assert_eq!(undone.status(), StatusCode::SEE_OTHER);
+    assert!(location(&undone).ends_with(&format!("#post-{id}")));
+    let back = sqlx::query_scalar!("select description from est_incident where id = $1", id)
+        .fetch_one(&app.db)
+        .await
+        .expect("restored");
+    assert_eq!(back.as_deref(), Some("Stulen cykel vid stationen."));
+    // Undoing twice puts nothing back twice.
+    app.post(&format!("/est/rapport/handelse/{id}/angra"), &which)
+        .await;
+    assert_eq!(incident_count_with(&app, id).await, 1);
+    let actions = sqlx::query_scalar!(
+        r#"select action from audit_event where action in ('tog bort post', 'återställde post') order by at"#
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(actions, ["tog bort post", "återställde post"]);
+
+    // Another organisation cannot put it back into its own report.
+    let social = signed_in(&app, EST_SOCIAL).await;
+    let (_, social_org) = open_report(&social).await;
+    app.post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
+        .await;
+    let response = social
+        .post(
+            &format!("/est/rapport/handelse/{id}/angra"),
+            &[("vecka", week.as_str()), ("org", social_org.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(incident_count_with(&app, id).await, 0);
+
+    // Once the report is locked, nothing comes back: a past week, unlocked
+    // for a while, then locked again.
+    let past = ReportWeek::containing(samordna::web::today() - chrono::Days::new(14), 1).key();
+    let coordinator = signed_in(&app, COORDINATOR).await;
+    coordinator
+        .post(
+            "/est/las-upp",
+            &[("vecka", past.as_str()), ("organisation_id", org.as_str())],
+        )
+        .await;
+    post_incident(&app, &past, &org, "Sen händelse som togs bort.", &[]).await;
+    let late = sqlx::query_scalar!(
+        "select id from est_incident where description = 'Sen händelse som togs bort.'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("incident");
+    let which = [("vecka", past.as_str()), ("org", org.as_str())];
+    app.post(&format!("/est/rapport/handelse/{late}/ta-bort"), &which)
+        .await;
+    sqlx::query!(
+        "update est_report set unlocked_until = now() - interval '1 minute'
+         where municipality_id = $1 and unlocked_until is not null",
+        municipality_id(&app.db, "Lindesbergs kommun").await
+    )
+    .execute(&app.db)
+    .await
+    .expect("lock");
+    let response = app
+        .post(&format!("/est/rapport/handelse/{late}/angra"), &which)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(incident_count_with(&app, late).await, 0);
+}
+
+async fn incident_count_with(app: &TestApp, id: uuid::Uuid) -> i64 {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from est_incident where id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_form_sent_again_stores_nothing_twice(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    let token = |page: &scraper::Html, form: &str| {
+        value_of(page, &format!("#{form} input[name=form_token]")).expect("token")
+    };
+    let count = async |table: &str| -> i64 {
+        let sql = format!(
+            "select count(*) from {table} t join est_report r on r.id = t.report_id join organisation o on o.id = r.organisation_id where o.name = 'Securitas'"
+        );
+        sqlx::query_scalar::<_, i64>(&sql)
+            .fetch_one(&app.db)
+            .await
+            .expect("count")
+    };
+    let soon = (samordna::web::today() + chrono::Days::new(4)).to_string();
+    for (form, path, table, fields) in [
+        (
+            "handelser",
+            "",
+            "est_incident",
+            vec![("description", "Nedskräpning vid återvinningen.")],
+        ),
+        (
+            "kommande",
+            "/est/rapport/kommande",
+            "est_coming_event",
+            vec![
+                ("title", "Konsert i Stadsparken"),
+                ("occurs_on", soon.as_str()),
+                ("risk", "low"),
+            ],
+        ),
+        (
+            "samverkan",
+            "/est/rapport/samverkan",
+            "cooperation_need",
+            vec![("need_title", "Gemensam kvällsrond i centrum")],
+        ),
+    ] {
+        let before = count(table).await;
+        let page = app.get_html("/est/rapport").await;
+        let first = token(&page, form);
+        let send = async |token: &str| {
+            if path.is_empty() {
+                post_incident(&app, &week, &org, fields[0].1, &[("form_token", token)]).await
+            } else {
+                let mut all = vec![
+                    ("vecka", week.as_str()),
+                    ("org", org.as_str()),
+                    ("form_token", token),
+                ];
+                all.extend(fields.iter().copied());
+                app.post(path, &all).await
+            }
+        };
+        assert_eq!(send(&first).await.status(), StatusCode::SEE_OTHER);
+        // The same page sent again (a double click, a resend).
+        assert_eq!(send(&first).await.status(), StatusCode::SEE_OTHER);
+        // Back, the page loaded anew (a fresh token), the same form sent again.
+        let again = token(&app.get_html("/est/rapport").await, form);
+        assert_ne!(again, first);
+        let response = send(&again).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(count(table).await, before + 1, "{form}");
+        let page = app
+            .get_html(location(&response).split('#').next().expect("path"))
+            .await;
+        assert!(
+            texts(&page, ".flash")
+                .iter()
+                .any(|t| t == samordna::web::idempotency::ALREADY_SENT),
+            "{form}"
+        );
+    }
+}
+
+/// The CSV's lines without the byte-order mark, each split into cells.
+fn csv_lines(body: &str) -> Vec<Vec<String>> {
+    body.trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| {
+            l.split(';')
+                .map(|c| c.trim_matches('"').to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let today = samordna::web::today();
+    let from = today - chrono::Days::new(364);
+    let all = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from est_incident
+           where duplicate_of is null and occurred_on between $1 and $2"#,
+        from,
+        today
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert!(all > 100, "the demo has a year of incidents");
+
+    let page = app.get_html("/est/handelser").await;
+    assert_eq!(
+        texts(&page, "#visar")[0]
+            .split(" (")
+            .next()
+            .expect("summary"),
+        format!("Visar 1–50 av {all} händelser")
+    );
+    assert_eq!(texts(&page, "table.incident-list tbody tr").len(), 50);
+    assert_eq!(
+        texts(&page, "tbody td.num").len(),
+        50,
+        "numbers align right"
+    );
+    assert_eq!(
+        page.select(&scraper::Selector::parse("th[aria-sort]").expect("selector"))
+            .map(|th| th.value().attr("aria-sort").unwrap_or_default().to_owned())
+            .collect::<Vec<_>>(),
+        ["descending"],
+        "sorted by date, newest first"
+    );
+
+    // Filtered by organisation and category, sorted by insecurity, page 2.
+    let securitas = sqlx::query_scalar!("select id from organisation where name = 'Securitas'")
+        .fetch_one(&app.db)
+        .await
+        .expect("organisation");
+    let filtered = sqlx::query!(
+        r#"select count(*) as "n!", min(i.insecurity) as "low!" from est_incident i
+           join est_report r on r.id = i.report_id
+           where i.duplicate_of is null and i.occurred_on between $1 and $2 and r.organisation_id = $3"#,
+        from,
+        today,
+        securitas
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    let query = format!("org={securitas}&sort=otrygghet&ordning=stigande");
+    let page = app.get_html(&format!("/est/handelser?{query}")).await;
+    let rows = rows(&page, "table.incident-list tbody tr");
+    assert!(rows.iter().all(|r| r.contains("Securitas")));
+    assert!(
+        rows[0].ends_with(&filtered.low.to_string()),
+        "lowest first: {}",
+        rows[0]
+    );
+    let sorted = page
+        .select(&scraper::Selector::parse("th[aria-sort]").expect("selector"))
+        .map(|th| th.text().collect::<String>())
+        .collect::<Vec<_>>();
+    assert!(
+        sorted.len() == 1 && sorted[0].starts_with("Otrygghet"),
+        "{sorted:?}"
+    );
+    assert!(
+        texts(&page, "#visar")[0].contains(&format!("av {} händelser", filtered.n)),
+        "{:?}",
+        texts(&page, "#visar")
+    );
+    if filtered.n > 50 {
+        let next = app
+            .get_html(&format!("/est/handelser?{query}&sida=2"))
+            .await;
+        assert!(texts(&next, "#visar")[0].starts_with("Visar 51–"));
+    }
+
+    // The CSV holds exactly the filtered rows, one value per cell.
+    let csv_href = page
+        .select(&scraper::Selector::parse("#visar a").expect("selector"))
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .expect("CSV link")
+        .to_owned();
+    assert!(csv_href.starts_with("/est/handelser.csv?"), "{csv_href}");
+    let response = app.get(&csv_href).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.expect("csv");
+    assert!(body.starts_with('\u{feff}'), "a byte-order mark for Excel");
+    let lines = csv_lines(&body);
+    assert_eq!(lines[0][4], "otrygghet (1-5)");
+    assert_eq!(i64::try_from(lines.len() - 1).expect("n"), filtered.n);
+    assert!(lines[1..].iter().all(|l| l[6] == "Securitas"));
+    assert!(lines[1..].iter().all(|l| l[4].parse::<i16>().is_ok()));
+
+    // Out-of-range parameters: clamped, and the page says so.
+    for (path, says) in [
+        ("/est/handelser?sida=99999", "Sidan 99999 finns inte"),
+        ("/est/handelser?sida=-3", "Sidnumret"),
+        ("/est/handelser?sida=abc", "Sidnumret"),
+        ("/est/handelser?sida=999999999999999999999999", "Sidnumret"),
+        (
+            "/est/handelser?fran=2026-02-31",
+            "Startdatumet kunde inte läsas",
+        ),
+        ("/est/handelser?fran=0001-01-01", "Perioden kan bara ligga"),
+        ("/est/handelser?sort=summa", "kan inte sorteras så"),
+        (
+            "/est/handelser?kategori=inte-ett-id",
+            "Kategorin kunde inte läsas",
+        ),
+        (
+            "/est/handelser?omrade=00000000-0000-0000-0000-000000000000",
+            "Området finns inte",
+        ),
+    ] {
+        let page = app.get_html(path).await;
+        let flash = texts(&page, ".flash").join(" ");
+        assert!(flash.contains(says), "{path}: {flash}");
+    }
+    let last = app.get_html("/est/handelser?sida=99999").await;
+    let pages = (all + 49) / 50;
+    assert!(
+        texts(&last, "#visar")[0].contains(&format!("sidan {pages} av {pages}")),
+        "{:?}",
+        texts(&last, "#visar")
+    );
+
+    // Those who may not read EST texts get neither the list nor the CSV.
+    let kso = signed_in(&app, "kso@lindesberg.example").await;
+    assert_eq!(
+        kso.get("/est/handelser").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        kso.get("/est/handelser.csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn gallring_clears_the_copy_kept_for_undoing_a_removal(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    post_incident(&app, &week, &org, "Skadegörelse på lekplatsen.", &[]).await;
+    let id = sqlx::query_scalar!(
+        "select id from est_incident where description = 'Skadegörelse på lekplatsen.'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("incident");
+    let which = [("vecka", week.as_str()), ("org", org.as_str())];
+    app.post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
+        .await;
+    let kept = async || {
+        sqlx::query_scalar!(
+            r#"select count(*) as "n!" from audit_event where action = 'tog bort post' and before ? 'rad'"#
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("audit")
+    };
+    samordna::est::retention::run(&app.db, chrono::Utc::now())
+        .await
+        .expect("gallring");
+    assert_eq!(kept().await, 1, "kept while undo is possible");
+    samordna::est::retention::run(&app.db, chrono::Utc::now() + chrono::TimeDelta::weeks(3))
+        .await
+        .expect("gallring");
+    assert_eq!(kept().await, 0, "gone once the report has locked");
 }

@@ -349,6 +349,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ),
         ("GET", "/est", "/est".into(), EST_READ),
         ("GET", "/est/handelser", "/est/handelser".into(), EST_READ),
+        (
+            "GET",
+            "/est/handelser.csv",
+            "/est/handelser.csv".into(),
+            EST_READ,
+        ),
         ("GET", "/est/rapport", "/est/rapport".into(), EST_FILE),
         (
             "POST",
@@ -378,6 +384,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "POST",
             "/est/rapport/{kind}/{id}/ta-bort",
             format!("/est/rapport/handelse/{random}/ta-bort"),
+            ["403", "404", "403", "403", "404", "403", "login"],
+        ),
+        (
+            "POST",
+            "/est/rapport/{kind}/{id}/angra",
+            format!("/est/rapport/handelse/{random}/angra"),
             ["403", "404", "403", "403", "404", "403", "login"],
         ),
         (

@@ -293,6 +293,13 @@ async fn the_daily_pages_run_no_more_statements_than_counted(db: sqlx::PgPool) {
         (&app, &format!("/est/lagesbild/{week}") as &str, 2),
         (&app, "/oversikt", 2),
         (&app, "/moten", 1),
+        (&app, "/est/handelser", 2),
+        (
+            &app,
+            "/est/handelser?sort=otrygghet&ordning=stigande&sida=3",
+            2,
+        ),
+        (&app, "/est/handelser?sida=99999&fran=1900-01-01", 2),
     ];
     let mut counted = Vec::new();
     for (app, path, most) in pages {

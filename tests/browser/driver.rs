@@ -533,6 +533,50 @@ impl Browser {
             .with_context(|| format!("`{css}` has no value"))
     }
 
+    /// At a phone's width (the narrower of [`pages::WIDTHS`]), fails if the
+    /// page or an element matching `css` needs sideways scrolling; then puts
+    /// the window back.
+    pub async fn fits_phone(&self, css: &str) -> Result<()> {
+        let width = pages::WIDTHS[1];
+        self.client.set_window_size(width, pages::WINDOW.1).await?;
+        let inner = self
+            .client
+            .execute("return window.innerWidth;", vec![])
+            .await?
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .context("the viewport's width")?;
+        let outer = (width + width.saturating_sub(inner)).max(width);
+        self.client.set_window_size(outer, pages::WINDOW.1).await?;
+        let wide = self
+            .client
+            .execute(
+                "const out = [];
+                 const root = document.documentElement;
+                 if (root.scrollWidth > window.innerWidth) out.push(`the page: ${root.scrollWidth} px in ${window.innerWidth}`);
+                 for (const e of document.querySelectorAll(arguments[0])) {
+                   if (e.scrollWidth > e.clientWidth + 1) {
+                     const name = (e.querySelector('caption, th') || e).textContent.trim().slice(0, 60);
+                     out.push(`${e.tagName.toLowerCase()} “${name}”: ${e.scrollWidth} px in ${e.clientWidth}`);
+                   }
+                 }
+                 return out;",
+                vec![json!(css)],
+            )
+            .await?;
+        self.client
+            .set_window_size(pages::WINDOW.0, pages::WINDOW.1)
+            .await?;
+        let wide: Vec<String> = serde_json::from_value(wide)?;
+        if !wide.is_empty() {
+            bail!(
+                "at {width} px these scroll sideways:\n  {}",
+                wide.join("\n  ")
+            );
+        }
+        Ok(())
+    }
+
     /// The visible text of an element, whitespace collapsed.
     pub async fn text(&self, css: &str) -> Result<String> {
         let text = self

@@ -77,6 +77,23 @@ async fn report_week(b: &Browser) -> Result<()> {
         .await?;
     b.expect_text("#rapport", EVENT).await?;
     b.expect_text("#rapport", NEED).await?;
+    b.fits_phone("form, .entry-card").await?;
+
+    b.step("angra");
+    b.press(
+        &format!("Ta bort den kommande händelsen {occurs}"),
+        "/est/rapport",
+    )
+    .await?;
+    b.expect_text(
+        ".flash.undo",
+        "Den kommande händelsen är borttagen ur rapporten.",
+    )
+    .await?;
+    b.press("Ångra borttagningen", "/est/rapport").await?;
+    b.expect_text(".flash", "Posten är tillbaka i rapporten.")
+        .await?;
+    b.expect_text("#rapport", EVENT).await?;
 
     b.step("lagesbild");
     b.visit(&format!("/est/lagesbild/{week}")).await?;
@@ -106,5 +123,20 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.follow_link("Föregående", "/est").await?;
     b.expect_text("table", "Låst").await?;
     b.expect_text("table", "Lås upp").await?;
+
+    b.step("lagesbild-samordnare");
+    b.visit(&format!("/est/lagesbild/{week}")).await?;
+    b.expect_text("#samverkan", NEED).await?;
+    b.fits_phone("table").await?;
+
+    b.step("handelser");
+    b.visit("/est/handelser?sort=otrygghet&ordning=stigande&sida=2")
+        .await?;
+    b.expect_text("#visar", "Visar 51–100 av").await?;
+    b.select("#org", "Securitas").await?;
+    b.press("Visa", "/est/handelser").await?;
+    b.expect_text("#visar", "Visar 1–").await?;
+    b.expect_text("table.incident-list", "Securitas").await?;
+    b.fits_phone("table, form").await?;
     Ok(())
 }
