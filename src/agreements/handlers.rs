@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -26,7 +26,7 @@ use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::layout::{Chrome, set_flash};
-use crate::web::path::IdPath;
+use crate::web::path::{IdPath, Params};
 use crate::web::today;
 
 /// An agreement in the register, with its derived state.
@@ -710,7 +710,7 @@ pub const DOCUMENT_CSP: &str =
 pub async fn document(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, version)): Path<(Uuid, i32)>,
+    Params((id, version)): Params<(Uuid, i32)>,
 ) -> AppResult<Response> {
     let m = user.municipality_id();
     let a = db::agreement(&state.db, m, id).await?;

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -27,7 +27,7 @@ use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{FieldErrors, Form};
 use crate::web::layout::{Chrome, set_flash};
-use crate::web::path::IdPath;
+use crate::web::path::{IdPath, Params};
 use crate::web::today;
 
 #[derive(Template, WebTemplate)]
@@ -254,7 +254,7 @@ pub struct ReceiptPage {
 pub async fn receipt(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, signature)): Path<(Uuid, Uuid)>,
+    Params((id, signature)): Params<(Uuid, Uuid)>,
 ) -> AppResult<ReceiptPage> {
     let m = user.municipality_id();
     let a = db::agreement(&state.db, m, id).await?;

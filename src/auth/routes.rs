@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use super::{password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::{AUTH_KEY, SessionAuth, SignedIn, Workplace, workplaces};
-use crate::web::forms::{FieldErrors, Form};
+use crate::web::forms::{FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
 
 /// The routes of this module.

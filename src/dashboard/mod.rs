@@ -9,7 +9,7 @@ pub mod charts;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{Datelike, Days, Months, NaiveDate, Utc};
@@ -27,7 +27,9 @@ use crate::structure::admin::Choice;
 use crate::web::bounds;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
+use crate::web::forms::Query;
 use crate::web::layout::Chrome;
+use crate::web::path::Params;
 use crate::web::today;
 
 /// The routes of this feature.
@@ -653,7 +655,7 @@ pub async fn page(
 pub async fn csv(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(file): Path<String>,
+    Params(file): Params<String>,
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
     let key = file.strip_suffix(".csv").ok_or(AppError::NotFound)?;

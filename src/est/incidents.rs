@@ -6,7 +6,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::state::AppState;
 use crate::web::bounds;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
+use crate::web::forms::Query;
 use crate::web::layout::Chrome;
 
 /// Rows on a page.

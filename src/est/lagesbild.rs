@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -26,8 +26,9 @@ use crate::web::bounds;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::Params;
 
 /// An organisation expected to report, and whether it has.
 #[derive(Debug, Deserialize)]
@@ -591,7 +592,7 @@ async fn lagesbild_page(
 pub async fn lagesbild(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(key): Path<String>,
+    Params(key): Params<String>,
 ) -> AppResult<Response> {
     if key.ends_with(".csv") {
         return csv_export(&state, &user, &key).await;
@@ -662,7 +663,7 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
 pub async fn add_priority(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(key): Path<String>,
+    Params(key): Params<String>,
     Form(form): Form<PriorityForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
@@ -724,7 +725,7 @@ pub struct OutcomeForm {
 pub async fn set_outcome(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Form(form): Form<OutcomeForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
@@ -779,7 +780,7 @@ pub struct DuplicateForm {
 pub async fn mark_duplicate(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Form(form): Form<DuplicateForm>,
 ) -> AppResult<Redirect> {
     let access = EstAccess::load(&state.db, &user).await?;
@@ -861,7 +862,7 @@ pub struct NeedUpdate {
 pub async fn update_need(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Form(form): Form<NeedUpdate>,
 ) -> AppResult<Response> {
     let access = EstAccess::load(&state.db, &user).await?;

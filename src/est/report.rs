@@ -5,7 +5,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Days, TimeDelta, Utc};
@@ -22,8 +22,9 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::Params;
 use crate::web::{format_local, today};
 
 /// Which week and organisation a request is about.
@@ -935,7 +936,7 @@ pub async fn nothing(
 pub async fn remove(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((kind, id)): Path<(String, Uuid)>,
+    Params((kind, id)): Params<(String, Uuid)>,
     Form(which): Form<Which>,
 ) -> AppResult<Response> {
     let access = EstAccess::load(&state.db, &user).await?;
@@ -1030,7 +1031,7 @@ pub async fn remove(
 pub async fn undo_remove(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((kind, id)): Path<(String, Uuid)>,
+    Params((kind, id)): Params<(String, Uuid)>,
     Form(which): Form<Which>,
 ) -> AppResult<Response> {
     let access = EstAccess::load(&state.db, &user).await?;

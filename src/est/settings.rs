@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::{Chrome, set_flash};
+use crate::web::path::Params;
 
 /// A category or area row with its state.
 pub struct Item {
@@ -280,7 +281,7 @@ pub async fn add_area(
 pub async fn toggle(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((kind, id)): Path<(String, Uuid)>,
+    Params((kind, id)): Params<(String, Uuid)>,
 ) -> AppResult<Redirect> {
     user.require_admin()?;
     let m = user.municipality_id();

@@ -11,7 +11,7 @@
 //! the coordinator can replace it on the group page. Personal feeds need
 //! none of this: they list only the groups the person sits in today.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{TimeDelta, Utc};
@@ -30,7 +30,7 @@ use crate::state::AppState;
 use crate::web::extract::{CurrentUser, SignedIn};
 use crate::web::forms::Form;
 use crate::web::layout::set_flash;
-use crate::web::path::IdPath;
+use crate::web::path::{IdPath, Params};
 use crate::web::today;
 
 /// How far back feeds reach.
@@ -68,7 +68,7 @@ fn ics_response(state: &AppState, name: &str, meetings: &[Meeting]) -> Response 
 
 pub async fn person_feed(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    Params(file): Params<String>,
 ) -> AppResult<Response> {
     let token = token_from(&file)?;
     let person = sqlx::query!(
@@ -90,7 +90,7 @@ pub async fn person_feed(
 
 pub async fn group_feed(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    Params(file): Params<String>,
 ) -> AppResult<Response> {
     let token = token_from(&file)?;
     let group = sqlx::query!(

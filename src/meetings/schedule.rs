@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 use crate::web::today;

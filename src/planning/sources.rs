@@ -1,7 +1,7 @@
 //! Kartläggning sources beyond EST: safety surveys, police statistics,
 //! dialogues with business and associations, with an optional attachment.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::layout::set_flash;
+use crate::web::path::Params;
 
 pub const KINDS: [(&str, &str); 5] = [
     ("trygghetsundersokning", "Trygghetsundersökning"),
@@ -129,7 +130,7 @@ fn looks_like_pdf(name: &str, bytes: &[u8]) -> bool {
 pub async fn document(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
 ) -> AppResult<Response> {
     PlanningAccess::load(&state.db, &user).await?;
     let row = sqlx::query!(

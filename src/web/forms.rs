@@ -1,9 +1,12 @@
 //! Helpers for HTML forms: field errors shown next to their field, and
 //! parsers for the values browsers send.
 
+#![allow(clippy::disallowed_types)] // the one place that wraps axum's `Form` and `Query`
+
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use chrono::{Datelike, NaiveDate};
@@ -23,6 +26,25 @@ where
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|axum::Form(value)| Form(value))
+            .map_err(|_| crate::error::AppError::BadRequest)
+    }
+}
+
+/// `axum::extract::Query`, with a rejection that renders our Swedish 400
+/// page instead of axum's plain text.
+pub struct Query<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = crate::error::AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Query(value))
             .map_err(|_| crate::error::AppError::BadRequest)
     }
 }

@@ -1,8 +1,11 @@
 //! Path parameters: an id that does not parse is simply a page that does not
 //! exist (our Swedish 404), not a plain-text rejection.
 
+#![allow(clippy::disallowed_types)] // the one place that wraps axum's `Path`
+
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -45,6 +48,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Segments {
         Path::<(String, String)>::from_request_parts(parts, state)
             .await
             .map(|Path((a, b))| Segments(a, b))
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
+/// Any other shape of path parameters (a week key, a kind and an id, an id
+/// and a version number): one that does not parse is a page that does not
+/// exist.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Params(value))
             .map_err(|_| AppError::NotFound)
     }
 }

@@ -360,3 +360,48 @@ async fn a_one_time_password_works_until_it_is_replaced_and_then_stops_expiring(
     assert!(!row.must_change_password);
     assert_eq!(row.one_time_password_expires_at, None);
 }
+
+/// A malformed path or query parameter, in many spellings, gets our Swedish
+/// page (404 for a path that names nothing, 400 for a query that does not
+/// parse), never axum's plain-text rejection in English.
+#[sqlx::test]
+async fn malformed_path_and_query_parameters_get_the_swedish_page(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login("samordnare@lindesberg.example").await;
+    let id = uuid::Uuid::nil();
+    let cases = [
+        ("/est/lagesbild/%FF%FE".to_owned(), 404),
+        ("/est/lagesbild/2026-W99".to_owned(), 422),
+        (format!("/avtal/{id}/dokument/ett"), 404),
+        (format!("/avtal/{id}/dokument/99999999999"), 404),
+        ("/avtal/inte-ett-id".to_owned(), 404),
+        ("/moten/12345".to_owned(), 404),
+        ("/kalender/%C0%AF.ics".to_owned(), 404),
+        ("/oversikt/%FF.csv".to_owned(), 404),
+        ("/oversikt?fran=2026-01-01&fran=2026-02-01".to_owned(), 400),
+        ("/moten?manad=1&manad=2".to_owned(), 400),
+        ("/est/handelser?sida=1&sida=2".to_owned(), 400),
+        ("/est/rapport?vecka=2026-W01&vecka=2026-W02".to_owned(), 400),
+        ("/est?vecka=a&vecka=b".to_owned(), 400),
+        ("/est/handelser.csv?kategori=a&kategori=b".to_owned(), 400),
+    ];
+    for (path, status) in cases {
+        let response = app.get(&path).await;
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        let body = response.text().await.unwrap_or_default();
+        assert!(body.contains(r#"<html lang="sv""#), "{path}: {body}");
+        for english in ["Failed to deserialize", "Invalid URL", "Cannot parse"] {
+            assert!(!body.contains(english), "{path}: {body}");
+        }
+    }
+}
