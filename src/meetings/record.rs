@@ -227,9 +227,7 @@ pub async fn add_decision(
     }
     let mut tx = state.db.begin().await?;
     let again = format!("/moten/{id}#beslut");
-    if let Some(again) =
-        idempotency::sent_before(&mut tx, &user, &form.form_token, &again).await?
-    {
+    if let Some(again) = idempotency::sent_before(&mut tx, &user, &form.form_token, &again).await? {
         return Ok(again);
     }
     let number = sqlx::query_scalar!(
