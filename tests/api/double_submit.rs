@@ -18,6 +18,8 @@ struct Counts {
     sources: i64,
     lagesbilder: i64,
     meetings: i64,
+    organisations: i64,
+    positions: i64,
 }
 
 async fn counts(app: &TestApp) -> Counts {
@@ -30,7 +32,9 @@ async fn counts(app: &TestApp) -> Counts {
                   (select count(*) from measure_note) as "notes!",
                   (select count(*) from kartlaggning_source) as "sources!",
                   (select count(*) from periodic_lagesbild) as "lagesbilder!",
-                  (select count(*) from meeting) as "meetings!""#
+                  (select count(*) from meeting) as "meetings!",
+                  (select count(*) from organisation) as "organisations!",
+                  (select count(*) from position) as "positions!""#
     )
     .fetch_one(&app.db)
     .await
@@ -223,6 +227,26 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             adds: 2,
             // The month of the first new meeting, as after the first save.
             repeat_goes_to: None,
+        },
+        Case {
+            name: "an organisation",
+            page: "/admin/organisationer".into(),
+            form: r#"form[action="/admin/organisationer"]"#.into(),
+            typed: vec![("name", text("Linde Handel AB")), ("kind", text("foretag"))],
+            multipart: false,
+            rows: |c| c.organisations,
+            adds: 1,
+            repeat_goes_to: Some("/admin/organisationer".into()),
+        },
+        Case {
+            name: "a position",
+            page: "/admin/befattningar".into(),
+            form: r#"form[action="/admin/befattningar"]"#.into(),
+            typed: vec![("title", text("Trygghetsvärd"))],
+            multipart: false,
+            rows: |c| c.positions,
+            adds: 1,
+            repeat_goes_to: Some("/admin/befattningar".into()),
         },
     ]
 }
