@@ -89,7 +89,10 @@ async fn post(app: &TestApp, case: &Case, fields: &[(String, String)]) -> reqwes
         let form = fields.iter().fold(multipart::Form::new(), |form, (k, v)| {
             form.text(k.clone(), v.clone())
         });
-        request.multipart(form)
+        // With an attachment, as a source is usually registered.
+        let attachment =
+            multipart::Part::bytes(b"Anteckningar".to_vec()).file_name("anteckningar.txt");
+        request.multipart(form.part("attachment", attachment))
     } else {
         request.form(fields)
     };
