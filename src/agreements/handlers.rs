@@ -468,10 +468,10 @@ pub async fn create(
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
     let token = fields.get("form_token").cloned().unwrap_or_default();
-    if !crate::web::idempotency::first_submission(&mut tx, &token, user.id()).await? {
-        tx.rollback().await?;
-        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(Redirect::to("/avtal").into_response());
+    if let Some(again) =
+        crate::web::idempotency::sent_before(&mut tx, &user, &token, "/avtal").await?
+    {
+        return Ok(again);
     }
     sqlx::query!(
         "insert into agreement (id, municipality_id, type_id, counterpart_id) values ($1, $2, $3, $4)",

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::structure::model::Tier;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 
@@ -225,10 +226,9 @@ pub async fn add_decision(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = state.db.begin().await?;
-    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
-        tx.rollback().await?;
-        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(Redirect::to(&format!("/moten/{id}#beslut")).into_response());
+    let again = format!("/moten/{id}#beslut");
+    if let Some(again) = idempotency::sent_before(&mut tx, &user, &form.form_token, &again).await? {
+        return Ok(again);
     }
     let number = sqlx::query_scalar!(
         r#"select count(*) + 1 as "n!" from meeting_decision where meeting_id = $1"#,

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
+use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 use crate::web::today;
@@ -411,10 +412,10 @@ pub async fn create(
     };
     let m = user.municipality_id();
     let mut tx = state.db.begin().await?;
-    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
-        tx.rollback().await?;
-        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(Redirect::to("/moten").into_response());
+    if let Some(again) =
+        idempotency::sent_before(&mut tx, &user, &form.form_token, "/moten").await?
+    {
+        return Ok(again);
     }
     let id = db::insert_meeting(
         &mut tx,
@@ -812,6 +813,9 @@ pub struct PlanForm {
     /// `ja` when the preview's dates come with checkboxes.
     #[serde(default)]
     pub pick: String,
+    /// The save's one-time form token (`chrome.form_token`); not carried in the URL.
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// One proposed meeting in the preview.
@@ -1147,12 +1151,24 @@ pub async fn plan_save(
     } else {
         c.places.clone()
     };
+    let picked_here = |p: &&calendar::Proposed| picked.as_ref().is_none_or(|d| d.contains(&p.date));
     let mut tx = state.db.begin().await?;
+    // A second save finds its meetings already there: back to where the first went.
+    let first_picked = plan.meetings.iter().find(picked_here).map(|p| p.date);
+    let again = format!(
+        "/moten?manad={}",
+        month_key(first_picked.unwrap_or_else(|| request.term.first_day()))
+    );
+    if let Some(again) = idempotency::sent_before(&mut tx, &user, &form.form_token, &again).await? {
+        return Ok(again);
+    }
     let mut created = 0;
     let mut first_new = None;
-    let chosen = plan.meetings.iter().filter(|p| {
-        !existing.contains(&p.date) && picked.as_ref().is_none_or(|d| d.contains(&p.date))
-    });
+    let chosen = plan
+        .meetings
+        .iter()
+        .filter(|p| !existing.contains(&p.date))
+        .filter(picked_here);
     for p in chosen {
         first_new = first_new.or(Some(p.date));
         db::insert_meeting(

@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 use crate::web::today;
@@ -39,6 +40,9 @@ pub struct GoalForm {
     pub target_date: String,
     #[serde(default)]
     pub meeting_id: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// `POST /planering/mal`.
@@ -104,6 +108,11 @@ pub async fn create(
     }
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
+    if let Some(again) =
+        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#mal").await?
+    {
+        return Ok(again);
+    }
     let inserted = sqlx::query!(
         r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
@@ -171,6 +180,9 @@ pub struct FollowUpForm {
     value: String,
     #[serde(default)]
     note: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -266,6 +278,16 @@ pub async fn follow_up(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
+    if let Some(again) = idempotency::sent_before(
+        &mut tx,
+        &user,
+        &form.form_token,
+        &format!("/planering/mal/{id}"),
+    )
+    .await?
+    {
+        return Ok(again);
+    }
     let inserted = sqlx::query!(
         r#"insert into goal_followup (id, municipality_id, goal_id, on_date, value, note, written_by)
            select $1, $2, id, $4, $5, $6, $7 from goal where id = $3 and municipality_id = $2"#,

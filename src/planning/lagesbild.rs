@@ -20,6 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 
@@ -35,6 +36,9 @@ pub struct LagesbildForm {
     pub other_information: String,
     #[serde(default)]
     pub analysis: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// The generated statistics of a period.
@@ -166,6 +170,11 @@ pub async fn create(
     let stats = statistics(&state.db, m, from, to).await?;
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
+    if let Some(again) =
+        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#lagesbilder").await?
+    {
+        return Ok(again);
+    }
     sqlx::query!(
         r#"insert into periodic_lagesbild (id, municipality_id, title, period_from, period_to, statistics, other_information, analysis, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,

@@ -20,6 +20,7 @@ use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 use crate::web::today;
@@ -61,6 +62,9 @@ pub struct ItemForm {
     pub causes_place: String,
     #[serde(default)]
     pub item_sources: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// `POST /planering/underlag`.
@@ -114,6 +118,11 @@ pub async fn create(
     }
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
+    if let Some(again) =
+        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#underlag").await?
+    {
+        return Ok(again);
+    }
     let inserted = sqlx::query!(
         r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_victim, causes_offender, causes_place, sources, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11

@@ -20,6 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 use crate::web::today;
@@ -69,6 +70,9 @@ pub struct MeasureForm {
     pub due_on: String,
     #[serde(default)]
     pub milestones: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// `POST /planering/atgarder`.
@@ -121,6 +125,11 @@ pub async fn create(
     };
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
+    if let Some(again) =
+        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#atgarder").await?
+    {
+        return Ok(again);
+    }
     let inserted = sqlx::query!(
         r#"insert into measure (id, municipality_id, plan_id, goal_id, title, responsible_position_id, starts_on, due_on, milestones, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
@@ -272,6 +281,9 @@ pub struct ProgressForm {
     percent_done: String,
     #[serde(default)]
     status: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    form_token: String,
 }
 
 /// `POST /planering/atgarder/{id}`: progress from the owner or the coordinator.
@@ -306,6 +318,16 @@ pub async fn progress(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = state.db.begin().await?;
+    if let Some(again) = idempotency::sent_before(
+        &mut tx,
+        &user,
+        &form.form_token,
+        &format!("/planering/atgarder/{id}"),
+    )
+    .await?
+    {
+        return Ok(again);
+    }
     sqlx::query!(
         "update measure set percent_done = $3, status = $4 where id = $1 and municipality_id = $2",
         id,

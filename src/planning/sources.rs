@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
+use crate::web::idempotency;
 use crate::web::layout::set_flash;
 use crate::web::path::Params;
 
@@ -95,6 +96,11 @@ pub async fn create(
     };
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
+    if let Some(again) =
+        idempotency::sent_before(&mut tx, &user, &get("form_token"), "/planering#kallor").await?
+    {
+        return Ok(again);
+    }
     sqlx::query!(
         r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary, document, document_name, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,

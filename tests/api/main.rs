@@ -6,6 +6,7 @@ mod auth;
 mod backup;
 mod control_characters;
 mod dashboard;
+mod double_submit;
 mod est;
 mod first_run;
 mod group_feeds;

@@ -163,10 +163,11 @@ pub async fn create(
     };
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
-    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
-        tx.rollback().await?;
-        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(Redirect::to("/admin/grupper").into_response());
+    if let Some(again) =
+        crate::web::idempotency::sent_before(&mut tx, &user, &form.form_token, "/admin/grupper")
+            .await?
+    {
+        return Ok(again);
     }
     let inserted = sqlx::query!(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id,

@@ -33,6 +33,9 @@ pub struct OrganisationForm {
     pub kind: String,
     #[serde(default)]
     pub external: Option<String>,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -106,6 +109,16 @@ pub async fn create(
     if let (true, Some(kind)) = (errors.is_empty(), kind) {
         let id = Uuid::now_v7();
         let mut tx = state.db.begin().await?;
+        if let Some(again) = crate::web::idempotency::sent_before(
+            &mut tx,
+            &user,
+            &form.form_token,
+            "/admin/organisationer",
+        )
+        .await?
+        {
+            return Ok(again);
+        }
         let inserted = sqlx::query!(
             r#"insert into organisation (id, municipality_id, name, kind, external)
                values ($1, $2, $3, $4, $5)"#,

@@ -97,10 +97,11 @@ pub async fn create(
     }
     let m = user.municipality_id();
     let mut tx = state.db.begin().await?;
-    if !crate::web::idempotency::first_submission(&mut tx, &form.form_token, user.id()).await? {
-        tx.rollback().await?;
-        set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
-        return Ok(Redirect::to("/admin/personer").into_response());
+    if let Some(again) =
+        crate::web::idempotency::sent_before(&mut tx, &user, &form.form_token, "/admin/personer")
+            .await?
+    {
+        return Ok(again);
     }
     let existing = sqlx::query_scalar!("select id from person where lower(email) = $1", email)
         .fetch_optional(&mut *tx)

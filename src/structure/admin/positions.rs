@@ -42,6 +42,9 @@ pub struct PositionForm {
     pub substitute_position_id: String,
     #[serde(default)]
     pub grants_admin: Option<String>,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -122,6 +125,16 @@ pub async fn create(
     if errors.is_empty() {
         let id = Uuid::now_v7();
         let mut tx = state.db.begin().await?;
+        if let Some(again) = crate::web::idempotency::sent_before(
+            &mut tx,
+            &user,
+            &form.form_token,
+            "/admin/befattningar",
+        )
+        .await?
+        {
+            return Ok(again);
+        }
         let inserted = sqlx::query!(
             r#"insert into position
                  (id, municipality_id, title, organisation_id, substitute_position_id, grants_admin)

@@ -1,0 +1,297 @@
+//! Double submits: every creating form carries its page's one-time token,
+//! and the same form posted twice stores one record and says so.
+
+use reqwest::StatusCode;
+use reqwest::multipart;
+use samordna::web::idempotency::ALREADY_SENT;
+use scraper::{Html, Selector};
+
+use crate::helpers::*;
+
+/// The rows each creating form adds to, counted in one statement.
+struct Counts {
+    goals: i64,
+    followups: i64,
+    items: i64,
+    measures: i64,
+    notes: i64,
+    sources: i64,
+    lagesbilder: i64,
+    meetings: i64,
+    organisations: i64,
+    positions: i64,
+}
+
+async fn counts(app: &TestApp) -> Counts {
+    sqlx::query_as!(
+        Counts,
+        r#"select (select count(*) from goal) as "goals!",
+                  (select count(*) from goal_followup) as "followups!",
+                  (select count(*) from plan_item) as "items!",
+                  (select count(*) from measure) as "measures!",
+                  (select count(*) from measure_note) as "notes!",
+                  (select count(*) from kartlaggning_source) as "sources!",
+                  (select count(*) from periodic_lagesbild) as "lagesbilder!",
+                  (select count(*) from meeting) as "meetings!",
+                  (select count(*) from organisation) as "organisations!",
+                  (select count(*) from position) as "positions!""#
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("counts")
+}
+
+/// One creating form: the page that shows it, the form, what a person
+/// types into it, the rows it adds and where a repeat is sent.
+struct Case {
+    name: &'static str,
+    page: String,
+    form: String,
+    typed: Vec<(&'static str, String)>,
+    multipart: bool,
+    rows: fn(&Counts) -> i64,
+    /// How many rows one post adds.
+    adds: i64,
+    /// `None`: to where the first post went.
+    repeat_goes_to: Option<String>,
+}
+
+/// The hidden fields and ticked boxes of the form the page renders.
+fn carried_fields(page: &Html, form: &str) -> Vec<(String, String)> {
+    let form_selector = Selector::parse(form).expect("form selector");
+    let inputs = Selector::parse("input").expect("selector");
+    let form = page.select(&form_selector).next().expect(form);
+    form.select(&inputs)
+        .map(|input| input.value())
+        .filter(|input| match input.attr("type") {
+            Some("hidden") => true,
+            Some("checkbox") => input.attr("checked").is_some(),
+            _ => false,
+        })
+        .filter_map(|input| {
+            Some((
+                input.attr("name")?.to_owned(),
+                input.attr("value")?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+async fn post(app: &TestApp, case: &Case, fields: &[(String, String)]) -> reqwest::Response {
+    let action = case
+        .form
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form selector names its action");
+    let request = app.client.post(app.url(action));
+    let request = if case.multipart {
+        let form = fields.iter().fold(multipart::Form::new(), |form, (k, v)| {
+            form.text(k.clone(), v.clone())
+        });
+        // With an attachment, as a source is usually registered.
+        let attachment =
+            multipart::Part::bytes(b"Anteckningar".to_vec()).file_name("anteckningar.txt");
+        request.multipart(form.part("attachment", attachment))
+    } else {
+        request.form(fields)
+    };
+    request.send().await.expect("POST")
+}
+
+async fn cases(app: &TestApp) -> Vec<Case> {
+    let (goal, measure): (uuid::Uuid, uuid::Uuid) = sqlx::query!(
+        r#"select (select id from goal where municipality_id = m.id order by created_at limit 1) as "goal!",
+                  (select id from measure where municipality_id = m.id order by created_at limit 1) as "measure!"
+           from municipality m where m.name = 'Lindesbergs kommun'"#
+    )
+    .fetch_one(&app.db)
+    .await
+    .map(|r| (r.goal, r.measure))
+    .expect("a demo goal and measure");
+    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis")
+        .await
+        .to_string();
+    let council = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let plan = format!(
+        "/moten/planera?grupp={council}&termin=2031-var&weekday=2&time=13:00&duration=120&count=2&form=in_person&place=Kommunhuset&meeting_link=&break_from=&break_to="
+    );
+    let text = |s: &str| s.to_owned();
+    vec![
+        Case {
+            name: "a goal",
+            page: "/planering".into(),
+            form: r#"form[action="/planering/mal"]"#.into(),
+            typed: vec![
+                ("level", text("goal")),
+                ("goal_title", text("Färre inbrott i Frövi")),
+            ],
+            multipart: false,
+            rows: |c| c.goals,
+            adds: 1,
+            repeat_goes_to: Some("/planering#mal".into()),
+        },
+        Case {
+            name: "a goal's follow-up",
+            page: format!("/planering/mal/{goal}"),
+            form: format!(r#"form[action="/planering/mal/{goal}"]"#),
+            typed: vec![
+                ("on_date", text("2026-11-30")),
+                ("value", text("71 %")),
+                ("note", text("Trygghetsmätningen")),
+            ],
+            multipart: false,
+            rows: |c| c.followups,
+            adds: 1,
+            repeat_goes_to: Some(format!("/planering/mal/{goal}")),
+        },
+        Case {
+            name: "decision material",
+            page: "/planering".into(),
+            form: r#"form[action="/planering/underlag"]"#.into(),
+            typed: vec![
+                ("kind", text("priority_proposal")),
+                ("item_title", text("Otrygghet vid stationen")),
+                (
+                    "body",
+                    text("Många upplever stationen som otrygg på kvällarna."),
+                ),
+            ],
+            multipart: false,
+            rows: |c| c.items,
+            adds: 1,
+            repeat_goes_to: Some("/planering#underlag".into()),
+        },
+        Case {
+            name: "a measure",
+            page: "/planering".into(),
+            form: r#"form[action="/planering/atgarder"]"#.into(),
+            typed: vec![
+                ("measure_title", text("Belysning vid stationen")),
+                ("responsible_position_id", police),
+                ("starts_on", text("2027-01-01")),
+                ("due_on", text("2027-06-30")),
+            ],
+            multipart: false,
+            rows: |c| c.measures,
+            adds: 1,
+            repeat_goes_to: Some("/planering#atgarder".into()),
+        },
+        Case {
+            name: "a measure's progress note",
+            page: format!("/planering/atgarder/{measure}"),
+            form: format!(r#"form[action="/planering/atgarder/{measure}"]"#),
+            typed: vec![
+                ("note", text("Lamporna är beställda.")),
+                ("percent_done", text("40")),
+                ("status", text("ongoing")),
+            ],
+            multipart: false,
+            rows: |c| c.notes,
+            adds: 1,
+            repeat_goes_to: Some(format!("/planering/atgarder/{measure}")),
+        },
+        Case {
+            name: "a kartläggning source (multipart)",
+            page: "/planering".into(),
+            form: r#"form[action="/planering/kallor"]"#.into(),
+            typed: vec![
+                ("source_kind", text("naringsliv")),
+                ("source_title", text("Dialog med handlarna")),
+                ("source_date", text("2026-11-20")),
+                ("summary", text("Handlarna oroas av snatterier.")),
+            ],
+            multipart: true,
+            rows: |c| c.sources,
+            adds: 1,
+            repeat_goes_to: Some("/planering#kallor".into()),
+        },
+        Case {
+            name: "a periodic lägesbild",
+            page: "/planering".into(),
+            form: r#"form[action="/planering/lagesbild"]"#.into(),
+            typed: vec![
+                ("lb_title", text("Lägesbild hösten 2026")),
+                ("period_from", text("2026-07-01")),
+                ("period_to", text("2026-11-30")),
+            ],
+            multipart: false,
+            rows: |c| c.lagesbilder,
+            adds: 1,
+            repeat_goes_to: Some("/planering#lagesbilder".into()),
+        },
+        Case {
+            name: "a term's meetings",
+            page: plan,
+            form: r#"form[method="post"][action="/moten/planera"]"#.into(),
+            typed: Vec::new(),
+            multipart: false,
+            rows: |c| c.meetings,
+            adds: 2,
+            // The month of the first new meeting, as after the first save.
+            repeat_goes_to: None,
+        },
+        Case {
+            name: "an organisation",
+            page: "/admin/organisationer".into(),
+            form: r#"form[action="/admin/organisationer"]"#.into(),
+            typed: vec![("name", text("Linde Handel AB")), ("kind", text("foretag"))],
+            multipart: false,
+            rows: |c| c.organisations,
+            adds: 1,
+            repeat_goes_to: Some("/admin/organisationer".into()),
+        },
+        Case {
+            name: "a position",
+            page: "/admin/befattningar".into(),
+            form: r#"form[action="/admin/befattningar"]"#.into(),
+            typed: vec![("title", text("Trygghetsvärd"))],
+            multipart: false,
+            rows: |c| c.positions,
+            adds: 1,
+            repeat_goes_to: Some("/admin/befattningar".into()),
+        },
+    ]
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn every_creating_form_posted_twice_stores_once_and_says_it_was_already_sent(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    for case in cases(&app).await {
+        let name = case.name;
+        let page = app.get_html(&case.page).await;
+        let mut fields = carried_fields(&page, &case.form);
+        assert!(
+            fields
+                .iter()
+                .any(|(k, v)| k == "form_token" && uuid::Uuid::parse_str(v).is_ok()),
+            "{name}: the form on {} carries a one-time token: {fields:?}",
+            case.page
+        );
+        fields.extend(case.typed.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let before = (case.rows)(&counts(&app).await);
+
+        let first = post(&app, &case, &fields).await;
+        assert_eq!(first.status(), StatusCode::SEE_OTHER, "{name}: first post");
+        let went_to = first.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        // Read the first post's own flash before the repeat.
+        app.get(&went_to).await;
+        let second = post(&app, &case, &fields).await;
+
+        assert_eq!(
+            (case.rows)(&counts(&app).await),
+            before + case.adds,
+            "{name}: stored once"
+        );
+        let repeat_goes_to = case.repeat_goes_to.unwrap_or(went_to);
+        assert_redirect_to(&second, &repeat_goes_to);
+        let shown = app.get_html(&repeat_goes_to).await;
+        assert_eq!(texts(&shown, ".flash"), [ALREADY_SENT], "{name}");
+    }
+}
