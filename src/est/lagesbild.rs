@@ -27,6 +27,7 @@ use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
 use crate::web::forms::{self, FieldErrors, Form, Query};
+use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::Params;
 
@@ -230,6 +231,8 @@ pub struct PriorityForm {
     pub text: String,
     #[serde(default)]
     pub owner_position_id: String,
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -683,6 +686,10 @@ pub async fn add_priority(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = state.db.begin().await?;
+    let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
+    if let Some(again) = idempotency::sent_before(&mut tx, &user, &form.form_token, &back).await? {
+        return Ok(again);
+    }
     let inserted = sqlx::query!(
         r#"insert into est_priority (id, municipality_id, week_start, kind, text, owner_position_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7
@@ -710,7 +717,7 @@ pub async fn add_priority(
     .await?;
     tx.commit().await?;
     set_flash(&user.person.flash, "Prioriteringen är sparad.").await?;
-    Ok(Redirect::to(&format!("/est/lagesbild/{}#prioriteringar", week.key())).into_response())
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize)]

@@ -20,6 +20,7 @@ struct Counts {
     meetings: i64,
     organisations: i64,
     positions: i64,
+    priorities: i64,
 }
 
 async fn counts(app: &TestApp) -> Counts {
@@ -34,7 +35,8 @@ async fn counts(app: &TestApp) -> Counts {
                   (select count(*) from periodic_lagesbild) as "lagesbilder!",
                   (select count(*) from meeting) as "meetings!",
                   (select count(*) from organisation) as "organisations!",
-                  (select count(*) from position) as "positions!""#
+                  (select count(*) from position) as "positions!",
+                  (select count(*) from est_priority) as "priorities!""#
     )
     .fetch_one(&app.db)
     .await
@@ -117,6 +119,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         "/moten/planera?grupp={council}&termin=2031-var&weekday=2&time=13:00&duration=120&count=2&form=in_person&place=Kommunhuset&meeting_link=&break_from=&break_to="
     );
     let text = |s: &str| s.to_owned();
+    let week = samordna::web::today().format("%G-W%V").to_string();
     vec![
         Case {
             name: "a goal",
@@ -250,6 +253,19 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             rows: |c| c.positions,
             adds: 1,
             repeat_goes_to: Some("/admin/befattningar".into()),
+        },
+        Case {
+            name: "an EST priority",
+            page: format!("/est/lagesbild/{week}"),
+            form: format!(r#"form[action="/est/lagesbild/{week}/prioritet"]"#),
+            typed: vec![
+                ("kind", text("hot_spot")),
+                ("text", text("Stationsområdet kvällstid")),
+            ],
+            multipart: false,
+            rows: |c| c.priorities,
+            adds: 1,
+            repeat_goes_to: Some(format!("/est/lagesbild/{week}#prioriteringar")),
         },
     ]
 }
