@@ -5,6 +5,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use crate::web::forms::FieldErrors;
 use crate::web::layout::Chrome;
 
 /// What can go wrong while answering a request.
@@ -121,7 +122,46 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Whether an error is the violation of the named constraint.
-pub fn is_constraint(error: &sqlx::Error, name: &str) -> bool {
-    matches!(error, sqlx::Error::Database(dbe) if dbe.constraint() == Some(name))
+/// A constraint whose violation is the user's to mend: its name, the form
+/// field the message stands next to, and the message.
+pub type Violation<'a> = (&'a str, &'static str, &'a str);
+
+/// realworld-axum-sqlx's `on_constraint` (`src/http/error.rs`, `ResultExt`):
+/// the violation of a named constraint becomes a message next to its field
+/// instead of a 500.
+pub trait OnConstraint<T> {
+    /// `Ok(Some(value))` when the statement went through; `Ok(None)` when it
+    /// broke one of `violations` (its message is added to `errors`, and the
+    /// caller's transaction is spoilt: drop it and show the form again); any
+    /// other error as it is.
+    fn on_constraint(
+        self,
+        errors: &mut FieldErrors,
+        violations: &[Violation<'_>],
+    ) -> AppResult<Option<T>>;
+}
+
+impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
+    fn on_constraint(
+        self,
+        errors: &mut FieldErrors,
+        violations: &[Violation<'_>],
+    ) -> AppResult<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(sqlx::Error::Database(dbe)) => {
+                let broken = violations
+                    .iter()
+                    .find(|(name, _, _)| dbe.constraint() == Some(*name));
+                match broken {
+                    Some((_, field, message)) => {
+                        errors.add(field, *message);
+                        Ok(None)
+                    }
+                    None => Err(AppError::Sqlx(sqlx::Error::Database(dbe))),
+                }
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
 }

@@ -22,7 +22,7 @@ use super::notify;
 use crate::audit::{self, Event};
 use crate::auth::client::ClientAddress;
 use crate::auth::{password, throttle};
-use crate::error::{AppError, AppResult, is_constraint};
+use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{FieldErrors, Form};
@@ -174,19 +174,20 @@ pub async fn sign(
         signature_id, m, id, a.current_version, position, user.id(), a.fingerprint, ip, agent
     )
     .execute(&mut *tx)
-    .await;
-    if let Err(err) = &inserted
-        && is_constraint(err, "agreement_signature_once")
-    {
-        e.add(
+    .await
+    .on_constraint(
+        &mut e,
+        &[(
+            "agreement_signature_once",
             "password",
             "Befattningen har redan signerat den här versionen.",
-        );
+        )],
+    )?;
+    if inserted.is_none() {
         tx.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    inserted?;
     audit::record(&mut tx, Event {
         municipality_id: m,
         person_id: Some(user.id()),

@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
-use crate::error::{AppError, AppResult, is_constraint};
+use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -198,16 +198,15 @@ pub async fn add_category(
         id, m, parent, name
     )
     .execute(&mut *tx)
-    .await;
+    .await
+    .on_constraint(
+        &mut e,
+        &[("incident_category_name_key", "name", "Det finns redan en sådan kategori.")],
+    )?;
     match inserted {
-        Err(err) if is_constraint(&err, "incident_category_name_key") => {
-            e.add("name", "Det finns redan en sådan kategori.");
-            return invalid(&state, &user, form, e).await;
-        }
-        Ok(done) if done.rows_affected() == 0 => return Err(AppError::BadRequest),
-        other => {
-            other?;
-        }
+        None => return invalid(&state, &user, form, e).await,
+        Some(done) if done.rows_affected() == 0 => return Err(AppError::BadRequest),
+        Some(_) => {}
     }
     audit::record(
         &mut tx,
@@ -250,14 +249,18 @@ pub async fn add_area(
         name
     )
     .execute(&mut *tx)
-    .await;
-    if let Err(err) = &inserted
-        && is_constraint(err, "area_name_key")
-    {
-        e.add("area_name", "Det finns redan ett område med det namnet.");
+    .await
+    .on_constraint(
+        &mut e,
+        &[(
+            "area_name_key",
+            "area_name",
+            "Det finns redan ett område med det namnet.",
+        )],
+    )?;
+    if inserted.is_none() {
         return invalid(&state, &user, form, e).await;
     }
-    inserted?;
     audit::record(
         &mut tx,
         Event {

@@ -17,7 +17,7 @@ use super::access::Access;
 use super::db::{self, AttendanceRow, Decision, Meeting};
 use super::schedule::{schedulable_meeting, show_page};
 use crate::audit::{self, Event};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::structure::model::Tier;
 use crate::web::extract::CurrentUser;
@@ -263,16 +263,17 @@ pub async fn add_decision(
         )
         .execute(&mut *tx)
         .await;
-        if let Err(err) = &inserted
-            && crate::error::is_constraint(err, "work_group_name_key")
-        {
+        let mut e = FieldErrors::default();
+        let name_taken = (
+            "work_group_name_key",
+            "group_name",
+            "Det finns redan en grupp med det namnet.",
+        );
+        if inserted.on_constraint(&mut e, &[name_taken])?.is_none() {
             tx.rollback().await?;
-            let mut e = FieldErrors::default();
-            e.add("group_name", "Det finns redan en grupp med det namnet.");
             let page = show_page(&state, &user, id, None, form.clone(), e).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
-        inserted?;
         created_group = Some(group_id);
     }
     let mut created_task = None;

@@ -575,3 +575,121 @@ async fn the_start_page_loads_its_data_in_one_statement(db: sqlx::PgPool) {
         assert_eq!(n, 1, "{person}: the start page ran {n} statements");
     }
 }
+
+/// Every name that must be unique, and every seat that can be taken once,
+/// is refused by the database's constraint and shown next to its field
+/// (one `on_constraint` way), with nothing stored.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_taken_name_or_seat_is_refused_next_to_its_field_and_stores_nothing(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let member = sqlx::query_scalar!(
+        "select position_id from membership where work_group_id = $1 and role = 'member' limit 1",
+        est
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("an EST member")
+    .to_string();
+    let category = sqlx::query_scalar!(
+        "select name from incident_category where municipality_id = $1 and parent_id is null limit 1",
+        m
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("a category");
+    let area = sqlx::query_scalar!(
+        "select name from area where municipality_id = $1 limit 1",
+        m
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("an area");
+    let est_page = format!("/admin/grupper/{est}");
+    let members = format!("/admin/grupper/{est}/medlemmar");
+    let lindebra = lindebra.to_string();
+    // Path, form, field, the message beside it.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "/admin/organisationer",
+            vec![("name", "Kommunstyrelsen"), ("kind", "politiskt_organ")],
+            "name",
+            "Det finns redan en organisation med det namnet.",
+        ),
+        (
+            "/admin/befattningar",
+            vec![("title", "Kommunpolis")],
+            "title",
+            "Det finns redan en befattning med den benämningen.",
+        ),
+        (
+            "/admin/grupper",
+            vec![
+                ("name", "LindeBRÅ"),
+                ("task", "Dubblett"),
+                ("appointed_by_group_id", &lindebra),
+                ("decision_reference", "LindeBRÅ 2026-11-12 § 4"),
+                ("active_from", "2026-11-16"),
+            ],
+            "name",
+            "Det finns redan en grupp med det namnet.",
+        ),
+        (
+            &est_page,
+            vec![("name", "LindeBRÅ"), ("task", "Omdöpt")],
+            "name",
+            "Det finns redan en grupp med det namnet.",
+        ),
+        (
+            &members,
+            vec![("position_id", &member), ("role", "member")],
+            "position_id",
+            "är redan med i gruppen.",
+        ),
+        (
+            "/est/installningar/kategori",
+            vec![("name", &category)],
+            "name",
+            "Det finns redan en sådan kategori.",
+        ),
+        (
+            "/est/installningar/omrade",
+            vec![("area_name", &area)],
+            "area_name",
+            "Det finns redan ett område med det namnet.",
+        ),
+    ];
+    for (path, form, field, message) in cases {
+        let before = audit_count(&app).await;
+        let response = app.post(path, &form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        let page = html_of(response).await;
+        let shown = texts(&page, &format!("#{field}-error"));
+        assert!(
+            shown.iter().any(|t| t.contains(message)),
+            "{path}: {shown:?}"
+        );
+        assert_eq!(audit_count(&app).await, before, "{path} stored something");
+    }
+    // The group kept its name.
+    let name = sqlx::query_scalar!("select name from work_group where id = $1", est)
+        .fetch_one(&app.db)
+        .await
+        .expect("EST");
+    assert_eq!(name, "EST");
+}
+
+async fn audit_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}

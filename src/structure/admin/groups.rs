@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{Choice, position_choices};
 use crate::audit::{self, Event};
-use crate::error::{AppError, AppResult, is_constraint};
+use crate::error::{AppError, AppResult, OnConstraint, Violation};
 use crate::state::AppState;
 use crate::structure::db::{self, Group, GroupSummary, Member};
 use crate::structure::model::{Role, Tier};
@@ -21,6 +21,13 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::{IdPair, IdPath};
 use crate::web::today;
+
+/// Group names are unique within a municipality.
+const NAME_TAKEN: Violation<'static> = (
+    "work_group_name_key",
+    "name",
+    "Det finns redan en grupp med det namnet.",
+);
 
 /// The fields of a new temporary group.
 #[derive(Deserialize, Default)]
@@ -176,16 +183,13 @@ pub async fn create(
         id, m, name, task, appointed_by, decision, focus_area, cadence, from, to
     )
     .execute(&mut *tx)
-    .await;
-    if let Err(err) = &inserted
-        && is_constraint(err, "work_group_name_key")
-    {
-        e.add("name", "Det finns redan en grupp med det namnet.");
+    .await
+    .on_constraint(&mut e, &[NAME_TAKEN])?;
+    if inserted.is_none() {
         tx.rollback().await?;
         let page = list_page(&state, &user, form, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    inserted?;
     if let Some(position_id) = convener {
         let added = sqlx::query!(
             r#"insert into membership (id, municipality_id, work_group_id, position_id, role)
@@ -382,11 +386,9 @@ pub async fn update(
         id, m, name, task, decision, focus, cadence
     )
     .execute(&mut *tx)
-    .await;
-    if let Err(err) = &updated
-        && is_constraint(err, "work_group_name_key")
-    {
-        e.add("name", "Det finns redan en grupp med det namnet.");
+    .await
+    .on_constraint(&mut e, &[NAME_TAKEN])?;
+    if updated.is_none() {
         tx.rollback().await?;
         return invalid(
             &state,
@@ -400,7 +402,6 @@ pub async fn update(
         )
         .await;
     }
-    updated?;
     audit::record(&mut tx, Event {
         municipality_id: m,
         person_id: Some(user.id()),
@@ -480,41 +481,40 @@ pub async fn add_member(
         membership_id, m, id, position_id, role.as_str()
     )
     .execute(&mut *tx)
-    .await;
-    match inserted {
-        Err(err) if is_constraint(&err, "membership_key") => {
-            e.add("position_id", format!("{title} är redan med i gruppen."));
-        }
-        Err(err) if is_constraint(&err, "membership_one_convener") => {
-            e.add(
+    .await
+    .on_constraint(
+        &mut e,
+        &[
+            ("membership_key", "position_id", &format!("{title} är redan med i gruppen.")),
+            (
+                "membership_one_convener",
                 "role",
                 "Gruppen har redan en sammankallande. Ta bort den först, eller välj en annan roll.",
-            );
-        }
-        other => {
-            other?;
-            audit::record(
-                &mut tx,
-                Event {
-                    municipality_id: m,
-                    person_id: Some(user.id()),
-                    action: "lade till medlem",
-                    entity: "grupp",
-                    entity_id: Some(id),
-                    summary: format!("{title} ({}) i {}", role.label().to_lowercase(), group.name),
-                    before: None,
-                    after: Some(json!({ "befattning": title, "roll": role.label() })),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            set_flash(
-                &user.person.flash,
-                format!("{title} är med i {}.", group.name),
-            )
-            .await?;
-            return Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response());
-        }
+            ),
+        ],
+    )?;
+    if inserted.is_some() {
+        audit::record(
+            &mut tx,
+            Event {
+                municipality_id: m,
+                person_id: Some(user.id()),
+                action: "lade till medlem",
+                entity: "grupp",
+                entity_id: Some(id),
+                summary: format!("{title} ({}) i {}", role.label().to_lowercase(), group.name),
+                before: None,
+                after: Some(json!({ "befattning": title, "roll": role.label() })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        set_flash(
+            &user.person.flash,
+            format!("{title} är med i {}.", group.name),
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response());
     }
     tx.rollback().await?;
     invalid(

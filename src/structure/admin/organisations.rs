@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
-use crate::error::{AppResult, is_constraint};
+use crate::error::{AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::structure::model::OrgKind;
 use crate::web::extract::CurrentUser;
@@ -129,37 +129,37 @@ pub async fn create(
             external
         )
         .execute(&mut *tx)
-        .await;
-        match inserted {
-            Err(e) if is_constraint(&e, "organisation_name_key") => {
-                errors.add("name", "Det finns redan en organisation med det namnet.");
-            }
-            other => {
-                other?;
-                audit::record(
-                    &mut tx,
-                    Event {
-                        municipality_id: user.municipality_id(),
-                        person_id: Some(user.id()),
-                        action: "skapade",
-                        entity: "organisation",
-                        entity_id: Some(id),
-                        summary: format!("Skapade organisationen {name}"),
-                        before: None,
-                        after: Some(
-                            json!({ "namn": name, "typ": kind.label(), "extern": external }),
-                        ),
-                    },
-                )
-                .await?;
-                tx.commit().await?;
-                set_flash(
-                    &user.person.flash,
-                    format!("Organisationen {name} är skapad."),
-                )
-                .await?;
-                return Ok(Redirect::to("/admin/organisationer").into_response());
-            }
+        .await
+        .on_constraint(
+            &mut errors,
+            &[(
+                "organisation_name_key",
+                "name",
+                "Det finns redan en organisation med det namnet.",
+            )],
+        )?;
+        if inserted.is_some() {
+            audit::record(
+                &mut tx,
+                Event {
+                    municipality_id: user.municipality_id(),
+                    person_id: Some(user.id()),
+                    action: "skapade",
+                    entity: "organisation",
+                    entity_id: Some(id),
+                    summary: format!("Skapade organisationen {name}"),
+                    before: None,
+                    after: Some(json!({ "namn": name, "typ": kind.label(), "extern": external })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            set_flash(
+                &user.person.flash,
+                format!("Organisationen {name} är skapad."),
+            )
+            .await?;
+            return Ok(Redirect::to("/admin/organisationer").into_response());
         }
     }
     let page = page(&state, &user, form, errors).await?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{Choice, organisation_choices, person_choices, position_choices};
 use crate::audit::{self, Event};
-use crate::error::{AppError, AppResult, is_constraint};
+use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -147,47 +147,49 @@ pub async fn create(
             grants_admin
         )
         .execute(&mut *tx)
-        .await;
-        match inserted {
-            Err(e) if is_constraint(&e, "position_title_key") => {
-                errors.add(
+        .await
+        .on_constraint(
+            &mut errors,
+            &[
+                (
+                    "position_title_key",
                     "title",
                     "Det finns redan en befattning med den benämningen.",
-                );
-            }
-            Err(e) if is_constraint(&e, "position_organisation_fkey") => {
-                errors.add("organisation_id", "Välj en av kommunens organisationer.");
-            }
-            Err(e) if is_constraint(&e, "position_substitute_fkey") => {
-                errors.add(
+                ),
+                (
+                    "position_organisation_fkey",
+                    "organisation_id",
+                    "Välj en av kommunens organisationer.",
+                ),
+                (
+                    "position_substitute_fkey",
                     "substitute_position_id",
                     "Välj en av kommunens befattningar.",
-                );
-            }
-            other => {
-                other?;
-                audit::record(
-                    &mut tx,
-                    Event {
-                        municipality_id: m,
-                        person_id: Some(user.id()),
-                        action: "skapade",
-                        entity: "befattning",
-                        entity_id: Some(id),
-                        summary: format!("Skapade befattningen {title}"),
-                        before: None,
-                        after: Some(json!({ "benämning": title, "administratör": grants_admin })),
-                    },
-                )
-                .await?;
-                tx.commit().await?;
-                set_flash(
-                    &user.person.flash,
-                    format!("Befattningen {title} är skapad."),
-                )
-                .await?;
-                return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
-            }
+                ),
+            ],
+        )?;
+        if inserted.is_some() {
+            audit::record(
+                &mut tx,
+                Event {
+                    municipality_id: m,
+                    person_id: Some(user.id()),
+                    action: "skapade",
+                    entity: "befattning",
+                    entity_id: Some(id),
+                    summary: format!("Skapade befattningen {title}"),
+                    before: None,
+                    after: Some(json!({ "benämning": title, "administratör": grants_admin })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            set_flash(
+                &user.person.flash,
+                format!("Befattningen {title} är skapad."),
+            )
+            .await?;
+            return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
         }
     }
     let page = list_page(&state, &user, form, errors).await?;
