@@ -503,14 +503,14 @@ async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> 
                           select distinct o.id, g.id
                           from membership ms
                           join position p on p.id = ms.position_id
-                          join organisation o on o.id = p.organisation_id and o.external
+                          join organisation o on o.id = p.organisation_id and o.municipality_id = $1 and o.external
                           join work_group g on g.id = ms.work_group_id and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
                           where ms.municipality_id = $1
                             and not exists (
                                 select 1 from agreement a
                                 join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
                                 join agreement_group ag on ag.agreement_id = a.id and ag.work_group_id = g.id
-                                where a.counterpart_id = o.id and a.status = 'for_signing'
+                                where a.municipality_id = $1 and a.counterpart_id = o.id and a.status = 'for_signing'
                                   and v.valid_from <= $2 and (v.valid_to is null or v.valid_to >= $2)
                                   and not exists (
                                       select 1 from agreement_type_signatory s
