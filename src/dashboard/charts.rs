@@ -11,8 +11,10 @@ const BAR: RGBColor = RGBColor(0, 75, 135);
 /// A bar for a week or month the period covers only in part.
 const PARTIAL: RGBColor = RGBColor(150, 180, 210);
 pub const WIDTH: u32 = 1120;
-/// Tick labels and axis titles, in SVG units (= px at 1280 px).
-pub const FONT: u32 = 14;
+/// Tick labels and axis titles. plotters writes text at about 0.81 of
+/// the size it is given (16 becomes 12.9 in the SVG), and the SVG's units
+/// are px at 1280 px, so 16 gives labels of at least 12 px.
+pub const FONT: u32 = 16;
 
 /// Marks the SVG as an image named by the element `labelled_by`.
 fn accessible(svg: String, labelled_by: &str) -> String {
@@ -166,7 +168,10 @@ mod tests {
             "fig-vecka",
         );
         assert!(svg.contains(&format!("width=\"{WIDTH}\"")), "{svg}");
-        assert!(svg.contains(">Vecka<") && svg.contains(">Antal händelser<"));
+        assert!(
+            svg.contains(">\nVecka\n<") && svg.contains(">\nAntal händelser\n<"),
+            "{svg}"
+        );
         let sizes: Vec<f64> = svg
             .split("font-size=\"")
             .skip(1)
