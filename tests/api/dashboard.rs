@@ -361,7 +361,8 @@ async fn the_start_page_names_what_is_due_for_every_role(db: sqlx::PgPool) {
 
     // Someone with nothing due is told so and pointed to Översikt.
     sqlx::query!(
-        "update est_report set nothing_to_report = true where organisation_id = (select id from organisation where name = 'Securitas')"
+        "update est_report set nothing_to_report = true where municipality_id = $1 and organisation_id in (select id from organisation where name = 'Securitas')",
+        municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await
