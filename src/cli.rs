@@ -265,11 +265,19 @@ async fn add_user(db: &PgPool, email: &str, name: &str, days: u32) -> anyhow::Re
 
 async fn gallra(db: &PgPool) -> anyhow::Result<()> {
     let removed = crate::est::retention::run(db, chrono::Utc::now()).await?;
-    println!(
-        "Gallrat: fritexter i {} händelser, {} kommande händelser och {} samverkansbehov.",
-        removed.incidents, removed.events, removed.needs
-    );
+    println!("{}", gallring_summary(&removed));
     Ok(())
+}
+
+/// "Gallrat: fritexter i 1 händelse, 2 kommande händelser och 0 samverkansbehov."
+fn gallring_summary(removed: &crate::est::retention::Removed) -> String {
+    use crate::web::words::count;
+    format!(
+        "Gallrat: fritexter i {}, {} och {}.",
+        count(removed.incidents, "händelse", "händelser"),
+        count(removed.events, "kommande händelse", "kommande händelser"),
+        count(removed.needs, "samverkansbehov", "samverkansbehov")
+    )
 }
 
 /// Loads the demo structure if missing, then `years` of EST reports for
@@ -333,7 +341,32 @@ fn progress_bar(len: u32, unit: &str, message: &'static str) -> indicatif::Progr
 mod tests {
     use clap::{CommandFactory, Parser};
 
-    use super::{Cli, Command};
+    use super::{Cli, Command, gallring_summary};
+    use crate::est::retention::Removed;
+
+    #[test]
+    fn the_gallring_summary_counts_each_kind_in_the_right_number() {
+        let one = Removed {
+            incidents: 1,
+            events: 1,
+            needs: 1,
+            ..Removed::default()
+        };
+        assert_eq!(
+            gallring_summary(&one),
+            "Gallrat: fritexter i 1 händelse, 1 kommande händelse och 1 samverkansbehov."
+        );
+        let many = Removed {
+            incidents: 3,
+            events: 0,
+            needs: 2,
+            ..Removed::default()
+        };
+        assert_eq!(
+            gallring_summary(&many),
+            "Gallrat: fritexter i 3 händelser, 0 kommande händelser och 2 samverkansbehov."
+        );
+    }
 
     #[test]
     fn demo_data_takes_a_number_of_municipalities_and_years() {

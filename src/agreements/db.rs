@@ -35,6 +35,9 @@ pub struct Agreement {
     pub fingerprint: String,
     pub required: i64,
     pub signed: i64,
+    /// The signatory positions (and their holders today) that have not
+    /// signed the current version: "kommundirektör (Anders Wikström)".
+    pub waiting_for: Option<String>,
 }
 
 impl Agreement {
@@ -71,7 +74,18 @@ pub async fn agreements(
                   (select count(*) from agreement_signature sg
                    where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null
                      and sg.position_id in (select s.position_id from agreement_type_signatory s where s.agreement_type_id = a.type_id)
-                  ) as "signed!"
+                  ) as "signed!",
+                  (select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]' then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
+                                     || coalesce(' (' || hn.name || ')', ''),
+                                     ', ' order by p.title)
+                   from agreement_type_signatory s
+                   join position p on p.id = s.position_id
+                   left join holders_on($1, (now() at time zone 'Europe/Stockholm')::date) hn on hn.position_id = p.id
+                   where s.agreement_type_id = a.type_id and s.municipality_id = $1
+                     and not exists (select 1 from agreement_signature sg
+                                     where sg.agreement_id = a.id and sg.version = a.current_version
+                                       and sg.position_id = s.position_id and sg.voided_at is null)
+                  ) as waiting_for
            from agreement a
            join agreement_type t on t.id = a.type_id
            join organisation o on o.id = a.counterpart_id

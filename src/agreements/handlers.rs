@@ -47,6 +47,8 @@ pub struct IndexPage {
     gaps: Vec<Gap>,
     warning_days: i32,
     admin: bool,
+    /// Holds a signatory position: "Att signera" is linked, also when empty.
+    signs: bool,
     to_sign: usize,
 }
 
@@ -101,6 +103,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
         gaps,
         warning_days,
         admin: access.admin,
+        signs: !access.signs_as.is_empty(),
         to_sign,
     })
 }

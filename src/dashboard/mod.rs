@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::agreements::model::State as AgreementState;
 use crate::error::{AppError, AppResult};
-use crate::meetings::cadence::{Cadence, Compliance, StoredCadence};
+use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts, StoredCadence};
 use crate::meetings::calendar::Term;
 use crate::meetings::schedule::day_start;
 use crate::state::AppState;
@@ -117,6 +117,8 @@ pub struct Row {
     pub label: String,
     pub value: i64,
     pub href: Option<String>,
+    /// Over time: whether the period covers only part of the bucket.
+    pub partial: Option<bool>,
 }
 
 /// A figure: caption, chart and table rows.
@@ -127,6 +129,8 @@ pub struct Figure {
     pub rows: Vec<Row>,
     /// The heading of the label column.
     pub column: &'static str,
+    /// Says which bars stand for part of a week or month.
+    pub partial_note: Option<&'static str>,
 }
 
 /// A group of incidents (a top category or an area) and how many.
@@ -137,12 +141,21 @@ struct Count {
     n: i64,
 }
 
+/// A bucket of the incident chart: a week (or a month), its count, and
+/// whether the period covers only part of it.
+#[derive(Clone, Copy, Debug)]
+pub struct Bucket {
+    pub start: NaiveDate,
+    pub n: i64,
+    pub partial: bool,
+}
+
 /// The period's incidents counted in one grouped statement: per week, or per
 /// month for long periods ([`Period::by_month`]; every bucket of the period,
 /// also the quiet ones, each named by its first day), per top category and
 /// per area.
 struct Counts {
-    weeks: Vec<(NaiveDate, i64)>,
+    weeks: Vec<Bucket>,
     total: i64,
     by_category: Vec<Count>,
     by_area: Vec<Count>,
@@ -201,10 +214,24 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
             .collect()
     };
     let counted = r.weeks.0;
+    let monthly = p.by_month();
     Ok(Counts {
         weeks: buckets
             .into_iter()
-            .map(|w| (w, counted.iter().find(|c| c.week == w).map_or(0, |c| c.n)))
+            .map(|w| {
+                let last = if monthly {
+                    w.checked_add_months(Months::new(1))
+                        .and_then(|d| d.pred_opt())
+                        .unwrap_or(w)
+                } else {
+                    w + Days::new(6)
+                };
+                Bucket {
+                    start: w,
+                    n: counted.iter().find(|c| c.week == w).map_or(0, |c| c.n),
+                    partial: w < p.from || last > p.to,
+                }
+            })
             .collect(),
         total: r.total,
         by_category: r.by_category.0,
@@ -212,18 +239,19 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
     })
 }
 
-/// The trend: the last four weeks against the four before.
-pub fn trend(weeks: &[(NaiveDate, i64)]) -> Option<String> {
-    if weeks.len() < 8 {
+/// The trend: the last four whole weeks of the period against the four
+/// before (weeks the period covers only in part are left out, so that an
+/// ongoing week does not look like a drop).
+pub fn trend(weeks: &[Bucket]) -> Option<String> {
+    let whole: Vec<i64> = weeks.iter().filter(|w| !w.partial).map(|w| w.n).collect();
+    if whole.len() < 8 {
         return None;
     }
-    let recent: i64 = weeks[weeks.len() - 4..].iter().map(|w| w.1).sum();
-    let before: i64 = weeks[weeks.len() - 8..weeks.len() - 4]
-        .iter()
-        .map(|w| w.1)
-        .sum();
+    let recent: i64 = whole[whole.len() - 4..].iter().sum();
+    let before: i64 = whole[whole.len() - 8..whole.len() - 4].iter().sum();
+    let counted = crate::web::words::count(recent, "händelse", "händelser");
     Some(match (recent, before) {
-        (r, 0) => format!("{r} händelser de senaste fyra veckorna (inga veckorna dessförinnan)"),
+        (_, 0) => format!("{counted} de senaste fyra hela veckorna (inga veckorna dessförinnan)"),
         (r, b) => {
             let change = (r - b) * 100 / b;
             let direction = if change > 0 {
@@ -233,16 +261,27 @@ pub fn trend(weeks: &[(NaiveDate, i64)]) -> Option<String> {
             } else {
                 "lika många"
             };
-            format!(
-                "{r} händelser de senaste fyra veckorna, {} % {direction} än de fyra veckorna dessförinnan",
-                change.abs()
-            )
+            if change == 0 {
+                format!(
+                    "{counted} de senaste fyra hela veckorna, lika många som de fyra veckorna dessförinnan"
+                )
+            } else {
+                format!(
+                    "{counted} de senaste fyra hela veckorna, {}\u{a0}% {direction} än de fyra veckorna dessförinnan",
+                    change.abs()
+                )
+            }
         }
     })
 }
 
-fn week_label(w: NaiveDate) -> String {
-    format!("v. {}", w.iso_week().week())
+/// "v. 49", or "v. 49 2025" when the chart holds the same week number twice.
+fn week_label(w: NaiveDate, with_year: bool) -> String {
+    if with_year {
+        format!("v. {} {}", w.iso_week().week(), w.iso_week().year())
+    } else {
+        format!("v. {}", w.iso_week().week())
+    }
 }
 
 fn figures(
@@ -254,27 +293,38 @@ fn figures(
     let q = f.query(p);
     let weeks = counts.weeks;
     let monthly = p.by_month();
+    let numbers: Vec<u32> = weeks.iter().map(|w| w.start.iso_week().week()).collect();
+    let with_year = (1..numbers.len()).any(|i| numbers[..i].contains(&numbers[i]));
     let label = |w: NaiveDate| {
         if monthly {
             format!("{} {}", crate::meetings::month_name(w.month()), w.year())
         } else {
-            week_label(w)
+            week_label(w, with_year)
         }
+    };
+    let part = if monthly {
+        "ofullständig månad"
+    } else {
+        "ofullständig vecka"
     };
     let week_rows: Vec<Row> = weeks
         .iter()
-        .map(|(w, n)| Row {
-            label: if monthly {
-                label(*w)
-            } else {
-                format!("{} ({})", week_label(*w), w)
+        .map(|w| Row {
+            label: match (monthly, w.partial) {
+                (true, false) => label(w.start),
+                (true, true) => format!("{} ({part})", label(w.start)),
+                (false, false) => format!("{} ({})", label(w.start), w.start),
+                (false, true) => format!("{} ({}, {part})", label(w.start), w.start),
             },
-            value: *n,
-            href: v.reads_est.then(|| bucket_link(*w, monthly)),
+            value: w.n,
+            href: v.reads_est.then(|| bucket_link(w.start, monthly)),
+            partial: Some(w.partial),
         })
         .collect();
-    let labels: Vec<String> = weeks.iter().map(|(w, _)| label(*w)).collect();
-    let values: Vec<i64> = weeks.iter().map(|w| w.1).collect();
+    let labels: Vec<String> = weeks.iter().map(|w| label(w.start)).collect();
+    let values: Vec<i64> = weeks.iter().map(|w| w.n).collect();
+    let partial: Vec<bool> = weeks.iter().map(|w| w.partial).collect();
+    let axis = if monthly { "Månad" } else { "Vecka" };
     let mut figures = vec![Figure {
         key: "vecka",
         caption: format!(
@@ -283,9 +333,14 @@ fn figures(
             p.from,
             p.to
         ),
-        svg: charts::columns(&labels, &values, "fig-vecka"),
+        svg: charts::columns(&labels, &values, &partial, axis, "fig-vecka"),
         rows: week_rows,
-        column: if monthly { "Månad" } else { "Vecka" },
+        column: axis,
+        partial_note: partial.iter().any(|x| *x).then_some(if monthly {
+            "Ljusare staplar: månader som perioden bara täcker delvis."
+        } else {
+            "Ljusare staplar: veckor som perioden bara täcker delvis."
+        }),
     }];
     for (key, counted, caption, param, column) in [
         (
@@ -317,9 +372,11 @@ fn figures(
                         .then(|| format!("/est/handelser?{q}&{param}={}", c.id)),
                     label: c.name,
                     value: c.n,
+                    partial: None,
                 })
                 .collect(),
             column,
+            partial_note: None,
         });
     }
     let trend = if monthly { None } else { trend(&weeks) };
@@ -353,17 +410,44 @@ pub struct Risk {
 /// A group's meeting compliance this term.
 pub struct GroupLine {
     pub group_id: Uuid,
+    pub name: String,
     pub text: String,
     pub on_track: bool,
+    /// A group that meets by the guideline (every tier but the temporary
+    /// working groups) and has no meeting planned from today on.
+    pub nothing_planned: bool,
+    pub compliance: Compliance,
 }
 
-/// Agreement counts.
+/// Agreement counts. `in_force` counts every agreement in force, also the
+/// `expiring` ones among them.
 #[derive(Default)]
 pub struct AgreementCounts {
     pub in_force: i64,
     pub waiting: i64,
     pub expiring: i64,
     pub gaps: i64,
+    pub warning_days: i32,
+}
+
+/// A goal with an indicator or a target, and its latest follow-up.
+#[derive(Debug, Deserialize)]
+pub struct GoalLine {
+    pub id: Uuid,
+    pub level: String,
+    pub title: String,
+    pub indicator: String,
+    pub target: String,
+    pub target_date: Option<NaiveDate>,
+    pub value: Option<String>,
+    pub measured_on: Option<NaiveDate>,
+}
+
+/// Something on the dashboard that needs attention, soonest first.
+pub struct Attention {
+    pub text: String,
+    pub href: Option<String>,
+    pub due: NaiveDate,
 }
 
 #[derive(Template, WebTemplate)]
@@ -374,10 +458,13 @@ pub struct DashboardPage {
     filter: Filter,
     period: Period,
     query: String,
+    area_name: Option<String>,
     areas: Vec<Choice>,
     figures: Vec<Figure>,
     trend: Option<String>,
     total: i64,
+    attention: Vec<Attention>,
+    goals: Option<Vec<GoalLine>>,
     risks: Vec<Risk>,
     open_needs: i64,
     groups: Vec<GroupLine>,
@@ -415,11 +502,13 @@ struct AreaRow {
 struct GroupRow {
     id: Uuid,
     name: String,
+    tier: String,
     cadence: Option<StoredCadence>,
-    held: i64,
-    planned: i64,
-    unrecorded: i64,
-    cancelled: i64,
+    #[serde(flatten)]
+    active: ActiveSpan,
+    #[serde(flatten)]
+    counts: MeetingCounts,
+    next_planned: Option<NaiveDate>,
 }
 
 /// What decides an agreement's state.
@@ -440,13 +529,20 @@ struct Overview {
     groups: Vec<GroupLine>,
     agreements: Option<AgreementCounts>,
     measures: Option<MeasureCounts>,
+    goals: Option<Vec<GoalLine>>,
     review_due: Option<NaiveDate>,
 }
 
 /// The rest of the page in one statement. Groups: every active group in the
 /// order of `/struktur` for the full view, else only the EST (the active
-/// group with weekly reporting). Agreements and measures: full view only.
-async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> {
+/// group with weekly reporting). Agreements, measures and goals: full view
+/// only. Coming events follow the area filter.
+async fn overview(
+    state: &AppState,
+    m: Uuid,
+    full: bool,
+    area: Option<Uuid>,
+) -> AppResult<Overview> {
     let day = today();
     let term = Term::containing(day);
     let r = sqlx::query!(
@@ -457,26 +553,30 @@ async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> 
                        select e.occurs_on, a.name as area, e.title
                        from est_coming_event e left join area a on a.id = e.area_id
                        where e.municipality_id = $1 and e.risk = 'high' and e.occurs_on between $2 and $2::date + 30
+                         and ($7::uuid is null or e.area_id = $7)
                        order by e.occurs_on limit 20) r)
                       as "risks!: Json<Vec<RiskRow>>",
                   (select coalesce(json_agg(json_build_object('id', a.id, 'label', a.name) order by a.sort_order, a.name), '[]')
                    from area a where a.municipality_id = $1 and a.active)
                       as "areas!: Json<Vec<AreaRow>>",
                   (select coalesce(json_agg(json_build_object(
-                              'id', g.id, 'name', g.name, 'cadence', to_jsonb(c), 'held', k.held,
-                              'planned', k.planned, 'unrecorded', k.unrecorded, 'cancelled', k.cancelled)
+                              'id', g.id, 'name', g.name, 'tier', g.tier, 'cadence', to_jsonb(c),
+                              'active_from', g.active_from, 'active_to', g.active_to, 'held', k.held,
+                              'planned', k.planned, 'unrecorded', k.unrecorded, 'cancelled', k.cancelled,
+                              'next_planned', k.next_planned)
                           order by array_position(array['styrgrupp','beredningsgrupp','permanent','temporary'], g.tier),
                                    g.sort_order, g.name), '[]')
                    from work_group g
                    left join group_cadence c on c.work_group_id = g.id and c.municipality_id = $1
                    cross join lateral (
-                       select count(*) filter (where mt.status = 'held') as held,
-                              count(*) filter (where mt.status = 'planned' and mt.starts_at >= $5) as planned,
-                              count(*) filter (where mt.status = 'planned' and mt.starts_at < $5) as unrecorded,
-                              count(*) filter (where mt.status = 'cancelled') as cancelled
+                       select count(*) filter (where mt.status = 'held' and mt.starts_at >= $3 and mt.starts_at < $4) as held,
+                              count(*) filter (where mt.status = 'planned' and mt.starts_at >= $5 and mt.starts_at < $4) as planned,
+                              count(*) filter (where mt.status = 'planned' and mt.starts_at < $5 and mt.starts_at >= $3) as unrecorded,
+                              count(*) filter (where mt.status = 'cancelled' and mt.starts_at >= $3 and mt.starts_at < $4) as cancelled,
+                              (min(mt.starts_at) filter (where mt.status = 'planned' and mt.starts_at >= $5))::date as next_planned
                        from meeting mt
                        where mt.work_group_id = g.id and mt.municipality_id = $1
-                         and mt.starts_at >= $3 and mt.starts_at < $4) k
+                         and mt.starts_at >= $3) k
                    where g.municipality_id = $1
                      and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
                      and ($6 or g.id = (
@@ -519,6 +619,21 @@ async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> 
                                                         and sg.version = a.current_version and sg.position_id = s.position_id
                                                         and sg.voided_at is null)))) pairs) end
                       as gaps,
+                  -- Goals with an indicator or a target, and their latest follow-up.
+                  case when $6 then (
+                      select coalesce(json_agg(json_build_object(
+                                 'id', gl.id, 'level', gl.level, 'title', gl.title, 'indicator', gl.indicator,
+                                 'target', gl.target, 'target_date', gl.target_date,
+                                 'value', f.value, 'measured_on', f.on_date)
+                             order by gl.level = 'subgoal', gl.target_date nulls last, gl.title), '[]')
+                      from goal gl
+                      left join lateral (
+                          select fu.value, fu.on_date from goal_followup fu
+                          where fu.goal_id = gl.id and fu.municipality_id = $1
+                          order by fu.on_date desc, fu.created_at desc limit 1) f on true
+                      where gl.municipality_id = $1 and gl.level <> 'vision'
+                        and (gl.indicator <> '' or gl.target <> '')) end
+                      as "goals: Json<Vec<GoalLine>>",
                   ms.planned as "planned!", ms.ongoing as "ongoing!", ms.done as "done!", ms.delayed as "delayed!"
            from municipality mu
            cross join lateral (
@@ -533,7 +648,8 @@ async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> 
         day_start(term.first_day()),
         day_start(term.last_day() + Days::new(1)),
         Utc::now(),
-        full
+        full,
+        area
     )
     .fetch_one(&state.db)
     .await?;
@@ -542,24 +658,23 @@ async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> 
         .0
         .into_iter()
         .filter_map(|g| {
-            let c = Compliance {
-                term,
-                required: Cadence::from_stored(g.cadence).required_in(term),
-                held: g.held,
-                planned: g.planned,
-                cancelled: g.cancelled,
-                unrecorded: g.unrecorded,
-            };
-            (c.required != 0 || c.held + c.planned != 0).then(|| GroupLine {
+            let cadence = Cadence::from_stored(g.cadence);
+            let c = Compliance::new(term, &cadence, &g.active, g.counts);
+            let nothing_planned = g.tier != "temporary" && g.next_planned.is_none();
+            (c.required != 0 || c.held + c.planned != 0 || nothing_planned).then(|| GroupLine {
                 group_id: g.id,
                 text: c.summary(&g.name),
                 on_track: c.on_track(),
+                name: g.name,
+                nothing_planned,
+                compliance: c,
             })
         })
         .collect();
     let agreements = r.agreements.map(|rows| {
         let mut counts = AgreementCounts {
             gaps: r.gaps.unwrap_or(0),
+            warning_days: r.agreement_warning_days,
             ..AgreementCounts::default()
         };
         for a in rows.0 {
@@ -573,12 +688,12 @@ async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> 
             );
             let days_left = a.valid_to.map(|to| (to - day).num_days());
             match state {
-                AgreementState::InForce
-                    if days_left.is_some_and(|d| d <= i64::from(r.agreement_warning_days)) =>
-                {
-                    counts.expiring += 1
+                AgreementState::InForce => {
+                    counts.in_force += 1;
+                    if days_left.is_some_and(|d| d <= i64::from(r.agreement_warning_days)) {
+                        counts.expiring += 1;
+                    }
                 }
-                AgreementState::InForce => counts.in_force += 1,
                 s if s.awaits_signatures() => counts.waiting += 1,
                 _ => {}
             }
@@ -605,8 +720,102 @@ async fn overview(state: &AppState, m: Uuid, full: bool) -> AppResult<Overview> 
             done: r.done,
             delayed: r.delayed,
         }),
+        goals: r.goals.map(|g| g.0),
         review_due: r.review_due,
     })
+}
+
+/// What needs attention, soonest first: groups without a meeting planned
+/// or behind their cadence, late measures, agreements waiting for
+/// signatures or about to end, members without an agreement, coming
+/// high-risk events and the guideline's review.
+fn attention(o: &Overview, day: NaiveDate, reads_est: bool) -> Vec<Attention> {
+    use crate::web::words::count;
+    let mut list = Vec::new();
+    for g in &o.groups {
+        if g.nothing_planned {
+            list.push(Attention {
+                text: format!("{} har inget möte planerat.", g.name),
+                href: Some(format!("/grupper/{}", g.group_id)),
+                due: day,
+            });
+        } else if !g.on_track {
+            list.push(Attention {
+                text: format!("{} – färre möten än riktlinjen anger.", g.text),
+                href: Some(format!("/grupper/{}", g.group_id)),
+                due: g.compliance.term.last_day(),
+            });
+        }
+    }
+    if let Some(ms) = &o.measures
+        && ms.delayed > 0
+    {
+        list.push(Attention {
+            text: format!(
+                "{} inte klara i tid.",
+                count(ms.delayed, "åtgärd är", "åtgärder är")
+            ),
+            href: Some("/planering#atgarder".to_owned()),
+            due: day,
+        });
+    }
+    if let Some(a) = &o.agreements {
+        if a.waiting > 0 {
+            list.push(Attention {
+                text: format!(
+                    "{} på signaturer.",
+                    count(a.waiting, "avtal väntar", "avtal väntar")
+                ),
+                href: Some("/avtal#waiting".to_owned()),
+                due: day,
+            });
+        }
+        if a.expiring > 0 {
+            list.push(Attention {
+                text: format!(
+                    "{} ut inom {}.",
+                    count(a.expiring, "avtal går", "avtal går"),
+                    count(a.warning_days, "dag", "dagar")
+                ),
+                href: Some("/avtal#expiring".to_owned()),
+                due: day + Days::new(u64::try_from(a.warning_days).unwrap_or(0)),
+            });
+        }
+        if a.gaps > 0 {
+            list.push(Attention {
+                text: format!(
+                    "{} i en grupp utan avtal i kraft.",
+                    count(a.gaps, "extern aktör deltar", "externa aktörer deltar")
+                ),
+                href: Some("/avtal#gaps".to_owned()),
+                due: day,
+            });
+        }
+    }
+    for r in &o.risks {
+        let mut text = format!("{}: kommande händelse med hög risk", r.occurs_on);
+        if let Some(t) = &r.title {
+            text.push_str(&format!(", {t}"));
+        }
+        if let Some(a) = &r.area {
+            text.push_str(&format!(" ({a})"));
+        }
+        text.push('.');
+        list.push(Attention {
+            text,
+            href: reads_est.then(|| "/est#kommande".to_owned()),
+            due: r.occurs_on,
+        });
+    }
+    if let Some(due) = o.review_due.filter(|due| (*due - day).num_days() <= 180) {
+        list.push(Attention {
+            text: format!("Riktlinjen ska aktualitetsprövas senast {due}."),
+            href: Some("/struktur".to_owned()),
+            due,
+        });
+    }
+    list.sort_by_key(|a| a.due);
+    list
 }
 
 /// `GET /oversikt`: two statements, the incident figures and the rest.
@@ -620,26 +829,32 @@ pub async fn page(
     let period = filter.period();
     let counted = counts(&state, m, &period).await?;
     let (figures, trend, total) = figures(&v, &filter, &period, counted);
-    let o = overview(&state, m, v.full).await?;
+    let o = overview(&state, m, v.full, period.area).await?;
+    let attention = attention(&o, today(), v.reads_est);
     let mut chrome = user.chrome("oversikt").await;
     bounds::note(&mut chrome, &period.notes);
     Ok(DashboardPage {
         chrome,
         municipality: user.municipality.name.clone(),
         query: filter.query(&period),
+        area_name: period
+            .area
+            .and_then(|a| o.areas.iter().find(|c| c.id == a).map(|c| c.label.clone())),
         areas: o.areas,
         filter,
         period,
         figures,
         trend,
         total,
+        attention,
+        goals: o.goals,
         risks: o
             .risks
             .into_iter()
             .map(|r| Risk {
                 occurs_on: r.occurs_on,
                 area: r.area,
-                title: r.title.filter(|_| v.reads_est),
+                title: r.title,
             })
             .collect(),
         open_needs: o.open_needs,
@@ -651,7 +866,8 @@ pub async fn page(
     })
 }
 
-/// `GET /oversikt/{figure}.csv`: the figure's table as CSV.
+/// `GET /oversikt/{figure}.csv`: the figure's table as CSV, one number
+/// per cell.
 pub async fn csv(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -661,37 +877,61 @@ pub async fn csv(
     let key = file.strip_suffix(".csv").ok_or(AppError::NotFound)?;
     let v = viewer(&user)?;
     let m = user.municipality_id();
-    let (head, rows): (String, Vec<(String, i64)>) = match key {
-        "efterlevnad" => (
-            "Grupp och termin;Enligt riktlinjen (1 = ja)".to_owned(),
-            overview(&state, m, v.full)
-                .await?
-                .groups
-                .into_iter()
-                .map(|l| (l.text, i64::from(l.on_track)))
-                .collect(),
-        ),
-        _ => {
-            let period = filter.period();
-            let counted = counts(&state, m, &period).await?;
-            let figure = figures(&v, &filter, &period, counted)
-                .0
-                .into_iter()
-                .find(|f| f.key == key)
-                .ok_or(AppError::NotFound)?;
-            (
-                format!("{};Händelser", figure.column),
-                figure
-                    .rows
-                    .into_iter()
-                    .map(|r| (r.label, r.value))
-                    .collect(),
-            )
+    let period = filter.period();
+    if key == "efterlevnad" {
+        let mut table = Table::new(&[
+            "Grupp",
+            "Termin",
+            "Aktiv från",
+            "Aktiv till",
+            "Möten enligt riktlinjen",
+            "Hållna",
+            "Planerade",
+            "Inställda",
+            "Ej protokollförda",
+            "Enligt riktlinjen (1 = ja)",
+            "Inget möte planerat (1 = ja)",
+        ])?;
+        for l in overview(&state, m, v.full, period.area).await?.groups {
+            let c = &l.compliance;
+            let (from, to) = c.part.unwrap_or((c.term.first_day(), c.term.last_day()));
+            table.row([
+                Cell::Text(l.name),
+                Cell::Text(c.term.short_label()),
+                Cell::Text(from.to_string()),
+                Cell::Text(to.to_string()),
+                Cell::Number(i64::from(c.required)),
+                Cell::Number(c.held),
+                Cell::Number(c.planned),
+                Cell::Number(c.cancelled),
+                Cell::Number(c.unrecorded),
+                Cell::Number(i64::from(l.on_track)),
+                Cell::Number(i64::from(l.nothing_planned)),
+            ])?;
         }
-    };
-    let mut table = Table::new(&head.split(';').collect::<Vec<_>>())?;
-    for (label, value) in rows {
-        table.row([Cell::Text(label), Cell::Number(value)])?;
+        return table.into_response("oversikt-efterlevnad.csv");
+    }
+    let counted = counts(&state, m, &period).await?;
+    let figure = figures(&v, &filter, &period, counted)
+        .0
+        .into_iter()
+        .find(|f| f.key == key)
+        .ok_or(AppError::NotFound)?;
+    if key == "vecka" {
+        let mut table = Table::new(&[figure.column, "Händelser", "Hela perioden (1 = ja)"])?;
+        for r in figure.rows {
+            let whole = i64::from(!r.partial.unwrap_or(false));
+            table.row([
+                Cell::Text(r.label),
+                Cell::Number(r.value),
+                Cell::Number(whole),
+            ])?;
+        }
+        return table.into_response("oversikt-vecka.csv");
+    }
+    let mut table = Table::new(&[figure.column, "Händelser"])?;
+    for r in figure.rows {
+        table.row([Cell::Text(r.label), Cell::Number(r.value)])?;
     }
     table.into_response(&format!("oversikt-{key}.csv"))
 }

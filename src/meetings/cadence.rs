@@ -94,16 +94,70 @@ impl Cadence {
         }
     }
 
-    /// Meetings the cadence asks for in a term.
-    pub fn required_in(&self, term: Term) -> u32 {
+    /// Meetings the cadence asks for in the part of `term` that the group
+    /// was active (`active`, inclusive; none when it was not active at all).
+    /// Weekly: the meeting days within that part. Per half year: the count
+    /// in proportion to the share of the term's working window (15 Jan –
+    /// 15 Jun, 15 Aug – 15 Dec) that lies in that part, rounded.
+    pub fn required_in(&self, term: Term, active: &ActiveSpan) -> u32 {
+        let Some((from, to)) = active.within(term) else {
+            return 0;
+        };
         if !self.stored {
             return 0;
         }
         if self.kind == "weekly" {
-            u32::try_from(self.plan(term, &[summer_break(term)]).meetings.len()).unwrap_or(0)
-        } else {
-            u32::try_from(self.per_half_year).unwrap_or(0)
+            let rule = WeeklyRule {
+                weekday: iso_weekday(self.weekday),
+                start: self.start_time,
+                duration_minutes: u32::try_from(self.duration_minutes).unwrap_or(60),
+            };
+            let weekly = calendar::weekly_dates(&rule, from, to, &[summer_break(term)]);
+            return u32::try_from(weekly.meetings.len()).unwrap_or(0);
         }
+        let per_term = u32::try_from(self.per_half_year).unwrap_or(0);
+        let (window_from, window_to) = working_window(term);
+        let window = (window_to - window_from).num_days() + 1;
+        let covered = (to.min(window_to) - from.max(window_from)).num_days() + 1;
+        if covered >= window {
+            return per_term;
+        }
+        let covered = covered.max(0);
+        // Rounded half up, in whole numbers.
+        u32::try_from((i64::from(per_term) * covered * 2 + window) / (window * 2)).unwrap_or(0)
+    }
+}
+
+/// The dates a group exists: from its start, until its end if it has one.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct ActiveSpan {
+    pub active_from: NaiveDate,
+    pub active_to: Option<NaiveDate>,
+}
+
+impl ActiveSpan {
+    /// The part of `term` the group was active, if any.
+    pub fn within(&self, term: Term) -> Option<(NaiveDate, NaiveDate)> {
+        let from = term.first_day().max(self.active_from);
+        let to = self
+            .active_to
+            .map_or(term.last_day(), |t| t.min(term.last_day()));
+        (from <= to).then_some((from, to))
+    }
+
+    /// Active for only part of `term` (started or ended within it).
+    pub fn partly_in(&self, term: Term) -> Option<(NaiveDate, NaiveDate)> {
+        self.within(term)
+            .filter(|(from, to)| *from != term.first_day() || *to != term.last_day())
+    }
+}
+
+/// The part of a term groups meeting a few times a half year meet in.
+fn working_window(term: Term) -> (NaiveDate, NaiveDate) {
+    let date = |m, d| NaiveDate::from_ymd_opt(term.year, m, d).unwrap_or_default();
+    match term.half {
+        Half::Spring => (date(1, 15), date(6, 15)),
+        Half::Autumn => (date(8, 15), date(12, 15)),
     }
 }
 
@@ -203,6 +257,10 @@ impl Cadence {
 #[derive(Debug)]
 pub struct Compliance {
     pub term: Term,
+    /// The part of the term the group was active, when only part of it.
+    pub part: Option<(NaiveDate, NaiveDate)>,
+    /// The group was not active at all in the term.
+    pub inactive: bool,
     pub required: u32,
     pub held: i64,
     pub planned: i64,
@@ -212,10 +270,39 @@ pub struct Compliance {
 }
 
 impl Compliance {
-    /// "LindeBRÅ höst 2026: 1 av 2 hållna, 1 planerat".
+    /// Counts a term against the cadence, for the part the group was active.
+    pub fn new(term: Term, cadence: &Cadence, active: &ActiveSpan, counts: MeetingCounts) -> Self {
+        Compliance {
+            term,
+            part: active.partly_in(term),
+            inactive: active.within(term).is_none(),
+            required: cadence.required_in(term, active),
+            held: counts.held,
+            planned: counts.planned,
+            cancelled: counts.cancelled,
+            unrecorded: counts.unrecorded,
+        }
+    }
+
+    /// "LindeBRÅ höst 2026: 1 av 2 hållna, 1 planerat"; for a group active
+    /// part of the term "Trygghetsvandringar höst 2026 (från 2026-09-20): …".
     pub fn summary(&self, group: &str) -> String {
+        let part = match self.part {
+            Some((from, to)) if from != self.term.first_day() && to != self.term.last_day() => {
+                format!(" ({from} – {to})")
+            }
+            Some((from, _)) if from != self.term.first_day() => format!(" (från {from})"),
+            Some((_, to)) => format!(" (till och med {to})"),
+            None => String::new(),
+        };
+        if self.inactive {
+            return format!(
+                "{group} {}: gruppen var inte aktiv",
+                self.term.short_label()
+            );
+        }
         let mut text = format!(
-            "{group} {}: {} av {} hållna, {} {}",
+            "{group} {}{part}: {} av {} hållna, {} {}",
             self.term.short_label(),
             self.held,
             self.required,
@@ -243,7 +330,17 @@ impl Compliance {
     }
 }
 
-/// Counts a group's meetings in a term.
+/// A term's meetings of a group, counted by status.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+pub struct MeetingCounts {
+    pub held: i64,
+    pub planned: i64,
+    pub cancelled: i64,
+    pub unrecorded: i64,
+}
+
+/// Counts a group's meetings in a term, against what its cadence asks for
+/// the part of the term the group was active.
 pub async fn compliance(
     db: &sqlx::PgPool,
     municipality_id: Uuid,
@@ -251,29 +348,109 @@ pub async fn compliance(
     term: Term,
 ) -> AppResult<Compliance> {
     let cadence = load(db, municipality_id, group_id).await?;
-    let counts = sqlx::query!(
-        r#"select count(*) filter (where status = 'held') as "held!",
-                  count(*) filter (where status = 'planned' and starts_at >= $5) as "planned!",
-                  count(*) filter (where status = 'planned' and starts_at < $5) as "unrecorded!",
-                  count(*) filter (where status = 'cancelled') as "cancelled!"
-           from meeting
-           where work_group_id = $1 and municipality_id = $2 and starts_at >= $3 and starts_at < $4"#,
+    let r = sqlx::query!(
+        r#"select g.active_from, g.active_to,
+                  count(mt.id) filter (where mt.status = 'held') as "held!",
+                  count(mt.id) filter (where mt.status = 'planned' and mt.starts_at >= $5) as "planned!",
+                  count(mt.id) filter (where mt.status = 'planned' and mt.starts_at < $5) as "unrecorded!",
+                  count(mt.id) filter (where mt.status = 'cancelled') as "cancelled!"
+           from work_group g
+           left join meeting mt on mt.work_group_id = g.id and mt.municipality_id = $2
+                and mt.starts_at >= $3 and mt.starts_at < $4
+           where g.id = $1 and g.municipality_id = $2
+           group by g.id"#,
         group_id,
         municipality_id,
         day_start(term.first_day()),
         day_start(term.last_day() + chrono::Days::new(1)),
         Utc::now()
     )
-    .fetch_one(db)
-    .await?;
-    Ok(Compliance {
-        term,
-        required: cadence.required_in(term),
-        held: counts.held,
-        planned: counts.planned,
-        cancelled: counts.cancelled,
-        unrecorded: counts.unrecorded,
-    })
+    .fetch_optional(db)
+    .await?
+    .ok_or(crate::error::AppError::NotFound)?;
+    let active = ActiveSpan {
+        active_from: r.active_from,
+        active_to: r.active_to,
+    };
+    let counts = MeetingCounts {
+        held: r.held,
+        planned: r.planned,
+        cancelled: r.cancelled,
+        unrecorded: r.unrecorded,
+    };
+    Ok(Compliance::new(term, &cadence, &active, counts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn six_a_term() -> Cadence {
+        Cadence {
+            kind: "per_half_year".to_owned(),
+            per_half_year: 6,
+            stored: true,
+            ..Cadence::unset()
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn a_group_started_in_the_autumn_owes_nothing_for_the_spring_and_part_of_the_autumn() {
+        let active = ActiveSpan {
+            active_from: date("2026-09-20"),
+            active_to: None,
+        };
+        let spring = Term::containing(date("2026-03-01"));
+        let autumn = Term::containing(date("2026-10-01"));
+        let cadence = six_a_term();
+        assert_eq!(cadence.required_in(spring, &active), 0);
+        // 87 of the 123 days of 15 Aug – 15 Dec: 6 × 87 / 123 = 4.2.
+        assert_eq!(cadence.required_in(autumn, &active), 4);
+        let spring_line = Compliance::new(spring, &cadence, &active, MeetingCounts::default());
+        assert!(spring_line.inactive && spring_line.on_track());
+        let autumn_line = Compliance::new(
+            autumn,
+            &cadence,
+            &active,
+            MeetingCounts {
+                held: 3,
+                planned: 1,
+                ..MeetingCounts::default()
+            },
+        );
+        assert_eq!(
+            autumn_line.summary("Trygghetsvandringar"),
+            "Trygghetsvandringar höst 2026 (från 2026-09-20): 3 av 4 hållna, 1 planerat"
+        );
+        assert!(autumn_line.on_track());
+    }
+
+    #[test]
+    fn a_weekly_group_ended_mid_term_owes_only_the_weeks_it_existed() {
+        let weekly = Cadence {
+            kind: "weekly".to_owned(),
+            weekday: 2,
+            stored: true,
+            ..Cadence::unset()
+        };
+        let spring = Term::containing(date("2026-03-01"));
+        let whole = ActiveSpan {
+            active_from: date("2020-01-01"),
+            active_to: None,
+        };
+        let ended = ActiveSpan {
+            active_from: date("2020-01-01"),
+            active_to: Some(date("2026-02-01")),
+        };
+        let all = weekly.required_in(spring, &whole);
+        let part = weekly.required_in(spring, &ended);
+        assert!(all > 20, "{all}");
+        assert!((3..=5).contains(&part), "{part}");
+    }
 }
 
 #[derive(Deserialize, Default)]

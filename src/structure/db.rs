@@ -203,7 +203,7 @@ pub struct MyGroup {
     pub name: String,
     pub tier: Tier,
     pub position: String,
-    /// "Sammankallande", "Ledamot", … or "Ersättare för Kommundirektör".
+    /// "Sammankallande", "Ledamot", … or "Ersättare för kommundirektör".
     pub how: String,
 }
 
@@ -259,9 +259,25 @@ pub struct ReportDue {
     pub filed: bool,
 }
 
+/// Something due in the municipality that the start page names for those
+/// who run the work (`unreported` EST organisations, only for them) or
+/// oversee it (late `measure`s, agreements `unsigned` or `expiring`,
+/// groups with `no_meeting` planned).
+#[derive(Debug, Deserialize)]
+pub struct Signal {
+    pub kind: String,
+    pub id: Uuid,
+    pub name: String,
+    pub due: NaiveDate,
+    /// Who an unsigned agreement waits for; an expiring one's counterpart;
+    /// the EST lock's time.
+    pub detail: Option<String>,
+}
+
 /// Everything the start page shows, from one statement.
 pub struct StartPage {
     pub review_due: Option<NaiveDate>,
+    pub signals: Vec<Signal>,
     /// Member positions nobody holds: only read for administrators.
     pub vacant: Option<Vec<(Uuid, String)>>,
     /// Agreements out for signing that one of the person's positions has
@@ -346,6 +362,81 @@ pub async fn start_page(
                       then ($6::date[])[k] else ($5::date[])[k] end as monday
                from (select report_interval_weeks::int as k from municipality where id = $1) mu
            ),
+           -- The EST meeting that locks the open week's reports.
+           est_lock as (
+               select min(mt.starts_at) as at from meeting mt
+               where mt.municipality_id = $1 and mt.work_group_id = (select id from est_group)
+                 and mt.status <> 'cancelled'
+                 and mt.starts_at >= (select monday from open_week)::timestamp at time zone 'Europe/Stockholm'
+                 and mt.starts_at < ((select monday from open_week) + 14)::timestamp at time zone 'Europe/Stockholm'
+           ),
+           -- What is due in the municipality, for those who run or oversee the work.
+           signals as (
+               select 'measure' as kind, ms.id, ms.title as name, ms.due_on as due, null::text as detail
+               from measure ms
+               where ($12 or $13) and ms.municipality_id = $1 and ms.status <> 'done' and ms.due_on < $3
+               union all
+               select 'unsigned', a.id, v.title, greatest(v.valid_from, $3),
+                      (select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]'
+                                              then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
+                                         || coalesce(' (' || hn.name || ')', ''), ', ' order by p.title)
+                       from agreement_type_signatory s join position p on p.id = s.position_id
+                       left join holders_on($1, $3) hn on hn.position_id = p.id
+                       where s.agreement_type_id = a.type_id and s.municipality_id = $1
+                         and not exists (select 1 from agreement_signature sg
+                                         where sg.agreement_id = a.id and sg.version = a.current_version
+                                           and sg.position_id = s.position_id and sg.voided_at is null))
+               from agreement a
+               join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
+               where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing'
+                 and exists (select 1 from agreement_type_signatory s
+                             where s.agreement_type_id = a.type_id and s.municipality_id = $1
+                               and not exists (select 1 from agreement_signature sg
+                                               where sg.agreement_id = a.id and sg.version = a.current_version
+                                                 and sg.position_id = s.position_id and sg.voided_at is null))
+               union all
+               select 'expiring', a.id, v.title, v.valid_to, o.name
+               from agreement a
+               join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
+               join organisation o on o.id = a.counterpart_id
+               join municipality mu on mu.id = a.municipality_id
+               where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing'
+                 and v.valid_from <= $3 and v.valid_to between $3 and $3 + mu.agreement_warning_days
+                 and exists (select 1 from agreement_type_signatory s where s.agreement_type_id = a.type_id)
+                 and not exists (select 1 from agreement_type_signatory s
+                                 where s.agreement_type_id = a.type_id
+                                   and not exists (select 1 from agreement_signature sg
+                                                   where sg.agreement_id = a.id and sg.version = a.current_version
+                                                     and sg.position_id = s.position_id and sg.voided_at is null))
+               union all
+               select 'no_meeting', g.id, g.name, $3, null
+               from work_group g
+               where ($12 or $13) and g.municipality_id = $1 and g.tier <> 'temporary'
+                 and g.active_from <= $3 and (g.active_to is null or g.active_to >= $3)
+                 and not exists (select 1 from meeting mt
+                                 where mt.municipality_id = $1 and mt.work_group_id = g.id
+                                   and mt.status = 'planned' and mt.starts_at >= $9)
+               union all
+               select 'unreported', o.id, o.name,
+                      coalesce(((select at from est_lock) at time zone 'Europe/Stockholm')::date,
+                               (select monday from open_week) + 6),
+                      to_char((select at from est_lock) at time zone 'Europe/Stockholm', 'YYYY-MM-DD "kl." HH24:MI')
+               from organisation o
+               where $12 and o.municipality_id = $1
+                 and o.id in (select p.organisation_id from membership ms
+                              join position p on p.id = ms.position_id
+                              where ms.municipality_id = $1 and ms.work_group_id = (select id from est_group)
+                                and ms.role <> 'convener')
+                 and not exists (
+                     select 1 from est_report r
+                     where r.municipality_id = $1 and r.organisation_id = o.id
+                       and r.week_start = (select monday from open_week)
+                       and (r.nothing_to_report
+                            or exists (select 1 from est_incident i where i.report_id = r.id)
+                            or exists (select 1 from est_coming_event e where e.report_id = r.id)
+                            or exists (select 1 from cooperation_need n
+                                       where n.report_id = r.id and n.municipality_id = $1)))
+           ),
            reporter_for as (
                select distinct o.id, o.name from position_holder h
                join position p on p.id = h.position_id
@@ -356,6 +447,8 @@ pub async fn start_page(
                  and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
            )
            select mu.guideline_review_due as review_due,
+                  (select coalesce(json_agg(x order by x.due, x.name), '[]') from signals x)
+                      as "signals!: Json<Vec<Signal>>",
                   case when $4 then (
                       select coalesce(json_agg(v order by v.title), '[]') from (
                           select distinct p.id, p.title
@@ -437,12 +530,15 @@ pub async fn start_page(
         &ends.map(day_start) as &[DateTime<Utc>],
         now,
         from,
-        from + chrono::TimeDelta::days(60)
+        from + chrono::TimeDelta::days(60),
+        user.municipality.is_admin || user.municipality.oversight,
+        user.municipality.steering || user.municipality.council
     )
     .fetch_one(db)
     .await?;
     Ok(StartPage {
         review_due: r.review_due,
+        signals: r.signals.0,
         vacant: r
             .vacant
             .map(|v| v.0.into_iter().map(|p| (p.id, p.title)).collect()),
@@ -462,7 +558,7 @@ pub async fn start_page(
                 tier: Tier::from_db(&g.tier),
                 position: g.position,
                 how: match g.substitute_for {
-                    Some(of) => format!("Ersättare för {of}"),
+                    Some(of) => format!("Ersättare för {}", crate::web::words::in_sentence(&of)),
                     None => Role::from_db(&g.role).label().to_owned(),
                 },
             })

@@ -27,6 +27,8 @@ pub struct HomePage {
     positions: Vec<MyPosition>,
     groups: Vec<MyGroup>,
     needs: Vec<Need>,
+    /// May open /oversikt (linked when nothing waits).
+    dashboard: bool,
     meetings: Vec<meetings_db::Meeting>,
     measures: Vec<MyMeasure>,
 }
@@ -40,10 +42,12 @@ pub struct MyMeasure {
     pub state: &'static str,
 }
 
-/// Something on the start page that waits for the user.
+/// Something on the start page that waits for the user, and when it is
+/// due (the list is sorted soonest first; undated things last).
 pub struct Need {
     pub text: String,
     pub href: String,
+    pub due: Option<NaiveDate>,
 }
 
 /// `GET /`: one statement (see [`db::start_page`]).
@@ -52,6 +56,7 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult
     let day = today();
     let page = db::start_page(&state.db, &user, day, Utc::now()).await?;
     let needs = needs(&page, user.municipality.is_admin, day);
+    let dashboard = crate::web::layout::Sections::of(&user.municipality).dashboard;
     Ok(HomePage {
         meetings: page.meetings,
         measures: page
@@ -71,32 +76,45 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult
         positions: page.positions,
         groups: page.groups,
         needs,
+        dashboard,
     })
 }
 
-/// What waits for this person: for administrators vacant positions and the
-/// guideline's review; for everyone agreements to sign, this week's EST
-/// report not yet filed, measures of theirs that are late.
+/// What waits for this person, soonest first. Everyone: agreements to
+/// sign, their organisation's EST report not yet filed, their own late
+/// measures. Those who run the work (coordinator, kommunpolis,
+/// administrators) and those who oversee it (Styrgrupp, beredningsgrupp):
+/// late measures, agreements waiting for signatures or ending soon, groups
+/// with no meeting planned; the first also the organisations that have not
+/// reported before the EST lock. Administrators: vacant positions and the
+/// guideline's review.
 fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
+    use crate::web::words::count;
     let mut needs = Vec::new();
     if is_admin {
         for (id, title) in page.vacant.iter().flatten() {
             needs.push(Need {
                 text: format!("Befattningen {title} saknar innehavare."),
                 href: format!("/admin/befattningar/{id}"),
+                due: None,
             });
         }
         if let Some(due) = page.review_due.filter(|due| (*due - day).num_days() <= 180) {
             needs.push(Need {
                 text: format!("Riktlinjen ska aktualitetsprövas senast {due}."),
                 href: "/struktur".to_owned(),
+                due: Some(due),
             });
         }
     }
     if page.to_sign > 0 {
         needs.push(Need {
-            text: format!("{} avtal väntar på din signatur.", page.to_sign),
+            text: format!(
+                "{} på din signatur.",
+                count(page.to_sign, "avtal väntar", "avtal väntar")
+            ),
             href: "/avtal/att-signera".to_owned(),
+            due: Some(day),
         });
     }
     let week = page.report_week;
@@ -108,6 +126,7 @@ fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
                 week.label()
             ),
             href: format!("/est/rapport?vecka={}&org={}", week.key(), org.id),
+            due: Some(week.monday + chrono::Days::new(6)),
         });
     }
     for ms in page
@@ -116,10 +135,77 @@ fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
         .filter(|ms| ms.status != "done" && ms.due_on < day)
     {
         needs.push(Need {
-            text: format!("Åtgärden {} skulle vara klar {}.", ms.title, ms.due_on),
+            text: format!("Din åtgärd {} skulle vara klar {}.", ms.title, ms.due_on),
             href: format!("/planering/atgarder/{}", ms.id),
+            due: Some(ms.due_on),
         });
     }
+    let unreported: Vec<&db::Signal> = page
+        .signals
+        .iter()
+        .filter(|s| s.kind == "unreported")
+        .collect();
+    if let Some(first) = unreported.first() {
+        let names: Vec<&str> = unreported.iter().map(|s| s.name.as_str()).collect();
+        let names = match names.as_slice() {
+            [one] => (*one).to_owned(),
+            [rest @ .., last] => format!("{} och {last}", rest.join(", ")),
+            [] => String::new(),
+        };
+        let lock = first.detail.as_ref().map_or_else(
+            || format!("veckan slutar {}", first.due),
+            |at| format!("låses {at}"),
+        );
+        needs.push(Need {
+            text: format!(
+                "{} inte rapporterat till EST för {} ({lock}): {names}.",
+                count(unreported.len(), "organisation har", "organisationer har"),
+                week.label()
+            ),
+            href: "/est".to_owned(),
+            due: Some(first.due),
+        });
+    }
+    for s in page.signals.iter().filter(|s| s.kind != "unreported") {
+        let (text, href) = match s.kind.as_str() {
+            "measure" if page.measures.iter().any(|m| m.id == s.id) => continue,
+            "measure" => (
+                format!("Åtgärden {} skulle vara klar {}.", s.name, s.due),
+                format!("/planering/atgarder/{}", s.id),
+            ),
+            "unsigned" => (
+                match &s.detail {
+                    Some(who) => format!("Avtalet {} väntar på signatur av {who}.", s.name),
+                    None => format!("Avtalet {} väntar på signaturer.", s.name),
+                },
+                format!("/avtal/{}", s.id),
+            ),
+            "expiring" => (
+                format!(
+                    "Avtalet {}{} går ut {}.",
+                    s.name,
+                    s.detail
+                        .as_ref()
+                        .map(|c| format!(" med {c}"))
+                        .unwrap_or_default(),
+                    s.due
+                ),
+                format!("/avtal/{}", s.id),
+            ),
+            "no_meeting" => (
+                format!("{} har inget möte planerat.", s.name),
+                format!("/grupper/{}", s.id),
+            ),
+            _ => continue,
+        };
+        needs.push(Need {
+            text,
+            href,
+            due: Some(s.due),
+        });
+    }
+    // Soonest first; undated (vacant positions) last.
+    needs.sort_by_key(|n| (n.due.is_none(), n.due));
     needs
 }
 
@@ -200,6 +286,9 @@ pub async fn group_page(
     let mut compliance = Vec::new();
     for term in [previous_term, this_term] {
         let c = cadence::compliance(&state.db, m, id, term).await?;
+        if c.inactive {
+            continue;
+        }
         compliance.push(ComplianceLine {
             text: c.summary(&group.name),
             on_track: c.on_track(),

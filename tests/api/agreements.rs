@@ -141,8 +141,9 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
         .into_iter()
         .filter(|t| t.starts_with("Att signera"))
         .collect::<Vec<_>>();
+    // A signatory always finds "Att signera", also with nothing to sign.
     let expected: Vec<String> = if still_waiting.is_empty() {
-        Vec::new()
+        vec!["Att signera (inget just nu)".to_owned()]
     } else {
         vec![format!("Att signera ({})", still_waiting.len())]
     };
@@ -183,7 +184,18 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
         facts.contains(&"Anders Wikström".to_owned())
             && facts.contains(&"Kommundirektör".to_owned())
     );
-    assert!(facts.contains(&"127.0.0.1".to_owned()), "{facts:?}");
+    // Where it was signed from is kept apart, under "Tekniska uppgifter".
+    assert!(!facts.contains(&"127.0.0.1".to_owned()), "{facts:?}");
+    assert_eq!(texts(&page, ".technical h2"), ["Tekniska uppgifter"]);
+    assert!(texts(&page, ".technical dd").contains(&"127.0.0.1".to_owned()));
+    assert_eq!(texts(&page, "article.receipt-page h1"), ["Signaturkvitto"]);
+    let css = director
+        .get("/static/app.css")
+        .await
+        .text()
+        .await
+        .expect("css");
+    assert!(css.contains("size: A4") && css.contains(".receipt-page"));
     let signatures: Vec<String> = sqlx::query_scalar!(
         "select fingerprint from agreement_signature where agreement_id = $1",
         id
@@ -693,4 +705,46 @@ async fn a_kartlaggning_attachment_with_active_content_is_refused_and_attachment
         .expect("csp");
     assert!(csp.starts_with("sandbox"), "{csp}");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_register_names_whom_an_agreement_waits_for_and_a_signatory_with_nothing_to_sign_is_told(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(KSO).await;
+    let page = app.get_html("/avtal").await;
+    let waiting = texts(&page, "#waiting + table .waiting-for");
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(waiting[0].starts_with("Väntar på "), "{waiting:?}");
+    assert!(
+        waiting[0].contains("kommundirektör (Anders Wikström)")
+            || waiting[0].contains("kommunstyrelsens ordförande (Karin Ståhl)"),
+        "names the position and its holder, in running text: {waiting:?}"
+    );
+    assert!(
+        texts(&page, "a.button")
+            .iter()
+            .any(|t| t.starts_with("Att signera")),
+        "the register links the signer's list"
+    );
+
+    // Once every waiting agreement is signed by this position, the list says so.
+    let links: Vec<String> = app
+        .get_html("/avtal/att-signera")
+        .await
+        .select(&scraper::Selector::parse(".entries li a").expect("selector"))
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect();
+    assert!(!links.is_empty());
+    for href in links {
+        let id: uuid::Uuid = href.trim_start_matches("/avtal/").parse().expect("id");
+        sign(&app, id, DEMO_PASSWORD).await;
+    }
+    let page = app.get_html("/avtal/att-signera").await;
+    assert!(
+        texts(&page, "main p")
+            .iter()
+            .any(|t| t.starts_with("Inget att signera."))
+    );
 }

@@ -63,7 +63,7 @@ async fn the_dashboard_counts_match_a_hand_counted_fixture(db: sqlx::PgPool) {
     );
     assert_eq!(table(&page, "kategori"), ["Skadegörelse 2", "Trafik 1"]);
     assert_eq!(table(&page, "omrade"), ["Lindesberg 2", "Frövi 1"]);
-    assert_eq!(texts(&page, ".kpi")[0], "3");
+    assert_eq!(texts(&page, ".kpi-inline"), ["3 händelser"]);
 
     let frovi: uuid::Uuid = sqlx::query_scalar!("select id from area where name = 'Frövi'")
         .fetch_one(&app.db)
@@ -106,11 +106,20 @@ async fn every_chart_has_an_accessible_name_and_a_table_and_the_csv_equals_the_t
             .text()
             .await
             .expect("csv");
+        // The weekly export adds a column of its own: 1 for a whole week.
         let csv_rows: Vec<String> = csv
             .trim_start_matches('\u{feff}')
             .lines()
             .skip(1)
-            .map(|l| l.replace(';', " "))
+            .map(|l| {
+                let cells: Vec<&str> = l.split(';').collect();
+                if key == "vecka" {
+                    assert_eq!(cells.last(), Some(&"1"), "{l}");
+                    cells[..cells.len() - 1].join(" ")
+                } else {
+                    cells.join(" ")
+                }
+            })
             .collect();
         assert_eq!(csv_rows, rows, "{key}");
     }
@@ -122,13 +131,13 @@ async fn the_dashboard_shows_agreement_states_and_group_compliance(db: sqlx::PgP
     app.login("kso@lindesberg.example").await;
     let page = app.get_html("/oversikt").await;
 
-    let agreements = texts(&page, ".kpis .card")
-        .into_iter()
-        .find(|c| c.contains("avtal i kraft"))
-        .expect("agreements");
+    // Every agreement in force is counted, also the one about to end.
+    let agreements = texts(&page, ".kpis li.agreements");
     assert_eq!(
         agreements,
-        "1 avtal i kraft; 1 väntar på signaturer, 1 går snart ut, 5 deltagande utan avtal"
+        [
+            "2 avtal i kraft, varav 1 går ut inom 90 dagar; 1 väntar på signaturer; 5 deltaganden utan avtal."
+        ]
     );
     let groups = texts(&page, ".compliance li");
     for name in ["Styrgrupp", "LindeBRÅ", "EST"] {
@@ -155,7 +164,7 @@ async fn est_members_see_their_own_groups_figures_and_others_are_refused(db: sql
     assert_eq!(groups.len(), 1);
     assert!(groups[0].starts_with("EST "));
     assert!(
-        !texts(&page, ".kpis .card")
+        !texts(&page, ".kpis li")
             .iter()
             .any(|c| c.contains("avtal i kraft"))
     );
@@ -195,5 +204,180 @@ async fn the_dashboard_and_its_exports_load_their_data_in_at_most_two_statements
             let n = crate::request_path::statements(app, &path).await;
             assert!(n <= most, "{path} ran {n} statements, at most {most}");
         }
+    }
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn weeks_the_period_covers_in_part_are_marked_and_not_counted_in_the_trend(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    fixture(&app).await;
+    app.login(COORDINATOR).await;
+    // Wednesday of week 2 to Wednesday of week 4.
+    let period = "fran=2020-01-08&till=2020-01-22";
+    let page = app.get_html(&format!("/oversikt?{period}")).await;
+    assert_eq!(
+        table(&page, "vecka"),
+        [
+            "v. 2 (2020-01-06, ofullständig vecka) 1",
+            "v. 3 (2020-01-13) 0",
+            "v. 4 (2020-01-20, ofullständig vecka) 1"
+        ]
+    );
+    assert_eq!(texts(&page, "#tabell-vecka tr.partial").len(), 2);
+    assert!(page.html().contains("Ljusare staplar"));
+    let csv = app
+        .get(&format!("/oversikt/vecka.csv?{period}"))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "Vecka;Händelser;Hela perioden (1 = ja)");
+    assert_eq!(lines[2], "v. 3 (2020-01-13);0;1");
+    assert!(lines[1].ends_with(";1;0"), "{}", lines[1]);
+
+    // The trend compares whole weeks only.
+    let trend = samordna::dashboard::trend(
+        &(0..10)
+            .map(|i| samordna::dashboard::Bucket {
+                start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("date")
+                    + chrono::Days::new(7 * i),
+                n: if i == 9 { 0 } else { 1 },
+                partial: i == 9,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .expect("trend");
+    assert_eq!(
+        trend,
+        "4 händelser de senaste fyra hela veckorna, lika många som de fyra veckorna dessförinnan"
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_area_filter_applies_to_coming_events_which_are_shown_by_name(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    sqlx::query(
+        r#"with m as (select id from municipality where slug = 'lindesberg'),
+                o as (select id from organisation where name = 'Securitas'),
+                r as (insert into est_report (id, municipality_id, organisation_id, week_start)
+                      select gen_random_uuid(), m.id, o.id, date '2020-01-13' from m, o returning id, municipality_id)
+           insert into est_coming_event (id, municipality_id, report_id, occurs_on, area_id, risk, title)
+           select gen_random_uuid(), r.municipality_id, r.id, current_date + 3,
+                  (select id from area where name = 'Frövi' and municipality_id = r.municipality_id), 'high', 'Skolavslutning i Frövi'
+           from r"#,
+    )
+    .execute(&app.db)
+    .await
+    .expect("event");
+    app.login("kso@lindesberg.example").await;
+    let page = app.get_html("/oversikt").await;
+    assert!(
+        texts(&page, ".attention li")
+            .iter()
+            .any(|t| t.contains("Skolavslutning i Frövi (Frövi)")),
+        "{:?}",
+        texts(&page, ".attention li")
+    );
+    let lindesberg: uuid::Uuid =
+        sqlx::query_scalar!("select id from area where name = 'Lindesberg'")
+            .fetch_one(&app.db)
+            .await
+            .expect("area");
+    let page = app
+        .get_html(&format!("/oversikt?omrade={lindesberg}"))
+        .await;
+    assert!(!page.html().contains("Skolavslutning i Frövi"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_compliance_export_has_one_number_per_cell(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let csv = app
+        .get("/oversikt/efterlevnad.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "Grupp;Termin;Aktiv från;Aktiv till;Möten enligt riktlinjen;Hållna;Planerade;Inställda;Ej protokollförda;Enligt riktlinjen (1 = ja);Inget möte planerat (1 = ja)"
+    );
+    for line in &lines[1..] {
+        let cells: Vec<&str> = line.split(';').collect();
+        assert_eq!(cells.len(), 11, "{line}");
+        assert!(!line.contains(" av "), "{line}");
+        for n in &cells[4..] {
+            n.parse::<i64>().unwrap_or_else(|_| panic!("{n} in {line}"));
+        }
+    }
+}
+
+/// The items of the start page's "Väntar på dig".
+async fn waiting_for(email: &str, db: &sqlx::PgPool) -> Vec<String> {
+    let app = TestApp::spawn(db.clone()).await;
+    app.login(email).await;
+    texts(&app.get_html("/").await, "#needs-title ~ ul li")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_start_page_names_what_is_due_for_every_role(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+
+    let coordinator = waiting_for(COORDINATOR, &app.db).await;
+    for expected in [
+        "inte rapporterat till EST",
+        "väntar på signatur av",
+        "går ut",
+        "skulle vara klar",
+    ] {
+        assert!(
+            coordinator.iter().any(|n| n.contains(expected)),
+            "{expected} in {coordinator:#?}"
+        );
+    }
+
+    let director = waiting_for("kommundirektor@lindesberg.example", &app.db).await;
+    assert!(!director.is_empty(), "the kommundirektör gets a list");
+    assert!(
+        !director
+            .iter()
+            .any(|n| n.contains("inte rapporterat till EST")),
+        "the EST's reports are the coordinator's to chase: {director:#?}"
+    );
+    assert!(
+        director.iter().any(|n| n.contains("går ut")),
+        "{director:#?}"
+    );
+
+    let opposition = waiting_for("oppositionsrad@lindesberg.example", &app.db).await;
+    assert!(!opposition.is_empty(), "the oppositionsråd gets a list");
+    assert!(
+        opposition.iter().any(|n| n.contains("skulle vara klar")),
+        "{opposition:#?}"
+    );
+
+    // Someone with nothing due is told so and pointed to Översikt.
+    sqlx::query!(
+        "update est_report set nothing_to_report = true where municipality_id = $1 and organisation_id in (select id from organisation where name = 'Securitas')",
+        municipality_id(&app.db, "Lindesbergs kommun").await
+    )
+    .execute(&app.db)
+    .await
+    .expect("reports");
+    let reporter = TestApp::spawn(app.db.clone()).await;
+    reporter.login(SECURITAS).await;
+    let page = reporter.get_html("/").await;
+    let box_text = texts(&page, ".needs p");
+    if texts(&page, "#needs-title ~ ul li").is_empty() {
+        assert!(
+            box_text
+                .iter()
+                .any(|t| t.starts_with("Inget väntar på dig just nu.")),
+            "{box_text:?}"
+        );
+        assert!(page.html().contains("href=\"/oversikt\""));
     }
 }

@@ -1235,6 +1235,8 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
 fn an_unrecorded_past_meeting_does_not_keep_a_group_on_track() {
     let c = samordna::meetings::cadence::Compliance {
         term: Term::parse("2030-var").expect("term"),
+        part: None,
+        inactive: false,
         required: 2,
         held: 1,
         planned: 0,

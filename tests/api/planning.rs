@@ -87,8 +87,8 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
     kso.login("kso@lindesberg.example").await;
     let dashboard = kso.get_html("/oversikt").await;
     assert_eq!(
-        texts(&dashboard, ".card.measures"),
-        ["1 försenad åtgärd; 1 pågår, 0 planerade, 1 klar"]
+        texts(&dashboard, "li.measures"),
+        ["1 försenad åtgärd; 1 pågår, 0 planerade, 1 klar."]
     );
 }
 

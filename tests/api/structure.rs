@@ -91,7 +91,7 @@ async fn every_demo_user_sees_their_own_groups(db: sqlx::PgPool) {
     let start = browser.get_html("/").await;
     assert_eq!(
         texts(&start, ".cards .card p:last-child"),
-        ["Ersättare för Kommundirektör – som kanslichef"]
+        ["Ersättare för kommundirektör – som kanslichef"]
     );
     // The police area chief may attend LindeBRÅ.
     let browser = TestApp::spawn(app.db.clone()).await;
@@ -505,7 +505,7 @@ async fn the_start_page_says_what_waits_for_each_person(db: sqlx::PgPool) {
     let needs = texts(&planner.get_html("/").await, "#needs-title + ul li");
     assert!(
         needs.iter().any(|n| n.starts_with(
-            "Åtgärden Röja buskage som skymmer sikten vid väntsalen skulle vara klar"
+            "Din åtgärd Röja buskage som skymmer sikten vid väntsalen skulle vara klar"
         )),
         "{needs:?}"
     );
