@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/est/rapport/{kind}/{id}/ta-bort", post(report::remove))
         .route("/est/rapport/{kind}/{id}/angra", post(report::undo_remove))
         .route("/est/las-upp", post(report::unlock))
+        .route("/est/paminnelse", post(report::remind))
         .route("/est/lagesbild/{week}", get(lagesbild::lagesbild))
         .route(
             "/est/lagesbild/{week}/prioritet",

@@ -1185,3 +1185,98 @@ pub async fn unlock(
     .await?;
     Ok(Redirect::to(&format!("/est?vecka={}", week.key())).into_response())
 }
+
+/// `POST /est/paminnelse`: the coordinator reminds an organisation that has
+/// not reported for a week. The mail goes to whoever holds the
+/// organisation's reporting seats in the EST group today.
+pub async fn remind(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<UnlockForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let week = ReportWeek::parse(&form.vecka).ok_or(AppError::BadRequest)?;
+    let org_id = Uuid::parse_str(&form.organisation_id).map_err(|_| AppError::BadRequest)?;
+    let org = sqlx::query_scalar!(
+        "select name from organisation where id = $1 and municipality_id = $2",
+        org_id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let back = format!("/est?vecka={}", week.key());
+    let recipients: Vec<(String, String)> = sqlx::query!(
+        r#"select distinct pe.name, pe.email
+           from work_group g
+           join membership ms on ms.work_group_id = g.id and ms.municipality_id = $1 and ms.role <> 'convener'
+           join position p on p.id = ms.position_id and p.organisation_id = $2
+           join holders_on($1, $3) h on h.position_id = p.id
+           join person pe on pe.id = h.person_id and pe.active
+           where g.municipality_id = $1 and g.weekly_reporting
+             and g.active_from <= $3 and (g.active_to is null or g.active_to >= $3)
+           order by pe.name"#,
+        m,
+        org_id,
+        today()
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| (r.name, r.email))
+    .collect();
+    if recipients.is_empty() {
+        set_flash(
+            &user.person.flash,
+            format!("Ingen har {org}s plats i EST just nu, så ingen påminnelse skickades."),
+        )
+        .await?;
+        return Ok(Redirect::to(&back).into_response());
+    }
+    let body = format!(
+        "Hej!\n\n{org} har inte lämnat EST-rapporten för {}. Rapportera i Samordna: {}/est/rapport?vecka={}&org={org_id}\n\nRapporten låses när EST-mötet börjar. Har ni inget att rapportera, välj \"Inget att rapportera\".\n",
+        week.label(),
+        state.config.public_url.trim_end_matches('/'),
+        week.key()
+    );
+    let mut tx = state.db.begin().await?;
+    let ids = crate::mail::outbox::enqueue_text(
+        &mut tx,
+        m,
+        crate::mail::outbox::Kind::EstReminder,
+        Some(org_id),
+        &recipients,
+        &format!("Påminnelse: EST-rapporten för {}", week.label()),
+        &body,
+    )
+    .await?;
+    let names: Vec<&str> = recipients.iter().map(|(name, _)| name.as_str()).collect();
+    audit::record(
+        &mut tx,
+        Event {
+            municipality_id: m,
+            person_id: Some(user.id()),
+            action: "påminde",
+            entity: "EST-rapport",
+            entity_id: None,
+            summary: format!("{org} om {}", week.label()),
+            before: None,
+            after: Some(json!({ "till": names })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let delivery = crate::mail::outbox::deliver(&state, &ids).await;
+    set_flash(
+        &user.person.flash,
+        format!(
+            "Påminnelsen om {} är skickad till {} ({org}).{}",
+            week.label(),
+            names.join(", "),
+            delivery.failure_sentence()
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&back).into_response())
+}

@@ -37,6 +37,7 @@ pub enum Kind {
     AgreementSigned,
     AgreementExpiring,
     MeasureReminder,
+    EstReminder,
 }
 
 impl Kind {
@@ -48,6 +49,7 @@ impl Kind {
             Kind::AgreementSigned => "agreement_signed",
             Kind::AgreementExpiring => "agreement_expiring",
             Kind::MeasureReminder => "measure_reminder",
+            Kind::EstReminder => "est_reminder",
         }
     }
 }

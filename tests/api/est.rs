@@ -1531,3 +1531,96 @@ async fn gallring_clears_the_copy_kept_for_undoing_a_removal(db: sqlx::PgPool) {
         .expect("gallring");
     assert_eq!(kept().await, 0, "gone once the report has locked");
 }
+
+/// The coordinator reminds an organisation that has not reported: the EST
+/// page offers "Skicka påminnelse" on its row (not on those that reported),
+/// the mail reaches whoever holds the organisation's seat, and it is audited.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let week = samordna::web::today().format("%G-W%V").to_string();
+    sqlx::query!(
+        "delete from est_report where municipality_id = $1 and week_start >= current_date - 7 and organisation_id in (select id from organisation where name = 'Securitas')",
+        m
+    )
+    .execute(&app.db)
+    .await
+    .expect("clear Securitas's reports");
+    app.login("samordnare@lindesberg.example").await;
+    let page = app.get_html(&format!("/est?vecka={week}")).await;
+    let reminders = texts(&page, r#"form[action="/est/paminnelse"] button"#);
+    assert!(
+        reminders
+            .iter()
+            .any(|b| b == "Skicka påminnelse till Securitas"),
+        "{reminders:?}"
+    );
+    let securitas = sqlx::query_scalar!(
+        "select id from organisation where municipality_id = $1 and name = 'Securitas'",
+        m
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("Securitas");
+    let response = app
+        .post(
+            "/est/paminnelse",
+            &[
+                ("vecka", &week),
+                ("organisation_id", &securitas.to_string()),
+            ],
+        )
+        .await;
+    assert_redirect_to(&response, &format!("/est?vecka={week}"));
+    let page = app.get_html(&format!("/est?vecka={week}")).await;
+    let flash = texts(&page, ".flash").join(" ");
+    assert!(
+        flash.contains("Påminnelsen om") && flash.contains("(Securitas)"),
+        "{flash}"
+    );
+
+    let mails: Vec<(String, String)> = std::fs::read_dir(&app.mail_dir)
+        .expect("mail dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            let raw = std::fs::read(e.path()).expect("eml");
+            let mail = mailparse::parse_mail(&raw).expect("mail parses");
+            let header = |name: &str| {
+                mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
+                    .unwrap_or_default()
+            };
+            (
+                header("Subject"),
+                format!("{}\n{}", header("To"), mail.get_body().unwrap_or_default()),
+            )
+        })
+        .filter(|(subject, _)| subject.starts_with("Påminnelse: EST-rapporten"))
+        .collect();
+    assert!(!mails.is_empty(), "no reminder mail");
+    assert!(
+        mails
+            .iter()
+            .any(|(_, m)| m.contains("securitas@lindesberg.example")),
+        "{mails:?}"
+    );
+    for (_, body) in &mails {
+        assert!(
+            body.contains("Securitas har inte lämnat EST-rapporten"),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!("/est/rapport?vecka={week}&org={securitas}")),
+            "{body}"
+        );
+    }
+    let audited = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from audit_event where municipality_id = $1 and action = 'påminde'"#,
+        m
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+}

@@ -399,6 +399,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             ["400", "403", "403", "403", "403", "400", "login"],
         ),
         (
+            "POST",
+            "/est/paminnelse",
+            "/est/paminnelse".into(),
+            ["400", "403", "403", "403", "403", "400", "login"],
+        ),
+        (
             "GET",
             "/est/lagesbild/{week}",
             format!("/est/lagesbild/{w}"),
