@@ -379,8 +379,12 @@ async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_wor
 ) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let unlock_buttons =
-        |page: &scraper::Html| texts(page, "table[aria-labelledby=reported-title] tbody button");
+    let unlock_buttons = |page: &scraper::Html| {
+        texts(
+            page,
+            r#"table[aria-labelledby=reported-title] tbody form[action="/est/las-upp"] button"#,
+        )
+    };
 
     let open = app.get_html("/est").await;
     let rows = texts(&open, "table[aria-labelledby=reported-title] tbody tr");
