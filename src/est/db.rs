@@ -412,18 +412,7 @@ pub async fn report_form(
     weeks: &WeekChoice,
 ) -> AppResult<ReportForm> {
     let row = sqlx::query!(
-        r#"with candidate as (
-               select c.monday, c.n,
-                      coalesce((select min(mt.starts_at) from meeting mt
-                                where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
-                                  and mt.starts_at >= c.starts and mt.starts_at < c.ends), c.ends) as deadline
-               from unnest($4::date[], $5::timestamptz[], $6::timestamptz[]) with ordinality as c(monday, starts, ends, n)
-           ),
-           chosen as (
-               select monday, deadline from candidate
-               order by deadline <= $7 and n < cardinality($4::date[]), n
-               limit 1
-           )
+        r#"with chosen as (select monday, deadline from est_open_week($1, $3, $4, $5, $6, $7))
            select chosen.monday as "monday!", chosen.deadline as "deadline!",
                   (select row_to_json(r) from (
                        select id, nothing_to_report, submitted_at, updated_at, late, unlocked_until from est_report

@@ -80,18 +80,7 @@ async fn index_data(
     weeks: &WeekChoice,
 ) -> AppResult<IndexData> {
     let row = sqlx::query!(
-        r#"with candidate as (
-               select c.monday, c.n,
-                      coalesce((select min(mt.starts_at) from meeting mt
-                                where mt.municipality_id = $1 and mt.work_group_id = $2 and mt.status <> 'cancelled'
-                                  and mt.starts_at >= c.starts and mt.starts_at < c.ends), c.ends) as deadline
-               from unnest($3::date[], $4::timestamptz[], $5::timestamptz[]) with ordinality as c(monday, starts, ends, n)
-           ),
-           chosen as (
-               select monday, deadline from candidate
-               order by deadline <= $6 and n < cardinality($3::date[]), n
-               limit 1
-           )
+        r#"with chosen as (select monday, deadline from est_open_week($1, $2, $3, $4, $5, $6))
            select chosen.monday as "monday!", chosen.deadline as "deadline!",
                   (select coalesce(json_agg(rep order by rep.name), '[]') from (
                        select o.id, o.name,
