@@ -122,7 +122,8 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
 }
 
 /// After a request that may have changed something, this instance forgets
-/// who is asking at once; other instances hear of it by NOTIFY.
+/// who is asking and the pages' data at once; other instances hear of it by
+/// NOTIFY.
 async fn forget_after_change(
     State(state): State<AppState>,
     request: Request,
@@ -132,6 +133,7 @@ async fn forget_after_change(
     let response = next.run(request).await;
     if changes {
         state.identity.invalidate_all();
+        state.pages.invalidate_all();
     }
     response
 }
@@ -156,7 +158,7 @@ async fn health(State(state): State<AppState>) -> Response {
 pub struct App {
     listener: TcpListener,
     router: Router,
-    /// The identity cache's listener; it stops with the server.
+    /// The caches' listener; it stops with the server.
     _identity: AbortOnDrop,
 }
 
@@ -173,7 +175,10 @@ impl App {
     /// Binds `address` (port 0 picks a free one) and builds the router.
     pub async fn build(state: AppState, address: &str) -> anyhow::Result<Self> {
         let store = PgSessionStore::new(state.db.clone(), state.identity.clone());
-        let identity = AbortOnDrop(state.identity.spawn_listener(&state.db));
+        let identity = AbortOnDrop(crate::listen::spawn(
+            &state.db,
+            vec![state.identity.clone(), state.pages.clone()],
+        ));
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
