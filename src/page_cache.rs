@@ -9,8 +9,8 @@
 //! are looked up under the current one, so what an older generation loaded
 //! is never served again (it ages out). A load that raced with a notice is
 //! stored under the generation it started in, which is already dead. This
-//! instance's own writes drop everything at once (`startup`'s
-//! `forget_after_change`), so a redirect after a POST never shows the page as
+//! instance's own writes drop their municipality's pages at once
+//! (`startup`'s `forget_after_change`, [`ChangedIn`]), so a redirect after a POST never shows the page as
 //! it was. When the listening connection is lost nothing is served from
 //! memory until it listens again ([`crate::listen`]).
 //!
@@ -22,7 +22,7 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -73,6 +73,28 @@ impl Default for PageCache {
                 .time_to_live(Duration::from_secs(10 * 60))
                 .build(),
             syncs: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Where a changing request worked: put in its extensions before it runs
+/// and filled in by the `CurrentUser` extractor, so that only that
+/// municipality's pages are dropped afterwards.
+#[derive(Clone, Default)]
+pub struct ChangedIn(Arc<OnceLock<Uuid>>);
+
+impl ChangedIn {
+    /// Records the municipality the request works in.
+    pub fn set(&self, municipality: Uuid) {
+        let _ = self.0.set(municipality);
+    }
+
+    /// After the request: drops the pages of the municipality it worked in,
+    /// or everything when it named none (signing in, the account page).
+    pub fn forget(&self, cache: &PageCache) {
+        match self.0.get() {
+            Some(municipality) => cache.invalidate(*municipality),
+            None => cache.invalidate_all(),
         }
     }
 }
@@ -260,6 +282,21 @@ mod tests {
         assert_eq!(*stale, 1);
         let runs = AtomicUsize::new(0);
         assert_eq!(load(&cache, m, 2, &runs).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_change_made_here_drops_the_pages_of_the_municipality_it_named() {
+        let (cache, runs) = (live(), AtomicUsize::new(0));
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        load(&cache, a, 1, &runs).await;
+        load(&cache, b, 1, &runs).await;
+        let named = ChangedIn::default();
+        named.set(a);
+        named.forget(&cache);
+        assert_eq!(load(&cache, a, 2, &runs).await, 2);
+        assert_eq!(load(&cache, b, 2, &runs).await, 1);
+        ChangedIn::default().forget(&cache);
+        assert_eq!(load(&cache, b, 3, &runs).await, 3);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::session_store::PgSessionStore;
 use crate::error::{AppError, error_page};
+use crate::page_cache::ChangedIn;
 use crate::state::AppState;
 use crate::web::assets;
 
@@ -126,14 +127,18 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
 /// NOTIFY.
 async fn forget_after_change(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let changes = !request.method().is_safe();
+    let changed_in = ChangedIn::default();
+    if changes {
+        request.extensions_mut().insert(changed_in.clone());
+    }
     let response = next.run(request).await;
     if changes {
         state.identity.invalidate_all();
-        state.pages.invalidate_all();
+        changed_in.forget(&state.pages);
     }
     response
 }
