@@ -895,6 +895,31 @@ pub async fn nothing(
     change.finish(message, &report_url(&s, "rapport")).await
 }
 
+/// An entry of the organisation's report to remove or put back: the
+/// report's status, its id and the entry's kind; or, when the report is
+/// closed, the page again with the reason.
+async fn correction(
+    state: &AppState,
+    user: &CurrentUser,
+    which: &Which,
+    kind: &str,
+) -> AppResult<Result<(Status, Uuid, &'static str), Response>> {
+    let access = EstAccess::load(&state.db, user).await?;
+    let s = status(state, user, &access, which).await?;
+    let mut e = FieldErrors::default();
+    check_open(&s, &mut e, "description");
+    if !e.is_empty() {
+        let page = page(state, user, which, Forms::default(), e).await?;
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, page).into_response()));
+    }
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let kind: &'static str = KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .ok_or(AppError::NotFound)?;
+    Ok(Ok((s, report, kind)))
+}
+
 /// `POST /est/rapport/{kind}/{id}/ta-bort`: removes an entry to correct it.
 pub async fn remove(
     State(state): State<AppState>,
@@ -902,22 +927,11 @@ pub async fn remove(
     Params((kind, id)): Params<(String, Uuid)>,
     Form(which): Form<Which>,
 ) -> AppResult<Response> {
-    let access = EstAccess::load(&state.db, &user).await?;
-    let s = status(&state, &user, &access, &which).await?;
-    let m = user.municipality_id();
-    let mut e = FieldErrors::default();
-    check_open(&s, &mut e, "description");
-    if !e.is_empty() {
-        let page = page(&state, &user, &which, Forms::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let Some(report) = &s.report else {
-        return Err(AppError::NotFound);
+    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let kind: &'static str = KINDS
-        .iter()
-        .find(|k| **k == kind)
-        .ok_or(AppError::NotFound)?;
+    let m = user.municipality_id();
     let mut change = Change::begin(&state, &user).await?;
     // The removed row is kept in the audit event, so that "Ångra" can put
     // it back until the report locks (gallring clears the copy later).
@@ -927,7 +941,7 @@ pub async fn remove(
                 r#"delete from est_incident t where id = $1 and report_id = $2 and municipality_id = $3
                    returning to_jsonb(t.*) as "row!""#,
                 id,
-                report.id,
+                report,
                 m
             )
             .fetch_optional(change.tx())
@@ -938,7 +952,7 @@ pub async fn remove(
                 r#"delete from est_coming_event t where id = $1 and report_id = $2 and municipality_id = $3
                    returning to_jsonb(t.*) as "row!""#,
                 id,
-                report.id,
+                report,
                 m
             )
             .fetch_optional(change.tx())
@@ -949,7 +963,7 @@ pub async fn remove(
                 r#"delete from cooperation_need t where id = $1 and report_id = $2 and municipality_id = $3
                    returning to_jsonb(t.*) as "row!""#,
                 id,
-                report.id,
+                report,
                 m
             )
             .fetch_optional(change.tx())
@@ -963,7 +977,7 @@ pub async fn remove(
         .record(Event {
             action: "tog bort post",
             entity: "EST-rapport",
-            entity_id: Some(report.id),
+            entity_id: Some(report),
             summary: format!("{} {}: tog bort {kind}", s.org.name, s.week.label()),
             before: Some(json!({ "post": id, "typ": kind, "rad": row })),
             after: None,
@@ -991,20 +1005,11 @@ pub async fn undo_remove(
     Params((kind, id)): Params<(String, Uuid)>,
     Form(which): Form<Which>,
 ) -> AppResult<Response> {
-    let access = EstAccess::load(&state.db, &user).await?;
-    let s = status(&state, &user, &access, &which).await?;
+    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     let m = user.municipality_id();
-    let mut e = FieldErrors::default();
-    check_open(&s, &mut e, "description");
-    if !e.is_empty() {
-        let page = page(&state, &user, &which, Forms::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let kind: &'static str = KINDS
-        .iter()
-        .find(|k| **k == kind)
-        .ok_or(AppError::NotFound)?;
-    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
     let mut change = Change::begin(&state, &user).await?;
     let row = sqlx::query_scalar!(
         r#"select before -> 'rad' as "row!" from audit_event
