@@ -5,10 +5,9 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// One change to record.
+/// One change to record. Who made it and where come from the signed-in
+/// person ([`crate::web::change::Change`]).
 pub struct Event<'a> {
-    pub municipality_id: Uuid,
-    pub person_id: Option<Uuid>,
     /// What happened, in Swedish (`skapade`, `ändrade`, `upplöste` …).
     pub action: &'a str,
     /// The kind of thing (`arbetsgrupp`, `befattning` …).
@@ -20,15 +19,22 @@ pub struct Event<'a> {
     pub after: Option<Value>,
 }
 
-/// Writes the event inside the caller's transaction.
-pub async fn record(conn: &mut PgConnection, event: Event<'_>) -> sqlx::Result<()> {
+/// Writes the event inside the caller's transaction. Only
+/// [`crate::web::change::Change`] calls this, so no change is stored without
+/// its row.
+pub(crate) async fn record(
+    conn: &mut PgConnection,
+    municipality_id: Uuid,
+    person_id: Uuid,
+    event: Event<'_>,
+) -> sqlx::Result<()> {
     sqlx::query!(
         r#"insert into audit_event
              (id, municipality_id, person_id, action, entity, entity_id, summary, before, after)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         Uuid::now_v7(),
-        event.municipality_id,
-        event.person_id,
+        municipality_id,
+        person_id,
         event.action,
         event.entity,
         event.entity_id,

@@ -33,6 +33,11 @@ pub enum AppError {
     /// the Swedish message saying what is allowed.
     #[error("out of range")]
     OutOfRange(String),
+    /// The form was sent before (its one-time token is spent): nothing was
+    /// stored, the flash says so, and the person goes to the given page
+    /// ([`crate::web::change::Change::once`]).
+    #[error("form sent before")]
+    SentBefore(String),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
@@ -84,6 +89,7 @@ impl IntoResponse for AppError {
             AppError::Unauthorized => Redirect::to("/login").into_response(),
             AppError::ChooseMunicipality => Redirect::to("/valj-kommun").into_response(),
             AppError::MustChangePassword => Redirect::to("/konto").into_response(),
+            AppError::SentBefore(to) => Redirect::to(&to).into_response(),
             AppError::Forbidden => error_page(
                 StatusCode::FORBIDDEN,
                 "Åtkomst nekad",

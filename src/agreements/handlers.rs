@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde_json::json;
 use uuid::Uuid;
@@ -18,14 +18,15 @@ use super::compliance::{self, Gap};
 use super::db::{self, Agreement, NewVersion, SignatoryRow, VersionRow};
 use super::model::{Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementState, is_pdf};
 use super::notify;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
 
@@ -469,25 +470,20 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
     let token = fields.get("form_token").cloned().unwrap_or_default();
-    if let Some(again) =
-        crate::web::idempotency::sent_before(&mut tx, &user, &token, "/avtal").await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &token, "/avtal").await?;
     sqlx::query!(
         "insert into agreement (id, municipality_id, type_id, counterpart_id) values ($1, $2, $3, $4)",
         id, m, valid.type_id, valid.counterpart_id
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     let c = content(&form, &valid);
     let document = upload
         .as_ref()
         .map(|u| (u.name.as_str(), u.bytes.as_slice()));
     db::write_version(
-        &mut tx,
+        change.tx(),
         m,
         id,
         1,
@@ -499,24 +495,14 @@ pub async fn create(
         user.id(),
     )
     .await?;
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.done(Event {
         action: "registrerade",
         entity: "avtal",
         entity_id: Some(id),
         summary: format!("{} med {}", form.title.trim(), valid.counterpart),
         before: None,
         after: Some(json!({ "version": 1, "motpart": valid.counterpart, "dokument": upload.as_ref().map(|u| &u.name) })),
-    })
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.",
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+    }, "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.", &format!("/avtal/{id}")).await
 }
 
 pub async fn edit_page(
@@ -554,7 +540,7 @@ pub async fn update(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let version = a.current_version + 1;
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update agreement set type_id = $2, counterpart_id = $3 where id = $1 and municipality_id = $4",
         id,
@@ -562,14 +548,14 @@ pub async fn update(
         valid.counterpart_id,
         m
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     let c = content(&form, &valid);
     let document = upload
         .as_ref()
         .map(|u| (u.name.as_str(), u.bytes.as_slice()));
     let voided = db::write_version(
-        &mut tx,
+        change.tx(),
         m,
         id,
         version,
@@ -581,11 +567,8 @@ pub async fn update(
         user.id(),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "ändrade",
             entity: "avtal",
             entity_id: Some(id),
@@ -603,24 +586,22 @@ pub async fn update(
             ),
             before: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint })),
             after: Some(json!({ "version": version, "ogiltigförklarade signaturer": voided })),
-        },
-    )
-    .await?;
+        })
+        .await?;
     let mail = if a.status == "for_signing" {
-        let a = db::agreement(&mut *tx, m, id).await?;
-        notify::signatories(&mut tx, &state, m, &a, voided > 0).await?
+        let a = db::agreement(change.tx(), m, id).await?;
+        notify::signatories(change.tx(), &state, m, &a, voided > 0).await?
     } else {
         Vec::new()
     };
-    tx.commit().await?;
+    let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
     let mut message = format!("Ändringen är sparad som version {version}.");
     if a.status == "for_signing" && voided > 0 {
         message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
     message.push_str(&delivery.failure_sentence());
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+    done.redirect(message, &format!("/avtal/{id}")).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -772,42 +753,34 @@ pub async fn send_for_signing(
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update agreement set status = 'for_signing' where id = $1 and municipality_id = $2",
         id,
         m
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "skickade för signering",
             entity: "avtal",
             entity_id: Some(id),
             summary: format!("{} version {}", a.title, a.current_version),
             before: Some(json!({ "status": "draft" })),
             after: Some(json!({ "status": "for_signing" })),
-        },
-    )
-    .await?;
-    let a = db::agreement(&mut *tx, m, id).await?;
-    let mail = notify::signatories(&mut tx, &state, m, &a, false).await?;
-    tx.commit().await?;
+        })
+        .await?;
+    let a = db::agreement(change.tx(), m, id).await?;
+    let mail = notify::signatories(change.tx(), &state, m, &a, false).await?;
+    let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
-    set_flash(
-        &user.person.flash,
-        format!(
-            "Avtalet är skickat för signering. {} signatärer har fått e-post.{}",
-            delivery.sent.len(),
-            delivery.failure_sentence()
-        ),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+    let message = format!(
+        "Avtalet är skickat för signering. {} signatärer har fått e-post.{}",
+        delivery.sent.len(),
+        delivery.failure_sentence()
+    );
+    done.redirect(message, &format!("/avtal/{id}")).await
 }
 
 #[derive(serde::Deserialize)]
@@ -838,30 +811,27 @@ pub async fn terminate(
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update agreement set status = 'terminated', terminated_on = $3, terminated_reason = $4 where id = $1 and municipality_id = $2",
         id, m, on, reason
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "avslutade",
-            entity: "avtal",
-            entity_id: Some(id),
-            summary: format!("{} från {on}: {reason}", a.title),
-            before: Some(json!({ "status": a.status })),
-            after: Some(json!({ "status": "terminated", "datum": on, "skäl": reason })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Avtalet är avslutat.").await?;
-    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "avslutade",
+                entity: "avtal",
+                entity_id: Some(id),
+                summary: format!("{} från {on}: {reason}", a.title),
+                before: Some(json!({ "status": a.status })),
+                after: Some(json!({ "status": "terminated", "datum": on, "skäl": reason })),
+            },
+            "Avtalet är avslutat.",
+            &format!("/avtal/{id}"),
+        )
+        .await
 }
 
 /// `POST /avtal/{id}/motpart`: records the counterparty's own signature
@@ -892,7 +862,7 @@ pub async fn counterparty(
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         r#"insert into agreement_counterparty_signature (agreement_id, municipality_id, version, signer_name, signer_title, signed_on, document, document_name, recorded_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -901,23 +871,20 @@ pub async fn counterparty(
                document_name = coalesce(excluded.document_name, agreement_counterparty_signature.document_name), recorded_by = excluded.recorded_by"#,
         id, m, a.current_version, name, title, on, upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "registrerade motpartens signatur",
-            entity: "avtal",
-            entity_id: Some(id),
-            summary: format!("{} version {}: {name} {on}", a.title, a.current_version),
-            before: None,
-            after: Some(json!({ "namn": name, "titel": title, "datum": on })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Motpartens signatur är registrerad.").await?;
-    Ok(Redirect::to(&format!("/avtal/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "registrerade motpartens signatur",
+                entity: "avtal",
+                entity_id: Some(id),
+                summary: format!("{} version {}: {name} {on}", a.title, a.current_version),
+                before: None,
+                after: Some(json!({ "namn": name, "titel": title, "datum": on })),
+            },
+            "Motpartens signatur är registrerad.",
+            &format!("/avtal/{id}"),
+        )
+        .await
 }

@@ -7,17 +7,18 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::structure::admin::{Choice, position_choices};
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 
 /// An agreement type and its signatory positions.
 pub struct TypeRow {
@@ -131,19 +132,19 @@ pub async fn save(
         let page = render(&state, &user, Some(raw_days.to_owned()), e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update municipality set agreement_warning_days = $2 where id = $1",
         m,
         days
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     sqlx::query!(
         "delete from agreement_type_signatory where municipality_id = $1",
         m
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     for (t, p) in &ticks {
         sqlx::query!(
@@ -152,27 +153,24 @@ pub async fn save(
                  and exists (select 1 from position where id = $3 and municipality_id = $2)"#,
             t, m, p
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?;
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "ändrade signatärer",
-            entity: "avtalstyper",
-            entity_id: None,
-            summary: format!(
-                "{} signatärsbefattningar, varning {days} dagar före",
-                ticks.len()
-            ),
-            before: None,
-            after: Some(json!({ "signatärer": ticks.len(), "varningsdagar": days })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Inställningarna för avtal är sparade.").await?;
-    Ok(Redirect::to("/avtal/installningar").into_response())
+    change
+        .done(
+            Event {
+                action: "ändrade signatärer",
+                entity: "avtalstyper",
+                entity_id: None,
+                summary: format!(
+                    "{} signatärsbefattningar, varning {days} dagar före",
+                    ticks.len()
+                ),
+                before: None,
+                after: Some(json!({ "signatärer": ticks.len(), "varningsdagar": days })),
+            },
+            "Inställningarna för avtal är sparade.",
+            "/avtal/installningar",
+        )
+        .await
 }

@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -19,14 +19,15 @@ use super::db::{self, Agreement};
 use super::handlers::{Listed, show_page};
 use super::model::State as AgreementState;
 use super::notify;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::client::ClientAddress;
 use crate::auth::{password, throttle};
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
 
@@ -157,13 +158,13 @@ pub async fn sign(
         .take(500)
         .collect::<String>();
     let signature_id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     // Locks the agreement row so that a change cannot slip in between.
     let current = sqlx::query!(
         "select current_version from agreement where id = $1 for update",
         id
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(change.tx())
     .await?;
     if current.current_version != a.current_version {
         return Err(AppError::Forbidden);
@@ -173,7 +174,7 @@ pub async fn sign(
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         signature_id, m, id, a.current_version, position, user.id(), a.fingerprint, ip, agent
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await
     .on_constraint(
         &mut e,
@@ -184,38 +185,35 @@ pub async fn sign(
         )],
     )?;
     if inserted.is_none() {
-        tx.rollback().await?;
+        change.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.record(Event {
         action: "signerade",
         entity: "avtal",
         entity_id: Some(id),
         summary: format!("{} version {}", a.title, a.current_version),
         before: None,
         after: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip })),
-    })
-    .await?;
-    let after = db::agreement(&mut *tx, m, id).await?;
+    }).await?;
+    let after = db::agreement(change.tx(), m, id).await?;
     let complete = after.state(today()) == AgreementState::InForce
         || after.state(today()) == AgreementState::Signed;
     let mail = if complete {
-        notify::fully_signed(&mut tx, &state, m, &after).await?
+        notify::fully_signed(change.tx(), &state, m, &after).await?
     } else {
         Vec::new()
     };
-    tx.commit().await?;
+    let done = change.commit().await?;
     crate::mail::outbox::deliver(&state, &mail).await;
     let message = if complete {
         "Du har signerat. Alla signaturer finns nu – avtalet är i kraft."
     } else {
         "Du har signerat. Avtalet väntar på övriga signaturer."
     };
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/avtal/{id}/kvitto/{signature_id}")).into_response())
+    done.redirect(message, &format!("/avtal/{id}/kvitto/{signature_id}"))
+        .await
 }
 
 /// What a receipt shows.

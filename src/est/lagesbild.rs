@@ -18,17 +18,17 @@ use uuid::Uuid;
 use super::access::{EstAccess, WeekChoice};
 use super::db::{self, ChoiceRow, ComingEvent, Incident, Need};
 use super::week::ReportWeek;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::bounds;
+use crate::web::change::Change;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
 use crate::web::forms::{self, FieldErrors, Form, Query};
-use crate::web::idempotency;
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::Params;
 
 /// An organisation expected to report, and whether it has.
@@ -685,39 +685,33 @@ pub async fn add_priority(
         let page = lagesbild_page(&state, &user, &key, form, e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
     let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
-    if let Some(again) = idempotency::sent_before(&mut tx, &user, &form.form_token, &back).await? {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let inserted = sqlx::query!(
         r#"insert into est_priority (id, municipality_id, week_start, kind, text, owner_position_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7
            where $6::uuid is null or exists (select 1 from position where id = $6 and municipality_id = $2)"#,
         Uuid::now_v7(), m, week.monday, form.kind, text, owner, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(AppError::BadRequest);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "prioriterade",
-            entity: "EST",
-            entity_id: None,
-            summary: format!("{}: {text}", week.label()),
-            before: None,
-            after: Some(json!({ "typ": form.kind, "text": text })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Prioriteringen är sparad.").await?;
-    Ok(Redirect::to(&back).into_response())
+    change
+        .done(
+            Event {
+                action: "prioriterade",
+                entity: "EST",
+                entity_id: None,
+                summary: format!("{}: {text}", week.label()),
+                before: None,
+                after: Some(json!({ "typ": form.kind, "text": text })),
+            },
+            "Prioriteringen är sparad.",
+            &back,
+        )
+        .await
 }
 
 #[derive(Deserialize)]
@@ -744,34 +738,30 @@ pub async fn set_outcome(
     }
     let outcome = outcome.as_str();
     let m = user.municipality_id();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let updated = sqlx::query!(
         "update est_priority set outcome = $3 where id = $1 and municipality_id = $2 returning text",
         id, m, (!outcome.is_empty()).then_some(outcome)
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(change.tx())
     .await?
     .ok_or(AppError::NotFound)?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "följde upp",
             entity: "EST",
             entity_id: Some(id),
             summary: format!("{}: {outcome}", updated.text),
             before: None,
             after: Some(json!({ "utfall": outcome })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!(
+        })
+        .await?;
+    let back = format!(
         "/est/lagesbild/{}#prioriteringar",
         parse_week(&form.vecka)?.key()
-    ))
-    .into_response())
+    );
+    change.commit().await?;
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize)]
@@ -789,13 +779,13 @@ pub async fn mark_duplicate(
     user: CurrentUser,
     Params(id): Params<Uuid>,
     Form(form): Form<DuplicateForm>,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     let access = EstAccess::load(&state.db, &user).await?;
     access.require_oversight()?;
     let week = parse_week(&form.vecka)?;
     let m = user.municipality_id();
     let other = Uuid::parse_str(form.duplicate_of.trim()).ok();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     // Only another organisation's incident of the same municipality qualifies.
     let updated = sqlx::query!(
         r#"update est_incident i set duplicate_of = $3
@@ -806,16 +796,13 @@ pub async fn mark_duplicate(
                  where o.id = $3 and o.municipality_id = $2 and orr.organisation_id <> r.organisation_id and o.duplicate_of is null))"#,
         id, m, other
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if updated.rows_affected() == 0 {
         return Err(AppError::BadRequest);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: if other.is_some() {
                 "markerade samma händelse"
             } else {
@@ -831,19 +818,14 @@ pub async fn mark_duplicate(
             ),
             before: None,
             after: Some(json!({ "samma som": other })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        "Markeringen är sparad; händelsen räknas en gång.",
-    )
-    .await?;
-    Ok(Redirect::to(&format!(
-        "/est/lagesbild/{}#handelser",
-        week.key()
-    )))
+        })
+        .await?;
+    change
+        .finish(
+            "Markeringen är sparad; händelsen räknas en gång.",
+            &format!("/est/lagesbild/{}#handelser", week.key()),
+        )
+        .await
 }
 
 #[derive(Deserialize)]
@@ -942,7 +924,7 @@ pub async fn update_need(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let (note, handled_by) = (note.as_str(), handled_by.as_str());
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let before = sqlx::query!(
         r#"update cooperation_need n set status = $3,
                   handled_by = coalesce(nullif($4, ''), n.handled_by),
@@ -958,20 +940,17 @@ pub async fn update_need(
         handled_by,
         taking
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(change.tx())
     .await?
     .ok_or(AppError::NotFound)?;
     sqlx::query!(
         "insert into cooperation_note (id, municipality_id, need_id, note, status, written_by) values ($1, $2, $3, $4, $5, $6)",
         Uuid::now_v7(), m, id, (!note.is_empty()).then_some(note), status, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "följde upp samverkansbehov",
             entity: "samverkansbehov",
             entity_id: Some(id),
@@ -982,25 +961,23 @@ pub async fn update_need(
             ),
             before: Some(json!({ "status": before.status })),
             after: Some(json!({ "status": status, "anteckning": note, "tagit på sig": taking })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        if taking.is_some() {
-            "Ni har tagit på er samverkansbehovet; det står nu som pågående.".to_owned()
-        } else {
-            format!(
-                "Samverkansbehovet är uppdaterat: {}.",
-                db::need_status_label(status).to_lowercase()
-            )
-        },
-    )
-    .await?;
-    Ok(Redirect::to(&format!(
+        })
+        .await?;
+    let back = format!(
         "/est/lagesbild/{}#samverkan",
         parse_week(&form.vecka)?.key()
-    ))
-    .into_response())
+    );
+    change
+        .finish(
+            if taking.is_some() {
+                "Ni har tagit på er samverkansbehovet; det står nu som pågående.".to_owned()
+            } else {
+                format!(
+                    "Samverkansbehovet är uppdaterat: {}.",
+                    db::need_status_label(status).to_lowercase()
+                )
+            },
+            &back,
+        )
+        .await
 }

@@ -17,11 +17,12 @@ use super::access::{EstAccess, Organisation};
 use super::db::{self, CategoryGroup, ComingEvent, Incident, Need, Report};
 use super::guard;
 use super::week::ReportWeek;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::page_cache;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
@@ -369,87 +370,65 @@ fn optional(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
-fn redirect_to(s: &Status, anchor: &str) -> Response {
-    Redirect::to(&format!(
+/// The organisation's report for the week, at `anchor`.
+fn report_url(s: &Status, anchor: &str) -> String {
+    format!(
         "/est/rapport?vecka={}&org={}#{anchor}",
         s.week.key(),
         s.org.id
-    ))
-    .into_response()
+    )
 }
 
 /// To the card of an entry just added or changed, where the message shows.
-fn redirect_to_entry(s: &Status, id: Uuid) -> Response {
-    Redirect::to(&format!(
+fn entry_url(s: &Status, id: Uuid) -> String {
+    format!(
         "/est/rapport?vecka={}&org={}&ny={id}#post-{id}",
         s.week.key(),
         s.org.id
-    ))
-    .into_response()
+    )
 }
 
 /// Claims the form's one-time token and opens the organisation's report for
-/// a new entry. `None` when the form was sent before.
-async fn open_entry(
-    tx: &mut sqlx::PgConnection,
-    user: &CurrentUser,
+/// a new entry.
+async fn open_entry<'u>(
+    state: &AppState,
+    user: &'u CurrentUser,
     s: &Status,
     token: &str,
     late: bool,
-) -> AppResult<Option<Uuid>> {
-    if !crate::web::idempotency::first_submission(tx, token, user.id()).await? {
-        return Ok(None);
-    }
-    let report =
-        db::ensure_report(tx, user.municipality_id(), s.org.id, s.week.monday, late).await?;
+) -> AppResult<(Change<'u>, Uuid)> {
+    let mut change = Change::once(state, user, token, &report_url(s, "rapport")).await?;
+    let m = user.municipality_id();
+    let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
     sqlx::query!(
         "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
         report,
-        user.municipality_id()
+        m
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    Ok(Some(report))
-}
-
-async fn already_sent(
-    tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    user: &CurrentUser,
-    s: &Status,
-) -> AppResult<Response> {
-    tx.rollback().await?;
-    set_flash(&user.person.flash, crate::web::idempotency::ALREADY_SENT).await?;
-    Ok(redirect_to(s, "rapport"))
+    Ok((change, report))
 }
 
 /// Records the entry in the audit log, commits, and sends the writer back
 /// to the report with a message.
 async fn finish_entry(
-    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    user: &CurrentUser,
+    change: Change<'_>,
     s: &Status,
     report: Uuid,
     (action, summary, after): (&'static str, String, serde_json::Value),
     message: &str,
     entry: Uuid,
 ) -> AppResult<Response> {
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: user.municipality_id(),
-            person_id: Some(user.id()),
-            action,
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary,
-            before: None,
-            after: Some(after),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, message).await?;
-    Ok(redirect_to_entry(s, entry))
+    let event = Event {
+        action,
+        entity: "EST-rapport",
+        entity_id: Some(report),
+        summary,
+        before: None,
+        after: Some(after),
+    };
+    change.done(event, message, &entry_url(s, entry)).await
 }
 
 #[derive(Deserialize)]
@@ -596,10 +575,7 @@ pub async fn add_incident(
         };
         return change_incident(&state, &user, &s, changed).await;
     }
-    let mut tx = state.db.begin().await?;
-    let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
-        return already_sent(tx, &user, &s).await;
-    };
+    let (mut change, report) = open_entry(&state, &user, &s, &post.which.form_token, late).await?;
     // The same incident sent again (back and resubmit with a fresh page,
     // hence a fresh token) is not stored twice.
     let id = Uuid::now_v7();
@@ -612,10 +588,10 @@ pub async fn add_incident(
         id, m, report, category, occurred, band, area, optional(place), description, optional(action),
         latitude, longitude, insecurity, f.reported_to_police.is_some(), user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
-        return already_sent(tx, &user, &s).await;
+        return change.sent_before(&report_url(&s, "rapport")).await;
     }
     let summary = format!(
         "{} {}: händelse {occurred}{}",
@@ -625,8 +601,7 @@ pub async fn add_incident(
     );
     let after = json!({ "händelse": id, "datum": occurred, "otrygghet": insecurity });
     finish_entry(
-        tx,
-        &user,
+        change,
         &s,
         report,
         ("rapporterade händelse", summary, after),
@@ -661,7 +636,7 @@ async fn change_incident(
     c: ChangedIncident,
 ) -> AppResult<Response> {
     let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(state, user).await?;
     let changed = sqlx::query!(
         r#"update est_incident set category_id = $3, occurred_on = $4, time_band = $5, area_id = $6, place = $7,
                   description = $8, action_taken = $9, latitude = $10, longitude = $11, insecurity = $12,
@@ -670,7 +645,7 @@ async fn change_incident(
         c.id, report, c.category, c.occurred, c.band, c.area, c.place, c.description, c.action,
         c.latitude, c.longitude, c.insecurity, c.reported_to_police, user.municipality_id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if changed.rows_affected() == 0 {
         return Err(AppError::NotFound);
@@ -683,8 +658,7 @@ async fn change_incident(
     );
     let after = json!({ "händelse": c.id, "datum": c.occurred, "otrygghet": c.insecurity });
     finish_entry(
-        tx,
-        user,
+        change,
         s,
         report,
         ("ändrade händelse", summary, after),
@@ -756,10 +730,7 @@ pub async fn add_event(
         let page = page(&state, &user, &post.which, forms, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
-    let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
-        return already_sent(tx, &user, &s).await;
-    };
+    let (mut change, report) = open_entry(&state, &user, &s, &post.which.form_token, late).await?;
     // The same entry sent again (back and resubmit with a fresh page) is not stored twice.
     let id = Uuid::now_v7();
     let inserted = sqlx::query!(
@@ -769,16 +740,15 @@ pub async fn add_event(
                                and e.occurs_on = $4 and e.title = $7)"#,
         id, m, report, occurs, area, f.risk, title, optional(place), optional(measures), user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
-        return already_sent(tx, &user, &s).await;
+        return change.sent_before(&report_url(&s, "rapport")).await;
     }
     let summary = format!("{} {}: {title} {occurs}", s.org.name, s.week.label());
     let after = json!({ "datum": occurs, "risk": f.risk });
     finish_entry(
-        tx,
-        &user,
+        change,
         &s,
         report,
         ("rapporterade kommande händelse", summary, after),
@@ -841,10 +811,7 @@ pub async fn add_need(
         let page = page(&state, &user, &post.which, forms, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
-    let Some(report) = open_entry(&mut tx, &user, &s, &post.which.form_token, late).await? else {
-        return already_sent(tx, &user, &s).await;
-    };
+    let (mut change, report) = open_entry(&state, &user, &s, &post.which.form_token, late).await?;
     // The same need sent again (back and resubmit with a fresh page) is not stored twice.
     let id = Uuid::now_v7();
     let inserted = sqlx::query!(
@@ -854,15 +821,14 @@ pub async fn add_need(
                                and n.title = $4)"#,
         id, m, report, title, optional(with_whom), optional(handled_by), user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
-        return already_sent(tx, &user, &s).await;
+        return change.sent_before(&report_url(&s, "rapport")).await;
     }
     let summary = format!("{} {}: samverkansbehov", s.org.name, s.week.label());
     finish_entry(
-        tx,
-        &user,
+        change,
         &s,
         report,
         ("rapporterade samverkansbehov", summary, json!({})),
@@ -902,40 +868,56 @@ pub async fn nothing(
         let page = page(&state, &user, &which, Forms::default(), e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
-    let report = db::ensure_report(&mut tx, m, s.org.id, s.week.monday, late).await?;
+    let mut change = Change::begin(&state, &user).await?;
+    let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
     sqlx::query!(
         "update est_report set nothing_to_report = true where id = $1 and municipality_id = $2",
         report,
         m
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "rapporterade inget att rapportera",
             entity: "EST-rapport",
             entity_id: Some(report),
             summary: format!("{} {}: inget att rapportera", s.org.name, s.week.label()),
             before: None,
             after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!(
-            "Noterat: {} har inget att rapportera för {}.",
-            s.org.name,
-            s.week.label()
-        ),
-    )
-    .await?;
-    Ok(redirect_to(&s, "rapport"))
+        })
+        .await?;
+    let message = format!(
+        "Noterat: {} har inget att rapportera för {}.",
+        s.org.name,
+        s.week.label()
+    );
+    change.finish(message, &report_url(&s, "rapport")).await
+}
+
+/// An entry of the organisation's report to remove or put back: the
+/// report's status, its id and the entry's kind; or, when the report is
+/// closed, the page again with the reason.
+async fn correction(
+    state: &AppState,
+    user: &CurrentUser,
+    which: &Which,
+    kind: &str,
+) -> AppResult<Result<(Status, Uuid, &'static str), Response>> {
+    let access = EstAccess::load(&state.db, user).await?;
+    let s = status(state, user, &access, which).await?;
+    let mut e = FieldErrors::default();
+    check_open(&s, &mut e, "description");
+    if !e.is_empty() {
+        let page = page(state, user, which, Forms::default(), e).await?;
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, page).into_response()));
+    }
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let kind: &'static str = KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .ok_or(AppError::NotFound)?;
+    Ok(Ok((s, report, kind)))
 }
 
 /// `POST /est/rapport/{kind}/{id}/ta-bort`: removes an entry to correct it.
@@ -945,23 +927,12 @@ pub async fn remove(
     Params((kind, id)): Params<(String, Uuid)>,
     Form(which): Form<Which>,
 ) -> AppResult<Response> {
-    let access = EstAccess::load(&state.db, &user).await?;
-    let s = status(&state, &user, &access, &which).await?;
-    let m = user.municipality_id();
-    let mut e = FieldErrors::default();
-    check_open(&s, &mut e, "description");
-    if !e.is_empty() {
-        let page = page(&state, &user, &which, Forms::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let Some(report) = &s.report else {
-        return Err(AppError::NotFound);
+    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let kind: &'static str = KINDS
-        .iter()
-        .find(|k| **k == kind)
-        .ok_or(AppError::NotFound)?;
-    let mut tx = state.db.begin().await?;
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
     // The removed row is kept in the audit event, so that "Ångra" can put
     // it back until the report locks (gallring clears the copy later).
     let row = match kind {
@@ -970,10 +941,10 @@ pub async fn remove(
                 r#"delete from est_incident t where id = $1 and report_id = $2 and municipality_id = $3
                    returning to_jsonb(t.*) as "row!""#,
                 id,
-                report.id,
+                report,
                 m
             )
-            .fetch_optional(&mut *tx)
+            .fetch_optional(change.tx())
             .await?
         }
         "kommande" => {
@@ -981,10 +952,10 @@ pub async fn remove(
                 r#"delete from est_coming_event t where id = $1 and report_id = $2 and municipality_id = $3
                    returning to_jsonb(t.*) as "row!""#,
                 id,
-                report.id,
+                report,
                 m
             )
-            .fetch_optional(&mut *tx)
+            .fetch_optional(change.tx())
             .await?
         }
         _ => {
@@ -992,43 +963,37 @@ pub async fn remove(
                 r#"delete from cooperation_need t where id = $1 and report_id = $2 and municipality_id = $3
                    returning to_jsonb(t.*) as "row!""#,
                 id,
-                report.id,
+                report,
                 m
             )
-            .fetch_optional(&mut *tx)
+            .fetch_optional(change.tx())
             .await?
         }
     };
     let Some(row) = row else {
         return Err(AppError::NotFound);
     };
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "tog bort post",
             entity: "EST-rapport",
-            entity_id: Some(report.id),
+            entity_id: Some(report),
             summary: format!("{} {}: tog bort {kind}", s.org.name, s.week.label()),
             before: Some(json!({ "post": id, "typ": kind, "rad": row })),
             after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .await?;
     let message = match kind {
         "handelse" => "Händelsen är borttagen ur rapporten.",
         "kommande" => "Den kommande händelsen är borttagen ur rapporten.",
         _ => "Samverkansbehovet är borttaget ur rapporten.",
     };
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!(
+    let back = format!(
         "/est/rapport?vecka={}&org={}&borttagen={kind}:{id}#rapport",
         s.week.key(),
         s.org.id
-    ))
-    .into_response())
+    );
+    change.finish(message, &back).await
 }
 
 /// `POST /est/rapport/{kind}/{id}/angra`: puts back an entry removed from
@@ -1040,21 +1005,12 @@ pub async fn undo_remove(
     Params((kind, id)): Params<(String, Uuid)>,
     Form(which): Form<Which>,
 ) -> AppResult<Response> {
-    let access = EstAccess::load(&state.db, &user).await?;
-    let s = status(&state, &user, &access, &which).await?;
+    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     let m = user.municipality_id();
-    let mut e = FieldErrors::default();
-    check_open(&s, &mut e, "description");
-    if !e.is_empty() {
-        let page = page(&state, &user, &which, Forms::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let kind: &'static str = KINDS
-        .iter()
-        .find(|k| **k == kind)
-        .ok_or(AppError::NotFound)?;
-    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let row = sqlx::query_scalar!(
         r#"select before -> 'rad' as "row!" from audit_event
            where municipality_id = $1 and action = 'tog bort post' and entity_id = $2
@@ -1065,7 +1021,7 @@ pub async fn undo_remove(
         id.to_string(),
         kind
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(change.tx())
     .await?
     .ok_or(AppError::NotFound)?;
     // Only into the same report of the same municipality; an entry already
@@ -1077,7 +1033,7 @@ pub async fn undo_remove(
                on conflict (id) do nothing"#,
             row, m, report
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?,
         "kommande" => sqlx::query!(
             r#"insert into est_coming_event select * from jsonb_populate_record(null::est_coming_event, $1)
@@ -1085,7 +1041,7 @@ pub async fn undo_remove(
                on conflict (id) do nothing"#,
             row, m, report
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?,
         _ => sqlx::query!(
             r#"insert into cooperation_need select * from jsonb_populate_record(null::cooperation_need, $1)
@@ -1093,38 +1049,34 @@ pub async fn undo_remove(
                on conflict (id) do nothing"#,
             row, m, report
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?,
     };
     if restored.rows_affected() == 0 {
-        tx.rollback().await?;
+        change.rollback().await?;
         set_flash(&user.person.flash, "Posten finns redan i rapporten.").await?;
-        return Ok(redirect_to_entry(&s, id));
+        return Ok(Redirect::to(&entry_url(&s, id)).into_response());
     }
     sqlx::query!(
         "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
         report,
         m
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "återställde post",
             entity: "EST-rapport",
             entity_id: Some(report),
             summary: format!("{} {}: återställde {kind}", s.org.name, s.week.label()),
             before: None,
             after: Some(json!({ "post": id, "typ": kind })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Posten är tillbaka i rapporten.").await?;
-    Ok(redirect_to_entry(&s, id))
+        })
+        .await?;
+    change
+        .finish("Posten är tillbaka i rapporten.", &entry_url(&s, id))
+        .await
 }
 
 /// `POST /est/las-upp`: the coordinator reopens an organisation's locked
@@ -1155,41 +1107,34 @@ pub async fn unlock(
     .await?
     .ok_or(AppError::NotFound)?;
     let until = Utc::now() + TimeDelta::hours(48);
-    let mut tx = state.db.begin().await?;
-    let report = db::ensure_report(&mut tx, m, org_id, week.monday, false).await?;
+    let mut change = Change::begin(&state, &user).await?;
+    let report = db::ensure_report(change.tx(), m, org_id, week.monday, false).await?;
     sqlx::query!(
         "update est_report set unlocked_until = $2 where id = $1 and municipality_id = $3",
         report,
         until,
         m
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "låste upp",
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary: format!("{org} {} öppen till {}", week.label(), format_local(until)),
-            before: None,
-            after: Some(json!({ "öppen till": until })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!(
-            "Rapporten för {org}, {}, är öppen till {}.",
-            week.label(),
-            format_local(until)
-        ),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/est?vecka={}", week.key())).into_response())
+    change
+        .done(
+            Event {
+                action: "låste upp",
+                entity: "EST-rapport",
+                entity_id: Some(report),
+                summary: format!("{org} {} öppen till {}", week.label(), format_local(until)),
+                before: None,
+                after: Some(json!({ "öppen till": until })),
+            },
+            format!(
+                "Rapporten för {org}, {}, är öppen till {}.",
+                week.label(),
+                format_local(until)
+            ),
+            &format!("/est?vecka={}", week.key()),
+        )
+        .await
 }
 
 /// `POST /est/paminnelse`: the coordinator reminds an organisation that has
@@ -1246,9 +1191,9 @@ pub async fn remind(
         state.config.public_url.trim_end_matches('/'),
         week.key()
     );
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let ids = crate::mail::outbox::enqueue_text(
-        &mut tx,
+        change.tx(),
         m,
         crate::mail::outbox::Kind::EstReminder,
         Some(org_id),
@@ -1258,31 +1203,23 @@ pub async fn remind(
     )
     .await?;
     let names: Vec<&str> = recipients.iter().map(|(name, _)| name.as_str()).collect();
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "påminde",
             entity: "EST-rapport",
             entity_id: None,
             summary: format!("{org} om {}", week.label()),
             before: None,
             after: Some(json!({ "till": names })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .await?;
+    let done = change.commit().await?;
     let delivery = crate::mail::outbox::deliver(&state, &ids).await;
-    set_flash(
-        &user.person.flash,
-        format!(
-            "Påminnelsen om {} är skickad till {} ({org}).{}",
-            week.label(),
-            names.join(", "),
-            delivery.failure_sentence()
-        ),
-    )
-    .await?;
-    Ok(Redirect::to(&back).into_response())
+    let message = format!(
+        "Påminnelsen om {} är skickad till {} ({org}).{}",
+        week.label(),
+        names.join(", "),
+        delivery.failure_sentence()
+    );
+    done.redirect(message, &back).await
 }

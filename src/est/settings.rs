@@ -10,12 +10,13 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::Params;
 
 /// A category or area row with its state.
@@ -38,6 +39,9 @@ pub struct SettingsForm {
     pub parent_id: String,
     #[serde(default)]
     pub area_name: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -144,12 +148,12 @@ pub async fn save(
         return invalid(&state, &user, form, e).await;
     }
     let m = user.municipality_id();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let before = sqlx::query!(
         "select report_interval_weeks, retention_months from municipality where id = $1",
         m
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(change.tx())
     .await?;
     sqlx::query!(
         "update municipality set report_interval_weeks = $2, retention_months = $3 where id = $1",
@@ -157,22 +161,16 @@ pub async fn save(
         interval,
         retention
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.done(Event {
         action: "ändrade inställningar",
         entity: "EST",
         entity_id: None,
         summary: format!("Rapportering var {interval}:e vecka, gallring efter {retention} månader"),
         before: Some(json!({ "intervall": before.report_interval_weeks, "gallring": before.retention_months })),
         after: Some(json!({ "intervall": interval, "gallring": retention })),
-    })
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Inställningarna är sparade.").await?;
-    Ok(Redirect::to("/est/installningar").into_response())
+    }, "Inställningarna är sparade.", "/est/installningar").await
 }
 
 /// Adds a category, or a subcategory under a parent.
@@ -189,7 +187,13 @@ pub async fn add_category(
     if !e.is_empty() {
         return invalid(&state, &user, form, e).await;
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::once(
+        &state,
+        &user,
+        &form.form_token,
+        "/est/installningar#kategorier",
+    )
+    .await?;
     let id = Uuid::now_v7();
     let inserted = sqlx::query!(
         r#"insert into incident_category (id, municipality_id, parent_id, name)
@@ -197,7 +201,7 @@ pub async fn add_category(
            where $3::uuid is null or exists (select 1 from incident_category where id = $3 and municipality_id = $2 and parent_id is null)"#,
         id, m, parent, name
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await
     .on_constraint(
         &mut e,
@@ -208,23 +212,20 @@ pub async fn add_category(
         Some(done) if done.rows_affected() == 0 => return Err(AppError::BadRequest),
         Some(_) => {}
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "skapade",
-            entity: "kategori",
-            entity_id: Some(id),
-            summary: format!("Kategorin {name}"),
-            before: None,
-            after: Some(json!({ "namn": name, "under": parent })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, format!("Kategorin {name} är tillagd.")).await?;
-    Ok(Redirect::to("/est/installningar#kategorier").into_response())
+    change
+        .done(
+            Event {
+                action: "skapade",
+                entity: "kategori",
+                entity_id: Some(id),
+                summary: format!("Kategorin {name}"),
+                before: None,
+                after: Some(json!({ "namn": name, "under": parent })),
+            },
+            format!("Kategorin {name} är tillagd."),
+            "/est/installningar#kategorier",
+        )
+        .await
 }
 
 /// Adds an area (a town, village or district).
@@ -240,7 +241,13 @@ pub async fn add_area(
     if !e.is_empty() {
         return invalid(&state, &user, form, e).await;
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::once(
+        &state,
+        &user,
+        &form.form_token,
+        "/est/installningar#omraden",
+    )
+    .await?;
     let id = Uuid::now_v7();
     let inserted = sqlx::query!(
         "insert into area (id, municipality_id, name) values ($1, $2, $3)",
@@ -248,7 +255,7 @@ pub async fn add_area(
         m,
         name
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await
     .on_constraint(
         &mut e,
@@ -261,23 +268,20 @@ pub async fn add_area(
     if inserted.is_none() {
         return invalid(&state, &user, form, e).await;
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "skapade",
-            entity: "område",
-            entity_id: Some(id),
-            summary: format!("Området {name}"),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, format!("Området {name} är tillagt.")).await?;
-    Ok(Redirect::to("/est/installningar#omraden").into_response())
+    change
+        .done(
+            Event {
+                action: "skapade",
+                entity: "område",
+                entity_id: Some(id),
+                summary: format!("Området {name}"),
+                before: None,
+                after: None,
+            },
+            format!("Området {name} är tillagt."),
+            "/est/installningar#omraden",
+        )
+        .await
 }
 
 /// Turns a category or area off (kept for old reports) or on again.
@@ -288,27 +292,24 @@ pub async fn toggle(
 ) -> AppResult<Redirect> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let row = match kind.as_str() {
         "kategori" => sqlx::query!(
             "update incident_category set active = not active where id = $1 and municipality_id = $2 returning name, active",
             id, m
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.tx())
         .await?
         .map(|r| (r.name, r.active)),
         "omrade" => sqlx::query!("update area set active = not active where id = $1 and municipality_id = $2 returning name, active", id, m)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(change.tx())
             .await?
             .map(|r| (r.name, r.active)),
         _ => None,
     };
     let (name, active) = row.ok_or(AppError::NotFound)?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: if active { "aktiverade" } else { "avaktiverade" },
             entity: if kind == "omrade" {
                 "område"
@@ -319,9 +320,8 @@ pub async fn toggle(
             summary: name,
             before: None,
             after: Some(json!({ "aktiv": active })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .await?;
+    change.commit().await?;
     Ok(Redirect::to("/est/installningar"))
 }

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -13,13 +13,14 @@ use uuid::Uuid;
 
 use super::calendar::{self, Half, Term, WeeklyRule};
 use super::schedule::{day_start, parse_duration, parse_form, parse_time};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::structure::db as structure_db;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 
 /// How a group meets.
@@ -582,7 +583,7 @@ pub async fn save(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let before = load(&state.db, m, id).await?;
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         r#"insert into group_cadence (work_group_id, municipality_id, kind, per_half_year, weekday, start_time,
                                       duration_minutes, form, places, meeting_link)
@@ -592,28 +593,21 @@ pub async fn save(
                form = excluded.form, places = excluded.places, meeting_link = excluded.meeting_link, updated_at = now()"#,
         id, m, kind, count, weekday, time, i32::try_from(duration).unwrap_or(60), mode, places, link
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    let after = load(&mut *tx, m, id).await?.describe();
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "ändrade mötesrytm",
-            entity: "grupp",
-            entity_id: Some(id),
-            summary: format!("{}: {}", group.name, after),
-            before: Some(json!({ "mötesrytm": before.describe() })),
-            after: Some(json!({ "mötesrytm": after })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("Mötesrytmen för {} är sparad.", group.name),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/grupper/{id}")).into_response())
+    let after = load(change.tx(), m, id).await?.describe();
+    change
+        .done(
+            Event {
+                action: "ändrade mötesrytm",
+                entity: "grupp",
+                entity_id: Some(id),
+                summary: format!("{}: {}", group.name, after),
+                before: Some(json!({ "mötesrytm": before.describe() })),
+                after: Some(json!({ "mötesrytm": after })),
+            },
+            format!("Mötesrytmen för {} är sparad.", group.name),
+            &format!("/grupper/{id}"),
+        )
+        .await
 }

@@ -24,9 +24,10 @@ use uuid::Uuid;
 use super::db::{self, Meeting};
 use super::ics::{self, Method};
 use super::invitations::ics_event;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::{CurrentUser, SignedIn};
 use crate::web::forms::Form;
 use crate::web::layout::set_flash;
@@ -220,33 +221,27 @@ pub async fn renew_group_token(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
     let group = crate::structure::db::group(&state.db, m, id).await?;
-    let mut tx = state.db.begin().await?;
-    retire_group_tokens(&mut tx, &[id]).await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    let mut change = Change::begin(&state, &user).await?;
+    retire_group_tokens(change.tx(), &[id]).await?;
+    change
+        .record(Event {
             action: "bytte kalenderadress",
             entity: "grupp",
             entity_id: Some(id),
             summary: format!("Ny kalenderadress för {}", group.name),
             before: None,
             after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash,
-        format!(
-            "{} har en ny kalenderadress. Den gamla adressen fungerar inte längre; den som ska prenumerera på gruppens kalender behöver den nya adressen nedan.",
-            group.name
-        ),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/grupper/{id}#kalender")))
+        })
+        .await?;
+    let message = format!(
+        "{} har en ny kalenderadress. Den gamla adressen fungerar inte längre; den som ska prenumerera på gruppens kalender behöver den nya adressen nedan.",
+        group.name
+    );
+    change
+        .finish(message, &format!("/grupper/{id}#kalender"))
+        .await
 }

@@ -19,6 +19,7 @@ use super::schedule::schedulable_meeting;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, Delivery, NewAttachment, NewMail};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::set_flash;
 use crate::web::path::IdPath;
@@ -280,7 +281,7 @@ pub async fn send_invitation(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state, &user, id).await?;
     if meeting.status != "planned" {
         return Err(AppError::Forbidden);
@@ -291,11 +292,11 @@ pub async fn send_invitation(
             "Mötet ligger bakåt i tiden, så ingen kallelse skickades.",
         )
         .await?;
-        return Ok(Redirect::to(&format!("/moten/{id}")));
+        return Ok(Redirect::to(&format!("/moten/{id}")).into_response());
     }
-    let mut tx = state.db.begin().await?;
-    let queued = enqueue(&mut tx, &state, &user, id, Kind::Invitation).await?;
-    tx.commit().await?;
+    let mut change = Change::begin(&state, &user).await?;
+    let queued = enqueue(change.tx(), &state, &user, id, Kind::Invitation).await?;
+    let done = change.commit().await?;
     let (recipients, nothing_new) = (queued.recipients, queued.ids.is_empty());
     let delivery = queued.deliver(&state).await;
     let mut message = match (recipients, nothing_new, delivery.sent.len()) {
@@ -305,8 +306,7 @@ pub async fn send_invitation(
         (_, _, n) => format!("Kallelsen skickades till {n} personer."),
     };
     message.push_str(&delivery.failure_sentence());
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/moten/{id}")))
+    done.redirect(message, &format!("/moten/{id}")).await
 }
 
 /// `GET /moten/{id}/kalender.ics`: the meeting as a calendar file, with

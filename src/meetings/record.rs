@@ -16,14 +16,14 @@ use askama_web::WebTemplate;
 use super::access::Access;
 use super::db::{self, AttendanceRow, Decision, Meeting};
 use super::schedule::{schedulable_meeting, show_page};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::structure::model::Tier;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::idempotency;
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 
 const STATUSES: [&str; 3] = ["present", "absent", "substitute_present"];
@@ -91,7 +91,7 @@ pub async fn save_record(
     }
     let m = user.municipality_id();
     let day = meeting.local_date();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     for (position_id, status) in &marks {
         // Only member positions of the meeting's group are recorded; the
         // attendee is the holder, or the substitute position's holder.
@@ -106,7 +106,7 @@ pub async fn save_record(
                on conflict (meeting_id, position_id) do update set status = excluded.status, attended_by = excluded.attended_by"#,
             id, m, position_id, status, meeting.group_id, day
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?;
     }
     // A meeting counts as held once its attendance is recorded: notes
@@ -119,27 +119,24 @@ pub async fn save_record(
         notes,
         held
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.record(Event {
         action: "förde protokoll",
         entity: "möte",
         entity_id: Some(id),
         summary: format!("{} {}: närvaro för {}", meeting.group_name, day, crate::web::words::count(marks.len(), "befattning", "befattningar")),
         before: Some(json!({ "anteckningar": meeting.notes })),
         after: Some(json!({ "anteckningar": notes, "närvaro": marks.iter().map(|(p, s)| json!({ "befattning": p, "status": s })).collect::<Vec<_>>() })),
-    })
-    .await?;
-    tx.commit().await?;
+    }).await?;
     let message = if held {
         "Närvaro och anteckningar är sparade."
     } else {
         "Anteckningarna är sparade. Mötet räknas som hållet först när närvaron är förd."
     };
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response())
+    change
+        .finish(message, &format!("/moten/{id}#protokoll"))
+        .await
 }
 
 /// A decision as typed.
@@ -225,16 +222,13 @@ pub async fn add_decision(
         let page = show_page(&state, &user, id, None, form, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
     let again = format!("/moten/{id}#beslut");
-    if let Some(again) = idempotency::sent_before(&mut tx, &user, &form.form_token, &again).await? {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, &again).await?;
     let number = sqlx::query_scalar!(
         r#"select count(*) + 1 as "n!" from meeting_decision where meeting_id = $1"#,
         id
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(change.tx())
     .await?;
     let reference = format!("{} {} § {number}", meeting.group_name, meeting.local_date());
     let mut created_group = None;
@@ -247,7 +241,7 @@ pub async fn add_decision(
             m,
             meeting.group_id
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.tx())
         .await?;
         let appointer = if meeting.tier == Tier::Beredningsgrupp {
             Some(meeting.group_id)
@@ -261,7 +255,7 @@ pub async fn add_decision(
                values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8)"#,
             group_id, m, name, task_text, appointer, reference, focus, meeting.local_date()
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await;
         let mut e = FieldErrors::default();
         let name_taken = (
@@ -270,7 +264,7 @@ pub async fn add_decision(
             "Det finns redan en grupp med det namnet.",
         );
         if inserted.on_constraint(&mut e, &[name_taken])?.is_none() {
-            tx.rollback().await?;
+            change.rollback().await?;
             let page = show_page(&state, &user, id, None, form.clone(), e).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
@@ -284,7 +278,7 @@ pub async fn add_decision(
                select $1, $2, $3, p.id, $5 from position p where p.id = $4 and p.municipality_id = $2"#,
             task_id, m, title, owner, due
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?;
         if inserted.rows_affected() == 0 {
             return Err(AppError::BadRequest);
@@ -297,26 +291,16 @@ pub async fn add_decision(
            values ($1, $2, $3, $4, $5, $6)"#,
         decision_id, m, id, text, created_group, created_task
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.done(Event {
         action: "beslutade",
         entity: "möte",
         entity_id: Some(id),
         summary: format!("{reference}: {text}"),
         before: None,
         after: Some(json!({ "beslut": text, "arbetsgrupp": group.as_ref().map(|g| &g.0), "uppgift": task.as_ref().map(|t| &t.0) })),
-    })
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("Beslutet är fört till protokollet ({reference})."),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/moten/{id}#beslut")).into_response())
+    }, format!("Beslutet är fört till protokollet ({reference})."), &format!("/moten/{id}#beslut")).await
 }
 
 /// The approval preview: the minutes as they will be locked, who approves
@@ -394,34 +378,27 @@ pub async fn approve(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let m = user.municipality_id();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update meeting set minutes_approved_at = now(), minutes_approved_by = $3 where id = $1 and municipality_id = $2",
         id, m, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "justerade protokoll",
-            entity: "möte",
-            entity_id: Some(id),
-            summary: format!("{} {}", meeting.group_name, meeting.local_date()),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        "Protokollet är justerat och kan inte längre ändras.",
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/moten/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "justerade protokoll",
+                entity: "möte",
+                entity_id: Some(id),
+                summary: format!("{} {}", meeting.group_name, meeting.local_date()),
+                before: None,
+                after: None,
+            },
+            "Protokollet är justerat och kan inte längre ändras.",
+            &format!("/moten/{id}"),
+        )
+        .await
 }
 
 /// The förhinder form: which seat, and whether to report or take back.
@@ -479,7 +456,7 @@ pub async fn regrets(
         let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     if report {
         sqlx::query!(
             r#"insert into meeting_attendance (meeting_id, municipality_id, position_id, status, excused_at, excused_by)
@@ -491,7 +468,7 @@ pub async fn regrets(
             seat.position_id,
             user.id()
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?;
     } else {
         sqlx::query!(
@@ -501,14 +478,11 @@ pub async fn regrets(
             m,
             seat.position_id
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?;
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: if report {
                 "anmälde förhinder"
             } else {
@@ -524,10 +498,8 @@ pub async fn regrets(
             ),
             before: None,
             after: Some(json!({ "befattning": seat.title, "förhinder": report })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .await?;
     let message = if report {
         format!(
             "Förhinder är anmält för {}. Den som kallar ser det på mötessidan.",
@@ -536,6 +508,7 @@ pub async fn regrets(
     } else {
         format!("Förhindret för {} är återtaget.", seat.title)
     };
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/moten/{id}#forhinder")).into_response())
+    change
+        .finish(message, &format!("/moten/{id}#forhinder"))
+        .await
 }

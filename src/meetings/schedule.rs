@@ -16,13 +16,13 @@ use super::cadence::{self, Cadence};
 use super::calendar::{self, Plan, Term};
 use super::db::{self, Clash, Meeting, NewMeeting};
 use super::{invitations, long_date, month_name};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::Choice;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
-use crate::web::idempotency;
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 use crate::web::today;
@@ -411,14 +411,9 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let m = user.municipality_id();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        idempotency::sent_before(&mut tx, &user, &form.form_token, "/moten").await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, "/moten").await?;
     let id = db::insert_meeting(
-        &mut tx,
+        change.tx(),
         m,
         &NewMeeting {
             group_id,
@@ -436,18 +431,15 @@ pub async fn create(
         .find(|g| g.id == group_id)
         .map(|g| g.label.clone())
         .unwrap_or_default();
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.record(Event {
         action: "planerade",
         entity: "möte",
         entity_id: Some(id),
         summary: format!("Planerade möte i {group} {}", crate::web::format_local(valid.starts_at)),
         before: None,
         after: Some(json!({ "grupp": group, "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place })),
-    })
-    .await?;
-    tx.commit().await?;
+    }).await?;
+    let done = change.commit().await?;
     let clashes = db::clashes(
         &state.db,
         m,
@@ -466,8 +458,7 @@ pub async fn create(
         message.push_str(" Observera: ");
         message.push_str(&clash.describe());
     }
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/moten/{id}")).into_response())
+    done.redirect(message, &format!("/moten/{id}")).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -667,34 +658,29 @@ pub async fn update(
         || valid.form != meeting.form;
     let invited = !db::sendings(&state.db, m, id).await?.is_empty();
     let bump = i32::from(moved && invited);
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         r#"update meeting set starts_at = $3, ends_at = $4, form = $5, place = $6, meeting_link = $7,
                   agenda = $8, sequence = sequence + $9
            where id = $1 and municipality_id = $2"#,
         id, m, valid.starts_at, valid.ends_at, valid.form, valid.place, valid.meeting_link, valid.agenda, bump
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.record(Event {
         action: if moved { "flyttade" } else { "ändrade" },
         entity: "möte",
         entity_id: Some(id),
         summary: format!("{} {}", meeting.group_name, crate::web::format_local(valid.starts_at)),
         before: Some(json!({ "start": meeting.starts_at, "slut": meeting.ends_at, "plats": meeting.place, "dagordning": meeting.agenda })),
         after: Some(json!({ "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place, "dagordning": valid.agenda })),
-    })
-    .await?;
-    tx.commit().await?;
+    }).await?;
     let message = if bump == 1 {
         "Mötet är ändrat. Kallelsen har redan skickats: skicka en uppdaterad kallelse så att kalendrarna följer med."
     } else {
         "Mötet är ändrat."
     };
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/moten/{id}")).into_response())
+    change.finish(message, &format!("/moten/{id}")).await
 }
 
 #[derive(Deserialize, Default)]
@@ -732,7 +718,7 @@ pub async fn cancel(
     }
     let m = user.municipality_id();
     let invited = !db::sendings(&state.db, m, id).await?.is_empty();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         r#"update meeting set status = 'cancelled', cancelled_reason = $3, sequence = sequence + 1
            where id = $1 and municipality_id = $2"#,
@@ -740,13 +726,10 @@ pub async fn cancel(
         m,
         reason
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "ställde in",
             entity: "möte",
             entity_id: Some(id),
@@ -757,19 +740,24 @@ pub async fn cancel(
             ),
             before: Some(json!({ "status": meeting.status })),
             after: Some(json!({ "status": "cancelled", "skäl": reason })),
-        },
-    )
-    .await?;
+        })
+        .await?;
     // The cancellation is queued in the same transaction as the change.
     let queued = if invited {
         Some(
-            invitations::enqueue(&mut tx, &state, &user, id, invitations::Kind::Cancellation)
-                .await?,
+            invitations::enqueue(
+                change.tx(),
+                &state,
+                &user,
+                id,
+                invitations::Kind::Cancellation,
+            )
+            .await?,
         )
     } else {
         None
     };
-    tx.commit().await?;
+    let done = change.commit().await?;
     let message = match queued {
         Some(queued) => {
             let delivery = queued.deliver(&state).await;
@@ -781,8 +769,7 @@ pub async fn cancel(
         }
         None => "Mötet är inställt.".to_owned(),
     };
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to(&format!("/moten/{id}")).into_response())
+    done.redirect(message, &format!("/moten/{id}")).await
 }
 
 /// The term-planning form as typed (GET parameters, then the POST).
@@ -1152,16 +1139,13 @@ pub async fn plan_save(
         c.places.clone()
     };
     let picked_here = |p: &&calendar::Proposed| picked.as_ref().is_none_or(|d| d.contains(&p.date));
-    let mut tx = state.db.begin().await?;
     // A second save finds its meetings already there: back to where the first went.
     let first_picked = plan.meetings.iter().find(picked_here).map(|p| p.date);
     let again = format!(
         "/moten?manad={}",
         month_key(first_picked.unwrap_or_else(|| request.term.first_day()))
     );
-    if let Some(again) = idempotency::sent_before(&mut tx, &user, &form.form_token, &again).await? {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, &again).await?;
     let mut created = 0;
     let mut first_new = None;
     let chosen = plan
@@ -1172,7 +1156,7 @@ pub async fn plan_save(
     for p in chosen {
         first_new = first_new.or(Some(p.date));
         db::insert_meeting(
-            &mut tx,
+            change.tx(),
             m,
             &NewMeeting {
                 group_id: request.group_id,
@@ -1192,11 +1176,8 @@ pub async fn plan_save(
         .find(|g| g.id == request.group_id)
         .map(|g| g.label.clone())
         .unwrap_or_default();
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "planerade termin",
             entity: "möten",
             entity_id: Some(request.group_id),
@@ -1207,10 +1188,8 @@ pub async fn plan_save(
             ),
             before: None,
             after: Some(json!({ "antal": created, "termin": request.term.as_key() })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .await?;
     let message = if created == 0 {
         format!(
             "Inga nya möten sparades för {group} {}: inget datum var valt.",
@@ -1224,10 +1203,11 @@ pub async fn plan_save(
             crate::web::words::plural(created, "planerat", "planerade")
         )
     };
-    set_flash(&user.person.flash, message).await?;
     // The calendar opens at the first new meeting, so that it shows them.
     let month = first_new.map_or_else(|| month_key(request.term.first_day()), month_key);
-    Ok(Redirect::to(&format!("/moten?manad={month}")).into_response())
+    change
+        .finish(message, &format!("/moten?manad={month}"))
+        .await
 }
 
 impl PlanForm {

@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -14,13 +14,13 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::overview::{Forms, MeasureRow, level_label, render};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::idempotency;
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
 
@@ -107,46 +107,34 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#mal").await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, "/planering#mal").await?;
     let inserted = sqlx::query!(
         r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
            where $9::uuid is null or exists (select 1 from meeting where id = $9 and municipality_id = $2)"#,
         id, m, parent, level, title, indicator, target, target_date, meeting, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(AppError::BadRequest);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "skapade",
-            entity: level_label(level),
-            entity_id: Some(id),
-            summary: title.clone(),
-            before: None,
-            after: Some(
-                json!({ "indikator": indicator, "målvärde": target, "datum": target_date }),
-            ),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("{} är sparat.", level_label(level)),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/planering/mal/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "skapade",
+                entity: level_label(level),
+                entity_id: Some(id),
+                summary: title.clone(),
+                before: None,
+                after: Some(
+                    json!({ "indikator": indicator, "målvärde": target, "datum": target_date }),
+                ),
+            },
+            format!("{} är sparat.", level_label(level)),
+            &format!("/planering/mal/{id}"),
+        )
+        .await
 }
 
 /// A goal in full.
@@ -277,42 +265,35 @@ pub async fn follow_up(
         let page = page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
-    if let Some(again) = idempotency::sent_before(
-        &mut tx,
+    let mut change = Change::once(
+        &state,
         &user,
         &form.form_token,
         &format!("/planering/mal/{id}"),
     )
-    .await?
-    {
-        return Ok(again);
-    }
+    .await?;
     let inserted = sqlx::query!(
         r#"insert into goal_followup (id, municipality_id, goal_id, on_date, value, note, written_by)
            select $1, $2, id, $4, $5, $6, $7 from goal where id = $3 and municipality_id = $2"#,
         Uuid::now_v7(), m, id, on, value, note, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "följde upp",
-            entity: "mål",
-            entity_id: Some(id),
-            summary: format!("{on}: {value}"),
-            before: None,
-            after: Some(json!({ "utfall": value, "datum": on })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Uppföljningen är sparad.").await?;
-    Ok(Redirect::to(&format!("/planering/mal/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "följde upp",
+                entity: "mål",
+                entity_id: Some(id),
+                summary: format!("{on}: {value}"),
+                before: None,
+                after: Some(json!({ "utfall": value, "datum": on })),
+            },
+            "Uppföljningen är sparad.",
+            &format!("/planering/mal/{id}"),
+        )
+        .await
 }

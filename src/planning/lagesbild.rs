@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,13 +15,13 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::overview::{Forms, render};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::idempotency;
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 
 #[derive(Deserialize, Default, Clone)]
@@ -169,36 +169,29 @@ pub async fn create(
     };
     let stats = statistics(&state.db, m, from, to).await?;
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#lagesbilder").await?
-    {
-        return Ok(again);
-    }
+    let mut change =
+        Change::once(&state, &user, &form.form_token, "/planering#lagesbilder").await?;
     sqlx::query!(
         r#"insert into periodic_lagesbild (id, municipality_id, title, period_from, period_to, statistics, other_information, analysis, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         id, m, title, from, to, serde_json::to_value(&stats).map_err(anyhow::Error::from)?, other, analysis, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "sammanställde",
-            entity: "lägesbild",
-            entity_id: Some(id),
-            summary: format!("{title} ({from} – {to})"),
-            before: None,
-            after: Some(json!({ "händelser": stats.incidents })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Lägesbilden är sammanställd.").await?;
-    Ok(Redirect::to(&format!("/planering/lagesbild/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "sammanställde",
+                entity: "lägesbild",
+                entity_id: Some(id),
+                summary: format!("{title} ({from} – {to})"),
+                before: None,
+                after: Some(json!({ "händelser": stats.incidents })),
+            },
+            "Lägesbilden är sammanställd.",
+            &format!("/planering/lagesbild/{id}"),
+        )
+        .await
 }
 
 #[derive(Template, WebTemplate)]

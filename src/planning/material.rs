@@ -7,21 +7,21 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::overview::{Forms, MeasureRow, render};
 use super::{PlanningAccess, deciding_meetings};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::structure::admin::Choice;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::idempotency;
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
 
@@ -117,12 +117,7 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#underlag").await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, "/planering#underlag").await?;
     let inserted = sqlx::query!(
         r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_victim, causes_offender, causes_place, sources, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
@@ -130,32 +125,25 @@ pub async fn create(
         id, m, form.kind, parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
         form.causes_place.trim(), form.item_sources.trim(), user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(AppError::BadRequest);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "skapade",
-            entity: kind_label(&form.kind),
-            entity_id: Some(id),
-            summary: title,
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("{} är sparad som utkast.", kind_label(&form.kind)),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/planering/underlag/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "skapade",
+                entity: kind_label(&form.kind),
+                entity_id: Some(id),
+                summary: title,
+                before: None,
+                after: None,
+            },
+            format!("{} är sparad som utkast.", kind_label(&form.kind)),
+            &format!("/planering/underlag/{id}"),
+        )
+        .await
 }
 
 /// A piece of decision material in full.
@@ -337,37 +325,30 @@ pub async fn handle(
         let page = page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let updated = sqlx::query!(
         r#"update plan_item set status = $3, meeting_id = $4, decision_note = $5, updated_at = now()
            where id = $1 and municipality_id = $2
              and ($4::uuid is null or exists (select 1 from meeting where id = $4 and municipality_id = $2))"#,
         id, m, form.status, meeting, note
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if updated.rows_affected() == 0 {
         return Err(AppError::BadRequest);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "behandlade",
-            entity: kind_label(&before.kind),
-            entity_id: Some(id),
-            summary: format!("{}: {}", before.title, status_label(&form.status)),
-            before: Some(json!({ "status": before.status })),
-            after: Some(json!({ "status": form.status, "möte": meeting, "beslut": note })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("Status: {}.", status_label(&form.status).to_lowercase()),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/planering/underlag/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "behandlade",
+                entity: kind_label(&before.kind),
+                entity_id: Some(id),
+                summary: format!("{}: {}", before.title, status_label(&form.status)),
+                before: Some(json!({ "status": before.status })),
+                after: Some(json!({ "status": form.status, "möte": meeting, "beslut": note })),
+            },
+            format!("Status: {}.", status_label(&form.status).to_lowercase()),
+            &format!("/planering/underlag/{id}"),
+        )
+        .await
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,13 +15,13 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::overview::{Forms, MeasureRow, render};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::idempotency;
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
 
@@ -124,12 +124,7 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        idempotency::sent_before(&mut tx, &user, &form.form_token, "/planering#atgarder").await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, "/planering#atgarder").await?;
     let inserted = sqlx::query!(
         r#"insert into measure (id, municipality_id, plan_id, goal_id, title, responsible_position_id, starts_on, due_on, milestones, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
@@ -138,28 +133,25 @@ pub async fn create(
              and exists (select 1 from position where id = $6 and municipality_id = $2)"#,
         id, m, plan, goal, title, responsible, starts, due, milestones, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(AppError::BadRequest);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "skapade",
-            entity: "åtgärd",
-            entity_id: Some(id),
-            summary: format!("{title} ({starts} – {due})"),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Åtgärden är sparad.").await?;
-    Ok(Redirect::to(&format!("/planering/atgarder/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "skapade",
+                entity: "åtgärd",
+                entity_id: Some(id),
+                summary: format!("{title} ({starts} – {due})"),
+                before: None,
+                after: None,
+            },
+            "Åtgärden är sparad.",
+            &format!("/planering/atgarder/{id}"),
+        )
+        .await
 }
 
 /// A progress note.
@@ -317,17 +309,13 @@ pub async fn progress(
         let page = page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut tx = state.db.begin().await?;
-    if let Some(again) = idempotency::sent_before(
-        &mut tx,
+    let mut change = Change::once(
+        &state,
         &user,
         &form.form_token,
         &format!("/planering/atgarder/{id}"),
     )
-    .await?
-    {
-        return Ok(again);
-    }
+    .await?;
     sqlx::query!(
         "update measure set percent_done = $3, status = $4 where id = $1 and municipality_id = $2",
         id,
@@ -335,28 +323,22 @@ pub async fn progress(
         percent,
         form.status
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
     sqlx::query!(
         "insert into measure_note (id, municipality_id, measure_id, note, percent_done, written_by) values ($1, $2, $3, $4, $5, $6)",
         Uuid::now_v7(), m, id, note, percent, user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.done(Event {
         action: "följde upp",
         entity: "åtgärd",
         entity_id: Some(id),
         summary: format!("{}: {percent} %", current.measure.title),
         before: Some(json!({ "procent": current.measure.percent_done, "status": current.measure.status })),
         after: Some(json!({ "procent": percent, "status": form.status })),
-    })
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Uppföljningen är sparad.").await?;
-    Ok(Redirect::to(&format!("/planering/atgarder/{id}")).into_response())
+    }, "Uppföljningen är sparad.", &format!("/planering/atgarder/{id}")).await
 }
 
 /// Mails the holders of the responsible positions of measures due within a

@@ -11,6 +11,7 @@ use super::{PlanningAccess, deciding_meetings};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::structure::admin::{Choice, position_choices};
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Chrome;
@@ -323,35 +324,32 @@ pub async fn save_settings(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let m = user.municipality_id();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update municipality set action_plan_body = $2, lagesbild_interval_months = $3 where id = $1",
         m,
         form.action_plan_body,
         months
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    crate::audit::record(
-        &mut tx,
-        crate::audit::Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "ändrade inställningar",
-            entity: "planering",
-            entity_id: None,
-            summary: format!(
-                "Åtgärdsplanen beslutas av {}, lägesbilden förnyas var {months}:e månad",
-                form.action_plan_body
-            ),
-            before: None,
-            after: Some(
-                serde_json::json!({ "beslutar": form.action_plan_body, "månader": months }),
-            ),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    crate::web::layout::set_flash(&user.person.flash, "Inställningarna är sparade.").await?;
-    Ok(axum::response::Redirect::to("/planering#installningar").into_response())
+    change
+        .done(
+            crate::audit::Event {
+                action: "ändrade inställningar",
+                entity: "planering",
+                entity_id: None,
+                summary: format!(
+                    "Åtgärdsplanen beslutas av {}, lägesbilden förnyas var {months}:e månad",
+                    form.action_plan_body
+                ),
+                before: None,
+                after: Some(
+                    serde_json::json!({ "beslutar": form.action_plan_body, "månader": months }),
+                ),
+            },
+            "Inställningarna är sparade.",
+            "/planering#installningar",
+        )
+        .await
 }

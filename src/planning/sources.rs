@@ -3,7 +3,7 @@
 
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -11,13 +11,12 @@ use super::PlanningAccess;
 use super::overview::{Forms, render};
 use crate::agreements::handlers::read_form;
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
-use crate::web::idempotency;
-use crate::web::layout::set_flash;
 use crate::web::path::Params;
 
 pub const KINDS: [(&str, &str); 5] = [
@@ -95,34 +94,23 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        idempotency::sent_before(&mut tx, &user, &get("form_token"), "/planering#kallor").await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &get("form_token"), "/planering#kallor").await?;
     sqlx::query!(
         r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary, document, document_name, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
         id, m, form.source_kind, title, source, on, summary,
         upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.done(Event {
         action: "registrerade",
         entity: "kartläggningskälla",
         entity_id: Some(id),
         summary: title,
         before: None,
         after: Some(json!({ "typ": form.source_kind, "datum": on, "bilaga": upload.as_ref().map(|u| &u.name) })),
-    })
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Källan är registrerad.").await?;
-    Ok(Redirect::to("/planering#kallor").into_response())
+    }, "Källan är registrerad.", "/planering#kallor").await
 }
 
 /// Whether an attachment is (or claims to be) a PDF: readers accept the

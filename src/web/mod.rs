@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod bounds;
+pub mod change;
 pub mod csv;
 pub mod extract;
 pub mod forms;

@@ -21,6 +21,10 @@ struct Counts {
     organisations: i64,
     positions: i64,
     priorities: i64,
+    holdings: i64,
+    members: i64,
+    categories: i64,
+    areas: i64,
 }
 
 async fn counts(app: &TestApp) -> Counts {
@@ -36,7 +40,11 @@ async fn counts(app: &TestApp) -> Counts {
                   (select count(*) from meeting) as "meetings!",
                   (select count(*) from organisation) as "organisations!",
                   (select count(*) from position) as "positions!",
-                  (select count(*) from est_priority) as "priorities!""#
+                  (select count(*) from est_priority) as "priorities!",
+                  (select count(*) from position_holder) as "holdings!",
+                  (select count(*) from membership) as "members!",
+                  (select count(*) from incident_category) as "categories!",
+                  (select count(*) from area) as "areas!""#
     )
     .fetch_one(&app.db)
     .await
@@ -118,6 +126,23 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     let plan = format!(
         "/moten/planera?grupp={council}&termin=2031-var&weekday=2&time=13:00&duration=120&count=2&form=in_person&place=Kommunhuset&meeting_link=&break_from=&break_to="
     );
+    // Someone who does not hold the police seat, and a seat outside LindeBRÅ.
+    let (newcomer, outsider): (uuid::Uuid, uuid::Uuid) = sqlx::query!(
+        r#"select (select pm.person_id from person_municipality pm
+                   where pm.municipality_id = m.id
+                     and not exists (select 1 from position_holder h where h.person_id = pm.person_id and h.position_id = $1)
+                   order by pm.person_id limit 1) as "newcomer!",
+                  (select p.id from position p where p.municipality_id = m.id
+                     and not exists (select 1 from membership ms where ms.position_id = p.id and ms.work_group_id = $2)
+                   order by p.title limit 1) as "outsider!"
+           from municipality m where m.name = 'Lindesbergs kommun'"#,
+        uuid::Uuid::parse_str(&police).expect("police id"),
+        council
+    )
+    .fetch_one(&app.db)
+    .await
+    .map(|r| (r.newcomer, r.outsider))
+    .expect("a newcomer and a position outside the council");
     let text = |s: &str| s.to_owned();
     let week = samordna::web::today().format("%G-W%V").to_string();
     vec![
@@ -171,7 +196,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             form: r#"form[action="/planering/atgarder"]"#.into(),
             typed: vec![
                 ("measure_title", text("Belysning vid stationen")),
-                ("responsible_position_id", police),
+                ("responsible_position_id", police.clone()),
                 ("starts_on", text("2027-01-01")),
                 ("due_on", text("2027-06-30")),
             ],
@@ -266,6 +291,52 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             rows: |c| c.priorities,
             adds: 1,
             repeat_goes_to: Some(format!("/est/lagesbild/{week}#prioriteringar")),
+        },
+        Case {
+            name: "a position's new holder",
+            page: format!("/admin/befattningar/{police}"),
+            form: format!(r#"form[action="/admin/befattningar/{police}/innehavare"]"#),
+            typed: vec![
+                ("person_id", newcomer.to_string()),
+                ("held_from", text("2031-01-01")),
+            ],
+            multipart: false,
+            rows: |c| c.holdings,
+            adds: 1,
+            repeat_goes_to: Some(format!("/admin/befattningar/{police}")),
+        },
+        Case {
+            name: "a group member",
+            page: format!("/admin/grupper/{council}"),
+            form: format!(r#"form[action="/admin/grupper/{council}/medlemmar"]"#),
+            typed: vec![
+                ("position_id", outsider.to_string()),
+                ("role", text("member")),
+            ],
+            multipart: false,
+            rows: |c| c.members,
+            adds: 1,
+            repeat_goes_to: Some(format!("/admin/grupper/{council}")),
+        },
+        Case {
+            name: "an EST category",
+            page: "/est/installningar".into(),
+            form: r#"form[action="/est/installningar/kategori"]"#.into(),
+            typed: vec![("name", text("Klotter på skolor"))],
+            multipart: false,
+            rows: |c| c.categories,
+            adds: 1,
+            repeat_goes_to: Some("/est/installningar#kategorier".into()),
+        },
+        Case {
+            name: "an EST area",
+            page: "/est/installningar".into(),
+            form: r#"form[action="/est/installningar/omrade"]"#.into(),
+            typed: vec![("area_name", text("Stråssa industriområde"))],
+            multipart: false,
+            rows: |c| c.areas,
+            adds: 1,
+            repeat_goes_to: Some("/est/installningar#omraden".into()),
         },
     ]
 }

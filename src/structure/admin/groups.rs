@@ -5,20 +5,21 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{Choice, position_choices};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint, Violation};
 use crate::state::AppState;
 use crate::structure::db::{self, Group, GroupSummary, Member};
 use crate::structure::model::{Role, Tier};
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::{IdPair, IdPath};
 use crate::web::today;
 
@@ -169,24 +170,18 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        crate::web::idempotency::sent_before(&mut tx, &user, &form.form_token, "/admin/grupper")
-            .await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, "/admin/grupper").await?;
     let inserted = sqlx::query!(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id,
                                    decision_reference, focus_area, cadence_text, active_from, active_to)
            values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8, $9, $10)"#,
         id, m, name, task, appointed_by, decision, focus_area, cadence, from, to
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await
     .on_constraint(&mut e, &[NAME_TAKEN])?;
     if inserted.is_none() {
-        tx.rollback().await?;
+        change.rollback().await?;
         let page = list_page(&state, &user, form, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
@@ -196,15 +191,13 @@ pub async fn create(
                select $1, $2, $3, p.id, 'convener' from position p where p.id = $4 and p.municipality_id = $2"#,
             Uuid::now_v7(), m, id, position_id
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await?;
         if added.rows_affected() == 0 {
             return Err(AppError::BadRequest);
         }
     }
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.done(Event {
         action: "skapade",
         entity: "arbetsgrupp",
         entity_id: Some(id),
@@ -212,15 +205,7 @@ pub async fn create(
         before: None,
         after: Some(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus_area,
                             "från": from, "till": to })),
-    })
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response())
+    }, format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."), &format!("/admin/grupper/{id}")).await
 }
 
 #[derive(Deserialize, Default)]
@@ -243,6 +228,9 @@ pub struct MemberForm {
     pub position_id: String,
     #[serde(default)]
     pub role: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -379,17 +367,17 @@ pub async fn update(
         )
         .await;
     }
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let updated = sqlx::query!(
         r#"update work_group set name = $3, task = $4, decision_reference = $5, focus_area = $6, cadence_text = $7
            where id = $1 and municipality_id = $2"#,
         id, m, name, task, decision, focus, cadence
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await
     .on_constraint(&mut e, &[NAME_TAKEN])?;
     if updated.is_none() {
-        tx.rollback().await?;
+        change.rollback().await?;
         return invalid(
             &state,
             &user,
@@ -402,9 +390,7 @@ pub async fn update(
         )
         .await;
     }
-    audit::record(&mut tx, Event {
-        municipality_id: m,
-        person_id: Some(user.id()),
+    change.done(Event {
         action: "ändrade",
         entity: "grupp",
         entity_id: Some(id),
@@ -412,11 +398,7 @@ pub async fn update(
         before: Some(json!({ "namn": before.name, "uppdrag": before.task, "beslut": before.decision_reference,
                              "fokusområde": before.focus_area, "mötesrytm": before.cadence_text })),
         after: Some(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus, "mötesrytm": cadence })),
-    })
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, "Gruppens uppgifter är sparade.").await?;
-    Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response())
+    }, "Gruppens uppgifter är sparade.", &format!("/admin/grupper/{id}")).await
 }
 
 /// Adds a position to the group with a role.
@@ -453,13 +435,14 @@ pub async fn add_member(
         )
         .await;
     };
-    let mut tx = state.db.begin().await?;
+    let back = format!("/admin/grupper/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let title = sqlx::query_scalar!(
         "select title from position where id = $1 and municipality_id = $2",
         position_id,
         m
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(change.tx())
     .await?;
     let Some(title) = title else {
         e.add("position_id", "Välj en av kommunens befattningar.");
@@ -480,7 +463,7 @@ pub async fn add_member(
         "insert into membership (id, municipality_id, work_group_id, position_id, role) values ($1, $2, $3, $4, $5)",
         membership_id, m, id, position_id, role.as_str()
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await
     .on_constraint(
         &mut e,
@@ -493,12 +476,17 @@ pub async fn add_member(
             ),
         ],
     )?;
-    if inserted.is_some() {
-        audit::record(
-            &mut tx,
+    if inserted.is_none() {
+        change.rollback().await?;
+        let forms = GroupForms {
+            member: form,
+            ..Default::default()
+        };
+        return invalid(&state, &user, id, forms, e).await;
+    }
+    change
+        .done(
             Event {
-                municipality_id: m,
-                person_id: Some(user.id()),
                 action: "lade till medlem",
                 entity: "grupp",
                 entity_id: Some(id),
@@ -506,28 +494,10 @@ pub async fn add_member(
                 before: None,
                 after: Some(json!({ "befattning": title, "roll": role.label() })),
             },
-        )
-        .await?;
-        tx.commit().await?;
-        set_flash(
-            &user.person.flash,
             format!("{title} är med i {}.", group.name),
+            &format!("/admin/grupper/{id}"),
         )
-        .await?;
-        return Ok(Redirect::to(&format!("/admin/grupper/{id}")).into_response());
-    }
-    tx.rollback().await?;
-    invalid(
-        &state,
-        &user,
-        id,
-        GroupForms {
-            member: form,
-            ..Default::default()
-        },
-        e,
-    )
-    .await
+        .await
 }
 
 /// Removes a position from the group.
@@ -535,29 +505,26 @@ pub async fn remove_member(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPair(id, membership_id): IdPair,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
     let group = db::group(&state.db, m, id).await?;
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let removed = sqlx::query!(
         r#"delete from membership ms using position p
            where ms.id = $1 and ms.work_group_id = $2 and ms.municipality_id = $3 and p.id = ms.position_id
            returning p.title, ms.role"#,
         membership_id, id, m
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(change.tx())
     .await?
     .ok_or(AppError::NotFound)?;
     // The position's holder no longer sits in the group: the group's feed
     // address they may have stops working.
-    crate::meetings::feeds::retire_group_tokens(&mut tx, &[id]).await?;
+    crate::meetings::feeds::retire_group_tokens(change.tx(), &[id]).await?;
     let role = Role::from_db(&removed.role).label();
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
+    change
+        .record(Event {
             action: "tog bort medlem",
             entity: "grupp",
             entity_id: Some(id),
@@ -569,16 +536,14 @@ pub async fn remove_member(
             ),
             before: Some(json!({ "befattning": removed.title, "roll": role })),
             after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("{} är inte längre med i {}.", removed.title, group.name),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/grupper/{id}")))
+        })
+        .await?;
+    change
+        .finish(
+            format!("{} är inte längre med i {}.", removed.title, group.name),
+            &format!("/admin/grupper/{id}"),
+        )
+        .await
 }
 
 /// Dissolves a temporary working group from a date, with a reason.
@@ -631,32 +596,25 @@ pub async fn dissolve(
         )
         .await;
     };
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update work_group set active_to = $3, dissolved_reason = $4 where id = $1 and municipality_id = $2",
         id, m, to, reason
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "upplöste",
-            entity: "arbetsgrupp",
-            entity_id: Some(id),
-            summary: format!("Upplöste {} från och med {to}: {reason}", group.name),
-            before: Some(json!({ "aktiv till": group.active_to })),
-            after: Some(json!({ "aktiv till": to, "skäl": reason })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(
-        &user.person.flash,
-        format!("{} är upplöst. Den sista dagen är {to}.", group.name),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/grupper/{id}")).into_response())
+    change
+        .done(
+            Event {
+                action: "upplöste",
+                entity: "arbetsgrupp",
+                entity_id: Some(id),
+                summary: format!("Upplöste {} från och med {to}: {reason}", group.name),
+                before: Some(json!({ "aktiv till": group.active_to })),
+                after: Some(json!({ "aktiv till": to, "skäl": reason })),
+            },
+            format!("{} är upplöst. Den sista dagen är {to}.", group.name),
+            &format!("/grupper/{id}"),
+        )
+        .await
 }

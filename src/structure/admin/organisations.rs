@@ -4,18 +4,19 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::structure::model::OrgKind;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 
 /// An organisation in the list.
 pub struct OrganisationRow {
@@ -108,17 +109,8 @@ pub async fn create(
     let external = form.external.is_some();
     if let (true, Some(kind)) = (errors.is_empty(), kind) {
         let id = Uuid::now_v7();
-        let mut tx = state.db.begin().await?;
-        if let Some(again) = crate::web::idempotency::sent_before(
-            &mut tx,
-            &user,
-            &form.form_token,
-            "/admin/organisationer",
-        )
-        .await?
-        {
-            return Ok(again);
-        }
+        let mut change =
+            Change::once(&state, &user, &form.form_token, "/admin/organisationer").await?;
         let inserted = sqlx::query!(
             r#"insert into organisation (id, municipality_id, name, kind, external)
                values ($1, $2, $3, $4, $5)"#,
@@ -128,7 +120,7 @@ pub async fn create(
             kind.as_str(),
             external
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await
         .on_constraint(
             &mut errors,
@@ -139,27 +131,22 @@ pub async fn create(
             )],
         )?;
         if inserted.is_some() {
-            audit::record(
-                &mut tx,
-                Event {
-                    municipality_id: user.municipality_id(),
-                    person_id: Some(user.id()),
-                    action: "skapade",
-                    entity: "organisation",
-                    entity_id: Some(id),
-                    summary: format!("Skapade organisationen {name}"),
-                    before: None,
-                    after: Some(json!({ "namn": name, "typ": kind.label(), "extern": external })),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            set_flash(
-                &user.person.flash,
-                format!("Organisationen {name} är skapad."),
-            )
-            .await?;
-            return Ok(Redirect::to("/admin/organisationer").into_response());
+            return change
+                .done(
+                    Event {
+                        action: "skapade",
+                        entity: "organisation",
+                        entity_id: Some(id),
+                        summary: format!("Skapade organisationen {name}"),
+                        before: None,
+                        after: Some(
+                            json!({ "namn": name, "typ": kind.label(), "extern": external }),
+                        ),
+                    },
+                    format!("Organisationen {name} är skapad."),
+                    "/admin/organisationer",
+                )
+                .await;
         }
     }
     let page = page(&state, &user, form, errors).await?;

@@ -4,18 +4,19 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::password;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::today;
 
 /// A person in the list.
@@ -96,15 +97,9 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let m = user.municipality_id();
-    let mut tx = state.db.begin().await?;
-    if let Some(again) =
-        crate::web::idempotency::sent_before(&mut tx, &user, &form.form_token, "/admin/personer")
-            .await?
-    {
-        return Ok(again);
-    }
+    let mut change = Change::once(&state, &user, &form.form_token, "/admin/personer").await?;
     let existing = sqlx::query_scalar!("select id from person where lower(email) = $1", email)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.tx())
         .await?;
     let (person_id, message) = match existing {
         Some(id) => (
@@ -125,7 +120,7 @@ pub async fn create(
                 hash,
                 state.config.one_time_password_days as i32
             )
-            .execute(&mut *tx)
+            .execute(change.tx())
             .await?;
             (
                 id,
@@ -144,31 +139,28 @@ pub async fn create(
         m,
         person_id
     )
-    .execute(&mut *tx)
+    .execute(change.tx())
     .await?
     .rows_affected();
     if linked == 0 {
         let mut errors = FieldErrors::default();
         errors.add("email", "Personen finns redan i kommunens personlista.");
-        tx.rollback().await?;
+        change.rollback().await?;
         let page = page(&state, &user, form, errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    audit::record(
-        &mut tx,
-        Event {
-            municipality_id: m,
-            person_id: Some(user.id()),
-            action: "lade till",
-            entity: "person",
-            entity_id: Some(person_id),
-            summary: format!("Lade till {name} <{email}>"),
-            before: None,
-            after: Some(json!({ "namn": name, "e-post": email })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    set_flash(&user.person.flash, message).await?;
-    Ok(Redirect::to("/admin/personer").into_response())
+    change
+        .done(
+            Event {
+                action: "lade till",
+                entity: "person",
+                entity_id: Some(person_id),
+                summary: format!("Lade till {name} <{email}>"),
+                before: None,
+                after: Some(json!({ "namn": name, "e-post": email })),
+            },
+            message,
+            "/admin/personer",
+        )
+        .await
 }

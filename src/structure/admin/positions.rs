@@ -6,19 +6,20 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{Choice, organisation_choices, person_choices, position_choices};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
+use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
 
@@ -124,17 +125,8 @@ pub async fn create(
     let grants_admin = form.grants_admin.is_some();
     if errors.is_empty() {
         let id = Uuid::now_v7();
-        let mut tx = state.db.begin().await?;
-        if let Some(again) = crate::web::idempotency::sent_before(
-            &mut tx,
-            &user,
-            &form.form_token,
-            "/admin/befattningar",
-        )
-        .await?
-        {
-            return Ok(again);
-        }
+        let mut change =
+            Change::once(&state, &user, &form.form_token, "/admin/befattningar").await?;
         let inserted = sqlx::query!(
             r#"insert into position
                  (id, municipality_id, title, organisation_id, substitute_position_id, grants_admin)
@@ -146,7 +138,7 @@ pub async fn create(
             substitute_id,
             grants_admin
         )
-        .execute(&mut *tx)
+        .execute(change.tx())
         .await
         .on_constraint(
             &mut errors,
@@ -169,27 +161,20 @@ pub async fn create(
             ],
         )?;
         if inserted.is_some() {
-            audit::record(
-                &mut tx,
-                Event {
-                    municipality_id: m,
-                    person_id: Some(user.id()),
-                    action: "skapade",
-                    entity: "befattning",
-                    entity_id: Some(id),
-                    summary: format!("Skapade befattningen {title}"),
-                    before: None,
-                    after: Some(json!({ "benämning": title, "administratör": grants_admin })),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            set_flash(
-                &user.person.flash,
-                format!("Befattningen {title} är skapad."),
-            )
-            .await?;
-            return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
+            return change
+                .done(
+                    Event {
+                        action: "skapade",
+                        entity: "befattning",
+                        entity_id: Some(id),
+                        summary: format!("Skapade befattningen {title}"),
+                        before: None,
+                        after: Some(json!({ "benämning": title, "administratör": grants_admin })),
+                    },
+                    format!("Befattningen {title} är skapad."),
+                    &format!("/admin/befattningar/{id}"),
+                )
+                .await;
         }
     }
     let page = list_page(&state, &user, form, errors).await?;
@@ -219,6 +204,9 @@ pub struct HandOverForm {
     pub person_id: String,
     #[serde(default)]
     pub held_from: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -350,13 +338,14 @@ pub async fn hand_over(
         "Välj vem som ska inneha befattningen.",
     );
     let from = forms::required_date(&mut errors, "held_from", &form.held_from);
-    let mut tx = state.db.begin().await?;
+    let back = format!("/admin/befattningar/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let position = sqlx::query_scalar!(
         "select title from position where id = $1 and municipality_id = $2 for update",
         id,
         m
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(change.tx())
     .await?
     .ok_or(AppError::NotFound)?;
     if let (Some(person_id), Some(from)) = (person_id, from) {
@@ -366,7 +355,7 @@ pub async fn hand_over(
             person_id,
             m
         )
-        .fetch_optional(&mut *tx)
+        .fetch_optional(change.tx())
         .await?;
         let previous = sqlx::query!(
             r#"select h.id, h.person_id, h.held_from, pe.name from position_holder h
@@ -376,7 +365,7 @@ pub async fn hand_over(
             id,
             from
         )
-        .fetch_all(&mut *tx)
+        .fetch_all(change.tx())
         .await?;
         match (person, previous.as_slice()) {
             (None, _) => errors.add("person_id", "Välj en person ur kommunens personlista."),
@@ -402,10 +391,10 @@ pub async fn hand_over(
                         until,
                         m
                     )
-                    .execute(&mut *tx)
+                    .execute(change.tx())
                     .await?;
                     // The leaving holder's groups get new feed addresses.
-                    crate::meetings::feeds::retire_for_position(&mut tx, id).await?;
+                    crate::meetings::feeds::retire_for_position(change.tx(), id).await?;
                 }
                 sqlx::query!(
                     r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
@@ -416,36 +405,29 @@ pub async fn hand_over(
                     person_id,
                     from
                 )
-                .execute(&mut *tx)
+                .execute(change.tx())
                 .await?;
                 let before = previous
                     .last()
                     .map(|c| json!({ "innehavare": c.name, "till och med": until }));
-                audit::record(
-                    &mut tx,
-                    Event {
-                        municipality_id: m,
-                        person_id: Some(user.id()),
-                        action: "bytte innehavare",
-                        entity: "befattning",
-                        entity_id: Some(id),
-                        summary: format!("{name} innehar {position} från {from}"),
-                        before,
-                        after: Some(json!({ "innehavare": name, "från": from })),
-                    },
-                )
-                .await?;
-                tx.commit().await?;
-                set_flash(
-                    &user.person.flash,
-                    format!("{name} innehar nu {position} från {from}."),
-                )
-                .await?;
-                return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
+                return change
+                    .done(
+                        Event {
+                            action: "bytte innehavare",
+                            entity: "befattning",
+                            entity_id: Some(id),
+                            summary: format!("{name} innehar {position} från {from}"),
+                            before,
+                            after: Some(json!({ "innehavare": name, "från": from })),
+                        },
+                        format!("{name} innehar nu {position} från {from}."),
+                        &format!("/admin/befattningar/{id}"),
+                    )
+                    .await;
             }
         }
     }
-    tx.rollback().await?;
+    change.rollback().await?;
     let page = show_page(&state, &user, id, form, EndForm::default(), errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
@@ -461,7 +443,7 @@ pub async fn end_holding(
     let m = user.municipality_id();
     let mut errors = FieldErrors::default();
     let to = forms::required_date(&mut errors, "held_to", &form.held_to);
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(&state, &user).await?;
     let current = sqlx::query!(
         r#"select h.id, h.held_from, pe.name, p.title from position_holder h
            join person pe on pe.id = h.person_id join position p on p.id = h.position_id
@@ -470,7 +452,7 @@ pub async fn end_holding(
         id,
         m
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(change.tx())
     .await?;
     match (to, current) {
         (_, None) => errors.add("held_to", "Befattningen har ingen innehavare att avsluta."),
@@ -488,34 +470,27 @@ pub async fn end_holding(
                 to,
                 m
             )
-            .execute(&mut *tx)
+            .execute(change.tx())
             .await?;
-            crate::meetings::feeds::retire_for_position(&mut tx, id).await?;
-            audit::record(
-                &mut tx,
-                Event {
-                    municipality_id: m,
-                    person_id: Some(user.id()),
-                    action: "avslutade innehav",
-                    entity: "befattning",
-                    entity_id: Some(id),
-                    summary: format!("{} innehar {} till och med {to}", c.name, c.title),
-                    before: Some(json!({ "innehavare": c.name, "till och med": null })),
-                    after: Some(json!({ "innehavare": c.name, "till och med": to })),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            set_flash(
-                &user.person.flash,
-                format!("{} innehar {} till och med {to}.", c.name, c.title),
-            )
-            .await?;
-            return Ok(Redirect::to(&format!("/admin/befattningar/{id}")).into_response());
+            crate::meetings::feeds::retire_for_position(change.tx(), id).await?;
+            return change
+                .done(
+                    Event {
+                        action: "avslutade innehav",
+                        entity: "befattning",
+                        entity_id: Some(id),
+                        summary: format!("{} innehar {} till och med {to}", c.name, c.title),
+                        before: Some(json!({ "innehavare": c.name, "till och med": null })),
+                        after: Some(json!({ "innehavare": c.name, "till och med": to })),
+                    },
+                    format!("{} innehar {} till och med {to}.", c.name, c.title),
+                    &format!("/admin/befattningar/{id}"),
+                )
+                .await;
         }
         (None, Some(_)) => {}
     }
-    tx.rollback().await?;
+    change.rollback().await?;
     let page = show_page(&state, &user, id, HandOverForm::default(), form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
