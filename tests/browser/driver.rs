@@ -1,7 +1,8 @@
 //! Headless Chromium through chromedriver (one of each per test), driven
 //! like a person: visible link texts, button texts and labelled fields.
-//! Every page reached is checked with axe-core and for its buttons'
-//! contrast, saved as `target/browser-artifacts/<test>-pNN-<step>.html`
+//! Every page reached is checked with axe-core, for its buttons'
+//! contrast and for chart text below 12 px at both widths, saved as
+//! `target/browser-artifacts/<test>-pNN-<step>.html`
 //! (checked with the Nu HTML Checker when the flow ends) and photographed
 //! at 1280 and 390 px wide (`…-1280.png`, `…-390.png`); on failure the page
 //! is saved as `target/browser-artifacts/<test>-<step>.png` and `.html`.
@@ -732,7 +733,18 @@ impl Browser {
         let html = base.with_extension("html");
         pages::save_html(&self.client, &html).await?;
         self.saved_pages.lock().expect("pages lock").push(html);
-        pages::screenshots(&self.client, &base).await
+        let small = pages::screenshots(&self.client, &base).await?;
+        if !small.is_empty() {
+            self.violations
+                .lock()
+                .expect("violations lock")
+                .push(format!(
+                    "  page {page} (step `{}`): chart text below 12 px:\n    {}",
+                    self.current_step(),
+                    small.join("\n    ")
+                ));
+        }
+        Ok(())
     }
 }
 
