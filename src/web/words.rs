@@ -52,6 +52,27 @@ pub fn with_kind(kind: &str, title: &str) -> String {
     }
 }
 
+/// A free text with each number kept on one line with the unit after it
+/// (`75 %` cannot break before the `%`): the space between a digit and
+/// `%` becomes a no-break space.
+pub fn keep_units(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' '
+            && previous.is_some_and(|p: char| p.is_ascii_digit())
+            && chars.peek() == Some(&'%')
+        {
+            out.push('\u{a0}');
+        } else {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    out
+}
+
 /// A job title as it reads inside a sentence (`som kommundirektör`): the
 /// first letter lower-cased, unless the title begins with an abbreviation
 /// (`KSO`, `IT-chef`), which keeps its capitals.
@@ -104,6 +125,11 @@ mod tests {
         assert_eq!(in_sentence("Kommundirektör"), "kommundirektör");
         assert_eq!(in_sentence("Ägarrepresentant"), "ägarrepresentant");
         assert_eq!(in_sentence("KSO"), "KSO");
+        assert_eq!(
+            keep_units("från 8 % till 5 %"),
+            "från 8\u{a0}% till 5\u{a0}%"
+        );
+        assert_eq!(keep_units("5% och 6  %"), "5% och 6  %");
         assert_eq!(in_sentence("IT-chef"), "IT-chef");
         assert_eq!(in_sentence(""), "");
     }

@@ -578,6 +578,41 @@ impl Browser {
         Ok(())
     }
 
+    /// At a phone's width, fails if a shown element matching `css` (the
+    /// things a thumb presses) is less than 44 px tall or wide; then puts
+    /// the window back.
+    pub async fn taps_fit_a_thumb(&self, css: &str) -> Result<()> {
+        let width = pages::WIDTHS[1];
+        self.client.set_window_size(width, pages::WINDOW.1).await?;
+        let small = self
+            .client
+            .execute(
+                "const out = [];
+                 for (const e of document.querySelectorAll(arguments[0])) {
+                   const r = e.getBoundingClientRect();
+                   if (r.width === 0 || r.height === 0 || e.closest('.visually-hidden')) continue;
+                   if (r.height < 44 || r.width < 44) {
+                     const name = (e.textContent || e.value || e.outerHTML).trim().replace(/\\s+/g, ' ').slice(0, 50);
+                     out.push(`${e.tagName.toLowerCase()} “${name}”: ${Math.round(r.width)} × ${Math.round(r.height)} px`);
+                   }
+                 }
+                 return out;",
+                vec![json!(css)],
+            )
+            .await?;
+        self.client
+            .set_window_size(pages::WINDOW.0, pages::WINDOW.1)
+            .await?;
+        let small: Vec<String> = serde_json::from_value(small)?;
+        if !small.is_empty() {
+            bail!(
+                "at {width} px these are smaller than 44 px:\n  {}",
+                small.join("\n  ")
+            );
+        }
+        Ok(())
+    }
+
     /// The visible text of an element, whitespace collapsed.
     pub async fn text(&self, css: &str) -> Result<String> {
         let text = self
