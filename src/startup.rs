@@ -25,6 +25,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::session_store::PgSessionStore;
 use crate::error::{AppError, error_page};
+use crate::page_cache::ChangedIn;
 use crate::state::AppState;
 use crate::web::assets;
 
@@ -122,16 +123,22 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
 }
 
 /// After a request that may have changed something, this instance forgets
-/// who is asking at once; other instances hear of it by NOTIFY.
+/// who is asking and the pages' data at once; other instances hear of it by
+/// NOTIFY.
 async fn forget_after_change(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let changes = !request.method().is_safe();
+    let changed_in = ChangedIn::default();
+    if changes {
+        request.extensions_mut().insert(changed_in.clone());
+    }
     let response = next.run(request).await;
     if changes {
         state.identity.invalidate_all();
+        changed_in.forget(&state.pages);
     }
     response
 }
@@ -156,7 +163,7 @@ async fn health(State(state): State<AppState>) -> Response {
 pub struct App {
     listener: TcpListener,
     router: Router,
-    /// The identity cache's listener; it stops with the server.
+    /// The caches' listener; it stops with the server.
     _identity: AbortOnDrop,
 }
 
@@ -173,7 +180,10 @@ impl App {
     /// Binds `address` (port 0 picks a free one) and builds the router.
     pub async fn build(state: AppState, address: &str) -> anyhow::Result<Self> {
         let store = PgSessionStore::new(state.db.clone(), state.identity.clone());
-        let identity = AbortOnDrop(state.identity.spawn_listener(&state.db));
+        let identity = AbortOnDrop(crate::listen::spawn(
+            &state.db,
+            vec![state.identity.clone(), state.pages.clone()],
+        ));
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;

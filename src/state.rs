@@ -8,6 +8,7 @@ use crate::auth::identity::IdentityCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::mail::Mailer;
+use crate::page_cache::PageCache;
 
 /// Everything a handler may need besides the request.
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Who is asking, from memory (sessions, people, seats).
     pub identity: Arc<IdentityCache>,
+    /// Page data, from memory until its municipality changes.
+    pub pages: Arc<PageCache>,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             config: Arc::new(config),
             login_throttle: Arc::new(LoginThrottle::default()),
             identity: Arc::new(IdentityCache::default()),
+            pages: Arc::new(PageCache::default()),
         })
     }
 }

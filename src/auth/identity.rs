@@ -14,11 +14,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use moka::sync::Cache;
-use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use tower_sessions::session::Record;
 use uuid::Uuid;
 
+use crate::listen::Subscriber;
 use crate::web::extract::Workplace;
 
 /// The channel every change to who-is-asking is announced on.
@@ -148,7 +147,7 @@ impl IdentityCache {
     }
 
     /// Applies one notice from the channel.
-    fn apply(&self, payload: &str) {
+    fn apply_notice(&self, payload: &str) {
         match payload.split_once(':') {
             Some(("person", id)) => {
                 self.bump();
@@ -174,58 +173,24 @@ impl IdentityCache {
             }
         }
     }
+}
 
-    /// Listens on the channel for as long as the runtime runs, reconnecting
-    /// when the connection is lost.
-    pub fn spawn_listener(self: &Arc<Self>, db: &PgPool) -> tokio::task::JoinHandle<()> {
-        let cache = Arc::clone(self);
-        // Its own connection, outside the app's pool, which it would
-        // otherwise hold one of for good.
-        let db = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_lazy_with((*db.connect_options()).clone());
-        tokio::spawn(async move {
-            loop {
-                cache.listen(&db).await;
-                // Lost, or could not connect: nothing cached can be trusted.
-                cache.listening.store(false, Ordering::Release);
-                cache.invalidate_all();
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        })
+impl Subscriber for IdentityCache {
+    fn channel(&self) -> &'static str {
+        CHANNEL
     }
 
-    async fn listen(&self, db: &PgPool) {
-        let mut listener = match PgListener::connect_with(db).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "identity listener cannot connect");
-                return;
-            }
-        };
-        // Without this the listener would reconnect on its own and hide
-        // that notices were missed.
-        listener.ignore_pool_close_event(true);
-        if let Err(e) = listener.listen(CHANNEL).await {
-            tracing::warn!(error = %e, "identity listener cannot listen");
-            return;
-        }
-        self.invalidate_all();
-        self.listening.store(true, Ordering::Release);
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(notice)) => self.apply(notice.payload()),
-                Ok(None) => {
-                    tracing::warn!("identity listener lost its connection; cache dropped");
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "identity listener failed; cache dropped");
-                    return;
-                }
-            }
+    fn apply(&self, payload: &str) {
+        self.apply_notice(payload);
+    }
+
+    fn set_live(&self, live: bool) {
+        if live {
+            self.invalidate_all();
+            self.listening.store(true, Ordering::Release);
+        } else {
+            self.listening.store(false, Ordering::Release);
+            self.invalidate_all();
         }
     }
 }
@@ -264,7 +229,7 @@ mod tests {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         cache.put_person(a, row(), cache.epoch());
         cache.put_person(b, row(), cache.epoch());
-        cache.apply(&format!("person:{a}"));
+        cache.apply_notice(&format!("person:{a}"));
         assert!(cache.person(a).is_none());
         assert!(cache.person(b).is_some());
     }
@@ -274,7 +239,7 @@ mod tests {
         let cache = live();
         let id = Uuid::new_v4();
         let epoch = cache.epoch();
-        cache.apply("all");
+        cache.apply_notice("all");
         cache.put_person(id, row(), epoch);
         assert!(cache.person(id).is_none());
     }
@@ -288,9 +253,9 @@ mod tests {
             expiry_date: time::OffsetDateTime::now_utc(),
         };
         cache.put_session("s".into(), record.clone(), cache.epoch());
-        cache.apply(&format!("session:s:{}", cache.instance));
+        cache.apply_notice(&format!("session:s:{}", cache.instance));
         assert!(cache.session("s").is_some());
-        cache.apply(&format!("session:s:{}", Uuid::new_v4()));
+        cache.apply_notice(&format!("session:s:{}", Uuid::new_v4()));
         assert!(cache.session("s").is_none());
     }
 

@@ -22,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts, StoredCadence};
 use crate::meetings::calendar::Term;
 use crate::meetings::schedule::day_start;
+use crate::page_cache;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::bounds;
@@ -113,6 +114,7 @@ fn viewer(user: &CurrentUser) -> AppResult<Viewer> {
 }
 
 /// A bar in a figure: its label, value and where its records are.
+#[derive(Clone)]
 pub struct Row {
     pub label: String,
     pub value: i64,
@@ -122,6 +124,7 @@ pub struct Row {
 }
 
 /// A figure: caption, chart and table rows.
+#[derive(Clone)]
 pub struct Figure {
     pub key: &'static str,
     pub caption: String,
@@ -134,7 +137,7 @@ pub struct Figure {
 }
 
 /// A group of incidents (a top category or an area) and how many.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct Count {
     id: Uuid,
     name: String,
@@ -154,6 +157,7 @@ pub struct Bucket {
 /// month for long periods ([`Period::by_month`]; every bucket of the period,
 /// also the quiet ones, each named by its first day), per top category and
 /// per area.
+#[derive(Clone)]
 struct Counts {
     weeks: Vec<Bucket>,
     total: i64,
@@ -284,12 +288,10 @@ fn week_label(w: NaiveDate, with_year: bool) -> String {
     }
 }
 
-fn figures(
-    v: &Viewer,
-    f: &Filter,
-    p: &Period,
-    counts: Counts,
-) -> (Vec<Figure>, Option<String>, i64) {
+/// The figures, the trend sentence and the total.
+type Drawn = (Vec<Figure>, Option<String>, i64);
+
+fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
     let q = f.query(p);
     let weeks = counts.weeks;
     let monthly = p.by_month();
@@ -408,6 +410,7 @@ pub struct Risk {
 }
 
 /// A group's meeting compliance this term.
+#[derive(Clone)]
 pub struct GroupLine {
     pub group_id: Uuid,
     pub name: String,
@@ -421,7 +424,7 @@ pub struct GroupLine {
 
 /// Agreement counts. `in_force` counts every agreement in force, also the
 /// `expiring` ones among them.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct AgreementCounts {
     pub in_force: i64,
     pub waiting: i64,
@@ -431,7 +434,7 @@ pub struct AgreementCounts {
 }
 
 /// A goal with an indicator or a target, and its latest follow-up.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct GoalLine {
     pub id: Uuid,
     pub level: String,
@@ -475,6 +478,7 @@ pub struct DashboardPage {
 }
 
 /// How the action plan's measures are going.
+#[derive(Clone)]
 pub struct MeasureCounts {
     pub planned: i64,
     pub ongoing: i64,
@@ -483,7 +487,7 @@ pub struct MeasureCounts {
 }
 
 /// A coming high-risk event as the statement brings it.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct RiskRow {
     occurs_on: NaiveDate,
     area: Option<String>,
@@ -522,6 +526,7 @@ struct AgreementRow {
 }
 
 /// Everything on the page besides the incident figures.
+#[derive(Clone)]
 struct Overview {
     risks: Vec<RiskRow>,
     open_needs: i64,
@@ -827,9 +832,28 @@ pub async fn page(
     let v = viewer(&user)?;
     let m = user.municipality_id();
     let period = filter.period();
-    let counted = counts(&state, m, &period).await?;
-    let (figures, trend, total) = figures(&v, &filter, &period, counted);
-    let o = overview(&state, m, v.full, period.area).await?;
+    // The figures, charts drawn, as long as the incidents stay the same.
+    let key = format!("{}:{}", v.reads_est, filter.query(&period));
+    let drawn = state
+        .pages
+        .get_or_load(m, key, || async {
+            let counted = counts(&state, m, &period).await?;
+            Ok(figures(&v, &filter, &period, counted))
+        })
+        .await?;
+    let (figures, trend, total) = Drawn::clone(&drawn);
+    // The statement compares with the clock: kept for the minute at most.
+    let key = format!(
+        "{}:{:?}:{}",
+        v.full,
+        period.area,
+        page_cache::minute(Utc::now())
+    );
+    let o = state
+        .pages
+        .get_or_load(m, key, || overview(&state, m, v.full, period.area))
+        .await?;
+    let o = Overview::clone(&o);
     let attention = attention(&o, today(), v.reads_est);
     let mut chrome = user.chrome("oversikt").await;
     bounds::note(&mut chrome, &period.notes);

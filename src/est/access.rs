@@ -3,6 +3,8 @@
 //! the coordinator and the kommunpolis read the lägesbild; only the
 //! coordinator and the kommunpolis see who wrote an entry.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use sqlx::types::Json;
@@ -12,6 +14,7 @@ use super::week::ReportWeek;
 use crate::error::{AppError, AppResult};
 use crate::meetings::access::Access;
 use crate::meetings::schedule::day_start;
+use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::today;
 
@@ -23,6 +26,7 @@ pub struct Organisation {
 }
 
 /// The person's rights over EST in their municipality.
+#[derive(Clone)]
 pub struct EstAccess {
     /// The group with weekly reporting (Lindesberg's EST), if any.
     pub group_id: Option<Uuid>,
@@ -90,6 +94,15 @@ impl EstAccess {
             oversight,
             admin: w.is_admin,
         })
+    }
+
+    /// [`Self::load`], from memory while nothing in the municipality changed.
+    pub async fn cached(state: &AppState, user: &CurrentUser) -> AppResult<Arc<Self>> {
+        let key = format!("{}:{}", user.id(), today());
+        state
+            .pages
+            .get_or_load(user.municipality_id(), key, || Self::load(&state.db, user))
+            .await
     }
 
     /// The same, from seats already loaded (the dashboard needs both).

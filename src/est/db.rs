@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::structure::admin::Choice;
 
 /// A top-level category with its subcategories.
+#[derive(Clone)]
 pub struct CategoryGroup {
     pub id: Uuid,
     pub name: String,
@@ -19,7 +20,7 @@ pub struct CategoryGroup {
 }
 
 /// A category as stored: top-level when it has no parent.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct CategoryRow {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
@@ -64,7 +65,7 @@ fn group_categories(rows: &[CategoryRow]) -> Vec<CategoryGroup> {
 
 /// An option as the page statements return it (`Choice` is not ours to
 /// make deserialisable).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct ChoiceRow {
     pub id: Uuid,
     pub label: String,
@@ -91,7 +92,7 @@ pub async fn areas(db: &PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
 }
 
 /// A report's head.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Report {
     pub id: Uuid,
     pub nothing_to_report: bool,
@@ -144,7 +145,7 @@ pub async fn ensure_report(
 }
 
 /// An incident as shown in a report or the lägesbild.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Incident {
     pub id: Uuid,
     pub organisation: String,
@@ -262,7 +263,7 @@ pub async fn incidents(
 }
 
 /// A coming event.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct ComingEvent {
     pub id: Uuid,
     pub organisation: String,
@@ -315,7 +316,7 @@ pub async fn coming_events(
 }
 
 /// A cooperation need.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Need {
     pub id: Uuid,
     pub organisation: String,
@@ -388,6 +389,7 @@ pub async fn needs(
 }
 
 /// What the report form shows for one organisation and week.
+#[derive(Clone)]
 pub struct ReportForm {
     pub week: ReportWeek,
     /// When the week's reports lock.

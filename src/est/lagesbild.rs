@@ -32,7 +32,7 @@ use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::Params;
 
 /// An organisation expected to report, and whether it has.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Reporter {
     pub id: Uuid,
     pub name: String,
@@ -193,7 +193,7 @@ pub struct TrendRow {
 }
 
 /// A priority set by the EST meeting.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Priority {
     pub id: Uuid,
     pub kind: String,
@@ -310,7 +310,7 @@ fn counts(items: impl Iterator<Item = String>) -> Vec<Count> {
 }
 
 /// A category's incidents in one week (not counting duplicates).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 struct TrendCount {
     category: String,
     week_start: NaiveDate,
@@ -318,6 +318,7 @@ struct TrendCount {
 }
 
 /// What the lägesbild shows besides the person's access.
+#[derive(Clone)]
 struct LagesbildData {
     incidents: Vec<Incident>,
     trend: Vec<TrendCount>,
@@ -474,21 +475,31 @@ async fn lagesbild_page(
     priority: PriorityForm,
     errors: FieldErrors,
 ) -> AppResult<LagesbildPage> {
-    let access = EstAccess::load(&state.db, user).await?;
+    let access = EstAccess::cached(state, user).await?;
     access.require_read()?;
     let week = parse_week(key)?;
     let interval = access.interval_weeks;
     let first = (0..4).fold(week, |w, _| w.previous(interval));
-    let data = lagesbild_data(
-        state,
-        user.municipality_id(),
-        access.group_id,
-        week,
-        week.previous(interval),
-        first,
-        interval,
-    )
-    .await?;
+    let m = user.municipality_id();
+    let data = state
+        .pages
+        .get_or_load(
+            m,
+            format!("{:?}:{}:{interval}", access.group_id, week.key()),
+            || {
+                lagesbild_data(
+                    state,
+                    m,
+                    access.group_id,
+                    week,
+                    week.previous(interval),
+                    first,
+                    interval,
+                )
+            },
+        )
+        .await?;
+    let data = LagesbildData::clone(&data);
     let mut incidents = data.incidents;
     if !access.oversight {
         for i in &mut incidents {

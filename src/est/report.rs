@@ -19,6 +19,7 @@ use super::guard;
 use super::week::ReportWeek;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
+use crate::page_cache;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
@@ -234,19 +235,24 @@ async fn page(
     forms: Forms,
     errors: FieldErrors,
 ) -> AppResult<ReportPage> {
-    let access = EstAccess::load(&state.db, user).await?;
+    let access = EstAccess::cached(state, user).await?;
     let org = access
         .reporting_organisation(Uuid::parse_str(&which.org).ok())?
         .clone();
-    let weeks = access.week_choice(ReportWeek::parse(&which.vecka));
-    let data = db::report_form(
-        &state.db,
-        user.municipality_id(),
-        org.id,
-        access.group_id,
-        &weeks,
-    )
-    .await?;
+    let mut weeks = access.week_choice(ReportWeek::parse(&which.vecka));
+    weeks.now = page_cache::minute(weeks.now);
+    let m = user.municipality_id();
+    let key = format!(
+        "{}:{:?}:{:?}:{}",
+        org.id, access.group_id, weeks.mondays, weeks.now
+    );
+    let data = state
+        .pages
+        .get_or_load(m, key, || {
+            db::report_form(&state.db, m, org.id, access.group_id, &weeks)
+        })
+        .await?;
+    let data = db::ReportForm::clone(&data);
     let s = Status {
         org,
         week: data.week,
@@ -266,7 +272,7 @@ async fn page(
         next: s.week.next(interval).key(),
         deadline: format_local(s.deadline),
         locked: s.locked(),
-        organisations: access.reporter_for,
+        organisations: access.reporter_for.clone(),
         org: s.org,
         week: s.week,
         report: s.report,

@@ -254,7 +254,7 @@ impl Cadence {
 }
 
 /// How a group's term is going against its cadence.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Compliance {
     pub term: Term,
     /// The part of the term the group was active, when only part of it.

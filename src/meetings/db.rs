@@ -283,6 +283,7 @@ impl From<MeetingRow> for Meeting {
 
 /// The calendar's data: whether the person schedules for any group, and
 /// the meetings they may see starting in either of two periods.
+#[derive(Clone)]
 pub struct Calendar {
     pub convenes_any: bool,
     pub meetings: Vec<Meeting>,

@@ -115,15 +115,15 @@ pub async fn index(
     // One statement: the seats that decide what shows, and the meetings of
     // the month grid and of the next 120 days.
     let seat = &user.municipality;
-    let found = db::calendar(
-        &state.db,
-        user.municipality_id(),
-        user.id(),
-        day,
-        seat.is_admin || seat.oversight,
-        [grid, coming],
-    )
-    .await?;
+    let sees_all = seat.is_admin || seat.oversight;
+    let (m, person) = (user.municipality_id(), user.id());
+    let key = format!("{person}:{day}:{sees_all}:{grid_start}");
+    let found = state
+        .pages
+        .get_or_load(m, key, || {
+            db::calendar(&state.db, m, person, day, sees_all, [grid, coming])
+        })
+        .await?;
     let within = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
         found
             .meetings

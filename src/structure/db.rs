@@ -197,7 +197,7 @@ pub async fn members(
 }
 
 /// A group the signed-in person takes part in, and how.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct MyGroup {
     pub id: Uuid,
     pub name: String,
@@ -208,7 +208,7 @@ pub struct MyGroup {
 }
 
 /// A position a person holds in this municipality.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct MyPosition {
     pub title: String,
     pub organisation: Option<String>,
@@ -241,7 +241,7 @@ pub async fn guideline(db: &PgPool, municipality_id: Uuid) -> AppResult<Guidelin
 }
 
 /// A measure of the signed-in person's that is not done.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct OpenMeasure {
     pub id: Uuid,
     pub title: String,
@@ -252,7 +252,7 @@ pub struct OpenMeasure {
 
 /// An organisation the person reports for, and whether the open week's
 /// report is filed (nothing to report, or at least one entry).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct ReportDue {
     pub id: Uuid,
     pub name: String,
@@ -263,7 +263,7 @@ pub struct ReportDue {
 /// who run the work (`unreported` EST organisations, only for them) or
 /// oversee it (late `measure`s, agreements `unsigned` or `expiring`,
 /// groups with `no_meeting` planned).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Signal {
     pub kind: String,
     pub id: Uuid,
@@ -285,6 +285,7 @@ pub struct ToSign {
 }
 
 /// Everything the start page shows, from one statement.
+#[derive(Clone)]
 pub struct StartPage {
     pub review_due: Option<NaiveDate>,
     pub signals: Vec<Signal>,

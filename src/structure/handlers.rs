@@ -13,6 +13,7 @@ use crate::meetings::calendar::Term;
 use crate::meetings::db as meetings_db;
 use crate::meetings::schedule::day_start;
 use crate::meetings::{cadence, feeds};
+use crate::page_cache;
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::Chrome;
@@ -54,7 +55,23 @@ pub struct Need {
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 pub async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<HomePage> {
     let day = today();
-    let page = db::start_page(&state.db, &user, day, Utc::now()).await?;
+    let now = page_cache::minute(Utc::now());
+    let w = &user.municipality;
+    let key = format!(
+        "{}:{day}:{now}:{}:{}:{}:{}",
+        user.id(),
+        w.is_admin,
+        w.oversight,
+        w.steering,
+        w.council
+    );
+    let page = state
+        .pages
+        .get_or_load(user.municipality_id(), key, || {
+            db::start_page(&state.db, &user, day, now)
+        })
+        .await?;
+    let page = db::StartPage::clone(&page);
     let needs = needs(&page, user.municipality.is_admin, day);
     let dashboard = crate::web::layout::Sections::of(&user.municipality).dashboard;
     Ok(HomePage {

@@ -240,6 +240,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(municipality) = chosen else {
             return Err(AppError::ChooseMunicipality);
         };
+        if let Some(changed_in) = parts.extensions.get::<crate::page_cache::ChangedIn>() {
+            changed_in.set(municipality.id);
+        }
         Ok(Self {
             can_switch: places.len() > 1,
             person,

@@ -350,7 +350,9 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
     );
 
     // Another week's report does not hold it, nor does any report hold a made-up id.
-    let next = ReportWeek::containing(samordna::web::today() + chrono::Days::new(7), 1).key();
+    // The week after the open one (which is next week once this week's
+    // meeting has begun).
+    let next = ReportWeek::parse(&week).expect("week").next(1).key();
     let response =
         post_incident(&app, &next, &org, "Flyttad?", &[("andra", &id.to_string())]).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -1684,7 +1686,6 @@ async fn gallring_clears_the_copy_kept_for_undoing_a_removal(db: sqlx::PgPool) {
 async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    let week = samordna::web::today().format("%G-W%V").to_string();
     sqlx::query!(
         "delete from est_report where municipality_id = $1 and week_start >= current_date - 7 and organisation_id in (select id from organisation where name = 'Securitas')",
         m
@@ -1693,7 +1694,10 @@ async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx:
     .await
     .expect("clear Securitas's reports");
     app.login("samordnare@lindesberg.example").await;
-    let page = app.get_html(&format!("/est?vecka={week}")).await;
+    // The open week: this week until its EST meeting begins, then the next.
+    let page = app.get_html("/est").await;
+    let week = value_of(&page, r#"form[action="/est/paminnelse"] input[name=vecka]"#)
+        .expect("a reminder form for the open week");
     let reminders = texts(&page, r#"form[action="/est/paminnelse"] button"#);
     assert!(
         reminders

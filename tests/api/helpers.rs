@@ -43,6 +43,8 @@ pub struct TestApp {
     pub mail_dir: std::path::PathBuf,
     pub client: Client,
     jar: Arc<Jar>,
+    /// The app's page-data cache, to wait for its notices or empty it.
+    pub pages: Arc<samordna::page_cache::PageCache>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -95,6 +97,7 @@ impl TestApp {
         let mut config = config(mail_dir.clone());
         change(&mut config);
         let state = AppState::new(db.clone(), config).expect("state");
+        let pages = state.pages.clone();
         let app = App::build(state, "127.0.0.1:0").await.expect("app");
         let address = format!("http://{}", app.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -111,6 +114,7 @@ impl TestApp {
             mail_dir,
             client: client(jar.clone()),
             jar,
+            pages,
             stop: Some(stop),
             server: Some(server),
         }
@@ -155,7 +159,35 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
+        self.settle().await;
         self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Waits until the app has heard of every change committed so far, also
+    /// those a test made in the database directly: a server learns of those
+    /// by NOTIFY, a moment after the commit (as another instance would).
+    pub async fn settle(&self) {
+        if !self.pages.is_live() {
+            return;
+        }
+        let seen = self.pages.syncs();
+        let sent = sqlx::query!(
+            "select pg_notify($1, 'sync')",
+            samordna::page_cache::CHANNEL
+        )
+        .execute(&self.db)
+        .await;
+        if sent.is_err() {
+            // The database is away (a test stops it): nothing to wait for.
+            return;
+        }
+        for _ in 0..500 {
+            if self.pages.syncs() > seen || !self.pages.is_live() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        panic!("the app did not hear its notices within a second");
     }
 
     pub async fn get_html(&self, path: &str) -> Html {

@@ -10,8 +10,17 @@ use samordna::telemetry::STATEMENTS_HEADER;
 
 use crate::helpers::*;
 
-/// The statements a GET of `path` ran, from the app's own count.
+/// The statements a GET of `path` ran, from the app's own count, with
+/// nothing in memory from earlier requests (a page's first view after a
+/// change).
 pub(crate) async fn statements(app: &TestApp, path: &str) -> u32 {
+    app.pages.invalidate_all();
+    warm_statements(app, path).await
+}
+
+/// The statements a GET of `path` ran, as it comes: a page seen before is
+/// served from memory until something in its municipality changes.
+pub(crate) async fn warm_statements(app: &TestApp, path: &str) -> u32 {
     let response = app.get(path).await;
     assert_eq!(response.status(), StatusCode::OK, "GET {path}");
     response
@@ -459,5 +468,93 @@ async fn hsts_is_sent_when_the_public_address_is_https(db: sqlx::PgPool) {
     assert_eq!(
         response.headers()["strict-transport-security"],
         "max-age=31536000; includeSubDomains"
+    );
+}
+
+/// A daily page seen again runs no statement: its data comes from memory
+/// until something in its municipality changes. A change committed
+/// elsewhere (another instance, a job, here the database directly) shows on
+/// the next view; a change in another municipality keeps the page in memory.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_page_seen_again_runs_no_statement_until_its_municipality_changes(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let reporter = TestApp::spawn(app.db.clone()).await;
+    reporter.login(SECURITAS).await;
+    // Nora's coordinator signs in on the same server first (signing in
+    // names no municipality, so it drops every page).
+    let nora = app.other_browser();
+    nora.post(app.url("/login"))
+        .form(&[("email", NORA_COORDINATOR), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("POST");
+    let week = ReportWeek::containing(samordna::web::today(), 1).key();
+    let lagesbild = format!("/est/lagesbild/{week}");
+    let pages = [
+        (&app, "/"),
+        (&reporter, "/est/rapport"),
+        (&app, lagesbild.as_str()),
+        (&app, "/oversikt"),
+        (&app, "/moten"),
+    ];
+    for (app, path) in pages {
+        assert!(warm_statements(app, path).await > 0, "{path}: first view");
+    }
+    for (app, path) in pages {
+        assert_eq!(warm_statements(app, path).await, 0, "{path}: seen again");
+    }
+
+    // Areas are page data only (not who is asking).
+    let rename = async |municipality: &str, from: &str, to: &str| {
+        sqlx::query!(
+            "update area set name = $3 where name = $2 and municipality_id = $1",
+            municipality_id(&app.db, municipality).await,
+            from,
+            to
+        )
+        .execute(&app.db)
+        .await
+        .expect("rename");
+    };
+    rename("Nora kommun", "Gyttorp", "Gyttorp bruk").await;
+    for (app, path) in pages {
+        assert_eq!(
+            warm_statements(app, path).await,
+            0,
+            "{path}: after Nora's change"
+        );
+    }
+    // A change made through this server in Nora keeps Lindesberg's page data
+    // in memory: the view then costs only finding out again who is asking
+    // (which any change drops), as a page without data of its own does.
+    let add_area = async |name: &str| {
+        let response = nora
+            .post(app.url("/est/installningar/omrade"))
+            .form(&[("area_name", name)])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    };
+    warm_statements(&app, "/tillganglighet").await;
+    add_area("Bjurtjärn").await;
+    let who_is_asking = warm_statements(&app, "/tillganglighet").await;
+    add_area("Striberg").await;
+    assert_eq!(
+        warm_statements(&app, "/moten").await,
+        who_is_asking,
+        "after Nora's POST"
+    );
+
+    rename("Lindesbergs kommun", "Frövi", "Frövi tätort").await;
+    assert!(
+        warm_statements(&app, "/oversikt").await > 0,
+        "after Lindesberg's change"
+    );
+    let overview = app.get_html("/oversikt").await;
+    assert!(
+        texts(&overview, "#omrade option").contains(&"Frövi tätort".to_owned()),
+        "the area filter names the renamed area"
     );
 }

@@ -141,6 +141,7 @@ async fn audit_log(State(state): State<AppState>, user: CurrentUser) -> AppResul
 }
 
 /// An option in a `<select>`.
+#[derive(Clone)]
 pub struct Choice {
     pub id: Uuid,
     pub label: String,
