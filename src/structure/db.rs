@@ -275,7 +275,7 @@ pub struct Signal {
 }
 
 /// An agreement that waits for the person's signature, and for whom else.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ToSign {
     pub id: Uuid,
     pub title: String,
