@@ -1,24 +1,46 @@
 //! Server-rendered SVG charts (plotters). Each chart gets an accessible
 //! name from its caption; the page shows the same numbers as a table.
 //!
-//! The drawing is as wide as the page's content column at 1280 px (72rem
-//! less its padding) and the page shows it at full width, so its 14 px
-//! labels render at about 14 px there.
+//! An SVG scales with its width, text included, so one drawing cannot keep
+//! its labels readable both on a desktop and on a phone. Each chart is
+//! therefore drawn at three widths ([`SIZES`]), and the stylesheet shows the
+//! one drawn for the column's width at that screen size: the content column
+//! is 1120 px wide from 72rem (1152 px) up, 608 px or more from 40rem
+//! (640 px), and 358 px on a 390 px phone. Each is shown at or above its own
+//! size, so its 16 px labels (about 13 px in the SVG) render at 12 px or
+//! more down to a 360 px screen.
 
 use plotters::prelude::*;
 
 const BAR: RGBColor = RGBColor(0, 75, 135);
 /// A bar for a week or month the period covers only in part.
 const PARTIAL: RGBColor = RGBColor(150, 180, 210);
+/// The width of the desktop drawing.
 pub const WIDTH: u32 = 1120;
+/// The drawings of each chart: width, and the class the stylesheet shows
+/// at the screen sizes it is drawn for.
+pub const SIZES: [(u32, &str); 3] = [(WIDTH, "wide"), (608, "medium"), (340, "narrow")];
 /// Tick labels and axis titles. plotters writes text at about 0.81 of
-/// the size it is given (16 becomes 12.9 in the SVG), and the SVG's units
-/// are px at 1280 px, so 16 gives labels of at least 12 px.
+/// the size it is given (16 becomes 12.9 in the SVG), and each drawing is
+/// shown at least at its own size, so 16 gives labels of at least 12 px.
 pub const FONT: u32 = 16;
 
-/// Marks the SVG as an image named by the element `labelled_by`.
-fn accessible(svg: String, labelled_by: &str) -> String {
-    svg.replacen("<svg ", &format!("<svg role=\"img\" aria-labelledby=\"{labelled_by}\" focusable=\"false\" class=\"chart\" "), 1)
+/// Marks the SVG as an image named by the element `labelled_by`, and as the
+/// drawing for screens of the size `class`.
+fn accessible(svg: String, labelled_by: &str, class: &str) -> String {
+    svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-labelledby=\"{labelled_by}\" focusable=\"false\" class=\"chart chart-{class}\" "),
+        1,
+    )
+}
+
+/// The chart drawn at every one of [`SIZES`], one SVG after the other.
+fn at_every_size(draw: impl Fn(u32) -> String, labelled_by: &str) -> String {
+    SIZES
+        .iter()
+        .map(|(width, class)| accessible(draw(*width), labelled_by, class))
+        .collect()
 }
 
 /// Vertical bars over time, labelled every few bars; bars for buckets the
@@ -30,13 +52,28 @@ pub fn columns(
     x_title: &str,
     labelled_by: &str,
 ) -> String {
+    at_every_size(
+        |width| columns_at(width, labels, values, partial, x_title),
+        labelled_by,
+    )
+}
+
+fn columns_at(
+    width: u32,
+    labels: &[String],
+    values: &[i64],
+    partial: &[bool],
+    x_title: &str,
+) -> String {
     let mut svg = String::new();
     let max = values.iter().copied().max().unwrap_or(0).max(1);
     let n = u32::try_from(values.len()).unwrap_or(0).max(1);
-    // About one label per 110 px, so that "v. 49 2025" never overlaps.
-    let every = (n / 10).max(1);
+    // At most one label per 110 px of the plot, so that "v. 49 2025"
+    // never overlaps.
+    let room = (width.saturating_sub(88) / 110).max(1);
+    let every = n.div_ceil(room).max(1);
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 320)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, 320)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
             root.fill(&WHITE)?;
             let mut chart = ChartBuilder::on(&root)
@@ -81,15 +118,23 @@ pub fn columns(
             tracing::warn!(%error, "chart not drawn");
         }
     }
-    accessible(svg, labelled_by)
+    svg
 }
 
 /// Horizontal bars, one per named row, the first on top.
 pub fn bars(labels: &[String], values: &[i64], labelled_by: &str) -> String {
+    at_every_size(|width| bars_at(width, labels, values), labelled_by)
+}
+
+/// Wide drawings put each name left of its bar; narrower ones above it, so
+/// that the bars keep the width.
+fn bars_at(width: u32, labels: &[String], values: &[i64]) -> String {
     let mut svg = String::new();
     let max = values.iter().copied().max().unwrap_or(0).max(1);
     let n = i32::try_from(values.len()).unwrap_or(0).max(1);
-    let height = u32::try_from(n).unwrap_or(1) * 30 + 72;
+    let names_above = width < WIDTH;
+    let row = if names_above { 52 } else { 30 };
+    let height = u32::try_from(n).unwrap_or(1) * row + 72;
     // Row r (0 = first label) is drawn in segment n - 1 - r, counted from the bottom.
     let label_of = |segment: i32| {
         labels
@@ -98,20 +143,27 @@ pub fn bars(labels: &[String], values: &[i64], labelled_by: &str) -> String {
             .unwrap_or_default()
     };
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
             root.fill(&WHITE)?;
             let mut chart = ChartBuilder::on(&root)
                 .margin(12)
                 .x_label_area_size(48)
-                .y_label_area_size(300)
+                .y_label_area_size(if names_above { 0 } else { 300 })
                 .build_cartesian_2d(0i64..max + max / 8 + 1, (0i32..n).into_segmented())?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
+                .x_labels(if names_above { 5 } else { 10 })
+                // Fine lines would run through the names written above the bars.
+                .light_line_style(if names_above {
+                    TRANSPARENT
+                } else {
+                    BLACK.mix(0.1)
+                })
                 .y_labels(usize::try_from(n).unwrap_or(1))
                 .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(segment) => label_of(*segment),
+                    SegmentValue::CenterOf(segment) if !names_above => label_of(*segment),
                     _ => String::new(),
                 })
                 .x_desc("Antal händelser")
@@ -127,9 +179,21 @@ pub fn bars(labels: &[String], values: &[i64], labelled_by: &str) -> String {
                     ],
                     BAR.filled(),
                 );
-                bar.set_margin(4, 4, 0, 0);
+                if names_above {
+                    bar.set_margin(26, 4, 0, 0);
+                } else {
+                    bar.set_margin(4, 4, 0, 0);
+                }
                 bar
             }))?;
+            if names_above {
+                let style = ("sans-serif", FONT).into_font().color(&BLACK);
+                chart.draw_series(values.iter().enumerate().map(|(i, _)| {
+                    let segment = n - 1 - i32::try_from(i).unwrap_or(0);
+                    EmptyElement::at((0, SegmentValue::Exact(segment + 1)))
+                        + Text::new(label_of(segment), (4, 4), style.clone())
+                }))?;
+            }
             root.present()?;
             Ok(())
         })();
@@ -137,12 +201,27 @@ pub fn bars(labels: &[String], values: &[i64], labelled_by: &str) -> String {
             tracing::warn!(%error, "chart not drawn");
         }
     }
-    accessible(svg, labelled_by)
+    svg
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SVGs of a chart, one per size.
+    fn drawings(svg: &str) -> Vec<&str> {
+        svg.split_inclusive("</svg>")
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .collect()
+    }
+
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.split("font-size=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .collect()
+    }
 
     #[test]
     fn a_chart_is_an_svg_image_named_by_its_caption_and_escapes_its_labels() {
@@ -151,34 +230,64 @@ mod tests {
             &[3, 1],
             "fig-kategori",
         );
-        assert!(svg.starts_with("<svg role=\"img\" aria-labelledby=\"fig-kategori\""));
-        assert!(svg.contains("Våld &amp; hot"));
-        assert!(!svg.contains("<Annat>"));
-        assert_eq!(svg.matches("<rect").count(), 3, "background and two bars");
+        let all = drawings(&svg);
+        assert_eq!(all.len(), SIZES.len());
+        for (drawing, (width, class)) in all.iter().zip(SIZES) {
+            assert!(drawing.starts_with(&format!(
+                "<svg role=\"img\" aria-labelledby=\"fig-kategori\" focusable=\"false\" class=\"chart chart-{class}\" width=\"{width}\""
+            )), "{drawing}");
+            assert!(drawing.contains("Våld &amp; hot"), "{drawing}");
+            assert!(!drawing.contains("<Annat>"));
+            assert_eq!(
+                drawing.matches("<rect").count(),
+                3,
+                "background and two bars"
+            );
+        }
     }
 
     #[test]
-    fn charts_are_drawn_page_wide_with_readable_labels_axis_titles_and_lighter_partial_weeks() {
-        let labels: Vec<String> = (1..=5).map(|w| format!("v. {w}")).collect();
-        let svg = columns(
-            &labels,
-            &[3, 4, 5, 6, 2],
-            &[true, false, false, false, true],
-            "Vecka",
-            "fig-vecka",
-        );
-        assert!(svg.contains(&format!("width=\"{WIDTH}\"")), "{svg}");
-        assert!(
-            svg.contains(">\nVecka\n<") && svg.contains(">\nAntal händelser\n<"),
-            "{svg}"
-        );
-        let sizes: Vec<f64> = svg
-            .split("font-size=\"")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').next()?.parse().ok())
-            .collect();
-        assert!(!sizes.is_empty());
-        assert!(sizes.iter().all(|s| *s >= 12.0), "{sizes:?}");
-        assert_eq!(svg.matches("fill=\"#96B4D2\"").count(), 2, "{svg}");
+    fn charts_are_drawn_at_every_size_with_readable_labels_axis_titles_and_lighter_partial_weeks() {
+        let labels: Vec<String> = (1..=52).map(|w| format!("v. {w} 2026")).collect();
+        let values: Vec<i64> = (1..=52).collect();
+        let mut partial = vec![false; 52];
+        partial[0] = true;
+        partial[51] = true;
+        let svg = columns(&labels, &values, &partial, "Vecka", "fig-vecka");
+        for (drawing, (width, _)) in drawings(&svg).iter().zip(SIZES) {
+            assert!(drawing.contains(&format!("width=\"{width}\"")), "{drawing}");
+            assert!(
+                drawing.contains(">\nVecka\n<") && drawing.contains(">\nAntal händelser\n<"),
+                "{drawing}"
+            );
+            let sizes = font_sizes(drawing);
+            assert!(!sizes.is_empty());
+            assert!(sizes.iter().all(|s| *s >= 12.0), "{sizes:?}");
+            assert_eq!(drawing.matches("fill=\"#96B4D2\"").count(), 2, "{drawing}");
+            // Week labels about 110 px apart at most: none overlap.
+            let shown = labels
+                .iter()
+                .filter(|l| drawing.contains(&format!(">\n{l}\n<")))
+                .count();
+            let room = usize::try_from(width / 110).unwrap_or(1);
+            assert!(shown >= 2 && shown <= room, "{width}: {shown} labels");
+        }
+    }
+
+    #[test]
+    fn narrower_bar_charts_name_each_bar_above_it() {
+        let names = ["Skadegörelse".to_owned(), "Ordningsstörning".to_owned()];
+        let svg = bars(&names, &[5, 2], "fig-kategori");
+        for drawing in drawings(&svg) {
+            for name in &names {
+                assert_eq!(
+                    drawing.matches(&format!(">\n{name}\n<")).count(),
+                    1,
+                    "{drawing}"
+                );
+            }
+            assert!(font_sizes(drawing).iter().all(|s| *s >= 12.0));
+            assert!(drawing.contains(">\nAntal händelser\n<"));
+        }
     }
 }

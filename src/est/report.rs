@@ -937,9 +937,19 @@ pub async fn remove(
     // it back until the report locks (gallring clears the copy later).
     let row = match kind {
         "handelse" => {
+            // The incidents marked as the same event as this one lose the
+            // mark (`on delete set null`); the copy names them so that
+            // "Ångra" marks them again.
             sqlx::query_scalar!(
-                r#"delete from est_incident t where id = $1 and report_id = $2 and municipality_id = $3
-                   returning to_jsonb(t.*) as "row!""#,
+                r#"with gone as (
+                       delete from est_incident t where id = $1 and report_id = $2 and municipality_id = $3
+                       returning to_jsonb(t.*) as row
+                   )
+                   select gone.row || jsonb_build_object('same_as_this', (
+                              select coalesce(jsonb_agg(d.id), '[]') from est_incident d
+                              where d.municipality_id = $3 and d.duplicate_of = $1))
+                          as "row!"
+                   from gone"#,
                 id,
                 report,
                 m
@@ -959,9 +969,18 @@ pub async fn remove(
             .await?
         }
         _ => {
+            // Its follow-up notes go with it (`on delete cascade`): the copy
+            // keeps them, so that "Ångra" puts them back too.
             sqlx::query_scalar!(
-                r#"delete from cooperation_need t where id = $1 and report_id = $2 and municipality_id = $3
-                   returning to_jsonb(t.*) as "row!""#,
+                r#"with gone as (
+                       delete from cooperation_need t where id = $1 and report_id = $2 and municipality_id = $3
+                       returning to_jsonb(t.*) as row
+                   )
+                   select gone.row || jsonb_build_object('notes', (
+                              select coalesce(jsonb_agg(to_jsonb(c.*) order by c.at), '[]')
+                              from cooperation_note c where c.municipality_id = $3 and c.need_id = $1))
+                          as "row!"
+                   from gone"#,
                 id,
                 report,
                 m
@@ -1027,8 +1046,13 @@ pub async fn undo_remove(
     // Only into the same report of the same municipality; an entry already
     // put back is left as it is.
     let restored = match kind {
+        // Its own "same event as" mark only if that incident is still there.
         "handelse" => sqlx::query!(
-            r#"insert into est_incident select * from jsonb_populate_record(null::est_incident, $1)
+            r#"insert into est_incident
+               select * from jsonb_populate_record(null::est_incident,
+                   $1::jsonb || case when exists (select 1 from est_incident d
+                                                  where d.municipality_id = $2 and d.id = ($1::jsonb ->> 'duplicate_of')::uuid)
+                              then '{}'::jsonb else '{"duplicate_of": null}'::jsonb end)
                where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
                on conflict (id) do nothing"#,
             row, m, report
@@ -1056,6 +1080,37 @@ pub async fn undo_remove(
         change.rollback().await?;
         set_flash(&user.person.flash, "Posten finns redan i rapporten.").await?;
         return Ok(Redirect::to(&entry_url(&s, id)).into_response());
+    }
+    // What went with the entry comes back with it: a need's follow-up
+    // notes, and the "same event as" marks other incidents had on this one
+    // (unless someone has marked them otherwise since).
+    match kind {
+        "samverkan" => {
+            sqlx::query!(
+                r#"insert into cooperation_note
+                   select * from jsonb_populate_recordset(null::cooperation_note, $1::jsonb -> 'notes')
+                   where municipality_id = $2 and need_id = $3
+                   on conflict (id) do nothing"#,
+                row,
+                m,
+                id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        "handelse" => {
+            sqlx::query!(
+                r#"update est_incident set duplicate_of = $3
+                   where municipality_id = $2 and duplicate_of is null
+                     and id in (select d::uuid from jsonb_array_elements_text($1::jsonb -> 'same_as_this') d)"#,
+                row,
+                m,
+                id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        _ => {}
     }
     sqlx::query!(
         "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",

@@ -302,23 +302,29 @@ impl Compliance {
                 self.term.short_label()
             );
         }
+        use crate::web::words::plural;
         let mut text = format!(
-            "{group} {}{part}: {} av {} hållna, {} {}",
+            "{group} {}{part}: {} av {} {}, {} {}",
             self.term.short_label(),
             self.held,
             self.required,
+            plural(self.required, "hållet", "hållna"),
             self.planned,
-            if self.planned == 1 {
-                "planerat"
-            } else {
-                "planerade"
-            }
+            plural(self.planned, "planerat", "planerade")
         );
         if self.cancelled > 0 {
-            text.push_str(&format!(", {} inställda", self.cancelled));
+            text.push_str(&format!(
+                ", {} {}",
+                self.cancelled,
+                plural(self.cancelled, "inställt", "inställda")
+            ));
         }
         if self.unrecorded > 0 {
-            text.push_str(&format!(", {} ej protokollförda", self.unrecorded));
+            text.push_str(&format!(
+                ", {} ej {}",
+                self.unrecorded,
+                plural(self.unrecorded, "protokollfört", "protokollförda")
+            ));
         }
         text
     }

@@ -274,6 +274,16 @@ pub struct Signal {
     pub detail: Option<String>,
 }
 
+/// An agreement that waits for the person's signature, and for whom else.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ToSign {
+    pub id: Uuid,
+    pub title: String,
+    /// The other signatories who have not signed, with their holders
+    /// ("kommundirektör (Anders Wikström)"); none when only the person is left.
+    pub others: Option<String>,
+}
+
 /// Everything the start page shows, from one statement.
 #[derive(Clone)]
 pub struct StartPage {
@@ -282,8 +292,8 @@ pub struct StartPage {
     /// Member positions nobody holds: only read for administrators.
     pub vacant: Option<Vec<(Uuid, String)>>,
     /// Agreements out for signing that one of the person's positions has
-    /// not signed (the count of `agreements::signing::awaiting_my_signature`).
-    pub to_sign: i64,
+    /// not signed (those of `agreements::signing::awaiting_my_signature`).
+    pub to_sign: Vec<ToSign>,
     /// The EST week people report for now (see `EstAccess::open_week`).
     pub report_week: ReportWeek,
     pub reports: Vec<ReportDue>,
@@ -460,7 +470,21 @@ pub async fn start_page(
                             and (g.active_to is null or g.active_to >= $3)
                             and not exists (select 1 from holders_on($1, $3) hn where hn.position_id = p.id)) v) end
                       as "vacant: Json<Vec<Vacant>>",
-                  (select count(*) from agreement a
+                  (select coalesce(json_agg(json_build_object('id', a.id, 'title', v.title, 'others', (
+                              select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]'
+                                                     then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
+                                                || coalesce(' (' || hn.name || ')', ''), ', ' order by p.title)
+                              from agreement_type_signatory s join position p on p.id = s.position_id
+                              left join holders_on($1, $3) hn on hn.position_id = p.id
+                              where s.agreement_type_id = a.type_id and s.municipality_id = $1
+                                and not exists (select 1 from agreement_signature sg
+                                                where sg.agreement_id = a.id and sg.version = a.current_version
+                                                  and sg.position_id = s.position_id and sg.voided_at is null)
+                                and not exists (select 1 from position_holder h
+                                                where h.position_id = s.position_id and h.person_id = $2
+                                                  and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3))))
+                          order by v.title), '[]')
+                   from agreement a
                    join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
                    where a.municipality_id = $1 and a.status not in ('terminated', 'draft')
                      and (select count(*) from agreement_signature sg
@@ -476,7 +500,7 @@ pub async fn start_page(
                            and not exists (select 1 from agreement_signature sg
                                            where sg.agreement_id = a.id and sg.version = a.current_version
                                              and sg.position_id = s.position_id and sg.voided_at is null)))
-                      as "to_sign!",
+                      as "to_sign!: Json<Vec<ToSign>>",
                   (select monday from open_week) as "report_week!",
                   (select coalesce(json_agg(json_build_object('id', o.id, 'name', o.name, 'filed', exists (
                               select 1 from est_report r
@@ -543,7 +567,7 @@ pub async fn start_page(
         vacant: r
             .vacant
             .map(|v| v.0.into_iter().map(|p| (p.id, p.title)).collect()),
-        to_sign: r.to_sign,
+        to_sign: r.to_sign.0,
         report_week: ReportWeek {
             monday: r.report_week,
         },

@@ -124,17 +124,24 @@ fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
             });
         }
     }
-    if page.to_sign > 0 {
+    // An agreement the person signs is named once, as theirs to sign, with
+    // whoever else it waits for (not again as one waiting for signatures).
+    for a in &page.to_sign {
         needs.push(Need {
-            text: format!(
-                "{} på din signatur.",
-                count(page.to_sign, "avtal väntar", "avtal väntar")
-            ),
-            href: "/avtal/att-signera".to_owned(),
+            text: match &a.others {
+                Some(others) => format!(
+                    "Avtalet {} väntar på din signatur och på {others}.",
+                    a.title
+                ),
+                None => format!("Avtalet {} väntar på din signatur.", a.title),
+            },
+            href: format!("/avtal/{}", a.id),
             due: Some(day),
         });
     }
     let week = page.report_week;
+    // An organisation the person reports for is named once, in its own line
+    // (not again among those that have not reported).
     for org in page.reports.iter().filter(|o| !o.filed) {
         needs.push(Need {
             text: format!(
@@ -160,7 +167,7 @@ fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
     let unreported: Vec<&db::Signal> = page
         .signals
         .iter()
-        .filter(|s| s.kind == "unreported")
+        .filter(|s| s.kind == "unreported" && !page.reports.iter().any(|o| o.id == s.id))
         .collect();
     if let Some(first) = unreported.first() {
         let names: Vec<&str> = unreported.iter().map(|s| s.name.as_str()).collect();
@@ -190,6 +197,7 @@ fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
                 format!("Åtgärden {} skulle vara klar {}.", s.name, s.due),
                 format!("/planering/atgarder/{}", s.id),
             ),
+            "unsigned" if page.to_sign.iter().any(|a| a.id == s.id) => continue,
             "unsigned" => (
                 match &s.detail {
                     Some(who) => format!("Avtalet {} väntar på signatur av {who}.", s.name),

@@ -52,6 +52,65 @@ pub fn with_kind(kind: &str, title: &str) -> String {
     }
 }
 
+/// A free text with each number kept on one line with the unit after it
+/// (`75 %` cannot break before the `%`): the space between a digit and
+/// `%` becomes a no-break space.
+pub fn keep_units(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' '
+            && previous.is_some_and(|p: char| p.is_ascii_digit())
+            && chars.peek() == Some(&'%')
+        {
+            out.push('\u{a0}');
+        } else {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    out
+}
+
+/// A sentence as HTML (escaped) with each date (`2027-01-15`) in a
+/// `<span class="date">`, so that a narrow screen does not break it at a
+/// hyphen ("2027-/01-15"). For texts built in Rust that name dates.
+pub fn dates_on_one_line(text: &str) -> String {
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let bytes = text.as_bytes();
+    let is_date = |i: usize| {
+        bytes.get(i..i + 10).is_some_and(|d| {
+            d.iter().enumerate().all(|(k, b)| {
+                if k == 4 || k == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+        })
+    };
+    let (mut out, mut from, mut i) = (String::new(), 0, 0);
+    while i < bytes.len() {
+        if is_date(i) {
+            out.push_str(&escape(&text[from..i]));
+            out.push_str(&format!("<span class=\"date\">{}</span>", &text[i..i + 10]));
+            i += 10;
+            from = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&escape(&text[from..]));
+    out
+}
+
 /// A job title as it reads inside a sentence (`som kommundirektör`): the
 /// first letter lower-cased, unless the title begins with an abbreviation
 /// (`KSO`, `IT-chef`), which keeps its capitals.
@@ -104,6 +163,15 @@ mod tests {
         assert_eq!(in_sentence("Kommundirektör"), "kommundirektör");
         assert_eq!(in_sentence("Ägarrepresentant"), "ägarrepresentant");
         assert_eq!(in_sentence("KSO"), "KSO");
+        assert_eq!(
+            dates_on_one_line("Avtalet <A & B> går ut 2027-01-15."),
+            "Avtalet &lt;A &amp; B&gt; går ut <span class=\"date\">2027-01-15</span>."
+        );
+        assert_eq!(
+            keep_units("från 8 % till 5 %"),
+            "från 8\u{a0}% till 5\u{a0}%"
+        );
+        assert_eq!(keep_units("5% och 6  %"), "5% och 6  %");
         assert_eq!(in_sentence("IT-chef"), "IT-chef");
         assert_eq!(in_sentence(""), "");
     }

@@ -1257,6 +1257,147 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
     assert_eq!(incident_count_with(&app, late).await, 0);
 }
 
+/// Undo puts back exactly what the removal took: a need with its
+/// follow-up notes (removed with it by the database), an incident with the
+/// "same event as" marks other organisations' incidents had on it.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_event_marks(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    let which = [("vecka", week.as_str()), ("org", org.as_str())];
+    app.post(
+        "/est/rapport/samverkan",
+        &[
+            ("vecka", week.as_str()),
+            ("org", org.as_str()),
+            ("need_title", "Belysning vid gångtunneln"),
+            ("with_whom", ""),
+            ("handled_by", ""),
+        ],
+    )
+    .await;
+    let need = sqlx::query_scalar!(
+        "select id from cooperation_need where title = 'Belysning vid gångtunneln'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("need");
+    let coordinator = signed_in(&app, COORDINATOR).await;
+    for note in ["Kommunen tittar på armaturerna.", "Två lampor bytta."] {
+        let response = coordinator
+            .post(
+                &format!("/est/samverkan/{need}"),
+                &[
+                    ("status", "in_progress"),
+                    ("note", note),
+                    ("handled_by", "Samhällsbyggnad"),
+                    ("vecka", week.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let notes = async || {
+        sqlx::query_scalar!(
+            r#"select to_jsonb(c.*) as "row!" from cooperation_note c where need_id = $1 order by at, id"#,
+            need
+        )
+        .fetch_all(&app.db)
+        .await
+        .expect("notes")
+    };
+    let need_row = async || {
+        sqlx::query_scalar!(
+            r#"select to_jsonb(n.*) as "row!" from cooperation_need n where id = $1"#,
+            need
+        )
+        .fetch_optional(&app.db)
+        .await
+        .expect("need")
+    };
+    let (notes_before, need_before) = (notes().await, need_row().await);
+    assert_eq!(notes_before.len(), 2);
+
+    app.post(&format!("/est/rapport/samverkan/{need}/ta-bort"), &which)
+        .await;
+    assert!(notes().await.is_empty() && need_row().await.is_none());
+    let undone = app
+        .post(&format!("/est/rapport/samverkan/{need}/angra"), &which)
+        .await;
+    assert_eq!(undone.status(), StatusCode::SEE_OTHER);
+    assert_eq!(need_row().await, need_before);
+    assert_eq!(notes().await, notes_before, "the notes, as they were");
+    let next_week = ReportWeek::parse(&week).expect("week").next(1).key();
+    let page = coordinator
+        .get_html(&format!("/est/lagesbild/{next_week}"))
+        .await;
+    assert!(
+        texts(&page, "#samverkan tbody tr")
+            .iter()
+            .any(|r| r.contains("Belysning vid gångtunneln")
+                && r.contains("Senast: Två lampor bytta.")),
+        "{:?}",
+        texts(&page, "#samverkan tbody tr")
+    );
+
+    // An incident another organisation's incident was marked the same as.
+    post_incident(&app, &week, &org, "Krossad ruta i väntsalen.", &[]).await;
+    let social = signed_in(&app, EST_SOCIAL).await;
+    let (_, social_org) = open_report(&social).await;
+    post_incident(
+        &social,
+        &week,
+        &social_org,
+        "Glasruta krossad på stationen.",
+        &[],
+    )
+    .await;
+    let id_of = async |text: &str| {
+        sqlx::query_scalar!("select id from est_incident where description = $1", text)
+            .fetch_one(&app.db)
+            .await
+            .expect("incident")
+    };
+    let (first, second) = (
+        id_of("Krossad ruta i väntsalen.").await,
+        id_of("Glasruta krossad på stationen.").await,
+    );
+    let response = coordinator
+        .post(
+            &format!("/est/handelse/{second}/samma"),
+            &[
+                ("duplicate_of", first.to_string().as_str()),
+                ("vecka", week.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let mark = async || {
+        sqlx::query_scalar!(
+            "select duplicate_of from est_incident where id = $1",
+            second
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("mark")
+    };
+    assert_eq!(mark().await, Some(first));
+    app.post(&format!("/est/rapport/handelse/{first}/ta-bort"), &which)
+        .await;
+    assert_eq!(
+        mark().await,
+        None,
+        "the database drops the mark with the incident"
+    );
+    app.post(&format!("/est/rapport/handelse/{first}/angra"), &which)
+        .await;
+    assert_eq!(incident_count_with(&app, first).await, 1);
+    assert_eq!(mark().await, Some(first), "the mark is back");
+}
+
 async fn incident_count_with(app: &TestApp, id: uuid::Uuid) -> i64 {
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from est_incident where id = $1"#,

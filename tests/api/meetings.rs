@@ -609,7 +609,7 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     assert_eq!((c.required, c.held, c.planned, c.cancelled), (2, 1, 1, 1));
     assert_eq!(
         c.summary("LindeBRÅ"),
-        "LindeBRÅ höst 2030: 1 av 2 hållna, 1 planerat, 1 inställda"
+        "LindeBRÅ höst 2030: 1 av 2 hållna, 1 planerat, 1 inställt"
     );
     assert!(c.on_track());
     let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;

@@ -1,7 +1,8 @@
 //! Headless Chromium through chromedriver (one of each per test), driven
 //! like a person: visible link texts, button texts and labelled fields.
-//! Every page reached is checked with axe-core and for its buttons'
-//! contrast, saved as `target/browser-artifacts/<test>-pNN-<step>.html`
+//! Every page reached is checked with axe-core, for its buttons'
+//! contrast and for chart text below 12 px at both widths, saved as
+//! `target/browser-artifacts/<test>-pNN-<step>.html`
 //! (checked with the Nu HTML Checker when the flow ends) and photographed
 //! at 1280 and 390 px wide (`…-1280.png`, `…-390.png`); on failure the page
 //! is saved as `target/browser-artifacts/<test>-<step>.png` and `.html`.
@@ -577,6 +578,41 @@ impl Browser {
         Ok(())
     }
 
+    /// At a phone's width, fails if a shown element matching `css` (the
+    /// things a thumb presses) is less than 44 px tall or wide; then puts
+    /// the window back.
+    pub async fn taps_fit_a_thumb(&self, css: &str) -> Result<()> {
+        let width = pages::WIDTHS[1];
+        self.client.set_window_size(width, pages::WINDOW.1).await?;
+        let small = self
+            .client
+            .execute(
+                "const out = [];
+                 for (const e of document.querySelectorAll(arguments[0])) {
+                   const r = e.getBoundingClientRect();
+                   if (r.width === 0 || r.height === 0 || e.closest('.visually-hidden')) continue;
+                   if (r.height < 44 || r.width < 44) {
+                     const name = (e.textContent || e.value || e.outerHTML).trim().replace(/\\s+/g, ' ').slice(0, 50);
+                     out.push(`${e.tagName.toLowerCase()} “${name}”: ${Math.round(r.width)} × ${Math.round(r.height)} px`);
+                   }
+                 }
+                 return out;",
+                vec![json!(css)],
+            )
+            .await?;
+        self.client
+            .set_window_size(pages::WINDOW.0, pages::WINDOW.1)
+            .await?;
+        let small: Vec<String> = serde_json::from_value(small)?;
+        if !small.is_empty() {
+            bail!(
+                "at {width} px these are smaller than 44 px:\n  {}",
+                small.join("\n  ")
+            );
+        }
+        Ok(())
+    }
+
     /// The visible text of an element, whitespace collapsed.
     pub async fn text(&self, css: &str) -> Result<String> {
         let text = self
@@ -732,7 +768,18 @@ impl Browser {
         let html = base.with_extension("html");
         pages::save_html(&self.client, &html).await?;
         self.saved_pages.lock().expect("pages lock").push(html);
-        pages::screenshots(&self.client, &base).await
+        let small = pages::screenshots(&self.client, &base).await?;
+        if !small.is_empty() {
+            self.violations
+                .lock()
+                .expect("violations lock")
+                .push(format!(
+                    "  page {page} (step `{}`): chart text below 12 px:\n    {}",
+                    self.current_step(),
+                    small.join("\n    ")
+                ));
+        }
+        Ok(())
     }
 }
 

@@ -78,6 +78,10 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.expect_text("#rapport", EVENT).await?;
     b.expect_text("#rapport", NEED).await?;
     b.fits_phone("form, .entry-card").await?;
+    b.taps_fit_a_thumb(
+        "main button, main .form .choice label, main .form .checkbox label, main .entry-actions a",
+    )
+    .await?;
 
     b.step("angra");
     b.press(

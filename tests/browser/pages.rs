@@ -5,7 +5,9 @@
 //!   what axe-core does not (`aria-label` on a plain `span`, for one);
 //! - readable buttons: each visible button's text against its own
 //!   background (through transparent layers), at least 4.5:1 (WCAG 1.4.3);
-//! - screenshots at a desktop and a phone width.
+//! - screenshots at a desktop and a phone width;
+//! - readable charts: at both widths, every shown chart label (SVG text)
+//!   renders at 12 px or more (an SVG scales its text with its width).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,9 +62,14 @@ pub async fn save_html(client: &Client, path: &Path) -> Result<()> {
     std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))
 }
 
+/// The smallest text a chart may show, in CSS pixels as rendered.
+const MIN_CHART_TEXT: f64 = 12.0;
+
 /// Photographs the whole page at each of [`WIDTHS`] as `<base>-<width>.png`,
-/// then puts the window back.
-pub async fn screenshots(client: &Client, base: &Path) -> Result<()> {
+/// then puts the window back; returns the chart labels that render below
+/// [`MIN_CHART_TEXT`] at either width.
+pub async fn screenshots(client: &Client, base: &Path) -> Result<Vec<String>> {
+    let mut small = Vec::new();
     for width in WIDTHS {
         client.set_window_size(width, WINDOW.1).await?;
         // The window is a little larger than the page's viewport (and may
@@ -78,9 +85,36 @@ pub async fn screenshots(client: &Client, base: &Path) -> Result<()> {
         let png = client.screenshot().await.context("taking a screenshot")?;
         let path = PathBuf::from(format!("{}-{width}.png", base.display()));
         std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        small.extend(
+            small_chart_text(client)
+                .await?
+                .into_iter()
+                .map(|t| format!("at {width} px: {t}")),
+        );
     }
     client.set_window_size(WINDOW.0, WINDOW.1).await?;
-    Ok(())
+    Ok(small)
+}
+
+/// Each shown SVG text whose font size, scaled as the SVG is drawn on the
+/// screen, is below [`MIN_CHART_TEXT`]: "“v. 49” 8.4 px".
+async fn small_chart_text(client: &Client) -> Result<Vec<String>> {
+    let found = client
+        .execute(
+            "const out = [];
+             for (const t of document.querySelectorAll('svg text')) {
+               if (t.getClientRects().length === 0 || !t.textContent.trim()) continue;
+               const m = t.getScreenCTM();
+               if (!m) continue;
+               const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+               if (px < arguments[0]) out.push(`“${t.textContent.trim().slice(0, 40)}” ${px.toFixed(1)} px`);
+             }
+             return out;",
+            vec![serde_json::json!(MIN_CHART_TEXT)],
+        )
+        .await
+        .context("measuring the charts' text")?;
+    Ok(serde_json::from_value(found)?)
 }
 
 /// The viewport's width and height and the page's height, in CSS pixels.
