@@ -23,3 +23,4 @@ mod robustness;
 mod structure;
 mod tenancy;
 mod text_hardening;
+mod vocabulary;
