@@ -64,7 +64,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     .await?;
     let (mut in_force, mut waiting, mut expiring, mut others) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for a in db::agreements(&state.db, m, None).await? {
+    for a in db::agreements(&state.db, user.tenant(), None).await? {
         if !access.can_see(&a) {
             continue;
         }
@@ -91,7 +91,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     } else {
         Vec::new()
     };
-    let to_sign = super::signing::awaiting_my_signature(&state.db, m, &access, day)
+    let to_sign = super::signing::awaiting_my_signature(&state.db, user.tenant(), &access, day)
         .await?
         .len();
     Ok(IndexPage {
@@ -488,7 +488,7 @@ pub async fn create(
         .map(|u| (u.name.as_str(), u.bytes.as_slice()));
     db::write_version(
         &mut tx,
-        m,
+        user.tenant(),
         id,
         1,
         &NewVersion {
@@ -525,7 +525,7 @@ pub async fn edit_page(
     IdPath(id): IdPath,
 ) -> AppResult<FormPage> {
     user.require_admin()?;
-    let a = db::agreement(&state.db, user.municipality_id(), id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let form = AgreementForm::from_agreement(&a);
     form_page(&state, &user, Some(a), form, FieldErrors::default()).await
 }
@@ -541,7 +541,7 @@ pub async fn update(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let form = form_from(&fields);
     let mut e = FieldErrors::default();
@@ -570,7 +570,7 @@ pub async fn update(
         .map(|u| (u.name.as_str(), u.bytes.as_slice()));
     let voided = db::write_version(
         &mut tx,
-        m,
+        user.tenant(),
         id,
         version,
         &NewVersion {
@@ -607,8 +607,8 @@ pub async fn update(
     )
     .await?;
     let mail = if a.status == "for_signing" {
-        let a = db::agreement(&mut *tx, m, id).await?;
-        notify::signatories(&mut tx, &state, m, &a, voided > 0).await?
+        let a = db::agreement(&mut *tx, user.tenant(), id).await?;
+        notify::signatories(&mut tx, &state, user.tenant(), &a, voided > 0).await?
     } else {
         Vec::new()
     };
@@ -652,12 +652,11 @@ pub async fn show_page(
     id: Uuid,
     errors: FieldErrors,
 ) -> AppResult<ShowPage> {
-    let m = user.municipality_id();
     let day = today();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let access = AgreementAccess::load(&state.db, user).await?;
     access.require_see(&a)?;
-    let signatories = db::signatories(&state.db, m, &a, day).await?;
+    let signatories = db::signatories(&state.db, user.tenant(), &a, day).await?;
     let agreement_state = a.state(day);
     let can_sign_as = if agreement_state.awaits_signatures() {
         access
@@ -685,7 +684,7 @@ pub async fn show_page(
         chrome: user.chrome("avtal").await,
         state_label: agreement_state.label(),
         state_key: agreement_state.key(),
-        versions: db::versions(&state.db, m, id).await?,
+        versions: db::versions(&state.db, user.tenant(), id).await?,
         signatories,
         counterparty,
         can_sign_as,
@@ -716,7 +715,7 @@ pub async fn document(
     Params((id, version)): Params<(Uuid, i32)>,
 ) -> AppResult<Response> {
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     AgreementAccess::load(&state.db, &user)
         .await?
         .require_see(&a)?;
@@ -765,7 +764,7 @@ pub async fn send_for_signing(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     if a.status != "draft" {
         let mut e = FieldErrors::default();
         e.add("send", "Bara ett utkast kan skickas för signering.");
@@ -794,8 +793,8 @@ pub async fn send_for_signing(
         },
     )
     .await?;
-    let a = db::agreement(&mut *tx, m, id).await?;
-    let mail = notify::signatories(&mut tx, &state, m, &a, false).await?;
+    let a = db::agreement(&mut *tx, user.tenant(), id).await?;
+    let mail = notify::signatories(&mut tx, &state, user.tenant(), &a, false).await?;
     tx.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
     set_flash(
@@ -827,7 +826,7 @@ pub async fn terminate(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
     let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
@@ -874,7 +873,7 @@ pub async fn counterparty(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let mut e = FieldErrors::default();
