@@ -5,7 +5,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{Content, GroupRole, State, fingerprint};
+use super::model::{AgreementStatus, Content, GroupRole, State, fingerprint};
 use crate::error::{AppError, AppResult};
 use crate::tenant::MunicipalityId;
 
@@ -17,7 +17,7 @@ pub struct Agreement {
     pub type_name: String,
     pub counterpart_id: Uuid,
     pub counterpart: String,
-    pub status: String,
+    pub status: AgreementStatus,
     pub current_version: i32,
     pub terminated_on: Option<NaiveDate>,
     pub terminated_reason: String,
@@ -44,7 +44,7 @@ pub struct Agreement {
 impl Agreement {
     pub fn state(&self, today: NaiveDate) -> State {
         State::derive(
-            &self.status,
+            self.status,
             usize::try_from(self.required).unwrap_or(0),
             usize::try_from(self.signed).unwrap_or(0),
             self.valid_from,
@@ -68,7 +68,7 @@ pub async fn agreements(
     Ok(sqlx::query_as!(
         Agreement,
         r#"select a.id, a.type_id, t.key as type_key, t.name as type_name, o.id as counterpart_id, o.name as counterpart,
-                  a.status, a.current_version, a.terminated_on, a.terminated_reason,
+                  a.status as "status: AgreementStatus", a.current_version, a.terminated_on, a.terminated_reason,
                   v.title, v.registry_no, v.purposes, v.areas, v.valid_from, v.valid_to, v.contact_people, v.notes,
                   v.groups as "groups: Json<Vec<GroupRole>>", v.document_name, v.document_sha256, v.content_sha256, v.fingerprint,
                   (select count(*) from agreement_type_signatory s where s.agreement_type_id = a.type_id) as "required!",

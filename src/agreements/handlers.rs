@@ -16,7 +16,9 @@ use uuid::Uuid;
 use super::access::AgreementAccess;
 use super::compliance::{self, Gap};
 use super::db::{self, Agreement, NewVersion, SignatoryRow, VersionRow};
-use super::model::{Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementState, is_pdf};
+use super::model::{
+    AgreementStatus, Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementState, is_pdf,
+};
 use super::notify;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
@@ -545,7 +547,7 @@ pub async fn update(
     let (fields, upload) = read_form(multipart).await?;
     let form = form_from(&fields);
     let mut e = FieldErrors::default();
-    if a.status == "terminated" {
+    if a.status == AgreementStatus::Terminated {
         e.add("title", "Avtalet är avslutat och kan inte ändras.");
     }
     let valid = validate(&state, m, &form, upload.as_ref(), &mut e).await?;
@@ -606,7 +608,7 @@ pub async fn update(
         },
     )
     .await?;
-    let mail = if a.status == "for_signing" {
+    let mail = if a.status == AgreementStatus::ForSigning {
         let a = db::agreement(&mut *tx, user.tenant(), id).await?;
         notify::signatories(&mut tx, &state, user.tenant(), &a, voided > 0).await?
     } else {
@@ -615,7 +617,7 @@ pub async fn update(
     tx.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
     let mut message = format!("Ändringen är sparad som version {version}.");
-    if a.status == "for_signing" && voided > 0 {
+    if a.status == AgreementStatus::ForSigning && voided > 0 {
         message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
     message.push_str(&delivery.failure_sentence());
@@ -765,7 +767,7 @@ pub async fn send_for_signing(
     user.require_admin()?;
     let m = user.municipality_id();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
-    if a.status != "draft" {
+    if a.status != AgreementStatus::Draft {
         let mut e = FieldErrors::default();
         e.add("send", "Bara ett utkast kan skickas för signering.");
         let page = show_page(&state, &user, id, e).await?;
@@ -830,7 +832,7 @@ pub async fn terminate(
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
     let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
-    if a.status == "terminated" {
+    if a.status == AgreementStatus::Terminated {
         e.add("reason", "Avtalet är redan avslutat.");
     }
     let (Some(on), true) = (on, e.is_empty()) else {
