@@ -27,15 +27,19 @@ use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use moka::sync::Cache;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::listen::Subscriber;
 
 /// The channel changes to page data are announced on.
 pub const CHANNEL: &str = "samordna_data";
 
-type Entry = Arc<dyn Any + Send + Sync>;
+/// A key's value, filled by the first request that needs it; requests that
+/// ask while it loads wait for that load instead of running their own (at
+/// the minute's turn fifty clients of one page would otherwise all miss).
+type Entry = Arc<OnceCell<Arc<dyn Any + Send + Sync>>>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -161,21 +165,25 @@ impl PageCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<T>>,
     {
-        let live = self.is_live();
+        if !self.is_live() {
+            return Ok(Arc::new(load().await?));
+        }
         let key = Key {
             municipality,
             generation: self.generation(municipality),
             kind: TypeId::of::<T>(),
             params,
         };
-        if live && let Some(hit) = self.entries.get(&key).and_then(|e| e.downcast::<T>().ok()) {
-            return Ok(hit);
-        }
-        let value = Arc::new(load().await?);
-        if live {
-            self.entries.insert(key, value.clone());
-        }
-        Ok(value)
+        let cell = self.entries.get_with(key, Entry::default);
+        let value = cell
+            .get_or_try_init(|| async {
+                let value: Arc<dyn Any + Send + Sync> = Arc::new(load().await?);
+                AppResult::Ok(value)
+            })
+            .await?;
+        Arc::clone(value)
+            .downcast::<T>()
+            .map_err(|_| AppError::Other(anyhow::anyhow!("page cache: a key held another type")))
     }
 }
 
@@ -281,6 +289,34 @@ mod tests {
             .expect("loads");
         assert_eq!(*stale, 1);
         let runs = AtomicUsize::new(0);
+        assert_eq!(load(&cache, m, 2, &runs).await, 2);
+    }
+
+    #[tokio::test]
+    async fn requests_that_miss_together_wait_for_one_load() {
+        let (cache, m, runs) = (live(), Uuid::new_v4(), AtomicUsize::new(0));
+        let slow = || async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(7u32)
+        };
+        let (a, b) = tokio::join!(
+            cache.get_or_load(m, "p".into(), slow),
+            cache.get_or_load(m, "p".into(), slow)
+        );
+        assert_eq!((*a.expect("a"), *b.expect("b")), (7, 7));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_is_not_kept() {
+        let (cache, m, runs) = (live(), Uuid::new_v4(), AtomicUsize::new(0));
+        let failed = cache
+            .get_or_load(m, "p".into(), || async {
+                AppResult::<u32>::Err(AppError::NotFound)
+            })
+            .await;
+        assert!(matches!(failed, Err(AppError::NotFound)));
         assert_eq!(load(&cache, m, 2, &runs).await, 2);
     }
 

@@ -114,6 +114,7 @@ fn viewer(user: &CurrentUser) -> AppResult<Viewer> {
 }
 
 /// A bar in a figure: its label, value and where its records are.
+#[derive(Clone)]
 pub struct Row {
     pub label: String,
     pub value: i64,
@@ -123,6 +124,7 @@ pub struct Row {
 }
 
 /// A figure: caption, chart and table rows.
+#[derive(Clone)]
 pub struct Figure {
     pub key: &'static str,
     pub caption: String,
@@ -286,12 +288,10 @@ fn week_label(w: NaiveDate, with_year: bool) -> String {
     }
 }
 
-fn figures(
-    v: &Viewer,
-    f: &Filter,
-    p: &Period,
-    counts: Counts,
-) -> (Vec<Figure>, Option<String>, i64) {
+/// The figures, the trend sentence and the total.
+type Drawn = (Vec<Figure>, Option<String>, i64);
+
+fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
     let q = f.query(p);
     let weeks = counts.weeks;
     let monthly = p.by_month();
@@ -832,12 +832,16 @@ pub async fn page(
     let v = viewer(&user)?;
     let m = user.municipality_id();
     let period = filter.period();
-    let key = format!("{}:{}:{:?}", period.from, period.to, period.area);
-    let counted = state
+    // The figures, charts drawn, as long as the incidents stay the same.
+    let key = format!("{}:{}", v.reads_est, filter.query(&period));
+    let drawn = state
         .pages
-        .get_or_load(m, key, || counts(&state, m, &period))
+        .get_or_load(m, key, || async {
+            let counted = counts(&state, m, &period).await?;
+            Ok(figures(&v, &filter, &period, counted))
+        })
         .await?;
-    let (figures, trend, total) = figures(&v, &filter, &period, Counts::clone(&counted));
+    let (figures, trend, total) = Drawn::clone(&drawn);
     // The statement compares with the clock: kept for the minute at most.
     let key = format!(
         "{}:{:?}:{}",
