@@ -22,6 +22,8 @@ pub mod startup;
 pub mod state;
 pub mod structure;
 pub mod telemetry;
+pub mod tenant;
+pub mod text_enum;
 pub mod web;
 
 /// The migrations compiled into the binary.

@@ -5,8 +5,9 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{Content, GroupRole, State, fingerprint};
+use super::model::{AgreementStatus, Content, GroupRole, State, fingerprint};
 use crate::error::{AppError, AppResult};
+use crate::tenant::MunicipalityId;
 
 /// An agreement with its current version.
 pub struct Agreement {
@@ -16,7 +17,7 @@ pub struct Agreement {
     pub type_name: String,
     pub counterpart_id: Uuid,
     pub counterpart: String,
-    pub status: String,
+    pub status: AgreementStatus,
     pub current_version: i32,
     pub terminated_on: Option<NaiveDate>,
     pub terminated_reason: String,
@@ -43,7 +44,7 @@ pub struct Agreement {
 impl Agreement {
     pub fn state(&self, today: NaiveDate) -> State {
         State::derive(
-            &self.status,
+            self.status,
             usize::try_from(self.required).unwrap_or(0),
             usize::try_from(self.signed).unwrap_or(0),
             self.valid_from,
@@ -61,13 +62,13 @@ impl Agreement {
 /// Agreements of the municipality (one, when `id` is given).
 pub async fn agreements(
     db: impl sqlx::PgExecutor<'_>,
-    m: Uuid,
+    m: MunicipalityId,
     id: Option<Uuid>,
 ) -> AppResult<Vec<Agreement>> {
     Ok(sqlx::query_as!(
         Agreement,
         r#"select a.id, a.type_id, t.key as type_key, t.name as type_name, o.id as counterpart_id, o.name as counterpart,
-                  a.status, a.current_version, a.terminated_on, a.terminated_reason,
+                  a.status as "status: AgreementStatus", a.current_version, a.terminated_on, a.terminated_reason,
                   v.title, v.registry_no, v.purposes, v.areas, v.valid_from, v.valid_to, v.contact_people, v.notes,
                   v.groups as "groups: Json<Vec<GroupRole>>", v.document_name, v.document_sha256, v.content_sha256, v.fingerprint,
                   (select count(*) from agreement_type_signatory s where s.agreement_type_id = a.type_id) as "required!",
@@ -92,14 +93,18 @@ pub async fn agreements(
            join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
            where a.municipality_id = $1 and ($2::uuid is null or a.id = $2)
            order by o.name, v.title"#,
-        m,
+        m.get(),
         id
     )
     .fetch_all(db)
     .await?)
 }
 
-pub async fn agreement(db: impl sqlx::PgExecutor<'_>, m: Uuid, id: Uuid) -> AppResult<Agreement> {
+pub async fn agreement(
+    db: impl sqlx::PgExecutor<'_>,
+    m: MunicipalityId,
+    id: Uuid,
+) -> AppResult<Agreement> {
     agreements(db, m, Some(id))
         .await?
         .pop()
@@ -126,7 +131,7 @@ impl SignatoryRow {
 
 pub async fn signatories(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     a: &Agreement,
     day: NaiveDate,
 ) -> AppResult<Vec<SignatoryRow>> {
@@ -145,7 +150,7 @@ pub async fn signatories(
         a.id,
         day,
         a.current_version,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?)
@@ -168,7 +173,7 @@ impl VersionRow {
     }
 }
 
-pub async fn versions(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Vec<VersionRow>> {
+pub async fn versions(db: &PgPool, m: MunicipalityId, id: Uuid) -> AppResult<Vec<VersionRow>> {
     Ok(sqlx::query_as!(
         VersionRow,
         r#"select v.version, v.title, v.fingerprint, v.created_at, p.name as "created_by?",
@@ -177,7 +182,7 @@ pub async fn versions(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Vec<VersionRo
            from agreement_version v left join person p on p.id = v.created_by
            where v.agreement_id = $1 and v.municipality_id = $2 order by v.version desc"#,
         id,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?)
@@ -193,7 +198,7 @@ pub struct NewVersion<'a> {
 /// signatures given to earlier versions. Returns how many were voided.
 pub async fn write_version(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     agreement_id: Uuid,
     version: i32,
     v: &NewVersion<'_>,
@@ -232,7 +237,7 @@ pub async fn write_version(
                                           valid_from, valid_to, contact_people, notes, groups, content_sha256,
                                           document, document_name, document_sha256, fingerprint, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"#,
-        Uuid::now_v7(), m, agreement_id, version, c.title, c.registry_no, c.purposes, c.areas, c.valid_from, c.valid_to,
+        Uuid::now_v7(), m.get(), agreement_id, version, c.title, c.registry_no, c.purposes, c.areas, c.valid_from, c.valid_to,
         c.contact_people, c.notes, groups as _, content_sha, doc_bytes, doc_name, doc_sha, print, by
     )
     .execute(&mut *conn)
@@ -241,21 +246,21 @@ pub async fn write_version(
         "update agreement set current_version = $2, expiry_notified_at = null where id = $1 and municipality_id = $3",
         agreement_id,
         version,
-        m
+        m.get()
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         "delete from agreement_group where agreement_id = $1 and municipality_id = $2",
         agreement_id,
-        m
+        m.get()
     )
     .execute(&mut *conn)
     .await?;
     for g in c.groups {
         sqlx::query!(
             "insert into agreement_group (agreement_id, municipality_id, work_group_id, role) values ($1, $2, $3, $4)",
-            agreement_id, m, g.group_id, g.role
+            agreement_id, m.get(), g.group_id, g.role
         )
         .execute(&mut *conn)
         .await?;
@@ -264,7 +269,7 @@ pub async fn write_version(
         "update agreement_signature set voided_at = now() where agreement_id = $1 and version < $2 and voided_at is null and municipality_id = $3",
         agreement_id,
         version,
-        m
+        m.get()
     )
     .execute(&mut *conn)
     .await?
@@ -274,7 +279,7 @@ pub async fn write_version(
 /// Current holders of the positions that still have to sign the current version.
 pub async fn pending_signatories(
     db: impl sqlx::PgExecutor<'_>,
-    m: Uuid,
+    m: MunicipalityId,
     a: &Agreement,
     day: NaiveDate,
 ) -> AppResult<Vec<(String, String)>> {
@@ -288,7 +293,7 @@ pub async fn pending_signatories(
         a.type_id,
         a.id,
         day,
-        m,
+        m.get(),
         a.current_version
     )
     .fetch_all(db)
@@ -301,7 +306,7 @@ pub async fn pending_signatories(
 /// The coordinators (holders of administrator positions) of a municipality.
 pub async fn coordinators(
     db: impl sqlx::PgExecutor<'_>,
-    m: Uuid,
+    m: MunicipalityId,
     day: NaiveDate,
 ) -> AppResult<Vec<(String, String)>> {
     Ok(sqlx::query!(
@@ -309,7 +314,7 @@ pub async fn coordinators(
            join position_holder h on h.position_id = p.id and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)
            join person pe on pe.id = h.person_id
            where p.municipality_id = $1 and p.grants_admin and pe.active"#,
-        m,
+        m.get(),
         day
     )
     .fetch_all(db)

@@ -241,7 +241,16 @@ async fn agreement(
         content,
         document: Some(("avtal.pdf", DEMO_PDF)),
     };
-    write_version(conn, m, id, 1, &version, None, coordinator).await?;
+    write_version(
+        conn,
+        crate::tenant::MunicipalityId::of_row(m),
+        id,
+        1,
+        &version,
+        None,
+        coordinator,
+    )
+    .await?;
     for title in d.signed_by {
         sqlx::query!(
             r#"insert into agreement_signature (id, municipality_id, agreement_id, version, position_id, person_id, fingerprint, client_ip, user_agent, signed_at)

@@ -16,7 +16,9 @@ use uuid::Uuid;
 use super::access::AgreementAccess;
 use super::compliance::{self, Gap};
 use super::db::{self, Agreement, NewVersion, SignatoryRow, VersionRow};
-use super::model::{Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementState, is_pdf};
+use super::model::{
+    AgreementStatus, Content, GroupRole, MAX_DOCUMENT_BYTES, State as AgreementState, is_pdf,
+};
 use super::notify;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -65,7 +67,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     .await?;
     let (mut in_force, mut waiting, mut expiring, mut others) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for a in db::agreements(&state.db, m, None).await? {
+    for a in db::agreements(&state.db, user.tenant(), None).await? {
         if !access.can_see(&a) {
             continue;
         }
@@ -92,7 +94,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     } else {
         Vec::new()
     };
-    let to_sign = super::signing::awaiting_my_signature(&state.db, m, &access, day)
+    let to_sign = super::signing::awaiting_my_signature(&state.db, user.tenant(), &access, day)
         .await?
         .len();
     Ok(IndexPage {
@@ -484,7 +486,7 @@ pub async fn create(
         .map(|u| (u.name.as_str(), u.bytes.as_slice()));
     db::write_version(
         change.tx(),
-        m,
+        user.tenant(),
         id,
         1,
         &NewVersion {
@@ -511,7 +513,7 @@ pub async fn edit_page(
     IdPath(id): IdPath,
 ) -> AppResult<FormPage> {
     user.require_admin()?;
-    let a = db::agreement(&state.db, user.municipality_id(), id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let form = AgreementForm::from_agreement(&a);
     form_page(&state, &user, Some(a), form, FieldErrors::default()).await
 }
@@ -527,11 +529,11 @@ pub async fn update(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let form = form_from(&fields);
     let mut e = FieldErrors::default();
-    if a.status == "terminated" {
+    if a.status == AgreementStatus::Terminated {
         e.add("title", "Avtalet är avslutat och kan inte ändras.");
     }
     let valid = validate(&state, m, &form, upload.as_ref(), &mut e).await?;
@@ -556,7 +558,7 @@ pub async fn update(
         .map(|u| (u.name.as_str(), u.bytes.as_slice()));
     let voided = db::write_version(
         change.tx(),
-        m,
+        user.tenant(),
         id,
         version,
         &NewVersion {
@@ -588,16 +590,16 @@ pub async fn update(
             after: Some(json!({ "version": version, "ogiltigförklarade signaturer": voided })),
         })
         .await?;
-    let mail = if a.status == "for_signing" {
-        let a = db::agreement(change.tx(), m, id).await?;
-        notify::signatories(change.tx(), &state, m, &a, voided > 0).await?
+    let mail = if a.status == AgreementStatus::ForSigning {
+        let a = db::agreement(change.tx(), user.tenant(), id).await?;
+        notify::signatories(change.tx(), &state, user.tenant(), &a, voided > 0).await?
     } else {
         Vec::new()
     };
     let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
     let mut message = format!("Ändringen är sparad som version {version}.");
-    if a.status == "for_signing" && voided > 0 {
+    if a.status == AgreementStatus::ForSigning && voided > 0 {
         message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
     message.push_str(&delivery.failure_sentence());
@@ -633,12 +635,11 @@ pub async fn show_page(
     id: Uuid,
     errors: FieldErrors,
 ) -> AppResult<ShowPage> {
-    let m = user.municipality_id();
     let day = today();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let access = AgreementAccess::load(&state.db, user).await?;
     access.require_see(&a)?;
-    let signatories = db::signatories(&state.db, m, &a, day).await?;
+    let signatories = db::signatories(&state.db, user.tenant(), &a, day).await?;
     let agreement_state = a.state(day);
     let can_sign_as = if agreement_state.awaits_signatures() {
         access
@@ -666,7 +667,7 @@ pub async fn show_page(
         chrome: user.chrome("avtal").await,
         state_label: agreement_state.label(),
         state_key: agreement_state.key(),
-        versions: db::versions(&state.db, m, id).await?,
+        versions: db::versions(&state.db, user.tenant(), id).await?,
         signatories,
         counterparty,
         can_sign_as,
@@ -697,7 +698,7 @@ pub async fn document(
     Params((id, version)): Params<(Uuid, i32)>,
 ) -> AppResult<Response> {
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     AgreementAccess::load(&state.db, &user)
         .await?
         .require_see(&a)?;
@@ -746,8 +747,8 @@ pub async fn send_for_signing(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
-    if a.status != "draft" {
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    if a.status != AgreementStatus::Draft {
         let mut e = FieldErrors::default();
         e.add("send", "Bara ett utkast kan skickas för signering.");
         let page = show_page(&state, &user, id, e).await?;
@@ -771,8 +772,8 @@ pub async fn send_for_signing(
             after: Some(json!({ "status": "for_signing" })),
         })
         .await?;
-    let a = db::agreement(change.tx(), m, id).await?;
-    let mail = notify::signatories(change.tx(), &state, m, &a, false).await?;
+    let a = db::agreement(change.tx(), user.tenant(), id).await?;
+    let mail = notify::signatories(change.tx(), &state, user.tenant(), &a, false).await?;
     let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
     let message = format!(
@@ -800,11 +801,11 @@ pub async fn terminate(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
     let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
-    if a.status == "terminated" {
+    if a.status == AgreementStatus::Terminated {
         e.add("reason", "Avtalet är redan avslutat.");
     }
     let (Some(on), true) = (on, e.is_empty()) else {
@@ -844,7 +845,7 @@ pub async fn counterparty(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let mut e = FieldErrors::default();

@@ -7,6 +7,25 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+crate::text_enum! {
+    /// The stored status of an agreement. `agreement.status`.
+    pub enum AgreementStatus {
+        Draft = "draft",
+        ForSigning = "for_signing",
+        Terminated = "terminated",
+    }
+}
+
+impl AgreementStatus {
+    pub fn is_draft(self) -> bool {
+        self == AgreementStatus::Draft
+    }
+
+    pub fn is_terminated(self) -> bool {
+        self == AgreementStatus::Terminated
+    }
+}
+
 /// Where an agreement stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
@@ -23,7 +42,7 @@ pub enum State {
 impl State {
     /// Derives the state on `today`.
     pub fn derive(
-        status: &str,
+        status: AgreementStatus,
         required: usize,
         signed: usize,
         valid_from: NaiveDate,
@@ -31,8 +50,8 @@ impl State {
         today: NaiveDate,
     ) -> Self {
         match status {
-            "terminated" => State::Terminated,
-            "draft" => State::Draft,
+            AgreementStatus::Terminated => State::Terminated,
+            AgreementStatus::Draft => State::Draft,
             _ if required == 0 || signed < required => {
                 if signed == 0 {
                     State::ForSigning
@@ -139,39 +158,61 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_agreement_status_is_an_error_not_a_state() {
+        for status in AgreementStatus::ALL {
+            assert_eq!(status.as_str().parse(), Ok(status));
+        }
+        assert!("signed".parse::<AgreementStatus>().is_err());
+    }
+
+    #[test]
     fn the_state_follows_from_signatures_and_dates() {
         let today = d(2026, 11, 25);
         let from = d(2026, 1, 1);
         assert_eq!(
-            State::derive("draft", 2, 0, from, None, today),
+            State::derive(AgreementStatus::Draft, 2, 0, from, None, today),
             State::Draft
         );
         assert_eq!(
-            State::derive("for_signing", 2, 0, from, None, today),
+            State::derive(AgreementStatus::ForSigning, 2, 0, from, None, today),
             State::ForSigning
         );
         assert_eq!(
-            State::derive("for_signing", 2, 1, from, None, today),
+            State::derive(AgreementStatus::ForSigning, 2, 1, from, None, today),
             State::PartlySigned
         );
         assert_eq!(
-            State::derive("for_signing", 2, 2, from, None, today),
+            State::derive(AgreementStatus::ForSigning, 2, 2, from, None, today),
             State::InForce
         );
         assert_eq!(
-            State::derive("for_signing", 2, 2, from, Some(d(2026, 11, 24)), today),
+            State::derive(
+                AgreementStatus::ForSigning,
+                2,
+                2,
+                from,
+                Some(d(2026, 11, 24)),
+                today
+            ),
             State::Expired
         );
         assert_eq!(
-            State::derive("for_signing", 2, 2, from, Some(today), today),
+            State::derive(AgreementStatus::ForSigning, 2, 2, from, Some(today), today),
             State::InForce
         );
         assert_eq!(
-            State::derive("for_signing", 2, 2, d(2027, 1, 1), None, today),
+            State::derive(
+                AgreementStatus::ForSigning,
+                2,
+                2,
+                d(2027, 1, 1),
+                None,
+                today
+            ),
             State::Signed
         );
         assert_eq!(
-            State::derive("terminated", 2, 2, from, None, today),
+            State::derive(AgreementStatus::Terminated, 2, 2, from, None, today),
             State::Terminated
         );
     }

@@ -1,6 +1,7 @@
 //! E-mail about agreements: to signatories when something waits for them,
 //! to the coordinator when an agreement is fully signed or about to expire.
 
+use crate::tenant::MunicipalityId;
 use chrono::Utc;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ fn link(state: &AppState, a: &Agreement) -> String {
 pub async fn signatories(
     tx: &mut PgConnection,
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     a: &Agreement,
     changed: bool,
 ) -> AppResult<Vec<Uuid>> {
@@ -47,7 +48,7 @@ pub async fn signatories(
     ));
     enqueue_text(
         tx,
-        m,
+        m.get(),
         Kind::AgreementToSign,
         Some(a.id),
         &recipients,
@@ -62,7 +63,7 @@ pub async fn signatories(
 pub async fn fully_signed(
     tx: &mut PgConnection,
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     a: &Agreement,
 ) -> AppResult<Vec<Uuid>> {
     let recipients = db::coordinators(&mut *tx, m, today()).await?;
@@ -75,7 +76,7 @@ pub async fn fully_signed(
     );
     enqueue_text(
         tx,
-        m,
+        m.get(),
         Kind::AgreementSigned,
         Some(a.id),
         &recipients,
@@ -94,7 +95,7 @@ pub async fn expiring(state: &AppState) -> AppResult<usize> {
         .await?;
     let mut notified = 0;
     for mu in municipalities {
-        for a in db::agreements(&state.db, mu.id, None).await? {
+        for a in db::agreements(&state.db, MunicipalityId::of_row(mu.id), None).await? {
             let soon = a
                 .days_left(day)
                 .is_some_and(|d| d <= i64::from(mu.agreement_warning_days));
@@ -116,7 +117,7 @@ pub async fn expiring(state: &AppState) -> AppResult<usize> {
             if claimed == 0 {
                 continue;
             }
-            let recipients = db::coordinators(&mut *tx, mu.id, day).await?;
+            let recipients = db::coordinators(&mut *tx, MunicipalityId::of_row(mu.id), day).await?;
             let body = format!(
                 "Hej!\n\nAvtalet ”{}” med {} upphör att gälla {}.\n\n{}\n",
                 a.title,

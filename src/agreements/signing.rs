@@ -42,7 +42,7 @@ pub struct ToSignPage {
 pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppResult<ToSignPage> {
     let access = AgreementAccess::load(&state.db, &user).await?;
     Ok(ToSignPage {
-        waiting: awaiting_my_signature(&state.db, user.municipality_id(), &access, today()).await?,
+        waiting: awaiting_my_signature(&state.db, user.tenant(), &access, today()).await?,
         chrome: user.chrome("avtal").await,
     })
 }
@@ -51,7 +51,7 @@ pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppRes
 /// not signed yet; the list behind "Att signera" and the start page's need.
 pub async fn awaiting_my_signature(
     pool: &sqlx::PgPool,
-    m: uuid::Uuid,
+    m: crate::tenant::MunicipalityId,
     access: &AgreementAccess,
     day: chrono::NaiveDate,
 ) -> AppResult<Vec<Listed>> {
@@ -101,7 +101,7 @@ pub async fn sign(
     Form(form): Form<SignForm>,
 ) -> AppResult<Response> {
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     let access = AgreementAccess::load(&state.db, &user).await?;
     let mine = access.positions_for(&a);
     if mine.is_empty() {
@@ -197,11 +197,11 @@ pub async fn sign(
         before: None,
         after: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip })),
     }).await?;
-    let after = db::agreement(change.tx(), m, id).await?;
+    let after = db::agreement(change.tx(), user.tenant(), id).await?;
     let complete = after.state(today()) == AgreementState::InForce
         || after.state(today()) == AgreementState::Signed;
     let mail = if complete {
-        notify::fully_signed(change.tx(), &state, m, &after).await?
+        notify::fully_signed(change.tx(), &state, user.tenant(), &after).await?
     } else {
         Vec::new()
     };
@@ -256,7 +256,7 @@ pub async fn receipt(
     Params((id, signature)): Params<(Uuid, Uuid)>,
 ) -> AppResult<ReceiptPage> {
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, m, id).await?;
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
     AgreementAccess::load(&state.db, &user)
         .await?
         .require_see(&a)?;

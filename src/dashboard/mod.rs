@@ -518,7 +518,7 @@ struct GroupRow {
 /// What decides an agreement's state.
 #[derive(Debug, Deserialize)]
 struct AgreementRow {
-    status: String,
+    status: crate::agreements::model::AgreementStatus,
     required: i64,
     signed: i64,
     valid_from: NaiveDate,
@@ -684,7 +684,7 @@ async fn overview(
         };
         for a in rows.0 {
             let state = AgreementState::derive(
-                &a.status,
+                a.status,
                 usize::try_from(a.required).unwrap_or(0),
                 usize::try_from(a.signed).unwrap_or(0),
                 a.valid_from,

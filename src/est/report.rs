@@ -1095,7 +1095,7 @@ pub async fn undo_remove(
                 m,
                 id
             )
-            .execute(&mut *tx)
+            .execute(change.tx())
             .await?;
         }
         "handelse" => {
@@ -1107,7 +1107,7 @@ pub async fn undo_remove(
                 m,
                 id
             )
-            .execute(&mut *tx)
+            .execute(change.tx())
             .await?;
         }
         _ => {}

@@ -149,7 +149,7 @@ pub struct Filter<'a> {
 /// Meetings matching the filter, in time order.
 pub async fn find(db: impl sqlx::PgExecutor<'_>, f: Filter<'_>) -> AppResult<Vec<Meeting>> {
     let rows = sqlx::query!(
-        r#"select mt.id, mt.work_group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
+        r#"select mt.id, mt.work_group_id, g.name as group_name, g.tier as "tier: Tier", mt.starts_at, mt.ends_at,
                   mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status, mt.cancelled_reason,
                   mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as "approved_by?",
                   g.weekly_reporting,
@@ -179,7 +179,7 @@ pub async fn find(db: impl sqlx::PgExecutor<'_>, f: Filter<'_>) -> AppResult<Vec
             id: r.id,
             group_id: r.work_group_id,
             group_name: r.group_name,
-            tier: Tier::from_db(&r.tier),
+            tier: r.tier,
             starts_at: r.starts_at,
             ends_at: r.ends_at,
             form: r.form,
@@ -237,7 +237,7 @@ pub struct MeetingRow {
     pub id: Uuid,
     pub group_id: Uuid,
     pub group_name: String,
-    pub tier: String,
+    pub tier: Tier,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub form: String,
@@ -262,7 +262,7 @@ impl From<MeetingRow> for Meeting {
             id: r.id,
             group_id: r.group_id,
             group_name: r.group_name,
-            tier: Tier::from_db(&r.tier),
+            tier: r.tier,
             starts_at: r.starts_at,
             ends_at: r.ends_at,
             form: r.form,

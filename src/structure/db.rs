@@ -45,7 +45,7 @@ pub async fn groups(
     day: NaiveDate,
 ) -> AppResult<Vec<GroupSummary>> {
     let rows = sqlx::query!(
-        r#"select g.id, g.name, g.tier, g.task, g.cadence_text, g.focus_area,
+        r#"select g.id, g.name, g.tier as "tier: Tier", g.task, g.cadence_text, g.focus_area,
                   g.active_from, g.active_to, a.name as "appointed_by?",
                   c.title as "convener?", ch.name as "convener_holder?",
                   (select count(*) from membership ms where ms.work_group_id = g.id) as "member_count!"
@@ -70,7 +70,7 @@ pub async fn groups(
         .map(|r| GroupSummary {
             id: r.id,
             name: r.name,
-            tier: Tier::from_db(&r.tier),
+            tier: r.tier,
             task: r.task,
             cadence_text: r.cadence_text,
             focus_area: r.focus_area,
@@ -111,7 +111,7 @@ impl Group {
 /// A group of the municipality, or `NotFound` (also for another municipality's).
 pub async fn group(db: &PgPool, municipality_id: Uuid, id: Uuid) -> AppResult<Group> {
     let r = sqlx::query!(
-        r#"select g.id, g.name, g.tier, g.task, g.appointed_by_group_id, a.name as "appointed_by?",
+        r#"select g.id, g.name, g.tier as "tier: Tier", g.task, g.appointed_by_group_id, a.name as "appointed_by?",
                   g.decision_reference, g.focus_area, g.cadence_text, g.weekly_reporting,
                   g.active_from, g.active_to, g.dissolved_reason
            from work_group g
@@ -126,7 +126,7 @@ pub async fn group(db: &PgPool, municipality_id: Uuid, id: Uuid) -> AppResult<Gr
     Ok(Group {
         id: r.id,
         name: r.name,
-        tier: Tier::from_db(&r.tier),
+        tier: r.tier,
         task: r.task,
         appointed_by_id: r.appointed_by_group_id,
         appointed_by: r.appointed_by,
@@ -162,7 +162,7 @@ pub async fn members(
     day: NaiveDate,
 ) -> AppResult<Vec<Member>> {
     let rows = sqlx::query!(
-        r#"select ms.id, ms.role, p.id as position_id, p.title, o.name as "organisation?",
+        r#"select ms.id, ms.role as "role: Role", p.id as position_id, p.title, o.name as "organisation?",
                   coalesce(o.external, false) as "external!",
                   ph.name as "holder?",
                   s.title as "substitute_title?", sh.name as "substitute_holder?"
@@ -188,7 +188,7 @@ pub async fn members(
             title: r.title,
             organisation: r.organisation,
             external: r.external,
-            role: Role::from_db(&r.role),
+            role: r.role,
             holder: r.holder,
             substitute_title: r.substitute_title,
             substitute_holder: r.substitute_holder,
@@ -319,9 +319,9 @@ pub async fn start_page(
     struct GroupRow {
         id: Uuid,
         name: String,
-        tier: String,
+        tier: Tier,
         position: String,
-        role: String,
+        role: Role,
         substitute_for: Option<String>,
     }
     #[derive(Debug, Deserialize)]
@@ -580,11 +580,11 @@ pub async fn start_page(
             .map(|g| MyGroup {
                 id: g.id,
                 name: g.name,
-                tier: Tier::from_db(&g.tier),
+                tier: g.tier,
                 position: g.position,
                 how: match g.substitute_for {
                     Some(of) => format!("Ersättare för {}", crate::web::words::in_sentence(&of)),
-                    None => Role::from_db(&g.role).label().to_owned(),
+                    None => g.role.label().to_owned(),
                 },
             })
             .collect(),

@@ -1,41 +1,18 @@
 //! The structure's vocabulary: tiers, membership roles and organisation
 //! kinds, stored as text in the database and labelled in Swedish.
 
-/// The tier of a group (BRÅ's model; each municipality names its groups).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tier {
-    Styrgrupp,
-    Beredningsgrupp,
-    Permanent,
-    Temporary,
+crate::text_enum! {
+    /// The tier of a group (BRÅ's model; each municipality names its groups),
+    /// in the order the structure page shows them. `"group".tier`.
+    pub enum Tier {
+        Styrgrupp = "styrgrupp",
+        Beredningsgrupp = "beredningsgrupp",
+        Permanent = "permanent",
+        Temporary = "temporary",
+    }
 }
 
 impl Tier {
-    pub const ALL: [Tier; 4] = [
-        Tier::Styrgrupp,
-        Tier::Beredningsgrupp,
-        Tier::Permanent,
-        Tier::Temporary,
-    ];
-
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "styrgrupp" => Tier::Styrgrupp,
-            "beredningsgrupp" => Tier::Beredningsgrupp,
-            "permanent" => Tier::Permanent,
-            _ => Tier::Temporary,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Styrgrupp => "styrgrupp",
-            Tier::Beredningsgrupp => "beredningsgrupp",
-            Tier::Permanent => "permanent",
-            Tier::Temporary => "temporary",
-        }
-    }
-
     /// The heading for a tier holding `count` groups.
     pub fn heading(self, count: usize) -> &'static str {
         match (self, count) {
@@ -57,37 +34,16 @@ impl Tier {
     }
 }
 
-/// A position's role in a group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Convener,
-    Member,
-    MayAttend,
+crate::text_enum! {
+    /// A position's role in a group. `group_member.role`.
+    pub enum Role {
+        Convener = "convener",
+        Member = "member",
+        MayAttend = "may_attend",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Convener, Role::Member, Role::MayAttend];
-
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "convener" => Role::Convener,
-            "may_attend" => Role::MayAttend,
-            _ => Role::Member,
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == value)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Convener => "convener",
-            Role::Member => "member",
-            Role::MayAttend => "may_attend",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Role::Convener => "Sammankallande",
@@ -97,45 +53,20 @@ impl Role {
     }
 }
 
-/// What kind of organisation a position belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrgKind {
-    PoliticalBody,
-    Department,
-    MunicipalCompany,
-    Police,
-    Company,
-    Association,
-    Other,
+crate::text_enum! {
+    /// What kind of organisation a position belongs to. `organisation.kind`.
+    pub enum OrgKind {
+        PoliticalBody = "politiskt_organ",
+        Department = "forvaltning",
+        MunicipalCompany = "kommunalt_bolag",
+        Police = "polis",
+        Company = "foretag",
+        Association = "forening",
+        Other = "annan",
+    }
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 7] = [
-        OrgKind::PoliticalBody,
-        OrgKind::Department,
-        OrgKind::MunicipalCompany,
-        OrgKind::Police,
-        OrgKind::Company,
-        OrgKind::Association,
-        OrgKind::Other,
-    ];
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::PoliticalBody => "politiskt_organ",
-            OrgKind::Department => "forvaltning",
-            OrgKind::MunicipalCompany => "kommunalt_bolag",
-            OrgKind::Police => "polis",
-            OrgKind::Company => "foretag",
-            OrgKind::Association => "forening",
-            OrgKind::Other => "annan",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             OrgKind::PoliticalBody => "Politiskt organ",
@@ -155,10 +86,6 @@ impl OrgKind {
             OrgKind::Police | OrgKind::Company | OrgKind::Association | OrgKind::Other
         )
     }
-
-    pub fn label_of(value: &str) -> &'static str {
-        Self::parse(value).map_or("Annan", OrgKind::label)
-    }
 }
 
 #[cfg(test)]
@@ -166,17 +93,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_role_and_kind_survives_a_round_trip_through_its_database_text() {
+    fn every_tier_role_and_kind_survives_a_round_trip_through_its_database_text() {
         for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
-            assert_eq!(Role::from_db(role.as_str()), role);
+            assert_eq!(role.as_str().parse(), Ok(role));
         }
         for kind in OrgKind::ALL {
-            assert_eq!(OrgKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(kind.as_str().parse(), Ok(kind));
         }
         for tier in Tier::ALL {
-            assert_eq!(Tier::from_db(tier.as_str()), tier);
+            assert_eq!(tier.as_str().parse(), Ok(tier));
         }
-        assert_eq!(Role::parse("ordförande"), None);
+    }
+
+    #[test]
+    fn an_unknown_tier_role_or_kind_is_an_error_not_a_fallback() {
+        // `Tier::from_db` used to read any unknown text as Temporary.
+        assert!("arbetsgrupp".parse::<Tier>().is_err());
+        assert!("ordförande".parse::<Role>().is_err());
+        assert!("kyrka".parse::<OrgKind>().is_err());
     }
 }

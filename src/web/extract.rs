@@ -262,6 +262,11 @@ impl CurrentUser {
         self.municipality.id
     }
 
+    /// The same municipality as the tenant type that `db.rs` functions take.
+    pub fn tenant(&self) -> crate::tenant::MunicipalityId {
+        crate::tenant::MunicipalityId::of_row(self.municipality.id)
+    }
+
     /// Administrators (the coordinator) maintain the structure.
     pub fn require_admin(&self) -> AppResult<()> {
         if self.municipality.is_admin {

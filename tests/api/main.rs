@@ -23,4 +23,5 @@ mod robustness;
 mod structure;
 mod tenancy;
 mod text_hardening;
+mod vocabulary;
 mod words;

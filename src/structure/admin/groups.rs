@@ -418,7 +418,7 @@ pub async fn add_member(
         &form.position_id,
         "Välj en befattning.",
     );
-    let role = Role::parse(&form.role);
+    let role = form.role.parse::<Role>().ok();
     if role.is_none() {
         e.add("role", "Välj en roll i gruppen.");
     }
@@ -513,7 +513,7 @@ pub async fn remove_member(
     let removed = sqlx::query!(
         r#"delete from membership ms using position p
            where ms.id = $1 and ms.work_group_id = $2 and ms.municipality_id = $3 and p.id = ms.position_id
-           returning p.title, ms.role"#,
+           returning p.title, ms.role as "role: Role""#,
         membership_id, id, m
     )
     .fetch_optional(change.tx())
@@ -522,7 +522,7 @@ pub async fn remove_member(
     // The position's holder no longer sits in the group: the group's feed
     // address they may have stops working.
     crate::meetings::feeds::retire_group_tokens(change.tx(), &[id]).await?;
-    let role = Role::from_db(&removed.role).label();
+    let role = removed.role.label();
     change
         .record(Event {
             action: "tog bort medlem",

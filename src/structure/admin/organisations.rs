@@ -56,7 +56,7 @@ async fn page(
     errors: FieldErrors,
 ) -> AppResult<OrganisationsPage> {
     let organisations = sqlx::query!(
-        r#"select o.name, o.kind, o.external,
+        r#"select o.name, o.kind as "kind: OrgKind", o.external,
                   (select count(*) from position p where p.organisation_id = o.id) as "positions!"
            from organisation o where o.municipality_id = $1 order by o.name"#,
         user.municipality_id()
@@ -66,7 +66,7 @@ async fn page(
     .into_iter()
     .map(|r| OrganisationRow {
         name: r.name,
-        kind: OrgKind::label_of(&r.kind).to_owned(),
+        kind: r.kind.label().to_owned(),
         external: r.external,
         positions: r.positions,
     })
@@ -102,7 +102,7 @@ pub async fn create(
     user.require_admin()?;
     let mut errors = FieldErrors::default();
     let name = forms::required_line(&mut errors, "name", &form.name, "namnet", 200);
-    let kind = OrgKind::parse(&form.kind);
+    let kind = form.kind.parse::<OrgKind>().ok();
     if kind.is_none() {
         errors.add("kind", "Välj vilken sorts organisation det är.");
     }

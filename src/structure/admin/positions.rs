@@ -275,7 +275,7 @@ async fn show_page(
         .find(|h| h.held_from <= day && h.held_to.is_none_or(|to| to >= day))
         .map(|h| h.id);
     let seats = sqlx::query!(
-        r#"select g.id, g.name, ms.role from membership ms join work_group g on g.id = ms.work_group_id
+        r#"select g.id, g.name, ms.role as "role: crate::structure::model::Role" from membership ms join work_group g on g.id = ms.work_group_id
            where ms.position_id = $1 and ms.municipality_id = $2 order by g.name"#,
         id,
         m
@@ -286,7 +286,7 @@ async fn show_page(
     .map(|r| Seat {
         group_id: r.id,
         group: r.name,
-        role: crate::structure::model::Role::from_db(&r.role).label().to_owned(),
+        role: r.role.label().to_owned(),
     })
     .collect();
     Ok(PositionPage {
