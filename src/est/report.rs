@@ -1144,23 +1144,36 @@ pub struct UnlockForm {
     organisation_id: String,
 }
 
+impl UnlockForm {
+    /// The week and organisation a coordinator's unlock or reminder is
+    /// about, within their municipality: (municipality, week, id, name).
+    async fn target(
+        &self,
+        state: &AppState,
+        user: &CurrentUser,
+    ) -> AppResult<(Uuid, ReportWeek, Uuid, String)> {
+        user.require_admin()?;
+        let m = user.municipality_id();
+        let week = ReportWeek::parse(&self.vecka).ok_or(AppError::BadRequest)?;
+        let org_id = Uuid::parse_str(&self.organisation_id).map_err(|_| AppError::BadRequest)?;
+        let org = sqlx::query_scalar!(
+            "select name from organisation where id = $1 and municipality_id = $2",
+            org_id,
+            m
+        )
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        Ok((m, week, org_id, org))
+    }
+}
+
 pub async fn unlock(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(form): Form<UnlockForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
-    let m = user.municipality_id();
-    let week = ReportWeek::parse(&form.vecka).ok_or(AppError::BadRequest)?;
-    let org_id = Uuid::parse_str(&form.organisation_id).map_err(|_| AppError::BadRequest)?;
-    let org = sqlx::query_scalar!(
-        "select name from organisation where id = $1 and municipality_id = $2",
-        org_id,
-        m
-    )
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let (m, week, org_id, org) = form.target(&state, &user).await?;
     let until = Utc::now() + TimeDelta::hours(48);
     let mut change = Change::begin(&state, &user).await?;
     let report = db::ensure_report(change.tx(), m, org_id, week.monday, false).await?;
@@ -1200,18 +1213,7 @@ pub async fn remind(
     user: CurrentUser,
     Form(form): Form<UnlockForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
-    let m = user.municipality_id();
-    let week = ReportWeek::parse(&form.vecka).ok_or(AppError::BadRequest)?;
-    let org_id = Uuid::parse_str(&form.organisation_id).map_err(|_| AppError::BadRequest)?;
-    let org = sqlx::query_scalar!(
-        "select name from organisation where id = $1 and municipality_id = $2",
-        org_id,
-        m
-    )
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let (m, week, org_id, org) = form.target(&state, &user).await?;
     let back = format!("/est?vecka={}", week.key());
     let recipients: Vec<(String, String)> = sqlx::query!(
         r#"select distinct pe.name, pe.email
