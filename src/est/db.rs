@@ -231,6 +231,67 @@ pub async fn incident_form(
     }))
 }
 
+/// A coming event of the organisation's report for the week, as its form
+/// shows it when the reporter changes it.
+pub async fn event_form(
+    db: &PgPool,
+    m: Uuid,
+    organisation: Uuid,
+    week: NaiveDate,
+    id: Uuid,
+) -> AppResult<Option<super::report::EventForm>> {
+    let row = sqlx::query!(
+        r#"select e.title, e.occurs_on, e.area_id, e.place, e.risk, e.planned_measures
+           from est_coming_event e
+           join est_report r on r.id = e.report_id
+           where e.id = $1 and e.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
+        id,
+        m,
+        organisation,
+        week
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| super::report::EventForm {
+        title: r.title.unwrap_or_default(),
+        occurs_on: r.occurs_on.to_string(),
+        event_area_id: r.area_id.map(|a| a.to_string()).unwrap_or_default(),
+        event_place: r.place.unwrap_or_default(),
+        risk: r.risk,
+        planned_measures: r.planned_measures.unwrap_or_default(),
+        confirm_personal_data: None,
+    }))
+}
+
+/// A cooperation need of the organisation's report for the week, as its
+/// form shows it when the reporter changes it.
+pub async fn need_form(
+    db: &PgPool,
+    m: Uuid,
+    organisation: Uuid,
+    week: NaiveDate,
+    id: Uuid,
+) -> AppResult<Option<super::report::NeedForm>> {
+    let row = sqlx::query!(
+        r#"select n.title, n.with_whom, n.handled_by
+           from cooperation_need n
+           join est_report r on r.id = n.report_id
+           where n.id = $1 and n.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
+        id,
+        m,
+        organisation,
+        week
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| super::report::NeedForm {
+        need_title: r.title.unwrap_or_default(),
+        with_whom: r.with_whom.unwrap_or_default(),
+        handled_by: r.handled_by.unwrap_or_default(),
+        confirm_personal_data: None,
+    }))
+}
+
 /// Incidents of the reports of a week, optionally of one organisation.
 pub async fn incidents(
     db: &PgPool,

@@ -38,8 +38,8 @@ pub struct Which {
     pub org: String,
     #[serde(default)]
     pub form_token: String,
-    /// The incident being changed (`?andra=ID` on the page, a hidden field
-    /// in its form); empty when adding.
+    /// The entry being changed (`?andra=ID` on the page, a hidden field in
+    /// its form); empty when adding.
     #[serde(default)]
     pub andra: String,
     /// The entry just added or changed (`?ny=ID`): its card shows the message.
@@ -137,6 +137,20 @@ pub struct Forms {
     pub need: NeedForm,
     /// The form whose texts need the writer's confirmation: `incident`, `event`, `need`.
     pub confirm: &'static str,
+    /// The form that changes an entry instead of adding one: `incident`,
+    /// `event`, `need`, or empty.
+    pub editing: &'static str,
+}
+
+impl Forms {
+    /// The forms with one of them holding what was typed, after a refusal.
+    fn again(which: &Which, kind: &'static str, confirm: bool) -> Self {
+        Forms {
+            confirm: if confirm { kind } else { "" },
+            editing: if which.editing().is_some() { kind } else { "" },
+            ..Forms::default()
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -158,7 +172,8 @@ pub struct ReportPage {
     areas: Vec<Choice>,
     time_bands: [(&'static str, &'static str); 4],
     forms: Forms,
-    /// The incident whose values fill the incident form, when changing one.
+    /// The entry whose values fill its form, when changing one
+    /// (`forms.editing` says which form).
     editing: Option<Uuid>,
     /// The entry just added or changed, with the message its card shows
     /// (the page opens at that card, so the message is seen on a phone).
@@ -295,15 +310,10 @@ pub async fn report_page(
     if refused {
         which.vecka.clear();
     }
-    let mut forms = Forms::default();
-    if let Some(id) = which.editing() {
-        // Only an incident of this organisation's report for the week.
-        let week = ReportWeek::parse(&which.vecka).ok_or(AppError::NotFound)?;
-        let org = Uuid::parse_str(&which.org).map_err(|_| AppError::NotFound)?;
-        forms.incident = db::incident_form(&state.db, user.municipality_id(), org, week.monday, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    }
+    let forms = match which.editing() {
+        Some(id) => editing_forms(&state, &user, &which, id).await?,
+        None => Forms::default(),
+    };
     let mut page = page(&state, &user, &which, forms, FieldErrors::default()).await?;
     // The message after an addition or change is shown on the entry's card,
     // after a removal next to its undo button, not at the top of the page.
@@ -330,6 +340,33 @@ pub async fn report_page(
         crate::web::bounds::note(&mut page.chrome, &[note]);
     }
     Ok(page)
+}
+
+/// The forms with the entry to change in its own: only an entry of this
+/// organisation's report for the week is found.
+async fn editing_forms(
+    state: &AppState,
+    user: &CurrentUser,
+    which: &Which,
+    id: Uuid,
+) -> AppResult<Forms> {
+    let week = ReportWeek::parse(&which.vecka).ok_or(AppError::NotFound)?;
+    let org = Uuid::parse_str(&which.org).map_err(|_| AppError::NotFound)?;
+    let (db, m, monday) = (&state.db, user.municipality_id(), week.monday);
+    let mut forms = Forms::default();
+    if let Some(incident) = db::incident_form(db, m, org, monday, id).await? {
+        forms.incident = incident;
+        forms.editing = "incident";
+    } else if let Some(event) = db::event_form(db, m, org, monday, id).await? {
+        forms.event = event;
+        forms.editing = "event";
+    } else if let Some(need) = db::need_form(db, m, org, monday, id).await? {
+        forms.need = need;
+        forms.editing = "need";
+    } else {
+        return Err(AppError::NotFound);
+    }
+    Ok(forms)
 }
 
 /// Checks free texts for personal data: identity numbers are refused,
@@ -552,8 +589,7 @@ pub async fn add_incident(
     else {
         let forms = Forms {
             incident: post.form.clone(),
-            confirm: if confirm { "incident" } else { "" },
-            ..Forms::default()
+            ..Forms::again(&post.which, "incident", confirm)
         };
         let page = page(&state, &user, &post.which, forms, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -724,12 +760,23 @@ pub async fn add_event(
     let (Some(occurs), true) = (occurs, e.is_empty()) else {
         let forms = Forms {
             event: post.form.clone(),
-            confirm: if confirm { "event" } else { "" },
-            ..Forms::default()
+            ..Forms::again(&post.which, "event", confirm)
         };
         let page = page(&state, &user, &post.which, forms, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
+    if let Some(id) = post.which.editing() {
+        let changed = ChangedEvent {
+            id,
+            occurs,
+            area,
+            risk: f.risk.clone(),
+            title,
+            place: optional(place),
+            measures: optional(measures),
+        };
+        return change_event(&state, &user, &s, changed).await;
+    }
     let (mut change, report) = open_entry(&state, &user, &s, &post.which.form_token, late).await?;
     // The same entry sent again (back and resubmit with a fresh page) is not stored twice.
     let id = Uuid::now_v7();
@@ -754,6 +801,57 @@ pub async fn add_event(
         ("rapporterade kommande händelse", summary, after),
         "Den kommande händelsen är tillagd i rapporten.",
         id,
+    )
+    .await
+}
+
+/// A coming event's checked new values.
+struct ChangedEvent {
+    id: Uuid,
+    occurs: chrono::NaiveDate,
+    area: Option<Uuid>,
+    risk: String,
+    title: String,
+    place: Option<String>,
+    measures: Option<String>,
+}
+
+/// Writes the new values of a coming event of the organisation's report for
+/// the week (another report's event is not found), with an audit row.
+async fn change_event(
+    state: &AppState,
+    user: &CurrentUser,
+    s: &Status,
+    c: ChangedEvent,
+) -> AppResult<Response> {
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let mut change = Change::begin(state, user).await?;
+    let changed = sqlx::query!(
+        r#"update est_coming_event set occurs_on = $3, area_id = $4, risk = $5, title = $6, place = $7,
+                  planned_measures = $8
+           where id = $1 and report_id = $2 and municipality_id = $9"#,
+        c.id, report, c.occurs, c.area, c.risk, c.title, c.place, c.measures, user.municipality_id()
+    )
+    .execute(change.tx())
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    let summary = format!(
+        "{} {}: ändrade {} {}",
+        s.org.name,
+        s.week.label(),
+        c.title,
+        c.occurs
+    );
+    let after = json!({ "datum": c.occurs, "risk": c.risk });
+    finish_entry(
+        change,
+        s,
+        report,
+        ("ändrade kommande händelse", summary, after),
+        "Den kommande händelsen är ändrad.",
+        c.id,
     )
     .await
 }
@@ -805,11 +903,14 @@ pub async fn add_need(
     if !e.is_empty() {
         let forms = Forms {
             need: post.form.clone(),
-            confirm: if confirm { "need" } else { "" },
-            ..Forms::default()
+            ..Forms::again(&post.which, "need", confirm)
         };
         let page = page(&state, &user, &post.which, forms, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    if let Some(id) = post.which.editing() {
+        let changed = (id, title, optional(with_whom), optional(handled_by));
+        return change_need(&state, &user, &s, changed).await;
     }
     let (mut change, report) = open_entry(&state, &user, &s, &post.which.form_token, late).await?;
     // The same need sent again (back and resubmit with a fresh page) is not stored twice.
@@ -833,6 +934,44 @@ pub async fn add_need(
         report,
         ("rapporterade samverkansbehov", summary, json!({})),
         "Samverkansbehovet är tillagt i rapporten.",
+        id,
+    )
+    .await
+}
+
+/// Writes the new texts of a cooperation need of the organisation's report
+/// for the week (another report's need is not found), with an audit row.
+/// Its status and notes stay as they are.
+async fn change_need(
+    state: &AppState,
+    user: &CurrentUser,
+    s: &Status,
+    (id, title, with_whom, handled_by): (Uuid, String, Option<String>, Option<String>),
+) -> AppResult<Response> {
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let mut change = Change::begin(state, user).await?;
+    let changed = sqlx::query!(
+        r#"update cooperation_need set title = $3, with_whom = $4, handled_by = $5
+           where id = $1 and report_id = $2 and municipality_id = $6"#,
+        id,
+        report,
+        title,
+        with_whom,
+        handled_by,
+        user.municipality_id()
+    )
+    .execute(change.tx())
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    let summary = format!("{} {}: ändrade samverkansbehov", s.org.name, s.week.label());
+    finish_entry(
+        change,
+        s,
+        report,
+        ("ändrade samverkansbehov", summary, json!({})),
+        "Samverkansbehovet är ändrat.",
         id,
     )
     .await

@@ -376,6 +376,221 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    let in_three_days = (samordna::web::today() + chrono::Days::new(3)).to_string();
+    let in_four_days = (samordna::web::today() + chrono::Days::new(4)).to_string();
+    let event = |title: &'static str, date: String, risk: &'static str, andra: String| {
+        let (week, org) = (week.clone(), org.clone());
+        let app = &app;
+        async move {
+            app.post(
+                "/est/rapport/kommande",
+                &[
+                    ("vecka", week.as_str()),
+                    ("org", org.as_str()),
+                    ("title", title),
+                    ("occurs_on", date.as_str()),
+                    ("risk", risk),
+                    ("andra", andra.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let response = event(
+        "Marknad på torget",
+        in_three_days.clone(),
+        "low",
+        String::new(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.post(
+        "/est/rapport/samverkan",
+        &[
+            ("vecka", week.as_str()),
+            ("org", org.as_str()),
+            ("need_title", "Fler vuxna ute på fredagskvällar"),
+            ("with_whom", "Fältgruppen"),
+        ],
+    )
+    .await;
+    let event_id =
+        sqlx::query_scalar!("select id from est_coming_event where title = 'Marknad på torget'")
+            .fetch_one(&app.db)
+            .await
+            .expect("event");
+    let need_id = sqlx::query_scalar!(
+        "select id from cooperation_need where title = 'Fler vuxna ute på fredagskvällar'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("need");
+
+    // Each card offers "Ändra", which fills the entry's own form and no other.
+    let report = app
+        .get_html(&format!("/est/rapport?vecka={week}&org={org}"))
+        .await;
+    let selector = scraper::Selector::parse(".entry-actions a").expect("selector");
+    let links: Vec<&str> = report
+        .select(&selector)
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert!(
+        links
+            .iter()
+            .any(|l| l.ends_with(&format!("andra={event_id}#kommande"))),
+        "{links:?}"
+    );
+    assert!(
+        links
+            .iter()
+            .any(|l| l.ends_with(&format!("andra={need_id}#samverkan"))),
+        "{links:?}"
+    );
+    let form = app
+        .get_html(&format!(
+            "/est/rapport?vecka={week}&org={org}&andra={event_id}"
+        ))
+        .await;
+    assert_eq!(
+        texts(&form, "#kommande-title"),
+        ["Ändra den kommande händelsen"]
+    );
+    assert_eq!(texts(&form, "#handelser-title"), ["Lägg till en händelse"]);
+    assert_eq!(
+        value_of(&form, "#title").as_deref(),
+        Some("Marknad på torget")
+    );
+    assert_eq!(value_of(&form, "#occurs_on"), Some(in_three_days.clone()));
+    assert_eq!(
+        value_of(&form, "#risk-low[checked]").as_deref(),
+        Some("low")
+    );
+    assert_eq!(
+        value_of(&form, "#kommande input[name=andra]"),
+        Some(event_id.to_string())
+    );
+    assert_eq!(value_of(&form, "#handelser input[name=andra]"), None);
+
+    // A refused change keeps the form a change, with what was typed.
+    let response = event("", in_four_days.clone(), "high", event_id.to_string()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = html_of(response).await;
+    assert_eq!(
+        texts(&again, "#kommande-title"),
+        ["Ändra den kommande händelsen"]
+    );
+    assert_eq!(
+        value_of(&again, "#kommande input[name=andra]"),
+        Some(event_id.to_string())
+    );
+    assert_eq!(value_of(&again, "#occurs_on"), Some(in_four_days.clone()));
+
+    let response = event(
+        "Marknad och loppis på torget",
+        in_four_days.clone(),
+        "high",
+        event_id.to_string(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let stored = sqlx::query!(
+        "select title, occurs_on, risk from est_coming_event where report_id = (select report_id from est_coming_event where id = $1)",
+        event_id
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("events");
+    assert_eq!(stored.len(), 1, "changed, not added");
+    assert_eq!(
+        stored[0].title.as_deref(),
+        Some("Marknad och loppis på torget")
+    );
+    assert_eq!(stored[0].occurs_on.to_string(), in_four_days);
+    assert_eq!(stored[0].risk, "high");
+    let page = app
+        .get_html(location(&response).split('#').next().expect("path"))
+        .await;
+    assert_eq!(
+        texts(&page, &format!("#post-{event_id} .flash")),
+        ["Den kommande händelsen är ändrad."]
+    );
+
+    let response = app
+        .post(
+            "/est/rapport/samverkan",
+            &[
+                ("vecka", week.as_str()),
+                ("org", org.as_str()),
+                (
+                    "need_title",
+                    "Fler vuxna ute på fredags- och lördagskvällar",
+                ),
+                ("handled_by", "Securitas och fältgruppen"),
+                ("andra", &need_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let need = sqlx::query!(
+        "select title, with_whom, handled_by, status from cooperation_need where id = $1",
+        need_id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("need");
+    assert_eq!(
+        need.title.as_deref(),
+        Some("Fler vuxna ute på fredags- och lördagskvällar")
+    );
+    assert_eq!(need.with_whom, None, "an emptied field is emptied");
+    assert_eq!(
+        need.handled_by.as_deref(),
+        Some("Securitas och fältgruppen")
+    );
+    assert_eq!(need.status, "open", "a change of text leaves the status");
+
+    // An entry of another kind or another week's report is not found, and
+    // nothing changes.
+    let next = ReportWeek::parse(&week).expect("week").next(1).key();
+    let response = app
+        .post(
+            "/est/rapport/samverkan",
+            &[
+                ("vecka", next.as_str()),
+                ("org", org.as_str()),
+                ("need_title", "Flyttad?"),
+                ("andra", &need_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = event(
+        "Som behov?",
+        in_four_days.clone(),
+        "low",
+        need_id.to_string(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let titles: Vec<Option<String>> =
+        sqlx::query_scalar!("select title from cooperation_need where id = $1", need_id)
+            .fetch_all(&app.db)
+            .await
+            .expect("need");
+    assert_eq!(
+        titles,
+        [Some(
+            "Fler vuxna ute på fredags- och lördagskvällar".to_owned()
+        )]
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_words(
     db: sqlx::PgPool,
 ) {
