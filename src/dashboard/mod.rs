@@ -757,8 +757,8 @@ fn attention(o: &Overview, day: NaiveDate, reads_est: bool) -> Vec<Attention> {
     {
         list.push(Attention {
             text: format!(
-                "{} inte klara i tid.",
-                count(ms.delayed, "åtgärd är", "åtgärder är")
+                "{} i tid.",
+                count(ms.delayed, "åtgärd är inte klar", "åtgärder är inte klara")
             ),
             href: Some("/planering#atgarder".to_owned()),
             due: day,

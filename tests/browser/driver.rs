@@ -774,7 +774,7 @@ impl Browser {
                 .lock()
                 .expect("violations lock")
                 .push(format!(
-                    "  page {page} (step `{}`): chart text below 12 px:\n    {}",
+                    "  page {page} (step `{}`): chart text below 12 px or text broken across lines:\n    {}",
                     self.current_step(),
                     small.join("\n    ")
                 ));

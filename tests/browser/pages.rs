@@ -67,7 +67,8 @@ const MIN_CHART_TEXT: f64 = 12.0;
 
 /// Photographs the whole page at each of [`WIDTHS`] as `<base>-<width>.png`,
 /// then puts the window back; returns the chart labels that render below
-/// [`MIN_CHART_TEXT`] at either width.
+/// [`MIN_CHART_TEXT`] and the dates and percentages broken across two lines
+/// ("2026-/11-29", "100/%") at either width.
 pub async fn screenshots(client: &Client, base: &Path) -> Result<Vec<String>> {
     let mut small = Vec::new();
     for width in WIDTHS {
@@ -90,6 +91,12 @@ pub async fn screenshots(client: &Client, base: &Path) -> Result<Vec<String>> {
                 .await?
                 .into_iter()
                 .map(|t| format!("at {width} px: {t}")),
+        );
+        small.extend(
+            broken_across_lines(client)
+                .await?
+                .into_iter()
+                .map(|t| format!("at {width} px: broken across lines: {t}")),
         );
     }
     client.set_window_size(WINDOW.0, WINDOW.1).await?;
@@ -114,6 +121,33 @@ async fn small_chart_text(client: &Client) -> Result<Vec<String>> {
         )
         .await
         .context("measuring the charts' text")?;
+    Ok(serde_json::from_value(found)?)
+}
+
+/// Each shown date ("2026-11-29") or percentage ("100 %") in the page's
+/// text that the browser lays out on more than one line.
+async fn broken_across_lines(client: &Client) -> Result<Vec<String>> {
+    let found = client
+        .execute(
+            r"const out = [];
+             const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+             const pattern = /\d{4}-\d{2}-\d{2}|\d+(?:[ \u00a0]\d{3})*(?:,\d+)?[ \u00a0]?%/g;
+             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+               for (const m of node.textContent.matchAll(pattern)) {
+                 const range = document.createRange();
+                 range.setStart(node, m.index);
+                 range.setEnd(node, m.index + m[0].length);
+                 const tops = new Set([...range.getClientRects()]
+                   .filter(r => r.width > 0 && r.height > 0)
+                   .map(r => Math.round(r.bottom)));
+                 if (tops.size > 1) out.push(`“${m[0]}” in “${node.textContent.trim().slice(0, 60)}”`);
+               }
+             }
+             return out;",
+            vec![],
+        )
+        .await
+        .context("looking for dates broken across lines")?;
     Ok(serde_json::from_value(found)?)
 }
 
