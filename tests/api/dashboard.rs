@@ -380,24 +380,83 @@ async fn the_start_page_names_what_is_due_for_every_role(db: sqlx::PgPool) {
     );
 
     // Someone with nothing due is told so and pointed to Översikt.
+    // (Securitas files this week's report as "nothing to report"; on some
+    // days the demo already holds it with entries.)
     sqlx::query!(
-        "update est_report set nothing_to_report = true where municipality_id = $1 and organisation_id in (select id from organisation where name = 'Securitas')",
+        "delete from est_report where organisation_id in (select id from organisation where name = 'Securitas') and week_start >= current_date - 7 and municipality_id = $1",
         municipality_id(&app.db, "Lindesbergs kommun").await
     )
     .execute(&app.db)
     .await
-    .expect("reports");
-    let reporter = TestApp::spawn(app.db.clone()).await;
-    reporter.login(SECURITAS).await;
-    let page = reporter.get_html("/").await;
-    let box_text = texts(&page, ".needs p");
-    if texts(&page, "#needs-title ~ ul li").is_empty() {
-        assert!(
-            box_text
+    .expect("clear");
+    let reader = TestApp::spawn(app.db.clone()).await;
+    reader.login(SECURITAS).await;
+    let (week, org) = open_report(&reader).await;
+    let filed = reader
+        .post("/est/rapport/inget", &[("vecka", &week), ("org", &org)])
+        .await;
+    assert_eq!(filed.status(), StatusCode::SEE_OTHER);
+    let page = reader.get_html("/").await;
+    assert_eq!(
+        texts(&page, "#needs-title ~ ul li"),
+        Vec::<String>::new(),
+        "Securitas has nothing due once its report is filed"
+    );
+    assert!(
+        texts(&page, ".needs p")
+            .iter()
+            .any(|t| t.starts_with("Inget väntar på dig just nu.")),
+        "{:?}",
+        texts(&page, ".needs p")
+    );
+    assert!(page.html().contains("href=\"/oversikt\""));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_start_page_names_a_group_with_no_meeting_planned_and_puts_the_soonest_first(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    let before = waiting_for(COORDINATOR, &app.db).await;
+    assert!(
+        !before.iter().any(|n| n.contains("Styrgrupp")),
+        "the demo's Styrgrupp has meetings planned: {before:#?}"
+    );
+    sqlx::query!(
+        "update meeting set status = 'cancelled'
+         where work_group_id in (select id from work_group where name = 'Styrgrupp') and starts_at > now()"
+    )
+    .execute(&app.db)
+    .await
+    .expect("cancel");
+
+    for email in [
+        COORDINATOR,
+        "kommundirektor@lindesberg.example",
+        "oppositionsrad@lindesberg.example",
+    ] {
+        let waiting = waiting_for(email, &app.db).await;
+        let at = |needle: &str| {
+            waiting
                 .iter()
-                .any(|t| t.starts_with("Inget väntar på dig just nu.")),
-            "{box_text:?}"
+                .position(|n| n.contains(needle))
+                .unwrap_or_else(|| panic!("{needle} for {email}: {waiting:#?}"))
+        };
+        // A measure late since weeks ago, then today's missing meeting,
+        // then the agreement that ends within 45 days.
+        let late = at("skulle vara klar");
+        let no_meeting = at("Styrgrupp har inget möte planerat.");
+        let expiring = at("går ut");
+        assert!(
+            late < no_meeting && no_meeting < expiring,
+            "soonest first for {email}: {waiting:#?}"
         );
-        assert!(page.html().contains("href=\"/oversikt\""));
     }
+
+    // An EST reporter does not oversee the groups.
+    let reporter = waiting_for(SECURITAS, &app.db).await;
+    assert!(
+        !reporter.iter().any(|n| n.contains("inget möte planerat")),
+        "{reporter:#?}"
+    );
 }

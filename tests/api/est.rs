@@ -8,14 +8,6 @@ use crate::helpers::*;
 
 const EST_SOCIAL: &str = "est.social@lindesberg.example";
 
-/// The week and organisation the report form is for, as the page says.
-async fn open_report(app: &TestApp) -> (String, String) {
-    let page = app.get_html("/est/rapport").await;
-    let week = value_of(&page, "#handelser input[name=vecka]").expect("week");
-    let org = value_of(&page, "#handelser input[name=org]").expect("organisation");
-    (week, org)
-}
-
 async fn leaf_category(app: &TestApp, parent: &str, name: &str) -> uuid::Uuid {
     sqlx::query_scalar!(
         "select c.id from incident_category c join incident_category p on p.id = c.parent_id

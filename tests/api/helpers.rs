@@ -330,3 +330,12 @@ pub fn rows(html: &Html, selector: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The week and organisation the signed-in reporter's EST report form is
+/// for, as the page says.
+pub async fn open_report(app: &TestApp) -> (String, String) {
+    let page = app.get_html("/est/rapport").await;
+    let week = value_of(&page, "#handelser input[name=vecka]").expect("week");
+    let org = value_of(&page, "#handelser input[name=org]").expect("organisation");
+    (week, org)
+}

@@ -65,13 +65,6 @@ async fn category_and_area(app: &TestApp, name: &str) -> (uuid::Uuid, uuid::Uuid
     (category, area)
 }
 
-async fn open_report(app: &TestApp) -> (String, String) {
-    let page = app.get_html("/est/rapport").await;
-    let week = value_of(&page, "#handelser input[name=vecka]").expect("week");
-    let org = value_of(&page, "#handelser input[name=org]").expect("organisation");
-    (week, org)
-}
-
 /// Files one incident whose category, area and texts are all `text`.
 async fn incident_named(app: &TestApp, week: &str, org: &str, text: &str) {
     let (category, area) = category_and_area(app, text).await;

@@ -98,5 +98,13 @@ async fn sign_as(b: &Browser, email: &str, confirmation: &str) -> Result<()> {
     b.fill("#password", DEMO_PASSWORD).await?;
     b.press("Signera avtalet", "/avtal/*/kvitto/*").await?;
     b.expect_text(".flash", confirmation).await?;
-    b.expect_text(".receipt", TITLE).await
+    b.expect_text(".receipt", TITLE).await?;
+    // The receipt prints on one A4 page, without the site's menu.
+    let (pages, text) = b.print_a4().await?;
+    anyhow::ensure!(pages == 1, "the receipt prints on {pages} pages");
+    anyhow::ensure!(
+        text.contains("Signaturkvitto") && !text.contains("Logga ut"),
+        "the printed receipt: {text}"
+    );
+    Ok(())
 }

@@ -534,6 +534,38 @@ impl Browser {
             .with_context(|| format!("`{css}` has no value"))
     }
 
+    /// For each table matching `css`: its number of body rows and the height
+    /// of its tallest body row, in CSS pixels.
+    pub async fn row_heights(&self, css: &str) -> Result<Vec<(usize, f64)>> {
+        let found = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].map(t => {
+                   const rows = [...t.querySelectorAll('tbody tr')];
+                   return [rows.length, Math.max(0, ...rows.map(r => r.getBoundingClientRect().height))];
+                 });",
+                vec![json!(css)],
+            )
+            .await
+            .context("measuring the tables' rows")?;
+        Ok(serde_json::from_value(found)?)
+    }
+
+    /// Prints the current page on A4 as the browser's print dialog would
+    /// (the print style sheet applies); returns the number of pages and
+    /// the printed text.
+    pub async fn print_a4(&self) -> Result<(usize, String)> {
+        let pdf = self
+            .client
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .context("printing the page")?;
+        let doc = lopdf::Document::load_mem(&pdf).context("reading the printed PDF")?;
+        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        let text = doc.extract_text(&pages).unwrap_or_default();
+        Ok((pages.len(), text))
+    }
+
     /// At a phone's width (the narrower of [`pages::WIDTHS`]), fails if the
     /// page or an element matching `css` needs sideways scrolling; then puts
     /// the window back.

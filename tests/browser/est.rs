@@ -133,6 +133,27 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.expect_text("#samverkan", NEED).await?;
     b.fits_phone("table").await?;
 
+    b.step("lagesbild-forra-veckan");
+    // A week with more categories than areas (or the other way round): the
+    // shorter table's rows keep their own height.
+    let mut tables = Vec::new();
+    for _ in 0..6 {
+        b.follow_link_starting("‹ Föregående vecka", "/est/lagesbild/*")
+            .await?;
+        tables = b.row_heights(".two-col.counts table").await?;
+        if tables.len() == 2 && tables[0].0 != tables[1].0 {
+            break;
+        }
+    }
+    ensure!(
+        tables.len() == 2 && tables[0].0 != tables[1].0,
+        "two tables of different lengths side by side: {tables:?}"
+    );
+    ensure!(
+        tables.iter().all(|(_, tallest)| *tallest < 48.0),
+        "no row stretches to the other table's length: {tables:?}"
+    );
+
     b.step("handelser");
     b.visit("/est/handelser?sort=otrygghet&ordning=stigande&sida=2")
         .await?;
