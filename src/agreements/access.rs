@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::db::Agreement;
 use crate::error::{AppError, AppResult};
-use crate::meetings::access::Access;
 use crate::web::extract::CurrentUser;
+use crate::web::seats::Access;
 use crate::web::today;
 
 pub struct AgreementAccess {

@@ -290,7 +290,7 @@ pub struct Calendar {
 }
 
 /// One statement for `/moten`. The person's group seats today (directly or
-/// as a substitute, as [`super::access::Access`] reads them) decide which
+/// as a substitute, as [`crate::web::seats::Access`] reads them) decide which
 /// meetings show, unless `sees_all` (coordinator, kommunpolis).
 pub async fn calendar(
     db: &PgPool,
@@ -303,15 +303,11 @@ pub async fn calendar(
     let [(a_from, a_to), (b_from, b_to)] = periods;
     let r = sqlx::query!(
         r#"with seats as (
-               select ms.work_group_id as group_id,
-                      bool_or(ms.role = 'convener' and ms.position_id = p.id) as convener
-               from position_holder h
-               join position p on p.id = h.position_id
-               join position mp on mp.id = p.id or mp.substitute_position_id = p.id
-               join membership ms on ms.position_id = mp.id
-               where h.person_id = $2 and h.municipality_id = $1
-                 and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
-               group by ms.work_group_id
+               select work_group_id as group_id, bool_or(direct and role = 'convener') as convener
+               from seat
+               where person_id = $2 and municipality_id = $1
+                 and held_from <= $3 and (held_to is null or held_to >= $3)
+               group by work_group_id
            ),
            shown as (
                select mt.id, mt.work_group_id as group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
@@ -679,11 +675,8 @@ pub async fn person_feed_meetings(
     since: DateTime<Utc>,
 ) -> AppResult<Vec<Meeting>> {
     let groups = sqlx::query_scalar!(
-        r#"select distinct ms.work_group_id from position_holder h
-           join position p on p.id = h.position_id
-           join position mp on mp.id = p.id or mp.substitute_position_id = p.id
-           join membership ms on ms.position_id = mp.id
-           where h.person_id = $1 and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)"#,
+        r#"select distinct work_group_id as "work_group_id!" from seat
+           where person_id = $1 and held_from <= $2 and (held_to is null or held_to >= $2)"#,
         person_id,
         day
     )

@@ -12,7 +12,6 @@ use chrono_tz::Europe::Stockholm;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::access::Access;
 use super::db::{self, Meeting, Recipient};
 use super::ics::{self, EventStatus, IcsEvent, Method, Person};
 use super::schedule::schedulable_meeting;
@@ -23,6 +22,7 @@ use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::set_flash;
 use crate::web::path::IdPath;
+use crate::web::seats::Access;
 use crate::web::today;
 
 /// What is being sent.

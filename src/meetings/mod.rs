@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod db;
 pub mod demo;
 pub mod feeds;
+pub mod group;
 pub mod ics;
 pub mod invitations;
 pub mod record;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/moten/{id}/forhinder", post(record::regrets))
         .route("/moten/{id}/kalender.ics", get(invitations::download))
+        .route("/grupper/{id}", get(group::page))
         .route(
             "/grupper/{id}/motesrytm",
             get(cadence::edit_page).post(cadence::save),

@@ -13,7 +13,6 @@ use uuid::Uuid;
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::access::Access;
 use super::db::{self, AttendanceRow, Decision, Meeting};
 use super::schedule::{schedulable_meeting, show_page};
 use crate::audit::Event;
@@ -25,6 +24,7 @@ use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
+use crate::web::seats::Access;
 
 const STATUSES: [&str; 3] = ["present", "absent", "substitute_present"];
 

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::Access;
 use super::cadence::{self, Cadence};
 use super::calendar::{self, Plan, Term};
 use super::db::{self, Clash, Meeting, NewMeeting};
@@ -19,12 +18,13 @@ use super::{invitations, long_date, month_name};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::structure::admin::Choice;
 use crate::web::change::Change;
+use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
+use crate::web::seats::Access;
 use crate::web::today;
 
 /// A day in the month grid.
@@ -92,10 +92,8 @@ fn month_key(date: NaiveDate) -> String {
     date.format("%Y-%m").to_string()
 }
 
-/// Start of a Stockholm day as a UTC instant.
-pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
-    calendar::stockholm_to_utc(date.and_time(NaiveTime::MIN))
-}
+// est and dashboard still name it here; it lives in `crate::web`.
+pub use crate::web::day_start;
 
 pub async fn index(
     State(state): State<AppState>,
@@ -274,7 +272,7 @@ impl MeetingForm {
         }
         let agenda = forms::optional_text(errors, "agenda", &self.agenda, "dagordningen", 5000);
         let (date, time, duration) = (date?, time?, duration?);
-        let starts_at = calendar::stockholm_to_utc(date.and_time(time));
+        let starts_at = crate::web::stockholm_to_utc(date.and_time(time));
         Some(ValidMeeting {
             starts_at,
             ends_at: starts_at + chrono::TimeDelta::minutes(i64::from(duration)),
@@ -541,7 +539,7 @@ pub async fn show_page(
         attendance,
         decisions: db::decisions(&state.db, m, id).await?,
         clashes,
-        positions: crate::structure::admin::position_choices(&state.db, m).await?,
+        positions: crate::web::choice::position_choices(&state.db, m).await?,
         decision,
         handled: handled_at(&state.db, m, id).await?,
         seats: db::seats(

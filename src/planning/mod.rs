@@ -17,10 +17,10 @@ use axum::routing::{get, post};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::meetings::access::Access;
 use crate::state::AppState;
-use crate::structure::admin::Choice;
+use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
+use crate::web::seats::Access;
 
 /// The routes of this feature.
 pub fn router() -> Router<AppState> {

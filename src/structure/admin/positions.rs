@@ -12,11 +12,11 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Choice, organisation_choices, person_choices, position_choices};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::web::change::Change;
+use crate::web::choice::{Choice, organisation_choices, person_choices, position_choices};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
@@ -394,7 +394,7 @@ pub async fn hand_over(
                     .execute(change.tx())
                     .await?;
                     // The leaving holder's groups get new feed addresses.
-                    crate::meetings::feeds::retire_for_position(change.tx(), id).await?;
+                    crate::structure::db::retire_feeds_for_position(change.tx(), id).await?;
                 }
                 sqlx::query!(
                     r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
@@ -472,7 +472,7 @@ pub async fn end_holding(
             )
             .execute(change.tx())
             .await?;
-            crate::meetings::feeds::retire_for_position(change.tx(), id).await?;
+            crate::structure::db::retire_feeds_for_position(change.tx(), id).await?;
             return change
                 .done(
                     Event {
