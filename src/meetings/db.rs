@@ -9,6 +9,10 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::structure::model::Tier;
+use crate::web::choice::Choice;
+use crate::web::extract::CurrentUser;
+use crate::web::seats::Access;
+use crate::web::today;
 
 /// A meeting with its group.
 #[derive(Clone, Debug)]
@@ -63,7 +67,7 @@ impl Meeting {
 
     /// `torsdag 3 december 2026`.
     pub fn long_date(&self) -> String {
-        super::long_date(self.local_date())
+        super::model::long_date(self.local_date())
     }
 
     pub fn is_cancelled(&self) -> bool {
@@ -530,7 +534,7 @@ pub async fn sendings(
 /// A member position's attendance at a meeting.
 impl AttendanceRow {
     pub fn status_label(&self) -> &'static str {
-        super::record::attendance_label(self.status.as_deref().unwrap_or(""))
+        super::model::attendance_label(self.status.as_deref().unwrap_or(""))
     }
 
     pub fn is(&self, status: &str) -> bool {
@@ -691,4 +695,33 @@ pub async fn person_feed_meetings(
         },
     )
     .await
+}
+
+/// Loads a meeting the user may change, refusing approved minutes.
+pub async fn schedulable_meeting(db: &PgPool, user: &CurrentUser, id: Uuid) -> AppResult<Meeting> {
+    let meeting = meeting(db, user.municipality_id(), id).await?;
+    let access = Access::load(db, user).await?;
+    access.require_see(meeting.group_id)?;
+    access.require_schedule(meeting.group_id)?;
+    Ok(meeting)
+}
+
+/// Active groups the person schedules for; 403 for someone who schedules
+/// for none.
+pub async fn schedulable_groups(db: &PgPool, user: &CurrentUser) -> AppResult<Vec<Choice>> {
+    let access = Access::load(db, user).await?;
+    let day = today();
+    let groups: Vec<Choice> = crate::structure::db::groups(db, user.municipality_id(), day)
+        .await?
+        .into_iter()
+        .filter(|g| g.is_active(&day) && access.can_schedule(g.id))
+        .map(|g| Choice {
+            id: g.id,
+            label: g.name,
+        })
+        .collect();
+    if groups.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(groups)
 }

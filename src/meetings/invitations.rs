@@ -12,9 +12,9 @@ use chrono_tz::Europe::Stockholm;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::db::schedulable_meeting;
 use super::db::{self, Meeting, Recipient};
 use super::ics::{self, EventStatus, IcsEvent, Method, Person};
-use super::schedule::schedulable_meeting;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, Delivery, NewAttachment, NewMail};
 use crate::state::AppState;
@@ -282,7 +282,7 @@ pub async fn send_invitation(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     if meeting.status != "planned" {
         return Err(AppError::Forbidden);
     }

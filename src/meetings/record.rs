@@ -13,8 +13,10 @@ use uuid::Uuid;
 use askama::Template;
 use askama_web::WebTemplate;
 
+use super::db::schedulable_meeting;
 use super::db::{self, AttendanceRow, Decision, Meeting};
-use super::schedule::{schedulable_meeting, show_page};
+use super::model::DecisionForm;
+use super::schedule::show_page;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
@@ -27,16 +29,6 @@ use crate::web::path::IdPath;
 use crate::web::seats::Access;
 
 const STATUSES: [&str; 3] = ["present", "absent", "substitute_present"];
-
-/// Swedish label of an attendance status.
-pub fn attendance_label(status: &str) -> &'static str {
-    match status {
-        "present" => "Närvarande",
-        "absent" => "Frånvarande",
-        "substitute_present" => "Ersättare närvarande",
-        _ => "Ej angivet",
-    }
-}
 
 fn refuse_if_closed(meeting: &Meeting, errors: &mut FieldErrors, field: &'static str) {
     if meeting.is_locked() {
@@ -59,7 +51,7 @@ pub async fn save_record(
     IdPath(id): IdPath,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     let mut errors = FieldErrors::default();
     refuse_if_closed(&meeting, &mut errors, "notes");
     let notes_raw = fields
@@ -139,30 +131,6 @@ pub async fn save_record(
         .await
 }
 
-/// A decision as typed.
-#[derive(Deserialize, Default, Clone)]
-pub struct DecisionForm {
-    #[serde(default)]
-    pub text: String,
-    /// `note`, `group` or `task`.
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub group_name: String,
-    #[serde(default)]
-    pub group_task: String,
-    #[serde(default)]
-    pub group_focus: String,
-    #[serde(default)]
-    pub task_title: String,
-    #[serde(default)]
-    pub task_owner: String,
-    #[serde(default)]
-    pub task_due: String,
-    #[serde(default)]
-    pub form_token: String,
-}
-
 /// `POST /moten/{id}/beslut`.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), meeting.id = %id))]
 pub async fn add_decision(
@@ -171,7 +139,7 @@ pub async fn add_decision(
     IdPath(id): IdPath,
     Form(form): Form<DecisionForm>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     refuse_if_closed(&meeting, &mut e, "text");
@@ -322,7 +290,7 @@ pub async fn approve_preview(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     if meeting.status != "held" || meeting.is_locked() {
         return Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response());
     }
@@ -359,7 +327,7 @@ pub async fn approve(
     IdPath(id): IdPath,
     Form(form): Form<ApproveForm>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     if form.bekrafta != "ja" {
         return Ok(Redirect::to(&format!("/moten/{id}/justera")).into_response());
     }
