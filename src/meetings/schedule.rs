@@ -380,9 +380,9 @@ async fn handled_at(db: &sqlx::PgPool, m: Uuid, meeting: Uuid) -> AppResult<Vec<
                 format!("/planering/underlag/{}", i.id),
                 format!(
                     "{}: {} ({})",
-                    crate::planning::material::kind_label(&i.kind),
+                    crate::planning::model::item_kind_label(&i.kind),
                     i.title,
-                    crate::planning::material::status_label(&i.status).to_lowercase()
+                    crate::planning::model::item_status_label(&i.status).to_lowercase()
                 ),
             )
         }))

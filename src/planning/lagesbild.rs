@@ -14,6 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::model::{LagesbildForm, source_kind_label};
 use super::overview::{Forms, render};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -23,23 +24,6 @@ use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
-
-#[derive(Deserialize, Default, Clone)]
-pub struct LagesbildForm {
-    #[serde(default)]
-    pub lb_title: String,
-    #[serde(default)]
-    pub period_from: String,
-    #[serde(default)]
-    pub period_to: String,
-    #[serde(default)]
-    pub other_information: String,
-    #[serde(default)]
-    pub analysis: String,
-    /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
-    pub form_token: String,
-}
 
 /// The generated statistics of a period.
 #[derive(Serialize, Deserialize, Default)]
@@ -110,7 +94,7 @@ async fn statistics(
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.on_date, r.title, super::sources::kind_label(&r.kind).to_owned()))
+    .map(|r| (r.on_date, r.title, source_kind_label(&r.kind).to_owned()))
     .collect();
     Ok(Statistics {
         incidents: totals.n,

@@ -8,6 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::model::{SOURCE_KINDS, SourceForm};
 use super::overview::{Forms, render};
 use crate::agreements::handlers::read_form;
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
@@ -18,30 +19,6 @@ use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::path::Params;
-
-pub const KINDS: [(&str, &str); 5] = [
-    ("trygghetsundersokning", "Trygghetsundersökning"),
-    ("polisstatistik", "Polisens statistik"),
-    ("naringsliv", "Dialog med näringslivet"),
-    ("foreningsliv", "Dialog med föreningslivet"),
-    ("annan", "Annan källa"),
-];
-
-pub fn kind_label(kind: &str) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("Annan källa", |(_, l)| l)
-}
-
-#[derive(Default, Clone)]
-pub struct SourceForm {
-    pub source_kind: String,
-    pub source_title: String,
-    pub source: String,
-    pub on_date: String,
-    pub summary: String,
-}
 
 /// `POST /planering/kallor` (multipart, with an optional attachment).
 pub async fn create(
@@ -63,7 +40,7 @@ pub async fn create(
         summary: get("summary"),
     };
     let mut e = FieldErrors::default();
-    if !KINDS.iter().any(|(k, _)| *k == form.source_kind) {
+    if !SOURCE_KINDS.iter().any(|(k, _)| *k == form.source_kind) {
         e.add("source_kind", "Välj vilken sorts källa det är.");
     }
     let title = forms::required_line(&mut e, "source_title", &form.source_title, "rubriken", 300);
