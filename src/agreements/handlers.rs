@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::AgreementAccess;
+use super::access::{AgreementAccess, Listed};
 use super::compliance::{self, Gap};
 use super::db::{self, Agreement, NewVersion, SignatoryRow, VersionRow};
 use super::model::{
@@ -31,13 +31,7 @@ use crate::web::forms::{self, FieldErrors};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
-
-/// An agreement in the register, with its derived state.
-pub struct Listed {
-    pub agreement: Agreement,
-    pub state: AgreementState,
-    pub days_left: Option<i64>,
-}
+use crate::web::upload::{DOCUMENT_CSP, Upload, read_form};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "agreements/index.html")]
@@ -94,7 +88,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     } else {
         Vec::new()
     };
-    let to_sign = super::signing::awaiting_my_signature(&state.db, user.tenant(), &access, day)
+    let to_sign = super::access::awaiting_my_signature(&state.db, user.tenant(), &access, day)
         .await?
         .len();
     Ok(IndexPage {
@@ -157,39 +151,6 @@ impl AgreementForm {
                 .collect(),
         }
     }
-}
-
-/// The uploaded document.
-pub struct Upload {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-/// Reads a multipart form: text fields and at most one file.
-pub async fn read_form(
-    mut multipart: Multipart,
-) -> AppResult<(HashMap<String, String>, Option<Upload>)> {
-    let mut fields = HashMap::new();
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest)?
-    {
-        let name = field.name().unwrap_or("").to_owned();
-        if let Some(file_name) = field.file_name().map(str::to_owned) {
-            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest)?;
-            if !bytes.is_empty() {
-                upload = Some(Upload {
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        } else {
-            fields.insert(name, field.text().await.map_err(|_| AppError::BadRequest)?);
-        }
-    }
-    Ok((fields, upload))
 }
 
 fn form_from(fields: &HashMap<String, String>) -> AgreementForm {
@@ -684,12 +645,6 @@ pub async fn show(
 ) -> AppResult<ShowPage> {
     show_page(&state, &user, id, FieldErrors::default()).await
 }
-
-/// The Content-Security-Policy of stored documents: `sandbox` gives the
-/// document a unique origin with scripts, forms, pop-ups and plugins
-/// switched off, whatever a PDF reader in the browser would allow.
-pub const DOCUMENT_CSP: &str =
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
 /// `GET /avtal/{id}/dokument/{version}`: the PDF as stored.
 pub async fn document(

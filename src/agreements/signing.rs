@@ -15,8 +15,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::access::AgreementAccess;
+use super::access::Listed;
+use super::access::awaiting_my_signature;
 use super::db::{self, Agreement};
-use super::handlers::{Listed, show_page};
+use super::handlers::show_page;
 use super::model::State as AgreementState;
 use super::notify;
 use crate::audit::Event;
@@ -45,38 +47,6 @@ pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppRes
         waiting: awaiting_my_signature(&state.db, user.tenant(), &access, today()).await?,
         chrome: user.chrome("avtal").await,
     })
-}
-
-/// Agreements out for signing where one of this person's positions has
-/// not signed yet; the list behind "Att signera" and the start page's need.
-pub async fn awaiting_my_signature(
-    pool: &sqlx::PgPool,
-    m: crate::tenant::MunicipalityId,
-    access: &AgreementAccess,
-    day: chrono::NaiveDate,
-) -> AppResult<Vec<Listed>> {
-    let mut waiting = Vec::new();
-    for a in db::agreements(pool, m, None).await? {
-        let agreement_state = a.state(day);
-        let mine = access.positions_for(&a);
-        if !agreement_state.awaits_signatures() || mine.is_empty() {
-            continue;
-        }
-        let signatories = db::signatories(pool, m, &a, day).await?;
-        let mine_unsigned = mine.iter().any(|(p, _)| {
-            signatories
-                .iter()
-                .any(|s| s.position_id == *p && s.signature_id.is_none())
-        });
-        if mine_unsigned {
-            waiting.push(Listed {
-                state: agreement_state,
-                days_left: a.days_left(day),
-                agreement: a,
-            });
-        }
-    }
-    Ok(waiting)
 }
 
 #[derive(Deserialize)]

@@ -85,7 +85,7 @@ pub struct StartPage {
     /// Member positions nobody holds: only read for administrators.
     pub vacant: Option<Vec<(Uuid, String)>>,
     /// Agreements out for signing that one of the person's positions has
-    /// not signed (those of `agreements::signing::awaiting_my_signature`).
+    /// not signed (those of `agreements::access::awaiting_my_signature`).
     pub to_sign: Vec<ToSign>,
     /// The EST week people report for now (see `EstAccess::open_week`).
     pub report_week: ReportWeek,

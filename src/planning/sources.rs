@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::PlanningAccess;
 use super::model::{SOURCE_KINDS, SourceForm};
 use super::overview::{Forms, render};
-use crate::agreements::handlers::read_form;
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -19,6 +18,7 @@ use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::path::Params;
+use crate::web::upload::read_form;
 
 /// `POST /planering/kallor` (multipart, with an optional attachment).
 pub async fn create(
@@ -124,7 +124,7 @@ pub async fn document(
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
             (
                 header::CONTENT_SECURITY_POLICY,
-                crate::agreements::handlers::DOCUMENT_CSP.to_owned(),
+                crate::web::upload::DOCUMENT_CSP.to_owned(),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (

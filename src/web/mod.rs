@@ -14,6 +14,7 @@ pub mod layout;
 pub mod pages;
 pub mod path;
 pub mod seats;
+pub mod upload;
 pub mod words;
 
 use chrono::offset::{MappedLocalTime, Offset, TimeZone};
