@@ -123,6 +123,22 @@ pub struct AgreementForm {
 }
 
 impl AgreementForm {
+    /// The free-text fields' lengths and required ones.
+    fn check_texts(&self, e: &mut FieldErrors) {
+        forms::required_line(e, "title", &self.title, "avtalets rubrik", 300);
+        forms::optional_line(e, "registry_no", &self.registry_no, "diarienumret", 100);
+        forms::required_text(e, "purposes", &self.purposes, "syftet med samverkan", 4000);
+        forms::required_text(e, "areas", &self.areas, "områdena för samverkan", 4000);
+        forms::optional_text(
+            e,
+            "contact_people",
+            &self.contact_people,
+            "kontaktpersonerna",
+            1000,
+        );
+        forms::optional_text(e, "notes", &self.notes, "anteckningarna", 4000);
+    }
+
     pub fn has_group(&self, id: &Uuid) -> bool {
         self.groups.contains_key(id)
     }
@@ -280,6 +296,8 @@ struct Valid {
     groups: Vec<GroupRole>,
 }
 
+/// Checks the form and looks up its choices: the agreement type, the
+/// counterpart and the groups must be the municipality's.
 async fn validate(
     state: &AppState,
     m: Uuid,
@@ -287,18 +305,7 @@ async fn validate(
     upload: Option<&Upload>,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Valid>> {
-    forms::required_line(e, "title", &f.title, "avtalets rubrik", 300);
-    forms::optional_line(e, "registry_no", &f.registry_no, "diarienumret", 100);
-    forms::required_text(e, "purposes", &f.purposes, "syftet med samverkan", 4000);
-    forms::required_text(e, "areas", &f.areas, "områdena för samverkan", 4000);
-    forms::optional_text(
-        e,
-        "contact_people",
-        &f.contact_people,
-        "kontaktpersonerna",
-        1000,
-    );
-    forms::optional_text(e, "notes", &f.notes, "anteckningarna", 4000);
+    f.check_texts(e);
     let type_id = forms::required_id(e, "type_id", &f.type_id, "Välj typ av avtal.");
     let counterpart_id =
         forms::required_id(e, "counterpart_id", &f.counterpart_id, "Välj motpart.");
@@ -311,57 +318,60 @@ async fn validate(
     }
     check_document(e, "document", upload);
     let type_key = match type_id {
-        Some(t) => {
-            sqlx::query_scalar!(
-                "select key from agreement_type where id = $1 and municipality_id = $2",
-                t,
-                m
-            )
-            .fetch_optional(&state.db)
-            .await?
-        }
+        Some(t) => db::type_key(&state.db, m, t).await?,
         None => None,
     };
     if type_id.is_some() && type_key.is_none() {
         e.add("type_id", "Välj en av avtalstyperna.");
     }
     let counterpart = match counterpart_id {
-        Some(o) => {
-            sqlx::query_scalar!(
-                "select name from organisation where id = $1 and municipality_id = $2",
-                o,
-                m
-            )
-            .fetch_optional(&state.db)
-            .await?
-        }
+        Some(o) => db::organisation_name(&state.db, m, o).await?,
         None => None,
     };
     if counterpart_id.is_some() && counterpart.is_none() {
         e.add("counterpart_id", "Välj en av kommunens organisationer.");
     }
+    let groups = chosen_groups(&state.db, m, f, e).await?;
+    let (Some(type_id), Some(type_key), Some(counterpart_id), Some(counterpart), Some(valid_from)) =
+        (type_id, type_key, counterpart_id, counterpart, valid_from)
+    else {
+        return Ok(None);
+    };
+    Ok(e.is_empty().then_some(Valid {
+        type_id,
+        type_key,
+        counterpart_id,
+        counterpart,
+        valid_from,
+        valid_to,
+        groups,
+    }))
+}
+
+/// The groups ticked on the form with the counterpart's role in each;
+/// at least one, each with a role.
+async fn chosen_groups(
+    db: &sqlx::PgPool,
+    m: Uuid,
+    f: &AgreementForm,
+    e: &mut FieldErrors,
+) -> AppResult<Vec<GroupRole>> {
     let group_ids: Vec<Uuid> = f.groups.keys().copied().collect();
-    let names = sqlx::query!(
-        "select id, name from work_group where municipality_id = $1 and id = any($2) order by name",
-        m,
-        &group_ids
-    )
-    .fetch_all(&state.db)
-    .await?;
-    if names.is_empty() {
+    let groups: Vec<GroupRole> = db::group_names(db, m, &group_ids)
+        .await?
+        .into_iter()
+        .map(|(group_id, group)| GroupRole {
+            role: f.role_in(&group_id).to_owned(),
+            group_id,
+            group,
+        })
+        .collect();
+    if groups.is_empty() {
         e.add(
             "groups",
             "Ange i vilken grupp i strukturen motparten deltar.",
         );
     }
-    let groups = names
-        .into_iter()
-        .map(|r| GroupRole {
-            role: f.role_in(&r.id).to_owned(),
-            group_id: r.id,
-            group: r.name,
-        })
-        .collect::<Vec<_>>();
     if groups.iter().any(|g| g.role.is_empty()) {
         e.add(
             "groups",
@@ -371,34 +381,7 @@ async fn validate(
     for g in &groups {
         forms::check_line(e, "groups", &g.role, "motpartens roll");
     }
-    Ok(
-        match (
-            type_id,
-            type_key,
-            counterpart_id,
-            counterpart,
-            valid_from,
-            e.is_empty(),
-        ) {
-            (
-                Some(type_id),
-                Some(type_key),
-                Some(counterpart_id),
-                Some(counterpart),
-                Some(valid_from),
-                true,
-            ) => Some(Valid {
-                type_id,
-                type_key,
-                counterpart_id,
-                counterpart,
-                valid_from,
-                valid_to,
-                groups,
-            }),
-            _ => None,
-        },
-    )
+    Ok(groups)
 }
 
 fn content<'a>(f: &'a AgreementForm, v: &'a Valid) -> Content<'a> {

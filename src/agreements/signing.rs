@@ -60,6 +60,43 @@ pub struct SignForm {
     fingerprint: String,
 }
 
+impl SignForm {
+    /// The position signed for (the only one, or the one chosen), and
+    /// whether the agreement still waits for it in the version seen.
+    fn check(&self, a: &Agreement, mine: &[(Uuid, String)], e: &mut FieldErrors) -> Option<Uuid> {
+        let position = match mine {
+            [(only, _)] => Some(*only),
+            _ => Uuid::parse_str(&self.position_id)
+                .ok()
+                .filter(|p| mine.iter().any(|(q, _)| q == p)),
+        };
+        if position.is_none() {
+            e.add("position_id", "Välj vilken befattning du signerar för.");
+        }
+        if !a.state(today()).awaits_signatures() {
+            e.add("password", "Avtalet väntar inte på signaturer.");
+        }
+        if self.fingerprint != a.fingerprint {
+            e.add(
+                "password",
+                "Avtalet har ändrats sedan du öppnade sidan. Läs den nya versionen och signera igen.",
+            );
+        }
+        position
+    }
+}
+
+/// The signer's browser as it names itself, at most 500 characters.
+fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(500)
+        .collect()
+}
+
 /// `POST /avtal/{id}/signera`.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), agreement.id = %id))]
 pub async fn sign(
@@ -78,24 +115,7 @@ pub async fn sign(
         return Err(AppError::Forbidden);
     }
     let mut e = FieldErrors::default();
-    let position = match mine.as_slice() {
-        [(only, _)] => Some(*only),
-        _ => Uuid::parse_str(&form.position_id)
-            .ok()
-            .filter(|p| mine.iter().any(|(q, _)| q == p)),
-    };
-    if position.is_none() {
-        e.add("position_id", "Välj vilken befattning du signerar för.");
-    }
-    if !a.state(today()).awaits_signatures() {
-        e.add("password", "Avtalet väntar inte på signaturer.");
-    }
-    if form.fingerprint != a.fingerprint {
-        e.add(
-            "password",
-            "Avtalet har ändrats sedan du öppnade sidan. Läs den nya versionen och signera igen.",
-        );
-    }
+    let position = form.check(&a, &mine, &mut e);
     // The password again, throttled like sign-in: a stolen session is not
     // a free password-guessing service.
     let Ok(attempt) = state.login_throttle.begin(&user.person.email, true, client) else {
@@ -120,40 +140,30 @@ pub async fn sign(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(500)
-        .collect::<String>();
     let signature_id = Uuid::now_v7();
     let mut change = Change::begin(&state, &user).await?;
     // Locks the agreement row so that a change cannot slip in between.
-    let current = sqlx::query!(
-        "select current_version from agreement where id = $1 for update",
-        id
-    )
-    .fetch_one(change.tx())
-    .await?;
-    if current.current_version != a.current_version {
+    if db::lock_current_version(change.tx(), id).await? != a.current_version {
         return Err(AppError::Forbidden);
     }
-    let inserted = sqlx::query!(
-        r#"insert into agreement_signature (id, municipality_id, agreement_id, version, position_id, person_id, fingerprint, client_ip, user_agent)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        signature_id, m, id, a.current_version, position, user.id(), a.fingerprint, ip, agent
-    )
-    .execute(change.tx())
-    .await
-    .on_constraint(
-        &mut e,
-        &[(
-            "agreement_signature_once",
-            "password",
-            "Befattningen har redan signerat den här versionen.",
-        )],
-    )?;
+    let signature = db::NewSignature {
+        id: signature_id,
+        agreement: &a,
+        position,
+        person: user.id(),
+        client_ip: &ip,
+        user_agent: &user_agent(&headers),
+    };
+    let inserted = db::insert_signature(change.tx(), m, &signature)
+        .await
+        .on_constraint(
+            &mut e,
+            &[(
+                "agreement_signature_once",
+                "password",
+                "Befattningen har redan signerat den här versionen.",
+            )],
+        )?;
     if inserted.is_none() {
         change.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;

@@ -725,3 +725,97 @@ pub async fn schedulable_groups(db: &PgPool, user: &CurrentUser) -> AppResult<Ve
     }
     Ok(groups)
 }
+
+/// The next § number of the meeting's minutes.
+pub async fn next_decision_number(conn: &mut PgConnection, meeting: Uuid) -> AppResult<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) + 1 as "n!" from meeting_decision where meeting_id = $1"#,
+        meeting
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A working group a decision appoints.
+pub struct NewAppointedGroup<'a> {
+    pub name: &'a str,
+    pub task: &'a str,
+    pub focus: &'a str,
+    pub reference: &'a str,
+}
+
+/// Stores a temporary working group appointed at the meeting. The
+/// beredningsgrupp appoints working groups: the meeting's own group when it
+/// is one, else the municipality's. A taken name is the caller's to report.
+pub async fn appoint_group(
+    conn: &mut PgConnection,
+    m: Uuid,
+    meeting: &Meeting,
+    group: &NewAppointedGroup<'_>,
+) -> Result<Uuid, sqlx::Error> {
+    let appointer = if meeting.tier == Tier::Beredningsgrupp {
+        Some(meeting.group_id)
+    } else {
+        sqlx::query_scalar!(
+            r#"select id from work_group where municipality_id = $1 and tier = 'beredningsgrupp'
+               order by (id = $2) desc, name limit 1"#,
+            m,
+            meeting.group_id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+    };
+    let group_id = Uuid::now_v7();
+    sqlx::query!(
+        r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
+                                   focus_area, active_from)
+           values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8)"#,
+        group_id, m, group.name, group.task, appointer, group.reference, group.focus, meeting.local_date()
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(group_id)
+}
+
+/// Stores a task for a position of the municipality; `None` when the
+/// position is not the municipality's.
+pub async fn create_task(
+    conn: &mut PgConnection,
+    m: Uuid,
+    title: &str,
+    owner: Uuid,
+    due: NaiveDate,
+) -> AppResult<Option<Uuid>> {
+    let task_id = Uuid::now_v7();
+    let inserted = sqlx::query!(
+        r#"insert into task (id, municipality_id, title, owner_position_id, due_on)
+           select $1, $2, $3, p.id, $5 from position p where p.id = $4 and p.municipality_id = $2"#,
+        task_id,
+        m,
+        title,
+        owner,
+        due
+    )
+    .execute(conn)
+    .await?;
+    Ok((inserted.rows_affected() > 0).then_some(task_id))
+}
+
+/// Records a decision in the meeting's minutes.
+pub async fn insert_decision(
+    conn: &mut PgConnection,
+    m: Uuid,
+    meeting: Uuid,
+    text: &str,
+    created_group: Option<Uuid>,
+    created_task: Option<Uuid>,
+) -> AppResult<()> {
+    sqlx::query!(
+        r#"insert into meeting_decision (id, municipality_id, meeting_id, text, created_group_id, created_task_id)
+           values ($1, $2, $3, $4, $5, $6)"#,
+        Uuid::now_v7(), m, meeting, text, created_group, created_task
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

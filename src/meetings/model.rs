@@ -3,9 +3,10 @@
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Deserialize;
+use uuid::Uuid;
 
 use super::calendar;
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{self, FieldErrors};
 
 const MONTHS: [&str; 12] = [
     "januari",
@@ -122,4 +123,91 @@ pub struct DecisionForm {
 /// `2026-12`, the month parameter of `/moten`.
 pub fn month_key(date: NaiveDate) -> String {
     date.format("%Y-%m").to_string()
+}
+
+/// What a decision brings about besides its text.
+pub enum Consequence {
+    Note,
+    /// A temporary working group appointed by the decision.
+    Group {
+        name: String,
+        task: String,
+        focus: String,
+    },
+    /// A task given to a position.
+    Task {
+        title: String,
+        owner: Uuid,
+        due: NaiveDate,
+    },
+}
+
+impl Consequence {
+    pub fn group_name(&self) -> Option<&str> {
+        match self {
+            Self::Group { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    pub fn task_title(&self) -> Option<&str> {
+        match self {
+            Self::Task { title, .. } => Some(title),
+            _ => None,
+        }
+    }
+}
+
+impl DecisionForm {
+    /// The decision's text and what it brings about; the problems go to
+    /// `e` (a missing owner or due date leaves it a note, with the error).
+    pub fn parse(&self, e: &mut FieldErrors) -> (String, Consequence) {
+        let text = forms::required_text(e, "text", &self.text, "beslutet", 4000);
+        let consequence = match self.kind.as_str() {
+            "group" => Consequence::Group {
+                name: forms::required_line(
+                    e,
+                    "group_name",
+                    &self.group_name,
+                    "arbetsgruppens namn",
+                    200,
+                ),
+                task: forms::required_text(
+                    e,
+                    "group_task",
+                    &self.group_task,
+                    "arbetsgruppens uppdrag",
+                    4000,
+                ),
+                focus: forms::optional_line(
+                    e,
+                    "group_focus",
+                    &self.group_focus,
+                    "fokusområdet",
+                    300,
+                ),
+            },
+            "task" => {
+                let title =
+                    forms::required_line(e, "task_title", &self.task_title, "uppgiften", 300);
+                let owner = forms::required_id(
+                    e,
+                    "task_owner",
+                    &self.task_owner,
+                    "Välj vilken befattning som äger uppgiften.",
+                );
+                let due = forms::required_date(e, "task_due", &self.task_due);
+                match (owner, due) {
+                    (Some(owner), Some(due)) => Consequence::Task { title, owner, due },
+                    _ => Consequence::Note,
+                }
+            }
+            "note" | "" => Consequence::Note,
+            _ => {
+                e.add("kind", "Välj vad beslutet innebär.");
+                Consequence::Note
+            }
+        };
+        (text, consequence)
+    }
 }
