@@ -21,24 +21,39 @@ pub struct Need {
 /// reported before the EST lock. Administrators: vacant positions and the
 /// guideline's review.
 pub fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
-    use crate::web::words::count;
     let mut needs = Vec::new();
     if is_admin {
-        for (id, title) in page.vacant.iter().flatten() {
-            needs.push(Need {
-                text: format!("Befattningen {title} saknar innehavare."),
-                href: format!("/admin/befattningar/{id}"),
-                due: None,
-            });
-        }
-        if let Some(due) = page.review_due.filter(|due| (*due - day).num_days() <= 180) {
-            needs.push(Need {
-                text: format!("Riktlinjen ska aktualitetsprövas senast {due}."),
-                href: "/struktur".to_owned(),
-                due: Some(due),
-            });
-        }
+        admin_needs(page, day, &mut needs);
     }
+    own_needs(page, day, &mut needs);
+    needs.extend(unreported_need(page));
+    signal_needs(page, &mut needs);
+    // Soonest first; undated (vacant positions) last.
+    needs.sort_by_key(|n| (n.due.is_none(), n.due));
+    needs
+}
+
+/// Vacant positions and the guideline's review (within half a year).
+fn admin_needs(page: &db::StartPage, day: NaiveDate, needs: &mut Vec<Need>) {
+    for (id, title) in page.vacant.iter().flatten() {
+        needs.push(Need {
+            text: format!("Befattningen {title} saknar innehavare."),
+            href: format!("/admin/befattningar/{id}"),
+            due: None,
+        });
+    }
+    if let Some(due) = page.review_due.filter(|due| (*due - day).num_days() <= 180) {
+        needs.push(Need {
+            text: format!("Riktlinjen ska aktualitetsprövas senast {due}."),
+            href: "/struktur".to_owned(),
+            due: Some(due),
+        });
+    }
+}
+
+/// The person's own: agreements to sign, their organisations' reports and
+/// their late measures.
+fn own_needs(page: &db::StartPage, day: NaiveDate, needs: &mut Vec<Need>) {
     // An agreement the person signs is named once, as theirs to sign, with
     // whoever else it waits for (not again as one waiting for signatures).
     for a in &page.to_sign {
@@ -79,32 +94,42 @@ pub fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> 
             due: Some(ms.due_on),
         });
     }
+}
+
+/// One line naming every organisation that has not reported for the week.
+fn unreported_need(page: &db::StartPage) -> Option<Need> {
+    use crate::web::words::count;
+    let week = page.report_week;
     let unreported: Vec<&db::Signal> = page
         .signals
         .iter()
         .filter(|s| s.kind == "unreported" && !page.reports.iter().any(|o| o.id == s.id))
         .collect();
-    if let Some(first) = unreported.first() {
-        let names: Vec<&str> = unreported.iter().map(|s| s.name.as_str()).collect();
-        let names = match names.as_slice() {
-            [one] => (*one).to_owned(),
-            [rest @ .., last] => format!("{} och {last}", rest.join(", ")),
-            [] => String::new(),
-        };
-        let lock = first.detail.as_ref().map_or_else(
-            || format!("veckan slutar {}", first.due),
-            |at| format!("låses {at}"),
-        );
-        needs.push(Need {
-            text: format!(
-                "{} inte rapporterat till EST för {} ({lock}): {names}.",
-                count(unreported.len(), "organisation har", "organisationer har"),
-                week.label()
-            ),
-            href: "/est".to_owned(),
-            due: Some(first.due),
-        });
-    }
+    let first = unreported.first()?;
+    let names: Vec<&str> = unreported.iter().map(|s| s.name.as_str()).collect();
+    let names = match names.as_slice() {
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} och {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    let lock = first.detail.as_ref().map_or_else(
+        || format!("veckan slutar {}", first.due),
+        |at| format!("låses {at}"),
+    );
+    Some(Need {
+        text: format!(
+            "{} inte rapporterat till EST för {} ({lock}): {names}.",
+            count(unreported.len(), "organisation har", "organisationer har"),
+            week.label()
+        ),
+        href: "/est".to_owned(),
+        due: Some(first.due),
+    })
+}
+
+/// What is due in the municipality (late measures, agreements waiting or
+/// ending, groups with no meeting), for those who run or oversee the work.
+fn signal_needs(page: &db::StartPage, needs: &mut Vec<Need>) {
     for s in page.signals.iter().filter(|s| s.kind != "unreported") {
         let (text, href) = match s.kind.as_str() {
             "measure" if page.measures.iter().any(|m| m.id == s.id) => continue,
@@ -144,7 +169,4 @@ pub fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> 
             due: Some(s.due),
         });
     }
-    // Soonest first; undated (vacant positions) last.
-    needs.sort_by_key(|n| (n.due.is_none(), n.due));
-    needs
 }

@@ -346,6 +346,62 @@ pub async fn plan_page(
     Ok(page)
 }
 
+impl PlanForm {
+    /// The form and the dates ticked on the preview (`d_<date>=ja`); a date
+    /// left unticked is not saved. A form without `pick` (no checkboxes)
+    /// saves them all (`None`).
+    fn with_picks(fields: &[(String, String)]) -> AppResult<(Self, Option<Vec<NaiveDate>>)> {
+        let form = Self::deserialize(serde::de::value::MapDeserializer::<
+            _,
+            serde::de::value::Error,
+        >::new(
+            fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        ))
+        .map_err(|_| AppError::BadRequest)?;
+        let picked = (form.pick == "ja").then(|| {
+            fields
+                .iter()
+                .filter(|(_, v)| v == "ja")
+                .filter_map(|(k, _)| k.strip_prefix("d_"))
+                .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .collect()
+        });
+        Ok((form, picked))
+    }
+}
+
+/// Stores the chosen meetings with the cadence's form and place.
+async fn store_plan(
+    conn: &mut sqlx::PgConnection,
+    m: Uuid,
+    request: &PlanRequest,
+    chosen: &[&calendar::Proposed],
+) -> AppResult<()> {
+    let c = &request.cadence;
+    let place = if c.form == "online" {
+        String::new()
+    } else {
+        c.places.clone()
+    };
+    for p in chosen {
+        db::insert_meeting(
+            &mut *conn,
+            m,
+            &NewMeeting {
+                group_id: request.group_id,
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                form: &c.form,
+                place: &place,
+                meeting_link: &c.meeting_link,
+                agenda: "",
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Saves the proposal: every proposed date that the group has no meeting on yet.
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 pub async fn plan_save(
@@ -353,23 +409,7 @@ pub async fn plan_save(
     user: CurrentUser,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let form = PlanForm::deserialize(serde::de::value::MapDeserializer::<
-        _,
-        serde::de::value::Error,
-    >::new(
-        fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    ))
-    .map_err(|_| AppError::BadRequest)?;
-    // The preview ticks every date (`d_<date>=ja`); a date left unticked
-    // is not saved. A form without `pick` (no checkboxes) saves them all.
-    let picked: Option<Vec<NaiveDate>> = (form.pick == "ja").then(|| {
-        fields
-            .iter()
-            .filter(|(_, v)| v == "ja")
-            .filter_map(|(k, _)| k.strip_prefix("d_"))
-            .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .collect()
-    });
+    let (form, picked) = PlanForm::with_picks(&fields)?;
     let groups = schedulable_groups(&state.db, &user).await?;
     let mut errors = FieldErrors::default();
     let Some(request) = plan_request(&state, &user, &groups, &form, &mut errors).await? else {
@@ -384,12 +424,6 @@ pub async fn plan_save(
     let m = user.municipality_id();
     let plan = generate(&request);
     let existing = existing_dates(&state, m, &request).await?;
-    let c = &request.cadence;
-    let place = if c.form == "online" {
-        String::new()
-    } else {
-        c.places.clone()
-    };
     let picked_here = |p: &&calendar::Proposed| picked.as_ref().is_none_or(|d| d.contains(&p.date));
     // A second save finds its meetings already there: back to where the first went.
     let first_picked = plan.meetings.iter().find(picked_here).map(|p| p.date);
@@ -398,31 +432,15 @@ pub async fn plan_save(
         month_key(first_picked.unwrap_or_else(|| request.term.first_day()))
     );
     let mut change = Change::once(&state, &user, &form.form_token, &again).await?;
-    let mut created = 0;
-    let mut first_new = None;
-    let chosen = plan
+    let chosen: Vec<&calendar::Proposed> = plan
         .meetings
         .iter()
         .filter(|p| !existing.contains(&p.date))
-        .filter(picked_here);
-    for p in chosen {
-        first_new = first_new.or(Some(p.date));
-        db::insert_meeting(
-            change.tx(),
-            m,
-            &NewMeeting {
-                group_id: request.group_id,
-                starts_at: p.starts_at,
-                ends_at: p.ends_at,
-                form: &c.form,
-                place: &place,
-                meeting_link: &c.meeting_link,
-                agenda: "",
-            },
-        )
-        .await?;
-        created += 1;
-    }
+        .filter(picked_here)
+        .collect();
+    let created = chosen.len();
+    let first_new = chosen.first().map(|p| p.date);
+    store_plan(change.tx(), m, &request, &chosen).await?;
     let group = groups
         .iter()
         .find(|g| g.id == request.group_id)

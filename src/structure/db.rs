@@ -245,3 +245,101 @@ pub async fn retire_feeds_for_position(
     .await?;
     retire_group_feeds(conn, &groups).await
 }
+
+/// The position's title, its row locked for a change of holder.
+pub async fn lock_position_title(
+    conn: &mut PgConnection,
+    m: Uuid,
+    id: Uuid,
+) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "select title from position where id = $1 and municipality_id = $2 for update",
+        id,
+        m
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The name of a person the municipality knows.
+pub async fn person_name(
+    conn: &mut PgConnection,
+    m: Uuid,
+    person: Uuid,
+) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"select p.name from person p join person_municipality pm on pm.person_id = p.id
+           where p.id = $1 and pm.municipality_id = $2"#,
+        person,
+        m
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A holding of a position.
+pub struct Holding {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub held_from: NaiveDate,
+    pub name: String,
+}
+
+/// The position's holdings that last until `from` or later, earliest first.
+pub async fn holdings_from(
+    conn: &mut PgConnection,
+    position: Uuid,
+    from: NaiveDate,
+) -> AppResult<Vec<Holding>> {
+    Ok(sqlx::query_as!(
+        Holding,
+        r#"select h.id, h.person_id, h.held_from, pe.name from position_holder h
+           join person pe on pe.id = h.person_id
+           where h.position_id = $1 and (h.held_to is null or h.held_to >= $2)
+           order by h.held_from"#,
+        position,
+        from
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Ends a holding on `to` (inclusive).
+pub async fn end_holding(
+    conn: &mut PgConnection,
+    m: Uuid,
+    holding: Uuid,
+    to: NaiveDate,
+) -> AppResult<()> {
+    sqlx::query!(
+        "update position_holder set held_to = $2 where id = $1 and municipality_id = $3",
+        holding,
+        to,
+        m
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A person holds the position from `from`.
+pub async fn add_holder(
+    conn: &mut PgConnection,
+    m: Uuid,
+    position: Uuid,
+    person: Uuid,
+    from: NaiveDate,
+) -> AppResult<()> {
+    sqlx::query!(
+        r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
+           values ($1, $2, $3, $4, $5)"#,
+        Uuid::now_v7(),
+        m,
+        position,
+        person,
+        from
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
