@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::model::{GoalForm, MeasureRow, level_label};
-use super::overview::{Forms, render};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -74,7 +74,7 @@ pub async fn create(
         e.add("parent_id", "Välj ett av kommunens mål.");
     }
     if !e.is_empty() {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -83,8 +83,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     }
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#mal").await?;

@@ -6,8 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,7 +14,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::model::{LagesbildForm, source_kind_label};
-use super::overview::{Forms, render};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -139,7 +138,7 @@ pub async fn create(
     );
     let analysis = forms::optional_text(&mut e, "analysis", &form.analysis, "analysen", 20000);
     let (Some(from), Some(to), true) = (from, to, e.is_empty()) else {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -148,8 +147,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     };
     let stats = statistics(&state.db, m, from, to).await?;
     let id = Uuid::now_v7();

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::PlanningAccess;
 use super::db::deciding_meetings;
 use super::model::{ITEM_KINDS, ItemForm, MeasureRow, item_kind_label, item_status_label};
-use super::overview::{Forms, render};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub async fn create(
         forms::optional_text(&mut e, field, value, label, 5000);
     }
     if !e.is_empty() {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -73,8 +73,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     }
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#underlag").await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::model::{MeasureForm, state_label};
-use super::overview::{Forms, render};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -62,7 +62,7 @@ pub async fn create(
     let milestones =
         forms::optional_text(&mut e, "milestones", &form.milestones, "delmomenten", 4000);
     let (Some(starts), Some(due), true) = (starts, due, e.is_empty()) else {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -71,8 +71,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#atgarder").await?;

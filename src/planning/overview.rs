@@ -4,6 +4,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -105,6 +107,17 @@ pub async fn render(
         forms,
         errors,
     })
+}
+
+/// The overview again with one form as typed and its errors (422).
+pub async fn invalid(
+    state: &AppState,
+    user: &CurrentUser,
+    forms: Forms,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let page = render(state, user, forms, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<OverviewPage> {

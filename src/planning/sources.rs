@@ -2,14 +2,14 @@
 //! dialogues with business and associations, with an optional attachment.
 
 use axum::extract::{Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::model::{SOURCE_KINDS, SourceForm};
-use super::overview::{Forms, render};
+use super::overview::{Forms, invalid};
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -58,7 +58,7 @@ pub async fn create(
         }
     }
     let (Some(on), true) = (on, e.is_empty()) else {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -67,8 +67,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &get("form_token"), "/planering#kallor").await?;
