@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod embedded_pg;
 pub mod error;
 pub mod est;
+pub mod home;
 pub mod listen;
 pub mod mail;
 pub mod meetings;

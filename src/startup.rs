@@ -70,6 +70,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
     });
     let router = Router::new()
         .merge(crate::auth::router())
+        .merge(crate::home::router())
         .merge(crate::structure::router())
         .merge(crate::meetings::router())
         .merge(crate::est::router())

@@ -6,9 +6,10 @@
 use uuid::Uuid;
 
 use super::db::Agreement;
+use super::model::State as AgreementState;
 use crate::error::{AppError, AppResult};
-use crate::meetings::access::Access;
 use crate::web::extract::CurrentUser;
+use crate::web::seats::Access;
 use crate::web::today;
 
 pub struct AgreementAccess {
@@ -86,4 +87,43 @@ impl AgreementAccess {
             .map(|(_, p, title)| (*p, title.clone()))
             .collect()
     }
+}
+
+/// An agreement in the register, with its derived state.
+pub struct Listed {
+    pub agreement: Agreement,
+    pub state: AgreementState,
+    pub days_left: Option<i64>,
+}
+
+/// Agreements out for signing where one of this person's positions has
+/// not signed yet; the list behind "Att signera" and the start page's need.
+pub async fn awaiting_my_signature(
+    pool: &sqlx::PgPool,
+    m: crate::tenant::MunicipalityId,
+    access: &AgreementAccess,
+    day: chrono::NaiveDate,
+) -> AppResult<Vec<Listed>> {
+    let mut waiting = Vec::new();
+    for a in super::db::agreements(pool, m, None).await? {
+        let agreement_state = a.state(day);
+        let mine = access.positions_for(&a);
+        if !agreement_state.awaits_signatures() || mine.is_empty() {
+            continue;
+        }
+        let signatories = super::db::signatories(pool, m, &a, day).await?;
+        let mine_unsigned = mine.iter().any(|(p, _)| {
+            signatories
+                .iter()
+                .any(|s| s.position_id == *p && s.signature_id.is_none())
+        });
+        if mine_unsigned {
+            waiting.push(Listed {
+                state: agreement_state,
+                days_left: a.days_left(day),
+                agreement: a,
+            });
+        }
+    }
+    Ok(waiting)
 }

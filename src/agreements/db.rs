@@ -323,3 +323,78 @@ pub async fn coordinators(
     .map(|r| (r.name, r.email))
     .collect())
 }
+
+/// The key of one of the municipality's agreement types.
+pub async fn type_key(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "select key from agreement_type where id = $1 and municipality_id = $2",
+        id,
+        m
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The name of one of the municipality's organisations.
+pub async fn organisation_name(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "select name from organisation where id = $1 and municipality_id = $2",
+        id,
+        m
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Those of `ids` that are the municipality's groups, with their names, by name.
+pub async fn group_names(db: &PgPool, m: Uuid, ids: &[Uuid]) -> AppResult<Vec<(Uuid, String)>> {
+    Ok(sqlx::query!(
+        "select id, name from work_group where municipality_id = $1 and id = any($2) order by name",
+        m,
+        ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect())
+}
+
+/// Locks the agreement row and reads its current version, so that no new
+/// version slips in while a signature is stored.
+pub async fn lock_current_version(conn: &mut PgConnection, id: Uuid) -> AppResult<i32> {
+    Ok(sqlx::query_scalar!(
+        "select current_version from agreement where id = $1 for update",
+        id
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A signature of the agreement's current version.
+pub struct NewSignature<'a> {
+    pub id: Uuid,
+    pub agreement: &'a Agreement,
+    pub position: Uuid,
+    pub person: Uuid,
+    pub client_ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Stores a signature; a second one of the same position and version
+/// breaks `agreement_signature_once` (the caller's to report).
+pub async fn insert_signature(
+    conn: &mut PgConnection,
+    m: Uuid,
+    s: &NewSignature<'_>,
+) -> Result<(), sqlx::Error> {
+    let a = s.agreement;
+    sqlx::query!(
+        r#"insert into agreement_signature (id, municipality_id, agreement_id, version, position_id, person_id, fingerprint, client_ip, user_agent)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+        s.id, m, a.id, a.current_version, s.position, s.person, a.fingerprint, s.client_ip, s.user_agent
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::AgreementAccess;
+use super::access::{AgreementAccess, Listed};
 use super::compliance::{self, Gap};
 use super::db::{self, Agreement, NewVersion, SignatoryRow, VersionRow};
 use super::model::{
@@ -24,20 +24,14 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox;
 use crate::state::AppState;
-use crate::structure::admin::Choice;
 use crate::web::change::Change;
+use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
-
-/// An agreement in the register, with its derived state.
-pub struct Listed {
-    pub agreement: Agreement,
-    pub state: AgreementState,
-    pub days_left: Option<i64>,
-}
+use crate::web::upload::{DOCUMENT_CSP, Upload, read_form};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "agreements/index.html")]
@@ -94,7 +88,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     } else {
         Vec::new()
     };
-    let to_sign = super::signing::awaiting_my_signature(&state.db, user.tenant(), &access, day)
+    let to_sign = super::access::awaiting_my_signature(&state.db, user.tenant(), &access, day)
         .await?
         .len();
     Ok(IndexPage {
@@ -129,6 +123,22 @@ pub struct AgreementForm {
 }
 
 impl AgreementForm {
+    /// The free-text fields' lengths and required ones.
+    fn check_texts(&self, e: &mut FieldErrors) {
+        forms::required_line(e, "title", &self.title, "avtalets rubrik", 300);
+        forms::optional_line(e, "registry_no", &self.registry_no, "diarienumret", 100);
+        forms::required_text(e, "purposes", &self.purposes, "syftet med samverkan", 4000);
+        forms::required_text(e, "areas", &self.areas, "områdena för samverkan", 4000);
+        forms::optional_text(
+            e,
+            "contact_people",
+            &self.contact_people,
+            "kontaktpersonerna",
+            1000,
+        );
+        forms::optional_text(e, "notes", &self.notes, "anteckningarna", 4000);
+    }
+
     pub fn has_group(&self, id: &Uuid) -> bool {
         self.groups.contains_key(id)
     }
@@ -157,39 +167,6 @@ impl AgreementForm {
                 .collect(),
         }
     }
-}
-
-/// The uploaded document.
-pub struct Upload {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-/// Reads a multipart form: text fields and at most one file.
-pub async fn read_form(
-    mut multipart: Multipart,
-) -> AppResult<(HashMap<String, String>, Option<Upload>)> {
-    let mut fields = HashMap::new();
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest)?
-    {
-        let name = field.name().unwrap_or("").to_owned();
-        if let Some(file_name) = field.file_name().map(str::to_owned) {
-            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest)?;
-            if !bytes.is_empty() {
-                upload = Some(Upload {
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        } else {
-            fields.insert(name, field.text().await.map_err(|_| AppError::BadRequest)?);
-        }
-    }
-    Ok((fields, upload))
 }
 
 fn form_from(fields: &HashMap<String, String>) -> AgreementForm {
@@ -319,6 +296,8 @@ struct Valid {
     groups: Vec<GroupRole>,
 }
 
+/// Checks the form and looks up its choices: the agreement type, the
+/// counterpart and the groups must be the municipality's.
 async fn validate(
     state: &AppState,
     m: Uuid,
@@ -326,18 +305,7 @@ async fn validate(
     upload: Option<&Upload>,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Valid>> {
-    forms::required_line(e, "title", &f.title, "avtalets rubrik", 300);
-    forms::optional_line(e, "registry_no", &f.registry_no, "diarienumret", 100);
-    forms::required_text(e, "purposes", &f.purposes, "syftet med samverkan", 4000);
-    forms::required_text(e, "areas", &f.areas, "områdena för samverkan", 4000);
-    forms::optional_text(
-        e,
-        "contact_people",
-        &f.contact_people,
-        "kontaktpersonerna",
-        1000,
-    );
-    forms::optional_text(e, "notes", &f.notes, "anteckningarna", 4000);
+    f.check_texts(e);
     let type_id = forms::required_id(e, "type_id", &f.type_id, "Välj typ av avtal.");
     let counterpart_id =
         forms::required_id(e, "counterpart_id", &f.counterpart_id, "Välj motpart.");
@@ -350,57 +318,60 @@ async fn validate(
     }
     check_document(e, "document", upload);
     let type_key = match type_id {
-        Some(t) => {
-            sqlx::query_scalar!(
-                "select key from agreement_type where id = $1 and municipality_id = $2",
-                t,
-                m
-            )
-            .fetch_optional(&state.db)
-            .await?
-        }
+        Some(t) => db::type_key(&state.db, m, t).await?,
         None => None,
     };
     if type_id.is_some() && type_key.is_none() {
         e.add("type_id", "Välj en av avtalstyperna.");
     }
     let counterpart = match counterpart_id {
-        Some(o) => {
-            sqlx::query_scalar!(
-                "select name from organisation where id = $1 and municipality_id = $2",
-                o,
-                m
-            )
-            .fetch_optional(&state.db)
-            .await?
-        }
+        Some(o) => db::organisation_name(&state.db, m, o).await?,
         None => None,
     };
     if counterpart_id.is_some() && counterpart.is_none() {
         e.add("counterpart_id", "Välj en av kommunens organisationer.");
     }
+    let groups = chosen_groups(&state.db, m, f, e).await?;
+    let (Some(type_id), Some(type_key), Some(counterpart_id), Some(counterpart), Some(valid_from)) =
+        (type_id, type_key, counterpart_id, counterpart, valid_from)
+    else {
+        return Ok(None);
+    };
+    Ok(e.is_empty().then_some(Valid {
+        type_id,
+        type_key,
+        counterpart_id,
+        counterpart,
+        valid_from,
+        valid_to,
+        groups,
+    }))
+}
+
+/// The groups ticked on the form with the counterpart's role in each;
+/// at least one, each with a role.
+async fn chosen_groups(
+    db: &sqlx::PgPool,
+    m: Uuid,
+    f: &AgreementForm,
+    e: &mut FieldErrors,
+) -> AppResult<Vec<GroupRole>> {
     let group_ids: Vec<Uuid> = f.groups.keys().copied().collect();
-    let names = sqlx::query!(
-        "select id, name from work_group where municipality_id = $1 and id = any($2) order by name",
-        m,
-        &group_ids
-    )
-    .fetch_all(&state.db)
-    .await?;
-    if names.is_empty() {
+    let groups: Vec<GroupRole> = db::group_names(db, m, &group_ids)
+        .await?
+        .into_iter()
+        .map(|(group_id, group)| GroupRole {
+            role: f.role_in(&group_id).to_owned(),
+            group_id,
+            group,
+        })
+        .collect();
+    if groups.is_empty() {
         e.add(
             "groups",
             "Ange i vilken grupp i strukturen motparten deltar.",
         );
     }
-    let groups = names
-        .into_iter()
-        .map(|r| GroupRole {
-            role: f.role_in(&r.id).to_owned(),
-            group_id: r.id,
-            group: r.name,
-        })
-        .collect::<Vec<_>>();
     if groups.iter().any(|g| g.role.is_empty()) {
         e.add(
             "groups",
@@ -410,34 +381,7 @@ async fn validate(
     for g in &groups {
         forms::check_line(e, "groups", &g.role, "motpartens roll");
     }
-    Ok(
-        match (
-            type_id,
-            type_key,
-            counterpart_id,
-            counterpart,
-            valid_from,
-            e.is_empty(),
-        ) {
-            (
-                Some(type_id),
-                Some(type_key),
-                Some(counterpart_id),
-                Some(counterpart),
-                Some(valid_from),
-                true,
-            ) => Some(Valid {
-                type_id,
-                type_key,
-                counterpart_id,
-                counterpart,
-                valid_from,
-                valid_to,
-                groups,
-            }),
-            _ => None,
-        },
-    )
+    Ok(groups)
 }
 
 fn content<'a>(f: &'a AgreementForm, v: &'a Valid) -> Content<'a> {
@@ -684,12 +628,6 @@ pub async fn show(
 ) -> AppResult<ShowPage> {
     show_page(&state, &user, id, FieldErrors::default()).await
 }
-
-/// The Content-Security-Policy of stored documents: `sandbox` gives the
-/// document a unique origin with scripts, forms, pop-ups and plugins
-/// switched off, whatever a PDF reader in the browser would allow.
-pub const DOCUMENT_CSP: &str =
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
 /// `GET /avtal/{id}/dokument/{version}`: the PDF as stored.
 pub async fn document(

@@ -15,8 +15,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::access::AgreementAccess;
+use super::access::Listed;
+use super::access::awaiting_my_signature;
 use super::db::{self, Agreement};
-use super::handlers::{Listed, show_page};
+use super::handlers::show_page;
 use super::model::State as AgreementState;
 use super::notify;
 use crate::audit::Event;
@@ -47,38 +49,6 @@ pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppRes
     })
 }
 
-/// Agreements out for signing where one of this person's positions has
-/// not signed yet; the list behind "Att signera" and the start page's need.
-pub async fn awaiting_my_signature(
-    pool: &sqlx::PgPool,
-    m: crate::tenant::MunicipalityId,
-    access: &AgreementAccess,
-    day: chrono::NaiveDate,
-) -> AppResult<Vec<Listed>> {
-    let mut waiting = Vec::new();
-    for a in db::agreements(pool, m, None).await? {
-        let agreement_state = a.state(day);
-        let mine = access.positions_for(&a);
-        if !agreement_state.awaits_signatures() || mine.is_empty() {
-            continue;
-        }
-        let signatories = db::signatories(pool, m, &a, day).await?;
-        let mine_unsigned = mine.iter().any(|(p, _)| {
-            signatories
-                .iter()
-                .any(|s| s.position_id == *p && s.signature_id.is_none())
-        });
-        if mine_unsigned {
-            waiting.push(Listed {
-                state: agreement_state,
-                days_left: a.days_left(day),
-                agreement: a,
-            });
-        }
-    }
-    Ok(waiting)
-}
-
 #[derive(Deserialize)]
 pub struct SignForm {
     #[serde(default)]
@@ -88,6 +58,43 @@ pub struct SignForm {
     /// The fingerprint the signer saw; a change in between stops the signing.
     #[serde(default)]
     fingerprint: String,
+}
+
+impl SignForm {
+    /// The position signed for (the only one, or the one chosen), and
+    /// whether the agreement still waits for it in the version seen.
+    fn check(&self, a: &Agreement, mine: &[(Uuid, String)], e: &mut FieldErrors) -> Option<Uuid> {
+        let position = match mine {
+            [(only, _)] => Some(*only),
+            _ => Uuid::parse_str(&self.position_id)
+                .ok()
+                .filter(|p| mine.iter().any(|(q, _)| q == p)),
+        };
+        if position.is_none() {
+            e.add("position_id", "Välj vilken befattning du signerar för.");
+        }
+        if !a.state(today()).awaits_signatures() {
+            e.add("password", "Avtalet väntar inte på signaturer.");
+        }
+        if self.fingerprint != a.fingerprint {
+            e.add(
+                "password",
+                "Avtalet har ändrats sedan du öppnade sidan. Läs den nya versionen och signera igen.",
+            );
+        }
+        position
+    }
+}
+
+/// The signer's browser as it names itself, at most 500 characters.
+fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(500)
+        .collect()
 }
 
 /// `POST /avtal/{id}/signera`.
@@ -108,24 +115,7 @@ pub async fn sign(
         return Err(AppError::Forbidden);
     }
     let mut e = FieldErrors::default();
-    let position = match mine.as_slice() {
-        [(only, _)] => Some(*only),
-        _ => Uuid::parse_str(&form.position_id)
-            .ok()
-            .filter(|p| mine.iter().any(|(q, _)| q == p)),
-    };
-    if position.is_none() {
-        e.add("position_id", "Välj vilken befattning du signerar för.");
-    }
-    if !a.state(today()).awaits_signatures() {
-        e.add("password", "Avtalet väntar inte på signaturer.");
-    }
-    if form.fingerprint != a.fingerprint {
-        e.add(
-            "password",
-            "Avtalet har ändrats sedan du öppnade sidan. Läs den nya versionen och signera igen.",
-        );
-    }
+    let position = form.check(&a, &mine, &mut e);
     // The password again, throttled like sign-in: a stolen session is not
     // a free password-guessing service.
     let Ok(attempt) = state.login_throttle.begin(&user.person.email, true, client) else {
@@ -150,40 +140,30 @@ pub async fn sign(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(500)
-        .collect::<String>();
     let signature_id = Uuid::now_v7();
     let mut change = Change::begin(&state, &user).await?;
     // Locks the agreement row so that a change cannot slip in between.
-    let current = sqlx::query!(
-        "select current_version from agreement where id = $1 for update",
-        id
-    )
-    .fetch_one(change.tx())
-    .await?;
-    if current.current_version != a.current_version {
+    if db::lock_current_version(change.tx(), id).await? != a.current_version {
         return Err(AppError::Forbidden);
     }
-    let inserted = sqlx::query!(
-        r#"insert into agreement_signature (id, municipality_id, agreement_id, version, position_id, person_id, fingerprint, client_ip, user_agent)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        signature_id, m, id, a.current_version, position, user.id(), a.fingerprint, ip, agent
-    )
-    .execute(change.tx())
-    .await
-    .on_constraint(
-        &mut e,
-        &[(
-            "agreement_signature_once",
-            "password",
-            "Befattningen har redan signerat den här versionen.",
-        )],
-    )?;
+    let signature = db::NewSignature {
+        id: signature_id,
+        agreement: &a,
+        position,
+        person: user.id(),
+        client_ip: &ip,
+        user_agent: &user_agent(&headers),
+    };
+    let inserted = db::insert_signature(change.tx(), m, &signature)
+        .await
+        .on_constraint(
+            &mut e,
+            &[(
+                "agreement_signature_once",
+                "password",
+                "Befattningen har redan signerat den här versionen.",
+            )],
+        )?;
     if inserted.is_none() {
         change.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;

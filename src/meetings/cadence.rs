@@ -12,12 +12,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::calendar::{self, Half, Term, WeeklyRule};
-use super::schedule::{day_start, parse_duration, parse_form, parse_time};
+use super::model::{parse_duration, parse_form, parse_time};
 use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::structure::db as structure_db;
 use crate::web::change::Change;
+use crate::web::day_start;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;

@@ -7,11 +7,9 @@
 
 use std::fmt;
 
-use chrono::{
-    DateTime, Datelike, Days, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset,
-    TimeDelta, TimeZone, Utc, Weekday,
-};
-use chrono_tz::Europe::Stockholm;
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
+
+use crate::web::stockholm_to_utc;
 
 /// Reason shown for dates that fall inside a break (uppehåll).
 const BREAK_REASON: &str = "Uppehåll";
@@ -320,29 +318,6 @@ fn exclusion_reason(date: NaiveDate, breaks: &[(NaiveDate, NaiveDate)]) -> Optio
         .then(|| BREAK_REASON.to_owned())
 }
 
-/// Converts a Stockholm wall-clock time to UTC without ever panicking.
-///
-/// * Ambiguous (autumn fall-back, 02:00–02:59 occurs twice): the earliest
-///   instant, i.e. the summer-time (CEST) reading.
-/// * Nonexistent (spring-forward gap, 02:00–02:59): the time is read with
-///   the offset in force just before the gap, so 02:30 becomes 03:30 CEST.
-///   This is what most calendar software does and keeps the meeting's
-///   length intact.
-pub fn stockholm_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
-    match Stockholm.from_local_datetime(&local) {
-        MappedLocalTime::Single(t) => t.with_timezone(&Utc),
-        MappedLocalTime::Ambiguous(earliest, _) => earliest.with_timezone(&Utc),
-        MappedLocalTime::None => {
-            // A day earlier is safely before any gap (they last an hour).
-            let before = local
-                .checked_sub_signed(TimeDelta::days(1))
-                .unwrap_or(local);
-            let offset = Stockholm.offset_from_utc_datetime(&before).fix();
-            local.checked_sub_offset(offset).unwrap_or(local).and_utc()
-        }
-    }
-}
-
 fn propose(date: NaiveDate, start: NaiveTime, duration_minutes: u32) -> Proposed {
     let starts_at = stockholm_to_utc(date.and_time(start));
     let ends_at = starts_at
@@ -487,6 +462,7 @@ pub fn swedish_weekday(w: Weekday) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")

@@ -9,6 +9,10 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::structure::model::Tier;
+use crate::web::choice::Choice;
+use crate::web::extract::CurrentUser;
+use crate::web::seats::Access;
+use crate::web::today;
 
 /// A meeting with its group.
 #[derive(Clone, Debug)]
@@ -63,7 +67,7 @@ impl Meeting {
 
     /// `torsdag 3 december 2026`.
     pub fn long_date(&self) -> String {
-        super::long_date(self.local_date())
+        super::model::long_date(self.local_date())
     }
 
     pub fn is_cancelled(&self) -> bool {
@@ -290,7 +294,7 @@ pub struct Calendar {
 }
 
 /// One statement for `/moten`. The person's group seats today (directly or
-/// as a substitute, as [`super::access::Access`] reads them) decide which
+/// as a substitute, as [`crate::web::seats::Access`] reads them) decide which
 /// meetings show, unless `sees_all` (coordinator, kommunpolis).
 pub async fn calendar(
     db: &PgPool,
@@ -303,15 +307,11 @@ pub async fn calendar(
     let [(a_from, a_to), (b_from, b_to)] = periods;
     let r = sqlx::query!(
         r#"with seats as (
-               select ms.work_group_id as group_id,
-                      bool_or(ms.role = 'convener' and ms.position_id = p.id) as convener
-               from position_holder h
-               join position p on p.id = h.position_id
-               join position mp on mp.id = p.id or mp.substitute_position_id = p.id
-               join membership ms on ms.position_id = mp.id
-               where h.person_id = $2 and h.municipality_id = $1
-                 and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
-               group by ms.work_group_id
+               select work_group_id as group_id, bool_or(direct and role = 'convener') as convener
+               from seat
+               where person_id = $2 and municipality_id = $1
+                 and held_from <= $3 and (held_to is null or held_to >= $3)
+               group by work_group_id
            ),
            shown as (
                select mt.id, mt.work_group_id as group_id, g.name as group_name, g.tier, mt.starts_at, mt.ends_at,
@@ -534,7 +534,7 @@ pub async fn sendings(
 /// A member position's attendance at a meeting.
 impl AttendanceRow {
     pub fn status_label(&self) -> &'static str {
-        super::record::attendance_label(self.status.as_deref().unwrap_or(""))
+        super::model::attendance_label(self.status.as_deref().unwrap_or(""))
     }
 
     pub fn is(&self, status: &str) -> bool {
@@ -679,11 +679,8 @@ pub async fn person_feed_meetings(
     since: DateTime<Utc>,
 ) -> AppResult<Vec<Meeting>> {
     let groups = sqlx::query_scalar!(
-        r#"select distinct ms.work_group_id from position_holder h
-           join position p on p.id = h.position_id
-           join position mp on mp.id = p.id or mp.substitute_position_id = p.id
-           join membership ms on ms.position_id = mp.id
-           where h.person_id = $1 and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)"#,
+        r#"select distinct work_group_id as "work_group_id!" from seat
+           where person_id = $1 and held_from <= $2 and (held_to is null or held_to >= $2)"#,
         person_id,
         day
     )
@@ -698,4 +695,127 @@ pub async fn person_feed_meetings(
         },
     )
     .await
+}
+
+/// Loads a meeting the user may change, refusing approved minutes.
+pub async fn schedulable_meeting(db: &PgPool, user: &CurrentUser, id: Uuid) -> AppResult<Meeting> {
+    let meeting = meeting(db, user.municipality_id(), id).await?;
+    let access = Access::load(db, user).await?;
+    access.require_see(meeting.group_id)?;
+    access.require_schedule(meeting.group_id)?;
+    Ok(meeting)
+}
+
+/// Active groups the person schedules for; 403 for someone who schedules
+/// for none.
+pub async fn schedulable_groups(db: &PgPool, user: &CurrentUser) -> AppResult<Vec<Choice>> {
+    let access = Access::load(db, user).await?;
+    let day = today();
+    let groups: Vec<Choice> = crate::structure::db::groups(db, user.municipality_id(), day)
+        .await?
+        .into_iter()
+        .filter(|g| g.is_active(&day) && access.can_schedule(g.id))
+        .map(|g| Choice {
+            id: g.id,
+            label: g.name,
+        })
+        .collect();
+    if groups.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(groups)
+}
+
+/// The next § number of the meeting's minutes.
+pub async fn next_decision_number(conn: &mut PgConnection, meeting: Uuid) -> AppResult<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) + 1 as "n!" from meeting_decision where meeting_id = $1"#,
+        meeting
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A working group a decision appoints.
+pub struct NewAppointedGroup<'a> {
+    pub name: &'a str,
+    pub task: &'a str,
+    pub focus: &'a str,
+    pub reference: &'a str,
+}
+
+/// Stores a temporary working group appointed at the meeting. The
+/// beredningsgrupp appoints working groups: the meeting's own group when it
+/// is one, else the municipality's. A taken name is the caller's to report.
+pub async fn appoint_group(
+    conn: &mut PgConnection,
+    m: Uuid,
+    meeting: &Meeting,
+    group: &NewAppointedGroup<'_>,
+) -> Result<Uuid, sqlx::Error> {
+    let appointer = if meeting.tier == Tier::Beredningsgrupp {
+        Some(meeting.group_id)
+    } else {
+        sqlx::query_scalar!(
+            r#"select id from work_group where municipality_id = $1 and tier = 'beredningsgrupp'
+               order by (id = $2) desc, name limit 1"#,
+            m,
+            meeting.group_id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+    };
+    let group_id = Uuid::now_v7();
+    sqlx::query!(
+        r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
+                                   focus_area, active_from)
+           values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8)"#,
+        group_id, m, group.name, group.task, appointer, group.reference, group.focus, meeting.local_date()
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(group_id)
+}
+
+/// Stores a task for a position of the municipality; `None` when the
+/// position is not the municipality's.
+pub async fn create_task(
+    conn: &mut PgConnection,
+    m: Uuid,
+    title: &str,
+    owner: Uuid,
+    due: NaiveDate,
+) -> AppResult<Option<Uuid>> {
+    let task_id = Uuid::now_v7();
+    let inserted = sqlx::query!(
+        r#"insert into task (id, municipality_id, title, owner_position_id, due_on)
+           select $1, $2, $3, p.id, $5 from position p where p.id = $4 and p.municipality_id = $2"#,
+        task_id,
+        m,
+        title,
+        owner,
+        due
+    )
+    .execute(conn)
+    .await?;
+    Ok((inserted.rows_affected() > 0).then_some(task_id))
+}
+
+/// Records a decision in the meeting's minutes.
+pub async fn insert_decision(
+    conn: &mut PgConnection,
+    m: Uuid,
+    meeting: Uuid,
+    text: &str,
+    created_group: Option<Uuid>,
+    created_task: Option<Uuid>,
+) -> AppResult<()> {
+    sqlx::query!(
+        r#"insert into meeting_decision (id, municipality_id, meeting_id, text, created_group_id, created_task_id)
+           values ($1, $2, $3, $4, $5, $6)"#,
+        Uuid::now_v7(), m, meeting, text, created_group, created_task
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

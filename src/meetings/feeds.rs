@@ -18,7 +18,6 @@ use chrono::{TimeDelta, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::Deserialize;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::db::{self, Meeting};
@@ -191,30 +190,6 @@ pub async fn renew_token(
     Ok(Redirect::to("/konto#kalender"))
 }
 
-/// Retires the feed addresses of the given groups (a new one is made when
-/// the group page is next shown).
-pub async fn retire_group_tokens(conn: &mut PgConnection, group_ids: &[Uuid]) -> AppResult<u64> {
-    Ok(sqlx::query!(
-        "delete from calendar_token where work_group_id = any($1)",
-        group_ids
-    )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
-}
-
-/// Retires the feed addresses of every group the position sits in: its
-/// holder is leaving.
-pub async fn retire_for_position(conn: &mut PgConnection, position_id: Uuid) -> AppResult<u64> {
-    let groups = sqlx::query_scalar!(
-        "select work_group_id from membership where position_id = $1",
-        position_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    retire_group_tokens(conn, &groups).await
-}
-
 /// `POST /admin/grupper/{id}/kalender`: the coordinator replaces the
 /// group's feed address; the old one stops working at once.
 pub async fn renew_group_token(
@@ -226,7 +201,7 @@ pub async fn renew_group_token(
     let m = user.municipality_id();
     let group = crate::structure::db::group(&state.db, m, id).await?;
     let mut change = Change::begin(&state, &user).await?;
-    retire_group_tokens(change.tx(), &[id]).await?;
+    crate::structure::db::retire_group_feeds(change.tx(), &[id]).await?;
     change
         .record(Event {
             action: "bytte kalenderadress",

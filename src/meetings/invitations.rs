@@ -12,10 +12,9 @@ use chrono_tz::Europe::Stockholm;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::access::Access;
+use super::db::schedulable_meeting;
 use super::db::{self, Meeting, Recipient};
 use super::ics::{self, EventStatus, IcsEvent, Method, Person};
-use super::schedule::schedulable_meeting;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, Delivery, NewAttachment, NewMail};
 use crate::state::AppState;
@@ -23,6 +22,7 @@ use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::set_flash;
 use crate::web::path::IdPath;
+use crate::web::seats::Access;
 use crate::web::today;
 
 /// What is being sent.
@@ -282,7 +282,7 @@ pub async fn send_invitation(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     if meeting.status != "planned" {
         return Err(AppError::Forbidden);
     }

@@ -8,26 +8,26 @@ pub mod calendar;
 pub mod db;
 pub mod demo;
 pub mod feeds;
+pub mod group;
 pub mod ics;
 pub mod invitations;
+pub mod model;
+pub mod month;
 pub mod record;
 pub mod schedule;
+pub mod term;
 
 use axum::Router;
 use axum::routing::{get, post};
-use chrono::{Datelike, NaiveDate};
 
 use crate::state::AppState;
 
 /// The routes of this feature.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/moten", get(schedule::index))
+        .route("/moten", get(month::index))
         .route("/moten/ny", get(schedule::new_page).post(schedule::create))
-        .route(
-            "/moten/planera",
-            get(schedule::plan_page).post(schedule::plan_save),
-        )
+        .route("/moten/planera", get(term::plan_page).post(term::plan_save))
         .route("/moten/{id}", get(schedule::show).post(schedule::update))
         .route("/moten/{id}/stall-in", post(schedule::cancel))
         .route("/moten/{id}/kallelse", post(invitations::send_invitation))
@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/moten/{id}/forhinder", post(record::regrets))
         .route("/moten/{id}/kalender.ics", get(invitations::download))
+        .route("/grupper/{id}", get(group::page))
         .route(
             "/grupper/{id}/motesrytm",
             get(cadence::edit_page).post(cadence::save),
@@ -52,44 +53,4 @@ pub fn router() -> Router<AppState> {
         .route("/konto/kalender", post(feeds::renew_token))
 }
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
-/// `torsdag 3 december 2026`.
-pub fn long_date(date: NaiveDate) -> String {
-    format!(
-        "{} {} {} {}",
-        calendar::swedish_weekday(date.weekday()),
-        date.day(),
-        month_name(date.month()),
-        date.year()
-    )
-}
-
-/// `december`.
-pub fn month_name(month: u32) -> &'static str {
-    MONTHS
-        .get(month.saturating_sub(1) as usize)
-        .copied()
-        .unwrap_or("")
-}
-
-/// Swedish labels of the meeting forms.
-pub fn form_label(form: &str) -> &'static str {
-    match form {
-        "online" => "Digitalt (länk)",
-        _ => "Fysiskt möte",
-    }
-}
+pub use model::{form_label, long_date, month_name};

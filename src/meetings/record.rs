@@ -13,30 +13,21 @@ use uuid::Uuid;
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::access::Access;
+use super::db::schedulable_meeting;
 use super::db::{self, AttendanceRow, Decision, Meeting};
-use super::schedule::{schedulable_meeting, show_page};
+use super::model::{Consequence, DecisionForm};
+use super::schedule::show_page;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
-use crate::structure::model::Tier;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
+use crate::web::seats::Access;
 
 const STATUSES: [&str; 3] = ["present", "absent", "substitute_present"];
-
-/// Swedish label of an attendance status.
-pub fn attendance_label(status: &str) -> &'static str {
-    match status {
-        "present" => "Närvarande",
-        "absent" => "Frånvarande",
-        "substitute_present" => "Ersättare närvarande",
-        _ => "Ej angivet",
-    }
-}
 
 fn refuse_if_closed(meeting: &Meeting, errors: &mut FieldErrors, field: &'static str) {
     if meeting.is_locked() {
@@ -59,7 +50,7 @@ pub async fn save_record(
     IdPath(id): IdPath,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     let mut errors = FieldErrors::default();
     refuse_if_closed(&meeting, &mut errors, "notes");
     let notes_raw = fields
@@ -139,31 +130,8 @@ pub async fn save_record(
         .await
 }
 
-/// A decision as typed.
-#[derive(Deserialize, Default, Clone)]
-pub struct DecisionForm {
-    #[serde(default)]
-    pub text: String,
-    /// `note`, `group` or `task`.
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub group_name: String,
-    #[serde(default)]
-    pub group_task: String,
-    #[serde(default)]
-    pub group_focus: String,
-    #[serde(default)]
-    pub task_title: String,
-    #[serde(default)]
-    pub task_owner: String,
-    #[serde(default)]
-    pub task_due: String,
-    #[serde(default)]
-    pub form_token: String,
-}
-
-/// `POST /moten/{id}/beslut`.
+/// `POST /moten/{id}/beslut`: validate the decision, store it with the
+/// working group or task it creates, and record it in the minutes.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), meeting.id = %id))]
 pub async fn add_decision(
     State(state): State<AppState>,
@@ -171,135 +139,58 @@ pub async fn add_decision(
     IdPath(id): IdPath,
     Form(form): Form<DecisionForm>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     refuse_if_closed(&meeting, &mut e, "text");
-    let text = forms::required_text(&mut e, "text", &form.text, "beslutet", 4000);
-    let kind = form.kind.as_str();
-    let (mut group, mut task) = (None, None);
-    match kind {
-        "group" => {
-            let name = forms::required_line(
-                &mut e,
-                "group_name",
-                &form.group_name,
-                "arbetsgruppens namn",
-                200,
-            );
-            let task_text = forms::required_text(
-                &mut e,
-                "group_task",
-                &form.group_task,
-                "arbetsgruppens uppdrag",
-                4000,
-            );
-            let focus = forms::optional_line(
-                &mut e,
-                "group_focus",
-                &form.group_focus,
-                "fokusområdet",
-                300,
-            );
-            group = Some((name, task_text, focus));
-        }
-        "task" => {
-            let title =
-                forms::required_line(&mut e, "task_title", &form.task_title, "uppgiften", 300);
-            let owner = forms::required_id(
-                &mut e,
-                "task_owner",
-                &form.task_owner,
-                "Välj vilken befattning som äger uppgiften.",
-            );
-            let due = forms::required_date(&mut e, "task_due", &form.task_due);
-            task = Some((title, owner, due));
-        }
-        "note" | "" => {}
-        _ => e.add("kind", "Välj vad beslutet innebär."),
-    }
+    let (text, consequence) = form.parse(&mut e);
     if !e.is_empty() {
         let page = show_page(&state, &user, id, None, form, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let again = format!("/moten/{id}#beslut");
     let mut change = Change::once(&state, &user, &form.form_token, &again).await?;
-    let number = sqlx::query_scalar!(
-        r#"select count(*) + 1 as "n!" from meeting_decision where meeting_id = $1"#,
-        id
-    )
-    .fetch_one(change.tx())
-    .await?;
+    let number = db::next_decision_number(change.tx(), id).await?;
     let reference = format!("{} {} § {number}", meeting.group_name, meeting.local_date());
-    let mut created_group = None;
-    if let Some((name, task_text, focus)) = &group {
-        // The beredningsgrupp appoints working groups: the meeting's own group
-        // when it is one, else the municipality's.
-        let appointer = sqlx::query_scalar!(
-            r#"select id from work_group where municipality_id = $1 and tier = 'beredningsgrupp'
-               order by (id = $2) desc, name limit 1"#,
-            m,
-            meeting.group_id
-        )
-        .fetch_optional(change.tx())
-        .await?;
-        let appointer = if meeting.tier == Tier::Beredningsgrupp {
-            Some(meeting.group_id)
-        } else {
-            appointer
-        };
-        let group_id = Uuid::now_v7();
-        let inserted = sqlx::query!(
-            r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
-                                       focus_area, active_from)
-               values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8)"#,
-            group_id, m, name, task_text, appointer, reference, focus, meeting.local_date()
-        )
-        .execute(change.tx())
-        .await;
-        let mut e = FieldErrors::default();
-        let name_taken = (
-            "work_group_name_key",
-            "group_name",
-            "Det finns redan en grupp med det namnet.",
-        );
-        if inserted.on_constraint(&mut e, &[name_taken])?.is_none() {
-            change.rollback().await?;
-            let page = show_page(&state, &user, id, None, form.clone(), e).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let (mut created_group, mut created_task) = (None, None);
+    match &consequence {
+        Consequence::Group { name, task, focus } => {
+            let group = db::NewAppointedGroup {
+                name,
+                task,
+                focus,
+                reference: &reference,
+            };
+            let inserted = db::appoint_group(change.tx(), m, &meeting, &group).await;
+            let mut e = FieldErrors::default();
+            let name_taken = (
+                "work_group_name_key",
+                "group_name",
+                "Det finns redan en grupp med det namnet.",
+            );
+            let Some(group_id) = inserted.on_constraint(&mut e, &[name_taken])? else {
+                change.rollback().await?;
+                let page = show_page(&state, &user, id, None, form.clone(), e).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            };
+            created_group = Some(group_id);
         }
-        created_group = Some(group_id);
-    }
-    let mut created_task = None;
-    if let Some((title, Some(owner), Some(due))) = &task {
-        let task_id = Uuid::now_v7();
-        let inserted = sqlx::query!(
-            r#"insert into task (id, municipality_id, title, owner_position_id, due_on)
-               select $1, $2, $3, p.id, $5 from position p where p.id = $4 and p.municipality_id = $2"#,
-            task_id, m, title, owner, due
-        )
-        .execute(change.tx())
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Err(AppError::BadRequest);
+        Consequence::Task { title, owner, due } => {
+            let task_id = db::create_task(change.tx(), m, title, *owner, *due)
+                .await?
+                .ok_or(AppError::BadRequest)?;
+            created_task = Some(task_id);
         }
-        created_task = Some(task_id);
+        Consequence::Note => {}
     }
-    let decision_id = Uuid::now_v7();
-    sqlx::query!(
-        r#"insert into meeting_decision (id, municipality_id, meeting_id, text, created_group_id, created_task_id)
-           values ($1, $2, $3, $4, $5, $6)"#,
-        decision_id, m, id, text, created_group, created_task
-    )
-    .execute(change.tx())
-    .await?;
+    db::insert_decision(change.tx(), m, id, &text, created_group, created_task).await?;
     change.done(Event {
         action: "beslutade",
         entity: "möte",
         entity_id: Some(id),
         summary: format!("{reference}: {text}"),
         before: None,
-        after: Some(json!({ "beslut": text, "arbetsgrupp": group.as_ref().map(|g| &g.0), "uppgift": task.as_ref().map(|t| &t.0) })),
+        after: Some(json!({ "beslut": text, "arbetsgrupp": consequence.group_name(), "uppgift": consequence.task_title() })),
     }, format!("Beslutet är fört till protokollet ({reference})."), &format!("/moten/{id}#beslut")).await
 }
 
@@ -322,7 +213,7 @@ pub async fn approve_preview(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     if meeting.status != "held" || meeting.is_locked() {
         return Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response());
     }
@@ -359,7 +250,7 @@ pub async fn approve(
     IdPath(id): IdPath,
     Form(form): Form<ApproveForm>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     if form.bekrafta != "ja" {
         return Ok(Redirect::to(&format!("/moten/{id}/justera")).into_response());
     }

@@ -1,183 +1,34 @@
-//! `/moten`: the month calendar and list, single meetings (create, edit,
-//! move, cancel) and whole terms generated from a group's cadence.
+//! `/moten/ny` and `/moten/{id}`: single meetings (create, show, edit,
+//! move, cancel).
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::Access;
-use super::cadence::{self, Cadence};
-use super::calendar::{self, Plan, Term};
-use super::db::{self, Clash, Meeting, NewMeeting};
-use super::{invitations, long_date, month_name};
+use super::cadence::{self};
+use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups, schedulable_meeting};
+use super::invitations;
+use super::model::{DecisionForm, parse_duration, parse_form, parse_time};
 use crate::audit::Event;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
-use crate::structure::admin::Choice;
 use crate::web::change::Change;
+use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
+use crate::web::seats::Access;
 use crate::web::today;
 
-/// A day in the month grid.
-pub struct Day {
-    pub date: NaiveDate,
-    pub in_month: bool,
-    pub is_today: bool,
-    pub holiday: Option<&'static str>,
-    pub meetings: Vec<Meeting>,
-}
-
-impl Day {
-    pub fn label(&self) -> String {
-        long_date(self.date)
-    }
-}
-
-/// A week row: ISO week number and seven days.
-pub struct Week {
-    pub number: u32,
-    pub days: Vec<Day>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "meetings/index.html")]
-pub struct IndexPage {
-    chrome: Chrome,
-    month_title: String,
-    previous: String,
-    next: String,
-    weeks: Vec<Week>,
-    upcoming: Vec<Meeting>,
-    can_schedule: bool,
-}
-
-#[derive(Deserialize, Default)]
-pub struct MonthQuery {
-    #[serde(default)]
-    manad: String,
-}
-
-/// The first day of the month `YYYY-MM`, or of `fallback`'s month with a
-/// Swedish note when the key is not a month of the years a page may show.
-fn first_of_month(key: &str, fallback: NaiveDate) -> (NaiveDate, Option<String>) {
-    let key = key.trim();
-    let fallback_month = fallback.with_day(1).unwrap_or(fallback);
-    if key.is_empty() {
-        return (fallback_month, None);
-    }
-    match NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d") {
-        Ok(d) if key.len() == 7 && crate::web::bounds::year_ok(d.year()) => (d, None),
-        _ => (
-            fallback_month,
-            Some(format!(
-                "Månaden kunde inte visas: ange den som ÅÅÅÅ-MM, år {}. Sidan visar {} {}.",
-                crate::web::bounds::years_text(),
-                month_name(fallback_month.month()),
-                fallback_month.year()
-            )),
-        ),
-    }
-}
-
-fn month_key(date: NaiveDate) -> String {
-    date.format("%Y-%m").to_string()
-}
-
-/// Start of a Stockholm day as a UTC instant.
-pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
-    calendar::stockholm_to_utc(date.and_time(NaiveTime::MIN))
-}
-
-pub async fn index(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(query): Query<MonthQuery>,
-) -> AppResult<IndexPage> {
-    let day = today();
-    let (first, month_note) = first_of_month(&query.manad, day);
-    let grid_start = first - Days::new(u64::from(first.weekday().num_days_from_monday()));
-    let last = first
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(first)
-        - Days::new(1);
-    let grid_end = last + Days::new(u64::from(6 - last.weekday().num_days_from_monday()));
-    let grid = (day_start(grid_start), day_start(grid_end + Days::new(1)));
-    let coming = (day_start(day), day_start(day + Days::new(120)));
-    // One statement: the seats that decide what shows, and the meetings of
-    // the month grid and of the next 120 days.
-    let seat = &user.municipality;
-    let sees_all = seat.is_admin || seat.oversight;
-    let (m, person) = (user.municipality_id(), user.id());
-    let key = format!("{person}:{day}:{sees_all}:{grid_start}");
-    let found = state
-        .pages
-        .get_or_load(m, key, || {
-            db::calendar(&state.db, m, person, day, sees_all, [grid, coming])
-        })
-        .await?;
-    let within = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
-        found
-            .meetings
-            .iter()
-            .filter(move |mt| mt.starts_at >= from && mt.starts_at < to)
-            .cloned()
-    };
-    let meetings: Vec<Meeting> = within(grid).collect();
-    let upcoming: Vec<Meeting> = within(coming).collect();
-    let mut weeks = Vec::new();
-    let mut date = grid_start;
-    while date <= grid_end {
-        let days = (0..7)
-            .map(|i| {
-                let d = date + Days::new(i);
-                Day {
-                    date: d,
-                    in_month: d.month() == first.month(),
-                    is_today: d == day,
-                    holiday: calendar::holiday_name(d),
-                    meetings: meetings
-                        .iter()
-                        .filter(|mt| mt.local_date() == d)
-                        .cloned()
-                        .collect(),
-                }
-            })
-            .collect();
-        weeks.push(Week {
-            number: date.iso_week().week(),
-            days,
-        });
-        date = date + Days::new(7);
-    }
-    let mut chrome = user.chrome("moten").await;
-    crate::web::bounds::note(&mut chrome, month_note.as_slice());
-    Ok(IndexPage {
-        chrome,
-        month_title: format!("{} {}", month_name(first.month()), first.year()),
-        previous: month_key(
-            first
-                .checked_sub_months(chrono::Months::new(1))
-                .unwrap_or(first),
-        ),
-        next: month_key(
-            first
-                .checked_add_months(chrono::Months::new(1))
-                .unwrap_or(first),
-        ),
-        weeks,
-        upcoming,
-        can_schedule: seat.is_admin || found.convenes_any,
-    })
-}
+// est and dashboard still name it here; it lives in `crate::web`.
+pub use crate::web::day_start;
 
 /// The fields of a meeting as typed.
 #[derive(Deserialize, Default, Clone)]
@@ -219,42 +70,6 @@ pub struct ValidMeeting {
     pub agenda: String,
 }
 
-/// Parses a `HH:MM` time.
-pub fn parse_time(errors: &mut FieldErrors, field: &'static str, value: &str) -> Option<NaiveTime> {
-    let parsed = NaiveTime::parse_from_str(value.trim(), "%H:%M")
-        .or_else(|_| NaiveTime::parse_from_str(value.trim(), "%H.%M"));
-    match parsed {
-        Ok(t) => Some(t),
-        Err(_) => {
-            errors.add(field, "Ange tiden som TT:MM, till exempel 09:00.");
-            None
-        }
-    }
-}
-
-/// Parses a duration in minutes (5 to 600).
-pub fn parse_duration(errors: &mut FieldErrors, field: &'static str, value: &str) -> Option<u32> {
-    match value.trim().parse::<u32>() {
-        Ok(n) if (5..=600).contains(&n) => Some(n),
-        _ => {
-            errors.add(field, "Ange längden i minuter, mellan 5 och 600.");
-            None
-        }
-    }
-}
-
-/// `online` or `in_person`.
-pub fn parse_form(errors: &mut FieldErrors, field: &'static str, value: &str) -> &'static str {
-    match value {
-        "online" => "online",
-        "in_person" => "in_person",
-        _ => {
-            errors.add(field, "Välj om mötet är fysiskt eller digitalt.");
-            "in_person"
-        }
-    }
-}
-
 impl MeetingForm {
     fn validate(&self, errors: &mut FieldErrors) -> Option<ValidMeeting> {
         let date = forms::required_date(errors, "date", &self.date);
@@ -274,7 +89,7 @@ impl MeetingForm {
         }
         let agenda = forms::optional_text(errors, "agenda", &self.agenda, "dagordningen", 5000);
         let (date, time, duration) = (date?, time?, duration?);
-        let starts_at = calendar::stockholm_to_utc(date.and_time(time));
+        let starts_at = crate::web::stockholm_to_utc(date.and_time(time));
         Some(ValidMeeting {
             starts_at,
             ends_at: starts_at + chrono::TimeDelta::minutes(i64::from(duration)),
@@ -309,26 +124,6 @@ impl MeetingForm {
     }
 }
 
-/// Active groups the person schedules for; 403 for someone who schedules
-/// for none.
-async fn schedulable_groups(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Choice>> {
-    let access = Access::load(&state.db, user).await?;
-    let day = today();
-    let groups: Vec<Choice> = crate::structure::db::groups(&state.db, user.municipality_id(), day)
-        .await?
-        .into_iter()
-        .filter(|g| g.is_active(&day) && access.can_schedule(g.id))
-        .map(|g| Choice {
-            id: g.id,
-            label: g.name,
-        })
-        .collect();
-    if groups.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(groups)
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "meetings/new.html")]
 pub struct NewPage {
@@ -349,7 +144,7 @@ pub async fn new_page(
     user: CurrentUser,
     Query(query): Query<GroupQuery>,
 ) -> AppResult<NewPage> {
-    let groups = schedulable_groups(&state, &user).await?;
+    let groups = schedulable_groups(&state.db, &user).await?;
     let group_id = Uuid::parse_str(&query.grupp)
         .ok()
         .filter(|id| groups.iter().any(|g| g.id == *id));
@@ -385,7 +180,7 @@ pub async fn create(
     user: CurrentUser,
     Form(form): Form<MeetingForm>,
 ) -> AppResult<Response> {
-    let groups = schedulable_groups(&state, &user).await?;
+    let groups = schedulable_groups(&state.db, &user).await?;
     let mut errors = FieldErrors::default();
     let group_id = forms::required_id(
         &mut errors,
@@ -477,7 +272,7 @@ pub struct ShowPage {
     decisions: Vec<db::Decision>,
     clashes: Vec<Clash>,
     positions: Vec<Choice>,
-    decision: super::record::DecisionForm,
+    decision: DecisionForm,
     /// Goals and decision material handled at this meeting: (link, label).
     handled: Vec<(String, String)>,
     /// The signed-in person's own seats in the group, for "anmäl förhinder".
@@ -492,7 +287,7 @@ pub async fn show_page(
     user: &CurrentUser,
     id: Uuid,
     edit: Option<MeetingForm>,
-    decision: super::record::DecisionForm,
+    decision: DecisionForm,
     errors: FieldErrors,
 ) -> AppResult<ShowPage> {
     let m = user.municipality_id();
@@ -541,7 +336,7 @@ pub async fn show_page(
         attendance,
         decisions: db::decisions(&state.db, m, id).await?,
         clashes,
-        positions: crate::structure::admin::position_choices(&state.db, m).await?,
+        positions: crate::web::choice::position_choices(&state.db, m).await?,
         decision,
         handled: handled_at(&state.db, m, id).await?,
         seats: db::seats(
@@ -585,9 +380,9 @@ async fn handled_at(db: &sqlx::PgPool, m: Uuid, meeting: Uuid) -> AppResult<Vec<
                 format!("/planering/underlag/{}", i.id),
                 format!(
                     "{}: {} ({})",
-                    crate::planning::material::kind_label(&i.kind),
+                    crate::planning::model::item_kind_label(&i.kind),
                     i.title,
-                    crate::planning::material::status_label(&i.status).to_lowercase()
+                    crate::planning::model::item_status_label(&i.status).to_lowercase()
                 ),
             )
         }))
@@ -610,19 +405,6 @@ pub async fn show(
     .await
 }
 
-/// Loads a meeting the user may change, refusing approved minutes.
-pub async fn schedulable_meeting(
-    state: &AppState,
-    user: &CurrentUser,
-    id: Uuid,
-) -> AppResult<Meeting> {
-    let meeting = db::meeting(&state.db, user.municipality_id(), id).await?;
-    let access = Access::load(&state.db, user).await?;
-    access.require_see(meeting.group_id)?;
-    access.require_schedule(meeting.group_id)?;
-    Ok(meeting)
-}
-
 /// Edits or moves a meeting. A change of time or place after a kallelse
 /// bumps the iCalendar SEQUENCE so that calendars take the update.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), meeting.id = %id))]
@@ -632,7 +414,7 @@ pub async fn update(
     IdPath(id): IdPath,
     Form(form): Form<MeetingForm>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     let mut errors = FieldErrors::default();
     if meeting.is_cancelled() || meeting.is_locked() {
         errors.add(
@@ -698,7 +480,7 @@ pub async fn cancel(
     IdPath(id): IdPath,
     Form(form): Form<CancelForm>,
 ) -> AppResult<Response> {
-    let meeting = schedulable_meeting(&state, &user, id).await?;
+    let meeting = schedulable_meeting(&state.db, &user, id).await?;
     let mut errors = FieldErrors::default();
     let reason = forms::required_line(
         &mut errors,
@@ -770,466 +552,4 @@ pub async fn cancel(
         None => "Mötet är inställt.".to_owned(),
     };
     done.redirect(message, &format!("/moten/{id}")).await
-}
-
-/// The term-planning form as typed (GET parameters, then the POST).
-#[derive(Deserialize, Default, Clone)]
-pub struct PlanForm {
-    #[serde(default)]
-    pub grupp: String,
-    #[serde(default)]
-    pub termin: String,
-    #[serde(default)]
-    pub weekday: String,
-    #[serde(default)]
-    pub time: String,
-    #[serde(default)]
-    pub duration: String,
-    #[serde(default)]
-    pub count: String,
-    #[serde(default)]
-    pub form: String,
-    #[serde(default)]
-    pub place: String,
-    #[serde(default)]
-    pub meeting_link: String,
-    #[serde(default)]
-    pub break_from: String,
-    #[serde(default)]
-    pub break_to: String,
-    /// `ja` when the preview's dates come with checkboxes.
-    #[serde(default)]
-    pub pick: String,
-    /// The save's one-time form token (`chrome.form_token`); not carried in the URL.
-    #[serde(default)]
-    pub form_token: String,
-}
-
-/// One proposed meeting in the preview.
-pub struct ProposedRow {
-    pub date: NaiveDate,
-    pub label: String,
-    pub week: String,
-    pub time: String,
-    pub exists: bool,
-    pub clashes: Vec<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "meetings/plan.html")]
-pub struct PlanPage {
-    chrome: Chrome,
-    groups: Vec<Choice>,
-    terms: Vec<(String, String)>,
-    weekdays: Vec<(u32, &'static str)>,
-    form: PlanForm,
-    weekly: bool,
-    errors: FieldErrors,
-    proposed: Vec<ProposedRow>,
-    skipped: Vec<(String, String)>,
-    group_name: String,
-    term_label: String,
-    new_count: usize,
-}
-
-/// The terms offered: this one and the next three.
-fn terms_from(day: NaiveDate) -> Vec<Term> {
-    let mut term = Term::containing(day);
-    let mut terms = Vec::new();
-    for _ in 0..4 {
-        terms.push(term);
-        term = Term::containing(term.last_day() + Days::new(1));
-    }
-    terms
-}
-
-/// A validated plan request.
-struct PlanRequest {
-    group_id: Uuid,
-    term: Term,
-    cadence: Cadence,
-    breaks: Vec<(NaiveDate, NaiveDate)>,
-}
-
-fn weekday_from_iso(n: u32) -> chrono::Weekday {
-    cadence::iso_weekday(i16::try_from(n).unwrap_or(1))
-}
-
-/// Fills the form's empty fields from the group's cadence.
-fn with_defaults(mut form: PlanForm, c: &Cadence, term: Term) -> PlanForm {
-    let fill = |field: &mut String, value: String| {
-        if field.trim().is_empty() {
-            *field = value;
-        }
-    };
-    fill(&mut form.weekday, c.weekday.to_string());
-    fill(&mut form.time, c.start_time.format("%H:%M").to_string());
-    fill(&mut form.duration, c.duration_minutes.to_string());
-    fill(&mut form.count, c.per_half_year.to_string());
-    fill(&mut form.form, c.form.clone());
-    fill(
-        &mut form.place,
-        c.place_list()
-            .first()
-            .map(|s| (*s).to_owned())
-            .unwrap_or_default(),
-    );
-    fill(&mut form.meeting_link, c.meeting_link.clone());
-    // A break typed for another term (the form keeps its fields when the
-    // term is changed) does not belong to this one: start over.
-    let in_term = |value: &str| {
-        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").is_ok_and(|d| term.contains(d))
-    };
-    if !in_term(&form.break_from) || !in_term(&form.break_to) {
-        form.break_from.clear();
-        form.break_to.clear();
-    }
-    if c.kind == "weekly" {
-        // The summer break: from mid-June in spring, until mid-August in autumn.
-        let (from, to) = match term.half {
-            calendar::Half::Spring => ((term.year, 6, 15), (term.year, 6, 30)),
-            calendar::Half::Autumn => ((term.year, 7, 1), (term.year, 8, 15)),
-        };
-        let date = |(y, m, d): (i32, u32, u32)| {
-            NaiveDate::from_ymd_opt(y, m, d)
-                .map(|d| d.to_string())
-                .unwrap_or_default()
-        };
-        fill(&mut form.break_from, date(from));
-        fill(&mut form.break_to, date(to));
-    }
-    form.termin = term.as_key();
-    form
-}
-
-async fn plan_request(
-    state: &AppState,
-    user: &CurrentUser,
-    groups: &[Choice],
-    form: &PlanForm,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<PlanRequest>> {
-    let group_id = Uuid::parse_str(&form.grupp)
-        .ok()
-        .filter(|id| groups.iter().any(|g| g.id == *id));
-    if group_id.is_none() {
-        errors.add("grupp", "Välj en grupp som du kallar till.");
-    }
-    let term = Term::parse(&form.termin);
-    if term.is_none() {
-        errors.add("termin", "Välj en termin.");
-    }
-    // A term far off would plan (and look up clashes for) dates no one needs.
-    let term = term.filter(|t| {
-        let ok = crate::web::bounds::year_ok(t.first_day().year());
-        if !ok {
-            errors.add(
-                "termin",
-                format!(
-                    "Välj en termin under år {}.",
-                    crate::web::bounds::years_text()
-                ),
-            );
-        }
-        ok
-    });
-    let weekday = match form.weekday.trim().parse::<u32>() {
-        Ok(n) if (1..=7).contains(&n) => Some(n),
-        _ => {
-            errors.add("weekday", "Välj en veckodag.");
-            None
-        }
-    };
-    let time = parse_time(errors, "time", &form.time);
-    let duration = parse_duration(errors, "duration", &form.duration);
-    let mode = parse_form(errors, "form", &form.form);
-    let break_from = forms::optional_date(errors, "break_from", &form.break_from);
-    let break_to = forms::optional_date(errors, "break_to", &form.break_to);
-    if break_from.is_some() != break_to.is_some() {
-        errors.add(
-            "break_to",
-            "Ange både första och sista dagen för uppehållet, eller ingen av dem.",
-        );
-    }
-    let (Some(group_id), Some(term), Some(weekday), Some(time), Some(duration)) =
-        (group_id, term, weekday, time, duration)
-    else {
-        return Ok(None);
-    };
-    let mut c = cadence::load(&state.db, user.municipality_id(), group_id).await?;
-    if c.kind != "weekly" {
-        match form.count.trim().parse::<i32>() {
-            Ok(n) if (1..=26).contains(&n) => c.per_half_year = n,
-            _ => errors.add("count", "Ange hur många möten terminen ska ha, 1 till 26."),
-        }
-    }
-    c.weekday = i16::try_from(weekday).unwrap_or(1);
-    c.start_time = time;
-    c.duration_minutes = i32::try_from(duration).unwrap_or(60);
-    c.form = mode.to_owned();
-    c.places = forms::optional_line(errors, "place", &form.place, "platsen", 300);
-    c.meeting_link = forms::optional_line(
-        errors,
-        "meeting_link",
-        &form.meeting_link,
-        "möteslänken",
-        1000,
-    );
-    let breaks = break_from.zip(break_to).into_iter().collect();
-    Ok(errors.is_empty().then_some(PlanRequest {
-        group_id,
-        term,
-        cadence: c,
-        breaks,
-    }))
-}
-
-fn generate(request: &PlanRequest) -> Plan {
-    request.cadence.plan(request.term, &request.breaks)
-}
-
-async fn existing_dates(
-    state: &AppState,
-    m: Uuid,
-    request: &PlanRequest,
-) -> AppResult<Vec<NaiveDate>> {
-    let meetings = db::meetings_between(
-        &state.db,
-        m,
-        day_start(request.term.first_day()),
-        day_start(request.term.last_day() + Days::new(1)),
-        Some(&[request.group_id]),
-    )
-    .await?;
-    Ok(meetings
-        .iter()
-        .filter(|mt| !mt.is_cancelled())
-        .map(Meeting::local_date)
-        .collect())
-}
-
-/// Shows the planning form and, once a group and term are chosen, the
-/// proposal: the dates, the skipped dates with reasons, clashes.
-pub async fn plan_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(form): Query<PlanForm>,
-) -> AppResult<PlanPage> {
-    let groups = schedulable_groups(&state, &user).await?;
-    let m = user.municipality_id();
-    let terms = terms_from(today());
-    let mut errors = FieldErrors::default();
-    let chosen_group = Uuid::parse_str(&form.grupp)
-        .ok()
-        .filter(|id| groups.iter().any(|g| g.id == *id));
-    let (form, request) = match (chosen_group, Term::parse(&form.termin)) {
-        (Some(group_id), Some(term)) => {
-            let c = cadence::load(&state.db, m, group_id).await?;
-            let form = with_defaults(form, &c, term);
-            let request = plan_request(&state, &user, &groups, &form, &mut errors).await?;
-            (form, request)
-        }
-        _ => (
-            PlanForm {
-                termin: terms.get(1).map(|t| t.as_key()).unwrap_or_default(),
-                ..form
-            },
-            None,
-        ),
-    };
-    let weekly = match chosen_group {
-        Some(g) => cadence::load(&state.db, m, g).await?.kind == "weekly",
-        None => false,
-    };
-    let mut page = PlanPage {
-        chrome: user.chrome("moten").await,
-        terms: terms.iter().map(|t| (t.as_key(), t.label())).collect(),
-        weekdays: (1..=7)
-            .map(|n| (n, calendar::swedish_weekday(weekday_from_iso(n))))
-            .collect(),
-        weekly,
-        errors,
-        proposed: Vec::new(),
-        skipped: Vec::new(),
-        group_name: String::new(),
-        term_label: String::new(),
-        new_count: 0,
-        form,
-        groups,
-    };
-    if let Some(request) = request {
-        let plan = generate(&request);
-        let existing = existing_dates(&state, m, &request).await?;
-        for p in &plan.meetings {
-            let clashes =
-                db::clashes(&state.db, m, request.group_id, p.starts_at, p.ends_at, None).await?;
-            page.proposed.push(ProposedRow {
-                date: p.date,
-                label: long_date(p.date),
-                week: calendar::iso_week_label(p.date),
-                time: format!(
-                    "{}",
-                    p.starts_at
-                        .with_timezone(&chrono_tz::Europe::Stockholm)
-                        .format("%H:%M")
-                ),
-                exists: existing.contains(&p.date),
-                clashes: clashes.iter().map(Clash::describe).collect(),
-            });
-        }
-        page.skipped = plan
-            .skipped
-            .iter()
-            .map(|s| (long_date(s.date), s.reason.clone()))
-            .collect();
-        page.new_count = page.proposed.iter().filter(|p| !p.exists).count();
-        page.group_name = page
-            .groups
-            .iter()
-            .find(|g| g.id == request.group_id)
-            .map(|g| g.label.clone())
-            .unwrap_or_default();
-        page.term_label = request.term.label();
-    }
-    Ok(page)
-}
-
-/// Saves the proposal: every proposed date that the group has no meeting on yet.
-#[tracing::instrument(skip_all, fields(person.id = %user.id()))]
-pub async fn plan_save(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let form = PlanForm::deserialize(serde::de::value::MapDeserializer::<
-        _,
-        serde::de::value::Error,
-    >::new(
-        fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    ))
-    .map_err(|_| AppError::BadRequest)?;
-    // The preview ticks every date (`d_<date>=ja`); a date left unticked
-    // is not saved. A form without `pick` (no checkboxes) saves them all.
-    let picked: Option<Vec<NaiveDate>> = (form.pick == "ja").then(|| {
-        fields
-            .iter()
-            .filter(|(_, v)| v == "ja")
-            .filter_map(|(k, _)| k.strip_prefix("d_"))
-            .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .collect()
-    });
-    let groups = schedulable_groups(&state, &user).await?;
-    let mut errors = FieldErrors::default();
-    let Some(request) = plan_request(&state, &user, &groups, &form, &mut errors).await? else {
-        let query = serde_urlencoded_plan(&form);
-        set_flash(
-            &user.person.flash,
-            "Förslaget kunde inte sparas: kontrollera uppgifterna.",
-        )
-        .await?;
-        return Ok(Redirect::to(&format!("/moten/planera?{query}")).into_response());
-    };
-    let m = user.municipality_id();
-    let plan = generate(&request);
-    let existing = existing_dates(&state, m, &request).await?;
-    let c = &request.cadence;
-    let place = if c.form == "online" {
-        String::new()
-    } else {
-        c.places.clone()
-    };
-    let picked_here = |p: &&calendar::Proposed| picked.as_ref().is_none_or(|d| d.contains(&p.date));
-    // A second save finds its meetings already there: back to where the first went.
-    let first_picked = plan.meetings.iter().find(picked_here).map(|p| p.date);
-    let again = format!(
-        "/moten?manad={}",
-        month_key(first_picked.unwrap_or_else(|| request.term.first_day()))
-    );
-    let mut change = Change::once(&state, &user, &form.form_token, &again).await?;
-    let mut created = 0;
-    let mut first_new = None;
-    let chosen = plan
-        .meetings
-        .iter()
-        .filter(|p| !existing.contains(&p.date))
-        .filter(picked_here);
-    for p in chosen {
-        first_new = first_new.or(Some(p.date));
-        db::insert_meeting(
-            change.tx(),
-            m,
-            &NewMeeting {
-                group_id: request.group_id,
-                starts_at: p.starts_at,
-                ends_at: p.ends_at,
-                form: &c.form,
-                place: &place,
-                meeting_link: &c.meeting_link,
-                agenda: "",
-            },
-        )
-        .await?;
-        created += 1;
-    }
-    let group = groups
-        .iter()
-        .find(|g| g.id == request.group_id)
-        .map(|g| g.label.clone())
-        .unwrap_or_default();
-    change
-        .record(Event {
-            action: "planerade termin",
-            entity: "möten",
-            entity_id: Some(request.group_id),
-            summary: format!(
-                "{} för {group} {}",
-                crate::web::words::count(created, "möte", "möten"),
-                request.term.label()
-            ),
-            before: None,
-            after: Some(json!({ "antal": created, "termin": request.term.as_key() })),
-        })
-        .await?;
-    let message = if created == 0 {
-        format!(
-            "Inga nya möten sparades för {group} {}: inget datum var valt.",
-            request.term.label()
-        )
-    } else {
-        format!(
-            "{} för {group} {} är {}.",
-            crate::web::words::count(created, "möte", "möten"),
-            request.term.label(),
-            crate::web::words::plural(created, "planerat", "planerade")
-        )
-    };
-    // The calendar opens at the first new meeting, so that it shows them.
-    let month = first_new.map_or_else(|| month_key(request.term.first_day()), month_key);
-    change
-        .finish(message, &format!("/moten?manad={month}"))
-        .await
-}
-
-impl PlanForm {
-    /// The fields carried from the preview to the save.
-    pub fn hidden_fields(&self) -> [(&'static str, &str); 11] {
-        [
-            ("grupp", &self.grupp),
-            ("termin", &self.termin),
-            ("weekday", &self.weekday),
-            ("time", &self.time),
-            ("duration", &self.duration),
-            ("count", &self.count),
-            ("form", &self.form),
-            ("place", &self.place),
-            ("meeting_link", &self.meeting_link),
-            ("break_from", &self.break_from),
-            ("break_to", &self.break_to),
-        ]
-    }
-}
-
-/// The plan form as a query string, to return to the preview.
-fn serde_urlencoded_plan(form: &PlanForm) -> String {
-    serde_urlencoded::to_string(form.hidden_fields()).unwrap_or_default()
 }

@@ -13,7 +13,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::overview::{Forms, MeasureRow, level_label, render};
+use super::model::{GoalForm, MeasureRow, level_label};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -23,27 +24,6 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
-
-#[derive(Deserialize, Default, Clone)]
-pub struct GoalForm {
-    #[serde(default)]
-    pub level: String,
-    #[serde(default)]
-    pub parent_id: String,
-    #[serde(default)]
-    pub goal_title: String,
-    #[serde(default)]
-    pub indicator: String,
-    #[serde(default)]
-    pub target: String,
-    #[serde(default)]
-    pub target_date: String,
-    #[serde(default)]
-    pub meeting_id: String,
-    /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
-    pub form_token: String,
-}
 
 /// `POST /planering/mal`.
 pub async fn create(
@@ -94,7 +74,7 @@ pub async fn create(
         e.add("parent_id", "Välj ett av kommunens mål.");
     }
     if !e.is_empty() {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -103,8 +83,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     }
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#mal").await?;
@@ -228,7 +207,7 @@ async fn page(
     Ok(GoalPage {
         chrome: user.chrome("planering").await,
         level: level_label(&goal.level),
-        measures: super::measures::rows(&state.db, m, Some(id)).await?,
+        measures: super::db::measures(&state.db, m, Some(id)).await?,
         goal,
         children,
         followups,

@@ -6,15 +6,15 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::overview::{Forms, render};
+use super::model::{LagesbildForm, source_kind_label};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -23,23 +23,6 @@ use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
-
-#[derive(Deserialize, Default, Clone)]
-pub struct LagesbildForm {
-    #[serde(default)]
-    pub lb_title: String,
-    #[serde(default)]
-    pub period_from: String,
-    #[serde(default)]
-    pub period_to: String,
-    #[serde(default)]
-    pub other_information: String,
-    #[serde(default)]
-    pub analysis: String,
-    /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
-    pub form_token: String,
-}
 
 /// The generated statistics of a period.
 #[derive(Serialize, Deserialize, Default)]
@@ -110,7 +93,7 @@ async fn statistics(
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.on_date, r.title, super::sources::kind_label(&r.kind).to_owned()))
+    .map(|r| (r.on_date, r.title, source_kind_label(&r.kind).to_owned()))
     .collect();
     Ok(Statistics {
         incidents: totals.n,
@@ -155,7 +138,7 @@ pub async fn create(
     );
     let analysis = forms::optional_text(&mut e, "analysis", &form.analysis, "analysen", 20000);
     let (Some(from), Some(to), true) = (from, to, e.is_empty()) else {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -164,8 +147,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     };
     let stats = statistics(&state.db, m, from, to).await?;
     let id = Uuid::now_v7();

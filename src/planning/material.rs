@@ -12,60 +12,20 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::overview::{Forms, MeasureRow, render};
-use super::{PlanningAccess, deciding_meetings};
+use super::PlanningAccess;
+use super::db::deciding_meetings;
+use super::model::{ITEM_KINDS, ItemForm, MeasureRow, item_kind_label, item_status_label};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::structure::admin::Choice;
 use crate::web::change::Change;
+use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
-
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "priority_proposal" => "Prioriteringsförslag",
-        "cause_analysis" => "Orsaksanalys",
-        _ => "Åtgärdsplan",
-    }
-}
-
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "presented" => "Presenterad",
-        "decided" => "Beslutad",
-        "returned" => "Återremitterad",
-        _ => "Utkast",
-    }
-}
-
-const KINDS: [&str; 3] = ["priority_proposal", "cause_analysis", "action_plan"];
-
-#[derive(Deserialize, Default, Clone)]
-pub struct ItemForm {
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub item_parent_id: String,
-    #[serde(default)]
-    pub item_title: String,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub causes_victim: String,
-    #[serde(default)]
-    pub causes_offender: String,
-    #[serde(default)]
-    pub causes_place: String,
-    #[serde(default)]
-    pub item_sources: String,
-    /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
-    pub form_token: String,
-}
 
 /// `POST /planering/underlag`.
 pub async fn create(
@@ -78,7 +38,7 @@ pub async fn create(
         .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    if !KINDS.contains(&form.kind.as_str()) {
+    if !ITEM_KINDS.contains(&form.kind.as_str()) {
         e.add(
             "kind",
             "Välj prioriteringsförslag, orsaksanalys eller åtgärdsplan.",
@@ -104,7 +64,7 @@ pub async fn create(
         forms::optional_text(&mut e, field, value, label, 5000);
     }
     if !e.is_empty() {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -113,8 +73,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     }
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#underlag").await?;
@@ -134,13 +93,13 @@ pub async fn create(
         .done(
             Event {
                 action: "skapade",
-                entity: kind_label(&form.kind),
+                entity: item_kind_label(&form.kind),
                 entity_id: Some(id),
                 summary: title,
                 before: None,
                 after: None,
             },
-            format!("{} är sparad som utkast.", kind_label(&form.kind)),
+            format!("{} är sparad som utkast.", item_kind_label(&form.kind)),
             &format!("/planering/underlag/{id}"),
         )
         .await
@@ -165,7 +124,7 @@ pub struct Item {
 
 impl Item {
     pub fn kind_label(&self) -> &'static str {
-        kind_label(&self.kind)
+        item_kind_label(&self.kind)
     }
 
     /// `Orsaksanalys: …`, without repeating a kind the title already names.
@@ -174,7 +133,7 @@ impl Item {
     }
 
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
+        item_status_label(&self.status)
     }
 }
 
@@ -225,7 +184,7 @@ async fn page(
     // Bounded: a trail longer than this is not a trail but a loop.
     while let Some(p) = parent.filter(|_| trail.len() < 20) {
         let up = item(&state.db, m, p).await?;
-        trail.insert(0, (up.id, up.title.clone(), kind_label(&up.kind)));
+        trail.insert(0, (up.id, up.title.clone(), item_kind_label(&up.kind)));
         parent = up.parent_id;
     }
     let followers = sqlx::query!(
@@ -235,12 +194,12 @@ async fn page(
     .fetch_all(&state.db)
     .await?
     .into_iter()
-    .map(|r| (r.id, r.title, kind_label(&r.kind)))
+    .map(|r| (r.id, r.title, item_kind_label(&r.kind)))
     .collect();
     let measures = sqlx::query_scalar!("select id from measure where plan_id = $1", id)
         .fetch_all(&state.db)
         .await?;
-    let all = super::measures::rows(&state.db, m, None).await?;
+    let all = super::db::measures(&state.db, m, None).await?;
     let statistics = if it.kind == "cause_analysis" {
         sqlx::query!(
             r#"select coalesce(pc.name, c.name) as "category!", count(*) as "n!"
@@ -341,13 +300,16 @@ pub async fn handle(
         .done(
             Event {
                 action: "behandlade",
-                entity: kind_label(&before.kind),
+                entity: item_kind_label(&before.kind),
                 entity_id: Some(id),
-                summary: format!("{}: {}", before.title, status_label(&form.status)),
+                summary: format!("{}: {}", before.title, item_status_label(&form.status)),
                 before: Some(json!({ "status": before.status })),
                 after: Some(json!({ "status": form.status, "möte": meeting, "beslut": note })),
             },
-            format!("Status: {}.", status_label(&form.status).to_lowercase()),
+            format!(
+                "Status: {}.",
+                item_status_label(&form.status).to_lowercase()
+            ),
             &format!("/planering/underlag/{id}"),
         )
         .await

@@ -14,7 +14,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::overview::{Forms, MeasureRow, render};
+use super::model::{MeasureForm, state_label};
+use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -24,56 +25,6 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
-
-/// Not done and past its due date.
-pub fn is_delayed(status: &str, due_on: NaiveDate, today: NaiveDate) -> bool {
-    status != "done" && due_on < today
-}
-
-pub fn state_label(status: &str, due_on: NaiveDate, today: NaiveDate) -> &'static str {
-    match status {
-        "done" => "Klar",
-        _ if is_delayed(status, due_on, today) => "Försenad",
-        "ongoing" => "Pågår",
-        _ => "Planerad",
-    }
-}
-
-/// Measures of the municipality, of one goal when given.
-pub async fn rows(db: &sqlx::PgPool, m: Uuid, goal: Option<Uuid>) -> AppResult<Vec<MeasureRow>> {
-    Ok(sqlx::query_as!(
-        MeasureRow,
-        r#"select ms.id, ms.title, p.title as "responsible?", g.title as "goal?", ms.due_on, ms.percent_done, ms.status
-           from measure ms left join position p on p.id = ms.responsible_position_id left join goal g on g.id = ms.goal_id
-           where ms.municipality_id = $1 and ($2::uuid is null or ms.goal_id = $2)
-           order by ms.due_on, ms.title"#,
-        m,
-        goal
-    )
-    .fetch_all(db)
-    .await?)
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub struct MeasureForm {
-    #[serde(default)]
-    pub measure_title: String,
-    #[serde(default)]
-    pub plan_id: String,
-    #[serde(default)]
-    pub goal_id: String,
-    #[serde(default)]
-    pub responsible_position_id: String,
-    #[serde(default)]
-    pub starts_on: String,
-    #[serde(default)]
-    pub due_on: String,
-    #[serde(default)]
-    pub milestones: String,
-    /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
-    pub form_token: String,
-}
 
 /// `POST /planering/atgarder`.
 pub async fn create(
@@ -111,7 +62,7 @@ pub async fn create(
     let milestones =
         forms::optional_text(&mut e, "milestones", &form.milestones, "delmomenten", 4000);
     let (Some(starts), Some(due), true) = (starts, due, e.is_empty()) else {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -120,8 +71,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#atgarder").await?;

@@ -4,11 +4,13 @@
 //! that decided it; measures with progress; kartläggning sources; and the
 //! periodic lägesbild built from EST data and the sources.
 
+pub mod db;
 pub mod demo;
 pub mod goals;
 pub mod lagesbild;
 pub mod material;
 pub mod measures;
+pub mod model;
 pub mod overview;
 pub mod sources;
 
@@ -17,10 +19,9 @@ use axum::routing::{get, post};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::meetings::access::Access;
 use crate::state::AppState;
-use crate::structure::admin::Choice;
 use crate::web::extract::CurrentUser;
+use crate::web::seats::Access;
 
 /// The routes of this feature.
 pub fn router() -> Router<AppState> {
@@ -79,20 +80,4 @@ impl PlanningAccess {
             Err(AppError::Forbidden)
         }
     }
-}
-
-/// Meetings of the Styrgrupp and the beredningsgrupp, as choices for
-/// "decided at" (newest first).
-pub async fn deciding_meetings(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
-    Ok(sqlx::query!(
-        r#"select mt.id, g.name, mt.starts_at from meeting mt join work_group g on g.id = mt.work_group_id
-           where mt.municipality_id = $1 and g.tier in ('styrgrupp', 'beredningsgrupp') and mt.status <> 'cancelled'
-           order by mt.starts_at desc limit 60"#,
-        m
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| Choice { id: r.id, label: format!("{} {}", r.name, crate::web::format_local(r.starts_at)) })
-    .collect())
 }

@@ -4,172 +4,34 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{PlanningAccess, deciding_meetings};
+use super::PlanningAccess;
+use super::db::deciding_meetings;
+use super::model::{
+    GoalForm, GoalRow, ItemForm, ItemRow, LagesbildForm, MeasureForm, MeasureRow, SOURCE_KINDS,
+    SourceForm, SourceRow,
+};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::structure::admin::{Choice, position_choices};
 use crate::web::change::Change;
+use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Chrome;
 use crate::web::today;
 
-/// A goal in the tree.
-pub struct GoalRow {
-    pub id: Uuid,
-    pub parent_id: Option<Uuid>,
-    pub level: String,
-    pub title: String,
-    pub indicator: String,
-    pub target: String,
-    pub target_date: Option<NaiveDate>,
-    pub latest: Option<String>,
-    pub depth: usize,
-}
-
-impl GoalRow {
-    pub fn level_label(&self) -> &'static str {
-        level_label(&self.level)
-    }
-}
-
-pub fn level_label(level: &str) -> &'static str {
-    match level {
-        "vision" => "Vision",
-        "goal" => "Mål",
-        _ => "Delmål",
-    }
-}
-
-/// Goals in tree order (each under its parent), with their depth.
-pub async fn goals(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<GoalRow>> {
-    let rows = sqlx::query!(
-        r#"select g.id, g.parent_id, g.level, g.title, g.indicator, g.target, g.target_date,
-                  (select f.value || ' (' || f.on_date || ')' from goal_followup f where f.goal_id = g.id
-                   order by f.on_date desc, f.created_at desc limit 1) as latest
-           from goal g where g.municipality_id = $1 order by g.created_at"#,
-        m
-    )
-    .fetch_all(db)
-    .await?;
-    let mut ordered = Vec::new();
-    fn walk(parent: Option<Uuid>, depth: usize, rows: &[GoalRowSource], out: &mut Vec<GoalRow>) {
-        for r in rows.iter().filter(|r| r.parent_id == parent) {
-            out.push(GoalRow {
-                id: r.id,
-                parent_id: r.parent_id,
-                level: r.level.clone(),
-                title: r.title.clone(),
-                indicator: r.indicator.clone(),
-                target: r.target.clone(),
-                target_date: r.target_date,
-                latest: r.latest.clone(),
-                depth,
-            });
-            walk(Some(r.id), depth + 1, rows, out);
-        }
-    }
-    let source: Vec<GoalRowSource> = rows
-        .into_iter()
-        .map(|r| GoalRowSource {
-            id: r.id,
-            parent_id: r.parent_id,
-            level: r.level,
-            title: r.title,
-            indicator: r.indicator,
-            target: r.target,
-            target_date: r.target_date,
-            latest: r.latest,
-        })
-        .collect();
-    walk(None, 0, &source, &mut ordered);
-    Ok(ordered)
-}
-
-struct GoalRowSource {
-    id: Uuid,
-    parent_id: Option<Uuid>,
-    level: String,
-    title: String,
-    indicator: String,
-    target: String,
-    target_date: Option<NaiveDate>,
-    latest: Option<String>,
-}
-
-/// A piece of decision material.
-pub struct ItemRow {
-    pub id: Uuid,
-    pub kind: String,
-    pub title: String,
-    pub status: String,
-    pub meeting: Option<String>,
-}
-
-impl ItemRow {
-    pub fn kind_label(&self) -> &'static str {
-        super::material::kind_label(&self.kind)
-    }
-
-    /// `Orsaksanalys: …`, without repeating a kind the title already names.
-    pub fn heading(&self) -> String {
-        crate::web::words::with_kind(self.kind_label(), &self.title)
-    }
-
-    pub fn status_label(&self) -> &'static str {
-        super::material::status_label(&self.status)
-    }
-}
-
-/// A measure with its derived state.
-pub struct MeasureRow {
-    pub id: Uuid,
-    pub title: String,
-    pub responsible: Option<String>,
-    pub goal: Option<String>,
-    pub due_on: NaiveDate,
-    pub percent_done: i32,
-    pub status: String,
-}
-
-impl MeasureRow {
-    pub fn state_label(&self, today: &NaiveDate) -> &'static str {
-        super::measures::state_label(&self.status, self.due_on, *today)
-    }
-
-    pub fn delayed(&self, today: &NaiveDate) -> bool {
-        super::measures::is_delayed(&self.status, self.due_on, *today)
-    }
-}
-
-/// A kartläggning source.
-pub struct SourceRow {
-    pub id: Uuid,
-    pub kind: String,
-    pub title: String,
-    pub source: String,
-    pub on_date: NaiveDate,
-    pub summary: String,
-    pub has_document: bool,
-}
-
-impl SourceRow {
-    pub fn kind_label(&self) -> &'static str {
-        super::sources::kind_label(&self.kind)
-    }
-}
-
 /// What the forms on the page hold.
 #[derive(Default)]
 pub struct Forms {
-    pub goal: super::goals::GoalForm,
-    pub item: super::material::ItemForm,
-    pub measure: super::measures::MeasureForm,
-    pub source: super::sources::SourceForm,
-    pub lagesbild: super::lagesbild::LagesbildForm,
+    pub goal: GoalForm,
+    pub item: ItemForm,
+    pub measure: MeasureForm,
+    pub source: SourceForm,
+    pub lagesbild: LagesbildForm,
 }
 
 #[derive(Template, WebTemplate)]
@@ -210,7 +72,7 @@ pub async fn render(
     )
     .fetch_all(&state.db)
     .await?;
-    let measures = super::measures::rows(&state.db, m, None).await?;
+    let measures = super::db::measures(&state.db, m, None).await?;
     let sources = sqlx::query_as!(
         SourceRow,
         r#"select id, kind, title, source, on_date, summary, document is not null as "has_document!"
@@ -231,20 +93,31 @@ pub async fn render(
     Ok(OverviewPage {
         chrome: user.chrome("planering").await,
         edit: access.edit,
-        goals: goals(&state.db, m).await?,
+        goals: super::db::goals(&state.db, m).await?,
         items,
         measures,
         sources,
         lagesbilder,
         positions: position_choices(&state.db, m).await?,
         meetings: deciding_meetings(&state.db, m).await?,
-        source_kinds: super::sources::KINDS,
+        source_kinds: SOURCE_KINDS,
         settings: settings(&state.db, m).await?,
         admin: user.municipality.is_admin,
         today: today(),
         forms,
         errors,
     })
+}
+
+/// The overview again with one form as typed and its errors (422).
+pub async fn invalid(
+    state: &AppState,
+    user: &CurrentUser,
+    forms: Forms,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let page = render(state, user, forms, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<OverviewPage> {

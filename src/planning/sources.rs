@@ -2,14 +2,14 @@
 //! dialogues with business and associations, with an optional attachment.
 
 use axum::extract::{Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::overview::{Forms, render};
-use crate::agreements::handlers::read_form;
+use super::model::{SOURCE_KINDS, SourceForm};
+use super::overview::{Forms, invalid};
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -18,30 +18,7 @@ use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::path::Params;
-
-pub const KINDS: [(&str, &str); 5] = [
-    ("trygghetsundersokning", "Trygghetsundersökning"),
-    ("polisstatistik", "Polisens statistik"),
-    ("naringsliv", "Dialog med näringslivet"),
-    ("foreningsliv", "Dialog med föreningslivet"),
-    ("annan", "Annan källa"),
-];
-
-pub fn kind_label(kind: &str) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("Annan källa", |(_, l)| l)
-}
-
-#[derive(Default, Clone)]
-pub struct SourceForm {
-    pub source_kind: String,
-    pub source_title: String,
-    pub source: String,
-    pub on_date: String,
-    pub summary: String,
-}
+use crate::web::upload::read_form;
 
 /// `POST /planering/kallor` (multipart, with an optional attachment).
 pub async fn create(
@@ -63,7 +40,7 @@ pub async fn create(
         summary: get("summary"),
     };
     let mut e = FieldErrors::default();
-    if !KINDS.iter().any(|(k, _)| *k == form.source_kind) {
+    if !SOURCE_KINDS.iter().any(|(k, _)| *k == form.source_kind) {
         e.add("source_kind", "Välj vilken sorts källa det är.");
     }
     let title = forms::required_line(&mut e, "source_title", &form.source_title, "rubriken", 300);
@@ -81,7 +58,7 @@ pub async fn create(
         }
     }
     let (Some(on), true) = (on, e.is_empty()) else {
-        let page = render(
+        return invalid(
             &state,
             &user,
             Forms {
@@ -90,8 +67,7 @@ pub async fn create(
             },
             e,
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        .await;
     };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &get("form_token"), "/planering#kallor").await?;
@@ -147,7 +123,7 @@ pub async fn document(
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
             (
                 header::CONTENT_SECURITY_POLICY,
-                crate::agreements::handlers::DOCUMENT_CSP.to_owned(),
+                crate::web::upload::DOCUMENT_CSP.to_owned(),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (

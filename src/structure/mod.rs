@@ -1,6 +1,7 @@
 //! The structure: municipalities' tiers and groups, positions and their
-//! holders, organisations; the start page, `/struktur`, group pages and the
-//! coordinator's `/admin`.
+//! holders, organisations; `/struktur` and the coordinator's `/admin`.
+//! It imports no other feature: the start page lives in `home`, the group
+//! page (with its meetings) in `meetings::group`.
 
 pub mod admin;
 pub mod db;
@@ -15,8 +16,6 @@ use crate::state::AppState;
 /// The routes of this feature.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(handlers::home))
         .route("/struktur", get(handlers::structure))
-        .route("/grupper/{id}", get(handlers::group_page))
         .merge(admin::router())
 }

@@ -10,13 +10,13 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Choice, position_choices};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint, Violation};
 use crate::state::AppState;
 use crate::structure::db::{self, Group, GroupSummary, Member};
 use crate::structure::model::{Role, Tier};
 use crate::web::change::Change;
+use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
@@ -521,7 +521,7 @@ pub async fn remove_member(
     .ok_or(AppError::NotFound)?;
     // The position's holder no longer sits in the group: the group's feed
     // address they may have stops working.
-    crate::meetings::feeds::retire_group_tokens(change.tx(), &[id]).await?;
+    db::retire_group_feeds(change.tx(), &[id]).await?;
     let role = removed.role.label();
     change
         .record(Event {

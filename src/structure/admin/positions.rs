@@ -12,11 +12,12 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Choice, organisation_choices, person_choices, position_choices};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
+use crate::structure::db;
 use crate::web::change::Change;
+use crate::web::choice::{Choice, organisation_choices, person_choices, position_choices};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
@@ -319,6 +320,36 @@ pub async fn show(
     .await
 }
 
+/// The new holder's name when the hand-over can be made: the person is the
+/// municipality's, nobody holds the position from a later date, and the
+/// current holder is someone else.
+fn check_hand_over(
+    person: Option<String>,
+    previous: &[db::Holding],
+    person_id: Uuid,
+    from: NaiveDate,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    match (person, previous) {
+        (None, _) => errors.add("person_id", "Välj en person ur kommunens personlista."),
+        (Some(_), [.., later]) if later.held_from >= from => errors.add(
+            "held_from",
+            format!(
+                "{} innehar befattningen från {}. Välj ett senare datum.",
+                later.name, later.held_from
+            ),
+        ),
+        (Some(_), [.., current]) if current.person_id == person_id => {
+            errors.add(
+                "person_id",
+                format!("{} innehar redan befattningen.", current.name),
+            );
+        }
+        (Some(name), _) => return Some(name),
+    }
+    None
+}
+
 /// Hands the position to a new holder from a date; the current holding ends
 /// the day before.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), position.id = %id))]
@@ -340,91 +371,37 @@ pub async fn hand_over(
     let from = forms::required_date(&mut errors, "held_from", &form.held_from);
     let back = format!("/admin/befattningar/{id}");
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
-    let position = sqlx::query_scalar!(
-        "select title from position where id = $1 and municipality_id = $2 for update",
-        id,
-        m
-    )
-    .fetch_optional(change.tx())
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let position = db::lock_position_title(change.tx(), m, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let (Some(person_id), Some(from)) = (person_id, from) {
-        let person = sqlx::query_scalar!(
-            r#"select p.name from person p join person_municipality pm on pm.person_id = p.id
-               where p.id = $1 and pm.municipality_id = $2"#,
-            person_id,
-            m
-        )
-        .fetch_optional(change.tx())
-        .await?;
-        let previous = sqlx::query!(
-            r#"select h.id, h.person_id, h.held_from, pe.name from position_holder h
-               join person pe on pe.id = h.person_id
-               where h.position_id = $1 and (h.held_to is null or h.held_to >= $2)
-               order by h.held_from"#,
-            id,
-            from
-        )
-        .fetch_all(change.tx())
-        .await?;
-        match (person, previous.as_slice()) {
-            (None, _) => errors.add("person_id", "Välj en person ur kommunens personlista."),
-            (Some(_), [.., later]) if later.held_from >= from => errors.add(
-                "held_from",
-                format!(
-                    "{} innehar befattningen från {}. Välj ett senare datum.",
-                    later.name, later.held_from
-                ),
-            ),
-            (Some(_), [.., current]) if current.person_id == person_id => {
-                errors.add(
-                    "person_id",
-                    format!("{} innehar redan befattningen.", current.name),
-                );
+        let person = db::person_name(change.tx(), m, person_id).await?;
+        let previous = db::holdings_from(change.tx(), id, from).await?;
+        if let Some(name) = check_hand_over(person, &previous, person_id, from, &mut errors) {
+            let until = from.pred_opt().unwrap_or(from);
+            if let Some(current) = previous.last() {
+                db::end_holding(change.tx(), m, current.id, until).await?;
+                // The leaving holder's groups get new feed addresses.
+                db::retire_feeds_for_position(change.tx(), id).await?;
             }
-            (Some(name), previous) => {
-                let until = from.pred_opt().unwrap_or(from);
-                if let Some(current) = previous.last() {
-                    sqlx::query!(
-                        "update position_holder set held_to = $2 where id = $1 and municipality_id = $3",
-                        current.id,
-                        until,
-                        m
-                    )
-                    .execute(change.tx())
-                    .await?;
-                    // The leaving holder's groups get new feed addresses.
-                    crate::meetings::feeds::retire_for_position(change.tx(), id).await?;
-                }
-                sqlx::query!(
-                    r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
-                       values ($1, $2, $3, $4, $5)"#,
-                    Uuid::now_v7(),
-                    m,
-                    id,
-                    person_id,
-                    from
+            db::add_holder(change.tx(), m, id, person_id, from).await?;
+            let before = previous
+                .last()
+                .map(|c| json!({ "innehavare": c.name, "till och med": until }));
+            return change
+                .done(
+                    Event {
+                        action: "bytte innehavare",
+                        entity: "befattning",
+                        entity_id: Some(id),
+                        summary: format!("{name} innehar {position} från {from}"),
+                        before,
+                        after: Some(json!({ "innehavare": name, "från": from })),
+                    },
+                    format!("{name} innehar nu {position} från {from}."),
+                    &format!("/admin/befattningar/{id}"),
                 )
-                .execute(change.tx())
-                .await?;
-                let before = previous
-                    .last()
-                    .map(|c| json!({ "innehavare": c.name, "till och med": until }));
-                return change
-                    .done(
-                        Event {
-                            action: "bytte innehavare",
-                            entity: "befattning",
-                            entity_id: Some(id),
-                            summary: format!("{name} innehar {position} från {from}"),
-                            before,
-                            after: Some(json!({ "innehavare": name, "från": from })),
-                        },
-                        format!("{name} innehar nu {position} från {from}."),
-                        &format!("/admin/befattningar/{id}"),
-                    )
-                    .await;
-            }
+                .await;
         }
     }
     change.rollback().await?;
@@ -464,15 +441,8 @@ pub async fn end_holding(
             ),
         ),
         (Some(to), Some(c)) => {
-            sqlx::query!(
-                "update position_holder set held_to = $2 where id = $1 and municipality_id = $3",
-                c.id,
-                to,
-                m
-            )
-            .execute(change.tx())
-            .await?;
-            crate::meetings::feeds::retire_for_position(change.tx(), id).await?;
+            db::end_holding(change.tx(), m, c.id, to).await?;
+            db::retire_feeds_for_position(change.tx(), id).await?;
             return change
                 .done(
                     Event {

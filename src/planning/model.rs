@@ -1,0 +1,234 @@
+//! Planning's words and shapes: Swedish labels of levels, kinds and states,
+//! the rows the pages list, and the forms as typed.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn level_label(level: &str) -> &'static str {
+    match level {
+        "vision" => "Vision",
+        "goal" => "Mål",
+        _ => "Delmål",
+    }
+}
+
+pub fn item_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "priority_proposal" => "Prioriteringsförslag",
+        "cause_analysis" => "Orsaksanalys",
+        _ => "Åtgärdsplan",
+    }
+}
+
+pub fn item_status_label(status: &str) -> &'static str {
+    match status {
+        "presented" => "Presenterad",
+        "decided" => "Beslutad",
+        "returned" => "Återremitterad",
+        _ => "Utkast",
+    }
+}
+
+pub const ITEM_KINDS: [&str; 3] = ["priority_proposal", "cause_analysis", "action_plan"];
+
+pub const SOURCE_KINDS: [(&str, &str); 5] = [
+    ("trygghetsundersokning", "Trygghetsundersökning"),
+    ("polisstatistik", "Polisens statistik"),
+    ("naringsliv", "Dialog med näringslivet"),
+    ("foreningsliv", "Dialog med föreningslivet"),
+    ("annan", "Annan källa"),
+];
+
+pub fn source_kind_label(kind: &str) -> &'static str {
+    SOURCE_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("Annan källa", |(_, l)| l)
+}
+
+/// Not done and past its due date.
+pub fn is_delayed(status: &str, due_on: NaiveDate, today: NaiveDate) -> bool {
+    status != "done" && due_on < today
+}
+
+pub fn state_label(status: &str, due_on: NaiveDate, today: NaiveDate) -> &'static str {
+    match status {
+        "done" => "Klar",
+        _ if is_delayed(status, due_on, today) => "Försenad",
+        "ongoing" => "Pågår",
+        _ => "Planerad",
+    }
+}
+
+/// A goal in the tree.
+pub struct GoalRow {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub level: String,
+    pub title: String,
+    pub indicator: String,
+    pub target: String,
+    pub target_date: Option<NaiveDate>,
+    pub latest: Option<String>,
+    pub depth: usize,
+}
+
+impl GoalRow {
+    pub fn level_label(&self) -> &'static str {
+        level_label(&self.level)
+    }
+}
+
+/// A piece of decision material.
+pub struct ItemRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub status: String,
+    pub meeting: Option<String>,
+}
+
+impl ItemRow {
+    pub fn kind_label(&self) -> &'static str {
+        item_kind_label(&self.kind)
+    }
+
+    /// `Orsaksanalys: …`, without repeating a kind the title already names.
+    pub fn heading(&self) -> String {
+        crate::web::words::with_kind(self.kind_label(), &self.title)
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        item_status_label(&self.status)
+    }
+}
+
+/// A measure with its derived state.
+pub struct MeasureRow {
+    pub id: Uuid,
+    pub title: String,
+    pub responsible: Option<String>,
+    pub goal: Option<String>,
+    pub due_on: NaiveDate,
+    pub percent_done: i32,
+    pub status: String,
+}
+
+impl MeasureRow {
+    pub fn state_label(&self, today: &NaiveDate) -> &'static str {
+        state_label(&self.status, self.due_on, *today)
+    }
+
+    pub fn delayed(&self, today: &NaiveDate) -> bool {
+        is_delayed(&self.status, self.due_on, *today)
+    }
+}
+
+/// A kartläggning source.
+pub struct SourceRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub source: String,
+    pub on_date: NaiveDate,
+    pub summary: String,
+    pub has_document: bool,
+}
+
+impl SourceRow {
+    pub fn kind_label(&self) -> &'static str {
+        source_kind_label(&self.kind)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct GoalForm {
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub parent_id: String,
+    #[serde(default)]
+    pub goal_title: String,
+    #[serde(default)]
+    pub indicator: String,
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub target_date: String,
+    #[serde(default)]
+    pub meeting_id: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ItemForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub item_parent_id: String,
+    #[serde(default)]
+    pub item_title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub causes_victim: String,
+    #[serde(default)]
+    pub causes_offender: String,
+    #[serde(default)]
+    pub causes_place: String,
+    #[serde(default)]
+    pub item_sources: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct MeasureForm {
+    #[serde(default)]
+    pub measure_title: String,
+    #[serde(default)]
+    pub plan_id: String,
+    #[serde(default)]
+    pub goal_id: String,
+    #[serde(default)]
+    pub responsible_position_id: String,
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(default)]
+    pub due_on: String,
+    #[serde(default)]
+    pub milestones: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
+}
+
+#[derive(Default, Clone)]
+pub struct SourceForm {
+    pub source_kind: String,
+    pub source_title: String,
+    pub source: String,
+    pub on_date: String,
+    pub summary: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct LagesbildForm {
+    #[serde(default)]
+    pub lb_title: String,
+    #[serde(default)]
+    pub period_from: String,
+    #[serde(default)]
+    pub period_to: String,
+    #[serde(default)]
+    pub other_information: String,
+    #[serde(default)]
+    pub analysis: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
+}

@@ -1,0 +1,69 @@
+//! Choice lists for `<select>` fields that several features offer: people,
+//! positions and organisations of the signed-in person's municipality.
+
+use uuid::Uuid;
+
+use crate::error::AppResult;
+
+/// An option in a `<select>`.
+#[derive(Clone)]
+pub struct Choice {
+    pub id: Uuid,
+    pub label: String,
+}
+
+/// The people the municipality knows, as choices.
+pub async fn person_choices(db: &sqlx::PgPool, municipality_id: Uuid) -> AppResult<Vec<Choice>> {
+    let rows = sqlx::query!(
+        r#"select p.id, p.name, p.email from person p
+           join person_municipality pm on pm.person_id = p.id
+           where pm.municipality_id = $1 and p.active order by p.name"#,
+        municipality_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Choice {
+            id: r.id,
+            label: format!("{} ({})", r.name, r.email),
+        })
+        .collect())
+}
+
+/// The municipality's positions, as choices.
+pub async fn position_choices(db: &sqlx::PgPool, municipality_id: Uuid) -> AppResult<Vec<Choice>> {
+    let rows = sqlx::query!(
+        "select id, title from position where municipality_id = $1 order by title",
+        municipality_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Choice {
+            id: r.id,
+            label: r.title,
+        })
+        .collect())
+}
+
+/// The municipality's organisations, as choices.
+pub async fn organisation_choices(
+    db: &sqlx::PgPool,
+    municipality_id: Uuid,
+) -> AppResult<Vec<Choice>> {
+    let rows = sqlx::query!(
+        "select id, name from organisation where municipality_id = $1 order by name",
+        municipality_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Choice {
+            id: r.id,
+            label: r.name,
+        })
+        .collect())
+}
