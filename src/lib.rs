@@ -14,6 +14,7 @@ pub mod error;
 pub mod est;
 pub mod listen;
 pub mod mail;
+pub mod map;
 pub mod meetings;
 pub mod page_cache;
 pub mod planning;

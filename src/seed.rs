@@ -620,6 +620,7 @@ async fn load_municipality(
     }
     crate::meetings::demo::load(conn, m).await?;
     crate::est::demo::taxonomy(conn, m, seed.areas).await?;
+    crate::map::demo::load(conn, m).await?;
     crate::agreements::demo::load(conn, m, crate::web::today()).await?;
     crate::planning::demo::load(conn, m, crate::web::today()).await?;
     let has_reports = sqlx::query_scalar!(

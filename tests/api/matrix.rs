@@ -460,6 +460,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ),
         (
             "POST",
+            "/est/installningar/granser",
+            "/est/installningar/granser".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
             "/est/installningar/{kind}/{id}/vaxla",
             format!("/est/installningar/omrade/{}/vaxla", i.area),
             ADMIN_HERE,
@@ -627,8 +633,9 @@ fn matrix(i: &Ids) -> Vec<Row> {
 }
 
 /// Routes whose forms are multipart (file uploads).
-const MULTIPART: [&str; 4] = [
+const MULTIPART: [&str; 5] = [
     "/avtal/ny",
+    "/est/installningar/granser",
     "/avtal/{id}/andra",
     "/avtal/{id}/motpart",
     "/planering/kallor",

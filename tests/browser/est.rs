@@ -133,6 +133,17 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.expect_text("#samverkan", NEED).await?;
     b.fits_phone("table").await?;
 
+    b.step("omraden-karta");
+    b.visit("/est/installningar").await?;
+    b.expect_text("figure.map figcaption", "Schematisk karta")
+        .await?;
+    let bad = std::env::temp_dir().join(format!("samordna-{}.geojson", std::process::id()));
+    std::fs::write(&bad, "Frövi;15.3;59.4")?;
+    b.choose_file("#geojson", &bad).await?;
+    b.press("Ladda upp gränserna", "/est/installningar").await?;
+    b.expect_text("#geojson-error", "inte GeoJSON").await?;
+    b.fits_phone("figure.map").await?;
+
     b.step("handelser");
     b.visit("/est/handelser?sort=otrygghet&ordning=stigande&sida=2")
         .await?;

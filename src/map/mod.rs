@@ -1,0 +1,196 @@
+//! The map: the areas' boundaries and the municipality's outline (uploaded
+//! as GeoJSON on the EST settings page), the choropleth drawn on the server
+//! as SVG with its table, the point picker of the report form, and the
+//! GeoJSON export of a period's incidents.
+
+pub mod boundaries;
+pub mod demo;
+pub mod geometry;
+pub mod render;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use geo::MultiPolygon;
+use sqlx::PgPool;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+use render::Frame;
+
+/// The routes of this feature.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/est/installningar/granser", post(boundaries::upload))
+        // A file a little over the limit reaches the handler, which refuses
+        // it with a message by the field; far larger bodies are cut off.
+        .layer(DefaultBodyLimit::max(2 * geometry::MAX_UPLOAD_BYTES))
+}
+
+/// An area and its boundary, when one was uploaded.
+#[derive(Clone)]
+pub struct AreaShape {
+    pub id: Uuid,
+    pub name: String,
+    pub shape: Option<MultiPolygon<f64>>,
+    pub schematic: bool,
+}
+
+/// The municipality's outline and its areas' boundaries (WGS84).
+#[derive(Clone, Default)]
+pub struct Shapes {
+    pub outline: Option<MultiPolygon<f64>>,
+    pub outline_schematic: bool,
+    pub areas: Vec<AreaShape>,
+}
+
+impl Shapes {
+    /// The box the map shows: the outline, else the areas.
+    pub fn bounds(&self) -> Option<geo::Rect<f64>> {
+        match &self.outline {
+            Some(o) => render::bounds(std::iter::once(o)),
+            None => render::bounds(self.areas.iter().filter_map(|a| a.shape.as_ref())),
+        }
+    }
+
+    /// Whether any drawn shape is only schematic.
+    pub fn schematic(&self) -> bool {
+        (self.outline.is_some() && self.outline_schematic)
+            || self.areas.iter().any(|a| a.shape.is_some() && a.schematic)
+    }
+}
+
+fn multipolygon(value: Option<Json<geojson::Geometry>>) -> Option<MultiPolygon<f64>> {
+    value.and_then(|Json(g)| MultiPolygon::try_from(&g.value).ok())
+}
+
+/// Loads the outline and the active areas' boundaries of a municipality.
+pub async fn shapes(db: &PgPool, m: Uuid) -> AppResult<Shapes> {
+    let outline = sqlx::query!(
+        r#"select outline as "outline: Json<geojson::Geometry>", outline_schematic from municipality where id = $1"#,
+        m
+    )
+    .fetch_one(db)
+    .await?;
+    let areas = sqlx::query!(
+        r#"select id, name, boundary as "boundary: Json<geojson::Geometry>", boundary_schematic
+           from area where municipality_id = $1 and active order by sort_order, name"#,
+        m
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Shapes {
+        outline: multipolygon(outline.outline),
+        outline_schematic: outline.outline_schematic,
+        areas: areas
+            .into_iter()
+            .map(|a| AreaShape {
+                id: a.id,
+                name: a.name,
+                shape: multipolygon(a.boundary),
+                schematic: a.boundary_schematic,
+            })
+            .collect(),
+    })
+}
+
+/// One area on a choropleth: its count, class and drawing.
+pub struct MapArea {
+    pub name: String,
+    pub count: i64,
+    pub class: usize,
+    /// SVG path data; `None` when the area has no boundary.
+    pub path: Option<String>,
+    pub label: Option<(f64, f64)>,
+}
+
+/// A choropleth of counts per area, ready for `templates/map/macros.html`.
+pub struct Choropleth {
+    /// Unique on the page (ids of the title and the table).
+    pub id: &'static str,
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub outline: Option<String>,
+    pub areas: Vec<MapArea>,
+    pub legend: Vec<(usize, String)>,
+    pub schematic: bool,
+    /// Whether anything can be drawn (an outline or a boundary).
+    pub drawn: bool,
+    /// Whether the map shows counts (with a legend and a table) or only
+    /// the areas' names.
+    pub with_counts: bool,
+}
+
+impl Choropleth {
+    /// Builds the map of `counts` (area name, count); areas without a count show 0.
+    pub fn new(id: &'static str, title: String, shapes: &Shapes, counts: &[(String, i64)]) -> Self {
+        let max = counts.iter().map(|(_, c)| *c).max().unwrap_or(0);
+        let frame = shapes.bounds().map(|b| Frame::fit_width(b, 560, 560));
+        let count_of = |name: &str| {
+            counts
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(0, |(_, c)| *c)
+        };
+        let mut areas: Vec<MapArea> = shapes
+            .areas
+            .iter()
+            .map(|a| {
+                let count = count_of(&a.name);
+                let drawn = frame.zip(a.shape.as_ref());
+                MapArea {
+                    name: a.name.clone(),
+                    count,
+                    class: render::class_of(count, max),
+                    path: drawn.map(|(f, s)| f.path(s)),
+                    label: drawn.and_then(|(f, s)| f.label_at(s)),
+                }
+            })
+            .collect();
+        // Counts for areas no longer in use still belong in the table.
+        for (name, count) in counts {
+            if !areas.iter().any(|a| &a.name == name) {
+                areas.push(MapArea {
+                    name: name.clone(),
+                    count: *count,
+                    class: render::class_of(*count, max),
+                    path: None,
+                    label: None,
+                });
+            }
+        }
+        areas.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        Choropleth {
+            id,
+            title,
+            width: frame.map_or(0, |f| f.width),
+            height: frame.map_or(0, |f| f.height),
+            outline: frame.zip(shapes.outline.as_ref()).map(|(f, o)| f.path(o)),
+            drawn: frame.is_some(),
+            legend: render::classes(max),
+            schematic: shapes.schematic(),
+            with_counts: true,
+            areas,
+        }
+    }
+
+    /// The areas and the outline without counts (the settings page).
+    pub fn outline(id: &'static str, title: String, shapes: &Shapes) -> Self {
+        Choropleth {
+            with_counts: false,
+            ..Choropleth::new(id, title, shapes, &[])
+        }
+    }
+
+    /// Areas the table lists but the map cannot draw.
+    pub fn undrawn(&self) -> Vec<&str> {
+        self.areas
+            .iter()
+            .filter(|a| a.path.is_none())
+            .map(|a| a.name.as_str())
+            .collect()
+    }
+}

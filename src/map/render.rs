@@ -1,0 +1,186 @@
+//! Drawing the municipality on the server: a frame that maps WGS84
+//! longitude/latitude to pixels and back (an equirectangular projection
+//! scaled by the cosine of the middle latitude, true enough at the size of
+//! a municipality), SVG path data for shapes, and the choropleth's classes.
+
+use std::fmt::Write;
+
+use geo::{BoundingRect, Centroid, MultiPolygon, Rect, coord};
+
+/// Maps longitude/latitude into a `width` × `height` pixel box.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    west: f64,
+    north: f64,
+    /// Pixels per degree of latitude.
+    scale: f64,
+    /// Longitude degrees are this much shorter than latitude degrees.
+    kx: f64,
+    off_x: f64,
+    off_y: f64,
+}
+
+/// Pixels kept free around the drawing.
+const PAD: f64 = 8.0;
+
+impl Frame {
+    /// A frame of exactly `width` × `height` pixels with `bounds` centred in it.
+    pub fn fit_box(bounds: Rect<f64>, width: u32, height: u32) -> Frame {
+        let kx = bounds.center().y.to_radians().cos();
+        let (w, h) = ((bounds.width() * kx).max(1e-9), bounds.height().max(1e-9));
+        let scale = ((f64::from(width) - 2.0 * PAD) / w).min((f64::from(height) - 2.0 * PAD) / h);
+        Frame {
+            width,
+            height,
+            west: bounds.min().x,
+            north: bounds.max().y,
+            scale,
+            kx,
+            off_x: (f64::from(width) - w * scale) / 2.0,
+            off_y: (f64::from(height) - h * scale) / 2.0,
+        }
+    }
+
+    /// A frame `width` pixels wide, as high as the shape needs (at most `max_height`).
+    pub fn fit_width(bounds: Rect<f64>, width: u32, max_height: u32) -> Frame {
+        let kx = bounds.center().y.to_radians().cos();
+        let ratio = bounds.height() / (bounds.width() * kx).max(1e-9);
+        let inner = f64::from(width) - 2.0 * PAD;
+        let height = (inner * ratio + 2.0 * PAD).clamp(120.0, f64::from(max_height));
+        // Rounded to whole pixels; the value is clamped to a small range.
+        let height = height.round() as u32;
+        Frame::fit_box(bounds, width, height)
+    }
+
+    /// The pixel of a point.
+    pub fn to_px(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            self.off_x + (lon - self.west) * self.kx * self.scale,
+            self.off_y + (self.north - lat) * self.scale,
+        )
+    }
+
+    /// The point of a pixel.
+    pub fn to_lonlat(&self, x: f64, y: f64) -> (f64, f64) {
+        (
+            self.west + (x - self.off_x) / (self.kx * self.scale),
+            self.north - (y - self.off_y) / self.scale,
+        )
+    }
+
+    /// SVG path data for a shape (`M … L … Z` per ring; draw with
+    /// `fill-rule="evenodd"` so that holes stay holes).
+    pub fn path(&self, shape: &MultiPolygon<f64>) -> String {
+        let mut d = String::new();
+        for polygon in shape {
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                let mut last = (f64::NAN, f64::NAN);
+                for (i, c) in ring.coords().enumerate() {
+                    let (x, y) = self.to_px(c.x, c.y);
+                    let (x, y) = ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0);
+                    if (x, y) == last {
+                        continue;
+                    }
+                    last = (x, y);
+                    let _ = write!(d, "{}{x} {y}", if i == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+        }
+        d
+    }
+
+    /// Where a shape's label goes (its centroid), in pixels.
+    pub fn label_at(&self, shape: &MultiPolygon<f64>) -> Option<(f64, f64)> {
+        shape.centroid().map(|c| {
+            let (x, y) = self.to_px(c.x(), c.y());
+            ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0)
+        })
+    }
+}
+
+/// The smallest box holding all the shapes.
+pub fn bounds<'a>(shapes: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f64>> {
+    shapes
+        .filter_map(BoundingRect::bounding_rect)
+        .reduce(|a, b| {
+            Rect::new(
+                coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+}
+
+/// The choropleth's classes with their legend labels: 0 is "none", 1–4
+/// split the counts up to the largest in four equal steps (a class no count
+/// can fall in is left out).
+pub fn classes(max: i64) -> Vec<(usize, String)> {
+    let mut out = vec![(0, "0".to_owned())];
+    for class in 1..=4_usize {
+        let c = class as i64;
+        let (low, high) = (((c - 1) * max).div_euclid(4) + 1, (c * max).div_euclid(4));
+        if low > high {
+            continue;
+        }
+        let label = if low == high {
+            low.to_string()
+        } else {
+            format!("{low}–{high}")
+        };
+        out.push((class, label));
+    }
+    out
+}
+
+/// The class of a count, for [`classes`] of `max`.
+pub fn class_of(count: i64, max: i64) -> usize {
+    if count <= 0 || max <= 0 {
+        return 0;
+    }
+    // ceil(4 * count / max), between 1 and 4.
+    let c = (4 * count + max - 1) / max;
+    usize::try_from(c.clamp(1, 4)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pixel_and_its_point_convert_back_and_forth() {
+        let b = Rect::new(coord! { x: 15.0, y: 59.3 }, coord! { x: 15.8, y: 59.9 });
+        let f = Frame::fit_box(b, 320, 320);
+        let (x, y) = f.to_px(15.4, 59.6);
+        let (lon, lat) = f.to_lonlat(x, y);
+        assert!((lon - 15.4).abs() < 1e-9 && (lat - 59.6).abs() < 1e-9);
+        let (x0, y0) = f.to_px(15.0, 59.9);
+        assert!(x0 >= 7.9 && y0 >= 7.9, "{x0} {y0}");
+    }
+
+    #[test]
+    fn counts_fall_in_the_class_their_legend_names() {
+        for max in 1..=40 {
+            let legend = classes(max);
+            for count in 0..=max {
+                let class = class_of(count, max);
+                let (_, label) = legend
+                    .iter()
+                    .find(|(c, _)| *c == class)
+                    .expect("class in legend");
+                let (low, high) = match label.split_once('–') {
+                    Some((l, h)) => (
+                        l.parse::<i64>().unwrap_or(-1),
+                        h.parse::<i64>().unwrap_or(-1),
+                    ),
+                    None => (label.parse().unwrap_or(-1), label.parse().unwrap_or(-1)),
+                };
+                assert!(
+                    (low..=high).contains(&count),
+                    "max {max} count {count} class {class} {label}"
+                );
+            }
+        }
+    }
+}
