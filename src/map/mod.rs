@@ -62,41 +62,75 @@ impl Shapes {
     }
 }
 
-fn multipolygon(value: Option<Json<geojson::Geometry>>) -> Option<MultiPolygon<f64>> {
-    value.and_then(|Json(g)| MultiPolygon::try_from(&g.value).ok())
+/// An area's row as the statement brings it.
+#[derive(Debug, serde::Deserialize)]
+struct AreaRow {
+    id: Uuid,
+    name: String,
+    boundary: Option<geojson::Geometry>,
+    schematic: bool,
+}
+
+/// The shapes as a page's statement brings them, in one JSON column:
+///
+/// ```sql
+/// (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
+///     'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
+///                   'boundary', a.boundary, 'schematic', a.boundary_schematic)
+///               order by a.sort_order, a.name), '[]')
+///               from area a where a.municipality_id = mu.id and a.active))
+///  from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>"
+/// ```
+///
+/// (pages keep to one statement for their data, so the map's shapes come
+/// with the page's own statement rather than in one of their own).
+#[derive(Debug, serde::Deserialize)]
+pub struct ShapesRow {
+    outline: Option<geojson::Geometry>,
+    outline_schematic: bool,
+    areas: Vec<AreaRow>,
+}
+
+impl From<ShapesRow> for Shapes {
+    fn from(row: ShapesRow) -> Self {
+        let shape =
+            |g: Option<geojson::Geometry>| g.and_then(|g| MultiPolygon::try_from(&g.value).ok());
+        Shapes {
+            outline: shape(row.outline),
+            outline_schematic: row.outline_schematic,
+            areas: row
+                .areas
+                .into_iter()
+                .map(|a| AreaShape {
+                    id: a.id,
+                    name: a.name,
+                    shape: shape(a.boundary),
+                    schematic: a.schematic,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Loads the outline and the active areas' boundaries of a municipality.
 pub async fn shapes(db: &PgPool, m: Uuid) -> AppResult<Shapes> {
-    let outline = sqlx::query!(
-        r#"select outline as "outline: Json<geojson::Geometry>", outline_schematic from municipality where id = $1"#,
+    let row = sqlx::query_scalar!(
+        r#"select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
+               'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
+                             'boundary', a.boundary, 'schematic', a.boundary_schematic)
+                         order by a.sort_order, a.name), '[]')
+                         from area a where a.municipality_id = mu.id and a.active))
+                  as "shapes!: Json<ShapesRow>"
+           from municipality mu where mu.id = $1"#,
         m
     )
     .fetch_one(db)
     .await?;
-    let areas = sqlx::query!(
-        r#"select id, name, boundary as "boundary: Json<geojson::Geometry>", boundary_schematic
-           from area where municipality_id = $1 and active order by sort_order, name"#,
-        m
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(Shapes {
-        outline: multipolygon(outline.outline),
-        outline_schematic: outline.outline_schematic,
-        areas: areas
-            .into_iter()
-            .map(|a| AreaShape {
-                id: a.id,
-                name: a.name,
-                shape: multipolygon(a.boundary),
-                schematic: a.boundary_schematic,
-            })
-            .collect(),
-    })
+    Ok(row.0.into())
 }
 
 /// One area on a choropleth: its count, class and drawing.
+#[derive(Clone)]
 pub struct MapArea {
     pub name: String,
     pub count: i64,
@@ -107,6 +141,7 @@ pub struct MapArea {
 }
 
 /// A choropleth of counts per area, ready for `templates/map/macros.html`.
+#[derive(Clone)]
 pub struct Choropleth {
     /// Unique on the page (ids of the title and the table).
     pub id: &'static str,

@@ -92,12 +92,15 @@ impl Frame {
         d
     }
 
-    /// Where a shape's label goes (its centroid), in pixels.
+    /// Where a shape's label goes: under the shape, centred on it, so that
+    /// the label does not hide the shape's colour.
     pub fn label_at(&self, shape: &MultiPolygon<f64>) -> Option<(f64, f64)> {
-        shape.centroid().map(|c| {
-            let (x, y) = self.to_px(c.x(), c.y());
-            ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0)
-        })
+        let c = shape.centroid()?;
+        let south = shape.bounding_rect()?.min().y;
+        let (x, _) = self.to_px(c.x(), c.y());
+        let (_, y) = self.to_px(c.x(), south);
+        let y = (y + 13.0).min(f64::from(self.height) - 3.0);
+        Some(((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0))
     }
 }
 

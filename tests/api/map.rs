@@ -231,3 +231,80 @@ async fn a_boundary_file_names_only_the_coordinators_own_areas(db: sqlx::PgPool)
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(boundary(&app, "Frövi").await.1);
 }
+
+/// The map's table rows (area and count) and each drawn area's class.
+fn map_rows(page: &Html) -> Vec<String> {
+    rows(page, "figure.map table tbody tr")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_dashboard_map_counts_the_periods_incidents_per_area(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    app.login(COORDINATOR).await;
+
+    let page = app
+        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
+        .await;
+
+    let table = map_rows(&page);
+    assert_eq!(table[..2], ["Lindesberg 2", "Frövi 1"], "{table:?}");
+    assert_eq!(table.len(), 7);
+    assert!(table[2..].iter().all(|r| r.ends_with(" 0")), "{table:?}");
+    // The darkest class for the most, the legend naming what each colour holds.
+    let classes: Vec<&str> = page
+        .select(&sel("svg.map-svg path.map-area"))
+        .filter_map(|p| p.value().attr("class"))
+        .collect();
+    assert_eq!(classes.len(), 7);
+    assert_eq!(classes.iter().filter(|c| c.ends_with("map-c4")).count(), 1);
+    assert_eq!(classes.iter().filter(|c| c.ends_with("map-c2")).count(), 1);
+    assert_eq!(texts(&page, "figure.map .map-legend li"), ["0", "1", "2"]);
+    assert!(texts(&page, "svg.map-svg text").contains(&"Lindesberg: 2".to_owned()));
+    assert_eq!(
+        page.select(&sel("svg.map-svg[role=img] > title")).count(),
+        1
+    );
+
+    // Another period, other numbers.
+    let page = app
+        .get_html("/oversikt?fran=2020-01-20&till=2020-01-26")
+        .await;
+    let table = map_rows(&page);
+    assert_eq!(table[0], "Frövi 1");
+    assert!(table[1..].iter().all(|r| r.ends_with(" 0")), "{table:?}");
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_lagesbild_map_counts_the_weeks_incidents_per_area(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let week = samordna::est::week::ReportWeek::containing(
+        samordna::web::today() - chrono::Days::new(21),
+        1,
+    );
+    let expected: Vec<String> = sqlx::query_scalar!(
+        r#"select a.name || ' ' || count(i.id) as "row!"
+           from area a
+           left join (est_incident i join est_report r on r.id = i.report_id and r.week_start = $1)
+                  on i.area_id = a.id and i.duplicate_of is null
+           where a.municipality_id = (select id from municipality where slug = 'lindesberg')
+           group by a.name order by count(i.id) desc, a.name"#,
+        week.monday
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("counts");
+
+    let page = app
+        .get_html(&format!("/est/lagesbild/{}", week.key()))
+        .await;
+
+    assert_eq!(map_rows(&page), expected);
+    assert!(
+        texts(&page, "figure.map figcaption")
+            .iter()
+            .any(|c| c.contains("Schematisk karta"))
+    );
+    assert_eq!(page.select(&sel("svg.map-svg path.map-area")).count(), 7);
+}

@@ -140,7 +140,8 @@ async fn report_week(b: &Browser) -> Result<()> {
     let bad = std::env::temp_dir().join(format!("samordna-{}.geojson", std::process::id()));
     std::fs::write(&bad, "Frövi;15.3;59.4")?;
     b.choose_file("#geojson", &bad).await?;
-    b.press("Ladda upp gränserna", "/est/installningar").await?;
+    b.press("Ladda upp gränserna", "/est/installningar/granser")
+        .await?;
     b.expect_text("#geojson-error", "inte GeoJSON").await?;
     b.fits_phone("figure.map").await?;
 
