@@ -6,11 +6,12 @@
 pub mod boundaries;
 pub mod demo;
 pub mod geometry;
+pub mod picker;
 pub mod render;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::post;
+use axum::routing::{get, post};
 use geo::MultiPolygon;
 use sqlx::PgPool;
 use sqlx::types::Json;
@@ -23,6 +24,7 @@ use render::Frame;
 /// The routes of this feature.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/karta/kommun.svg", get(picker::svg))
         .route("/est/installningar/granser", post(boundaries::upload))
         // A file a little over the limit reaches the handler, which refuses
         // it with a message by the field; far larger bodies are cut off.

@@ -308,3 +308,307 @@ async fn the_lagesbild_map_counts_the_weeks_incidents_per_area(db: sqlx::PgPool)
     );
     assert_eq!(page.select(&sel("svg.map-svg path.map-area")).count(), 7);
 }
+
+/// The report form's fields for an incident in Lindesberg (area chosen
+/// separately), with `extra` fields after them.
+async fn incident_form(app: &TestApp, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let page = app.get_html("/est/rapport").await;
+    let week = value_of(&page, "#handelser input[name=vecka]").expect("week");
+    let org = value_of(&page, "#handelser input[name=org]").expect("organisation");
+    let category: uuid::Uuid = sqlx::query_scalar!(
+        "select c.id from incident_category c join municipality m on m.id = c.municipality_id
+         where m.slug = 'lindesberg' and c.name = 'Klotter'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("category");
+    let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
+    let mut form: Vec<(String, String)> = [
+        ("vecka", week.as_str()),
+        ("org", org.as_str()),
+        ("category_id", &category.to_string()),
+        ("occurred_on", &yesterday),
+        ("area_id", ""),
+        ("place", "stationen"),
+        ("description", "Klotter på perrongens väntkur."),
+        ("insecurity", "2"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    for (k, v) in extra {
+        form.retain(|(key, _)| key != k);
+        form.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    form
+}
+
+async fn send(app: &TestApp, form: &[(String, String)]) -> reqwest::Response {
+    app.client
+        .post(app.url("/est/rapport/handelse"))
+        .form(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+/// The pixel of a point on the picker's whole-municipality map.
+async fn pixel_of(app: &TestApp, lon: f64, lat: f64) -> (String, String) {
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let shapes = samordna::map::shapes(&app.db, m).await.expect("shapes");
+    let frame = samordna::map::render::Frame::fit_box(shapes.bounds().expect("bounds"), 320, 320);
+    let (x, y) = frame.to_px(lon, lat);
+    (format!("{}", x.round()), format!("{}", y.round()))
+}
+
+async fn incidents(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+fn number(page: &Html, css: &str) -> f64 {
+    value_of(page, css)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let form_page = app.get_html("/est/rapport").await;
+    assert_eq!(
+        form_page
+            .select(&sel("#handelser input[type=image][name=karta]"))
+            .count(),
+        1
+    );
+    assert_eq!(form_page.select(&sel("#handelser input[type=text][name=latitude], #handelser input[type=text][name=longitude]")).count(), 0);
+    let before = incidents(&app).await;
+    let (x, y) = pixel_of(&app, 15.3667, 59.4667).await; // Frövi
+
+    let response = send(
+        &app,
+        &incident_form(&app, &[("karta.x", &x), ("karta.y", &y)]).await,
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    let (lat, lon) = (
+        number(&page, "#punkt input[name=latitude]"),
+        number(&page, "#punkt input[name=longitude]"),
+    );
+    assert!(
+        (lat - 59.4667).abs() < 0.005 && (lon - 15.3667).abs() < 0.01,
+        "{lat} {lon}"
+    );
+    assert_eq!(texts(&page, "#area_id option[selected]"), ["Frövi"]);
+    assert_eq!(value_of(&page, "#place").as_deref(), Some("stationen"));
+    assert_eq!(
+        texts(&page, "#description"),
+        ["Klotter på perrongens väntkur."]
+    );
+    let near = page
+        .select(&sel("#punkt input[type=image][name=narbild]"))
+        .next()
+        .expect("close-up");
+    assert!(
+        near.value()
+            .attr("src")
+            .is_some_and(|s| s.starts_with("/karta/kommun.svg?nara=59.4"))
+    );
+    assert_eq!(incidents(&app).await, before, "a click stores nothing");
+
+    // A click 40 px right of the centre of the close-up (2.4 km over 304 px) moves the point east.
+    let lat_text = value_of(&page, "#punkt input[name=latitude]").expect("lat");
+    let lon_text = value_of(&page, "#punkt input[name=longitude]").expect("lon");
+    let again = incident_form(
+        &app,
+        &[
+            ("latitude", &lat_text),
+            ("longitude", &lon_text),
+            ("area_id", ""),
+            ("narbild.x", "200"),
+            ("narbild.y", "160"),
+        ],
+    )
+    .await;
+    let page = Html::parse_document(&send(&app, &again).await.text().await.expect("body"));
+    let (lat2, lon2) = (
+        number(&page, "#punkt input[name=latitude]"),
+        number(&page, "#punkt input[name=longitude]"),
+    );
+    assert!((lat2 - lat).abs() < 0.0005, "{lat} → {lat2}");
+    let metres_east = (lon2 - lon) * 111_320.0 * lat.to_radians().cos();
+    assert!((250.0..380.0).contains(&metres_east), "{metres_east} m");
+
+    // Sent with the main button: stored with the point.
+    let lat_text = value_of(&page, "#punkt input[name=latitude]").expect("lat");
+    let lon_text = value_of(&page, "#punkt input[name=longitude]").expect("lon");
+    let area = value_of(&page, "#area_id option[selected]").expect("area");
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[
+                ("latitude", &lat_text),
+                ("longitude", &lon_text),
+                ("area_id", &area),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let stored = sqlx::query!("select i.latitude, i.longitude, a.name from est_incident i join area a on a.id = i.area_id where i.description = 'Klotter på perrongens väntkur.'")
+        .fetch_one(&app.db)
+        .await
+        .expect("stored");
+    assert_eq!(stored.name, "Frövi");
+    assert!(
+        (stored.latitude.expect("lat") - lat2).abs() < 1e-5
+            && (stored.longitude.expect("lon") - lon2).abs() < 1e-5
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_point_outside_the_municipality_is_refused(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+
+    // The top left corner of the map lies outside Lindesberg's outline.
+    let response = send(
+        &app,
+        &incident_form(&app, &[("karta.x", "2"), ("karta.y", "2")]).await,
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    assert!(
+        texts(&page, "#karta-error")
+            .iter()
+            .any(|e| e.contains("utanför kommunen"))
+    );
+    assert_eq!(
+        value_of(&page, "#punkt input[name=latitude]").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        value_of(&page, "#description")
+            .or_else(|| texts(&page, "#description").pop())
+            .as_deref(),
+        Some("Klotter på perrongens väntkur.")
+    );
+
+    // Nor is a point typed into the hidden fields by hand (Stockholm).
+    let area = sqlx::query_scalar!("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Frövi'")
+        .fetch_one(&app.db)
+        .await
+        .expect("area")
+        .to_string();
+    let before = incidents(&app).await;
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[
+                ("area_id", &area),
+                ("latitude", "59.3293"),
+                ("longitude", "18.0686"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(incidents(&app).await, before);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn enter_in_a_text_field_sends_the_form_and_the_point_can_be_removed(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let area = sqlx::query_scalar!("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Storå'")
+        .fetch_one(&app.db)
+        .await
+        .expect("area")
+        .to_string();
+
+    // "Ta bort punkten" clears the point, and keeps the rest.
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[
+                ("area_id", &area),
+                ("latitude", "59.71"),
+                ("longitude", "15.13"),
+                ("ta_bort_punkt", "ja"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    assert_eq!(
+        value_of(&page, "#punkt input[name=latitude]").as_deref(),
+        Some("")
+    );
+    assert_eq!(page.select(&sel("#narbild")).count(), 0);
+
+    // The browser sends the map's (0, 0) when Enter is pressed in a text field.
+    let before = incidents(&app).await;
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[("area_id", &area), ("karta.x", "0"), ("karta.y", "0")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(incidents(&app).await, before + 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    assert_redirect_to(&app.get("/karta/kommun.svg").await, "/login");
+    app.login(SECURITAS).await;
+
+    let response = app.get("/karta/kommun.svg?punkt=59.46670,15.36670").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("image/svg+xml")
+    );
+    let svg = response.text().await.expect("svg");
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_eq!(svg.matches("fill=\"#b3261e\"").count(), 1, "one pin");
+    assert!(svg.contains(">Frövi</text>") && svg.contains(">Ramsberg</text>"));
+    let near = app
+        .get("/karta/kommun.svg?nara=59.46670,15.36670")
+        .await
+        .text()
+        .await
+        .expect("svg");
+    assert!(near.contains("Närbild") && !near.contains("fill=\"#b3261e\""));
+    // Nora's map is Nora's.
+    let nora = TestApp::spawn(app.db.clone()).await;
+    nora.login(NORA_COORDINATOR).await;
+    let svg = nora
+        .get("/karta/kommun.svg")
+        .await
+        .text()
+        .await
+        .expect("svg");
+    assert!(svg.contains(">Gyttorp</text>") && !svg.contains(">Frövi</text>"));
+}

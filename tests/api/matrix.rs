@@ -623,6 +623,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ("GET", "/oversikt", "/oversikt".into(), SIGNED_IN),
         (
             "GET",
+            "/karta/kommun.svg",
+            "/karta/kommun.svg".into(),
+            SIGNED_IN,
+        ),
+        (
+            "GET",
             "/oversikt/{figure}",
             "/oversikt/vecka.csv".into(),
             SIGNED_IN,

@@ -40,6 +40,14 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.fill("#place", "resecentrum").await?;
     b.fill("#description", INCIDENT).await?;
     b.tick("#insecurity-3").await?;
+    b.step("handelse-karta");
+    b.click_image("#karta", "/est/rapport/handelse").await?;
+    b.expect_text("#punkt-text", "Markerad punkt").await?;
+    ensure!(
+        b.value_of("#place").await? == "resecentrum",
+        "the map click keeps what was typed"
+    );
+    b.fits_phone("#punkt").await?;
     b.press("Lägg till händelsen", "/est/rapport").await?;
     b.expect_text(".flash", "Händelsen är tillagd i rapporten.")
         .await?;
