@@ -654,7 +654,7 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
         "samma händelse som",
     ];
     if access.oversight {
-        head.push("skriven av");
+        head.extend(["skriven av", "latitud", "longitud"]);
     }
     let mut table = Table::new(&head)?;
     for i in &incidents {
@@ -675,6 +675,8 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
         ];
         if access.oversight {
             row.push(Cell::Text(i.written_by.clone().unwrap_or_default()));
+            row.push(crate::map::export::coordinate(i.latitude));
+            row.push(crate::map::export::coordinate(i.longitude));
         }
         table.row(row)?;
     }

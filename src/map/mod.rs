@@ -5,6 +5,7 @@
 
 pub mod boundaries;
 pub mod demo;
+pub mod export;
 pub mod geometry;
 pub mod picker;
 pub mod render;
@@ -25,6 +26,7 @@ use render::Frame;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/karta/kommun.svg", get(picker::svg))
+        .route("/est/handelser.geojson", get(export::geojson))
         .route("/est/installningar/granser", post(boundaries::upload))
         // A file a little over the limit reaches the handler, which refuses
         // it with a message by the field; far larger bodies are cut off.

@@ -612,3 +612,90 @@ async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::Pg
         .expect("svg");
     assert!(svg.contains(">Gyttorp</text>") && !svg.contains(">Frövi</text>"));
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_text(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    // One of the fixture's incidents was placed on the map.
+    sqlx::query!("update est_incident set latitude = 59.46712, longitude = 15.36701 where description = 'Mopeder'")
+        .execute(&app.db)
+        .await
+        .expect("point");
+    app.login(COORDINATOR).await;
+    let list = app
+        .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
+        .await;
+    let link = list
+        .select(&sel("a[href^='/est/handelser.geojson?']"))
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .expect("GeoJSON link")
+        .to_owned();
+
+    let response = app.get(&link).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/geo+json");
+    let text = response.text().await.expect("body");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["type"], "FeatureCollection");
+    let features = json["features"].as_array().expect("features");
+    assert_eq!(
+        features.len(),
+        3,
+        "the incident reported twice is counted once"
+    );
+    let moped = features
+        .iter()
+        .find(|f| f["properties"]["underkategori"] == "Moped")
+        .expect("moped");
+    assert_eq!(moped["geometry"]["type"], "Point");
+    assert_eq!(moped["geometry"]["coordinates"][0], 15.36701);
+    assert_eq!(moped["properties"]["område"], "Frövi");
+    assert_eq!(moped["properties"]["kategori"], "Trafik");
+    assert_eq!(moped["properties"]["datum"], "2020-01-21");
+    assert!(features.iter().filter(|f| f["geometry"].is_null()).count() == 2);
+    for free_text in ["Mopeder", "Klotter på", "Brand i papperskorg", "Securitas"] {
+        assert!(!text.contains(free_text), "{free_text}");
+    }
+    // The CSV has the coordinates too, with a decimal comma.
+    let csv = app
+        .get(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(
+        csv.lines()
+            .next()
+            .expect("head")
+            .ends_with(";latitud;longitud")
+    );
+    assert!(
+        csv.lines().any(|l| l.ends_with(";59,46712;15,36701")),
+        "{csv}"
+    );
+
+    // Without oversight: neither the export nor the coordinates.
+    let member = TestApp::spawn(app.db.clone()).await;
+    member.login(SECURITAS).await;
+    assert_eq!(member.get(&link).await.status(), StatusCode::FORBIDDEN);
+    let list = member
+        .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
+        .await;
+    assert_eq!(
+        list.select(&sel("a[href^='/est/handelser.geojson']"))
+            .count(),
+        0
+    );
+    let csv = member
+        .get(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(!csv.contains("latitud") && !csv.contains("59,46712"));
+}

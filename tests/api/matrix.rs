@@ -355,6 +355,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/est/handelser.csv".into(),
             EST_READ,
         ),
+        (
+            "GET",
+            "/est/handelser.geojson",
+            "/est/handelser.geojson".into(),
+            ["ok", "ok", "403", "403", "403", "ok", "login"],
+        ),
         ("GET", "/est/rapport", "/est/rapport".into(), EST_FILE),
         (
             "POST",
