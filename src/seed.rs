@@ -632,6 +632,7 @@ async fn load_municipality(
     if !has_reports {
         crate::est::demo::reports(conn, m, 52, crate::web::today(), &|_| {}).await?;
     }
+    crate::map::demo::points(conn, m).await?;
     Ok(())
 }
 

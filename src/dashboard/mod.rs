@@ -94,6 +94,8 @@ impl Filter {
 struct Viewer {
     /// The Styrgrupp, the beredningsgrupp, the coordinator and the kommunpolis.
     full: bool,
+    /// The coordinator and the kommunpolis: see the map's points.
+    oversight: bool,
     /// May open the records behind the EST figures (free texts): the
     /// coordinator, the kommunpolis, the EST and the beredningsgrupp.
     reads_est: bool,
@@ -109,6 +111,7 @@ fn viewer(user: &CurrentUser) -> AppResult<Viewer> {
     }
     Ok(Viewer {
         full,
+        oversight,
         reads_est: oversight || w.reporting || w.council,
     })
 }
@@ -165,6 +168,8 @@ struct Counts {
     by_area: Vec<Count>,
     /// The outline and the areas' boundaries, for the map.
     shapes: crate::map::Shapes,
+    /// The incidents placed on the map: (longitude, latitude).
+    placed: Vec<(f64, f64)>,
 }
 
 async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
@@ -175,7 +180,7 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
     }
     let r = sqlx::query!(
         r#"with i as (
-               select i.occurred_on, i.category_id, i.area_id
+               select i.occurred_on, i.category_id, i.area_id, i.latitude, i.longitude
                from est_incident i
                where i.municipality_id = $1 and i.occurred_on between $2 and $3
                  and ($4::uuid is null or i.area_id = $4) and i.duplicate_of is null
@@ -194,6 +199,8 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
                select a.id, a.name, count(*) as n from i join area a on a.id = i.area_id group by 1, 2
            )
            select (select count(*) from i) as "total!",
+                  (select coalesce(json_agg(json_build_array(i.longitude, i.latitude)), '[]') from i
+                   where i.latitude is not null and i.longitude is not null) as "placed!: Json<Vec<(f64, f64)>>",
                   (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
                   'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
                                 'boundary', a.boundary, 'schematic', a.boundary_schematic)
@@ -250,6 +257,7 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
         by_category: r.by_category.0,
         by_area: r.by_area.0,
         shapes: r.shapes.0.into(),
+        placed: r.placed.0,
     })
 }
 
@@ -363,7 +371,8 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
             .iter()
             .map(|c| (c.name.clone(), c.n))
             .collect::<Vec<_>>(),
-    );
+    )
+    .with_heat(&counts.placed, v.oversight);
     for (key, counted, caption, param, column) in [
         (
             "kategori",
@@ -855,7 +864,7 @@ pub async fn page(
     let m = user.municipality_id();
     let period = filter.period();
     // The figures, charts drawn, as long as the incidents stay the same.
-    let key = format!("{}:{}", v.reads_est, filter.query(&period));
+    let key = format!("{}:{}:{}", v.reads_est, v.oversight, filter.query(&period));
     let drawn = state
         .pages
         .get_or_load(m, key, || async {

@@ -531,6 +531,13 @@ async fn lagesbild_page(
             .iter()
             .map(|c| (c.name.clone(), c.count))
             .collect::<Vec<_>>(),
+    )
+    .with_heat(
+        &counted
+            .iter()
+            .filter_map(|i| i.longitude.zip(i.latitude))
+            .collect::<Vec<_>>(),
+        access.oversight,
     );
     let hot_spots = counts(counted.iter().map(|i| match &i.place {
         Some(place) => format!("{}, {}", i.area, place),

@@ -116,6 +116,33 @@ pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Places six in ten of the demo incidents on the map, spread inside
+/// their area's schematic boundary (the spread follows from each
+/// incident's id, so loading again changes nothing).
+pub async fn points(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
+    for (area, lat, lon, radius) in LOCALITIES {
+        let d_lat = radius / 111.32;
+        let d_lon = d_lat / lat.to_radians().cos();
+        sqlx::query!(
+            r#"update est_incident i
+               set latitude = $3::float8 + $4::float8 * 1.1 * ((abs(hashtext(i.id::text)) % 1000) / 1000.0 - 0.5)::float8,
+                   longitude = $5::float8 + $6::float8 * 1.1 * ((abs(hashtext(i.id::text || 'o')) % 1000) / 1000.0 - 0.5)::float8
+               from area a
+               where a.id = i.area_id and a.municipality_id = $1 and a.name = $2 and i.municipality_id = $1
+                 and i.latitude is null and abs(hashtext(i.id::text || 'p')) % 10 < 6"#,
+            m,
+            area,
+            lat,
+            d_lat,
+            lon,
+            d_lon
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use geo::{Contains, Intersects, Point, Validation};

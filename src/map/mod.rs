@@ -144,6 +144,12 @@ pub struct MapArea {
     pub label: Option<(f64, f64)>,
 }
 
+/// The heat layer's hexagons: radius in pixels.
+const HEX_RADIUS: f64 = 8.0;
+
+/// The fewest incidents a heat bin needs to be shown to those without oversight.
+pub const MIN_BIN: usize = 3;
+
 /// A choropleth of counts per area, ready for `templates/map/macros.html`.
 #[derive(Clone)]
 pub struct Choropleth {
@@ -161,6 +167,13 @@ pub struct Choropleth {
     /// Whether the map shows counts (with a legend and a table) or only
     /// the areas' names.
     pub with_counts: bool,
+    frame: Option<Frame>,
+    /// The heat layer: hexagonal bins of the incidents placed on the map.
+    pub hexes: Vec<render::Hex>,
+    /// The placed incidents themselves, in pixels (only for oversight).
+    pub points: Vec<(f64, f64)>,
+    /// What the heat layer shows, in words; `None` when nothing was placed.
+    pub heat_note: Option<String>,
 }
 
 impl Choropleth {
@@ -212,8 +225,49 @@ impl Choropleth {
             legend: render::classes(max),
             schematic: shapes.schematic(),
             with_counts: true,
+            frame,
+            hexes: Vec::new(),
+            points: Vec::new(),
+            heat_note: None,
             areas,
         }
+    }
+
+    /// Adds the heat layer of the incidents placed on the map (longitude,
+    /// latitude). Those with oversight also see the points; for everyone
+    /// else a bin with fewer than three incidents is not shown, so that a
+    /// single incident cannot be located.
+    pub fn with_heat(mut self, placed: &[(f64, f64)], oversight: bool) -> Self {
+        let Some(frame) = self.frame else {
+            return self;
+        };
+        if placed.is_empty() {
+            return self;
+        }
+        let min = if oversight { 1 } else { MIN_BIN };
+        self.hexes = render::hex_bins(&frame, placed, HEX_RADIUS, min);
+        let shown: usize = self.hexes.iter().map(|h| h.count).sum();
+        let mut note = format!(
+            "{} av händelserna har en punkt. Värmelagret räknar dem i sexkantiga rutor; ju mörkare ruta, desto fler.",
+            placed.len()
+        );
+        if oversight {
+            self.points = placed
+                .iter()
+                .map(|&(lon, lat)| {
+                    let (x, y) = frame.to_px(lon, lat);
+                    ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0)
+                })
+                .collect();
+            note.push_str(" Punkterna är händelserna själva.");
+        } else if shown < placed.len() {
+            note.push_str(&format!(
+                " Rutor med färre än {MIN_BIN} händelser visas inte ({} av dem).",
+                placed.len() - shown
+            ));
+        }
+        self.heat_note = Some(note);
+        self
     }
 
     /// The areas and the outline without counts (the settings page).

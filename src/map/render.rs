@@ -147,6 +147,56 @@ pub fn class_of(count: i64, max: i64) -> usize {
     usize::try_from(c.clamp(1, 4)).unwrap_or(1)
 }
 
+/// A hexagonal bin of the heat layer: its outline, count and class (1–3).
+#[derive(Clone, Debug)]
+pub struct Hex {
+    pub d: String,
+    pub count: usize,
+    pub class: usize,
+}
+
+/// The points (longitude, latitude) counted in pointy-top hexagons of
+/// `radius` pixels; bins with fewer than `min_count` points are left out.
+pub fn hex_bins(frame: &Frame, points: &[(f64, f64)], radius: f64, min_count: usize) -> Vec<Hex> {
+    let sqrt3 = 3f64.sqrt();
+    let mut bins: std::collections::BTreeMap<(i64, i64), usize> = Default::default();
+    for &(lon, lat) in points {
+        let (x, y) = frame.to_px(lon, lat);
+        let q = (sqrt3 / 3.0 * x - y / 3.0) / radius;
+        let r = (2.0 / 3.0 * y) / radius;
+        // Cube rounding: the nearest hexagon centre.
+        let (s, mut rq, mut rr) = (-q - r, q.round(), r.round());
+        let rs = s.round();
+        let (dq, dr, ds) = ((rq - q).abs(), (rr - r).abs(), (rs - s).abs());
+        if dq > dr && dq > ds {
+            rq = -rr - rs;
+        } else if dr > ds {
+            rr = -rq - rs;
+        }
+        // Whole hexagon numbers, small: the frame is a few hundred pixels.
+        let key = (rq as i64, rr as i64);
+        *bins.entry(key).or_default() += 1;
+    }
+    let max = bins.values().copied().max().unwrap_or(0);
+    bins.into_iter()
+        .filter(|(_, n)| *n >= min_count.max(1))
+        .map(|((q, r), count)| {
+            let (q, r) = (q as f64, r as f64);
+            let (cx, cy) = (radius * sqrt3 * (q + r / 2.0), radius * 1.5 * r);
+            let mut d = String::new();
+            for k in 0..6 {
+                let a = (60.0 * f64::from(k) - 30.0).to_radians();
+                let (x, y) = (cx + radius * a.cos(), cy + radius * a.sin());
+                let _ = write!(d, "{}{:.1} {:.1}", if k == 0 { "M" } else { "L" }, x, y);
+            }
+            d.push('Z');
+            // Thirds of the largest bin.
+            let class = ((3 * count).div_ceil(max.max(1))).clamp(1, 3);
+            Hex { d, count, class }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +210,24 @@ mod tests {
         assert!((lon - 15.4).abs() < 1e-9 && (lat - 59.6).abs() < 1e-9);
         let (x0, y0) = f.to_px(15.0, 59.9);
         assert!(x0 >= 7.9 && y0 >= 7.9, "{x0} {y0}");
+    }
+
+    #[test]
+    fn points_close_together_share_a_hexagon_and_small_bins_can_be_hidden() {
+        let b = Rect::new(coord! { x: 15.0, y: 59.3 }, coord! { x: 15.8, y: 59.9 });
+        let f = Frame::fit_box(b, 320, 320);
+        let near = [
+            (15.4, 59.6),
+            (15.4001, 59.6001),
+            (15.3999, 59.6),
+            (15.7, 59.35),
+        ];
+        let all = hex_bins(&f, &near, 14.0, 1);
+        assert_eq!(all.iter().map(|h| h.count).sum::<usize>(), 4);
+        assert_eq!(all.len(), 2);
+        let shown = hex_bins(&f, &near, 14.0, 3);
+        assert_eq!(shown.len(), 1);
+        assert_eq!((shown[0].count, shown[0].class), (3, 3));
     }
 
     #[test]

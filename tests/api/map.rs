@@ -699,3 +699,86 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
         .expect("csv");
     assert!(!csv.contains("latitud") && !csv.contains("59,46712"));
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from_others(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    sqlx::query!(
+        r#"update est_incident set latitude = 59.594, longitude = 15.227
+           where description in ('Klotter', 'Brand i papperskorg', 'Samma klotter')"#
+    )
+    .execute(&app.db)
+    .await
+    .expect("points");
+    sqlx::query!("update est_incident set latitude = 59.467, longitude = 15.367 where description = 'Mopeder'")
+        .execute(&app.db)
+        .await
+        .expect("point");
+    app.login(COORDINATOR).await;
+    let path = format!("/oversikt?{}", crate::dashboard::PERIOD);
+
+    let page = app.get_html(&path).await;
+
+    assert_eq!(page.select(&sel("svg.map-svg circle.map-point")).count(), 3);
+    assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 2);
+    assert!(texts(&page, ".map-heat-note")[0].starts_with("3 av händelserna har en punkt"));
+
+    // The steering group sees the figures, but no bin of fewer than three.
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login("kso@lindesberg.example").await;
+    let page = kso.get_html(&path).await;
+    assert_eq!(page.select(&sel("svg.map-svg circle")).count(), 0);
+    assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 0);
+    let note = texts(&page, ".map-heat-note");
+    assert!(
+        note[0].contains("Rutor med färre än 3 händelser visas inte (3 av dem)"),
+        "{note:?}"
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_demo_places_incidents_inside_their_areas_boundaries(db: sqlx::PgPool) {
+    use geo::Contains;
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let m = municipality_id(&db, "Lindesbergs kommun").await;
+    let shapes = samordna::map::shapes(&db, m).await.expect("shapes");
+    let placed = sqlx::query!(
+        r#"select a.name, i.latitude as "latitude!", i.longitude as "longitude!" from est_incident i join area a on a.id = i.area_id
+           where i.municipality_id = $1 and i.latitude is not null"#,
+        m
+    )
+    .fetch_all(&db)
+    .await
+    .expect("placed");
+    let all: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from est_incident where municipality_id = $1"#,
+        m
+    )
+    .fetch_one(&db)
+    .await
+    .expect("all");
+
+    assert!(
+        placed.len() as i64 > all / 2 && (placed.len() as i64) < all * 7 / 10,
+        "{} of {all}",
+        placed.len()
+    );
+    for p in &placed {
+        let area = shapes
+            .areas
+            .iter()
+            .find(|a| a.name == p.name)
+            .expect("area");
+        let shape = area.shape.as_ref().expect("boundary");
+        assert!(
+            shape.contains(&geo::Point::new(p.longitude, p.latitude)),
+            "{} {} {}",
+            p.name,
+            p.latitude,
+            p.longitude
+        );
+    }
+}
