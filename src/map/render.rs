@@ -97,7 +97,13 @@ impl Frame {
     pub fn label_at(&self, shape: &MultiPolygon<f64>) -> Option<(f64, f64)> {
         let c = shape.centroid()?;
         let south = shape.bounding_rect()?.min().y;
-        let (x, _) = self.to_px(c.x(), c.y());
+        let (x, middle) = self.to_px(c.x(), c.y());
+        // A shape whose middle lies outside the frame (a close-up) gets no label.
+        if !(0.0..=f64::from(self.width)).contains(&x)
+            || !(0.0..=f64::from(self.height)).contains(&middle)
+        {
+            return None;
+        }
         let (_, y) = self.to_px(c.x(), south);
         let y = (y + 13.0).min(f64::from(self.height) - 3.0);
         Some(((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0))

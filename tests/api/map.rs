@@ -620,7 +620,8 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
     let app = TestApp::demo(db).await;
     crate::dashboard::fixture(&app).await;
     // One of the fixture's incidents was placed on the map.
-    sqlx::query!("update est_incident set latitude = 59.46712, longitude = 15.36701 where description = 'Mopeder'")
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    sqlx::query!("update est_incident set latitude = 59.46712, longitude = 15.36701 where description = 'Mopeder' and municipality_id = $1", m)
         .execute(&app.db)
         .await
         .expect("point");
@@ -706,14 +707,16 @@ async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from
 ) {
     let app = TestApp::demo(db).await;
     crate::dashboard::fixture(&app).await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
     sqlx::query!(
         r#"update est_incident set latitude = 59.594, longitude = 15.227
-           where description in ('Klotter', 'Brand i papperskorg', 'Samma klotter')"#
+           where description in ('Klotter', 'Brand i papperskorg', 'Samma klotter') and municipality_id = $1"#,
+        m
     )
     .execute(&app.db)
     .await
     .expect("points");
-    sqlx::query!("update est_incident set latitude = 59.467, longitude = 15.367 where description = 'Mopeder'")
+    sqlx::query!("update est_incident set latitude = 59.467, longitude = 15.367 where description = 'Mopeder' and municipality_id = $1", m)
         .execute(&app.db)
         .await
         .expect("point");
