@@ -15,6 +15,7 @@ pub mod est;
 pub mod home;
 pub mod listen;
 pub mod mail;
+pub mod map;
 pub mod meetings;
 pub mod page_cache;
 pub mod planning;

@@ -620,6 +620,7 @@ async fn load_municipality(
     }
     crate::meetings::demo::load(conn, m).await?;
     crate::est::demo::taxonomy(conn, m, seed.areas).await?;
+    crate::map::demo::load(conn, m).await?;
     crate::agreements::demo::load(conn, m, crate::web::today()).await?;
     crate::planning::demo::load(conn, m, crate::web::today()).await?;
     let has_reports = sqlx::query_scalar!(
@@ -631,6 +632,7 @@ async fn load_municipality(
     if !has_reports {
         crate::est::demo::reports(conn, m, 52, crate::web::today(), &|_| {}).await?;
     }
+    crate::map::demo::points(conn, m).await?;
     Ok(())
 }
 

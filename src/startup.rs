@@ -77,6 +77,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .merge(crate::agreements::router())
         .merge(crate::dashboard::router())
         .merge(crate::planning::router())
+        .merge(crate::map::router())
         .route("/health", get(health))
         .route("/tillganglighet", get(crate::web::pages::accessibility))
         .route("/assets/{hash}/{name}", get(assets::serve))

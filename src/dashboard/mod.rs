@@ -94,6 +94,8 @@ impl Filter {
 struct Viewer {
     /// The Styrgrupp, the beredningsgrupp, the coordinator and the kommunpolis.
     full: bool,
+    /// The coordinator and the kommunpolis: see the map's points.
+    oversight: bool,
     /// May open the records behind the EST figures (free texts): the
     /// coordinator, the kommunpolis, the EST and the beredningsgrupp.
     reads_est: bool,
@@ -109,6 +111,7 @@ fn viewer(user: &CurrentUser) -> AppResult<Viewer> {
     }
     Ok(Viewer {
         full,
+        oversight,
         reads_est: oversight || w.reporting || w.council,
     })
 }
@@ -163,6 +166,10 @@ struct Counts {
     total: i64,
     by_category: Vec<Count>,
     by_area: Vec<Count>,
+    /// The outline and the areas' boundaries, for the map.
+    shapes: crate::map::Shapes,
+    /// The incidents placed on the map: (longitude, latitude).
+    placed: Vec<(f64, f64)>,
 }
 
 async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
@@ -173,7 +180,7 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
     }
     let r = sqlx::query!(
         r#"with i as (
-               select i.occurred_on, i.category_id, i.area_id
+               select i.occurred_on, i.category_id, i.area_id, i.latitude, i.longitude
                from est_incident i
                where i.municipality_id = $1 and i.occurred_on between $2 and $3
                  and ($4::uuid is null or i.area_id = $4) and i.duplicate_of is null
@@ -192,6 +199,15 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
                select a.id, a.name, count(*) as n from i join area a on a.id = i.area_id group by 1, 2
            )
            select (select count(*) from i) as "total!",
+                  (select coalesce(json_agg(json_build_array(i.longitude, i.latitude)), '[]') from i
+                   where i.latitude is not null and i.longitude is not null) as "placed!: Json<Vec<(f64, f64)>>",
+                  (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
+                  'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
+                                'boundary', a.boundary, 'schematic', a.boundary_schematic)
+                            order by a.sort_order, a.name), '[]')
+                            from area a where a.municipality_id = mu.id and a.active))
+                  from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>",
+
                   (select coalesce(json_agg(w order by w.week), '[]') from per_week w)
                       as "weeks!: Json<Vec<Week>>",
                   (select coalesce(json_agg(c order by c.n desc, c.name), '[]') from per_category c)
@@ -240,6 +256,8 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
         total: r.total,
         by_category: r.by_category.0,
         by_area: r.by_area.0,
+        shapes: r.shapes.0.into(),
+        placed: r.placed.0,
     })
 }
 
@@ -289,7 +307,7 @@ fn week_label(w: NaiveDate, with_year: bool) -> String {
 }
 
 /// The figures, the trend sentence and the total.
-type Drawn = (Vec<Figure>, Option<String>, i64);
+type Drawn = (Vec<Figure>, Option<String>, i64, crate::map::Choropleth);
 
 fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
     let q = f.query(p);
@@ -344,6 +362,17 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
             "Ljusare staplar: veckor som perioden bara täcker delvis."
         }),
     }];
+    let map = crate::map::Choropleth::new(
+        "karta",
+        format!("Händelser per område på kartan, {} – {}", p.from, p.to),
+        &counts.shapes,
+        &counts
+            .by_area
+            .iter()
+            .map(|c| (c.name.clone(), c.n))
+            .collect::<Vec<_>>(),
+    )
+    .with_heat(&counts.placed, v.oversight);
     for (key, counted, caption, param, column) in [
         (
             "kategori",
@@ -382,7 +411,7 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
         });
     }
     let trend = if monthly { None } else { trend(&weeks) };
-    (figures, trend, counts.total)
+    (figures, trend, counts.total, map)
 }
 
 /// Where a bucket's count leads: the week's lägesbild, or the month's
@@ -464,6 +493,8 @@ pub struct DashboardPage {
     area_name: Option<String>,
     areas: Vec<Choice>,
     figures: Vec<Figure>,
+    /// The period's incidents per area on the map, with its table.
+    map: crate::map::Choropleth,
     trend: Option<String>,
     total: i64,
     attention: Vec<Attention>,
@@ -833,7 +864,7 @@ pub async fn page(
     let m = user.municipality_id();
     let period = filter.period();
     // The figures, charts drawn, as long as the incidents stay the same.
-    let key = format!("{}:{}", v.reads_est, filter.query(&period));
+    let key = format!("{}:{}:{}", v.reads_est, v.oversight, filter.query(&period));
     let drawn = state
         .pages
         .get_or_load(m, key, || async {
@@ -841,7 +872,7 @@ pub async fn page(
             Ok(figures(&v, &filter, &period, counted))
         })
         .await?;
-    let (figures, trend, total) = Drawn::clone(&drawn);
+    let (figures, trend, total, map) = Drawn::clone(&drawn);
     // The statement compares with the clock: kept for the minute at most.
     let key = format!(
         "{}:{:?}:{}",
@@ -868,6 +899,7 @@ pub async fn page(
         filter,
         period,
         figures,
+        map,
         trend,
         total,
         attention,

@@ -228,6 +228,7 @@ pub async fn incident_form(
         latitude: r.latitude.map(|x| x.to_string()).unwrap_or_default(),
         longitude: r.longitude.map(|x| x.to_string()).unwrap_or_default(),
         confirm_personal_data: None,
+        picker: Default::default(),
     }))
 }
 

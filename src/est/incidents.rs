@@ -74,7 +74,7 @@ pub struct Filter {
 
 impl Filter {
     /// Reads the query string; what cannot be used gives a note.
-    fn read(q: &IncidentQuery, notes: &mut Vec<String>) -> Self {
+    pub fn read(q: &IncidentQuery, notes: &mut Vec<String>) -> Self {
         let span = bounds::span(&q.fran, &q.till, 364);
         notes.extend(span.notes);
         let mut id = |value: &str, what: &str| match value.trim() {
@@ -204,6 +204,10 @@ pub struct Row {
     pub insecurity: i16,
     pub reported_to_police: bool,
     pub week_start: NaiveDate,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
 }
 
 impl Row {
@@ -237,7 +241,8 @@ async fn listing(
     let row = sqlx::query!(
         r#"with f as (
                select i.id, i.occurred_on, coalesce(pc.name, c.name) as category, a.name as area, i.description,
-                      o.name as organisation, i.insecurity, i.reported_to_police, r.week_start
+                      o.name as organisation, i.insecurity, i.reported_to_police, r.week_start,
+                      i.latitude, i.longitude
                from est_incident i
                join est_report r on r.id = i.report_id
                join organisation o on o.id = r.organisation_id
@@ -340,6 +345,8 @@ pub struct IncidentsPage {
     areas: Vec<ChoiceRow>,
     organisations: Vec<ChoiceRow>,
     sorts: [(&'static str, &'static str); 5],
+    /// Offers the GeoJSON export (`crate::map::export`).
+    oversight: bool,
 }
 
 impl IncidentsPage {
@@ -365,7 +372,8 @@ pub async fn list(
     user: CurrentUser,
     Query(q): Query<IncidentQuery>,
 ) -> AppResult<IncidentsPage> {
-    EstAccess::load(&state.db, &user).await?.require_read()?;
+    let access = EstAccess::load(&state.db, &user).await?;
+    access.require_read()?;
     let mut notes = Vec::new();
     let mut filter = Filter::read(&q, &mut notes);
     let l = listing(&state, user.municipality_id(), &filter, Some(PAGE_SIZE)).await?;
@@ -400,6 +408,7 @@ pub async fn list(
         areas: l.areas,
         organisations: l.organisations,
         sorts: SORTS,
+        oversight: access.oversight,
     })
 }
 
@@ -410,10 +419,11 @@ pub async fn csv(
     user: CurrentUser,
     Query(q): Query<IncidentQuery>,
 ) -> AppResult<Response> {
-    EstAccess::load(&state.db, &user).await?.require_read()?;
+    let access = EstAccess::load(&state.db, &user).await?;
+    access.require_read()?;
     let filter = Filter::read(&q, &mut Vec::new());
     let l = listing(&state, user.municipality_id(), &filter, None).await?;
-    let mut table = Table::new(&[
+    let mut head = vec![
         "datum",
         "kategori",
         "område",
@@ -422,9 +432,15 @@ pub async fn csv(
         "polisanmäld",
         "organisation",
         "rapportvecka",
-    ])?;
+    ];
+    // Where it happened, to the metre, only for those with oversight (as
+    // the GeoJSON export).
+    if access.oversight {
+        head.extend(["latitud", "longitud"]);
+    }
+    let mut table = Table::new(&head)?;
     for r in &l.rows {
-        table.row([
+        let mut row = vec![
             Cell::Text(r.occurred_on.to_string()),
             Cell::Text(r.category.clone()),
             Cell::Text(r.area.clone()),
@@ -433,7 +449,14 @@ pub async fn csv(
             Cell::from(if r.reported_to_police { "ja" } else { "nej" }),
             Cell::Text(r.organisation.clone()),
             Cell::Text(r.week_key()),
-        ])?;
+        ];
+        if access.oversight {
+            row.extend([
+                crate::map::export::coordinate(r.latitude),
+                crate::map::export::coordinate(r.longitude),
+            ]);
+        }
+        table.row(row)?;
     }
     Ok(table
         .into_response(&format!("handelser-{}-{}.csv", filter.from, filter.to))?

@@ -240,7 +240,8 @@ pub struct LagesbildPage {
     incidents: Vec<Incident>,
     counted: usize,
     by_category: Vec<Count>,
-    by_area: Vec<Count>,
+    /// The week's incidents per area on the map, with its table.
+    map: crate::map::Choropleth,
     hot_spots: Vec<Count>,
     trend_weeks: Vec<String>,
     trend: Vec<TrendRow>,
@@ -330,6 +331,8 @@ struct LagesbildData {
     positions: Vec<ChoiceRow>,
     meeting_id: Option<Uuid>,
     meeting_at: Option<DateTime<Utc>>,
+    /// The outline and the areas' boundaries, for the map.
+    shapes: crate::map::Shapes,
 }
 
 /// The lägesbild's data in one statement: the week's incidents, coming
@@ -427,6 +430,12 @@ async fn lagesbild_data(
              (select coalesce(json_agg(x order by x.label), '[]') from (
                   select id, title as label from position where municipality_id = $1) x)
                  as "positions!: Json<Vec<ChoiceRow>>",
+             (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
+                  'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
+                                'boundary', a.boundary, 'schematic', a.boundary_schematic)
+                            order by a.sort_order, a.name), '[]')
+                            from area a where a.municipality_id = mu.id and a.active))
+              from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>",
              (select mt.id from meeting mt
               where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
                 and mt.starts_at >= $6 and mt.starts_at < $7
@@ -456,6 +465,7 @@ async fn lagesbild_data(
         positions: row.positions.0,
         meeting_id: row.meeting_id,
         meeting_at: row.meeting_at,
+        shapes: row.shapes.0.into(),
     })
 }
 
@@ -513,6 +523,22 @@ async fn lagesbild_page(
         .collect();
     let by_category = counts(counted.iter().map(|i| i.category.clone()));
     let by_area = counts(counted.iter().map(|i| i.area.clone()));
+    let map = crate::map::Choropleth::new(
+        "karta",
+        format!("Händelser per område, {}", week.previous(interval).label()),
+        &data.shapes,
+        &by_area
+            .iter()
+            .map(|c| (c.name.clone(), c.count))
+            .collect::<Vec<_>>(),
+    )
+    .with_heat(
+        &counted
+            .iter()
+            .filter_map(|i| i.longitude.zip(i.latitude))
+            .collect::<Vec<_>>(),
+        access.oversight,
+    );
     let hot_spots = counts(counted.iter().map(|i| match &i.place {
         Some(place) => format!("{}, {}", i.area, place),
         None => i.area.clone(),
@@ -568,7 +594,7 @@ async fn lagesbild_page(
         next: week.next(interval).key(),
         counted: counted.len(),
         by_category,
-        by_area,
+        map,
         hot_spots,
         trend_weeks: weeks
             .iter()
@@ -635,7 +661,7 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
         "samma händelse som",
     ];
     if access.oversight {
-        head.push("skriven av");
+        head.extend(["skriven av", "latitud", "longitud"]);
     }
     let mut table = Table::new(&head)?;
     for i in &incidents {
@@ -656,6 +682,8 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
         ];
         if access.oversight {
             row.push(Cell::Text(i.written_by.clone().unwrap_or_default()));
+            row.push(crate::map::export::coordinate(i.latitude));
+            row.push(crate::map::export::coordinate(i.longitude));
         }
         table.row(row)?;
     }

@@ -97,6 +97,9 @@ pub struct IncidentForm {
     pub longitude: String,
     #[serde(default)]
     pub confirm_personal_data: Option<String>,
+    /// A click on the map (`crate::map::picker`).
+    #[serde(flatten)]
+    pub picker: crate::map::picker::PickerForm,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -485,6 +488,9 @@ pub async fn add_incident(
 ) -> AppResult<Response> {
     let access = EstAccess::load(&state.db, &user).await?;
     let s = status(&state, &user, &access, &post.which).await?;
+    if let Some(again) = map_clicked(&state, &user, &post).await? {
+        return Ok(again);
+    }
     let f = &post.form;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
@@ -569,6 +575,11 @@ pub async fn add_incident(
         };
     let latitude = coordinate("latitude", &f.latitude, 90.0, &mut e);
     let longitude = coordinate("longitude", &f.longitude, 180.0, &mut e);
+    if let Some(refused) =
+        crate::map::picker::check_inside(&state.db, m, latitude.zip(longitude)).await?
+    {
+        e.add("karta", refused);
+    }
     if latitude.is_some() != longitude.is_some() {
         e.add(
             "longitude",
@@ -645,6 +656,59 @@ pub async fn add_incident(
         id,
     )
     .await
+}
+
+/// A click on the map of the incident form (or "Ta bort punkten"): the
+/// form comes back with every value kept, the point (or why it was
+/// refused) and the area the point lies in; nothing is stored. `None` when
+/// the form is being sent.
+async fn map_clicked(
+    state: &AppState,
+    user: &CurrentUser,
+    post: &IncidentPost,
+) -> AppResult<Option<Response>> {
+    use crate::map::picker::{Picked, picked};
+    let f = &post.form;
+    let mut form = f.clone();
+    let mut e = FieldErrors::default();
+    match picked(
+        &state.db,
+        user.municipality_id(),
+        &f.picker,
+        &f.latitude,
+        &f.longitude,
+    )
+    .await?
+    {
+        Picked::Nothing => return Ok(None),
+        Picked::Point {
+            latitude,
+            longitude,
+            area,
+        } => {
+            form.latitude = latitude;
+            form.longitude = longitude;
+            if let Some(a) = area {
+                form.area_id = a.to_string();
+            }
+        }
+        Picked::Removed => {
+            form.latitude.clear();
+            form.longitude.clear();
+        }
+        Picked::Refused(message) => e.add("karta", message),
+    }
+    let status = if e.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let forms = Forms {
+        incident: form,
+        ..Forms::again(&post.which, "incident", false)
+    };
+    let page = page(state, user, &post.which, forms, e).await?;
+    Ok(Some((status, page).into_response()))
 }
 
 /// An incident's checked new values.

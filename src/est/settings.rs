@@ -44,12 +44,23 @@ pub struct SettingsForm {
     pub form_token: String,
 }
 
+/// An area with the state of its boundary on the map.
+pub struct AreaItem {
+    pub id: Uuid,
+    pub name: String,
+    pub active: bool,
+    /// `Saknas`, `Schematisk` or `Uppladdad`.
+    pub boundary: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "est/settings.html")]
 pub struct SettingsPage {
     chrome: Chrome,
     categories: Vec<Item>,
-    areas: Vec<Item>,
+    areas: Vec<AreaItem>,
+    /// The areas and the outline as they are drawn.
+    map: crate::map::Choropleth,
     interval: i16,
     retention: i32,
     form: SettingsForm,
@@ -74,12 +85,17 @@ async fn render(
     .fetch_all(&state.db)
     .await?;
     let areas = sqlx::query_as!(
-        Item,
-        r#"select id, name, null::text as parent, active from area where municipality_id = $1 order by sort_order, name"#,
+        AreaItem,
+        r#"select id, name, active,
+                  case when boundary is null then 'Saknas' when boundary_schematic then 'Schematisk' else 'Uppladdad' end as "boundary!"
+           from area where municipality_id = $1 order by sort_order, name"#,
         m
     )
     .fetch_all(&state.db)
     .await?;
+    let shapes = crate::map::shapes(&state.db, m).await?;
+    let map =
+        crate::map::Choropleth::outline("omraden-karta", "Områdena på kartan".into(), &shapes);
     let settings = sqlx::query!(
         "select report_interval_weeks, retention_months from municipality where id = $1",
         m
@@ -90,6 +106,7 @@ async fn render(
         chrome: user.chrome("est").await,
         categories,
         areas,
+        map,
         interval: settings.report_interval_weeks,
         retention: settings.retention_months,
         form,
@@ -116,6 +133,16 @@ async fn invalid(
 ) -> AppResult<Response> {
     let page = render(state, user, form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// The page again with `errors`, for a refused upload of boundaries
+/// (`crate::map::boundaries`).
+pub async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    invalid(state, user, SettingsForm::default(), errors).await
 }
 
 /// Saves the reporting interval and the retention time.

@@ -8,7 +8,7 @@ use crate::helpers::*;
 /// Three incidents in January 2020 (long before the demo's year), one of
 /// them reported twice: per week 2 + 0 + 1, Skadegörelse 2 and Trafik 1,
 /// Lindesberg 2 and Frövi 1.
-async fn fixture(app: &TestApp) {
+pub async fn fixture(app: &TestApp) {
     sqlx::query(
         r#"with m as (select id from municipality where slug = 'lindesberg'),
                 o as (select id from organisation where name = 'Securitas'),
@@ -39,7 +39,7 @@ async fn fixture(app: &TestApp) {
     .expect("fixture");
 }
 
-const PERIOD: &str = "fran=2020-01-06&till=2020-01-26";
+pub const PERIOD: &str = "fran=2020-01-06&till=2020-01-26";
 
 fn table(page: &scraper::Html, key: &str) -> Vec<String> {
     rows(page, &format!("#tabell-{key} tbody tr"))

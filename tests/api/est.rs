@@ -199,8 +199,13 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
         .lines()
         .find(|l| l.contains("Klotter på busskuren"))
         .expect("csv line");
-    assert!(line.ends_with(";Securitas;;Kim Johansson"), "{line}");
-    assert!(csv.lines().next().expect("header").ends_with("skriven av"));
+    assert!(line.ends_with(";Securitas;;Kim Johansson;;"), "{line}");
+    assert!(
+        csv.lines()
+            .next()
+            .expect("header")
+            .ends_with("skriven av;latitud;longitud")
+    );
 
     // An EST member reads the lägesbild, but not who wrote what.
     let member = TestApp::spawn(app.db.clone()).await;

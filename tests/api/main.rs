@@ -13,6 +13,7 @@ mod group_feeds;
 mod hardening;
 mod helpers;
 mod infrastructure;
+mod map;
 mod matrix;
 mod meetings;
 mod national;

@@ -355,6 +355,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/est/handelser.csv".into(),
             EST_READ,
         ),
+        (
+            "GET",
+            "/est/handelser.geojson",
+            "/est/handelser.geojson".into(),
+            ["ok", "ok", "403", "403", "403", "ok", "login"],
+        ),
         ("GET", "/est/rapport", "/est/rapport".into(), EST_FILE),
         (
             "POST",
@@ -456,6 +462,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "POST",
             "/est/installningar/omrade",
             "/est/installningar/omrade".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/est/installningar/granser",
+            "/est/installningar/granser".into(),
             ADMIN,
         ),
         (
@@ -617,6 +629,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ("GET", "/oversikt", "/oversikt".into(), SIGNED_IN),
         (
             "GET",
+            "/karta/kommun.svg",
+            "/karta/kommun.svg".into(),
+            SIGNED_IN,
+        ),
+        (
+            "GET",
             "/oversikt/{figure}",
             "/oversikt/vecka.csv".into(),
             SIGNED_IN,
@@ -627,8 +645,9 @@ fn matrix(i: &Ids) -> Vec<Row> {
 }
 
 /// Routes whose forms are multipart (file uploads).
-const MULTIPART: [&str; 4] = [
+const MULTIPART: [&str; 5] = [
     "/avtal/ny",
+    "/est/installningar/granser",
     "/avtal/{id}/andra",
     "/avtal/{id}/motpart",
     "/planering/kallor",

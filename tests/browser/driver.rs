@@ -413,6 +413,29 @@ impl Browser {
         self.arrived(expected).await
     }
 
+    /// Clicks the middle of an image button (`<input type="image">`, the
+    /// map of the report form) and waits for the page it sends the form to.
+    pub async fn click_image(&self, css: &str, expected: &str) -> Result<String> {
+        let image = self.find(css).await?;
+        // WebDriver clicks the middle of the part in view: bring all of it in view.
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&image)?],
+            )
+            .await
+            .with_context(|| format!("scrolling to `{css}`"))?;
+        self.mark_page().await?;
+        image
+            .click()
+            .await
+            .with_context(|| format!("clicking the image `{css}`"))?;
+        self.wait_for_new_page()
+            .await
+            .with_context(|| format!("after clicking `{css}`"))?;
+        self.arrived(expected).await
+    }
+
     /// The one displayed element matching an XPath expression.
     async fn one(&self, xpath: &str, what: &str) -> Result<Element> {
         let mut shown = Vec::new();

@@ -40,6 +40,14 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.fill("#place", "resecentrum").await?;
     b.fill("#description", INCIDENT).await?;
     b.tick("#insecurity-3").await?;
+    b.step("handelse-karta");
+    b.click_image("#karta", "/est/rapport/handelse").await?;
+    b.expect_text("#punkt-text", "Markerad punkt").await?;
+    ensure!(
+        b.value_of("#place").await? == "resecentrum",
+        "the map click keeps what was typed"
+    );
+    b.fits_phone("#punkt").await?;
     b.press("Lägg till händelsen", "/est/rapport").await?;
     b.expect_text(".flash", "Händelsen är tillagd i rapporten.")
         .await?;
@@ -153,6 +161,18 @@ async fn report_week(b: &Browser) -> Result<()> {
         tables.iter().all(|(_, tallest)| *tallest < 48.0),
         "no row stretches to the other table's length: {tables:?}"
     );
+
+    b.step("omraden-karta");
+    b.visit("/est/installningar").await?;
+    b.expect_text("figure.map figcaption", "Schematisk karta")
+        .await?;
+    let bad = std::env::temp_dir().join(format!("samordna-{}.geojson", std::process::id()));
+    std::fs::write(&bad, "Frövi;15.3;59.4")?;
+    b.choose_file("#geojson", &bad).await?;
+    b.press("Ladda upp gränserna", "/est/installningar/granser")
+        .await?;
+    b.expect_text("#geojson-error", "inte GeoJSON").await?;
+    b.fits_phone("figure.map").await?;
 
     b.step("handelser");
     b.visit("/est/handelser?sort=otrygghet&ordning=stigande&sida=2")

@@ -1,0 +1,264 @@
+//! The point picker of the EST report form, without JavaScript: the form
+//! holds the municipality's map as an `<input type="image">`. A click sends
+//! the pixel (`karta.x`, `karta.y`) with the rest of the form; the server
+//! turns it into a point with the same frame it drew the map in, and the
+//! form comes back with every value kept, the pin drawn, the area the
+//! point lies in chosen, and a close-up around the pin (`narbild.x`,
+//! `narbild.y`) for a finer click. The point itself travels in the form's
+//! hidden `latitude` and `longitude` fields.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use geo::{Contains, Point, Rect, coord};
+use serde::Deserialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::Query;
+
+use super::Shapes;
+use super::render::Frame;
+
+/// The picker's width and height in pixels. The image is shown at exactly
+/// this size (a scaled image would send scaled clicks), small enough for a
+/// phone 360 px wide.
+pub const SIZE: u32 = 320;
+
+/// Half the side of the close-up, in kilometres.
+const NEAR_KM: f64 = 1.2;
+
+/// The picker's fields in the report form.
+#[derive(Deserialize, Default, Clone, Debug)]
+pub struct PickerForm {
+    #[serde(default, rename = "karta.x")]
+    pub map_x: String,
+    #[serde(default, rename = "karta.y")]
+    pub map_y: String,
+    #[serde(default, rename = "narbild.x")]
+    pub near_x: String,
+    #[serde(default, rename = "narbild.y")]
+    pub near_y: String,
+    /// "Ta bort punkten".
+    #[serde(default)]
+    pub ta_bort_punkt: Option<String>,
+}
+
+/// What the map shows: the whole municipality, or a close-up around a point.
+#[derive(Clone, Copy)]
+enum View {
+    Whole,
+    Near(f64, f64),
+}
+
+/// A point from the form's text (`59.46712`), within Sweden: (longitude, latitude).
+pub fn parse_point(latitude: &str, longitude: &str) -> Option<(f64, f64)> {
+    let number = |s: &str| s.trim().replace(',', ".").parse::<f64>().ok();
+    let (lat, lon) = (number(latitude)?, number(longitude)?);
+    super::geometry::in_sweden(lon, lat).then_some((lon, lat))
+}
+
+/// The form's point as `LAT,LON` for the picker's links, when it is one.
+pub fn pin(latitude: &str, longitude: &str) -> Option<String> {
+    parse_point(latitude, longitude).map(|(lon, lat)| format!("{lat:.5},{lon:.5}"))
+}
+
+fn frame(shapes: &Shapes, view: View) -> Option<Frame> {
+    match view {
+        View::Whole => shapes.bounds().map(|b| Frame::fit_box(b, SIZE, SIZE)),
+        View::Near(lon, lat) => {
+            let d_lat = NEAR_KM / 111.32;
+            let d_lon = d_lat / lat.to_radians().cos();
+            let b = Rect::new(
+                coord! { x: lon - d_lon, y: lat - d_lat },
+                coord! { x: lon + d_lon, y: lat + d_lat },
+            );
+            Some(Frame::fit_box(b, SIZE, SIZE))
+        }
+    }
+}
+
+/// What a submit of the incident form did with the map.
+pub enum Picked {
+    /// The map was not used: the form is being sent.
+    Nothing,
+    /// A point, as the form's text, and the area it lies in.
+    Point {
+        latitude: String,
+        longitude: String,
+        area: Option<Uuid>,
+    },
+    /// The point was taken away.
+    Removed,
+    /// The click could not give a point; the message says why.
+    Refused(&'static str),
+}
+
+/// A pixel from the form (whole numbers, on the image).
+fn pixel(x: &str, y: &str) -> Option<(f64, f64)> {
+    let (x, y) = (x.trim().parse::<u32>().ok()?, y.trim().parse::<u32>().ok()?);
+    (x <= SIZE && y <= SIZE).then_some((f64::from(x), f64::from(y)))
+}
+
+/// Whether the point lies in the municipality: its outline, or (without
+/// one) one of its areas.
+fn inside(shapes: &Shapes, lon: f64, lat: f64) -> bool {
+    let p = Point::new(lon, lat);
+    match &shapes.outline {
+        Some(o) => o.contains(&p),
+        None => shapes
+            .areas
+            .iter()
+            .filter_map(|a| a.shape.as_ref())
+            .any(|s| s.contains(&p)),
+    }
+}
+
+/// Reads a click (or "Ta bort punkten") from the form. `latitude` and
+/// `longitude` are the point the form held before (the close-up's centre).
+pub async fn picked(
+    db: &PgPool,
+    m: Uuid,
+    form: &PickerForm,
+    latitude: &str,
+    longitude: &str,
+) -> AppResult<Picked> {
+    if form.ta_bort_punkt.is_some() {
+        return Ok(Picked::Removed);
+    }
+    let before = parse_point(latitude, longitude);
+    let (view, click) = if !form.map_x.is_empty() {
+        (View::Whole, pixel(&form.map_x, &form.map_y))
+    } else if !form.near_x.is_empty() {
+        match before {
+            Some((lon, lat)) => (View::Near(lon, lat), pixel(&form.near_x, &form.near_y)),
+            None => (View::Whole, None),
+        }
+    } else {
+        return Ok(Picked::Nothing);
+    };
+    // Enter on a text field sends the form through its first submit
+    // control, the map, at (0, 0): that is a send, not a click.
+    if click == Some((0.0, 0.0)) {
+        return Ok(Picked::Nothing);
+    }
+    let Some((x, y)) = click else {
+        return Err(AppError::BadRequest);
+    };
+    let shapes = super::shapes(db, m).await?;
+    let Some(frame) = frame(&shapes, view) else {
+        return Ok(Picked::Refused(
+            "Kommunen har ingen karta ännu. Välj område och skriv platsen i stället.",
+        ));
+    };
+    let (lon, lat) = frame.to_lonlat(x, y);
+    if !inside(&shapes, lon, lat) {
+        return Ok(Picked::Refused(
+            "Punkten ligger utanför kommunen. Klicka inom kommunens gräns, eller välj område och skriv platsen i stället.",
+        ));
+    }
+    let area = shapes
+        .areas
+        .iter()
+        .find(|a| {
+            a.shape
+                .as_ref()
+                .is_some_and(|s| s.contains(&Point::new(lon, lat)))
+        })
+        .map(|a| a.id);
+    Ok(Picked::Point {
+        latitude: format!("{lat:.5}"),
+        longitude: format!("{lon:.5}"),
+        area,
+    })
+}
+
+/// Refuses a point sent with the form that lies outside the municipality
+/// (the form's hidden fields can be changed by hand).
+pub async fn check_inside(
+    db: &PgPool,
+    m: Uuid,
+    point: Option<(f64, f64)>,
+) -> AppResult<Option<&'static str>> {
+    let Some((lat, lon)) = point else {
+        return Ok(None);
+    };
+    let shapes = super::shapes(db, m).await?;
+    let known = shapes.outline.is_some() || shapes.areas.iter().any(|a| a.shape.is_some());
+    Ok((known && !inside(&shapes, lon, lat))
+        .then_some("Punkten ligger utanför kommunen. Klicka inom kommunens gräns."))
+}
+
+/// `GET /karta/kommun.svg?punkt=LAT,LON&nara=LAT,LON`.
+#[derive(Deserialize, Default)]
+pub struct SvgQuery {
+    #[serde(default)]
+    pub punkt: String,
+    #[serde(default)]
+    pub nara: String,
+}
+
+fn point_param(value: &str) -> Option<(f64, f64)> {
+    let (lat, lon) = value.split_once(',')?;
+    parse_point(lat, lon)
+}
+
+type DrawnArea = (String, String, Option<(f64, f64)>);
+
+#[derive(Template)]
+#[template(path = "map/picker.svg", escape = "html")]
+struct PickerSvg {
+    size: u32,
+    outline: Option<String>,
+    /// Name, path data and label position of each area with a boundary.
+    areas: Vec<DrawnArea>,
+    pin: Option<(f64, f64)>,
+    near: bool,
+    empty: bool,
+}
+
+/// The picker's image: the municipality (or the close-up), its areas and
+/// their names, and the pin.
+pub async fn svg(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<SvgQuery>,
+) -> AppResult<Response> {
+    let shapes = super::shapes(&state.db, user.municipality_id()).await?;
+    let near = point_param(&q.nara);
+    let view = near.map_or(View::Whole, |(lon, lat)| View::Near(lon, lat));
+    let frame = frame(&shapes, view);
+    let image = PickerSvg {
+        size: SIZE,
+        outline: frame.zip(shapes.outline.as_ref()).map(|(f, o)| f.path(o)),
+        areas: frame
+            .map(|f| {
+                shapes
+                    .areas
+                    .iter()
+                    .filter_map(|a| {
+                        let s = a.shape.as_ref()?;
+                        Some((a.name.clone(), f.path(s), f.label_at(s)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        pin: frame
+            .zip(point_param(&q.punkt))
+            .map(|(f, (lon, lat))| f.to_px(lon, lat)),
+        near: near.is_some(),
+        empty: frame.is_none(),
+    };
+    let body = image
+        .render()
+        .map_err(|e| AppError::Other(anyhow::anyhow!("picker svg: {e}")))?;
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,263 @@
+//! Drawing the municipality on the server: a frame that maps WGS84
+//! longitude/latitude to pixels and back (an equirectangular projection
+//! scaled by the cosine of the middle latitude, true enough at the size of
+//! a municipality), SVG path data for shapes, and the choropleth's classes.
+
+use std::fmt::Write;
+
+use geo::{BoundingRect, Centroid, MultiPolygon, Rect, coord};
+
+/// Maps longitude/latitude into a `width` × `height` pixel box.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    west: f64,
+    north: f64,
+    /// Pixels per degree of latitude.
+    scale: f64,
+    /// Longitude degrees are this much shorter than latitude degrees.
+    kx: f64,
+    off_x: f64,
+    off_y: f64,
+}
+
+/// Pixels kept free around the drawing.
+const PAD: f64 = 8.0;
+
+impl Frame {
+    /// A frame of exactly `width` × `height` pixels with `bounds` centred in it.
+    pub fn fit_box(bounds: Rect<f64>, width: u32, height: u32) -> Frame {
+        let kx = bounds.center().y.to_radians().cos();
+        let (w, h) = ((bounds.width() * kx).max(1e-9), bounds.height().max(1e-9));
+        let scale = ((f64::from(width) - 2.0 * PAD) / w).min((f64::from(height) - 2.0 * PAD) / h);
+        Frame {
+            width,
+            height,
+            west: bounds.min().x,
+            north: bounds.max().y,
+            scale,
+            kx,
+            off_x: (f64::from(width) - w * scale) / 2.0,
+            off_y: (f64::from(height) - h * scale) / 2.0,
+        }
+    }
+
+    /// A frame `width` pixels wide, as high as the shape needs (at most `max_height`).
+    pub fn fit_width(bounds: Rect<f64>, width: u32, max_height: u32) -> Frame {
+        let kx = bounds.center().y.to_radians().cos();
+        let ratio = bounds.height() / (bounds.width() * kx).max(1e-9);
+        let inner = f64::from(width) - 2.0 * PAD;
+        let height = (inner * ratio + 2.0 * PAD).clamp(120.0, f64::from(max_height));
+        // Rounded to whole pixels; the value is clamped to a small range.
+        let height = height.round() as u32;
+        Frame::fit_box(bounds, width, height)
+    }
+
+    /// The pixel of a point.
+    pub fn to_px(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            self.off_x + (lon - self.west) * self.kx * self.scale,
+            self.off_y + (self.north - lat) * self.scale,
+        )
+    }
+
+    /// The point of a pixel.
+    pub fn to_lonlat(&self, x: f64, y: f64) -> (f64, f64) {
+        (
+            self.west + (x - self.off_x) / (self.kx * self.scale),
+            self.north - (y - self.off_y) / self.scale,
+        )
+    }
+
+    /// SVG path data for a shape (`M … L … Z` per ring; draw with
+    /// `fill-rule="evenodd"` so that holes stay holes).
+    pub fn path(&self, shape: &MultiPolygon<f64>) -> String {
+        let mut d = String::new();
+        for polygon in shape {
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                let mut last = (f64::NAN, f64::NAN);
+                for (i, c) in ring.coords().enumerate() {
+                    let (x, y) = self.to_px(c.x, c.y);
+                    let (x, y) = ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0);
+                    if (x, y) == last {
+                        continue;
+                    }
+                    last = (x, y);
+                    let _ = write!(d, "{}{x} {y}", if i == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+        }
+        d
+    }
+
+    /// Where a shape's label goes: under the shape, centred on it, so that
+    /// the label does not hide the shape's colour.
+    pub fn label_at(&self, shape: &MultiPolygon<f64>) -> Option<(f64, f64)> {
+        let c = shape.centroid()?;
+        let south = shape.bounding_rect()?.min().y;
+        let (x, middle) = self.to_px(c.x(), c.y());
+        // A shape whose middle lies outside the frame (a close-up) gets no label.
+        if !(0.0..=f64::from(self.width)).contains(&x)
+            || !(0.0..=f64::from(self.height)).contains(&middle)
+        {
+            return None;
+        }
+        let (_, y) = self.to_px(c.x(), south);
+        let y = (y + 13.0).min(f64::from(self.height) - 3.0);
+        Some(((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0))
+    }
+}
+
+/// The smallest box holding all the shapes.
+pub fn bounds<'a>(shapes: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f64>> {
+    shapes
+        .filter_map(BoundingRect::bounding_rect)
+        .reduce(|a, b| {
+            Rect::new(
+                coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+}
+
+/// The choropleth's classes with their legend labels: 0 is "none", 1–4
+/// split the counts up to the largest in four equal steps (a class no count
+/// can fall in is left out).
+pub fn classes(max: i64) -> Vec<(usize, String)> {
+    let mut out = vec![(0, "0".to_owned())];
+    for class in 1..=4_usize {
+        let c = class as i64;
+        let (low, high) = (((c - 1) * max).div_euclid(4) + 1, (c * max).div_euclid(4));
+        if low > high {
+            continue;
+        }
+        let label = if low == high {
+            low.to_string()
+        } else {
+            format!("{low}–{high}")
+        };
+        out.push((class, label));
+    }
+    out
+}
+
+/// The class of a count, for [`classes`] of `max`.
+pub fn class_of(count: i64, max: i64) -> usize {
+    if count <= 0 || max <= 0 {
+        return 0;
+    }
+    // ceil(4 * count / max), between 1 and 4.
+    let c = (4 * count + max - 1) / max;
+    usize::try_from(c.clamp(1, 4)).unwrap_or(1)
+}
+
+/// A hexagonal bin of the heat layer: its outline, count and class (1–3).
+#[derive(Clone, Debug)]
+pub struct Hex {
+    pub d: String,
+    pub count: usize,
+    pub class: usize,
+}
+
+/// The points (longitude, latitude) counted in pointy-top hexagons of
+/// `radius` pixels; bins with fewer than `min_count` points are left out.
+pub fn hex_bins(frame: &Frame, points: &[(f64, f64)], radius: f64, min_count: usize) -> Vec<Hex> {
+    let sqrt3 = 3f64.sqrt();
+    let mut bins: std::collections::BTreeMap<(i64, i64), usize> = Default::default();
+    for &(lon, lat) in points {
+        let (x, y) = frame.to_px(lon, lat);
+        let q = (sqrt3 / 3.0 * x - y / 3.0) / radius;
+        let r = (2.0 / 3.0 * y) / radius;
+        // Cube rounding: the nearest hexagon centre.
+        let (s, mut rq, mut rr) = (-q - r, q.round(), r.round());
+        let rs = s.round();
+        let (dq, dr, ds) = ((rq - q).abs(), (rr - r).abs(), (rs - s).abs());
+        if dq > dr && dq > ds {
+            rq = -rr - rs;
+        } else if dr > ds {
+            rr = -rq - rs;
+        }
+        // Whole hexagon numbers, small: the frame is a few hundred pixels.
+        let key = (rq as i64, rr as i64);
+        *bins.entry(key).or_default() += 1;
+    }
+    let max = bins.values().copied().max().unwrap_or(0);
+    bins.into_iter()
+        .filter(|(_, n)| *n >= min_count.max(1))
+        .map(|((q, r), count)| {
+            let (q, r) = (q as f64, r as f64);
+            let (cx, cy) = (radius * sqrt3 * (q + r / 2.0), radius * 1.5 * r);
+            let mut d = String::new();
+            for k in 0..6 {
+                let a = (60.0 * f64::from(k) - 30.0).to_radians();
+                let (x, y) = (cx + radius * a.cos(), cy + radius * a.sin());
+                let _ = write!(d, "{}{:.1} {:.1}", if k == 0 { "M" } else { "L" }, x, y);
+            }
+            d.push('Z');
+            // Thirds of the largest bin.
+            let class = ((3 * count).div_ceil(max.max(1))).clamp(1, 3);
+            Hex { d, count, class }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pixel_and_its_point_convert_back_and_forth() {
+        let b = Rect::new(coord! { x: 15.0, y: 59.3 }, coord! { x: 15.8, y: 59.9 });
+        let f = Frame::fit_box(b, 320, 320);
+        let (x, y) = f.to_px(15.4, 59.6);
+        let (lon, lat) = f.to_lonlat(x, y);
+        assert!((lon - 15.4).abs() < 1e-9 && (lat - 59.6).abs() < 1e-9);
+        let (x0, y0) = f.to_px(15.0, 59.9);
+        assert!(x0 >= 7.9 && y0 >= 7.9, "{x0} {y0}");
+    }
+
+    #[test]
+    fn points_close_together_share_a_hexagon_and_small_bins_can_be_hidden() {
+        let b = Rect::new(coord! { x: 15.0, y: 59.3 }, coord! { x: 15.8, y: 59.9 });
+        let f = Frame::fit_box(b, 320, 320);
+        let near = [
+            (15.4, 59.6),
+            (15.4001, 59.6001),
+            (15.3999, 59.6),
+            (15.7, 59.35),
+        ];
+        let all = hex_bins(&f, &near, 14.0, 1);
+        assert_eq!(all.iter().map(|h| h.count).sum::<usize>(), 4);
+        assert_eq!(all.len(), 2);
+        let shown = hex_bins(&f, &near, 14.0, 3);
+        assert_eq!(shown.len(), 1);
+        assert_eq!((shown[0].count, shown[0].class), (3, 3));
+    }
+
+    #[test]
+    fn counts_fall_in_the_class_their_legend_names() {
+        for max in 1..=40 {
+            let legend = classes(max);
+            for count in 0..=max {
+                let class = class_of(count, max);
+                let (_, label) = legend
+                    .iter()
+                    .find(|(c, _)| *c == class)
+                    .expect("class in legend");
+                let (low, high) = match label.split_once('–') {
+                    Some((l, h)) => (
+                        l.parse::<i64>().unwrap_or(-1),
+                        h.parse::<i64>().unwrap_or(-1),
+                    ),
+                    None => (label.parse().unwrap_or(-1), label.parse().unwrap_or(-1)),
+                };
+                assert!(
+                    (low..=high).contains(&count),
+                    "max {max} count {count} class {class} {label}"
+                );
+            }
+        }
+    }
+}

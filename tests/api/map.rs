@@ -1,0 +1,787 @@
+//! The map: boundaries uploaded as GeoJSON, the choropleths, the point
+//! picker and the GeoJSON export.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use scraper::Html;
+
+use crate::helpers::*;
+
+/// A square of `d` around a corner, as a GeoJSON feature named `name`.
+fn square(name: &str, x: f64, y: f64, d: f64) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"namn":"{name}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x2},{y}],[{x2},{y2}],[{x},{y2}],[{x},{y}]]]}}}}"#,
+        x2 = x + d,
+        y2 = y + d
+    )
+}
+
+fn collection(features: &[String]) -> String {
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
+async fn upload(app: &TestApp, target: &str, file: impl Into<Vec<u8>>) -> reqwest::Response {
+    let form = Form::new().text("target", target.to_owned()).part(
+        "geojson",
+        Part::bytes(file.into()).file_name("granser.geojson"),
+    );
+    app.client
+        .post(app.url("/est/installningar/granser"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+/// The stored boundary of an area of Lindesberg, as GeoJSON text.
+async fn boundary(app: &TestApp, area: &str) -> (Option<serde_json::Value>, bool) {
+    let row = sqlx::query!(
+        r#"select boundary, boundary_schematic from area
+           where name = $1 and municipality_id = (select id from municipality where slug = 'lindesberg')"#,
+        area
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("area");
+    (row.boundary, row.boundary_schematic)
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_demo_areas_have_schematic_boundaries_and_the_page_says_so(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+
+    let page = app.get_html("/est/installningar").await;
+
+    assert!(
+        texts(&page, "#karta ~ figure.map figcaption .tag")
+            .contains(&"Schematisk karta".to_owned())
+    );
+    assert_eq!(
+        rows(&page, "#omraden + table tbody tr")
+            .iter()
+            .filter(|r| r.contains("Schematisk"))
+            .count(),
+        7
+    );
+    assert_eq!(page.select(&sel("svg.map-svg path.map-area")).count(), 7);
+    assert_eq!(page.select(&sel("svg.map-svg path.map-outline")).count(), 1);
+    let (stored, schematic) = boundary(&app, "Frövi").await;
+    assert!(stored.is_some() && schematic);
+}
+
+fn sel(s: &str) -> scraper::Selector {
+    scraper::Selector::parse(s).expect("selector")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn boundaries_in_sweref_99_tm_are_matched_by_name_and_stored_in_wgs84(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    // Frövi in SWEREF 99 TM, named in any case under "name".
+    let file =
+        collection(&[square("frövi", 521_000.0, 6_592_000.0, 2000.0).replace("namn", "name")]);
+
+    let response = upload(&app, "omraden", file).await;
+
+    assert_redirect_to(&response, "/est/installningar#karta");
+    let (stored, schematic) = boundary(&app, "Frövi").await;
+    assert!(!schematic);
+    let first = &stored.expect("stored")["coordinates"][0][0][0];
+    let (lon, lat) = (
+        first[0].as_f64().expect("lon"),
+        first[1].as_f64().expect("lat"),
+    );
+    assert!(
+        (15.3..15.5).contains(&lon) && (59.4..59.5).contains(&lat),
+        "{first}"
+    );
+    // The other areas keep their schematic boundaries.
+    assert!(boundary(&app, "Storå").await.1);
+    let page = app.get_html("/est/installningar").await;
+    assert!(
+        rows(&page, "#omraden + table tbody tr")
+            .iter()
+            .any(|r| r.contains("Frövi") && r.contains("Uppladdad"))
+    );
+    let audit = sqlx::query_scalar!("select summary from audit_event where action = 'laddade upp'")
+        .fetch_all(&app.db)
+        .await
+        .expect("audit");
+    assert_eq!(audit, vec!["Gränser för Frövi".to_owned()]);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_municipality_outline_is_uploaded_the_same_way(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let file = collection(&[square("Lindesbergs kommun", 14.9, 59.3, 0.9)]);
+
+    let response = upload(&app, "kommun", file).await;
+
+    assert_redirect_to(&response, "/est/installningar#karta");
+    let row = sqlx::query!(
+        "select outline, outline_schematic from municipality where slug = 'lindesberg'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("row");
+    assert!(!row.outline_schematic);
+    assert_eq!(
+        row.outline.expect("outline")["coordinates"][0][0][0][0],
+        14.9
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_bad_file_is_refused_next_to_the_field_and_changes_nothing(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let before = boundary(&app, "Frövi").await;
+    let good = square("Frövi", 15.35, 59.45, 0.02);
+    let bowtie = r#"{"type":"Feature","properties":{"namn":"Frövi"},"geometry":{"type":"Polygon","coordinates":[[[15.3,59.4],[15.4,59.5],[15.4,59.4],[15.3,59.5],[15.3,59.4]]]}}"#.to_owned();
+    let open = r#"{"type":"Feature","properties":{"namn":"Frövi"},"geometry":{"type":"Polygon","coordinates":[[[15.3,59.4],[15.4,59.4],[15.4,59.5],[15.3,59.5]]]}}"#.to_owned();
+    let three = r#"{"type":"Feature","properties":{"namn":"Frövi"},"geometry":{"type":"Polygon","coordinates":[[[15.3,59.4],[15.4,59.4],[15.3,59.4]]]}}"#.to_owned();
+    let point = r#"{"type":"Feature","properties":{"namn":"Frövi"},"geometry":{"type":"Point","coordinates":[15.3,59.4]}}"#.to_owned();
+    let text = r#"{"type":"Feature","properties":{"namn":"Frövi"},"geometry":{"type":"Polygon","coordinates":[[["a","b"],[15.4,59.4],[15.4,59.5],["a","b"]]]}}"#.to_owned();
+    let rt90 = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3021"}},"features":[FEATURE]}"#.replace("FEATURE", &good);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty file", Vec::new(), "Välj en GeoJSON-fil"),
+        ("plain text", b"Frovi;15.3;59.4".to_vec(), "inte GeoJSON"),
+        ("truncated", collection(std::slice::from_ref(&good)).as_bytes()[..40].to_vec(), "inte GeoJSON"),
+        ("json not geojson", r#"{"namn":"Frövi"}"#.as_bytes().to_vec(), "inte GeoJSON"),
+        ("a pdf", b"%PDF-1.7\n%\xe2\xe3\n".to_vec(), "inte GeoJSON"),
+        ("latin-1", "{\"namn\":\"Fr\u{f6}vi\"}".bytes().map(|b| if b > 127 { 0xf6 } else { b }).collect(), "inte GeoJSON"),
+        ("no features", collection(&[]).into_bytes(), "inga ytor"),
+        ("a bare geometry", br#"{"type":"Polygon","coordinates":[[[15.3,59.4],[15.4,59.4],[15.4,59.5],[15.3,59.4]]]}"#.to_vec(), "inga ytor"),
+        ("a point", collection(&[point]).into_bytes(), "är inte en yta"),
+        ("self-crossing", collection(&[bowtie]).into_bytes(), "ogiltig"),
+        ("open ring", collection(&[open]).into_bytes(), "ogiltig"),
+        ("three corners", collection(&[three]).into_bytes(), "ogiltig"),
+        ("text coordinates", collection(&[text]).into_bytes(), "inte GeoJSON"),
+        ("Paris", collection(&[square("Frövi", 2.35, 48.85, 0.02)]).into_bytes(), "utanför Sverige"),
+        ("swapped axes", collection(&[square("Frövi", 59.45, 15.35, 0.02)]).into_bytes(), "utanför Sverige"),
+        ("RT 90 numbers", collection(&[square("Frövi", 1_460_000.0, 6_590_000.0, 1000.0)]).into_bytes(), "Okänt koordinatsystem"),
+        ("RT 90 declared", rt90.into_bytes(), "Okänt koordinatsystem"),
+        ("no name", collection(&[good.replace("namn", "kod")]).into_bytes(), "saknar namn"),
+        ("unknown area", collection(&[good.clone(), square("Atlantis", 15.5, 59.5, 0.01)]).into_bytes(), "inte finns: Atlantis"),
+        ("same name twice", collection(&[good.clone(), good.clone()]).into_bytes(), "finns på flera ytor"),
+        ("over 5 MB", format!("{}{}", collection(std::slice::from_ref(&good)), " ".repeat(5 * 1024 * 1024)).into_bytes(), "större än 5 MB"),
+    ];
+    for (what, file, message) in cases {
+        let response = upload(&app, "omraden", file).await;
+
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what}"
+        );
+        let page = Html::parse_document(&response.text().await.expect("body"));
+        let errors = texts(&page, "#geojson-error");
+        assert!(
+            errors.iter().any(|e| e.contains(message)),
+            "{what}: {errors:?}"
+        );
+        assert_eq!(
+            page.select(&sel("input#geojson[aria-invalid=true]"))
+                .count(),
+            1,
+            "{what}"
+        );
+    }
+    assert_eq!(boundary(&app, "Frövi").await, before);
+    let audit = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from audit_event where action = 'laddade upp'"#
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(audit, 0);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn only_the_coordinator_uploads_boundaries(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let file = collection(&[square("Frövi", 15.35, 59.45, 0.02)]);
+    assert_redirect_to(&upload(&app, "omraden", file.clone()).await, "/login");
+    app.login(SECURITAS).await;
+
+    let response = upload(&app, "omraden", file).await;
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(boundary(&app, "Frövi").await.1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_boundary_file_names_only_the_coordinators_own_areas(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(NORA_COORDINATOR).await;
+
+    // Frövi is Lindesberg's: Nora's coordinator cannot reach it.
+    let response = upload(
+        &app,
+        "omraden",
+        collection(&[square("Frövi", 15.35, 59.45, 0.02)]),
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(boundary(&app, "Frövi").await.1);
+}
+
+/// The map's table rows (area and count) and each drawn area's class.
+fn map_rows(page: &Html) -> Vec<String> {
+    rows(page, "figure.map table tbody tr")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_dashboard_map_counts_the_periods_incidents_per_area(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    app.login(COORDINATOR).await;
+
+    let page = app
+        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
+        .await;
+
+    let table = map_rows(&page);
+    assert_eq!(table[..2], ["Lindesberg 2", "Frövi 1"], "{table:?}");
+    assert_eq!(table.len(), 7);
+    assert!(table[2..].iter().all(|r| r.ends_with(" 0")), "{table:?}");
+    // The darkest class for the most, the legend naming what each colour holds.
+    let classes: Vec<&str> = page
+        .select(&sel("svg.map-svg path.map-area"))
+        .filter_map(|p| p.value().attr("class"))
+        .collect();
+    assert_eq!(classes.len(), 7);
+    assert_eq!(classes.iter().filter(|c| c.ends_with("map-c4")).count(), 1);
+    assert_eq!(classes.iter().filter(|c| c.ends_with("map-c2")).count(), 1);
+    assert_eq!(texts(&page, "figure.map .map-legend li"), ["0", "1", "2"]);
+    assert!(texts(&page, "svg.map-svg text").contains(&"Lindesberg: 2".to_owned()));
+    assert_eq!(
+        page.select(&sel("svg.map-svg[role=img] > title")).count(),
+        1
+    );
+
+    // Another period, other numbers.
+    let page = app
+        .get_html("/oversikt?fran=2020-01-20&till=2020-01-26")
+        .await;
+    let table = map_rows(&page);
+    assert_eq!(table[0], "Frövi 1");
+    assert!(table[1..].iter().all(|r| r.ends_with(" 0")), "{table:?}");
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_lagesbild_map_counts_the_weeks_incidents_per_area(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let week = samordna::est::week::ReportWeek::containing(
+        samordna::web::today() - chrono::Days::new(21),
+        1,
+    );
+    let expected: Vec<String> = sqlx::query_scalar!(
+        r#"select a.name || ' ' || count(i.id) as "row!"
+           from area a
+           left join (est_incident i join est_report r on r.id = i.report_id and r.week_start = $1)
+                  on i.area_id = a.id and i.duplicate_of is null
+           where a.municipality_id = (select id from municipality where slug = 'lindesberg')
+           group by a.name order by count(i.id) desc, a.name"#,
+        week.monday
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("counts");
+
+    let page = app
+        .get_html(&format!("/est/lagesbild/{}", week.key()))
+        .await;
+
+    assert_eq!(map_rows(&page), expected);
+    assert!(
+        texts(&page, "figure.map figcaption")
+            .iter()
+            .any(|c| c.contains("Schematisk karta"))
+    );
+    assert_eq!(page.select(&sel("svg.map-svg path.map-area")).count(), 7);
+}
+
+/// The report form's fields for an incident in Lindesberg (area chosen
+/// separately), with `extra` fields after them.
+async fn incident_form(app: &TestApp, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let page = app.get_html("/est/rapport").await;
+    let week = value_of(&page, "#handelser input[name=vecka]").expect("week");
+    let org = value_of(&page, "#handelser input[name=org]").expect("organisation");
+    let category: uuid::Uuid = sqlx::query_scalar!(
+        "select c.id from incident_category c join municipality m on m.id = c.municipality_id
+         where m.slug = 'lindesberg' and c.name = 'Klotter'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("category");
+    let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
+    let mut form: Vec<(String, String)> = [
+        ("vecka", week.as_str()),
+        ("org", org.as_str()),
+        ("category_id", &category.to_string()),
+        ("occurred_on", &yesterday),
+        ("area_id", ""),
+        ("place", "stationen"),
+        ("description", "Klotter på perrongens väntkur."),
+        ("insecurity", "2"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    for (k, v) in extra {
+        form.retain(|(key, _)| key != k);
+        form.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    form
+}
+
+async fn send(app: &TestApp, form: &[(String, String)]) -> reqwest::Response {
+    app.client
+        .post(app.url("/est/rapport/handelse"))
+        .form(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+/// The pixel of a point on the picker's whole-municipality map.
+async fn pixel_of(app: &TestApp, lon: f64, lat: f64) -> (String, String) {
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let shapes = samordna::map::shapes(&app.db, m).await.expect("shapes");
+    let frame = samordna::map::render::Frame::fit_box(shapes.bounds().expect("bounds"), 320, 320);
+    let (x, y) = frame.to_px(lon, lat);
+    (format!("{}", x.round()), format!("{}", y.round()))
+}
+
+async fn incidents(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+fn number(page: &Html, css: &str) -> f64 {
+    value_of(page, css)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let form_page = app.get_html("/est/rapport").await;
+    assert_eq!(
+        form_page
+            .select(&sel("#handelser input[type=image][name=karta]"))
+            .count(),
+        1
+    );
+    assert_eq!(form_page.select(&sel("#handelser input[type=text][name=latitude], #handelser input[type=text][name=longitude]")).count(), 0);
+    let before = incidents(&app).await;
+    let (x, y) = pixel_of(&app, 15.3667, 59.4667).await; // Frövi
+
+    let response = send(
+        &app,
+        &incident_form(&app, &[("karta.x", &x), ("karta.y", &y)]).await,
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    let (lat, lon) = (
+        number(&page, "#punkt input[name=latitude]"),
+        number(&page, "#punkt input[name=longitude]"),
+    );
+    assert!(
+        (lat - 59.4667).abs() < 0.005 && (lon - 15.3667).abs() < 0.01,
+        "{lat} {lon}"
+    );
+    assert_eq!(texts(&page, "#area_id option[selected]"), ["Frövi"]);
+    assert_eq!(value_of(&page, "#place").as_deref(), Some("stationen"));
+    assert_eq!(
+        texts(&page, "#description"),
+        ["Klotter på perrongens väntkur."]
+    );
+    let near = page
+        .select(&sel("#punkt input[type=image][name=narbild]"))
+        .next()
+        .expect("close-up");
+    assert!(
+        near.value()
+            .attr("src")
+            .is_some_and(|s| s.starts_with("/karta/kommun.svg?nara=59.4"))
+    );
+    assert_eq!(incidents(&app).await, before, "a click stores nothing");
+
+    // A click 40 px right of the centre of the close-up (2.4 km over 304 px) moves the point east.
+    let lat_text = value_of(&page, "#punkt input[name=latitude]").expect("lat");
+    let lon_text = value_of(&page, "#punkt input[name=longitude]").expect("lon");
+    let again = incident_form(
+        &app,
+        &[
+            ("latitude", &lat_text),
+            ("longitude", &lon_text),
+            ("area_id", ""),
+            ("narbild.x", "200"),
+            ("narbild.y", "160"),
+        ],
+    )
+    .await;
+    let page = Html::parse_document(&send(&app, &again).await.text().await.expect("body"));
+    let (lat2, lon2) = (
+        number(&page, "#punkt input[name=latitude]"),
+        number(&page, "#punkt input[name=longitude]"),
+    );
+    assert!((lat2 - lat).abs() < 0.0005, "{lat} → {lat2}");
+    let metres_east = (lon2 - lon) * 111_320.0 * lat.to_radians().cos();
+    assert!((250.0..380.0).contains(&metres_east), "{metres_east} m");
+
+    // Sent with the main button: stored with the point.
+    let lat_text = value_of(&page, "#punkt input[name=latitude]").expect("lat");
+    let lon_text = value_of(&page, "#punkt input[name=longitude]").expect("lon");
+    let area = value_of(&page, "#area_id option[selected]").expect("area");
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[
+                ("latitude", &lat_text),
+                ("longitude", &lon_text),
+                ("area_id", &area),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let stored = sqlx::query!("select i.latitude, i.longitude, a.name from est_incident i join area a on a.id = i.area_id where i.description = 'Klotter på perrongens väntkur.'")
+        .fetch_one(&app.db)
+        .await
+        .expect("stored");
+    assert_eq!(stored.name, "Frövi");
+    assert!(
+        (stored.latitude.expect("lat") - lat2).abs() < 1e-5
+            && (stored.longitude.expect("lon") - lon2).abs() < 1e-5
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_point_outside_the_municipality_is_refused(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+
+    // The top left corner of the map lies outside Lindesberg's outline.
+    let response = send(
+        &app,
+        &incident_form(&app, &[("karta.x", "2"), ("karta.y", "2")]).await,
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    assert!(
+        texts(&page, "#karta-error")
+            .iter()
+            .any(|e| e.contains("utanför kommunen"))
+    );
+    assert_eq!(
+        value_of(&page, "#punkt input[name=latitude]").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        value_of(&page, "#description")
+            .or_else(|| texts(&page, "#description").pop())
+            .as_deref(),
+        Some("Klotter på perrongens väntkur.")
+    );
+
+    // Nor is a point typed into the hidden fields by hand (Stockholm).
+    let area = sqlx::query_scalar!("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Frövi'")
+        .fetch_one(&app.db)
+        .await
+        .expect("area")
+        .to_string();
+    let before = incidents(&app).await;
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[
+                ("area_id", &area),
+                ("latitude", "59.3293"),
+                ("longitude", "18.0686"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(incidents(&app).await, before);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn enter_in_a_text_field_sends_the_form_and_the_point_can_be_removed(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+    let area = sqlx::query_scalar!("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Storå'")
+        .fetch_one(&app.db)
+        .await
+        .expect("area")
+        .to_string();
+
+    // "Ta bort punkten" clears the point, and keeps the rest.
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[
+                ("area_id", &area),
+                ("latitude", "59.71"),
+                ("longitude", "15.13"),
+                ("ta_bort_punkt", "ja"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    assert_eq!(
+        value_of(&page, "#punkt input[name=latitude]").as_deref(),
+        Some("")
+    );
+    assert_eq!(page.select(&sel("#narbild")).count(), 0);
+
+    // The browser sends the map's (0, 0) when Enter is pressed in a text field.
+    let before = incidents(&app).await;
+    let response = send(
+        &app,
+        &incident_form(
+            &app,
+            &[("area_id", &area), ("karta.x", "0"), ("karta.y", "0")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(incidents(&app).await, before + 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    assert_redirect_to(&app.get("/karta/kommun.svg").await, "/login");
+    app.login(SECURITAS).await;
+
+    let response = app.get("/karta/kommun.svg?punkt=59.46670,15.36670").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("image/svg+xml")
+    );
+    let svg = response.text().await.expect("svg");
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_eq!(svg.matches("fill=\"#b3261e\"").count(), 1, "one pin");
+    assert!(svg.contains(">Frövi</text>") && svg.contains(">Ramsberg</text>"));
+    let near = app
+        .get("/karta/kommun.svg?nara=59.46670,15.36670")
+        .await
+        .text()
+        .await
+        .expect("svg");
+    assert!(near.contains("Närbild") && !near.contains("fill=\"#b3261e\""));
+    // Nora's map is Nora's.
+    let nora = TestApp::spawn(app.db.clone()).await;
+    nora.login(NORA_COORDINATOR).await;
+    let svg = nora
+        .get("/karta/kommun.svg")
+        .await
+        .text()
+        .await
+        .expect("svg");
+    assert!(svg.contains(">Gyttorp</text>") && !svg.contains(">Frövi</text>"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_text(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    // One of the fixture's incidents was placed on the map.
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    sqlx::query!("update est_incident set latitude = 59.46712, longitude = 15.36701 where description = 'Mopeder' and municipality_id = $1", m)
+        .execute(&app.db)
+        .await
+        .expect("point");
+    app.login(COORDINATOR).await;
+    let list = app
+        .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
+        .await;
+    let link = list
+        .select(&sel("a[href^='/est/handelser.geojson?']"))
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .expect("GeoJSON link")
+        .to_owned();
+
+    let response = app.get(&link).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/geo+json");
+    let text = response.text().await.expect("body");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["type"], "FeatureCollection");
+    let features = json["features"].as_array().expect("features");
+    assert_eq!(
+        features.len(),
+        3,
+        "the incident reported twice is counted once"
+    );
+    let moped = features
+        .iter()
+        .find(|f| f["properties"]["underkategori"] == "Moped")
+        .expect("moped");
+    assert_eq!(moped["geometry"]["type"], "Point");
+    assert_eq!(moped["geometry"]["coordinates"][0], 15.36701);
+    assert_eq!(moped["properties"]["område"], "Frövi");
+    assert_eq!(moped["properties"]["kategori"], "Trafik");
+    assert_eq!(moped["properties"]["datum"], "2020-01-21");
+    assert!(features.iter().filter(|f| f["geometry"].is_null()).count() == 2);
+    for free_text in ["Mopeder", "Klotter på", "Brand i papperskorg", "Securitas"] {
+        assert!(!text.contains(free_text), "{free_text}");
+    }
+    // The CSV has the coordinates too, with a decimal comma.
+    let csv = app
+        .get(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(
+        csv.lines()
+            .next()
+            .expect("head")
+            .ends_with(";latitud;longitud")
+    );
+    assert!(
+        csv.lines().any(|l| l.ends_with(";59,46712;15,36701")),
+        "{csv}"
+    );
+
+    // Without oversight: neither the export nor the coordinates.
+    let member = TestApp::spawn(app.db.clone()).await;
+    member.login(SECURITAS).await;
+    assert_eq!(member.get(&link).await.status(), StatusCode::FORBIDDEN);
+    let list = member
+        .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
+        .await;
+    assert_eq!(
+        list.select(&sel("a[href^='/est/handelser.geojson']"))
+            .count(),
+        0
+    );
+    let csv = member
+        .get(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(!csv.contains("latitud") && !csv.contains("59,46712"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from_others(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    sqlx::query!(
+        r#"update est_incident set latitude = 59.594, longitude = 15.227
+           where description in ('Klotter', 'Brand i papperskorg', 'Samma klotter') and municipality_id = $1"#,
+        m
+    )
+    .execute(&app.db)
+    .await
+    .expect("points");
+    sqlx::query!("update est_incident set latitude = 59.467, longitude = 15.367 where description = 'Mopeder' and municipality_id = $1", m)
+        .execute(&app.db)
+        .await
+        .expect("point");
+    app.login(COORDINATOR).await;
+    let path = format!("/oversikt?{}", crate::dashboard::PERIOD);
+
+    let page = app.get_html(&path).await;
+
+    assert_eq!(page.select(&sel("svg.map-svg circle.map-point")).count(), 3);
+    assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 2);
+    assert!(texts(&page, ".map-heat-note")[0].starts_with("3 av händelserna har en punkt"));
+
+    // The steering group sees the figures, but no bin of fewer than three.
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login("kso@lindesberg.example").await;
+    let page = kso.get_html(&path).await;
+    assert_eq!(page.select(&sel("svg.map-svg circle")).count(), 0);
+    assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 0);
+    let note = texts(&page, ".map-heat-note");
+    assert!(
+        note[0].contains("Rutor med färre än 3 händelser visas inte (3 av dem)"),
+        "{note:?}"
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_demo_places_incidents_inside_their_areas_boundaries(db: sqlx::PgPool) {
+    use geo::Contains;
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let m = municipality_id(&db, "Lindesbergs kommun").await;
+    let shapes = samordna::map::shapes(&db, m).await.expect("shapes");
+    let placed = sqlx::query!(
+        r#"select a.name, i.latitude as "latitude!", i.longitude as "longitude!" from est_incident i join area a on a.id = i.area_id
+           where i.municipality_id = $1 and i.latitude is not null"#,
+        m
+    )
+    .fetch_all(&db)
+    .await
+    .expect("placed");
+    let all: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from est_incident where municipality_id = $1"#,
+        m
+    )
+    .fetch_one(&db)
+    .await
+    .expect("all");
+
+    assert!(
+        placed.len() as i64 > all / 2 && (placed.len() as i64) < all * 7 / 10,
+        "{} of {all}",
+        placed.len()
+    );
+    for p in &placed {
+        let area = shapes
+            .areas
+            .iter()
+            .find(|a| a.name == p.name)
+            .expect("area");
+        let shape = area.shape.as_ref().expect("boundary");
+        assert!(
+            shape.contains(&geo::Point::new(p.longitude, p.latitude)),
+            "{} {} {}",
+            p.name,
+            p.latitude,
+            p.longitude
+        );
+    }
+}
