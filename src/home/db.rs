@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::est::week::ReportWeek;
-use crate::meetings::db::{Meeting, MeetingRow};
+use crate::meetings::db::Meeting;
 use crate::structure::model::{Role, Tier};
 use crate::web::day_start;
 use crate::web::extract::CurrentUser;
@@ -326,7 +326,7 @@ pub async fn start_page(
                          and mt.starts_at >= $10 and mt.starts_at < $11
                        order by mt.starts_at, g.name
                        limit 5) x)
-                      as "meetings!: Json<Vec<MeetingRow>>",
+                      as "meetings!: Json<Vec<Meeting>>",
                   (select coalesce(json_agg(x order by x.title), '[]') from (
                        select p.title, o.name as organisation, h.held_from, h.held_to
                        from position_holder h
@@ -380,7 +380,7 @@ pub async fn start_page(
                 },
             })
             .collect(),
-        meetings: r.meetings.0.into_iter().map(Meeting::from).collect(),
+        meetings: r.meetings.0,
         positions: r
             .positions
             .0

@@ -14,8 +14,9 @@ use crate::web::extract::CurrentUser;
 use crate::web::seats::Access;
 use crate::web::today;
 
-/// A meeting with its group.
-#[derive(Clone, Debug)]
+/// A meeting with its group, as [`find`] reads it and as a page's json
+/// brings it (`json_agg` of the same columns, the group id as `group_id`).
+#[derive(Clone, Debug, Deserialize)]
 pub struct Meeting {
     pub id: Uuid,
     pub group_id: Uuid,
@@ -34,9 +35,11 @@ pub struct Meeting {
     pub minutes_approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
     /// When the latest kallelse went out, if one has.
+    #[serde(default)]
     pub invited_at: Option<DateTime<Utc>>,
     /// The group reports weekly (the EST): its meeting discusses that
     /// week's reports and lägesbild.
+    #[serde(default)]
     pub weekly_reporting: bool,
 }
 
@@ -234,57 +237,6 @@ pub async fn meetings_between(
     find(db, filter).await
 }
 
-/// A meeting as a page's json brings it (`json_agg` of the same columns as
-/// [`find`], the group id as `group_id`).
-#[derive(Debug, Deserialize)]
-pub struct MeetingRow {
-    pub id: Uuid,
-    pub group_id: Uuid,
-    pub group_name: String,
-    pub tier: Tier,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub form: String,
-    pub place: String,
-    pub meeting_link: String,
-    pub agenda: String,
-    pub status: String,
-    pub cancelled_reason: String,
-    pub sequence: i32,
-    pub notes: String,
-    pub minutes_approved_at: Option<DateTime<Utc>>,
-    pub approved_by: Option<String>,
-    #[serde(default)]
-    pub invited_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub weekly_reporting: bool,
-}
-
-impl From<MeetingRow> for Meeting {
-    fn from(r: MeetingRow) -> Self {
-        Meeting {
-            id: r.id,
-            group_id: r.group_id,
-            group_name: r.group_name,
-            tier: r.tier,
-            starts_at: r.starts_at,
-            ends_at: r.ends_at,
-            form: r.form,
-            place: r.place,
-            meeting_link: r.meeting_link,
-            agenda: r.agenda,
-            status: r.status,
-            cancelled_reason: r.cancelled_reason,
-            sequence: r.sequence,
-            notes: r.notes,
-            minutes_approved_at: r.minutes_approved_at,
-            approved_by: r.approved_by,
-            invited_at: r.invited_at,
-            weekly_reporting: r.weekly_reporting,
-        }
-    }
-}
-
 /// The calendar's data: whether the person schedules for any group, and
 /// the meetings they may see starting in either of two periods.
 #[derive(Clone)]
@@ -330,7 +282,7 @@ pub async fn calendar(
            )
            select coalesce((select bool_or(convener) from seats), false) as "convenes_any!",
                   (select coalesce(json_agg(s order by s.starts_at, s.group_name), '[]') from shown s)
-                      as "meetings!: Json<Vec<MeetingRow>>""#,
+                      as "meetings!: Json<Vec<Meeting>>""#,
         municipality_id,
         person_id,
         day,
@@ -344,7 +296,7 @@ pub async fn calendar(
     .await?;
     Ok(Calendar {
         convenes_any: r.convenes_any,
-        meetings: r.meetings.0.into_iter().map(Meeting::from).collect(),
+        meetings: r.meetings.0,
     })
 }
 
