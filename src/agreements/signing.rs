@@ -49,14 +49,12 @@ pub async fn to_sign(State(state): State<AppState>, user: CurrentUser) -> AppRes
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct SignForm {
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     position_id: String,
     /// The fingerprint the signer saw; a change in between stops the signing.
-    #[serde(default)]
     fingerprint: String,
 }
 

@@ -55,13 +55,11 @@ struct LoginQuery {
     utloggad: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct LoginForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     next: String,
 }
 
@@ -356,13 +354,11 @@ async fn account_page(State(state): State<AppState>, user: SignedIn) -> AppResul
     account(&state, &user, FieldErrors::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     new_password_repeat: String,
 }
 

@@ -462,22 +462,15 @@ mod tests {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CadenceForm {
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub per_half_year: String,
-    #[serde(default)]
     pub weekday: String,
-    #[serde(default)]
     pub time: String,
-    #[serde(default)]
     pub duration: String,
-    #[serde(default)]
     pub form: String,
-    #[serde(default)]
     pub places: String,
-    #[serde(default)]
     pub meeting_link: String,
 }
 

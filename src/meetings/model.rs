@@ -98,25 +98,17 @@ pub fn parse_form(errors: &mut FieldErrors, field: &'static str, value: &str) ->
 
 /// A decision as typed.
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct DecisionForm {
-    #[serde(default)]
     pub text: String,
     /// `note`, `group` or `task`.
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub group_name: String,
-    #[serde(default)]
     pub group_task: String,
-    #[serde(default)]
     pub group_focus: String,
-    #[serde(default)]
     pub task_title: String,
-    #[serde(default)]
     pub task_owner: String,
-    #[serde(default)]
     pub task_due: String,
-    #[serde(default)]
     pub form_token: String,
 }
 

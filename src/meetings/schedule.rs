@@ -32,27 +32,18 @@ pub use crate::web::day_start;
 
 /// The fields of a meeting as typed.
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct MeetingForm {
-    #[serde(default)]
     pub group_id: String,
-    #[serde(default)]
     pub date: String,
-    #[serde(default)]
     pub time: String,
-    #[serde(default)]
     pub duration: String,
-    #[serde(default)]
     pub form: String,
-    #[serde(default)]
     pub place: String,
-    #[serde(default)]
     pub meeting_link: String,
-    #[serde(default)]
     pub agenda: String,
-    #[serde(default)]
     pub form_token: String,
     /// `ja` when the user confirmed a date in the past.
-    #[serde(default)]
     pub past_ok: String,
 }
 

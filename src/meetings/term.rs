@@ -26,34 +26,22 @@ use crate::web::{day_start, today};
 
 /// The term-planning form as typed (GET parameters, then the POST).
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct PlanForm {
-    #[serde(default)]
     pub grupp: String,
-    #[serde(default)]
     pub termin: String,
-    #[serde(default)]
     pub weekday: String,
-    #[serde(default)]
     pub time: String,
-    #[serde(default)]
     pub duration: String,
-    #[serde(default)]
     pub count: String,
-    #[serde(default)]
     pub form: String,
-    #[serde(default)]
     pub place: String,
-    #[serde(default)]
     pub meeting_link: String,
-    #[serde(default)]
     pub break_from: String,
-    #[serde(default)]
     pub break_to: String,
     /// `ja` when the preview's dates come with checkboxes.
-    #[serde(default)]
     pub pick: String,
     /// The save's one-time form token (`chrome.form_token`); not carried in the URL.
-    #[serde(default)]
     pub form_token: String,
 }
 

@@ -14,38 +14,26 @@ pub struct Choice {
 
 /// The people the municipality knows, as choices.
 pub async fn person_choices(db: &sqlx::PgPool, municipality_id: Uuid) -> AppResult<Vec<Choice>> {
-    let rows = sqlx::query!(
-        r#"select p.id, p.name, p.email from person p
+    Ok(sqlx::query_as!(
+        Choice,
+        r#"select p.id, p.name || ' (' || p.email || ')' as "label!" from person p
            join person_municipality pm on pm.person_id = p.id
            where pm.municipality_id = $1 and p.active order by p.name"#,
         municipality_id
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Choice {
-            id: r.id,
-            label: format!("{} ({})", r.name, r.email),
-        })
-        .collect())
+    .await?)
 }
 
 /// The municipality's positions, as choices.
 pub async fn position_choices(db: &sqlx::PgPool, municipality_id: Uuid) -> AppResult<Vec<Choice>> {
-    let rows = sqlx::query!(
-        "select id, title from position where municipality_id = $1 order by title",
+    Ok(sqlx::query_as!(
+        Choice,
+        "select id, title as label from position where municipality_id = $1 order by title",
         municipality_id
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Choice {
-            id: r.id,
-            label: r.title,
-        })
-        .collect())
+    .await?)
 }
 
 /// The municipality's organisations, as choices.
@@ -53,17 +41,11 @@ pub async fn organisation_choices(
     db: &sqlx::PgPool,
     municipality_id: Uuid,
 ) -> AppResult<Vec<Choice>> {
-    let rows = sqlx::query!(
-        "select id, name from organisation where municipality_id = $1 order by name",
+    Ok(sqlx::query_as!(
+        Choice,
+        "select id, name as label from organisation where municipality_id = $1 order by name",
         municipality_id
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Choice {
-            id: r.id,
-            label: r.name,
-        })
-        .collect())
+    .await?)
 }

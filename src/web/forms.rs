@@ -177,22 +177,11 @@ pub fn required_text(
     label: &str,
     max: usize,
 ) -> String {
-    let value = value.trim();
-    if value.is_empty() {
+    if value.trim().is_empty() {
         errors.add(field, format!("Fyll i {label}."));
-    } else if value.chars().count() > max {
-        errors.add(
-            field,
-            format!(
-                "{label} får vara högst {max} tecken.",
-                label = capitalise(label)
-            ),
-        );
-    } else {
-        super::guard::refuse(errors, field, value);
+        return String::new();
     }
-    check_text(errors, field, value, label);
-    value.to_owned()
+    optional_text(errors, field, value, label, max)
 }
 
 /// An optional text field: trimmed, at most `max` characters, and without a

@@ -32,26 +32,17 @@ const NAME_TAKEN: Violation<'static> = (
 
 /// The fields of a new temporary group.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct NewGroupForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub task: String,
-    #[serde(default)]
     pub appointed_by_group_id: String,
-    #[serde(default)]
     pub decision_reference: String,
-    #[serde(default)]
     pub focus_area: String,
-    #[serde(default)]
     pub active_from: String,
-    #[serde(default)]
     pub active_to: String,
-    #[serde(default)]
     pub cadence_text: String,
-    #[serde(default)]
     pub convener_position_id: String,
-    #[serde(default)]
     pub form_token: String,
 }
 
@@ -209,27 +200,21 @@ pub async fn create(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct EditForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub task: String,
-    #[serde(default)]
     pub decision_reference: String,
-    #[serde(default)]
     pub focus_area: String,
-    #[serde(default)]
     pub cadence_text: String,
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct MemberForm {
-    #[serde(default)]
     pub position_id: String,
-    #[serde(default)]
     pub role: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 
@@ -262,6 +247,22 @@ struct GroupForms {
     edit: Option<EditForm>,
     member: MemberForm,
     dissolve: Option<DissolveForm>,
+}
+
+impl GroupForms {
+    fn edit(form: EditForm) -> Self {
+        GroupForms {
+            edit: Some(form),
+            ..Default::default()
+        }
+    }
+
+    fn member(form: MemberForm) -> Self {
+        GroupForms {
+            member: form,
+            ..Default::default()
+        }
+    }
 }
 
 async fn show_page(
@@ -355,17 +356,7 @@ pub async fn update(
         500,
     );
     if !e.is_empty() {
-        return invalid(
-            &state,
-            &user,
-            id,
-            GroupForms {
-                edit: Some(form),
-                ..Default::default()
-            },
-            e,
-        )
-        .await;
+        return invalid(&state, &user, id, GroupForms::edit(form), e).await;
     }
     let mut change = Change::begin(&state, &user).await?;
     let updated = sqlx::query!(
@@ -378,17 +369,7 @@ pub async fn update(
     .on_constraint(&mut e, &[NAME_TAKEN])?;
     if updated.is_none() {
         change.rollback().await?;
-        return invalid(
-            &state,
-            &user,
-            id,
-            GroupForms {
-                edit: Some(form),
-                ..Default::default()
-            },
-            e,
-        )
-        .await;
+        return invalid(&state, &user, id, GroupForms::edit(form), e).await;
     }
     change.done(Event {
         action: "ändrade",
@@ -423,17 +404,7 @@ pub async fn add_member(
         e.add("role", "Välj en roll i gruppen.");
     }
     let (Some(position_id), Some(role)) = (position_id, role) else {
-        return invalid(
-            &state,
-            &user,
-            id,
-            GroupForms {
-                member: form,
-                ..Default::default()
-            },
-            e,
-        )
-        .await;
+        return invalid(&state, &user, id, GroupForms::member(form), e).await;
     };
     let back = format!("/admin/grupper/{id}");
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
@@ -446,17 +417,7 @@ pub async fn add_member(
     .await?;
     let Some(title) = title else {
         e.add("position_id", "Välj en av kommunens befattningar.");
-        return invalid(
-            &state,
-            &user,
-            id,
-            GroupForms {
-                member: form,
-                ..Default::default()
-            },
-            e,
-        )
-        .await;
+        return invalid(&state, &user, id, GroupForms::member(form), e).await;
     };
     let membership_id = Uuid::now_v7();
     let inserted = sqlx::query!(
@@ -478,10 +439,7 @@ pub async fn add_member(
     )?;
     if inserted.is_none() {
         change.rollback().await?;
-        let forms = GroupForms {
-            member: form,
-            ..Default::default()
-        };
+        let forms = GroupForms::member(form);
         return invalid(&state, &user, id, forms, e).await;
     }
     change

@@ -27,15 +27,12 @@ pub struct OrganisationRow {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct OrganisationForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub external: Option<String>,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 

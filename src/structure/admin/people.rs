@@ -28,12 +28,10 @@ pub struct PersonRow {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PersonForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub form_token: String,
 }
 

@@ -35,17 +35,13 @@ pub struct PositionRow {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PositionForm {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub organisation_id: String,
-    #[serde(default)]
     pub substitute_position_id: String,
-    #[serde(default)]
     pub grants_admin: Option<String>,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 
@@ -200,13 +196,11 @@ pub struct PositionDetail {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct HandOverForm {
-    #[serde(default)]
     pub person_id: String,
-    #[serde(default)]
     pub held_from: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 
