@@ -364,7 +364,7 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
     }];
     let map = crate::map::Choropleth::new(
         "karta",
-        format!("Händelser per område på kartan, {} – {}", p.from, p.to),
+        "Händelser per område på kartan".into(),
         &counts.shapes,
         &counts
             .by_area
@@ -372,6 +372,7 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
             .map(|c| (c.name.clone(), c.n))
             .collect::<Vec<_>>(),
     )
+    .for_period(p.from, p.to)
     .with_heat(&counts.placed, v.oversight);
     for (key, counted, caption, param, column) in [
         (

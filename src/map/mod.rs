@@ -13,6 +13,7 @@ pub mod render;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use chrono::NaiveDate;
 use geo::MultiPolygon;
 use sqlx::PgPool;
 use sqlx::types::Json;
@@ -174,6 +175,9 @@ pub struct Choropleth {
     pub points: Vec<(f64, f64)>,
     /// What the heat layer shows, in words; `None` when nothing was placed.
     pub heat_note: Option<String>,
+    /// The period the counts cover, shown after the title with each date
+    /// kept on one line.
+    pub period: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl Choropleth {
@@ -229,7 +233,23 @@ impl Choropleth {
             hexes: Vec::new(),
             points: Vec::new(),
             heat_note: None,
+            period: None,
             areas,
+        }
+    }
+
+    /// Says which period the counts cover.
+    pub fn for_period(mut self, from: NaiveDate, to: NaiveDate) -> Self {
+        self.period = Some((from, to));
+        self
+    }
+
+    /// The title with its period, for the drawing's title and the table's
+    /// caption.
+    pub fn full_title(&self) -> String {
+        match self.period {
+            Some((from, to)) => format!("{}, {from} – {to}", self.title),
+            None => self.title.clone(),
         }
     }
 
