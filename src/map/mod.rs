@@ -174,6 +174,50 @@ pub struct Choropleth {
     pub points: Vec<(f64, f64)>,
     /// What the heat layer shows, in words; `None` when nothing was placed.
     pub heat_note: Option<String>,
+    /// The map's own category filter, when the page offers one.
+    pub filter: Option<CategoryFilter>,
+}
+
+/// A map's category filter: a GET form that shows the page again with the
+/// map of one top category (its subcategories included). It works without
+/// JavaScript; the page's other parameters ride along as hidden fields.
+#[derive(Clone)]
+pub struct CategoryFilter {
+    /// The page's address (without a query).
+    pub action: String,
+    /// The page's other parameters.
+    pub hidden: Vec<(&'static str, String)>,
+    /// The top categories: id and name.
+    pub categories: Vec<(Uuid, String)>,
+    pub chosen: Option<Uuid>,
+}
+
+impl CategoryFilter {
+    /// The chosen category's name, when it is one of the categories.
+    pub fn chosen_name(&self) -> Option<&str> {
+        self.chosen.and_then(|c| {
+            self.categories
+                .iter()
+                .find(|(id, _)| *id == c)
+                .map(|(_, name)| name.as_str())
+        })
+    }
+
+    pub fn is_chosen(&self, id: &Uuid) -> bool {
+        self.chosen == Some(*id)
+    }
+}
+
+/// Reads a category id from a query string value: empty or unreadable
+/// means every category (an unreadable one gives a note).
+pub fn category_param(value: &str, notes: &mut Vec<String>) -> Option<Uuid> {
+    match value.trim() {
+        "" => None,
+        v => Uuid::parse_str(v).ok().or_else(|| {
+            notes.push("Kategorin kunde inte läsas; kartan visar alla kategorier.".to_owned());
+            None
+        }),
+    }
 }
 
 impl Choropleth {
@@ -229,8 +273,15 @@ impl Choropleth {
             hexes: Vec::new(),
             points: Vec::new(),
             heat_note: None,
+            filter: None,
             areas,
         }
+    }
+
+    /// Adds the map's category filter.
+    pub fn with_filter(mut self, filter: CategoryFilter) -> Self {
+        self.filter = Some(filter);
+        self
     }
 
     /// Adds the heat layer of the incidents placed on the map (longitude,
