@@ -928,6 +928,7 @@ pub async fn page(
         })
         .await?;
     let (figures, trend, total, map) = Drawn::clone(&drawn);
+    let map = map.with_tiles(state.tiles.as_deref());
     // The statement compares with the clock: kept for the minute at most.
     let key = format!(
         "{}:{:?}:{}",

@@ -425,7 +425,8 @@ pub async fn list(
         &l.shapes,
         &l.by_area,
     )
-    .with_heat(&l.placed, access.oversight);
+    .with_heat(&l.placed, access.oversight)
+    .with_tiles(state.tiles.as_deref());
     let mut chrome = user.chrome("est").await;
     bounds::note(&mut chrome, &notes);
     Ok(IncidentsPage {

@@ -578,7 +578,8 @@ async fn lagesbild_page(
             .collect::<Vec<_>>(),
         access.oversight,
     )
-    .with_filter(filter);
+    .with_filter(filter)
+    .with_tiles(state.tiles.as_deref());
     let hot_spots = counts(counted.iter().map(|i| match &i.place {
         Some(place) => format!("{}, {}", i.area, place),
         None => i.area.clone(),

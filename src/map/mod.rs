@@ -9,6 +9,7 @@ pub mod export;
 pub mod geometry;
 pub mod picker;
 pub mod render;
+pub mod tiles;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -26,6 +27,7 @@ use render::Frame;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/karta/kommun.svg", get(picker::svg))
+        .route("/karta/plattor/{z}/{x}/{y}", get(tiles::tile))
         .route("/est/handelser.geojson", get(export::geojson))
         .route("/est/installningar/granser", post(boundaries::upload))
         // A file a little over the limit reaches the handler, which refuses
@@ -176,6 +178,11 @@ pub struct Choropleth {
     pub heat_note: Option<String>,
     /// The map's own category filter, when the page offers one.
     pub filter: Option<CategoryFilter>,
+    /// The background map's tiles under the shapes, from Samordna's own
+    /// address: (href, left, top, size in pixels).
+    pub tiles: Vec<(String, f64, f64, f64)>,
+    /// Whose background map it is.
+    pub attribution: Option<String>,
 }
 
 /// A map's category filter: a GET form that shows the page again with the
@@ -274,8 +281,32 @@ impl Choropleth {
             points: Vec::new(),
             heat_note: None,
             filter: None,
+            tiles: Vec::new(),
+            attribution: None,
             areas,
         }
+    }
+
+    /// Draws the background map under the shapes, when there is one and
+    /// the map's bounds are known.
+    pub fn with_tiles(mut self, tiles: Option<&tiles::Tiles>) -> Self {
+        let (Some(tiles), Some(frame)) = (tiles, self.frame) else {
+            return self;
+        };
+        self.tiles = frame
+            .tiles()
+            .into_iter()
+            .map(|t| {
+                (
+                    format!("/karta/plattor/{}/{}/{}.png", t.z, t.x, t.y),
+                    t.left,
+                    t.top,
+                    t.size,
+                )
+            })
+            .collect();
+        self.attribution = Some(tiles.attribution().to_owned());
+        self
     }
 
     /// Adds the map's category filter.

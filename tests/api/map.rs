@@ -974,3 +974,139 @@ async fn the_lagesbild_map_shows_one_category_when_its_filter_asks(db: sqlx::PgP
         all
     );
 }
+
+/// A tile server on a free local port that answers every tile with the
+/// same small PNG and counts the requests; returns its URL template.
+async fn fake_tile_server(hits: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = axum::Router::new().route(
+        "/{z}/{x}/{y}",
+        get(move || {
+            let hits = hits.clone();
+            async move {
+                hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                ([("content-type", "image/png")], TILE_PNG.to_vec())
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/{{z}}/{{x}}/{{y}}.png")
+}
+
+/// The smallest PNG: one transparent pixel.
+const TILE_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+
+fn tile_config(url: &str) -> samordna::config::TileConfig {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("tiles")
+        .join(uuid::Uuid::new_v4().to_string());
+    samordna::config::TileConfig::new(url, Some("© Testkartan".to_owned()), dir, 10_000_000)
+        .expect("tile config")
+}
+
+/// The background tiles a page's map draws.
+fn tile_hrefs(page: &Html) -> Vec<String> {
+    page.select(&sel("svg.map-svg .map-tiles image"))
+        .filter_map(|i| i.value().attr("href").map(str::to_owned))
+        .collect()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_background_map_comes_through_samordna_and_is_kept_on_disk(db: sqlx::PgPool) {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let url = fake_tile_server(hits.clone()).await;
+    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    app.login(COORDINATOR).await;
+
+    let page = app
+        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
+        .await;
+
+    // The tiles come from Samordna's own address, under the shapes.
+    let tiles = tile_hrefs(&page);
+    assert!(!tiles.is_empty() && tiles.len() <= 36, "{tiles:?}");
+    assert!(
+        tiles
+            .iter()
+            .all(|t| t.starts_with("/karta/plattor/") && t.ends_with(".png")),
+        "{tiles:?}"
+    );
+    assert!(
+        !page.html().contains(&url[..20]),
+        "the tile server's address stays on the server"
+    );
+    assert_eq!(page.select(&sel("svg.map-svg path.map-area")).count(), 7);
+    assert_eq!(
+        texts(&page, "figure.map .map-attribution"),
+        ["Bakgrundskarta: © Testkartan"]
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    let response = app.get(&tiles[0]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(&response.bytes().await.expect("tile")[..], TILE_PNG);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // A second time it comes from the disk: the tile server is not asked.
+    let again = app.get(&tiles[0]).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(&again.bytes().await.expect("tile")[..], TILE_PNG);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Outside the world there is no tile; nobody signed in gets none.
+    assert_eq!(
+        app.get("/karta/plattor/3/8/0.png").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let anonymous = TestApp::spawn(app.db.clone()).await;
+    let response = anonymous.get(&tiles[1]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .is_ok_and(|l| l.starts_with("/login"))
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn when_the_tile_server_is_down_the_map_still_shows_its_shapes(db: sqlx::PgPool) {
+    // An address where nothing answers.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address")
+    };
+    let url = format!("http://{closed}/{{z}}/{{x}}/{{y}}.png");
+    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    app.login(COORDINATOR).await;
+    let week = samordna::est::week::ReportWeek::containing(
+        samordna::web::today() - chrono::Days::new(21),
+        1,
+    );
+
+    for path in [
+        format!("/oversikt?{}", crate::dashboard::PERIOD),
+        format!("/est/lagesbild/{}", week.key()),
+        "/est/handelser".to_owned(),
+        "/est/installningar".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let page = Html::parse_document(&response.text().await.expect("body"));
+        assert_eq!(
+            page.select(&sel("svg.map-svg path.map-area")).count(),
+            7,
+            "{path}"
+        );
+        let tiles = tile_hrefs(&page);
+        assert!(!tiles.is_empty(), "{path}");
+
+        let tile = app.get(&tiles[0]).await;
+        assert_eq!(tile.status(), StatusCode::BAD_GATEWAY, "{path}");
+    }
+}
