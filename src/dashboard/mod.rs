@@ -407,8 +407,8 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
         chosen: p.category,
     };
     let title = match filter.chosen_name() {
-        Some(c) => format!("{c} per område på kartan, {} – {}", p.from, p.to),
-        None => format!("Händelser per område på kartan, {} – {}", p.from, p.to),
+        Some(c) => format!("{c} per område på kartan"),
+        None => "Händelser per område på kartan".to_owned(),
     };
     let map = crate::map::Choropleth::new(
         "karta",
@@ -420,6 +420,7 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
             .map(|c| (c.name.clone(), c.n))
             .collect::<Vec<_>>(),
     )
+    .for_period(p.from, p.to)
     .with_heat(&counts.placed, v.oversight)
     .with_filter(filter);
     for (key, counted, caption, param, column) in [

@@ -418,13 +418,11 @@ pub async fn list(
     let last = first + i64::try_from(l.rows.len()).unwrap_or(0) - i64::from(l.total > 0);
     let map = crate::map::Choropleth::new(
         "karta",
-        format!(
-            "Händelserna per område på kartan, {} – {}",
-            filter.from, filter.to
-        ),
+        "Händelserna per område på kartan".to_owned(),
         &l.shapes,
         &l.by_area,
     )
+    .for_period(filter.from, filter.to)
     .with_heat(&l.placed, access.oversight)
     .with_tiles(state.tiles.as_deref());
     let mut chrome = user.chrome("est").await;

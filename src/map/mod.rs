@@ -14,6 +14,7 @@ pub mod tiles;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use chrono::NaiveDate;
 use geo::MultiPolygon;
 use sqlx::PgPool;
 use sqlx::types::Json;
@@ -183,6 +184,9 @@ pub struct Choropleth {
     pub tiles: Vec<(String, f64, f64, f64)>,
     /// Whose background map it is.
     pub attribution: Option<String>,
+    /// The period the counts cover, shown after the title with each date
+    /// kept on one line.
+    pub period: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// A map's category filter: a GET form that shows the page again with the
@@ -283,6 +287,7 @@ impl Choropleth {
             filter: None,
             tiles: Vec::new(),
             attribution: None,
+            period: None,
             areas,
         }
     }
@@ -313,6 +318,21 @@ impl Choropleth {
     pub fn with_filter(mut self, filter: CategoryFilter) -> Self {
         self.filter = Some(filter);
         self
+    }
+
+    /// Says which period the counts cover.
+    pub fn for_period(mut self, from: NaiveDate, to: NaiveDate) -> Self {
+        self.period = Some((from, to));
+        self
+    }
+
+    /// The title with its period, for the drawing's title and the table's
+    /// caption.
+    pub fn full_title(&self) -> String {
+        match self.period {
+            Some((from, to)) => format!("{}, {from} – {to}", self.title),
+            None => self.title.clone(),
+        }
     }
 
     /// Adds the heat layer of the incidents placed on the map (longitude,

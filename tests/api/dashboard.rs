@@ -422,9 +422,12 @@ async fn the_start_page_names_a_group_with_no_meeting_planned_and_puts_the_soone
         !before.iter().any(|n| n.contains("Styrgrupp")),
         "the demo's Styrgrupp has meetings planned: {before:#?}"
     );
+    let lindesberg = municipality_id(&app.db, "Lindesbergs kommun").await;
     sqlx::query!(
         "update meeting set status = 'cancelled'
-         where work_group_id in (select id from work_group where name = 'Styrgrupp') and starts_at > now()"
+         where municipality_id = $1 and starts_at > now()
+           and work_group_id in (select id from work_group where name = 'Styrgrupp' and municipality_id = $1)",
+        lindesberg
     )
     .execute(&app.db)
     .await
