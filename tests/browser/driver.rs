@@ -609,8 +609,9 @@ impl Browser {
                 if text[at..].contains(&last) {
                     return Ok(usize::try_from(number).unwrap_or(0));
                 }
+                let rest: String = text[at..].chars().take(600).collect();
                 seen.push(format!(
-                    "page {number} has “{first}” but not “{last}” after it"
+                    "page {number} has “{first}” but not “{last}” after it: {rest}"
                 ));
             }
         }
