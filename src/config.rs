@@ -44,6 +44,49 @@ pub struct Config {
     pub trusted_proxies: Vec<IpRange>,
     /// Days a one-time password works (`SAMORDNA_ONE_TIME_PASSWORD_DAYS`).
     pub one_time_password_days: u32,
+    /// The optional background map (`SAMORDNA_TILE_URL`).
+    pub tiles: Option<TileConfig>,
+}
+
+/// A background map from an XYZ tile server, fetched and cached by
+/// Samordna's server (`crate::map::tiles`).
+#[derive(Clone, Debug)]
+pub struct TileConfig {
+    /// `SAMORDNA_TILE_URL`: an `http(s)://` address with `{z}`, `{x}` and `{y}`.
+    pub url: String,
+    /// `SAMORDNA_TILE_ATTRIBUTION`: whose map it is, shown under every map
+    /// (by default the tile server's host name).
+    pub attribution: String,
+    /// Where fetched tiles are kept (`SAMORDNA_DATA_DIR/tiles`).
+    pub cache_dir: PathBuf,
+    /// The most the kept tiles may take on disk (`SAMORDNA_TILE_CACHE_MB`, default 200).
+    pub cache_bytes: u64,
+}
+
+impl TileConfig {
+    /// Checks a tile address and names its source.
+    pub fn new(
+        url: &str,
+        attribution: Option<String>,
+        cache_dir: PathBuf,
+        cache_bytes: u64,
+    ) -> anyhow::Result<Self> {
+        let url = url.trim();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .filter(|_| ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)))
+            .context(
+                "SAMORDNA_TILE_URL must be an http:// or https:// address with {z}, {x} and {y}",
+            )?;
+        let host = rest.split(['/', '?']).next().unwrap_or_default().to_owned();
+        Ok(Self {
+            url: url.to_owned(),
+            attribution: attribution.unwrap_or(host),
+            cache_dir,
+            cache_bytes,
+        })
+    }
 }
 
 /// How long a one-time password works unless configured otherwise.
@@ -70,7 +113,28 @@ impl Config {
                     "SAMORDNA_ONE_TIME_PASSWORD_DAYS must be a number of days from 1 to 365",
                 )?,
         };
+        let tiles = match var("SAMORDNA_TILE_URL") {
+            None => None,
+            Some(url) => {
+                let megabytes = match var("SAMORDNA_TILE_CACHE_MB") {
+                    None => 200,
+                    Some(v) => v
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|m| (1..=1_000_000).contains(m))
+                        .context("SAMORDNA_TILE_CACHE_MB must be a number of megabytes from 1 to 1000000")?,
+                };
+                Some(TileConfig::new(
+                    &url,
+                    var("SAMORDNA_TILE_ATTRIBUTION"),
+                    data_dir.join("tiles"),
+                    megabytes * 1024 * 1024,
+                )?)
+            }
+        };
         Ok(Self {
+            tiles,
             trusted_proxies,
             one_time_password_days,
             database_url: var("DATABASE_URL"),
@@ -118,6 +182,7 @@ impl Config {
             count_statements: true,
             trusted_proxies: Vec::new(),
             one_time_password_days: ONE_TIME_PASSWORD_DAYS,
+            tiles: None,
         }
     }
 

@@ -21,14 +21,18 @@ pub struct AppState {
     pub identity: Arc<IdentityCache>,
     /// Page data, from memory until its municipality changes.
     pub pages: Arc<PageCache>,
+    /// The background map's tiles, when `SAMORDNA_TILE_URL` is set.
+    pub tiles: Option<Arc<crate::map::tiles::Tiles>>,
 }
 
 impl AppState {
     /// State for a pool and a configuration.
     pub fn new(db: PgPool, config: Config) -> anyhow::Result<Self> {
+        crate::map::tiles::install_crypto_provider();
         Ok(Self {
             db,
             mailer: Arc::new(Mailer::from_config(&config)?),
+            tiles: crate::map::tiles::Tiles::from_config(config.tiles.as_ref())?,
             config: Arc::new(config),
             login_throttle: Arc::new(LoginThrottle::default()),
             identity: Arc::new(IdentityCache::default()),

@@ -49,6 +49,9 @@ pub struct Filter {
     pub till: String,
     #[serde(default)]
     pub omrade: String,
+    /// The map's category (only the map follows it).
+    #[serde(default)]
+    pub kategori: String,
 }
 
 /// The filter, validated: the last 52 weeks by default, never more than
@@ -57,6 +60,8 @@ pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub area: Option<Uuid>,
+    /// The map's category: a top category, its subcategories included.
+    pub category: Option<Uuid>,
     /// What was changed in the filter, for the page to say.
     pub notes: Vec<String>,
 }
@@ -72,11 +77,14 @@ impl Period {
 impl Filter {
     fn period(&self) -> Period {
         let span = bounds::span(&self.fran, &self.till, 7 * 52 - 1);
+        let mut notes = span.notes;
+        let category = crate::map::category_param(&self.kategori, &mut notes);
         Period {
             from: span.from,
             to: span.to,
             area: Uuid::parse_str(self.omrade.trim()).ok(),
-            notes: span.notes,
+            category,
+            notes,
         }
     }
 
@@ -168,8 +176,13 @@ struct Counts {
     by_area: Vec<Count>,
     /// The outline and the areas' boundaries, for the map.
     shapes: crate::map::Shapes,
-    /// The incidents placed on the map: (longitude, latitude).
+    /// The incidents placed on the map: (longitude, latitude); of the
+    /// map's category only, when one is chosen.
     placed: Vec<(f64, f64)>,
+    /// The incidents per area of the map's category (all, when none is chosen).
+    map_by_area: Vec<Count>,
+    /// The top categories, for the map's filter.
+    categories: Vec<AreaRow>,
 }
 
 async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
@@ -197,10 +210,21 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
            ),
            per_area as (
                select a.id, a.name, count(*) as n from i join area a on a.id = i.area_id group by 1, 2
+           ),
+           -- The map's incidents: of its category, when one is chosen.
+           on_map as (
+               select i.* from i join incident_category c on c.id = i.category_id
+               where $6::uuid is null or coalesce(c.parent_id, c.id) = $6
            )
            select (select count(*) from i) as "total!",
-                  (select coalesce(json_agg(json_build_array(i.longitude, i.latitude)), '[]') from i
+                  (select coalesce(json_agg(json_build_array(i.longitude, i.latitude)), '[]') from on_map i
                    where i.latitude is not null and i.longitude is not null) as "placed!: Json<Vec<(f64, f64)>>",
+                  (select coalesce(json_agg(x order by x.n desc, x.name), '[]') from (
+                       select a.id, a.name, count(*) as n from on_map i join area a on a.id = i.area_id group by 1, 2) x)
+                      as "map_by_area!: Json<Vec<Count>>",
+                  (select coalesce(json_agg(json_build_object('id', c.id, 'label', c.name) order by c.name), '[]')
+                   from incident_category c where c.municipality_id = $1 and c.parent_id is null)
+                      as "categories!: Json<Vec<AreaRow>>",
                   (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
                   'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
                                 'boundary', a.boundary, 'schematic', a.boundary_schematic)
@@ -218,7 +242,8 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
         p.from,
         p.to,
         p.area,
-        if p.by_month() { "month" } else { "week" }
+        if p.by_month() { "month" } else { "week" },
+        p.category
     )
     .fetch_one(&state.db)
     .await?;
@@ -258,6 +283,8 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
         by_area: r.by_area.0,
         shapes: r.shapes.0.into(),
         placed: r.placed.0,
+        map_by_area: r.map_by_area.0,
+        categories: r.categories.0,
     })
 }
 
@@ -362,18 +389,40 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
             "Ljusare staplar: veckor som perioden bara täcker delvis."
         }),
     }];
+    let filter = crate::map::CategoryFilter {
+        action: "/oversikt".to_owned(),
+        hidden: [
+            ("fran", Some(p.from.to_string())),
+            ("till", Some(p.to.to_string())),
+            ("omrade", p.area.map(|a| a.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect(),
+        categories: counts
+            .categories
+            .iter()
+            .map(|c| (c.id, c.label.clone()))
+            .collect(),
+        chosen: p.category,
+    };
+    let title = match filter.chosen_name() {
+        Some(c) => format!("{c} per område på kartan"),
+        None => "Händelser per område på kartan".to_owned(),
+    };
     let map = crate::map::Choropleth::new(
         "karta",
-        "Händelser per område på kartan".into(),
+        title,
         &counts.shapes,
         &counts
-            .by_area
+            .map_by_area
             .iter()
             .map(|c| (c.name.clone(), c.n))
             .collect::<Vec<_>>(),
     )
     .for_period(p.from, p.to)
-    .with_heat(&counts.placed, v.oversight);
+    .with_heat(&counts.placed, v.oversight)
+    .with_filter(filter);
     for (key, counted, caption, param, column) in [
         (
             "kategori",
@@ -526,8 +575,8 @@ struct RiskRow {
     title: Option<String>,
 }
 
-/// An area to filter by.
-#[derive(Debug, Deserialize)]
+/// An area (or a top category) to filter by.
+#[derive(Clone, Debug, Deserialize)]
 struct AreaRow {
     id: Uuid,
     label: String,
@@ -865,7 +914,13 @@ pub async fn page(
     let m = user.municipality_id();
     let period = filter.period();
     // The figures, charts drawn, as long as the incidents stay the same.
-    let key = format!("{}:{}:{}", v.reads_est, v.oversight, filter.query(&period));
+    let key = format!(
+        "{}:{}:{}:{:?}",
+        v.reads_est,
+        v.oversight,
+        filter.query(&period),
+        period.category
+    );
     let drawn = state
         .pages
         .get_or_load(m, key, || async {
@@ -874,6 +929,7 @@ pub async fn page(
         })
         .await?;
     let (figures, trend, total, map) = Drawn::clone(&drawn);
+    let map = map.with_tiles(state.tiles.as_deref());
     // The statement compares with the clock: kept for the minute at most.
     let key = format!(
         "{}:{:?}:{}",
@@ -888,7 +944,16 @@ pub async fn page(
     let o = Overview::clone(&o);
     let attention = attention(&o, today(), v.reads_est);
     let mut chrome = user.chrome("oversikt").await;
-    bounds::note(&mut chrome, &period.notes);
+    let mut notes = period.notes.clone();
+    if period.category.is_some()
+        && map
+            .filter
+            .as_ref()
+            .is_some_and(|f| f.chosen_name().is_none())
+    {
+        notes.push("Kategorin finns inte; kartan visar inga händelser.".to_owned());
+    }
+    bounds::note(&mut chrome, &notes);
     Ok(DashboardPage {
         chrome,
         municipality: user.municipality.name.clone(),

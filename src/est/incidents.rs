@@ -228,6 +228,11 @@ struct Listing {
     categories: Vec<ChoiceRow>,
     areas: Vec<ChoiceRow>,
     organisations: Vec<ChoiceRow>,
+    /// The filtered incidents per area, for the map (all pages).
+    by_area: Vec<(String, i64)>,
+    /// The filtered incidents placed on the map: (longitude, latitude).
+    placed: Vec<(f64, f64)>,
+    shapes: crate::map::Shapes,
 }
 
 /// The filtered incidents in one statement. `page_size` `None` gives every
@@ -290,7 +295,19 @@ async fn listing(
                        select distinct o.id, o.name as label from organisation o
                        join est_report r on r.organisation_id = o.id and r.municipality_id = $1
                        where o.municipality_id = $1) x)
-                      as "organisations!: Json<Vec<ChoiceRow>>"
+                      as "organisations!: Json<Vec<ChoiceRow>>",
+                  (select coalesce(json_agg(json_build_array(x.area, x.n) order by x.n desc, x.area), '[]') from (
+                       select f.area, count(*) as n from f group by f.area) x)
+                      as "by_area!: Json<Vec<(String, i64)>>",
+                  (select coalesce(json_agg(json_build_array(f.longitude, f.latitude)), '[]') from f
+                   where f.latitude is not null and f.longitude is not null)
+                      as "placed!: Json<Vec<(f64, f64)>>",
+                  (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
+                       'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
+                                     'boundary', a.boundary, 'schematic', a.boundary_schematic)
+                                 order by a.sort_order, a.name), '[]')
+                                 from area a where a.municipality_id = mu.id and a.active))
+                   from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>"
            from total, shown"#,
         m,
         f.from,
@@ -312,6 +329,9 @@ async fn listing(
         categories: row.categories.0,
         areas: row.areas.0,
         organisations: row.organisations.0,
+        by_area: row.by_area.0,
+        placed: row.placed.0,
+        shapes: row.shapes.0.into(),
     })
 }
 
@@ -347,6 +367,8 @@ pub struct IncidentsPage {
     sorts: [(&'static str, &'static str); 5],
     /// Offers the GeoJSON export (`crate::map::export`).
     oversight: bool,
+    /// The filtered incidents (every page) per area on the map, with its table.
+    map: crate::map::Choropleth,
 }
 
 impl IncidentsPage {
@@ -394,9 +416,19 @@ pub async fn list(
         (l.page - 1) * PAGE_SIZE + 1
     };
     let last = first + i64::try_from(l.rows.len()).unwrap_or(0) - i64::from(l.total > 0);
+    let map = crate::map::Choropleth::new(
+        "karta",
+        "Händelserna per område på kartan".to_owned(),
+        &l.shapes,
+        &l.by_area,
+    )
+    .for_period(filter.from, filter.to)
+    .with_heat(&l.placed, access.oversight)
+    .with_tiles(state.tiles.as_deref());
     let mut chrome = user.chrome("est").await;
     bounds::note(&mut chrome, &notes);
     Ok(IncidentsPage {
+        map,
         chrome,
         filter,
         rows: l.rows,

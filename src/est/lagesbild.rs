@@ -333,6 +333,8 @@ struct LagesbildData {
     meeting_at: Option<DateTime<Utc>>,
     /// The outline and the areas' boundaries, for the map.
     shapes: crate::map::Shapes,
+    /// The top categories, for the map's filter.
+    categories: Vec<ChoiceRow>,
 }
 
 /// The lägesbild's data in one statement: the week's incidents, coming
@@ -436,6 +438,9 @@ async fn lagesbild_data(
                             order by a.sort_order, a.name), '[]')
                             from area a where a.municipality_id = mu.id and a.active))
               from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>",
+             (select coalesce(json_agg(x order by x.label), '[]') from (
+                  select id, name as label from incident_category where municipality_id = $1 and parent_id is null) x)
+                 as "categories!: Json<Vec<ChoiceRow>>",
              (select mt.id from meeting mt
               where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
                 and mt.starts_at >= $6 and mt.starts_at < $7
@@ -466,6 +471,7 @@ async fn lagesbild_data(
         meeting_id: row.meeting_id,
         meeting_at: row.meeting_at,
         shapes: row.shapes.0.into(),
+        categories: row.categories.0,
     })
 }
 
@@ -478,10 +484,18 @@ fn parse_week(key: &str) -> AppResult<ReportWeek> {
     ReportWeek::parse(key).ok_or_else(|| AppError::OutOfRange(ReportWeek::refusal()))
 }
 
+/// The lägesbild's query string: the map's category.
+#[derive(Deserialize, Default)]
+pub struct MapQuery {
+    #[serde(default)]
+    kategori: String,
+}
+
 async fn lagesbild_page(
     state: &AppState,
     user: &CurrentUser,
     key: &str,
+    map_query: MapQuery,
     priority: PriorityForm,
     errors: FieldErrors,
 ) -> AppResult<LagesbildPage> {
@@ -522,10 +536,35 @@ async fn lagesbild_page(
         .filter(|i| i.duplicate_of.is_none())
         .collect();
     let by_category = counts(counted.iter().map(|i| i.category.clone()));
-    let by_area = counts(counted.iter().map(|i| i.area.clone()));
+    let mut notes = Vec::new();
+    let filter = crate::map::CategoryFilter {
+        action: format!("/est/lagesbild/{}", week.key()),
+        hidden: Vec::new(),
+        categories: data
+            .categories
+            .iter()
+            .map(|c| (c.id, c.label.clone()))
+            .collect(),
+        chosen: crate::map::category_param(&map_query.kategori, &mut notes),
+    };
+    // The map's incidents: of its category (by the top category's name, as
+    // the incidents name it), when one is chosen.
+    let chosen = filter.chosen_name().map(str::to_owned);
+    if filter.chosen.is_some() && chosen.is_none() {
+        notes.push("Kategorin finns inte; kartan visar inga händelser.".to_owned());
+    }
+    let on_map: Vec<&&Incident> = counted
+        .iter()
+        .filter(|i| filter.chosen.is_none() || chosen.as_deref() == Some(i.category.as_str()))
+        .collect();
+    let by_area = counts(on_map.iter().map(|i| i.area.clone()));
     let map = crate::map::Choropleth::new(
         "karta",
-        format!("Händelser per område, {}", week.previous(interval).label()),
+        format!(
+            "{} per område, {}",
+            chosen.as_deref().unwrap_or("Händelser"),
+            week.previous(interval).label()
+        ),
         &data.shapes,
         &by_area
             .iter()
@@ -533,12 +572,14 @@ async fn lagesbild_page(
             .collect::<Vec<_>>(),
     )
     .with_heat(
-        &counted
+        &on_map
             .iter()
             .filter_map(|i| i.longitude.zip(i.latitude))
             .collect::<Vec<_>>(),
         access.oversight,
-    );
+    )
+    .with_filter(filter)
+    .with_tiles(state.tiles.as_deref());
     let hot_spots = counts(counted.iter().map(|i| match &i.place {
         Some(place) => format!("{}, {}", i.area, place),
         None => i.area.clone(),
@@ -585,8 +626,10 @@ async fn lagesbild_page(
         .meeting_id
         .zip(data.meeting_at)
         .map(|(id, at)| (id, format_local(at)));
+    let mut chrome = user.chrome("est").await;
+    bounds::note(&mut chrome, &notes);
     Ok(LagesbildPage {
-        chrome: user.chrome("est").await,
+        chrome,
         municipality: user.municipality.name.clone(),
         covered,
         meeting,
@@ -622,6 +665,7 @@ pub async fn lagesbild(
     State(state): State<AppState>,
     user: CurrentUser,
     Params(key): Params<String>,
+    Query(map_query): Query<MapQuery>,
 ) -> AppResult<Response> {
     if key.ends_with(".csv") {
         return csv_export(&state, &user, &key).await;
@@ -630,6 +674,7 @@ pub async fn lagesbild(
         &state,
         &user,
         &key,
+        map_query,
         PriorityForm::default(),
         FieldErrors::default(),
     )
@@ -710,7 +755,7 @@ pub async fn add_priority(
     let text = forms::required_line(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
     let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
     if !e.is_empty() {
-        let page = lagesbild_page(&state, &user, &key, form, e).await?;
+        let page = lagesbild_page(&state, &user, &key, MapQuery::default(), form, e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
@@ -761,7 +806,15 @@ pub async fn set_outcome(
     let mut e = FieldErrors::default();
     let outcome = forms::optional_line(&mut e, "outcome", &form.outcome, "utfallet", 1000);
     if !e.is_empty() {
-        let page = lagesbild_page(&state, &user, &form.vecka, PriorityForm::default(), e).await?;
+        let page = lagesbild_page(
+            &state,
+            &user,
+            &form.vecka,
+            MapQuery::default(),
+            PriorityForm::default(),
+            e,
+        )
+        .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let outcome = outcome.as_str();
@@ -948,7 +1001,15 @@ pub async fn update_need(
         300,
     );
     if !e.is_empty() {
-        let page = lagesbild_page(&state, &user, &form.vecka, PriorityForm::default(), e).await?;
+        let page = lagesbild_page(
+            &state,
+            &user,
+            &form.vecka,
+            MapQuery::default(),
+            PriorityForm::default(),
+            e,
+        )
+        .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let (note, handled_by) = (note.as_str(), handled_by.as_str());

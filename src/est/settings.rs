@@ -95,7 +95,8 @@ async fn render(
     .await?;
     let shapes = crate::map::shapes(&state.db, m).await?;
     let map =
-        crate::map::Choropleth::outline("omraden-karta", "Områdena på kartan".into(), &shapes);
+        crate::map::Choropleth::outline("omraden-karta", "Områdena på kartan".into(), &shapes)
+            .with_tiles(state.tiles.as_deref());
     let settings = sqlx::query!(
         "select report_interval_weeks, retention_months from municipality where id = $1",
         m

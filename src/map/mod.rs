@@ -9,6 +9,7 @@ pub mod export;
 pub mod geometry;
 pub mod picker;
 pub mod render;
+pub mod tiles;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,6 +28,7 @@ use render::Frame;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/karta/kommun.svg", get(picker::svg))
+        .route("/karta/plattor/{z}/{x}/{y}", get(tiles::tile))
         .route("/est/handelser.geojson", get(export::geojson))
         .route("/est/installningar/granser", post(boundaries::upload))
         // A file a little over the limit reaches the handler, which refuses
@@ -175,9 +177,58 @@ pub struct Choropleth {
     pub points: Vec<(f64, f64)>,
     /// What the heat layer shows, in words; `None` when nothing was placed.
     pub heat_note: Option<String>,
+    /// The map's own category filter, when the page offers one.
+    pub filter: Option<CategoryFilter>,
+    /// The background map's tiles under the shapes, from Samordna's own
+    /// address: (href, left, top, size in pixels).
+    pub tiles: Vec<(String, f64, f64, f64)>,
+    /// Whose background map it is.
+    pub attribution: Option<String>,
     /// The period the counts cover, shown after the title with each date
     /// kept on one line.
     pub period: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// A map's category filter: a GET form that shows the page again with the
+/// map of one top category (its subcategories included). It works without
+/// JavaScript; the page's other parameters ride along as hidden fields.
+#[derive(Clone)]
+pub struct CategoryFilter {
+    /// The page's address (without a query).
+    pub action: String,
+    /// The page's other parameters.
+    pub hidden: Vec<(&'static str, String)>,
+    /// The top categories: id and name.
+    pub categories: Vec<(Uuid, String)>,
+    pub chosen: Option<Uuid>,
+}
+
+impl CategoryFilter {
+    /// The chosen category's name, when it is one of the categories.
+    pub fn chosen_name(&self) -> Option<&str> {
+        self.chosen.and_then(|c| {
+            self.categories
+                .iter()
+                .find(|(id, _)| *id == c)
+                .map(|(_, name)| name.as_str())
+        })
+    }
+
+    pub fn is_chosen(&self, id: &Uuid) -> bool {
+        self.chosen == Some(*id)
+    }
+}
+
+/// Reads a category id from a query string value: empty or unreadable
+/// means every category (an unreadable one gives a note).
+pub fn category_param(value: &str, notes: &mut Vec<String>) -> Option<Uuid> {
+    match value.trim() {
+        "" => None,
+        v => Uuid::parse_str(v).ok().or_else(|| {
+            notes.push("Kategorin kunde inte läsas; kartan visar alla kategorier.".to_owned());
+            None
+        }),
+    }
 }
 
 impl Choropleth {
@@ -233,9 +284,40 @@ impl Choropleth {
             hexes: Vec::new(),
             points: Vec::new(),
             heat_note: None,
+            filter: None,
+            tiles: Vec::new(),
+            attribution: None,
             period: None,
             areas,
         }
+    }
+
+    /// Draws the background map under the shapes, when there is one and
+    /// the map's bounds are known.
+    pub fn with_tiles(mut self, tiles: Option<&tiles::Tiles>) -> Self {
+        let (Some(tiles), Some(frame)) = (tiles, self.frame) else {
+            return self;
+        };
+        self.tiles = frame
+            .tiles()
+            .into_iter()
+            .map(|t| {
+                (
+                    format!("/karta/plattor/{}/{}/{}.png", t.z, t.x, t.y),
+                    t.left,
+                    t.top,
+                    t.size,
+                )
+            })
+            .collect();
+        self.attribution = Some(tiles.attribution().to_owned());
+        self
+    }
+
+    /// Adds the map's category filter.
+    pub fn with_filter(mut self, filter: CategoryFilter) -> Self {
+        self.filter = Some(filter);
+        self
     }
 
     /// Says which period the counts cover.

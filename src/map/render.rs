@@ -1,23 +1,50 @@
 //! Drawing the municipality on the server: a frame that maps WGS84
-//! longitude/latitude to pixels and back (an equirectangular projection
-//! scaled by the cosine of the middle latitude, true enough at the size of
-//! a municipality), SVG path data for shapes, and the choropleth's classes.
+//! longitude/latitude to pixels and back in Web Mercator (the projection of
+//! XYZ tile servers, so that a background map's tiles lie exactly under the
+//! shapes), SVG path data for shapes, and the choropleth's classes.
 
+use std::f64::consts::PI;
 use std::fmt::Write;
 
 use geo::{BoundingRect, Centroid, MultiPolygon, Rect, coord};
+
+/// Web Mercator of a point: x and y in radians of the unit sphere.
+pub fn mercator(lon: f64, lat: f64) -> (f64, f64) {
+    let lat = lat.clamp(-85.051_13, 85.051_13).to_radians();
+    (lon.to_radians(), (PI / 4.0 + lat / 2.0).tan().ln())
+}
+
+/// The point of Web Mercator x and y.
+pub fn unmercator(x: f64, y: f64) -> (f64, f64) {
+    (
+        x.to_degrees(),
+        (2.0 * y.exp().atan() - PI / 2.0).to_degrees(),
+    )
+}
+
+/// A tile of an XYZ tile server and where it goes on a frame.
+#[derive(Debug, Clone, Copy)]
+pub struct TileSpot {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+    /// Left and top edge and side, in the frame's pixels.
+    pub left: f64,
+    pub top: f64,
+    pub size: f64,
+}
 
 /// Maps longitude/latitude into a `width` × `height` pixel box.
 #[derive(Debug, Clone, Copy)]
 pub struct Frame {
     pub width: u32,
     pub height: u32,
+    /// The left edge of the drawing in Web Mercator x.
     west: f64,
+    /// The top edge of the drawing in Web Mercator y.
     north: f64,
-    /// Pixels per degree of latitude.
+    /// Pixels per Web Mercator unit.
     scale: f64,
-    /// Longitude degrees are this much shorter than latitude degrees.
-    kx: f64,
     off_x: f64,
     off_y: f64,
 }
@@ -28,16 +55,16 @@ const PAD: f64 = 8.0;
 impl Frame {
     /// A frame of exactly `width` × `height` pixels with `bounds` centred in it.
     pub fn fit_box(bounds: Rect<f64>, width: u32, height: u32) -> Frame {
-        let kx = bounds.center().y.to_radians().cos();
-        let (w, h) = ((bounds.width() * kx).max(1e-9), bounds.height().max(1e-9));
+        let (x0, y0) = mercator(bounds.min().x, bounds.min().y);
+        let (x1, y1) = mercator(bounds.max().x, bounds.max().y);
+        let (w, h) = ((x1 - x0).max(1e-12), (y1 - y0).max(1e-12));
         let scale = ((f64::from(width) - 2.0 * PAD) / w).min((f64::from(height) - 2.0 * PAD) / h);
         Frame {
             width,
             height,
-            west: bounds.min().x,
-            north: bounds.max().y,
+            west: x0,
+            north: y1,
             scale,
-            kx,
             off_x: (f64::from(width) - w * scale) / 2.0,
             off_y: (f64::from(height) - h * scale) / 2.0,
         }
@@ -45,8 +72,9 @@ impl Frame {
 
     /// A frame `width` pixels wide, as high as the shape needs (at most `max_height`).
     pub fn fit_width(bounds: Rect<f64>, width: u32, max_height: u32) -> Frame {
-        let kx = bounds.center().y.to_radians().cos();
-        let ratio = bounds.height() / (bounds.width() * kx).max(1e-9);
+        let (x0, y0) = mercator(bounds.min().x, bounds.min().y);
+        let (x1, y1) = mercator(bounds.max().x, bounds.max().y);
+        let ratio = (y1 - y0) / (x1 - x0).max(1e-12);
         let inner = f64::from(width) - 2.0 * PAD;
         let height = (inner * ratio + 2.0 * PAD).clamp(120.0, f64::from(max_height));
         // Rounded to whole pixels; the value is clamped to a small range.
@@ -56,18 +84,69 @@ impl Frame {
 
     /// The pixel of a point.
     pub fn to_px(&self, lon: f64, lat: f64) -> (f64, f64) {
+        let (x, y) = mercator(lon, lat);
         (
-            self.off_x + (lon - self.west) * self.kx * self.scale,
-            self.off_y + (self.north - lat) * self.scale,
+            self.off_x + (x - self.west) * self.scale,
+            self.off_y + (self.north - y) * self.scale,
         )
     }
 
     /// The point of a pixel.
     pub fn to_lonlat(&self, x: f64, y: f64) -> (f64, f64) {
-        (
-            self.west + (x - self.off_x) / (self.kx * self.scale),
+        unmercator(
+            self.west + (x - self.off_x) / self.scale,
             self.north - (y - self.off_y) / self.scale,
         )
+    }
+
+    /// The tiles of an XYZ tile server (256 pixels, Web Mercator) that
+    /// cover the frame, at the zoom whose tiles are drawn at 128 to 256
+    /// pixels, and where each goes.
+    pub fn tiles(&self) -> Vec<TileSpot> {
+        // Tile pixels per Web Mercator unit at zoom z: 256 * 2^z / 2π.
+        let wanted = (self.scale * 2.0 * PI / 256.0).log2().ceil();
+        if !wanted.is_finite() {
+            return Vec::new();
+        }
+        // A whole zoom level between 0 and 19.
+        let z = wanted.clamp(0.0, 19.0) as u8;
+        let n = f64::from(1_u32 << z);
+        let side = 2.0 * PI / n;
+        let size = side * self.scale;
+        let (left, right) = (
+            self.west - self.off_x / self.scale,
+            self.west + (f64::from(self.width) - self.off_x) / self.scale,
+        );
+        let (top, bottom) = (
+            self.north + self.off_y / self.scale,
+            self.north - (f64::from(self.height) - self.off_y) / self.scale,
+        );
+        let column = |x: f64| ((x + PI) / side).floor().clamp(0.0, n - 1.0);
+        let row = |y: f64| ((PI - y) / side).floor().clamp(0.0, n - 1.0);
+        let mut out = Vec::new();
+        let (mut ty, last_row) = (row(top), row(bottom));
+        while ty <= last_row {
+            let (mut tx, last_column) = (column(left), column(right));
+            while tx <= last_column {
+                let (x, y) = (
+                    self.off_x + (tx * side - PI - self.west) * self.scale,
+                    self.off_y + (self.north - (PI - ty * side)) * self.scale,
+                );
+                let round = |v: f64| (v * 100.0).round() / 100.0;
+                // Tile numbers below 2^19.
+                out.push(TileSpot {
+                    z,
+                    x: tx as u32,
+                    y: ty as u32,
+                    left: round(x),
+                    top: round(y),
+                    size: round(size),
+                });
+                tx += 1.0;
+            }
+            ty += 1.0;
+        }
+        out
     }
 
     /// SVG path data for a shape (`M … L … Z` per ring; draw with
@@ -216,6 +295,46 @@ mod tests {
         assert!((lon - 15.4).abs() < 1e-9 && (lat - 59.6).abs() < 1e-9);
         let (x0, y0) = f.to_px(15.0, 59.9);
         assert!(x0 >= 7.9 && y0 >= 7.9, "{x0} {y0}");
+    }
+
+    #[test]
+    fn the_tiles_cover_the_frame_and_lie_where_web_mercator_puts_them() {
+        let b = Rect::new(coord! { x: 15.0, y: 59.3 }, coord! { x: 15.8, y: 59.9 });
+        let f = Frame::fit_width(b, 560, 560);
+        let tiles = f.tiles();
+        assert!(!tiles.is_empty() && tiles.len() <= 36, "{}", tiles.len());
+        let (z, size) = (tiles[0].z, tiles[0].size);
+        assert!((128.0..=256.0).contains(&size), "{z} {size}");
+        // The tile holding a point draws that point where the frame does.
+        let (lon, lat): (f64, f64) = (15.4, 59.6);
+        let n = f64::from(1_u32 << z);
+        let tx = (lon + 180.0) / 360.0 * n;
+        let lat_r = lat.to_radians();
+        let ty = (1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / PI) / 2.0 * n;
+        let t = tiles
+            .iter()
+            .find(|t| t.x == tx.floor() as u32 && t.y == ty.floor() as u32)
+            .copied()
+            .expect("the tile under the point");
+        let (px, py) = f.to_px(lon, lat);
+        assert!(
+            (t.left + tx.fract() * t.size - px).abs() < 0.05,
+            "{t:?} {px}"
+        );
+        assert!(
+            (t.top + ty.fract() * t.size - py).abs() < 0.05,
+            "{t:?} {py}"
+        );
+        // Together they cover the whole frame.
+        let right = tiles.iter().map(|t| t.left + t.size).fold(0.0, f64::max);
+        let bottom = tiles.iter().map(|t| t.top + t.size).fold(0.0, f64::max);
+        let left = tiles.iter().map(|t| t.left).fold(f64::MAX, f64::min);
+        let top = tiles.iter().map(|t| t.top).fold(f64::MAX, f64::min);
+        assert!(left <= 0.0 && top <= 0.0, "{left} {top}");
+        assert!(
+            right >= 560.0 && bottom >= f64::from(f.height),
+            "{right} {bottom}"
+        );
     }
 
     #[test]

@@ -1738,7 +1738,7 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
     );
     assert_eq!(texts(&page, "table.incident-list tbody tr").len(), 50);
     assert_eq!(
-        texts(&page, "tbody td.num").len(),
+        texts(&page, "table.incident-list tbody td.num").len(),
         50,
         "numbers align right"
     );

@@ -50,6 +50,7 @@ pub struct TestApp {
 }
 
 fn client(jar: Arc<Jar>) -> Client {
+    samordna::map::tiles::install_crypto_provider();
     Client::builder()
         .redirect(redirect::Policy::none())
         .cookie_provider(jar)

@@ -785,3 +785,328 @@ async fn the_demo_places_incidents_inside_their_areas_boundaries(db: sqlx::PgPoo
         );
     }
 }
+
+/// A top category's id in Lindesberg.
+async fn category_id(app: &TestApp, name: &str) -> uuid::Uuid {
+    sqlx::query_scalar!(
+        "select c.id from incident_category c join municipality m on m.id = c.municipality_id
+         where m.slug = 'lindesberg' and c.name = $1 and c.parent_id is null",
+        name
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("category")
+}
+
+/// The counts of the map's table, summed.
+fn map_total(page: &Html) -> i64 {
+    map_rows(page)
+        .iter()
+        .filter_map(|r| r.rsplit(' ').next().and_then(|n| n.parse::<i64>().ok()))
+        .sum()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_incident_list_has_the_map_of_its_filtered_incidents(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    app.login(COORDINATOR).await;
+    let path = format!("/est/handelser?{}", crate::dashboard::PERIOD);
+
+    let page = app.get_html(&path).await;
+
+    let table = map_rows(&page);
+    assert_eq!(table[..2], ["Lindesberg 2", "Frövi 1"], "{table:?}");
+    assert!(table[2..].iter().all(|r| r.ends_with(" 0")), "{table:?}");
+    assert_eq!(page.select(&sel("svg.map-svg path.map-area")).count(), 7);
+    assert!(
+        texts(&page, "figure.map figcaption")[0].contains("2020-01-06 – 2020-01-26"),
+        "{:?}",
+        texts(&page, "figure.map figcaption")
+    );
+
+    // The category filter (a top category, its subcategories included).
+    let traffic = category_id(&app, "Trafik").await;
+    let page = app.get_html(&format!("{path}&kategori={traffic}")).await;
+    let table = map_rows(&page);
+    assert_eq!(table[0], "Frövi 1");
+    assert!(table[1..].iter().all(|r| r.ends_with(" 0")), "{table:?}");
+    let damage = category_id(&app, "Skadegörelse").await;
+    let page = app.get_html(&format!("{path}&kategori={damage}")).await;
+    assert_eq!(map_rows(&page)[0], "Lindesberg 2");
+    assert_eq!(map_total(&page), 2);
+
+    // The area filter.
+    let frovi: uuid::Uuid = sqlx::query_scalar!("select id from area where name = 'Frövi'")
+        .fetch_one(&app.db)
+        .await
+        .expect("area");
+    let page = app.get_html(&format!("{path}&omrade={frovi}")).await;
+    assert_eq!(map_rows(&page)[0], "Frövi 1");
+    assert_eq!(map_total(&page), 1);
+
+    // The period: the map counts every page of the list, not only the first.
+    let page = app.get_html("/est/handelser").await;
+    let summary = texts(&page, "#visar")[0].clone();
+    let total: i64 = summary
+        .split(" av ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("total");
+    assert!(total > 50, "{summary}");
+    assert_eq!(map_total(&page), total);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_dashboard_map_shows_one_category_when_its_filter_asks(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    app.login(COORDINATOR).await;
+    let page = app
+        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
+        .await;
+    // The map's own form: a labelled category choice, the period kept.
+    assert_eq!(
+        texts(&page, "figure.map form label[for=karta-kategori]"),
+        ["Kategori"]
+    );
+    assert_eq!(
+        value_of(&page, "figure.map form input[name=fran]").as_deref(),
+        Some("2020-01-06")
+    );
+    let top: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from incident_category
+           where parent_id is null and municipality_id = (select id from municipality where slug = 'lindesberg')"#
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("categories");
+    assert_eq!(
+        page.select(&sel("figure.map form select[name=kategori] option"))
+            .count() as i64,
+        1 + top
+    );
+    let damage = category_id(&app, "Skadegörelse").await;
+
+    let page = app
+        .get_html(&format!(
+            "/oversikt?{}&kategori={damage}",
+            crate::dashboard::PERIOD
+        ))
+        .await;
+
+    let table = map_rows(&page);
+    assert_eq!(table[0], "Lindesberg 2", "{table:?}");
+    assert_eq!(map_total(&page), 2);
+    assert!(texts(&page, "figure.map figcaption")[0].starts_with("Skadegörelse per område"));
+    assert_eq!(
+        page.select(&sel(&format!(
+            "figure.map select[name=kategori] option[value='{damage}'][selected]"
+        )))
+        .count(),
+        1
+    );
+    // Only the map follows it: the figures still count every category.
+    assert_eq!(
+        rows(&page, "#tabell-kategori tbody tr"),
+        ["Skadegörelse 2", "Trafik 1"]
+    );
+    let traffic = category_id(&app, "Trafik").await;
+    let page = app
+        .get_html(&format!(
+            "/oversikt?{}&kategori={traffic}",
+            crate::dashboard::PERIOD
+        ))
+        .await;
+    assert_eq!(map_rows(&page)[0], "Frövi 1");
+    assert_eq!(map_total(&page), 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_lagesbild_map_shows_one_category_when_its_filter_asks(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let week = samordna::est::week::ReportWeek::containing(
+        samordna::web::today() - chrono::Days::new(21),
+        1,
+    );
+    // The week's most common top category.
+    let (category, name, n) = sqlx::query!(
+        r#"select coalesce(pc.id, c.id) as "id!", coalesce(pc.name, c.name) as "name!", count(*) as "n!"
+           from est_incident i join est_report r on r.id = i.report_id and r.week_start = $1
+           join incident_category c on c.id = i.category_id
+           left join incident_category pc on pc.id = c.parent_id
+           where i.duplicate_of is null and r.municipality_id = (select id from municipality where slug = 'lindesberg')
+           group by 1, 2 order by 3 desc limit 1"#,
+        week.monday
+    )
+    .fetch_one(&app.db)
+    .await
+    .map(|r| (r.id, r.name, r.n))
+    .expect("category");
+    let path = format!("/est/lagesbild/{}", week.key());
+    let all = map_total(&app.get_html(&path).await);
+    assert!(all > n, "the week has other categories too");
+
+    let page = app.get_html(&format!("{path}?kategori={category}")).await;
+
+    assert_eq!(map_total(&page), n);
+    assert!(
+        texts(&page, "figure.map figcaption")[0].starts_with(&format!("{name} per område")),
+        "{:?}",
+        texts(&page, "figure.map figcaption")
+    );
+    let form = page
+        .select(&sel("figure.map form[method=get]"))
+        .next()
+        .expect("the map's form");
+    assert_eq!(
+        form.value().attr("action"),
+        Some(format!("{path}#karta").as_str())
+    );
+    // The rest of the lägesbild still counts every category.
+    assert_eq!(
+        rows(&page, ".counts table tbody tr")
+            .iter()
+            .filter_map(|r| r.rsplit(' ').next().and_then(|n| n.parse::<i64>().ok()))
+            .sum::<i64>(),
+        all
+    );
+}
+
+/// A tile server on a free local port that answers every tile with the
+/// same small PNG and counts the requests; returns its URL template.
+async fn fake_tile_server(hits: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = axum::Router::new().route(
+        "/{z}/{x}/{y}",
+        get(move || {
+            let hits = hits.clone();
+            async move {
+                hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                ([("content-type", "image/png")], TILE_PNG.to_vec())
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/{{z}}/{{x}}/{{y}}.png")
+}
+
+/// The smallest PNG: one transparent pixel.
+const TILE_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+
+fn tile_config(url: &str) -> samordna::config::TileConfig {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("tiles")
+        .join(uuid::Uuid::new_v4().to_string());
+    samordna::config::TileConfig::new(url, Some("© Testkartan".to_owned()), dir, 10_000_000)
+        .expect("tile config")
+}
+
+/// The background tiles a page's map draws.
+fn tile_hrefs(page: &Html) -> Vec<String> {
+    page.select(&sel("svg.map-svg .map-tiles image"))
+        .filter_map(|i| i.value().attr("href").map(str::to_owned))
+        .collect()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_background_map_comes_through_samordna_and_is_kept_on_disk(db: sqlx::PgPool) {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let url = fake_tile_server(hits.clone()).await;
+    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    app.login(COORDINATOR).await;
+
+    let page = app
+        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
+        .await;
+
+    // The tiles come from Samordna's own address, under the shapes.
+    let tiles = tile_hrefs(&page);
+    assert!(!tiles.is_empty() && tiles.len() <= 36, "{tiles:?}");
+    assert!(
+        tiles
+            .iter()
+            .all(|t| t.starts_with("/karta/plattor/") && t.ends_with(".png")),
+        "{tiles:?}"
+    );
+    assert!(
+        !page.html().contains(&url[..20]),
+        "the tile server's address stays on the server"
+    );
+    assert_eq!(page.select(&sel("svg.map-svg path.map-area")).count(), 7);
+    assert_eq!(
+        texts(&page, "figure.map .map-attribution"),
+        ["Bakgrundskarta: © Testkartan"]
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    let response = app.get(&tiles[0]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(&response.bytes().await.expect("tile")[..], TILE_PNG);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // A second time it comes from the disk: the tile server is not asked.
+    let again = app.get(&tiles[0]).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(&again.bytes().await.expect("tile")[..], TILE_PNG);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Outside the world there is no tile; nobody signed in gets none.
+    assert_eq!(
+        app.get("/karta/plattor/3/8/0.png").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let anonymous = TestApp::spawn(app.db.clone()).await;
+    let response = anonymous.get(&tiles[1]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .is_ok_and(|l| l.starts_with("/login"))
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn when_the_tile_server_is_down_the_map_still_shows_its_shapes(db: sqlx::PgPool) {
+    // An address where nothing answers.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address")
+    };
+    let url = format!("http://{closed}/{{z}}/{{x}}/{{y}}.png");
+    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    app.login(COORDINATOR).await;
+    let week = samordna::est::week::ReportWeek::containing(
+        samordna::web::today() - chrono::Days::new(21),
+        1,
+    );
+
+    for path in [
+        format!("/oversikt?{}", crate::dashboard::PERIOD),
+        format!("/est/lagesbild/{}", week.key()),
+        "/est/handelser".to_owned(),
+        "/est/installningar".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let page = Html::parse_document(&response.text().await.expect("body"));
+        assert_eq!(
+            page.select(&sel("svg.map-svg path.map-area")).count(),
+            7,
+            "{path}"
+        );
+        let tiles = tile_hrefs(&page);
+        assert!(!tiles.is_empty(), "{path}");
+
+        let tile = app.get(&tiles[0]).await;
+        assert_eq!(tile.status(), StatusCode::BAD_GATEWAY, "{path}");
+    }
+}

@@ -639,6 +639,14 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/oversikt/vecka.csv".into(),
             SIGNED_IN,
         ),
+        // Without SAMORDNA_TILE_URL there are no background tiles to serve
+        // (tests/api/map.rs serves them from a fake tile server).
+        (
+            "GET",
+            "/karta/plattor/{z}/{x}/{y}",
+            "/karta/plattor/10/557/296.png".into(),
+            ["404", "404", "404", "404", "404", "404", "login"],
+        ),
         // Last: it ends each role's session (and sends everyone to the login page).
         ("POST", "/logout", "/logout".into(), ["login"; 7]),
     ]

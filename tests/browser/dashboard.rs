@@ -29,6 +29,12 @@ async fn read_dashboard(b: &Browser) -> Result<()> {
     // and so does the table of goals against their targets.
     b.fits_phone("figure, table.goals").await?;
 
+    b.step("karta");
+    // The map, its legend and its table print together on one A4 page.
+    let caption = b.text("figure.map figcaption").await?;
+    let last_row = b.text("figure.map table tbody tr:last-child").await?;
+    b.prints_on_one_page(&caption, &last_row).await?;
+
     b.step("tabell");
     b.find("#tabell-kategori summary").await?.click().await?;
     b.expect_text("#tabell-kategori table", "Skadegörelse")

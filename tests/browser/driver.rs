@@ -589,6 +589,35 @@ impl Browser {
         Ok((pages.len(), text))
     }
 
+    /// Prints the current page on A4 and fails unless the text `first` and
+    /// the text `last` of a block (a map's caption and its table's last
+    /// row) are printed on the same page, that is unless the block is kept
+    /// whole on one page.
+    pub async fn prints_on_one_page(&self, first: &str, last: &str) -> Result<usize> {
+        let pdf = self
+            .client
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .context("printing the page")?;
+        let doc = lopdf::Document::load_mem(&pdf).context("reading the printed PDF")?;
+        let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        let (first, last) = (squash(first), squash(last));
+        let mut seen = Vec::new();
+        for number in doc.get_pages().keys().copied() {
+            let text = squash(&doc.extract_text(&[number]).unwrap_or_default());
+            if let Some(at) = text.find(&first) {
+                if text[at..].contains(&last) {
+                    return Ok(usize::try_from(number).unwrap_or(0));
+                }
+                let rest: String = text[at..].chars().take(600).collect();
+                seen.push(format!(
+                    "page {number} has “{first}” but not “{last}” after it: {rest}"
+                ));
+            }
+        }
+        anyhow::bail!("“{first}” … “{last}” not printed on one page: {seen:?}")
+    }
+
     /// At a phone's width (the narrower of [`pages::WIDTHS`]), fails if the
     /// page or an element matching `css` needs sideways scrolling; then puts
     /// the window back.

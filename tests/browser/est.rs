@@ -139,7 +139,11 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.step("lagesbild-samordnare");
     b.visit(&format!("/est/lagesbild/{week}")).await?;
     b.expect_text("#samverkan", NEED).await?;
-    b.fits_phone("table").await?;
+    b.fits_phone("table, figure.map").await?;
+    // The map, its legend and its table print together on one A4 page.
+    let caption = b.text("figure.map figcaption").await?;
+    let last_row = b.text("figure.map table tbody tr:last-child").await?;
+    b.prints_on_one_page(&caption, &last_row).await?;
 
     b.step("lagesbild-forra-veckan");
     // A week with more categories than areas (or the other way round): the
@@ -175,7 +179,8 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.press("Ladda upp gränserna", "/est/installningar/granser")
         .await?;
     b.expect_text("#geojson-error", "inte GeoJSON").await?;
-    b.fits_phone("figure.map").await?;
+    // The areas' and the categories' tables stack on a phone.
+    b.fits_phone("figure.map, table").await?;
 
     b.step("handelser");
     b.visit("/est/handelser?sort=otrygghet&ordning=stigande&sida=2")
