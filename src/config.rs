@@ -44,6 +44,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpRange>,
     /// Days a one-time password works (`SAMORDNA_ONE_TIME_PASSWORD_DAYS`).
     pub one_time_password_days: u32,
+    /// The public tip form's protection (minimum fill-in time, tips per
+    /// client and hour); the defaults in production, lowered in tests.
+    pub tip_limits: crate::tips::protect::TipLimits,
 }
 
 /// How long a one-time password works unless configured otherwise.
@@ -97,6 +100,7 @@ impl Config {
                 .filter(|m| (10..=24 * 60).contains(m))
                 .unwrap_or(60),
             count_statements: var("SAMORDNA_COUNT_STATEMENTS").is_some_and(|v| v == "1"),
+            tip_limits: crate::tips::protect::TipLimits::default(),
         })
     }
 
@@ -118,6 +122,7 @@ impl Config {
             count_statements: true,
             trusted_proxies: Vec::new(),
             one_time_password_days: ONE_TIME_PASSWORD_DAYS,
+            tip_limits: crate::tips::protect::TipLimits::default(),
         }
     }
 

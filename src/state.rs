@@ -9,6 +9,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::mail::Mailer;
 use crate::page_cache::PageCache;
+use crate::tips::protect::TipGuard;
 
 /// Everything a handler may need besides the request.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub identity: Arc<IdentityCache>,
     /// Page data, from memory until its municipality changes.
     pub pages: Arc<PageCache>,
+    /// The public tip form's per-client limit and signing key.
+    pub tips: Arc<TipGuard>,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
         Ok(Self {
             db,
             mailer: Arc::new(Mailer::from_config(&config)?),
+            tips: Arc::new(TipGuard::new(config.tip_limits)),
             config: Arc::new(config),
             login_throttle: Arc::new(LoginThrottle::default()),
             identity: Arc::new(IdentityCache::default()),
