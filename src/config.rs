@@ -46,6 +46,9 @@ pub struct Config {
     pub one_time_password_days: u32,
     /// The optional background map (`SAMORDNA_TILE_URL`).
     pub tiles: Option<TileConfig>,
+    /// The public tip form's protection (minimum fill-in time, tips per
+    /// client and hour); the defaults in production, lowered in tests.
+    pub tip_limits: crate::tips::protect::TipLimits,
 }
 
 /// A background map from an XYZ tile server, fetched and cached by
@@ -161,6 +164,7 @@ impl Config {
                 .filter(|m| (10..=24 * 60).contains(m))
                 .unwrap_or(60),
             count_statements: var("SAMORDNA_COUNT_STATEMENTS").is_some_and(|v| v == "1"),
+            tip_limits: crate::tips::protect::TipLimits::default(),
         })
     }
 
@@ -183,6 +187,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             one_time_password_days: ONE_TIME_PASSWORD_DAYS,
             tiles: None,
+            tip_limits: crate::tips::protect::TipLimits::default(),
         }
     }
 

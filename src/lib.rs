@@ -26,6 +26,7 @@ pub mod structure;
 pub mod telemetry;
 pub mod tenant;
 pub mod text_enum;
+pub mod tips;
 pub mod web;
 
 /// The migrations compiled into the binary.

@@ -78,6 +78,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .merge(crate::dashboard::router())
         .merge(crate::planning::router())
         .merge(crate::map::router())
+        .merge(crate::tips::router())
         .route("/health", get(health))
         .route("/tillganglighet", get(crate::web::pages::accessibility))
         .route("/assets/{hash}/{name}", get(assets::serve))

@@ -9,6 +9,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::mail::Mailer;
 use crate::page_cache::PageCache;
+use crate::tips::protect::TipGuard;
 
 /// Everything a handler may need besides the request.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub pages: Arc<PageCache>,
     /// The background map's tiles, when `SAMORDNA_TILE_URL` is set.
     pub tiles: Option<Arc<crate::map::tiles::Tiles>>,
+    /// The public tip form's per-client limit and signing key.
+    pub tips: Arc<TipGuard>,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
             db,
             mailer: Arc::new(Mailer::from_config(&config)?),
             tiles: crate::map::tiles::Tiles::from_config(config.tiles.as_ref())?,
+            tips: Arc::new(TipGuard::new(config.tip_limits)),
             config: Arc::new(config),
             login_throttle: Arc::new(LoginThrottle::default()),
             identity: Arc::new(IdentityCache::default()),

@@ -62,7 +62,7 @@ type AccountKey = [u8; 32];
 /// A client: an IPv4 address, or an IPv6 /64 (one household or server
 /// gets a whole /64, so single addresses would be free to rotate).
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-enum ClientKey {
+pub(crate) enum ClientKey {
     V4(u32),
     V6(u64),
 }

@@ -37,6 +37,9 @@ pub struct EstAccess {
     /// Sees writers, marks duplicates, unlocks reports (coordinator, kommunpolis).
     pub oversight: bool,
     pub admin: bool,
+    /// Holds a position the coordinator appointed to moderate the public's
+    /// tips (`crate::tips::queue`); only [`Self::load`] reads it.
+    pub tip_moderator: bool,
 }
 
 impl EstAccess {
@@ -74,7 +77,9 @@ impl EstAccess {
                       exists (select 1 from seat where seat.work_group_id = grp.id
                                  or seat.work_group_id in (select id from work_group
                                                            where municipality_id = $2 and tier = 'beredningsgrupp'))
-                          as "sits!"
+                          as "sits!",
+                      exists (select 1 from tip_moderator tm join held on held.id = tm.position_id
+                              where tm.municipality_id = $2) as "tip_moderator!"
                from municipality mu left join grp on true
                where mu.id = $2"#,
             user.id(),
@@ -93,6 +98,7 @@ impl EstAccess {
             can_read: oversight || row.sits,
             oversight,
             admin: w.is_admin,
+            tip_moderator: row.tip_moderator,
         })
     }
 
@@ -160,6 +166,8 @@ impl EstAccess {
             can_read,
             oversight,
             admin: access.admin,
+            // The dashboard does not link the tip queue.
+            tip_moderator: false,
         })
     }
 

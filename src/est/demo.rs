@@ -23,6 +23,14 @@ pub const CATEGORIES: [(&str, &[&str]); 10] = [
     ("Annat", &[]),
 ];
 
+/// The categories the public's tip form offers at first (as Åmål's asks).
+pub const PUBLIC_CATEGORIES: [&str; 4] = [
+    "Skadegörelse",
+    "Otrygghetsskapande samling av personer",
+    "Ordningsstörning",
+    "Otrygg plats",
+];
+
 /// Lindesberg's towns and villages.
 pub const LINDESBERG_AREAS: [&str; 7] = [
     "Lindesberg",
@@ -98,12 +106,13 @@ const NEEDS: [(&str, &str); 5] = [
 pub async fn taxonomy(conn: &mut PgConnection, m: Uuid, areas: &[&str]) -> sqlx::Result<()> {
     for (i, (name, children)) in CATEGORIES.iter().enumerate() {
         let parent = sqlx::query_scalar!(
-            r#"insert into incident_category (id, municipality_id, name, sort_order) values ($1, $2, $3, $4)
+            r#"insert into incident_category (id, municipality_id, name, sort_order, public_tip) values ($1, $2, $3, $4, $5)
                on conflict (municipality_id, parent_id, name) do update set name = excluded.name returning id"#,
             Uuid::now_v7(),
             m,
             name,
-            i32::try_from(i).unwrap_or(0) * 10
+            i32::try_from(i).unwrap_or(0) * 10,
+            PUBLIC_CATEGORIES.contains(name)
         )
         .fetch_one(&mut *conn)
         .await?;

@@ -140,6 +140,8 @@ pub struct IndexPage {
     reporter_for: Vec<super::access::Organisation>,
     can_read: bool,
     admin: bool,
+    /// Moderates the public's tips (`/est/tips`).
+    tips: bool,
 }
 
 pub async fn index(
@@ -177,6 +179,7 @@ pub async fn index(
         reporter_for: access.reporter_for,
         can_read: access.can_read,
         admin: access.admin,
+        tips: access.admin || access.tip_moderator,
     })
 }
 
@@ -238,6 +241,8 @@ pub struct LagesbildPage {
     /// The EST meeting that discusses the week's reports, if one is planned.
     meeting: Option<(Uuid, String)>,
     incidents: Vec<Incident>,
+    /// Accepted tips from the public ("Allmänheten"), counted apart.
+    public_tips: Vec<PublicTip>,
     counted: usize,
     by_category: Vec<Count>,
     /// The week's incidents per area on the map, with its table.
@@ -318,10 +323,30 @@ struct TrendCount {
     n: i64,
 }
 
+/// A tip from the public accepted into the week's lägesbild.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PublicTip {
+    pub reference: String,
+    pub category: String,
+    pub area: String,
+    pub occurred_on: NaiveDate,
+    pub time_band: Option<String>,
+    pub place: Option<String>,
+    pub description: Option<String>,
+}
+
+impl PublicTip {
+    pub fn time_band_label(&self) -> &'static str {
+        db::time_band_label(self.time_band.as_deref().unwrap_or(""))
+    }
+}
+
 /// What the lägesbild shows besides the person's access.
 #[derive(Clone)]
 struct LagesbildData {
     incidents: Vec<Incident>,
+    /// Accepted tips from the public, counted apart from the EST reports.
+    public_tips: Vec<PublicTip>,
     trend: Vec<TrendCount>,
     events: Vec<ComingEvent>,
     needs: Vec<Need>,
@@ -369,6 +394,15 @@ async fn lagesbild_data(
                   left join person p on p.id = i.written_by
                   where r.municipality_id = $1 and r.week_start = $2) x)
                  as "incidents!: Json<Vec<Incident>>",
+             (select coalesce(json_agg(x order by x.occurred_on, x.reference), '[]') from (
+                  select t.reference, case when pc.id is null then c.name else pc.name || ' – ' || c.name end as category,
+                         a.name as area, t.occurred_on, t.time_band, t.place, t.description
+                  from public_tip t
+                  join incident_category c on c.id = t.category_id
+                  left join incident_category pc on pc.id = c.parent_id
+                  join area a on a.id = t.area_id
+                  where t.municipality_id = $1 and t.week_start = $2 and t.status = 'accepted') x)
+                 as "public_tips!: Json<Vec<PublicTip>>",
              (select coalesce(json_agg(x), '[]') from (
                   select coalesce(pc.name, c.name) as category, r.week_start, count(*) as n
                   from est_incident i join est_report r on r.id = i.report_id
@@ -461,6 +495,7 @@ async fn lagesbild_data(
     .await?;
     Ok(LagesbildData {
         incidents: row.incidents.0,
+        public_tips: row.public_tips.0,
         trend: row.trend.0,
         events: row.events.0,
         needs: row.needs.0,
@@ -655,6 +690,7 @@ async fn lagesbild_page(
         oversight: access.oversight,
         my_orgs: access.reporter_for.clone(),
         incidents,
+        public_tips: data.public_tips,
         week,
         priority,
         errors,

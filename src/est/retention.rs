@@ -13,6 +13,8 @@ pub struct Removed {
     pub events: u64,
     pub needs: u64,
     pub notes: u64,
+    /// Tips from the public cleared or (when rejected) deleted.
+    pub tips: u64,
 }
 
 /// Removes free texts older than each municipality's retention, as of `now`.
@@ -64,10 +66,13 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     .rows_affected();
     // A removed report entry is kept in its audit event only while it can
     // be put back ("Ångra", until the report locks): a period and a week.
-    let municipalities = sqlx::query!("select id, report_interval_weeks from municipality")
-        .fetch_all(&mut *tx)
-        .await?;
+    let municipalities =
+        sqlx::query!("select id, report_interval_weeks, retention_months from municipality")
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut tips = 0;
     for m in municipalities {
+        tips += tips_gallring(&mut tx, m.id, now, m.retention_months).await?;
         sqlx::query!(
             r#"update audit_event set before = before - 'rad'
                where municipality_id = $1 and action = 'tog bort post' and before ? 'rad'
@@ -85,7 +90,51 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
         events,
         needs,
         notes,
+        tips,
     })
+}
+
+/// Tips from the public older than the municipality's retention: contact
+/// details deleted, rejected tips deleted, the others' free texts cleared
+/// (category, area and date stay for statistics).
+async fn tips_gallring(
+    tx: &mut sqlx::PgConnection,
+    m: uuid::Uuid,
+    now: DateTime<Utc>,
+    months: i32,
+) -> sqlx::Result<u64> {
+    sqlx::query!(
+        r#"delete from public_tip_contact where municipality_id = $1
+             and tip_id in (select id from public_tip where municipality_id = $1
+                            and created_at < $2::timestamptz - make_interval(months => $3))"#,
+        m,
+        now,
+        months
+    )
+    .execute(&mut *tx)
+    .await?;
+    let deleted = sqlx::query!(
+        r#"delete from public_tip where municipality_id = $1 and status = 'rejected'
+             and created_at < $2::timestamptz - make_interval(months => $3)"#,
+        m,
+        now,
+        months
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let cleared = sqlx::query!(
+        r#"update public_tip set place = null, description = null, redacted_at = $2
+           where municipality_id = $1 and redacted_at is null
+             and created_at < $2::timestamptz - make_interval(months => $3)"#,
+        m,
+        now,
+        months
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(deleted + cleared)
 }
 
 /// Runs gallring once a day until the task is aborted.

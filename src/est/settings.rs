@@ -25,6 +25,8 @@ pub struct Item {
     pub name: String,
     pub parent: Option<String>,
     pub active: bool,
+    /// Offered in the public's tip form (`/tips/{kommun}`).
+    pub public_tip: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,7 +78,7 @@ async fn render(
     let m = user.municipality_id();
     let categories = sqlx::query_as!(
         Item,
-        r#"select c.id, c.name, p.name as "parent?", c.active from incident_category c
+        r#"select c.id, c.name, p.name as "parent?", c.active, c.public_tip from incident_category c
            left join incident_category p on p.id = c.parent_id
            where c.municipality_id = $1
            order by coalesce(p.sort_order, c.sort_order), coalesce(p.name, c.name), p.name nulls first, c.name"#,
@@ -333,12 +335,25 @@ pub async fn toggle(
             .fetch_optional(change.tx())
             .await?
             .map(|r| (r.name, r.active)),
+        "tipskategori" => sqlx::query!(
+            "update incident_category set public_tip = not public_tip where id = $1 and municipality_id = $2 returning name, public_tip",
+            id, m
+        )
+        .fetch_optional(change.tx())
+        .await?
+        .map(|r| (r.name, r.public_tip)),
         _ => None,
     };
     let (name, active) = row.ok_or(AppError::NotFound)?;
+    let action = match (kind.as_str(), active) {
+        ("tipskategori", true) => "öppnade för allmänhetens tips",
+        ("tipskategori", false) => "stängde för allmänhetens tips",
+        (_, true) => "aktiverade",
+        (_, false) => "avaktiverade",
+    };
     change
         .record(Event {
-            action: if active { "aktiverade" } else { "avaktiverade" },
+            action,
             entity: if kind == "omrade" {
                 "område"
             } else {
@@ -351,5 +366,9 @@ pub async fn toggle(
         })
         .await?;
     change.commit().await?;
-    Ok(Redirect::to("/est/installningar"))
+    Ok(Redirect::to(if kind == "tipskategori" {
+        "/est/installningar#kategorier"
+    } else {
+        "/est/installningar"
+    }))
 }

@@ -24,5 +24,6 @@ mod robustness;
 mod structure;
 mod tenancy;
 mod text_hardening;
+mod tips;
 mod vocabulary;
 mod words;

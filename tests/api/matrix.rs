@@ -132,6 +132,8 @@ fn matrix(i: &Ids) -> Vec<Row> {
     const ADMIN_HERE: [&str; 7] = ["ok", "403", "403", "403", "403", "404", "login"];
     const SIGNED_IN: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "ok", "login"];
     const EVERYONE: [&str; 7] = ["ok"; 7];
+    // A tip that does not exist (here or anywhere): moderators get 404.
+    const TIP_MODERATE: [&str; 7] = ["404", "403", "403", "403", "403", "404", "login"];
     const SCHEDULE: [&str; 7] = ["ok", "403", "404", "404", "404", "404", "login"];
     const EST_READ: [&str; 7] = ["ok", "ok", "403", "403", "ok", "ok", "login"];
     const EST_FILE: [&str; 7] = ["403", "ok", "403", "403", "ok", "403", "login"];
@@ -625,6 +627,57 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/planering/installningar",
             "/planering/installningar".into(),
             ADMIN,
+        ),
+        // Tips from the public: the form and the poster are public.
+        ("GET", "/tips/{kommun}", "/tips/lindesberg".into(), EVERYONE),
+        (
+            "POST",
+            "/tips/{kommun}",
+            "/tips/lindesberg".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/tips/{kommun}/affisch",
+            "/tips/lindesberg/affisch".into(),
+            EVERYONE,
+        ),
+        ("GET", "/est/tips", "/est/tips".into(), ADMIN),
+        (
+            "POST",
+            "/est/tips/{id}/godkann",
+            format!("/est/tips/{random}/godkann"),
+            TIP_MODERATE,
+        ),
+        (
+            "POST",
+            "/est/tips/{id}/avvisa",
+            format!("/est/tips/{random}/avvisa"),
+            TIP_MODERATE,
+        ),
+        (
+            "POST",
+            "/est/tips/{id}/svara",
+            format!("/est/tips/{random}/svara"),
+            TIP_MODERATE,
+        ),
+        (
+            "POST",
+            "/est/tips/{id}/ta-bort",
+            format!("/est/tips/{random}/ta-bort"),
+            TIP_MODERATE,
+        ),
+        (
+            "POST",
+            "/est/tips/granskare",
+            "/est/tips/granskare".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/est/tips/granskare/{id}/ta-bort",
+            format!("/est/tips/granskare/{random}/ta-bort"),
+            TIP_MODERATE,
         ),
         ("GET", "/oversikt", "/oversikt".into(), SIGNED_IN),
         (

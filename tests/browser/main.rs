@@ -22,3 +22,4 @@ mod est;
 mod keyboard;
 mod meetings;
 mod pages;
+mod tips;

@@ -1,0 +1,526 @@
+//! `/est/tips`: the moderation queue. The coordinator, and the positions
+//! the coordinator appoints, accept a tip (it then counts in the open
+//! week's lägesbild under "Allmänheten"), reject it, answer the sender or
+//! delete it. The sender's contact is deleted as soon as the tip is
+//! handled or answered.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use lettre::Message;
+use lettre::message::header::ContentType;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::Event;
+use crate::error::{AppError, AppResult};
+use crate::est::access::EstAccess;
+use crate::est::db::time_band_label;
+use crate::state::AppState;
+use crate::web::change::Change;
+use crate::web::choice::{Choice, position_choices};
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::layout::Chrome;
+use crate::web::path::IdPath;
+use crate::web::{format_local, today};
+
+/// Whether the person may moderate tips: the coordinator (administrator),
+/// or someone holding a position the coordinator appointed today.
+pub async fn can_moderate(state: &AppState, user: &CurrentUser) -> AppResult<bool> {
+    if user.municipality.is_admin {
+        return Ok(true);
+    }
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from tip_moderator tm
+                          join position_holder h on h.position_id = tm.position_id
+                          where tm.municipality_id = $1 and h.person_id = $2
+                            and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)) as "yes!""#,
+        user.municipality_id(),
+        user.id(),
+        today()
+    )
+    .fetch_one(&state.db)
+    .await?)
+}
+
+async fn require_moderator(state: &AppState, user: &CurrentUser) -> AppResult<()> {
+    if can_moderate(state, user).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A tip as the queue shows it.
+pub struct Tip {
+    pub id: Uuid,
+    pub reference: String,
+    pub status: String,
+    pub category: String,
+    pub area: String,
+    pub occurred_on: NaiveDate,
+    pub time_band: Option<String>,
+    pub place: Option<String>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub handled_at: Option<DateTime<Utc>>,
+    pub week_start: Option<NaiveDate>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub contact_kind: Option<String>,
+    pub contact: Option<String>,
+}
+
+impl Tip {
+    pub fn time_band_label(&self) -> &'static str {
+        time_band_label(self.time_band.as_deref().unwrap_or(""))
+    }
+
+    pub fn received(&self) -> String {
+        format_local(self.created_at)
+    }
+
+    pub fn handled(&self) -> String {
+        self.handled_at.map(format_local).unwrap_or_default()
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "accepted" => "Godkänt",
+            "rejected" => "Avvisat",
+            _ => "Nytt",
+        }
+    }
+
+    /// The lägesbild an accepted tip counts in: its key and label.
+    pub fn week(&self) -> Option<(String, String)> {
+        self.week_start.map(|monday| {
+            let w = crate::est::week::ReportWeek::containing(monday, 1);
+            (w.key(), w.label())
+        })
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReplyForm {
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ModeratorForm {
+    #[serde(default)]
+    pub position_id: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tips/queue.html")]
+pub struct QueuePage {
+    chrome: Chrome,
+    slug: String,
+    new: Vec<Tip>,
+    handled: Vec<Tip>,
+    admin: bool,
+    moderators: Vec<Choice>,
+    positions: Vec<Choice>,
+    /// The tip whose reply form has `errors`, with what was written.
+    replying: Option<Uuid>,
+    reply: ReplyForm,
+    errors: FieldErrors,
+}
+
+async fn tips(state: &AppState, m: Uuid, new: bool) -> AppResult<Vec<Tip>> {
+    Ok(sqlx::query_as!(
+        Tip,
+        r#"select t.id, t.reference, t.status,
+                  case when p.id is null then c.name else p.name || ' – ' || c.name end as "category!",
+                  a.name as area, t.occurred_on, t.time_band, t.place, t.description, t.created_at,
+                  t.handled_at, t.week_start, t.replied_at,
+                  k.kind as "contact_kind?", k.value as "contact?"
+           from public_tip t
+           join incident_category c on c.id = t.category_id
+           left join incident_category p on p.id = c.parent_id
+           join area a on a.id = t.area_id
+           left join public_tip_contact k on k.tip_id = t.id
+           where t.municipality_id = $1 and (t.status = 'new') = $2
+           order by case when $2 then t.created_at end, t.handled_at desc nulls last
+           limit 200"#,
+        m,
+        new
+    )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    replying: Option<Uuid>,
+    reply: ReplyForm,
+    errors: FieldErrors,
+) -> AppResult<QueuePage> {
+    let m = user.municipality_id();
+    let admin = user.municipality.is_admin;
+    let (moderators, positions) = if admin {
+        let moderators = sqlx::query_as!(
+            Choice,
+            r#"select p.id, p.title as label from tip_moderator tm join position p on p.id = tm.position_id
+               where tm.municipality_id = $1 order by p.title"#,
+            m
+        )
+        .fetch_all(&state.db)
+        .await?;
+        (moderators, position_choices(&state.db, m).await?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(QueuePage {
+        chrome: user.chrome("est").await,
+        slug: user.municipality.slug.clone(),
+        new: tips(state, m, true).await?,
+        handled: tips(state, m, false).await?,
+        admin,
+        moderators,
+        positions,
+        replying,
+        reply,
+        errors,
+    })
+}
+
+/// `GET /est/tips`.
+pub async fn queue(State(state): State<AppState>, user: CurrentUser) -> AppResult<QueuePage> {
+    require_moderator(&state, &user).await?;
+    render(
+        &state,
+        &user,
+        None,
+        ReplyForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// Deletes a tip's contact in the change's transaction.
+async fn forget_contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<bool> {
+    Ok(sqlx::query!(
+        "delete from public_tip_contact where tip_id = $1 and municipality_id = $2",
+        id,
+        m
+    )
+    .execute(change.tx())
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// `POST /est/tips/{id}/godkann`: the tip counts in the lägesbild of the
+/// week EST reports for now.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
+pub async fn accept(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    require_moderator(&state, &user).await?;
+    let m = user.municipality_id();
+    let access = EstAccess::load(&state.db, &user).await?;
+    let week = access.open_week(&state.db, m).await?;
+    let mut change = Change::begin(&state, &user).await?;
+    let reference = sqlx::query_scalar!(
+        r#"update public_tip set status = 'accepted', week_start = $3, handled_at = now(), handled_by = $4
+           where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
+        id,
+        m,
+        week.monday,
+        user.id()
+    )
+    .fetch_optional(change.tx())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    forget_contact(&mut change, m, id).await?;
+    change
+        .done(
+            Event {
+                action: "godkände",
+                entity: "tips",
+                entity_id: Some(id),
+                summary: format!("Tipset {reference} till lägesbilden {}", week.label()),
+                before: Some(json!({ "status": "new" })),
+                after: Some(json!({ "status": "accepted", "vecka": week.key() })),
+            },
+            format!(
+                "Tipset {reference} är godkänt och räknas i lägesbilden {} under Allmänheten.",
+                week.label()
+            ),
+            "/est/tips",
+        )
+        .await
+}
+
+/// `POST /est/tips/{id}/avvisa`.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
+pub async fn reject(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    require_moderator(&state, &user).await?;
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
+    let reference = sqlx::query_scalar!(
+        r#"update public_tip set status = 'rejected', handled_at = now(), handled_by = $3
+           where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
+        id,
+        m,
+        user.id()
+    )
+    .fetch_optional(change.tx())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    forget_contact(&mut change, m, id).await?;
+    change
+        .done(
+            Event {
+                action: "avvisade",
+                entity: "tips",
+                entity_id: Some(id),
+                summary: format!("Tipset {reference}"),
+                before: Some(json!({ "status": "new" })),
+                after: Some(json!({ "status": "rejected" })),
+            },
+            format!("Tipset {reference} är avvisat."),
+            "/est/tips",
+        )
+        .await
+}
+
+/// `POST /est/tips/{id}/ta-bort`: the tip and its contact are gone.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    require_moderator(&state, &user).await?;
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
+    forget_contact(&mut change, m, id).await?;
+    let gone = sqlx::query!(
+        "delete from public_tip where id = $1 and municipality_id = $2 returning reference, status",
+        id,
+        m
+    )
+    .fetch_optional(change.tx())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    change
+        .done(
+            Event {
+                action: "tog bort",
+                entity: "tips",
+                entity_id: Some(id),
+                summary: format!("Tipset {}", gone.reference),
+                before: Some(json!({ "status": gone.status })),
+                after: None,
+            },
+            format!("Tipset {} är borttaget.", gone.reference),
+            "/est/tips",
+        )
+        .await
+}
+
+/// `POST /est/tips/{id}/svara`: answers by e-mail (when the sender gave
+/// an address) or records that the sender was called back; the contact is
+/// deleted in the same transaction, which commits only once the mail is
+/// sent.
+#[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
+pub async fn reply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    Form(form): Form<ReplyForm>,
+) -> AppResult<Response> {
+    require_moderator(&state, &user).await?;
+    let m = user.municipality_id();
+    let tip = sqlx::query!(
+        r#"select t.reference, k.kind, k.value from public_tip t
+           join public_tip_contact k on k.tip_id = t.id
+           where t.id = $1 and t.municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let mut e = FieldErrors::default();
+    let by_mail = tip.kind == "email";
+    let message = if by_mail {
+        forms::required_text(&mut e, "message", &form.message, "svaret", 4000)
+    } else {
+        String::new()
+    };
+    if !e.is_empty() {
+        let page = render(&state, &user, Some(id), form, e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut change = Change::begin(&state, &user).await?;
+    sqlx::query!(
+        "update public_tip set replied_at = now() where id = $1 and municipality_id = $2",
+        id,
+        m
+    )
+    .execute(change.tx())
+    .await?;
+    forget_contact(&mut change, m, id).await?;
+    change
+        .record(Event {
+            action: if by_mail { "svarade på" } else { "ringde upp" },
+            entity: "tips",
+            entity_id: Some(id),
+            summary: format!("Tipset {}", tip.reference),
+            before: None,
+            after: None,
+        })
+        .await?;
+    if by_mail {
+        let mail = build_reply(&state, &user, &tip.reference, &tip.value, &message)?;
+        if let Err(error) = state.mailer.send(mail).await {
+            tracing::warn!(?error, "reply to a tip could not be sent");
+            change.rollback().await?;
+            let mut e = FieldErrors::default();
+            e.add(
+                "message",
+                "Svaret kunde inte skickas (e-postservern svarade inte). Försök igen om en stund.",
+            );
+            let page = render(&state, &user, Some(id), form, e).await?;
+            return Ok((StatusCode::SERVICE_UNAVAILABLE, page).into_response());
+        }
+    }
+    let flash = if by_mail {
+        format!(
+            "Svaret på tipset {} är skickat och e-postadressen raderad.",
+            tip.reference
+        )
+    } else {
+        format!(
+            "Tipset {} är markerat som besvarat och telefonnumret raderat.",
+            tip.reference
+        )
+    };
+    change.finish(flash, "/est/tips").await
+}
+
+fn build_reply(
+    state: &AppState,
+    user: &CurrentUser,
+    reference: &str,
+    to: &str,
+    message: &str,
+) -> AppResult<Message> {
+    let from = state
+        .config
+        .mail_from
+        .parse()
+        .map_err(|_| anyhow::anyhow!("SAMORDNA_MAIL_FROM is not a valid address"))?;
+    let to = to
+        .parse()
+        .map_err(|_| anyhow::anyhow!("a stored tip contact is not a valid address"))?;
+    let body = format!(
+        "Hej!\n\nDu skickade ett tips till {} (referens {reference}). Här är vårt svar:\n\n{message}\n\n\
+         Din e-postadress är nu raderad hos oss.\n",
+        user.municipality.name
+    );
+    Ok(Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!("Svar på ditt tips {reference}"))
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| anyhow::anyhow!("reply mail could not be built: {e}"))?)
+}
+
+/// `POST /est/tips/granskare`: the coordinator appoints a position.
+pub async fn appoint(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<ModeratorForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let position = forms::required_id(&mut e, "position_id", &form.position_id, "Välj befattning.");
+    let Some(position) = position else {
+        let page = render(&state, &user, None, ReplyForm::default(), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut change = Change::begin(&state, &user).await?;
+    let title = sqlx::query_scalar!(
+        r#"insert into tip_moderator (municipality_id, position_id)
+           select municipality_id, id from position where id = $1 and municipality_id = $2
+           on conflict do nothing
+           returning (select title from position where id = $1 and municipality_id = $2) as "title!""#,
+        position,
+        m
+    )
+    .fetch_optional(change.tx())
+    .await?;
+    let Some(title) = title else {
+        // Not a position here, or appointed already: nothing to record.
+        change.rollback().await?;
+        return Err(AppError::NotFound);
+    };
+    change
+        .done(
+            Event {
+                action: "utsåg",
+                entity: "tipsgranskare",
+                entity_id: Some(position),
+                summary: format!("{title} granskar tips från allmänheten"),
+                before: None,
+                after: None,
+            },
+            format!("{title} kan nu granska tipsen."),
+            "/est/tips#granskare",
+        )
+        .await
+}
+
+/// `POST /est/tips/granskare/{id}/ta-bort`.
+pub async fn dismiss(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(position): IdPath,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
+    let title = sqlx::query_scalar!(
+        r#"delete from tip_moderator tm using position p
+           where tm.position_id = $1 and tm.municipality_id = $2 and p.id = tm.position_id
+           returning p.title"#,
+        position,
+        m
+    )
+    .fetch_optional(change.tx())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    change
+        .done(
+            Event {
+                action: "tog bort",
+                entity: "tipsgranskare",
+                entity_id: Some(position),
+                summary: format!("{title} granskar inte längre tips"),
+                before: None,
+                after: None,
+            },
+            format!("{title} granskar inte längre tipsen."),
+            "/est/tips#granskare",
+        )
+        .await
+}

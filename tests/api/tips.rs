@@ -1,0 +1,425 @@
+//! Tips from the public: the form at `/tips/{kommun}` without signing in,
+//! its protection (honeypot, minimum fill-in time, per-client limit, the
+//! personal-data guard), the moderation queue under EST and the lägesbild.
+
+use reqwest::{Response, StatusCode};
+use samordna::est::week::ReportWeek;
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+/// The demo app with the tip form's fill-in time off, so a test can send
+/// the form at once; `per_client` tips an hour from one client.
+async fn app(db: PgPool, per_client: u32) -> TestApp {
+    TestApp::with_config(db, |c| {
+        c.tip_limits.min_fill = std::time::Duration::ZERO;
+        c.tip_limits.per_client = per_client;
+    })
+    .await
+}
+
+/// Opens the form, chooses the first category and area, fills in the rest
+/// (`changes` replace or add fields) and sends it.
+async fn send_tip(app: &TestApp, changes: &[(&str, &str)]) -> Response {
+    let form = app.get_html("/tips/lindesberg").await;
+    let stamp = value_of(&form, "input[name=stamp]").expect("stamp");
+    let category = value_of(&form, "#category_id option:not([value=''])").expect("category");
+    let area = value_of(&form, "#area_id option:not([value=''])").expect("area");
+    let today = samordna::web::today().to_string();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("stamp", &stamp),
+        ("category_id", &category),
+        ("area_id", &area),
+        ("place", "Gångtunneln vid stationen"),
+        ("occurred_on", &today),
+        ("time_band", "kvall"),
+        (
+            "description",
+            "Trasig belysning, det är helt mörkt i tunneln på kvällarna.",
+        ),
+        ("contact", ""),
+        ("webbplats", ""),
+    ];
+    for (name, value) in changes {
+        match fields.iter_mut().find(|(n, _)| n == name) {
+            Some(field) => field.1 = value,
+            None => fields.push((name, value)),
+        }
+    }
+    app.client
+        .post(app.url("/tips/lindesberg"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST")
+}
+
+async fn tip_count(db: &PgPool) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip"#)
+        .fetch_one(db)
+        .await
+        .expect("count")
+}
+
+async fn contact_count(db: &PgPool) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip_contact"#)
+        .fetch_one(db)
+        .await
+        .expect("count")
+}
+
+/// Sends a tip and returns its reference from the receipt.
+async fn receipt(app: &TestApp, changes: &[(&str, &str)]) -> String {
+    let response = send_tip(app, changes).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = html_of(response).await;
+    assert_eq!(texts(&page, "h1"), ["Tack för ditt tips"]);
+    let reference = texts(&page, ".reference").pop().expect("reference");
+    assert!(reference.starts_with("T-"), "{reference}");
+    reference
+}
+
+async fn tip_id(db: &PgPool, reference: &str) -> uuid::Uuid {
+    sqlx::query_scalar!("select id from public_tip where reference = $1", reference)
+        .fetch_one(db)
+        .await
+        .expect("tip")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_tip_sent_without_signing_in_is_accepted_into_the_lagesbild_under_allmanheten(
+    db: PgPool,
+) {
+    let app = app(db, 10).await;
+
+    let reference = receipt(&app, &[]).await;
+
+    app.login(COORDINATOR).await;
+    let queue = app.get_html("/est/tips").await;
+    let headings = texts(&queue, ".tip h3");
+    assert_eq!(headings.len(), 1);
+    assert!(headings[0].starts_with(&reference), "{headings:?}");
+    let id = tip_id(&app.db, &reference).await;
+    let accepted = app.post(&format!("/est/tips/{id}/godkann"), &[]).await;
+    assert_redirect_to(&accepted, "/est/tips");
+
+    let monday = sqlx::query_scalar!("select week_start from public_tip where id = $1", id)
+        .fetch_one(&app.db)
+        .await
+        .expect("week")
+        .expect("an accepted tip has its week");
+    let week = ReportWeek::containing(monday, 1).key();
+    let lagesbild = app.get_html(&format!("/est/lagesbild/{week}")).await;
+    let tips = rows(&lagesbild, "#allmanheten tbody tr");
+    assert_eq!(tips.len(), 1);
+    assert!(tips[0].contains("Gångtunneln vid stationen"), "{tips:?}");
+    assert!(tips[0].contains(&reference), "{tips:?}");
+    assert!(
+        texts(&lagesbild, "#allmanheten p")[0].contains("1 godkänt tips"),
+        "counted apart from the EST reports"
+    );
+    let queue = app.get_html("/est/tips").await;
+    assert!(texts(&queue, ".tip h3").is_empty());
+    assert!(rows(&queue, "#behandlade ~ table tbody tr")[0].contains("Godkänt"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_unknown_municipality_has_no_tip_form(db: PgPool) {
+    let app = app(db, 10).await;
+
+    assert_eq!(
+        app.get("/tips/ingenstans").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/tips/ingenstans/affisch").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_filled_in_honeypot_is_refused_and_nothing_is_stored(db: PgPool) {
+    let app = app(db, 10).await;
+
+    let response = send_tip(&app, &[("webbplats", "https://spam.example")]).await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert_eq!(
+        texts(&page, "#webbplats-error"),
+        ["Fel: Lämna fältet ”Webbplats” tomt."]
+    );
+    assert_eq!(
+        value_of(&page, "#place").as_deref(),
+        Some("Gångtunneln vid stationen"),
+        "the form is kept"
+    );
+    assert_eq!(tip_count(&app.db).await, 0);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_form_sent_faster_than_a_person_fills_it_in_is_refused(db: PgPool) {
+    // The app's own limits: three seconds at least.
+    let app = TestApp::demo(db).await;
+
+    let response = send_tip(&app, &[]).await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert!(texts(&page, "#description-error")[0].contains("för snabbt"));
+    assert_eq!(tip_count(&app.db).await, 0);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_forged_or_resent_stamp_stores_nothing(db: PgPool) {
+    let app = app(db, 10).await;
+
+    let forged = send_tip(
+        &app,
+        &[("stamp", "1.00000000-0000-0000-0000-000000000000.00")],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(tip_count(&app.db).await, 0);
+
+    let form = app.get_html("/tips/lindesberg").await;
+    let stamp = value_of(&form, "input[name=stamp]").expect("stamp");
+    receipt(&app, &[("stamp", &stamp)]).await;
+    let again = send_tip(&app, &[("stamp", &stamp)]).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(tip_count(&app.db).await, 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_client_over_its_limit_is_refused_and_nothing_more_is_stored(db: PgPool) {
+    let app = app(db, 2).await;
+    receipt(&app, &[]).await;
+    receipt(&app, &[]).await;
+
+    let third = send_tip(&app, &[]).await;
+
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = html_of(third).await;
+    assert!(texts(&page, "#description-error")[0].contains("Vänta en stund"));
+    assert_eq!(tip_count(&app.db).await, 2);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn personal_data_in_the_description_is_refused_with_a_swedish_error(db: PgPool) {
+    let app = app(db, 10).await;
+
+    let response = send_tip(
+        &app,
+        &[("description", "Det var grannen 811218-9876 som klottrade.")],
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    let error = texts(&page, "#description-error");
+    assert!(
+        error[0].contains("personnummer eller samordningsnummer (811218-****)"),
+        "{error:?}"
+    );
+    assert!(
+        texts(&page, "#description")[0].contains("811218-9876"),
+        "the form is kept"
+    );
+    let phone = send_tip(&app, &[("place", "Ring 070-123 45 67")]).await;
+    assert_eq!(phone.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(texts(&html_of(phone).await, "#place-error")[0].contains("telefonnummer"));
+    assert_eq!(tip_count(&app.db).await, 0);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) {
+    let app = app(db, 10).await;
+    let rejected = receipt(&app, &[("contact", "070-123 45 67")]).await;
+    let answered = receipt(&app, &[("contact", "granne@example.se")]).await;
+    assert_eq!(contact_count(&app.db).await, 2);
+    app.login(COORDINATOR).await;
+    let queue = app.get_html("/est/tips").await;
+    assert!(
+        texts(&queue, ".tip dd")
+            .iter()
+            .any(|t| t == "E-post: granne@example.se")
+    );
+
+    let id = tip_id(&app.db, &rejected).await;
+    assert_redirect_to(
+        &app.post(&format!("/est/tips/{id}/avvisa"), &[]).await,
+        "/est/tips",
+    );
+    assert_eq!(contact_count(&app.db).await, 1);
+
+    let id = tip_id(&app.db, &answered).await;
+    let empty = app
+        .post(&format!("/est/tips/{id}/svara"), &[("message", " ")])
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        texts(&html_of(empty).await, "#message-error"),
+        ["Fel: Fyll i svaret."]
+    );
+    assert_eq!(contact_count(&app.db).await, 1);
+    let sent = app
+        .post(
+            &format!("/est/tips/{id}/svara"),
+            &[(
+                "message",
+                "Tack! Vi har bett fastighetsägaren byta belysningen.",
+            )],
+        )
+        .await;
+    assert_redirect_to(&sent, "/est/tips");
+    assert_eq!(contact_count(&app.db).await, 0);
+    let mail = std::fs::read_dir(&app.mail_dir)
+        .expect("mail dir")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("mail"))
+        .find(|m| m.contains("granne@example.se"))
+        .expect("the reply was sent");
+    assert!(mail.contains(&answered));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn another_municipalitys_coordinator_neither_sees_nor_handles_the_tip(db: PgPool) {
+    let app = app(db, 10).await;
+    let reference = receipt(&app, &[]).await;
+    let id = tip_id(&app.db, &reference).await;
+
+    app.login(NORA_COORDINATOR).await;
+    let queue = app.get_html("/est/tips").await;
+
+    assert!(texts(&queue, ".tip h3").is_empty());
+    assert!(!texts(&queue, "main")[0].contains(&reference));
+    for action in ["godkann", "avvisa", "ta-bort", "svara"] {
+        let response = app
+            .post(&format!("/est/tips/{id}/{action}"), &[("message", "Hej")])
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    assert_eq!(tip_count(&app.db).await, 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_appointed_position_moderates_and_a_reporter_without_it_may_not(db: PgPool) {
+    let app = app(db, 10).await;
+    receipt(&app, &[]).await;
+    let securitas = app.other_browser();
+    let login = securitas
+        .post(app.url("/login"))
+        .form(&[
+            ("email", SECURITAS),
+            ("password", DEMO_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let refused = securitas
+        .get(app.url("/est/tips"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    app.login(COORDINATOR).await;
+    let position = sqlx::query_scalar!(
+        r#"select p.id from position p join position_holder h on h.position_id = p.id
+           join person pe on pe.id = h.person_id where pe.email = $1 limit 1"#,
+        SECURITAS
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("position");
+    let appointed = app
+        .post(
+            "/est/tips/granskare",
+            &[("position_id", &position.to_string())],
+        )
+        .await;
+    assert_redirect_to(&appointed, "/est/tips#granskare");
+    app.settle().await;
+
+    let allowed = securitas
+        .get(app.url("/est/tips"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(allowed.status(), StatusCode::OK);
+    let page = html_of(allowed).await;
+    assert_eq!(texts(&page, ".tip h3").len(), 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_coordinator_chooses_which_categories_the_public_sees(db: PgPool) {
+    let app = app(db, 10).await;
+    let before = texts(
+        &app.get_html("/tips/lindesberg").await,
+        "#category_id option",
+    );
+    assert!(before.contains(&"Skadegörelse".to_owned()));
+    assert!(!before.contains(&"Våld och hot".to_owned()));
+    app.login(COORDINATOR).await;
+    let id = sqlx::query_scalar!(
+        "select c.id from incident_category c join municipality m on m.id = c.municipality_id
+         where m.slug = 'lindesberg' and c.name = 'Våld och hot'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("category");
+
+    let toggled = app
+        .post(&format!("/est/installningar/tipskategori/{id}/vaxla"), &[])
+        .await;
+
+    assert_eq!(toggled.status(), StatusCode::SEE_OTHER);
+    let after = texts(
+        &app.get_html("/tips/lindesberg").await,
+        "#category_id option",
+    );
+    assert!(after.contains(&"Våld och hot".to_owned()));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_poster_has_a_qr_code_linking_to_the_form(db: PgPool) {
+    let app = app(db, 10).await;
+
+    let poster = app.get_html("/tips/lindesberg/affisch").await;
+
+    assert_eq!(
+        texts(&poster, ".poster .address"),
+        ["http://127.0.0.1/tips/lindesberg"]
+    );
+    let svg = scraper::Selector::parse(".poster svg[role=img]").expect("selector");
+    assert_eq!(poster.select(&svg).count(), 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn gallring_removes_old_tips_texts_and_contacts(db: PgPool) {
+    let app = app(db, 10).await;
+    let kept = receipt(&app, &[("contact", "granne@example.se")]).await;
+    let rejected = receipt(&app, &[]).await;
+    app.login(COORDINATOR).await;
+    let id = tip_id(&app.db, &rejected).await;
+    app.post(&format!("/est/tips/{id}/avvisa"), &[]).await;
+
+    let later = chrono::Utc::now() + chrono::TimeDelta::days(25 * 31);
+    let removed = samordna::est::retention::run(&app.db, later)
+        .await
+        .expect("gallring");
+
+    assert_eq!(removed.tips, 2);
+    assert_eq!(contact_count(&app.db).await, 0);
+    let left = sqlx::query!("select reference, description, place from public_tip")
+        .fetch_all(&app.db)
+        .await
+        .expect("tips");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].reference, kept);
+    assert_eq!(
+        (left[0].description.as_deref(), left[0].place.as_deref()),
+        (None, None)
+    );
+}
