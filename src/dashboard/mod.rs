@@ -4,8 +4,6 @@
 //! agreements, and the guideline's review date. Every figure has a CSV.
 //! All counting happens in SQL.
 
-pub mod charts;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -26,6 +24,7 @@ use crate::page_cache;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::bounds;
+use crate::web::charts;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::Query;
