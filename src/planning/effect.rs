@@ -242,48 +242,125 @@ pub async fn data_from(db: &sqlx::PgPool, m: Uuid) -> AppResult<Option<NaiveDate
     .await?)
 }
 
-/// Incidents per week of the window in one statement: those in the
-/// measure's areas and categories (a chosen top category with its
-/// subcategories; no areas chosen means every area, and the same for
-/// categories) and the rest, marked duplicates left out.
+/// A week's incidents: in the measure's areas and categories, and the rest.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct WeekCount {
+    pub week: NaiveDate,
+    pub targeted: i64,
+    pub rest: i64,
+}
+
+/// Incidents per week of the window in one statement (the SQL function
+/// `measure_weekly_counts`, migration 0030).
 pub async fn weekly(
     db: &sqlx::PgPool,
     m: Uuid,
     measure: Uuid,
     window: &Window,
-) -> AppResult<Vec<(NaiveDate, i64, i64)>> {
+) -> AppResult<Vec<WeekCount>> {
     if window.weeks == 0 {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query!(
-        r#"with areas as (select area_id from measure_area where municipality_id = $1 and measure_id = $2),
-                categories as (select category_id from measure_category where municipality_id = $1 and measure_id = $2),
-                counted as (
-                    select date_trunc('week', i.occurred_on)::date as week,
-                           (not exists (select 1 from areas) or i.area_id in (select area_id from areas))
-                           and (not exists (select 1 from categories)
-                                or c.id in (select category_id from categories)
-                                or coalesce(c.parent_id, c.id) in (select category_id from categories)) as targeted
-                    from est_incident i join incident_category c on c.id = i.category_id
-                    where i.municipality_id = $1 and i.duplicate_of is null
-                      and i.occurred_on >= $3 and i.occurred_on < $4)
-           select w.week::date as "week!",
-                  count(counted.week) filter (where counted.targeted) as "targeted!",
-                  count(counted.week) filter (where not counted.targeted) as "rest!"
-           from generate_series($3::date, $4::date - 7, interval '7 days') w(week)
-           left join counted on counted.week = w.week::date
-           group by w.week order by w.week"#,
+    Ok(sqlx::query_as!(
+        WeekCount,
+        r#"select week as "week!", targeted as "targeted!", rest as "rest!"
+           from measure_weekly_counts($1, $2, $3, $4)"#,
         m,
         measure,
         window.first(),
         window.end()
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
+    .await?)
+}
+
+/// The window's weeks from counts over any span that covers it, quiet
+/// weeks as zeros, and the sums before and after the start.
+pub fn split(window: &Window, counted: &[WeekCount]) -> (Vec<WeekRow>, Periods, Periods) {
+    let rows: Vec<WeekRow> = window
+        .mondays()
         .into_iter()
-        .map(|r| (r.week, r.targeted, r.rest))
-        .collect())
+        .map(|monday| {
+            let c = counted.iter().find(|c| c.week == monday);
+            WeekRow {
+                monday,
+                label: format!(
+                    "v. {} {}",
+                    monday.iso_week().week(),
+                    monday.iso_week().year()
+                ),
+                after: monday >= window.start,
+                targeted: c.map_or(0, |c| c.targeted),
+                rest: c.map_or(0, |c| c.rest),
+            }
+        })
+        .collect();
+    let sum = |after: bool, pick: fn(&WeekRow) -> i64| -> i64 {
+        rows.iter().filter(|r| r.after == after).map(pick).sum()
+    };
+    let targeted = Periods {
+        before: sum(false, |r| r.targeted),
+        after: sum(true, |r| r.targeted),
+    };
+    let rest = Periods {
+        before: sum(false, |r| r.rest),
+        after: sum(true, |r| r.rest),
+    };
+    (rows, targeted, rest)
+}
+
+/// A measure for the dashboard's table "Åtgärder och effekt", as the
+/// dashboard's statement brings it: its weeks counted 26 weeks either side
+/// of the Monday its effect starts (the widest any window can be).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct MeasureRow {
+    pub id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub due_on: NaiveDate,
+    pub percent_done: i32,
+    pub effect_from: Option<NaiveDate>,
+    /// Names areas or categories.
+    pub targeted: bool,
+    /// Has a progress note from the end of its effect period on.
+    pub followed_up: bool,
+    pub weeks: Option<Vec<WeekCount>>,
+}
+
+/// A line of the table: the measure, its progress and its indicated effect.
+#[derive(Debug, Clone)]
+pub struct MeasureLine {
+    pub id: Uuid,
+    pub title: String,
+    pub state: &'static str,
+    pub percent_done: i32,
+    pub effect: String,
+    /// Its effect period has ended and nobody has followed it up since.
+    pub awaiting_follow_up: bool,
+}
+
+impl MeasureLine {
+    pub fn new(row: MeasureRow, data_from: Option<NaiveDate>, today: NaiveDate) -> Self {
+        let (effect, awaiting_follow_up) = match (row.targeted, row.effect_from) {
+            (true, Some(from)) => {
+                let window = window(from, data_from, today);
+                let (_, targeted, rest) = split(&window, row.weeks.as_deref().unwrap_or_default());
+                (
+                    summary(window.weeks, targeted, rest),
+                    period_end(from) <= today && !row.followed_up,
+                )
+            }
+            _ => ("Inte angivet vad åtgärden ska påverka".to_owned(), false),
+        };
+        Self {
+            id: row.id,
+            state: super::model::state_label(&row.status, row.due_on, today),
+            title: row.title,
+            percent_done: row.percent_done,
+            effect,
+            awaiting_follow_up,
+        }
+    }
 }
 
 /// The section, counted and drawn.
@@ -300,40 +377,8 @@ pub async fn load(
 }
 
 /// Rows, sums and charts from the weekly counts.
-pub fn drawn(effect_from: NaiveDate, window: Window, counted: &[(NaiveDate, i64, i64)]) -> Effect {
-    let rows: Vec<WeekRow> = window
-        .mondays()
-        .into_iter()
-        .map(|monday| {
-            let (_, targeted, rest) = counted
-                .iter()
-                .find(|c| c.0 == monday)
-                .copied()
-                .unwrap_or((monday, 0, 0));
-            WeekRow {
-                monday,
-                label: format!(
-                    "v. {} {}",
-                    monday.iso_week().week(),
-                    monday.iso_week().year()
-                ),
-                after: monday >= window.start,
-                targeted,
-                rest,
-            }
-        })
-        .collect();
-    let sum = |after: bool, pick: fn(&WeekRow) -> i64| -> i64 {
-        rows.iter().filter(|r| r.after == after).map(pick).sum()
-    };
-    let targeted = Periods {
-        before: sum(false, |r| r.targeted),
-        after: sum(true, |r| r.targeted),
-    };
-    let rest = Periods {
-        before: sum(false, |r| r.rest),
-        after: sum(true, |r| r.rest),
-    };
+pub fn drawn(effect_from: NaiveDate, window: Window, counted: &[WeekCount]) -> Effect {
+    let (rows, targeted, rest) = split(&window, counted);
     let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
     let before: Vec<bool> = rows.iter().map(|r| !r.after).collect();
     let chart = |values: Vec<i64>, key: &'static str, caption: &'static str| Figure {
@@ -481,7 +526,18 @@ mod tests {
         let effect = drawn(
             d("2026-06-01"),
             w,
-            &[(d("2026-05-18"), 3, 10), (d("2026-06-08"), 1, 4)],
+            &[
+                WeekCount {
+                    week: d("2026-05-18"),
+                    targeted: 3,
+                    rest: 10,
+                },
+                WeekCount {
+                    week: d("2026-06-08"),
+                    targeted: 1,
+                    rest: 4,
+                },
+            ],
         );
         assert_eq!(effect.rows.len(), 4);
         assert_eq!(

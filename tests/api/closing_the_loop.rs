@@ -452,3 +452,126 @@ async fn an_effect_dated_outside_the_municipalitys_data_is_clamped_and_the_page_
         assert!(texts(&page, "table.effect").is_empty());
     }
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_up_and_the_dashboard_shows_each_measures_effect(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let p = places(&app.db).await;
+    let report = no_incidents(&app.db, p.m).await;
+    let title = "Gemensamma kvällsronder polis och Securitas";
+    let id = measure(&app.db, title).await;
+    // The effect started 30 weeks ago: its 26 weeks ended four weeks ago.
+    let start = this_monday() - Days::new(7 * 30);
+    let ended = start + Days::new(7 * 26);
+    incidents(
+        &app.db,
+        p.m,
+        report,
+        (p.other_area.0, p.sub),
+        start - Days::new(7 * 40),
+        1,
+    )
+    .await;
+    incidents(
+        &app.db,
+        p.m,
+        report,
+        (p.area.0, p.sub),
+        start - Days::new(14),
+        24,
+    )
+    .await;
+    incidents(
+        &app.db,
+        p.m,
+        report,
+        (p.area.0, p.sub),
+        start + Days::new(14),
+        12,
+    )
+    .await;
+    incidents(
+        &app.db,
+        p.m,
+        report,
+        (p.other_area.0, p.sub),
+        start - Days::new(14),
+        10,
+    )
+    .await;
+    incidents(
+        &app.db,
+        p.m,
+        report,
+        (p.other_area.0, p.sub),
+        start + Days::new(14),
+        10,
+    )
+    .await;
+    let response = app
+        .post(
+            &format!("/planering/atgarder/{id}/effekt"),
+            &[
+                ("area", &p.area.0.to_string()),
+                ("category", &p.parent.0.to_string()),
+                ("effect_from", &start.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // The Styrgrupp's dashboard: every ongoing or finished measure.
+    let kso = TestApp::spawn(app.db.clone()).await;
+    kso.login("kso@lindesberg.example").await;
+    let dashboard = kso.get_html("/oversikt").await;
+    assert_eq!(
+        rows(&dashboard, "table.effects tbody tr"),
+        [
+            "Röja buskage som skymmer sikten vid väntsalen Försenad 50 % Inte angivet vad åtgärden ska påverka",
+            &format!(
+                "{title} Pågår 40 % −50 % (övriga kommunen ±0 %; skillnad −50 procentenheter) (effektperioden är slut, inte uppföljd)"
+            ),
+            "Byta belysning längs gångstråket till resecentrum Klar 100 % Inte angivet vad åtgärden ska påverka",
+        ]
+    );
+    // Waiting for the kommunpolis, who holds the responsible position; not for the coordinator.
+    let police = TestApp::spawn(app.db.clone()).await;
+    police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
+    let waiting = format!("Effektperioden för din åtgärd {title} tog slut {ended}: följ upp den.");
+    let start_page = police.get_html("/").await;
+    assert!(
+        texts(&start_page, "#needs-title + ul li").contains(&waiting),
+        "{:?}",
+        texts(&start_page, "#needs-title + ul li")
+    );
+    let coordinator_page = app.get_html("/").await;
+    assert!(
+        !texts(&coordinator_page, "#needs-title + ul li")
+            .iter()
+            .any(|n| n.contains("Effektperioden")),
+    );
+
+    // Followed up: no longer waiting, nor marked on the dashboard.
+    let response = police
+        .post(
+            &format!("/planering/atgarder/{id}"),
+            &[
+                ("note", "Färre skadegörelser; ronderna fortsätter."),
+                ("percent_done", "80"),
+                ("status", "ongoing"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let start_page = police.get_html("/").await;
+    assert!(!texts(&start_page, "#needs-title + ul li").contains(&waiting));
+    let dashboard = kso.get_html("/oversikt").await;
+    assert!(
+        rows(&dashboard, "table.effects tbody tr").contains(&format!(
+            "{title} Pågår 80 % −50 % (övriga kommunen ±0 %; skillnad −50 procentenheter)"
+        ))
+    );
+}
