@@ -520,6 +520,36 @@ mod tests {
     }
 
     #[test]
+    fn a_measure_line_waits_for_a_follow_up_once_its_effect_period_has_ended() {
+        let row = |followed_up: bool| MeasureRow {
+            id: Uuid::nil(),
+            title: "Ronder".into(),
+            status: "ongoing".into(),
+            due_on: d("2027-12-31"),
+            percent_done: 40,
+            effect_from: Some(d("2026-01-07")),
+            targeted: true,
+            followed_up,
+            weeks: Some(vec![]),
+        };
+        // The period ends 26 weeks after Monday 2026-01-05: 2026-07-06.
+        let data = Some(d("2025-01-01"));
+        assert!(!MeasureLine::new(row(false), data, d("2026-07-05")).awaiting_follow_up);
+        let line = MeasureLine::new(row(false), data, d("2026-07-06"));
+        assert!(line.awaiting_follow_up);
+        assert_eq!(line.state, "Pågår");
+        assert_eq!(line.effect, "För få händelser (0 före, 0 efter)");
+        assert!(!MeasureLine::new(row(true), data, d("2026-07-06")).awaiting_follow_up);
+        let untargeted = MeasureRow {
+            targeted: false,
+            ..row(false)
+        };
+        let line = MeasureLine::new(untargeted, data, d("2026-07-06"));
+        assert!(!line.awaiting_follow_up);
+        assert_eq!(line.effect, "Inte angivet vad åtgärden ska påverka");
+    }
+
+    #[test]
     fn the_weekly_counts_split_into_before_and_after_with_quiet_weeks_as_zero() {
         let w = window(d("2026-06-01"), Some(d("2024-01-01")), d("2026-06-17"));
         assert_eq!(w.weeks, 2);

@@ -158,6 +158,8 @@ pub struct MeasurePage {
     targets: TargetsForm,
     /// Only for a measure with targets and a start date.
     effect: Option<Effect>,
+    /// The day its effect period ended, while nobody has followed it up since.
+    follow_up_due: Option<NaiveDate>,
 }
 
 impl MeasurePage {
@@ -257,7 +259,15 @@ pub(super) async fn page(
         }
         _ => None,
     };
+    let follow_up_due = measure
+        .effect_from
+        .filter(|_| effect.is_some())
+        .map(effect::period_end)
+        .filter(|end| {
+            *end <= today() && !notes.iter().any(|n| n.at >= crate::web::day_start(*end))
+        });
     Ok(MeasurePage {
+        follow_up_due,
         chrome: user.chrome("planering").await,
         state: state_label(&measure.status, measure.due_on, today()),
         targets: targets.unwrap_or_else(|| {
