@@ -4,8 +4,6 @@
 //! agreements, and the guideline's review date. Every figure has a CSV.
 //! All counting happens in SQL.
 
-pub mod charts;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -23,9 +21,11 @@ use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts, S
 use crate::meetings::calendar::Term;
 use crate::meetings::schedule::day_start;
 use crate::page_cache;
+use crate::planning::effect::MeasureLine;
 use crate::state::AppState;
 use crate::structure::admin::Choice;
 use crate::web::bounds;
+use crate::web::charts;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::Query;
@@ -554,6 +554,8 @@ pub struct DashboardPage {
     groups: Vec<GroupLine>,
     agreements: Option<AgreementCounts>,
     measures: Option<MeasureCounts>,
+    /// The table "Åtgärder och effekt" (full view only).
+    effects: Option<Vec<MeasureLine>>,
     review_due: Option<NaiveDate>,
     reads_est: bool,
 }
@@ -617,6 +619,8 @@ struct Overview {
     measures: Option<MeasureCounts>,
     goals: Option<Vec<GoalLine>>,
     review_due: Option<NaiveDate>,
+    /// Ongoing and finished measures, their progress and indicated effect.
+    effects: Option<Vec<MeasureLine>>,
 }
 
 /// The rest of the page in one statement. Groups: every active group in the
@@ -720,6 +724,28 @@ async fn overview(
                       where gl.municipality_id = $1 and gl.level <> 'vision'
                         and (gl.indicator <> '' or gl.target <> '')) end
                       as "goals: Json<Vec<GoalLine>>",
+                  -- Ongoing and finished measures with their weeks (planning::effect), full view only.
+                  (select min(i.occurred_on) from est_incident i where i.municipality_id = $1) as data_from,
+                  case when $6 then (
+                      select coalesce(json_agg(json_build_object(
+                                 'id', x.id, 'title', x.title, 'status', x.status, 'due_on', x.due_on,
+                                 'percent_done', x.percent_done, 'effect_from', x.effect_from, 'targeted', t.targeted,
+                                 'followed_up', exists (
+                                     select 1 from measure_note n where n.measure_id = x.id and n.municipality_id = $1
+                                       and n.at >= (date_trunc('week', x.effect_from)::date + 182)::timestamp
+                                                   at time zone 'Europe/Stockholm'),
+                                 'weeks', case when t.targeted and x.effect_from is not null then (
+                                     select json_agg(w) from measure_weekly_counts($1, x.id,
+                                         date_trunc('week', x.effect_from)::date - 182,
+                                         date_trunc('week', x.effect_from)::date + 182) w) end)
+                             order by x.status = 'done', x.due_on, x.title), '[]')
+                      from measure x
+                      cross join lateral (
+                          select exists (select 1 from measure_area a where a.measure_id = x.id and a.municipality_id = $1)
+                              or exists (select 1 from measure_category c where c.measure_id = x.id and c.municipality_id = $1)
+                              as targeted) t
+                      where x.municipality_id = $1 and x.status in ('ongoing', 'done')) end
+                      as "measure_effects: Json<Vec<crate::planning::effect::MeasureRow>>",
                   ms.planned as "planned!", ms.ongoing as "ongoing!", ms.done as "done!", ms.delayed as "delayed!"
            from municipality mu
            cross join lateral (
@@ -808,6 +834,12 @@ async fn overview(
         }),
         goals: r.goals.map(|g| g.0),
         review_due: r.review_due,
+        effects: r.measure_effects.map(|rows| {
+            rows.0
+                .into_iter()
+                .map(|row| MeasureLine::new(row, r.data_from, day))
+                .collect()
+        }),
     })
 }
 
@@ -983,6 +1015,7 @@ pub async fn page(
         groups: o.groups,
         agreements: o.agreements,
         measures: o.measures,
+        effects: o.effects,
         review_due: o.review_due,
         reads_est: v.reads_est,
     })

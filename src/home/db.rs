@@ -43,6 +43,15 @@ pub struct OpenMeasure {
     pub status: String,
 }
 
+/// A measure of the person's whose effect period has ended and that has
+/// not been followed up since (no progress note from that day on).
+#[derive(Clone, Debug, Deserialize)]
+pub struct FollowUp {
+    pub id: Uuid,
+    pub title: String,
+    pub ended_on: NaiveDate,
+}
+
 /// An organisation the person reports for, and whether the open week's
 /// report is filed (nothing to report, or at least one entry).
 #[derive(Clone, Debug, Deserialize)]
@@ -91,6 +100,7 @@ pub struct StartPage {
     pub report_week: ReportWeek,
     pub reports: Vec<ReportDue>,
     pub measures: Vec<OpenMeasure>,
+    pub follow_ups: Vec<FollowUp>,
     pub groups: Vec<MyGroup>,
     pub meetings: Vec<Meeting>,
     pub positions: Vec<MyPosition>,
@@ -312,6 +322,21 @@ pub async fn start_page(
                        where ms.municipality_id = $1 and h.person_id = $2 and ms.status <> 'done'
                          and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)) x)
                       as "measures!: Json<Vec<OpenMeasure>>",
+                  -- Measures with targets whose effect period (26 weeks from the Monday of
+                  -- the week the effect starts, planning::effect::period_end) has ended,
+                  -- without a progress note since.
+                  (select coalesce(json_agg(x order by x.ended_on), '[]') from (
+                       select ms.id, ms.title, e.ended_on from measure ms
+                       join position_holder h on h.position_id = ms.responsible_position_id
+                       cross join lateral (select date_trunc('week', ms.effect_from)::date + 182 as ended_on) e
+                       where ms.municipality_id = $1 and h.person_id = $2
+                         and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
+                         and e.ended_on <= $3
+                         and (exists (select 1 from measure_area a where a.measure_id = ms.id and a.municipality_id = $1)
+                              or exists (select 1 from measure_category c where c.measure_id = ms.id and c.municipality_id = $1))
+                         and not exists (select 1 from measure_note n where n.measure_id = ms.id and n.municipality_id = $1
+                                         and n.at >= e.ended_on::timestamp at time zone 'Europe/Stockholm')) x)
+                      as "follow_ups!: Json<Vec<FollowUp>>",
                   (select coalesce(json_agg(g order by g.tier_order, g.sort_order, g.name), '[]') from my_groups g)
                       as "groups!: Json<Vec<GroupRow>>",
                   (select coalesce(json_agg(x order by x.starts_at, x.group_name), '[]') from (
@@ -365,6 +390,7 @@ pub async fn start_page(
         },
         reports: r.reports.0,
         measures: r.measures.0,
+        follow_ups: r.follow_ups.0,
         groups: r
             .groups
             .0

@@ -14,7 +14,7 @@ pub struct Need {
 
 /// What waits for this person, soonest first. Everyone: agreements to
 /// sign, their organisation's EST report not yet filed, their own late
-/// measures. Those who run the work (coordinator, kommunpolis,
+/// measures and those whose effect period ended without a follow-up. Those who run the work (coordinator, kommunpolis,
 /// administrators) and those who oversee it (Styrgrupp, beredningsgrupp):
 /// late measures, agreements waiting for signatures or ending soon, groups
 /// with no meeting planned; the first also the organisations that have not
@@ -51,8 +51,8 @@ fn admin_needs(page: &db::StartPage, day: NaiveDate, needs: &mut Vec<Need>) {
     }
 }
 
-/// The person's own: agreements to sign, their organisations' reports and
-/// their late measures.
+/// The person's own: agreements to sign, their organisations' reports,
+/// their late measures and those to follow up after their effect period.
 fn own_needs(page: &db::StartPage, day: NaiveDate, needs: &mut Vec<Need>) {
     // An agreement the person signs is named once, as theirs to sign, with
     // whoever else it waits for (not again as one waiting for signatures).
@@ -92,6 +92,16 @@ fn own_needs(page: &db::StartPage, day: NaiveDate, needs: &mut Vec<Need>) {
             text: format!("Din åtgärd {} skulle vara klar {}.", ms.title, ms.due_on),
             href: format!("/planering/atgarder/{}", ms.id),
             due: Some(ms.due_on),
+        });
+    }
+    for f in &page.follow_ups {
+        needs.push(Need {
+            text: format!(
+                "Effektperioden för din åtgärd {} tog slut {}: följ upp den.",
+                f.title, f.ended_on
+            ),
+            href: format!("/planering/atgarder/{}#effekt", f.id),
+            due: Some(f.ended_on),
         });
     }
 }

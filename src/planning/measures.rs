@@ -14,8 +14,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::effect::{self, Effect};
 use super::model::{MeasureForm, state_label};
 use super::overview::{Forms, invalid};
+use super::targets::{TargetChoice, TargetsForm};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -133,17 +135,63 @@ pub struct Measure {
     pub milestones: String,
     pub percent_done: i32,
     pub status: String,
+    pub effect_from: Option<NaiveDate>,
+    pub public: bool,
+    pub area_ids: Vec<Uuid>,
+    pub category_ids: Vec<Uuid>,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "planning/measure.html")]
 pub struct MeasurePage {
     chrome: Chrome,
-    measure: Measure,
+    pub(super) measure: Measure,
     state: &'static str,
     notes: Vec<Note>,
     can_report: bool,
+    /// May set what the measure targets (the coordinator, the kommunpolis).
+    can_edit: bool,
     errors: FieldErrors,
+    /// The municipality's areas and categories, for the targets form.
+    pub(super) areas: Vec<TargetChoice>,
+    pub(super) categories: Vec<TargetChoice>,
+    targets: TargetsForm,
+    /// Only for a measure with targets and a start date.
+    effect: Option<Effect>,
+    /// The day its effect period ended, while nobody has followed it up since.
+    follow_up_due: Option<NaiveDate>,
+}
+
+impl MeasurePage {
+    /// The names of the targeted areas and categories, for the facts.
+    fn chosen(choices: &[TargetChoice], ids: &[Uuid]) -> String {
+        choices
+            .iter()
+            .filter(|c| ids.contains(&c.id))
+            .map(|c| c.label.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn target_areas(&self) -> String {
+        Self::chosen(&self.areas, &self.measure.area_ids)
+    }
+
+    pub fn target_categories(&self) -> String {
+        Self::chosen(&self.categories, &self.measure.category_ids)
+    }
+
+    pub fn has_targets(&self) -> bool {
+        !self.measure.area_ids.is_empty() || !self.measure.category_ids.is_empty()
+    }
+
+    /// What is stored now, for the audit row.
+    pub(super) fn targets_json(&self) -> serde_json::Value {
+        json!({
+            "områden": self.measure.area_ids, "kategorier": self.measure.category_ids,
+            "effekt_från": self.measure.effect_from, "offentlig": self.measure.public,
+        })
+    }
 }
 
 /// Whether the person holds the measure's responsible position today.
@@ -162,17 +210,24 @@ async fn owns(db: &sqlx::PgPool, user: &CurrentUser, position: Option<Uuid>) -> 
     .await?)
 }
 
-async fn page(
+/// The measure's page; `targets` is the targets form as sent, when it is
+/// shown again with its errors.
+pub(super) async fn page(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
     errors: FieldErrors,
+    targets: Option<TargetsForm>,
 ) -> AppResult<MeasurePage> {
     let m = user.municipality_id();
     let measure = sqlx::query_as!(
         Measure,
         r#"select ms.id, ms.title, p.title as "responsible?", ms.responsible_position_id, ms.goal_id, g.title as "goal?",
-                  ms.plan_id, i.title as "plan?", ms.starts_on, ms.due_on, ms.milestones, ms.percent_done, ms.status
+                  ms.plan_id, i.title as "plan?", ms.starts_on, ms.due_on, ms.milestones, ms.percent_done, ms.status,
+                  ms.effect_from, ms.public,
+                  array(select a.area_id from measure_area a where a.measure_id = ms.id and a.municipality_id = $2) as "area_ids!",
+                  array(select c.category_id from measure_category c where c.measure_id = ms.id and c.municipality_id = $2)
+                      as "category_ids!"
            from measure ms left join position p on p.id = ms.responsible_position_id
            left join goal g on g.id = ms.goal_id left join plan_item i on i.id = ms.plan_id
            where ms.id = $1 and ms.municipality_id = $2"#,
@@ -197,13 +252,40 @@ async fn page(
     )
     .fetch_all(&state.db)
     .await?;
+    let (areas, categories) = super::targets::choices(&state.db, m).await?;
+    let effect = match measure.effect_from {
+        Some(from) if !measure.area_ids.is_empty() || !measure.category_ids.is_empty() => {
+            Some(effect::load(&state.db, m, id, from, today()).await?)
+        }
+        _ => None,
+    };
+    let follow_up_due = measure
+        .effect_from
+        .filter(|_| effect.is_some())
+        .map(effect::period_end)
+        .filter(|end| {
+            *end <= today() && !notes.iter().any(|n| n.at >= crate::web::day_start(*end))
+        });
     Ok(MeasurePage {
+        follow_up_due,
         chrome: user.chrome("planering").await,
         state: state_label(&measure.status, measure.due_on, today()),
+        targets: targets.unwrap_or_else(|| {
+            TargetsForm::stored(
+                &measure.area_ids,
+                &measure.category_ids,
+                measure.effect_from,
+                measure.public,
+            )
+        }),
         measure,
         notes,
         can_report: editor || owner,
+        can_edit: editor,
         errors,
+        areas,
+        categories,
+        effect,
     })
 }
 
@@ -212,7 +294,7 @@ pub async fn show(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<MeasurePage> {
-    page(&state, &user, id, FieldErrors::default()).await
+    page(&state, &user, id, FieldErrors::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -235,7 +317,7 @@ pub async fn progress(
     IdPath(id): IdPath,
     Form(form): Form<ProgressForm>,
 ) -> AppResult<Response> {
-    let current = page(&state, &user, id, FieldErrors::default()).await?;
+    let current = page(&state, &user, id, FieldErrors::default(), None).await?;
     if !current.can_report {
         return Err(AppError::Forbidden);
     }
@@ -256,7 +338,7 @@ pub async fn progress(
         e.add("status", "Välj status.");
     }
     if !e.is_empty() {
-        let page = page(&state, &user, id, e).await?;
+        let page = page(&state, &user, id, e, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut change = Change::once(

@@ -6,6 +6,7 @@
 
 pub mod db;
 pub mod demo;
+pub mod effect;
 pub mod goals;
 pub mod lagesbild;
 pub mod material;
@@ -13,6 +14,7 @@ pub mod measures;
 pub mod model;
 pub mod overview;
 pub mod sources;
+pub mod targets;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
             "/planering/atgarder/{id}",
             get(measures::show).post(measures::progress),
         )
+        .route("/planering/atgarder/{id}/effekt", post(targets::save))
         .route("/planering/kallor", post(sources::create))
         .route("/planering/kallor/{id}/dokument", get(sources::document))
         .route("/planering/lagesbild", post(lagesbild::create))

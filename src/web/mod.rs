@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod bounds;
 pub mod change;
+pub mod charts;
 pub mod choice;
 pub mod csv;
 pub mod extract;

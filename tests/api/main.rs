@@ -4,6 +4,7 @@
 mod agreements;
 mod auth;
 mod backup;
+mod closing_the_loop;
 mod control_characters;
 mod dashboard;
 mod double_submit;

@@ -600,6 +600,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ),
         (
             "POST",
+            "/planering/atgarder/{id}/effekt",
+            format!("/planering/atgarder/{}/effekt", i.measure),
+            PLAN_EDIT_HERE,
+        ),
+        (
+            "POST",
             "/planering/kallor",
             "/planering/kallor".into(),
             PLAN_EDIT,

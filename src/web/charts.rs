@@ -1,5 +1,6 @@
-//! Server-rendered SVG charts (plotters). Each chart gets an accessible
-//! name from its caption; the page shows the same numbers as a table.
+//! Server-rendered SVG charts (plotters), for the dashboard and a measure's
+//! effect. Each chart gets an accessible name from its caption; the page
+//! shows the same numbers as a table.
 //!
 //! An SVG scales with its width, text included, so one drawing cannot keep
 //! its labels readable both on a desktop and on a phone. Each chart is
@@ -43,8 +44,9 @@ fn at_every_size(draw: impl Fn(u32) -> String, labelled_by: &str) -> String {
         .collect()
 }
 
-/// Vertical bars over time, labelled every few bars; bars for buckets the
-/// period covers only in part (`partial`) are drawn lighter.
+/// Vertical bars over time, labelled every few bars; the bars marked in
+/// `partial` are drawn lighter (on the dashboard, buckets the period covers
+/// only in part; on a measure's page, the weeks before its start).
 pub fn columns(
     labels: &[String],
     values: &[i64],
