@@ -44,7 +44,14 @@ pub struct Config {
     pub trusted_proxies: Vec<IpRange>,
     /// Days a one-time password works (`SAMORDNA_ONE_TIME_PASSWORD_DAYS`).
     pub one_time_password_days: u32,
+    /// The police's events API (`SAMORDNA_POLICE_EVENTS_URL`, default
+    /// <https://polisen.se/api/events>); `None` (an empty value) turns
+    /// fetching off.
+    pub police_events_url: Option<String>,
 }
+
+/// The police's open events API.
+pub const POLICE_EVENTS_URL: &str = "https://polisen.se/api/events";
 
 /// How long a one-time password works unless configured otherwise.
 pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
@@ -97,6 +104,11 @@ impl Config {
                 .filter(|m| (10..=24 * 60).contains(m))
                 .unwrap_or(60),
             count_statements: var("SAMORDNA_COUNT_STATEMENTS").is_some_and(|v| v == "1"),
+            police_events_url: match std::env::var("SAMORDNA_POLICE_EVENTS_URL") {
+                Err(_) => Some(POLICE_EVENTS_URL.to_owned()),
+                Ok(v) if v.trim().is_empty() => None,
+                Ok(v) => Some(v.trim().to_owned()),
+            },
         })
     }
 
@@ -118,6 +130,7 @@ impl Config {
             count_statements: true,
             trusted_proxies: Vec::new(),
             one_time_password_days: ONE_TIME_PASSWORD_DAYS,
+            police_events_url: None,
         }
     }
 

@@ -170,6 +170,8 @@ struct Counts {
     shapes: crate::map::Shapes,
     /// The incidents placed on the map: (longitude, latitude).
     placed: Vec<(f64, f64)>,
+    /// The police's events per bucket and type (the whole municipality).
+    police: Vec<crate::sources::police::KindCount>,
 }
 
 async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
@@ -213,7 +215,15 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
                   (select coalesce(json_agg(c order by c.n desc, c.name), '[]') from per_category c)
                       as "by_category!: Json<Vec<Count>>",
                   (select coalesce(json_agg(a order by a.n desc, a.name), '[]') from per_area a)
-                      as "by_area!: Json<Vec<Count>>""#,
+                      as "by_area!: Json<Vec<Count>>",
+                  (select coalesce(json_agg(x order by x.week, x.kind), '[]') from (
+                       select date_trunc($5::text, (pe.occurred_at at time zone 'Europe/Stockholm')::date)::date as week,
+                              pe.kind, count(*) as n
+                       from police_event pe
+                       where pe.municipality_id = $1
+                         and (pe.occurred_at at time zone 'Europe/Stockholm')::date between $2 and $3
+                       group by 1, 2) x)
+                      as "police!: Json<Vec<crate::sources::police::KindCount>>""#,
         m,
         p.from,
         p.to,
@@ -258,6 +268,7 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
         by_area: r.by_area.0,
         shapes: r.shapes.0.into(),
         placed: r.placed.0,
+        police: r.police.0,
     })
 }
 
@@ -307,7 +318,13 @@ fn week_label(w: NaiveDate, with_year: bool) -> String {
 }
 
 /// The figures, the trend sentence and the total.
-type Drawn = (Vec<Figure>, Option<String>, i64, crate::map::Choropleth);
+type Drawn = (
+    Vec<Figure>,
+    Option<String>,
+    i64,
+    crate::map::Choropleth,
+    crate::sources::police::KindTable,
+);
 
 fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
     let q = f.query(p);
@@ -342,6 +359,11 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
         })
         .collect();
     let labels: Vec<String> = weeks.iter().map(|w| label(w.start)).collect();
+    let police = crate::sources::police::kind_table(
+        &counts.police,
+        &weeks.iter().map(|w| w.start).collect::<Vec<_>>(),
+        &labels,
+    );
     let values: Vec<i64> = weeks.iter().map(|w| w.n).collect();
     let partial: Vec<bool> = weeks.iter().map(|w| w.partial).collect();
     let axis = if monthly { "Månad" } else { "Vecka" };
@@ -412,7 +434,7 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
         });
     }
     let trend = if monthly { None } else { trend(&weeks) };
-    (figures, trend, counts.total, map)
+    (figures, trend, counts.total, map, police)
 }
 
 /// Where a bucket's count leads: the week's lägesbild, or the month's
@@ -497,6 +519,8 @@ pub struct DashboardPage {
     /// The period's incidents per area on the map, with its table.
     map: crate::map::Choropleth,
     trend: Option<String>,
+    /// The police's events per week (or month) and type.
+    police: crate::sources::police::KindTable,
     total: i64,
     attention: Vec<Attention>,
     goals: Option<Vec<GoalLine>>,
@@ -873,7 +897,7 @@ pub async fn page(
             Ok(figures(&v, &filter, &period, counted))
         })
         .await?;
-    let (figures, trend, total, map) = Drawn::clone(&drawn);
+    let (figures, trend, total, map, police) = Drawn::clone(&drawn);
     // The statement compares with the clock: kept for the minute at most.
     let key = format!(
         "{}:{:?}:{}",
@@ -902,6 +926,7 @@ pub async fn page(
         figures,
         map,
         trend,
+        police,
         total,
         attention,
         goals: o.goals,
