@@ -37,6 +37,8 @@ enum Command {
     },
     /// Run the database migrations and exit.
     Migrate,
+    /// Fetch every outside source now (the police's events).
+    Hamta,
     /// Remove EST free texts older than each municipality's retention (gallring).
     Gallra,
     /// Generate years of EST reports for load tests (loads the demo structure first).
@@ -95,6 +97,7 @@ pub async fn run() -> anyhow::Result<()> {
     let result = match cli.command {
         Command::Serve { demo, bind } => serve(db.clone(), config, demo, &bind).await,
         Command::Gallra => gallra(&db).await,
+        Command::Hamta => hamta(&db, &config).await,
         Command::DemoData {
             years,
             municipalities,
@@ -204,6 +207,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
         crate::seed::load_demo(&db).await?;
         config.demo = true;
     }
+    let sources = tokio::spawn(crate::sources::run(db.clone(), config.clone()));
     let state = AppState::new(db.clone(), config)?;
     let state_identity = state.identity.clone();
     let expiry = tokio::spawn(crate::agreements::notify::daily(state.clone()));
@@ -222,6 +226,7 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     expiry.abort();
     reminders.abort();
     outbox.abort();
+    sources.abort();
     Ok(served?)
 }
 
@@ -260,6 +265,13 @@ async fn add_user(db: &PgPool, email: &str, name: &str, days: u32) -> anyhow::Re
         "Skapade {name} <{email}>. Lösenordet gäller i {days} dagar. \
          Engångslösenord (byts vid första inloggningen): {password}"
     );
+    Ok(())
+}
+
+async fn hamta(db: &PgPool, config: &Config) -> anyhow::Result<()> {
+    for line in crate::sources::fetch_all_now(db, config).await? {
+        println!("{line}");
+    }
     Ok(())
 }
 

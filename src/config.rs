@@ -49,6 +49,10 @@ pub struct Config {
     /// The public tip form's protection (minimum fill-in time, tips per
     /// client and hour); the defaults in production, lowered in tests.
     pub tip_limits: crate::tips::protect::TipLimits,
+    /// The police's events API (`SAMORDNA_POLICE_EVENTS_URL`, default
+    /// <https://polisen.se/api/events>); `None` (an empty value) turns
+    /// fetching off.
+    pub police_events_url: Option<String>,
 }
 
 /// A background map from an XYZ tile server, fetched and cached by
@@ -91,6 +95,9 @@ impl TileConfig {
         })
     }
 }
+
+/// The police's open events API.
+pub const POLICE_EVENTS_URL: &str = "https://polisen.se/api/events";
 
 /// How long a one-time password works unless configured otherwise.
 pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
@@ -165,6 +172,11 @@ impl Config {
                 .unwrap_or(60),
             count_statements: var("SAMORDNA_COUNT_STATEMENTS").is_some_and(|v| v == "1"),
             tip_limits: crate::tips::protect::TipLimits::default(),
+            police_events_url: match std::env::var("SAMORDNA_POLICE_EVENTS_URL") {
+                Err(_) => Some(POLICE_EVENTS_URL.to_owned()),
+                Ok(v) if v.trim().is_empty() => None,
+                Ok(v) => Some(v.trim().to_owned()),
+            },
         })
     }
 
@@ -188,6 +200,7 @@ impl Config {
             one_time_password_days: ONE_TIME_PASSWORD_DAYS,
             tiles: None,
             tip_limits: crate::tips::protect::TipLimits::default(),
+            police_events_url: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod meetings;
 pub mod page_cache;
 pub mod planning;
 pub mod seed;
+pub mod sources;
 pub mod startup;
 pub mod state;
 pub mod structure;

@@ -183,6 +183,8 @@ struct Counts {
     map_by_area: Vec<Count>,
     /// The top categories, for the map's filter.
     categories: Vec<AreaRow>,
+    /// The police's events per bucket and type (the whole municipality).
+    police: Vec<crate::sources::police::KindCount>,
 }
 
 async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
@@ -237,7 +239,15 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
                   (select coalesce(json_agg(c order by c.n desc, c.name), '[]') from per_category c)
                       as "by_category!: Json<Vec<Count>>",
                   (select coalesce(json_agg(a order by a.n desc, a.name), '[]') from per_area a)
-                      as "by_area!: Json<Vec<Count>>""#,
+                      as "by_area!: Json<Vec<Count>>",
+                  (select coalesce(json_agg(x order by x.week, x.kind), '[]') from (
+                       select date_trunc($5::text, (pe.occurred_at at time zone 'Europe/Stockholm')::date)::date as week,
+                              pe.kind, count(*) as n
+                       from police_event pe
+                       where pe.municipality_id = $1
+                         and (pe.occurred_at at time zone 'Europe/Stockholm')::date between $2 and $3
+                       group by 1, 2) x)
+                      as "police!: Json<Vec<crate::sources::police::KindCount>>""#,
         m,
         p.from,
         p.to,
@@ -285,6 +295,7 @@ async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
         placed: r.placed.0,
         map_by_area: r.map_by_area.0,
         categories: r.categories.0,
+        police: r.police.0,
     })
 }
 
@@ -334,7 +345,13 @@ fn week_label(w: NaiveDate, with_year: bool) -> String {
 }
 
 /// The figures, the trend sentence and the total.
-type Drawn = (Vec<Figure>, Option<String>, i64, crate::map::Choropleth);
+type Drawn = (
+    Vec<Figure>,
+    Option<String>,
+    i64,
+    crate::map::Choropleth,
+    crate::sources::police::KindTable,
+);
 
 fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
     let q = f.query(p);
@@ -369,6 +386,11 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
         })
         .collect();
     let labels: Vec<String> = weeks.iter().map(|w| label(w.start)).collect();
+    let police = crate::sources::police::kind_table(
+        &counts.police,
+        &weeks.iter().map(|w| w.start).collect::<Vec<_>>(),
+        &labels,
+    );
     let values: Vec<i64> = weeks.iter().map(|w| w.n).collect();
     let partial: Vec<bool> = weeks.iter().map(|w| w.partial).collect();
     let axis = if monthly { "Månad" } else { "Vecka" };
@@ -461,7 +483,7 @@ fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
         });
     }
     let trend = if monthly { None } else { trend(&weeks) };
-    (figures, trend, counts.total, map)
+    (figures, trend, counts.total, map, police)
 }
 
 /// Where a bucket's count leads: the week's lägesbild, or the month's
@@ -546,6 +568,8 @@ pub struct DashboardPage {
     /// The period's incidents per area on the map, with its table.
     map: crate::map::Choropleth,
     trend: Option<String>,
+    /// The police's events per week (or month) and type.
+    police: crate::sources::police::KindTable,
     total: i64,
     attention: Vec<Attention>,
     goals: Option<Vec<GoalLine>>,
@@ -960,7 +984,7 @@ pub async fn page(
             Ok(figures(&v, &filter, &period, counted))
         })
         .await?;
-    let (figures, trend, total, map) = Drawn::clone(&drawn);
+    let (figures, trend, total, map, police) = Drawn::clone(&drawn);
     let map = map.with_tiles(state.tiles.as_deref());
     // The statement compares with the clock: kept for the minute at most.
     let key = format!(
@@ -999,6 +1023,7 @@ pub async fn page(
         figures,
         map,
         trend,
+        police,
         total,
         attention,
         goals: o.goals,

@@ -240,6 +240,8 @@ pub struct LagesbildPage {
     covered: (String, NaiveDate, NaiveDate),
     /// The EST meeting that discusses the week's reports, if one is planned.
     meeting: Option<(Uuid, String)>,
+    /// The police's published events of the covered period.
+    police: crate::sources::police::PeriodView,
     incidents: Vec<Incident>,
     /// Accepted tips from the public ("Allmänheten"), counted apart.
     public_tips: Vec<PublicTip>,
@@ -360,6 +362,8 @@ struct LagesbildData {
     shapes: crate::map::Shapes,
     /// The top categories, for the map's filter.
     categories: Vec<ChoiceRow>,
+    /// The police's events of the covered period and the four before.
+    police: Vec<crate::sources::police::EventRow>,
 }
 
 /// The lägesbild's data in one statement: the week's incidents, coming
@@ -482,14 +486,20 @@ async fn lagesbild_data(
              (select mt.starts_at from meeting mt
               where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
                 and mt.starts_at >= $6 and mt.starts_at < $7
-              order by mt.starts_at limit 1) as meeting_at"#,
+              order by mt.starts_at limit 1) as meeting_at,
+             (select coalesce(json_agg(x order by x.occurred_at, x.police_id), '[]') from (
+                  select pe.police_id, pe.occurred_at, pe.kind, pe.name, pe.summary, pe.url
+                  from police_event pe
+                  where pe.municipality_id = $1 and pe.occurred_at >= $8 and pe.occurred_at < $6) x)
+                 as "police!: Json<Vec<crate::sources::police::EventRow>>""#,
         m,
         week.monday,
         group,
         previous.monday,
         first.monday,
         crate::meetings::schedule::day_start(week.monday),
-        crate::meetings::schedule::day_start(week.end(interval))
+        crate::meetings::schedule::day_start(week.end(interval)),
+        crate::meetings::schedule::day_start(first.previous(interval).monday)
     )
     .fetch_one(&state.db)
     .await?;
@@ -507,6 +517,7 @@ async fn lagesbild_data(
         meeting_at: row.meeting_at,
         shapes: row.shapes.0.into(),
         categories: row.categories.0,
+        police: row.police.0,
     })
 }
 
@@ -661,9 +672,11 @@ async fn lagesbild_page(
         .meeting_id
         .zip(data.meeting_at)
         .map(|(id, at)| (id, format_local(at)));
+    let police = crate::sources::police::period_view(&data.police, covered.1, covered.2);
     let mut chrome = user.chrome("est").await;
     bounds::note(&mut chrome, &notes);
     Ok(LagesbildPage {
+        police,
         chrome,
         municipality: user.municipality.name.clone(),
         covered,

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
             get(settings::page).post(settings::save),
         )
         .route("/est/installningar/kategori", post(settings::add_category))
+        .route("/est/installningar/polisen", post(settings::save_police))
         .route("/est/installningar/omrade", post(settings::add_area))
         .route(
             "/est/installningar/{kind}/{id}/vaxla",

@@ -41,6 +41,9 @@ pub struct SettingsForm {
     pub parent_id: String,
     #[serde(default)]
     pub area_name: String,
+    /// The police's location names, one a line.
+    #[serde(default)]
+    pub location_names: String,
     /// The one-time form token (`chrome.form_token`).
     #[serde(default)]
     pub form_token: String,
@@ -65,6 +68,8 @@ pub struct SettingsPage {
     map: crate::map::Choropleth,
     interval: i16,
     retention: i32,
+    /// The police's events: location names, last fetch and error.
+    police: crate::sources::police::SettingsView,
     form: SettingsForm,
     errors: FieldErrors,
 }
@@ -105,7 +110,12 @@ async fn render(
     )
     .fetch_one(&state.db)
     .await?;
+    let mut police = crate::sources::police::settings_view(&state.db, &state.config, m).await?;
+    if errors.get("location_names").is_some() {
+        police.names = form.location_names.clone();
+    }
     Ok(SettingsPage {
+        police,
         chrome: user.chrome("est").await,
         categories,
         areas,
@@ -201,6 +211,40 @@ pub async fn save(
         before: Some(json!({ "intervall": before.report_interval_weeks, "gallring": before.retention_months })),
         after: Some(json!({ "intervall": interval, "gallring": retention })),
     }, "Inställningarna är sparade.", "/est/installningar").await
+}
+
+/// Saves the police's location names for the municipality.
+pub async fn save_police(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let names = match crate::sources::police::read_names(&form.location_names) {
+        Ok(names) => names,
+        Err(message) => {
+            let mut e = FieldErrors::default();
+            e.add("location_names", message);
+            return invalid(&state, &user, form, e).await;
+        }
+    };
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
+    crate::sources::police::save_names(change.tx(), m, &names).await?;
+    change
+        .done(
+            Event {
+                action: "ändrade inställningar",
+                entity: "Polisens händelser",
+                entity_id: None,
+                summary: format!("Ortnamn: {}", names.join(", ")),
+                before: None,
+                after: Some(json!({ "ortnamn": names })),
+            },
+            "Ortnamnen är sparade.",
+            "/est/installningar",
+        )
+        .await
 }
 
 /// Adds a category, or a subcategory under a parent.

@@ -20,6 +20,7 @@ mod meetings;
 mod national;
 mod outbox;
 mod planning;
+mod police_events;
 mod request_path;
 mod robustness;
 mod structure;

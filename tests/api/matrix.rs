@@ -468,6 +468,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ),
         (
             "POST",
+            "/est/installningar/polisen",
+            "/est/installningar/polisen".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
             "/est/installningar/granser",
             "/est/installningar/granser".into(),
             ADMIN,

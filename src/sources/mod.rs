@@ -1,0 +1,31 @@
+//! Outside sources for the kartläggning (issue 13): the police's published
+//! events. `samordna hamta` fetches every source at once; in `serve` a
+//! background task fetches them on their own schedule.
+
+pub mod police;
+
+use sqlx::PgPool;
+
+use crate::config::Config;
+
+/// Fetches every outside source now (`samordna hamta`), as often as the
+/// sources' own rules allow; one line per source for the operator.
+pub async fn fetch_all_now(db: &PgPool, config: &Config) -> anyhow::Result<Vec<String>> {
+    let outcome = police::fetch(db, config, police::CLI_INTERVAL).await?;
+    Ok(vec![format!("Polisens händelser: {}", outcome.describe())])
+}
+
+/// The background task of `serve`: tries every minute; the claim in the
+/// database lets one call through per interval across every instance.
+pub async fn run(db: PgPool, config: Config) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match police::fetch(&db, &config, police::INTERVAL).await {
+            Ok(police::Outcome::Off | police::Outcome::NotDue | police::Outcome::Stopped) => {}
+            Ok(outcome) => tracing::info!("Polisens händelser: {}", outcome.describe()),
+            Err(error) => tracing::error!(%error, "Polisens händelser kunde inte hämtas"),
+        }
+    }
+}
