@@ -135,16 +135,17 @@ async fn a_fetch_stores_each_event_once_even_when_fetched_twice(db: PgPool) {
         3,
         "Örebro is asked for by no municipality"
     );
-    let f = fake.lock().expect("lock");
-    assert_eq!(f.queries.len(), 2);
-    assert_eq!(f.queries[0], "locationname=Lindesberg;Nora");
-    assert!(f.agents[0].starts_with("Samordna/"), "{}", f.agents[0]);
-    assert!(
-        f.agents[0].contains("samordna@lindesberg.example"),
-        "{}",
-        f.agents[0]
-    );
-    drop(f);
+    {
+        let f = fake.lock().expect("lock");
+        assert_eq!(f.queries.len(), 2);
+        assert_eq!(f.queries[0], "locationname=Lindesberg;Nora");
+        assert!(f.agents[0].starts_with("Samordna/"), "{}", f.agents[0]);
+        assert!(
+            f.agents[0].contains("samordna@lindesberg.example"),
+            "{}",
+            f.agents[0]
+        );
+    }
     let at: String = sqlx::query_scalar(
         "select to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS')
          from police_event where police_id = 541231",
