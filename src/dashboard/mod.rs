@@ -42,15 +42,12 @@ pub fn router() -> Router<AppState> {
 
 /// Period and area filters (`?fran=2026-01-01&till=2026-11-25&omrade=…`).
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct Filter {
-    #[serde(default)]
     pub fran: String,
-    #[serde(default)]
     pub till: String,
-    #[serde(default)]
     pub omrade: String,
     /// The map's category (only the map follows it).
-    #[serde(default)]
     pub kategori: String,
 }
 

@@ -31,22 +31,15 @@ const MAX_PAGE: i64 = 1_000_000;
 
 /// The query string as typed (every field optional, nothing rejected).
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct IncidentQuery {
-    #[serde(default)]
     fran: String,
-    #[serde(default)]
     till: String,
-    #[serde(default)]
     omrade: String,
-    #[serde(default)]
     kategori: String,
-    #[serde(default)]
     org: String,
-    #[serde(default)]
     sort: String,
-    #[serde(default)]
     ordning: String,
-    #[serde(default)]
     sida: String,
 }
 

@@ -216,14 +216,11 @@ impl Priority {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct PriorityForm {
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub text: String,
-    #[serde(default)]
     pub owner_position_id: String,
-    #[serde(default)]
     pub form_token: String,
 }
 
@@ -958,18 +955,14 @@ pub async fn mark_duplicate(
         .await
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct NeedUpdate {
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     note: String,
-    #[serde(default)]
     handled_by: String,
-    #[serde(default)]
     vecka: String,
     /// Taking the need on, for this organisation (one the person reports for).
-    #[serde(default)]
     tar: String,
 }
 

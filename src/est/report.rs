@@ -31,22 +31,17 @@ use crate::web::{format_local, today};
 
 /// Which week and organisation a request is about.
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct Which {
-    #[serde(default)]
     pub vecka: String,
-    #[serde(default)]
     pub org: String,
-    #[serde(default)]
     pub form_token: String,
     /// The entry being changed (`?andra=ID` on the page, a hidden field in
     /// its form); empty when adding.
-    #[serde(default)]
     pub andra: String,
     /// The entry just added or changed (`?ny=ID`): its card shows the message.
-    #[serde(default)]
     pub ny: String,
     /// The entry just removed (`?borttagen=KIND:ID`): the message offers "Ångra".
-    #[serde(default)]
     pub borttagen: String,
 }
 
@@ -103,32 +98,23 @@ pub struct IncidentForm {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct EventForm {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub occurs_on: String,
-    #[serde(default)]
     pub event_area_id: String,
-    #[serde(default)]
     pub event_place: String,
-    #[serde(default)]
     pub risk: String,
-    #[serde(default)]
     pub planned_measures: String,
-    #[serde(default)]
     pub confirm_personal_data: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct NeedForm {
-    #[serde(default)]
     pub need_title: String,
-    #[serde(default)]
     pub with_whom: String,
-    #[serde(default)]
     pub handled_by: String,
-    #[serde(default)]
     pub confirm_personal_data: Option<String>,
 }
 

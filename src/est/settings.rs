@@ -30,22 +30,16 @@ pub struct Item {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SettingsForm {
-    #[serde(default)]
     pub report_interval_weeks: String,
-    #[serde(default)]
     pub retention_months: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub parent_id: String,
-    #[serde(default)]
     pub area_name: String,
     /// The police's location names, one a line.
-    #[serde(default)]
     pub location_names: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 

@@ -140,15 +140,12 @@ pub struct FollowUp {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct FollowUpForm {
-    #[serde(default)]
     on_date: String,
-    #[serde(default)]
     value: String,
-    #[serde(default)]
     note: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     form_token: String,
 }
 

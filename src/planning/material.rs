@@ -243,13 +243,11 @@ pub async fn show(
     page(&state, &user, id, FieldErrors::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct HandleForm {
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     meeting_id: String,
-    #[serde(default)]
     decision_note: String,
 }
 

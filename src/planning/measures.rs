@@ -297,16 +297,13 @@ pub async fn show(
     page(&state, &user, id, FieldErrors::default(), None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct ProgressForm {
-    #[serde(default)]
     note: String,
-    #[serde(default)]
     percent_done: String,
-    #[serde(default)]
     status: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     form_token: String,
 }
 

@@ -143,67 +143,45 @@ impl SourceRow {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct GoalForm {
-    #[serde(default)]
     pub level: String,
-    #[serde(default)]
     pub parent_id: String,
-    #[serde(default)]
     pub goal_title: String,
-    #[serde(default)]
     pub indicator: String,
-    #[serde(default)]
     pub target: String,
-    #[serde(default)]
     pub target_date: String,
-    #[serde(default)]
     pub meeting_id: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct ItemForm {
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub item_parent_id: String,
-    #[serde(default)]
     pub item_title: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub causes_victim: String,
-    #[serde(default)]
     pub causes_offender: String,
-    #[serde(default)]
     pub causes_place: String,
-    #[serde(default)]
     pub item_sources: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct MeasureForm {
-    #[serde(default)]
     pub measure_title: String,
-    #[serde(default)]
     pub plan_id: String,
-    #[serde(default)]
     pub goal_id: String,
-    #[serde(default)]
     pub responsible_position_id: String,
-    #[serde(default)]
     pub starts_on: String,
-    #[serde(default)]
     pub due_on: String,
-    #[serde(default)]
     pub milestones: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }
 
@@ -217,18 +195,13 @@ pub struct SourceForm {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct LagesbildForm {
-    #[serde(default)]
     pub lb_title: String,
-    #[serde(default)]
     pub period_from: String,
-    #[serde(default)]
     pub period_to: String,
-    #[serde(default)]
     pub other_information: String,
-    #[serde(default)]
     pub analysis: String,
     /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
     pub form_token: String,
 }

@@ -48,26 +48,18 @@ impl Municipality {
 /// What the form sends. Every field defaults to empty, so a form with a
 /// field missing is answered with errors next to the fields, not a 400.
 #[derive(Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct TipForm {
-    #[serde(default)]
     pub category_id: String,
-    #[serde(default)]
     pub area_id: String,
-    #[serde(default)]
     pub place: String,
-    #[serde(default)]
     pub occurred_on: String,
-    #[serde(default)]
     pub time_band: String,
-    #[serde(default)]
     pub description: String,
-    #[serde(default)]
     pub contact: String,
     /// The signed time stamp ([`super::protect`]).
-    #[serde(default)]
     pub stamp: String,
     /// The honeypot: hidden from people, filled in by robots.
-    #[serde(default)]
     pub webbplats: String,
 }
 
