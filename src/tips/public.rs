@@ -363,17 +363,37 @@ pub async fn submit(
     .rows_affected()
         == 1;
     if !first {
-        return Err(AppError::OutOfRange(
-            "Tipset var redan skickat – det sparades bara en gång.".into(),
-        ));
+        // The same form again (a double click, back and resend): the
+        // receipt of the tip it made, which is stored only once.
+        tx.rollback().await?;
+        let earlier = sqlx::query!(
+            r#"select t.reference,
+                      exists (select 1 from public_tip_contact c
+                              where c.tip_id = t.id and c.municipality_id = $1) as "wants_answer!"
+               from public_tip t where t.municipality_id = $1 and t.form_token = $2"#,
+            m,
+            nonce
+        )
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or_else(|| {
+            AppError::OutOfRange("Tipset var redan skickat – det sparades bara en gång.".into())
+        })?;
+        return Ok(ReceiptPage {
+            chrome: Chrome::anonymous(),
+            municipality,
+            reference: earlier.reference,
+            wants_answer: earlier.wants_answer,
+        }
+        .into_response());
     }
     let id = Uuid::now_v7();
     let reference = loop {
         let reference = new_reference();
         let inserted = sqlx::query!(
             r#"insert into public_tip (id, municipality_id, reference, category_id, area_id, occurred_on,
-                                       time_band, place, description)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                       time_band, place, description, form_token)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                on conflict (municipality_id, reference) do nothing"#,
             id,
             m,
@@ -383,7 +403,8 @@ pub async fn submit(
             tip.occurred,
             tip.band,
             tip.place,
-            tip.description
+            tip.description,
+            nonce
         )
         .execute(&mut *tx)
         .await?

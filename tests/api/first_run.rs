@@ -29,6 +29,8 @@ fn samordna(args: &[&str]) -> Command {
         .env_remove("SAMORDNA_DATA_DIR")
         .env_remove("SAMORDNA_MAIL_DIR")
         .env_remove("SAMORDNA_PG_SEARCH_DIRS")
+        // No test reaches the internet: the police's events are not fetched.
+        .env("SAMORDNA_POLICE_EVENTS_URL", "")
         .env("RUST_LOG", "warn");
     command
 }
@@ -182,6 +184,7 @@ fn without_postgresql_anyone_but_root_is_told_the_command_and_nothing_is_install
             .arg(format!("PATH={path}"))
             .arg(format!("SAMORDNA_PG_SEARCH_DIRS={search}"))
             .arg(format!("SAMORDNA_DATA_DIR={data}"))
+            .arg("SAMORDNA_POLICE_EVENTS_URL=")
             .arg("RUST_LOG=warn")
             .arg(&binary)
             .arg("migrate")

@@ -173,6 +173,8 @@ async fn sigterm_during_a_stream_of_form_posts_loses_none_that_were_answered(db:
             "SAMORDNA_MAIL_DIR",
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sigterm-mail"),
         )
+        // No test reaches the internet: the police's events are not fetched.
+        .env("SAMORDNA_POLICE_EVENTS_URL", "")
         .env("RUST_LOG", "warn")
         .spawn()
         .expect("the samordna binary");

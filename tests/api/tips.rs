@@ -171,7 +171,7 @@ async fn a_form_sent_faster_than_a_person_fills_it_in_is_refused(db: PgPool) {
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
-async fn a_forged_or_resent_stamp_stores_nothing(db: PgPool) {
+async fn a_forged_stamp_stores_nothing_and_a_resent_one_gets_the_same_receipt(db: PgPool) {
     let app = app(db, 10).await;
 
     let forged = send_tip(
@@ -184,9 +184,13 @@ async fn a_forged_or_resent_stamp_stores_nothing(db: PgPool) {
 
     let form = app.get_html("/tips/lindesberg").await;
     let stamp = value_of(&form, "input[name=stamp]").expect("stamp");
-    receipt(&app, &[("stamp", &stamp)]).await;
+    let first = receipt(&app, &[("stamp", &stamp)]).await;
+    // Sent again (a double click, back and resend): the same receipt, one tip.
     let again = send_tip(&app, &[("stamp", &stamp)]).await;
-    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status(), StatusCode::OK);
+    let again = html_of(again).await;
+    assert_eq!(texts(&again, "h1"), ["Tack för ditt tips"]);
+    assert_eq!(texts(&again, ".reference"), [first]);
     assert_eq!(tip_count(&app.db).await, 1);
 }
 
