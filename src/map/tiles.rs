@@ -48,32 +48,16 @@ struct CacheState {
     bytes: Option<u64>,
 }
 
-/// Makes ring the process's TLS provider (reqwest is built without one of
-/// its own; lettre brings ring already). Idempotent.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 impl Tiles {
     /// The tile source of a configuration, if it has one.
     pub fn from_config(config: Option<&TileConfig>) -> anyhow::Result<Option<Arc<Self>>> {
         let Some(config) = config else {
             return Ok(None);
         };
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(Duration::from_secs(3))
-            .user_agent(concat!("Samordna/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = crate::sources::client(
+            concat!("Samordna/", env!("CARGO_PKG_VERSION")),
+            FETCH_TIMEOUT,
+        )?;
         Ok(Some(Arc::new(Self {
             config: config.clone(),
             client,

@@ -343,12 +343,7 @@ enum Failure {
 }
 
 async fn call(config: &Config, url: &str) -> Result<Vec<u8>, Failure> {
-    // reqwest is built without a crypto provider; rustls gets ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .user_agent(user_agent(config))
-        .timeout(TIMEOUT)
-        .build()
+    let client = super::client(&user_agent(config), TIMEOUT)
         .map_err(|e| Failure::Other(format!("kunde inte starta anropet: {e}")))?;
     let response = client.get(url).send().await.map_err(|e| {
         Failure::Other(if e.is_timeout() {

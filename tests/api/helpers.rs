@@ -50,7 +50,7 @@ pub struct TestApp {
 }
 
 fn client(jar: Arc<Jar>) -> Client {
-    samordna::map::tiles::install_crypto_provider();
+    samordna::sources::install_crypto_provider();
     Client::builder()
         .redirect(redirect::Policy::none())
         .cookie_provider(jar)
