@@ -281,14 +281,21 @@ async fn gallra(db: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// "Gallrat: fritexter i 1 händelse, 2 kommande händelser och 0 samverkansbehov."
+/// "Gallrat: fritexter i 1 händelse, 2 kommande händelser, 0 samverkansbehov,
+/// 1 anteckning om samverkan och 3 tips från allmänheten."
 fn gallring_summary(removed: &crate::est::retention::Removed) -> String {
     use crate::web::words::count;
     format!(
-        "Gallrat: fritexter i {}, {} och {}.",
+        "Gallrat: fritexter i {}, {}, {}, {} och {} från allmänheten.",
         count(removed.incidents, "händelse", "händelser"),
         count(removed.events, "kommande händelse", "kommande händelser"),
-        count(removed.needs, "samverkansbehov", "samverkansbehov")
+        count(removed.needs, "samverkansbehov", "samverkansbehov"),
+        count(
+            removed.notes,
+            "anteckning om samverkan",
+            "anteckningar om samverkan"
+        ),
+        count(removed.tips, "tips", "tips")
     )
 }
 
@@ -362,21 +369,25 @@ mod tests {
             incidents: 1,
             events: 1,
             needs: 1,
-            ..Removed::default()
+            notes: 1,
+            tips: 1,
         };
         assert_eq!(
             gallring_summary(&one),
-            "Gallrat: fritexter i 1 händelse, 1 kommande händelse och 1 samverkansbehov."
+            "Gallrat: fritexter i 1 händelse, 1 kommande händelse, 1 samverkansbehov, \
+             1 anteckning om samverkan och 1 tips från allmänheten."
         );
         let many = Removed {
             incidents: 3,
             events: 0,
             needs: 2,
-            ..Removed::default()
+            notes: 4,
+            tips: 5,
         };
         assert_eq!(
             gallring_summary(&many),
-            "Gallrat: fritexter i 3 händelser, 0 kommande händelser och 2 samverkansbehov."
+            "Gallrat: fritexter i 3 händelser, 0 kommande händelser, 2 samverkansbehov, \
+             4 anteckningar om samverkan och 5 tips från allmänheten."
         );
     }
 

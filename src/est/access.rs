@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::week::ReportWeek;
 use crate::error::{AppError, AppResult};
-use crate::meetings::access::Access;
-use crate::meetings::schedule::day_start;
 use crate::state::AppState;
+use crate::web::day_start;
 use crate::web::extract::CurrentUser;
+use crate::web::seats::Access;
 use crate::web::today;
 
 /// An organisation the person reports for.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::access::WeekChoice;
 use super::week::ReportWeek;
 use crate::error::AppResult;
-use crate::structure::admin::Choice;
+use crate::web::choice::Choice;
 
 /// A top-level category with its subcategories.
 #[derive(Clone)]
@@ -444,7 +444,7 @@ pub async fn needs(
         m,
         week,
         organisation,
-        crate::meetings::schedule::day_start(week)
+        crate::web::day_start(week)
     )
     .fetch_all(db)
     .await?)

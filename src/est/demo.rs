@@ -291,7 +291,7 @@ pub async fn varied_reports(
     let mut dice = Dice(u64::from(first.num_days_from_ce().unsigned_abs()) ^ variation);
     for w in 0..weeks {
         let monday = first + Days::new(7 * u64::from(w));
-        let submitted = crate::meetings::schedule::day_start(monday) + TimeDelta::hours(8);
+        let submitted = crate::web::day_start(monday) + TimeDelta::hours(8);
         for reporter in &reporters {
             // Some weeks an organisation does not report at all.
             if dice.below(12) == 0 {

@@ -21,9 +21,9 @@ use super::week::ReportWeek;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::structure::admin::Choice;
 use crate::web::bounds;
 use crate::web::change::Change;
+use crate::web::choice::Choice;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
@@ -148,10 +148,15 @@ pub async fn index(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<WeekQuery>,
-) -> AppResult<IndexPage> {
+) -> AppResult<Response> {
     let access = EstAccess::load(&state.db, &user).await?;
     if !access.can_read && access.reporter_for.is_empty() {
-        return Err(AppError::Forbidden);
+        // A position appointed only to moderate tips has EST's queue.
+        return if access.tip_moderator {
+            Ok(Redirect::to("/est/tips").into_response())
+        } else {
+            Err(AppError::Forbidden)
+        };
     }
     let weeks = access.week_choice(ReportWeek::parse(&q.vecka));
     let data = index_data(&state, user.municipality_id(), &access, &weeks).await?;
@@ -180,7 +185,8 @@ pub async fn index(
         can_read: access.can_read,
         admin: access.admin,
         tips: access.admin || access.tip_moderator,
-    })
+    }
+    .into_response())
 }
 
 /// A count by name.
@@ -494,9 +500,9 @@ async fn lagesbild_data(
         group,
         previous.monday,
         first.monday,
-        crate::meetings::schedule::day_start(week.monday),
-        crate::meetings::schedule::day_start(week.end(interval)),
-        crate::meetings::schedule::day_start(first.previous(interval).monday)
+        crate::web::day_start(week.monday),
+        crate::web::day_start(week.end(interval)),
+        crate::web::day_start(first.previous(interval).monday)
     )
     .fetch_one(&state.db)
     .await?;

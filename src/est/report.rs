@@ -21,8 +21,8 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::page_cache;
 use crate::state::AppState;
-use crate::structure::admin::Choice;
 use crate::web::change::Change;
+use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
@@ -170,6 +170,8 @@ pub struct ReportPage {
     /// The entry just removed, with the message and its "Ångra" button.
     removed: Option<(&'static str, Uuid, String)>,
     errors: FieldErrors,
+    /// The background map under the point picker, when there is one.
+    backdrop: Option<crate::map::picker::Backdrop>,
 }
 
 impl ReportPage {
@@ -265,6 +267,13 @@ async fn page(
         report: data.report,
     };
     let interval = access.interval_weeks;
+    let backdrop = crate::map::picker::backdrop(
+        state,
+        m,
+        &forms.incident.latitude,
+        &forms.incident.longitude,
+    )
+    .await?;
     Ok(ReportPage {
         chrome: user.chrome("est").await,
         incidents: data.incidents,
@@ -286,6 +295,7 @@ async fn page(
         removed: None,
         forms,
         errors,
+        backdrop,
     })
 }
 

@@ -189,6 +189,23 @@ pub struct Choropleth {
     pub period: Option<(NaiveDate, NaiveDate)>,
 }
 
+/// The background map's tiles that cover a frame, as Samordna's own
+/// addresses: (href, left, top, size in pixels).
+pub fn tile_images(frame: &Frame) -> Vec<(String, f64, f64, f64)> {
+    frame
+        .tiles()
+        .into_iter()
+        .map(|t| {
+            (
+                format!("/karta/plattor/{}/{}/{}.png", t.z, t.x, t.y),
+                t.left,
+                t.top,
+                t.size,
+            )
+        })
+        .collect()
+}
+
 /// A map's category filter: a GET form that shows the page again with the
 /// map of one top category (its subcategories included). It works without
 /// JavaScript; the page's other parameters ride along as hidden fields.
@@ -298,18 +315,7 @@ impl Choropleth {
         let (Some(tiles), Some(frame)) = (tiles, self.frame) else {
             return self;
         };
-        self.tiles = frame
-            .tiles()
-            .into_iter()
-            .map(|t| {
-                (
-                    format!("/karta/plattor/{}/{}/{}.png", t.z, t.x, t.y),
-                    t.left,
-                    t.top,
-                    t.size,
-                )
-            })
-            .collect();
+        self.tiles = tile_images(&frame);
         self.attribution = Some(tiles.attribution().to_owned());
         self
     }

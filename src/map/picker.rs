@@ -55,6 +55,47 @@ enum View {
     Near(f64, f64),
 }
 
+/// The background map under the picker's images, when the deployment has
+/// one: the tiles of the whole municipality and of the close-up, drawn in
+/// an SVG beneath each `<input type="image">` (an image's own SVG may not
+/// load other images).
+pub struct Backdrop {
+    pub whole: Vec<(String, f64, f64, f64)>,
+    pub near: Vec<(String, f64, f64, f64)>,
+    pub attribution: String,
+}
+
+/// The picker's background map for a form holding `latitude`/`longitude`;
+/// `None` (and no statement) without a background map.
+pub async fn backdrop(
+    state: &AppState,
+    m: Uuid,
+    latitude: &str,
+    longitude: &str,
+) -> AppResult<Option<Backdrop>> {
+    let Some(tiles) = state.tiles.as_deref() else {
+        return Ok(None);
+    };
+    let shapes = state
+        .pages
+        .get_or_load(m, "picker-shapes".to_owned(), || {
+            super::shapes(&state.db, m)
+        })
+        .await?;
+    let images = |view| {
+        frame(&shapes, view)
+            .map(|f| super::tile_images(&f))
+            .unwrap_or_default()
+    };
+    Ok(Some(Backdrop {
+        whole: images(View::Whole),
+        near: parse_point(latitude, longitude)
+            .map(|(lon, lat)| images(View::Near(lon, lat)))
+            .unwrap_or_default(),
+        attribution: tiles.attribution().to_owned(),
+    }))
+}
+
 /// A point from the form's text (`59.46712`), within Sweden: (longitude, latitude).
 pub fn parse_point(latitude: &str, longitude: &str) -> Option<(f64, f64)> {
     let number = |s: &str| s.trim().replace(',', ".").parse::<f64>().ok();
@@ -219,6 +260,8 @@ struct PickerSvg {
     pin: Option<(f64, f64)>,
     near: bool,
     empty: bool,
+    /// A background map lies under the image: no fill of its own.
+    tiled: bool,
 }
 
 /// The picker's image: the municipality (or the close-up), its areas and
@@ -252,6 +295,7 @@ pub async fn svg(
             .map(|(f, (lon, lat))| f.to_px(lon, lat)),
         near: near.is_some(),
         empty: frame.is_none(),
+        tiled: state.tiles.is_some(),
     };
     let body = image
         .render()

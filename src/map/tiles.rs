@@ -84,6 +84,7 @@ impl Tiles {
     pub async fn get(&self, z: u8, x: u32, y: u32) -> Option<Bytes> {
         let path = self.path(z, x, y);
         if let Ok(bytes) = tokio::fs::read(&path).await {
+            tokio::task::spawn_blocking(move || touch(&path));
             return Some(bytes.into());
         }
         if self
@@ -136,8 +137,8 @@ impl Tiles {
         Ok(bytes)
     }
 
-    /// Writes a tile (whole or not at all), then removes the oldest tiles
-    /// while the cache holds more than its limit.
+    /// Writes a tile (whole or not at all), then removes the tiles used
+    /// longest ago while the cache holds more than its limit.
     async fn keep(&self, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut state = self.state.lock().await;
         let dir = self.config.cache_dir.clone();
@@ -166,7 +167,28 @@ impl Tiles {
     }
 }
 
-/// Every kept tile: path, size and when it was written.
+/// A kept tile is marked as used by its modification time, at most once
+/// an hour, so that a full cache removes the tiles used longest ago.
+const TOUCH_AFTER: Duration = Duration::from_secs(3600);
+
+/// Marks a kept tile as just used.
+fn touch(path: &std::path::Path) {
+    let now = std::time::SystemTime::now();
+    let Ok(file) = std::fs::File::options().write(true).open(path) else {
+        return;
+    };
+    let stale = file
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|at| now.duration_since(at).ok())
+        .is_some_and(|age| age > TOUCH_AFTER);
+    if stale {
+        let _ = file.set_modified(now);
+    }
+}
+
+/// Every kept tile: path, size and when it was last used.
 fn files(dir: &std::path::Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -187,7 +209,7 @@ fn files(dir: &std::path::Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
     out
 }
 
-/// Removes the oldest tiles until the cache holds at most nine tenths of
+/// Removes the tiles used longest ago until the cache holds at most nine tenths of
 /// `limit`; returns the bytes left.
 fn evict(dir: &std::path::Path, limit: u64) -> u64 {
     let mut all = files(dir);
@@ -258,7 +280,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_oldest_tiles_go_first_when_the_cache_is_full() {
+    fn the_tiles_used_longest_ago_go_first_when_the_cache_is_full() {
         let dir = std::env::temp_dir().join(format!("samordna-tiles-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(dir.join("1/0")).expect("dir");
         for (i, name) in ["a", "b", "c", "d"].iter().enumerate() {
@@ -271,11 +293,14 @@ mod tests {
                 .expect("time");
         }
 
+        // "a" was written first but has just been shown again.
+        touch(&dir.join("1/0/a.tile"));
+
         let left = evict(&dir, 300);
 
         assert_eq!(left, 200);
-        assert!(!dir.join("1/0/a.tile").exists() && !dir.join("1/0/b.tile").exists());
-        assert!(dir.join("1/0/c.tile").exists() && dir.join("1/0/d.tile").exists());
+        assert!(!dir.join("1/0/b.tile").exists() && !dir.join("1/0/c.tile").exists());
+        assert!(dir.join("1/0/a.tile").exists() && dir.join("1/0/d.tile").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -2,7 +2,6 @@
 //! kallelse by e-mail with iCalendar, calendar feeds, the meeting record
 //! (attendance, minutes, decisions) and cadence compliance.
 
-pub mod access;
 pub mod cadence;
 pub mod calendar;
 pub mod db;

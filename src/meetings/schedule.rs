@@ -28,7 +28,6 @@ use crate::web::seats::Access;
 use crate::web::today;
 
 // est and dashboard still name it here; it lives in `crate::web`.
-pub use crate::web::day_start;
 
 /// The fields of a meeting as typed.
 #[derive(Deserialize, Default, Clone)]

@@ -565,6 +565,14 @@ pub struct PeriodView {
     pub trend: Vec<(String, i64)>,
 }
 
+impl PeriodView {
+    /// Whether the police published anything in the period or the four
+    /// before it (else the comparison is a row of zeros, and not shown).
+    pub fn has_trend(&self) -> bool {
+        self.trend.iter().any(|(_, n)| *n > 0)
+    }
+}
+
 fn local(at: DateTime<Utc>) -> chrono::NaiveDateTime {
     at.with_timezone(&chrono_tz::Europe::Stockholm)
         .naive_local()

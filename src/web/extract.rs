@@ -137,7 +137,7 @@ impl Sections {
         Self {
             dashboard: all || w.steering || w.council || w.reporting,
             planning: all || w.steering || w.council,
-            est: all || w.council || w.reporting,
+            est: all || w.council || w.reporting || w.tip_moderator,
         }
     }
 }
@@ -156,6 +156,8 @@ pub struct Workplace {
     pub steering: bool,
     pub council: bool,
     pub reporting: bool,
+    /// Holds a position the coordinator appointed to moderate the public's tips.
+    pub tip_moderator: bool,
 }
 
 /// The municipalities where a person holds a position today, from memory
@@ -183,7 +185,10 @@ async fn load_workplaces(
                   bool_or(p.grants_admin or p.oversight) as "oversight!",
                   coalesce(bool_or(g.tier = 'styrgrupp'), false) as "steering!",
                   coalesce(bool_or(g.tier = 'beredningsgrupp'), false) as "council!",
-                  coalesce(bool_or(g.weekly_reporting), false) as "reporting!"
+                  coalesce(bool_or(g.weekly_reporting), false) as "reporting!",
+                  bool_or(exists (select 1 from tip_moderator tm
+                                  where tm.position_id = p.id and tm.municipality_id = m.id))
+                      as "tip_moderator!"
            from position_holder h
            join position p on p.id = h.position_id
            join municipality m on m.id = h.municipality_id
@@ -211,6 +216,7 @@ async fn load_workplaces(
             steering: r.steering,
             council: r.council,
             reporting: r.reporting,
+            tip_moderator: r.tip_moderator,
         })
         .collect())
 }

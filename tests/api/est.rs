@@ -1087,7 +1087,7 @@ async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next
     let app = TestApp::demo(db).await;
     let today = samordna::web::today();
     let this_week = ReportWeek::containing(today, 1);
-    let week_start = samordna::meetings::schedule::day_start(this_week.monday);
+    let week_start = samordna::web::day_start(this_week.monday);
     let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
     // This week's EST meeting began a minute ago (or at the week's start).
     sqlx::query!(

@@ -144,6 +144,19 @@ impl TestApp {
     }
 
     /// The value of the browser's cookie `name` for this server.
+    /// Another browser, signed in as `email` with the demo password.
+    pub async fn browser_signed_in(&self, email: &str) -> Client {
+        let browser = self.other_browser();
+        let login = browser
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", DEMO_PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(login.status(), StatusCode::SEE_OTHER, "{email}");
+        browser
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;
         let url = self.address.parse().expect("address");

@@ -1110,3 +1110,102 @@ async fn when_the_tile_server_is_down_the_map_still_shows_its_shapes(db: sqlx::P
         assert_eq!(tile.status(), StatusCode::BAD_GATEWAY, "{path}");
     }
 }
+
+/// The tiles drawn under one of the picker's images (`karta` or `narbild`).
+fn picker_tiles(page: &Html, image: &str) -> Vec<(String, f64, f64, f64)> {
+    let input = sel(&format!("#{image}"));
+    let Some(stack) = page
+        .select(&sel(".map-picker-stack"))
+        .find(|s| s.select(&input).next().is_some())
+    else {
+        return Vec::new();
+    };
+    stack
+        .select(&sel("svg.map-picker-tiles image"))
+        .map(|i| {
+            let v = i.value();
+            let n = |a| v.attr(a).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+            (
+                v.attr("href").unwrap_or_default().to_owned(),
+                n("x"),
+                n("y"),
+                n("width"),
+            )
+        })
+        .collect()
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_point_picker_lies_on_the_background_map(db: sqlx::PgPool) {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let url = fake_tile_server(hits.clone()).await;
+    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    app.login(SECURITAS).await;
+
+    let page = app.get_html("/est/rapport").await;
+
+    // The whole municipality's tiles cover the picker's 320 × 320 pixels.
+    let whole = picker_tiles(&page, "karta");
+    assert!(!whole.is_empty() && whole.len() <= 16, "{whole:?}");
+    assert!(whole.iter().all(|t| t.0.starts_with("/karta/plattor/")));
+    let covers = |tiles: &[(String, f64, f64, f64)]| {
+        tiles.iter().map(|t| t.1).fold(f64::MAX, f64::min) <= 0.0
+            && tiles.iter().map(|t| t.2).fold(f64::MAX, f64::min) <= 0.0
+            && tiles.iter().map(|t| t.1 + t.3).fold(0.0, f64::max) >= 320.0
+            && tiles.iter().map(|t| t.2 + t.3).fold(0.0, f64::max) >= 320.0
+    };
+    assert!(covers(&whole), "{whole:?}");
+    assert_eq!(picker_tiles(&page, "narbild").len(), 0, "no close-up yet");
+    assert_eq!(
+        texts(&page, "#punkt .map-attribution"),
+        ["Bakgrundskarta: © Testkartan"]
+    );
+    // The picker's own image leaves the ground to the background map.
+    let svg = app
+        .get("/karta/kommun.svg")
+        .await
+        .text()
+        .await
+        .expect("svg");
+    assert!(!svg.contains("<rect") && svg.contains("fill-opacity=\"0.35\""));
+
+    // After a click the close-up has finer tiles of its own.
+    let (x, y) = pixel_of(&app, 15.3667, 59.4667).await; // Frövi
+    let response = send(
+        &app,
+        &incident_form(&app, &[("karta.x", &x), ("karta.y", &y)]).await,
+    )
+    .await;
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    let near = picker_tiles(&page, "narbild");
+    assert!(covers(&near), "{near:?}");
+    let zoom = |t: &(String, f64, f64, f64)| {
+        t.0.trim_start_matches("/karta/plattor/")
+            .split('/')
+            .next()
+            .and_then(|z| z.parse::<u8>().ok())
+            .unwrap_or(0)
+    };
+    assert!(zoom(&near[0]) > zoom(&whole[0]) + 2, "{near:?} {whole:?}");
+    let tile = app.get(&near[0].0).await;
+    assert_eq!(tile.status(), StatusCode::OK);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn without_a_background_map_the_picker_draws_its_own_ground(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(SECURITAS).await;
+
+    let page = app.get_html("/est/rapport").await;
+
+    assert_eq!(page.select(&sel("svg.map-picker-tiles")).count(), 0);
+    assert_eq!(page.select(&sel("#punkt .map-attribution")).count(), 0);
+    let svg = app
+        .get("/karta/kommun.svg")
+        .await
+        .text()
+        .await
+        .expect("svg");
+    assert!(svg.contains("<rect") && !svg.contains("fill-opacity"));
+}

@@ -283,6 +283,14 @@ async fn the_lagesbild_shows_the_weeks_police_events_with_counts_and_links(db: P
     );
     // Nora's lägesbild has none of Lindesberg's events.
     assert!(!html.html().contains("Örebro"));
+    // A week with nothing from the police in it or the four before says
+    // so, without a row of zeros.
+    let quiet = app.get_html("/est/lagesbild/2026-W40").await;
+    assert_eq!(
+        texts(&quiet, "#polisen > p:not(.meta)"),
+        ["Inga händelser från polisen under perioden."]
+    );
+    assert_eq!(texts(&quiet, "#polisen table").len(), 0);
 }
 
 #[sqlx::test]

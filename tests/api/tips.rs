@@ -309,18 +309,7 @@ async fn another_municipalitys_coordinator_neither_sees_nor_handles_the_tip(db: 
 async fn an_appointed_position_moderates_and_a_reporter_without_it_may_not(db: PgPool) {
     let app = app(db, 10).await;
     receipt(&app, &[]).await;
-    let securitas = app.other_browser();
-    let login = securitas
-        .post(app.url("/login"))
-        .form(&[
-            ("email", SECURITAS),
-            ("password", DEMO_PASSWORD),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let securitas = app.browser_signed_in(SECURITAS).await;
     let refused = securitas
         .get(app.url("/est/tips"))
         .send()
@@ -328,11 +317,26 @@ async fn an_appointed_position_moderates_and_a_reporter_without_it_may_not(db: P
         .expect("GET");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
+    appoint_moderator(&app, SECURITAS).await;
+
+    let allowed = securitas
+        .get(app.url("/est/tips"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(allowed.status(), StatusCode::OK);
+    let page = html_of(allowed).await;
+    assert_eq!(texts(&page, ".tip h3").len(), 1);
+}
+
+/// The coordinator appoints the position of the person with `email` to
+/// moderate tips.
+async fn appoint_moderator(app: &TestApp, email: &str) {
     app.login(COORDINATOR).await;
     let position = sqlx::query_scalar!(
         r#"select p.id from position p join position_holder h on h.position_id = p.id
            join person pe on pe.id = h.person_id where pe.email = $1 limit 1"#,
-        SECURITAS
+        email
     )
     .fetch_one(&app.db)
     .await
@@ -345,15 +349,56 @@ async fn an_appointed_position_moderates_and_a_reporter_without_it_may_not(db: P
         .await;
     assert_redirect_to(&appointed, "/est/tips#granskare");
     app.settle().await;
+}
 
-    let allowed = securitas
-        .get(app.url("/est/tips"))
+/// A GET from another browser.
+async fn visit(client: &reqwest::Client, app: &TestApp, path: &str) -> Response {
+    client.get(app.url(path)).send().await.expect("GET")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_moderator_outside_est_finds_the_queue_from_the_menu(db: PgPool) {
+    const OPPOSITION: &str = "oppositionsrad@lindesberg.example";
+    let app = app(db, 10).await;
+    let reference = receipt(&app, &[]).await;
+    let opposition = app.browser_signed_in(OPPOSITION).await;
+    let menu = |page: &scraper::Html| texts(page, "nav .nav a");
+    let start = html_of(visit(&opposition, &app, "/").await).await;
+    assert!(
+        !menu(&start).contains(&"EST".to_owned()),
+        "{:?}",
+        menu(&start)
+    );
+    assert_eq!(
+        visit(&opposition, &app, "/est").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    appoint_moderator(&app, OPPOSITION).await;
+
+    // The menu offers EST, and EST opens at the queue.
+    let start = html_of(visit(&opposition, &app, "/").await).await;
+    assert!(
+        menu(&start).contains(&"EST".to_owned()),
+        "{:?}",
+        menu(&start)
+    );
+    assert_redirect_to(&visit(&opposition, &app, "/est").await, "/est/tips");
+    let queue = html_of(visit(&opposition, &app, "/est/tips").await).await;
+    assert_eq!(texts(&queue, ".tip h3").len(), 1);
+    let id = tip_id(&app.db, &reference).await;
+    let accepted = opposition
+        .post(app.url(&format!("/est/tips/{id}/godkann")))
+        .form(&[("", "")])
         .send()
         .await
-        .expect("GET");
-    assert_eq!(allowed.status(), StatusCode::OK);
-    let page = html_of(allowed).await;
-    assert_eq!(texts(&page, ".tip h3").len(), 1);
+        .expect("POST");
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let status = sqlx::query_scalar!("select status from public_tip where id = $1", id)
+        .fetch_one(&app.db)
+        .await
+        .expect("status");
+    assert_eq!(status, "accepted");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -22,12 +22,18 @@ pub struct DemoApp {
 impl DemoApp {
     /// Lindesberg's and Nora's demo structure, served on 127.0.0.1:0.
     pub async fn start(db: PgPool) -> Self {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// The same, with `change` made to the configuration first.
+    pub async fn start_with(db: PgPool, change: impl FnOnce(&mut Config)) -> Self {
         samordna::seed::load_demo(&db).await.expect("demo data");
         let mail_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("browser-mail")
             .join(uuid::Uuid::new_v4().to_string());
         samordna::telemetry::init_for_tests();
-        let config = Config::for_tests(mail_dir.clone());
+        let mut config = Config::for_tests(mail_dir.clone());
+        change(&mut config);
         let state = AppState::new(db, config).expect("app state");
         let app = App::build(state, "127.0.0.1:0").await.expect("app");
         let address = format!("http://{}", app.local_addr().expect("local address"));

@@ -221,6 +221,22 @@ impl Browser {
         self.focused().await
     }
 
+    /// How many elements matching `css` the page draws (with a box of
+    /// their own).
+    pub async fn drawn(&self, css: &str) -> Result<usize> {
+        let n = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])]
+                   .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })
+                   .length;",
+                vec![serde_json::Value::from(css)],
+            )
+            .await
+            .with_context(|| format!("counting `{css}`"))?;
+        Ok(usize::try_from(n.as_u64().unwrap_or(0))?)
+    }
+
     /// The focused element: tag, id, text, and whether its outline shows.
     pub async fn focused(&self) -> Result<String> {
         let described = self

@@ -20,6 +20,7 @@ mod dashboard;
 mod driver;
 mod est;
 mod keyboard;
+mod map;
 mod meetings;
 mod pages;
 mod tips;

@@ -139,6 +139,3 @@ async fn audit_log(State(state): State<AppState>, user: CurrentUser) -> AppResul
     })
 }
 
-// The choice lists moved to `crate::web::choice`; est and dashboard still
-// name them here until they are moved over (they are being edited elsewhere).
-pub use crate::web::choice::{Choice, organisation_choices, person_choices, position_choices};

@@ -1,0 +1,95 @@
+//! With a background map configured, every map draws its tiles, fetched
+//! through Samordna's own address, under its shapes: the point picker of
+//! the report form and its close-up, the weekly lägesbild, the incident
+//! list and the dashboard. The pages pass axe-core and the Nu checker with
+//! the tiles in them, and the tiles line up with the shapes.
+
+use anyhow::{Result, ensure};
+
+use crate::app::DemoApp;
+use crate::driver::Browser;
+
+const SECURITAS: &str = "securitas@lindesberg.example";
+const COORDINATOR: &str = "samordnare@lindesberg.example";
+
+/// A tile of 16 × 16 pixels: light green with a darker line along its top
+/// and left edges, so that the screenshots show where the tiles meet.
+const TILE: &[u8] = include_bytes!("tile.png");
+
+/// A tile server on a free local port that answers every tile with [`TILE`].
+async fn tile_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = axum::Router::new().route(
+        "/{z}/{x}/{y}",
+        axum::routing::get(|| async { ([("content-type", "image/png")], TILE) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/{{z}}/{{x}}/{{y}}.png")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_maps_lie_on_the_background_map(db: sqlx::PgPool) {
+    let url = tile_server().await;
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("browser-tiles")
+        .join(uuid::Uuid::new_v4().to_string());
+    let app = DemoApp::start_with(db, |c| {
+        c.tiles = Some(
+            samordna::config::TileConfig::new(
+                &url,
+                Some("© Testkartan".to_owned()),
+                cache,
+                10_000_000,
+            )
+            .expect("tile config"),
+        );
+    })
+    .await;
+    let browser = Browser::open("background-map", &app.address).await;
+    let outcome = visit_maps(&browser).await;
+    browser.finish(outcome).await;
+}
+
+async fn visit_maps(b: &Browser) -> Result<()> {
+    b.sign_in(SECURITAS).await?;
+
+    b.step("rapport");
+    b.visit("/est/rapport").await?;
+    let whole = b.drawn("svg.map-picker-tiles image").await?;
+    ensure!(whole > 0, "the picker lies on the background map");
+    b.expect_text("#punkt .map-attribution", "© Testkartan")
+        .await?;
+    b.step("rapport-narbild");
+    b.click_image("#karta", "/est/rapport/handelse").await?;
+    b.expect_text("#punkt-text", "Markerad punkt").await?;
+    ensure!(
+        b.drawn("svg.map-picker-tiles image").await? > whole,
+        "the close-up has tiles of its own"
+    );
+    b.fits_phone("#punkt").await?;
+    b.sign_out().await?;
+
+    b.sign_in(COORDINATOR).await?;
+    let week = samordna::est::week::ReportWeek::containing(
+        samordna::web::today() - chrono::Days::new(7),
+        1,
+    );
+    for (step, path) in [
+        ("lagesbild", format!("/est/lagesbild/{}", week.key())),
+        ("handelser", "/est/handelser".to_owned()),
+        ("oversikt", "/oversikt".to_owned()),
+    ] {
+        b.step(step);
+        b.visit(&path).await?;
+        ensure!(
+            b.drawn("svg.map-svg .map-tiles image").await? > 0,
+            "{path}: tiles under the map"
+        );
+        b.expect_text("figure.map .map-attribution", "© Testkartan")
+            .await?;
+    }
+    Ok(())
+}
