@@ -1,0 +1,358 @@
+//! Corrections of a report while it is open: "Inget att rapportera", and
+//! removing an entry, which can be put back ("Ångra") from the copy the
+//! removal's audit event keeps until the report locks.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::super::access::EstAccess;
+use super::super::db;
+use super::{Forms, KINDS, Status, Which, check_open, entry_url, page, report_url, status};
+use crate::audit::Event;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::change::Change;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{FieldErrors, Form};
+use crate::web::layout::set_flash;
+use crate::web::path::Params;
+
+/// `POST /est/rapport/inget`: nothing to report this week (one click).
+pub async fn nothing(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(which): Form<Which>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &which).await?;
+    let m = user.municipality_id();
+    let mut e = FieldErrors::default();
+    let late = check_open(&s, &mut e, "nothing");
+    let has_entries = !db::incidents(&state.db, m, s.week.monday, Some(s.org.id))
+        .await?
+        .is_empty()
+        || !db::coming_events(&state.db, m, s.week.monday, Some(s.org.id))
+            .await?
+            .is_empty()
+        || !db::needs(&state.db, m, s.week.monday, Some(s.org.id))
+            .await?
+            .is_empty();
+    if has_entries {
+        e.add(
+            "nothing",
+            "Rapporten har redan poster. Ta bort dem först om det inte fanns något att rapportera.",
+        );
+    }
+    if !e.is_empty() {
+        let page = page(&state, &user, &which, Forms::default(), e).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut change = Change::begin(&state, &user).await?;
+    let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = true where id = $1 and municipality_id = $2",
+        report,
+        m
+    )
+    .execute(change.tx())
+    .await?;
+    change
+        .record(Event {
+            action: "rapporterade inget att rapportera",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{} {}: inget att rapportera", s.org.name, s.week.label()),
+            before: None,
+            after: None,
+        })
+        .await?;
+    let message = format!(
+        "Noterat: {} har inget att rapportera för {}.",
+        s.org.name,
+        s.week.label()
+    );
+    change.finish(message, &report_url(&s, "rapport")).await
+}
+
+/// An entry of the organisation's report to remove or put back: the
+/// report's status, its id and the entry's kind; or, when the report is
+/// closed, the page again with the reason.
+async fn correction(
+    state: &AppState,
+    user: &CurrentUser,
+    which: &Which,
+    kind: &str,
+) -> AppResult<Result<(Status, Uuid, &'static str), Response>> {
+    let access = EstAccess::load(&state.db, user).await?;
+    let s = status(state, user, &access, which).await?;
+    let mut e = FieldErrors::default();
+    check_open(&s, &mut e, "description");
+    if !e.is_empty() {
+        let page = page(state, user, which, Forms::default(), e).await?;
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, page).into_response()));
+    }
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let kind: &'static str = KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .ok_or(AppError::NotFound)?;
+    Ok(Ok((s, report, kind)))
+}
+
+/// `POST /est/rapport/{kind}/{id}/ta-bort`: removes an entry to correct it.
+pub async fn remove(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Params((kind, id)): Params<(String, Uuid)>,
+    Form(which): Form<Which>,
+) -> AppResult<Response> {
+    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
+    // The removed row is kept in the audit event, so that "Ångra" can put
+    // it back until the report locks (gallring clears the copy later).
+    let row = take_out(change.tx(), kind, At { m, report, id }).await?;
+    let Some(row) = row else {
+        return Err(AppError::NotFound);
+    };
+    change
+        .record(Event {
+            action: "tog bort post",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{} {}: tog bort {kind}", s.org.name, s.week.label()),
+            before: Some(json!({ "post": id, "typ": kind, "rad": row })),
+            after: None,
+        })
+        .await?;
+    let message = match kind {
+        "handelse" => "Händelsen är borttagen ur rapporten.",
+        "kommande" => "Den kommande händelsen är borttagen ur rapporten.",
+        _ => "Samverkansbehovet är borttaget ur rapporten.",
+    };
+    let back = format!(
+        "/est/rapport?vecka={}&org={}&borttagen={kind}:{id}#rapport",
+        s.week.key(),
+        s.org.id
+    );
+    change.finish(message, &back).await
+}
+
+/// `POST /est/rapport/{kind}/{id}/angra`: puts back an entry removed from
+/// the report, from the copy its removal's audit event keeps, until the
+/// report locks.
+pub async fn undo_remove(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Params((kind, id)): Params<(String, Uuid)>,
+    Form(which): Form<Which>,
+) -> AppResult<Response> {
+    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
+    let row = sqlx::query_scalar!(
+        r#"select before -> 'rad' as "row!" from audit_event
+           where municipality_id = $1 and action = 'tog bort post' and entity_id = $2
+             and before ->> 'post' = $3::text and before ->> 'typ' = $4 and before ? 'rad'
+           order by at desc limit 1"#,
+        m,
+        report,
+        id.to_string(),
+        kind
+    )
+    .fetch_optional(change.tx())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    // Only into the same report of the same municipality; an entry already
+    // put back is left as it is.
+    let restored = put_back(change.tx(), kind, &row, At { m, report, id }).await?;
+    if restored == 0 {
+        change.rollback().await?;
+        set_flash(&user.person.flash, "Posten finns redan i rapporten.").await?;
+        return Ok(Redirect::to(&entry_url(&s, id)).into_response());
+    }
+    restore_attached(change.tx(), kind, &row, At { m, report, id }).await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
+        report,
+        m
+    )
+    .execute(change.tx())
+    .await?;
+    change
+        .record(Event {
+            action: "återställde post",
+            entity: "EST-rapport",
+            entity_id: Some(report),
+            summary: format!("{} {}: återställde {kind}", s.org.name, s.week.label()),
+            before: None,
+            after: Some(json!({ "post": id, "typ": kind })),
+        })
+        .await?;
+    change
+        .finish("Posten är tillbaka i rapporten.", &entry_url(&s, id))
+        .await
+}
+
+/// An entry of a report and its municipality.
+#[derive(Clone, Copy)]
+struct At {
+    m: Uuid,
+    report: Uuid,
+    id: Uuid,
+}
+
+/// Deletes an entry of the report; its row as JSON, with what goes with
+/// it, for "Ångra". `None` when the report has no such entry.
+async fn take_out(
+    tx: &mut PgConnection,
+    kind: &str,
+    at: At,
+) -> sqlx::Result<Option<serde_json::Value>> {
+    match kind {
+        "handelse" => {
+            // The incidents marked as the same event as this one lose the
+            // mark (`on delete set null`); the copy names them so that
+            // "Ångra" marks them again.
+            sqlx::query_scalar!(
+                r#"with gone as (
+                       delete from est_incident t where id = $1 and report_id = $2 and municipality_id = $3
+                       returning to_jsonb(t.*) as row
+                   )
+                   select gone.row || jsonb_build_object('same_as_this', (
+                              select coalesce(jsonb_agg(d.id), '[]') from est_incident d
+                              where d.municipality_id = $3 and d.duplicate_of = $1))
+                          as "row!"
+                   from gone"#,
+                at.id,
+                at.report,
+                at.m
+            )
+            .fetch_optional(&mut *tx)
+            .await
+        }
+        "kommande" => {
+            sqlx::query_scalar!(
+                r#"delete from est_coming_event t where id = $1 and report_id = $2 and municipality_id = $3
+                   returning to_jsonb(t.*) as "row!""#,
+                at.id,
+                at.report,
+                at.m
+            )
+            .fetch_optional(&mut *tx)
+            .await
+        }
+        _ => {
+            // Its follow-up notes go with it (`on delete cascade`): the copy
+            // keeps them, so that "Ångra" puts them back too.
+            sqlx::query_scalar!(
+                r#"with gone as (
+                       delete from cooperation_need t where id = $1 and report_id = $2 and municipality_id = $3
+                       returning to_jsonb(t.*) as row
+                   )
+                   select gone.row || jsonb_build_object('notes', (
+                              select coalesce(jsonb_agg(to_jsonb(c.*) order by c.at), '[]')
+                              from cooperation_note c where c.municipality_id = $3 and c.need_id = $1))
+                          as "row!"
+                   from gone"#,
+                at.id,
+                at.report,
+                at.m
+            )
+            .fetch_optional(&mut *tx)
+            .await
+        }
+    }
+}
+
+/// Puts a removed entry back into its report from its copy; 0 rows when
+/// it is there already.
+async fn put_back(
+    tx: &mut PgConnection,
+    kind: &str,
+    row: &serde_json::Value,
+    at: At,
+) -> sqlx::Result<u64> {
+    let restored = match kind {
+        // Its own "same event as" mark only if that incident is still there.
+        "handelse" => sqlx::query!(
+            r#"insert into est_incident
+               select * from jsonb_populate_record(null::est_incident,
+                   $1::jsonb || case when exists (select 1 from est_incident d
+                                                  where d.municipality_id = $2 and d.id = ($1::jsonb ->> 'duplicate_of')::uuid)
+                              then '{}'::jsonb else '{"duplicate_of": null}'::jsonb end)
+               where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
+               on conflict (id) do nothing"#,
+            row, at.m, at.report
+        )
+        .execute(&mut *tx)
+        .await?,
+        "kommande" => sqlx::query!(
+            r#"insert into est_coming_event select * from jsonb_populate_record(null::est_coming_event, $1)
+               where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
+               on conflict (id) do nothing"#,
+            row, at.m, at.report
+        )
+        .execute(&mut *tx)
+        .await?,
+        _ => sqlx::query!(
+            r#"insert into cooperation_need select * from jsonb_populate_record(null::cooperation_need, $1)
+               where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
+               on conflict (id) do nothing"#,
+            row, at.m, at.report
+        )
+        .execute(&mut *tx)
+        .await?,
+    };
+    Ok(restored.rows_affected())
+}
+
+/// What went with the entry comes back with it: a need's follow-up
+/// notes, and the "same event as" marks other incidents had on this one
+/// (unless someone has marked them otherwise since).
+async fn restore_attached(
+    tx: &mut PgConnection,
+    kind: &str,
+    row: &serde_json::Value,
+    at: At,
+) -> sqlx::Result<()> {
+    match kind {
+        "samverkan" => {
+            sqlx::query!(
+                r#"insert into cooperation_note
+                   select * from jsonb_populate_recordset(null::cooperation_note, $1::jsonb -> 'notes')
+                   where municipality_id = $2 and need_id = $3
+                   on conflict (id) do nothing"#,
+                row,
+                at.m,
+                at.id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        "handelse" => {
+            sqlx::query!(
+                r#"update est_incident set duplicate_of = $3
+                   where municipality_id = $2 and duplicate_of is null
+                     and id in (select d::uuid from jsonb_array_elements_text($1::jsonb -> 'same_as_this') d)"#,
+                row,
+                at.m,
+                at.id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! What the three kinds of entry share. A posted form is checked; then it
+//! either adds the entry to the organisation's report (once, however often
+//! it is sent) or changes the entry being corrected, with an audit row, and
+//! the writer lands on the entry's card with a message. A form that cannot
+//! be stored comes back with every value kept and the reasons beside the
+//! fields.
+
+use std::future::Future;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::super::db;
+use super::{Forms, Status, Which, check_open, entry_url, page, report_url, screen};
+use crate::audit::Event;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::change::Change;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::FieldErrors;
+
+/// A form of the report page as posted: which report, and the entry.
+#[derive(Deserialize)]
+pub struct Post<F> {
+    #[serde(flatten)]
+    pub which: Which,
+    #[serde(flatten)]
+    pub form: F,
+}
+
+/// Where an entry is written: the municipality, the report and the
+/// entry's own id.
+#[derive(Clone, Copy)]
+pub struct Place {
+    pub m: Uuid,
+    pub report: Uuid,
+    pub id: Uuid,
+}
+
+/// One kind of entry in the weekly report: its checked values, how they
+/// are stored and changed, and what the audit log and the writer are told.
+pub trait Entry: Sized + Send + Sync {
+    /// The form's fields as typed.
+    type Form: Clone + Send + Sync;
+    /// The page's name for the form: `incident`, `event` or `need`.
+    const FORM: &'static str;
+    /// The field beside which a locked report is explained.
+    const FIRST_FIELD: &'static str;
+
+    /// Puts what was typed back into the page's forms.
+    fn refill(forms: &mut Forms, form: Self::Form);
+    /// Whether the writer confirmed the personal-data warning.
+    fn confirmed(form: &Self::Form) -> bool;
+    /// The free texts to screen for personal data, with their fields.
+    fn texts(form: &Self::Form) -> [(&'static str, &str); 3];
+    /// The checked entry, or `None` with the reasons in `errors`.
+    fn check(
+        state: &AppState,
+        m: Uuid,
+        form: &Self::Form,
+        errors: &mut FieldErrors,
+    ) -> impl Future<Output = AppResult<Option<Self>>> + Send;
+    /// Adds the entry; 0 rows when the same entry is already in the report.
+    fn insert(
+        &self,
+        tx: &mut PgConnection,
+        at: Place,
+        by: Uuid,
+    ) -> impl Future<Output = sqlx::Result<u64>> + Send;
+    /// Writes the values over the report's entry; 0 rows when it has none by that id.
+    fn update(
+        &self,
+        tx: &mut PgConnection,
+        at: Place,
+    ) -> impl Future<Output = sqlx::Result<u64>> + Send;
+    /// The audit row's action, its summary after the organisation and
+    /// week, and the values it keeps, for the entry `id`.
+    fn audit(&self, id: Uuid, changed: bool) -> (&'static str, String, serde_json::Value);
+    /// The message on the entry's card.
+    fn message(changed: bool) -> &'static str;
+}
+
+/// Checks a posted entry and adds it, or changes the entry being
+/// corrected (`which.andra`); the page again, 422, when it cannot be stored.
+pub async fn submit<E: Entry>(
+    state: &AppState,
+    user: &CurrentUser,
+    s: &Status,
+    post: Post<E::Form>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let late = check_open(s, &mut errors, E::FIRST_FIELD);
+    let entry = E::check(state, user.municipality_id(), &post.form, &mut errors).await?;
+    let confirm = screen(&mut errors, E::confirmed(&post.form), &E::texts(&post.form));
+    let (Some(entry), true) = (entry, errors.is_empty()) else {
+        let mut forms = Forms::again(&post.which, E::FORM, confirm);
+        E::refill(&mut forms, post.form);
+        let page = page(state, user, &post.which, forms, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    match post.which.editing() {
+        Some(id) => change(state, user, s, &entry, id).await,
+        None => add(state, user, s, &entry, &post.which.form_token, late).await,
+    }
+}
+
+/// Claims the form's one-time token, opens the organisation's report and
+/// adds the entry. The same entry sent again (back and resubmit with a
+/// fresh page, hence a fresh token) is not stored twice.
+async fn add<E: Entry>(
+    state: &AppState,
+    user: &CurrentUser,
+    s: &Status,
+    entry: &E,
+    token: &str,
+    late: bool,
+) -> AppResult<Response> {
+    let mut change = Change::once(state, user, token, &report_url(s, "rapport")).await?;
+    let m = user.municipality_id();
+    let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
+    sqlx::query!(
+        "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
+        report,
+        m
+    )
+    .execute(change.tx())
+    .await?;
+    let at = Place {
+        m,
+        report,
+        id: Uuid::now_v7(),
+    };
+    if entry.insert(change.tx(), at, user.id()).await? == 0 {
+        return change.sent_before(&report_url(s, "rapport")).await;
+    }
+    let (action, summary, after) = entry.audit(at.id, false);
+    let summary = if late { summary + " (sen)" } else { summary };
+    finish(change, s, at, (action, summary, after), E::message(false)).await
+}
+
+/// Writes new values over an entry of the organisation's report for the
+/// week (another report's entry is not found).
+async fn change<E: Entry>(
+    state: &AppState,
+    user: &CurrentUser,
+    s: &Status,
+    entry: &E,
+    id: Uuid,
+) -> AppResult<Response> {
+    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+    let mut change = Change::begin(state, user).await?;
+    let at = Place {
+        m: user.municipality_id(),
+        report,
+        id,
+    };
+    if entry.update(change.tx(), at).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    finish(change, s, at, entry.audit(id, true), E::message(true)).await
+}
+
+/// Records the entry in the audit log, commits, and sends the writer to
+/// the entry's card with the message.
+async fn finish(
+    change: Change<'_>,
+    s: &Status,
+    at: Place,
+    (action, summary, after): (&'static str, String, serde_json::Value),
+    message: &str,
+) -> AppResult<Response> {
+    let event = Event {
+        action,
+        entity: "EST-rapport",
+        entity_id: Some(at.report),
+        summary: format!("{} {}: {summary}", s.org.name, s.week.label()),
+        before: None,
+        after: Some(after),
+    };
+    change.done(event, message, &entry_url(s, at.id)).await
+}
