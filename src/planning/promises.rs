@@ -351,7 +351,10 @@ pub async fn create(
         action: "skapade",
         entity: "medborgarlöfte",
         entity_id: Some(id),
-        summary: format!("{} ({} – {})", promise.title, promise.valid_from, promise.valid_to),
+        summary: format!(
+            "{} ({} – {})",
+            promise.title, promise.valid_from, promise.valid_to
+        ),
         before: None,
         after: Some(promise.json()),
     };

@@ -119,7 +119,10 @@ async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPoo
 
     let response = app.post(REGISTER, &form).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let to = response.headers()["location"].to_str().expect("to").to_owned();
+    let to = response.headers()["location"]
+        .to_str()
+        .expect("to")
+        .to_owned();
     app.get(&to).await;
     let again = app.post(REGISTER, &form).await;
     assert_redirect_to(&again, REGISTER);
@@ -130,7 +133,7 @@ async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPoo
     let facts = texts(&page, "dl.facts dd");
     assert_eq!(
         facts[0],
-        "Chef för lokalpolisområde Lindesberg och Kommunstyrelsens ordförande"
+        "Chef för lokalpolisområde Lindesberg och kommunstyrelsens ordförande"
     );
     assert_eq!(facts[1], "Gemensamma kvällsronder polis och Securitas");
     let list = app.get_html(REGISTER).await;
@@ -141,7 +144,10 @@ async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPoo
     let response = app.post(&to, &bad).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let response = app
-        .post(&to, &with(&fields, &[("title", "Tryggare skolvägar i Frövi")]))
+        .post(
+            &to,
+            &with(&fields, &[("title", "Tryggare skolvägar i Frövi")]),
+        )
         .await;
     assert_redirect_to(&response, &to);
     let stored = sqlx::query!(
@@ -274,7 +280,10 @@ async fn the_public_page_shows_promises_and_public_measures_and_no_free_text(db:
 
     let page = visitor.get_html(PUBLIC).await;
 
-    assert_eq!(texts(&page, "article.promise h3"), ["Tryggare kvällar vid resecentrum"]);
+    assert_eq!(
+        texts(&page, "article.promise h3"),
+        ["Tryggare kvällar vid resecentrum"]
+    );
     assert_eq!(
         texts(&page, "section[aria-labelledby=atgarder] td.row-name"),
         [
@@ -346,8 +355,14 @@ async fn counts_below_five_are_shown_as_fewer_than_five(db: sqlx::PgPool) {
 
     let table = rows(&page, "table.quarters tbody tr");
     let few = "färre än 5 färre än 5 färre än 5";
-    assert!(table.contains(&format!("Frövi {few} färre än 5")), "{table:?}");
+    assert!(
+        table.contains(&format!("Frövi {few} färre än 5")),
+        "{table:?}"
+    );
     assert!(table.contains(&format!("Storå {few} 5")), "{table:?}");
     assert!(table.contains(&format!("Vedevåg {few} 12")), "{table:?}");
-    assert!(table.contains(&format!("Lindesberg {few} färre än 5")), "{table:?}");
+    assert!(
+        table.contains(&format!("Lindesberg {few} färre än 5")),
+        "{table:?}"
+    );
 }

@@ -22,4 +22,5 @@ mod est;
 mod keyboard;
 mod meetings;
 mod pages;
+mod public;
 mod tips;
