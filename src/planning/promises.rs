@@ -117,6 +117,15 @@ fn position(
     }
 }
 
+/// A required date of the period, whose missing value says which end it is.
+fn date(e: &mut FieldErrors, field: &'static str, sent: &str, end: &str) -> Option<NaiveDate> {
+    if sent.trim().is_empty() {
+        e.add(field, format!("Ange {end} vilket datum löftet gäller."));
+        return None;
+    }
+    forms::optional_date(e, field, sent)
+}
+
 /// Checks the form against the municipality's positions and measures.
 pub fn parse(
     form: &PromiseForm,
@@ -126,8 +135,8 @@ pub fn parse(
     let mut e = FieldErrors::default();
     let title = forms::required_line(&mut e, "title", &form.title, "rubriken", 300);
     let body = forms::required_text(&mut e, "body", &form.body, "löftets text", 4000);
-    let from = forms::required_date(&mut e, "valid_from", &form.valid_from);
-    let to = forms::required_date(&mut e, "valid_to", &form.valid_to);
+    let from = date(&mut e, "valid_from", &form.valid_from, "från");
+    let to = date(&mut e, "valid_to", &form.valid_to, "till");
     if let (Some(f), Some(t)) = (from, to)
         && t < f
     {
@@ -516,6 +525,12 @@ mod tests {
         let e = parse(&form, &positions, &measures).expect_err("bad");
         assert_eq!(e.get("title"), Some("Fyll i rubriken."));
         assert_eq!(e.get("body"), Some("Fyll i löftets text."));
+        assert_eq!(
+            parse(&PromiseForm::default(), &positions, &measures)
+                .expect_err("empty")
+                .get("valid_from"),
+            Some("Ange från vilket datum löftet gäller.")
+        );
         assert_eq!(
             e.get("valid_to"),
             Some("Slutdatumet kan inte vara före startdatumet.")

@@ -32,7 +32,7 @@ async fn public_page(b: &Browser) -> Result<()> {
         "/planering/medborgarloften/*",
     )
     .await?;
-    b.expect_text("dl.facts", "Kommunstyrelsens ordförande")
+    b.expect_text("dl.facts", "och kommunstyrelsens ordförande")
         .await?;
 
     b.step("turn-on");
