@@ -93,21 +93,31 @@ pub struct PublicPage {
     areas: Vec<AreaCounts>,
 }
 
-/// `GET /offentligt/{kommun}`.
-pub async fn page(
-    State(state): State<AppState>,
-    Params(slug): Params<String>,
-) -> AppResult<Response> {
-    let day = today();
-    let quarters = quarters(day);
-    let first = quarters.first().copied().unwrap_or(day);
-    let r = sqlx::query!(
+/// The page's data, as its one statement brings it.
+struct Row {
+    name: String,
+    slug: String,
+    data_from: Option<NaiveDate>,
+    promises: Json<Vec<PublicPromise>>,
+    measures: Json<Vec<MeasureRow>>,
+    areas: Json<Vec<AreaCounts>>,
+}
+
+/// The page's data in one statement; `None` when no municipality has
+/// `slug` or its page is off.
+async fn fetch(
+    db: &sqlx::PgPool,
+    slug: &str,
+    day: NaiveDate,
+    quarters: &[NaiveDate],
+) -> AppResult<Option<Row>> {
+    Ok(sqlx::query_as!(
+        Row,
         r#"with mu as (select id, name, slug from municipality where slug = $1 and public_page),
-                counted as (
-                    select i.area_id, date_trunc('quarter', i.occurred_on)::date as quarter, count(*) as n
-                    from est_incident i join mu on i.municipality_id = mu.id
-                    where i.duplicate_of is null and i.occurred_on >= $3 and i.occurred_on <= $2
-                    group by 1, 2)
+                counted as (select i.area_id, date_trunc('quarter', i.occurred_on)::date as quarter, count(*) as n
+                            from est_incident i join mu on i.municipality_id = mu.id
+                            where i.duplicate_of is null and i.occurred_on >= ($3::date[])[1] and i.occurred_on <= $2
+                            group by 1, 2)
            select mu.name, mu.slug,
                   (select min(i.occurred_on) from est_incident i where i.municipality_id = mu.id) as data_from,
                   (select coalesce(json_agg(json_build_object(
@@ -123,41 +133,47 @@ pub async fn page(
                    join position mp on mp.id = cp.municipal_position_id and mp.municipality_id = mu.id
                    where cp.municipality_id = mu.id and cp.valid_from <= $2 and cp.valid_to >= $2)
                       as "promises!: Json<Vec<PublicPromise>>",
+                  -- As the dashboard's table of measures (planning::effect), public ones only.
                   (select coalesce(json_agg(json_build_object(
                               'id', x.id, 'title', x.title, 'status', x.status, 'due_on', x.due_on,
                               'percent_done', x.percent_done, 'effect_from', x.effect_from, 'targeted', t.targeted,
-                              'followed_up', true,
-                              'weeks', case when t.targeted and x.effect_from is not null then (
+                              'followed_up', true, 'weeks', case when t.targeted and x.effect_from is not null then (
                                   select json_agg(w) from measure_weekly_counts(mu.id, x.id,
                                       date_trunc('week', x.effect_from)::date - 182,
                                       date_trunc('week', x.effect_from)::date + 182) w) end)
                           order by x.status = 'done', x.due_on, x.title), '[]')
-                   from measure x
-                   cross join lateral (
+                   from measure x cross join lateral (
                        select exists (select 1 from measure_area a where a.measure_id = x.id and a.municipality_id = mu.id)
                            or exists (select 1 from measure_category c where c.measure_id = x.id and c.municipality_id = mu.id)
                            as targeted) t
-                   where x.municipality_id = mu.id and x.public)
-                      as "measures!: Json<Vec<MeasureRow>>",
+                   where x.municipality_id = mu.id and x.public) as "measures!: Json<Vec<MeasureRow>>",
                   (select coalesce(json_agg(json_build_object(
                               'area', a.name,
-                              'counts', (select json_agg(coalesce(c.n, 0) order by q.q)
-                                         from unnest($4::date[]) q(q)
+                              'counts', (select json_agg(coalesce(c.n, 0) order by q.q) from unnest($3::date[]) q(q)
                                          left join counted c on c.area_id = a.id and c.quarter = q.q))
                           order by a.sort_order, a.name), '[]')
-                   from area a
-                   where a.municipality_id = mu.id
+                   from area a where a.municipality_id = mu.id
                      and (a.active or exists (select 1 from counted c where c.area_id = a.id)))
                       as "areas!: Json<Vec<AreaCounts>>"
            from mu"#,
         slug,
         day,
-        first,
-        &quarters
+        quarters
     )
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    .fetch_optional(db)
+    .await?)
+}
+
+/// `GET /offentligt/{kommun}`.
+pub async fn page(
+    State(state): State<AppState>,
+    Params(slug): Params<String>,
+) -> AppResult<Response> {
+    let day = today();
+    let quarters = quarters(day);
+    let r = fetch(&state.db, &slug, day, &quarters)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let page = PublicPage {
         chrome: Chrome::anonymous(),
         name: r.name,
