@@ -107,6 +107,18 @@ async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db
         "the form is kept"
     );
     assert_eq!(promise_count(&app.db).await, before, "nothing stored");
+
+    // The promise's text goes through the personal-data guard.
+    let response = app
+        .post(
+            REGISTER,
+            &with(&fields, &[("body", "Ring 811218-9876 om du undrar.")]),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    assert_eq!(texts(&page, "#body-error").len(), 1);
+    assert_eq!(promise_count(&app.db).await, before, "nothing stored");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
