@@ -1,7 +1,9 @@
 //! Demo planning for Lindesberg: a vision with a goal and a sub-goal decided
 //! by the Styrgrupp, a priority proposal that led to a cause analysis and an
-//! action plan decided by LindeBRÅ, three measures (done, ongoing, delayed),
-//! and a safety survey. Only when there are no goals.
+//! action plan decided by LindeBRÅ, three measures (done, ongoing, delayed;
+//! the first two with what they target, shown on the public page), a
+//! medborgarlöfte they carry out, and a safety survey. Only when there are
+//! no goals.
 
 use chrono::{Days, NaiveDate};
 use sqlx::PgConnection;
@@ -136,6 +138,7 @@ pub async fn load_renamed(
         .execute(&mut *conn)
         .await?;
     }
+    let mut measures = Vec::new();
     for (title, responsible, starts, due, percent, status) in [
         (
             "Byta belysning längs gångstråket till resecentrum",
@@ -162,13 +165,19 @@ pub async fn load_renamed(
             "ongoing",
         ),
     ] {
+        let id = Uuid::now_v7();
         sqlx::query!(
             r#"insert into measure (id, municipality_id, plan_id, goal_id, title, responsible_position_id, starts_on, due_on, percent_done, status)
                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-            Uuid::now_v7(), m, plan, subgoal, title, responsible, starts, due, percent, status
+            id, m, plan, subgoal, title, responsible, starts, due, percent, status
         )
         .execute(&mut *conn)
         .await?;
+        measures.push(id);
+    }
+    if let [lighting, rounds, ..] = measures[..] {
+        targets(conn, m, today, lighting, rounds).await?;
+        promise(conn, m, today, &[lighting, rounds]).await?;
     }
     sqlx::query!(
         r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary)
@@ -178,5 +187,94 @@ pub async fn load_renamed(
     )
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// What the lighting and the evening rounds target: the main town (the
+/// first area) and the categories they are meant to reduce, with their
+/// effect starting when the work did; both shown on the public page.
+async fn targets(
+    conn: &mut PgConnection,
+    m: Uuid,
+    today: NaiveDate,
+    lighting: Uuid,
+    rounds: Uuid,
+) -> sqlx::Result<()> {
+    for (measure, effect_from, categories) in [
+        (lighting, today - Days::new(100), &["Otrygg plats"][..]),
+        (
+            rounds,
+            today - Days::new(56),
+            &["Otrygghetsskapande samling av personer", "Ordningsstörning"][..],
+        ),
+    ] {
+        sqlx::query!(
+            "update measure set effect_from = $3, public = true where id = $1 and municipality_id = $2",
+            measure,
+            m,
+            effect_from
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!(
+            r#"insert into measure_area (municipality_id, measure_id, area_id)
+               select $1, $2, id from area where municipality_id = $1 order by sort_order, name limit 1"#,
+            m,
+            measure
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!(
+            r#"insert into measure_category (municipality_id, measure_id, category_id)
+               select $1, $2, id from incident_category
+               where municipality_id = $1 and parent_id is null and name = any($3)"#,
+            m,
+            measure,
+            categories as &[&str]
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A medborgarlöfte in force, signed by the chief of the local police area
+/// and the chair of kommunstyrelsen, carried out by `measures`; none where
+/// the structure lacks either position.
+async fn promise(
+    conn: &mut PgConnection,
+    m: Uuid,
+    today: NaiveDate,
+    measures: &[Uuid],
+) -> sqlx::Result<()> {
+    let id = Uuid::now_v7();
+    let made = sqlx::query!(
+        r#"insert into citizen_promise (id, municipality_id, title, body, valid_from, valid_to,
+                                        police_position_id, municipal_position_id)
+           select $1, $2, 'Tryggare kvällar vid resecentrum',
+                  'Polisen och kommunen lovar att under året göra gångstråket till resecentrum ljusare och att polis och ordningsvakter rör sig i området kvällstid. Vi redovisar hur det går här.',
+                  $3, $4, pp.id, kp.id
+           from position pp, position kp
+           where pp.municipality_id = $2 and pp.title like 'Chef för lokalpolisområde%'
+             and kp.municipality_id = $2 and kp.title = 'Kommunstyrelsens ordförande'
+           limit 1"#,
+        id,
+        m,
+        today - Days::new(90),
+        today + Days::new(275)
+    )
+    .execute(&mut *conn)
+    .await?;
+    if made.rows_affected() == 1 {
+        sqlx::query!(
+            r#"insert into citizen_promise_measure (municipality_id, promise_id, measure_id)
+               select $1, $2, unnest($3::uuid[])"#,
+            m,
+            id,
+            measures
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }

@@ -232,6 +232,16 @@ pub fn summary(weeks: u32, targeted: Periods, rest: Periods) -> String {
     }
 }
 
+/// [`summary`] for the public page: when there are too few incidents for a
+/// percentage, it says so without the counts, which could point out single
+/// incidents.
+pub fn public_summary(weeks: u32, targeted: Periods, rest: Periods) -> String {
+    if weeks > 0 && targeted.percent().is_none() {
+        return "För få händelser för en jämförelse".to_owned();
+    }
+    summary(weeks, targeted, rest)
+}
+
 /// The municipality's first incident, where its data begins.
 pub async fn data_from(db: &sqlx::PgPool, m: Uuid) -> AppResult<Option<NaiveDate>> {
     Ok(sqlx::query_scalar!(
@@ -341,12 +351,27 @@ pub struct MeasureLine {
 
 impl MeasureLine {
     pub fn new(row: MeasureRow, data_from: Option<NaiveDate>, today: NaiveDate) -> Self {
+        Self::described(row, data_from, today, summary)
+    }
+
+    /// The line for the public page: small counts are not given
+    /// ([`public_summary`]).
+    pub fn public(row: MeasureRow, data_from: Option<NaiveDate>, today: NaiveDate) -> Self {
+        Self::described(row, data_from, today, public_summary)
+    }
+
+    fn described(
+        row: MeasureRow,
+        data_from: Option<NaiveDate>,
+        today: NaiveDate,
+        describe: fn(u32, Periods, Periods) -> String,
+    ) -> Self {
         let (effect, awaiting_follow_up) = match (row.targeted, row.effect_from) {
             (true, Some(from)) => {
                 let window = window(from, data_from, today);
                 let (_, targeted, rest) = split(&window, row.weeks.as_deref().unwrap_or_default());
                 (
-                    summary(window.weeks, targeted, rest),
+                    describe(window.weeks, targeted, rest),
                     period_end(from) <= today && !row.followed_up,
                 )
             }
@@ -517,6 +542,11 @@ mod tests {
             summary(26, few, rest),
             "För få händelser (9 före, 30 efter)"
         );
+        assert_eq!(
+            public_summary(26, few, rest),
+            "För få händelser för en jämförelse"
+        );
+        assert_eq!(public_summary(26, enough, rest), summary(26, enough, rest));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! goals, sub-goals) with follow-ups; decision material (priority
 //! proposals, cause analyses, action plans) and its trail to the meeting
 //! that decided it; measures with progress; kartläggning sources; and the
-//! periodic lägesbild built from EST data and the sources.
+//! periodic lägesbild built from EST data and the sources; medborgarlöften
+//! and the municipality's public page (`/offentligt/{kommun}`).
 
 pub mod db;
 pub mod demo;
@@ -13,6 +14,8 @@ pub mod material;
 pub mod measures;
 pub mod model;
 pub mod overview;
+pub mod promises;
+pub mod public;
 pub mod sources;
 pub mod targets;
 
@@ -50,6 +53,15 @@ pub fn router() -> Router<AppState> {
         .route("/planering/lagesbild", post(lagesbild::create))
         .route("/planering/lagesbild/{id}", get(lagesbild::show))
         .route("/planering/installningar", post(overview::save_settings))
+        .route(
+            "/planering/medborgarloften",
+            get(promises::list).post(promises::create),
+        )
+        .route(
+            "/planering/medborgarloften/{id}",
+            get(promises::show).post(promises::update),
+        )
+        .route("/offentligt/{kommun}", get(public::page))
 }
 
 /// Who reads and who prepares the planning.

@@ -128,6 +128,9 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
 pub struct Settings {
     pub action_plan_body: String,
     pub interval_months: i32,
+    /// The public page `/offentligt/{slug}` is turned on.
+    pub public_page: bool,
+    pub slug: String,
     /// When the next lägesbild is due: the latest period's end plus the interval.
     pub next_due: Option<NaiveDate>,
 }
@@ -144,7 +147,7 @@ impl Settings {
 
 async fn settings(db: &sqlx::PgPool, m: Uuid) -> AppResult<Settings> {
     let r = sqlx::query!(
-        r#"select mu.action_plan_body, mu.lagesbild_interval_months,
+        r#"select mu.action_plan_body, mu.lagesbild_interval_months, mu.public_page, mu.slug,
                   (select max(period_to) from periodic_lagesbild where municipality_id = mu.id) as latest
            from municipality mu where mu.id = $1"#,
         m
@@ -159,6 +162,8 @@ async fn settings(db: &sqlx::PgPool, m: Uuid) -> AppResult<Settings> {
         }),
         action_plan_body: r.action_plan_body,
         interval_months: r.lagesbild_interval_months,
+        public_page: r.public_page,
+        slug: r.slug,
     })
 }
 
@@ -168,6 +173,9 @@ pub struct SettingsForm {
     action_plan_body: String,
     #[serde(default)]
     lagesbild_interval_months: String,
+    /// "ja" when the box for the public page is ticked.
+    #[serde(default)]
+    public_page: String,
 }
 
 /// `POST /planering/installningar` (the coordinator).
@@ -197,12 +205,14 @@ pub async fn save_settings(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let m = user.municipality_id();
+    let public = form.public_page == "ja";
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
-        "update municipality set action_plan_body = $2, lagesbild_interval_months = $3 where id = $1",
+        "update municipality set action_plan_body = $2, lagesbild_interval_months = $3, public_page = $4 where id = $1",
         m,
         form.action_plan_body,
-        months
+        months,
+        public
     )
     .execute(change.tx())
     .await?;
@@ -213,13 +223,14 @@ pub async fn save_settings(
                 entity: "planering",
                 entity_id: None,
                 summary: format!(
-                    "Åtgärdsplanen beslutas av {}, lägesbilden förnyas var {months}:e månad",
-                    form.action_plan_body
+                    "Åtgärdsplanen beslutas av {}, lägesbilden förnyas var {months}:e månad, den offentliga sidan är {}",
+                    form.action_plan_body,
+                    if public { "på" } else { "av" }
                 ),
                 before: None,
-                after: Some(
-                    serde_json::json!({ "beslutar": form.action_plan_body, "månader": months }),
-                ),
+                after: Some(serde_json::json!({
+                    "beslutar": form.action_plan_body, "månader": months, "offentlig_sida": public,
+                })),
             },
             "Inställningarna är sparade.",
             "/planering#installningar",

@@ -123,7 +123,7 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
     let p = places(&app.db).await;
-    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    let id = measure(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
     let path = format!("/planering/atgarder/{id}/effekt");
 
     // An existing measure without targets has no effect section.
@@ -543,7 +543,7 @@ async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_
             &format!(
                 "{title} Pågår 40 % −50 % (övriga kommunen ±0 %; skillnad −50 procentenheter) (effektperioden är slut, inte uppföljd)"
             ),
-            "Byta belysning längs gångstråket till resecentrum Klar 100 % Inte angivet vad åtgärden ska påverka",
+            "Byta belysning längs gångstråket till resecentrum Klar 100 % För få händelser (0 före, 0 efter)",
         ]
     );
     // Waiting for the kommunpolis, who holds the responsible position; not for the coordinator.

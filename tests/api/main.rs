@@ -4,6 +4,7 @@
 mod agreements;
 mod auth;
 mod backup;
+mod citizen_promises;
 mod closing_the_loop;
 mod control_characters;
 mod dashboard;

@@ -92,6 +92,7 @@ struct Ids {
     measure: uuid::Uuid,
     source: uuid::Uuid,
     lagesbild: uuid::Uuid,
+    promise: uuid::Uuid,
 }
 
 async fn ids(db: &sqlx::PgPool) -> Ids {
@@ -115,6 +116,7 @@ async fn ids(db: &sqlx::PgPool) -> Ids {
         item: one("select id from plan_item where kind = 'action_plan'").await,
         measure: one("select ms.id from measure ms join position p on p.id = ms.responsible_position_id where p.title = 'Kommunpolis'").await,
         source: one("select id from kartlaggning_source limit 1").await,
+        promise: one("select id from citizen_promise limit 1").await,
         lagesbild: one(
             "insert into periodic_lagesbild (id, municipality_id, title, period_from, period_to, statistics)
              select gen_random_uuid(), id, 'Test', current_date - 30, current_date, '{}' from municipality where slug = 'lindesberg'
@@ -639,6 +641,37 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/planering/installningar",
             "/planering/installningar".into(),
             ADMIN,
+        ),
+        (
+            "GET",
+            "/planering/medborgarloften",
+            "/planering/medborgarloften".into(),
+            PLAN_READ,
+        ),
+        (
+            "POST",
+            "/planering/medborgarloften",
+            "/planering/medborgarloften".into(),
+            PLAN_EDIT,
+        ),
+        (
+            "GET",
+            "/planering/medborgarloften/{id}",
+            format!("/planering/medborgarloften/{}", i.promise),
+            PLAN_READ_HERE,
+        ),
+        (
+            "POST",
+            "/planering/medborgarloften/{id}",
+            format!("/planering/medborgarloften/{}", i.promise),
+            PLAN_EDIT_HERE,
+        ),
+        // The public page is off until the coordinator turns it on.
+        (
+            "GET",
+            "/offentligt/{kommun}",
+            "/offentligt/lindesberg".into(),
+            ["404"; 7],
         ),
         // Tips from the public: the form and the poster are public.
         ("GET", "/tips/{kommun}", "/tips/lindesberg".into(), EVERYONE),

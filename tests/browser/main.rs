@@ -23,4 +23,5 @@ mod keyboard;
 mod map;
 mod meetings;
 mod pages;
+mod public;
 mod tips;
