@@ -54,6 +54,22 @@ enum Command {
               value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_MUNICIPALITIES)))]
         municipalities: Option<u32>,
     },
+    /// Export a municipality as one zip (tables as JSON, documents, audit
+    /// log, manifest with SHA-256), for arkivlagen and data portability.
+    Exportera {
+        /// The municipality's short name, as in its addresses (`lindesberg`).
+        #[arg(long)]
+        kommun: String,
+        /// Where to write the zip.
+        #[arg(long)]
+        fil: std::path::PathBuf,
+    },
+    /// Restore a municipality from an export into this deployment.
+    Importera {
+        /// The export's zip.
+        #[arg(long)]
+        fil: std::path::PathBuf,
+    },
     /// Manage people (logins).
     User {
         #[command(subcommand)]
@@ -102,6 +118,8 @@ pub async fn run() -> anyhow::Result<()> {
             years,
             municipalities,
         } => demo_data(&db, years, municipalities).await,
+        Command::Exportera { kommun, fil } => exportera(&db, &kommun, &fil).await,
+        Command::Importera { fil } => importera(&db, &fil).await,
         Command::Migrate => {
             println!("Databasen är migrerad.");
             Ok(())
@@ -272,6 +290,32 @@ async fn hamta(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     for line in crate::sources::fetch_all_now(db, config).await? {
         println!("{line}");
     }
+    Ok(())
+}
+
+async fn exportera(db: &PgPool, slug: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let m = sqlx::query_scalar!("select id from municipality where slug = $1", slug)
+        .fetch_optional(db)
+        .await?
+        .with_context(|| format!("Ingen kommun heter {slug} här."))?;
+    let zip = crate::archive::export(db, m).await?;
+    std::fs::write(file, &zip).with_context(|| format!("{} kunde inte skrivas", file.display()))?;
+    println!(
+        "Exporten av {slug} är skriven till {} ({} kB).",
+        file.display(),
+        zip.len() / 1024
+    );
+    Ok(())
+}
+
+async fn importera(db: &PgPool, file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(file).with_context(|| format!("{} kunde inte läsas", file.display()))?;
+    let done = crate::archive::import(db, &bytes).await?;
+    println!(
+        "{} är återställd: {} rader och {} nya personer. De nya personerna har inget lösenord; ge dem ett engångslösenord under Administration.",
+        done.municipality, done.rows, done.people
+    );
     Ok(())
 }
 

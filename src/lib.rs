@@ -4,6 +4,7 @@
 //! future binaries reuse the same application.
 
 pub mod agreements;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -2,6 +2,7 @@
 //! database per test (`#[sqlx::test]`).
 
 mod agreements;
+mod archive;
 mod auth;
 mod backup;
 mod citizen_promises;
