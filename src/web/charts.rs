@@ -206,6 +206,124 @@ fn bars_at(width: u32, labels: &[String], values: &[i64]) -> String {
     svg
 }
 
+/// The colours and markers of [`lines`]' series, in order: each series
+/// differs by its marker as well as its colour.
+const SERIES: [RGBColor; 3] = [BAR, RGBColor(176, 72, 0), RGBColor(80, 80, 80)];
+
+/// Lines over years (or any labels), one per named series, gaps where a
+/// value is missing, with a legend naming each series.
+pub fn lines(
+    labels: &[String],
+    series: &[(String, Vec<Option<f64>>)],
+    y_title: &str,
+    labelled_by: &str,
+) -> String {
+    at_every_size(
+        |width| lines_at(width, labels, series, y_title),
+        labelled_by,
+    )
+}
+
+fn lines_at(
+    width: u32,
+    labels: &[String],
+    series: &[(String, Vec<Option<f64>>)],
+    y_title: &str,
+) -> String {
+    let mut svg = String::new();
+    let max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().flatten())
+        .fold(1.0_f64, |a, b| a.max(*b));
+    let n = u32::try_from(labels.len()).unwrap_or(0).max(1);
+    let room = (width.saturating_sub(88) / 70).max(1);
+    let every = n.div_ceil(room).max(1);
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, 340)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(16)
+                .x_label_area_size(40)
+                .y_label_area_size(72)
+                .build_cartesian_2d(0u32..n, 0f64..max * 1.3)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(usize::try_from(n).unwrap_or(1))
+                .x_label_formatter(&|i| {
+                    let i = usize::try_from(*i).unwrap_or(usize::MAX);
+                    let shown = i % usize::try_from(every).unwrap_or(1) == 0;
+                    shown
+                        .then(|| labels.get(i).cloned())
+                        .flatten()
+                        .unwrap_or_default()
+                })
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .y_desc(y_title)
+                .label_style(("sans-serif", FONT))
+                .axis_desc_style(("sans-serif", FONT))
+                .draw()?;
+            for (k, (name, values)) in series.iter().enumerate() {
+                draw_line(&mut chart, k, name, values)?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .label_font(("sans-serif", FONT))
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK.mix(0.3))
+                .draw()?;
+            root.present()?;
+            Ok(())
+        })();
+        if let Err(error) = drawn {
+            tracing::warn!(%error, "chart not drawn");
+        }
+    }
+    svg
+}
+
+type LineChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordu32, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// One series: a line through each run of values, a marker on each value
+/// (circle, triangle, cross by the series' place), and its legend entry.
+fn draw_line(
+    chart: &mut LineChart<'_, '_>,
+    k: usize,
+    name: &str,
+    values: &[Option<f64>],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let colour = SERIES[k % SERIES.len()];
+    let points: Vec<(u32, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (u32::try_from(i).unwrap_or(0), v)))
+        .collect();
+    for run in points.chunk_by(|a, b| b.0 == a.0 + 1) {
+        chart.draw_series(std::iter::once(PathElement::new(
+            run.to_vec(),
+            colour.stroke_width(3),
+        )))?;
+    }
+    let marker = move |(x, y): (u32, f64)| -> DynElement<'static, SVGBackend<'_>, (u32, f64)> {
+        match k % 3 {
+            0 => Circle::new((x, y), 6, colour.filled()).into_dyn(),
+            1 => TriangleMarker::new((x, y), 8, colour.filled()).into_dyn(),
+            _ => Cross::new((x, y), 6, colour.stroke_width(3)).into_dyn(),
+        }
+    };
+    chart
+        .draw_series(points.iter().map(|p| marker(*p)))?
+        .label(name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
