@@ -535,3 +535,21 @@ async fn the_dashboard_draws_the_trend_with_the_same_numbers_in_a_table(db: PgPo
     );
     assert!(texts(&html, "#kolada .meta")[0].starts_with("Källa: Kolada"));
 }
+
+#[sqlx::test]
+async fn samordna_hamta_fetches_kolada_with_the_police(db: PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let fake = shared(200, vec![first_page(false)]);
+    let c = config_for(Some(fake_server(fake).await));
+    let lines = samordna::sources::fetch_all_now(&db, &c)
+        .await
+        .expect("fetch");
+    assert_eq!(
+        lines,
+        [
+            "Polisens händelser: avstängt (SAMORDNA_POLICE_EVENTS_URL är tom)",
+            "Kolada: 11 värden i svaren, 11 nya eller ändrade sparade",
+        ]
+    );
+    assert_eq!(stored(&db).await, 11);
+}
