@@ -64,7 +64,7 @@ pub async fn run(db: PgPool, config: Config) {
             Err(error) => tracing::error!(%error, "Polisens händelser kunde inte hämtas"),
         }
         match kolada::fetch(&db, &config, kolada::Schedule::Yearly).await {
-            Ok(kolada::Outcome::Off | kolada::Outcome::NotDue) => {}
+            Ok(kolada::Outcome::Off | kolada::Outcome::NotDue | kolada::Outcome::NothingToAsk) => {}
             Ok(outcome) => tracing::info!("Kolada: {}", outcome.describe()),
             Err(error) => tracing::error!(%error, "Kolada kunde inte hämtas"),
         }
