@@ -553,3 +553,25 @@ async fn samordna_hamta_fetches_kolada_with_the_police(db: PgPool) {
     );
     assert_eq!(stored(&db).await, 11);
 }
+
+#[sqlx::test]
+async fn an_unreachable_kolada_is_recorded_and_the_pages_still_open(db: PgPool) {
+    let app = TestApp::demo(db).await;
+    // Nothing listens on the port the listener had.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/v2", listener.local_addr().expect("address"));
+    drop(listener);
+    let outcome = kolada::fetch(&app.db, &config_for(Some(url)), NOW)
+        .await
+        .expect("fetch");
+    assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+    app.login(COORDINATOR).await;
+    let html = app.get_html("/est/installningar").await;
+    assert!(
+        texts(&html, ".kolada-status dd")[1].contains("anropet misslyckades"),
+        "{:?}",
+        texts(&html, ".kolada-status dd")
+    );
+    let html = app.get_html("/oversikt").await;
+    assert_eq!(texts(&html, "#kolada p"), ["Inga värden från Kolada ännu."]);
+}
