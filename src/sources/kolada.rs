@@ -265,6 +265,16 @@ async fn claim(db: &PgPool, interval: Duration) -> sqlx::Result<bool> {
 /// Fetches once if allowed by `schedule` and stores the whole batch in one
 /// transaction; errors are logged and recorded as the source's last error.
 pub async fn fetch(db: &PgPool, config: &Config, schedule: Schedule) -> anyhow::Result<Outcome> {
+    fetch_within(db, config, schedule, TIMEOUT).await
+}
+
+/// [`fetch`], each call given at most `timeout` (tests shorten it).
+pub async fn fetch_within(
+    db: &PgPool,
+    config: &Config,
+    schedule: Schedule,
+    timeout: Duration,
+) -> anyhow::Result<Outcome> {
     let Some(base) = config.kolada_url.as_deref() else {
         return Ok(Outcome::Off);
     };
@@ -285,7 +295,7 @@ pub async fn fetch(db: &PgPool, config: &Config, schedule: Schedule) -> anyhow::
     let year = Utc::now().year();
     let mut values = Vec::new();
     for chunk in ids.chunks(IDS_PER_CALL) {
-        match fetch_chunk(config, base, chunk, year).await {
+        match fetch_chunk(config, (base, timeout), chunk, year).await {
             Ok(mut v) => values.append(&mut v),
             Err(message) => return failed(db, message).await,
         }
@@ -301,7 +311,7 @@ pub async fn fetch(db: &PgPool, config: &Config, schedule: Schedule) -> anyhow::
 /// every page followed.
 async fn fetch_chunk(
     config: &Config,
-    base: &str,
+    (base, timeout): (&str, Duration),
     ids: &[String],
     year: i32,
 ) -> Result<Vec<Value>, String> {
@@ -313,7 +323,7 @@ async fn fetch_chunk(
         ids.join(","),
         years.join(",")
     );
-    let client = super::client(&super::police::user_agent(config), TIMEOUT)
+    let client = super::client(&super::police::user_agent(config), timeout)
         .map_err(|e| format!("kunde inte starta anropet: {e}"))?;
     let mut values = Vec::new();
     for _ in 0..MAX_PAGES {

@@ -21,6 +21,8 @@ struct Fake {
     pages: Vec<String>,
     asked: Vec<String>,
     agents: Vec<String>,
+    /// How long the fake waits before it answers.
+    delay: Duration,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -30,6 +32,8 @@ async fn answer(
     uri: Uri,
     headers: HeaderMap,
 ) -> axum::response::Response {
+    let delay = fake.lock().expect("lock").delay;
+    tokio::time::sleep(delay).await;
     let mut f = fake.lock().expect("lock");
     f.asked.push(uri.to_string());
     f.agents.push(
@@ -574,4 +578,21 @@ async fn an_unreachable_kolada_is_recorded_and_the_pages_still_open(db: PgPool) 
     );
     let html = app.get_html("/oversikt").await;
     assert_eq!(texts(&html, "#kolada p"), ["Inga värden från Kolada ännu."]);
+}
+
+#[sqlx::test]
+async fn a_timeout_stores_nothing_and_is_recorded(db: PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let fake = shared(200, vec![first_page(false)]);
+    fake.lock().expect("lock").delay = Duration::from_secs(3);
+    let c = config_for(Some(fake_server(fake).await));
+    let outcome = kolada::fetch_within(&db, &c, NOW, Duration::from_millis(500))
+        .await
+        .expect("fetch");
+    assert_eq!(outcome, Outcome::Failed("Kolada svarade inte i tid".into()));
+    assert_eq!(stored(&db).await, 0);
+    assert_eq!(
+        last_error(&db).await.as_deref(),
+        Some("Kolada svarade inte i tid")
+    );
 }
