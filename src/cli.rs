@@ -37,7 +37,7 @@ enum Command {
     },
     /// Run the database migrations and exit.
     Migrate,
-    /// Fetch every outside source now (the police's events).
+    /// Fetch every outside source now (the police's events, Kolada's statistics).
     Hamta,
     /// Remove EST free texts older than each municipality's retention (gallring).
     Gallra,

@@ -53,6 +53,9 @@ pub struct Config {
     /// <https://polisen.se/api/events>); `None` (an empty value) turns
     /// fetching off.
     pub police_events_url: Option<String>,
+    /// Kolada's open API, v2 (`SAMORDNA_KOLADA_URL`, default
+    /// <https://api.kolada.se/v2>); `None` (an empty value) turns fetching off.
+    pub kolada_url: Option<String>,
 }
 
 /// A background map from an XYZ tile server, fetched and cached by
@@ -98,6 +101,9 @@ impl TileConfig {
 
 /// The police's open events API.
 pub const POLICE_EVENTS_URL: &str = "https://polisen.se/api/events";
+
+/// Kolada's open API (RKA), version 2.
+pub const KOLADA_URL: &str = "https://api.kolada.se/v2";
 
 /// How long a one-time password works unless configured otherwise.
 pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
@@ -177,6 +183,11 @@ impl Config {
                 Ok(v) if v.trim().is_empty() => None,
                 Ok(v) => Some(v.trim().to_owned()),
             },
+            kolada_url: match std::env::var("SAMORDNA_KOLADA_URL") {
+                Err(_) => Some(KOLADA_URL.to_owned()),
+                Ok(v) if v.trim().is_empty() => None,
+                Ok(v) => Some(v.trim().trim_end_matches('/').to_owned()),
+            },
         })
     }
 
@@ -201,6 +212,7 @@ impl Config {
             tiles: None,
             tip_limits: crate::tips::protect::TipLimits::default(),
             police_events_url: None,
+            kolada_url: None,
         }
     }
 

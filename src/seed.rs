@@ -37,6 +37,8 @@ type Ymd = (i32, u32, u32);
 struct MunicipalitySeed {
     slug: &'static str,
     name: &'static str,
+    /// The kommunkod (SCB), the municipality's id in Kolada.
+    code: &'static str,
     guideline: Option<GuidelineSeed>,
     organisations: &'static [(&'static str, &'static str, bool)],
     /// title, organisation, substitute position, grants admin, holder (name, e-mail)
@@ -131,6 +133,7 @@ const LPO_CHIEF: &str = "Chef för lokalpolisområde Lindesberg";
 const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
     slug: "lindesberg",
     name: "Lindesbergs kommun",
+    code: "1885",
     areas: &crate::est::demo::LINDESBERG_AREAS,
     guideline: Some(GuidelineSeed {
         title: "Struktur för det brottsförebyggande arbetet i Lindesbergs kommun",
@@ -427,6 +430,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
 const NORA: MunicipalitySeed = MunicipalitySeed {
     slug: "nora",
     name: "Nora kommun",
+    code: "1884",
     areas: &["Nora", "Gyttorp", "Pershyttan"],
     guideline: None,
     organisations: &[
@@ -533,8 +537,8 @@ async fn load_municipality(
     let g = seed.guideline.as_ref();
     let m = sqlx::query_scalar!(
         r#"insert into municipality (id, slug, name, guideline_title, guideline_adopted_by, guideline_adopted_on,
-                                     guideline_registry_no, guideline_owner, guideline_review_due)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                     guideline_registry_no, guideline_owner, guideline_review_due, code)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            on conflict (slug) do update set slug = excluded.slug
            returning id"#,
         Uuid::now_v7(),
@@ -546,6 +550,7 @@ async fn load_municipality(
         g.map_or("", |g| g.registry_no),
         g.map_or("", |g| g.owner),
         g.map(|g| date(g.review_due)),
+        seed.code,
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -567,6 +567,8 @@ pub struct DashboardPage {
     trend: Option<String>,
     /// The police's events per week (or month) and type.
     police: crate::sources::police::KindTable,
+    /// Kolada's reported crimes per 100 000 inhabitants over the years.
+    kolada: Option<crate::sources::kolada::Trend>,
     total: i64,
     attention: Vec<Attention>,
     goals: Option<Vec<GoalLine>>,
@@ -642,6 +644,10 @@ struct Overview {
     review_due: Option<NaiveDate>,
     /// Ongoing and finished measures, their progress and indicated effect.
     effects: Option<Vec<MeasureLine>>,
+    /// The kommunkod and the first indicator's values from Kolada for it,
+    /// its county and the country.
+    kolada_code: Option<String>,
+    kolada: Vec<crate::sources::kolada::Stored>,
 }
 
 /// The rest of the page in one statement. Groups: every active group in the
@@ -657,7 +663,13 @@ async fn overview(
     let day = today();
     let term = Term::containing(day);
     let r = sqlx::query!(
-        r#"select mu.guideline_review_due as review_due, mu.agreement_warning_days,
+        r#"select mu.guideline_review_due as review_due, mu.agreement_warning_days, mu.code,
+                  (select coalesce(json_agg(json_build_object('area_id', v.area_id, 'kpi', v.kpi, 'year', v.year,
+                                                              'value', v.value) order by v.year), '[]')
+                   from kolada_value v
+                   -- The first of kolada::KPIS; the municipality, its county, the country.
+                   where v.kpi = 'N07540' and v.area_id in (mu.code, '00' || left(mu.code, 2), '0000'))
+                      as "kolada!: Json<Vec<crate::sources::kolada::Stored>>",
                   (select count(*) from cooperation_need n where n.municipality_id = $1 and n.status <> 'closed')
                       as "open_needs!",
                   (select coalesce(json_agg(r order by r.occurs_on), '[]') from (
@@ -855,6 +867,8 @@ async fn overview(
         }),
         goals: r.goals.map(|g| g.0),
         review_due: r.review_due,
+        kolada_code: r.code,
+        kolada: r.kolada.0,
         effects: r.measure_effects.map(|rows| {
             rows.0
                 .into_iter()
@@ -1007,7 +1021,10 @@ pub async fn page(
         notes.push("Kategorin finns inte; kartan visar inga händelser.".to_owned());
     }
     bounds::note(&mut chrome, &notes);
+    let kolada =
+        crate::sources::kolada::trend(o.kolada_code.as_deref(), &o.kolada, &user.municipality.name);
     Ok(DashboardPage {
+        kolada,
         chrome,
         municipality: user.municipality.name.clone(),
         query: filter.query(&period),

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/est/installningar/kategori", post(settings::add_category))
         .route("/est/installningar/polisen", post(settings::save_police))
+        .route("/est/installningar/kolada", post(settings::save_kolada))
         .route("/est/installningar/omrade", post(settings::add_area))
         .route(
             "/est/installningar/{kind}/{id}/vaxla",

@@ -39,6 +39,8 @@ pub struct SettingsForm {
     pub area_name: String,
     /// The police's location names, one a line.
     pub location_names: String,
+    /// The kommunkod, the municipality's id in Kolada.
+    pub municipality_code: String,
     /// The one-time form token (`chrome.form_token`).
     pub form_token: String,
 }
@@ -64,6 +66,8 @@ pub struct SettingsPage {
     retention: i32,
     /// The police's events: location names, last fetch and error.
     police: crate::sources::police::SettingsView,
+    /// Kolada's statistics: the kommunkod, last fetch and error.
+    kolada: crate::sources::kolada::SettingsView,
     form: SettingsForm,
     errors: FieldErrors,
 }
@@ -108,8 +112,13 @@ async fn render(
     if errors.get("location_names").is_some() {
         police.names = form.location_names.clone();
     }
+    let mut kolada = crate::sources::kolada::settings_view(&state.db, &state.config, m).await?;
+    if errors.get("municipality_code").is_some() {
+        kolada.code = form.municipality_code.clone();
+    }
     Ok(SettingsPage {
         police,
+        kolada,
         chrome: user.chrome("est").await,
         categories,
         areas,
@@ -237,6 +246,41 @@ pub async fn save_police(
             },
             "Ortnamnen är sparade.",
             "/est/installningar",
+        )
+        .await
+}
+
+/// `POST /est/installningar/kolada`: the kommunkod that Kolada's
+/// statistics are fetched for.
+pub async fn save_kolada(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    user.require_admin()?;
+    let code = match crate::sources::kolada::read_code(&form.municipality_code) {
+        Ok(code) => code,
+        Err(message) => {
+            let mut e = FieldErrors::default();
+            e.add("municipality_code", message);
+            return invalid(&state, &user, form, e).await;
+        }
+    };
+    let m = user.municipality_id();
+    let mut change = Change::begin(&state, &user).await?;
+    crate::sources::kolada::save_code(change.tx(), m, code.as_deref()).await?;
+    change
+        .done(
+            Event {
+                action: "ändrade inställningar",
+                entity: "Kolada",
+                entity_id: None,
+                summary: format!("Kommunkod: {}", code.as_deref().unwrap_or("ingen")),
+                before: None,
+                after: Some(json!({ "kommunkod": code })),
+            },
+            "Kommunkoden är sparad.",
+            "/est/installningar#kolada",
         )
         .await
 }

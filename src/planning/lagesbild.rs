@@ -7,13 +7,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::model::{LagesbildForm, source_kind_label};
+use super::model::{LagesbildForm, SOURCE_KINDS, source_kind_label};
 use super::overview::{Forms, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -24,8 +24,10 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 
-/// The generated statistics of a period.
+/// The generated statistics of a period. Fields added later are empty in
+/// lägesbilder compiled before them.
 #[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Statistics {
     pub incidents: i64,
     pub reported_to_police: i64,
@@ -35,6 +37,12 @@ pub struct Statistics {
     pub high_insecurity: i64,
     pub open_needs: i64,
     pub sources: Vec<(NaiveDate, String, String)>,
+    /// Kolada's reported crimes per 100 000 inhabitants up to the period's year.
+    pub kolada: Vec<crate::sources::kolada::Table>,
+    /// Every source used: its name and what it gave.
+    pub used: Vec<(String, String)>,
+    /// Every source not used: its name and why not.
+    pub not_used: Vec<(String, String)>,
 }
 
 async fn statistics(
@@ -104,7 +112,118 @@ async fn statistics(
         by_month,
         open_needs,
         sources,
+        ..Statistics::default()
     })
+}
+
+/// Whether an outside source is used: what it gave, or why not.
+type Use = Result<String, String>;
+
+fn counted(n: i64, one: &str, many: &str, none: &str) -> Use {
+    if n > 0 {
+        Ok(crate::web::words::count(n, one, many))
+    } else {
+        Err(none.to_owned())
+    }
+}
+
+/// Lists every source used and not used (Brå asks for both): the outside
+/// sources (EST, the public's tips, the police's events, Kolada) by what
+/// there is for the period, and each kind of kartläggning source by what
+/// was registered.
+async fn state_sources(
+    db: &sqlx::PgPool,
+    config: &crate::config::Config,
+    m: Uuid,
+    (from, to): (NaiveDate, NaiveDate),
+    stats: &mut Statistics,
+) -> AppResult<()> {
+    let n = sqlx::query!(
+        r#"select (select count(*) from public_tip where municipality_id = $1 and status = 'accepted'
+                     and occurred_on between $2 and $3) as "tips!",
+                  (select count(*) from police_event where municipality_id = $1
+                     and (occurred_at at time zone 'Europe/Stockholm')::date between $2 and $3) as "police!""#,
+        m,
+        from,
+        to
+    )
+    .fetch_one(db)
+    .await?;
+    let code = crate::sources::kolada::code_of(db, m).await?;
+    if let Some(code) = &code {
+        stats.kolada = crate::sources::kolada::tables(db, code, to.year(), 5).await?;
+    }
+    let police_names = crate::sources::police::names_of(db, m).await?;
+    let police = police_use(config, &police_names, n.police);
+    let outside: [(&str, Use); 4] = [
+        (
+            "EST-rapporterna",
+            counted(
+                stats.incidents,
+                "rapporterad händelse",
+                "rapporterade händelser",
+                "inga rapporterade händelser under perioden",
+            ),
+        ),
+        (
+            "Allmänhetens tips (Allmänheten)",
+            counted(
+                n.tips,
+                "godkänt tips",
+                "godkända tips",
+                "inga godkända tips under perioden",
+            ),
+        ),
+        ("Polisens händelser (polisen.se)", police),
+        (
+            "Kolada",
+            crate::sources::kolada::use_in_lagesbild(config, code.as_deref(), &stats.kolada),
+        ),
+    ];
+    for (name, used) in outside {
+        match used {
+            Ok(what) => stats.used.push((name.to_owned(), what)),
+            Err(why) => stats.not_used.push((name.to_owned(), why)),
+        }
+    }
+    state_kartlaggning_sources(stats);
+    Ok(())
+}
+
+/// The police's events: used when fetched for the municipality and there
+/// are events in the period.
+fn police_use(config: &crate::config::Config, names: &[String], events: i64) -> Use {
+    if config.police_events_url.is_none() {
+        Err("hämtningen är avstängd i den här installationen".to_owned())
+    } else if names.is_empty() {
+        Err("inga ortnamn angivna i EST-inställningarna".to_owned())
+    } else {
+        counted(
+            events,
+            "händelse",
+            "händelser",
+            "inga händelser under perioden",
+        )
+    }
+}
+
+/// Each kind of kartläggning source: used with the titles registered in
+/// the period, or not used.
+fn state_kartlaggning_sources(stats: &mut Statistics) {
+    for (_, label) in SOURCE_KINDS {
+        let titles: Vec<&str> = stats
+            .sources
+            .iter()
+            .filter(|(_, _, kind)| kind == label)
+            .map(|(_, title, _)| title.as_str())
+            .collect();
+        if titles.is_empty() {
+            let why = "ingen registrerad under perioden".to_owned();
+            stats.not_used.push((label.to_owned(), why));
+        } else {
+            stats.used.push((label.to_owned(), titles.join("; ")));
+        }
+    }
 }
 
 /// `POST /planering/lagesbild`.
@@ -149,7 +268,8 @@ pub async fn create(
         )
         .await;
     };
-    let stats = statistics(&state.db, m, from, to).await?;
+    let mut stats = statistics(&state.db, m, from, to).await?;
+    state_sources(&state.db, &state.config, m, (from, to), &mut stats).await?;
     let id = Uuid::now_v7();
     let mut change =
         Change::once(&state, &user, &form.form_token, "/planering#lagesbilder").await?;

@@ -1,7 +1,8 @@
 //! Outside sources for the kartläggning (issue 13): the police's published
-//! events. `samordna hamta` fetches every source at once; in `serve` a
+//! events and Kolada's public statistics. `samordna hamta` fetches every source at once; in `serve` a
 //! background task fetches them on their own schedule.
 
+pub mod kolada;
 pub mod police;
 
 use std::sync::Arc;
@@ -40,12 +41,18 @@ pub fn client(user_agent: &str, timeout: Duration) -> anyhow::Result<reqwest::Cl
 /// Fetches every outside source now (`samordna hamta`), as often as the
 /// sources' own rules allow; one line per source for the operator.
 pub async fn fetch_all_now(db: &PgPool, config: &Config) -> anyhow::Result<Vec<String>> {
-    let outcome = police::fetch(db, config, police::CLI_INTERVAL).await?;
-    Ok(vec![format!("Polisens händelser: {}", outcome.describe())])
+    let police = police::fetch(db, config, police::CLI_INTERVAL).await?;
+    let kolada = kolada::fetch(db, config, kolada::Schedule::Now(kolada::CLI_INTERVAL)).await?;
+    Ok(vec![
+        format!("Polisens händelser: {}", police.describe()),
+        format!("Kolada: {}", kolada.describe()),
+    ])
 }
 
 /// The background task of `serve`: tries every minute; the claim in the
-/// database lets one call through per interval across every instance.
+/// database lets one call through per interval across every instance (the
+/// police's every ten minutes; Kolada's a check a day, a call when the
+/// year's fetch is due).
 pub async fn run(db: PgPool, config: Config) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -55,6 +62,11 @@ pub async fn run(db: PgPool, config: Config) {
             Ok(police::Outcome::Off | police::Outcome::NotDue | police::Outcome::Stopped) => {}
             Ok(outcome) => tracing::info!("Polisens händelser: {}", outcome.describe()),
             Err(error) => tracing::error!(%error, "Polisens händelser kunde inte hämtas"),
+        }
+        match kolada::fetch(&db, &config, kolada::Schedule::Yearly).await {
+            Ok(kolada::Outcome::Off | kolada::Outcome::NotDue | kolada::Outcome::NothingToAsk) => {}
+            Ok(outcome) => tracing::info!("Kolada: {}", outcome.describe()),
+            Err(error) => tracing::error!(%error, "Kolada kunde inte hämtas"),
         }
     }
 }

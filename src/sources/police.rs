@@ -260,7 +260,7 @@ async fn claim(db: &PgPool, base: &str, interval: Duration) -> sqlx::Result<Opti
 }
 
 /// The User-Agent: names Samordna and the deployment's contact address.
-fn user_agent(config: &Config) -> String {
+pub(super) fn user_agent(config: &Config) -> String {
     let from = &config.mail_from;
     let contact = match (from.find('<'), from.rfind('>')) {
         (Some(a), Some(b)) if a < b => &from[a + 1..b],

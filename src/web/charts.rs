@@ -206,6 +206,147 @@ fn bars_at(width: u32, labels: &[String], values: &[i64]) -> String {
     svg
 }
 
+/// The colours and markers of [`lines`]' series, in order: each series
+/// differs by its marker as well as its colour.
+const SERIES: [RGBColor; 3] = [BAR, RGBColor(176, 72, 0), RGBColor(80, 80, 80)];
+
+/// Lines over years (or any labels), one per named series, gaps where a
+/// value is missing, with a legend naming each series.
+pub fn lines(
+    labels: &[String],
+    series: &[(String, Vec<Option<f64>>)],
+    y_title: &str,
+    labelled_by: &str,
+) -> String {
+    at_every_size(
+        |width| lines_at(width, labels, series, y_title),
+        labelled_by,
+    )
+}
+
+fn lines_at(
+    width: u32,
+    labels: &[String],
+    series: &[(String, Vec<Option<f64>>)],
+    y_title: &str,
+) -> String {
+    let mut svg = String::new();
+    let max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().flatten())
+        .fold(1.0_f64, |a, b| a.max(*b));
+    let n = u32::try_from(labels.len()).unwrap_or(0).max(1);
+    let every = n.div_ceil((width.saturating_sub(88) / 64).max(1)).max(1);
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, 340)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(16)
+                .x_label_area_size(40)
+                .y_label_area_size(72)
+                .build_cartesian_2d((0u32..n - 1).into_segmented(), 0f64..max * 1.15)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(usize::try_from(n).unwrap_or(1))
+                .x_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) if i % every == 0 => labels
+                        .get(usize::try_from(*i).unwrap_or(usize::MAX))
+                        .cloned()
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .y_desc(y_title)
+                .label_style(("sans-serif", FONT))
+                .axis_desc_style(("sans-serif", FONT))
+                .draw()?;
+            for (k, (name, values)) in series.iter().enumerate() {
+                draw_line(&mut chart, k, name, values)?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .label_font(("sans-serif", FONT))
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK.mix(0.3))
+                .draw()?;
+            root.present()?;
+            Ok(())
+        })();
+        if let Err(error) = drawn {
+            tracing::warn!(%error, "chart not drawn");
+        }
+    }
+    svg
+}
+
+type LineChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<
+        plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordu32>,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// One series: a line through each run of values, a marker on each value
+/// (circle, triangle, cross by the series' place), and its legend entry.
+fn draw_line<'a, 'b: 'a>(
+    chart: &mut LineChart<'a, 'b>,
+    k: usize,
+    name: &str,
+    values: &[Option<f64>],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let colour = SERIES[k % SERIES.len()];
+    let points: Vec<(u32, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (u32::try_from(i).unwrap_or(0), v)))
+        .collect();
+    let at = |(x, y): (u32, f64)| (SegmentValue::CenterOf(x), y);
+    for run in points.chunk_by(|a, b| b.0 == a.0 + 1) {
+        chart.draw_series(std::iter::once(PathElement::new(
+            run.iter().map(|p| at(*p)).collect::<Vec<_>>(),
+            colour.stroke_width(3),
+        )))?;
+    }
+    type Point = (SegmentValue<u32>, f64);
+    let marker = move |p: Point| -> DynElement<'static, SVGBackend<'_>, Point> {
+        match k % 3 {
+            0 => Circle::new(p, 6, colour.filled()).into_dyn(),
+            1 => TriangleMarker::new(p, 8, colour.filled()).into_dyn(),
+            _ => Cross::new(p, 6, colour.stroke_width(3)).into_dyn(),
+        }
+    };
+    chart
+        .draw_series(points.iter().map(|p| marker(at(*p))))?
+        .label(name)
+        .legend(move |(x, y)| {
+            // The series' marker on the line: an octagon for the circle,
+            // the triangle, or a diamond for the cross.
+            let marker = match k % 3 {
+                0 => vec![
+                    (9, -2),
+                    (10, -5),
+                    (14, -5),
+                    (15, -2),
+                    (15, 2),
+                    (14, 5),
+                    (10, 5),
+                    (9, 2),
+                ],
+                1 => vec![(12, -6), (18, 5), (6, 5)],
+                _ => vec![(12, -6), (18, 0), (12, 6), (6, 0)],
+            };
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (24, 0)], colour.stroke_width(3))
+                + Polygon::new(marker, colour.filled())
+        });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +364,46 @@ mod tests {
             .skip(1)
             .filter_map(|rest| rest.split('"').next()?.parse().ok())
             .collect()
+    }
+
+    #[test]
+    fn a_line_chart_is_drawn_at_every_size_with_a_legend_and_gaps_for_missing_values() {
+        let labels: Vec<String> = (2021..=2025).map(|y| y.to_string()).collect();
+        let series = [
+            (
+                "Lindesbergs <kommun>".to_owned(),
+                vec![Some(9000.0), None, Some(8800.0), Some(8700.0), Some(8600.0)],
+            ),
+            ("Örebro län".to_owned(), vec![Some(11000.0); 5]),
+            ("Riket".to_owned(), vec![Some(14000.0); 5]),
+        ];
+        let svg = lines(&labels, &series, "Per 100 000 invånare", "kolada-title");
+        let drawn = drawings(&svg);
+        assert_eq!(drawn.len(), SIZES.len());
+        for d in drawn {
+            assert!(d.starts_with("<svg role=\"img\" aria-labelledby=\"kolada-title\""));
+            assert!(d.contains("Lindesbergs &lt;kommun&gt;") && d.contains("Riket"));
+            assert!(
+                d.contains("2025") && d.contains("Per 100 000 invånare"),
+                "{d}"
+            );
+            assert!(
+                font_sizes(d).iter().all(|s| *s >= 12.0),
+                "{:?}",
+                font_sizes(d)
+            );
+            // Lindesberg's line breaks at the missing year: a run of one
+            // point and a run of three, where the county's is one line.
+            let lines_in = |colour: &str| {
+                d.split("<polyline")
+                    .skip(1)
+                    .filter(|p| p.split("/>").next().is_some_and(|p| p.contains(colour)))
+                    .map(|p| p.matches(',').count())
+                    .collect::<Vec<_>>()
+            };
+            assert!(lines_in("#004B87").starts_with(&[1, 3]), "{d}");
+            assert!(lines_in("#B04800").contains(&5), "{d}");
+        }
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn samordna(args: &[&str]) -> Command {
         .env_remove("SAMORDNA_PG_SEARCH_DIRS")
         // No test reaches the internet: the police's events are not fetched.
         .env("SAMORDNA_POLICE_EVENTS_URL", "")
+        .env("SAMORDNA_KOLADA_URL", "")
         .env("RUST_LOG", "warn");
     command
 }
@@ -185,6 +186,7 @@ fn without_postgresql_anyone_but_root_is_told_the_command_and_nothing_is_install
             .arg(format!("SAMORDNA_PG_SEARCH_DIRS={search}"))
             .arg(format!("SAMORDNA_DATA_DIR={data}"))
             .arg("SAMORDNA_POLICE_EVENTS_URL=")
+            .arg("SAMORDNA_KOLADA_URL=")
             .arg("RUST_LOG=warn")
             .arg(&binary)
             .arg("migrate")

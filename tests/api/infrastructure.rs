@@ -246,6 +246,8 @@ fn samordna(db_url: &str, args: &[&str]) -> std::process::Output {
         .args(args)
         .env("DATABASE_URL", db_url)
         .env("RUST_LOG", "warn")
+        .env("SAMORDNA_POLICE_EVENTS_URL", "")
+        .env("SAMORDNA_KOLADA_URL", "")
         .output()
         .expect("the samordna binary")
 }

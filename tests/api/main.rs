@@ -16,6 +16,7 @@ mod group_feeds;
 mod hardening;
 mod helpers;
 mod infrastructure;
+mod kolada;
 mod map;
 mod matrix;
 mod meetings;

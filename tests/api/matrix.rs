@@ -476,6 +476,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ),
         (
             "POST",
+            "/est/installningar/kolada",
+            "/est/installningar/kolada".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
             "/est/installningar/granser",
             "/est/installningar/granser".into(),
             ADMIN,

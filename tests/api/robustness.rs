@@ -175,6 +175,7 @@ async fn sigterm_during_a_stream_of_form_posts_loses_none_that_were_answered(db:
         )
         // No test reaches the internet: the police's events are not fetched.
         .env("SAMORDNA_POLICE_EVENTS_URL", "")
+        .env("SAMORDNA_KOLADA_URL", "")
         .env("RUST_LOG", "warn")
         .spawn()
         .expect("the samordna binary");

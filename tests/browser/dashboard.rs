@@ -10,10 +10,27 @@ const KSO: &str = "kso@lindesberg.example";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_styrgrupp_member_reads_a_charts_table_on_the_dashboard(db: sqlx::PgPool) {
+    kolada_values(&db).await;
     let app = DemoApp::start(db).await;
     let browser = Browser::open("dashboard", &app.address).await;
     let outcome = read_dashboard(&browser).await;
     browser.finish(outcome).await;
+}
+
+/// Ten years of Kolada's reported crimes per 100 000 inhabitants for
+/// Lindesberg (1885), Örebro län (0018) and the country, one year missing
+/// for Lindesberg.
+async fn kolada_values(db: &sqlx::PgPool) {
+    sqlx::query(
+        "insert into kolada_value (area_id, kpi, year, value)
+         select a, 'N07540', y, base - (y - 2016) * 180 + (y % 3) * 140
+         from (values ('1885', 8900), ('0018', 10800), ('0000', 13900)) as t(a, base),
+              generate_series(2016, 2025) as y
+         where not (a = '1885' and y = 2019)",
+    )
+    .execute(db)
+    .await
+    .expect("Kolada values");
 }
 
 async fn read_dashboard(b: &Browser) -> Result<()> {
@@ -28,6 +45,9 @@ async fn read_dashboard(b: &Browser) -> Result<()> {
     // the driver measures every page's chart text at both widths).
     // and so does the table of goals against their targets.
     b.fits_phone("figure, table.goals").await?;
+    b.expect_text("#kolada-title", "Anmälda brott totalt per 100 000 invånare")
+        .await?;
+    b.expect_text("#kolada .meta", "Källa: Kolada").await?;
 
     b.step("karta");
     // The map, its legend and its table print together on one A4 page.
