@@ -138,4 +138,3 @@ async fn audit_log(State(state): State<AppState>, user: CurrentUser) -> AppResul
             .collect(),
     })
 }
-
