@@ -108,47 +108,70 @@ pub const KOLADA_URL: &str = "https://api.kolada.se/v2";
 /// How long a one-time password works unless configured otherwise.
 pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
 
+/// An environment variable that is set and not blank.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `SAMORDNA_ONE_TIME_PASSWORD_DAYS`, 1 to 365.
+fn one_time_password_days() -> anyhow::Result<u32> {
+    match var("SAMORDNA_ONE_TIME_PASSWORD_DAYS") {
+        None => Ok(ONE_TIME_PASSWORD_DAYS),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=365).contains(d))
+            .context("SAMORDNA_ONE_TIME_PASSWORD_DAYS must be a number of days from 1 to 365"),
+    }
+}
+
+/// The background map's tiles, when `SAMORDNA_TILE_URL` names a server;
+/// they are cached under `data_dir`.
+fn tiles(data_dir: &std::path::Path) -> anyhow::Result<Option<TileConfig>> {
+    let Some(url) = var("SAMORDNA_TILE_URL") else {
+        return Ok(None);
+    };
+    let megabytes = match var("SAMORDNA_TILE_CACHE_MB") {
+        None => 200,
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|m| (1..=1_000_000).contains(m))
+            .context("SAMORDNA_TILE_CACHE_MB must be a number of megabytes from 1 to 1000000")?,
+    };
+    Ok(Some(TileConfig::new(
+        &url,
+        var("SAMORDNA_TILE_ATTRIBUTION"),
+        data_dir.join("tiles"),
+        megabytes * 1024 * 1024,
+    )?))
+}
+
+/// `SAMORDNA_POLICE_EVENTS_URL`: the police's API unless set; set but
+/// blank turns the source off.
+/// An outside source's base address: `default` when the variable is not
+/// set, `None` (fetching off) when it is set empty.
+fn source_url(name: &str, default: &str) -> Option<String> {
+    match std::env::var(name) {
+        Err(_) => Some(default.to_owned()),
+        Ok(v) if v.trim().is_empty() => None,
+        Ok(v) => Some(v.trim().trim_end_matches('/').to_owned()),
+    }
+}
+
 impl Config {
     /// Reads the environment; a value that cannot be understood is an error.
     pub fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let data_dir =
             var("SAMORDNA_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from);
         let trusted_proxies =
             IpRange::parse_list(&var("SAMORDNA_TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(anyhow::Error::msg)
                 .context("SAMORDNA_TRUSTED_PROXIES")?;
-        let one_time_password_days = match var("SAMORDNA_ONE_TIME_PASSWORD_DAYS") {
-            None => ONE_TIME_PASSWORD_DAYS,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|d| (1..=365).contains(d))
-                .context(
-                    "SAMORDNA_ONE_TIME_PASSWORD_DAYS must be a number of days from 1 to 365",
-                )?,
-        };
-        let tiles = match var("SAMORDNA_TILE_URL") {
-            None => None,
-            Some(url) => {
-                let megabytes = match var("SAMORDNA_TILE_CACHE_MB") {
-                    None => 200,
-                    Some(v) => v
-                        .trim()
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|m| (1..=1_000_000).contains(m))
-                        .context("SAMORDNA_TILE_CACHE_MB must be a number of megabytes from 1 to 1000000")?,
-                };
-                Some(TileConfig::new(
-                    &url,
-                    var("SAMORDNA_TILE_ATTRIBUTION"),
-                    data_dir.join("tiles"),
-                    megabytes * 1024 * 1024,
-                )?)
-            }
-        };
+        let one_time_password_days = one_time_password_days()?;
+        let tiles = tiles(&data_dir)?;
         Ok(Self {
             tiles,
             trusted_proxies,
@@ -178,16 +201,8 @@ impl Config {
                 .unwrap_or(60),
             count_statements: var("SAMORDNA_COUNT_STATEMENTS").is_some_and(|v| v == "1"),
             tip_limits: crate::tips::protect::TipLimits::default(),
-            police_events_url: match std::env::var("SAMORDNA_POLICE_EVENTS_URL") {
-                Err(_) => Some(POLICE_EVENTS_URL.to_owned()),
-                Ok(v) if v.trim().is_empty() => None,
-                Ok(v) => Some(v.trim().to_owned()),
-            },
-            kolada_url: match std::env::var("SAMORDNA_KOLADA_URL") {
-                Err(_) => Some(KOLADA_URL.to_owned()),
-                Ok(v) if v.trim().is_empty() => None,
-                Ok(v) => Some(v.trim().trim_end_matches('/').to_owned()),
-            },
+            police_events_url: source_url("SAMORDNA_POLICE_EVENTS_URL", POLICE_EVENTS_URL),
+            kolada_url: source_url("SAMORDNA_KOLADA_URL", KOLADA_URL),
         })
     }
 

@@ -37,14 +37,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// The complete application: every feature's routes and the middleware.
 pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
-    let sessions = SessionManagerLayer::new(store)
-        .with_name("samordna_session")
-        .with_secure(state.config.secure_cookies())
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-            state.config.session_idle_minutes,
-        )));
+    let sessions = sessions(&state, store);
     let csrf = CsrfLayer::new().with_rejection_response(|_: ProtectionError| {
         error_page(
             StatusCode::FORBIDDEN,
@@ -68,22 +61,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         crate::telemetry::enable_statement_counting();
         from_fn(crate::telemetry::count_statements)
     });
-    let router = Router::new()
-        .merge(crate::auth::router())
-        .merge(crate::home::router())
-        .merge(crate::structure::router())
-        .merge(crate::meetings::router())
-        .merge(crate::est::router())
-        .merge(crate::agreements::router())
-        .merge(crate::dashboard::router())
-        .merge(crate::planning::router())
-        .merge(crate::map::router())
-        .merge(crate::tips::router())
-        .route("/health", get(health))
-        .route("/tillganglighet", get(crate::web::pages::accessibility))
-        .route("/assets/{hash}/{name}", get(assets::serve))
-        .nest_service("/static", ServeDir::new(assets::static_dir()))
-        .fallback(|| async { AppError::NotFound })
+    let router = routes()
         .layer(csrf)
         .layer(from_fn_with_state(state.clone(), forget_after_change))
         .layer(sessions)
@@ -104,25 +82,67 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::custom(|_| {
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Något gick fel",
-                "Ett oväntat fel inträffade. Felet är loggat; försök igen om en stund.",
-            )
-        }))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request
-                .headers()
-                .get(&REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request.id = %id)
-        }))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
     router.with_state(state)
+}
+
+/// Every feature's routes, the health check and the static files.
+fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(crate::auth::router())
+        .merge(crate::home::router())
+        .merge(crate::structure::router())
+        .merge(crate::meetings::router())
+        .merge(crate::est::router())
+        .merge(crate::agreements::router())
+        .merge(crate::dashboard::router())
+        .merge(crate::planning::router())
+        .merge(crate::map::router())
+        .merge(crate::tips::router())
+        .route("/health", get(health))
+        .route("/tillganglighet", get(crate::web::pages::accessibility))
+        .route("/assets/{hash}/{name}", get(assets::serve))
+        .nest_service("/static", ServeDir::new(assets::static_dir()))
+        .fallback(|| async { AppError::NotFound })
+}
+
+/// Sessions in PostgreSQL: a cookie only for this site, ended after the
+/// configured idle time.
+fn sessions(state: &AppState, store: PgSessionStore) -> SessionManagerLayer<PgSessionStore> {
+    SessionManagerLayer::new(store)
+        .with_name("samordna_session")
+        .with_secure(state.config.secure_cookies())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.config.session_idle_minutes,
+        )))
+}
+
+/// The page for a request that panicked; the panic itself is logged.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Något gick fel",
+        "Ett oväntat fel inträffade. Felet är loggat; försök igen om en stund.",
+    )
+}
+
+/// The span of a request, with its id.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request.id = %id)
 }
 
 /// After a request that may have changed something, this instance forgets

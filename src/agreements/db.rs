@@ -208,29 +208,8 @@ pub async fn write_version(
     let content_sha = v.content.sha256();
     let c = &v.content;
     let groups = Json(c.groups.to_vec());
-    // Without a new upload the previous version's document carries over.
-    let (doc_name, doc_bytes, doc_sha): (Option<String>, Option<Vec<u8>>, Option<String>) = match v
-        .document
-    {
-        Some((name, bytes)) => (
-            Some(name.to_owned()),
-            Some(bytes.to_vec()),
-            Some(super::model::sha256_hex(bytes)),
-        ),
-        None => match keep_document_from {
-            Some(previous) => {
-                let row = sqlx::query!(
-                    "select document_name, document, document_sha256 from agreement_version where agreement_id = $1 and version = $2",
-                    agreement_id,
-                    previous
-                )
-                .fetch_one(&mut *conn)
-                .await?;
-                (row.document_name, row.document, row.document_sha256)
-            }
-            None => (None, None, None),
-        },
-    };
+    let (doc_name, doc_bytes, doc_sha) =
+        document(&mut *conn, agreement_id, v.document, keep_document_from).await?;
     let print = fingerprint(&content_sha, doc_sha.as_deref());
     sqlx::query!(
         r#"insert into agreement_version (id, municipality_id, agreement_id, version, title, registry_no, purposes, areas,
@@ -250,21 +229,7 @@ pub async fn write_version(
     )
     .execute(&mut *conn)
     .await?;
-    sqlx::query!(
-        "delete from agreement_group where agreement_id = $1 and municipality_id = $2",
-        agreement_id,
-        m.get()
-    )
-    .execute(&mut *conn)
-    .await?;
-    for g in c.groups {
-        sqlx::query!(
-            "insert into agreement_group (agreement_id, municipality_id, work_group_id, role) values ($1, $2, $3, $4)",
-            agreement_id, m.get(), g.group_id, g.role
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
+    replace_groups(&mut *conn, m, agreement_id, c.groups).await?;
     Ok(sqlx::query!(
         "update agreement_signature set voided_at = now() where agreement_id = $1 and version < $2 and voided_at is null and municipality_id = $3",
         agreement_id,
@@ -274,6 +239,60 @@ pub async fn write_version(
     .execute(&mut *conn)
     .await?
     .rows_affected())
+}
+
+/// A version's document: the one uploaded (`upload`), or without one the
+/// document of version `keep_from`, which carries over. Name, bytes and
+/// SHA-256.
+async fn document(
+    conn: &mut PgConnection,
+    agreement_id: Uuid,
+    upload: Option<(&str, &[u8])>,
+    keep_from: Option<i32>,
+) -> sqlx::Result<(Option<String>, Option<Vec<u8>>, Option<String>)> {
+    if let Some((name, bytes)) = upload {
+        return Ok((
+            Some(name.to_owned()),
+            Some(bytes.to_vec()),
+            Some(super::model::sha256_hex(bytes)),
+        ));
+    }
+    let Some(previous) = keep_from else {
+        return Ok((None, None, None));
+    };
+    let row = sqlx::query!(
+        "select document_name, document, document_sha256 from agreement_version where agreement_id = $1 and version = $2",
+        agreement_id,
+        previous
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((row.document_name, row.document, row.document_sha256))
+}
+
+/// Replaces the groups an agreement names.
+async fn replace_groups(
+    conn: &mut PgConnection,
+    m: MunicipalityId,
+    agreement_id: Uuid,
+    groups: &[GroupRole],
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from agreement_group where agreement_id = $1 and municipality_id = $2",
+        agreement_id,
+        m.get()
+    )
+    .execute(&mut *conn)
+    .await?;
+    for g in groups {
+        sqlx::query!(
+            "insert into agreement_group (agreement_id, municipality_id, work_group_id, role) values ($1, $2, $3, $4)",
+            agreement_id, m.get(), g.group_id, g.role
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Current holders of the positions that still have to sign the current version.

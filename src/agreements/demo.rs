@@ -172,6 +172,7 @@ struct Demo<'a> {
     counterparty: Option<(&'a str, &'a str)>,
 }
 
+#[allow(clippy::too_many_lines)] // demo data: writes one demo agreement, step by step
 async fn agreement(
     conn: &mut PgConnection,
     m: Uuid,

@@ -384,6 +384,32 @@ async fn chosen_groups(
     Ok(groups)
 }
 
+/// The form's content and the uploaded document, as a version to write.
+fn new_version<'a>(
+    f: &'a AgreementForm,
+    v: &'a Valid,
+    upload: Option<&'a Upload>,
+) -> NewVersion<'a> {
+    NewVersion {
+        content: content(f, v),
+        document: upload.map(|u| (u.name.as_str(), u.bytes.as_slice())),
+    }
+}
+
+/// The audit summary of a new version: the title, the version and the
+/// signatures it voided.
+fn version_summary(title: &str, version: i32, voided: u64) -> String {
+    let voided = if voided > 0 {
+        format!(
+            ", {} ogiltiga",
+            crate::web::words::count(voided, "signatur", "signaturer")
+        )
+    } else {
+        String::new()
+    };
+    format!("{title} version {version}{voided}")
+}
+
 fn content<'a>(f: &'a AgreementForm, v: &'a Valid) -> Content<'a> {
     Content {
         agreement_type: &v.type_key,
@@ -424,23 +450,8 @@ pub async fn create(
     )
     .execute(change.tx())
     .await?;
-    let c = content(&form, &valid);
-    let document = upload
-        .as_ref()
-        .map(|u| (u.name.as_str(), u.bytes.as_slice()));
-    db::write_version(
-        change.tx(),
-        user.tenant(),
-        id,
-        1,
-        &NewVersion {
-            content: c,
-            document,
-        },
-        None,
-        user.id(),
-    )
-    .await?;
+    let v = new_version(&form, &valid, upload.as_ref());
+    db::write_version(change.tx(), user.tenant(), id, 1, &v, None, user.id()).await?;
     change.done(Event {
         action: "registrerade",
         entity: "avtal",
@@ -496,20 +507,15 @@ pub async fn update(
     )
     .execute(change.tx())
     .await?;
-    let c = content(&form, &valid);
-    let document = upload
-        .as_ref()
-        .map(|u| (u.name.as_str(), u.bytes.as_slice()));
+    let v = new_version(&form, &valid, upload.as_ref());
+    let previous = Some(a.current_version);
     let voided = db::write_version(
         change.tx(),
         user.tenant(),
         id,
         version,
-        &NewVersion {
-            content: c,
-            document,
-        },
-        Some(a.current_version),
+        &v,
+        previous,
         user.id(),
     )
     .await?;
@@ -518,18 +524,7 @@ pub async fn update(
             action: "ändrade",
             entity: "avtal",
             entity_id: Some(id),
-            summary: format!(
-                "{} version {version}{}",
-                form.title.trim(),
-                if voided > 0 {
-                    format!(
-                        ", {} ogiltiga",
-                        crate::web::words::count(voided, "signatur", "signaturer")
-                    )
-                } else {
-                    String::new()
-                }
-            ),
+            summary: version_summary(form.title.trim(), version, voided),
             before: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint })),
             after: Some(json!({ "version": version, "ogiltigförklarade signaturer": voided })),
         })
@@ -542,12 +537,20 @@ pub async fn update(
     };
     let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
+    let resign = a.status == AgreementStatus::ForSigning && voided > 0;
+    let message = updated_message(version, resign, &delivery);
+    done.redirect(message, &format!("/avtal/{id}")).await
+}
+
+/// The flash after a new version: whether the signatories were asked to
+/// sign again, and any mail that failed.
+fn updated_message(version: i32, resign: bool, delivery: &outbox::Delivery) -> String {
     let mut message = format!("Ändringen är sparad som version {version}.");
-    if a.status == AgreementStatus::ForSigning && voided > 0 {
+    if resign {
         message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
     message.push_str(&delivery.failure_sentence());
-    done.redirect(message, &format!("/avtal/{id}")).await
+    message
 }
 
 #[derive(Template, WebTemplate)]

@@ -236,73 +236,76 @@ mod tests {
         assert_eq!(inspect(crate::agreements::demo::DEMO_PDF), Ok(()));
     }
 
+    /// Catalogs (and the objects they point to) that carry active content,
+    /// each spelled another way.
+    const ACTIVE: &[(&str, &[&str])] = &[
+        (
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+            &[],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+            &["<< /S /JavaScript /JS (app.alert(1)) >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+            &["<< /S /J#61vaScript /J#53 (x) >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+            &["<< /S /#4A#61#76#61#53#63#72#69#70#74 >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+            &["<< /S /URI /URI (https://evil.example) >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /Launch /F (cmd.exe) >> >>",
+            &[],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /L#61unch /F (cmd.exe) >> >>",
+            &[],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>",
+            &[
+                "<< /Names [(a.exe) 5 0 R] >>",
+                "<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>",
+                "<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream",
+            ],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /Names << /Emb#65ddedFiles 4 0 R >> >>",
+            &["<< /Names [] >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /Names << /JavaScript 4 0 R >> >>",
+            &["<< /Names [(x) 5 0 R] >>", "<< /S /JavaScript /JS (1) >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /AA << /WC << /S /GoTo /D [3 0 R /Fit] >> >> >>",
+            &[],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>",
+            &["<< >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            &["<< /Type /Annot /Subtype /RichMedia >>"],
+        ),
+        (
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            &[
+                "<< /Type /Annot /Subtype /Link /A << /S /SubmitForm /F (https://evil.example) >> >>",
+            ],
+        ),
+    ];
+
     #[test]
     fn active_content_is_refused_in_every_spelling() {
-        let cases: &[(&str, &[&str])] = &[
-            (
-                "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
-                &[],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
-                &["<< /S /JavaScript /JS (app.alert(1)) >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
-                &["<< /S /J#61vaScript /J#53 (x) >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
-                &["<< /S /#4A#61#76#61#53#63#72#69#70#74 >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
-                &["<< /S /URI /URI (https://evil.example) >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /Launch /F (cmd.exe) >> >>",
-                &[],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /L#61unch /F (cmd.exe) >> >>",
-                &[],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>",
-                &[
-                    "<< /Names [(a.exe) 5 0 R] >>",
-                    "<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>",
-                    "<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream",
-                ],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /Names << /Emb#65ddedFiles 4 0 R >> >>",
-                &["<< /Names [] >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /Names << /JavaScript 4 0 R >> >>",
-                &["<< /Names [(x) 5 0 R] >>", "<< /S /JavaScript /JS (1) >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /AA << /WC << /S /GoTo /D [3 0 R /Fit] >> >> >>",
-                &[],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>",
-                &["<< >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R >>",
-                &["<< /Type /Annot /Subtype /RichMedia >>"],
-            ),
-            (
-                "<< /Type /Catalog /Pages 2 0 R >>",
-                &[
-                    "<< /Type /Annot /Subtype /Link /A << /S /SubmitForm /F (https://evil.example) >> >>",
-                ],
-            ),
-        ];
-        for (catalog, more) in cases {
+        for (catalog, more) in ACTIVE {
             let pdf = with_catalog(catalog, more);
             assert!(
                 matches!(inspect(&pdf), Err(PdfProblem::Active(_))),

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::audit::Event;
@@ -93,27 +94,8 @@ pub async fn save(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let map: HashMap<&str, &str> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     let mut e = FieldErrors::default();
-    let raw_days = map.get("warning_days").copied().unwrap_or("");
-    let days = match raw_days.trim().parse::<i32>() {
-        Ok(n) if (1..=730).contains(&n) => n,
-        _ => {
-            e.add("warning_days", "Ange antal dagar, 1 till 730.");
-            0
-        }
-    };
-    let ticks: Vec<(Uuid, Uuid)> = fields
-        .iter()
-        .filter_map(|(k, _)| {
-            let rest = k.strip_prefix("sign_")?;
-            let (t, p) = rest.split_once('_')?;
-            Some((Uuid::parse_str(t).ok()?, Uuid::parse_str(p).ok()?))
-        })
-        .collect();
+    let (raw_days, days, ticks) = read_settings(&fields, &mut e);
     let types: Vec<Uuid> = sqlx::query_scalar!(
         "select id from agreement_type where municipality_id = $1",
         m
@@ -129,33 +111,11 @@ pub async fn save(
         }
     }
     if !e.is_empty() {
-        let page = render(&state, &user, Some(raw_days.to_owned()), e).await?;
+        let page = render(&state, &user, Some(raw_days), e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut change = Change::begin(&state, &user).await?;
-    sqlx::query!(
-        "update municipality set agreement_warning_days = $2 where id = $1",
-        m,
-        days
-    )
-    .execute(change.tx())
-    .await?;
-    sqlx::query!(
-        "delete from agreement_type_signatory where municipality_id = $1",
-        m
-    )
-    .execute(change.tx())
-    .await?;
-    for (t, p) in &ticks {
-        sqlx::query!(
-            r#"insert into agreement_type_signatory (agreement_type_id, municipality_id, position_id)
-               select $1, $2, $3 where exists (select 1 from agreement_type where id = $1 and municipality_id = $2)
-                 and exists (select 1 from position where id = $3 and municipality_id = $2)"#,
-            t, m, p
-        )
-        .execute(change.tx())
-        .await?;
-    }
+    store_settings(change.tx(), m, days, &ticks).await?;
     change
         .done(
             Event {
@@ -173,4 +133,66 @@ pub async fn save(
             "/avtal/installningar",
         )
         .await
+}
+
+/// The warning days typed (as typed, and as a number) and the ticked
+/// (agreement type, position) pairs.
+fn read_settings(
+    fields: &[(String, String)],
+    e: &mut FieldErrors,
+) -> (String, i32, Vec<(Uuid, Uuid)>) {
+    let map: HashMap<&str, &str> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let raw_days = map.get("warning_days").copied().unwrap_or("");
+    let days = match raw_days.trim().parse::<i32>() {
+        Ok(n) if (1..=730).contains(&n) => n,
+        _ => {
+            e.add("warning_days", "Ange antal dagar, 1 till 730.");
+            0
+        }
+    };
+    let ticks = fields
+        .iter()
+        .filter_map(|(k, _)| {
+            let rest = k.strip_prefix("sign_")?;
+            let (t, p) = rest.split_once('_')?;
+            Some((Uuid::parse_str(t).ok()?, Uuid::parse_str(p).ok()?))
+        })
+        .collect();
+    (raw_days.to_owned(), days, ticks)
+}
+
+/// Replaces the warning days and every type's signatory positions.
+async fn store_settings(
+    tx: &mut PgConnection,
+    m: Uuid,
+    days: i32,
+    ticks: &[(Uuid, Uuid)],
+) -> AppResult<()> {
+    sqlx::query!(
+        "update municipality set agreement_warning_days = $2 where id = $1",
+        m,
+        days
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "delete from agreement_type_signatory where municipality_id = $1",
+        m
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (t, p) in ticks {
+        sqlx::query!(
+            r#"insert into agreement_type_signatory (agreement_type_id, municipality_id, position_id)
+               select $1, $2, $3 where exists (select 1 from agreement_type where id = $1 and municipality_id = $2)
+                 and exists (select 1 from position where id = $3 and municipality_id = $2)"#,
+            t, m, p
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }

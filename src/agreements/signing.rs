@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::PgConnection;
+use std::net::IpAddr;
 use uuid::Uuid;
 
 use super::access::AgreementAccess;
@@ -114,24 +116,9 @@ pub async fn sign(
     }
     let mut e = FieldErrors::default();
     let position = form.check(&a, &mine, &mut e);
-    // The password again, throttled like sign-in: a stolen session is not
-    // a free password-guessing service.
-    let Ok(attempt) = state.login_throttle.begin(&user.person.email, true, client) else {
-        tracing::warn!("signing password throttled");
-        e.add("password", throttle::REFUSED);
+    if !check_password(&state, &user, client, form.password, &mut e).await? {
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
-    };
-    let stored = sqlx::query_scalar!("select password_hash from person where id = $1", user.id())
-        .fetch_one(&state.db)
-        .await?;
-    if password::verify(form.password, Some(stored)).await? {
-        attempt.succeeded();
-    } else {
-        e.add(
-            "password",
-            "Lösenordet stämmer inte. Avtalet är inte signerat.",
-        );
     }
     let (Some(position), true) = (position, e.is_empty()) else {
         let page = show_page(&state, &user, id, e).await?;
@@ -152,16 +139,7 @@ pub async fn sign(
         client_ip: &ip,
         user_agent: &user_agent(&headers),
     };
-    let inserted = db::insert_signature(change.tx(), m, &signature)
-        .await
-        .on_constraint(
-            &mut e,
-            &[(
-                "agreement_signature_once",
-                "password",
-                "Befattningen har redan signerat den här versionen.",
-            )],
-        )?;
+    let inserted = store_signature(change.tx(), m, &signature, &mut e).await?;
     if inserted.is_none() {
         change.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;
@@ -175,14 +153,7 @@ pub async fn sign(
         before: None,
         after: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip })),
     }).await?;
-    let after = db::agreement(change.tx(), user.tenant(), id).await?;
-    let complete = after.state(today()) == AgreementState::InForce
-        || after.state(today()) == AgreementState::Signed;
-    let mail = if complete {
-        notify::fully_signed(change.tx(), &state, user.tenant(), &after).await?
-    } else {
-        Vec::new()
-    };
+    let (complete, mail) = notify_if_complete(change.tx(), &state, &user, id).await?;
     let done = change.commit().await?;
     crate::mail::outbox::deliver(&state, &mail).await;
     let message = if complete {
@@ -192,6 +163,71 @@ pub async fn sign(
     };
     done.redirect(message, &format!("/avtal/{id}/kvitto/{signature_id}"))
         .await
+}
+
+/// Stores the signature; `None`, with the error, when the position has
+/// signed this version already.
+async fn store_signature(
+    tx: &mut PgConnection,
+    m: Uuid,
+    signature: &db::NewSignature<'_>,
+    e: &mut FieldErrors,
+) -> AppResult<Option<()>> {
+    db::insert_signature(tx, m, signature).await.on_constraint(
+        e,
+        &[(
+            "agreement_signature_once",
+            "password",
+            "Befattningen har redan signerat den här versionen.",
+        )],
+    )
+}
+
+/// Asks for the password again, throttled like sign-in: a stolen session
+/// is not a free password-guessing service. A wrong password adds its
+/// error; `false` when the throttle refuses to try it at all.
+async fn check_password(
+    state: &AppState,
+    user: &CurrentUser,
+    client: Option<IpAddr>,
+    password: String,
+    e: &mut FieldErrors,
+) -> AppResult<bool> {
+    let Ok(attempt) = state.login_throttle.begin(&user.person.email, true, client) else {
+        tracing::warn!("signing password throttled");
+        e.add("password", throttle::REFUSED);
+        return Ok(false);
+    };
+    let stored = sqlx::query_scalar!("select password_hash from person where id = $1", user.id())
+        .fetch_one(&state.db)
+        .await?;
+    if password::verify(password, Some(stored)).await? {
+        attempt.succeeded();
+    } else {
+        e.add(
+            "password",
+            "Lösenordet stämmer inte. Avtalet är inte signerat.",
+        );
+    }
+    Ok(true)
+}
+
+/// Whether the signature just stored was the last one, and then the mail
+/// that tells everyone so.
+async fn notify_if_complete(
+    tx: &mut PgConnection,
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> AppResult<(bool, Vec<Uuid>)> {
+    let after = db::agreement(&mut *tx, user.tenant(), id).await?;
+    let complete = after.state(today()) == AgreementState::InForce
+        || after.state(today()) == AgreementState::Signed;
+    if !complete {
+        return Ok((false, Vec::new()));
+    }
+    let mail = notify::fully_signed(tx, state, user.tenant(), &after).await?;
+    Ok((true, mail))
 }
 
 /// What a receipt shows.

@@ -106,7 +106,58 @@ pub struct StartPage {
     pub positions: Vec<MyPosition>,
 }
 
-/// The start page's data in one statement: the positions the person holds
+/// A group the person sits in, as the statement gives it.
+#[derive(Debug, Deserialize)]
+struct GroupRow {
+    id: Uuid,
+    name: String,
+    tier: Tier,
+    position: String,
+    role: Role,
+    substitute_for: Option<String>,
+}
+/// A member position nobody holds.
+#[derive(Debug, Deserialize)]
+struct Vacant {
+    id: Uuid,
+    title: String,
+}
+/// A position the person holds.
+#[derive(Debug, Deserialize)]
+struct PositionRow {
+    title: String,
+    organisation: Option<String>,
+    held_from: NaiveDate,
+    held_to: Option<NaiveDate>,
+}
+
+impl From<GroupRow> for MyGroup {
+    fn from(g: GroupRow) -> Self {
+        MyGroup {
+            id: g.id,
+            name: g.name,
+            tier: g.tier,
+            position: g.position,
+            how: match g.substitute_for {
+                Some(of) => format!("Ersättare för {}", crate::web::words::in_sentence(&of)),
+                None => g.role.label().to_owned(),
+            },
+        }
+    }
+}
+
+impl From<PositionRow> for MyPosition {
+    fn from(p: PositionRow) -> Self {
+        MyPosition {
+            title: p.title,
+            organisation: p.organisation,
+            held_from: p.held_from,
+            held_to: p.held_to,
+        }
+    }
+}
+
+/// The start page's data in one statement (`start_page.sql`): the positions the person holds
 /// on `day`, the active groups they sit in through them (directly or as the
 /// substitute position of a member), the next five meetings of those groups
 /// within 60 days, their open measures, and what waits for them (see
@@ -118,250 +169,13 @@ pub async fn start_page(
     day: NaiveDate,
     now: DateTime<Utc>,
 ) -> AppResult<StartPage> {
-    #[derive(Debug, Deserialize)]
-    struct GroupRow {
-        id: Uuid,
-        name: String,
-        tier: Tier,
-        position: String,
-        role: Role,
-        substitute_for: Option<String>,
-    }
-    #[derive(Debug, Deserialize)]
-    struct Vacant {
-        id: Uuid,
-        title: String,
-    }
-    #[derive(Debug, Deserialize)]
-    struct PositionRow {
-        title: String,
-        organisation: Option<String>,
-        held_from: NaiveDate,
-        held_to: Option<NaiveDate>,
-    }
     // The reporting week and its deadline window for either interval (1 or
     // 2 weeks, the municipality's setting picks one in the statement).
     let weeks = [1, 2].map(|i| ReportWeek::containing(day, i));
     let ends = [weeks[0].end(1), weeks[1].end(2)];
     let from = day_start(day);
-    let r = sqlx::query!(
-        r#"with my_groups as (
-               select g.id, g.name, g.tier, p.title as position, s.role,
-                      case when s.direct then null else mp.title end as substitute_for,
-                      array_position(array['styrgrupp','beredningsgrupp','permanent','temporary'], g.tier) as tier_order,
-                      g.sort_order
-               from seat s
-               join position p on p.id = s.held_position_id
-               join position mp on mp.id = s.position_id
-               join work_group g on g.id = s.work_group_id
-               where s.person_id = $2 and s.municipality_id = $1
-                 and s.held_from <= $3 and (s.held_to is null or s.held_to >= $3)
-                 and g.active_from <= $3 and (g.active_to is null or g.active_to >= $3)
-           ),
-           est_group as (
-               select g.id from work_group g
-               where g.municipality_id = $1 and g.weekly_reporting
-                 and g.active_from <= $3 and (g.active_to is null or g.active_to >= $3)
-               order by g.name limit 1
-           ),
-           -- This period until its EST meeting starts (or the period ends), then the next.
-           open_week as (
-               select case when coalesce(
-                          (select min(mt.starts_at) from meeting mt
-                           where mt.municipality_id = $1 and mt.work_group_id = (select id from est_group)
-                             and mt.status <> 'cancelled'
-                             and mt.starts_at >= ($7::timestamptz[])[k] and mt.starts_at < ($8::timestamptz[])[k]),
-                          ($8::timestamptz[])[k]) <= $9
-                      then ($6::date[])[k] else ($5::date[])[k] end as monday
-               from (select report_interval_weeks::int as k from municipality where id = $1) mu
-           ),
-           -- The EST meeting that locks the open week's reports.
-           est_lock as (
-               select min(mt.starts_at) as at from meeting mt
-               where mt.municipality_id = $1 and mt.work_group_id = (select id from est_group)
-                 and mt.status <> 'cancelled'
-                 and mt.starts_at >= (select monday from open_week)::timestamp at time zone 'Europe/Stockholm'
-                 and mt.starts_at < ((select monday from open_week) + 14)::timestamp at time zone 'Europe/Stockholm'
-           ),
-           -- What is due in the municipality, for those who run or oversee the work.
-           signals as (
-               select 'measure' as kind, ms.id, ms.title as name, ms.due_on as due, null::text as detail
-               from measure ms
-               where ($12 or $13) and ms.municipality_id = $1 and ms.status <> 'done' and ms.due_on < $3
-               union all
-               select 'unsigned', a.id, v.title, greatest(v.valid_from, $3),
-                      (select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]'
-                                              then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
-                                         || coalesce(' (' || hn.name || ')', ''), ', ' order by p.title)
-                       from agreement_type_signatory s join position p on p.id = s.position_id
-                       left join holders_on($1, $3) hn on hn.position_id = p.id
-                       where s.agreement_type_id = a.type_id and s.municipality_id = $1
-                         and not exists (select 1 from agreement_signature sg
-                                         where sg.agreement_id = a.id and sg.version = a.current_version
-                                           and sg.position_id = s.position_id and sg.voided_at is null))
-               from agreement a
-               join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-               where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing'
-                 and exists (select 1 from agreement_type_signatory s
-                             where s.agreement_type_id = a.type_id and s.municipality_id = $1
-                               and not exists (select 1 from agreement_signature sg
-                                               where sg.agreement_id = a.id and sg.version = a.current_version
-                                                 and sg.position_id = s.position_id and sg.voided_at is null))
-               union all
-               select 'expiring', a.id, v.title, v.valid_to, o.name
-               from agreement a
-               join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-               join organisation o on o.id = a.counterpart_id
-               join municipality mu on mu.id = a.municipality_id
-               where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing'
-                 and v.valid_from <= $3 and v.valid_to between $3 and $3 + mu.agreement_warning_days
-                 and exists (select 1 from agreement_type_signatory s where s.agreement_type_id = a.type_id)
-                 and not exists (select 1 from agreement_type_signatory s
-                                 where s.agreement_type_id = a.type_id
-                                   and not exists (select 1 from agreement_signature sg
-                                                   where sg.agreement_id = a.id and sg.version = a.current_version
-                                                     and sg.position_id = s.position_id and sg.voided_at is null))
-               union all
-               select 'no_meeting', g.id, g.name, $3, null
-               from work_group g
-               where ($12 or $13) and g.municipality_id = $1 and g.tier <> 'temporary'
-                 and g.active_from <= $3 and (g.active_to is null or g.active_to >= $3)
-                 and not exists (select 1 from meeting mt
-                                 where mt.municipality_id = $1 and mt.work_group_id = g.id
-                                   and mt.status = 'planned' and mt.starts_at >= $9)
-               union all
-               select 'unreported', o.id, o.name,
-                      coalesce(((select at from est_lock) at time zone 'Europe/Stockholm')::date,
-                               (select monday from open_week) + 6),
-                      to_char((select at from est_lock) at time zone 'Europe/Stockholm', 'YYYY-MM-DD "kl." HH24:MI')
-               from organisation o
-               where $12 and o.municipality_id = $1
-                 and o.id in (select p.organisation_id from membership ms
-                              join position p on p.id = ms.position_id
-                              where ms.municipality_id = $1 and ms.work_group_id = (select id from est_group)
-                                and ms.role <> 'convener')
-                 and not exists (
-                     select 1 from est_report r
-                     where r.municipality_id = $1 and r.organisation_id = o.id
-                       and r.week_start = (select monday from open_week)
-                       and (r.nothing_to_report
-                            or exists (select 1 from est_incident i where i.report_id = r.id)
-                            or exists (select 1 from est_coming_event e where e.report_id = r.id)
-                            or exists (select 1 from cooperation_need n
-                                       where n.report_id = r.id and n.municipality_id = $1)))
-           ),
-           reporter_for as (
-               select distinct o.id, o.name from position_holder h
-               join position p on p.id = h.position_id
-               join organisation o on o.id = p.organisation_id
-               join membership ms on ms.position_id = p.id and ms.work_group_id = (select id from est_group)
-                    and ms.role <> 'convener'
-               where h.person_id = $2 and h.municipality_id = $1
-                 and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
-           )
-           select mu.guideline_review_due as review_due,
-                  (select coalesce(json_agg(x order by x.due, x.name), '[]') from signals x)
-                      as "signals!: Json<Vec<Signal>>",
-                  case when $4 then (
-                      select coalesce(json_agg(v order by v.title), '[]') from (
-                          select distinct p.id, p.title
-                          from position p
-                          join membership ms on ms.position_id = p.id
-                          join work_group g on g.id = ms.work_group_id
-                          where p.municipality_id = $1
-                            and (g.active_to is null or g.active_to >= $3)
-                            and not exists (select 1 from holders_on($1, $3) hn where hn.position_id = p.id)) v) end
-                      as "vacant: Json<Vec<Vacant>>",
-                  (select coalesce(json_agg(json_build_object('id', a.id, 'title', v.title, 'others', (
-                              select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]'
-                                                     then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
-                                                || coalesce(' (' || hn.name || ')', ''), ', ' order by p.title)
-                              from agreement_type_signatory s join position p on p.id = s.position_id
-                              left join holders_on($1, $3) hn on hn.position_id = p.id
-                              where s.agreement_type_id = a.type_id and s.municipality_id = $1
-                                and not exists (select 1 from agreement_signature sg
-                                                where sg.agreement_id = a.id and sg.version = a.current_version
-                                                  and sg.position_id = s.position_id and sg.voided_at is null)
-                                and not exists (select 1 from position_holder h
-                                                where h.position_id = s.position_id and h.person_id = $2
-                                                  and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3))))
-                          order by v.title), '[]')
-                   from agreement a
-                   join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-                   where a.municipality_id = $1 and a.status not in ('terminated', 'draft')
-                     and (select count(*) from agreement_signature sg
-                          where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null
-                            and sg.position_id in (select s.position_id from agreement_type_signatory s
-                                                   where s.agreement_type_id = a.type_id))
-                         < (select count(*) from agreement_type_signatory s where s.agreement_type_id = a.type_id)
-                     and exists (
-                         select 1 from agreement_type_signatory s
-                         join position_holder h on h.position_id = s.position_id
-                              and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
-                         where s.agreement_type_id = a.type_id and s.municipality_id = $1 and h.person_id = $2
-                           and not exists (select 1 from agreement_signature sg
-                                           where sg.agreement_id = a.id and sg.version = a.current_version
-                                             and sg.position_id = s.position_id and sg.voided_at is null)))
-                      as "to_sign!: Json<Vec<ToSign>>",
-                  (select monday from open_week) as "report_week!",
-                  (select coalesce(json_agg(json_build_object('id', o.id, 'name', o.name, 'filed', exists (
-                              select 1 from est_report r
-                              where r.municipality_id = $1 and r.organisation_id = o.id
-                                and r.week_start = (select monday from open_week)
-                                and (r.nothing_to_report
-                                     or exists (select 1 from est_incident i where i.report_id = r.id)
-                                     or exists (select 1 from est_coming_event e where e.report_id = r.id)
-                                     or exists (select 1 from cooperation_need n
-                                                where n.report_id = r.id and n.municipality_id = $1))))
-                          order by o.name), '[]')
-                   from reporter_for o)
-                      as "reports!: Json<Vec<ReportDue>>",
-                  (select coalesce(json_agg(x order by x.due_on), '[]') from (
-                       select ms.id, ms.title, ms.due_on, ms.percent_done, ms.status from measure ms
-                       join position_holder h on h.position_id = ms.responsible_position_id
-                       where ms.municipality_id = $1 and h.person_id = $2 and ms.status <> 'done'
-                         and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)) x)
-                      as "measures!: Json<Vec<OpenMeasure>>",
-                  -- Measures with targets whose effect period (26 weeks from the Monday of
-                  -- the week the effect starts, planning::effect::period_end) has ended,
-                  -- without a progress note since.
-                  (select coalesce(json_agg(x order by x.ended_on), '[]') from (
-                       select ms.id, ms.title, e.ended_on from measure ms
-                       join position_holder h on h.position_id = ms.responsible_position_id
-                       cross join lateral (select date_trunc('week', ms.effect_from)::date + 182 as ended_on) e
-                       where ms.municipality_id = $1 and h.person_id = $2
-                         and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
-                         and e.ended_on <= $3
-                         and (exists (select 1 from measure_area a where a.measure_id = ms.id and a.municipality_id = $1)
-                              or exists (select 1 from measure_category c where c.measure_id = ms.id and c.municipality_id = $1))
-                         and not exists (select 1 from measure_note n where n.measure_id = ms.id and n.municipality_id = $1
-                                         and n.at >= e.ended_on::timestamp at time zone 'Europe/Stockholm')) x)
-                      as "follow_ups!: Json<Vec<FollowUp>>",
-                  (select coalesce(json_agg(g order by g.tier_order, g.sort_order, g.name), '[]') from my_groups g)
-                      as "groups!: Json<Vec<GroupRow>>",
-                  (select coalesce(json_agg(x order by x.starts_at, x.group_name), '[]') from (
-                       select mt.id, mt.work_group_id as group_id, g.name as group_name, g.tier, mt.starts_at,
-                              mt.ends_at, mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status,
-                              mt.cancelled_reason, mt.sequence, mt.notes, mt.minutes_approved_at,
-                              ap.name as approved_by
-                       from meeting mt
-                       join work_group g on g.id = mt.work_group_id
-                       left join person ap on ap.id = mt.minutes_approved_by
-                       where mt.municipality_id = $1 and mt.work_group_id in (select id from my_groups)
-                         and mt.starts_at >= $10 and mt.starts_at < $11
-                       order by mt.starts_at, g.name
-                       limit 5) x)
-                      as "meetings!: Json<Vec<Meeting>>",
-                  (select coalesce(json_agg(x order by x.title), '[]') from (
-                       select p.title, o.name as organisation, h.held_from, h.held_to
-                       from position_holder h
-                       join position p on p.id = h.position_id
-                       left join organisation o on o.id = p.organisation_id
-                       where h.person_id = $2 and h.municipality_id = $1
-                         and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)) x)
-                      as "positions!: Json<Vec<PositionRow>>"
-           from municipality mu
-           where mu.id = $1"#,
+    let r = sqlx::query_file!(
+        "src/home/start_page.sql",
         user.municipality_id(),
         user.id(),
         day,
@@ -391,32 +205,8 @@ pub async fn start_page(
         reports: r.reports.0,
         measures: r.measures.0,
         follow_ups: r.follow_ups.0,
-        groups: r
-            .groups
-            .0
-            .into_iter()
-            .map(|g| MyGroup {
-                id: g.id,
-                name: g.name,
-                tier: g.tier,
-                position: g.position,
-                how: match g.substitute_for {
-                    Some(of) => format!("Ersättare för {}", crate::web::words::in_sentence(&of)),
-                    None => g.role.label().to_owned(),
-                },
-            })
-            .collect(),
+        groups: r.groups.0.into_iter().map(MyGroup::from).collect(),
         meetings: r.meetings.0,
-        positions: r
-            .positions
-            .0
-            .into_iter()
-            .map(|p| MyPosition {
-                title: p.title,
-                organisation: p.organisation,
-                held_from: p.held_from,
-                held_to: p.held_to,
-            })
-            .collect(),
+        positions: r.positions.0.into_iter().map(MyPosition::from).collect(),
     })
 }

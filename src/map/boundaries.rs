@@ -7,6 +7,7 @@ use axum::extract::{Multipart, State};
 use axum::response::Response;
 use geo::MultiPolygon;
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -140,28 +141,23 @@ async fn store_areas(
     let m = user.municipality_id();
     let areas = sqlx::query!("select id, name from area where municipality_id = $1", m)
         .fetch_all(&state.db)
-        .await?;
-    let mut matched = Vec::with_capacity(shapes.len());
-    let mut unknown = Vec::new();
-    for s in shapes {
-        match areas
-            .iter()
-            .find(|a| a.name.trim().to_lowercase() == s.name.to_lowercase())
-        {
-            Some(a) => matched.push((a.id, a.name.clone(), s.shape)),
-            None => unknown.push(s.name),
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect::<Vec<_>>();
+    let matched = match match_areas(&areas, shapes) {
+        Ok(matched) => matched,
+        Err(unknown) => {
+            e.add(
+                FIELD,
+                format!(
+                    "Filen har ytor för områden som inte finns: {}. Lägg till områdena först, eller rätta namnen i filen.",
+                    unknown.join(", ")
+                ),
+            );
+            return settings::refused(state, user, e).await;
         }
-    }
-    if !unknown.is_empty() {
-        e.add(
-            FIELD,
-            format!(
-                "Filen har ytor för områden som inte finns: {}. Lägg till områdena först, eller rätta namnen i filen.",
-                unknown.join(", ")
-            ),
-        );
-        return settings::refused(state, user, e).await;
-    }
+    };
     let mut change = Change::begin(state, user).await?;
     for (id, _, shape) in &matched {
         let geometry = geojson::Geometry::new(geojson::GeometryValue::from(shape));
@@ -196,4 +192,31 @@ async fn store_areas(
             "/est/installningar#karta",
         )
         .await
+}
+
+/// An area's id and name, with the boundary the file gives it.
+type AreaShape = (Uuid, String, MultiPolygon<f64>);
+
+/// Each shape with the area (id, name) of its name, in any case; the
+/// names no area has when there are any.
+fn match_areas(
+    areas: &[(Uuid, String)],
+    shapes: Vec<geometry::Shape>,
+) -> Result<Vec<AreaShape>, Vec<String>> {
+    let mut matched = Vec::with_capacity(shapes.len());
+    let mut unknown = Vec::new();
+    for s in shapes {
+        match areas
+            .iter()
+            .find(|(_, name)| name.trim().to_lowercase() == s.name.to_lowercase())
+        {
+            Some((id, name)) => matched.push((*id, name.clone(), s.shape)),
+            None => unknown.push(s.name),
+        }
+    }
+    if unknown.is_empty() {
+        Ok(matched)
+    } else {
+        Err(unknown)
+    }
 }

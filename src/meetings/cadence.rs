@@ -474,6 +474,66 @@ pub struct CadenceForm {
     pub meeting_link: String,
 }
 
+impl CadenceForm {
+    /// The cadence typed, or what is wrong with it.
+    fn parse(&self) -> Result<Cadence, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let kind = match self.kind.as_str() {
+            "weekly" | "per_half_year" => self.kind.clone(),
+            _ => {
+                e.add(
+                    "kind",
+                    "Välj om gruppen möts varje vecka eller ett antal gånger per halvår.",
+                );
+                String::new()
+            }
+        };
+        let count = match self.per_half_year.trim().parse::<i32>() {
+            Ok(n) if (0..=26).contains(&n) => n,
+            _ if kind == "weekly" => 0,
+            _ => {
+                e.add("per_half_year", "Ange antalet möten per halvår, 0 till 26.");
+                0
+            }
+        };
+        let weekday = match self.weekday.trim().parse::<i16>() {
+            Ok(n) if (1..=7).contains(&n) => n,
+            _ => {
+                e.add("weekday", "Välj en veckodag.");
+                1
+            }
+        };
+        let time = parse_time(&mut e, "time", &self.time);
+        let duration = parse_duration(&mut e, "duration", &self.duration);
+        let mode = parse_form(&mut e, "form", &self.form);
+        let places = forms::optional_text(&mut e, "places", &self.places, "platserna", 1000);
+        let link = forms::optional_line(
+            &mut e,
+            "meeting_link",
+            &self.meeting_link,
+            "möteslänken",
+            1000,
+        );
+        if !link.is_empty() && !link.starts_with("https://") {
+            e.add("meeting_link", "Möteslänken ska börja med https://.");
+        }
+        let (Some(time), Some(duration), true) = (time, duration, e.is_empty()) else {
+            return Err(e);
+        };
+        Ok(Cadence {
+            kind,
+            per_half_year: count,
+            weekday,
+            start_time: time,
+            duration_minutes: i32::try_from(duration).unwrap_or(60),
+            form: mode.to_owned(),
+            places,
+            meeting_link: link,
+            stored: true,
+        })
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "meetings/cadence.html")]
 pub struct CadencePage {
@@ -538,49 +598,12 @@ pub async fn save(
     user.require_admin()?;
     let m = user.municipality_id();
     let group = structure_db::group(&state.db, m, id).await?;
-    let mut e = FieldErrors::default();
-    let kind = match form.kind.as_str() {
-        "weekly" | "per_half_year" => form.kind.clone(),
-        _ => {
-            e.add(
-                "kind",
-                "Välj om gruppen möts varje vecka eller ett antal gånger per halvår.",
-            );
-            String::new()
+    let c = match form.parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let page = page(&state, &user, id, Some(form), e).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
-    };
-    let count = match form.per_half_year.trim().parse::<i32>() {
-        Ok(n) if (0..=26).contains(&n) => n,
-        _ if kind == "weekly" => 0,
-        _ => {
-            e.add("per_half_year", "Ange antalet möten per halvår, 0 till 26.");
-            0
-        }
-    };
-    let weekday = match form.weekday.trim().parse::<i16>() {
-        Ok(n) if (1..=7).contains(&n) => n,
-        _ => {
-            e.add("weekday", "Välj en veckodag.");
-            1
-        }
-    };
-    let time = parse_time(&mut e, "time", &form.time);
-    let duration = parse_duration(&mut e, "duration", &form.duration);
-    let mode = parse_form(&mut e, "form", &form.form);
-    let places = forms::optional_text(&mut e, "places", &form.places, "platserna", 1000);
-    let link = forms::optional_line(
-        &mut e,
-        "meeting_link",
-        &form.meeting_link,
-        "möteslänken",
-        1000,
-    );
-    if !link.is_empty() && !link.starts_with("https://") {
-        e.add("meeting_link", "Möteslänken ska börja med https://.");
-    }
-    let (Some(time), Some(duration), true) = (time, duration, e.is_empty()) else {
-        let page = page(&state, &user, id, Some(form), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let before = load(&state.db, m, id).await?;
     let mut change = Change::begin(&state, &user).await?;
@@ -591,7 +614,7 @@ pub async fn save(
            on conflict (work_group_id) do update set kind = excluded.kind, per_half_year = excluded.per_half_year,
                weekday = excluded.weekday, start_time = excluded.start_time, duration_minutes = excluded.duration_minutes,
                form = excluded.form, places = excluded.places, meeting_link = excluded.meeting_link, updated_at = now()"#,
-        id, m, kind, count, weekday, time, i32::try_from(duration).unwrap_or(60), mode, places, link
+        id, m, c.kind, c.per_half_year, c.weekday, c.start_time, c.duration_minutes, c.form, c.places, c.meeting_link
     )
     .execute(change.tx())
     .await?;

@@ -168,31 +168,7 @@ pub async fn enqueue(
         meeting.local_date().max(today()),
     )
     .await?;
-    let page_url = format!(
-        "{}/moten/{}",
-        state.config.public_url.trim_end_matches('/'),
-        meeting.id
-    );
-    let organizer = Person {
-        name: user.person.name.clone(),
-        email: user.person.email.clone(),
-    };
-    let attendees = recipients
-        .iter()
-        .map(|r| Person {
-            name: r.name.clone(),
-            email: r.email.clone(),
-        })
-        .collect();
-    let event = ics_event(&meeting, page_url.clone(), Some(organizer), attendees);
-    let method = if kind == Kind::Cancellation {
-        Method::Cancel
-    } else {
-        Method::Request
-    };
-    let calendar = ics::calendar(&meeting.group_name, method, std::slice::from_ref(&event));
-    let subject = subject(kind, &meeting);
-    let body = body(kind, &meeting, &page_url, &user.person.name);
+    let letter = Letter::new(state, user, &meeting, &recipients, kind);
     let mut ids = Vec::new();
     let mut emails = Vec::new();
     for r in &recipients {
@@ -204,12 +180,12 @@ pub async fn enqueue(
             to_name: &r.name,
             to_email: &r.email,
             reply_to: Some((&user.person.name, &user.person.email)),
-            subject: &subject,
-            body: &body,
+            subject: &letter.subject,
+            body: &letter.body,
             attachment: Some(NewAttachment {
                 name: "kallelse.ics",
-                content_type: method.content_type(),
-                content: &calendar,
+                content_type: letter.method.content_type(),
+                content: &letter.calendar,
             }),
         };
         if let Some(id) = outbox::enqueue(&mut *tx, m, &mail).await? {
@@ -219,20 +195,7 @@ pub async fn enqueue(
     }
     let sending_id = Uuid::now_v7();
     if !ids.is_empty() {
-        sqlx::query!(
-            r#"insert into meeting_sending (id, municipality_id, meeting_id, kind, sequence, sent_by, recipients, transport)
-               values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
-            sending_id,
-            m,
-            meeting.id,
-            kind.as_str(),
-            meeting.sequence,
-            user.id(),
-            &emails,
-            state.mailer.describe()
-        )
-        .execute(&mut *tx)
-        .await?;
+        record_sending(tx, state, user, sending_id, &meeting, kind, &emails).await?;
     }
     Ok(Queued {
         municipality_id: m,
@@ -240,6 +203,81 @@ pub async fn enqueue(
         ids,
         recipients: recipients.len(),
     })
+}
+
+/// The same letter to every recipient: subject, body and the calendar
+/// attachment naming them all.
+struct Letter {
+    method: Method,
+    calendar: String,
+    subject: String,
+    body: String,
+}
+
+impl Letter {
+    fn new(
+        state: &AppState,
+        user: &CurrentUser,
+        meeting: &Meeting,
+        recipients: &[Recipient],
+        kind: Kind,
+    ) -> Self {
+        let page_url = format!(
+            "{}/moten/{}",
+            state.config.public_url.trim_end_matches('/'),
+            meeting.id
+        );
+        let organizer = Person {
+            name: user.person.name.clone(),
+            email: user.person.email.clone(),
+        };
+        let attendees = recipients
+            .iter()
+            .map(|r| Person {
+                name: r.name.clone(),
+                email: r.email.clone(),
+            })
+            .collect();
+        let event = ics_event(meeting, page_url.clone(), Some(organizer), attendees);
+        let method = if kind == Kind::Cancellation {
+            Method::Cancel
+        } else {
+            Method::Request
+        };
+        Self {
+            method,
+            calendar: ics::calendar(&meeting.group_name, method, std::slice::from_ref(&event)),
+            subject: subject(kind, meeting),
+            body: body(kind, meeting, &page_url, &user.person.name),
+        }
+    }
+}
+
+/// Records who the kallelse or cancellation went to.
+async fn record_sending(
+    tx: &mut PgConnection,
+    state: &AppState,
+    user: &CurrentUser,
+    sending_id: Uuid,
+    meeting: &Meeting,
+    kind: Kind,
+    emails: &[String],
+) -> AppResult<()> {
+    sqlx::query!(
+        r#"insert into meeting_sending (id, municipality_id, meeting_id, kind, sequence, sent_by, recipients, transport)
+               values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        sending_id,
+        user.municipality_id(),
+        meeting.id,
+        kind.as_str(),
+        meeting.sequence,
+        user.id(),
+        emails,
+        state.mailer.describe()
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// What [`enqueue`] queued.

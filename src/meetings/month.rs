@@ -113,31 +113,7 @@ pub async fn index(
     };
     let meetings: Vec<Meeting> = within(grid).collect();
     let upcoming: Vec<Meeting> = within(coming).collect();
-    let mut weeks = Vec::new();
-    let mut date = grid_start;
-    while date <= grid_end {
-        let days = (0..7)
-            .map(|i| {
-                let d = date + Days::new(i);
-                Day {
-                    date: d,
-                    in_month: d.month() == first.month(),
-                    is_today: d == day,
-                    holiday: calendar::holiday_name(d),
-                    meetings: meetings
-                        .iter()
-                        .filter(|mt| mt.local_date() == d)
-                        .cloned()
-                        .collect(),
-                }
-            })
-            .collect();
-        weeks.push(Week {
-            number: date.iso_week().week(),
-            days,
-        });
-        date = date + Days::new(7);
-    }
+    let weeks = weeks(grid_start, grid_end, first, day, &meetings);
     let mut chrome = user.chrome("moten").await;
     crate::web::bounds::note(&mut chrome, month_note.as_slice());
     Ok(IndexPage {
@@ -157,4 +133,41 @@ pub async fn index(
         upcoming,
         can_schedule: seat.is_admin || found.convenes_any,
     })
+}
+
+/// The weeks from `grid_start` to `grid_end`, each day with its meetings;
+/// days outside the month `first` opens are marked so.
+fn weeks(
+    grid_start: NaiveDate,
+    grid_end: NaiveDate,
+    first: NaiveDate,
+    today: NaiveDate,
+    meetings: &[Meeting],
+) -> Vec<Week> {
+    let mut weeks = Vec::new();
+    let mut date = grid_start;
+    while date <= grid_end {
+        let days = (0..7)
+            .map(|i| {
+                let d = date + Days::new(i);
+                Day {
+                    date: d,
+                    in_month: d.month() == first.month(),
+                    is_today: d == today,
+                    holiday: calendar::holiday_name(d),
+                    meetings: meetings
+                        .iter()
+                        .filter(|mt| mt.local_date() == d)
+                        .cloned()
+                        .collect(),
+                }
+            })
+            .collect();
+        weeks.push(Week {
+            number: date.iso_week().week(),
+            days,
+        });
+        date = date + Days::new(7);
+    }
+    weeks
 }

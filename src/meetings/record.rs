@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use askama::Template;
@@ -51,55 +52,17 @@ pub async fn save_record(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state.db, &user, id).await?;
-    let mut errors = FieldErrors::default();
-    refuse_if_closed(&meeting, &mut errors, "notes");
-    let notes_raw = fields
-        .iter()
-        .find(|(k, _)| k == "notes")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    let notes = forms::optional_text(&mut errors, "notes", notes_raw, "anteckningarna", 20000);
-    let mut marks = Vec::new();
-    for (key, value) in &fields {
-        let Some(position) = key.strip_prefix("a_") else {
-            continue;
-        };
-        let Ok(position_id) = Uuid::parse_str(position) else {
-            continue;
-        };
-        if value.is_empty() {
-            continue;
+    let (notes, marks) = match read_record(&meeting, &fields) {
+        Ok(record) => record,
+        Err(errors) => {
+            let page = show_page(&state, &user, id, None, DecisionForm::default(), errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
-        if !STATUSES.contains(&value.as_str()) {
-            errors.add("notes", "Välj närvaro i listan för varje befattning.");
-            continue;
-        }
-        marks.push((position_id, value.clone()));
-    }
-    if !errors.is_empty() {
-        let page = show_page(&state, &user, id, None, DecisionForm::default(), errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    };
     let m = user.municipality_id();
     let day = meeting.local_date();
     let mut change = Change::begin(&state, &user).await?;
-    for (position_id, status) in &marks {
-        // Only member positions of the meeting's group are recorded; the
-        // attendee is the holder, or the substitute position's holder.
-        sqlx::query!(
-            r#"insert into meeting_attendance (meeting_id, municipality_id, position_id, status, attended_by)
-               select $1, $2, p.id, $4,
-                      (select h.person_id from position_holder h
-                       where h.position_id = case when $4 = 'substitute_present' then p.substitute_position_id else p.id end
-                         and h.held_from <= $6 and (h.held_to is null or h.held_to >= $6))
-               from position p join membership ms on ms.position_id = p.id and ms.work_group_id = $5
-               where p.id = $3 and p.municipality_id = $2
-               on conflict (meeting_id, position_id) do update set status = excluded.status, attended_by = excluded.attended_by"#,
-            id, m, position_id, status, meeting.group_id, day
-        )
-        .execute(change.tx())
-        .await?;
-    }
+    record_attendance(change.tx(), m, &meeting, &marks).await?;
     // A meeting counts as held once its attendance is recorded: notes
     // alone leave it planned (and counted as not recorded).
     let held = !marks.is_empty() || meeting.status == "held";
@@ -128,6 +91,72 @@ pub async fn save_record(
     change
         .finish(message, &format!("/moten/{id}#protokoll"))
         .await
+}
+
+/// The notes and the attendance marks (position, status) of the record
+/// form, or what is wrong with them.
+fn read_record(
+    meeting: &Meeting,
+    fields: &[(String, String)],
+) -> Result<(String, Vec<(Uuid, String)>), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    refuse_if_closed(meeting, &mut errors, "notes");
+    let notes_raw = fields
+        .iter()
+        .find(|(k, _)| k == "notes")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let notes = forms::optional_text(&mut errors, "notes", notes_raw, "anteckningarna", 20000);
+    let mut marks = Vec::new();
+    for (key, value) in fields {
+        let Some(position) = key.strip_prefix("a_") else {
+            continue;
+        };
+        let Ok(position_id) = Uuid::parse_str(position) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        if !STATUSES.contains(&value.as_str()) {
+            errors.add("notes", "Välj närvaro i listan för varje befattning.");
+            continue;
+        }
+        marks.push((position_id, value.clone()));
+    }
+    if errors.is_empty() {
+        Ok((notes, marks))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Stores the attendance marks of a meeting.
+async fn record_attendance(
+    tx: &mut PgConnection,
+    m: Uuid,
+    meeting: &Meeting,
+    marks: &[(Uuid, String)],
+) -> AppResult<()> {
+    let (id, day) = (meeting.id, meeting.local_date());
+    for (position_id, status) in marks {
+        // Only member positions of the meeting's group are recorded; the
+        // attendee is the holder, or the substitute position's holder.
+        sqlx::query!(
+            r#"insert into meeting_attendance (meeting_id, municipality_id, position_id, status, attended_by)
+               select $1, $2, p.id, $4,
+                      (select h.person_id from position_holder h
+                       where h.position_id = case when $4 = 'substitute_present' then p.substitute_position_id else p.id end
+                         and h.held_from <= $6 and (h.held_to is null or h.held_to >= $6))
+               from position p join membership ms on ms.position_id = p.id and ms.work_group_id = $5
+               where p.id = $3 and p.municipality_id = $2
+               on conflict (meeting_id, position_id) do update set status = excluded.status, attended_by = excluded.attended_by"#,
+            id, m, position_id, status, meeting.group_id, day
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// `POST /moten/{id}/beslut`: validate the decision, store it with the
@@ -329,49 +358,13 @@ pub async fn regrets(
         "aterta" => false,
         _ => return Err(AppError::BadRequest),
     };
-    let mut e = FieldErrors::default();
-    if meeting.is_locked() {
-        e.add(
-            "forhinder",
-            "Protokollet är justerat och kan inte längre ändras.",
-        );
-    } else if meeting.is_cancelled() {
-        e.add("forhinder", "Mötet är inställt.");
-    } else if meeting.status == "held" {
-        e.add(
-            "forhinder",
-            "Närvaron är redan förd; kontakta den som kallar till mötet.",
-        );
-    }
+    let e = regret_problem(&meeting);
     if !e.is_empty() {
         let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut change = Change::begin(&state, &user).await?;
-    if report {
-        sqlx::query!(
-            r#"insert into meeting_attendance (meeting_id, municipality_id, position_id, status, excused_at, excused_by)
-               values ($1, $2, $3, 'absent', now(), $4)
-               on conflict (meeting_id, position_id)
-               do update set status = 'absent', attended_by = null, excused_at = now(), excused_by = $4"#,
-            id,
-            m,
-            seat.position_id,
-            user.id()
-        )
-        .execute(change.tx())
-        .await?;
-    } else {
-        sqlx::query!(
-            r#"delete from meeting_attendance
-               where meeting_id = $1 and municipality_id = $2 and position_id = $3 and excused_at is not null"#,
-            id,
-            m,
-            seat.position_id
-        )
-        .execute(change.tx())
-        .await?;
-    }
+    store_regret(change.tx(), m, id, seat.position_id, user.id(), report).await?;
     change
         .record(Event {
             action: if report {
@@ -402,4 +395,59 @@ pub async fn regrets(
     change
         .finish(message, &format!("/moten/{id}#forhinder"))
         .await
+}
+
+/// Why förhinder can no longer be reported for the meeting, if it cannot.
+fn regret_problem(meeting: &Meeting) -> FieldErrors {
+    let mut e = FieldErrors::default();
+    if meeting.is_locked() {
+        e.add(
+            "forhinder",
+            "Protokollet är justerat och kan inte längre ändras.",
+        );
+    } else if meeting.is_cancelled() {
+        e.add("forhinder", "Mötet är inställt.");
+    } else if meeting.status == "held" {
+        e.add(
+            "forhinder",
+            "Närvaron är redan förd; kontakta den som kallar till mötet.",
+        );
+    }
+    e
+}
+
+/// Reports förhinder for the seat (`report`), or takes it back.
+async fn store_regret(
+    tx: &mut PgConnection,
+    m: Uuid,
+    id: Uuid,
+    position_id: Uuid,
+    person_id: Uuid,
+    report: bool,
+) -> AppResult<()> {
+    if report {
+        sqlx::query!(
+            r#"insert into meeting_attendance (meeting_id, municipality_id, position_id, status, excused_at, excused_by)
+               values ($1, $2, $3, 'absent', now(), $4)
+               on conflict (meeting_id, position_id)
+               do update set status = 'absent', attended_by = null, excused_at = now(), excused_by = $4"#,
+            id,
+            m,
+            position_id,
+            person_id
+        )
+        .execute(tx)
+        .await?;
+    } else {
+        sqlx::query!(
+            r#"delete from meeting_attendance
+               where meeting_id = $1 and municipality_id = $2 and position_id = $3 and excused_at is not null"#,
+            id,
+            m,
+            position_id
+        )
+        .execute(tx)
+        .await?;
+    }
+    Ok(())
 }

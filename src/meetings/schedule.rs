@@ -19,7 +19,7 @@ use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::choice::Choice;
+use crate::web::choice::{Choice, label_of};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::Chrome;
@@ -171,29 +171,17 @@ pub async fn create(
     Form(form): Form<MeetingForm>,
 ) -> AppResult<Response> {
     let groups = schedulable_groups(&state.db, &user).await?;
-    let mut errors = FieldErrors::default();
-    let group_id = forms::required_id(
-        &mut errors,
-        "group_id",
-        &form.group_id,
-        "Välj vilken grupp som ska mötas.",
-    )
-    .filter(|id| groups.iter().any(|g| g.id == *id));
-    if group_id.is_none() {
-        errors.add("group_id", "Välj en grupp som du kallar till.");
-    }
-    let valid = form.validate(&mut errors);
-    if let Some(valid) = &valid {
-        form.check_past(&mut errors, valid.starts_at);
-    }
-    let (Some(group_id), Some(valid), true) = (group_id, valid, errors.is_empty()) else {
-        let page = NewPage {
-            chrome: user.chrome("moten").await,
-            groups,
-            form,
-            errors,
-        };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let (group_id, valid) = match check_new(&form, &groups) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            let page = NewPage {
+                chrome: user.chrome("moten").await,
+                groups,
+                form,
+                errors,
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
     };
     let m = user.municipality_id();
     let mut change = Change::once(&state, &user, &form.form_token, "/moten").await?;
@@ -211,11 +199,7 @@ pub async fn create(
         },
     )
     .await?;
-    let group = groups
-        .iter()
-        .find(|g| g.id == group_id)
-        .map(|g| g.label.clone())
-        .unwrap_or_default();
+    let group = label_of(&groups, group_id);
     change.record(Event {
         action: "planerade",
         entity: "möte",
@@ -225,6 +209,44 @@ pub async fn create(
         after: Some(json!({ "grupp": group, "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place })),
     }).await?;
     let done = change.commit().await?;
+    let message = planned_message(&state, m, group_id, &valid, id).await?;
+    done.redirect(message, &format!("/moten/{id}")).await
+}
+
+/// The group and the meeting of a new meeting's form, or what is wrong
+/// with it: a group the user does not call, a bad field, a date in the past
+/// not confirmed.
+fn check_new(form: &MeetingForm, groups: &[Choice]) -> Result<(Uuid, ValidMeeting), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let group_id = forms::required_id(
+        &mut errors,
+        "group_id",
+        &form.group_id,
+        "Välj vilken grupp som ska mötas.",
+    )
+    .filter(|id| groups.iter().any(|g| g.id == *id));
+    if group_id.is_none() {
+        errors.add("group_id", "Välj en grupp som du kallar till.");
+    }
+    let valid = form.validate(&mut errors);
+    if let Some(valid) = &valid {
+        form.check_past(&mut errors, valid.starts_at);
+    }
+    match (group_id, valid, errors.is_empty()) {
+        (Some(group_id), Some(valid), true) => Ok((group_id, valid)),
+        _ => Err(errors),
+    }
+}
+
+/// The flash after planning a meeting: what to do next, and every meeting
+/// it clashes with.
+async fn planned_message(
+    state: &AppState,
+    m: Uuid,
+    group_id: Uuid,
+    valid: &ValidMeeting,
+    id: Uuid,
+) -> AppResult<String> {
     let clashes = db::clashes(
         &state.db,
         m,
@@ -243,7 +265,7 @@ pub async fn create(
         message.push_str(" Observera: ");
         message.push_str(&clash.describe());
     }
-    done.redirect(message, &format!("/moten/{id}")).await
+    Ok(message)
 }
 
 #[derive(Template, WebTemplate)]
@@ -285,19 +307,7 @@ pub async fn show_page(
     let access = Access::load(&state.db, user).await?;
     access.require_see(meeting.group_id)?;
     let can_schedule = access.can_schedule(meeting.group_id);
-    let clashes = if meeting.status == "planned" && meeting.starts_at > Utc::now() {
-        db::clashes(
-            &state.db,
-            m,
-            meeting.group_id,
-            meeting.starts_at,
-            meeting.ends_at,
-            Some(meeting.id),
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
+    let clashes = upcoming_clashes(&state.db, m, &meeting).await?;
     let attendance = db::attendance(&state.db, m, &meeting).await?;
     let excused = attendance
         .iter()
@@ -339,6 +349,22 @@ pub async fn show_page(
         .await?,
         meeting,
     })
+}
+
+/// Other meetings that a planned meeting still to come clashes with.
+async fn upcoming_clashes(db: &sqlx::PgPool, m: Uuid, meeting: &Meeting) -> AppResult<Vec<Clash>> {
+    if meeting.status != "planned" || meeting.starts_at <= Utc::now() {
+        return Ok(Vec::new());
+    }
+    db::clashes(
+        db,
+        m,
+        meeting.group_id,
+        meeting.starts_at,
+        meeting.ends_at,
+        Some(meeting.id),
+    )
+    .await
 }
 
 /// Goals decided and decision material handled at a meeting (planning).
@@ -471,23 +497,13 @@ pub async fn cancel(
     Form(form): Form<CancelForm>,
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state.db, &user, id).await?;
-    let mut errors = FieldErrors::default();
-    let reason = forms::required_line(
-        &mut errors,
-        "reason",
-        &form.reason,
-        "varför mötet ställs in",
-        500,
-    );
-    if meeting.is_cancelled() {
-        errors.add("reason", "Mötet är redan inställt.");
-    } else if meeting.status == "held" {
-        errors.add("reason", "Mötet är redan genomfört.");
-    }
-    if !errors.is_empty() {
-        let page = show_page(&state, &user, id, None, Default::default(), errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    let reason = match cancel_reason(&meeting, &form) {
+        Ok(reason) => reason,
+        Err(errors) => {
+            let page = show_page(&state, &user, id, None, Default::default(), errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     let m = user.municipality_id();
     let invited = !db::sendings(&state.db, m, id).await?.is_empty();
     let mut change = Change::begin(&state, &user).await?;
@@ -531,15 +547,40 @@ pub async fn cancel(
     };
     let done = change.commit().await?;
     let message = match queued {
-        Some(queued) => {
-            let delivery = queued.deliver(&state).await;
-            format!(
-                "Mötet är inställt. Återbud skickades till {}.{}",
-                crate::web::words::count(delivery.sent.len(), "person", "personer"),
-                delivery.failure_sentence()
-            )
-        }
+        Some(queued) => cancelled_message(&state, queued).await,
         None => "Mötet är inställt.".to_owned(),
     };
     done.redirect(message, &format!("/moten/{id}")).await
+}
+
+/// Why the meeting is cancelled, or why it cannot be.
+fn cancel_reason(meeting: &Meeting, form: &CancelForm) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let reason = forms::required_line(
+        &mut errors,
+        "reason",
+        &form.reason,
+        "varför mötet ställs in",
+        500,
+    );
+    if meeting.is_cancelled() {
+        errors.add("reason", "Mötet är redan inställt.");
+    } else if meeting.status == "held" {
+        errors.add("reason", "Mötet är redan genomfört.");
+    }
+    if errors.is_empty() {
+        Ok(reason)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Sends the queued cancellations and says to how many they went.
+async fn cancelled_message(state: &AppState, queued: invitations::Queued) -> String {
+    let delivery = queued.deliver(state).await;
+    format!(
+        "Mötet är inställt. Återbud skickades till {}.{}",
+        crate::web::words::count(delivery.sent.len(), "person", "personer"),
+        delivery.failure_sentence()
+    )
 }

@@ -18,7 +18,7 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::choice::Choice;
+use crate::web::choice::{Choice, label_of};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
@@ -155,42 +155,12 @@ async fn plan_request(
     if group_id.is_none() {
         errors.add("grupp", "Välj en grupp som du kallar till.");
     }
-    let term = Term::parse(&form.termin);
-    if term.is_none() {
-        errors.add("termin", "Välj en termin.");
-    }
-    // A term far off would plan (and look up clashes for) dates no one needs.
-    let term = term.filter(|t| {
-        let ok = crate::web::bounds::year_ok(t.first_day().year());
-        if !ok {
-            errors.add(
-                "termin",
-                format!(
-                    "Välj en termin under år {}.",
-                    crate::web::bounds::years_text()
-                ),
-            );
-        }
-        ok
-    });
-    let weekday = match form.weekday.trim().parse::<u32>() {
-        Ok(n) if (1..=7).contains(&n) => Some(n),
-        _ => {
-            errors.add("weekday", "Välj en veckodag.");
-            None
-        }
-    };
+    let term = parse_term(errors, &form.termin);
+    let weekday = parse_weekday(errors, &form.weekday);
     let time = parse_time(errors, "time", &form.time);
     let duration = parse_duration(errors, "duration", &form.duration);
     let mode = parse_form(errors, "form", &form.form);
-    let break_from = forms::optional_date(errors, "break_from", &form.break_from);
-    let break_to = forms::optional_date(errors, "break_to", &form.break_to);
-    if break_from.is_some() != break_to.is_some() {
-        errors.add(
-            "break_to",
-            "Ange både första och sista dagen för uppehållet, eller ingen av dem.",
-        );
-    }
+    let breaks = parse_break(errors, form);
     let (Some(group_id), Some(term), Some(weekday), Some(time), Some(duration)) =
         (group_id, term, weekday, time, duration)
     else {
@@ -215,13 +185,56 @@ async fn plan_request(
         "möteslänken",
         1000,
     );
-    let breaks = break_from.zip(break_to).into_iter().collect();
     Ok(errors.is_empty().then_some(PlanRequest {
         group_id,
         term,
         cadence: c,
         breaks,
     }))
+}
+
+/// The term chosen, within the years the app plans for.
+fn parse_term(errors: &mut FieldErrors, value: &str) -> Option<Term> {
+    let Some(term) = Term::parse(value) else {
+        errors.add("termin", "Välj en termin.");
+        return None;
+    };
+    // A term far off would plan (and look up clashes for) dates no one needs.
+    if !crate::web::bounds::year_ok(term.first_day().year()) {
+        errors.add(
+            "termin",
+            format!(
+                "Välj en termin under år {}.",
+                crate::web::bounds::years_text()
+            ),
+        );
+        return None;
+    }
+    Some(term)
+}
+
+/// The ISO weekday chosen, 1 (Monday) to 7.
+fn parse_weekday(errors: &mut FieldErrors, value: &str) -> Option<u32> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=7).contains(&n) => Some(n),
+        _ => {
+            errors.add("weekday", "Välj en veckodag.");
+            None
+        }
+    }
+}
+
+/// The break typed (none, or its first and last day).
+fn parse_break(errors: &mut FieldErrors, form: &PlanForm) -> Vec<(NaiveDate, NaiveDate)> {
+    let break_from = forms::optional_date(errors, "break_from", &form.break_from);
+    let break_to = forms::optional_date(errors, "break_to", &form.break_to);
+    if break_from.is_some() != break_to.is_some() {
+        errors.add(
+            "break_to",
+            "Ange både första och sista dagen för uppehållet, eller ingen av dem.",
+        );
+    }
+    break_from.zip(break_to).into_iter().collect()
 }
 
 fn generate(request: &PlanRequest) -> Plan {
@@ -298,40 +311,47 @@ pub async fn plan_page(
         groups,
     };
     if let Some(request) = request {
-        let plan = generate(&request);
-        let existing = existing_dates(&state, m, &request).await?;
-        for p in &plan.meetings {
-            let clashes =
-                db::clashes(&state.db, m, request.group_id, p.starts_at, p.ends_at, None).await?;
-            page.proposed.push(ProposedRow {
-                date: p.date,
-                label: long_date(p.date),
-                week: calendar::iso_week_label(p.date),
-                time: format!(
-                    "{}",
-                    p.starts_at
-                        .with_timezone(&chrono_tz::Europe::Stockholm)
-                        .format("%H:%M")
-                ),
-                exists: existing.contains(&p.date),
-                clashes: clashes.iter().map(Clash::describe).collect(),
-            });
-        }
-        page.skipped = plan
-            .skipped
-            .iter()
-            .map(|s| (long_date(s.date), s.reason.clone()))
-            .collect();
-        page.new_count = page.proposed.iter().filter(|p| !p.exists).count();
-        page.group_name = page
-            .groups
-            .iter()
-            .find(|g| g.id == request.group_id)
-            .map(|g| g.label.clone())
-            .unwrap_or_default();
-        page.term_label = request.term.label();
+        propose(&state, m, &request, &mut page).await?;
     }
     Ok(page)
+}
+
+/// Fills the page with the proposal for `request`: the dates with their
+/// clashes, the skipped dates with reasons, and how many are new.
+async fn propose(
+    state: &AppState,
+    m: Uuid,
+    request: &PlanRequest,
+    page: &mut PlanPage,
+) -> AppResult<()> {
+    let plan = generate(request);
+    let existing = existing_dates(state, m, request).await?;
+    for p in &plan.meetings {
+        let clashes =
+            db::clashes(&state.db, m, request.group_id, p.starts_at, p.ends_at, None).await?;
+        page.proposed.push(ProposedRow {
+            date: p.date,
+            label: long_date(p.date),
+            week: calendar::iso_week_label(p.date),
+            time: format!(
+                "{}",
+                p.starts_at
+                    .with_timezone(&chrono_tz::Europe::Stockholm)
+                    .format("%H:%M")
+            ),
+            exists: existing.contains(&p.date),
+            clashes: clashes.iter().map(Clash::describe).collect(),
+        });
+    }
+    page.skipped = plan
+        .skipped
+        .iter()
+        .map(|s| (long_date(s.date), s.reason.clone()))
+        .collect();
+    page.new_count = page.proposed.iter().filter(|p| !p.exists).count();
+    page.group_name = label_of(&page.groups, request.group_id);
+    page.term_label = request.term.label();
+    Ok(())
 }
 
 impl PlanForm {
@@ -429,11 +449,7 @@ pub async fn plan_save(
     let created = chosen.len();
     let first_new = chosen.first().map(|p| p.date);
     store_plan(change.tx(), m, &request, &chosen).await?;
-    let group = groups
-        .iter()
-        .find(|g| g.id == request.group_id)
-        .map(|g| g.label.clone())
-        .unwrap_or_default();
+    let group = label_of(&groups, request.group_id);
     change
         .record(Event {
             action: "planerade termin",
@@ -448,24 +464,29 @@ pub async fn plan_save(
             after: Some(json!({ "antal": created, "termin": request.term.as_key() })),
         })
         .await?;
-    let message = if created == 0 {
-        format!(
-            "Inga nya möten sparades för {group} {}: inget datum var valt.",
-            request.term.label()
-        )
-    } else {
-        format!(
-            "{} för {group} {} är {}.",
-            crate::web::words::count(created, "möte", "möten"),
-            request.term.label(),
-            crate::web::words::plural(created, "planerat", "planerade")
-        )
-    };
+    let message = saved_message(created, &group, request.term);
     // The calendar opens at the first new meeting, so that it shows them.
     let month = first_new.map_or_else(|| month_key(request.term.first_day()), month_key);
     change
         .finish(message, &format!("/moten?manad={month}"))
         .await
+}
+
+/// The flash after saving a term's meetings.
+fn saved_message(created: usize, group: &str, term: Term) -> String {
+    if created == 0 {
+        format!(
+            "Inga nya möten sparades för {group} {}: inget datum var valt.",
+            term.label()
+        )
+    } else {
+        format!(
+            "{} för {group} {} är {}.",
+            crate::web::words::count(created, "möte", "möten"),
+            term.label(),
+            crate::web::words::plural(created, "planerat", "planerade")
+        )
+    }
 }
 
 impl PlanForm {

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate, Utc};
 use rand::Rng;
 use serde::Deserialize;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::protect::StampCheck;
@@ -321,24 +322,7 @@ pub async fn submit(
         e.add("description", TOO_MANY);
         return refuse(&state, municipality, form, e, StatusCode::TOO_MANY_REQUESTS).await;
     }
-    if !form.webbplats.is_empty() {
-        e.add("webbplats", HONEYPOT);
-    }
-    let nonce = match state
-        .tips
-        .check(&state.db, m, &form.stamp, Utc::now())
-        .await?
-    {
-        StampCheck::Valid(nonce) => Some(nonce),
-        StampCheck::TooFast => {
-            e.add("description", TOO_FAST);
-            None
-        }
-        StampCheck::Expired | StampCheck::Invalid => {
-            e.add("description", EXPIRED);
-            None
-        }
-    };
+    let nonce = check_stamp(&state, m, &form, &mut e).await?;
     let categories = public_categories(&state.db, m).await?;
     let areas = crate::est::db::areas(&state.db, m).await?;
     let tip = validate(&form, &categories, &areas, &mut e);
@@ -366,28 +350,88 @@ pub async fn submit(
         // The same form again (a double click, back and resend): the
         // receipt of the tip it made, which is stored only once.
         tx.rollback().await?;
-        let earlier = sqlx::query!(
-            r#"select t.reference,
+        return earlier_receipt(&state, municipality, nonce).await;
+    }
+    let id = Uuid::now_v7();
+    let reference = store_tip(&mut tx, m, id, &tip, nonce).await?;
+    tx.commit().await?;
+    tracing::info!(tip.id = %id, "public tip received");
+    Ok(ReceiptPage {
+        chrome: Chrome::anonymous(),
+        municipality,
+        reference,
+        wants_answer: tip.contact.is_some(),
+    }
+    .into_response())
+}
+
+/// Refuses a form filled in by a robot (the hidden field) or sent too
+/// soon or too late; the stamp's nonce when it may be stored.
+async fn check_stamp(
+    state: &AppState,
+    m: Uuid,
+    form: &TipForm,
+    e: &mut FieldErrors,
+) -> AppResult<Option<Uuid>> {
+    if !form.webbplats.is_empty() {
+        e.add("webbplats", HONEYPOT);
+    }
+    Ok(
+        match state
+            .tips
+            .check(&state.db, m, &form.stamp, Utc::now())
+            .await?
+        {
+            StampCheck::Valid(nonce) => Some(nonce),
+            StampCheck::TooFast => {
+                e.add("description", TOO_FAST);
+                None
+            }
+            StampCheck::Expired | StampCheck::Invalid => {
+                e.add("description", EXPIRED);
+                None
+            }
+        },
+    )
+}
+
+/// The receipt of the tip an earlier sending of the same form made.
+async fn earlier_receipt(
+    state: &AppState,
+    municipality: Municipality,
+    nonce: Uuid,
+) -> AppResult<Response> {
+    let earlier = sqlx::query!(
+        r#"select t.reference,
                       exists (select 1 from public_tip_contact c
                               where c.tip_id = t.id and c.municipality_id = $1) as "wants_answer!"
                from public_tip t where t.municipality_id = $1 and t.form_token = $2"#,
-            m,
-            nonce
-        )
-        .fetch_optional(&state.db)
-        .await?
-        .ok_or_else(|| {
-            AppError::OutOfRange("Tipset var redan skickat – det sparades bara en gång.".into())
-        })?;
-        return Ok(ReceiptPage {
-            chrome: Chrome::anonymous(),
-            municipality,
-            reference: earlier.reference,
-            wants_answer: earlier.wants_answer,
-        }
-        .into_response());
+        municipality.id,
+        nonce
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(|| {
+        AppError::OutOfRange("Tipset var redan skickat – det sparades bara en gång.".into())
+    })?;
+    Ok(ReceiptPage {
+        chrome: Chrome::anonymous(),
+        municipality,
+        reference: earlier.reference,
+        wants_answer: earlier.wants_answer,
     }
-    let id = Uuid::now_v7();
+    .into_response())
+}
+
+/// Stores the tip under a new reference, tried until one is free, and
+/// its contact; returns the reference.
+async fn store_tip(
+    tx: &mut PgConnection,
+    m: Uuid,
+    id: Uuid,
+    tip: &NewTip,
+    nonce: Uuid,
+) -> AppResult<String> {
     let reference = loop {
         let reference = new_reference();
         let inserted = sqlx::query!(
@@ -424,15 +468,7 @@ pub async fn submit(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
-    tracing::info!(tip.id = %id, "public tip received");
-    Ok(ReceiptPage {
-        chrome: Chrome::anonymous(),
-        municipality,
-        reference,
-        wants_answer: tip.contact.is_some(),
-    }
-    .into_response())
+    Ok(reference)
 }
 
 async fn refuse(

@@ -369,24 +369,7 @@ pub async fn reply(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut change = Change::begin(&state, &user).await?;
-    sqlx::query!(
-        "update public_tip set replied_at = now() where id = $1 and municipality_id = $2",
-        id,
-        m
-    )
-    .execute(change.tx())
-    .await?;
-    forget_contact(&mut change, m, id).await?;
-    change
-        .record(Event {
-            action: if by_mail { "svarade på" } else { "ringde upp" },
-            entity: "tips",
-            entity_id: Some(id),
-            summary: format!("Tipset {}", tip.reference),
-            before: None,
-            after: None,
-        })
-        .await?;
+    mark_replied(&mut change, m, id, &tip.reference, by_mail).await?;
     if by_mail {
         let mail = build_reply(&state, &user, &tip.reference, &tip.value, &message)?;
         if let Err(error) = state.mailer.send(mail).await {
@@ -401,18 +384,46 @@ pub async fn reply(
             return Ok((StatusCode::SERVICE_UNAVAILABLE, page).into_response());
         }
     }
-    let flash = if by_mail {
-        format!(
-            "Svaret på tipset {} är skickat och e-postadressen raderad.",
-            tip.reference
-        )
+    change
+        .finish(replied_flash(by_mail, &tip.reference), "/est/tips")
+        .await
+}
+
+/// Marks the tip answered and forgets its contact.
+async fn mark_replied(
+    change: &mut Change<'_>,
+    m: Uuid,
+    id: Uuid,
+    reference: &str,
+    by_mail: bool,
+) -> AppResult<()> {
+    sqlx::query!(
+        "update public_tip set replied_at = now() where id = $1 and municipality_id = $2",
+        id,
+        m
+    )
+    .execute(change.tx())
+    .await?;
+    forget_contact(change, m, id).await?;
+    change
+        .record(Event {
+            action: if by_mail { "svarade på" } else { "ringde upp" },
+            entity: "tips",
+            entity_id: Some(id),
+            summary: format!("Tipset {reference}"),
+            before: None,
+            after: None,
+        })
+        .await
+}
+
+/// The flash once a tip is answered: its contact is gone.
+fn replied_flash(by_mail: bool, reference: &str) -> String {
+    if by_mail {
+        format!("Svaret på tipset {reference} är skickat och e-postadressen raderad.")
     } else {
-        format!(
-            "Tipset {} är markerat som besvarat och telefonnumret raderat.",
-            tip.reference
-        )
-    };
-    change.finish(flash, "/est/tips").await
+        format!("Tipset {reference} är markerat som besvarat och telefonnumret raderat.")
+    }
 }
 
 fn build_reply(

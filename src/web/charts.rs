@@ -44,6 +44,31 @@ fn at_every_size(draw: impl Fn(u32) -> String, labelled_by: &str) -> String {
         .collect()
 }
 
+/// An SVG of the given size, white, with what `paint` draws on it. A
+/// drawing that fails is logged, and the SVG keeps what was drawn.
+fn draw_svg(
+    width: u32,
+    height: u32,
+    paint: impl for<'s, 'r> FnOnce(
+        &'r DrawingArea<SVGBackend<'s>, plotters::coord::Shift>,
+    ) -> Result<(), Box<dyn std::error::Error + 'r>>,
+) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
+            root.fill(&WHITE)?;
+            paint(&root)?;
+            root.present()?;
+            Ok(())
+        })();
+        if let Err(error) = drawn {
+            tracing::warn!(%error, "chart not drawn");
+        }
+    }
+    svg
+}
+
 /// Vertical bars over time, labelled every few bars; the bars marked in
 /// `partial` are drawn lighter (on the dashboard, buckets the period covers
 /// only in part; on a measure's page, the weeks before its start).
@@ -67,60 +92,50 @@ fn columns_at(
     partial: &[bool],
     x_title: &str,
 ) -> String {
-    let mut svg = String::new();
     let max = values.iter().copied().max().unwrap_or(0).max(1);
     let n = u32::try_from(values.len()).unwrap_or(0).max(1);
     // At most one label per 110 px of the plot, so that "v. 49 2025"
     // never overlaps.
     let room = (width.saturating_sub(88) / 110).max(1);
     let every = n.div_ceil(room).max(1);
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, 320)).into_drawing_area();
-        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .margin(12)
-                .x_label_area_size(52)
-                .y_label_area_size(64)
-                .build_cartesian_2d(0u32..n, 0i64..max + max / 8 + 1)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(usize::try_from(n).unwrap_or(1))
-                .x_label_formatter(&|i| {
-                    if i % every == 0 {
-                        labels
-                            .get(usize::try_from(*i).unwrap_or(usize::MAX))
-                            .cloned()
-                            .unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                })
-                .x_desc(x_title)
-                .y_desc("Antal händelser")
-                .label_style(("sans-serif", FONT))
-                .axis_desc_style(("sans-serif", FONT))
-                .draw()?;
-            chart.draw_series(values.iter().enumerate().map(|(i, v)| {
-                let colour = if partial.get(i).copied().unwrap_or(false) {
-                    PARTIAL
+    draw_svg(width, 320, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(52)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0u32..n, 0i64..max + max / 8 + 1)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(usize::try_from(n).unwrap_or(1))
+            .x_label_formatter(&|i| {
+                if i % every == 0 {
+                    labels
+                        .get(usize::try_from(*i).unwrap_or(usize::MAX))
+                        .cloned()
+                        .unwrap_or_default()
                 } else {
-                    BAR
-                };
-                let i = u32::try_from(i).unwrap_or(0);
-                let mut bar = Rectangle::new([(i, 0), (i + 1, *v)], colour.filled());
-                bar.set_margin(0, 0, 1, 1);
-                bar
-            }))?;
-            root.present()?;
-            Ok(())
-        })();
-        if let Err(error) = drawn {
-            tracing::warn!(%error, "chart not drawn");
-        }
-    }
-    svg
+                    String::new()
+                }
+            })
+            .x_desc(x_title)
+            .y_desc("Antal händelser")
+            .label_style(("sans-serif", FONT))
+            .axis_desc_style(("sans-serif", FONT))
+            .draw()?;
+        chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+            let colour = if partial.get(i).copied().unwrap_or(false) {
+                PARTIAL
+            } else {
+                BAR
+            };
+            let i = u32::try_from(i).unwrap_or(0);
+            let mut bar = Rectangle::new([(i, 0), (i + 1, *v)], colour.filled());
+            bar.set_margin(0, 0, 1, 1);
+            bar
+        }))?;
+        Ok(())
+    })
 }
 
 /// Horizontal bars, one per named row, the first on top.
@@ -131,7 +146,6 @@ pub fn bars(labels: &[String], values: &[i64], labelled_by: &str) -> String {
 /// Wide drawings put each name left of its bar; narrower ones above it, so
 /// that the bars keep the width.
 fn bars_at(width: u32, labels: &[String], values: &[i64]) -> String {
-    let mut svg = String::new();
     let max = values.iter().copied().max().unwrap_or(0).max(1);
     let n = i32::try_from(values.len()).unwrap_or(0).max(1);
     let names_above = width < WIDTH;
@@ -144,66 +158,61 @@ fn bars_at(width: u32, labels: &[String], values: &[i64]) -> String {
             .cloned()
             .unwrap_or_default()
     };
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .margin(12)
-                .x_label_area_size(48)
-                .y_label_area_size(if names_above { 0 } else { 300 })
-                .build_cartesian_2d(0i64..max + max / 8 + 1, (0i32..n).into_segmented())?;
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .x_labels(if names_above { 5 } else { 10 })
-                // Fine lines would run through the names written above the bars.
-                .light_line_style(if names_above {
-                    TRANSPARENT
-                } else {
-                    BLACK.mix(0.1)
-                })
-                .y_labels(usize::try_from(n).unwrap_or(1))
-                .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(segment) if !names_above => label_of(*segment),
-                    _ => String::new(),
-                })
-                .x_desc("Antal händelser")
-                .label_style(("sans-serif", FONT))
-                .axis_desc_style(("sans-serif", FONT))
-                .draw()?;
-            chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+    draw_svg(width, height, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(if names_above { 0 } else { 300 })
+            .build_cartesian_2d(0i64..max + max / 8 + 1, (0i32..n).into_segmented())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_labels(if names_above { 5 } else { 10 })
+            // Fine lines would run through the names written above the bars.
+            .light_line_style(if names_above {
+                TRANSPARENT
+            } else {
+                BLACK.mix(0.1)
+            })
+            .y_labels(usize::try_from(n).unwrap_or(1))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(segment) if !names_above => label_of(*segment),
+                _ => String::new(),
+            })
+            .x_desc("Antal händelser")
+            .label_style(("sans-serif", FONT))
+            .axis_desc_style(("sans-serif", FONT))
+            .draw()?;
+        chart.draw_series(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| bar(n - 1 - i32::try_from(i).unwrap_or(0), *v, names_above)),
+        )?;
+        if names_above {
+            let style = ("sans-serif", FONT).into_font().color(&BLACK);
+            chart.draw_series(values.iter().enumerate().map(|(i, _)| {
                 let segment = n - 1 - i32::try_from(i).unwrap_or(0);
-                let mut bar = Rectangle::new(
-                    [
-                        (0, SegmentValue::Exact(segment)),
-                        (*v, SegmentValue::Exact(segment + 1)),
-                    ],
-                    BAR.filled(),
-                );
-                if names_above {
-                    bar.set_margin(26, 4, 0, 0);
-                } else {
-                    bar.set_margin(4, 4, 0, 0);
-                }
-                bar
+                EmptyElement::at((0, SegmentValue::Exact(segment + 1)))
+                    + Text::new(label_of(segment), (4, 4), style.clone())
             }))?;
-            if names_above {
-                let style = ("sans-serif", FONT).into_font().color(&BLACK);
-                chart.draw_series(values.iter().enumerate().map(|(i, _)| {
-                    let segment = n - 1 - i32::try_from(i).unwrap_or(0);
-                    EmptyElement::at((0, SegmentValue::Exact(segment + 1)))
-                        + Text::new(label_of(segment), (4, 4), style.clone())
-                }))?;
-            }
-            root.present()?;
-            Ok(())
-        })();
-        if let Err(error) = drawn {
-            tracing::warn!(%error, "chart not drawn");
         }
-    }
-    svg
+        Ok(())
+    })
+}
+
+/// The bar of one row, in its segment, leaving room above it when the
+/// name is written there.
+fn bar(segment: i32, value: i64, names_above: bool) -> Rectangle<(i64, SegmentValue<i32>)> {
+    let mut bar = Rectangle::new(
+        [
+            (0, SegmentValue::Exact(segment)),
+            (value, SegmentValue::Exact(segment + 1)),
+        ],
+        BAR.filled(),
+    );
+    bar.set_margin(if names_above { 26 } else { 4 }, 4, 0, 0);
+    bar
 }
 
 /// The colours and markers of [`lines`]' series, in order: each series

@@ -12,6 +12,15 @@ pub struct Choice {
     pub label: String,
 }
 
+/// The label of the choice `id` among `choices`, or an empty one.
+pub fn label_of(choices: &[Choice], id: Uuid) -> String {
+    choices
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.label.clone())
+        .unwrap_or_default()
+}
+
 /// The people the municipality knows, as choices.
 pub async fn person_choices(db: &sqlx::PgPool, municipality_id: Uuid) -> AppResult<Vec<Choice>> {
     Ok(sqlx::query_as!(

@@ -109,7 +109,20 @@ async fn post(app: &TestApp, case: &Case, fields: &[(String, String)]) -> reqwes
     request.send().await.expect("POST")
 }
 
-async fn cases(app: &TestApp) -> Vec<Case> {
+/// What the cases post to: demo records, a term to plan, a newcomer to
+/// the police seat and a position outside LindeBRÅ.
+struct Seeds {
+    goal: uuid::Uuid,
+    measure: uuid::Uuid,
+    police: String,
+    council: uuid::Uuid,
+    plan: String,
+    newcomer: uuid::Uuid,
+    outsider: uuid::Uuid,
+    week: String,
+}
+
+async fn seeds(app: &TestApp) -> Seeds {
     let (goal, measure): (uuid::Uuid, uuid::Uuid) = sqlx::query!(
         r#"select (select id from goal where municipality_id = m.id order by created_at limit 1) as "goal!",
                   (select id from measure where municipality_id = m.id order by created_at limit 1) as "measure!"
@@ -143,8 +156,40 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     .await
     .map(|r| (r.newcomer, r.outsider))
     .expect("a newcomer and a position outside the council");
-    let text = |s: &str| s.to_owned();
     let week = samordna::web::today().format("%G-W%V").to_string();
+    Seeds {
+        goal,
+        measure,
+        police,
+        council,
+        plan,
+        newcomer,
+        outsider,
+        week,
+    }
+}
+
+fn text(s: &str) -> String {
+    s.to_owned()
+}
+
+async fn cases(app: &TestApp) -> Vec<Case> {
+    let s = seeds(app).await;
+    [
+        planning_cases(&s),
+        measure_cases(&s),
+        follow_up_cases(&s),
+        admin_cases(&s),
+        setting_cases(&s),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Goals and decision material on the planning page.
+fn planning_cases(s: &Seeds) -> Vec<Case> {
+    let Seeds { goal, .. } = s;
     vec![
         Case {
             name: "a goal",
@@ -190,6 +235,15 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             adds: 1,
             repeat_goes_to: Some("/planering#underlag".into()),
         },
+    ]
+}
+
+/// A measure and its progress.
+fn measure_cases(s: &Seeds) -> Vec<Case> {
+    let Seeds {
+        measure, police, ..
+    } = s;
+    vec![
         Case {
             name: "a measure",
             page: "/planering".into(),
@@ -219,6 +273,13 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             adds: 1,
             repeat_goes_to: Some(format!("/planering/atgarder/{measure}")),
         },
+    ]
+}
+
+/// A kartläggning source, the periodic lägesbild and a term's meetings.
+fn follow_up_cases(s: &Seeds) -> Vec<Case> {
+    let Seeds { plan, .. } = s;
+    vec![
         Case {
             name: "a kartläggning source (multipart)",
             page: "/planering".into(),
@@ -250,7 +311,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         },
         Case {
             name: "a term's meetings",
-            page: plan,
+            page: plan.clone(),
             form: r#"form[method="post"][action="/moten/planera"]"#.into(),
             typed: Vec::new(),
             multipart: false,
@@ -259,6 +320,18 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             // The month of the first new meeting, as after the first save.
             repeat_goes_to: None,
         },
+    ]
+}
+
+/// Organisations, positions and holders; an EST priority.
+fn admin_cases(s: &Seeds) -> Vec<Case> {
+    let Seeds {
+        police,
+        newcomer,
+        week,
+        ..
+    } = s;
+    vec![
         Case {
             name: "an organisation",
             page: "/admin/organisationer".into(),
@@ -305,6 +378,15 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             adds: 1,
             repeat_goes_to: Some(format!("/admin/befattningar/{police}")),
         },
+    ]
+}
+
+/// Group members and the EST settings' lists.
+fn setting_cases(s: &Seeds) -> Vec<Case> {
+    let Seeds {
+        council, outsider, ..
+    } = s;
+    vec![
         Case {
             name: "a group member",
             page: format!("/admin/grupper/{council}"),

@@ -126,24 +126,48 @@ async fn ids(db: &sqlx::PgPool) -> Ids {
     }
 }
 
+// Columns: coordinator, kommunpolis, styrgrupp, signatory, est, other municipality, anonymous.
+const ADMIN: [&str; 7] = ["ok", "403", "403", "403", "403", "ok", "login"];
+const ADMIN_HERE: [&str; 7] = ["ok", "403", "403", "403", "403", "404", "login"];
+const SIGNED_IN: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "ok", "login"];
+const EVERYONE: [&str; 7] = ["ok"; 7];
+// A tip that does not exist (here or anywhere): moderators get 404.
+const TIP_MODERATE: [&str; 7] = ["404", "403", "403", "403", "403", "404", "login"];
+const SCHEDULE: [&str; 7] = ["ok", "403", "404", "404", "404", "404", "login"];
+const EST_READ: [&str; 7] = ["ok", "ok", "403", "403", "ok", "ok", "login"];
+const EST_FILE: [&str; 7] = ["403", "ok", "403", "403", "ok", "403", "login"];
+const AGREEMENT: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "404", "login"];
+const PLAN_READ: [&str; 7] = ["ok", "ok", "ok", "ok", "403", "ok", "login"];
+const PLAN_READ_HERE: [&str; 7] = ["ok", "ok", "ok", "ok", "403", "404", "login"];
+const PLAN_EDIT: [&str; 7] = ["ok", "ok", "403", "403", "403", "ok", "login"];
+const PLAN_EDIT_HERE: [&str; 7] = ["ok", "ok", "403", "403", "403", "404", "login"];
+
+/// Every route with what each kind of user gets, feature by feature.
 fn matrix(i: &Ids) -> Vec<Row> {
-    let random = uuid::Uuid::nil();
-    let (g, mt, p, a, w) = (i.group, i.meeting, i.position, i.agreement, &i.week);
-    // Columns: coordinator, kommunpolis, styrgrupp, signatory, est, other municipality, anonymous.
-    const ADMIN: [&str; 7] = ["ok", "403", "403", "403", "403", "ok", "login"];
-    const ADMIN_HERE: [&str; 7] = ["ok", "403", "403", "403", "403", "404", "login"];
-    const SIGNED_IN: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "ok", "login"];
-    const EVERYONE: [&str; 7] = ["ok"; 7];
-    // A tip that does not exist (here or anywhere): moderators get 404.
-    const TIP_MODERATE: [&str; 7] = ["404", "403", "403", "403", "403", "404", "login"];
-    const SCHEDULE: [&str; 7] = ["ok", "403", "404", "404", "404", "404", "login"];
-    const EST_READ: [&str; 7] = ["ok", "ok", "403", "403", "ok", "ok", "login"];
-    const EST_FILE: [&str; 7] = ["403", "ok", "403", "403", "ok", "403", "login"];
-    const AGREEMENT: [&str; 7] = ["ok", "ok", "ok", "ok", "ok", "404", "login"];
-    const PLAN_READ: [&str; 7] = ["ok", "ok", "ok", "ok", "403", "ok", "login"];
-    const PLAN_READ_HERE: [&str; 7] = ["ok", "ok", "ok", "ok", "403", "404", "login"];
-    const PLAN_EDIT: [&str; 7] = ["ok", "ok", "403", "403", "403", "ok", "login"];
-    const PLAN_EDIT_HERE: [&str; 7] = ["ok", "ok", "403", "403", "403", "404", "login"];
+    [
+        account_rows(i),
+        structure_rows(i),
+        admin_rows_1(i),
+        admin_rows_2(i),
+        meeting_rows_1(i),
+        meeting_rows_2(i),
+        est_rows_1(i),
+        est_rows_2(i),
+        est_rows_3(i),
+        agreement_rows_1(i),
+        agreement_rows_2(i),
+        planning_rows_1(i),
+        planning_rows_2(i),
+        tip_rows_1(i),
+        tip_rows_2(i),
+        dashboard_rows(i),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn account_rows(_: &Ids) -> Vec<Row> {
     vec![
         ("GET", "/login", "/login".into(), EVERYONE),
         ("POST", "/login", "/login".into(), EVERYONE),
@@ -176,6 +200,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             EVERYONE,
         ),
         ("GET", "/", "/".into(), SIGNED_IN),
+    ]
+}
+
+fn structure_rows(i: &Ids) -> Vec<Row> {
+    let g = i.group;
+    vec![
         ("GET", "/struktur", "/struktur".into(), SIGNED_IN),
         (
             "GET",
@@ -195,6 +225,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/grupper/{g}/motesrytm"),
             ADMIN_HERE,
         ),
+    ]
+}
+
+fn admin_rows_1(i: &Ids) -> Vec<Row> {
+    let p = i.position;
+    vec![
         ("GET", "/admin", "/admin".into(), ADMIN),
         ("GET", "/admin/logg", "/admin/logg".into(), ADMIN),
         ("GET", "/admin/personer", "/admin/personer".into(), ADMIN),
@@ -243,6 +279,13 @@ fn matrix(i: &Ids) -> Vec<Row> {
         ),
         ("GET", "/admin/grupper", "/admin/grupper".into(), ADMIN),
         ("POST", "/admin/grupper", "/admin/grupper".into(), ADMIN),
+    ]
+}
+
+fn admin_rows_2(i: &Ids) -> Vec<Row> {
+    let random = uuid::Uuid::nil();
+    let g = i.group;
+    vec![
         (
             "GET",
             "/admin/grupper/{id}",
@@ -279,6 +322,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/admin/grupper/{g}/kalender"),
             ADMIN_HERE,
         ),
+    ]
+}
+
+fn meeting_rows_1(i: &Ids) -> Vec<Row> {
+    let mt = i.meeting;
+    vec![
         ("GET", "/moten", "/moten".into(), SIGNED_IN),
         ("GET", "/moten/ny", "/moten/ny".into(), ADMIN),
         ("POST", "/moten/ny", "/moten/ny".into(), ADMIN),
@@ -327,6 +376,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/moten/{mt}/forhinder"),
             ["403", "403", "404", "404", "404", "404", "login"],
         ),
+    ]
+}
+
+fn meeting_rows_2(i: &Ids) -> Vec<Row> {
+    let mt = i.meeting;
+    vec![
         (
             "GET",
             "/moten/{id}/kalender.ics",
@@ -351,6 +406,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/kalender/grupp/okand.ics".into(),
             ["404"; 7],
         ),
+    ]
+}
+
+fn est_rows_1(_: &Ids) -> Vec<Row> {
+    let random = uuid::Uuid::nil();
+    vec![
         ("GET", "/est", "/est".into(), EST_READ),
         ("GET", "/est/handelser", "/est/handelser".into(), EST_READ),
         (
@@ -396,6 +457,13 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/est/rapport/handelse/{random}/ta-bort"),
             ["403", "404", "403", "403", "404", "403", "login"],
         ),
+    ]
+}
+
+fn est_rows_2(i: &Ids) -> Vec<Row> {
+    let random = uuid::Uuid::nil();
+    let w = &i.week;
+    vec![
         (
             "POST",
             "/est/rapport/{kind}/{id}/angra",
@@ -444,6 +512,11 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/est/samverkan/{}", i.need),
             ["400", "400", "403", "403", "400", "400", "login"],
         ),
+    ]
+}
+
+fn est_rows_3(i: &Ids) -> Vec<Row> {
+    vec![
         (
             "GET",
             "/est/installningar",
@@ -492,6 +565,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/est/installningar/omrade/{}/vaxla", i.area),
             ADMIN_HERE,
         ),
+    ]
+}
+
+fn agreement_rows_1(i: &Ids) -> Vec<Row> {
+    let a = i.agreement;
+    vec![
         ("GET", "/avtal", "/avtal".into(), SIGNED_IN),
         ("GET", "/avtal/ny", "/avtal/ny".into(), ADMIN),
         ("POST", "/avtal/ny", "/avtal/ny".into(), ADMIN),
@@ -538,6 +617,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/avtal/{a}/signera"),
             ["403", "403", "403", "ok", "403", "404", "login"],
         ),
+    ]
+}
+
+fn agreement_rows_2(i: &Ids) -> Vec<Row> {
+    let a = i.agreement;
+    vec![
         (
             "POST",
             "/avtal/{id}/avsluta",
@@ -562,6 +647,11 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/avtal/{a}/kvitto/{}", i.signature),
             AGREEMENT,
         ),
+    ]
+}
+
+fn planning_rows_1(i: &Ids) -> Vec<Row> {
+    vec![
         ("GET", "/planering", "/planering".into(), PLAN_READ),
         ("POST", "/planering/mal", "/planering/mal".into(), PLAN_EDIT),
         (
@@ -606,6 +696,11 @@ fn matrix(i: &Ids) -> Vec<Row> {
             format!("/planering/atgarder/{}", i.measure),
             PLAN_READ_HERE,
         ),
+    ]
+}
+
+fn planning_rows_2(i: &Ids) -> Vec<Row> {
+    vec![
         (
             "POST",
             "/planering/atgarder/{id}",
@@ -679,6 +774,12 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/offentligt/lindesberg".into(),
             ["404"; 7],
         ),
+    ]
+}
+
+fn tip_rows_1(_: &Ids) -> Vec<Row> {
+    let random = uuid::Uuid::nil();
+    vec![
         // Tips from the public: the form and the poster are public.
         ("GET", "/tips/{kommun}", "/tips/lindesberg".into(), EVERYONE),
         (
@@ -724,12 +825,21 @@ fn matrix(i: &Ids) -> Vec<Row> {
             "/est/tips/granskare".into(),
             ADMIN,
         ),
-        (
-            "POST",
-            "/est/tips/granskare/{id}/ta-bort",
-            format!("/est/tips/granskare/{random}/ta-bort"),
-            TIP_MODERATE,
-        ),
+    ]
+}
+
+fn tip_rows_2(_: &Ids) -> Vec<Row> {
+    let random = uuid::Uuid::nil();
+    vec![(
+        "POST",
+        "/est/tips/granskare/{id}/ta-bort",
+        format!("/est/tips/granskare/{random}/ta-bort"),
+        TIP_MODERATE,
+    )]
+}
+
+fn dashboard_rows(_: &Ids) -> Vec<Row> {
+    vec![
         ("GET", "/oversikt", "/oversikt".into(), SIGNED_IN),
         (
             "GET",

@@ -122,6 +122,16 @@ fn faults(page: &Html, titles: &[String]) -> Vec<String> {
         return Vec::new();
     };
     let mut found = Vec::new();
+    number_faults(main, &mut found);
+    title_faults(main, titles, &mut found);
+    heading_faults(page, &mut found);
+    caption_faults(main, &mut found);
+    field_faults(main, &mut found);
+    found
+}
+
+/// Numbers and words: plurals after one, "§" and dates and per cents that could break across lines.
+fn number_faults(main: ElementRef, found: &mut Vec<String>) {
     let plural_after_one = Regex::new(
         r"(?:^|[^\d,.\-:/])1 (försenade|möten|händelser|åtgärder|organisationer|deltaganden|dagar|veckor|personer|befattningar|signaturer|grupper|timmar|månader|öppna|planerade|hållna|inställda|protokollförda)\b",
     )
@@ -129,7 +139,6 @@ fn faults(page: &Html, titles: &[String]) -> Vec<String> {
     let date = Regex::new(r"\d{4}-\d{2}-\d{2}").expect("regex");
     let loose_per_cent = Regex::new(r"\d %").expect("regex");
     let paragraph = Regex::new(r"§\d").expect("regex");
-
     // Numbers and words, in the text as read.
     let all = text_of(main);
     for m in plural_after_one.find_iter(&all) {
@@ -167,7 +176,10 @@ fn faults(page: &Html, titles: &[String]) -> Vec<String> {
             ));
         }
     }
-    // A job title capitalised mid-sentence, in running text.
+}
+
+/// A job title capitalised mid-sentence, in running text.
+fn title_faults(main: ElementRef, titles: &[String], found: &mut Vec<String>) {
     let running = Selector::parse("p, li, dd, .flash").expect("selector");
     for e in main.select(&running) {
         if e.ancestors()
@@ -189,7 +201,10 @@ fn faults(page: &Html, titles: &[String]) -> Vec<String> {
             }
         }
     }
-    // A heading that repeats its type: "Orsaksanalys: Orsaksanalys …".
+}
+
+/// A heading that repeats its type: "Orsaksanalys: Orsaksanalys …".
+fn heading_faults(page: &Html, found: &mut Vec<String>) {
     let headings = Selector::parse("h1, h2, title").expect("selector");
     for h in page.select(&headings) {
         let text = text_of(h);
@@ -204,7 +219,10 @@ fn faults(page: &Html, titles: &[String]) -> Vec<String> {
             }
         }
     }
-    // A shown caption that says again what the heading just above says.
+}
+
+/// A shown caption that says again what the heading just above says.
+fn caption_faults(main: ElementRef, found: &mut Vec<String>) {
     let captions = Selector::parse("table > caption").expect("selector");
     for c in main.select(&captions) {
         if c.value().classes().any(|k| k == "visually-hidden") {
@@ -230,7 +248,10 @@ fn faults(page: &Html, titles: &[String]) -> Vec<String> {
             ));
         }
     }
-    // A field shown bare: a term with nothing after it.
+}
+
+/// A field shown bare: a term with nothing after it.
+fn field_faults(main: ElementRef, found: &mut Vec<String>) {
     let terms = Selector::parse("dt").expect("selector");
     for dt in main.select(&terms) {
         let dd = dt
@@ -245,7 +266,6 @@ fn faults(page: &Html, titles: &[String]) -> Vec<String> {
             found.push(format!("an empty field: “{}”", text_of(dt)));
         }
     }
-    found
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -1,7 +1,7 @@
 //! An EST participant reports for the week and finds it in the lägesbild.
 
 use anyhow::{Result, ensure};
-use chrono::Days;
+use chrono::{Days, NaiveDate};
 
 use crate::app::DemoApp;
 use crate::driver::Browser;
@@ -24,7 +24,17 @@ async fn an_est_participant_reports_and_sees_it_in_the_lagesbild(db: sqlx::PgPoo
 async fn report_week(b: &Browser) -> Result<()> {
     let today = samordna::web::today();
     b.sign_in(SECURITAS).await?;
+    let week = report_incident(b, today).await?;
+    report_event_and_need(b, today).await?;
+    read_the_lagesbild(b, &week).await?;
+    coordinator_sees_the_week(b, &week).await?;
+    tables_keep_their_rows(b).await?;
+    area_settings_and_incidents(b).await
+}
 
+/// Files an incident for the open week, placed on the map, and changes it;
+/// the week's key.
+async fn report_incident(b: &Browser, today: NaiveDate) -> Result<String> {
     b.step("est");
     b.menu("EST", "/est").await?;
     b.follow_link("Rapportera för Securitas", "/est/rapport")
@@ -60,7 +70,12 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.press("Spara ändringarna", "/est/rapport").await?;
     b.expect_text(".flash", "Händelsen är ändrad.").await?;
     b.expect_text("#rapport", INCIDENT_CHANGED).await?;
+    Ok(week)
+}
 
+/// Adds a coming event and a need for cooperation, removes the event and
+/// takes the removal back.
+async fn report_event_and_need(b: &Browser, today: NaiveDate) -> Result<()> {
     b.step("kommande");
     b.fill("#title", EVENT).await?;
     let occurs = (today + Days::new(5)).format("%Y-%m-%d").to_string();
@@ -106,7 +121,11 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.expect_text(".flash", "Posten är tillbaka i rapporten.")
         .await?;
     b.expect_text("#rapport", EVENT).await?;
+    Ok(())
+}
 
+/// The report in the week's lägesbild; the account page.
+async fn read_the_lagesbild(b: &Browser, week: &str) -> Result<()> {
     b.step("lagesbild");
     b.visit(&format!("/est/lagesbild/{week}")).await?;
     b.expect_text("table.incidents", INCIDENT_CHANGED).await?;
@@ -119,7 +138,12 @@ async fn report_week(b: &Browser) -> Result<()> {
     b.follow_link("Tillgänglighetsredogörelse", "/tillganglighet")
         .await?;
     b.menu("EST", "/est").await?;
+    Ok(())
+}
 
+/// The coordinator sees who has reported, locks and unlocks, and prints
+/// the lägesbild's map on one page.
+async fn coordinator_sees_the_week(b: &Browser, week: &str) -> Result<()> {
     b.step("status");
     b.sign_out().await?;
     b.sign_in(COORDINATOR).await?;
@@ -144,7 +168,12 @@ async fn report_week(b: &Browser) -> Result<()> {
     let caption = b.text("figure.map figcaption").await?;
     let last_row = b.text("figure.map table tbody tr:last-child").await?;
     b.prints_on_one_page(&caption, &last_row).await?;
+    Ok(())
+}
 
+/// Earlier weeks: the category table and the area table keep their own
+/// row heights.
+async fn tables_keep_their_rows(b: &Browser) -> Result<()> {
     b.step("lagesbild-forra-veckan");
     // A week with more categories than areas (or the other way round): the
     // category table and the map's area table each keep their rows' own
@@ -168,7 +197,12 @@ async fn report_week(b: &Browser) -> Result<()> {
         tables.iter().all(|(_, tallest)| *tallest < 48.0),
         "no row stretches to the other table's length: {tables:?}"
     );
+    Ok(())
+}
 
+/// A file that is not GeoJSON is refused; the incident list sorts, pages
+/// and filters.
+async fn area_settings_and_incidents(b: &Browser) -> Result<()> {
     b.step("omraden-karta");
     b.visit("/est/installningar").await?;
     b.expect_text("figure.map figcaption", "Schematisk karta")

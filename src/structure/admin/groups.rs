@@ -6,8 +6,11 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::PgConnection;
+use sqlx::postgres::PgQueryResult;
 use uuid::Uuid;
 
 use crate::audit::Event;
@@ -115,79 +118,36 @@ pub async fn create(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let mut e = FieldErrors::default();
-    let name = forms::required_line(&mut e, "name", &form.name, "gruppens namn", 200);
-    let task = forms::required_text(&mut e, "task", &form.task, "gruppens uppdrag", 4000);
-    let appointed_by = forms::required_id(
-        &mut e,
-        "appointed_by_group_id",
-        &form.appointed_by_group_id,
-        "Välj vilken grupp som tillsatte arbetsgruppen.",
-    );
-    let decision = forms::required_line(
-        &mut e,
-        "decision_reference",
-        &form.decision_reference,
-        "beslutet (till exempel paragraf och datum)",
-        200,
-    );
-    let focus_area =
-        forms::optional_line(&mut e, "focus_area", &form.focus_area, "fokusområdet", 300);
-    let cadence = forms::optional_line(
-        &mut e,
-        "cadence_text",
-        &form.cadence_text,
-        "mötesrytmen",
-        500,
-    );
-    let from = forms::required_date(&mut e, "active_from", &form.active_from);
-    let to = forms::optional_date(&mut e, "active_to", &form.active_to);
-    let convener = forms::optional_id(&mut e, "convener_position_id", &form.convener_position_id);
-    if let (Some(from), Some(to)) = (from, to)
-        && to < from
-    {
-        e.add("active_to", "Slutdatumet kan inte vara före startdatumet.");
-    }
-    if let Some(a) = appointed_by
-        && !appointers(&state.db, m).await?.iter().any(|c| c.id == a)
-    {
-        e.add(
-            "appointed_by_group_id",
-            "Välj en av kommunens beredningsgrupper.",
-        );
-    }
-    let (Some(from), Some(appointed_by), true) = (from, appointed_by, e.is_empty()) else {
-        let page = list_page(&state, &user, form, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let g = match form.parse(&appointers(&state.db, m).await?) {
+        Ok(g) => g,
+        Err(e) => {
+            let page = list_page(&state, &user, form, e).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
     };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/admin/grupper").await?;
-    let inserted = sqlx::query!(
-        r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id,
-                                   decision_reference, focus_area, cadence_text, active_from, active_to)
-           values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        id, m, name, task, appointed_by, decision, focus_area, cadence, from, to
-    )
-    .execute(change.tx())
-    .await
-    .on_constraint(&mut e, &[NAME_TAKEN])?;
+    let mut e = FieldErrors::default();
+    let inserted = insert_group(change.tx(), m, id, &g)
+        .await
+        .on_constraint(&mut e, &[NAME_TAKEN])?;
     if inserted.is_none() {
         change.rollback().await?;
         let page = list_page(&state, &user, form, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    if let Some(position_id) = convener {
-        let added = sqlx::query!(
-            r#"insert into membership (id, municipality_id, work_group_id, position_id, role)
-               select $1, $2, $3, p.id, 'convener' from position p where p.id = $4 and p.municipality_id = $2"#,
-            Uuid::now_v7(), m, id, position_id
-        )
-        .execute(change.tx())
-        .await?;
-        if added.rows_affected() == 0 {
-            return Err(AppError::BadRequest);
-        }
+    if let Some(position_id) = g.convener {
+        add_convener(change.tx(), m, id, position_id).await?;
     }
+    let NewGroup {
+        name,
+        task,
+        decision,
+        focus_area,
+        from,
+        to,
+        ..
+    } = g;
     change.done(Event {
         action: "skapade",
         entity: "arbetsgrupp",
@@ -197,6 +157,119 @@ pub async fn create(
         after: Some(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus_area,
                             "från": from, "till": to })),
     }, format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."), &format!("/admin/grupper/{id}")).await
+}
+
+/// A new temporary working group, as checked.
+struct NewGroup {
+    name: String,
+    task: String,
+    appointed_by: Uuid,
+    decision: String,
+    focus_area: String,
+    cadence: String,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    convener: Option<Uuid>,
+}
+
+impl NewGroupForm {
+    /// The group typed, or what is wrong with it. `appointers` are the
+    /// groups that may appoint it.
+    fn parse(&self, appointers: &[Choice]) -> Result<NewGroup, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let name = forms::required_line(&mut e, "name", &self.name, "gruppens namn", 200);
+        let task = forms::required_text(&mut e, "task", &self.task, "gruppens uppdrag", 4000);
+        let appointed_by = forms::required_id(
+            &mut e,
+            "appointed_by_group_id",
+            &self.appointed_by_group_id,
+            "Välj vilken grupp som tillsatte arbetsgruppen.",
+        );
+        let decision = forms::required_line(
+            &mut e,
+            "decision_reference",
+            &self.decision_reference,
+            "beslutet (till exempel paragraf och datum)",
+            200,
+        );
+        let focus_area =
+            forms::optional_line(&mut e, "focus_area", &self.focus_area, "fokusområdet", 300);
+        let cadence = forms::optional_line(
+            &mut e,
+            "cadence_text",
+            &self.cadence_text,
+            "mötesrytmen",
+            500,
+        );
+        let from = forms::required_date(&mut e, "active_from", &self.active_from);
+        let to = forms::optional_date(&mut e, "active_to", &self.active_to);
+        let convener =
+            forms::optional_id(&mut e, "convener_position_id", &self.convener_position_id);
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            e.add("active_to", "Slutdatumet kan inte vara före startdatumet.");
+        }
+        if let Some(a) = appointed_by
+            && !appointers.iter().any(|c| c.id == a)
+        {
+            e.add(
+                "appointed_by_group_id",
+                "Välj en av kommunens beredningsgrupper.",
+            );
+        }
+        let (Some(from), Some(appointed_by), true) = (from, appointed_by, e.is_empty()) else {
+            return Err(e);
+        };
+        Ok(NewGroup {
+            name,
+            task,
+            appointed_by,
+            decision,
+            focus_area,
+            cadence,
+            from,
+            to,
+            convener,
+        })
+    }
+}
+
+async fn insert_group(
+    tx: &mut PgConnection,
+    m: Uuid,
+    id: Uuid,
+    g: &NewGroup,
+) -> sqlx::Result<PgQueryResult> {
+    sqlx::query!(
+        r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id,
+                                   decision_reference, focus_area, cadence_text, active_from, active_to)
+           values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        id, m, g.name, g.task, g.appointed_by, g.decision, g.focus_area, g.cadence, g.from, g.to
+    )
+    .execute(tx)
+    .await
+}
+
+/// Makes the position the new group's convener; one of another
+/// municipality is refused.
+async fn add_convener(
+    tx: &mut PgConnection,
+    m: Uuid,
+    id: Uuid,
+    position_id: Uuid,
+) -> AppResult<()> {
+    let added = sqlx::query!(
+        r#"insert into membership (id, municipality_id, work_group_id, position_id, role)
+               select $1, $2, $3, p.id, 'convener' from position p where p.id = $4 and p.municipality_id = $2"#,
+        Uuid::now_v7(), m, id, position_id
+    )
+    .execute(tx)
+    .await?;
+    if added.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -392,20 +465,11 @@ pub async fn add_member(
     user.require_admin()?;
     let m = user.municipality_id();
     let group = db::group(&state.db, m, id).await?;
-    let mut e = FieldErrors::default();
-    let position_id = forms::required_id(
-        &mut e,
-        "position_id",
-        &form.position_id,
-        "Välj en befattning.",
-    );
-    let role = form.role.parse::<Role>().ok();
-    if role.is_none() {
-        e.add("role", "Välj en roll i gruppen.");
-    }
-    let (Some(position_id), Some(role)) = (position_id, role) else {
-        return invalid(&state, &user, id, GroupForms::member(form), e).await;
+    let (position_id, role) = match form.parse() {
+        Ok(member) => member,
+        Err(e) => return invalid(&state, &user, id, GroupForms::member(form), e).await,
     };
+    let mut e = FieldErrors::default();
     let back = format!("/admin/grupper/{id}");
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let title = sqlx::query_scalar!(
@@ -419,24 +483,7 @@ pub async fn add_member(
         e.add("position_id", "Välj en av kommunens befattningar.");
         return invalid(&state, &user, id, GroupForms::member(form), e).await;
     };
-    let membership_id = Uuid::now_v7();
-    let inserted = sqlx::query!(
-        "insert into membership (id, municipality_id, work_group_id, position_id, role) values ($1, $2, $3, $4, $5)",
-        membership_id, m, id, position_id, role.as_str()
-    )
-    .execute(change.tx())
-    .await
-    .on_constraint(
-        &mut e,
-        &[
-            ("membership_key", "position_id", &format!("{title} är redan med i gruppen.")),
-            (
-                "membership_one_convener",
-                "role",
-                "Gruppen har redan en sammankallande. Ta bort den först, eller välj en annan roll.",
-            ),
-        ],
-    )?;
+    let inserted = insert_member(change.tx(), m, id, (position_id, role), &title, &mut e).await?;
     if inserted.is_none() {
         change.rollback().await?;
         let forms = GroupForms::member(form);
@@ -456,6 +503,57 @@ pub async fn add_member(
             &format!("/admin/grupper/{id}"),
         )
         .await
+}
+
+impl MemberForm {
+    /// The position and its role in the group, or what is missing.
+    fn parse(&self) -> Result<(Uuid, Role), FieldErrors> {
+        let mut e = FieldErrors::default();
+        let position_id = forms::required_id(
+            &mut e,
+            "position_id",
+            &self.position_id,
+            "Välj en befattning.",
+        );
+        let role = self.role.parse::<Role>().ok();
+        if role.is_none() {
+            e.add("role", "Välj en roll i gruppen.");
+        }
+        match (position_id, role) {
+            (Some(position_id), Some(role)) => Ok((position_id, role)),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Adds the position (`title`) to the group with its role; `None`, with
+/// the error, when it is there already or the group has a convener.
+async fn insert_member(
+    tx: &mut PgConnection,
+    m: Uuid,
+    id: Uuid,
+    (position_id, role): (Uuid, Role),
+    title: &str,
+    e: &mut FieldErrors,
+) -> AppResult<Option<PgQueryResult>> {
+    let membership_id = Uuid::now_v7();
+    sqlx::query!(
+        "insert into membership (id, municipality_id, work_group_id, position_id, role) values ($1, $2, $3, $4, $5)",
+        membership_id, m, id, position_id, role.as_str()
+    )
+    .execute(tx)
+    .await
+    .on_constraint(
+        e,
+        &[
+            ("membership_key", "position_id", &format!("{title} är redan med i gruppen.")),
+            (
+                "membership_one_convener",
+                "role",
+                "Gruppen har redan en sammankallande. Ta bort den först, eller välj en annan roll.",
+            ),
+        ],
+    )
 }
 
 /// Removes a position from the group.
@@ -515,44 +613,15 @@ pub async fn dissolve(
     user.require_admin()?;
     let m = user.municipality_id();
     let group = db::group(&state.db, m, id).await?;
-    let mut e = FieldErrors::default();
-    let to = forms::required_date(&mut e, "active_to", &form.active_to);
-    let reason = forms::required_text(
-        &mut e,
-        "reason",
-        &form.reason,
-        "varför gruppen upplöses",
-        1000,
-    );
-    if group.tier != Tier::Temporary {
-        e.add(
-            "active_to",
-            "Bara temporära arbetsgrupper kan upplösas här.",
-        );
-    } else if !group.dissolved_reason.is_empty() {
-        e.add("active_to", "Gruppen är redan upplöst.");
-    }
-    if to.is_some_and(|to| to < group.active_from) {
-        e.add(
-            "active_to",
-            format!(
-                "Gruppen tillsattes {}; den kan inte upplösas före dess.",
-                group.active_from
-            ),
-        );
-    }
-    let (Some(to), true) = (to, e.is_empty()) else {
-        return invalid(
-            &state,
-            &user,
-            id,
-            GroupForms {
+    let (to, reason) = match form.parse(&group) {
+        Ok(dissolved) => dissolved,
+        Err(e) => {
+            let forms = GroupForms {
                 dissolve: Some(form),
                 ..Default::default()
-            },
-            e,
-        )
-        .await;
+            };
+            return invalid(&state, &user, id, forms, e).await;
+        }
     };
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
@@ -575,4 +644,40 @@ pub async fn dissolve(
             &format!("/grupper/{id}"),
         )
         .await
+}
+
+impl DissolveForm {
+    /// The group's last day and the reason, or why it cannot be dissolved.
+    fn parse(&self, group: &Group) -> Result<(NaiveDate, String), FieldErrors> {
+        let mut e = FieldErrors::default();
+        let to = forms::required_date(&mut e, "active_to", &self.active_to);
+        let reason = forms::required_text(
+            &mut e,
+            "reason",
+            &self.reason,
+            "varför gruppen upplöses",
+            1000,
+        );
+        if group.tier != Tier::Temporary {
+            e.add(
+                "active_to",
+                "Bara temporära arbetsgrupper kan upplösas här.",
+            );
+        } else if !group.dissolved_reason.is_empty() {
+            e.add("active_to", "Gruppen är redan upplöst.");
+        }
+        if to.is_some_and(|to| to < group.active_from) {
+            e.add(
+                "active_to",
+                format!(
+                    "Gruppen tillsattes {}; den kan inte upplösas före dess.",
+                    group.active_from
+                ),
+            );
+        }
+        match (to, e.is_empty()) {
+            (Some(to), true) => Ok((to, reason)),
+            _ => Err(e),
+        }
+    }
 }

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::audit::Event;
@@ -104,32 +105,7 @@ pub async fn create(
             id,
             format!("{email} fanns redan i Samordna och finns nu i kommunens personlista."),
         ),
-        None => {
-            let id = Uuid::now_v7();
-            let one_time = password::one_time_password();
-            let hash = password::hash(one_time.clone()).await?;
-            sqlx::query!(
-                r#"insert into person (id, name, email, password_hash, must_change_password,
-                                       one_time_password_expires_at)
-                   values ($1, $2, $3, $4, true, now() + make_interval(days => $5))"#,
-                id,
-                name,
-                email,
-                hash,
-                state.config.one_time_password_days as i32
-            )
-            .execute(change.tx())
-            .await?;
-            (
-                id,
-                format!(
-                    "{name} är tillagd. Engångslösenord: {one_time} – lämna det till personen \
-                     på ett säkert sätt; det visas bara nu, ska bytas vid första inloggningen och \
-                     slutar gälla om {}.",
-                    crate::web::words::count(state.config.one_time_password_days, "dag", "dagar")
-                ),
-            )
-        }
+        None => new_login(change.tx(), &state, &name, &email).await?,
     };
     let linked = sqlx::query!(
         r#"insert into person_municipality (municipality_id, person_id) values ($1, $2)
@@ -161,4 +137,38 @@ pub async fn create(
             "/admin/personer",
         )
         .await
+}
+
+/// Creates a login for someone new to Samordna, with a one-time password;
+/// their id and the flash that shows the password once.
+async fn new_login(
+    tx: &mut PgConnection,
+    state: &AppState,
+    name: &str,
+    email: &str,
+) -> AppResult<(Uuid, String)> {
+    let id = Uuid::now_v7();
+    let one_time = password::one_time_password();
+    let hash = password::hash(one_time.clone()).await?;
+    sqlx::query!(
+        r#"insert into person (id, name, email, password_hash, must_change_password,
+                                       one_time_password_expires_at)
+                   values ($1, $2, $3, $4, true, now() + make_interval(days => $5))"#,
+        id,
+        name,
+        email,
+        hash,
+        state.config.one_time_password_days as i32
+    )
+    .execute(tx)
+    .await?;
+    Ok((
+        id,
+        format!(
+            "{name} är tillagd. Engångslösenord: {one_time} – lämna det till personen \
+             på ett säkert sätt; det visas bara nu, ska bytas vid första inloggningen och \
+             slutar gälla om {}.",
+            crate::web::words::count(state.config.one_time_password_days, "dag", "dagar")
+        ),
+    ))
 }

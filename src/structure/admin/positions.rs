@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::PgConnection;
+use sqlx::postgres::PgQueryResult;
 use uuid::Uuid;
 
 use crate::audit::Event;
@@ -124,39 +126,13 @@ pub async fn create(
         let id = Uuid::now_v7();
         let mut change =
             Change::once(&state, &user, &form.form_token, "/admin/befattningar").await?;
-        let inserted = sqlx::query!(
-            r#"insert into position
-                 (id, municipality_id, title, organisation_id, substitute_position_id, grants_admin)
-               values ($1, $2, $3, $4, $5, $6)"#,
-            id,
-            m,
-            title,
+        let new = NewPosition {
+            title: &title,
             organisation_id,
             substitute_id,
-            grants_admin
-        )
-        .execute(change.tx())
-        .await
-        .on_constraint(
-            &mut errors,
-            &[
-                (
-                    "position_title_key",
-                    "title",
-                    "Det finns redan en befattning med den benämningen.",
-                ),
-                (
-                    "position_organisation_fkey",
-                    "organisation_id",
-                    "Välj en av kommunens organisationer.",
-                ),
-                (
-                    "position_substitute_fkey",
-                    "substitute_position_id",
-                    "Välj en av kommunens befattningar.",
-                ),
-            ],
-        )?;
+            grants_admin,
+        };
+        let inserted = insert_position(change.tx(), m, id, &new, &mut errors).await?;
         if inserted.is_some() {
             return change
                 .done(
@@ -176,6 +152,58 @@ pub async fn create(
     }
     let page = list_page(&state, &user, form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// A new position, as checked.
+struct NewPosition<'a> {
+    title: &'a str,
+    organisation_id: Option<Uuid>,
+    substitute_id: Option<Uuid>,
+    grants_admin: bool,
+}
+
+/// Stores the position; `None`, with the error, when its title is taken
+/// or it names an organisation or substitute of another municipality.
+async fn insert_position(
+    tx: &mut PgConnection,
+    m: Uuid,
+    id: Uuid,
+    p: &NewPosition<'_>,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<PgQueryResult>> {
+    sqlx::query!(
+        r#"insert into position
+                 (id, municipality_id, title, organisation_id, substitute_position_id, grants_admin)
+               values ($1, $2, $3, $4, $5, $6)"#,
+        id,
+        m,
+        p.title,
+        p.organisation_id,
+        p.substitute_id,
+        p.grants_admin
+    )
+    .execute(tx)
+    .await
+    .on_constraint(
+        errors,
+        &[
+            (
+                "position_title_key",
+                "title",
+                "Det finns redan en befattning med den benämningen.",
+            ),
+            (
+                "position_organisation_fkey",
+                "organisation_id",
+                "Välj en av kommunens organisationer.",
+            ),
+            (
+                "position_substitute_fkey",
+                "substitute_position_id",
+                "Välj en av kommunens befattningar.",
+            ),
+        ],
+    )
 }
 
 /// One holding of a position.
