@@ -187,7 +187,7 @@ impl Filter {
 }
 
 /// An incident in the list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Clone)]
 pub struct Row {
     pub occurred_on: NaiveDate,
     pub category: String,
@@ -214,6 +214,7 @@ impl Row {
 
 /// What one statement returns: the page (or all rows, for the CSV), how
 /// many rows the filter gives, the page shown, and the filter's choices.
+#[derive(Clone)]
 struct Listing {
     total: i64,
     page: i64,
@@ -382,17 +383,49 @@ impl IncidentsPage {
     }
 }
 
+/// A page of the list and its map, drawn once and then kept in memory
+/// while nothing in the municipality changes (the map is the page's most
+/// expensive part).
+async fn shown(
+    state: &AppState,
+    m: Uuid,
+    filter: &Filter,
+    oversight: bool,
+) -> AppResult<std::sync::Arc<(Listing, crate::map::Choropleth)>> {
+    let key = format!(
+        "handelser:{}:{oversight}",
+        filter.query(filter.sort, filter.ascending, filter.page)
+    );
+    state
+        .pages
+        .get_or_load(m, key, || async {
+            let l = listing(state, m, filter, Some(PAGE_SIZE)).await?;
+            let map = crate::map::Choropleth::new(
+                "karta",
+                "Händelserna per område på kartan".to_owned(),
+                &l.shapes,
+                &l.by_area,
+            )
+            .for_period(filter.from, filter.to)
+            .with_heat(&l.placed, oversight)
+            .with_tiles(state.tiles.as_deref());
+            Ok((l, map))
+        })
+        .await
+}
+
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<IncidentQuery>,
 ) -> AppResult<IncidentsPage> {
-    let access = EstAccess::load(&state.db, &user).await?;
+    let access = EstAccess::cached(&state, &user).await?;
     access.require_read()?;
     let mut notes = Vec::new();
     let mut filter = Filter::read(&q, &mut notes);
-    let l = listing(&state, user.municipality_id(), &filter, Some(PAGE_SIZE)).await?;
-    unknown_choices(&filter, &l, &mut notes);
+    let shown = shown(&state, user.municipality_id(), &filter, access.oversight).await?;
+    let (l, map) = (&shown.0, shown.1.clone());
+    unknown_choices(&filter, l, &mut notes);
     let pages = ((l.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     if l.page != filter.page {
         notes.push(format!(
@@ -409,29 +442,20 @@ pub async fn list(
         (l.page - 1) * PAGE_SIZE + 1
     };
     let last = first + i64::try_from(l.rows.len()).unwrap_or(0) - i64::from(l.total > 0);
-    let map = crate::map::Choropleth::new(
-        "karta",
-        "Händelserna per område på kartan".to_owned(),
-        &l.shapes,
-        &l.by_area,
-    )
-    .for_period(filter.from, filter.to)
-    .with_heat(&l.placed, access.oversight)
-    .with_tiles(state.tiles.as_deref());
     let mut chrome = user.chrome("est").await;
     bounds::note(&mut chrome, &notes);
     Ok(IncidentsPage {
         map,
         chrome,
         filter,
-        rows: l.rows,
+        rows: l.rows.clone(),
         total: l.total,
         first,
         last,
         pages,
-        categories: l.categories,
-        areas: l.areas,
-        organisations: l.organisations,
+        categories: l.categories.clone(),
+        areas: l.areas.clone(),
+        organisations: l.organisations.clone(),
         sorts: SORTS,
         oversight: access.oversight,
     })
