@@ -6,7 +6,6 @@ pub mod access;
 pub mod db;
 pub mod demo;
 /// The personal-data guard lives in `web::guard`: every feature's free texts use it.
-pub use crate::web::guard;
 pub mod incidents;
 pub mod lagesbild;
 pub mod report;

@@ -124,7 +124,7 @@ async fn tips_gallring(
     .await?
     .rows_affected();
     let cleared = sqlx::query!(
-        r#"update public_tip set place = null, description = null, redacted_at = $2
+        r#"update public_tip set place = null, description = null, latitude = null, longitude = null, redacted_at = $2
            where municipality_id = $1 and redacted_at is null
              and created_at < $2::timestamptz - make_interval(months => $3)"#,
         m,

@@ -65,6 +65,25 @@ pub struct Backdrop {
     pub attribution: String,
 }
 
+/// What a form's picker shows: the point it holds, where a click goes,
+/// the picker's image and the background map under it.
+pub struct PickerView {
+    pub latitude: String,
+    pub longitude: String,
+    /// The form's address for a click (`#punkt` is added).
+    pub action: String,
+    /// The picker image's address, without a query.
+    pub image: String,
+    pub backdrop: Option<Backdrop>,
+}
+
+impl PickerView {
+    /// The point as `LAT,LON` for the picker's image, when it is one.
+    pub fn pin(&self) -> Option<String> {
+        pin(&self.latitude, &self.longitude)
+    }
+}
+
 /// The picker's background map for a form holding `latitude`/`longitude`;
 /// `None` (and no statement) without a background map.
 pub async fn backdrop(
@@ -218,9 +237,53 @@ pub async fn picked(
     })
 }
 
+/// The point a form holds (hidden fields, so checked again): both
+/// coordinates or neither, as numbers, inside the municipality.
+pub async fn checked_point(
+    db: &PgPool,
+    m: Uuid,
+    latitude: &str,
+    longitude: &str,
+    e: &mut crate::web::forms::FieldErrors,
+) -> AppResult<(Option<f64>, Option<f64>)> {
+    let latitude = coordinate(e, "latitude", latitude, 90.0);
+    let longitude = coordinate(e, "longitude", longitude, 180.0);
+    if let Some(refused) = check_inside(db, m, latitude.zip(longitude)).await? {
+        e.add("karta", refused);
+    }
+    if latitude.is_some() != longitude.is_some() {
+        e.add(
+            "longitude",
+            "Ange både latitud och longitud, eller ingen av dem.",
+        );
+    }
+    Ok((latitude, longitude))
+}
+
+fn coordinate(
+    e: &mut crate::web::forms::FieldErrors,
+    field: &'static str,
+    value: &str,
+    max: f64,
+) -> Option<f64> {
+    match value.trim() {
+        "" => None,
+        v => match v.replace(',', ".").parse::<f64>() {
+            Ok(x) if x.abs() <= max => Some(x),
+            _ => {
+                e.add(
+                    field,
+                    "Ange koordinaten som decimaltal, till exempel 59.5866.",
+                );
+                None
+            }
+        },
+    }
+}
+
 /// Refuses a point sent with the form that lies outside the municipality
 /// (the form's hidden fields can be changed by hand).
-pub async fn check_inside(
+async fn check_inside(
     db: &PgPool,
     m: Uuid,
     point: Option<(f64, f64)>,
@@ -271,7 +334,14 @@ pub async fn svg(
     user: CurrentUser,
     Query(q): Query<SvgQuery>,
 ) -> AppResult<Response> {
-    let shapes = super::shapes(&state.db, user.municipality_id()).await?;
+    let tiled = state.tiles.is_some();
+    draw(&state, user.municipality_id(), &q, tiled).await
+}
+
+/// Draws the picker's image of municipality `m`; without its own ground
+/// when a background map lies under it (`tiled`).
+pub async fn draw(state: &AppState, m: Uuid, q: &SvgQuery, tiled: bool) -> AppResult<Response> {
+    let shapes = super::shapes(&state.db, m).await?;
     let near = point_param(&q.nara);
     let view = near.map_or(View::Whole, |(lon, lat)| View::Near(lon, lat));
     let frame = frame(&shapes, view);
@@ -295,7 +365,7 @@ pub async fn svg(
             .map(|(f, (lon, lat))| f.to_px(lon, lat)),
         near: near.is_some(),
         empty: frame.is_none(),
-        tiled: state.tiles.is_some(),
+        tiled,
     };
     let body = image
         .render()

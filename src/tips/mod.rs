@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .route("/tips/{kommun}/affisch", get(public::poster))
+        .route("/tips/{kommun}/karta.svg", get(public::map_image))
         .route("/est/tips", get(queue::queue))
         .route("/est/tips/{id}/godkann", post(queue::accept))
         .route("/est/tips/{id}/avvisa", post(queue::reject))

@@ -17,10 +17,10 @@ use super::protect::StampCheck;
 use crate::auth::client::ClientAddress;
 use crate::error::{AppError, AppResult};
 use crate::est::db::TIME_BANDS;
-use crate::est::guard;
 use crate::state::AppState;
 use crate::web::choice::Choice;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors, Form, Query};
+use crate::web::guard;
 use crate::web::layout::Chrome;
 use crate::web::path::Params;
 use crate::web::today;
@@ -62,6 +62,12 @@ pub struct TipForm {
     pub stamp: String,
     /// The honeypot: hidden from people, filled in by robots.
     pub webbplats: String,
+    /// The point on the map (hidden fields, set by a click on the map).
+    pub latitude: String,
+    pub longitude: String,
+    /// A click on the map (`crate::map::picker`).
+    #[serde(flatten)]
+    pub picker: crate::map::picker::PickerForm,
 }
 
 #[derive(Template, WebTemplate)]
@@ -76,6 +82,8 @@ pub struct TipPage {
     stamp: String,
     form: TipForm,
     errors: FieldErrors,
+    /// Where it happened, on the municipality's map.
+    picker: crate::map::picker::PickerView,
 }
 
 #[derive(Template, WebTemplate)]
@@ -164,6 +172,15 @@ async fn render(
         .tips
         .stamp(&state.db, municipality.id, Utc::now())
         .await?;
+    // The public's picker draws no background map: its tiles are for
+    // those signed in.
+    let picker = crate::map::picker::PickerView {
+        latitude: form.latitude.clone(),
+        longitude: form.longitude.clone(),
+        action: format!("/tips/{}", municipality.slug),
+        image: format!("/tips/{}/karta.svg", municipality.slug),
+        backdrop: None,
+    };
     Ok(TipPage {
         chrome: Chrome::anonymous(),
         municipality,
@@ -174,6 +191,7 @@ async fn render(
         stamp,
         form,
         errors,
+        picker,
     })
 }
 
@@ -201,6 +219,8 @@ struct NewTip {
     place: Option<String>,
     description: String,
     contact: Option<(&'static str, String)>,
+    /// Latitude and longitude, when the sender clicked the map.
+    point: Option<(f64, f64)>,
 }
 
 /// A contact the sender gave: an e-mail address or a phone number.
@@ -296,6 +316,7 @@ fn validate(
         place: (!place.is_empty()).then_some(place),
         description,
         contact,
+        point: None,
     })
 }
 
@@ -317,6 +338,13 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let municipality = Municipality::by_slug(&state.db, &slug).await?;
     let m = municipality.id;
+    let mut form = form;
+    if let Some(again) = map_clicked(&state, &municipality, &mut form).await? {
+        let mut page = render(&state, municipality, form, again).await?;
+        // The form's stamp stays: a click on the map is not a sending.
+        page.stamp.clone_from(&page.form.stamp);
+        return Ok(page.into_response());
+    }
     let mut e = FieldErrors::default();
     if !state.tips.admit(client) {
         e.add("description", TOO_MANY);
@@ -325,7 +353,13 @@ pub async fn submit(
     let nonce = check_stamp(&state, m, &form, &mut e).await?;
     let categories = public_categories(&state.db, m).await?;
     let areas = crate::est::db::areas(&state.db, m).await?;
-    let tip = validate(&form, &categories, &areas, &mut e);
+    let mut tip = validate(&form, &categories, &areas, &mut e);
+    let (latitude, longitude) =
+        crate::map::picker::checked_point(&state.db, m, &form.latitude, &form.longitude, &mut e)
+            .await?;
+    if let Some(tip) = tip.as_mut() {
+        tip.point = latitude.zip(longitude);
+    }
     let (Some(tip), Some(nonce), true) = (tip, nonce, e.is_empty()) else {
         return refuse(
             &state,
@@ -436,8 +470,8 @@ async fn store_tip(
         let reference = new_reference();
         let inserted = sqlx::query!(
             r#"insert into public_tip (id, municipality_id, reference, category_id, area_id, occurred_on,
-                                       time_band, place, description, form_token)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                       time_band, place, description, form_token, latitude, longitude)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                on conflict (municipality_id, reference) do nothing"#,
             id,
             m,
@@ -448,7 +482,9 @@ async fn store_tip(
             tip.band,
             tip.place,
             tip.description,
-            nonce
+            nonce,
+            tip.point.map(|p| p.0),
+            tip.point.map(|p| p.1)
         )
         .execute(&mut *tx)
         .await?
@@ -469,6 +505,56 @@ async fn store_tip(
         .await?;
     }
     Ok(reference)
+}
+
+/// A click on the map (or "Ta bort punkten"): the form's point and area
+/// change and the errors say why a click was refused; `None` when the
+/// form is being sent. Nothing is checked or stored.
+async fn map_clicked(
+    state: &AppState,
+    municipality: &Municipality,
+    form: &mut TipForm,
+) -> AppResult<Option<FieldErrors>> {
+    use crate::map::picker::{Picked, picked};
+    let mut e = FieldErrors::default();
+    match picked(
+        &state.db,
+        municipality.id,
+        &form.picker,
+        &form.latitude,
+        &form.longitude,
+    )
+    .await?
+    {
+        Picked::Nothing => return Ok(None),
+        Picked::Point {
+            latitude,
+            longitude,
+            area,
+        } => {
+            form.latitude = latitude;
+            form.longitude = longitude;
+            if let Some(a) = area {
+                form.area_id = a.to_string();
+            }
+        }
+        Picked::Removed => {
+            form.latitude.clear();
+            form.longitude.clear();
+        }
+        Picked::Refused(message) => e.add("karta", message),
+    }
+    Ok(Some(e))
+}
+
+/// `GET /tips/{kommun}/karta.svg`: the tip form's map, for anyone.
+pub async fn map_image(
+    State(state): State<AppState>,
+    Params(slug): Params<String>,
+    Query(q): Query<crate::map::picker::SvgQuery>,
+) -> AppResult<Response> {
+    let municipality = Municipality::by_slug(&state.db, &slug).await?;
+    crate::map::picker::draw(&state, municipality.id, &q, false).await
 }
 
 async fn refuse(

@@ -73,9 +73,18 @@ pub struct Tip {
     pub replied_at: Option<DateTime<Utc>>,
     pub contact_kind: Option<String>,
     pub contact: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 impl Tip {
+    /// The point the sender clicked, as `LAT,LON`.
+    pub fn pin(&self) -> Option<String> {
+        self.latitude
+            .zip(self.longitude)
+            .map(|(lat, lon)| format!("{lat:.5},{lon:.5}"))
+    }
+
     pub fn time_band_label(&self) -> &'static str {
         time_band_label(self.time_band.as_deref().unwrap_or(""))
     }
@@ -140,7 +149,7 @@ async fn tips(state: &AppState, m: Uuid, new: bool) -> AppResult<Vec<Tip>> {
                   case when p.id is null then c.name else p.name || ' – ' || c.name end as "category!",
                   a.name as area, t.occurred_on, t.time_band, t.place, t.description, t.created_at,
                   t.handled_at, t.week_start, t.replied_at,
-                  k.kind as "contact_kind?", k.value as "contact?"
+                  k.kind as "contact_kind?", k.value as "contact?", t.latitude, t.longitude
            from public_tip t
            join incident_category c on c.id = t.category_id
            left join incident_category p on p.id = c.parent_id

@@ -448,7 +448,15 @@ async fn the_poster_has_a_qr_code_linking_to_the_form(db: PgPool) {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn gallring_removes_old_tips_texts_and_contacts(db: PgPool) {
     let app = app(db, 10).await;
-    let kept = receipt(&app, &[("contact", "granne@example.se")]).await;
+    let kept = receipt(
+        &app,
+        &[
+            ("contact", "granne@example.se"),
+            ("latitude", "59.46670"),
+            ("longitude", "15.36670"),
+        ],
+    )
+    .await;
     let rejected = receipt(&app, &[]).await;
     app.login(COORDINATOR).await;
     let id = tip_id(&app.db, &rejected).await;
@@ -461,14 +469,87 @@ async fn gallring_removes_old_tips_texts_and_contacts(db: PgPool) {
 
     assert_eq!(removed.tips, 2);
     assert_eq!(contact_count(&app.db).await, 0);
-    let left = sqlx::query!("select reference, description, place from public_tip")
-        .fetch_all(&app.db)
-        .await
-        .expect("tips");
+    let left =
+        sqlx::query!("select reference, description, place, latitude, longitude from public_tip")
+            .fetch_all(&app.db)
+            .await
+            .expect("tips");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].reference, kept);
     assert_eq!(
         (left[0].description.as_deref(), left[0].place.as_deref()),
         (None, None)
     );
+    assert_eq!((left[0].latitude, left[0].longitude), (None, None));
+}
+
+/// The pixel of a point on the tip form's map of Lindesberg.
+async fn pixel_of(app: &TestApp, lon: f64, lat: f64) -> (String, String) {
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let shapes = samordna::map::shapes(&app.db, m).await.expect("shapes");
+    let frame = samordna::map::render::Frame::fit_box(shapes.bounds().expect("bounds"), 320, 320);
+    let (x, y) = frame.to_px(lon, lat);
+    (format!("{}", x.round()), format!("{}", y.round()))
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_tip_can_carry_a_point_on_the_map(db: PgPool) {
+    let app = app(db, 10).await;
+    let svg = app.get("/tips/lindesberg/karta.svg").await;
+    assert_eq!(svg.status(), StatusCode::OK);
+    assert!(svg.text().await.expect("svg").contains(">Frövi</text>"));
+
+    // A click on the map: the form again, with the point and its area.
+    let (x, y) = pixel_of(&app, 15.3667, 59.4667).await;
+    let clicked = send_tip(&app, &[("area_id", ""), ("karta.x", &x), ("karta.y", &y)]).await;
+    assert_eq!(clicked.status(), StatusCode::OK);
+    let page = html_of(clicked).await;
+    assert_eq!(texts(&page, "#area_id option[selected]"), ["Frövi"]);
+    assert_eq!(
+        value_of(&page, "#place").as_deref(),
+        Some("Gångtunneln vid stationen")
+    );
+    let lat = value_of(&page, "#punkt input[name=latitude]").expect("latitude");
+    let lon = value_of(&page, "#punkt input[name=longitude]").expect("longitude");
+    assert!(
+        page.select(&scraper::Selector::parse("#narbild").expect("css"))
+            .next()
+            .is_some()
+    );
+    assert_eq!(tip_count(&app.db).await, 0, "a click stores nothing");
+
+    // Sent with the point: the tip keeps it, and the moderator sees it.
+    let area = value_of(&page, "#area_id option[selected]").expect("area");
+    let reference = receipt(
+        &app,
+        &[("area_id", &area), ("latitude", &lat), ("longitude", &lon)],
+    )
+    .await;
+    let stored = sqlx::query!(
+        "select latitude, longitude from public_tip where reference = $1",
+        reference
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("tip");
+    assert!((stored.latitude.expect("lat") - 59.4667).abs() < 0.005);
+    assert!((stored.longitude.expect("lon") - 15.3667).abs() < 0.01);
+    app.login(COORDINATOR).await;
+    let queue = app.get_html("/est/tips").await;
+    let img = scraper::Selector::parse(".tip img.tip-point").expect("css");
+    assert_eq!(queue.select(&img).count(), 1);
+
+    // A point outside the municipality is refused beside the map.
+    for (lat, lon) in [("59.33", "18.07"), ("59.46", ""), ("norr", "15.3")] {
+        let refused = send_tip(&app, &[("latitude", lat), ("longitude", lon)]).await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{lat} {lon}"
+        );
+    }
+    let outside =
+        html_of(send_tip(&app, &[("latitude", "59.33"), ("longitude", "18.07")]).await).await;
+    assert!(texts(&outside, "#karta-error")[0].contains("utanför kommunen"));
+    assert_eq!(tip_count(&app.db).await, 1);
 }

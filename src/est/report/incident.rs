@@ -103,7 +103,8 @@ impl Entry for IncidentEntry {
             2000,
         );
         let insecurity = insecurity(f, e);
-        let (latitude, longitude) = point(state, m, f, e).await?;
+        let (latitude, longitude) =
+            crate::map::picker::checked_point(&state.db, m, &f.latitude, &f.longitude, e).await?;
         let (Some(category), Some(area), Some(occurred)) = (category, area, occurred) else {
             return Ok(None);
         };
@@ -240,46 +241,6 @@ fn insecurity(f: &IncidentForm, e: &mut FieldErrors) -> i16 {
             );
             0
         }
-    }
-}
-
-/// The point the map gave (hidden fields, so checked again): both
-/// coordinates or neither, inside the municipality.
-async fn point(
-    state: &AppState,
-    m: Uuid,
-    f: &IncidentForm,
-    e: &mut FieldErrors,
-) -> AppResult<(Option<f64>, Option<f64>)> {
-    let latitude = coordinate(e, "latitude", &f.latitude, 90.0);
-    let longitude = coordinate(e, "longitude", &f.longitude, 180.0);
-    if let Some(refused) =
-        crate::map::picker::check_inside(&state.db, m, latitude.zip(longitude)).await?
-    {
-        e.add("karta", refused);
-    }
-    if latitude.is_some() != longitude.is_some() {
-        e.add(
-            "longitude",
-            "Ange både latitud och longitud, eller ingen av dem.",
-        );
-    }
-    Ok((latitude, longitude))
-}
-
-fn coordinate(e: &mut FieldErrors, field: &'static str, value: &str, max: f64) -> Option<f64> {
-    match value.trim() {
-        "" => None,
-        v => match v.replace(',', ".").parse::<f64>() {
-            Ok(x) if x.abs() <= max => Some(x),
-            _ => {
-                e.add(
-                    field,
-                    "Ange koordinaten som decimaltal, till exempel 59.5866.",
-                );
-                None
-            }
-        },
     }
 }
 

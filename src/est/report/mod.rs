@@ -25,7 +25,6 @@ use uuid::Uuid;
 
 use super::access::{EstAccess, Organisation};
 use super::db::{self, CategoryGroup, ComingEvent, Incident, Need, Report};
-use super::guard;
 use super::week::ReportWeek;
 use crate::error::{AppError, AppResult};
 use crate::page_cache;
@@ -34,6 +33,7 @@ use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
 use crate::web::forms::{FieldErrors, Query};
+use crate::web::guard;
 use crate::web::layout::Chrome;
 
 /// Which week and organisation a request is about.
@@ -177,8 +177,8 @@ pub struct ReportPage {
     /// The entry just removed, with the message and its "Ångra" button.
     removed: Option<(&'static str, Uuid, String)>,
     errors: FieldErrors,
-    /// The background map under the point picker, when there is one.
-    backdrop: Option<crate::map::picker::Backdrop>,
+    /// The incident form's point picker.
+    picker: crate::map::picker::PickerView,
 }
 
 impl ReportPage {
@@ -300,9 +300,15 @@ async fn page(
         editing: which.editing(),
         new_entry: None,
         removed: None,
-        forms,
         errors,
-        backdrop,
+        picker: crate::map::picker::PickerView {
+            latitude: forms.incident.latitude.clone(),
+            longitude: forms.incident.longitude.clone(),
+            action: "/est/rapport/handelse".to_owned(),
+            image: "/karta/kommun.svg".to_owned(),
+            backdrop,
+        },
+        forms,
     })
 }
 
