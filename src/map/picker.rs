@@ -142,8 +142,8 @@ fn frame(shapes: &Shapes, view: View) -> Option<Frame> {
     }
 }
 
-/// What a submit of the incident form did with the map.
-pub enum Picked {
+/// What a submit of a form with the picker did with the map.
+enum Picked {
     /// The map was not used: the form is being sent.
     Nothing,
     /// A point, as the form's text, and the area it lies in.
@@ -180,7 +180,7 @@ fn inside(shapes: &Shapes, lon: f64, lat: f64) -> bool {
 
 /// Reads a click (or "Ta bort punkten") from the form. `latitude` and
 /// `longitude` are the point the form held before (the close-up's centre).
-pub async fn picked(
+async fn picked(
     db: &PgPool,
     m: Uuid,
     form: &PickerForm,
@@ -279,6 +279,40 @@ fn coordinate(
             }
         },
     }
+}
+
+/// A click on the map (or "Ta bort punkten") applied to a form's point
+/// and area: `None` when the map was not used and the form is being sent;
+/// else the errors to show with the form again (a refused click).
+pub async fn click(
+    db: &PgPool,
+    m: Uuid,
+    form: &PickerForm,
+    latitude: &mut String,
+    longitude: &mut String,
+    area_id: &mut String,
+) -> AppResult<Option<crate::web::forms::FieldErrors>> {
+    let mut e = crate::web::forms::FieldErrors::default();
+    match picked(db, m, form, latitude, longitude).await? {
+        Picked::Nothing => return Ok(None),
+        Picked::Point {
+            latitude: lat,
+            longitude: lon,
+            area,
+        } => {
+            *latitude = lat;
+            *longitude = lon;
+            if let Some(a) = area {
+                *area_id = a.to_string();
+            }
+        }
+        Picked::Removed => {
+            latitude.clear();
+            longitude.clear();
+        }
+        Picked::Refused(message) => e.add("karta", message),
+    }
+    Ok(Some(e))
 }
 
 /// Refuses a point sent with the form that lies outside the municipality

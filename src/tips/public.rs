@@ -339,7 +339,17 @@ pub async fn submit(
     let municipality = Municipality::by_slug(&state.db, &slug).await?;
     let m = municipality.id;
     let mut form = form;
-    if let Some(again) = map_clicked(&state, &municipality, &mut form).await? {
+    let picker = form.picker.clone();
+    if let Some(again) = crate::map::picker::click(
+        &state.db,
+        m,
+        &picker,
+        &mut form.latitude,
+        &mut form.longitude,
+        &mut form.area_id,
+    )
+    .await?
+    {
         let mut page = render(&state, municipality, form, again).await?;
         // The form's stamp stays: a click on the map is not a sending.
         page.stamp.clone_from(&page.form.stamp);
@@ -505,46 +515,6 @@ async fn store_tip(
         .await?;
     }
     Ok(reference)
-}
-
-/// A click on the map (or "Ta bort punkten"): the form's point and area
-/// change and the errors say why a click was refused; `None` when the
-/// form is being sent. Nothing is checked or stored.
-async fn map_clicked(
-    state: &AppState,
-    municipality: &Municipality,
-    form: &mut TipForm,
-) -> AppResult<Option<FieldErrors>> {
-    use crate::map::picker::{Picked, picked};
-    let mut e = FieldErrors::default();
-    match picked(
-        &state.db,
-        municipality.id,
-        &form.picker,
-        &form.latitude,
-        &form.longitude,
-    )
-    .await?
-    {
-        Picked::Nothing => return Ok(None),
-        Picked::Point {
-            latitude,
-            longitude,
-            area,
-        } => {
-            form.latitude = latitude;
-            form.longitude = longitude;
-            if let Some(a) = area {
-                form.area_id = a.to_string();
-            }
-        }
-        Picked::Removed => {
-            form.latitude.clear();
-            form.longitude.clear();
-        }
-        Picked::Refused(message) => e.add("karta", message),
-    }
-    Ok(Some(e))
 }
 
 /// `GET /tips/{kommun}/karta.svg`: the tip form's map, for anyone.

@@ -353,3 +353,13 @@ pub async fn open_report(app: &TestApp) -> (String, String) {
     let org = value_of(&page, "#handelser input[name=org]").expect("organisation");
     (week, org)
 }
+
+/// The pixel of a point on the point picker's map of Lindesberg (the EST
+/// report form's and the tip form's).
+pub async fn pixel_of(app: &TestApp, lon: f64, lat: f64) -> (String, String) {
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let shapes = samordna::map::shapes(&app.db, m).await.expect("shapes");
+    let frame = samordna::map::render::Frame::fit_box(shapes.bounds().expect("bounds"), 320, 320);
+    let (x, y) = frame.to_px(lon, lat);
+    (format!("{}", x.round()), format!("{}", y.round()))
+}

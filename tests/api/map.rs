@@ -352,15 +352,6 @@ async fn send(app: &TestApp, form: &[(String, String)]) -> reqwest::Response {
         .expect("POST")
 }
 
-/// The pixel of a point on the picker's whole-municipality map.
-async fn pixel_of(app: &TestApp, lon: f64, lat: f64) -> (String, String) {
-    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    let shapes = samordna::map::shapes(&app.db, m).await.expect("shapes");
-    let frame = samordna::map::render::Frame::fit_box(shapes.bounds().expect("bounds"), 320, 320);
-    let (x, y) = frame.to_px(lon, lat);
-    (format!("{}", x.round()), format!("{}", y.round()))
-}
-
 async fn incidents(app: &TestApp) -> i64 {
     sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
         .fetch_one(&app.db)

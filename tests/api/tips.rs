@@ -483,15 +483,6 @@ async fn gallring_removes_old_tips_texts_and_contacts(db: PgPool) {
     assert_eq!((left[0].latitude, left[0].longitude), (None, None));
 }
 
-/// The pixel of a point on the tip form's map of Lindesberg.
-async fn pixel_of(app: &TestApp, lon: f64, lat: f64) -> (String, String) {
-    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    let shapes = samordna::map::shapes(&app.db, m).await.expect("shapes");
-    let frame = samordna::map::render::Frame::fit_box(shapes.bounds().expect("bounds"), 320, 320);
-    let (x, y) = frame.to_px(lon, lat);
-    (format!("{}", x.round()), format!("{}", y.round()))
-}
-
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_tip_can_carry_a_point_on_the_map(db: PgPool) {
     let app = app(db, 10).await;

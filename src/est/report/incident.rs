@@ -253,37 +253,19 @@ async fn map_clicked(
     user: &CurrentUser,
     post: &Post<IncidentForm>,
 ) -> AppResult<Option<Response>> {
-    use crate::map::picker::{Picked, picked};
-    let f = &post.form;
-    let mut form = f.clone();
-    let mut e = FieldErrors::default();
-    match picked(
+    let mut form = post.form.clone();
+    let Some(e) = crate::map::picker::click(
         &state.db,
         user.municipality_id(),
-        &f.picker,
-        &f.latitude,
-        &f.longitude,
+        &post.form.picker,
+        &mut form.latitude,
+        &mut form.longitude,
+        &mut form.area_id,
     )
     .await?
-    {
-        Picked::Nothing => return Ok(None),
-        Picked::Point {
-            latitude,
-            longitude,
-            area,
-        } => {
-            form.latitude = latitude;
-            form.longitude = longitude;
-            if let Some(a) = area {
-                form.area_id = a.to_string();
-            }
-        }
-        Picked::Removed => {
-            form.latitude.clear();
-            form.longitude.clear();
-        }
-        Picked::Refused(message) => e.add("karta", message),
-    }
+    else {
+        return Ok(None);
+    };
     let status = if e.is_empty() {
         StatusCode::OK
     } else {
