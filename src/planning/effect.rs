@@ -185,6 +185,29 @@ pub struct Effect {
     pub rest: Periods,
     /// The targeted part's chart, then the rest's.
     pub figures: Vec<Figure>,
+    /// The police's published events of the measure's kinds, when it
+    /// targets categories the police also name.
+    pub police: Option<PoliceEffect>,
+}
+
+/// The police's events whose type is one of the measure's categories (or
+/// their main categories), in the whole municipality: the police give only
+/// the municipality's centre, never the place.
+pub struct PoliceEffect {
+    /// The police's types counted.
+    pub kinds: Vec<String>,
+    pub counts: Periods,
+}
+
+impl PoliceEffect {
+    /// "Inbrott, Rån och Skadegörelse".
+    pub fn kinds_text(&self) -> String {
+        match self.kinds.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} och {last}", rest.join(", ")),
+            Some((last, _)) => last.clone(),
+            None => String::new(),
+        }
+    }
 }
 
 /// A chart of the section: its id (which its caption carries), caption and drawing.
@@ -398,7 +421,54 @@ pub async fn load(
 ) -> AppResult<Effect> {
     let window = window(effect_from, data_from(db, m).await?, today);
     let counted = weekly(db, m, measure, &window).await?;
-    Ok(drawn(effect_from, window, &counted))
+    let police = police(db, m, measure, &window).await?;
+    Ok(Effect {
+        police,
+        ..drawn(effect_from, window, &counted)
+    })
+}
+
+/// The police's events of the measure's categories, before and after the
+/// start over the same weeks; `None` when the police publish none of its
+/// kinds or no week is compared.
+async fn police(
+    db: &sqlx::PgPool,
+    m: Uuid,
+    measure: Uuid,
+    window: &Window,
+) -> AppResult<Option<PoliceEffect>> {
+    if window.weeks == 0 {
+        return Ok(None);
+    }
+    let row = sqlx::query!(
+        r#"with kinds as (
+               select distinct lower(x.name) as kind from measure_category mc
+               join incident_category c on c.id = mc.category_id and c.municipality_id = $1
+               left join incident_category p on p.id = c.parent_id and p.municipality_id = $1
+               cross join lateral (values (c.name), (p.name)) x(name)
+               where mc.municipality_id = $1 and mc.measure_id = $2 and x.name is not null
+           )
+           select coalesce(array_agg(distinct e.kind order by e.kind), '{}') as "kinds!",
+                  count(*) filter (where e.occurred_at < $4) as "before!",
+                  count(*) filter (where e.occurred_at >= $4) as "after!"
+           from police_event e
+           where e.municipality_id = $1 and lower(e.kind) in (select kind from kinds)
+             and e.occurred_at >= $3 and e.occurred_at < $5"#,
+        m,
+        measure,
+        crate::web::day_start(window.first()),
+        crate::web::day_start(window.start),
+        crate::web::day_start(window.end())
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((!row.kinds.is_empty()).then(|| PoliceEffect {
+        kinds: row.kinds,
+        counts: Periods {
+            before: row.before,
+            after: row.after,
+        },
+    }))
 }
 
 /// Rows, sums and charts from the weekly counts.
@@ -434,6 +504,7 @@ pub fn drawn(effect_from: NaiveDate, window: Window, counted: &[WeekCount]) -> E
         rows,
         targeted,
         rest,
+        police: None,
     }
 }
 

@@ -593,3 +593,85 @@ async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_
         ))
     );
 }
+
+/// `n` police events of `kind` in municipality `m`, at noon on `on`.
+async fn police_events(db: &sqlx::PgPool, m: Uuid, kind: &str, on: NaiveDate, n: i32) {
+    sqlx::query!(
+        r#"insert into police_event (id, municipality_id, police_id, occurred_at, name, summary, url, kind, location_name)
+           select gen_random_uuid(), $1, (random() * 1e12)::bigint, ($2::date + time '12:00') at time zone 'Europe/Stockholm',
+                  $3 || ', Lindesberg', 'Sammanfattning', 'https://polisen.se/', $3, 'Lindesberg'
+           from generate_series(1, $4::int)"#,
+        m,
+        on,
+        kind,
+        n
+    )
+    .execute(db)
+    .await
+    .expect("police events");
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_effect_counts_the_polices_events_of_the_measures_kinds(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let p = places(&app.db).await;
+    let report = no_incidents(&app.db, p.m).await;
+    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    let start = this_monday() - Days::new(70);
+    incidents(
+        &app.db,
+        p.m,
+        report,
+        (p.area.0, p.sub),
+        start - Days::new(7 * 20),
+        1,
+    )
+    .await;
+    // The police name the measure's main category (any case), and others.
+    let kind = p.parent.1.to_uppercase();
+    police_events(&app.db, p.m, &kind, start - Days::new(14), 12).await;
+    police_events(&app.db, p.m, &p.parent.1, start + Days::new(14), 6).await;
+    police_events(&app.db, p.m, "Rån", start + Days::new(14), 9).await;
+    // Before the compared weeks, and in another municipality: not counted.
+    police_events(&app.db, p.m, &p.parent.1, start - Days::new(7 * 30), 50).await;
+    let nora = municipality_id(&app.db, "Nora kommun").await;
+    police_events(&app.db, nora, &p.parent.1, start + Days::new(14), 40).await;
+
+    let response = app
+        .post(
+            &format!("/planering/atgarder/{id}/effekt"),
+            &[
+                ("area", &p.area.0.to_string()),
+                ("category", &p.sub.to_string()),
+                ("effect_from", &start.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
+    let said = texts(&page, "#effekt h3#effekt-polisen + p");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("i hela kommunen"), "{said:?}");
+    assert!(
+        said[0].contains(": 12 före och 6 efter starten. Förändring: För få händelser"),
+        "{said:?}"
+    );
+    assert!(!said[0].contains("Rån"), "{said:?}");
+
+    // A measure of a kind the police do not publish shows no such part.
+    let response = app
+        .post(
+            &format!("/planering/atgarder/{id}/effekt"),
+            &[
+                ("area", &p.area.0.to_string()),
+                ("category", &p.other_category.0.to_string()),
+                ("effect_from", &start.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
+    assert_eq!(texts(&page, "#effekt-polisen").len(), 0);
+}
