@@ -462,7 +462,7 @@ async fn police(
     )
     .fetch_one(db)
     .await?;
-    Ok((!row.kinds.is_empty()).then(|| PoliceEffect {
+    Ok((!row.kinds.is_empty()).then_some(PoliceEffect {
         kinds: row.kinds,
         counts: Periods {
             before: row.before,
