@@ -158,6 +158,7 @@ fn matrix(i: &Ids) -> Vec<Row> {
         agreement_rows_2(i),
         planning_rows_1(i),
         planning_rows_2(i),
+        promise_rows(i),
         tip_rows_1(i),
         tip_rows_2(i),
         dashboard_rows(i),
@@ -743,6 +744,12 @@ fn planning_rows_2(i: &Ids) -> Vec<Row> {
             "/planering/installningar".into(),
             ADMIN,
         ),
+    ]
+}
+
+/// Medborgarlöften and the municipality's public page.
+fn promise_rows(i: &Ids) -> Vec<Row> {
+    vec![
         (
             "GET",
             "/planering/medborgarloften",
@@ -792,6 +799,12 @@ fn tip_rows_1(_: &Ids) -> Vec<Row> {
             "GET",
             "/tips/{kommun}/affisch",
             "/tips/lindesberg/affisch".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/tips/{kommun}/karta.svg",
+            "/tips/lindesberg/karta.svg".into(),
             EVERYONE,
         ),
         ("GET", "/est/tips", "/est/tips".into(), ADMIN),
