@@ -22,6 +22,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
 
 /// Lindesberg's demo planning in a municipality built like Lindesberg,
 /// whose names `rename` turns Lindesberg's into. Only when it has no goals.
+#[allow(clippy::too_many_lines)] // demo data: one story of inserts, read top to bottom
 pub async fn load_renamed(
     conn: &mut PgConnection,
     m: Uuid,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::model::{GoalForm, MeasureRow, level_label};
-use super::overview::{Forms, invalid};
+use super::overview::{created, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -42,19 +42,66 @@ pub async fn create(
     let target_date = forms::optional_date(&mut e, "target_date", &form.target_date);
     let parent = forms::optional_id(&mut e, "parent_id", &form.parent_id);
     let meeting = forms::optional_id(&mut e, "meeting_id", &form.meeting_id);
-    let parent_level = match parent {
-        Some(p) => {
-            sqlx::query_scalar!(
-                "select level from goal where id = $1 and municipality_id = $2",
-                p,
-                m
-            )
-            .fetch_optional(&state.db)
-            .await?
-        }
-        None => None,
+    let parent_level = parent_level(&state.db, m, parent).await?;
+    let level = level(&mut e, &form.level, parent_level.as_deref());
+    if parent.is_some() && parent_level.is_none() {
+        e.add("parent_id", "Välj ett av kommunens mål.");
+    }
+    if !e.is_empty() {
+        return invalid(&state, &user, form, e).await;
+    }
+    let id = Uuid::now_v7();
+    let mut change = Change::once(&state, &user, &form.form_token, "/planering#mal").await?;
+    let inserted = sqlx::query!(
+        r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id, created_by)
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+           where $9::uuid is null or exists (select 1 from meeting where id = $9 and municipality_id = $2)"#,
+        id, m, parent, level, title, indicator, target, target_date, meeting, user.id()
+    )
+    .execute(change.tx())
+    .await?;
+    let event = Event {
+        action: "skapade",
+        entity: level_label(level),
+        entity_id: Some(id),
+        summary: title,
+        before: None,
+        after: Some(json!({ "indikator": indicator, "målvärde": target, "datum": target_date })),
     };
-    let level = match (form.level.as_str(), parent_level.as_deref()) {
+    let flash = format!("{} är sparat.", level_label(level));
+    created(
+        change,
+        &inserted,
+        event,
+        flash,
+        &format!("/planering/mal/{id}"),
+    )
+    .await
+}
+
+/// The level of the chosen parent goal; none when no parent is chosen or it
+/// is not one of the municipality's goals.
+async fn parent_level(
+    db: &sqlx::PgPool,
+    m: Uuid,
+    parent: Option<Uuid>,
+) -> AppResult<Option<String>> {
+    let Some(parent) = parent else {
+        return Ok(None);
+    };
+    Ok(sqlx::query_scalar!(
+        "select level from goal where id = $1 and municipality_id = $2",
+        parent,
+        m
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The level asked for, if it fits under the parent: a vision stands alone,
+/// a goal may belong to a vision, a sub-goal belongs to a goal.
+fn level(e: &mut FieldErrors, wanted: &str, parent_level: Option<&str>) -> &'static str {
+    match (wanted, parent_level) {
         ("vision", None) => "vision",
         ("goal", Some("vision") | None) => "goal",
         ("subgoal", Some("goal")) => "subgoal",
@@ -69,51 +116,7 @@ pub async fn create(
             );
             "goal"
         }
-    };
-    if parent.is_some() && parent_level.is_none() {
-        e.add("parent_id", "Välj ett av kommunens mål.");
     }
-    if !e.is_empty() {
-        return invalid(
-            &state,
-            &user,
-            Forms {
-                goal: form,
-                ..Forms::default()
-            },
-            e,
-        )
-        .await;
-    }
-    let id = Uuid::now_v7();
-    let mut change = Change::once(&state, &user, &form.form_token, "/planering#mal").await?;
-    let inserted = sqlx::query!(
-        r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id, created_by)
-           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
-           where $9::uuid is null or exists (select 1 from meeting where id = $9 and municipality_id = $2)"#,
-        id, m, parent, level, title, indicator, target, target_date, meeting, user.id()
-    )
-    .execute(change.tx())
-    .await?;
-    if inserted.rows_affected() == 0 {
-        return Err(AppError::BadRequest);
-    }
-    change
-        .done(
-            Event {
-                action: "skapade",
-                entity: level_label(level),
-                entity_id: Some(id),
-                summary: title.clone(),
-                before: None,
-                after: Some(
-                    json!({ "indikator": indicator, "målvärde": target, "datum": target_date }),
-                ),
-            },
-            format!("{} är sparat.", level_label(level)),
-            &format!("/planering/mal/{id}"),
-        )
-        .await
 }
 
 /// A goal in full.

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::model::{LagesbildForm, SOURCE_KINDS, source_kind_label};
-use super::overview::{Forms, invalid};
+use super::overview::invalid;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -61,6 +61,37 @@ async fn statistics(
     )
     .fetch_one(db)
     .await?;
+    let (by_category, by_area, by_month) = incident_groups(db, m, from, to).await?;
+    let open_needs = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from cooperation_need where municipality_id = $1 and status <> 'closed'"#,
+        m
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Statistics {
+        incidents: totals.n,
+        reported_to_police: totals.police,
+        high_insecurity: totals.high,
+        by_category,
+        by_area,
+        by_month,
+        open_needs,
+        sources: period_sources(db, m, from, to).await?,
+        ..Statistics::default()
+    })
+}
+
+/// Counted EST incidents of the period.
+type Counts = Vec<(String, i64)>;
+
+/// The period's EST incidents counted by category (its top category), by
+/// area and by month.
+async fn incident_groups(
+    db: &sqlx::PgPool,
+    m: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<(Counts, Counts, Counts)> {
     let grouped = |sql: &'static str| async move {
         sqlx::query_as::<_, (String, i64)>(sql)
             .bind(m)
@@ -86,13 +117,17 @@ async fn statistics(
          where i.municipality_id = $1 and i.occurred_on between $2 and $3 and i.duplicate_of is null group by 1 order by 1",
     )
     .await?;
-    let open_needs = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from cooperation_need where municipality_id = $1 and status <> 'closed'"#,
-        m
-    )
-    .fetch_one(db)
-    .await?;
-    let sources = sqlx::query!(
+    Ok((by_category, by_area, by_month))
+}
+
+/// The kartläggning sources of the period: date, title and kind.
+async fn period_sources(
+    db: &sqlx::PgPool,
+    m: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, String, String)>> {
+    Ok(sqlx::query!(
         "select on_date, title, kind from kartlaggning_source where municipality_id = $1 and on_date between $2 and $3 order by on_date",
         m,
         from,
@@ -102,18 +137,7 @@ async fn statistics(
     .await?
     .into_iter()
     .map(|r| (r.on_date, r.title, source_kind_label(&r.kind).to_owned()))
-    .collect();
-    Ok(Statistics {
-        incidents: totals.n,
-        reported_to_police: totals.police,
-        high_insecurity: totals.high,
-        by_category,
-        by_area,
-        by_month,
-        open_needs,
-        sources,
-        ..Statistics::default()
-    })
+    .collect())
 }
 
 /// Whether an outside source is used: what it gave, or why not.
@@ -238,16 +262,7 @@ pub async fn create(
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let title = forms::required_line(&mut e, "lb_title", &form.lb_title, "rubriken", 300);
-    let from = forms::required_date(&mut e, "period_from", &form.period_from);
-    let to = forms::required_date(&mut e, "period_to", &form.period_to);
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        e.add(
-            "period_to",
-            "Periodens slut kan inte vara före dess början.",
-        );
-    }
+    let (from, to) = period(&mut e, &form);
     let other = forms::optional_text(
         &mut e,
         "other_information",
@@ -257,16 +272,7 @@ pub async fn create(
     );
     let analysis = forms::optional_text(&mut e, "analysis", &form.analysis, "analysen", 20000);
     let (Some(from), Some(to), true) = (from, to, e.is_empty()) else {
-        return invalid(
-            &state,
-            &user,
-            Forms {
-                lagesbild: form,
-                ..Forms::default()
-            },
-            e,
-        )
-        .await;
+        return invalid(&state, &user, form, e).await;
     };
     let mut stats = statistics(&state.db, m, from, to).await?;
     state_sources(&state.db, &state.config, m, (from, to), &mut stats).await?;
@@ -294,6 +300,21 @@ pub async fn create(
             &format!("/planering/lagesbild/{id}"),
         )
         .await
+}
+
+/// The period, both ends required, the end not before the start.
+fn period(e: &mut FieldErrors, form: &LagesbildForm) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let from = forms::required_date(e, "period_from", &form.period_from);
+    let to = forms::required_date(e, "period_to", &form.period_to);
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        e.add(
+            "period_to",
+            "Periodens slut kan inte vara före dess början.",
+        );
+    }
+    (from, to)
 }
 
 #[derive(Template, WebTemplate)]

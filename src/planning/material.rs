@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::PlanningAccess;
 use super::db::deciding_meetings;
 use super::model::{ITEM_KINDS, ItemForm, MeasureRow, item_kind_label, item_status_label};
-use super::overview::{Forms, invalid};
+use super::overview::{created, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -47,6 +47,43 @@ pub async fn create(
     let title = forms::required_line(&mut e, "item_title", &form.item_title, "rubriken", 300);
     let body = forms::required_text(&mut e, "body", &form.body, "problemet och förslaget", 10000);
     let parent = forms::optional_id(&mut e, "item_parent_id", &form.item_parent_id);
+    check_causes(&mut e, &form);
+    if !e.is_empty() {
+        return invalid(&state, &user, form, e).await;
+    }
+    let id = Uuid::now_v7();
+    let mut change = Change::once(&state, &user, &form.form_token, "/planering#underlag").await?;
+    let inserted = sqlx::query!(
+        r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_victim, causes_offender, causes_place, sources, created_by)
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+           where $4::uuid is null or exists (select 1 from plan_item where id = $4 and municipality_id = $2)"#,
+        id, m, form.kind, parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
+        form.causes_place.trim(), form.item_sources.trim(), user.id()
+    )
+    .execute(change.tx())
+    .await?;
+    let event = Event {
+        action: "skapade",
+        entity: item_kind_label(&form.kind),
+        entity_id: Some(id),
+        summary: title,
+        before: None,
+        after: None,
+    };
+    let flash = format!("{} är sparad som utkast.", item_kind_label(&form.kind));
+    created(
+        change,
+        &inserted,
+        event,
+        flash,
+        &format!("/planering/underlag/{id}"),
+    )
+    .await
+}
+
+/// The optional cause analysis (victim, offender, place) and sources: each
+/// at most 5000 characters.
+fn check_causes(e: &mut FieldErrors, form: &ItemForm) {
     for (field, value, label) in [
         ("causes_victim", &form.causes_victim, "orsakerna hos offren"),
         (
@@ -61,48 +98,8 @@ pub async fn create(
         ),
         ("item_sources", &form.item_sources, "källorna"),
     ] {
-        forms::optional_text(&mut e, field, value, label, 5000);
+        forms::optional_text(e, field, value, label, 5000);
     }
-    if !e.is_empty() {
-        return invalid(
-            &state,
-            &user,
-            Forms {
-                item: form,
-                ..Forms::default()
-            },
-            e,
-        )
-        .await;
-    }
-    let id = Uuid::now_v7();
-    let mut change = Change::once(&state, &user, &form.form_token, "/planering#underlag").await?;
-    let inserted = sqlx::query!(
-        r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_victim, causes_offender, causes_place, sources, created_by)
-           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
-           where $4::uuid is null or exists (select 1 from plan_item where id = $4 and municipality_id = $2)"#,
-        id, m, form.kind, parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
-        form.causes_place.trim(), form.item_sources.trim(), user.id()
-    )
-    .execute(change.tx())
-    .await?;
-    if inserted.rows_affected() == 0 {
-        return Err(AppError::BadRequest);
-    }
-    change
-        .done(
-            Event {
-                action: "skapade",
-                entity: item_kind_label(&form.kind),
-                entity_id: Some(id),
-                summary: title,
-                before: None,
-                after: None,
-            },
-            format!("{} är sparad som utkast.", item_kind_label(&form.kind)),
-            &format!("/planering/underlag/{id}"),
-        )
-        .await
 }
 
 /// A piece of decision material in full.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::PlanningAccess;
 use super::effect::{self, Effect};
 use super::model::{MeasureForm, state_label};
-use super::overview::{Forms, invalid};
+use super::overview::{created, invalid};
 use super::targets::{TargetChoice, TargetsForm};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -54,26 +54,11 @@ pub async fn create(
         &form.responsible_position_id,
         "Välj vem som ansvarar.",
     );
-    let starts = forms::required_date(&mut e, "starts_on", &form.starts_on);
-    let due = forms::required_date(&mut e, "due_on", &form.due_on);
-    if let (Some(s), Some(d)) = (starts, due)
-        && d < s
-    {
-        e.add("due_on", "Slutdatumet kan inte vara före startdatumet.");
-    }
+    let (starts, due) = period(&mut e, &form);
     let milestones =
         forms::optional_text(&mut e, "milestones", &form.milestones, "delmomenten", 4000);
     let (Some(starts), Some(due), true) = (starts, due, e.is_empty()) else {
-        return invalid(
-            &state,
-            &user,
-            Forms {
-                measure: form,
-                ..Forms::default()
-            },
-            e,
-        )
-        .await;
+        return invalid(&state, &user, form, e).await;
     };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#atgarder").await?;
@@ -87,23 +72,28 @@ pub async fn create(
     )
     .execute(change.tx())
     .await?;
-    if inserted.rows_affected() == 0 {
-        return Err(AppError::BadRequest);
+    let event = Event {
+        action: "skapade",
+        entity: "åtgärd",
+        entity_id: Some(id),
+        summary: format!("{title} ({starts} – {due})"),
+        before: None,
+        after: None,
+    };
+    let to = format!("/planering/atgarder/{id}");
+    created(change, &inserted, event, "Åtgärden är sparad.", &to).await
+}
+
+/// The start and due dates, both required, the due date not before the start.
+fn period(e: &mut FieldErrors, form: &MeasureForm) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let starts = forms::required_date(e, "starts_on", &form.starts_on);
+    let due = forms::required_date(e, "due_on", &form.due_on);
+    if let (Some(s), Some(d)) = (starts, due)
+        && d < s
+    {
+        e.add("due_on", "Slutdatumet kan inte vara före startdatumet.");
     }
-    change
-        .done(
-            Event {
-                action: "skapade",
-                entity: "åtgärd",
-                entity_id: Some(id),
-                summary: format!("{title} ({starts} – {due})"),
-                before: None,
-                after: None,
-            },
-            "Åtgärden är sparad.",
-            &format!("/planering/atgarder/{id}"),
-        )
-        .await
+    (starts, due)
 }
 
 /// A progress note.
@@ -220,54 +210,13 @@ pub(super) async fn page(
     targets: Option<TargetsForm>,
 ) -> AppResult<MeasurePage> {
     let m = user.municipality_id();
-    let measure = sqlx::query_as!(
-        Measure,
-        r#"select ms.id, ms.title, p.title as "responsible?", ms.responsible_position_id, ms.goal_id, g.title as "goal?",
-                  ms.plan_id, i.title as "plan?", ms.starts_on, ms.due_on, ms.milestones, ms.percent_done, ms.status,
-                  ms.effect_from, ms.public,
-                  array(select a.area_id from measure_area a where a.measure_id = ms.id and a.municipality_id = $2) as "area_ids!",
-                  array(select c.category_id from measure_category c where c.measure_id = ms.id and c.municipality_id = $2)
-                      as "category_ids!"
-           from measure ms left join position p on p.id = ms.responsible_position_id
-           left join goal g on g.id = ms.goal_id left join plan_item i on i.id = ms.plan_id
-           where ms.id = $1 and ms.municipality_id = $2"#,
-        id,
-        m
-    )
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let owner = owns(&state.db, user, measure.responsible_position_id).await?;
-    // Owners may follow their own measures even outside the steering groups.
-    let editor = match PlanningAccess::load(&state.db, user).await {
-        Ok(access) => access.edit,
-        Err(_) if owner => false,
-        Err(e) => return Err(e),
-    };
-    let notes = sqlx::query_as!(
-        Note,
-        r#"select n.note, n.percent_done, p.name as "written_by?", n.at from measure_note n
-           left join person p on p.id = n.written_by where n.measure_id = $1 order by n.at desc"#,
-        id
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let measure = load(&state.db, m, id).await?;
+    let (editor, owner) = roles(&state.db, user, measure.responsible_position_id).await?;
+    let notes = notes(&state.db, id).await?;
     let (areas, categories) = super::targets::choices(&state.db, m).await?;
-    let effect = match measure.effect_from {
-        Some(from) if !measure.area_ids.is_empty() || !measure.category_ids.is_empty() => {
-            Some(effect::load(&state.db, m, id, from, today()).await?)
-        }
-        _ => None,
-    };
-    let follow_up_due = measure
-        .effect_from
-        .filter(|_| effect.is_some())
-        .map(effect::period_end)
-        .filter(|end| {
-            *end <= today() && !notes.iter().any(|n| n.at >= crate::web::day_start(*end))
-        });
+    let effect = effect_of(&state.db, m, &measure).await?;
     Ok(MeasurePage {
-        follow_up_due,
+        follow_up_due: follow_up_due(&measure, effect.as_ref(), &notes),
         chrome: user.chrome("planering").await,
         state: state_label(&measure.status, measure.due_on, today()),
         targets: targets.unwrap_or_else(|| {
@@ -287,6 +236,74 @@ pub(super) async fn page(
         categories,
         effect,
     })
+}
+
+/// The measure with its responsible position, goal, plan and targets.
+async fn load(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Measure> {
+    sqlx::query_as!(
+        Measure,
+        r#"select ms.id, ms.title, p.title as "responsible?", ms.responsible_position_id, ms.goal_id, g.title as "goal?",
+                  ms.plan_id, i.title as "plan?", ms.starts_on, ms.due_on, ms.milestones, ms.percent_done, ms.status,
+                  ms.effect_from, ms.public,
+                  array(select a.area_id from measure_area a where a.measure_id = ms.id and a.municipality_id = $2) as "area_ids!",
+                  array(select c.category_id from measure_category c where c.measure_id = ms.id and c.municipality_id = $2)
+                      as "category_ids!"
+           from measure ms left join position p on p.id = ms.responsible_position_id
+           left join goal g on g.id = ms.goal_id left join plan_item i on i.id = ms.plan_id
+           where ms.id = $1 and ms.municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// Whether the person may edit planning, and whether they own the measure.
+/// Owners may follow their own measures even outside the steering groups.
+async fn roles(
+    db: &sqlx::PgPool,
+    user: &CurrentUser,
+    position: Option<Uuid>,
+) -> AppResult<(bool, bool)> {
+    let owner = owns(db, user, position).await?;
+    let editor = match PlanningAccess::load(db, user).await {
+        Ok(access) => access.edit,
+        Err(_) if owner => false,
+        Err(e) => return Err(e),
+    };
+    Ok((editor, owner))
+}
+
+/// The measure's progress notes, newest first.
+async fn notes(db: &sqlx::PgPool, id: Uuid) -> AppResult<Vec<Note>> {
+    Ok(sqlx::query_as!(
+        Note,
+        r#"select n.note, n.percent_done, p.name as "written_by?", n.at from measure_note n
+           left join person p on p.id = n.written_by where n.measure_id = $1 order by n.at desc"#,
+        id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The measured effect, for a measure with targets and a start date.
+async fn effect_of(db: &sqlx::PgPool, m: Uuid, measure: &Measure) -> AppResult<Option<Effect>> {
+    match measure.effect_from {
+        Some(from) if !measure.area_ids.is_empty() || !measure.category_ids.is_empty() => {
+            Ok(Some(effect::load(db, m, measure.id, from, today()).await?))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The day the effect period ended, while no note has been written since.
+fn follow_up_due(measure: &Measure, effect: Option<&Effect>, notes: &[Note]) -> Option<NaiveDate> {
+    measure
+        .effect_from
+        .filter(|_| effect.is_some())
+        .map(effect::period_end)
+        .filter(|end| *end <= today() && !notes.iter().any(|n| n.at >= crate::web::day_start(*end)))
 }
 
 pub async fn show(

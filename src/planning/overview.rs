@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use sqlx::postgres::PgQueryResult;
 use uuid::Uuid;
 
 use super::PlanningAccess;
@@ -15,7 +16,8 @@ use super::model::{
     GoalForm, GoalRow, ItemForm, ItemRow, LagesbildForm, MeasureForm, MeasureRow, SOURCE_KINDS,
     SourceForm, SourceRow,
 };
-use crate::error::AppResult;
+use crate::audit::Event;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
@@ -33,6 +35,26 @@ pub struct Forms {
     pub source: SourceForm,
     pub lagesbild: LagesbildForm,
 }
+
+/// Each form alone on the page, the others empty: how a create handler
+/// shows its form again with its errors.
+macro_rules! one_form {
+    ($($form:ty => $field:ident),* $(,)?) => {$(
+        impl From<$form> for Forms {
+            fn from($field: $form) -> Self {
+                Self { $field, ..Self::default() }
+            }
+        }
+    )*};
+}
+
+one_form!(
+    GoalForm => goal,
+    ItemForm => item,
+    MeasureForm => measure,
+    SourceForm => source,
+    LagesbildForm => lagesbild,
+);
 
 #[derive(Template, WebTemplate)]
 #[template(path = "planning/index.html")]
@@ -113,11 +135,28 @@ pub async fn render(
 pub async fn invalid(
     state: &AppState,
     user: &CurrentUser,
-    forms: Forms,
+    forms: impl Into<Forms>,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let page = render(state, user, forms, errors).await?;
+    let page = render(state, user, forms.into(), errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// The end of a create handler whose insert is guarded by `where exists`
+/// (a chosen parent, meeting or position must be the municipality's): no
+/// row inserted is a bad request and nothing is kept; else the audit row
+/// `event`, the flash and the redirect to `to`.
+pub async fn created(
+    change: Change<'_>,
+    inserted: &PgQueryResult,
+    event: Event<'_>,
+    flash: impl Into<String>,
+    to: &str,
+) -> AppResult<Response> {
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::BadRequest);
+    }
+    change.done(event, flash, to).await
 }
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<OverviewPage> {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::model::{SOURCE_KINDS, SourceForm};
-use super::overview::{Forms, invalid};
+use super::overview::invalid;
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -18,7 +18,7 @@ use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::path::Params;
-use crate::web::upload::read_form;
+use crate::web::upload::{Upload, read_form};
 
 /// `POST /planering/kallor` (multipart, with an optional attachment).
 pub async fn create(
@@ -48,26 +48,9 @@ pub async fn create(
     let on = forms::required_date(&mut e, "source_date", &form.on_date);
     let summary =
         forms::required_text(&mut e, "summary", &form.summary, "en sammanfattning", 10000);
-    if let Some(u) = &upload {
-        if u.bytes.len() > MAX_DOCUMENT_BYTES {
-            e.add("attachment", "Bilagan är större än 10 MB.");
-        } else if looks_like_pdf(&u.name, &u.bytes)
-            && let Err(problem) = crate::agreements::pdf::inspect(&u.bytes)
-        {
-            e.add("attachment", problem.message());
-        }
-    }
+    check_attachment(&mut e, upload.as_ref());
     let (Some(on), true) = (on, e.is_empty()) else {
-        return invalid(
-            &state,
-            &user,
-            Forms {
-                source: form,
-                ..Forms::default()
-            },
-            e,
-        )
-        .await;
+        return invalid(&state, &user, form, e).await;
     };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &get("form_token"), "/planering#kallor").await?;
@@ -87,6 +70,21 @@ pub async fn create(
         before: None,
         after: Some(json!({ "typ": form.source_kind, "datum": on, "bilaga": upload.as_ref().map(|u| &u.name) })),
     }, "Källan är registrerad.", "/planering#kallor").await
+}
+
+/// An attachment is at most 10 MB, and one that looks like a PDF passes
+/// [`crate::agreements::pdf::inspect`].
+fn check_attachment(e: &mut FieldErrors, upload: Option<&Upload>) {
+    let Some(u) = upload else {
+        return;
+    };
+    if u.bytes.len() > MAX_DOCUMENT_BYTES {
+        e.add("attachment", "Bilagan är större än 10 MB.");
+    } else if looks_like_pdf(&u.name, &u.bytes)
+        && let Err(problem) = crate::agreements::pdf::inspect(&u.bytes)
+    {
+        e.add("attachment", problem.message());
+    }
 }
 
 /// Whether an attachment is (or claims to be) a PDF: readers accept the
