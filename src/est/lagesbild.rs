@@ -384,117 +384,8 @@ async fn lagesbild_data(
     first: ReportWeek,
     interval: i16,
 ) -> AppResult<LagesbildData> {
-    let row = sqlx::query!(
-        r#"select
-             (select coalesce(json_agg(x order by x.occurred_on, x.organisation, x.created_at), '[]') from (
-                  select i.id, o.name as organisation,
-                         coalesce(pc.name, c.name) as category, case when pc.id is null then null else c.name end as subcategory,
-                         a.name as area, i.occurred_on, i.time_band, i.place, i.description, i.action_taken,
-                         i.insecurity, i.reported_to_police, i.duplicate_of, p.name as written_by,
-                         i.latitude, i.longitude, i.created_at
-                  from est_incident i
-                  join est_report r on r.id = i.report_id
-                  join organisation o on o.id = r.organisation_id
-                  join incident_category c on c.id = i.category_id
-                  left join incident_category pc on pc.id = c.parent_id
-                  join area a on a.id = i.area_id
-                  left join person p on p.id = i.written_by
-                  where r.municipality_id = $1 and r.week_start = $2) x)
-                 as "incidents!: Json<Vec<Incident>>",
-             (select coalesce(json_agg(x order by x.occurred_on, x.reference), '[]') from (
-                  select t.reference, case when pc.id is null then c.name else pc.name || ' – ' || c.name end as category,
-                         a.name as area, t.occurred_on, t.time_band, t.place, t.description
-                  from public_tip t
-                  join incident_category c on c.id = t.category_id
-                  left join incident_category pc on pc.id = c.parent_id
-                  join area a on a.id = t.area_id
-                  where t.municipality_id = $1 and t.week_start = $2 and t.status = 'accepted') x)
-                 as "public_tips!: Json<Vec<PublicTip>>",
-             (select coalesce(json_agg(x), '[]') from (
-                  select coalesce(pc.name, c.name) as category, r.week_start, count(*) as n
-                  from est_incident i join est_report r on r.id = i.report_id
-                  join incident_category c on c.id = i.category_id
-                  left join incident_category pc on pc.id = c.parent_id
-                  where r.municipality_id = $1 and r.week_start >= $5 and r.week_start <= $2 and i.duplicate_of is null
-                  group by 1, 2) x)
-                 as "trend!: Json<Vec<TrendCount>>",
-             (select coalesce(json_agg(x order by x.occurs_on, x.risk_rank), '[]') from (
-                  select e.id, o.name as organisation, e.occurs_on, a.name as area, e.risk, e.title, e.place,
-                         e.planned_measures, p.name as written_by,
-                         array_position(array['high','medium','low'], e.risk) as risk_rank
-                  from est_coming_event e
-                  join est_report r on r.id = e.report_id
-                  join organisation o on o.id = r.organisation_id
-                  left join area a on a.id = e.area_id
-                  left join person p on p.id = e.written_by
-                  where r.municipality_id = $1 and r.week_start = $2) x)
-                 as "events!: Json<Vec<ComingEvent>>",
-             (select coalesce(json_agg(x order by x.week_start, x.created_at), '[]') from (
-                  select n.id, o.name as organisation, o.id as organisation_id, n.taken_by_organisation_id as taken_by_id,
-                         tb.name as taken_by, r.week_start, n.title, n.with_whom, n.status, n.handled_by,
-                         p.name as written_by, n.created_at,
-                         (select cn.note from cooperation_note cn where cn.need_id = n.id order by cn.at desc limit 1) as last_note
-                  from cooperation_need n
-                  join est_report r on r.id = n.report_id
-                  join organisation o on o.id = r.organisation_id
-                  left join organisation tb on tb.id = n.taken_by_organisation_id
-                  left join person p on p.id = n.written_by
-                  where n.municipality_id = $1 and r.week_start <= $2 and (n.status <> 'closed' or n.closed_at >= $6)) x)
-                 as "needs!: Json<Vec<Need>>",
-             (select coalesce(json_agg(rep order by rep.name), '[]') from (
-                  select o.id, o.name,
-                         coalesce(r.nothing_to_report or x.entries > 0, false) as reported,
-                         coalesce(r.nothing_to_report, false) as nothing_to_report,
-                         coalesce(r.late, false) as late,
-                         coalesce(x.entries, 0) as entries
-                  from (select distinct p.organisation_id from membership ms join position p on p.id = ms.position_id
-                        where ms.work_group_id = $3 and ms.role <> 'convener' and p.organisation_id is not null) mo
-                  join organisation o on o.id = mo.organisation_id
-                  left join est_report r on r.organisation_id = o.id and r.week_start = $2
-                  left join lateral (
-                      select (select count(*) from est_incident where report_id = r.id)
-                           + (select count(*) from est_coming_event where report_id = r.id)
-                           + (select count(*) from cooperation_need where report_id = r.id) as entries
-                  ) x on true
-                  where o.municipality_id = $1) rep)
-                 as "reporters!: Json<Vec<Reporter>>",
-             (select coalesce(json_agg(x order by x.kind_rank, x.created_at), '[]') from (
-                  select pr.id, pr.kind, pr.text, p.title as owner, pr.outcome, pr.created_at,
-                         array_position(array['focus_area','hot_spot','action'], pr.kind) as kind_rank
-                  from est_priority pr left join position p on p.id = pr.owner_position_id
-                  where pr.municipality_id = $1 and pr.week_start = $2) x)
-                 as "priorities!: Json<Vec<Priority>>",
-             (select coalesce(json_agg(x order by x.kind_rank, x.created_at), '[]') from (
-                  select pr.id, pr.kind, pr.text, p.title as owner, pr.outcome, pr.created_at,
-                         array_position(array['focus_area','hot_spot','action'], pr.kind) as kind_rank
-                  from est_priority pr left join position p on p.id = pr.owner_position_id
-                  where pr.municipality_id = $1 and pr.week_start = $4) x)
-                 as "last_priorities!: Json<Vec<Priority>>",
-             (select coalesce(json_agg(x order by x.label), '[]') from (
-                  select id, title as label from position where municipality_id = $1) x)
-                 as "positions!: Json<Vec<ChoiceRow>>",
-             (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
-                  'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
-                                'boundary', a.boundary, 'schematic', a.boundary_schematic)
-                            order by a.sort_order, a.name), '[]')
-                            from area a where a.municipality_id = mu.id and a.active))
-              from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>",
-             (select coalesce(json_agg(x order by x.label), '[]') from (
-                  select id, name as label from incident_category where municipality_id = $1 and parent_id is null) x)
-                 as "categories!: Json<Vec<ChoiceRow>>",
-             (select mt.id from meeting mt
-              where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
-                and mt.starts_at >= $6 and mt.starts_at < $7
-              order by mt.starts_at limit 1) as meeting_id,
-             (select mt.starts_at from meeting mt
-              where mt.municipality_id = $1 and mt.work_group_id = $3 and mt.status <> 'cancelled'
-                and mt.starts_at >= $6 and mt.starts_at < $7
-              order by mt.starts_at limit 1) as meeting_at,
-             (select coalesce(json_agg(x order by x.occurred_at, x.police_id), '[]') from (
-                  select pe.police_id, pe.occurred_at, pe.kind, pe.name, pe.summary, pe.url
-                  from police_event pe
-                  where pe.municipality_id = $1 and pe.occurred_at >= $8 and pe.occurred_at < $6) x)
-                 as "police!: Json<Vec<crate::sources::police::EventRow>>""#,
+    let row = sqlx::query_file!(
+        "src/est/lagesbild_data.sql",
         m,
         week.monday,
         group,
@@ -524,6 +415,22 @@ async fn lagesbild_data(
     })
 }
 
+impl LagesbildData {
+    /// Leaves out who wrote the entries, for those without oversight.
+    fn hide_writers(&mut self) {
+        self.incidents.iter_mut().for_each(|i| i.written_by = None);
+        self.events.iter_mut().for_each(|e| e.written_by = None);
+        self.needs.iter_mut().for_each(|n| n.written_by = None);
+    }
+
+    /// The EST meeting that discusses the week's reports and its time.
+    fn meeting(&self) -> Option<(Uuid, String)> {
+        self.meeting_id
+            .zip(self.meeting_at)
+            .map(|(id, at)| (id, format_local(at)))
+    }
+}
+
 fn parse_week(key: &str) -> AppResult<ReportWeek> {
     let key = key.trim_end_matches(".csv");
     if key.trim().is_empty() {
@@ -540,61 +447,62 @@ pub struct MapQuery {
     kategori: String,
 }
 
-async fn lagesbild_page(
+/// The lägesbild's data for the reporting group's week, from the page cache.
+async fn cached_data(
     state: &AppState,
     user: &CurrentUser,
-    key: &str,
-    map_query: MapQuery,
-    priority: PriorityForm,
-    errors: FieldErrors,
-) -> AppResult<LagesbildPage> {
-    let access = EstAccess::cached(state, user).await?;
-    access.require_read()?;
-    let week = parse_week(key)?;
-    let interval = access.interval_weeks;
+    access: &EstAccess,
+    week: ReportWeek,
+) -> AppResult<LagesbildData> {
+    let (m, group, interval) = (
+        user.municipality_id(),
+        access.group_id,
+        access.interval_weeks,
+    );
     let first = (0..4).fold(week, |w, _| w.previous(interval));
-    let m = user.municipality_id();
     let data = state
         .pages
-        .get_or_load(
-            m,
-            format!("{:?}:{}:{interval}", access.group_id, week.key()),
-            || {
-                lagesbild_data(
-                    state,
-                    m,
-                    access.group_id,
-                    week,
-                    week.previous(interval),
-                    first,
-                    interval,
-                )
-            },
-        )
+        .get_or_load(m, format!("{group:?}:{}:{interval}", week.key()), || {
+            lagesbild_data(
+                state,
+                m,
+                group,
+                week,
+                week.previous(interval),
+                first,
+                interval,
+            )
+        })
         .await?;
-    let data = LagesbildData::clone(&data);
-    let mut incidents = data.incidents;
-    if !access.oversight {
-        for i in &mut incidents {
-            i.written_by = None;
-        }
-    }
-    // An event reported by two organisations is counted once.
-    let counted: Vec<&Incident> = incidents
-        .iter()
-        .filter(|i| i.duplicate_of.is_none())
-        .collect();
-    let by_category = counts(counted.iter().map(|i| i.category.clone()));
-    let mut notes = Vec::new();
+    Ok(LagesbildData::clone(&data))
+}
+
+/// What the lägesbild's map is drawn from besides the incidents.
+struct MapInput<'a> {
+    week: ReportWeek,
+    access: &'a EstAccess,
+    categories: &'a [ChoiceRow],
+    shapes: &'a crate::map::Shapes,
+}
+
+/// The map of the counted incidents per area, with its category filter
+/// (`kategori` from the query string; unknown values add to `notes`).
+fn incident_map(
+    state: &AppState,
+    input: &MapInput,
+    counted: &[&Incident],
+    kategori: &str,
+    notes: &mut Vec<String>,
+) -> crate::map::Choropleth {
     let filter = crate::map::CategoryFilter {
-        action: format!("/est/lagesbild/{}", week.key()),
+        action: format!("/est/lagesbild/{}", input.week.key()),
         hidden: Vec::new(),
-        categories: data
+        categories: input
             .categories
             .iter()
             .map(|c| (c.id, c.label.clone()))
             .collect(),
-        chosen: crate::map::category_param(&map_query.kategori, &mut notes),
+        chosen: crate::map::category_param(kategori, notes),
     };
     // The map's incidents: of its category (by the top category's name, as
     // the incidents name it), when one is chosen.
@@ -607,14 +515,14 @@ async fn lagesbild_page(
         .filter(|i| filter.chosen.is_none() || chosen.as_deref() == Some(i.category.as_str()))
         .collect();
     let by_area = counts(on_map.iter().map(|i| i.area.clone()));
-    let map = crate::map::Choropleth::new(
+    crate::map::Choropleth::new(
         "karta",
         format!(
             "{} per område, {}",
             chosen.as_deref().unwrap_or("Händelser"),
-            week.previous(interval).label()
+            input.week.previous(input.access.interval_weeks).label()
         ),
-        &data.shapes,
+        input.shapes,
         &by_area
             .iter()
             .map(|c| (c.name.clone(), c.count))
@@ -625,26 +533,44 @@ async fn lagesbild_page(
             .iter()
             .filter_map(|i| i.longitude.zip(i.latitude))
             .collect::<Vec<_>>(),
-        access.oversight,
+        input.access.oversight,
     )
     .with_filter(filter)
-    .with_tiles(state.tiles.as_deref());
-    let hot_spots = counts(counted.iter().map(|i| match &i.place {
+    .with_tiles(state.tiles.as_deref())
+}
+
+/// Places with at least two counted incidents, the five most frequent.
+fn hot_spots(counted: &[&Incident]) -> Vec<Count> {
+    counts(counted.iter().map(|i| match &i.place {
         Some(place) => format!("{}, {}", i.area, place),
         None => i.area.clone(),
     }))
     .into_iter()
     .filter(|c| c.count >= 2)
     .take(5)
-    .collect();
-    let rows = data.trend;
+    .collect()
+}
+
+/// The trend table: the headings of the four weeks before `week` and
+/// `week` itself, and the counts of each category in them.
+fn trend(rows: &[TrendCount], week: ReportWeek, interval: i16) -> (Vec<String>, Vec<TrendRow>) {
+    let first = (0..4).fold(week, |w, _| w.previous(interval));
     let weeks: Vec<ReportWeek> = std::iter::successors(Some(first), |w| Some(w.next(interval)))
         .take(5)
         .collect();
+    let headings = weeks
+        .iter()
+        .map(|w| format!("v. {}", chrono::Datelike::iso_week(&w.monday).week()))
+        .collect();
+    (headings, trend_rows(rows, &weeks))
+}
+
+/// One row per category with its count in each of `weeks`.
+fn trend_rows(rows: &[TrendCount], weeks: &[ReportWeek]) -> Vec<TrendRow> {
     let mut categories: Vec<String> = rows.iter().map(|r| r.category.clone()).collect();
     categories.sort();
     categories.dedup();
-    let trend = categories
+    categories
         .into_iter()
         .map(|category| TrendRow {
             counts: weeks
@@ -658,23 +584,52 @@ async fn lagesbild_page(
                 .collect(),
             category,
         })
-        .collect();
-    let mut events = data.events;
-    let mut needs = data.needs;
-    if !access.oversight {
-        events.iter_mut().for_each(|e| e.written_by = None);
-        needs.iter_mut().for_each(|n| n.written_by = None);
-    }
+        .collect()
+}
+
+/// The period the lägesbild of `week` covers: its label, first and last day.
+fn covered_period(week: ReportWeek, interval: i16) -> (String, NaiveDate, NaiveDate) {
     let covered = week.previous(interval);
-    let covered = (
+    (
         covered.label(),
         covered.monday,
         week.monday - chrono::Days::new(1),
-    );
-    let meeting = data
-        .meeting_id
-        .zip(data.meeting_at)
-        .map(|(id, at)| (id, format_local(at)));
+    )
+}
+
+async fn lagesbild_page(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    map_query: MapQuery,
+    priority: PriorityForm,
+    errors: FieldErrors,
+) -> AppResult<LagesbildPage> {
+    let access = EstAccess::cached(state, user).await?;
+    access.require_read()?;
+    let week = parse_week(key)?;
+    let interval = access.interval_weeks;
+    let mut data = cached_data(state, user, &access, week).await?;
+    if !access.oversight {
+        data.hide_writers();
+    }
+    let meeting = data.meeting();
+    let incidents = data.incidents;
+    // An event reported by two organisations is counted once.
+    let counted: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.duplicate_of.is_none())
+        .collect();
+    let mut notes = Vec::new();
+    let input = MapInput {
+        week,
+        access: &access,
+        categories: &data.categories,
+        shapes: &data.shapes,
+    };
+    let map = incident_map(state, &input, &counted, &map_query.kategori, &mut notes);
+    let (trend_weeks, trend) = trend(&data.trend, week, interval);
+    let covered = covered_period(week, interval);
     let police = crate::sources::police::period_view(&data.police, covered.1, covered.2);
     let mut chrome = user.chrome("est").await;
     bounds::note(&mut chrome, &notes);
@@ -687,16 +642,13 @@ async fn lagesbild_page(
         previous: week.previous(interval).key(),
         next: week.next(interval).key(),
         counted: counted.len(),
-        by_category,
+        by_category: counts(counted.iter().map(|i| i.category.clone())),
         map,
-        hot_spots,
-        trend_weeks: weeks
-            .iter()
-            .map(|w| format!("v. {}", chrono::Datelike::iso_week(&w.monday).week()))
-            .collect(),
+        hot_spots: hot_spots(&counted),
+        trend_weeks,
         trend,
-        events,
-        needs,
+        events: data.events,
+        needs: data.needs,
         reporters: data.reporters,
         priorities: data.priorities,
         last_priorities: data.last_priorities,
@@ -972,28 +924,28 @@ pub struct NeedUpdate {
     tar: String,
 }
 
-/// `POST /est/samverkan/{id}`: follow up a cooperation need; it stays open
-/// until someone closes it, with a note on what was done. Only the
-/// organisation that raised it, the one that took it on and those with
-/// oversight may change it; another organisation may take on a need that
-/// nobody has taken on, which makes it theirs to follow up too.
-pub async fn update_need(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Params(id): Params<Uuid>,
-    Form(form): Form<NeedUpdate>,
-) -> AppResult<Response> {
-    let access = EstAccess::load(&state.db, &user).await?;
-    access.require_read()?;
-    if !access.oversight && access.reporter_for.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let m = user.municipality_id();
-    if form.tar.trim().is_empty()
-        && !["open", "in_progress", "closed"].contains(&form.status.as_str())
-    {
-        return Err(AppError::BadRequest);
-    }
+/// A follow-up of a cooperation need, checked and ready to store.
+struct NeedChange<'a> {
+    id: Uuid,
+    m: Uuid,
+    status: &'a str,
+    note: &'a str,
+    handled_by: &'a str,
+    /// The organisation taking the need on, if that is the change.
+    taking: Option<Uuid>,
+}
+
+/// Authorises a change to need `id`: `tar` (when not empty) takes it on
+/// for one of the person's organisations, which only works for a need
+/// nobody has taken on; otherwise the person must be one who may change it
+/// ([`need_changer`]). Gives the organisation taking the need on.
+async fn authorise_need_change(
+    state: &AppState,
+    access: &EstAccess,
+    id: Uuid,
+    m: Uuid,
+    tar: &str,
+) -> AppResult<Option<Uuid>> {
     let need = sqlx::query!(
         r#"select r.organisation_id, n.taken_by_organisation_id, n.status
            from cooperation_need n join est_report r on r.id = n.report_id
@@ -1004,7 +956,7 @@ pub async fn update_need(
     .fetch_optional(&state.db)
     .await?
     .ok_or(AppError::NotFound)?;
-    let taking = match form.tar.trim() {
+    let taking = match tar {
         "" => None,
         org => {
             let org = Uuid::parse_str(org).map_err(|_| AppError::BadRequest)?;
@@ -1028,6 +980,96 @@ pub async fn update_need(
     {
         return Err(AppError::Forbidden);
     }
+    Ok(taking)
+}
+
+/// The follow-up's note (required when closing) and who handles the need.
+fn need_fields(e: &mut FieldErrors, form: &NeedUpdate, status: &str) -> (String, String) {
+    let note = forms::optional_line(e, "note", &form.note, "vad som har gjorts", 4000);
+    if status == "closed" && note.is_empty() {
+        e.add("note", "Skriv vad som gjordes innan behovet avslutas.");
+    }
+    let handled_by = forms::optional_line(
+        e,
+        "handled_by",
+        &form.handled_by,
+        "vem som hanterar det",
+        300,
+    );
+    (note, handled_by)
+}
+
+/// Stores the follow-up with its note and audit event.
+async fn store_need_change(
+    change: &mut Change<'_>,
+    user: &CurrentUser,
+    u: &NeedChange<'_>,
+) -> AppResult<()> {
+    let before = sqlx::query!(
+        r#"update cooperation_need n set status = $3,
+                  handled_by = coalesce(nullif($4, ''), n.handled_by),
+                  closed_at = case when $3 = 'closed' then now() else null end,
+                  taken_by_organisation_id = coalesce($5, n.taken_by_organisation_id)
+           from cooperation_need old
+           where n.id = $1 and n.municipality_id = $2 and old.id = n.id
+             and ($5::uuid is null or old.taken_by_organisation_id is null)
+           returning old.status, n.title"#,
+        u.id,
+        u.m,
+        u.status,
+        u.handled_by,
+        u.taking
+    )
+    .fetch_optional(change.tx())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    sqlx::query!(
+        "insert into cooperation_note (id, municipality_id, need_id, note, status, written_by) values ($1, $2, $3, $4, $5, $6)",
+        Uuid::now_v7(), u.m, u.id, (!u.note.is_empty()).then_some(u.note), u.status, user.id()
+    )
+    .execute(change.tx())
+    .await?;
+    change
+        .record(Event {
+            action: "följde upp samverkansbehov",
+            entity: "samverkansbehov",
+            entity_id: Some(u.id),
+            summary: format!(
+                "{}: {}",
+                before.title.unwrap_or_default(),
+                db::need_status_label(u.status)
+            ),
+            before: Some(json!({ "status": before.status })),
+            after: Some(
+                json!({ "status": u.status, "anteckning": u.note, "tagit på sig": u.taking }),
+            ),
+        })
+        .await
+}
+
+/// `POST /est/samverkan/{id}`: follow up a cooperation need; it stays open
+/// until someone closes it, with a note on what was done. Only the
+/// organisation that raised it, the one that took it on and those with
+/// oversight may change it; another organisation may take on a need that
+/// nobody has taken on, which makes it theirs to follow up too.
+pub async fn update_need(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Params(id): Params<Uuid>,
+    Form(form): Form<NeedUpdate>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    access.require_read()?;
+    if !access.oversight && access.reporter_for.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let m = user.municipality_id();
+    if form.tar.trim().is_empty()
+        && !["open", "in_progress", "closed"].contains(&form.status.as_str())
+    {
+        return Err(AppError::BadRequest);
+    }
+    let taking = authorise_need_change(&state, &access, id, m, form.tar.trim()).await?;
     let status = if taking.is_some() {
         "in_progress"
     } else {
@@ -1037,17 +1079,7 @@ pub async fn update_need(
         return Err(AppError::BadRequest);
     }
     let mut e = FieldErrors::default();
-    let note = forms::optional_line(&mut e, "note", &form.note, "vad som har gjorts", 4000);
-    if status == "closed" && note.is_empty() {
-        e.add("note", "Skriv vad som gjordes innan behovet avslutas.");
-    }
-    let handled_by = forms::optional_line(
-        &mut e,
-        "handled_by",
-        &form.handled_by,
-        "vem som hanterar det",
-        300,
-    );
+    let (note, handled_by) = need_fields(&mut e, &form, status);
     if !e.is_empty() {
         let page = lagesbild_page(
             &state,
@@ -1060,61 +1092,31 @@ pub async fn update_need(
         .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let (note, handled_by) = (note.as_str(), handled_by.as_str());
     let mut change = Change::begin(&state, &user).await?;
-    let before = sqlx::query!(
-        r#"update cooperation_need n set status = $3,
-                  handled_by = coalesce(nullif($4, ''), n.handled_by),
-                  closed_at = case when $3 = 'closed' then now() else null end,
-                  taken_by_organisation_id = coalesce($5, n.taken_by_organisation_id)
-           from cooperation_need old
-           where n.id = $1 and n.municipality_id = $2 and old.id = n.id
-             and ($5::uuid is null or old.taken_by_organisation_id is null)
-           returning old.status, n.title"#,
+    let update = NeedChange {
         id,
         m,
         status,
-        handled_by,
-        taking
-    )
-    .fetch_optional(change.tx())
-    .await?
-    .ok_or(AppError::NotFound)?;
-    sqlx::query!(
-        "insert into cooperation_note (id, municipality_id, need_id, note, status, written_by) values ($1, $2, $3, $4, $5, $6)",
-        Uuid::now_v7(), m, id, (!note.is_empty()).then_some(note), status, user.id()
-    )
-    .execute(change.tx())
-    .await?;
-    change
-        .record(Event {
-            action: "följde upp samverkansbehov",
-            entity: "samverkansbehov",
-            entity_id: Some(id),
-            summary: format!(
-                "{}: {}",
-                before.title.unwrap_or_default(),
-                db::need_status_label(status)
-            ),
-            before: Some(json!({ "status": before.status })),
-            after: Some(json!({ "status": status, "anteckning": note, "tagit på sig": taking })),
-        })
-        .await?;
+        note: &note,
+        handled_by: &handled_by,
+        taking,
+    };
+    store_need_change(&mut change, &user, &update).await?;
     let back = format!(
         "/est/lagesbild/{}#samverkan",
         parse_week(&form.vecka)?.key()
     );
-    change
-        .finish(
-            if taking.is_some() {
-                "Ni har tagit på er samverkansbehovet; det står nu som pågående.".to_owned()
-            } else {
-                format!(
-                    "Samverkansbehovet är uppdaterat: {}.",
-                    db::need_status_label(status).to_lowercase()
-                )
-            },
-            &back,
+    change.finish(need_flash(taking, status), &back).await
+}
+
+/// The flash message after a need was followed up or taken on.
+fn need_flash(taking: Option<Uuid>, status: &str) -> String {
+    if taking.is_some() {
+        "Ni har tagit på er samverkansbehovet; det står nu som pågående.".to_owned()
+    } else {
+        format!(
+            "Samverkansbehovet är uppdaterat: {}.",
+            db::need_status_label(status).to_lowercase()
         )
-        .await
+    }
 }

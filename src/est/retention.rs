@@ -20,7 +20,24 @@ pub struct Removed {
 /// Removes free texts older than each municipality's retention, as of `now`.
 pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     let mut tx = db.begin().await?;
-    let incidents = sqlx::query!(
+    let incidents = incidents_gallring(&mut tx, now).await?;
+    let events = events_gallring(&mut tx, now).await?;
+    let needs = needs_gallring(&mut tx, now).await?;
+    let notes = notes_gallring(&mut tx).await?;
+    let tips = per_municipality_gallring(&mut tx, now).await?;
+    tx.commit().await?;
+    Ok(Removed {
+        incidents,
+        events,
+        needs,
+        notes,
+        tips,
+    })
+}
+
+/// EST incidents: place, description, action and point cleared.
+async fn incidents_gallring(tx: &mut sqlx::PgConnection, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
         r#"update est_incident i -- all municipalities: gallring, each after its own municipality's retention
                   set place = null, description = null, action_taken = null,
                   latitude = null, longitude = null, redacted_at = $1
@@ -31,8 +48,12 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     )
     .execute(&mut *tx)
     .await?
-    .rows_affected();
-    let events = sqlx::query!(
+    .rows_affected())
+}
+
+/// Coming events: title, place and planned measures cleared.
+async fn events_gallring(tx: &mut sqlx::PgConnection, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
         r#"update est_coming_event e -- all municipalities: gallring, each after its own municipality's retention
                   set title = null, place = null, planned_measures = null, redacted_at = $1
            from municipality m
@@ -42,9 +63,13 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     )
     .execute(&mut *tx)
     .await?
-    .rows_affected();
-    // Open needs are still being worked on: only closed ones are cleared.
-    let needs = sqlx::query!(
+    .rows_affected())
+}
+
+/// Cooperation needs: open needs are still being worked on, so only
+/// closed ones are cleared.
+async fn needs_gallring(tx: &mut sqlx::PgConnection, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
         r#"update cooperation_need n -- all municipalities: gallring, each after its own municipality's retention
                   set title = null, with_whom = null, handled_by = null, redacted_at = $1
            from municipality m
@@ -54,8 +79,12 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     )
     .execute(&mut *tx)
     .await?
-    .rows_affected();
-    let notes = sqlx::query!(
+    .rows_affected())
+}
+
+/// The notes of cooperation needs already cleared.
+async fn notes_gallring(tx: &mut sqlx::PgConnection) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
         r#"update cooperation_note c -- all municipalities: gallring, the notes of needs already cleared
                   set note = null
            from cooperation_need n
@@ -63,16 +92,24 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     )
     .execute(&mut *tx)
     .await?
-    .rows_affected();
-    // A removed report entry is kept in its audit event only while it can
-    // be put back ("Ångra", until the report locks): a period and a week.
+    .rows_affected())
+}
+
+/// What depends on each municipality's own settings: its tips, and removed
+/// report entries kept in audit events. Returns the tips removed.
+async fn per_municipality_gallring(
+    tx: &mut sqlx::PgConnection,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     let municipalities =
         sqlx::query!("select id, report_interval_weeks, retention_months from municipality")
             .fetch_all(&mut *tx)
             .await?;
     let mut tips = 0;
     for m in municipalities {
-        tips += tips_gallring(&mut tx, m.id, now, m.retention_months).await?;
+        tips += tips_gallring(tx, m.id, now, m.retention_months).await?;
+        // A removed report entry is kept in its audit event only while it can
+        // be put back ("Ångra", until the report locks): a period and a week.
         sqlx::query!(
             r#"update audit_event set before = before - 'rad'
                where municipality_id = $1 and action = 'tog bort post' and before ? 'rad'
@@ -84,14 +121,7 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
-    Ok(Removed {
-        incidents,
-        events,
-        needs,
-        notes,
-        tips,
-    })
+    Ok(tips)
 }
 
 /// Tips from the public older than the municipality's retention: contact
