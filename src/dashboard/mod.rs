@@ -4,29 +4,37 @@
 //! agreements, and the guideline's review date. Every figure has a CSV.
 //! All counting happens in SQL.
 
+mod attention;
+mod counts;
+mod figures;
+mod overview;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
-use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::agreements::model::State as AgreementState;
+pub use counts::Bucket;
+pub use figures::trend;
+
+use attention::attention;
+use counts::counts;
+use figures::{Drawn, figures};
+use overview::{Overview, RiskRow, overview};
+
 use crate::error::{AppError, AppResult};
-use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts, StoredCadence};
-use crate::meetings::calendar::Term;
+use crate::meetings::cadence::Compliance;
 use crate::page_cache;
 use crate::planning::effect::MeasureLine;
 use crate::state::AppState;
 use crate::web::bounds;
-use crate::web::charts;
 use crate::web::choice::Choice;
 use crate::web::csv::{Cell, Table};
-use crate::web::day_start;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::Query;
 use crate::web::layout::Chrome;
@@ -144,367 +152,21 @@ pub struct Figure {
     pub partial_note: Option<&'static str>,
 }
 
-/// A group of incidents (a top category or an area) and how many.
-#[derive(Clone, Debug, Deserialize)]
-struct Count {
-    id: Uuid,
-    name: String,
-    n: i64,
-}
-
-/// A bucket of the incident chart: a week (or a month), its count, and
-/// whether the period covers only part of it.
-#[derive(Clone, Copy, Debug)]
-pub struct Bucket {
-    pub start: NaiveDate,
-    pub n: i64,
-    pub partial: bool,
-}
-
-/// The period's incidents counted in one grouped statement: per week, or per
-/// month for long periods ([`Period::by_month`]; every bucket of the period,
-/// also the quiet ones, each named by its first day), per top category and
-/// per area.
-#[derive(Clone)]
-struct Counts {
-    weeks: Vec<Bucket>,
-    total: i64,
-    by_category: Vec<Count>,
-    by_area: Vec<Count>,
-    /// The outline and the areas' boundaries, for the map.
-    shapes: crate::map::Shapes,
-    /// The incidents placed on the map: (longitude, latitude); of the
-    /// map's category only, when one is chosen.
-    placed: Vec<(f64, f64)>,
-    /// The incidents per area of the map's category (all, when none is chosen).
-    map_by_area: Vec<Count>,
-    /// The top categories, for the map's filter.
-    categories: Vec<AreaRow>,
-    /// The police's events per bucket and type (the whole municipality).
-    police: Vec<crate::sources::police::KindCount>,
-}
-
-async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
-    #[derive(Debug, Deserialize)]
-    struct Week {
-        week: NaiveDate,
-        n: i64,
-    }
-    let r = sqlx::query!(
-        r#"with i as (
-               select i.occurred_on, i.category_id, i.area_id, i.latitude, i.longitude
-               from est_incident i
-               where i.municipality_id = $1 and i.occurred_on between $2 and $3
-                 and ($4::uuid is null or i.area_id = $4) and i.duplicate_of is null
-           ),
-           per_week as (
-               select date_trunc($5::text, occurred_on)::date as week, count(*) as n from i group by 1
-           ),
-           per_category as (
-               select coalesce(pc.id, c.id) as id, coalesce(pc.name, c.name) as name, count(*) as n
-               from i
-               join incident_category c on c.id = i.category_id
-               left join incident_category pc on pc.id = c.parent_id
-               group by 1, 2
-           ),
-           per_area as (
-               select a.id, a.name, count(*) as n from i join area a on a.id = i.area_id group by 1, 2
-           ),
-           -- The map's incidents: of its category, when one is chosen.
-           on_map as (
-               select i.* from i join incident_category c on c.id = i.category_id
-               where $6::uuid is null or coalesce(c.parent_id, c.id) = $6
-           )
-           select (select count(*) from i) as "total!",
-                  (select coalesce(json_agg(json_build_array(i.longitude, i.latitude)), '[]') from on_map i
-                   where i.latitude is not null and i.longitude is not null) as "placed!: Json<Vec<(f64, f64)>>",
-                  (select coalesce(json_agg(x order by x.n desc, x.name), '[]') from (
-                       select a.id, a.name, count(*) as n from on_map i join area a on a.id = i.area_id group by 1, 2) x)
-                      as "map_by_area!: Json<Vec<Count>>",
-                  (select coalesce(json_agg(json_build_object('id', c.id, 'label', c.name) order by c.name), '[]')
-                   from incident_category c where c.municipality_id = $1 and c.parent_id is null)
-                      as "categories!: Json<Vec<AreaRow>>",
-                  (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
-                  'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
-                                'boundary', a.boundary, 'schematic', a.boundary_schematic)
-                            order by a.sort_order, a.name), '[]')
-                            from area a where a.municipality_id = mu.id and a.active))
-                  from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>",
-
-                  (select coalesce(json_agg(w order by w.week), '[]') from per_week w)
-                      as "weeks!: Json<Vec<Week>>",
-                  (select coalesce(json_agg(c order by c.n desc, c.name), '[]') from per_category c)
-                      as "by_category!: Json<Vec<Count>>",
-                  (select coalesce(json_agg(a order by a.n desc, a.name), '[]') from per_area a)
-                      as "by_area!: Json<Vec<Count>>",
-                  (select coalesce(json_agg(x order by x.week, x.kind), '[]') from (
-                       select date_trunc($5::text, (pe.occurred_at at time zone 'Europe/Stockholm')::date)::date as week,
-                              pe.kind, count(*) as n
-                       from police_event pe
-                       where pe.municipality_id = $1
-                         and (pe.occurred_at at time zone 'Europe/Stockholm')::date between $2 and $3
-                       group by 1, 2) x)
-                      as "police!: Json<Vec<crate::sources::police::KindCount>>""#,
-        m,
-        p.from,
-        p.to,
-        p.area,
-        if p.by_month() { "month" } else { "week" },
-        p.category
-    )
-    .fetch_one(&state.db)
-    .await?;
-    let buckets: Vec<NaiveDate> = if p.by_month() {
-        let first = p.from.with_day(1).unwrap_or(p.from);
-        std::iter::successors(Some(first), |d| d.checked_add_months(Months::new(1)))
-            .take_while(|d| *d <= p.to)
-            .collect()
-    } else {
-        let first = p.from - Days::new(u64::from(p.from.weekday().num_days_from_monday()));
-        std::iter::successors(Some(first), |w| w.checked_add_days(Days::new(7)))
-            .take_while(|w| *w <= p.to)
-            .collect()
-    };
-    let counted = r.weeks.0;
-    let monthly = p.by_month();
-    Ok(Counts {
-        weeks: buckets
-            .into_iter()
-            .map(|w| {
-                let last = if monthly {
-                    w.checked_add_months(Months::new(1))
-                        .and_then(|d| d.pred_opt())
-                        .unwrap_or(w)
-                } else {
-                    w + Days::new(6)
-                };
-                Bucket {
-                    start: w,
-                    n: counted.iter().find(|c| c.week == w).map_or(0, |c| c.n),
-                    partial: w < p.from || last > p.to,
-                }
-            })
-            .collect(),
-        total: r.total,
-        by_category: r.by_category.0,
-        by_area: r.by_area.0,
-        shapes: r.shapes.0.into(),
-        placed: r.placed.0,
-        map_by_area: r.map_by_area.0,
-        categories: r.categories.0,
-        police: r.police.0,
-    })
-}
-
-/// The trend: the last four whole weeks of the period against the four
-/// before (weeks the period covers only in part are left out, so that an
-/// ongoing week does not look like a drop).
-pub fn trend(weeks: &[Bucket]) -> Option<String> {
-    let whole: Vec<i64> = weeks.iter().filter(|w| !w.partial).map(|w| w.n).collect();
-    if whole.len() < 8 {
-        return None;
-    }
-    let recent: i64 = whole[whole.len() - 4..].iter().sum();
-    let before: i64 = whole[whole.len() - 8..whole.len() - 4].iter().sum();
-    let counted = crate::web::words::count(recent, "händelse", "händelser");
-    Some(match (recent, before) {
-        (_, 0) => format!("{counted} de senaste fyra hela veckorna (inga veckorna dessförinnan)"),
-        (r, b) => {
-            let change = (r - b) * 100 / b;
-            let direction = if change > 0 {
-                "fler"
-            } else if change < 0 {
-                "färre"
-            } else {
-                "lika många"
-            };
-            if change == 0 {
-                format!(
-                    "{counted} de senaste fyra hela veckorna, lika många som de fyra veckorna dessförinnan"
-                )
-            } else {
-                format!(
-                    "{counted} de senaste fyra hela veckorna, {}\u{a0}% {direction} än de fyra veckorna dessförinnan",
-                    change.abs()
-                )
-            }
-        }
-    })
-}
-
-/// "v. 49", or "v. 49 2025" when the chart holds the same week number twice.
-fn week_label(w: NaiveDate, with_year: bool) -> String {
-    if with_year {
-        format!("v. {} {}", w.iso_week().week(), w.iso_week().year())
-    } else {
-        format!("v. {}", w.iso_week().week())
-    }
-}
-
-/// The figures, the trend sentence and the total.
-type Drawn = (
-    Vec<Figure>,
-    Option<String>,
-    i64,
-    crate::map::Choropleth,
-    crate::sources::police::KindTable,
-);
-
-fn figures(v: &Viewer, f: &Filter, p: &Period, counts: Counts) -> Drawn {
-    let q = f.query(p);
-    let weeks = counts.weeks;
-    let monthly = p.by_month();
-    let numbers: Vec<u32> = weeks.iter().map(|w| w.start.iso_week().week()).collect();
-    let with_year = (1..numbers.len()).any(|i| numbers[..i].contains(&numbers[i]));
-    let label = |w: NaiveDate| {
-        if monthly {
-            format!("{} {}", crate::meetings::month_name(w.month()), w.year())
-        } else {
-            week_label(w, with_year)
-        }
-    };
-    let part = if monthly {
-        "ofullständig månad"
-    } else {
-        "ofullständig vecka"
-    };
-    let week_rows: Vec<Row> = weeks
-        .iter()
-        .map(|w| Row {
-            label: match (monthly, w.partial) {
-                (true, false) => label(w.start),
-                (true, true) => format!("{} ({part})", label(w.start)),
-                (false, false) => format!("{} ({})", label(w.start), w.start),
-                (false, true) => format!("{} ({}, {part})", label(w.start), w.start),
-            },
-            value: w.n,
-            href: v.reads_est.then(|| bucket_link(w.start, monthly)),
-            partial: Some(w.partial),
-        })
-        .collect();
-    let labels: Vec<String> = weeks.iter().map(|w| label(w.start)).collect();
-    let police = crate::sources::police::kind_table(
-        &counts.police,
-        &weeks.iter().map(|w| w.start).collect::<Vec<_>>(),
-        &labels,
-    );
-    let values: Vec<i64> = weeks.iter().map(|w| w.n).collect();
-    let partial: Vec<bool> = weeks.iter().map(|w| w.partial).collect();
-    let axis = if monthly { "Månad" } else { "Vecka" };
-    let mut figures = vec![Figure {
-        key: "vecka",
-        caption: format!(
-            "Händelser per {}, {} – {}",
-            if monthly { "månad" } else { "vecka" },
-            p.from,
-            p.to
-        ),
-        svg: charts::columns(&labels, &values, &partial, axis, "fig-vecka"),
-        rows: week_rows,
-        column: axis,
-        partial_note: partial.iter().any(|x| *x).then_some(if monthly {
-            "Ljusare staplar: månader som perioden bara täcker delvis."
-        } else {
-            "Ljusare staplar: veckor som perioden bara täcker delvis."
-        }),
-    }];
-    let filter = crate::map::CategoryFilter {
-        action: "/oversikt".to_owned(),
-        hidden: [
-            ("fran", Some(p.from.to_string())),
-            ("till", Some(p.to.to_string())),
-            ("omrade", p.area.map(|a| a.to_string())),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect(),
-        categories: counts
-            .categories
-            .iter()
-            .map(|c| (c.id, c.label.clone()))
-            .collect(),
-        chosen: p.category,
-    };
-    let title = match filter.chosen_name() {
-        Some(c) => format!("{c} per område på kartan"),
-        None => "Händelser per område på kartan".to_owned(),
-    };
-    let map = crate::map::Choropleth::new(
-        "karta",
-        title,
-        &counts.shapes,
-        &counts
-            .map_by_area
-            .iter()
-            .map(|c| (c.name.clone(), c.n))
-            .collect::<Vec<_>>(),
-    )
-    .for_period(p.from, p.to)
-    .with_heat(&counts.placed, v.oversight)
-    .with_filter(filter);
-    for (key, counted, caption, param, column) in [
-        (
-            "kategori",
-            counts.by_category,
-            "Händelser per kategori",
-            "kategori",
-            "Kategori",
-        ),
-        (
-            "omrade",
-            counts.by_area,
-            "Händelser per område",
-            "omrade",
-            "Område",
-        ),
-    ] {
-        let labels: Vec<String> = counted.iter().map(|c| c.name.clone()).collect();
-        let values: Vec<i64> = counted.iter().map(|c| c.n).collect();
-        figures.push(Figure {
-            key,
-            caption: format!("{caption}, {} – {}", p.from, p.to),
-            svg: charts::bars(&labels, &values, &format!("fig-{key}")),
-            rows: counted
-                .into_iter()
-                .map(|c| Row {
-                    href: v
-                        .reads_est
-                        .then(|| format!("/est/handelser?{q}&{param}={}", c.id)),
-                    label: c.name,
-                    value: c.n,
-                    partial: None,
-                })
-                .collect(),
-            column,
-            partial_note: None,
-        });
-    }
-    let trend = if monthly { None } else { trend(&weeks) };
-    (figures, trend, counts.total, map, police)
-}
-
-/// Where a bucket's count leads: the week's lägesbild, or the month's
-/// incidents.
-fn bucket_link(w: NaiveDate, monthly: bool) -> String {
-    if monthly {
-        let last = w
-            .checked_add_months(Months::new(1))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(w);
-        format!("/est/handelser?fran={w}&till={last}")
-    } else {
-        format!(
-            "/est/lagesbild/{}",
-            crate::est::week::ReportWeek::containing(w + Days::new(7), 1).key()
-        )
-    }
-}
-
 /// A coming event with high risk.
 pub struct Risk {
     pub occurs_on: NaiveDate,
     pub area: Option<String>,
     pub title: Option<String>,
+}
+
+impl From<RiskRow> for Risk {
+    fn from(r: RiskRow) -> Self {
+        Risk {
+            occurs_on: r.occurs_on,
+            area: r.area,
+            title: r.title,
+        }
+    }
 }
 
 /// A group's meeting compliance this term.
@@ -592,383 +254,11 @@ pub struct MeasureCounts {
     pub delayed: i64,
 }
 
-/// A coming high-risk event as the statement brings it.
-#[derive(Clone, Debug, Deserialize)]
-struct RiskRow {
-    occurs_on: NaiveDate,
-    area: Option<String>,
-    title: Option<String>,
-}
-
 /// An area (or a top category) to filter by.
 #[derive(Clone, Debug, Deserialize)]
 struct AreaRow {
     id: Uuid,
     label: String,
-}
-
-/// An active group with its cadence and this term's meetings, counted.
-#[derive(Debug, Deserialize)]
-struct GroupRow {
-    id: Uuid,
-    name: String,
-    tier: String,
-    cadence: Option<StoredCadence>,
-    #[serde(flatten)]
-    active: ActiveSpan,
-    #[serde(flatten)]
-    counts: MeetingCounts,
-    next_planned: Option<NaiveDate>,
-}
-
-/// What decides an agreement's state.
-#[derive(Debug, Deserialize)]
-struct AgreementRow {
-    status: crate::agreements::model::AgreementStatus,
-    required: i64,
-    signed: i64,
-    valid_from: NaiveDate,
-    valid_to: Option<NaiveDate>,
-}
-
-/// Everything on the page besides the incident figures.
-#[derive(Clone)]
-struct Overview {
-    risks: Vec<RiskRow>,
-    open_needs: i64,
-    areas: Vec<Choice>,
-    groups: Vec<GroupLine>,
-    agreements: Option<AgreementCounts>,
-    measures: Option<MeasureCounts>,
-    goals: Option<Vec<GoalLine>>,
-    review_due: Option<NaiveDate>,
-    /// Ongoing and finished measures, their progress and indicated effect.
-    effects: Option<Vec<MeasureLine>>,
-    /// The kommunkod and the first indicator's values from Kolada for it,
-    /// its county and the country.
-    kolada_code: Option<String>,
-    kolada: Vec<crate::sources::kolada::Stored>,
-}
-
-/// The rest of the page in one statement. Groups: every active group in the
-/// order of `/struktur` for the full view, else only the EST (the active
-/// group with weekly reporting). Agreements, measures and goals: full view
-/// only. Coming events follow the area filter.
-async fn overview(
-    state: &AppState,
-    m: Uuid,
-    full: bool,
-    area: Option<Uuid>,
-) -> AppResult<Overview> {
-    let day = today();
-    let term = Term::containing(day);
-    let r = sqlx::query!(
-        r#"select mu.guideline_review_due as review_due, mu.agreement_warning_days, mu.code,
-                  (select coalesce(json_agg(json_build_object('area_id', v.area_id, 'kpi', v.kpi, 'year', v.year,
-                                                              'value', v.value) order by v.year), '[]')
-                   from kolada_value v
-                   -- The first of kolada::KPIS; the municipality, its county, the country.
-                   where v.kpi = 'N07540' and v.area_id in (mu.code, '00' || left(mu.code, 2), '0000'))
-                      as "kolada!: Json<Vec<crate::sources::kolada::Stored>>",
-                  (select count(*) from cooperation_need n where n.municipality_id = $1 and n.status <> 'closed')
-                      as "open_needs!",
-                  (select coalesce(json_agg(r order by r.occurs_on), '[]') from (
-                       select e.occurs_on, a.name as area, e.title
-                       from est_coming_event e left join area a on a.id = e.area_id
-                       where e.municipality_id = $1 and e.risk = 'high' and e.occurs_on between $2 and $2::date + 30
-                         and ($7::uuid is null or e.area_id = $7)
-                       order by e.occurs_on limit 20) r)
-                      as "risks!: Json<Vec<RiskRow>>",
-                  (select coalesce(json_agg(json_build_object('id', a.id, 'label', a.name) order by a.sort_order, a.name), '[]')
-                   from area a where a.municipality_id = $1 and a.active)
-                      as "areas!: Json<Vec<AreaRow>>",
-                  (select coalesce(json_agg(json_build_object(
-                              'id', g.id, 'name', g.name, 'tier', g.tier, 'cadence', to_jsonb(c),
-                              'active_from', g.active_from, 'active_to', g.active_to, 'held', k.held,
-                              'planned', k.planned, 'unrecorded', k.unrecorded, 'cancelled', k.cancelled,
-                              'next_planned', k.next_planned)
-                          order by array_position(array['styrgrupp','beredningsgrupp','permanent','temporary'], g.tier),
-                                   g.sort_order, g.name), '[]')
-                   from work_group g
-                   left join group_cadence c on c.work_group_id = g.id and c.municipality_id = $1
-                   cross join lateral (
-                       select count(*) filter (where mt.status = 'held' and mt.starts_at >= $3 and mt.starts_at < $4) as held,
-                              count(*) filter (where mt.status = 'planned' and mt.starts_at >= $5 and mt.starts_at < $4) as planned,
-                              count(*) filter (where mt.status = 'planned' and mt.starts_at < $5 and mt.starts_at >= $3) as unrecorded,
-                              count(*) filter (where mt.status = 'cancelled' and mt.starts_at >= $3 and mt.starts_at < $4) as cancelled,
-                              (min(mt.starts_at) filter (where mt.status = 'planned' and mt.starts_at >= $5))::date as next_planned
-                       from meeting mt
-                       where mt.work_group_id = g.id and mt.municipality_id = $1
-                         and mt.starts_at >= $3) k
-                   where g.municipality_id = $1
-                     and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
-                     and ($6 or g.id = (
-                         select w.id from work_group w
-                         where w.municipality_id = $1 and w.weekly_reporting
-                           and w.active_from <= $2 and (w.active_to is null or w.active_to >= $2)
-                         order by w.name limit 1)))
-                      as "groups!: Json<Vec<GroupRow>>",
-                  case when $6 then (
-                      select coalesce(json_agg(json_build_object(
-                                 'status', a.status, 'valid_from', v.valid_from, 'valid_to', v.valid_to,
-                                 'required', (select count(*) from agreement_type_signatory s where s.agreement_type_id = a.type_id),
-                                 'signed', (select count(*) from agreement_signature sg
-                                            where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null
-                                              and sg.position_id in (select s.position_id from agreement_type_signatory s
-                                                                     where s.agreement_type_id = a.type_id)))), '[]')
-                      from agreement a
-                      join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-                      where a.municipality_id = $1) end
-                      as "agreements: Json<Vec<AgreementRow>>",
-                  -- The same pairs as agreements::compliance::gaps, counted.
-                  case when $6 then (
-                      select count(*) from (
-                          select distinct o.id, g.id
-                          from membership ms
-                          join position p on p.id = ms.position_id
-                          join organisation o on o.id = p.organisation_id and o.municipality_id = $1 and o.external
-                          join work_group g on g.id = ms.work_group_id and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
-                          where ms.municipality_id = $1
-                            and not exists (
-                                select 1 from agreement a
-                                join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-                                join agreement_group ag on ag.agreement_id = a.id and ag.work_group_id = g.id
-                                where a.municipality_id = $1 and a.counterpart_id = o.id and a.status = 'for_signing'
-                                  and v.valid_from <= $2 and (v.valid_to is null or v.valid_to >= $2)
-                                  and not exists (
-                                      select 1 from agreement_type_signatory s
-                                      where s.agreement_type_id = a.type_id
-                                        and not exists (select 1 from agreement_signature sg where sg.agreement_id = a.id
-                                                        and sg.version = a.current_version and sg.position_id = s.position_id
-                                                        and sg.voided_at is null)))) pairs) end
-                      as gaps,
-                  -- Goals with an indicator or a target, and their latest follow-up.
-                  case when $6 then (
-                      select coalesce(json_agg(json_build_object(
-                                 'id', gl.id, 'level', gl.level, 'title', gl.title, 'indicator', gl.indicator,
-                                 'target', gl.target, 'target_date', gl.target_date,
-                                 'value', f.value, 'measured_on', f.on_date)
-                             order by gl.level = 'subgoal', gl.target_date nulls last, gl.title), '[]')
-                      from goal gl
-                      left join lateral (
-                          select fu.value, fu.on_date from goal_followup fu
-                          where fu.goal_id = gl.id and fu.municipality_id = $1
-                          order by fu.on_date desc, fu.created_at desc limit 1) f on true
-                      where gl.municipality_id = $1 and gl.level <> 'vision'
-                        and (gl.indicator <> '' or gl.target <> '')) end
-                      as "goals: Json<Vec<GoalLine>>",
-                  -- Ongoing and finished measures with their weeks (planning::effect), full view only.
-                  (select min(i.occurred_on) from est_incident i where i.municipality_id = $1) as data_from,
-                  case when $6 then (
-                      select coalesce(json_agg(json_build_object(
-                                 'id', x.id, 'title', x.title, 'status', x.status, 'due_on', x.due_on,
-                                 'percent_done', x.percent_done, 'effect_from', x.effect_from, 'targeted', t.targeted,
-                                 'followed_up', exists (
-                                     select 1 from measure_note n where n.measure_id = x.id and n.municipality_id = $1
-                                       and n.at >= (date_trunc('week', x.effect_from)::date + 182)::timestamp
-                                                   at time zone 'Europe/Stockholm'),
-                                 'weeks', case when t.targeted and x.effect_from is not null then (
-                                     select json_agg(w) from measure_weekly_counts($1, x.id,
-                                         date_trunc('week', x.effect_from)::date - 182,
-                                         date_trunc('week', x.effect_from)::date + 182) w) end)
-                             order by x.status = 'done', x.due_on, x.title), '[]')
-                      from measure x
-                      cross join lateral (
-                          select exists (select 1 from measure_area a where a.measure_id = x.id and a.municipality_id = $1)
-                              or exists (select 1 from measure_category c where c.measure_id = x.id and c.municipality_id = $1)
-                              as targeted) t
-                      where x.municipality_id = $1 and x.status in ('ongoing', 'done')) end
-                      as "measure_effects: Json<Vec<crate::planning::effect::MeasureRow>>",
-                  ms.planned as "planned!", ms.ongoing as "ongoing!", ms.done as "done!", ms.delayed as "delayed!"
-           from municipality mu
-           cross join lateral (
-               select count(*) filter (where status = 'planned' and due_on >= $2) as planned,
-                      count(*) filter (where status = 'ongoing' and due_on >= $2) as ongoing,
-                      count(*) filter (where status = 'done') as done,
-                      count(*) filter (where status <> 'done' and due_on < $2) as delayed
-               from measure where municipality_id = mu.id) ms
-           where mu.id = $1"#,
-        m,
-        day,
-        day_start(term.first_day()),
-        day_start(term.last_day() + Days::new(1)),
-        Utc::now(),
-        full,
-        area
-    )
-    .fetch_one(&state.db)
-    .await?;
-    let groups = r
-        .groups
-        .0
-        .into_iter()
-        .filter_map(|g| {
-            let cadence = Cadence::from_stored(g.cadence);
-            let c = Compliance::new(term, &cadence, &g.active, g.counts);
-            let nothing_planned = g.tier != "temporary" && g.next_planned.is_none();
-            (c.required != 0 || c.held + c.planned != 0 || nothing_planned).then(|| GroupLine {
-                group_id: g.id,
-                text: c.summary(&g.name),
-                on_track: c.on_track(),
-                name: g.name,
-                nothing_planned,
-                compliance: c,
-            })
-        })
-        .collect();
-    let agreements = r.agreements.map(|rows| {
-        let mut counts = AgreementCounts {
-            gaps: r.gaps.unwrap_or(0),
-            warning_days: r.agreement_warning_days,
-            ..AgreementCounts::default()
-        };
-        for a in rows.0 {
-            let state = AgreementState::derive(
-                a.status,
-                usize::try_from(a.required).unwrap_or(0),
-                usize::try_from(a.signed).unwrap_or(0),
-                a.valid_from,
-                a.valid_to,
-                day,
-            );
-            let days_left = a.valid_to.map(|to| (to - day).num_days());
-            match state {
-                AgreementState::InForce => {
-                    counts.in_force += 1;
-                    if days_left.is_some_and(|d| d <= i64::from(r.agreement_warning_days)) {
-                        counts.expiring += 1;
-                    }
-                }
-                s if s.awaits_signatures() => counts.waiting += 1,
-                _ => {}
-            }
-        }
-        counts
-    });
-    Ok(Overview {
-        risks: r.risks.0,
-        open_needs: r.open_needs,
-        areas: r
-            .areas
-            .0
-            .into_iter()
-            .map(|a| Choice {
-                id: a.id,
-                label: a.label,
-            })
-            .collect(),
-        groups,
-        agreements,
-        measures: full.then_some(MeasureCounts {
-            planned: r.planned,
-            ongoing: r.ongoing,
-            done: r.done,
-            delayed: r.delayed,
-        }),
-        goals: r.goals.map(|g| g.0),
-        review_due: r.review_due,
-        kolada_code: r.code,
-        kolada: r.kolada.0,
-        effects: r.measure_effects.map(|rows| {
-            rows.0
-                .into_iter()
-                .map(|row| MeasureLine::new(row, r.data_from, day))
-                .collect()
-        }),
-    })
-}
-
-/// What needs attention, soonest first: groups without a meeting planned
-/// or behind their cadence, late measures, agreements waiting for
-/// signatures or about to end, members without an agreement, coming
-/// high-risk events and the guideline's review.
-fn attention(o: &Overview, day: NaiveDate, reads_est: bool) -> Vec<Attention> {
-    use crate::web::words::count;
-    let mut list = Vec::new();
-    for g in &o.groups {
-        if g.nothing_planned {
-            list.push(Attention {
-                text: format!("{} har inget möte planerat.", g.name),
-                href: Some(format!("/grupper/{}", g.group_id)),
-                due: day,
-            });
-        } else if !g.on_track {
-            list.push(Attention {
-                text: format!("{} – färre möten än riktlinjen anger.", g.text),
-                href: Some(format!("/grupper/{}", g.group_id)),
-                due: g.compliance.term.last_day(),
-            });
-        }
-    }
-    if let Some(ms) = &o.measures
-        && ms.delayed > 0
-    {
-        list.push(Attention {
-            text: format!(
-                "{} i tid.",
-                count(ms.delayed, "åtgärd är inte klar", "åtgärder är inte klara")
-            ),
-            href: Some("/planering#atgarder".to_owned()),
-            due: day,
-        });
-    }
-    if let Some(a) = &o.agreements {
-        if a.waiting > 0 {
-            list.push(Attention {
-                text: format!(
-                    "{} på signaturer.",
-                    count(a.waiting, "avtal väntar", "avtal väntar")
-                ),
-                href: Some("/avtal#waiting".to_owned()),
-                due: day,
-            });
-        }
-        if a.expiring > 0 {
-            list.push(Attention {
-                text: format!(
-                    "{} ut inom {}.",
-                    count(a.expiring, "avtal går", "avtal går"),
-                    count(a.warning_days, "dag", "dagar")
-                ),
-                href: Some("/avtal#expiring".to_owned()),
-                due: day + Days::new(u64::try_from(a.warning_days).unwrap_or(0)),
-            });
-        }
-        if a.gaps > 0 {
-            list.push(Attention {
-                text: format!(
-                    "{} i en grupp utan avtal i kraft.",
-                    count(a.gaps, "extern aktör deltar", "externa aktörer deltar")
-                ),
-                href: Some("/avtal#gaps".to_owned()),
-                due: day,
-            });
-        }
-    }
-    for r in &o.risks {
-        let mut text = format!("{}: kommande händelse med hög risk", r.occurs_on);
-        if let Some(t) = &r.title {
-            text.push_str(&format!(", {t}"));
-        }
-        if let Some(a) = &r.area {
-            text.push_str(&format!(" ({a})"));
-        }
-        text.push('.');
-        list.push(Attention {
-            text,
-            href: reads_est.then(|| "/est#kommande".to_owned()),
-            due: r.occurs_on,
-        });
-    }
-    if let Some(due) = o.review_due.filter(|due| (*due - day).num_days() <= 180) {
-        list.push(Attention {
-            text: format!("Riktlinjen ska aktualitetsprövas senast {due}."),
-            href: Some("/struktur".to_owned()),
-            due,
-        });
-    }
-    list.sort_by_key(|a| a.due);
-    list
 }
 
 /// `GET /oversikt`: two statements, the incident figures and the rest.
@@ -980,47 +270,12 @@ pub async fn page(
     let v = viewer(&user)?;
     let m = user.municipality_id();
     let period = filter.period();
-    // The figures, charts drawn, as long as the incidents stay the same.
-    let key = format!(
-        "{}:{}:{}:{:?}",
-        v.reads_est,
-        v.oversight,
-        filter.query(&period),
-        period.category
-    );
-    let drawn = state
-        .pages
-        .get_or_load(m, key, || async {
-            let counted = counts(&state, m, &period).await?;
-            Ok(figures(&v, &filter, &period, counted))
-        })
-        .await?;
-    let (figures, trend, total, map, police) = Drawn::clone(&drawn);
+    let (figures, trend, total, map, police) = drawn(&state, &v, m, &filter, &period).await?;
     let map = map.with_tiles(state.tiles.as_deref());
-    // The statement compares with the clock: kept for the minute at most.
-    let key = format!(
-        "{}:{:?}:{}",
-        v.full,
-        period.area,
-        page_cache::minute(Utc::now())
-    );
-    let o = state
-        .pages
-        .get_or_load(m, key, || overview(&state, m, v.full, period.area))
-        .await?;
-    let o = Overview::clone(&o);
+    let o = cached_overview(&state, m, &v, period.area).await?;
     let attention = attention(&o, today(), v.reads_est);
     let mut chrome = user.chrome("oversikt").await;
-    let mut notes = period.notes.clone();
-    if period.category.is_some()
-        && map
-            .filter
-            .as_ref()
-            .is_some_and(|f| f.chosen_name().is_none())
-    {
-        notes.push("Kategorin finns inte; kartan visar inga händelser.".to_owned());
-    }
-    bounds::note(&mut chrome, &notes);
+    bounds::note(&mut chrome, &notes(&period, &map));
     let kolada =
         crate::sources::kolada::trend(o.kolada_code.as_deref(), &o.kolada, &user.municipality.name);
     Ok(DashboardPage {
@@ -1041,15 +296,7 @@ pub async fn page(
         total,
         attention,
         goals: o.goals,
-        risks: o
-            .risks
-            .into_iter()
-            .map(|r| Risk {
-                occurs_on: r.occurs_on,
-                area: r.area,
-                title: r.title,
-            })
-            .collect(),
+        risks: o.risks.into_iter().map(Risk::from).collect(),
         open_needs: o.open_needs,
         groups: o.groups,
         agreements: o.agreements,
@@ -1058,6 +305,62 @@ pub async fn page(
         review_due: o.review_due,
         reads_est: v.reads_est,
     })
+}
+
+/// The figures, charts drawn, kept as long as the incidents stay the same.
+async fn drawn(
+    state: &AppState,
+    v: &Viewer,
+    m: Uuid,
+    filter: &Filter,
+    period: &Period,
+) -> AppResult<Drawn> {
+    let key = format!(
+        "{}:{}:{}:{:?}",
+        v.reads_est,
+        v.oversight,
+        filter.query(period),
+        period.category
+    );
+    let drawn = state
+        .pages
+        .get_or_load(m, key, || async {
+            let counted = counts(state, m, period).await?;
+            Ok(figures(v, filter, period, counted))
+        })
+        .await?;
+    Ok(Drawn::clone(&drawn))
+}
+
+/// The rest of the page: the statement compares with the clock, so it is
+/// kept for the minute at most.
+async fn cached_overview(
+    state: &AppState,
+    m: Uuid,
+    v: &Viewer,
+    area: Option<Uuid>,
+) -> AppResult<Overview> {
+    let key = format!("{}:{:?}:{}", v.full, area, page_cache::minute(Utc::now()));
+    let o = state
+        .pages
+        .get_or_load(m, key, || overview(state, m, v.full, area))
+        .await?;
+    Ok(Overview::clone(&o))
+}
+
+/// What the page says about the filter: what was changed in it, and a
+/// map category that does not exist.
+fn notes(period: &Period, map: &crate::map::Choropleth) -> Vec<String> {
+    let mut notes = period.notes.clone();
+    if period.category.is_some()
+        && map
+            .filter
+            .as_ref()
+            .is_some_and(|f| f.chosen_name().is_none())
+    {
+        notes.push("Kategorin finns inte; kartan visar inga händelser.".to_owned());
+    }
+    notes
 }
 
 /// `GET /oversikt/{figure}.csv`: the figure's table as CSV, one number
@@ -1073,37 +376,8 @@ pub async fn csv(
     let m = user.municipality_id();
     let period = filter.period();
     if key == "efterlevnad" {
-        let mut table = Table::new(&[
-            "Grupp",
-            "Termin",
-            "Aktiv från",
-            "Aktiv till",
-            "Möten enligt riktlinjen",
-            "Hållna",
-            "Planerade",
-            "Inställda",
-            "Ej protokollförda",
-            "Enligt riktlinjen (1 = ja)",
-            "Inget möte planerat (1 = ja)",
-        ])?;
-        for l in overview(&state, m, v.full, period.area).await?.groups {
-            let c = &l.compliance;
-            let (from, to) = c.part.unwrap_or((c.term.first_day(), c.term.last_day()));
-            table.row([
-                Cell::Text(l.name),
-                Cell::Text(c.term.short_label()),
-                Cell::Text(from.to_string()),
-                Cell::Text(to.to_string()),
-                Cell::Number(i64::from(c.required)),
-                Cell::Number(c.held),
-                Cell::Number(c.planned),
-                Cell::Number(c.cancelled),
-                Cell::Number(c.unrecorded),
-                Cell::Number(i64::from(l.on_track)),
-                Cell::Number(i64::from(l.nothing_planned)),
-            ])?;
-        }
-        return table.into_response("oversikt-efterlevnad.csv");
+        let groups = overview(&state, m, v.full, period.area).await?.groups;
+        return compliance_csv(groups);
     }
     let counted = counts(&state, m, &period).await?;
     let figure = figures(&v, &filter, &period, counted)
@@ -1111,6 +385,48 @@ pub async fn csv(
         .into_iter()
         .find(|f| f.key == key)
         .ok_or(AppError::NotFound)?;
+    figure_csv(figure)
+}
+
+/// The groups' meeting compliance this term, one group a row.
+fn compliance_csv(groups: Vec<GroupLine>) -> AppResult<Response> {
+    let mut table = Table::new(&[
+        "Grupp",
+        "Termin",
+        "Aktiv från",
+        "Aktiv till",
+        "Möten enligt riktlinjen",
+        "Hållna",
+        "Planerade",
+        "Inställda",
+        "Ej protokollförda",
+        "Enligt riktlinjen (1 = ja)",
+        "Inget möte planerat (1 = ja)",
+    ])?;
+    for l in groups {
+        let c = &l.compliance;
+        let (from, to) = c.part.unwrap_or((c.term.first_day(), c.term.last_day()));
+        table.row([
+            Cell::Text(l.name),
+            Cell::Text(c.term.short_label()),
+            Cell::Text(from.to_string()),
+            Cell::Text(to.to_string()),
+            Cell::Number(i64::from(c.required)),
+            Cell::Number(c.held),
+            Cell::Number(c.planned),
+            Cell::Number(c.cancelled),
+            Cell::Number(c.unrecorded),
+            Cell::Number(i64::from(l.on_track)),
+            Cell::Number(i64::from(l.nothing_planned)),
+        ])?;
+    }
+    table.into_response("oversikt-efterlevnad.csv")
+}
+
+/// A figure's table; over time also whether the period covers each bucket
+/// whole.
+fn figure_csv(figure: Figure) -> AppResult<Response> {
+    let key = figure.key;
     if key == "vecka" {
         let mut table = Table::new(&[figure.column, "Händelser", "Hela perioden (1 = ja)"])?;
         for r in figure.rows {

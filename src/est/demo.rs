@@ -231,6 +231,7 @@ pub async fn reports(
 
 /// [`reports`] with the dice turned by `variation`, so that generated
 /// municipalities do not all have the same weeks (0 gives Lindesberg's).
+#[allow(clippy::too_many_lines)] // demo data: one loop that rolls every week's reports and incidents
 pub async fn varied_reports(
     conn: &mut PgConnection,
     m: Uuid,
