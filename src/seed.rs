@@ -529,6 +529,7 @@ pub async fn load_demo(db: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_lines)] // demo data: one municipality's structure, inserted top to bottom
 async fn load_municipality(
     conn: &mut PgConnection,
     seed: &MunicipalitySeed,

@@ -320,6 +320,24 @@ fn validate(
     })
 }
 
+/// The tip as it would be stored, or `None` with the reasons in `e`.
+async fn checked(
+    state: &AppState,
+    m: Uuid,
+    form: &TipForm,
+    e: &mut FieldErrors,
+) -> AppResult<Option<NewTip>> {
+    let categories = public_categories(&state.db, m).await?;
+    let areas = crate::est::db::areas(&state.db, m).await?;
+    let mut tip = validate(form, &categories, &areas, e);
+    let (latitude, longitude) =
+        crate::map::picker::checked_point(&state.db, m, &form.latitude, &form.longitude, e).await?;
+    if let Some(tip) = tip.as_mut() {
+        tip.point = latitude.zip(longitude);
+    }
+    Ok(tip)
+}
+
 /// What a refused form is told when it was sent too soon or too late.
 const TOO_FAST: &str = "Formuläret skickades för snabbt. Kontrollera uppgifterna och skicka igen.";
 const EXPIRED: &str = "Sidan har varit öppen för länge. Kontrollera uppgifterna och skicka igen.";
@@ -334,16 +352,14 @@ pub async fn submit(
     State(state): State<AppState>,
     Params(slug): Params<String>,
     ClientAddress(client): ClientAddress,
-    Form(form): Form<TipForm>,
+    Form(mut form): Form<TipForm>,
 ) -> AppResult<Response> {
     let municipality = Municipality::by_slug(&state.db, &slug).await?;
     let m = municipality.id;
-    let mut form = form;
-    let picker = form.picker.clone();
     if let Some(again) = crate::map::picker::click(
         &state.db,
         m,
-        &picker,
+        &form.picker,
         &mut form.latitude,
         &mut form.longitude,
         &mut form.area_id,
@@ -361,15 +377,7 @@ pub async fn submit(
         return refuse(&state, municipality, form, e, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let nonce = check_stamp(&state, m, &form, &mut e).await?;
-    let categories = public_categories(&state.db, m).await?;
-    let areas = crate::est::db::areas(&state.db, m).await?;
-    let mut tip = validate(&form, &categories, &areas, &mut e);
-    let (latitude, longitude) =
-        crate::map::picker::checked_point(&state.db, m, &form.latitude, &form.longitude, &mut e)
-            .await?;
-    if let Some(tip) = tip.as_mut() {
-        tip.point = latitude.zip(longitude);
-    }
+    let tip = checked(&state, m, &form, &mut e).await?;
     let (Some(tip), Some(nonce), true) = (tip, nonce, e.is_empty()) else {
         return refuse(
             &state,

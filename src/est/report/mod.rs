@@ -274,13 +274,7 @@ async fn page(
         report: data.report,
     };
     let interval = access.interval_weeks;
-    let backdrop = crate::map::picker::backdrop(
-        state,
-        m,
-        &forms.incident.latitude,
-        &forms.incident.longitude,
-    )
-    .await?;
+    let picker = picker(state, m, &forms.incident).await?;
     Ok(ReportPage {
         chrome: user.chrome("est").await,
         incidents: data.incidents,
@@ -301,14 +295,25 @@ async fn page(
         new_entry: None,
         removed: None,
         errors,
-        picker: crate::map::picker::PickerView {
-            latitude: forms.incident.latitude.clone(),
-            longitude: forms.incident.longitude.clone(),
-            action: "/est/rapport/handelse".to_owned(),
-            image: "/karta/kommun.svg".to_owned(),
-            backdrop,
-        },
+        picker,
         forms,
+    })
+}
+
+/// The incident form's point picker, on the background map when there is one.
+async fn picker(
+    state: &AppState,
+    m: Uuid,
+    incident: &IncidentForm,
+) -> AppResult<crate::map::picker::PickerView> {
+    let backdrop =
+        crate::map::picker::backdrop(state, m, &incident.latitude, &incident.longitude).await?;
+    Ok(crate::map::picker::PickerView {
+        latitude: incident.latitude.clone(),
+        longitude: incident.longitude.clone(),
+        action: "/est/rapport/handelse".to_owned(),
+        image: "/karta/kommun.svg".to_owned(),
+        backdrop,
     })
 }
 
