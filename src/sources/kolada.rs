@@ -33,6 +33,14 @@ pub const KPIS: [(&str, &str); 2] = [
     ("N07540", "Anmälda brott totalt per 100 000 invånare"),
     ("N07403", "Anmälda våldsbrott per 100 000 invånare"),
 ];
+/// How Kolada's catalogue must begin each indicator's title. Checked
+/// before every fetch, so that a wrong id (the ids above were looked up
+/// without reaching Kolada itself) is an error on the settings page, not
+/// another statistic on the dashboard.
+pub const TITLES: [(&str, &str); 2] = [
+    ("N07540", "Anmälda brott totalt"),
+    ("N07403", "Anmälda våldsbrott"),
+];
 /// The whole country's id in Kolada.
 pub const COUNTRY: &str = "0000";
 /// Where the attribution links.
@@ -93,6 +101,40 @@ pub fn read_code(text: &str) -> Result<Option<String>, &'static str> {
         return Err("Ange kommunkoden med fyra siffror, till exempel 1885 för Lindesberg.");
     }
     Ok(Some(code.to_owned()))
+}
+
+#[derive(Debug, Deserialize)]
+struct RawCatalogue {
+    values: Vec<RawKpi>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawKpi {
+    id: String,
+    title: String,
+}
+
+/// Checks the indicators' titles in Kolada's answer to `/kpi/{ids}`.
+pub fn check_titles(body: &[u8]) -> Result<(), String> {
+    let catalogue: RawCatalogue = serde_json::from_slice(body)
+        .map_err(|e| format!("Koladas katalog gick inte att läsa: {e}"))?;
+    for (id, expected) in TITLES {
+        let Some(kpi) = catalogue.values.iter().find(|k| k.id == id) else {
+            return Err(format!("Kolada känner inte nyckeltalet {id}"));
+        };
+        if !kpi
+            .title
+            .trim()
+            .to_lowercase()
+            .starts_with(&expected.to_lowercase())
+        {
+            return Err(format!(
+                "Kolada kallar nyckeltalet {id} ”{}”, inte ”{expected} …”: rätta id:t i kolada::KPIS",
+                kpi.title.trim()
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,6 +334,9 @@ pub async fn fetch_within(
     if schedule == Schedule::Yearly && !due(db, &ids).await? {
         return Ok(Outcome::NotDue);
     }
+    if let Err(message) = check_catalogue(config, (base, timeout)).await {
+        return failed(db, message).await;
+    }
     let year = Utc::now().year();
     let mut values = Vec::new();
     for chunk in ids.chunks(IDS_PER_CALL) {
@@ -305,6 +350,15 @@ pub async fn fetch_within(
         values: values.len(),
         changed,
     })
+}
+
+/// Asks Kolada's catalogue whether the indicators are what we show them as.
+async fn check_catalogue(config: &Config, (base, timeout): (&str, Duration)) -> Result<(), String> {
+    let client = super::client(&super::police::user_agent(config), timeout)
+        .map_err(|e| format!("kunde inte starta anropet: {e}"))?;
+    let ids: Vec<&str> = TITLES.iter().map(|(id, _)| *id).collect();
+    let body = call(&client, &format!("{base}/kpi/{}", ids.join(","))).await?;
+    check_titles(&body)
 }
 
 /// The values of the indicators for `ids` over the last [`YEARS`] years,
@@ -694,6 +748,25 @@ mod tests {
             ]
         );
         assert!(next.is_some_and(|n| n.ends_with("page=2")));
+    }
+
+    #[test]
+    fn the_catalogue_must_call_each_indicator_what_it_is_shown_as() {
+        let right = r#"{"count": 2, "values": [
+            {"id": "N07403", "title": "Anmälda våldsbrott, antal/100 000 inv", "operating_area": "Brott"},
+            {"id": "N07540", "title": "Anmälda brott totalt, antal/100 000 inv"}]}"#;
+        assert_eq!(check_titles(right.as_bytes()), Ok(()));
+        let wrong = r#"{"values": [
+            {"id": "N07403", "title": "Anmälda våldsbrott, antal/100 000 inv"},
+            {"id": "N07540", "title": "Invånare 65+ år, andel (%)"}]}"#;
+        let refused = check_titles(wrong.as_bytes()).expect_err("a wrong title");
+        assert!(
+            refused.contains("N07540") && refused.contains("Invånare 65+"),
+            "{refused}"
+        );
+        let missing = r#"{"values": [{"id": "N07403", "title": "Anmälda våldsbrott"}]}"#;
+        assert!(check_titles(missing.as_bytes()).is_err());
+        assert!(check_titles(b"<html>").is_err());
     }
 
     #[test]

@@ -23,6 +23,23 @@ struct Fake {
     agents: Vec<String>,
     /// How long the fake waits before it answers.
     delay: Duration,
+    /// What the fake's catalogue (`/v2/kpi/{ids}`) says, when not Kolada's titles.
+    catalogue: Option<String>,
+}
+
+/// Kolada's catalogue entries of the two indicators.
+const CATALOGUE: &str = r#"{"count": 2, "values": [
+    {"id": "N07403", "title": "Anmälda våldsbrott, antal/100 000 inv", "municipality_type": "K"},
+    {"id": "N07540", "title": "Anmälda brott totalt, antal/100 000 inv", "municipality_type": "K"}]}"#;
+
+async fn catalogue(State(fake): State<Shared>) -> axum::response::Response {
+    let body = fake
+        .lock()
+        .expect("lock")
+        .catalogue
+        .clone()
+        .unwrap_or_else(|| CATALOGUE.to_owned());
+    ([("content-type", "application/json")], body).into_response()
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -64,7 +81,10 @@ async fn fake_server(fake: Shared) -> String {
         let mut f = fake.lock().expect("lock");
         f.pages = f.pages.iter().map(|p| p.replace("{BASE}", &base)).collect();
     }
-    let app = Router::new().fallback(answer).with_state(fake);
+    let app = Router::new()
+        .route("/v2/kpi/{ids}", axum::routing::get(catalogue))
+        .fallback(answer)
+        .with_state(fake);
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("fake server");
     });
@@ -594,5 +614,31 @@ async fn a_timeout_stores_nothing_and_is_recorded(db: PgPool) {
     assert_eq!(
         last_error(&db).await.as_deref(),
         Some("Kolada svarade inte i tid")
+    );
+}
+
+#[sqlx::test]
+async fn an_indicator_kolada_calls_something_else_stores_nothing_and_says_so(db: PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let fake = shared(200, vec![first_page(false)]);
+    fake.lock().expect("lock").catalogue = Some(
+        r#"{"values": [{"id": "N07403", "title": "Anmälda våldsbrott, antal/100 000 inv"},
+                        {"id": "N07540", "title": "Invånare 65+ år, andel (%)"}]}"#
+            .to_owned(),
+    );
+    let c = config_for(Some(fake_server(fake.clone()).await));
+
+    let outcome = kolada::fetch(&db, &c, NOW).await.expect("fetch");
+
+    assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+    assert_eq!(stored(&db).await, 0);
+    assert!(
+        fake.lock().expect("lock").asked.is_empty(),
+        "no data is asked for"
+    );
+    let error = last_error(&db).await.expect("an error");
+    assert!(
+        error.contains("N07540") && error.contains("Invånare 65+ år"),
+        "{error}"
     );
 }
