@@ -23,7 +23,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 use zip::write::SimpleFileOptions;
 
-use tables::{Catalog, Table};
+use tables::Catalog;
 
 /// What `manifest.json` says the zip is.
 const FORMAT: &str = "samordna-kommunexport";
@@ -243,16 +243,4 @@ pub async fn import(db: &PgPool, bytes: &[u8]) -> Result<Imported, ImportError> 
         people: people_count,
         rows,
     })
-}
-
-impl Table {
-    /// The file an export keeps a stored document in.
-    fn document_path(&self, column: &str, row: usize, bytes: &[u8]) -> String {
-        let ext = if bytes.starts_with(b"%PDF") {
-            "pdf"
-        } else {
-            "bin"
-        };
-        format!("dokument/{}/{column}/{row}.{ext}", self.name)
-    }
 }

@@ -156,6 +156,16 @@ impl Table {
         files
     }
 
+    /// The file an export keeps a stored document in.
+    fn document_path(&self, column: &str, row: usize, bytes: &[u8]) -> String {
+        let ext = if bytes.starts_with(b"%PDF") {
+            "pdf"
+        } else {
+            "bin"
+        };
+        format!("dokument/{}/{column}/{row}.{ext}", self.name)
+    }
+
     /// Puts the documents back into the rows, from the export's files.
     pub fn put_documents(
         &self,

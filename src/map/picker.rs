@@ -84,6 +84,17 @@ impl PickerView {
     }
 }
 
+/// The municipality's shapes, from memory while nothing in it changed:
+/// every report form and every picker image needs them.
+async fn cached_shapes(state: &AppState, m: Uuid) -> AppResult<std::sync::Arc<Shapes>> {
+    state
+        .pages
+        .get_or_load(m, "picker-shapes".to_owned(), || {
+            super::shapes(&state.db, m)
+        })
+        .await
+}
+
 /// The picker's background map for a form holding `latitude`/`longitude`;
 /// `None` (and no statement) without a background map.
 pub async fn backdrop(
@@ -95,12 +106,7 @@ pub async fn backdrop(
     let Some(tiles) = state.tiles.as_deref() else {
         return Ok(None);
     };
-    let shapes = state
-        .pages
-        .get_or_load(m, "picker-shapes".to_owned(), || {
-            super::shapes(&state.db, m)
-        })
-        .await?;
+    let shapes = cached_shapes(state, m).await?;
     let images = |view| {
         frame(&shapes, view)
             .map(|f| super::tile_images(&f))
@@ -375,7 +381,7 @@ pub async fn svg(
 /// Draws the picker's image of municipality `m`; without its own ground
 /// when a background map lies under it (`tiled`).
 pub async fn draw(state: &AppState, m: Uuid, q: &SvgQuery, tiled: bool) -> AppResult<Response> {
-    let shapes = super::shapes(&state.db, m).await?;
+    let shapes = cached_shapes(state, m).await?;
     let near = point_param(&q.nara);
     let view = near.map_or(View::Whole, |(lon, lat)| View::Near(lon, lat));
     let frame = frame(&shapes, view);
