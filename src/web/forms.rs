@@ -3,8 +3,6 @@
 
 #![allow(clippy::disallowed_types)] // the one place that wraps axum's `Form` and `Query`
 
-use std::collections::BTreeMap;
-
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -49,29 +47,35 @@ where
     }
 }
 
-/// Error messages by field name, in Swedish.
+/// Error messages by field name, in Swedish, in the order the checks
+/// found them (which follows the form), one per field.
 #[derive(Clone, Debug, Default)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
+pub struct FieldErrors(Vec<(&'static str, String)>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
+        if !self.has(field) {
+            self.0.push((field, message.into()));
+        }
     }
 
     /// The message for a field, if any (templates call this).
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
+        self.0.iter().any(|(f, _)| *f == field)
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// All messages in field order, for the summary at the top of a form.
+    /// All messages in the order found, for the summary at the top of a form.
     pub fn all(&self) -> Vec<(&'static str, &str)> {
         self.0.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
@@ -310,6 +314,23 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_lists_errors_in_the_order_the_form_was_checked() {
+        let mut e = FieldErrors::default();
+        e.add("title", "Fyll i rubriken.");
+        e.add("text", "Fyll i löftets text.");
+        e.add("title", "Ett andra fel på samma fält visas inte.");
+        assert_eq!(
+            e.all(),
+            [
+                ("title", "Fyll i rubriken."),
+                ("text", "Fyll i löftets text.")
+            ]
+        );
+        assert_eq!(e.get("text"), Some("Fyll i löftets text."));
+        assert!(e.has("title") && !e.has("place"));
+    }
 
     #[test]
     fn a_date_in_swedish_form_is_accepted_and_a_slash_date_is_refused() {
