@@ -12,6 +12,7 @@ mod dashboard;
 mod double_submit;
 mod est;
 mod first_run;
+mod getting_started;
 mod group_feeds;
 mod hardening;
 mod helpers;
