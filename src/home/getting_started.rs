@@ -167,7 +167,10 @@ pub async fn confirm(
     Params(step): Params<String>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let step: Confirmed = step.parse().map_err(|_| AppError::NotFound)?;
+    let step = Confirmed::ALL
+        .into_iter()
+        .find(|c| c.as_str() == step)
+        .ok_or(AppError::NotFound)?;
     let mut change = Change::begin(&state, &user).await?;
     let stored = sqlx::query!(
         r#"insert into getting_started_step (municipality_id, step, confirmed_by)
