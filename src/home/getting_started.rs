@@ -66,97 +66,93 @@ impl Checklist {
     }
 }
 
-/// The eight steps in order. `vacant` is how many member positions nobody
-/// holds; `unplanned` whether some standing group has no meeting ahead.
+/// The eight steps in order: title, what to do, where, the link's text.
+const STEPS: [(&str, &str, &str, &str); 8] = [
+    (
+        "Struktur och befattningar",
+        "Gå igenom grupperna, vilka befattningar som sitter i dem och riktlinjens uppgifter.",
+        "/struktur",
+        "Strukturen",
+    ),
+    (
+        "Personer",
+        "Lägg in personerna och ge varje befattning i grupperna en innehavare.",
+        "/admin/personer",
+        "Personer",
+    ),
+    (
+        "Organisationer",
+        "Kontrollera förvaltningar, bolag och de externa aktörer ni samverkar med.",
+        "/admin/organisationer",
+        "Organisationer",
+    ),
+    (
+        "Områden och kategorier",
+        "Anpassa områdena och händelsekategorierna som EST rapporterar i.",
+        "/est/installningar",
+        "EST-inställningar",
+    ),
+    (
+        "Signatärer",
+        "Se till att befattningarna som signerar avtal har innehavare.",
+        "/avtal/installningar",
+        "Avtalsinställningar",
+    ),
+    (
+        "Avtal",
+        "Lägg in det första samverkansavtalet med en extern aktör.",
+        "/avtal/ny",
+        "Nytt avtal",
+    ),
+    (
+        "Terminens möten",
+        "Planera mötena för terminen för varje stående grupp och skicka kallelserna.",
+        "/moten",
+        "Möten",
+    ),
+    (
+        "Första EST-veckan",
+        "Låt deltagarna i EST lämna sina första veckorapporter.",
+        "/est",
+        "EST",
+    ),
+];
+
+/// The checklist, or none when every step is done. `vacant` is how many
+/// member positions nobody holds; `unplanned` whether some standing group
+/// has no meeting ahead.
 pub fn checklist(facts: &Facts, vacant: usize, unplanned: bool) -> Option<Checklist> {
-    let confirmed = |c: Confirmed| facts.confirmed.iter().any(|s| s == c.as_str());
-    let review = |c: Confirmed| (confirmed(c), (!confirmed(c)).then_some(c.as_str()));
-    let steps = vec![
-        step(
-            (
-                "Struktur och befattningar",
-                "Gå igenom grupperna, vilka befattningar som sitter i dem och riktlinjens uppgifter.",
-            ),
-            ("/struktur", "Strukturen"),
-            review(Confirmed::Structure),
+    let review = |c: Confirmed| {
+        let done = facts.confirmed.iter().any(|s| s == c.as_str());
+        (done, (!done).then_some(c.as_str()))
+    };
+    let states = [
+        review(Confirmed::Structure),
+        (facts.people > 1 && vacant == 0, None),
+        review(Confirmed::Organisations),
+        review(Confirmed::Areas),
+        (
+            facts.agreement_types > 0 && facts.unheld_signatories == 0,
+            None,
         ),
-        step(
-            (
-                "Personer",
-                "Lägg in personerna och ge varje befattning i grupperna en innehavare.",
-            ),
-            ("/admin/personer", "Personer"),
-            (facts.people > 1 && vacant == 0, None),
-        ),
-        step(
-            (
-                "Organisationer",
-                "Kontrollera förvaltningar, bolag och de externa aktörer ni samverkar med.",
-            ),
-            ("/admin/organisationer", "Organisationer"),
-            review(Confirmed::Organisations),
-        ),
-        step(
-            (
-                "Områden och kategorier",
-                "Anpassa områdena och händelsekategorierna som EST rapporterar i.",
-            ),
-            ("/est/installningar", "EST-inställningar"),
-            review(Confirmed::Areas),
-        ),
-        step(
-            (
-                "Signatärer",
-                "Se till att befattningarna som signerar avtal har innehavare.",
-            ),
-            ("/avtal/installningar", "Avtalsinställningar"),
-            (
-                facts.agreement_types > 0 && facts.unheld_signatories == 0,
-                None,
-            ),
-        ),
-        step(
-            (
-                "Avtal",
-                "Lägg in det första samverkansavtalet med en extern aktör.",
-            ),
-            ("/avtal/ny", "Nytt avtal"),
-            (facts.agreements > 0, None),
-        ),
-        step(
-            (
-                "Terminens möten",
-                "Planera mötena för terminen för varje stående grupp och skicka kallelserna.",
-            ),
-            ("/moten", "Möten"),
-            (facts.meetings > 0 && !unplanned, None),
-        ),
-        step(
-            (
-                "Första EST-veckan",
-                "Låt deltagarna i EST lämna sina första veckorapporter.",
-            ),
-            ("/est", "EST"),
-            (facts.reports > 0, None),
-        ),
+        (facts.agreements > 0, None),
+        (facts.meetings > 0 && !unplanned, None),
+        (facts.reports > 0, None),
     ];
+    let steps = STEPS
+        .iter()
+        .zip(states)
+        .map(|(&(title, text, href, link), (done, confirm))| Step {
+            title,
+            text,
+            href,
+            link,
+            done,
+            confirm,
+        })
+        .collect();
     let list = Checklist { steps };
     (list.done() < list.steps.len()).then_some(list)
-}
-
-fn step(
-    (title, text): (&'static str, &'static str),
-    (href, link): (&'static str, &'static str),
-    (done, confirm): (bool, Option<&'static str>),
-) -> Step {
-    Step {
-        title,
-        text,
-        href,
-        link,
-        done,
-        confirm,
-    }
 }
 
 /// `POST /kom-igang/{step}`: the coordinator calls a step done. Sending it
