@@ -15,3 +15,11 @@ create table getting_started_step (
     confirmed_at timestamptz not null default now(),
     primary key (municipality_id, step)
 );
+
+-- Page data notices (0024): the start page's checklist is cached.
+create trigger getting_started_step_data_ins after insert on getting_started_step referencing new table as new_rows
+    for each statement execute function notify_data_new_rows();
+create trigger getting_started_step_data_upd after update on getting_started_step referencing new table as new_rows
+    for each statement execute function notify_data_new_rows();
+create trigger getting_started_step_data_del after delete on getting_started_step referencing old table as old_rows
+    for each statement execute function notify_data_old_rows();
