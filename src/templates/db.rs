@@ -293,9 +293,7 @@ pub async fn create_municipality(
     if !problems.is_empty() {
         errors.add("template", problems.join(" "));
     }
-    if errors.is_empty() {
-        taken(tx, new, &mut errors).await?;
-    }
+    taken(tx, new, &mut errors).await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
