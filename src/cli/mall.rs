@@ -92,7 +92,9 @@ pub async fn import(
     match crate::templates::create_municipality(&mut tx, new, template).await {
         Ok(m) => {
             if let Some(person) = person {
-                appoint(&mut tx, m, person).await?;
+                crate::templates::appoint_coordinator(&mut tx, m, person)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("samordnaren kunde inte utses: {e}"))?;
             }
         }
         Err(AppError::Validation(errors)) => {
@@ -119,32 +121,5 @@ pub async fn import(
             "Ingen innehar befattningen \"{admin}\" än: kör om med --samordnare, eller låt driften utse den."
         ),
     }
-    Ok(())
-}
-
-/// `person` holds the new municipality's coordinator position from today.
-async fn appoint(
-    tx: &mut sqlx::PgConnection,
-    m: crate::tenant::MunicipalityId,
-    person: uuid::Uuid,
-) -> anyhow::Result<()> {
-    sqlx::query!(
-        "insert into person_municipality (municipality_id, person_id) values ($1, $2)",
-        m.get(),
-        person
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
-           select $1, $2, id, $3, $4 from position
-           where municipality_id = $2 and grants_admin order by id limit 1"#,
-        uuid::Uuid::now_v7(),
-        m.get(),
-        person,
-        crate::web::today()
-    )
-    .execute(&mut *tx)
-    .await?;
     Ok(())
 }

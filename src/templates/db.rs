@@ -314,6 +314,36 @@ pub async fn create_municipality(
     Ok(m)
 }
 
+/// The person `person` holds new municipality `m`'s coordinator position
+/// (the first with `grants_admin`) from today, and is known in `m`: the
+/// first coordinator, who then administers the rest.
+pub async fn appoint_coordinator(
+    tx: &mut PgConnection,
+    m: MunicipalityId,
+    person: Uuid,
+) -> AppResult<()> {
+    sqlx::query!(
+        r#"insert into person_municipality (municipality_id, person_id) values ($1, $2)
+           on conflict do nothing"#,
+        m.get(),
+        person
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
+           select $1, $2, id, $3, $4 from position
+           where municipality_id = $2 and grants_admin order by id limit 1"#,
+        Uuid::now_v7(),
+        m.get(),
+        person,
+        crate::web::today()
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 async fn taken(tx: &mut PgConnection, new: &NewMunicipality, e: &mut FieldErrors) -> AppResult<()> {
     let r = sqlx::query!(
         r#"select exists(select 1 from municipality where slug = $1) as "slug!",

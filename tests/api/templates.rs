@@ -3,7 +3,9 @@
 
 use reqwest::StatusCode;
 use samordna::error::AppError;
-use samordna::templates::{NewMunicipality, Template, builtin, create_municipality, export, parse};
+use samordna::templates::{
+    NewMunicipality, Template, appoint_coordinator, builtin, create_municipality, export, parse,
+};
 use samordna::tenant::MunicipalityId;
 use sqlx::PgPool;
 
@@ -44,18 +46,15 @@ async fn exported(db: &PgPool, m: MunicipalityId) -> Template {
 
 /// Makes the demo coordinator hold `m`'s coordinator position.
 async fn make_coordinator(db: &PgPool, m: MunicipalityId) {
-    sqlx::query!(
-        r#"with pe as (select id from person where email = $2),
-                pm as (insert into person_municipality (municipality_id, person_id) select $1, id from pe)
-           insert into position_holder (id, municipality_id, position_id, person_id, held_from)
-           select gen_random_uuid(), $1, p.id, pe.id, current_date - 1
-           from position p, pe where p.municipality_id = $1 and p.grants_admin"#,
-        m.get(),
-        COORDINATOR
-    )
-    .execute(db)
-    .await
-    .expect("holder");
+    let person = sqlx::query_scalar!("select id from person where email = $1", COORDINATOR)
+        .fetch_one(db)
+        .await
+        .expect("coordinator");
+    let mut tx = db.begin().await.expect("transaction");
+    appoint_coordinator(&mut tx, m, person)
+        .await
+        .expect("appointed");
+    tx.commit().await.expect("commit");
 }
 
 /// Rows in the tables a template fills, over every municipality.
@@ -99,6 +98,11 @@ async fn lindesberg_downloaded_as_a_template_makes_a_new_municipality_with_the_s
     make_coordinator(&app.db, ekby).await;
     let lindesberg_page = app.get_html("/struktur").await;
     app.login_in(COORDINATOR, "Ekby kommun").await;
+    assert_eq!(
+        app.get("/admin").await.status(),
+        StatusCode::OK,
+        "administers Ekby"
+    );
     let ekby_page = app.get_html("/struktur").await;
     for selector in [
         ".tiers > li > h2",
