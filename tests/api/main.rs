@@ -28,6 +28,7 @@ mod police_events;
 mod request_path;
 mod robustness;
 mod structure;
+mod templates;
 mod tenancy;
 mod text_hardening;
 mod tips;

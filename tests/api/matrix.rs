@@ -241,6 +241,7 @@ fn admin_rows_1(i: &Ids) -> Vec<Row> {
             ADMIN,
         ),
         ("GET", "/admin/logg", "/admin/logg".into(), ADMIN),
+        ("GET", "/admin/mall.json", "/admin/mall.json".into(), ADMIN),
         ("GET", "/admin/personer", "/admin/personer".into(), ADMIN),
         ("POST", "/admin/personer", "/admin/personer".into(), ADMIN),
         (
