@@ -365,6 +365,8 @@ async fn taken(tx: &mut PgConnection, new: &NewMunicipality, e: &mut FieldErrors
 const NAME_TAKEN: &str = "Det finns redan en kommun med det namnet.";
 const SLUG_TAKEN: &str = "Kortnamnet används redan av en annan kommun.";
 
+/// A municipality made from a template is new: its coordinator's start page
+/// leads through the first 30 minutes (`home::getting_started`).
 async fn insert_municipality(
     tx: &mut PgConnection,
     new: &NewMunicipality,
@@ -376,8 +378,8 @@ async fn insert_municipality(
         r#"insert into municipality (id, slug, name, code, guideline_title, guideline_adopted_by, guideline_adopted_on,
                                      guideline_registry_no, guideline_owner, guideline_review_due,
                                      report_interval_weeks, retention_months, agreement_warning_days,
-                                     action_plan_body, lagesbild_interval_months)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id"#,
+                                     action_plan_body, lagesbild_interval_months, getting_started)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, true) returning id"#,
         Uuid::now_v7(),
         new.slug,
         new.name.trim(),

@@ -97,12 +97,15 @@ async fn lindesberg_downloaded_as_a_template_makes_a_new_municipality_with_the_s
     assert_eq!(again, lindesberg, "Ekby's structure is Lindesberg's");
     make_coordinator(&app.db, ekby).await;
     let lindesberg_page = app.get_html("/struktur").await;
+    assert!(texts(&app.get_html("/").await, ".checklist h3").is_empty());
     app.login_in(COORDINATOR, "Ekby kommun").await;
     assert_eq!(
         app.get("/admin").await.status(),
         StatusCode::OK,
         "administers Ekby"
     );
+    // A new municipality: its coordinator is led through the first 30 minutes.
+    assert_eq!(texts(&app.get_html("/").await, ".checklist h3").len(), 8);
     let ekby_page = app.get_html("/struktur").await;
     for selector in [
         ".tiers > li > h2",
