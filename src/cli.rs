@@ -283,11 +283,12 @@ async fn serve(db: PgPool, mut config: Config, demo: bool, bind: &str) -> anyhow
     let sources = tokio::spawn(crate::sources::run(db.clone(), config.clone()));
     let state = AppState::new(db.clone(), config)?;
     let state_identity = state.identity.clone();
+    let job_check = state.config.job_check();
     let expiry = tokio::spawn(crate::agreements::notify::daily(state.clone()));
     let reminders = tokio::spawn(crate::planning::measures::daily(state.clone()));
     let outbox = tokio::spawn(crate::mail::outbox::run(state.clone()));
     let app = App::build(state, bind).await?;
-    let retention = tokio::spawn(crate::est::retention::daily(db.clone()));
+    let retention = tokio::spawn(crate::est::retention::daily(db.clone(), job_check));
     let cleanup = tokio::spawn(
         crate::auth::session_store::PgSessionStore::new(db.clone(), state_identity)
             .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),

@@ -56,6 +56,10 @@ pub struct Config {
     /// Kolada's open API, v2 (`SAMORDNA_KOLADA_URL`, default
     /// <https://api.kolada.se/v2>); `None` (an empty value) turns fetching off.
     pub kolada_url: Option<String>,
+    /// How often every instance checks whether a daily job is due
+    /// (`SAMORDNA_JOB_CHECK_SECONDS`, default 600); the job itself runs once
+    /// a day across every instance (`crate::jobs`).
+    pub job_check_seconds: u64,
 }
 
 /// A background map from an XYZ tile server, fetched and cached by
@@ -104,6 +108,9 @@ pub const POLICE_EVENTS_URL: &str = "https://polisen.se/api/events";
 
 /// Kolada's open API (RKA), version 2.
 pub const KOLADA_URL: &str = "https://api.kolada.se/v2";
+
+/// How often the daily jobs are checked unless configured otherwise.
+pub const JOB_CHECK_SECONDS: u64 = 600;
 
 /// How long a one-time password works unless configured otherwise.
 pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
@@ -203,6 +210,10 @@ impl Config {
             tip_limits: crate::tips::protect::TipLimits::default(),
             police_events_url: source_url("SAMORDNA_POLICE_EVENTS_URL", POLICE_EVENTS_URL),
             kolada_url: source_url("SAMORDNA_KOLADA_URL", KOLADA_URL),
+            job_check_seconds: var("SAMORDNA_JOB_CHECK_SECONDS")
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|s| (1..=24 * 3600).contains(s))
+                .unwrap_or(JOB_CHECK_SECONDS),
         })
     }
 
@@ -228,7 +239,13 @@ impl Config {
             tip_limits: crate::tips::protect::TipLimits::default(),
             police_events_url: None,
             kolada_url: None,
+            job_check_seconds: JOB_CHECK_SECONDS,
         }
+    }
+
+    /// How often the daily jobs' loops check whether a job is due.
+    pub fn job_check(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.job_check_seconds)
     }
 
     /// Whether cookies must carry the `Secure` attribute.

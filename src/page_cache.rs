@@ -62,6 +62,8 @@ pub struct PageCache {
     /// `sync` notices seen: one sent after a change has arrived once every
     /// notice committed before it has been applied (tests wait for it).
     syncs: AtomicU64,
+    /// Woken at every `sync` notice.
+    synced: tokio::sync::Notify,
 }
 
 impl Default for PageCache {
@@ -77,6 +79,7 @@ impl Default for PageCache {
                 .time_to_live(Duration::from_secs(10 * 60))
                 .build(),
             syncs: AtomicU64::new(0),
+            synced: tokio::sync::Notify::new(),
         }
     }
 }
@@ -142,6 +145,34 @@ impl PageCache {
         self.syncs.load(Ordering::Acquire)
     }
 
+    /// Waits until this instance has applied every notice committed so far
+    /// (it sends a `sync` notice and waits for it, at most a second); for a
+    /// request from a browser that has just changed something through
+    /// another instance. `false` when the notice did not come in time.
+    pub async fn catch_up(&self, db: &sqlx::PgPool) -> bool {
+        if !self.is_live() {
+            return true;
+        }
+        let seen = self.syncs();
+        let sent = sqlx::query!("select pg_notify($1, 'sync')", CHANNEL)
+            .execute(db)
+            .await;
+        if sent.is_err() {
+            return false;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        loop {
+            // Created before the check, so a notice between the two wakes it.
+            let notified = self.synced.notified();
+            if self.syncs() > seen || !self.is_live() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
+            }
+        }
+    }
+
     /// Drops what one municipality's pages were built from.
     pub fn invalidate(&self, municipality: Uuid) {
         let generation = self.next();
@@ -195,6 +226,7 @@ impl Subscriber for PageCache {
     fn apply(&self, payload: &str) {
         if payload == "sync" {
             self.syncs.fetch_add(1, Ordering::AcqRel);
+            self.synced.notify_waiters();
             return;
         }
         match Uuid::parse_str(payload) {

@@ -64,6 +64,7 @@ pub fn build_router(state: AppState, store: PgSessionStore) -> Router {
     let router = routes()
         .layer(csrf)
         .layer(from_fn_with_state(state.clone(), forget_after_change))
+        .layer(from_fn_with_state(state.clone(), catch_up))
         .layer(sessions)
         .layer(option_layer(counting))
         // Signed-in pages and exports are never kept by the browser or a
@@ -146,25 +147,77 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request.id = %id)
 }
 
+/// Set after a signed-in change: names the instance that made it, for ten
+/// seconds, so that another instance answering this browser's next request
+/// first applies the notices of that change ([`catch_up`]).
+const CHANGED_COOKIE: &str = "samordna_changed";
+
 /// After a request that may have changed something, this instance forgets
 /// who is asking and the pages' data at once; other instances hear of it by
-/// NOTIFY.
+/// NOTIFY, and the browser is told which instance changed it. Signing in
+/// is not marked: it starts a session no instance has seen.
 async fn forget_after_change(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let changes = !request.method().is_safe();
+    let marks = changes
+        && cookie(&request, "samordna_session").is_some()
+        && request.uri().path() != "/login";
     let changed_in = ChangedIn::default();
     if changes {
         request.extensions_mut().insert(changed_in.clone());
     }
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     if changes {
         state.identity.invalidate_all();
         changed_in.forget(&state.pages);
     }
+    if marks {
+        let secure = if state.config.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        };
+        let mark = format!(
+            "{CHANGED_COOKIE}={}; Max-Age=10; Path=/; HttpOnly; SameSite=Lax{secure}",
+            state.instance
+        );
+        if let Ok(value) = HeaderValue::from_str(&mark) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
     response
+}
+
+/// Before a request from a browser that has just changed something through
+/// another instance (several behind a load balancer): this instance applies
+/// every notice committed so far, so the browser sees its change at once,
+/// not a moment later. If the notices do not come within a second, the
+/// caches are dropped instead.
+async fn catch_up(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let elsewhere = cookie(&request, CHANGED_COOKIE)
+        .is_some_and(|instance| instance != state.instance.to_string());
+    if elsewhere && !state.pages.catch_up(&state.db).await {
+        state.identity.invalidate_all();
+        state.pages.invalidate_all();
+    }
+    next.run(request).await
+}
+
+/// The value of the request's cookie `name`.
+fn cookie(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
 }
 
 async fn health(State(state): State<AppState>) -> Response {

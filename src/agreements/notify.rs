@@ -143,14 +143,13 @@ pub async fn expiring(state: &AppState) -> AppResult<usize> {
     Ok(notified)
 }
 
-/// Checks for expiring agreements once a day.
+/// Checks for expiring agreements once a day, on one instance
+/// ([`crate::jobs`]).
 pub async fn daily(state: AppState) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
-    loop {
-        interval.tick().await;
-        match expiring(&state).await {
-            Ok(n) => tracing::info!(agreements = n, "expiry notices sent"),
-            Err(error) => tracing::error!(?error, "expiry notices failed"),
-        }
-    }
+    let every = state.config.job_check();
+    crate::jobs::daily(state.db.clone(), "agreement_expiry", every, || async {
+        let n = expiring(&state).await?;
+        Ok(format!("expiry notices sent about {n} agreements"))
+    })
+    .await;
 }

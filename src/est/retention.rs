@@ -167,14 +167,12 @@ async fn tips_gallring(
     Ok(deleted + cleared)
 }
 
-/// Runs gallring once a day until the task is aborted.
-pub async fn daily(db: PgPool) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
-    loop {
-        interval.tick().await;
-        match run(&db, Utc::now()).await {
-            Ok(removed) => tracing::info!(?removed, "gallring done"),
-            Err(error) => tracing::error!(%error, "gallring failed"),
-        }
-    }
+/// Runs gallring once a day, on one instance ([`crate::jobs`]), until the
+/// task is aborted.
+pub async fn daily(db: PgPool, every: std::time::Duration) {
+    crate::jobs::daily(db.clone(), "gallring", every, || async {
+        let removed = run(&db, Utc::now()).await?;
+        Ok(format!("gallring done: {removed:?}"))
+    })
+    .await;
 }

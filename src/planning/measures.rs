@@ -441,13 +441,12 @@ pub async fn remind(state: &AppState) -> AppResult<usize> {
     Ok(due.len())
 }
 
-/// Reminds once a day.
+/// Reminds once a day, on one instance ([`crate::jobs`]).
 pub async fn daily(state: AppState) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
-    loop {
-        interval.tick().await;
-        if let Err(error) = remind(&state).await {
-            tracing::error!(?error, "measure reminders failed");
-        }
-    }
+    let every = state.config.job_check();
+    crate::jobs::daily(state.db.clone(), "measure_reminders", every, || async {
+        let n = remind(&state).await?;
+        Ok(format!("reminders sent about {n} measures"))
+    })
+    .await;
 }

@@ -1,0 +1,77 @@
+//! Daily jobs, once a day across every instance.
+//!
+//! Every instance runs the same loop and checks every
+//! [`crate::config::Config::job_check_seconds`]; a check opens a
+//! transaction, takes the job's advisory lock with
+//! `pg_try_advisory_xact_lock` (another instance running it now: skip),
+//! looks for today's row in `job_run` (ran already: skip), runs the job and
+//! writes the row in that transaction. The lock ends with the transaction,
+//! also when the instance dies (PostgreSQL closes its connection), and a
+//! job that died wrote no row, so the next check on any instance runs it
+//! again: the jobs themselves claim each item they mail about, so a rerun
+//! never mails twice.
+
+use std::future::Future;
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+/// The first key of the jobs' advisory locks ("SAMO"); the second is the
+/// job's name hashed.
+const LOCK_CLASS: i32 = 0x5341_4D4F;
+
+/// Runs `job` unless it ran today or runs on another instance now.
+/// `Some` with what it returned when it ran here.
+pub async fn once_today<T, F, Fut>(db: &PgPool, name: &str, job: F) -> anyhow::Result<Option<T>>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let day = crate::web::today();
+    let mut tx = db.begin().await?;
+    let locked = sqlx::query_scalar!(
+        r#"select pg_try_advisory_xact_lock($1, hashtext($2)) as "locked!""#,
+        LOCK_CLASS,
+        name
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !locked {
+        return Ok(None);
+    }
+    let ran = sqlx::query_scalar!(
+        r#"select exists (select 1 from job_run where job = $1 and day = $2) as "ran!""#,
+        name,
+        day
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if ran {
+        return Ok(None);
+    }
+    let value = job().await?;
+    sqlx::query!("insert into job_run (job, day) values ($1, $2)", name, day)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(value))
+}
+
+/// The loop of one daily job in `serve`: checks every `every` and runs the
+/// job once a day across every instance; logs what it did.
+pub async fn daily<F, Fut>(db: PgPool, name: &'static str, every: Duration, job: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = anyhow::Result<String>>,
+{
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match once_today(&db, name, &job).await {
+            Ok(Some(done)) => tracing::info!(job = name, "{done}"),
+            Ok(None) => tracing::debug!(job = name, "ran today already, or runs elsewhere"),
+            Err(error) => tracing::error!(job = name, ?error, "daily job failed"),
+        }
+    }
+}
