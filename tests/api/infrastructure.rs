@@ -341,3 +341,80 @@ async fn the_command_line_adds_a_user_with_a_one_time_password_and_migrates(db: 
     assert_redirect_to(&response, "/");
     assert_redirect_to(&app.get("/").await, "/konto");
 }
+
+/// The statements a GET of `path` ran, sent with `cookies` as they are.
+async fn statements_with_cookies(app: &TestApp, path: &str, cookies: &str) -> u32 {
+    let response = app
+        .other_browser()
+        .get(app.url(path))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    response.headers()[samordna::telemetry::STATEMENTS_HEADER]
+        .to_str()
+        .expect("count")
+        .parse()
+        .expect("a number")
+}
+
+/// Several instances behind a load balancer: a signed-in change names the
+/// instance that made it in a short-lived cookie, and another instance
+/// answering that browser first waits for the change's notices (one
+/// `pg_notify`), so the browser never sees its page from before.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_change_names_its_instance_and_another_instance_catches_up_before_answering(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    let login = app.login_with(COORDINATOR, DEMO_PASSWORD).await;
+    assert!(
+        login
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().expect("cookie").starts_with("samordna_changed=")),
+        "signing in starts a session no instance has seen"
+    );
+    let token = uuid::Uuid::new_v4().to_string();
+    let changed = app
+        .post(
+            "/planering/mal",
+            &[
+                ("level", "goal"),
+                ("goal_title", "Färre inbrott i Frövi"),
+                ("form_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let mark = changed
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("samordna_changed="))
+        .expect("the change names its instance")
+        .to_owned();
+    assert!(
+        mark.contains("Max-Age=10") && mark.contains("HttpOnly"),
+        "{mark}"
+    );
+    let this_instance = mark.split(';').next().expect("pair").to_owned();
+
+    let session = format!(
+        "samordna_session={}",
+        app.cookie("samordna_session").expect("session")
+    );
+    app.get("/planering").await;
+    let here =
+        statements_with_cookies(&app, "/planering", &format!("{session}; {this_instance}")).await;
+    let elsewhere = format!("{session}; samordna_changed={}", uuid::Uuid::new_v4());
+    let there = statements_with_cookies(&app, "/planering", &elsewhere).await;
+    assert_eq!(
+        there,
+        here + 1,
+        "one pg_notify to catch up, then the page from memory"
+    );
+}

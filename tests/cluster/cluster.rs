@@ -143,6 +143,7 @@ impl Cluster {
     }
 
     async fn wait_until_every_part_answers(&self) {
+        samordna::sources::install_crypto_provider();
         let client = Client::new();
         let mut addresses: Vec<String> = self
             .instances
