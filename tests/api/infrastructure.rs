@@ -418,3 +418,37 @@ async fn a_change_names_its_instance_and_another_instance_catches_up_before_answ
         "one pg_notify to catch up, then the page from memory"
     );
 }
+
+/// Several instances check the daily jobs on their own; each job runs once
+/// a day across all of them, and a job that failed runs again.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_daily_job_runs_once_a_day_however_many_instances_check(db: sqlx::PgPool) {
+    use samordna::jobs::once_today;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let runs = AtomicUsize::new(0);
+    let job = || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    };
+    let (a, b) = tokio::join!(
+        once_today(&db, "reminders", job),
+        once_today(&db, "reminders", job)
+    );
+    let ran = [a.expect("checked"), b.expect("checked")];
+    assert_eq!(ran.iter().filter(|r| r.is_some()).count(), 1);
+    assert!(
+        once_today(&db, "reminders", job)
+            .await
+            .expect("checked")
+            .is_none()
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "once today");
+
+    let failed = once_today::<(), _, _>(&db, "gallring", || async {
+        anyhow::bail!("the database went away")
+    });
+    assert!(failed.await.is_err());
+    let again = once_today(&db, "gallring", job).await.expect("checked");
+    assert!(again.is_some(), "a failed job runs again at the next check");
+}

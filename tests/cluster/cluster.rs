@@ -72,6 +72,7 @@ fn start_instance(name: &'static str, database_url: &str, dir: &Path, mail: &Pat
         .env("SAMORDNA_MAIL_DIR", mail)
         .env("SAMORDNA_PUBLIC_URL", "http://127.0.0.1")
         .env("SAMORDNA_DB_POOL_SIZE", "6")
+        .env("SAMORDNA_TRUSTED_PROXIES", "127.0.0.1")
         .env("SAMORDNA_JOB_CHECK_SECONDS", "1")
         .env("SAMORDNA_POLICE_EVENTS_URL", "")
         .env("SAMORDNA_KOLADA_URL", "")
@@ -99,7 +100,7 @@ fn haproxy_config(port: u16, instances: &[Instance]) -> String {
     format!(
         "global\n    maxconn 256\n\
          defaults\n    mode http\n    timeout connect 2s\n    timeout client 30s\n\
-         \x20   timeout server 30s\n    retries 3\n    option redispatch\n\
+         \x20   timeout server 30s\n    retries 3\n    option redispatch\n    option forwardfor\n\
          frontend samordna\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
          backend instances\n    balance roundrobin\n    option httpchk GET /health\n\
          \x20   http-check expect status 200\n\
