@@ -2,7 +2,8 @@
 //!
 //! Every instance runs the same loop and checks every
 //! [`crate::config::Config::job_check_seconds`]; a check opens a
-//! transaction, takes the job's advisory lock with
+//! transaction on a connection of its own (outside the pool, which the job
+//! itself uses, so that even a pool of one connection cannot starve), takes the job's advisory lock with
 //! `pg_try_advisory_xact_lock` (another instance running it now: skip),
 //! looks for today's row in `job_run` (ran already: skip), runs the job and
 //! writes the row in that transaction. The lock ends with the transaction,
@@ -14,11 +15,11 @@
 use std::future::Future;
 use std::time::Duration;
 
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
-/// The first key of the jobs' advisory locks ("SAMO"); the second is the
+/// The first key of Samordna's advisory locks ("SAMO"); the second is the
 /// job's name hashed.
-const LOCK_CLASS: i32 = 0x5341_4D4F;
+pub(crate) const LOCK_CLASS: i32 = 0x5341_4D4F;
 
 /// Runs `job` unless it ran today or runs on another instance now.
 /// `Some` with what it returned when it ran here.
@@ -27,8 +28,24 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,
 {
+    let mut connection = PgConnection::connect_with(&db.connect_options()).await?;
+    let outcome = locked_once_today(&mut connection, name, job).await;
+    // Closed politely whatever happened (the server logs a dropped one).
+    let _ = connection.close().await;
+    outcome
+}
+
+async fn locked_once_today<T, F, Fut>(
+    connection: &mut PgConnection,
+    name: &str,
+    job: F,
+) -> anyhow::Result<Option<T>>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
     let day = crate::web::today();
-    let mut tx = db.begin().await?;
+    let mut tx = connection.begin().await?;
     let locked = sqlx::query_scalar!(
         r#"select pg_try_advisory_xact_lock($1, hashtext($2)) as "locked!""#,
         LOCK_CLASS,

@@ -521,6 +521,13 @@ fn date((y, m, d): (i32, u32, u32)) -> NaiveDate {
 pub async fn load_demo(db: &PgPool) -> anyhow::Result<()> {
     let hash = crate::auth::password::hash(DEMO_PASSWORD.to_owned()).await?;
     let mut tx = db.begin().await?;
+    // Several instances started with --demo at once load it one at a time.
+    sqlx::query!(
+        "select pg_advisory_xact_lock($1, hashtext('demo'))",
+        crate::jobs::LOCK_CLASS
+    )
+    .execute(&mut *tx)
+    .await?;
     for seed in [&LINDESBERG, &NORA] {
         load_municipality(&mut tx, seed, &hash).await?;
     }

@@ -52,12 +52,20 @@ where
     }
 }
 
-async fn answers_health(client: &Client, address: &str) -> bool {
-    client
-        .get(format!("{address}/health"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status() == StatusCode::OK)
+/// Waits until `address` answers its health check.
+async fn answers(client: &Client, address: &str) {
+    wait_until(
+        &format!("{address} to answer"),
+        Duration::from_secs(120),
+        || async {
+            client
+                .get(format!("{address}/health"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == StatusCode::OK)
+        },
+    )
+    .await;
 }
 
 fn log_file(dir: &Path, name: &str) -> Stdio {
@@ -67,7 +75,8 @@ fn log_file(dir: &Path, name: &str) -> Stdio {
 fn start_instance(name: &'static str, database_url: &str, dir: &Path, mail: &Path) -> Instance {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_samordna"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        // --demo on both: two instances loading the demo at once load it once.
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
         .env("SAMORDNA_MAIL_DIR", mail)
         .env("SAMORDNA_PUBLIC_URL", "http://127.0.0.1")
@@ -109,8 +118,8 @@ fn haproxy_config(port: u16, instances: &[Instance]) -> String {
 }
 
 impl Cluster {
-    /// Starts two instances over `database_url` and HAProxy in front of
-    /// them, and waits until all three answer.
+    /// Starts two instances over `database_url`, waits until they answer,
+    /// then starts HAProxy in front of them and waits until it answers.
     pub async fn start(database_url: &str) -> Self {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("cluster")
@@ -121,6 +130,11 @@ impl Cluster {
             start_instance("a", database_url, &dir, &mail_dir),
             start_instance("b", database_url, &dir, &mail_dir),
         ];
+        samordna::sources::install_crypto_provider();
+        let client = Client::new();
+        for i in &instances {
+            answers(&client, &format!("http://127.0.0.1:{}", i.port)).await;
+        }
         let port = free_port();
         let config = dir.join("haproxy.cfg");
         std::fs::write(&config, haproxy_config(port, &instances)).expect("config");
@@ -139,27 +153,8 @@ impl Cluster {
             instances,
             haproxy,
         };
-        cluster.wait_until_every_part_answers().await;
+        answers(&client, &cluster.address).await;
         cluster
-    }
-
-    async fn wait_until_every_part_answers(&self) {
-        samordna::sources::install_crypto_provider();
-        let client = Client::new();
-        let mut addresses: Vec<String> = self
-            .instances
-            .iter()
-            .map(|i| format!("http://127.0.0.1:{}", i.port))
-            .collect();
-        addresses.push(self.address.clone());
-        for address in addresses {
-            wait_until(
-                &format!("{address} to answer"),
-                Duration::from_secs(120),
-                || answers_health(&client, &address),
-            )
-            .await;
-        }
     }
 
     /// Kills instance `name` with SIGKILL, at once, and reaps it.
