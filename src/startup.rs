@@ -182,7 +182,7 @@ async fn forget_after_change(
         };
         let mark = format!(
             "{CHANGED_COOKIE}={}; Max-Age=10; Path=/; HttpOnly; SameSite=Lax{secure}",
-            state.instance
+            state.identity.instance
         );
         if let Ok(value) = HeaderValue::from_str(&mark) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -198,7 +198,7 @@ async fn forget_after_change(
 /// caches are dropped instead.
 async fn catch_up(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let elsewhere = cookie(&request, CHANGED_COOKIE)
-        .is_some_and(|instance| instance != state.instance.to_string());
+        .is_some_and(|instance| instance != state.identity.instance.to_string());
     if elsewhere && !state.pages.catch_up(&state.db).await {
         state.identity.invalidate_all();
         state.pages.invalidate_all();

@@ -26,9 +26,6 @@ pub struct AppState {
     pub tiles: Option<Arc<crate::map::tiles::Tiles>>,
     /// The public tip form's per-client limit and signing key.
     pub tips: Arc<TipGuard>,
-    /// This instance (process), among the several that may share the
-    /// database (`startup`'s `samordna_changed` cookie names it).
-    pub instance: uuid::Uuid,
 }
 
 impl AppState {
@@ -44,7 +41,6 @@ impl AppState {
             login_throttle: Arc::new(LoginThrottle::default()),
             identity: Arc::new(IdentityCache::default()),
             pages: Arc::new(PageCache::default()),
-            instance: uuid::Uuid::new_v4(),
         })
     }
 }

@@ -35,7 +35,8 @@ pub struct PersonRow {
 
 /// Who is asking, cached per instance.
 pub struct IdentityCache {
-    /// This instance, so that it can ignore its own session notices.
+    /// This instance, so that it can ignore its own session notices (and
+    /// name itself in `startup`'s `samordna_changed` cookie).
     pub instance: Uuid,
     listening: AtomicBool,
     /// Bumped by every invalidation: a load that started before one must
