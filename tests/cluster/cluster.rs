@@ -20,6 +20,8 @@ pub struct Instance {
 }
 
 pub struct Cluster {
+    /// Where the logs and HAProxy's configuration are.
+    dir: PathBuf,
     /// HAProxy's address, `http://127.0.0.1:port`.
     pub address: String,
     /// Where both instances write mail as `.eml` files.
@@ -85,7 +87,8 @@ fn start_instance(name: &'static str, database_url: &str, dir: &Path, mail: &Pat
         .env("SAMORDNA_JOB_CHECK_SECONDS", "1")
         .env("SAMORDNA_POLICE_EVENTS_URL", "")
         .env("SAMORDNA_KOLADA_URL", "")
-        .env("RUST_LOG", "info")
+        // The jobs' checks that find nothing to do are logged at debug.
+        .env("RUST_LOG", "info,samordna::jobs=debug")
         .stdin(Stdio::null())
         .stdout(log_file(dir, &format!("{name}.out")))
         .stderr(log_file(dir, &format!("{name}.err")))
@@ -148,6 +151,7 @@ impl Cluster {
             .spawn()
             .expect("haproxy starts (apt-get install haproxy)");
         let cluster = Self {
+            dir,
             address: format!("http://127.0.0.1:{port}"),
             mail_dir,
             instances,
@@ -173,6 +177,16 @@ impl Cluster {
         let mut pids: Vec<u32> = self.instances.iter().map(|i| i.child.id()).collect();
         pids.push(self.haproxy.id());
         pids
+    }
+
+    /// How many lines of instance `name`'s log contain `text`.
+    pub fn log_lines(&self, name: &str, text: &str) -> usize {
+        ["out", "err"]
+            .iter()
+            .map(|ext| std::fs::read_to_string(self.dir.join(format!("{name}.{ext}"))))
+            .filter_map(Result::ok)
+            .map(|log| log.lines().filter(|l| l.contains(text)).count())
+            .sum()
     }
 
     /// How many `.eml` files both instances have written.

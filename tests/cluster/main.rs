@@ -376,7 +376,38 @@ async fn each_daily_job_ran_once_today(db: &PgPool) {
     .fetch_all(db)
     .await
     .expect("jobs");
-    assert_eq!(jobs, ["agreement_expiry", "gallring", "measure_reminders"]);
+    assert_eq!(jobs, JOBS);
+}
+
+const JOBS: [&str; 3] = ["agreement_expiry", "gallring", "measure_reminders"];
+
+/// Waits until each instance has logged a check of every daily job (it
+/// ran it, or found it done or running elsewhere).
+async fn both_instances_checked_every_job(cluster: &Cluster) {
+    wait_until(
+        "both instances to check every job",
+        Duration::from_secs(60),
+        || async {
+            ["a", "b"].iter().all(|instance| {
+                JOBS.iter()
+                    .all(|job| cluster.log_lines(instance, &format!("\"{job}\"")) > 0)
+            })
+        },
+    )
+    .await;
+}
+
+/// Waits until instance `b` has checked each daily job again (from now
+/// on) and found it done.
+async fn the_survivor_checks_the_jobs_again(cluster: &Cluster) {
+    const CHECKED: &str = "ran today already, or runs elsewhere";
+    let seen = cluster.log_lines("b", CHECKED);
+    wait_until(
+        "instance b to check the jobs again",
+        Duration::from_secs(60),
+        || async { cluster.log_lines("b", CHECKED) >= seen + 3 },
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -384,6 +415,11 @@ async fn two_instances_behind_haproxy_lose_nothing_acknowledged_when_one_is_kill
     samordna::seed::load_demo(&db).await.expect("demo data");
     let (measure, holders) = measure_due_this_week(&db).await;
     let mut cluster = Cluster::start(&database_url(&db)).await;
+    // Both instances ran the jobs' loops from the start: each job ran once,
+    // and its mail went out, before anything is killed.
+    both_instances_checked_every_job(&cluster).await;
+    jobs_done_and_mail_sent(&db).await;
+    each_daily_job_ran_once_today(&db).await;
     let browser = signed_in(&cluster, SECURITAS).await;
     the_session_works_on_both_instances(&cluster, &browser).await;
     let form = report_form(&db, &cluster, &browser).await;
@@ -396,6 +432,8 @@ async fn two_instances_behind_haproxy_lose_nothing_acknowledged_when_one_is_kill
     );
     every_report_is_stored_once(&db).await;
 
+    // The survivor keeps checking the jobs: nothing runs or goes out again.
+    the_survivor_checks_the_jobs_again(&cluster).await;
     jobs_done_and_mail_sent(&db).await;
     each_daily_job_ran_once_today(&db).await;
     each_mail_went_out_once(&db, &cluster, measure, &holders).await;
