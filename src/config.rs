@@ -60,6 +60,10 @@ pub struct Config {
     /// (`SAMORDNA_JOB_CHECK_SECONDS`, default 600); the job itself runs once
     /// a day across every instance (`crate::jobs`).
     pub job_check_seconds: u64,
+    /// The hour (Swedish time) from which the daily jobs run, so that
+    /// reminders and notices arrive in the morning, not at midnight
+    /// (`SAMORDNA_JOB_HOUR`, 0–23, default 6).
+    pub job_hour: u32,
 }
 
 /// A background map from an XYZ tile server, fetched and cached by
@@ -111,6 +115,8 @@ pub const KOLADA_URL: &str = "https://api.kolada.se/v2";
 
 /// How often the daily jobs are checked unless configured otherwise.
 pub const JOB_CHECK_SECONDS: u64 = 600;
+/// The daily jobs' first hour, Swedish time (`SAMORDNA_JOB_HOUR`).
+pub const JOB_HOUR: u32 = 6;
 
 /// How long a one-time password works unless configured otherwise.
 pub const ONE_TIME_PASSWORD_DAYS: u32 = 7;
@@ -214,6 +220,10 @@ impl Config {
                 .and_then(|v| v.trim().parse().ok())
                 .filter(|s| (1..=24 * 3600).contains(s))
                 .unwrap_or(JOB_CHECK_SECONDS),
+            job_hour: var("SAMORDNA_JOB_HOUR")
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|h| *h < 24)
+                .unwrap_or(JOB_HOUR),
         })
     }
 
@@ -240,12 +250,16 @@ impl Config {
             police_events_url: None,
             kolada_url: None,
             job_check_seconds: JOB_CHECK_SECONDS,
+            job_hour: 0,
         }
     }
 
-    /// How often the daily jobs' loops check whether a job is due.
-    pub fn job_check(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.job_check_seconds)
+    /// When the daily jobs' loops check whether a job is due.
+    pub fn job_check(&self) -> crate::jobs::Schedule {
+        crate::jobs::Schedule {
+            every: std::time::Duration::from_secs(self.job_check_seconds),
+            from_hour: self.job_hour,
+        }
     }
 
     /// Whether cookies must carry the `Secure` attribute.

@@ -169,7 +169,7 @@ async fn tips_gallring(
 
 /// Runs gallring once a day, on one instance ([`crate::jobs`]), until the
 /// task is aborted.
-pub async fn daily(db: PgPool, every: std::time::Duration) {
+pub async fn daily(db: PgPool, every: crate::jobs::Schedule) {
     crate::jobs::daily(db.clone(), "gallring", every, || async {
         let removed = run(&db, Utc::now()).await?;
         Ok(format!("gallring done: {removed:?}"))

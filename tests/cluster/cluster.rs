@@ -85,6 +85,7 @@ fn start_instance(name: &'static str, database_url: &str, dir: &Path, mail: &Pat
         .env("SAMORDNA_DB_POOL_SIZE", "6")
         .env("SAMORDNA_TRUSTED_PROXIES", "127.0.0.1")
         .env("SAMORDNA_JOB_CHECK_SECONDS", "1")
+        .env("SAMORDNA_JOB_HOUR", "0")
         .env("SAMORDNA_POLICE_EVENTS_URL", "")
         .env("SAMORDNA_KOLADA_URL", "")
         // The jobs' checks that find nothing to do are logged at debug.
