@@ -93,6 +93,7 @@ struct Ids {
     source: uuid::Uuid,
     lagesbild: uuid::Uuid,
     promise: uuid::Uuid,
+    municipality: uuid::Uuid,
 }
 
 async fn ids(db: &sqlx::PgPool) -> Ids {
@@ -117,6 +118,7 @@ async fn ids(db: &sqlx::PgPool) -> Ids {
         measure: one("select ms.id from measure ms join position p on p.id = ms.responsible_position_id where p.title = 'Kommunpolis'").await,
         source: one("select id from kartlaggning_source limit 1").await,
         promise: one("select id from citizen_promise limit 1").await,
+        municipality: municipality_id(db, "Lindesbergs kommun").await,
         lagesbild: one(
             "insert into periodic_lagesbild (id, municipality_id, title, period_from, period_to, statistics)
              select gen_random_uuid(), id, 'Test', current_date - 30, current_date, '{}' from municipality where slug = 'lindesberg'
@@ -146,6 +148,7 @@ const PLAN_EDIT_HERE: [&str; 7] = ["ok", "ok", "403", "403", "403", "404", "logi
 fn matrix(i: &Ids) -> Vec<Row> {
     [
         account_rows(i),
+        operator_rows(i),
         structure_rows(i),
         admin_rows_1(i),
         admin_rows_2(i),
@@ -876,6 +879,60 @@ fn dashboard_rows(_: &Ids) -> Vec<Row> {
         ),
         // Last: it ends each role's session (and sends everyone to the login page).
         ("POST", "/logout", "/logout".into(), ["login"; 7]),
+    ]
+}
+
+// Only operators (driften; tests/api/operator.rs) reach /drift.
+const OPERATOR: [&str; 7] = ["403", "403", "403", "403", "403", "403", "login"];
+
+fn operator_rows(i: &Ids) -> Vec<Row> {
+    let m = format!("/drift/kommuner/{}", i.municipality);
+    vec![
+        ("GET", "/drift", "/drift".into(), OPERATOR),
+        ("GET", "/drift/kommuner/{id}", m.clone(), OPERATOR),
+        (
+            "POST",
+            "/drift/kommuner/{id}/inbjudan",
+            format!("{m}/inbjudan"),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/kommuner/{id}/avstangning",
+            format!("{m}/avstangning"),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/kommuner/{id}/export",
+            format!("{m}/export"),
+            OPERATOR,
+        ),
+        (
+            "GET",
+            "/drift/kommuner/{id}/radera",
+            format!("{m}/radera"),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/kommuner/{id}/radera",
+            format!("{m}/radera"),
+            OPERATOR,
+        ),
+        // A link nobody was sent: the same page for everyone.
+        (
+            "GET",
+            "/inbjudan/{token}",
+            "/inbjudan/ingen".into(),
+            ["404"; 7],
+        ),
+        (
+            "POST",
+            "/inbjudan/{token}",
+            "/inbjudan/ingen".into(),
+            ["404"; 7],
+        ),
     ]
 }
 
