@@ -7,6 +7,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_sessions::session_store::ExpiredDeletion;
 use uuid::Uuid;
 
+mod mall;
+
 use crate::config::Config;
 use crate::embedded_pg::EmbeddedPg;
 use crate::seed::national::{MAX_MUNICIPALITIES, MAX_YEARS};
@@ -70,6 +72,11 @@ enum Command {
         #[arg(long)]
         fil: std::path::PathBuf,
     },
+    /// Structure templates: export, check, create a municipality from one.
+    Mall {
+        #[command(subcommand)]
+        command: MallCommand,
+    },
     /// Manage people (logins).
     User {
         #[command(subcommand)]
@@ -97,6 +104,42 @@ enum OperatorCommand {
 }
 
 #[derive(Subcommand)]
+enum MallCommand {
+    /// Write a municipality's structure (no people) as a template.
+    Exportera {
+        /// The municipality's short name (`lindesberg`).
+        #[arg(long)]
+        kommun: String,
+        /// Where to write the JSON.
+        #[arg(long)]
+        fil: std::path::PathBuf,
+    },
+    /// Check a template and print what is wrong with it.
+    Kontrollera {
+        #[arg(long)]
+        fil: std::path::PathBuf,
+    },
+    /// Create a new municipality from a template file or a built-in one.
+    Importera {
+        /// The template's JSON.
+        #[arg(long, required_unless_present = "mall", conflicts_with = "mall")]
+        fil: Option<std::path::PathBuf>,
+        /// A built-in template instead: `bra` or `lindesberg`.
+        #[arg(long)]
+        mall: Option<String>,
+        /// The municipality's name ("Nora kommun").
+        #[arg(long)]
+        namn: String,
+        /// Its short name in addresses (a–z, 0–9, hyphens).
+        #[arg(long)]
+        slug: String,
+        /// Its kommunkod, four digits.
+        #[arg(long)]
+        kod: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Add a person and print a one-time password.
     Add {
@@ -112,6 +155,13 @@ enum UserCommand {
 /// Parses the command line and runs the command.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Mall {
+        command: MallCommand::Kontrollera { fil },
+    } = &cli.command
+    {
+        // Needs no database.
+        return mall::check(fil);
+    }
     let mut config = Config::from_env()?;
     if let Command::Serve { bind, .. } = &cli.command {
         // Before the database is set up, so that a taken port fails at once.
@@ -139,6 +189,7 @@ pub async fn run() -> anyhow::Result<()> {
         } => demo_data(&db, years, municipalities).await,
         Command::Exportera { kommun, fil } => exportera(&db, &kommun, &fil).await,
         Command::Importera { fil } => importera(&db, &fil).await,
+        Command::Mall { command } => mall(&db, command).await,
         Command::Migrate => {
             println!("Databasen är migrerad.");
             Ok(())
@@ -365,6 +416,31 @@ async fn importera(db: &PgPool, file: &std::path::Path) -> anyhow::Result<()> {
         done.municipality, done.rows, done.people
     );
     Ok(())
+}
+
+async fn mall(db: &PgPool, command: MallCommand) -> anyhow::Result<()> {
+    match command {
+        MallCommand::Exportera { kommun, fil } => mall::export(db, &kommun, &fil).await,
+        MallCommand::Kontrollera { fil } => mall::check(&fil),
+        MallCommand::Importera {
+            fil,
+            mall,
+            namn,
+            slug,
+            kod,
+        } => {
+            let template = match (fil, mall) {
+                (Some(fil), _) => mall::read(&fil)?,
+                (None, key) => mall::builtin(key.as_deref().unwrap_or_default())?,
+            };
+            let new = crate::templates::NewMunicipality {
+                name: namn,
+                slug,
+                code: kod,
+            };
+            mall::import(db, &new, &template).await
+        }
+    }
 }
 
 async fn gallra(db: &PgPool) -> anyhow::Result<()> {

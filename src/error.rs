@@ -45,6 +45,11 @@ pub enum AppError {
     /// ([`crate::web::change::Change::once`]).
     #[error("form sent before")]
     SentBefore(String),
+    /// Input that cannot be stored, by field, for a caller that shows its
+    /// form again (`templates::create_municipality`'s taken slug or name);
+    /// unhandled, a 422 page with the messages.
+    #[error("invalid input")]
+    Validation(FieldErrors),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
@@ -124,6 +129,14 @@ impl IntoResponse for AppError {
                 "Sidan finns inte",
                 "Sidan du söker finns inte, eller så har du inte tillgång till den.",
             ),
+            AppError::Validation(errors) => {
+                let messages: Vec<&str> = errors.all().into_iter().map(|(_, m)| m).collect();
+                error_page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Ogiltigt värde",
+                    &messages.join(" "),
+                )
+            }
             AppError::OutOfRange(message) => {
                 error_page(StatusCode::UNPROCESSABLE_ENTITY, "Ogiltigt värde", &message)
             }

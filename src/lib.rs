@@ -27,6 +27,7 @@ pub mod startup;
 pub mod state;
 pub mod structure;
 pub mod telemetry;
+pub mod templates;
 pub mod tenant;
 pub mod text_enum;
 pub mod tips;

@@ -99,6 +99,7 @@ fn routes() -> Router<AppState> {
         .merge(crate::auth::router())
         .merge(crate::home::router())
         .merge(crate::structure::router())
+        .merge(crate::templates::router())
         .merge(crate::meetings::router())
         .merge(crate::est::router())
         .merge(crate::agreements::router())

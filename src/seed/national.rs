@@ -548,6 +548,12 @@ mod tests {
         let slugs: HashSet<String> = towns.iter().map(|t| slug(t)).collect();
         assert_eq!(towns.iter().collect::<HashSet<_>>().len(), 1000);
         assert_eq!(slugs.len(), 1000);
+        // municipality.name is unique whatever its case (migration 0038).
+        let names: HashSet<String> = towns
+            .iter()
+            .map(|t| format!("{} kommun", genitive(t)).to_lowercase())
+            .collect();
+        assert_eq!(names.len(), 1000);
         assert!(!slugs.contains("lindesberg") && !slugs.contains("nora"));
         assert!(
             slugs

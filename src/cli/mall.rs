@@ -1,0 +1,89 @@
+//! `samordna mall exportera|kontrollera|importera`: structure templates
+//! from the command line (see docs/templates.md).
+
+use anyhow::Context;
+use sqlx::PgPool;
+
+use crate::error::AppError;
+use crate::templates::{NewMunicipality, Template};
+
+/// Writes municipality `slug`'s structure to `file`.
+pub async fn export(db: &PgPool, slug: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let m = sqlx::query_scalar!("select id from municipality where slug = $1", slug)
+        .fetch_optional(db)
+        .await?
+        .with_context(|| format!("Ingen kommun heter {slug} här."))?;
+    let mut conn = db.acquire().await?;
+    let template = crate::templates::export(&mut conn, crate::tenant::MunicipalityId::of_row(m))
+        .await
+        .map_err(|e| anyhow::anyhow!("exporten misslyckades: {e}"))?;
+    std::fs::write(file, template.to_json())
+        .with_context(|| format!("{} kunde inte skrivas", file.display()))?;
+    println!("Mallen för {slug} är skriven till {}.", file.display());
+    Ok(())
+}
+
+/// Reads and checks the template in `file`; every error is printed.
+pub fn read(file: &std::path::Path) -> anyhow::Result<Template> {
+    let json = std::fs::read_to_string(file)
+        .with_context(|| format!("{} kunde inte läsas", file.display()))?;
+    crate::templates::parse(&json).map_err(|errors| {
+        for e in &errors {
+            eprintln!("- {e}");
+        }
+        anyhow::anyhow!(
+            "{} går inte att använda: {} fel",
+            file.display(),
+            errors.len()
+        )
+    })
+}
+
+/// `kontrollera`: says whether `file` is a usable template.
+pub fn check(file: &std::path::Path) -> anyhow::Result<()> {
+    let template = read(file)?;
+    println!(
+        "{} är en giltig mall: \"{}\" med {} grupper, {} befattningar och {} organisationer.",
+        file.display(),
+        template.name,
+        template.groups.len(),
+        template.positions.len(),
+        template.organisations.len()
+    );
+    Ok(())
+}
+
+/// A built-in template by its key.
+pub fn builtin(key: &str) -> anyhow::Result<Template> {
+    let all = crate::templates::builtin();
+    let keys: Vec<&str> = all.iter().map(|b| b.key).collect();
+    let keys = keys.join(", ");
+    all.into_iter()
+        .find(|b| b.key == key)
+        .map(|b| b.template)
+        .with_context(|| format!("Ingen inbyggd mall heter {key}; de som finns: {keys}."))
+}
+
+/// Creates the municipality, or prints why not and changes nothing.
+pub async fn import(db: &PgPool, new: &NewMunicipality, template: &Template) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    match crate::templates::create_municipality(&mut tx, new, template).await {
+        Ok(_) => {}
+        Err(AppError::Validation(errors)) => {
+            for (field, message) in errors.all() {
+                eprintln!("- {field}: {message}");
+            }
+            anyhow::bail!("Ingen kommun skapades.");
+        }
+        Err(other) => return Err(anyhow::anyhow!("kommunen kunde inte skapas: {other}")),
+    }
+    tx.commit().await?;
+    let admin = template.admin_position().map_or("", |p| p.title.as_str());
+    println!(
+        "{} ({}) är skapad från mallen \"{}\". Ge den första samordnaren befattningen \"{admin}\".",
+        new.name.trim(),
+        new.slug,
+        template.name
+    );
+    Ok(())
+}

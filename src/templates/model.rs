@@ -1,0 +1,320 @@
+//! The template format (`samordna-mall`, version 1): serde types, reading
+//! with Swedish errors, the checks a template must pass before anything is
+//! stored, and the built-in templates.
+//!
+//! A template is a structure without people: organisations, positions,
+//! groups with their members, the EST vocabulary, agreement types and a
+//! few settings. Everything refers to everything else by name (positions by
+//! title), so a template can be written by hand; docs/templates.md
+//! describes every field.
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::structure::model::{OrgKind, Role, Tier};
+
+/// The `format` every template names.
+pub const FORMAT: &str = "samordna-mall";
+/// The version this Samordna reads and writes.
+pub const VERSION: u32 = 1;
+
+crate::text_enum! {
+    /// How a group meets: every week, or a number of times each half-year.
+    /// `group_cadence.kind`.
+    pub enum CadenceKind {
+        Weekly = "weekly",
+        PerHalfYear = "per_half_year",
+    }
+}
+
+crate::text_enum! {
+    /// Where a group's meetings are held. `group_cadence.form`.
+    pub enum MeetingForm {
+        InPerson = "in_person",
+        Online = "online",
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// A municipality's structure without people.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub format: String,
+    pub version: u32,
+    /// What the template is called ("Brås generiska modell").
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default)]
+    pub guideline: Guideline,
+    #[serde(default)]
+    pub settings: Settings,
+    pub organisations: Vec<Organisation>,
+    pub positions: Vec<Position>,
+    pub groups: Vec<Group>,
+    #[serde(default)]
+    pub areas: Vec<String>,
+    #[serde(default)]
+    pub incident_categories: Vec<Category>,
+    #[serde(default)]
+    pub agreement_types: Vec<AgreementType>,
+}
+
+/// The municipality's own guideline for the structure (riktlinje).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Guideline {
+    pub title: String,
+    pub adopted_by: String,
+    pub adopted_on: Option<NaiveDate>,
+    pub registry_no: String,
+    pub owner: String,
+    pub review_due: Option<NaiveDate>,
+}
+
+/// Municipal settings; each defaults to the database's default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// EST reports every week (1) or every other week (2).
+    pub report_interval_weeks: i16,
+    /// EST free texts are removed after this many months (1–240).
+    pub retention_months: i32,
+    /// Days before an agreement ends that it is flagged (1–730).
+    pub agreement_warning_days: i32,
+    /// Who decides the action plan: styrgrupp or beredningsgrupp.
+    pub action_plan_body: Tier,
+    /// Months between periodic lägesbilder (1–60).
+    pub lagesbild_interval_months: i32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            report_interval_weeks: 1,
+            retention_months: 24,
+            agreement_warning_days: 90,
+            action_plan_body: Tier::Styrgrupp,
+            lagesbild_interval_months: 12,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    pub name: String,
+    pub kind: OrgKind,
+    /// Outside the municipality: cooperation needs a written agreement.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub external: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub title: String,
+    /// The organisation's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// Another position's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitute: Option<String>,
+    /// The holder is the coordinator (administers the municipality).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub grants_admin: bool,
+    /// The holder sees every group's meetings and reports.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub oversight: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub name: String,
+    pub tier: Tier,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub task: String,
+    /// The name of the group that appointed this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub decision_reference: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub focus_area: String,
+    /// How often the group meets, in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cadence_text: String,
+    /// Participants file weekly reports (the EST).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub weekly_reporting: bool,
+    #[serde(default = "default_sort_order")]
+    pub sort_order: i32,
+    /// When meetings are planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cadence: Option<Cadence>,
+    #[serde(default)]
+    pub members: Vec<Member>,
+}
+
+fn default_sort_order() -> i32 {
+    100
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// The position's title.
+    pub position: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cadence {
+    pub kind: CadenceKind,
+    /// Meetings each spring and each autumn (0–26; for `per_half_year`).
+    #[serde(default)]
+    pub per_half_year: i32,
+    /// ISO weekday, 1 = Monday … 7 = Sunday.
+    pub weekday: i16,
+    /// "HH:MM".
+    pub start_time: String,
+    /// 5–600.
+    pub duration_minutes: i32,
+    pub form: MeetingForm,
+    /// Places for meetings in person.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub meeting_link: String,
+}
+
+impl Cadence {
+    /// The start time, when it reads as "HH:MM".
+    pub fn start(&self) -> Option<NaiveTime> {
+        NaiveTime::parse_from_str(&self.start_time, "%H:%M").ok()
+    }
+}
+
+/// An EST incident category with its subcategories.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub name: String,
+    /// The public may choose it on the tip form.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub public_tip: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subcategories: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementType {
+    /// `samverkansavtal`, `samverkansoverenskommelse`, `medborgarloften` …
+    pub key: String,
+    pub name: String,
+    /// Titles of the positions that sign agreements of this type.
+    #[serde(default)]
+    pub signatories: Vec<String>,
+}
+
+impl Template {
+    /// The template as pretty JSON (what export writes).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The position whose holder becomes the coordinator.
+    pub fn admin_position(&self) -> Option<&Position> {
+        self.positions.iter().find(|p| p.grants_admin)
+    }
+}
+
+/// Reads a template: JSON of the right format and version that passes every
+/// check, or every error found, in Swedish.
+pub fn parse(json: &str) -> Result<Template, Vec<String>> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        vec![format!(
+            "Filen är inte giltig JSON (rad {}, kolumn {}).",
+            e.line(),
+            e.column()
+        )]
+    })?;
+    check_format(&value).map_err(|e| vec![e])?;
+    let template: Template =
+        serde_path_to_error::deserialize(value).map_err(|e| vec![super::check::serde_error(&e)])?;
+    let errors = super::check::template(&template);
+    if errors.is_empty() {
+        Ok(template)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The format and version, read before anything else so that a file of
+/// another kind or version says so instead of listing unknown fields.
+fn check_format(value: &serde_json::Value) -> Result<(), String> {
+    let Some(object) = value.as_object() else {
+        return Err("Filen är ingen Samordna-mall: den ska vara ett JSON-objekt.".to_owned());
+    };
+    if object.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(format!(
+            "Filen är ingen Samordna-mall: \"format\" ska vara \"{FORMAT}\"."
+        ));
+    }
+    match object.get("version") {
+        None => Err("Mallen saknar \"version\".".to_owned()),
+        Some(v) if v.as_u64() == Some(u64::from(VERSION)) => Ok(()),
+        Some(v) => Err(format!(
+            "Mallen har version {v}; Samordna läser version {VERSION}."
+        )),
+    }
+}
+
+/// A built-in template, offered when a municipality is created.
+pub struct Builtin {
+    /// Short key: `bra`, `lindesberg`.
+    pub key: &'static str,
+    /// Swedish title.
+    pub title: &'static str,
+    pub description: &'static str,
+    pub template: Template,
+}
+
+const BRA: &str = include_str!("bra.json");
+const LINDESBERG: &str = include_str!("lindesberg.json");
+
+/// The built-in templates: Brå's generic model and Lindesberg's guideline.
+pub fn builtin() -> Vec<Builtin> {
+    [
+        (
+            "bra",
+            BRA,
+            "Brås generiska modell",
+            "Styrgrupp, lokalt BRÅ som beredningsgrupp och en EST-grupp, med de vanliga befattningarna.",
+        ),
+        (
+            "lindesberg",
+            LINDESBERG,
+            "Lindesbergs riktlinje",
+            "Strukturen enligt Lindesbergs riktlinje (KS 2024/70), som i demonstrationen.",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(key, json, title, description)| {
+        // The files are tested below; a broken one is left out, not a panic.
+        parse(json).ok().map(|template| Builtin {
+            key,
+            title,
+            description,
+            template,
+        })
+    })
+    .collect()
+}
