@@ -11,6 +11,7 @@
 //! it, read by its coordinator) and names its people; the operator's log
 //! must outlive a deleted municipality and says what the operator did.
 
+mod create;
 mod db;
 mod invite;
 mod lifecycle;
@@ -30,6 +31,10 @@ use crate::web::extract::SignedIn;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/drift", get(pages::list))
+        .route(
+            "/drift/ny-kommun",
+            get(create::create_page).post(create::create),
+        )
         .route("/drift/kommuner/{id}", get(pages::municipality))
         .route("/drift/kommuner/{id}/inbjudan", post(invite::invite))
         .route("/drift/kommuner/{id}/avstangning", post(lifecycle::suspend))

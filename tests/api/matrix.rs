@@ -237,6 +237,7 @@ fn admin_rows_1(i: &Ids) -> Vec<Row> {
     vec![
         ("GET", "/admin", "/admin".into(), ADMIN),
         ("GET", "/admin/logg", "/admin/logg".into(), ADMIN),
+        ("GET", "/admin/mall.json", "/admin/mall.json".into(), ADMIN),
         ("GET", "/admin/personer", "/admin/personer".into(), ADMIN),
         ("POST", "/admin/personer", "/admin/personer".into(), ADMIN),
         (
@@ -889,6 +890,18 @@ fn operator_rows(i: &Ids) -> Vec<Row> {
     let m = format!("/drift/kommuner/{}", i.municipality);
     vec![
         ("GET", "/drift", "/drift".into(), OPERATOR),
+        (
+            "GET",
+            "/drift/ny-kommun",
+            "/drift/ny-kommun".into(),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/ny-kommun",
+            "/drift/ny-kommun".into(),
+            OPERATOR,
+        ),
         ("GET", "/drift/kommuner/{id}", m.clone(), OPERATOR),
         (
             "POST",
@@ -937,7 +950,8 @@ fn operator_rows(i: &Ids) -> Vec<Row> {
 }
 
 /// Routes whose forms are multipart (file uploads).
-const MULTIPART: [&str; 5] = [
+const MULTIPART: [&str; 6] = [
+    "/drift/ny-kommun",
     "/avtal/ny",
     "/est/installningar/granser",
     "/avtal/{id}/andra",

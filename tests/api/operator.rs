@@ -447,3 +447,92 @@ async fn a_change_after_the_export_asks_for_a_new_export(db: sqlx::PgPool) {
     assert!(text(refused).await.contains("Exportera den igen"));
     assert_eq!(municipalities(&app.db).await.len(), 2);
 }
+
+async fn create(
+    app: &TestApp,
+    browser: &Client,
+    fields: &[(&'static str, &'static str)],
+    file: Option<&'static str>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(*name, *value);
+    }
+    if let Some(json) = file {
+        let part = reqwest::multipart::Part::text(json).file_name("mall.json");
+        form = form.part("template_file", part);
+    }
+    browser
+        .post(app.url("/drift/ny-kommun"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_operator_creates_a_municipality_from_a_built_in_template_and_invites_its_coordinator(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    let operator = operator(&app).await;
+    let page = text(get(&app, &operator, "/drift/ny-kommun").await).await;
+    assert!(page.contains("value=\"bra\""), "{page}");
+    let created = create(
+        &app,
+        &operator,
+        &[
+            ("name", "Ljusnarsbergs kommun"),
+            ("slug", "ljusnarsberg"),
+            ("code", "1864"),
+            ("template", "bra"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let m = municipality_id(&app.db, "Ljusnarsbergs kommun").await;
+    assert_redirect_to(&created, &format!("/drift/kommuner/{m}"));
+    let list = text(get(&app, &operator, "/drift").await).await;
+    assert!(list.contains("Ljusnarsbergs kommun") && list.contains("Örebro län"));
+    let sent = invite(&app, &operator, m, "kim@ljusnarsberg.example").await;
+    assert_redirect_to(&sent, &format!("/drift/kommuner/{m}"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_taken_name_or_slug_or_a_bad_template_is_a_field_error_and_nothing_is_stored(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    let operator = operator(&app).await;
+    let taken = create(
+        &app,
+        &operator,
+        &[
+            ("name", "Nora kommun"),
+            ("slug", "lindesberg"),
+            ("template", "bra"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Html::parse_document(&text(taken).await);
+    assert!(!texts(&page, "#name-error").is_empty());
+    assert!(!texts(&page, "#slug-error").is_empty());
+    let bad = create(
+        &app,
+        &operator,
+        &[
+            ("name", "Ljusnarsbergs kommun"),
+            ("slug", "ljusnarsberg"),
+            ("template", "fil"),
+        ],
+        Some("{\"format\": \"inte en mall\"}"),
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Html::parse_document(&text(bad).await);
+    assert!(!texts(&page, "#template_file-error").is_empty());
+    assert_eq!(municipalities(&app.db).await.len(), 2, "nothing stored");
+}
