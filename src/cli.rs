@@ -602,6 +602,18 @@ mod tests {
     }
 
     #[test]
+    fn operator_add_takes_an_email_and_an_optional_name() {
+        let cli = Cli::try_parse_from(["samordna", "operator", "add", "--email", "d@x.se"])
+            .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Operator {
+                command: super::OperatorCommand::Add { ref email, ref namn }
+            } if email == "d@x.se" && namn == "Driften"
+        ));
+    }
+
+    #[test]
     fn demo_data_help_lists_municipalities() {
         let mut command = Cli::command();
         let help = command

@@ -21,7 +21,10 @@ pub async fn municipalities(db: &PgPool) -> AppResult<Vec<MunicipalityRow>> {
                               where a.municipality_id = m.id and a.at > m.exported_at)
                       or exists (select 1 from coordinator_invitation i
                                  where i.municipality_id = m.id
-                                   and greatest(i.created_at, i.used_at) > m.exported_at)))
+                                   and greatest(i.created_at, i.used_at) > m.exported_at)
+                      -- The public's tips are the one thing stored without an audit row.
+                      or exists (select 1 from public_tip t
+                                 where t.municipality_id = m.id and t.created_at > m.exported_at)))
                       as "changed!"
            from municipality m
            order by m.name"#

@@ -536,3 +536,23 @@ async fn a_taken_name_or_slug_or_a_bad_template_is_a_field_error_and_nothing_is_
     assert!(!texts(&page, "#template_file-error").is_empty());
     assert_eq!(municipalities(&app.db).await.len(), 2, "nothing stored");
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_person_made_an_operator_keeps_their_password_and_loses_their_municipality(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    let password = samordna::operator::add_operator(&app.db, SECURITAS, "Driften", 7)
+        .await
+        .expect("operator");
+    assert!(
+        password.is_none(),
+        "an existing person keeps their password"
+    );
+    let browser = app.browser_signed_in(SECURITAS).await;
+    assert_eq!(
+        get(&app, &browser, "/est").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(get(&app, &browser, "/drift").await.status(), StatusCode::OK);
+}
