@@ -1086,3 +1086,39 @@ async fn every_form_refuses_a_forged_cross_site_post(db: sqlx::PgPool) {
         "the real session still works"
     );
 }
+
+/// Pages every signed-in person has, whatever their municipality.
+const ANY_PERSON: [&str; 5] = [
+    "/konto",
+    "/konto/losenord",
+    "/konto/kalender",
+    "/valj-kommun",
+    "/logout",
+];
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_operator_is_refused_on_every_route_that_needs_a_municipality(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let ids = ids(&app.db).await;
+    let browser = crate::operator::operator(&app).await;
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (method, route, path, expected) in matrix(&ids) {
+        let municipal =
+            expected[6] == "login" && !ANY_PERSON.contains(&route) && !route.starts_with("/drift");
+        if !municipal {
+            continue;
+        }
+        checked += 1;
+        let response = request(&app, &browser, method, route, &path, false).await;
+        if response.status() != StatusCode::FORBIDDEN {
+            wrong.push(format!("{method} {path}: {}", response.status()));
+        }
+    }
+    assert!(checked > 100, "only {checked} routes checked");
+    assert!(
+        wrong.is_empty(),
+        "an operator was not refused:\n{}",
+        wrong.join("\n")
+    );
+}

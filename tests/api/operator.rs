@@ -11,7 +11,7 @@ const OPERATOR: &str = "drift@samordna.example";
 
 /// Adds the operator (as `samordna operator add` does) with the demo
 /// password, and returns a browser signed in as them.
-async fn operator(app: &TestApp) -> Client {
+pub async fn operator(app: &TestApp) -> Client {
     samordna::operator::add_operator(&app.db, OPERATOR, "Driften", 7)
         .await
         .expect("operator");
