@@ -272,8 +272,9 @@ pub async fn delete(db: &PgPool, tx: &mut sqlx::PgConnection, m: Uuid) -> anyhow
 
 /// Roughly how much each municipality's rows take, in bytes: the sum of
 /// `pg_column_size` of every row of every municipal table (the rows as
-/// stored, compressed values compressed; no indexes).
-pub async fn sizes(db: &PgPool) -> anyhow::Result<BTreeMap<Uuid, i64>> {
+/// stored, compressed values compressed; no indexes). `only`: just that
+/// municipality's.
+pub async fn sizes(db: &PgPool, only: Option<Uuid>) -> anyhow::Result<BTreeMap<Uuid, i64>> {
     let catalog = Catalog::read(db).await?;
-    Ok(tables::sizes(db, &catalog.tables).await?)
+    Ok(tables::sizes(db, &catalog.tables, only).await?)
 }

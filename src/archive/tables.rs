@@ -218,7 +218,12 @@ impl Table {
 }
 
 /// The bytes each municipality's rows take in `tables`, in one statement.
-pub async fn sizes(db: &PgPool, tables: &[Table]) -> sqlx::Result<BTreeMap<Uuid, i64>> {
+/// `only`: one municipality's, else every municipality's.
+pub async fn sizes(
+    db: &PgPool,
+    tables: &[Table],
+    only: Option<Uuid>,
+) -> sqlx::Result<BTreeMap<Uuid, i64>> {
     if tables.is_empty() {
         return Ok(BTreeMap::new());
     }
@@ -226,7 +231,8 @@ pub async fn sizes(db: &PgPool, tables: &[Table]) -> sqlx::Result<BTreeMap<Uuid,
         .iter()
         .map(|t| {
             format!(
-                "select municipality_id, pg_column_size(t.*)::bigint as bytes from {} t",
+                "select municipality_id, pg_column_size(t.*)::bigint as bytes from {} t \
+                 where ($1::uuid is null or municipality_id = $1)",
                 ident(&t.name)
             )
         })
@@ -236,7 +242,7 @@ pub async fn sizes(db: &PgPool, tables: &[Table]) -> sqlx::Result<BTreeMap<Uuid,
         "select municipality_id, sum(bytes)::bigint from ({}) all_rows group by municipality_id",
         parts.join(" union all ")
     );
-    let rows: Vec<(Uuid, i64)> = sqlx::query_as(&sql).fetch_all(db).await?;
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(&sql).bind(only).fetch_all(db).await?;
     Ok(rows.into_iter().collect())
 }
 

@@ -10,7 +10,17 @@ use crate::error::AppResult;
 
 /// Every municipality, by name, with its figures.
 pub async fn municipalities(db: &PgPool) -> AppResult<Vec<MunicipalityRow>> {
-    let sizes = crate::archive::sizes(db).await?;
+    rows(db, None).await
+}
+
+/// One municipality with its figures, or `None`.
+pub async fn municipality(db: &PgPool, id: Uuid) -> AppResult<Option<MunicipalityRow>> {
+    Ok(rows(db, Some(id)).await?.pop())
+}
+
+/// The municipalities (`only`: that one) with their figures.
+async fn rows(db: &PgPool, only: Option<Uuid>) -> AppResult<Vec<MunicipalityRow>> {
+    let sizes = crate::archive::sizes(db, only).await?;
     let rows = sqlx::query!(
         r#"select m.id, m.name, m.slug, m.code, m.created_at, m.suspended_at, m.exported_at,
                   (select count(*) from person_municipality pm join person p on p.id = pm.person_id
@@ -27,7 +37,9 @@ pub async fn municipalities(db: &PgPool) -> AppResult<Vec<MunicipalityRow>> {
                                  where t.municipality_id = m.id and t.created_at > m.exported_at)))
                       as "changed!"
            from municipality m
-           order by m.name"#
+           where ($1::uuid is null or m.id = $1)
+           order by m.name"#,
+        only
     )
     .fetch_all(db)
     .await?;
@@ -47,11 +59,6 @@ pub async fn municipalities(db: &PgPool) -> AppResult<Vec<MunicipalityRow>> {
             changed_since_export: r.changed,
         })
         .collect())
-}
-
-/// One municipality with its figures, or `None`.
-pub async fn municipality(db: &PgPool, id: Uuid) -> AppResult<Option<MunicipalityRow>> {
-    Ok(municipalities(db).await?.into_iter().find(|m| m.id == id))
 }
 
 /// The position whose holder administers the municipality (the
