@@ -136,6 +136,10 @@ enum MallCommand {
         /// Its kommunkod, four digits.
         #[arg(long)]
         kod: Option<String>,
+        /// The e-mail of a person (`samordna user add`) who becomes the
+        /// first coordinator: holds the template's coordinator position.
+        #[arg(long)]
+        samordnare: Option<String>,
     },
 }
 
@@ -428,6 +432,7 @@ async fn mall(db: &PgPool, command: MallCommand) -> anyhow::Result<()> {
             namn,
             slug,
             kod,
+            samordnare,
         } => {
             let template = match (fil, mall) {
                 (Some(fil), _) => mall::read(&fil)?,
@@ -438,7 +443,7 @@ async fn mall(db: &PgPool, command: MallCommand) -> anyhow::Result<()> {
                 slug,
                 code: kod,
             };
-            mall::import(db, &new, &template).await
+            mall::import(db, &new, &template, samordnare.as_deref()).await
         }
     }
 }

@@ -64,11 +64,39 @@ pub fn builtin(key: &str) -> anyhow::Result<Template> {
         .with_context(|| format!("Ingen inbyggd mall heter {key}; de som finns: {keys}."))
 }
 
-/// Creates the municipality, or prints why not and changes nothing.
-pub async fn import(db: &PgPool, new: &NewMunicipality, template: &Template) -> anyhow::Result<()> {
+/// Creates the municipality (with `coordinator` holding its coordinator
+/// position), or prints why not and changes nothing.
+pub async fn import(
+    db: &PgPool,
+    new: &NewMunicipality,
+    template: &Template,
+    coordinator: Option<&str>,
+) -> anyhow::Result<()> {
+    let person = match coordinator {
+        Some(email) => Some(
+            sqlx::query_scalar!(
+                "select id from person where lower(email) = lower($1)",
+                email
+            )
+            .fetch_optional(db)
+            .await?
+            .with_context(|| {
+                format!(
+                    "Ingen person har e-postadressen {email}; lägg till den med samordna user add."
+                )
+            })?,
+        ),
+        None => None,
+    };
     let mut tx = db.begin().await?;
     match crate::templates::create_municipality(&mut tx, new, template).await {
-        Ok(_) => {}
+        Ok(m) => {
+            if let Some(person) = person {
+                crate::templates::appoint_coordinator(&mut tx, m, person)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("samordnaren kunde inte utses: {e}"))?;
+            }
+        }
         Err(AppError::Validation(errors)) => {
             for (field, message) in errors.all() {
                 eprintln!("- {field}: {message}");
@@ -80,10 +108,18 @@ pub async fn import(db: &PgPool, new: &NewMunicipality, template: &Template) -> 
     tx.commit().await?;
     let admin = template.admin_position().map_or("", |p| p.title.as_str());
     println!(
-        "{} ({}) är skapad från mallen \"{}\". Ge den första samordnaren befattningen \"{admin}\".",
+        "{} ({}) är skapad från mallen \"{}\".",
         new.name.trim(),
         new.slug,
         template.name
     );
+    match coordinator {
+        Some(email) => {
+            println!("{email} innehar befattningen \"{admin}\" och administrerar kommunen.")
+        }
+        None => println!(
+            "Ingen innehar befattningen \"{admin}\" än: kör om med --samordnare, eller låt driften utse den."
+        ),
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::getting_started::Facts;
 use crate::error::AppResult;
 use crate::est::week::ReportWeek;
 use crate::meetings::db::Meeting;
@@ -90,6 +91,9 @@ pub struct ToSign {
 #[derive(Clone)]
 pub struct StartPage {
     pub review_due: Option<NaiveDate>,
+    /// What the first 30 minutes' checklist reads: only for administrators
+    /// of a municipality still getting started.
+    pub getting_started: Option<Facts>,
     pub signals: Vec<Signal>,
     /// Member positions nobody holds: only read for administrators.
     pub vacant: Option<Vec<(Uuid, String)>>,
@@ -194,6 +198,7 @@ pub async fn start_page(
     .await?;
     Ok(StartPage {
         review_due: r.review_due,
+        getting_started: r.getting_started.map(|f| f.0),
         signals: r.signals.0,
         vacant: r
             .vacant

@@ -2,13 +2,14 @@
 //! has waiting, gathered from every feature. Nothing imports this module.
 
 mod db;
+mod getting_started;
 mod model;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
 
 use self::db::{MyGroup, MyPosition};
@@ -23,7 +24,9 @@ use crate::web::today;
 
 /// The start page's route.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new()
+        .route("/", get(home))
+        .route("/kom-igang/{step}", post(getting_started::confirm))
 }
 
 #[derive(Template, WebTemplate)]
@@ -35,6 +38,8 @@ pub struct HomePage {
     positions: Vec<MyPosition>,
     groups: Vec<MyGroup>,
     needs: Vec<Need>,
+    /// The first 30 minutes' checklist, while a new municipality has steps left.
+    getting_started: Option<getting_started::Checklist>,
     /// May open /oversikt (linked when nothing waits).
     dashboard: bool,
     meetings: Vec<meetings_db::Meeting>,
@@ -72,6 +77,11 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Hom
         .await?;
     let page = db::StartPage::clone(&page);
     let needs = needs(&page, user.municipality.is_admin, day);
+    let getting_started = page.getting_started.as_ref().and_then(|facts| {
+        let vacant = page.vacant.as_ref().map_or(0, Vec::len);
+        let unplanned = page.signals.iter().any(|s| s.kind == "no_meeting");
+        getting_started::checklist(facts, vacant, unplanned)
+    });
     let dashboard = crate::web::layout::Sections::of(&user.municipality).dashboard;
     Ok(HomePage {
         meetings: page.meetings,
@@ -92,6 +102,7 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Hom
         positions: page.positions,
         groups: page.groups,
         needs,
+        getting_started,
         dashboard,
     })
 }

@@ -113,6 +113,28 @@ with my_groups as (
                  and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
            )
            select mu.guideline_review_due as review_due,
+                  -- The first 30 minutes' checklist (home::getting_started), for
+                  -- administrators of a municipality still getting started.
+                  case when $4 and mu.getting_started then json_build_object(
+                      'confirmed', (select coalesce(json_agg(s.step), '[]') from getting_started_step s
+                                    where s.municipality_id = $1),
+                      'people', (select count(*) from person_municipality pm where pm.municipality_id = $1),
+                      'agreement_types', (select count(*) from agreement_type t where t.municipality_id = $1),
+                      'unheld_signatories', (select count(*) from agreement_type_signatory s
+                                             where s.municipality_id = $1
+                                               and not exists (select 1 from holders_on($1, $3) hn
+                                                               where hn.position_id = s.position_id)),
+                      'agreements', (select count(*) from agreement a where a.municipality_id = $1),
+                      'meetings', (select count(*) from meeting mt where mt.municipality_id = $1
+                                     and mt.status = 'planned' and mt.starts_at >= $9),
+                      'reports', (select count(*) from est_report r
+                                  where r.municipality_id = $1
+                                    and (r.nothing_to_report
+                                         or exists (select 1 from est_incident i where i.report_id = r.id)
+                                         or exists (select 1 from est_coming_event e where e.report_id = r.id)
+                                         or exists (select 1 from cooperation_need n
+                                                    where n.report_id = r.id and n.municipality_id = $1))))
+                  end as "getting_started: Json<Facts>",
                   (select coalesce(json_agg(x order by x.due, x.name), '[]') from signals x)
                       as "signals!: Json<Vec<Signal>>",
                   case when $4 then (

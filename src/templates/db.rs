@@ -293,9 +293,7 @@ pub async fn create_municipality(
     if !problems.is_empty() {
         errors.add("template", problems.join(" "));
     }
-    if errors.is_empty() {
-        taken(tx, new, &mut errors).await?;
-    }
+    taken(tx, new, &mut errors).await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -314,6 +312,36 @@ pub async fn create_municipality(
     .execute(&mut *tx)
     .await?;
     Ok(m)
+}
+
+/// The person `person` holds new municipality `m`'s coordinator position
+/// (the first with `grants_admin`) from today, and is known in `m`: the
+/// first coordinator, who then administers the rest.
+pub async fn appoint_coordinator(
+    tx: &mut PgConnection,
+    m: MunicipalityId,
+    person: Uuid,
+) -> AppResult<()> {
+    sqlx::query!(
+        r#"insert into person_municipality (municipality_id, person_id) values ($1, $2)
+           on conflict do nothing"#,
+        m.get(),
+        person
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
+           select $1, $2, id, $3, $4 from position
+           where municipality_id = $2 and grants_admin order by id limit 1"#,
+        Uuid::now_v7(),
+        m.get(),
+        person,
+        crate::web::today()
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 async fn taken(tx: &mut PgConnection, new: &NewMunicipality, e: &mut FieldErrors) -> AppResult<()> {
@@ -337,6 +365,8 @@ async fn taken(tx: &mut PgConnection, new: &NewMunicipality, e: &mut FieldErrors
 const NAME_TAKEN: &str = "Det finns redan en kommun med det namnet.";
 const SLUG_TAKEN: &str = "Kortnamnet används redan av en annan kommun.";
 
+/// A municipality made from a template is new: its coordinator's start page
+/// leads through the first 30 minutes (`home::getting_started`).
 async fn insert_municipality(
     tx: &mut PgConnection,
     new: &NewMunicipality,
@@ -348,8 +378,8 @@ async fn insert_municipality(
         r#"insert into municipality (id, slug, name, code, guideline_title, guideline_adopted_by, guideline_adopted_on,
                                      guideline_registry_no, guideline_owner, guideline_review_due,
                                      report_interval_weeks, retention_months, agreement_warning_days,
-                                     action_plan_body, lagesbild_interval_months)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id"#,
+                                     action_plan_body, lagesbild_interval_months, getting_started)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, true) returning id"#,
         Uuid::now_v7(),
         new.slug,
         new.name.trim(),

@@ -15,7 +15,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-pub use db::{NewMunicipality, create_municipality, export};
+pub use db::{NewMunicipality, appoint_coordinator, create_municipality, export};
 pub use model::{Builtin, Template, builtin, parse};
 
 use crate::error::AppResult;

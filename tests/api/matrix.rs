@@ -236,6 +236,13 @@ fn admin_rows_1(i: &Ids) -> Vec<Row> {
     let p = i.position;
     vec![
         ("GET", "/admin", "/admin".into(), ADMIN),
+        // The first 30 minutes' checklist: only the coordinator ticks a step.
+        (
+            "POST",
+            "/kom-igang/{step}",
+            "/kom-igang/areas".into(),
+            ADMIN,
+        ),
         ("GET", "/admin/logg", "/admin/logg".into(), ADMIN),
         ("GET", "/admin/mall.json", "/admin/mall.json".into(), ADMIN),
         ("GET", "/admin/personer", "/admin/personer".into(), ADMIN),
