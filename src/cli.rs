@@ -82,6 +82,25 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage operators (driften): they run the deployment at /drift and
+    /// read no municipality's records.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Make a person an operator; a new person gets a one-time password.
+    Add {
+        /// The operator's e-mail address (their login).
+        #[arg(long)]
+        email: String,
+        /// The operator's name, for a new person.
+        #[arg(long, default_value = "Driften")]
+        namn: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -182,6 +201,9 @@ pub async fn run() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Add { email, name },
         } => add_user(&db, &email, &name, days).await,
+        Command::Operator {
+            command: OperatorCommand::Add { email, namn },
+        } => add_operator(&db, &email, &namn, days).await,
     };
     db.close().await;
     if let Some(pg) = embedded {
@@ -339,6 +361,32 @@ async fn add_user(db: &PgPool, email: &str, name: &str, days: u32) -> anyhow::Re
         "Skapade {name} <{email}>. Lösenordet gäller i {days} dagar. \
          Engångslösenord (byts vid första inloggningen): {password}"
     );
+    Ok(())
+}
+
+async fn add_operator(db: &PgPool, email: &str, name: &str, days: u32) -> anyhow::Result<()> {
+    let email = email.trim().to_lowercase();
+    let name = name.trim();
+    if name.is_empty() || !email.contains('@') {
+        anyhow::bail!("give a valid e-mail address and a name");
+    }
+    if crate::web::forms::line_problem(name).is_some()
+        || crate::web::forms::line_problem(&email).is_some()
+    {
+        anyhow::bail!(
+            "the name and the e-mail address must be one line without control characters"
+        );
+    }
+    match crate::operator::add_operator(db, &email, name, days).await? {
+        Some(password) => println!(
+            "Skapade driftkontot {name} <{email}>. Lösenordet gäller i {days} dagar. \
+             Engångslösenord (byts vid första inloggningen): {password}"
+        ),
+        None => println!(
+            "{email} är nu drift och behåller sitt lösenord. Ett driftkonto ser inga \
+             kommuners uppgifter, inte heller de kommuner personen arbetade i."
+        ),
+    }
     Ok(())
 }
 
@@ -557,6 +605,18 @@ mod tests {
                 .expect("refused");
             assert!(error.to_string().contains(limit), "{error}");
         }
+    }
+
+    #[test]
+    fn operator_add_takes_an_email_and_an_optional_name() {
+        let cli = Cli::try_parse_from(["samordna", "operator", "add", "--email", "d@x.se"])
+            .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Operator {
+                command: super::OperatorCommand::Add { ref email, ref namn }
+            } if email == "d@x.se" && namn == "Driften"
+        ));
     }
 
     #[test]

@@ -23,6 +23,13 @@ pub enum AppError {
     /// Signed in, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// An operator (driften) asked for a municipal page: refused, with the
+    /// way to the operator's pages.
+    #[error("operator on a municipal page")]
+    OperatorOnly,
+    /// The municipality is suspended by the operator.
+    #[error("municipality suspended")]
+    Suspended,
     /// A request no form of ours would send.
     #[error("bad request")]
     BadRequest,
@@ -50,6 +57,9 @@ pub enum AppError {
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
+
+/// What the people and the public of a suspended municipality are told.
+pub const SUSPENDED: &str = "Kommunen är avstängd i Samordna. Kontakta driften.";
 
 /// Handler result.
 pub type AppResult<T> = Result<T, AppError>;
@@ -100,6 +110,15 @@ impl IntoResponse for AppError {
                 "Åtkomst nekad",
                 "Du har inte behörighet till den här sidan.",
             ),
+            AppError::OperatorOnly => error_page(
+                StatusCode::FORBIDDEN,
+                "Åtkomst nekad",
+                "Du är inloggad med ett driftkonto. Driften ser inga kommuners uppgifter; \
+                 kommunerna hanterar du under Drift (/drift).",
+            ),
+            AppError::Suspended => {
+                error_page(StatusCode::FORBIDDEN, "Kommunen är avstängd", SUSPENDED)
+            }
             AppError::BadRequest => error_page(
                 StatusCode::BAD_REQUEST,
                 "Felaktig begäran",

@@ -19,6 +19,7 @@ pub mod listen;
 pub mod mail;
 pub mod map;
 pub mod meetings;
+pub mod operator;
 pub mod page_cache;
 pub mod planning;
 pub mod seed;

@@ -108,6 +108,7 @@ fn routes() -> Router<AppState> {
         .merge(crate::planning::router())
         .merge(crate::map::router())
         .merge(crate::tips::router())
+        .merge(crate::operator::router())
         .route("/health", get(health))
         .route("/tillganglighet", get(crate::web::pages::accessibility))
         .route("/assets/{hash}/{name}", get(assets::serve))

@@ -244,3 +244,37 @@ pub async fn import(db: &PgPool, bytes: &[u8]) -> Result<Imported, ImportError> 
         rows,
     })
 }
+
+/// Deletes every row of municipality `m`, the municipality last, inside the
+/// caller's transaction: its tables in the reverse of the order an import
+/// inserts them, so no foreign key is left pointing at a deleted row.
+/// Other municipalities are not touched. Returns the rows deleted.
+pub async fn delete(db: &PgPool, tx: &mut sqlx::PgConnection, m: Uuid) -> anyhow::Result<u64> {
+    let catalog = Catalog::read(db).await?;
+    // Group feeds point at a group without naming the municipality.
+    let mut rows = sqlx::query!(
+        r#"delete from calendar_token
+           where work_group_id in (select id from work_group where municipality_id = $1)"#,
+        m
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    for table in catalog.in_insert_order().into_iter().rev() {
+        rows += table.delete(&mut *tx, m).await?;
+    }
+    rows += sqlx::query!("delete from municipality where id = $1", m)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    Ok(rows)
+}
+
+/// Roughly how much each municipality's rows take, in bytes: the sum of
+/// `pg_column_size` of every row of every municipal table (the rows as
+/// stored, compressed values compressed; no indexes). `only`: just that
+/// municipality's.
+pub async fn sizes(db: &PgPool, only: Option<Uuid>) -> anyhow::Result<BTreeMap<Uuid, i64>> {
+    let catalog = Catalog::read(db).await?;
+    Ok(tables::sizes(db, &catalog.tables, only).await?)
+}

@@ -195,6 +195,17 @@ impl Table {
         Ok(())
     }
 
+    /// Deletes the municipality's rows; how many.
+    pub async fn delete(&self, tx: &mut PgConnection, m: Uuid) -> sqlx::Result<u64> {
+        // Runtime SQL: the table comes from the catalog.
+        let sql = format!(
+            "delete from {} where municipality_id = $1",
+            ident(&self.name)
+        );
+        let done = sqlx::query(&sql).bind(m).execute(tx).await?;
+        Ok(done.rows_affected())
+    }
+
     /// Inserts the rows; how many.
     pub async fn insert(&self, tx: &mut PgConnection, rows: &Value) -> sqlx::Result<usize> {
         let sql = format!(
@@ -204,6 +215,35 @@ impl Table {
         let done = sqlx::query(&sql).bind(rows).execute(tx).await?;
         Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
     }
+}
+
+/// The bytes each municipality's rows take in `tables`, in one statement.
+/// `only`: one municipality's, else every municipality's.
+pub async fn sizes(
+    db: &PgPool,
+    tables: &[Table],
+    only: Option<Uuid>,
+) -> sqlx::Result<BTreeMap<Uuid, i64>> {
+    if tables.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let parts: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            format!(
+                "select municipality_id, pg_column_size(t.*)::bigint as bytes from {} t \
+                 where ($1::uuid is null or municipality_id = $1)",
+                ident(&t.name)
+            )
+        })
+        .collect();
+    // Runtime SQL: the tables come from the catalog, not from the source.
+    let sql = format!(
+        "select municipality_id, sum(bytes)::bigint from ({}) all_rows group by municipality_id",
+        parts.join(" union all ")
+    );
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(&sql).bind(only).fetch_all(db).await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The people of an export: those already here (the same id) are kept as

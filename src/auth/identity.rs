@@ -31,6 +31,8 @@ pub struct PersonRow {
     pub active: bool,
     pub must_change_password: bool,
     pub session_generation: i32,
+    /// Runs the deployment (`operator`): never works in a municipality.
+    pub is_operator: bool,
 }
 
 /// Who is asking, cached per instance.
@@ -213,6 +215,7 @@ mod tests {
             active: true,
             must_change_password: false,
             session_generation: 1,
+            is_operator: false,
         })
     }
 

@@ -195,7 +195,8 @@ async fn login(
     };
     let person = sqlx::query!(
         r#"select id, password_hash, session_generation,
-                  (must_change_password and one_time_password_expires_at < now()) as "expired!"
+                  (must_change_password and one_time_password_expires_at < now()) as "expired!",
+                  exists (select 1 from operator o where o.person_id = person.id) as "operator!"
            from person where lower(email) = $1 and active"#,
         email
     )
@@ -233,7 +234,17 @@ async fn login(
         )
         .await?;
     tracing::info!(person.id = %person.id, "signed in");
-    Ok(Redirect::to(&next).into_response())
+    Ok(Redirect::to(landing(&next, person.operator)).into_response())
+}
+
+/// Where sign-in leads: `next`, except that an operator, who has no
+/// municipality, starts on /drift.
+fn landing(next: &str, operator: bool) -> &str {
+    if operator && next == "/" {
+        "/drift"
+    } else {
+        next
+    }
 }
 
 async fn logout(session: Session) -> AppResult<Redirect> {

@@ -38,6 +38,8 @@ pub enum Kind {
     AgreementExpiring,
     MeasureReminder,
     EstReminder,
+    /// The operator's invitation of a municipality's first coordinator.
+    CoordinatorInvitation,
 }
 
 impl Kind {
@@ -50,6 +52,7 @@ impl Kind {
             Kind::AgreementExpiring => "agreement_expiring",
             Kind::MeasureReminder => "measure_reminder",
             Kind::EstReminder => "est_reminder",
+            Kind::CoordinatorInvitation => "coordinator_invitation",
         }
     }
 }

@@ -113,7 +113,8 @@ async fn fetch(
 ) -> AppResult<Option<Row>> {
     Ok(sqlx::query_as!(
         Row,
-        r#"with mu as (select id, name, slug from municipality where slug = $1 and public_page),
+        r#"with mu as (select id, name, slug from municipality where slug = $1 and public_page
+                      and suspended_at is null),
                 counted as (select i.area_id, date_trunc('quarter', i.occurred_on)::date as quarter, count(*) as n
                             from est_incident i join mu on i.municipality_id = mu.id
                             where i.duplicate_of is null and i.occurred_on >= ($3::date[])[1] and i.occurred_on <= $2

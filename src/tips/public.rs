@@ -33,16 +33,24 @@ pub struct Municipality {
 }
 
 impl Municipality {
-    /// The municipality with `slug`, or 404.
+    /// The municipality with `slug`, or 404; a suspended one is closed.
     pub async fn by_slug(db: &sqlx::PgPool, slug: &str) -> AppResult<Self> {
-        sqlx::query_as!(
-            Municipality,
-            "select id, name, slug from municipality where slug = $1",
+        let row = sqlx::query!(
+            r#"select id, name, slug, suspended_at is not null as "suspended!"
+               from municipality where slug = $1"#,
             slug
         )
         .fetch_optional(db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+        if row.suspended {
+            return Err(AppError::Suspended);
+        }
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            slug: row.slug,
+        })
     }
 }
 

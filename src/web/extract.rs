@@ -62,6 +62,8 @@ pub struct SignedIn {
     pub name: String,
     pub email: String,
     pub must_change_password: bool,
+    /// An operator (driften): refused on every municipal page.
+    pub is_operator: bool,
     pub auth: SessionAuth,
     pub session: Session,
     /// Where the one-shot message for the next page is kept.
@@ -76,7 +78,8 @@ async fn person_row(state: &AppState, id: Uuid) -> AppResult<Option<PersonRow>> 
     let epoch = state.identity.epoch();
     let row = sqlx::query_as!(
         PersonRow,
-        r#"select name, email, active, must_change_password, session_generation
+        r#"select name, email, active, must_change_password, session_generation,
+                  exists (select 1 from operator o where o.person_id = person.id) as "is_operator!"
            from person where id = $1"#,
         id
     )
@@ -115,6 +118,7 @@ impl FromRequestParts<AppState> for SignedIn {
                     name: p.name,
                     email: p.email,
                     must_change_password: p.must_change_password,
+                    is_operator: p.is_operator,
                     auth,
                     session,
                     flash: FlashJar::from_parts(parts, state),
@@ -158,6 +162,8 @@ pub struct Workplace {
     pub reporting: bool,
     /// Holds a position the coordinator appointed to moderate the public's tips.
     pub tip_moderator: bool,
+    /// The operator has suspended the municipality: nobody may use it.
+    pub suspended: bool,
 }
 
 /// The municipalities where a person holds a position today, from memory
@@ -188,7 +194,8 @@ async fn load_workplaces(
                   coalesce(bool_or(g.weekly_reporting), false) as "reporting!",
                   bool_or(exists (select 1 from tip_moderator tm
                                   where tm.position_id = p.id and tm.municipality_id = m.id))
-                      as "tip_moderator!"
+                      as "tip_moderator!",
+                  m.suspended_at is not null as "suspended!"
            from position_holder h
            join position p on p.id = h.position_id
            join municipality m on m.id = h.municipality_id
@@ -217,6 +224,7 @@ async fn load_workplaces(
             council: r.council,
             reporting: r.reporting,
             tip_moderator: r.tip_moderator,
+            suspended: r.suspended,
         })
         .collect())
 }
@@ -238,6 +246,10 @@ impl FromRequestParts<AppState> for CurrentUser {
         if person.must_change_password {
             return Err(AppError::MustChangePassword);
         }
+        if person.is_operator {
+            // Driften runs the deployment and reads no municipality's records.
+            return Err(AppError::OperatorOnly);
+        }
         let places = workplaces(state, person.id).await?;
         let chosen = person
             .auth
@@ -246,6 +258,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(municipality) = chosen else {
             return Err(AppError::ChooseMunicipality);
         };
+        if municipality.suspended {
+            return Err(AppError::Suspended);
+        }
         if let Some(changed_in) = parts.extensions.get::<crate::page_cache::ChangedIn>() {
             changed_in.set(municipality.id);
         }
@@ -285,7 +300,12 @@ impl CurrentUser {
     /// The page chrome for this user; takes the pending flash.
     pub async fn chrome(&self, section: &'static str) -> Chrome {
         Chrome::for_user(
-            nav_user(&self.person.name, Some(&self.municipality), self.can_switch),
+            nav_user(
+                &self.person.name,
+                Some(&self.municipality),
+                self.can_switch,
+                false,
+            ),
             &self.person.flash,
             section,
         )
@@ -294,9 +314,10 @@ impl CurrentUser {
 }
 
 /// The menu of a person working in `place` (none: only their account).
-fn nav_user(name: &str, place: Option<&Workplace>, can_switch: bool) -> NavUser {
+fn nav_user(name: &str, place: Option<&Workplace>, can_switch: bool, operator: bool) -> NavUser {
     NavUser {
         name: name.to_owned(),
+        operator,
         municipality: place.map(|w| w.name.clone()),
         is_admin: place.is_some_and(|w| w.is_admin),
         can_switch,
@@ -314,11 +335,11 @@ impl SignedIn {
         let place = self
             .auth
             .municipality_id
-            .filter(|_| !self.must_change_password)
+            .filter(|_| !self.must_change_password && !self.is_operator)
             .and_then(|id| places.iter().find(|w| w.id == id));
         let can_switch = place.is_some() && places.len() > 1;
         Ok(Chrome::for_user(
-            nav_user(&self.name, place, can_switch),
+            nav_user(&self.name, place, can_switch, self.is_operator),
             &self.flash,
             section,
         )

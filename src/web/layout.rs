@@ -86,6 +86,8 @@ pub async fn set_flash(jar: &FlashJar, message: impl Into<String>) -> AppResult<
 #[derive(Clone, Debug)]
 pub struct NavUser {
     pub name: String,
+    /// An operator: the menu offers /drift.
+    pub operator: bool,
     pub municipality: Option<String>,
     pub is_admin: bool,
     /// The person may work in more than one municipality.

@@ -22,6 +22,7 @@ mod map;
 mod matrix;
 mod meetings;
 mod national;
+mod operator;
 mod outbox;
 mod planning;
 mod police_events;

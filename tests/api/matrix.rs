@@ -93,6 +93,7 @@ struct Ids {
     source: uuid::Uuid,
     lagesbild: uuid::Uuid,
     promise: uuid::Uuid,
+    municipality: uuid::Uuid,
 }
 
 async fn ids(db: &sqlx::PgPool) -> Ids {
@@ -117,6 +118,7 @@ async fn ids(db: &sqlx::PgPool) -> Ids {
         measure: one("select ms.id from measure ms join position p on p.id = ms.responsible_position_id where p.title = 'Kommunpolis'").await,
         source: one("select id from kartlaggning_source limit 1").await,
         promise: one("select id from citizen_promise limit 1").await,
+        municipality: municipality_id(db, "Lindesbergs kommun").await,
         lagesbild: one(
             "insert into periodic_lagesbild (id, municipality_id, title, period_from, period_to, statistics)
              select gen_random_uuid(), id, 'Test', current_date - 30, current_date, '{}' from municipality where slug = 'lindesberg'
@@ -146,6 +148,7 @@ const PLAN_EDIT_HERE: [&str; 7] = ["ok", "ok", "403", "403", "403", "404", "logi
 fn matrix(i: &Ids) -> Vec<Row> {
     [
         account_rows(i),
+        operator_rows(i),
         structure_rows(i),
         admin_rows_1(i),
         admin_rows_2(i),
@@ -887,8 +890,75 @@ fn dashboard_rows(_: &Ids) -> Vec<Row> {
     ]
 }
 
+// Only operators (driften; tests/api/operator.rs) reach /drift.
+const OPERATOR: [&str; 7] = ["403", "403", "403", "403", "403", "403", "login"];
+
+fn operator_rows(i: &Ids) -> Vec<Row> {
+    let m = format!("/drift/kommuner/{}", i.municipality);
+    vec![
+        ("GET", "/drift", "/drift".into(), OPERATOR),
+        (
+            "GET",
+            "/drift/ny-kommun",
+            "/drift/ny-kommun".into(),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/ny-kommun",
+            "/drift/ny-kommun".into(),
+            OPERATOR,
+        ),
+        ("GET", "/drift/kommuner/{id}", m.clone(), OPERATOR),
+        (
+            "POST",
+            "/drift/kommuner/{id}/inbjudan",
+            format!("{m}/inbjudan"),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/kommuner/{id}/avstangning",
+            format!("{m}/avstangning"),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/kommuner/{id}/export",
+            format!("{m}/export"),
+            OPERATOR,
+        ),
+        (
+            "GET",
+            "/drift/kommuner/{id}/radera",
+            format!("{m}/radera"),
+            OPERATOR,
+        ),
+        (
+            "POST",
+            "/drift/kommuner/{id}/radera",
+            format!("{m}/radera"),
+            OPERATOR,
+        ),
+        // A link nobody was sent: the same page for everyone.
+        (
+            "GET",
+            "/inbjudan/{token}",
+            "/inbjudan/ingen".into(),
+            ["404"; 7],
+        ),
+        (
+            "POST",
+            "/inbjudan/{token}",
+            "/inbjudan/ingen".into(),
+            ["404"; 7],
+        ),
+    ]
+}
+
 /// Routes whose forms are multipart (file uploads).
-const MULTIPART: [&str; 5] = [
+const MULTIPART: [&str; 6] = [
+    "/drift/ny-kommun",
     "/avtal/ny",
     "/est/installningar/granser",
     "/avtal/{id}/andra",
@@ -1021,5 +1091,41 @@ async fn every_form_refuses_a_forged_cross_site_post(db: sqlx::PgPool) {
         app.get("/").await.status(),
         StatusCode::OK,
         "the real session still works"
+    );
+}
+
+/// Pages every signed-in person has, whatever their municipality.
+const ANY_PERSON: [&str; 5] = [
+    "/konto",
+    "/konto/losenord",
+    "/konto/kalender",
+    "/valj-kommun",
+    "/logout",
+];
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_operator_is_refused_on_every_route_that_needs_a_municipality(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let ids = ids(&app.db).await;
+    let browser = crate::operator::operator(&app).await;
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (method, route, path, expected) in matrix(&ids) {
+        let municipal =
+            expected[6] == "login" && !ANY_PERSON.contains(&route) && !route.starts_with("/drift");
+        if !municipal {
+            continue;
+        }
+        checked += 1;
+        let response = request(&app, &browser, method, route, &path, false).await;
+        if response.status() != StatusCode::FORBIDDEN {
+            wrong.push(format!("{method} {path}: {}", response.status()));
+        }
+    }
+    assert!(checked > 100, "only {checked} routes checked");
+    assert!(
+        wrong.is_empty(),
+        "an operator was not refused:\n{}",
+        wrong.join("\n")
     );
 }
