@@ -75,6 +75,31 @@ impl DemoApp {
     }
 }
 
+impl DemoApp {
+    /// The text of the latest mail to `recipient`, if any.
+    pub fn mail_body_to(&self, recipient: &str) -> Option<String> {
+        let entries = std::fs::read_dir(&self.mail_dir).ok()?;
+        let mut mails: Vec<(std::time::SystemTime, String)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| {
+                let raw = std::fs::read(e.path()).ok()?;
+                let mail = mailparse::parse_mail(&raw).ok()?;
+                let to = mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "To")?;
+                let body = if mail.subparts.is_empty() {
+                    mail.get_body().ok()?
+                } else {
+                    mail.subparts.first()?.get_body().ok()?
+                };
+                let at = e.metadata().ok()?.modified().ok()?;
+                to.contains(recipient).then_some((at, body))
+            })
+            .collect();
+        mails.sort();
+        mails.pop().map(|(_, body)| body)
+    }
+}
+
 impl Drop for DemoApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -22,6 +22,7 @@ mod est;
 mod keyboard;
 mod map;
 mod meetings;
+mod onboarding;
 mod pages;
 mod public;
 mod tips;

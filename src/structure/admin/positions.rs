@@ -232,6 +232,17 @@ pub struct HandOverForm {
     pub form_token: String,
 }
 
+impl HandOverForm {
+    /// A new holder from today, as most hand-overs are: the date is there
+    /// to change, not to type.
+    fn from_today() -> Self {
+        Self {
+            held_from: crate::web::today().to_string(),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct EndForm {
     #[serde(default)]
@@ -335,7 +346,7 @@ pub async fn show(
         &state,
         &user,
         id,
-        HandOverForm::default(),
+        HandOverForm::from_today(),
         EndForm::default(),
         FieldErrors::default(),
     )
@@ -483,6 +494,6 @@ pub async fn end_holding(
         (None, Some(_)) => {}
     }
     change.rollback().await?;
-    let page = show_page(&state, &user, id, HandOverForm::default(), form, errors).await?;
+    let page = show_page(&state, &user, id, HandOverForm::from_today(), form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
