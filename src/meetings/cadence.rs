@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::calendar::{self, Half, Term, WeeklyRule};
-use super::model::{parse_duration, parse_form, parse_time};
+use super::model::{CadenceKind, MeetingMode, parse_duration, parse_form, parse_time};
 use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -27,15 +27,13 @@ use crate::web::path::IdPath;
 /// How a group meets.
 #[derive(Clone, Debug)]
 pub struct Cadence {
-    /// `weekly` or `per_half_year`.
-    pub kind: String,
+    pub kind: CadenceKind,
     pub per_half_year: i32,
     /// ISO weekday, 1 = Monday.
     pub weekday: i16,
     pub start_time: NaiveTime,
     pub duration_minutes: i32,
-    /// `in_person` or `online`.
-    pub form: String,
+    pub form: MeetingMode,
     /// Allowed places, one per line.
     pub places: String,
     pub meeting_link: String,
@@ -61,12 +59,12 @@ impl Cadence {
         if !self.stored {
             return "Ingen mötesrytm är angiven.".to_owned();
         }
-        let how = match (self.form.as_str(), self.place_list().as_slice()) {
-            ("online", _) => "digitalt".to_owned(),
+        let how = match (self.form, self.place_list().as_slice()) {
+            (MeetingMode::Online, _) => "digitalt".to_owned(),
             (_, []) => "fysiskt".to_owned(),
             (_, places) => format!("fysiskt: {}", places.join(" eller ")),
         };
-        if self.kind == "weekly" {
+        if self.kind == CadenceKind::Weekly {
             format!(
                 "Varje {} kl. {}, {}, {how}",
                 self.weekday_name(),
@@ -83,7 +81,7 @@ impl Cadence {
     pub fn plan(&self, term: Term, breaks: &[(NaiveDate, NaiveDate)]) -> calendar::Plan {
         let weekday = iso_weekday(self.weekday);
         let duration = u32::try_from(self.duration_minutes).unwrap_or(60);
-        if self.kind == "weekly" {
+        if self.kind == CadenceKind::Weekly {
             let rule = WeeklyRule {
                 weekday,
                 start: self.start_time,
@@ -108,7 +106,7 @@ impl Cadence {
         if !self.stored {
             return 0;
         }
-        if self.kind == "weekly" {
+        if self.kind == CadenceKind::Weekly {
             let rule = WeeklyRule {
                 weekday: iso_weekday(self.weekday),
                 start: self.start_time,
@@ -203,7 +201,8 @@ pub async fn load<'e>(
     group_id: Uuid,
 ) -> AppResult<Cadence> {
     let row = sqlx::query!(
-        r#"select kind, per_half_year, weekday, start_time, duration_minutes, form, places, meeting_link
+        r#"select kind as "kind: CadenceKind", per_half_year, weekday, start_time, duration_minutes,
+                  form as "form: MeetingMode", places, meeting_link
            from group_cadence where work_group_id = $1 and municipality_id = $2"#,
         group_id,
         municipality_id
@@ -220,12 +219,12 @@ pub async fn load<'e>(
 /// every group's cadence in the same statement as its figures).
 #[derive(Debug, Deserialize)]
 pub struct StoredCadence {
-    pub kind: String,
+    pub kind: CadenceKind,
     pub per_half_year: i32,
     pub weekday: i16,
     pub start_time: NaiveTime,
     pub duration_minutes: i32,
-    pub form: String,
+    pub form: MeetingMode,
     pub places: String,
     pub meeting_link: String,
 }
@@ -234,12 +233,12 @@ impl Cadence {
     /// The defaults of a group without a cadence.
     fn unset() -> Self {
         Cadence {
-            kind: "per_half_year".to_owned(),
+            kind: CadenceKind::PerHalfYear,
             per_half_year: 0,
             weekday: 4,
             start_time: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
             duration_minutes: 60,
-            form: "in_person".to_owned(),
+            form: MeetingMode::InPerson,
             places: String::new(),
             meeting_link: String::new(),
             stored: false,
@@ -395,7 +394,7 @@ mod tests {
 
     fn six_a_term() -> Cadence {
         Cadence {
-            kind: "per_half_year".to_owned(),
+            kind: CadenceKind::PerHalfYear,
             per_half_year: 6,
             stored: true,
             ..Cadence::unset()
@@ -440,7 +439,7 @@ mod tests {
     #[test]
     fn a_weekly_group_ended_mid_term_owes_only_the_weeks_it_existed() {
         let weekly = Cadence {
-            kind: "weekly".to_owned(),
+            kind: CadenceKind::Weekly,
             weekday: 2,
             stored: true,
             ..Cadence::unset()
@@ -478,19 +477,16 @@ impl CadenceForm {
     /// The cadence typed, or what is wrong with it.
     fn parse(&self) -> Result<Cadence, FieldErrors> {
         let mut e = FieldErrors::default();
-        let kind = match self.kind.as_str() {
-            "weekly" | "per_half_year" => self.kind.clone(),
-            _ => {
-                e.add(
-                    "kind",
-                    "Välj om gruppen möts varje vecka eller ett antal gånger per halvår.",
-                );
-                String::new()
-            }
-        };
+        let kind = self.kind.parse::<CadenceKind>().ok();
+        if kind.is_none() {
+            e.add(
+                "kind",
+                "Välj om gruppen möts varje vecka eller ett antal gånger per halvår.",
+            );
+        }
         let count = match self.per_half_year.trim().parse::<i32>() {
             Ok(n) if (0..=26).contains(&n) => n,
-            _ if kind == "weekly" => 0,
+            _ if kind == Some(CadenceKind::Weekly) => 0,
             _ => {
                 e.add("per_half_year", "Ange antalet möten per halvår, 0 till 26.");
                 0
@@ -517,7 +513,8 @@ impl CadenceForm {
         if !link.is_empty() && !link.starts_with("https://") {
             e.add("meeting_link", "Möteslänken ska börja med https://.");
         }
-        let (Some(time), Some(duration), true) = (time, duration, e.is_empty()) else {
+        let (Some(kind), Some(time), Some(duration), true) = (kind, time, duration, e.is_empty())
+        else {
             return Err(e);
         };
         Ok(Cadence {
@@ -526,7 +523,7 @@ impl CadenceForm {
             weekday,
             start_time: time,
             duration_minutes: i32::try_from(duration).unwrap_or(60),
-            form: mode.to_owned(),
+            form: mode,
             places,
             meeting_link: link,
             stored: true,
@@ -558,12 +555,12 @@ async fn page(
         None => {
             let c = load(&state.db, m, id).await?;
             CadenceForm {
-                kind: c.kind,
+                kind: c.kind.as_str().to_owned(),
                 per_half_year: c.per_half_year.to_string(),
                 weekday: c.weekday.to_string(),
                 time: c.start_time.format("%H:%M").to_string(),
                 duration: c.duration_minutes.to_string(),
-                form: c.form,
+                form: c.form.as_str().to_owned(),
                 places: c.places,
                 meeting_link: c.meeting_link,
             }
@@ -614,7 +611,8 @@ pub async fn save(
            on conflict (work_group_id) do update set kind = excluded.kind, per_half_year = excluded.per_half_year,
                weekday = excluded.weekday, start_time = excluded.start_time, duration_minutes = excluded.duration_minutes,
                form = excluded.form, places = excluded.places, meeting_link = excluded.meeting_link, updated_at = now()"#,
-        id, m, c.kind, c.per_half_year, c.weekday, c.start_time, c.duration_minutes, c.form, c.places, c.meeting_link
+        id, m, c.kind.as_str(), c.per_half_year, c.weekday, c.start_time, c.duration_minutes,
+        c.form.as_str(), c.places, c.meeting_link
     )
     .execute(change.tx())
     .await?;

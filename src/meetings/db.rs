@@ -7,6 +7,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::model::{MeetingMode, MeetingStatus};
 use crate::error::{AppError, AppResult};
 use crate::structure::model::Tier;
 use crate::web::choice::Choice;
@@ -24,11 +25,11 @@ pub struct Meeting {
     pub tier: Tier,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub form: String,
+    pub form: MeetingMode,
     pub place: String,
     pub meeting_link: String,
     pub agenda: String,
-    pub status: String,
+    pub status: MeetingStatus,
     pub cancelled_reason: String,
     pub sequence: i32,
     pub notes: String,
@@ -73,8 +74,16 @@ impl Meeting {
         super::model::long_date(self.local_date())
     }
 
+    pub fn is_planned(&self) -> bool {
+        self.status == MeetingStatus::Planned
+    }
+
+    pub fn is_held(&self) -> bool {
+        self.status == MeetingStatus::Held
+    }
+
     pub fn is_cancelled(&self) -> bool {
-        self.status == "cancelled"
+        self.status == MeetingStatus::Cancelled
     }
 
     /// Approved minutes can no longer be changed.
@@ -113,15 +122,15 @@ impl Meeting {
     }
 
     pub fn is_online(&self) -> bool {
-        self.form == "online"
+        self.form == MeetingMode::Online
     }
 
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "held" => "Genomfört",
-            "cancelled" => "Inställt",
-            _ if self.ends_at < Utc::now() => "Ej protokollfört",
-            _ => "Planerat",
+        match self.status {
+            MeetingStatus::Held => "Genomfört",
+            MeetingStatus::Cancelled => "Inställt",
+            MeetingStatus::Planned if self.ends_at < Utc::now() => "Ej protokollfört",
+            MeetingStatus::Planned => "Planerat",
         }
     }
 
@@ -157,7 +166,8 @@ pub struct Filter<'a> {
 pub async fn find(db: impl sqlx::PgExecutor<'_>, f: Filter<'_>) -> AppResult<Vec<Meeting>> {
     let rows = sqlx::query!(
         r#"select mt.id, mt.work_group_id, g.name as group_name, g.tier as "tier: Tier", mt.starts_at, mt.ends_at,
-                  mt.form, mt.place, mt.meeting_link, mt.agenda, mt.status, mt.cancelled_reason,
+                  mt.form as "form: MeetingMode", mt.place, mt.meeting_link, mt.agenda,
+                  mt.status as "status: MeetingStatus", mt.cancelled_reason,
                   mt.sequence, mt.notes, mt.minutes_approved_at, ap.name as "approved_by?",
                   g.weekly_reporting,
                   (select max(s.sent_at) from meeting_sending s
@@ -305,7 +315,7 @@ pub struct NewMeeting<'a> {
     pub group_id: Uuid,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub form: &'a str,
+    pub form: MeetingMode,
     pub place: &'a str,
     pub meeting_link: &'a str,
     pub agenda: &'a str,
@@ -325,7 +335,7 @@ pub async fn insert_meeting(
         m.group_id,
         m.starts_at,
         m.ends_at,
-        m.form,
+        m.form.as_str(),
         m.place,
         m.meeting_link,
         m.agenda

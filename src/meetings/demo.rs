@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::cadence::{Cadence, summer_break};
 use super::calendar::Term;
+use super::model::{CadenceKind, MeetingMode};
 use crate::web::today;
 
 fn agenda(tier: &str) -> &'static str {
@@ -66,8 +67,9 @@ struct Rows {
 pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
     let day = today();
     let groups = sqlx::query!(
-        r#"select g.id, g.tier, g.active_from, g.active_to, c.kind, c.per_half_year, c.weekday, c.start_time,
-                  c.duration_minutes, c.form, c.places, c.meeting_link
+        r#"select g.id, g.tier, g.active_from, g.active_to, c.kind as "kind: CadenceKind", c.per_half_year,
+                  c.weekday, c.start_time, c.duration_minutes, c.form as "form: MeetingMode", c.places,
+                  c.meeting_link
            from work_group g join group_cadence c on c.work_group_id = g.id
            where g.municipality_id = $1 and not exists (select 1 from meeting mt where mt.work_group_id = g.id)"#,
         m
@@ -125,10 +127,10 @@ impl Rows {
             self.group.push(group);
             self.starts.push(*starts);
             self.ends.push(*ends);
-            self.form.push(cadence.form.clone());
-            self.place.push(match cadence.form.as_str() {
-                "online" => String::new(),
-                _ => place.clone().unwrap_or_default(),
+            self.form.push(cadence.form.as_str().to_owned());
+            self.place.push(match cadence.form {
+                MeetingMode::Online => String::new(),
+                MeetingMode::InPerson => place.clone().unwrap_or_default(),
             });
             self.link.push(cadence.meeting_link.clone());
             self.agenda.push(agenda(tier).to_owned());

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::db::schedulable_meeting;
 use super::db::{self, Meeting, Recipient};
 use super::ics::{self, EventStatus, IcsEvent, Method, Person};
+use super::model::MeetingStatus;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, Delivery, NewAttachment, NewMail};
 use crate::state::AppState;
@@ -321,7 +322,7 @@ pub async fn send_invitation(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state.db, &user, id).await?;
-    if meeting.status != "planned" {
+    if meeting.status != MeetingStatus::Planned {
         return Err(AppError::Forbidden);
     }
     if meeting.is_past() {

@@ -42,12 +42,46 @@ pub fn month_name(month: u32) -> &'static str {
         .unwrap_or("")
 }
 
+crate::text_enum! {
+    /// Where a meeting is held: in a room or online. `meeting.form`,
+    /// `group_cadence.form`.
+    pub enum MeetingMode {
+        InPerson = "in_person",
+        Online = "online",
+    }
+}
+
+impl MeetingMode {
+    /// The Swedish label.
+    pub fn label(self) -> &'static str {
+        match self {
+            MeetingMode::Online => "Digitalt (länk)",
+            MeetingMode::InPerson => "Fysiskt möte",
+        }
+    }
+}
+
+crate::text_enum! {
+    /// Where a meeting stands. `meeting.status`.
+    pub enum MeetingStatus {
+        Planned = "planned",
+        Held = "held",
+        Cancelled = "cancelled",
+    }
+}
+
+crate::text_enum! {
+    /// How a group meets: every week, or a number of times each half-year.
+    /// `group_cadence.kind`.
+    pub enum CadenceKind {
+        Weekly = "weekly",
+        PerHalfYear = "per_half_year",
+    }
+}
+
 /// Swedish labels of the meeting forms.
 pub fn form_label(form: &str) -> &'static str {
-    match form {
-        "online" => "Digitalt (länk)",
-        _ => "Fysiskt möte",
-    }
+    form.parse().map_or(MeetingMode::InPerson, |m| m).label()
 }
 
 /// Swedish label of an attendance status.
@@ -85,15 +119,11 @@ pub fn parse_duration(errors: &mut FieldErrors, field: &'static str, value: &str
 }
 
 /// `online` or `in_person`.
-pub fn parse_form(errors: &mut FieldErrors, field: &'static str, value: &str) -> &'static str {
-    match value {
-        "online" => "online",
-        "in_person" => "in_person",
-        _ => {
-            errors.add(field, "Välj om mötet är fysiskt eller digitalt.");
-            "in_person"
-        }
-    }
+pub fn parse_form(errors: &mut FieldErrors, field: &'static str, value: &str) -> MeetingMode {
+    value.parse().unwrap_or_else(|_| {
+        errors.add(field, "Välj om mötet är fysiskt eller digitalt.");
+        MeetingMode::InPerson
+    })
 }
 
 /// A decision as typed.

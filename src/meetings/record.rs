@@ -16,6 +16,7 @@ use askama_web::WebTemplate;
 
 use super::db::schedulable_meeting;
 use super::db::{self, AttendanceRow, Decision, Meeting};
+use super::model::MeetingStatus;
 use super::model::{Consequence, DecisionForm};
 use super::schedule::show_page;
 use crate::audit::Event;
@@ -65,7 +66,7 @@ pub async fn save_record(
     record_attendance(change.tx(), m, &meeting, &marks).await?;
     // A meeting counts as held once its attendance is recorded: notes
     // alone leave it planned (and counted as not recorded).
-    let held = !marks.is_empty() || meeting.status == "held";
+    let held = !marks.is_empty() || meeting.status == MeetingStatus::Held;
     sqlx::query!(
         "update meeting set notes = $3, status = case when $4 then 'held' else status end where id = $1 and municipality_id = $2",
         id,
@@ -243,7 +244,7 @@ pub async fn approve_preview(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state.db, &user, id).await?;
-    if meeting.status != "held" || meeting.is_locked() {
+    if meeting.status != MeetingStatus::Held || meeting.is_locked() {
         return Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response());
     }
     let m = user.municipality_id();
@@ -284,7 +285,7 @@ pub async fn approve(
         return Ok(Redirect::to(&format!("/moten/{id}/justera")).into_response());
     }
     let mut e = FieldErrors::default();
-    if meeting.status != "held" {
+    if meeting.status != MeetingStatus::Held {
         e.add(
             "notes",
             "Protokollet kan justeras först när närvaron är förd.",
@@ -407,7 +408,7 @@ fn regret_problem(meeting: &Meeting) -> FieldErrors {
         );
     } else if meeting.is_cancelled() {
         e.add("forhinder", "Mötet är inställt.");
-    } else if meeting.status == "held" {
+    } else if meeting.status == MeetingStatus::Held {
         e.add(
             "forhinder",
             "Närvaron är redan förd; kontakta den som kallar till mötet.",

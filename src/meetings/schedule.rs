@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::cadence::{self};
 use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups, schedulable_meeting};
 use super::invitations;
-use super::model::{DecisionForm, parse_duration, parse_form, parse_time};
+use super::model::{
+    DecisionForm, MeetingMode, MeetingStatus, parse_duration, parse_form, parse_time,
+};
 use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -54,7 +56,7 @@ const PAST_WARNING: &str =
 pub struct ValidMeeting {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub form: &'static str,
+    pub form: MeetingMode,
     pub place: String,
     pub meeting_link: String,
     pub agenda: String,
@@ -96,7 +98,7 @@ impl MeetingForm {
             date: m.local_date().to_string(),
             time: m.start_time(),
             duration: m.duration_minutes().to_string(),
-            form: m.form.clone(),
+            form: m.form.as_str().to_owned(),
             place: m.place.clone(),
             meeting_link: m.meeting_link.clone(),
             agenda: m.agenda.clone(),
@@ -145,7 +147,7 @@ pub async fn new_page(
         date: String::new(),
         time: c.start_time.format("%H:%M").to_string(),
         duration: c.duration_minutes.to_string(),
-        form: c.form.clone(),
+        form: c.form.as_str().to_owned(),
         place: c
             .place_list()
             .first()
@@ -353,7 +355,7 @@ pub async fn show_page(
 
 /// Other meetings that a planned meeting still to come clashes with.
 async fn upcoming_clashes(db: &sqlx::PgPool, m: Uuid, meeting: &Meeting) -> AppResult<Vec<Clash>> {
-    if meeting.status != "planned" || meeting.starts_at <= Utc::now() {
+    if meeting.status != MeetingStatus::Planned || meeting.starts_at <= Utc::now() {
         return Ok(Vec::new());
     }
     db::clashes(
@@ -461,7 +463,7 @@ pub async fn update(
         r#"update meeting set starts_at = $3, ends_at = $4, form = $5, place = $6, meeting_link = $7,
                   agenda = $8, sequence = sequence + $9
            where id = $1 and municipality_id = $2"#,
-        id, m, valid.starts_at, valid.ends_at, valid.form, valid.place, valid.meeting_link, valid.agenda, bump
+        id, m, valid.starts_at, valid.ends_at, valid.form.as_str(), valid.place, valid.meeting_link, valid.agenda, bump
     )
     .execute(change.tx())
     .await?;
@@ -565,7 +567,7 @@ fn cancel_reason(meeting: &Meeting, form: &CancelForm) -> Result<String, FieldEr
     );
     if meeting.is_cancelled() {
         errors.add("reason", "Mötet är redan inställt.");
-    } else if meeting.status == "held" {
+    } else if meeting.status == MeetingStatus::Held {
         errors.add("reason", "Mötet är redan genomfört.");
     }
     if errors.is_empty() {

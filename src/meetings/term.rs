@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::cadence::{self, Cadence};
 use super::calendar::{self, Plan, Term};
 use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups};
-use super::model::{long_date, month_key, parse_duration, parse_form, parse_time};
+use super::model::{
+    CadenceKind, MeetingMode, long_date, month_key, parse_duration, parse_form, parse_time,
+};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -106,7 +108,7 @@ fn with_defaults(mut form: PlanForm, c: &Cadence, term: Term) -> PlanForm {
     fill(&mut form.time, c.start_time.format("%H:%M").to_string());
     fill(&mut form.duration, c.duration_minutes.to_string());
     fill(&mut form.count, c.per_half_year.to_string());
-    fill(&mut form.form, c.form.clone());
+    fill(&mut form.form, c.form.as_str().to_owned());
     fill(
         &mut form.place,
         c.place_list()
@@ -124,7 +126,7 @@ fn with_defaults(mut form: PlanForm, c: &Cadence, term: Term) -> PlanForm {
         form.break_from.clear();
         form.break_to.clear();
     }
-    if c.kind == "weekly" {
+    if c.kind == CadenceKind::Weekly {
         // The summer break: from mid-June in spring, until mid-August in autumn.
         let (from, to) = match term.half {
             calendar::Half::Spring => ((term.year, 6, 15), (term.year, 6, 30)),
@@ -167,7 +169,7 @@ async fn plan_request(
         return Ok(None);
     };
     let mut c = cadence::load(&state.db, user.municipality_id(), group_id).await?;
-    if c.kind != "weekly" {
+    if c.kind != CadenceKind::Weekly {
         match form.count.trim().parse::<i32>() {
             Ok(n) if (1..=26).contains(&n) => c.per_half_year = n,
             _ => errors.add("count", "Ange hur många möten terminen ska ha, 1 till 26."),
@@ -176,7 +178,7 @@ async fn plan_request(
     c.weekday = i16::try_from(weekday).unwrap_or(1);
     c.start_time = time;
     c.duration_minutes = i32::try_from(duration).unwrap_or(60);
-    c.form = mode.to_owned();
+    c.form = mode;
     c.places = forms::optional_line(errors, "place", &form.place, "platsen", 300);
     c.meeting_link = forms::optional_line(
         errors,
@@ -291,7 +293,7 @@ pub async fn plan_page(
         ),
     };
     let weekly = match chosen_group {
-        Some(g) => cadence::load(&state.db, m, g).await?.kind == "weekly",
+        Some(g) => cadence::load(&state.db, m, g).await?.kind == CadenceKind::Weekly,
         None => false,
     };
     let mut page = PlanPage {
@@ -386,7 +388,7 @@ async fn store_plan(
     chosen: &[&calendar::Proposed],
 ) -> AppResult<()> {
     let c = &request.cadence;
-    let place = if c.form == "online" {
+    let place = if c.form == MeetingMode::Online {
         String::new()
     } else {
         c.places.clone()
@@ -399,7 +401,7 @@ async fn store_plan(
                 group_id: request.group_id,
                 starts_at: p.starts_at,
                 ends_at: p.ends_at,
-                form: &c.form,
+                form: c.form,
                 place: &place,
                 meeting_link: &c.meeting_link,
                 agenda: "",

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::model::{
-    AgreementType, Cadence, CadenceKind, Category, Group, MeetingForm, Settings, Template,
+    AgreementType, Cadence, CadenceKind, Category, Group, MeetingMode, Settings, Template,
 };
 use crate::structure::model::{OrgKind, Role, Tier};
 use crate::web::forms::{line_problem, text_problem};
@@ -408,7 +408,7 @@ fn allowed(type_name: &str) -> String {
         "Role" => Role::ALL.iter().map(|t| t.as_str()).collect(),
         "OrgKind" => OrgKind::ALL.iter().map(|t| t.as_str()).collect(),
         "CadenceKind" => CadenceKind::ALL.iter().map(|t| t.as_str()).collect(),
-        "MeetingForm" => MeetingForm::ALL.iter().map(|t| t.as_str()).collect(),
+        "MeetingMode" => MeetingMode::ALL.iter().map(|t| t.as_str()).collect(),
         _ => Vec::new(),
     };
     texts.join(", ")

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::model::{
-    AgreementType, Cadence, CadenceKind, Category, Group, Guideline, MeetingForm, Member,
+    AgreementType, Cadence, CadenceKind, Category, Group, Guideline, MeetingMode, Member,
     Organisation, Position, Settings, Template,
 };
 use crate::error::{AppError, AppResult, OnConstraint};
@@ -117,7 +117,7 @@ async fn groups(conn: &mut PgConnection, m: MunicipalityId) -> AppResult<Vec<Gro
                   g.focus_area, g.cadence_text, g.weekly_reporting, g.sort_order,
                   c.kind as "kind?: CadenceKind", c.per_half_year as "per_half_year?", c.weekday as "weekday?",
                   to_char(c.start_time, 'HH24:MI') as "start_time?", c.duration_minutes as "duration_minutes?",
-                  c.form as "form?: MeetingForm", c.places as "places?", c.meeting_link as "meeting_link?",
+                  c.form as "form?: MeetingMode", c.places as "places?", c.meeting_link as "meeting_link?",
                   coalesce((select json_agg(json_build_object('position', p.title, 'role', ms.role) order by ms.id)
                             from membership ms join position p on p.id = ms.position_id
                             where ms.municipality_id = $1 and ms.work_group_id = g.id), '[]') as "members!"

@@ -18,22 +18,7 @@ pub const FORMAT: &str = "samordna-mall";
 /// The version this Samordna reads and writes.
 pub const VERSION: u32 = 1;
 
-crate::text_enum! {
-    /// How a group meets: every week, or a number of times each half-year.
-    /// `group_cadence.kind`.
-    pub enum CadenceKind {
-        Weekly = "weekly",
-        PerHalfYear = "per_half_year",
-    }
-}
-
-crate::text_enum! {
-    /// Where a group's meetings are held. `group_cadence.form`.
-    pub enum MeetingForm {
-        InPerson = "in_person",
-        Online = "online",
-    }
-}
+pub use crate::meetings::model::{CadenceKind, MeetingMode};
 
 fn is_false(value: &bool) -> bool {
     !*value
@@ -186,7 +171,7 @@ pub struct Cadence {
     pub start_time: String,
     /// 5–600.
     pub duration_minutes: i32,
-    pub form: MeetingForm,
+    pub form: MeetingMode,
     /// Places for meetings in person.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub places: Vec<String>,
