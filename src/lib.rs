@@ -14,6 +14,7 @@ pub mod embedded_pg;
 pub mod error;
 pub mod est;
 pub mod home;
+pub mod http_client;
 pub mod jobs;
 pub mod listen;
 pub mod mail;

@@ -31,7 +31,7 @@ pub struct AppState {
 impl AppState {
     /// State for a pool and a configuration.
     pub fn new(db: PgPool, config: Config) -> anyhow::Result<Self> {
-        crate::sources::install_crypto_provider();
+        crate::http_client::install_crypto_provider();
         Ok(Self {
             db,
             mailer: Arc::new(Mailer::from_config(&config)?),

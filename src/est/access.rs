@@ -38,7 +38,7 @@ pub struct EstAccess {
     pub oversight: bool,
     pub admin: bool,
     /// Holds a position the coordinator appointed to moderate the public's
-    /// tips (`crate::tips::queue`); only [`Self::load`] reads it.
+    /// tips (the queue at /est/tips); only [`Self::load`] reads it.
     pub tip_moderator: bool,
 }
 

@@ -295,7 +295,7 @@ pub struct IncidentsPage {
     areas: Vec<ChoiceRow>,
     organisations: Vec<ChoiceRow>,
     sorts: [(&'static str, &'static str); 5],
-    /// Offers the GeoJSON export (`crate::map::export`).
+    /// Offers the GeoJSON export (`crate::est::geojson`).
     oversight: bool,
     /// The filtered incidents (every page) per area on the map, with its table.
     map: crate::map::Choropleth,
@@ -437,8 +437,8 @@ pub async fn csv(
         ];
         if access.oversight {
             row.extend([
-                crate::map::export::coordinate(r.latitude),
-                crate::map::export::coordinate(r.longitude),
+                crate::web::csv::coordinate(r.latitude),
+                crate::web::csv::coordinate(r.longitude),
             ]);
         }
         table.row(row)?;

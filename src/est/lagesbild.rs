@@ -731,8 +731,8 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
         ];
         if access.oversight {
             row.push(Cell::Text(i.written_by.clone().unwrap_or_default()));
-            row.push(crate::map::export::coordinate(i.latitude));
-            row.push(crate::map::export::coordinate(i.longitude));
+            row.push(crate::web::csv::coordinate(i.latitude));
+            row.push(crate::web::csv::coordinate(i.longitude));
         }
         table.row(row)?;
     }

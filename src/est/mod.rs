@@ -1,10 +1,14 @@
 //! EST: the permanent working group's weekly reports (incidents, coming
 //! events, cooperation needs), the weekly lägesbild, the personal-data
-//! guard, categories and areas, and retention (gallring).
+//! guard, categories and areas with their boundaries (uploaded as GeoJSON),
+//! the GeoJSON export of the incidents, and retention (gallring). The map
+//! itself is drawn by `crate::map`.
 
 pub mod access;
+pub mod boundaries;
 pub mod db;
 pub mod demo;
+pub mod geojson;
 /// The personal-data guard lives in `web::guard`: every feature's free texts use it.
 pub mod incidents;
 pub mod lagesbild;
@@ -14,6 +18,7 @@ pub mod settings;
 pub mod week;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
@@ -24,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/est", get(lagesbild::index))
         .route("/est/handelser", get(incidents::list))
         .route("/est/handelser.csv", get(incidents::csv))
+        .route("/est/handelser.geojson", get(geojson::geojson))
         .route("/est/rapport", get(report::report_page))
         .route("/est/rapport/handelse", post(report::add_incident))
         .route("/est/rapport/kommande", post(report::add_event))
@@ -49,6 +55,14 @@ pub fn router() -> Router<AppState> {
         .route("/est/installningar/polisen", post(settings::save_police))
         .route("/est/installningar/kolada", post(settings::save_kolada))
         .route("/est/installningar/omrade", post(settings::add_area))
+        // A file a little over the limit reaches the handler, which refuses
+        // it with a message by the field; far larger bodies are cut off.
+        .route(
+            "/est/installningar/granser",
+            post(boundaries::upload).layer(DefaultBodyLimit::max(
+                2 * crate::map::geometry::MAX_UPLOAD_BYTES,
+            )),
+        )
         .route(
             "/est/installningar/{kind}/{id}/vaxla",
             post(settings::toggle),

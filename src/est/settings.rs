@@ -152,7 +152,7 @@ async fn invalid(
 }
 
 /// The page again with `errors`, for a refused upload of boundaries
-/// (`crate::map::boundaries`).
+/// (`crate::est::boundaries`).
 pub async fn refused(
     state: &AppState,
     user: &CurrentUser,

@@ -1,19 +1,17 @@
-//! The map: the areas' boundaries and the municipality's outline (uploaded
-//! as GeoJSON on the EST settings page), the choropleth drawn on the server
-//! as SVG with its table, the point picker of the report form, and the
-//! GeoJSON export of a period's incidents.
+//! The map, a drawing library the features use: the areas' boundaries and
+//! the municipality's outline (read from GeoJSON by `geometry`; EST's
+//! settings page uploads them), the choropleth drawn on the server as SVG
+//! with its table, the point picker of the report form and the tip form,
+//! and the background tiles. It imports no feature.
 
-pub mod boundaries;
 pub mod demo;
-pub mod export;
 pub mod geometry;
 pub mod picker;
 pub mod render;
 pub mod tiles;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 use chrono::NaiveDate;
 use geo::MultiPolygon;
 use sqlx::PgPool;
@@ -29,11 +27,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/karta/kommun.svg", get(picker::svg))
         .route("/karta/plattor/{z}/{x}/{y}", get(tiles::tile))
-        .route("/est/handelser.geojson", get(export::geojson))
-        .route("/est/installningar/granser", post(boundaries::upload))
-        // A file a little over the limit reaches the handler, which refuses
-        // it with a message by the field; far larger bodies are cut off.
-        .layer(DefaultBodyLimit::max(2 * geometry::MAX_UPLOAD_BYTES))
 }
 
 /// An area and its boundary, when one was uploaded.

@@ -54,7 +54,7 @@ impl Tiles {
         let Some(config) = config else {
             return Ok(None);
         };
-        let client = crate::sources::client(
+        let client = crate::http_client::client(
             concat!("Samordna/", env!("CARGO_PKG_VERSION")),
             FETCH_TIMEOUT,
         )?;

@@ -354,7 +354,7 @@ pub async fn fetch_within(
 
 /// Asks Kolada's catalogue whether the indicators are what we show them as.
 async fn check_catalogue(config: &Config, (base, timeout): (&str, Duration)) -> Result<(), String> {
-    let client = super::client(&super::police::user_agent(config), timeout)
+    let client = crate::http_client::client(&super::police::user_agent(config), timeout)
         .map_err(|e| format!("kunde inte starta anropet: {e}"))?;
     let ids: Vec<&str> = TITLES.iter().map(|(id, _)| *id).collect();
     let body = call(&client, &format!("{base}/kpi/{}", ids.join(","))).await?;
@@ -377,7 +377,7 @@ async fn fetch_chunk(
         ids.join(","),
         years.join(",")
     );
-    let client = super::client(&super::police::user_agent(config), timeout)
+    let client = crate::http_client::client(&super::police::user_agent(config), timeout)
         .map_err(|e| format!("kunde inte starta anropet: {e}"))?;
     let mut values = Vec::new();
     for _ in 0..MAX_PAGES {

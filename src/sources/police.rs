@@ -343,7 +343,7 @@ enum Failure {
 }
 
 async fn call(config: &Config, url: &str) -> Result<Vec<u8>, Failure> {
-    let client = super::client(&user_agent(config), TIMEOUT)
+    let client = crate::http_client::client(&user_agent(config), TIMEOUT)
         .map_err(|e| Failure::Other(format!("kunde inte starta anropet: {e}")))?;
     let response = client.get(url).send().await.map_err(|e| {
         Failure::Other(if e.is_timeout() {

@@ -159,6 +159,16 @@ impl Table {
     }
 }
 
+/// A coordinate for the CSV exports: five decimals (about a metre), with a
+/// decimal comma as Swedish Excel reads it; empty when unknown.
+pub fn coordinate(value: Option<f64>) -> Cell {
+    Cell::Text(
+        value
+            .map(|v| format!("{v:.5}").replace('.', ","))
+            .unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

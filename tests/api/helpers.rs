@@ -50,7 +50,7 @@ pub struct TestApp {
 }
 
 fn client(jar: Arc<Jar>) -> Client {
-    samordna::sources::install_crypto_provider();
+    samordna::http_client::install_crypto_provider();
     Client::builder()
         .redirect(redirect::Policy::none())
         .cookie_provider(jar)

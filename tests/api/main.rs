@@ -18,6 +18,7 @@ mod hardening;
 mod helpers;
 mod infrastructure;
 mod kolada;
+mod layering;
 mod map;
 mod matrix;
 mod meetings;

@@ -180,7 +180,7 @@ async fn sigterm_during_a_stream_of_form_posts_loses_none_that_were_answered(db:
         .spawn()
         .expect("the samordna binary");
     let base = format!("http://127.0.0.1:{port}");
-    samordna::sources::install_crypto_provider();
+    samordna::http_client::install_crypto_provider();
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

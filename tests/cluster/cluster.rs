@@ -134,7 +134,7 @@ impl Cluster {
             start_instance("a", database_url, &dir, &mail_dir),
             start_instance("b", database_url, &dir, &mail_dir),
         ];
-        samordna::sources::install_crypto_provider();
+        samordna::http_client::install_crypto_provider();
         let client = Client::new();
         for i in &instances {
             answers(&client, &format!("http://127.0.0.1:{}", i.port)).await;

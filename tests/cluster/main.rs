@@ -38,7 +38,7 @@ fn database_url(db: &PgPool) -> String {
 
 /// A browser: keeps cookies, does not follow redirects.
 fn browser() -> Client {
-    samordna::sources::install_crypto_provider();
+    samordna::http_client::install_crypto_provider();
     Client::builder()
         .redirect(redirect::Policy::none())
         .cookie_provider(std::sync::Arc::new(Jar::default()))

@@ -13,11 +13,12 @@ use serde_json::json;
 use sqlx::types::Json;
 
 use crate::error::{AppError, AppResult};
-use crate::est::access::EstAccess;
-use crate::est::incidents::{Filter, IncidentQuery};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::Query;
+
+use super::access::EstAccess;
+use super::incidents::{Filter, IncidentQuery};
 
 /// An incident as the export gives it.
 #[derive(Debug, Deserialize)]
@@ -100,14 +101,4 @@ fn feature(p: Point) -> Feature {
         properties: Some(properties),
         foreign_members: None,
     }
-}
-
-/// A coordinate for the CSV exports: five decimals (about a metre), with a
-/// decimal comma as Swedish Excel reads it; empty when unknown.
-pub fn coordinate(value: Option<f64>) -> crate::web::csv::Cell {
-    crate::web::csv::Cell::Text(
-        value
-            .map(|v| format!("{v:.5}").replace('.', ","))
-            .unwrap_or_default(),
-    )
 }

@@ -11,13 +11,13 @@ use uuid::Uuid;
 
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
-use crate::est::settings;
+use crate::map::geometry::{self, MAX_UPLOAD_BYTES};
 use crate::state::AppState;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::FieldErrors;
 
-use super::geometry::{self, MAX_UPLOAD_BYTES};
+use super::settings;
 
 /// The file field's name (and the id its error points to).
 pub const FIELD: &str = "geojson";
