@@ -41,7 +41,7 @@ pub struct OpenMeasure {
     pub title: String,
     pub due_on: NaiveDate,
     pub percent_done: i32,
-    pub status: String,
+    pub status: crate::planning::model::MeasureStatus,
 }
 
 /// A measure of the person's whose effect period has ended and that has

@@ -89,7 +89,7 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Hom
             .measures
             .into_iter()
             .map(|r| MyMeasure {
-                state: crate::planning::model::state_label(&r.status, r.due_on, day),
+                state: crate::planning::model::state_label(r.status, r.due_on, day),
                 id: r.id,
                 title: r.title,
                 due_on: r.due_on,

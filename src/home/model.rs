@@ -86,7 +86,7 @@ fn own_needs(page: &db::StartPage, day: NaiveDate, needs: &mut Vec<Need>) {
     for ms in page
         .measures
         .iter()
-        .filter(|ms| ms.status != "done" && ms.due_on < day)
+        .filter(|ms| crate::planning::model::is_delayed(ms.status, ms.due_on, day))
     {
         needs.push(Need {
             text: format!("Din åtgärd {} skulle vara klar {}.", ms.title, ms.due_on),

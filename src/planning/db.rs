@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::model::{GoalRow, MeasureRow};
+use super::model::{GoalRow, MeasureRow, MeasureStatus};
 use crate::error::AppResult;
 use crate::web::choice::Choice;
 
@@ -71,7 +71,8 @@ pub async fn measures(
 ) -> AppResult<Vec<MeasureRow>> {
     Ok(sqlx::query_as!(
         MeasureRow,
-        r#"select ms.id, ms.title, p.title as "responsible?", g.title as "goal?", ms.due_on, ms.percent_done, ms.status
+        r#"select ms.id, ms.title, p.title as "responsible?", g.title as "goal?", ms.due_on, ms.percent_done,
+                  ms.status as "status: MeasureStatus"
            from measure ms left join position p on p.id = ms.responsible_position_id left join goal g on g.id = ms.goal_id
            where ms.municipality_id = $1 and ($2::uuid is null or ms.goal_id = $2)
            order by ms.due_on, ms.title"#,

@@ -8,6 +8,7 @@
 use chrono::{Datelike, Days, NaiveDate};
 use uuid::Uuid;
 
+use super::model::MeasureStatus;
 use crate::error::AppResult;
 use crate::web::charts;
 
@@ -349,7 +350,7 @@ pub fn split(window: &Window, counted: &[WeekCount]) -> (Vec<WeekRow>, Periods, 
 pub struct MeasureRow {
     pub id: Uuid,
     pub title: String,
-    pub status: String,
+    pub status: MeasureStatus,
     pub due_on: NaiveDate,
     pub percent_done: i32,
     pub effect_from: Option<NaiveDate>,
@@ -402,7 +403,7 @@ impl MeasureLine {
         };
         Self {
             id: row.id,
-            state: super::model::state_label(&row.status, row.due_on, today),
+            state: super::model::state_label(row.status, row.due_on, today),
             title: row.title,
             percent_done: row.percent_done,
             effect,
@@ -625,7 +626,7 @@ mod tests {
         let row = |followed_up: bool| MeasureRow {
             id: Uuid::nil(),
             title: "Ronder".into(),
-            status: "ongoing".into(),
+            status: MeasureStatus::Ongoing,
             due_on: d("2027-12-31"),
             percent_done: 40,
             effect_from: Some(d("2026-01-07")),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::effect::{self, Effect};
-use super::model::{MeasureForm, state_label};
+use super::model::{MeasureForm, MeasureStatus, state_label};
 use super::overview::{created, invalid};
 use super::targets::{TargetChoice, TargetsForm};
 use crate::audit::Event;
@@ -124,7 +124,7 @@ pub struct Measure {
     pub due_on: NaiveDate,
     pub milestones: String,
     pub percent_done: i32,
-    pub status: String,
+    pub status: MeasureStatus,
     pub effect_from: Option<NaiveDate>,
     pub public: bool,
     pub area_ids: Vec<Uuid>,
@@ -218,7 +218,7 @@ pub(super) async fn page(
     Ok(MeasurePage {
         follow_up_due: follow_up_due(&measure, effect.as_ref(), &notes),
         chrome: user.chrome("planering").await,
-        state: state_label(&measure.status, measure.due_on, today()),
+        state: state_label(measure.status, measure.due_on, today()),
         targets: targets.unwrap_or_else(|| {
             TargetsForm::stored(
                 &measure.area_ids,
@@ -243,7 +243,8 @@ async fn load(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Measure> {
     sqlx::query_as!(
         Measure,
         r#"select ms.id, ms.title, p.title as "responsible?", ms.responsible_position_id, ms.goal_id, g.title as "goal?",
-                  ms.plan_id, i.title as "plan?", ms.starts_on, ms.due_on, ms.milestones, ms.percent_done, ms.status,
+                  ms.plan_id, i.title as "plan?", ms.starts_on, ms.due_on, ms.milestones, ms.percent_done,
+                  ms.status as "status: MeasureStatus",
                   ms.effect_from, ms.public,
                   array(select a.area_id from measure_area a where a.measure_id = ms.id and a.municipality_id = $2) as "area_ids!",
                   array(select c.category_id from measure_category c where c.measure_id = ms.id and c.municipality_id = $2)
@@ -348,13 +349,14 @@ pub async fn progress(
             0
         }
     };
-    if !["planned", "ongoing", "done"].contains(&form.status.as_str()) {
+    let status = form.status.parse::<MeasureStatus>().ok();
+    if status.is_none() {
         e.add("status", "Välj status.");
     }
-    if !e.is_empty() {
+    let (Some(status), true) = (status, e.is_empty()) else {
         let page = page(&state, &user, id, e, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    };
     let mut change = Change::once(
         &state,
         &user,
@@ -367,7 +369,7 @@ pub async fn progress(
         id,
         m,
         percent,
-        form.status
+        status.as_str()
     )
     .execute(change.tx())
     .await?;
@@ -383,7 +385,7 @@ pub async fn progress(
         entity_id: Some(id),
         summary: format!("{}: {percent} %", current.measure.title),
         before: Some(json!({ "procent": current.measure.percent_done, "status": current.measure.status })),
-        after: Some(json!({ "procent": percent, "status": form.status })),
+        after: Some(json!({ "procent": percent, "status": status })),
     }, "Uppföljningen är sparad.", &format!("/planering/atgarder/{id}")).await
 }
 

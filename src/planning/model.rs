@@ -47,17 +47,37 @@ pub fn source_kind_label(kind: &str) -> &'static str {
         .map_or("Annan källa", |(_, l)| l)
 }
 
-/// Not done and past its due date.
-pub fn is_delayed(status: &str, due_on: NaiveDate, today: NaiveDate) -> bool {
-    status != "done" && due_on < today
+crate::text_enum! {
+    /// Where a measure stands. `measure.status`.
+    pub enum MeasureStatus {
+        Planned = "planned",
+        Ongoing = "ongoing",
+        Done = "done",
+    }
 }
 
-pub fn state_label(status: &str, due_on: NaiveDate, today: NaiveDate) -> &'static str {
-    match status {
-        "done" => "Klar",
-        _ if is_delayed(status, due_on, today) => "Försenad",
-        "ongoing" => "Pågår",
-        _ => "Planerad",
+impl MeasureStatus {
+    /// The Swedish label, as the status list offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MeasureStatus::Planned => "Planerad",
+            MeasureStatus::Ongoing => "Pågår",
+            MeasureStatus::Done => "Klar",
+        }
+    }
+}
+
+/// Not done and past its due date.
+pub fn is_delayed(status: MeasureStatus, due_on: NaiveDate, today: NaiveDate) -> bool {
+    status != MeasureStatus::Done && due_on < today
+}
+
+/// The status as the lists show it: "Försenad" when not done in time.
+pub fn state_label(status: MeasureStatus, due_on: NaiveDate, today: NaiveDate) -> &'static str {
+    if is_delayed(status, due_on, today) {
+        "Försenad"
+    } else {
+        status.label()
     }
 }
 
@@ -112,16 +132,16 @@ pub struct MeasureRow {
     pub goal: Option<String>,
     pub due_on: NaiveDate,
     pub percent_done: i32,
-    pub status: String,
+    pub status: MeasureStatus,
 }
 
 impl MeasureRow {
     pub fn state_label(&self, today: &NaiveDate) -> &'static str {
-        state_label(&self.status, self.due_on, *today)
+        state_label(self.status, self.due_on, *today)
     }
 
     pub fn delayed(&self, today: &NaiveDate) -> bool {
-        is_delayed(&self.status, self.due_on, *today)
+        is_delayed(self.status, self.due_on, *today)
     }
 }
 
