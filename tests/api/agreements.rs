@@ -102,6 +102,81 @@ fn mail_subjects(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// Sending for signing twice (a double click, a resend after a 502 from
+/// the load balancer) mails each signatory once; the repeat says the form
+/// was already sent.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn sending_for_signing_twice_mails_each_signatory_once(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+
+    let (first, second) = crate::double_submit::post_form_twice(
+        &app,
+        &format!("/avtal/{id}"),
+        &format!(r#"form[action="/avtal/{id}/skicka"]"#),
+        &[],
+    )
+    .await;
+
+    assert_redirect_to(&first, &format!("/avtal/{id}"));
+    assert_eq!(
+        crate::double_submit::outbox_rows(&app.db, "agreement_to_sign").await,
+        (2, 2),
+        "two signatories, one mail each"
+    );
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
+/// A change saved twice while the agreement waits for signatures makes one
+/// new version and asks each signatory once more, not twice.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_change_saved_twice_makes_one_version_and_mails_each_signatory_once(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    let edit = app.get_html(&format!("/avtal/{id}/andra")).await;
+    let token = value_of(&edit, "input[name=form_token]").expect("the edit form's token");
+    let save = || async {
+        let form = agreement_form(&app, "Avtal om trygg handel (reviderat)", None)
+            .await
+            .text("form_token", token.clone());
+        app.client
+            .post(app.url(&format!("/avtal/{id}/andra")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST")
+    };
+
+    let first = save().await;
+    assert_redirect_to(&first, &format!("/avtal/{id}"));
+    app.get(&format!("/avtal/{id}")).await;
+    let second = save().await;
+
+    let versions: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from agreement_version where agreement_id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("versions");
+    assert_eq!(versions, 2);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&app.db, "agreement_to_sign").await,
+        (4, 2),
+        "one mail each on sending, one each on the change"
+    );
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
 async fn state_of(app: &TestApp, id: uuid::Uuid) -> String {
     texts(&app.get_html(&format!("/avtal/{id}")).await, ".lead .state")[0].clone()
 }
