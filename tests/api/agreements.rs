@@ -544,6 +544,37 @@ async fn the_coordinator_is_told_once_about_an_agreement_about_to_expire(db: sql
     );
 }
 
+/// A suspended municipality's coordinator gets no expiry notice while it
+/// is suspended; the notice comes once the operator resumes it.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_suspended_municipality_is_told_of_an_expiring_agreement_only_once_resumed(
+    db: sqlx::PgPool,
+) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let (state, _mail_dir) = state_with_mail(db.clone());
+    let m = municipality_id(&db, "Lindesbergs kommun").await;
+    suspend(&db, m, true).await;
+
+    let while_suspended = samordna::agreements::notify::expiring(&state)
+        .await
+        .expect("notices");
+    assert_eq!(while_suspended, 0);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&db, "agreement_expiring").await,
+        (0, 0)
+    );
+
+    suspend(&db, m, false).await;
+    let resumed = samordna::agreements::notify::expiring(&state)
+        .await
+        .expect("notices");
+    assert_eq!(resumed, 1);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&db, "agreement_expiring").await,
+        (1, 1)
+    );
+}
+
 /// Small PDFs: object 1 the catalog, 2 the page tree, 3 the page, then `more`.
 fn pdf(catalog: &str, more: &[&str]) -> Vec<u8> {
     let mut objects = vec![
