@@ -265,6 +265,36 @@ async fn an_invitation_sent_twice_is_mailed_once_and_the_repeat_says_so(db: sqlx
     );
 }
 
+/// An invitation into a suspended municipality is stored and waits in the
+/// outbox; the operator is told it goes out once the municipality is
+/// resumed.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_invitation_into_a_suspended_municipality_waits_and_says_so(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let m = empty_municipality(&app.db).await;
+    suspend(&app.db, m, true).await;
+    let operator = operator(&app).await;
+
+    let sent = invite(&app, &operator, m, "kim@ljusnarsberg.example").await;
+
+    assert_redirect_to(&sent, &format!("/drift/kommuner/{m}"));
+    let shown = Html::parse_document(
+        &text(get(&app, &operator, &format!("/drift/kommuner/{m}")).await).await,
+    );
+    assert_eq!(
+        texts(&shown, ".flash"),
+        [
+            "Inbjudan till Kim Samordnare <kim@ljusnarsberg.example> är sparad men skickas först när kommunen öppnas igen."
+        ]
+    );
+    let status =
+        sqlx::query_scalar!("select status from outbox where kind = 'coordinator_invitation'")
+            .fetch_one(&app.db)
+            .await
+            .expect("queued");
+    assert_eq!(status, "queued");
+}
+
 const NEW_PASSWORD: &str = "blå kanot vintergata sju";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
