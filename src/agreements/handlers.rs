@@ -474,7 +474,8 @@ pub async fn edit_page(
 }
 
 /// Saves a change as a new version; signatures of earlier versions are
-/// voided and the signatories are told to sign again.
+/// voided and the signatories are told to sign again. The form's one-time
+/// token keeps a repeat from making another version and mailing again.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), agreement.id = %id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -497,7 +498,8 @@ pub async fn update(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let version = a.current_version + 1;
-    let mut change = Change::begin(&state, &user).await?;
+    let token = fields.get("form_token").cloned().unwrap_or_default();
+    let mut change = Change::once(&state, &user, &token, &format!("/avtal/{id}")).await?;
     sqlx::query!(
         "update agreement set type_id = $2, counterpart_id = $3 where id = $1 and municipality_id = $4",
         id,
@@ -508,14 +510,13 @@ pub async fn update(
     .execute(change.tx())
     .await?;
     let v = new_version(&form, &valid, upload.as_ref());
-    let previous = Some(a.current_version);
     let voided = db::write_version(
         change.tx(),
         user.tenant(),
         id,
         version,
         &v,
-        previous,
+        Some(a.current_version),
         user.id(),
     )
     .await?;
@@ -680,29 +681,38 @@ pub async fn document(
         .into_response())
 }
 
-/// `POST /avtal/{id}/skicka`: sends a draft for signing.
+/// A form that carries only its one-time token.
+#[derive(serde::Deserialize, Default)]
+pub struct TokenForm {
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    form_token: String,
+}
+
+/// `POST /avtal/{id}/skicka`: sends a draft for signing. The form's
+/// one-time token, and a statement that moves only a draft, make a repeat
+/// (a double click, a resent post) mail no one again.
 pub async fn send_for_signing(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
+    crate::web::forms::Form(form): crate::web::forms::Form<TokenForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
     let m = user.municipality_id();
-    let a = db::agreement(&state.db, user.tenant(), id).await?;
-    if a.status != AgreementStatus::Draft {
-        let mut e = FieldErrors::default();
-        e.add("send", "Bara ett utkast kan skickas för signering.");
-        let page = show_page(&state, &user, id, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let mut change = Change::begin(&state, &user).await?;
-    sqlx::query!(
-        "update agreement set status = 'for_signing' where id = $1 and municipality_id = $2",
+    let back = format!("/avtal/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
+    let moved = sqlx::query_scalar!(
+        "update agreement set status = 'for_signing' where id = $1 and municipality_id = $2 and status = 'draft' returning id",
         id,
         m
     )
-    .execute(change.tx())
+    .fetch_optional(change.tx())
     .await?;
+    if moved.is_none() {
+        return not_a_draft(&state, &user, id, change).await;
+    }
+    let a = db::agreement(change.tx(), user.tenant(), id).await?;
     change
         .record(Event {
             action: "skickade för signering",
@@ -713,7 +723,6 @@ pub async fn send_for_signing(
             after: Some(json!({ "status": "for_signing" })),
         })
         .await?;
-    let a = db::agreement(change.tx(), user.tenant(), id).await?;
     let mail = notify::signatories(change.tx(), &state, user.tenant(), &a, false).await?;
     let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
@@ -722,7 +731,26 @@ pub async fn send_for_signing(
         delivery.sent.len(),
         delivery.failure_sentence()
     );
-    done.redirect(message, &format!("/avtal/{id}")).await
+    done.redirect(message, &back).await
+}
+
+/// The answer when the agreement to send is no longer a draft: sent
+/// already (the same click again from a fresh page), or never sendable.
+async fn not_a_draft(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    change: Change<'_>,
+) -> AppResult<Response> {
+    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    if a.status == AgreementStatus::ForSigning {
+        return change.sent_before(&format!("/avtal/{id}")).await;
+    }
+    change.rollback().await?;
+    let mut e = FieldErrors::default();
+    e.add("send", "Bara ett utkast kan skickas för signering.");
+    let page = show_page(state, user, id, e).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 #[derive(serde::Deserialize)]

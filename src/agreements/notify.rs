@@ -88,11 +88,15 @@ pub async fn fully_signed(
 
 /// Mails the coordinators once about each agreement in force that ends
 /// within the municipality's warning time. Returns how many were notified.
+/// A suspended municipality is passed over: its agreements keep their
+/// claim open, so the notice is sent once it is resumed.
 pub async fn expiring(state: &AppState) -> AppResult<usize> {
     let day = today();
-    let municipalities = sqlx::query!("select id, agreement_warning_days from municipality")
-        .fetch_all(&state.db)
-        .await?;
+    let municipalities = sqlx::query!(
+        "select id, agreement_warning_days from municipality where suspended_at is null"
+    )
+    .fetch_all(&state.db)
+    .await?;
     let mut notified = 0;
     for mu in municipalities {
         for a in db::agreements(&state.db, MunicipalityId::of_row(mu.id), None).await? {

@@ -8,6 +8,10 @@
 //! claimed for a few minutes before it is sent, so the two never send the
 //! same row. A recipient whose mail cannot be built or sent is marked
 //! `failed` with the error; the others still go out.
+//!
+//! Mail of a suspended municipality is kept, not sent and not failed: it
+//! stays queued (its attempts untouched) and goes out once the operator
+//! resumes the municipality. Neither the request nor the worker claims it.
 
 use lettre::Message;
 use lettre::message::header::ContentType;
@@ -257,6 +261,7 @@ async fn claim(db: &PgPool, ids: &[Uuid]) -> AppResult<Vec<Row>> {
                   set claimed_until = now() + make_interval(secs => $2)
            where id = any($1) and status <> 'sent'
              and (claimed_until is null or claimed_until < now())
+             and municipality_id in (select id from municipality where suspended_at is null)
            returning id, recipient_name, recipient_email, reply_to_name, reply_to_email,
                      subject, body, attachment_name, attachment_type, attachment"#,
         ids,
@@ -391,6 +396,7 @@ pub async fn deliver_due(state: &AppState) -> AppResult<Delivery> {
            where status <> 'sent' and attempts < $1 and next_attempt_at <= now()
              and (status = 'failed' or created_at < now() - make_interval(secs => $2))
              and (claimed_until is null or claimed_until < now())
+             and municipality_id in (select id from municipality where suspended_at is null)
            order by next_attempt_at limit 200"#,
         MAX_ATTEMPTS,
         GRACE_SECONDS

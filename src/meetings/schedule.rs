@@ -487,10 +487,15 @@ pub async fn update(
 pub struct CancelForm {
     #[serde(default)]
     reason: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    form_token: String,
 }
 
 /// Cancels a meeting; everyone who got the kallelse gets a cancellation
-/// (iCalendar CANCEL with the same UID and a higher SEQUENCE).
+/// (iCalendar CANCEL with the same UID and a higher SEQUENCE). The form's
+/// one-time token, and a statement that cancels only a meeting not yet
+/// cancelled, make a repeat send no second cancellation.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), meeting.id = %id))]
 pub async fn cancel(
     State(state): State<AppState>,
@@ -499,25 +504,31 @@ pub async fn cancel(
     Form(form): Form<CancelForm>,
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state.db, &user, id).await?;
+    let back = format!("/moten/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let reason = match cancel_reason(&meeting, &form) {
         Ok(reason) => reason,
         Err(errors) => {
+            change.rollback().await?;
             let page = show_page(&state, &user, id, None, Default::default(), errors).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let m = user.municipality_id();
     let invited = !db::sendings(&state.db, m, id).await?.is_empty();
-    let mut change = Change::begin(&state, &user).await?;
-    sqlx::query!(
+    let cancelled = sqlx::query_scalar!(
         r#"update meeting set status = 'cancelled', cancelled_reason = $3, sequence = sequence + 1
-           where id = $1 and municipality_id = $2"#,
+           where id = $1 and municipality_id = $2 and status <> 'cancelled'
+           returning id"#,
         id,
         m,
         reason
     )
-    .execute(change.tx())
+    .fetch_optional(change.tx())
     .await?;
+    if cancelled.is_none() {
+        return change.sent_before(&back).await;
+    }
     change
         .record(Event {
             action: "ställde in",
@@ -532,27 +543,31 @@ pub async fn cancel(
             after: Some(json!({ "status": "cancelled", "skäl": reason })),
         })
         .await?;
-    // The cancellation is queued in the same transaction as the change.
-    let queued = if invited {
-        Some(
-            invitations::enqueue(
-                change.tx(),
-                &state,
-                &user,
-                id,
-                invitations::Kind::Cancellation,
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
+    let queued = queue_cancellation(&mut change, &state, &user, id, invited).await?;
     let done = change.commit().await?;
     let message = match queued {
         Some(queued) => cancelled_message(&state, queued).await,
         None => "Mötet är inställt.".to_owned(),
     };
-    done.redirect(message, &format!("/moten/{id}")).await
+    done.redirect(message, &back).await
+}
+
+/// Queues the cancellation, in the same transaction as the change, for
+/// those who got the kallelse (when anyone did).
+async fn queue_cancellation(
+    change: &mut Change<'_>,
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    invited: bool,
+) -> AppResult<Option<invitations::Queued>> {
+    if !invited {
+        return Ok(None);
+    }
+    let kind = invitations::Kind::Cancellation;
+    Ok(Some(
+        invitations::enqueue(change.tx(), state, user, id, kind).await?,
+    ))
 }
 
 /// Why the meeting is cancelled, or why it cannot be.

@@ -79,17 +79,27 @@ pub async fn invite(
     };
     tx.commit().await?;
     let delivery = outbox::deliver(&state, &ids).await;
-    set_flash(
-        &op.person.flash,
+    let message = invited(&invitee, m.suspended_at.is_some(), &delivery);
+    set_flash(&op.person.flash, message).await?;
+    Ok(Redirect::to(&again).into_response())
+}
+
+/// What the operator is told once the invitation is stored. A suspended
+/// municipality's mail waits in the outbox until it is resumed.
+fn invited(invitee: &Invitee, suspended: bool, delivery: &outbox::Delivery) -> String {
+    if suspended {
+        format!(
+            "Inbjudan till {} <{}> är sparad men skickas först när kommunen öppnas igen.",
+            invitee.name, invitee.email
+        )
+    } else {
         format!(
             "Inbjudan till {} <{}> är skickad.{}",
             invitee.name,
             invitee.email,
             delivery.failure_sentence()
-        ),
-    )
-    .await?;
-    Ok(Redirect::to(&again).into_response())
+        )
+    }
 }
 
 async fn refused(

@@ -391,6 +391,8 @@ pub async fn progress(
 
 /// Mails the holders of the responsible positions of measures due within a
 /// week, once per measure. Returns how many measures were reminded about.
+/// A suspended municipality's measures are left unclaimed, so they are
+/// reminded about once it is resumed.
 pub async fn remind(state: &AppState) -> AppResult<usize> {
     let day = today();
     // The claim and the queued mail are one transaction.
@@ -399,6 +401,7 @@ pub async fn remind(state: &AppState) -> AppResult<usize> {
         r#"update measure -- all municipalities: the daily reminder, each mailed in its own municipality
                   set reminder_sent_at = now()
            where status <> 'done' and reminder_sent_at is null and due_on between $1 and $2
+             and municipality_id in (select id from municipality where suspended_at is null)
            returning id, municipality_id, title, due_on, responsible_position_id"#,
         day,
         day + Days::new(7)

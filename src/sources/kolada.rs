@@ -243,7 +243,8 @@ pub enum Schedule {
 /// The Kolada ids asked for: every kommunkod, its county, the country.
 async fn area_ids(db: &PgPool) -> sqlx::Result<Vec<String>> {
     let codes = sqlx::query_scalar!(
-        r#"select distinct code as "code!" from municipality where code is not null order by 1"#
+        r#"select distinct code as "code!" from municipality
+           where code is not null and suspended_at is null order by 1"#
     )
     .fetch_all(db)
     .await?;

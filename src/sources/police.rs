@@ -189,6 +189,7 @@ async fn location_names(db: &PgPool) -> sqlx::Result<Vec<(Uuid, Vec<String>)>> {
     let rows = sqlx::query!(
         r#"select m.id, m.name, s.location_names as "names?"
            from municipality m left join police_source s on s.municipality_id = m.id
+           where m.suspended_at is null -- a suspended municipality is not fetched for
            order by m.name"#
     )
     .fetch_all(db)

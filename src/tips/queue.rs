@@ -118,6 +118,10 @@ impl Tip {
 pub struct ReplyForm {
     #[serde(default)]
     pub message: String,
+    /// The one-time form token (`chrome.form_token`): a reply sent twice
+    /// mails once.
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -346,7 +350,8 @@ pub async fn delete(
 /// `POST /est/tips/{id}/svara`: answers by e-mail (when the sender gave
 /// an address) or records that the sender was called back; the contact is
 /// deleted in the same transaction, which commits only once the mail is
-/// sent.
+/// sent. The form's one-time token, and the lock on the tip (a second post
+/// waits, then finds the contact gone), make a repeat mail no one again.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
 pub async fn reply(
     State(state): State<AppState>,
@@ -356,16 +361,10 @@ pub async fn reply(
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
     let m = user.municipality_id();
-    let tip = sqlx::query!(
-        r#"select t.reference, k.kind, k.value from public_tip t
-           join public_tip_contact k on k.tip_id = t.id
-           where t.id = $1 and t.municipality_id = $2"#,
-        id,
-        m
-    )
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let mut change = Change::once(&state, &user, &form.form_token, "/est/tips").await?;
+    let Some(tip) = contact(&mut change, m, id).await? else {
+        return answered_before(change, m, id).await;
+    };
     let mut e = FieldErrors::default();
     let by_mail = tip.kind == "email";
     let message = if by_mail {
@@ -374,10 +373,10 @@ pub async fn reply(
         String::new()
     };
     if !e.is_empty() {
+        change.rollback().await?;
         let page = render(&state, &user, Some(id), form, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let mut change = Change::begin(&state, &user).await?;
     mark_replied(&mut change, m, id, &tip.reference, by_mail).await?;
     if by_mail {
         let mail = build_reply(&state, &user, &tip.reference, &tip.value, &message)?;
@@ -396,6 +395,45 @@ pub async fn reply(
     change
         .finish(replied_flash(by_mail, &tip.reference), "/est/tips")
         .await
+}
+
+/// The tip's reference and how its sender is reached, the tip locked until
+/// the change ends; `None` when there is no such tip or no contact left.
+struct Contact {
+    reference: String,
+    kind: String,
+    value: String,
+}
+
+async fn contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<Option<Contact>> {
+    Ok(sqlx::query_as!(
+        Contact,
+        r#"select t.reference, k.kind, k.value from public_tip t
+           join public_tip_contact k on k.tip_id = t.id
+           where t.id = $1 and t.municipality_id = $2
+           for update of t"#,
+        id,
+        m
+    )
+    .fetch_optional(change.tx())
+    .await?)
+}
+
+/// A reply to a tip already answered (the same form again, or a second
+/// post that waited for the first): says so. 404 for no such tip.
+async fn answered_before(mut change: Change<'_>, m: Uuid, id: Uuid) -> AppResult<Response> {
+    let replied = sqlx::query_scalar!(
+        r#"select replied_at is not null as "replied!" from public_tip
+           where id = $1 and municipality_id = $2"#,
+        id,
+        m
+    )
+    .fetch_optional(change.tx())
+    .await?;
+    match replied {
+        Some(true) => change.sent_before("/est/tips").await,
+        _ => Err(AppError::NotFound),
+    }
 }
 
 /// Marks the tip answered and forgets its contact.

@@ -102,6 +102,81 @@ fn mail_subjects(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// Sending for signing twice (a double click, a resend after a 502 from
+/// the load balancer) mails each signatory once; the repeat says the form
+/// was already sent.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn sending_for_signing_twice_mails_each_signatory_once(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+
+    let (first, second) = crate::double_submit::post_form_twice(
+        &app,
+        &format!("/avtal/{id}"),
+        &format!(r#"form[action="/avtal/{id}/skicka"]"#),
+        &[],
+    )
+    .await;
+
+    assert_redirect_to(&first, &format!("/avtal/{id}"));
+    assert_eq!(
+        crate::double_submit::outbox_rows(&app.db, "agreement_to_sign").await,
+        (2, 2),
+        "two signatories, one mail each"
+    );
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
+/// A change saved twice while the agreement waits for signatures makes one
+/// new version and asks each signatory once more, not twice.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_change_saved_twice_makes_one_version_and_mails_each_signatory_once(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    let edit = app.get_html(&format!("/avtal/{id}/andra")).await;
+    let token = value_of(&edit, "input[name=form_token]").expect("the edit form's token");
+    let save = || async {
+        let form = agreement_form(&app, "Avtal om trygg handel (reviderat)", None)
+            .await
+            .text("form_token", token.clone());
+        app.client
+            .post(app.url(&format!("/avtal/{id}/andra")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST")
+    };
+
+    let first = save().await;
+    assert_redirect_to(&first, &format!("/avtal/{id}"));
+    app.get(&format!("/avtal/{id}")).await;
+    let second = save().await;
+
+    let versions: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from agreement_version where agreement_id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("versions");
+    assert_eq!(versions, 2);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&app.db, "agreement_to_sign").await,
+        (4, 2),
+        "one mail each on sending, one each on the change"
+    );
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
 async fn state_of(app: &TestApp, id: uuid::Uuid) -> String {
     texts(&app.get_html(&format!("/avtal/{id}")).await, ".lead .state")[0].clone()
 }
@@ -466,6 +541,37 @@ async fn the_coordinator_is_told_once_about_an_agreement_about_to_expire(db: sql
         mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "To")
             .unwrap_or_default()
             .contains("samordnare@lindesberg.example")
+    );
+}
+
+/// A suspended municipality's coordinator gets no expiry notice while it
+/// is suspended; the notice comes once the operator resumes it.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_suspended_municipality_is_told_of_an_expiring_agreement_only_once_resumed(
+    db: sqlx::PgPool,
+) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let (state, _mail_dir) = state_with_mail(db.clone());
+    let m = municipality_id(&db, "Lindesbergs kommun").await;
+    suspend(&db, m, true).await;
+
+    let while_suspended = samordna::agreements::notify::expiring(&state)
+        .await
+        .expect("notices");
+    assert_eq!(while_suspended, 0);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&db, "agreement_expiring").await,
+        (0, 0)
+    );
+
+    suspend(&db, m, false).await;
+    let resumed = samordna::agreements::notify::expiring(&state)
+        .await
+        .expect("notices");
+    assert_eq!(resumed, 1);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&db, "agreement_expiring").await,
+        (1, 1)
     );
 }
 

@@ -464,3 +464,84 @@ async fn every_creating_form_posted_twice_stores_once_and_says_it_was_already_se
         assert_eq!(texts(&shown, ".flash"), [ALREADY_SENT], "{name}");
     }
 }
+
+/// The form `form` of `page` as a person sends it: its hidden fields (the
+/// one-time token among them), each replaced or added to by `typed`.
+pub async fn filled_form(
+    app: &TestApp,
+    page: &str,
+    form: &str,
+    typed: &[(&str, &str)],
+) -> (String, Vec<(String, String)>) {
+    let html = app.get_html(page).await;
+    let mut fields = carried_fields(&html, form);
+    assert!(
+        fields
+            .iter()
+            .any(|(k, v)| k == "form_token" && uuid::Uuid::parse_str(v).is_ok()),
+        "the form {form} on {page} carries a one-time token: {fields:?}"
+    );
+    for (name, value) in typed {
+        fields.retain(|(k, _)| k != name);
+        fields.push(((*name).to_owned(), (*value).to_owned()));
+    }
+    let selector = Selector::parse(form).expect("form selector");
+    let action = html
+        .select(&selector)
+        .next()
+        .and_then(|f| f.value().attr("action"))
+        .expect("the form has an action")
+        .to_owned();
+    (action, fields)
+}
+
+/// Sends the same form twice, as a double click or a resend after a 502
+/// from the load balancer would, the first answer's page seen in between.
+/// Returns both answers.
+pub async fn post_form_twice(
+    app: &TestApp,
+    page: &str,
+    form: &str,
+    typed: &[(&str, &str)],
+) -> (reqwest::Response, reqwest::Response) {
+    let (action, fields) = filled_form(app, page, form, typed).await;
+    let first = app
+        .client
+        .post(app.url(&action))
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST");
+    if let Some(to) = first.headers().get("location") {
+        app.get(to.to_str().expect("location")).await;
+    }
+    let second = app
+        .client
+        .post(app.url(&action))
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST");
+    (first, second)
+}
+
+/// The mails of `kind` the outbox holds, sent or not, and to how many
+/// addresses: the two are equal when nobody got the mail twice.
+pub async fn outbox_rows(db: &sqlx::PgPool, kind: &str) -> (i64, i64) {
+    let r = sqlx::query!(
+        r#"select count(*) as "rows!", count(distinct recipient_email) as "recipients!"
+           from outbox where kind = $1"#,
+        kind
+    )
+    .fetch_one(db)
+    .await
+    .expect("outbox count");
+    (r.rows, r.recipients)
+}
+
+/// The flash on the page a redirect leads to.
+pub async fn flash_after(app: &TestApp, response: &reqwest::Response) -> Vec<String> {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "a redirect");
+    let to = response.headers()["location"].to_str().expect("location");
+    texts(&app.get_html(to).await, ".flash")
+}

@@ -1985,3 +1985,47 @@ async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx:
     .expect("audit");
     assert_eq!(audited, 1);
 }
+
+/// A reminder sent twice (a double click, a resend after a 502 from the
+/// load balancer) mails each seat holder once; the second answer says the
+/// form was already sent.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_reminder_sent_twice_is_mailed_once_and_the_repeat_says_it_was_already_sent(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo(db).await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    sqlx::query!(
+        "delete from est_report where municipality_id = $1 and week_start >= current_date - 7 and organisation_id in (select id from organisation where name = 'Securitas')",
+        m
+    )
+    .execute(&app.db)
+    .await
+    .expect("clear Securitas's reports");
+    let securitas = sqlx::query_scalar!(
+        "select id from organisation where municipality_id = $1 and name = 'Securitas'",
+        m
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("Securitas")
+    .to_string();
+    app.login(COORDINATOR).await;
+
+    let (first, second) = crate::double_submit::post_form_twice(
+        &app,
+        "/est",
+        r#"form[action="/est/paminnelse"]"#,
+        &[("organisation_id", &securitas)],
+    )
+    .await;
+
+    let (rows, recipients) = crate::double_submit::outbox_rows(&app.db, "est_reminder").await;
+    assert!(rows > 0, "the first post mailed");
+    assert_eq!(rows, recipients, "each seat holder mailed once");
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}

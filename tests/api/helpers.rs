@@ -263,6 +263,19 @@ pub async fn municipality_id(db: &PgPool, name: &str) -> uuid::Uuid {
         .expect("municipality")
 }
 
+/// Suspends (`true`) or resumes a municipality, as the operator's switch
+/// (`/drift/kommuner/{id}/avstangning`) does.
+pub async fn suspend(db: &PgPool, municipality: uuid::Uuid, suspended: bool) {
+    sqlx::query!(
+        "update municipality set suspended_at = case when $2 then now() end where id = $1",
+        municipality,
+        suspended
+    )
+    .execute(db)
+    .await
+    .expect("suspend");
+}
+
 pub async fn group_id(db: &PgPool, municipality: &str, name: &str) -> uuid::Uuid {
     sqlx::query_scalar!(
         "select g.id from work_group g join municipality m on m.id = g.municipality_id

@@ -224,6 +224,52 @@ async fn a_kallelse_mails_every_member_holder_once_with_a_calendar_request(db: s
     );
 }
 
+/// A kallelse sent twice reaches each member once: the outbox holds one
+/// row per meeting version and recipient.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_kallelse_sent_twice_is_mailed_once(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+
+    app.post(&format!("/moten/{id}/kallelse"), &[]).await;
+    app.post(&format!("/moten/{id}/kallelse"), &[]).await;
+
+    assert_eq!(
+        crate::double_submit::outbox_rows(&app.db, "invitation").await,
+        (8, 8)
+    );
+}
+
+/// A cancellation sent twice (a double click, a resend after a 502 from
+/// the load balancer) mails each invited member once; the repeat says the
+/// form was already sent.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_cancellation_sent_twice_is_mailed_once_and_the_repeat_says_so(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+    app.post(&format!("/moten/{id}/kallelse"), &[]).await;
+
+    let (first, second) = crate::double_submit::post_form_twice(
+        &app,
+        &format!("/moten/{id}"),
+        &format!(r#"form[action="/moten/{id}/stall-in"]"#),
+        &[("reason", "Lokalen är upptagen.")],
+    )
+    .await;
+
+    assert_redirect_to(&first, &format!("/moten/{id}"));
+    assert_eq!(
+        crate::double_submit::outbox_rows(&app.db, "cancellation").await,
+        (8, 8)
+    );
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_updates_the_feed(
     db: sqlx::PgPool,

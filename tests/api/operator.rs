@@ -223,6 +223,78 @@ async fn invite(app: &TestApp, browser: &Client, m: uuid::Uuid, email: &str) -> 
     .await
 }
 
+/// An invitation sent twice (a double click, a resend after a 502 from
+/// the load balancer) is stored and mailed once; the repeat says the form
+/// was already sent.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_invitation_sent_twice_is_mailed_once_and_the_repeat_says_so(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let m = empty_municipality(&app.db).await;
+    let operator = operator(&app).await;
+    let page = Html::parse_document(
+        &text(get(&app, &operator, &format!("/drift/kommuner/{m}")).await).await,
+    );
+    let token = value_of(
+        &page,
+        &format!(r#"form[action="/drift/kommuner/{m}/inbjudan"] input[name=form_token]"#),
+    )
+    .expect("the invitation form's token");
+    let form = [
+        ("name", "Kim Samordnare"),
+        ("email", "kim@ljusnarsberg.example"),
+        ("form_token", token.as_str()),
+    ];
+    let path = format!("/drift/kommuner/{m}/inbjudan");
+
+    let first = post(&app, &operator, &path, &form).await;
+    get(&app, &operator, &format!("/drift/kommuner/{m}")).await;
+    let second = post(&app, &operator, &path, &form).await;
+
+    assert_redirect_to(&first, &format!("/drift/kommuner/{m}"));
+    assert_redirect_to(&second, &format!("/drift/kommuner/{m}"));
+    assert_eq!(
+        crate::double_submit::outbox_rows(&app.db, "coordinator_invitation").await,
+        (1, 1)
+    );
+    let shown = Html::parse_document(
+        &text(get(&app, &operator, &format!("/drift/kommuner/{m}")).await).await,
+    );
+    assert_eq!(
+        texts(&shown, ".flash"),
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
+/// An invitation into a suspended municipality is stored and waits in the
+/// outbox; the operator is told it goes out once the municipality is
+/// resumed.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_invitation_into_a_suspended_municipality_waits_and_says_so(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let m = empty_municipality(&app.db).await;
+    suspend(&app.db, m, true).await;
+    let operator = operator(&app).await;
+
+    let sent = invite(&app, &operator, m, "kim@ljusnarsberg.example").await;
+
+    assert_redirect_to(&sent, &format!("/drift/kommuner/{m}"));
+    let shown = Html::parse_document(
+        &text(get(&app, &operator, &format!("/drift/kommuner/{m}")).await).await,
+    );
+    assert_eq!(
+        texts(&shown, ".flash"),
+        [
+            "Inbjudan till Kim Samordnare <kim@ljusnarsberg.example> är sparad men skickas först när kommunen öppnas igen."
+        ]
+    );
+    let status =
+        sqlx::query_scalar!("select status from outbox where kind = 'coordinator_invitation'")
+            .fetch_one(&app.db)
+            .await
+            .expect("queued");
+    assert_eq!(status, "queued");
+}
+
 const NEW_PASSWORD: &str = "blå kanot vintergata sju";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

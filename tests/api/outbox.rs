@@ -268,3 +268,55 @@ async fn a_cancellation_is_queued_with_the_change_and_reaches_each_member_once(d
     );
     assert_eq!(recipients_on_disk(&app.mail_dir).len(), 16);
 }
+
+/// Mail queued for a municipality that the operator suspends is kept: it
+/// is neither sent nor marked failed (its tries untouched) while the
+/// municipality is suspended, and goes out once it is resumed.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn mail_of_a_suspended_municipality_waits_queued_until_it_is_resumed(db: sqlx::PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let (state, mail_dir) = state_with_mail(db.clone());
+    let m = municipality_id(&db, "Lindesbergs kommun").await;
+    let mut tx = db.begin().await.expect("tx");
+    let ids = samordna::mail::outbox::enqueue_text(
+        &mut tx,
+        m,
+        samordna::mail::outbox::Kind::MeasureReminder,
+        None,
+        &[("Kim".to_owned(), "kim@lindesberg.example".to_owned())],
+        "Påminnelse: Belysning i parken",
+        "Hej!",
+    )
+    .await
+    .expect("queued");
+    tx.commit().await.expect("commit");
+    // Left behind by its request: the worker's to send.
+    sqlx::query!(
+        "update outbox set created_at = now() - interval '1 hour' where municipality_id = $1",
+        m
+    )
+    .execute(&db)
+    .await
+    .expect("older");
+    suspend(&db, m, true).await;
+
+    let now = samordna::mail::outbox::deliver(&state, &ids).await;
+    let worker = samordna::mail::outbox::deliver_due(&state)
+        .await
+        .expect("worker");
+    assert!(now.sent.is_empty() && now.failed.is_empty());
+    assert!(worker.sent.is_empty() && worker.failed.is_empty());
+    let row = sqlx::query!("select status, attempts from outbox where id = $1", ids[0])
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    assert_eq!((row.status.as_str(), row.attempts), ("queued", 0));
+    assert!(recipients_on_disk(&mail_dir).is_empty());
+
+    suspend(&db, m, false).await;
+    let resumed = samordna::mail::outbox::deliver_due(&state)
+        .await
+        .expect("worker");
+    assert_eq!(resumed.sent.len(), 1);
+    assert_eq!(recipients_on_disk(&mail_dir).len(), 1);
+}

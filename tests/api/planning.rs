@@ -264,6 +264,42 @@ async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx
     assert!(raw.contains("kommunpolis@lindesberg.example"));
 }
 
+/// A measure of a suspended municipality that falls due is not reminded
+/// about while it is suspended; the reminder comes once it is resumed.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_suspended_municipalitys_measure_is_reminded_about_only_once_resumed(db: sqlx::PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let m = municipality_id(&db, "Lindesbergs kommun").await;
+    sqlx::query!(
+        "update measure set due_on = current_date + 3 where title like 'Gemensamma kvällsronder%' and municipality_id = $1",
+        m
+    )
+    .execute(&db)
+    .await
+    .expect("due");
+    let (state, _mail_dir) = state_with_mail(db.clone());
+    suspend(&db, m, true).await;
+
+    let while_suspended = samordna::planning::measures::remind(&state)
+        .await
+        .expect("remind");
+    assert_eq!(while_suspended, 0);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&db, "measure_reminder").await,
+        (0, 0)
+    );
+
+    suspend(&db, m, false).await;
+    let resumed = samordna::planning::measures::remind(&state)
+        .await
+        .expect("remind");
+    assert_eq!(resumed, 1);
+    assert_eq!(
+        crate::double_submit::outbox_rows(&db, "measure_reminder").await,
+        (1, 1)
+    );
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;

@@ -156,6 +156,30 @@ async fn a_fetch_stores_each_event_once_even_when_fetched_twice(db: PgPool) {
     assert_eq!(at, "2026-11-23 08:03:10");
 }
 
+/// A suspended municipality is not fetched for: its names are not asked
+/// for and nothing is stored for it, until it is resumed.
+#[sqlx::test]
+async fn a_suspended_municipality_is_not_fetched_for_until_resumed(db: PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let lindesberg = crate::helpers::municipality_id(&db, "Lindesbergs kommun").await;
+    crate::helpers::suspend(&db, lindesberg, true).await;
+    let fake = shared(200, PAYLOAD);
+    let c = config_for(Some(fake_server(fake.clone()).await));
+
+    let suspended = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
+    assert_eq!(suspended, Outcome::Stored { events: 4, new: 0 });
+    assert_eq!(stored(&db).await, 0);
+
+    crate::helpers::suspend(&db, lindesberg, false).await;
+    let resumed = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
+    assert_eq!(resumed, Outcome::Stored { events: 4, new: 3 });
+    let f = fake.lock().expect("lock");
+    assert_eq!(
+        f.queries,
+        ["locationname=Nora", "locationname=Lindesberg;Nora"]
+    );
+}
+
 #[sqlx::test]
 async fn the_background_interval_lets_one_call_through(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");

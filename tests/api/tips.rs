@@ -285,6 +285,40 @@ async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) 
     assert!(mail.contains(&answered));
 }
 
+/// A reply sent twice (a double click, a resend after a 502 from the load
+/// balancer) reaches the sender once; the repeat says the form was already
+/// sent.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_reply_sent_twice_is_mailed_once_and_the_repeat_says_so(db: PgPool) {
+    let app = app(db, 10).await;
+    let reference = receipt(&app, &[("contact", "granne@example.se")]).await;
+    let id = tip_id(&app.db, &reference).await;
+    app.login(COORDINATOR).await;
+
+    let (first, second) = crate::double_submit::post_form_twice(
+        &app,
+        "/est/tips",
+        &format!(r#"form[action="/est/tips/{id}/svara"]"#),
+        &[(
+            "message",
+            "Tack! Vi har bett fastighetsägaren byta belysningen.",
+        )],
+    )
+    .await;
+
+    assert_redirect_to(&first, "/est/tips");
+    let replies = std::fs::read_dir(&app.mail_dir)
+        .expect("mail dir")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("mail"))
+        .filter(|m| m.contains("granne@example.se"))
+        .count();
+    assert_eq!(replies, 1);
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn another_municipalitys_coordinator_neither_sees_nor_handles_the_tip(db: PgPool) {
     let app = app(db, 10).await;

@@ -27,6 +27,10 @@ pub struct UnlockForm {
     vecka: String,
     #[serde(default)]
     organisation_id: String,
+    /// The one-time form token (`chrome.form_token`): a reminder sent
+    /// twice mails once.
+    #[serde(default)]
+    form_token: String,
 }
 
 impl UnlockForm {
@@ -92,7 +96,8 @@ pub async fn unlock(
 
 /// `POST /est/paminnelse`: the coordinator reminds an organisation that has
 /// not reported for a week. The mail goes to whoever holds the
-/// organisation's reporting seats in the EST group today.
+/// organisation's reporting seats in the EST group today. The form's
+/// one-time token makes a double click or a resent post mail once.
 pub async fn remind(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -115,7 +120,7 @@ pub async fn remind(
         state.config.public_url.trim_end_matches('/'),
         week.key()
     );
-    let mut change = Change::begin(&state, &user).await?;
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let ids = crate::mail::outbox::enqueue_text(
         change.tx(),
         m,
