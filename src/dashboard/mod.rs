@@ -197,7 +197,7 @@ pub struct AgreementCounts {
 #[derive(Clone, Debug, Deserialize)]
 pub struct GoalLine {
     pub id: Uuid,
-    pub level: String,
+    pub level: crate::planning::model::GoalLevel,
     pub title: String,
     pub indicator: String,
     pub target: String,

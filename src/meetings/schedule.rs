@@ -19,6 +19,7 @@ use super::model::{
 };
 use crate::audit::Event;
 use crate::error::AppResult;
+use crate::planning::model::{ItemKind, ItemStatus};
 use crate::state::AppState;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, label_of};
@@ -379,7 +380,8 @@ async fn handled_at(db: &sqlx::PgPool, m: Uuid, meeting: Uuid) -> AppResult<Vec<
     .fetch_all(db)
     .await?;
     let items = sqlx::query!(
-        "select id, title, kind, status from plan_item where meeting_id = $1 and municipality_id = $2 order by created_at",
+        r#"select id, title, kind as "kind: ItemKind", status as "status: ItemStatus"
+           from plan_item where meeting_id = $1 and municipality_id = $2 order by created_at"#,
         meeting,
         m
     )
@@ -398,9 +400,9 @@ async fn handled_at(db: &sqlx::PgPool, m: Uuid, meeting: Uuid) -> AppResult<Vec<
                 format!("/planering/underlag/{}", i.id),
                 format!(
                     "{}: {} ({})",
-                    crate::planning::model::item_kind_label(&i.kind),
+                    i.kind.label(),
                     i.title,
-                    crate::planning::model::item_status_label(&i.status).to_lowercase()
+                    i.status.label().to_lowercase()
                 ),
             )
         }))

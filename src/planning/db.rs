@@ -3,14 +3,14 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::model::{GoalRow, MeasureRow, MeasureStatus};
+use super::model::{GoalLevel, GoalRow, MeasureRow, MeasureStatus};
 use crate::error::AppResult;
 use crate::web::choice::Choice;
 
 /// Goals in tree order (each under its parent), with their depth.
 pub async fn goals(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<GoalRow>> {
     let rows = sqlx::query!(
-        r#"select g.id, g.parent_id, g.level, g.title, g.indicator, g.target, g.target_date,
+        r#"select g.id, g.parent_id, g.level as "level: GoalLevel", g.title, g.indicator, g.target, g.target_date,
                   (select f.value || ' (' || f.on_date || ')' from goal_followup f where f.goal_id = g.id
                    order by f.on_date desc, f.created_at desc limit 1) as latest
            from goal g where g.municipality_id = $1 order by g.created_at"#,
@@ -24,7 +24,7 @@ pub async fn goals(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<GoalRow>> {
             out.push(GoalRow {
                 id: r.id,
                 parent_id: r.parent_id,
-                level: r.level.clone(),
+                level: r.level,
                 title: r.title.clone(),
                 indicator: r.indicator.clone(),
                 target: r.target.clone(),
@@ -55,7 +55,7 @@ pub async fn goals(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<GoalRow>> {
 struct GoalRowSource {
     id: Uuid,
     parent_id: Option<Uuid>,
-    level: String,
+    level: GoalLevel,
     title: String,
     indicator: String,
     target: String,

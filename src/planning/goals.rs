@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::model::{GoalForm, MeasureRow, level_label};
+use super::model::{GoalForm, GoalLevel, MeasureRow};
 use super::overview::{created, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -43,7 +43,7 @@ pub async fn create(
     let parent = forms::optional_id(&mut e, "parent_id", &form.parent_id);
     let meeting = forms::optional_id(&mut e, "meeting_id", &form.meeting_id);
     let parent_level = parent_level(&state.db, m, parent).await?;
-    let level = level(&mut e, &form.level, parent_level.as_deref());
+    let level = level(&mut e, &form.level, parent_level);
     if parent.is_some() && parent_level.is_none() {
         e.add("parent_id", "Välj ett av kommunens mål.");
     }
@@ -56,19 +56,19 @@ pub async fn create(
         r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
            where $9::uuid is null or exists (select 1 from meeting where id = $9 and municipality_id = $2)"#,
-        id, m, parent, level, title, indicator, target, target_date, meeting, user.id()
+        id, m, parent, level.as_str(), title, indicator, target, target_date, meeting, user.id()
     )
     .execute(change.tx())
     .await?;
     let event = Event {
         action: "skapade",
-        entity: level_label(level),
+        entity: level.label(),
         entity_id: Some(id),
         summary: title,
         before: None,
         after: Some(json!({ "indikator": indicator, "målvärde": target, "datum": target_date })),
     };
-    let flash = format!("{} är sparat.", level_label(level));
+    let flash = format!("{} är sparat.", level.label());
     created(
         change,
         &inserted,
@@ -85,12 +85,12 @@ async fn parent_level(
     db: &sqlx::PgPool,
     m: Uuid,
     parent: Option<Uuid>,
-) -> AppResult<Option<String>> {
+) -> AppResult<Option<GoalLevel>> {
     let Some(parent) = parent else {
         return Ok(None);
     };
     Ok(sqlx::query_scalar!(
-        "select level from goal where id = $1 and municipality_id = $2",
+        r#"select level as "level: GoalLevel" from goal where id = $1 and municipality_id = $2"#,
         parent,
         m
     )
@@ -100,21 +100,22 @@ async fn parent_level(
 
 /// The level asked for, if it fits under the parent: a vision stands alone,
 /// a goal may belong to a vision, a sub-goal belongs to a goal.
-fn level(e: &mut FieldErrors, wanted: &str, parent_level: Option<&str>) -> &'static str {
-    match (wanted, parent_level) {
-        ("vision", None) => "vision",
-        ("goal", Some("vision") | None) => "goal",
-        ("subgoal", Some("goal")) => "subgoal",
-        ("subgoal", _) => {
+fn level(e: &mut FieldErrors, wanted: &str, parent_level: Option<GoalLevel>) -> GoalLevel {
+    use GoalLevel::{Goal, Subgoal, Vision};
+    match (wanted.parse::<GoalLevel>(), parent_level) {
+        (Ok(Vision), None) => Vision,
+        (Ok(Goal), Some(Vision) | None) => Goal,
+        (Ok(Subgoal), Some(Goal)) => Subgoal,
+        (Ok(Subgoal), _) => {
             e.add("parent_id", "Ett delmål hör till ett mål: välj målet.");
-            "subgoal"
+            Subgoal
         }
         _ => {
             e.add(
                 "level",
                 "Välj vision, mål eller delmål (ett mål kan höra till en vision).",
             );
-            "goal"
+            Goal
         }
     }
 }
@@ -122,7 +123,7 @@ fn level(e: &mut FieldErrors, wanted: &str, parent_level: Option<&str>) -> &'sta
 /// A goal in full.
 pub struct Goal {
     pub id: Uuid,
-    pub level: String,
+    pub level: GoalLevel,
     pub title: String,
     pub indicator: String,
     pub target: String,
@@ -176,7 +177,7 @@ async fn page(
     let m = user.municipality_id();
     let goal = sqlx::query_as!(
         Goal,
-        r#"select g.id, g.level, g.title, g.indicator, g.target, g.target_date, g.parent_id, p.title as "parent?",
+        r#"select g.id, g.level as "level: GoalLevel", g.title, g.indicator, g.target, g.target_date, g.parent_id, p.title as "parent?",
                   g.meeting_id, wg.name || ' ' || to_char(mt.starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as meeting
            from goal g left join goal p on p.id = g.parent_id
            left join meeting mt on mt.id = g.meeting_id left join work_group wg on wg.id = mt.work_group_id
@@ -206,7 +207,7 @@ async fn page(
     .await?;
     Ok(GoalPage {
         chrome: user.chrome("planering").await,
-        level: level_label(&goal.level),
+        level: goal.level.label(),
         measures: super::db::measures(&state.db, m, Some(id)).await?,
         goal,
         children,

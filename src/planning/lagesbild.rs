@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::model::{LagesbildForm, SOURCE_KINDS, source_kind_label};
+use super::model::{LagesbildForm, SourceKind};
 use super::overview::invalid;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -128,7 +128,8 @@ async fn period_sources(
     to: NaiveDate,
 ) -> AppResult<Vec<(NaiveDate, String, String)>> {
     Ok(sqlx::query!(
-        "select on_date, title, kind from kartlaggning_source where municipality_id = $1 and on_date between $2 and $3 order by on_date",
+        r#"select on_date, title, kind as "kind: SourceKind" from kartlaggning_source
+           where municipality_id = $1 and on_date between $2 and $3 order by on_date"#,
         m,
         from,
         to
@@ -136,7 +137,7 @@ async fn period_sources(
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.on_date, r.title, source_kind_label(&r.kind).to_owned()))
+    .map(|r| (r.on_date, r.title, r.kind.label().to_owned()))
     .collect())
 }
 
@@ -234,7 +235,7 @@ fn police_use(config: &crate::config::Config, names: &[String], events: i64) -> 
 /// Each kind of kartläggning source: used with the titles registered in
 /// the period, or not used.
 fn state_kartlaggning_sources(stats: &mut Statistics) {
-    for (_, label) in SOURCE_KINDS {
+    for label in SourceKind::ALL.map(SourceKind::label) {
         let titles: Vec<&str> = stats
             .sources
             .iter()

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::PlanningAccess;
 use super::db::deciding_meetings;
-use super::model::{ITEM_KINDS, ItemForm, MeasureRow, item_kind_label, item_status_label};
+use super::model::{ItemForm, ItemKind, ItemStatus, MeasureRow};
 use super::overview::{created, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -38,7 +38,8 @@ pub async fn create(
         .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
-    if !ITEM_KINDS.contains(&form.kind.as_str()) {
+    let kind = form.kind.parse::<ItemKind>().ok();
+    if kind.is_none() {
         e.add(
             "kind",
             "Välj prioriteringsförslag, orsaksanalys eller åtgärdsplan.",
@@ -48,29 +49,29 @@ pub async fn create(
     let body = forms::required_text(&mut e, "body", &form.body, "problemet och förslaget", 10000);
     let parent = forms::optional_id(&mut e, "item_parent_id", &form.item_parent_id);
     check_causes(&mut e, &form);
-    if !e.is_empty() {
+    let (Some(kind), true) = (kind, e.is_empty()) else {
         return invalid(&state, &user, form, e).await;
-    }
+    };
     let id = Uuid::now_v7();
     let mut change = Change::once(&state, &user, &form.form_token, "/planering#underlag").await?;
     let inserted = sqlx::query!(
         r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_victim, causes_offender, causes_place, sources, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
            where $4::uuid is null or exists (select 1 from plan_item where id = $4 and municipality_id = $2)"#,
-        id, m, form.kind, parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
+        id, m, kind.as_str(), parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
         form.causes_place.trim(), form.item_sources.trim(), user.id()
     )
     .execute(change.tx())
     .await?;
     let event = Event {
         action: "skapade",
-        entity: item_kind_label(&form.kind),
+        entity: kind.label(),
         entity_id: Some(id),
         summary: title,
         before: None,
         after: None,
     };
-    let flash = format!("{} är sparad som utkast.", item_kind_label(&form.kind));
+    let flash = format!("{} är sparad som utkast.", kind.label());
     created(
         change,
         &inserted,
@@ -105,7 +106,7 @@ fn check_causes(e: &mut FieldErrors, form: &ItemForm) {
 /// A piece of decision material in full.
 pub struct Item {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: ItemKind,
     pub parent_id: Option<Uuid>,
     pub title: String,
     pub body: String,
@@ -113,7 +114,7 @@ pub struct Item {
     pub causes_offender: String,
     pub causes_place: String,
     pub sources: String,
-    pub status: String,
+    pub status: ItemStatus,
     pub meeting_id: Option<Uuid>,
     pub meeting: Option<String>,
     pub decision_note: String,
@@ -121,7 +122,7 @@ pub struct Item {
 
 impl Item {
     pub fn kind_label(&self) -> &'static str {
-        item_kind_label(&self.kind)
+        self.kind.label()
     }
 
     /// `Orsaksanalys: …`, without repeating a kind the title already names.
@@ -130,15 +131,15 @@ impl Item {
     }
 
     pub fn status_label(&self) -> &'static str {
-        item_status_label(&self.status)
+        self.status.label()
     }
 }
 
 async fn item(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Item> {
     sqlx::query_as!(
         Item,
-        r#"select i.id, i.kind, i.parent_id, i.title, i.body, i.causes_victim, i.causes_offender, i.causes_place,
-                  i.sources, i.status, i.meeting_id, i.decision_note,
+        r#"select i.id, i.kind as "kind: ItemKind", i.parent_id, i.title, i.body, i.causes_victim, i.causes_offender, i.causes_place,
+                  i.sources, i.status as "status: ItemStatus", i.meeting_id, i.decision_note,
                   g.name || ' ' || to_char(mt.starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as meeting
            from plan_item i left join meeting mt on mt.id = i.meeting_id left join work_group g on g.id = mt.work_group_id
            where i.id = $1 and i.municipality_id = $2"#,
@@ -181,23 +182,23 @@ async fn page(
     // Bounded: a trail longer than this is not a trail but a loop.
     while let Some(p) = parent.filter(|_| trail.len() < 20) {
         let up = item(&state.db, m, p).await?;
-        trail.insert(0, (up.id, up.title.clone(), item_kind_label(&up.kind)));
+        trail.insert(0, (up.id, up.title.clone(), up.kind.label()));
         parent = up.parent_id;
     }
     let followers = sqlx::query!(
-        "select id, title, kind from plan_item where parent_id = $1 order by created_at",
+        r#"select id, title, kind as "kind: ItemKind" from plan_item where parent_id = $1 order by created_at"#,
         id
     )
     .fetch_all(&state.db)
     .await?
     .into_iter()
-    .map(|r| (r.id, r.title, item_kind_label(&r.kind)))
+    .map(|r| (r.id, r.title, r.kind.label()))
     .collect();
     let measures = sqlx::query_scalar!("select id from measure where plan_id = $1", id)
         .fetch_all(&state.db)
         .await?;
     let all = super::db::measures(&state.db, m, None).await?;
-    let statistics = if it.kind == "cause_analysis" {
+    let statistics = if it.kind == ItemKind::CauseAnalysis {
         sqlx::query!(
             r#"select coalesce(pc.name, c.name) as "category!", count(*) as "n!"
                from est_incident i join incident_category c on c.id = i.category_id
@@ -261,11 +262,12 @@ pub async fn handle(
     let m = user.municipality_id();
     let before = item(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
-    if !["draft", "presented", "decided", "returned"].contains(&form.status.as_str()) {
+    let status = form.status.parse::<ItemStatus>().ok();
+    if status.is_none() {
         e.add("status", "Välj en status.");
     }
     let meeting = forms::optional_id(&mut e, "meeting_id", &form.meeting_id);
-    if matches!(form.status.as_str(), "presented" | "decided" | "returned") && meeting.is_none() {
+    if status.is_some_and(|s| s != ItemStatus::Draft) && meeting.is_none() {
         e.add("meeting_id", "Ange vid vilket möte underlaget behandlades.");
     }
     let note = forms::optional_text(
@@ -275,16 +277,16 @@ pub async fn handle(
         "beslutet",
         2000,
     );
-    if !e.is_empty() {
+    let (Some(status), true) = (status, e.is_empty()) else {
         let page = page(&state, &user, id, e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    };
     let mut change = Change::begin(&state, &user).await?;
     let updated = sqlx::query!(
         r#"update plan_item set status = $3, meeting_id = $4, decision_note = $5, updated_at = now()
            where id = $1 and municipality_id = $2
              and ($4::uuid is null or exists (select 1 from meeting where id = $4 and municipality_id = $2))"#,
-        id, m, form.status, meeting, note
+        id, m, status.as_str(), meeting, note
     )
     .execute(change.tx())
     .await?;
@@ -295,16 +297,13 @@ pub async fn handle(
         .done(
             Event {
                 action: "behandlade",
-                entity: item_kind_label(&before.kind),
+                entity: before.kind.label(),
                 entity_id: Some(id),
-                summary: format!("{}: {}", before.title, item_status_label(&form.status)),
+                summary: format!("{}: {}", before.title, status.label()),
                 before: Some(json!({ "status": before.status })),
-                after: Some(json!({ "status": form.status, "möte": meeting, "beslut": note })),
+                after: Some(json!({ "status": status, "möte": meeting, "beslut": note })),
             },
-            format!(
-                "Status: {}.",
-                item_status_label(&form.status).to_lowercase()
-            ),
+            format!("Status: {}.", status.label().to_lowercase()),
             &format!("/planering/underlag/{id}"),
         )
         .await

@@ -5,46 +5,90 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-pub fn level_label(level: &str) -> &'static str {
-    match level {
-        "vision" => "Vision",
-        "goal" => "Mål",
-        _ => "Delmål",
+crate::text_enum! {
+    /// Where a goal sits in the tree. `goal.level`.
+    pub enum GoalLevel {
+        Vision = "vision",
+        Goal = "goal",
+        Subgoal = "subgoal",
     }
 }
 
-pub fn item_kind_label(kind: &str) -> &'static str {
-    match kind {
-        "priority_proposal" => "Prioriteringsförslag",
-        "cause_analysis" => "Orsaksanalys",
-        _ => "Åtgärdsplan",
+impl GoalLevel {
+    /// The Swedish label, as the level list offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            GoalLevel::Vision => "Vision",
+            GoalLevel::Goal => "Mål",
+            GoalLevel::Subgoal => "Delmål",
+        }
     }
 }
 
-pub fn item_status_label(status: &str) -> &'static str {
-    match status {
-        "presented" => "Presenterad",
-        "decided" => "Beslutad",
-        "returned" => "Återremitterad",
-        _ => "Utkast",
+crate::text_enum! {
+    /// What a piece of decision material is. `plan_item.kind`.
+    pub enum ItemKind {
+        PriorityProposal = "priority_proposal",
+        CauseAnalysis = "cause_analysis",
+        ActionPlan = "action_plan",
     }
 }
 
-pub const ITEM_KINDS: [&str; 3] = ["priority_proposal", "cause_analysis", "action_plan"];
+impl ItemKind {
+    /// The Swedish label, as the kind list offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::PriorityProposal => "Prioriteringsförslag",
+            ItemKind::CauseAnalysis => "Orsaksanalys",
+            ItemKind::ActionPlan => "Åtgärdsplan",
+        }
+    }
+}
 
-pub const SOURCE_KINDS: [(&str, &str); 5] = [
-    ("trygghetsundersokning", "Trygghetsundersökning"),
-    ("polisstatistik", "Polisens statistik"),
-    ("naringsliv", "Dialog med näringslivet"),
-    ("foreningsliv", "Dialog med föreningslivet"),
-    ("annan", "Annan källa"),
-];
+crate::text_enum! {
+    /// How far a piece of decision material has come. `plan_item.status`.
+    pub enum ItemStatus {
+        Draft = "draft",
+        Presented = "presented",
+        Decided = "decided",
+        Returned = "returned",
+    }
+}
 
-pub fn source_kind_label(kind: &str) -> &'static str {
-    SOURCE_KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("Annan källa", |(_, l)| l)
+impl ItemStatus {
+    /// The Swedish label, as the status list offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemStatus::Draft => "Utkast",
+            ItemStatus::Presented => "Presenterad",
+            ItemStatus::Decided => "Beslutad",
+            ItemStatus::Returned => "Återremitterad",
+        }
+    }
+}
+
+crate::text_enum! {
+    /// What a kartläggning source is. `kartlaggning_source.kind`.
+    pub enum SourceKind {
+        Survey = "trygghetsundersokning",
+        PoliceStatistics = "polisstatistik",
+        Business = "naringsliv",
+        Associations = "foreningsliv",
+        Other = "annan",
+    }
+}
+
+impl SourceKind {
+    /// The Swedish label, as the kind list offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Survey => "Trygghetsundersökning",
+            SourceKind::PoliceStatistics => "Polisens statistik",
+            SourceKind::Business => "Dialog med näringslivet",
+            SourceKind::Associations => "Dialog med föreningslivet",
+            SourceKind::Other => "Annan källa",
+        }
+    }
 }
 
 crate::text_enum! {
@@ -85,7 +129,7 @@ pub fn state_label(status: MeasureStatus, due_on: NaiveDate, today: NaiveDate) -
 pub struct GoalRow {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
-    pub level: String,
+    pub level: GoalLevel,
     pub title: String,
     pub indicator: String,
     pub target: String,
@@ -94,24 +138,18 @@ pub struct GoalRow {
     pub depth: usize,
 }
 
-impl GoalRow {
-    pub fn level_label(&self) -> &'static str {
-        level_label(&self.level)
-    }
-}
-
 /// A piece of decision material.
 pub struct ItemRow {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: ItemKind,
     pub title: String,
-    pub status: String,
+    pub status: ItemStatus,
     pub meeting: Option<String>,
 }
 
 impl ItemRow {
     pub fn kind_label(&self) -> &'static str {
-        item_kind_label(&self.kind)
+        self.kind.label()
     }
 
     /// `Orsaksanalys: …`, without repeating a kind the title already names.
@@ -120,7 +158,7 @@ impl ItemRow {
     }
 
     pub fn status_label(&self) -> &'static str {
-        item_status_label(&self.status)
+        self.status.label()
     }
 }
 
@@ -148,7 +186,7 @@ impl MeasureRow {
 /// A kartläggning source.
 pub struct SourceRow {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: SourceKind,
     pub title: String,
     pub source: String,
     pub on_date: NaiveDate,
@@ -158,7 +196,7 @@ pub struct SourceRow {
 
 impl SourceRow {
     pub fn kind_label(&self) -> &'static str {
-        source_kind_label(&self.kind)
+        self.kind.label()
     }
 }
 

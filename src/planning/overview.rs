@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::PlanningAccess;
 use super::db::deciding_meetings;
 use super::model::{
-    GoalForm, GoalRow, ItemForm, ItemRow, LagesbildForm, MeasureForm, MeasureRow, SOURCE_KINDS,
-    SourceForm, SourceRow,
+    GoalForm, GoalRow, ItemForm, ItemKind, ItemRow, ItemStatus, LagesbildForm, MeasureForm,
+    MeasureRow, SourceForm, SourceKind, SourceRow,
 };
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -68,7 +68,6 @@ pub struct OverviewPage {
     lagesbilder: Vec<(Uuid, String)>,
     positions: Vec<Choice>,
     meetings: Vec<Choice>,
-    source_kinds: [(&'static str, &'static str); 5],
     settings: Settings,
     admin: bool,
     today: NaiveDate,
@@ -87,7 +86,7 @@ pub async fn render(
     let m = user.municipality_id();
     let items = sqlx::query_as!(
         ItemRow,
-        r#"select i.id, i.kind, i.title, i.status, g.name || ' ' || to_char(mt.starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as meeting
+        r#"select i.id, i.kind as "kind: ItemKind", i.title, i.status as "status: ItemStatus", g.name || ' ' || to_char(mt.starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as meeting
            from plan_item i left join meeting mt on mt.id = i.meeting_id left join work_group g on g.id = mt.work_group_id
            where i.municipality_id = $1 order by i.created_at"#,
         m
@@ -97,7 +96,7 @@ pub async fn render(
     let measures = super::db::measures(&state.db, m, None).await?;
     let sources = sqlx::query_as!(
         SourceRow,
-        r#"select id, kind, title, source, on_date, summary, document is not null as "has_document!"
+        r#"select id, kind as "kind: SourceKind", title, source, on_date, summary, document is not null as "has_document!"
            from kartlaggning_source where municipality_id = $1 order by on_date desc"#,
         m
     )
@@ -122,7 +121,6 @@ pub async fn render(
         lagesbilder,
         positions: position_choices(&state.db, m).await?,
         meetings: deciding_meetings(&state.db, m).await?,
-        source_kinds: SOURCE_KINDS,
         settings: settings(&state.db, m).await?,
         admin: user.municipality.is_admin,
         today: today(),

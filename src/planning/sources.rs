@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
-use super::model::{SOURCE_KINDS, SourceForm};
+use super::model::{SourceForm, SourceKind};
 use super::overview::invalid;
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
 use crate::audit::Event;
@@ -40,7 +40,8 @@ pub async fn create(
         summary: get("summary"),
     };
     let mut e = FieldErrors::default();
-    if !SOURCE_KINDS.iter().any(|(k, _)| *k == form.source_kind) {
+    let kind = form.source_kind.parse::<SourceKind>().ok();
+    if kind.is_none() {
         e.add("source_kind", "Välj vilken sorts källa det är.");
     }
     let title = forms::required_line(&mut e, "source_title", &form.source_title, "rubriken", 300);
@@ -49,7 +50,7 @@ pub async fn create(
     let summary =
         forms::required_text(&mut e, "summary", &form.summary, "en sammanfattning", 10000);
     check_attachment(&mut e, upload.as_ref());
-    let (Some(on), true) = (on, e.is_empty()) else {
+    let (Some(kind), Some(on), true) = (kind, on, e.is_empty()) else {
         return invalid(&state, &user, form, e).await;
     };
     let id = Uuid::now_v7();
@@ -57,19 +58,27 @@ pub async fn create(
     sqlx::query!(
         r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary, document, document_name, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        id, m, form.source_kind, title, source, on, summary,
+        id, m, kind.as_str(), title, source, on, summary,
         upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
     )
     .execute(change.tx())
     .await?;
-    change.done(Event {
-        action: "registrerade",
-        entity: "kartläggningskälla",
-        entity_id: Some(id),
-        summary: title,
-        before: None,
-        after: Some(json!({ "typ": form.source_kind, "datum": on, "bilaga": upload.as_ref().map(|u| &u.name) })),
-    }, "Källan är registrerad.", "/planering#kallor").await
+    change
+        .done(
+            Event {
+                action: "registrerade",
+                entity: "kartläggningskälla",
+                entity_id: Some(id),
+                summary: title,
+                before: None,
+                after: Some(
+                    json!({ "typ": kind, "datum": on, "bilaga": upload.as_ref().map(|u| &u.name) }),
+                ),
+            },
+            "Källan är registrerad.",
+            "/planering#kallor",
+        )
+        .await
 }
 
 /// An attachment is at most 10 MB, and one that looks like a PDF passes

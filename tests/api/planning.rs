@@ -145,6 +145,29 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
     .expect("status");
     assert_eq!(status, "draft");
 
+    let meeting: uuid::Uuid = sqlx::query_scalar!(
+        "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id where g.name = 'Styrgrupp' and g.municipality_id = (select id from municipality where slug = 'lindesberg') and mt.status = 'held' order by mt.starts_at limit 1"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("meeting");
+    app.post(
+        &page,
+        &[
+            ("status", "decided"),
+            ("meeting_id", &meeting.to_string()),
+            ("decision_note", ""),
+        ],
+    )
+    .await;
+    let lead = texts(&app.get_html(&page).await, "p.lead");
+    assert!(lead[0].starts_with("Beslutad · Styrgrupp"), "{lead:?}");
+    let meeting_page = app.get_html(&format!("/moten/{meeting}")).await;
+    assert!(
+        texts(&meeting_page, "#handled-title + ul li")
+            .contains(&"Prioriteringsförslag: Prioritera Storå centrum (beslutad)".to_owned())
+    );
+
     let kso = TestApp::spawn(app.db.clone()).await;
     kso.login("kso@lindesberg.example").await;
     assert_eq!(
