@@ -4,6 +4,7 @@
 //! Accepted tips count in the week's lägesbild under "Allmänheten", apart
 //! from the EST reports.
 
+pub mod model;
 pub mod protect;
 pub mod public;
 pub mod queue;

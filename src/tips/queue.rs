@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::model::TipStatus;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::est::access::EstAccess;
@@ -60,7 +61,7 @@ async fn require_moderator(state: &AppState, user: &CurrentUser) -> AppResult<()
 pub struct Tip {
     pub id: Uuid,
     pub reference: String,
-    pub status: String,
+    pub status: TipStatus,
     pub category: String,
     pub area: String,
     pub occurred_on: NaiveDate,
@@ -98,11 +99,7 @@ impl Tip {
     }
 
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "accepted" => "Godkänt",
-            "rejected" => "Avvisat",
-            _ => "Nytt",
-        }
+        self.status.label()
     }
 
     /// The lägesbild an accepted tip counts in: its key and label.
@@ -149,7 +146,7 @@ pub struct QueuePage {
 async fn tips(state: &AppState, m: Uuid, new: bool) -> AppResult<Vec<Tip>> {
     Ok(sqlx::query_as!(
         Tip,
-        r#"select t.id, t.reference, t.status,
+        r#"select t.id, t.reference, t.status as "status: TipStatus",
                   case when p.id is null then c.name else p.name || ' – ' || c.name end as "category!",
                   a.name as area, t.occurred_on, t.time_band, t.place, t.description, t.created_at,
                   t.handled_at, t.week_start, t.replied_at,
@@ -263,8 +260,8 @@ pub async fn accept(
                 entity: "tips",
                 entity_id: Some(id),
                 summary: format!("Tipset {reference} till lägesbilden {}", week.label()),
-                before: Some(json!({ "status": "new" })),
-                after: Some(json!({ "status": "accepted", "vecka": week.key() })),
+                before: Some(json!({ "status": TipStatus::New })),
+                after: Some(json!({ "status": TipStatus::Accepted, "vecka": week.key() })),
             },
             format!(
                 "Tipset {reference} är godkänt och räknas i lägesbilden {} under Allmänheten.",
@@ -303,8 +300,8 @@ pub async fn reject(
                 entity: "tips",
                 entity_id: Some(id),
                 summary: format!("Tipset {reference}"),
-                before: Some(json!({ "status": "new" })),
-                after: Some(json!({ "status": "rejected" })),
+                before: Some(json!({ "status": TipStatus::New })),
+                after: Some(json!({ "status": TipStatus::Rejected })),
             },
             format!("Tipset {reference} är avvisat."),
             "/est/tips",
@@ -324,7 +321,8 @@ pub async fn delete(
     let mut change = Change::begin(&state, &user).await?;
     forget_contact(&mut change, m, id).await?;
     let gone = sqlx::query!(
-        "delete from public_tip where id = $1 and municipality_id = $2 returning reference, status",
+        r#"delete from public_tip where id = $1 and municipality_id = $2
+           returning reference, status as "status: TipStatus""#,
         id,
         m
     )

@@ -255,6 +255,14 @@ async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) 
         "/est/tips",
     );
     assert_eq!(contact_count(&app.db).await, 1);
+    let queue = app.get_html("/est/tips").await;
+    let handled = rows(&queue, "#behandlade ~ table tbody tr");
+    assert!(
+        handled
+            .iter()
+            .any(|r| r.contains(&rejected) && r.contains("Avvisat")),
+        "{handled:?}"
+    );
 
     let id = tip_id(&app.db, &answered).await;
     let empty = app

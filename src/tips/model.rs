@@ -1,0 +1,21 @@
+//! Tips' words: where a tip stands in the moderation queue.
+
+crate::text_enum! {
+    /// Where a tip stands. `public_tip.status`.
+    pub enum TipStatus {
+        New = "new",
+        Accepted = "accepted",
+        Rejected = "rejected",
+    }
+}
+
+impl TipStatus {
+    /// The Swedish label, as the queue shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TipStatus::New => "Nytt",
+            TipStatus::Accepted => "Godkänt",
+            TipStatus::Rejected => "Avvisat",
+        }
+    }
+}
