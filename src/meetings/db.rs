@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{MeetingMode, MeetingStatus};
+use super::model::{AttendanceStatus, MeetingMode, MeetingStatus};
 use crate::error::{AppError, AppResult};
 use crate::structure::model::Tier;
 use crate::web::choice::Choice;
@@ -495,12 +495,13 @@ pub async fn sendings(
 
 /// A member position's attendance at a meeting.
 impl AttendanceRow {
+    /// The status's label, or "Ej angivet" when none is recorded.
     pub fn status_label(&self) -> &'static str {
-        super::model::attendance_label(self.status.as_deref().unwrap_or(""))
+        self.status.map_or("Ej angivet", AttendanceStatus::label)
     }
 
-    pub fn is(&self, status: &str) -> bool {
-        self.status.as_deref() == Some(status)
+    pub fn is(&self, status: &AttendanceStatus) -> bool {
+        self.status == Some(*status)
     }
 
     /// `2026-12-01`, the day the holder reported that they cannot come.
@@ -565,7 +566,7 @@ pub struct AttendanceRow {
     pub holder: Option<String>,
     pub substitute: Option<String>,
     pub role: String,
-    pub status: Option<String>,
+    pub status: Option<AttendanceStatus>,
     /// When the holder reported that they cannot come.
     pub excused_at: Option<DateTime<Utc>>,
 }
@@ -580,7 +581,7 @@ pub async fn attendance(
         AttendanceRow,
         r#"select p.id as position_id, p.title, ph.name as "holder?",
                   case when s.id is null then null else s.title || coalesce(' (' || sh.name || ')', '') end as substitute,
-                  ms.role, a.status as "status?", a.excused_at as "excused_at?"
+                  ms.role, a.status as "status?: AttendanceStatus", a.excused_at as "excused_at?"
            from membership ms
            join position p on p.id = ms.position_id
            left join position s on s.id = p.substitute_position_id

@@ -84,13 +84,24 @@ pub fn form_label(form: &str) -> &'static str {
     form.parse().map_or(MeetingMode::InPerson, |m| m).label()
 }
 
-/// Swedish label of an attendance status.
-pub fn attendance_label(status: &str) -> &'static str {
-    match status {
-        "present" => "Närvarande",
-        "absent" => "Frånvarande",
-        "substitute_present" => "Ersättare närvarande",
-        _ => "Ej angivet",
+crate::text_enum! {
+    /// Whether a member position attended a meeting.
+    /// `meeting_attendance.status`.
+    pub enum AttendanceStatus {
+        Present = "present",
+        Absent = "absent",
+        SubstitutePresent = "substitute_present",
+    }
+}
+
+impl AttendanceStatus {
+    /// The Swedish label, as the attendance list offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AttendanceStatus::Present => "Närvarande",
+            AttendanceStatus::Absent => "Frånvarande",
+            AttendanceStatus::SubstitutePresent => "Ersättare närvarande",
+        }
     }
 }
 

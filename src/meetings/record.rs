@@ -17,7 +17,7 @@ use askama_web::WebTemplate;
 use super::db::schedulable_meeting;
 use super::db::{self, AttendanceRow, Decision, Meeting};
 use super::model::MeetingStatus;
-use super::model::{Consequence, DecisionForm};
+use super::model::{AttendanceStatus, Consequence, DecisionForm};
 use super::schedule::show_page;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
@@ -28,8 +28,6 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::seats::Access;
-
-const STATUSES: [&str; 3] = ["present", "absent", "substitute_present"];
 
 fn refuse_if_closed(meeting: &Meeting, errors: &mut FieldErrors, field: &'static str) {
     if meeting.is_locked() {
@@ -99,7 +97,7 @@ pub async fn save_record(
 fn read_record(
     meeting: &Meeting,
     fields: &[(String, String)],
-) -> Result<(String, Vec<(Uuid, String)>), FieldErrors> {
+) -> Result<(String, Vec<(Uuid, AttendanceStatus)>), FieldErrors> {
     let mut errors = FieldErrors::default();
     refuse_if_closed(meeting, &mut errors, "notes");
     let notes_raw = fields
@@ -119,11 +117,11 @@ fn read_record(
         if value.is_empty() {
             continue;
         }
-        if !STATUSES.contains(&value.as_str()) {
+        let Ok(status) = value.parse::<AttendanceStatus>() else {
             errors.add("notes", "Välj närvaro i listan för varje befattning.");
             continue;
-        }
-        marks.push((position_id, value.clone()));
+        };
+        marks.push((position_id, status));
     }
     if errors.is_empty() {
         Ok((notes, marks))
@@ -137,7 +135,7 @@ async fn record_attendance(
     tx: &mut PgConnection,
     m: Uuid,
     meeting: &Meeting,
-    marks: &[(Uuid, String)],
+    marks: &[(Uuid, AttendanceStatus)],
 ) -> AppResult<()> {
     let (id, day) = (meeting.id, meeting.local_date());
     for (position_id, status) in marks {
@@ -152,7 +150,7 @@ async fn record_attendance(
                from position p join membership ms on ms.position_id = p.id and ms.work_group_id = $5
                where p.id = $3 and p.municipality_id = $2
                on conflict (meeting_id, position_id) do update set status = excluded.status, attended_by = excluded.attended_by"#,
-            id, m, position_id, status, meeting.group_id, day
+            id, m, position_id, status.as_str(), meeting.group_id, day
         )
         .execute(&mut *tx)
         .await?;
