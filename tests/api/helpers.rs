@@ -322,6 +322,24 @@ pub fn value_of(html: &Html, selector: &str) -> Option<String> {
         .and_then(|e| e.value().attr("value").map(str::to_owned))
 }
 
+/// The path of the calendar feed address a page shows in `selector`.
+pub async fn feed_path(app: &TestApp, page: &str, selector: &str) -> String {
+    let page = app.get_html(page).await;
+    let url = value_of(&page, selector).unwrap_or_default();
+    url.split_once("/kalender/")
+        .map(|(_, t)| format!("/kalender/{t}"))
+        .expect("feed address")
+}
+
+/// What a calendar program (no cookies) gets from a feed path.
+pub async fn fetch_feed(app: &TestApp, path: &str) -> Response {
+    app.other_browser()
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("feed")
+}
+
 pub fn assert_redirect_to(response: &Response, path: &str) {
     assert_eq!(
         response.status(),
