@@ -138,6 +138,14 @@ impl TestApp {
         }
     }
 
+    /// Another app on the same database, `email` signed in: someone else
+    /// at another computer (or another instance of the server).
+    pub async fn beside(&self, email: &str) -> TestApp {
+        let other = TestApp::spawn(self.db.clone()).await;
+        other.login(email).await;
+        other
+    }
+
     /// Another browser (its own cookies) against the same server.
     pub fn other_browser(&self) -> Client {
         client(Arc::new(Jar::default()))
