@@ -89,6 +89,13 @@ fn mails(app: &TestApp) -> Vec<(String, String, String)> {
     mails
 }
 
+/// The parsed mails whose subject starts with `subject`.
+fn mails_titled(app: &TestApp, subject: &str) -> Vec<(String, String, String)> {
+    let mut mails = mails(app);
+    mails.retain(|(_, s, _)| s.starts_with(subject));
+    mails
+}
+
 fn event_value(calendar: &str, uid: &str, property: &str) -> Option<String> {
     let parsed: Calendar = calendar.parse().expect("calendar parses");
     parsed
@@ -281,10 +288,7 @@ async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_u
     assert_redirect_to(&response, &format!("/moten/{id}"));
 
     let uid = format!("{id}@samordna");
-    let cancellations: Vec<_> = mails(&app)
-        .into_iter()
-        .filter(|(_, s, _)| s.starts_with("Inställt:"))
-        .collect();
+    let cancellations = mails_titled(&app, "Inställt:");
     assert_eq!(cancellations.len(), 8);
     for (_, _, calendar) in &cancellations {
         assert!(calendar.contains("METHOD:CANCEL"));
@@ -338,10 +342,7 @@ async fn moving_a_meeting_after_the_kallelse_bumps_the_sequence_and_asks_for_an_
         .expect("sequence");
     assert_eq!(sequence, 1);
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
-    let updates: Vec<_> = mails(&app)
-        .into_iter()
-        .filter(|(_, s, _)| s.starts_with("Uppdaterad kallelse"))
-        .collect();
+    let updates = mails_titled(&app, "Uppdaterad kallelse");
     assert_eq!(updates.len(), 8);
     assert_eq!(
         event_value(&updates[0].2, &format!("{id}@samordna"), "DTSTART").as_deref(),
@@ -648,8 +649,7 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
     let lindebra = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     let est = create_meeting(&app, "EST", "2030-03-13", "09:00", "30").await;
 
-    let securitas = TestApp::spawn(app.db.clone()).await;
-    securitas.login(SECURITAS).await;
+    let securitas = app.beside(SECURITAS).await;
     assert_eq!(
         securitas.get(&format!("/moten/{est}")).await.status(),
         StatusCode::OK
@@ -699,8 +699,7 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
         StatusCode::FORBIDDEN
     );
 
-    let nora = TestApp::spawn(app.db.clone()).await;
-    nora.login(NORA_COORDINATOR).await;
+    let nora = app.beside(NORA_COORDINATOR).await;
     assert_eq!(
         nora.get(&format!("/moten/{est}")).await.status(),
         StatusCode::NOT_FOUND
@@ -724,8 +723,7 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
         "Arbetsgrupp trygg stationsmiljö",
     )
     .await;
-    let securitas = TestApp::spawn(app.db.clone()).await;
-    securitas.login(SECURITAS).await;
+    let securitas = app.beside(SECURITAS).await;
     assert_eq!(
         securitas
             .get(&format!("/grupper/{group}/motesrytm"))
@@ -802,8 +800,7 @@ async fn the_demo_has_a_year_of_held_meetings_with_attendance_and_one_cancelled(
 async fn the_calendar_loads_its_data_in_one_statement(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
+    let member = app.beside(SECURITAS).await;
     let next = samordna::web::today()
         .checked_add_months(chrono::Months::new(1))
         .expect("next month")
@@ -933,9 +930,9 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
     );
     let file = response.text().await.expect("ics");
     let uid = format!("{id}@samordna");
-    let update = mails(&app)
+    let update = mails_titled(&app, "Uppdaterad kallelse")
         .into_iter()
-        .find(|(_, s, _)| s.starts_with("Uppdaterad kallelse"))
+        .next()
         .expect("the updated kallelse")
         .2;
     assert_eq!(event_value(&file, &uid, "SEQUENCE").as_deref(), Some("1"));
@@ -958,8 +955,7 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
         .expect("the meeting in the list");
     assert!(row.contains(&format!("Kallelse skickad {today}")), "{row}");
 
-    let securitas = TestApp::spawn(app.db.clone()).await;
-    securitas.login(SECURITAS).await;
+    let securitas = app.beside(SECURITAS).await;
     assert_eq!(securitas.get(&link).await.status(), StatusCode::NOT_FOUND);
 }
 
