@@ -284,8 +284,7 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     assert_eq!(left, 0);
 
     // The Styrgrupp reads the page but may not set targets.
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let page = kso.get_html(&format!("/planering/atgarder/{id}")).await;
     assert!(texts(&page, "#paverka-title").is_empty());
     let response = kso
@@ -488,8 +487,7 @@ async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_
     target(&app, id, (p.area.0, p.parent.0), start).await;
 
     // The Styrgrupp's dashboard: every ongoing or finished measure.
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let dashboard = kso.get_html("/oversikt").await;
     assert_eq!(
         rows(&dashboard, "table.effects tbody tr"),

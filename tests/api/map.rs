@@ -605,8 +605,7 @@ async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::Pg
         .expect("svg");
     assert!(near.contains("Närbild") && !near.contains("fill=\"#b3261e\""));
     // Nora's map is Nora's.
-    let nora = TestApp::spawn(app.db.clone()).await;
-    nora.login(NORA_COORDINATOR).await;
+    let nora = app.beside(NORA_COORDINATOR).await;
     let svg = kommun_svg(&nora).await;
     assert!(svg.contains(">Gyttorp</text>") && !svg.contains(">Frövi</text>"));
 }
@@ -679,8 +678,7 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
     );
 
     // Without oversight: neither the export nor the coordinates.
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
+    let member = app.beside(SECURITAS).await;
     assert_eq!(member.get(&link).await.status(), StatusCode::FORBIDDEN);
     let list = member
         .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
@@ -728,8 +726,7 @@ async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from
     assert!(texts(&page, ".map-heat-note")[0].starts_with("3 av händelserna har en punkt"));
 
     // The steering group sees the figures, but no bin of fewer than three.
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let page = kso.get_html(&path).await;
     assert_eq!(page.select(&sel("svg.map-svg circle")).count(), 0);
     assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 0);

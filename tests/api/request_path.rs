@@ -92,8 +92,7 @@ async fn deactivate(app: &TestApp, email: &str) {
 /// A second app on the same database with `email` signed in and the start
 /// page seen once.
 async fn second_app_signed_in(app: &TestApp, email: &str) -> TestApp {
-    let other = TestApp::spawn(app.db.clone()).await;
-    other.login(email).await;
+    let other = app.beside(email).await;
     other.get_html("/").await;
     other
 }
@@ -485,8 +484,7 @@ async fn hsts_is_sent_when_the_public_address_is_https(db: sqlx::PgPool) {
 async fn a_page_seen_again_runs_no_statement_until_its_municipality_changes(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let reporter = TestApp::spawn(app.db.clone()).await;
-    reporter.login(SECURITAS).await;
+    let reporter = app.beside(SECURITAS).await;
     // Nora's coordinator signs in on the same server first (signing in
     // names no municipality, so it drops every page).
     let nora = app.other_browser();
