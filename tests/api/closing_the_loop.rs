@@ -8,18 +8,6 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-/// A measure of Lindesberg's by its title.
-async fn measure(db: &sqlx::PgPool, title: &str) -> Uuid {
-    sqlx::query_scalar!(
-        "select ms.id from measure ms join municipality mu on mu.id = ms.municipality_id
-         where mu.slug = 'lindesberg' and ms.title = $1",
-        title
-    )
-    .fetch_one(db)
-    .await
-    .expect("measure")
-}
-
 /// Two areas and a top category with a subcategory, and another top
 /// category, of Lindesberg's: (id, name) each.
 struct Places {
@@ -158,7 +146,7 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
     let p = places(&app.db).await;
-    let id = measure(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
+    let id = measure_id(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
     let path = format!("/planering/atgarder/{id}/effekt");
 
     // An existing measure without targets has no effect section.
@@ -298,7 +286,7 @@ async fn the_effect_compares_the_targeted_incidents_before_and_after_with_the_re
     db: sqlx::PgPool,
 ) {
     let (app, p, incidents) = coordinator_with_no_incidents(db).await;
-    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    let id = measure_id(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
     // The effect starts on a Wednesday ten weeks ago: counted from its Monday.
     let start = this_monday() - Days::new(70);
     let before = start - Days::new(14);
@@ -422,7 +410,7 @@ async fn an_effect_dated_outside_the_municipalitys_data_is_clamped_and_the_page_
     let (app, p, incidents) = coordinator_with_no_incidents(db).await;
     let first = this_monday() - Days::new(7 * 8);
     incidents.add((p.area.0, p.sub), first, 3).await;
-    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    let id = measure_id(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
     let path = format!("/planering/atgarder/{id}/effekt");
 
     for (from, said) in [
@@ -472,7 +460,7 @@ async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_
 ) {
     let (app, p, incidents) = coordinator_with_no_incidents(db).await;
     let title = "Gemensamma kvällsronder polis och Securitas";
-    let id = measure(&app.db, title).await;
+    let id = measure_id(&app.db, title).await;
     // The effect started 30 weeks ago: its 26 weeks ended four weeks ago.
     let start = this_monday() - Days::new(7 * 30);
     let ended = start + Days::new(7 * 26);
@@ -567,7 +555,7 @@ async fn police_events(db: &sqlx::PgPool, m: Uuid, kind: &str, on: NaiveDate, n:
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_effect_counts_the_polices_events_of_the_measures_kinds(db: sqlx::PgPool) {
     let (app, p, incidents) = coordinator_with_no_incidents(db).await;
-    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    let id = measure_id(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
     let start = this_monday() - Days::new(70);
     incidents
         .add((p.area.0, p.sub), start - Days::new(7 * 20), 1)

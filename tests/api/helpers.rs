@@ -296,6 +296,18 @@ pub async fn group_id(db: &PgPool, municipality: &str, name: &str) -> uuid::Uuid
     .expect("group")
 }
 
+/// A Lindesberg measure by its title.
+pub async fn measure_id(db: &PgPool, title: &str) -> uuid::Uuid {
+    sqlx::query_scalar!(
+        "select ms.id from measure ms join municipality mu on mu.id = ms.municipality_id
+         where mu.slug = 'lindesberg' and ms.title = $1",
+        title
+    )
+    .fetch_one(db)
+    .await
+    .expect("measure")
+}
+
 pub async fn position_id(db: &PgPool, municipality: &str, title: &str) -> uuid::Uuid {
     sqlx::query_scalar!(
         "select p.id from position p join municipality m on m.id = p.municipality_id
