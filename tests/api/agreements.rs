@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use samordna::agreements::demo::DEMO_PDF;
 use samordna::agreements::model::sha256_hex;
+use samordna::web::idempotency::ALREADY_SENT;
 
 use crate::helpers::*;
 
@@ -56,20 +57,34 @@ async fn agreement_form(app: &TestApp, title: &str, document: Option<(&str, Vec<
 }
 
 async fn register(app: &TestApp, title: &str) -> uuid::Uuid {
-    let form = agreement_form(app, title, Some(("avtal.pdf", DEMO_PDF.to_vec()))).await;
-    let response = app
-        .client
-        .post(app.url("/avtal/ny"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST");
+    let response = post_agreement(app, title, ("avtal.pdf", DEMO_PDF.to_vec())).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "register");
     let location = response.headers()["location"]
         .to_str()
         .expect("location")
         .to_owned();
     location.trim_start_matches("/avtal/").parse().expect("id")
+}
+
+/// The coordinator's "Avtal om trygg handel", registered and sent for
+/// signing.
+async fn sent_for_signing(db: sqlx::PgPool) -> (TestApp, uuid::Uuid) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    (app, id)
+}
+
+/// The signatures stored for the agreement, voided or not.
+async fn signatures(app: &TestApp, id: uuid::Uuid) -> i64 {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from agreement_signature where agreement_id = $1"#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count")
 }
 
 async fn sign(app: &TestApp, id: uuid::Uuid, password: &str) -> reqwest::Response {
@@ -102,6 +117,18 @@ fn mail_subjects(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// The "to sign" mails in the outbox (rows, recipients), and the flash the
+/// repeated post leads to.
+async fn signing_mails_and_repeat_flash(
+    app: &TestApp,
+    repeat: &reqwest::Response,
+) -> ((i64, i64), Vec<String>) {
+    (
+        crate::double_submit::outbox_rows(&app.db, "agreement_to_sign").await,
+        crate::double_submit::flash_after(app, repeat).await,
+    )
+}
+
 /// Sending for signing twice (a double click, a resend after a 502 from
 /// the load balancer) mails each signatory once; the repeat says the form
 /// was already sent.
@@ -121,13 +148,9 @@ async fn sending_for_signing_twice_mails_each_signatory_once(db: sqlx::PgPool) {
 
     assert_redirect_to(&first, &format!("/avtal/{id}"));
     assert_eq!(
-        crate::double_submit::outbox_rows(&app.db, "agreement_to_sign").await,
-        (2, 2),
-        "two signatories, one mail each"
-    );
-    assert_eq!(
-        crate::double_submit::flash_after(&app, &second).await,
-        [samordna::web::idempotency::ALREADY_SENT]
+        signing_mails_and_repeat_flash(&app, &second).await,
+        ((2, 2), vec![ALREADY_SENT.to_owned()]),
+        "two signatories, one mail each; the repeat says it was already sent"
     );
 }
 
@@ -135,10 +158,7 @@ async fn sending_for_signing_twice_mails_each_signatory_once(db: sqlx::PgPool) {
 /// new version and asks each signatory once more, not twice.
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_change_saved_twice_makes_one_version_and_mails_each_signatory_once(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let id = register(&app, "Avtal om trygg handel").await;
-    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    let (app, id) = sent_for_signing(db).await;
     let edit = app.get_html(&format!("/avtal/{id}/andra")).await;
     let token = value_of(&edit, "input[name=form_token]").expect("the edit form's token");
     let save = || async {
@@ -167,13 +187,9 @@ async fn a_change_saved_twice_makes_one_version_and_mails_each_signatory_once(db
     .expect("versions");
     assert_eq!(versions, 2);
     assert_eq!(
-        crate::double_submit::outbox_rows(&app.db, "agreement_to_sign").await,
-        (4, 2),
-        "one mail each on sending, one each on the change"
-    );
-    assert_eq!(
-        crate::double_submit::flash_after(&app, &second).await,
-        [samordna::web::idempotency::ALREADY_SENT]
+        signing_mails_and_repeat_flash(&app, &second).await,
+        ((4, 2), vec![ALREADY_SENT.to_owned()]),
+        "one mail each on sending, one each on the change; the repeat says it was already sent"
     );
 }
 
@@ -200,8 +216,7 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
         "{subjects:?}"
     );
 
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login(KSO).await;
+    let kso = app.beside(KSO).await;
     assert!(
         texts(&kso.get_html("/avtal/att-signera").await, ".entries li a")
             .contains(&"Avtal om trygg handel".to_owned())
@@ -224,8 +239,7 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
     };
     assert_eq!(count_link, expected);
 
-    let director = TestApp::spawn(app.db.clone()).await;
-    director.login(DIRECTOR).await;
+    let director = app.beside(DIRECTOR).await;
     let response = sign(&director, id, DEMO_PASSWORD).await;
     let receipt = response.headers()["location"]
         .to_str()
@@ -283,13 +297,9 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_wrong_password_does_not_sign_and_a_non_holder_is_refused(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let id = register(&app, "Avtal om trygg handel").await;
-    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    let (app, id) = sent_for_signing(db).await;
 
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login(KSO).await;
+    let kso = app.beside(KSO).await;
     let response = sign(&kso, id, "fel lösenord").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -297,8 +307,7 @@ async fn a_wrong_password_does_not_sign_and_a_non_holder_is_refused(db: sqlx::Pg
         ["Fel: Lösenordet stämmer inte. Avtalet är inte signerat."]
     );
 
-    let other = TestApp::spawn(app.db.clone()).await;
-    other.login("oppositionsrad@lindesberg.example").await;
+    let other = app.beside("oppositionsrad@lindesberg.example").await;
     let response = other
         .post(
             &format!("/avtal/{id}/signera"),
@@ -306,27 +315,15 @@ async fn a_wrong_password_does_not_sign_and_a_non_holder_is_refused(db: sqlx::Pg
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let count: i64 = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from agreement_signature where agreement_id = $1"#,
-        id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
-    assert_eq!(count, 0);
+    assert_eq!(signatures(&app, id).await, 0);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let id = register(&app, "Avtal om trygg handel").await;
-    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login(KSO).await;
+    let (app, id) = sent_for_signing(db).await;
+    let kso = app.beside(KSO).await;
     sign(&kso, id, DEMO_PASSWORD).await;
-    let director = TestApp::spawn(app.db.clone()).await;
-    director.login(DIRECTOR).await;
+    let director = app.beside(DIRECTOR).await;
     let stale = director.get_html(&format!("/avtal/{id}")).await;
     let old_fingerprint = value_of(&stale, "input[name=fingerprint]").expect("form");
 
@@ -377,24 +374,10 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
 async fn a_non_pdf_or_oversized_upload_is_refused_and_nothing_is_stored(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let before = agreement_count(&app).await;
 
-    let form = agreement_form(
-        &app,
-        "Avtal",
-        Some(("avtal.pdf", b"PK\x03\x04 not a pdf".to_vec())),
-    )
-    .await;
-    let response = app
-        .client
-        .post(app.url("/avtal/ny"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST");
+    let not_a_pdf = b"PK\x03\x04 not a pdf".to_vec();
+    let response = post_agreement(&app, "Avtal", ("avtal.pdf", not_a_pdf)).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = html_of(response).await;
     assert_eq!(
@@ -410,21 +393,11 @@ async fn a_non_pdf_or_oversized_upload_is_refused_and_nothing_is_stored(db: sqlx
     let mut big = DEMO_PDF.to_vec();
     big.resize(11 * 1024 * 1024, b' ');
     big.extend_from_slice(b"\n%%EOF\n");
-    let form = agreement_form(&app, "Avtal", Some(("stort.pdf", big))).await;
-    let response = app
-        .client
-        .post(app.url("/avtal/ny"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST");
+    let response = post_agreement(&app, "Avtal", ("stort.pdf", big)).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(texts(&html_of(response).await, "#document-error")[0].contains("större än 10 MB"));
 
-    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let after = agreement_count(&app).await;
     assert_eq!(after, before);
 }
 
@@ -495,8 +468,7 @@ async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx
     assert_eq!(document.headers()["content-type"], "application/pdf");
     assert!(document.bytes().await.expect("pdf").starts_with(b"%PDF-"));
 
-    let nora = TestApp::spawn(app.db.clone()).await;
-    nora.login(NORA_COORDINATOR).await;
+    let nora = app.beside(NORA_COORDINATOR).await;
     assert_eq!(
         nora.get(&format!("/avtal/{securitas_agreement}"))
             .await
@@ -555,24 +527,17 @@ async fn a_suspended_municipality_is_told_of_an_expiring_agreement_only_once_res
     let m = municipality_id(&db, "Lindesbergs kommun").await;
     suspend(&db, m, true).await;
 
-    let while_suspended = samordna::agreements::notify::expiring(&state)
-        .await
-        .expect("notices");
-    assert_eq!(while_suspended, 0);
-    assert_eq!(
-        crate::double_submit::outbox_rows(&db, "agreement_expiring").await,
-        (0, 0)
-    );
+    let notify = async || {
+        let notices = samordna::agreements::notify::expiring(&state)
+            .await
+            .expect("notices");
+        let outbox = crate::double_submit::outbox_rows(&db, "agreement_expiring").await;
+        (notices, outbox)
+    };
+    assert_eq!(notify().await, (0, (0, 0)), "while suspended");
 
     suspend(&db, m, false).await;
-    let resumed = samordna::agreements::notify::expiring(&state)
-        .await
-        .expect("notices");
-    assert_eq!(resumed, 1);
-    assert_eq!(
-        crate::double_submit::outbox_rows(&db, "agreement_expiring").await,
-        (1, 1)
-    );
+    assert_eq!(notify().await, (1, (1, 1)), "once resumed");
 }
 
 /// Small PDFs: object 1 the catalog, 2 the page tree, 3 the page, then `more`.
@@ -642,8 +607,20 @@ fn active_pdfs() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-async fn post_agreement(app: &TestApp, document: (&str, Vec<u8>)) -> reqwest::Response {
-    let form = agreement_form(app, "Avtal med bilaga", Some(document)).await;
+/// The agreements stored, in every municipality.
+async fn agreement_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+async fn post_agreement(
+    app: &TestApp,
+    title: &str,
+    document: (&str, Vec<u8>),
+) -> reqwest::Response {
+    let form = agreement_form(app, title, Some(document)).await;
     app.client
         .post(app.url("/avtal/ny"))
         .multipart(form)
@@ -656,13 +633,10 @@ async fn post_agreement(app: &TestApp, document: (&str, Vec<u8>)) -> reqwest::Re
 async fn a_pdf_with_active_content_is_refused_next_to_the_file_field(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let before = agreement_count(&app).await;
 
     for (what, bytes) in active_pdfs() {
-        let response = post_agreement(&app, ("avtal.pdf", bytes)).await;
+        let response = post_agreement(&app, "Avtal med bilaga", ("avtal.pdf", bytes)).await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -677,20 +651,29 @@ async fn a_pdf_with_active_content_is_refused_next_to_the_file_field(db: sqlx::P
         );
     }
     let broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> trasig\n%%EOF\n".to_vec();
-    let response = post_agreement(&app, ("avtal.pdf", broken)).await;
+    let response = post_agreement(&app, "Avtal med bilaga", ("avtal.pdf", broken)).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error = texts(&html_of(response).await, "#document-error").join("");
     assert!(error.contains("går inte att läsa som PDF"), "{error}");
 
-    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let after = agreement_count(&app).await;
     assert_eq!(after, before);
 
     // A clean PDF is still accepted.
-    let response = post_agreement(&app, ("avtal.pdf", pdf(CATALOG, &[]))).await;
+    let response = post_agreement(&app, "Avtal med bilaga", ("avtal.pdf", pdf(CATALOG, &[]))).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+/// A stored document is served in a sandbox, and the browser may not
+/// guess another type than the one sent.
+#[track_caller]
+fn assert_served_sandboxed(response: &reqwest::Response) {
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(csp.starts_with("sandbox"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -700,12 +683,7 @@ async fn stored_documents_are_served_sandboxed_and_unsniffed(db: sqlx::PgPool) {
     let id = register(&app, "Avtal om trygg handel").await;
 
     let response = app.get(&format!("/avtal/{id}/dokument/1")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let csp = response.headers()["content-security-policy"]
-        .to_str()
-        .expect("csp");
-    assert!(csp.starts_with("sandbox"), "{csp}");
-    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_served_sandboxed(&response);
     // Pages keep the ordinary policy.
     let page = app.get(&format!("/avtal/{id}")).await;
     let csp = page.headers()["content-security-policy"]
@@ -716,13 +694,9 @@ async fn stored_documents_are_served_sandboxed_and_unsniffed(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn wrong_passwords_when_signing_are_throttled(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let id = register(&app, "Avtal om trygg handel").await;
-    app.post(&format!("/avtal/{id}/skicka"), &[]).await;
+    let (app, id) = sent_for_signing(db).await;
 
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login(KSO).await;
+    let kso = app.beside(KSO).await;
     for _ in 0..samordna::auth::throttle::ACCOUNT_FAILURES {
         let response = sign(&kso, id, "gissning").await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -731,14 +705,7 @@ async fn wrong_passwords_when_signing_are_throttled(db: sqlx::PgPool) {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let error = texts(&html_of(response).await, "#password-error").join("");
     assert!(error.contains("För många felaktiga lösenord"), "{error}");
-    let count: i64 = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from agreement_signature where agreement_id = $1"#,
-        id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
-    assert_eq!(count, 0);
+    assert_eq!(signatures(&app, id).await, 0);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -805,12 +772,7 @@ async fn a_kartlaggning_attachment_with_active_content_is_refused_and_attachment
     .await
     .expect("id");
     let response = app.get(&format!("/planering/kallor/{id}/dokument")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let csp = response.headers()["content-security-policy"]
-        .to_str()
-        .expect("csp");
-    assert!(csp.starts_with("sandbox"), "{csp}");
-    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_served_sandboxed(&response);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -18,18 +18,6 @@ async fn promise_count(db: &sqlx::PgPool) -> i64 {
         .expect("count")
 }
 
-/// A Lindesberg measure by its title.
-async fn measure(db: &sqlx::PgPool, title: &str) -> Uuid {
-    sqlx::query_scalar!(
-        "select ms.id from measure ms join municipality mu on mu.id = ms.municipality_id
-         where mu.slug = 'lindesberg' and ms.title = $1",
-        title
-    )
-    .fetch_one(db)
-    .await
-    .expect("measure")
-}
-
 /// The fields of a good new promise, with the register's one-time token.
 async fn good_fields(app: &TestApp) -> Vec<(&'static str, String)> {
     let page = app.get_html(REGISTER).await;
@@ -41,7 +29,7 @@ async fn good_fields(app: &TestApp) -> Vec<(&'static str, String)> {
     )
     .await;
     let kso = position_id(&app.db, "Lindesbergs kommun", "Kommunstyrelsens ordförande").await;
-    let rounds = measure(&app.db, "Gemensamma kvällsronder polis och Securitas").await;
+    let rounds = measure_id(&app.db, "Gemensamma kvällsronder polis och Securitas").await;
     vec![
         ("form_token", token),
         ("title", "Tryggare skolvägar".into()),
@@ -192,7 +180,7 @@ async fn another_municipalitys_promise_is_neither_shown_nor_changed(db: sqlx::Pg
     let list = app.get_html(REGISTER).await;
     assert!(!texts(&list, "main").concat().contains(&title));
     // Lindesberg's measures are not Nora's to link.
-    let rounds = measure(&app.db, "Gemensamma kvällsronder polis och Securitas").await;
+    let rounds = measure_id(&app.db, "Gemensamma kvällsronder polis och Securitas").await;
     let page = app.get_html(REGISTER).await;
     assert!(value_of(&page, &format!("#measure_{rounds}")).is_none());
     let stored: String = sqlx::query_scalar!("select title from citizen_promise where id = $1", id)
@@ -268,7 +256,7 @@ async fn the_public_page_is_404_until_the_coordinator_turns_it_on(db: sqlx::PgPo
 async fn the_public_page_shows_promises_and_public_measures_and_no_free_text(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     turn_on(&app).await;
-    let hidden = measure(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
+    let hidden = measure_id(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
     sqlx::query!(
         "insert into measure_note (id, municipality_id, measure_id, note, percent_done)
          select gen_random_uuid(), municipality_id, id, 'Intern anteckning om Kalle', 60 from measure where id = $1",

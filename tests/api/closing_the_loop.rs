@@ -8,18 +8,6 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-/// A measure of Lindesberg's by its title.
-async fn measure(db: &sqlx::PgPool, title: &str) -> Uuid {
-    sqlx::query_scalar!(
-        "select ms.id from measure ms join municipality mu on mu.id = ms.municipality_id
-         where mu.slug = 'lindesberg' and ms.title = $1",
-        title
-    )
-    .fetch_one(db)
-    .await
-    .expect("measure")
-}
-
 /// Two areas and a top category with a subcategory, and another top
 /// category, of Lindesberg's: (id, name) each.
 struct Places {
@@ -68,9 +56,15 @@ async fn places(db: &sqlx::PgPool) -> Places {
     }
 }
 
-/// Removes the demo's incidents, so that the test's are the only ones, and
-/// returns a report to hang new ones on.
-async fn no_incidents(db: &sqlx::PgPool, m: Uuid) -> Uuid {
+/// A municipality's incidents, the demo's removed so that the test's are
+/// the only ones, and a report to hang new ones on.
+struct Incidents {
+    db: sqlx::PgPool,
+    m: Uuid,
+    report: Uuid,
+}
+
+async fn no_incidents(db: &sqlx::PgPool, m: Uuid) -> Incidents {
     sqlx::query!("delete from est_incident where municipality_id = $1", m)
         .execute(db)
         .await
@@ -85,32 +79,61 @@ async fn no_incidents(db: &sqlx::PgPool, m: Uuid) -> Uuid {
     .execute(db)
     .await
     .expect("report");
-    report
-}
-
-/// `n` incidents on one day in one area and category.
-async fn incidents(
-    db: &sqlx::PgPool,
-    m: Uuid,
-    report: Uuid,
-    (area, category): (Uuid, Uuid),
-    on: NaiveDate,
-    n: i32,
-) -> Vec<Uuid> {
-    sqlx::query_scalar!(
-        r#"insert into est_incident (id, municipality_id, report_id, category_id, occurred_on, area_id, insecurity)
-           select gen_random_uuid(), $1, $2, $3, $4, $5, 3 from generate_series(1, $6::int)
-           returning id"#,
+    Incidents {
+        db: db.clone(),
         m,
         report,
-        category,
-        on,
-        area,
-        n
-    )
-    .fetch_all(db)
-    .await
-    .expect("incidents")
+    }
+}
+
+impl Incidents {
+    /// `n` incidents on one day in one area and category.
+    async fn add(&self, (area, category): (Uuid, Uuid), on: NaiveDate, n: i32) -> Vec<Uuid> {
+        sqlx::query_scalar!(
+            r#"insert into est_incident (id, municipality_id, report_id, category_id, occurred_on, area_id, insecurity)
+           select gen_random_uuid(), $1, $2, $3, $4, $5, 3 from generate_series(1, $6::int)
+           returning id"#,
+            self.m,
+            self.report,
+            category,
+            on,
+            area,
+            n
+        )
+        .fetch_all(&self.db)
+        .await
+        .expect("incidents")
+    }
+}
+
+/// The demo with the coordinator signed in, Lindesberg's places, and none
+/// of its incidents but the test's.
+async fn coordinator_with_no_incidents(db: sqlx::PgPool) -> (TestApp, Places, Incidents) {
+    let app = TestApp::demo(db).await;
+    app.login(COORDINATOR).await;
+    let p = places(&app.db).await;
+    let incidents = no_incidents(&app.db, p.m).await;
+    (app, p, incidents)
+}
+
+/// Sets what a measure targets and when its effect starts, through the
+/// measure's effect form.
+async fn target(app: &TestApp, measure: Uuid, (area, category): (Uuid, Uuid), from: NaiveDate) {
+    let response = app
+        .post(
+            &format!("/planering/atgarder/{measure}/effekt"),
+            &[
+                ("area", &area.to_string()),
+                ("category", &category.to_string()),
+                ("effect_from", &from.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the effect is set"
+    );
 }
 
 fn this_monday() -> NaiveDate {
@@ -123,7 +146,7 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
     let p = places(&app.db).await;
-    let id = measure(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
+    let id = measure_id(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
     let path = format!("/planering/atgarder/{id}/effekt");
 
     // An existing measure without targets has no effect section.
@@ -249,8 +272,7 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     assert_eq!(left, 0);
 
     // The Styrgrupp reads the page but may not set targets.
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let page = kso.get_html(&format!("/planering/atgarder/{id}")).await;
     assert!(texts(&page, "#paverka-title").is_empty());
     let response = kso
@@ -263,31 +285,26 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
 async fn the_effect_compares_the_targeted_incidents_before_and_after_with_the_rest_of_the_municipality(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let p = places(&app.db).await;
-    let report = no_incidents(&app.db, p.m).await;
-    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    let (app, p, incidents) = coordinator_with_no_incidents(db).await;
+    let id = measure_id(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
     // The effect starts on a Wednesday ten weeks ago: counted from its Monday.
     let start = this_monday() - Days::new(70);
     let before = start - Days::new(14);
     let after = start + Days::new(14);
     // The municipality's data begins 30 weeks ago, outside the window.
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.other_area.0, p.other_category.0),
-        start - Days::new(7 * 30),
-        1,
-    )
-    .await;
+    incidents
+        .add(
+            (p.other_area.0, p.other_category.0),
+            start - Days::new(7 * 30),
+            1,
+        )
+        .await;
     // Targeted: the area, the top category through its subcategory.
-    incidents(&app.db, p.m, report, (p.area.0, p.sub), before, 20).await;
-    incidents(&app.db, p.m, report, (p.area.0, p.sub), after, 10).await;
+    incidents.add((p.area.0, p.sub), before, 20).await;
+    incidents.add((p.area.0, p.sub), after, 10).await;
     // A duplicate is not counted.
-    let original = incidents(&app.db, p.m, report, (p.area.0, p.sub), after, 1).await[0];
-    let twin = incidents(&app.db, p.m, report, (p.area.0, p.sub), after, 1).await[0];
+    let original = incidents.add((p.area.0, p.sub), after, 1).await[0];
+    let twin = incidents.add((p.area.0, p.sub), after, 1).await[0];
     sqlx::query!(
         "update est_incident set duplicate_of = $1 where id = $2 and municipality_id = $3",
         original,
@@ -298,41 +315,19 @@ async fn the_effect_compares_the_targeted_incidents_before_and_after_with_the_re
     .await
     .expect("duplicate");
     // The rest: the same category elsewhere, another category in the area.
-    incidents(&app.db, p.m, report, (p.other_area.0, p.sub), before, 15).await;
-    incidents(&app.db, p.m, report, (p.other_area.0, p.sub), after, 15).await;
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.area.0, p.other_category.0),
-        before,
-        5,
-    )
-    .await;
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.area.0, p.other_category.0),
-        after,
-        4,
-    )
-    .await;
+    incidents.add((p.other_area.0, p.sub), before, 15).await;
+    incidents.add((p.other_area.0, p.sub), after, 15).await;
+    incidents
+        .add((p.area.0, p.other_category.0), before, 5)
+        .await;
+    incidents
+        .add((p.area.0, p.other_category.0), after, 4)
+        .await;
     // This week's incidents are not counted: the week is not over.
-    incidents(&app.db, p.m, report, (p.area.0, p.sub), this_monday(), 7).await;
+    incidents.add((p.area.0, p.sub), this_monday(), 7).await;
 
     let path = format!("/planering/atgarder/{id}/effekt");
-    let response = app
-        .post(
-            &path,
-            &[
-                ("area", &p.area.0.to_string()),
-                ("category", &p.parent.0.to_string()),
-                ("effect_from", &(start + Days::new(2)).to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    target(&app, id, (p.area.0, p.parent.0), start + Days::new(2)).await;
 
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     let notices = texts(&page, "#effekt .notice");
@@ -412,13 +407,10 @@ async fn the_effect_compares_the_targeted_incidents_before_and_after_with_the_re
 async fn an_effect_dated_outside_the_municipalitys_data_is_clamped_and_the_page_says_so(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let p = places(&app.db).await;
-    let report = no_incidents(&app.db, p.m).await;
+    let (app, p, incidents) = coordinator_with_no_incidents(db).await;
     let first = this_monday() - Days::new(7 * 8);
-    incidents(&app.db, p.m, report, (p.area.0, p.sub), first, 3).await;
-    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    incidents.add((p.area.0, p.sub), first, 3).await;
+    let id = measure_id(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
     let path = format!("/planering/atgarder/{id}/effekt");
 
     for (from, said) in [
@@ -466,75 +458,24 @@ async fn an_effect_dated_outside_the_municipalitys_data_is_clamped_and_the_page_
 async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_up_and_the_dashboard_shows_each_measures_effect(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let p = places(&app.db).await;
-    let report = no_incidents(&app.db, p.m).await;
+    let (app, p, incidents) = coordinator_with_no_incidents(db).await;
     let title = "Gemensamma kvällsronder polis och Securitas";
-    let id = measure(&app.db, title).await;
+    let id = measure_id(&app.db, title).await;
     // The effect started 30 weeks ago: its 26 weeks ended four weeks ago.
     let start = this_monday() - Days::new(7 * 30);
     let ended = start + Days::new(7 * 26);
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.other_area.0, p.sub),
-        start - Days::new(7 * 40),
-        1,
-    )
-    .await;
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.area.0, p.sub),
-        start - Days::new(14),
-        24,
-    )
-    .await;
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.area.0, p.sub),
-        start + Days::new(14),
-        12,
-    )
-    .await;
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.other_area.0, p.sub),
-        start - Days::new(14),
-        10,
-    )
-    .await;
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.other_area.0, p.sub),
-        start + Days::new(14),
-        10,
-    )
-    .await;
-    let response = app
-        .post(
-            &format!("/planering/atgarder/{id}/effekt"),
-            &[
-                ("area", &p.area.0.to_string()),
-                ("category", &p.parent.0.to_string()),
-                ("effect_from", &start.to_string()),
-            ],
-        )
+    let (before, after) = (start - Days::new(14), start + Days::new(14));
+    incidents
+        .add((p.other_area.0, p.sub), start - Days::new(7 * 40), 1)
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    incidents.add((p.area.0, p.sub), before, 24).await;
+    incidents.add((p.area.0, p.sub), after, 12).await;
+    incidents.add((p.other_area.0, p.sub), before, 10).await;
+    incidents.add((p.other_area.0, p.sub), after, 10).await;
+    target(&app, id, (p.area.0, p.parent.0), start).await;
 
     // The Styrgrupp's dashboard: every ongoing or finished measure.
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let dashboard = kso.get_html("/oversikt").await;
     assert_eq!(
         rows(&dashboard, "table.effects tbody tr"),
@@ -613,21 +554,12 @@ async fn police_events(db: &sqlx::PgPool, m: Uuid, kind: &str, on: NaiveDate, n:
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_effect_counts_the_polices_events_of_the_measures_kinds(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let p = places(&app.db).await;
-    let report = no_incidents(&app.db, p.m).await;
-    let id = measure(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
+    let (app, p, incidents) = coordinator_with_no_incidents(db).await;
+    let id = measure_id(&app.db, "Byta belysning längs gångstråket till resecentrum").await;
     let start = this_monday() - Days::new(70);
-    incidents(
-        &app.db,
-        p.m,
-        report,
-        (p.area.0, p.sub),
-        start - Days::new(7 * 20),
-        1,
-    )
-    .await;
+    incidents
+        .add((p.area.0, p.sub), start - Days::new(7 * 20), 1)
+        .await;
     // The police name the measure's main category (any case), and others.
     let kind = p.parent.1.to_uppercase();
     police_events(&app.db, p.m, &kind, start - Days::new(14), 12).await;
@@ -638,17 +570,7 @@ async fn the_effect_counts_the_polices_events_of_the_measures_kinds(db: sqlx::Pg
     let nora = municipality_id(&app.db, "Nora kommun").await;
     police_events(&app.db, nora, &p.parent.1, start + Days::new(14), 40).await;
 
-    let response = app
-        .post(
-            &format!("/planering/atgarder/{id}/effekt"),
-            &[
-                ("area", &p.area.0.to_string()),
-                ("category", &p.sub.to_string()),
-                ("effect_from", &start.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    target(&app, id, (p.area.0, p.sub), start).await;
 
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     let said = texts(&page, "#effekt h3#effekt-polisen + p");
@@ -661,17 +583,7 @@ async fn the_effect_counts_the_polices_events_of_the_measures_kinds(db: sqlx::Pg
     assert!(!said[0].contains("Rån"), "{said:?}");
 
     // A measure of a kind the police do not publish shows no such part.
-    let response = app
-        .post(
-            &format!("/planering/atgarder/{id}/effekt"),
-            &[
-                ("area", &p.area.0.to_string()),
-                ("category", &p.other_category.0.to_string()),
-                ("effect_from", &start.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    target(&app, id, (p.area.0, p.other_category.0), start).await;
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     assert_eq!(texts(&page, "#effekt-polisen").len(), 0);
 }

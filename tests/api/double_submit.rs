@@ -66,6 +66,41 @@ struct Case {
     repeat_goes_to: Option<String>,
 }
 
+impl Case {
+    /// A form on `page` that posts to `action`, adds one row to `rows` and
+    /// sends a repeat to `repeat_goes_to`.
+    fn new(
+        name: &'static str,
+        [page, action, repeat_goes_to]: [&str; 3],
+        rows: fn(&Counts) -> i64,
+        typed: &[(&'static str, &str)],
+    ) -> Case {
+        Case {
+            name,
+            page: page.to_owned(),
+            form: format!(r#"form[action="{action}"]"#),
+            typed: typed.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            multipart: false,
+            rows,
+            adds: 1,
+            repeat_goes_to: Some(repeat_goes_to.to_owned()),
+        }
+    }
+
+    /// The same, posted as multipart with an attachment.
+    fn multipart(
+        name: &'static str,
+        paths: [&str; 3],
+        rows: fn(&Counts) -> i64,
+        typed: &[(&'static str, &str)],
+    ) -> Case {
+        Case {
+            multipart: true,
+            ..Case::new(name, paths, rows, typed)
+        }
+    }
+}
+
 /// The hidden fields and ticked boxes of the form the page renders.
 fn carried_fields(page: &Html, form: &str) -> Vec<(String, String)> {
     let form_selector = Selector::parse(form).expect("form selector");
@@ -169,10 +204,6 @@ async fn seeds(app: &TestApp) -> Seeds {
     }
 }
 
-fn text(s: &str) -> String {
-    s.to_owned()
-}
-
 async fn cases(app: &TestApp) -> Vec<Case> {
     let s = seeds(app).await;
     [
@@ -191,50 +222,36 @@ async fn cases(app: &TestApp) -> Vec<Case> {
 fn planning_cases(s: &Seeds) -> Vec<Case> {
     let Seeds { goal, .. } = s;
     vec![
-        Case {
-            name: "a goal",
-            page: "/planering".into(),
-            form: r#"form[action="/planering/mal"]"#.into(),
-            typed: vec![
-                ("level", text("goal")),
-                ("goal_title", text("Färre inbrott i Frövi")),
+        Case::new(
+            "a goal",
+            ["/planering", "/planering/mal", "/planering#mal"],
+            |c| c.goals,
+            &[("level", "goal"), ("goal_title", "Färre inbrott i Frövi")],
+        ),
+        Case::new(
+            "a goal's follow-up",
+            [
+                &format!("/planering/mal/{goal}"),
+                &format!("/planering/mal/{goal}"),
+                &format!("/planering/mal/{goal}"),
             ],
-            multipart: false,
-            rows: |c| c.goals,
-            adds: 1,
-            repeat_goes_to: Some("/planering#mal".into()),
-        },
-        Case {
-            name: "a goal's follow-up",
-            page: format!("/planering/mal/{goal}"),
-            form: format!(r#"form[action="/planering/mal/{goal}"]"#),
-            typed: vec![
-                ("on_date", text("2026-11-30")),
-                ("value", text("71 %")),
-                ("note", text("Trygghetsmätningen")),
+            |c| c.followups,
+            &[
+                ("on_date", "2026-11-30"),
+                ("value", "71 %"),
+                ("note", "Trygghetsmätningen"),
             ],
-            multipart: false,
-            rows: |c| c.followups,
-            adds: 1,
-            repeat_goes_to: Some(format!("/planering/mal/{goal}")),
-        },
-        Case {
-            name: "decision material",
-            page: "/planering".into(),
-            form: r#"form[action="/planering/underlag"]"#.into(),
-            typed: vec![
-                ("kind", text("priority_proposal")),
-                ("item_title", text("Otrygghet vid stationen")),
-                (
-                    "body",
-                    text("Många upplever stationen som otrygg på kvällarna."),
-                ),
+        ),
+        Case::new(
+            "decision material",
+            ["/planering", "/planering/underlag", "/planering#underlag"],
+            |c| c.items,
+            &[
+                ("kind", "priority_proposal"),
+                ("item_title", "Otrygghet vid stationen"),
+                ("body", "Många upplever stationen som otrygg på kvällarna."),
             ],
-            multipart: false,
-            rows: |c| c.items,
-            adds: 1,
-            repeat_goes_to: Some("/planering#underlag".into()),
-        },
+        ),
     ]
 }
 
@@ -244,35 +261,31 @@ fn measure_cases(s: &Seeds) -> Vec<Case> {
         measure, police, ..
     } = s;
     vec![
-        Case {
-            name: "a measure",
-            page: "/planering".into(),
-            form: r#"form[action="/planering/atgarder"]"#.into(),
-            typed: vec![
-                ("measure_title", text("Belysning vid stationen")),
-                ("responsible_position_id", police.clone()),
-                ("starts_on", text("2027-01-01")),
-                ("due_on", text("2027-06-30")),
+        Case::new(
+            "a measure",
+            ["/planering", "/planering/atgarder", "/planering#atgarder"],
+            |c| c.measures,
+            &[
+                ("measure_title", "Belysning vid stationen"),
+                ("responsible_position_id", police),
+                ("starts_on", "2027-01-01"),
+                ("due_on", "2027-06-30"),
             ],
-            multipart: false,
-            rows: |c| c.measures,
-            adds: 1,
-            repeat_goes_to: Some("/planering#atgarder".into()),
-        },
-        Case {
-            name: "a measure's progress note",
-            page: format!("/planering/atgarder/{measure}"),
-            form: format!(r#"form[action="/planering/atgarder/{measure}"]"#),
-            typed: vec![
-                ("note", text("Lamporna är beställda.")),
-                ("percent_done", text("40")),
-                ("status", text("ongoing")),
+        ),
+        Case::new(
+            "a measure's progress note",
+            [
+                &format!("/planering/atgarder/{measure}"),
+                &format!("/planering/atgarder/{measure}"),
+                &format!("/planering/atgarder/{measure}"),
             ],
-            multipart: false,
-            rows: |c| c.notes,
-            adds: 1,
-            repeat_goes_to: Some(format!("/planering/atgarder/{measure}")),
-        },
+            |c| c.notes,
+            &[
+                ("note", "Lamporna är beställda."),
+                ("percent_done", "40"),
+                ("status", "ongoing"),
+            ],
+        ),
     ]
 }
 
@@ -280,35 +293,31 @@ fn measure_cases(s: &Seeds) -> Vec<Case> {
 fn follow_up_cases(s: &Seeds) -> Vec<Case> {
     let Seeds { plan, .. } = s;
     vec![
-        Case {
-            name: "a kartläggning source (multipart)",
-            page: "/planering".into(),
-            form: r#"form[action="/planering/kallor"]"#.into(),
-            typed: vec![
-                ("source_kind", text("naringsliv")),
-                ("source_title", text("Dialog med handlarna")),
-                ("source_date", text("2026-11-20")),
-                ("summary", text("Handlarna oroas av snatterier.")),
+        Case::multipart(
+            "a kartläggning source (multipart)",
+            ["/planering", "/planering/kallor", "/planering#kallor"],
+            |c| c.sources,
+            &[
+                ("source_kind", "naringsliv"),
+                ("source_title", "Dialog med handlarna"),
+                ("source_date", "2026-11-20"),
+                ("summary", "Handlarna oroas av snatterier."),
             ],
-            multipart: true,
-            rows: |c| c.sources,
-            adds: 1,
-            repeat_goes_to: Some("/planering#kallor".into()),
-        },
-        Case {
-            name: "a periodic lägesbild",
-            page: "/planering".into(),
-            form: r#"form[action="/planering/lagesbild"]"#.into(),
-            typed: vec![
-                ("lb_title", text("Lägesbild hösten 2026")),
-                ("period_from", text("2026-07-01")),
-                ("period_to", text("2026-11-30")),
+        ),
+        Case::new(
+            "a periodic lägesbild",
+            [
+                "/planering",
+                "/planering/lagesbild",
+                "/planering#lagesbilder",
             ],
-            multipart: false,
-            rows: |c| c.lagesbilder,
-            adds: 1,
-            repeat_goes_to: Some("/planering#lagesbilder".into()),
-        },
+            |c| c.lagesbilder,
+            &[
+                ("lb_title", "Lägesbild hösten 2026"),
+                ("period_from", "2026-07-01"),
+                ("period_to", "2026-11-30"),
+            ],
+        ),
         Case {
             name: "a term's meetings",
             page: plan.clone(),
@@ -332,52 +341,49 @@ fn admin_cases(s: &Seeds) -> Vec<Case> {
         ..
     } = s;
     vec![
-        Case {
-            name: "an organisation",
-            page: "/admin/organisationer".into(),
-            form: r#"form[action="/admin/organisationer"]"#.into(),
-            typed: vec![("name", text("Linde Handel AB")), ("kind", text("foretag"))],
-            multipart: false,
-            rows: |c| c.organisations,
-            adds: 1,
-            repeat_goes_to: Some("/admin/organisationer".into()),
-        },
-        Case {
-            name: "a position",
-            page: "/admin/befattningar".into(),
-            form: r#"form[action="/admin/befattningar"]"#.into(),
-            typed: vec![("title", text("Trygghetsvärd"))],
-            multipart: false,
-            rows: |c| c.positions,
-            adds: 1,
-            repeat_goes_to: Some("/admin/befattningar".into()),
-        },
-        Case {
-            name: "an EST priority",
-            page: format!("/est/lagesbild/{week}"),
-            form: format!(r#"form[action="/est/lagesbild/{week}/prioritet"]"#),
-            typed: vec![
-                ("kind", text("hot_spot")),
-                ("text", text("Stationsområdet kvällstid")),
+        Case::new(
+            "an organisation",
+            [
+                "/admin/organisationer",
+                "/admin/organisationer",
+                "/admin/organisationer",
             ],
-            multipart: false,
-            rows: |c| c.priorities,
-            adds: 1,
-            repeat_goes_to: Some(format!("/est/lagesbild/{week}#prioriteringar")),
-        },
-        Case {
-            name: "a position's new holder",
-            page: format!("/admin/befattningar/{police}"),
-            form: format!(r#"form[action="/admin/befattningar/{police}/innehavare"]"#),
-            typed: vec![
-                ("person_id", newcomer.to_string()),
-                ("held_from", text("2031-01-01")),
+            |c| c.organisations,
+            &[("name", "Linde Handel AB"), ("kind", "foretag")],
+        ),
+        Case::new(
+            "a position",
+            [
+                "/admin/befattningar",
+                "/admin/befattningar",
+                "/admin/befattningar",
             ],
-            multipart: false,
-            rows: |c| c.holdings,
-            adds: 1,
-            repeat_goes_to: Some(format!("/admin/befattningar/{police}")),
-        },
+            |c| c.positions,
+            &[("title", "Trygghetsvärd")],
+        ),
+        Case::new(
+            "an EST priority",
+            [
+                &format!("/est/lagesbild/{week}"),
+                &format!("/est/lagesbild/{week}/prioritet"),
+                &format!("/est/lagesbild/{week}#prioriteringar"),
+            ],
+            |c| c.priorities,
+            &[("kind", "hot_spot"), ("text", "Stationsområdet kvällstid")],
+        ),
+        Case::new(
+            "a position's new holder",
+            [
+                &format!("/admin/befattningar/{police}"),
+                &format!("/admin/befattningar/{police}/innehavare"),
+                &format!("/admin/befattningar/{police}"),
+            ],
+            |c| c.holdings,
+            &[
+                ("person_id", &newcomer.to_string()),
+                ("held_from", "2031-01-01"),
+            ],
+        ),
     ]
 }
 
@@ -387,39 +393,36 @@ fn setting_cases(s: &Seeds) -> Vec<Case> {
         council, outsider, ..
     } = s;
     vec![
-        Case {
-            name: "a group member",
-            page: format!("/admin/grupper/{council}"),
-            form: format!(r#"form[action="/admin/grupper/{council}/medlemmar"]"#),
-            typed: vec![
-                ("position_id", outsider.to_string()),
-                ("role", text("member")),
+        Case::new(
+            "a group member",
+            [
+                &format!("/admin/grupper/{council}"),
+                &format!("/admin/grupper/{council}/medlemmar"),
+                &format!("/admin/grupper/{council}"),
             ],
-            multipart: false,
-            rows: |c| c.members,
-            adds: 1,
-            repeat_goes_to: Some(format!("/admin/grupper/{council}")),
-        },
-        Case {
-            name: "an EST category",
-            page: "/est/installningar".into(),
-            form: r#"form[action="/est/installningar/kategori"]"#.into(),
-            typed: vec![("name", text("Klotter på skolor"))],
-            multipart: false,
-            rows: |c| c.categories,
-            adds: 1,
-            repeat_goes_to: Some("/est/installningar#kategorier".into()),
-        },
-        Case {
-            name: "an EST area",
-            page: "/est/installningar".into(),
-            form: r#"form[action="/est/installningar/omrade"]"#.into(),
-            typed: vec![("area_name", text("Stråssa industriområde"))],
-            multipart: false,
-            rows: |c| c.areas,
-            adds: 1,
-            repeat_goes_to: Some("/est/installningar#omraden".into()),
-        },
+            |c| c.members,
+            &[("position_id", &outsider.to_string()), ("role", "member")],
+        ),
+        Case::new(
+            "an EST category",
+            [
+                "/est/installningar",
+                "/est/installningar/kategori",
+                "/est/installningar#kategorier",
+            ],
+            |c| c.categories,
+            &[("name", "Klotter på skolor")],
+        ),
+        Case::new(
+            "an EST area",
+            [
+                "/est/installningar",
+                "/est/installningar/omrade",
+                "/est/installningar#omraden",
+            ],
+            |c| c.areas,
+            &[("area_name", "Stråssa industriområde")],
+        ),
     ]
 }
 

@@ -6,22 +6,13 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 /// The group's feed path as the group page shows it.
-async fn feed_path(app: &TestApp, group: uuid::Uuid) -> String {
-    let page = app.get_html(&format!("/grupper/{group}")).await;
-    let url = value_of(&page, "#group-feed-url").unwrap_or_default();
-    url.split_once("/kalender/")
-        .map(|(_, t)| format!("/kalender/{t}"))
-        .expect("feed address")
+async fn group_feed(app: &TestApp, group: uuid::Uuid) -> String {
+    feed_path(app, &format!("/grupper/{group}"), "#group-feed-url").await
 }
 
 /// What a calendar program (no cookies) gets from the path.
 async fn feed_status(app: &TestApp, path: &str) -> StatusCode {
-    app.other_browser()
-        .get(app.url(path))
-        .send()
-        .await
-        .expect("feed")
-        .status()
+    fetch_feed(app, path).await.status()
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -31,7 +22,7 @@ async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_wor
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
     let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
-    let old = feed_path(&app, est).await;
+    let old = group_feed(&app, est).await;
     assert_eq!(feed_status(&app, &old).await, StatusCode::OK);
     let page = app.get_html(&format!("/grupper/{est}")).await;
     assert!(
@@ -51,7 +42,7 @@ async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_wor
             .join("")
             .contains("EST har en ny kalenderadress. Den gamla adressen fungerar inte längre")
     );
-    let new = feed_path(&app, est).await;
+    let new = group_feed(&app, est).await;
     assert_ne!(new, old);
     assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
     let audited = sqlx::query_scalar!(
@@ -79,7 +70,7 @@ async fn removing_a_member_position_gives_the_group_a_new_feed_address(db: sqlx:
     app.login(COORDINATOR).await;
     let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
     let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
-    let old = feed_path(&app, est).await;
+    let old = group_feed(&app, est).await;
     let membership = sqlx::query_scalar!(
         "select id from membership where work_group_id = $1 and position_id = $2",
         est,
@@ -97,7 +88,7 @@ async fn removing_a_member_position_gives_the_group_a_new_feed_address(db: sqlx:
         .await;
     assert_redirect_to(&response, &format!("/admin/grupper/{est}"));
     assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
-    let new = feed_path(&app, est).await;
+    let new = group_feed(&app, est).await;
     assert_ne!(new, old);
     assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
 }
@@ -109,8 +100,8 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
     let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
     let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
     let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
-    let old = feed_path(&app, est).await;
-    let unrelated = feed_path(&app, lindebra).await;
+    let old = group_feed(&app, est).await;
+    let unrelated = group_feed(&app, lindebra).await;
     let today = samordna::web::today();
 
     // The holder's term is ended in the form.
@@ -122,7 +113,7 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
         .await;
     assert_redirect_to(&response, &format!("/admin/befattningar/{securitas}"));
     assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
-    let new = feed_path(&app, est).await;
+    let new = group_feed(&app, est).await;
     assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
     // A group the position does not sit in keeps its address.
     assert_eq!(feed_status(&app, &unrelated).await, StatusCode::OK);
@@ -147,7 +138,7 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
     .await
     .expect("last day yesterday");
     assert_eq!(feed_status(&app, &new).await, StatusCode::NOT_FOUND);
-    let newer = feed_path(&app, est).await;
+    let newer = group_feed(&app, est).await;
     assert_ne!(newer, new);
     assert_eq!(feed_status(&app, &newer).await, StatusCode::OK);
 }

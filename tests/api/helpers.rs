@@ -138,6 +138,14 @@ impl TestApp {
         }
     }
 
+    /// Another app on the same database, `email` signed in: someone else
+    /// at another computer (or another instance of the server).
+    pub async fn beside(&self, email: &str) -> TestApp {
+        let other = TestApp::spawn(self.db.clone()).await;
+        other.login(email).await;
+        other
+    }
+
     /// Another browser (its own cookies) against the same server.
     pub fn other_browser(&self) -> Client {
         client(Arc::new(Jar::default()))
@@ -288,6 +296,18 @@ pub async fn group_id(db: &PgPool, municipality: &str, name: &str) -> uuid::Uuid
     .expect("group")
 }
 
+/// A Lindesberg measure by its title.
+pub async fn measure_id(db: &PgPool, title: &str) -> uuid::Uuid {
+    sqlx::query_scalar!(
+        "select ms.id from measure ms join municipality mu on mu.id = ms.municipality_id
+         where mu.slug = 'lindesberg' and ms.title = $1",
+        title
+    )
+    .fetch_one(db)
+    .await
+    .expect("measure")
+}
+
 pub async fn position_id(db: &PgPool, municipality: &str, title: &str) -> uuid::Uuid {
     sqlx::query_scalar!(
         "select p.id from position p join municipality m on m.id = p.municipality_id
@@ -320,6 +340,24 @@ pub fn value_of(html: &Html, selector: &str) -> Option<String> {
     html.select(&selector)
         .next()
         .and_then(|e| e.value().attr("value").map(str::to_owned))
+}
+
+/// The path of the calendar feed address a page shows in `selector`.
+pub async fn feed_path(app: &TestApp, page: &str, selector: &str) -> String {
+    let page = app.get_html(page).await;
+    let url = value_of(&page, selector).unwrap_or_default();
+    url.split_once("/kalender/")
+        .map(|(_, t)| format!("/kalender/{t}"))
+        .expect("feed address")
+}
+
+/// What a calendar program (no cookies) gets from a feed path.
+pub async fn fetch_feed(app: &TestApp, path: &str) -> Response {
+    app.other_browser()
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("feed")
 }
 
 pub fn assert_redirect_to(response: &Response, path: &str) {

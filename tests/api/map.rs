@@ -232,6 +232,25 @@ async fn a_boundary_file_names_only_the_coordinators_own_areas(db: sqlx::PgPool)
     assert!(boundary(&app, "Frövi").await.1);
 }
 
+/// The demo and the dashboard's fixture, the coordinator signed in.
+async fn fixture_signed_in(db: sqlx::PgPool) -> TestApp {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    app.login(COORDINATOR).await;
+    app
+}
+
+/// The dashboard over the fixture's period.
+async fn dashboard_page(app: &TestApp) -> Html {
+    app.get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
+        .await
+}
+
+/// The report week three weeks ago, full of the demo's incidents.
+fn three_weeks_ago() -> samordna::est::week::ReportWeek {
+    samordna::est::week::ReportWeek::containing(samordna::web::today() - chrono::Days::new(21), 1)
+}
+
 /// The map's table rows (area and count) and each drawn area's class.
 fn map_rows(page: &Html) -> Vec<String> {
     rows(page, "figure.map table tbody tr")
@@ -239,13 +258,9 @@ fn map_rows(page: &Html) -> Vec<String> {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_dashboard_map_counts_the_periods_incidents_per_area(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    crate::dashboard::fixture(&app).await;
-    app.login(COORDINATOR).await;
+    let app = fixture_signed_in(db).await;
 
-    let page = app
-        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
-        .await;
+    let page = dashboard_page(&app).await;
 
     let table = map_rows(&page);
     assert_eq!(table[..2], ["Lindesberg 2", "Frövi 1"], "{table:?}");
@@ -279,10 +294,7 @@ async fn the_dashboard_map_counts_the_periods_incidents_per_area(db: sqlx::PgPoo
 async fn the_lagesbild_map_counts_the_weeks_incidents_per_area(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let week = samordna::est::week::ReportWeek::containing(
-        samordna::web::today() - chrono::Days::new(21),
-        1,
-    );
+    let week = three_weeks_ago();
     let expected: Vec<String> = sqlx::query_scalar!(
         r#"select a.name || ' ' || count(i.id) as "row!"
            from area a
@@ -593,14 +605,8 @@ async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::Pg
         .expect("svg");
     assert!(near.contains("Närbild") && !near.contains("fill=\"#b3261e\""));
     // Nora's map is Nora's.
-    let nora = TestApp::spawn(app.db.clone()).await;
-    nora.login(NORA_COORDINATOR).await;
-    let svg = nora
-        .get("/karta/kommun.svg")
-        .await
-        .text()
-        .await
-        .expect("svg");
+    let nora = app.beside(NORA_COORDINATOR).await;
+    let svg = kommun_svg(&nora).await;
     assert!(svg.contains(">Gyttorp</text>") && !svg.contains(">Frövi</text>"));
 }
 
@@ -672,8 +678,7 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
     );
 
     // Without oversight: neither the export nor the coordinates.
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
+    let member = app.beside(SECURITAS).await;
     assert_eq!(member.get(&link).await.status(), StatusCode::FORBIDDEN);
     let list = member
         .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
@@ -721,8 +726,7 @@ async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from
     assert!(texts(&page, ".map-heat-note")[0].starts_with("3 av händelserna har en punkt"));
 
     // The steering group sees the figures, but no bin of fewer than three.
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let page = kso.get_html(&path).await;
     assert_eq!(page.select(&sel("svg.map-svg circle")).count(), 0);
     assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 0);
@@ -799,9 +803,7 @@ fn map_total(page: &Html) -> i64 {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_incident_list_has_the_map_of_its_filtered_incidents(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    crate::dashboard::fixture(&app).await;
-    app.login(COORDINATOR).await;
+    let app = fixture_signed_in(db).await;
     let path = format!("/est/handelser?{}", crate::dashboard::PERIOD);
 
     let page = app.get_html(&path).await;
@@ -851,12 +853,8 @@ async fn the_incident_list_has_the_map_of_its_filtered_incidents(db: sqlx::PgPoo
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_dashboard_map_shows_one_category_when_its_filter_asks(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    crate::dashboard::fixture(&app).await;
-    app.login(COORDINATOR).await;
-    let page = app
-        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
-        .await;
+    let app = fixture_signed_in(db).await;
+    let page = dashboard_page(&app).await;
     // The map's own form: a labelled category choice, the period kept.
     assert_eq!(
         texts(&page, "figure.map form label[for=karta-kategori]"),
@@ -918,10 +916,7 @@ async fn the_dashboard_map_shows_one_category_when_its_filter_asks(db: sqlx::PgP
 async fn the_lagesbild_map_shows_one_category_when_its_filter_asks(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let week = samordna::est::week::ReportWeek::containing(
-        samordna::web::today() - chrono::Days::new(21),
-        1,
-    );
+    let week = three_weeks_ago();
     // The week's most common top category.
     let (category, name, n) = sqlx::query!(
         r#"select coalesce(pc.id, c.id) as "id!", coalesce(pc.name, c.name) as "name!", count(*) as "n!"
@@ -999,6 +994,32 @@ fn tile_config(url: &str) -> samordna::config::TileConfig {
         .expect("tile config")
 }
 
+/// The demo served with a fake tile server behind it, `email` signed in:
+/// the app, the tile server's address and how often it was asked.
+async fn with_tile_server(
+    db: sqlx::PgPool,
+    email: &str,
+) -> (
+    TestApp,
+    String,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let url = fake_tile_server(hits.clone()).await;
+    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    app.login(email).await;
+    (app, url, hits)
+}
+
+/// The municipality's map image as the signed-in person gets it.
+async fn kommun_svg(app: &TestApp) -> String {
+    app.get("/karta/kommun.svg")
+        .await
+        .text()
+        .await
+        .expect("svg")
+}
+
 /// The background tiles a page's map draws.
 fn tile_hrefs(page: &Html) -> Vec<String> {
     page.select(&sel("svg.map-svg .map-tiles image"))
@@ -1008,14 +1029,9 @@ fn tile_hrefs(page: &Html) -> Vec<String> {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_background_map_comes_through_samordna_and_is_kept_on_disk(db: sqlx::PgPool) {
-    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let url = fake_tile_server(hits.clone()).await;
-    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
-    app.login(COORDINATOR).await;
+    let (app, url, hits) = with_tile_server(db, COORDINATOR).await;
 
-    let page = app
-        .get_html(&format!("/oversikt?{}", crate::dashboard::PERIOD))
-        .await;
+    let page = dashboard_page(&app).await;
 
     // The tiles come from Samordna's own address, under the shapes.
     let tiles = tile_hrefs(&page);
@@ -1075,10 +1091,7 @@ async fn when_the_tile_server_is_down_the_map_still_shows_its_shapes(db: sqlx::P
     let url = format!("http://{closed}/{{z}}/{{x}}/{{y}}.png");
     let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
     app.login(COORDINATOR).await;
-    let week = samordna::est::week::ReportWeek::containing(
-        samordna::web::today() - chrono::Days::new(21),
-        1,
-    );
+    let week = three_weeks_ago();
 
     for path in [
         format!("/oversikt?{}", crate::dashboard::PERIOD),
@@ -1128,10 +1141,7 @@ fn picker_tiles(page: &Html, image: &str) -> Vec<(String, f64, f64, f64)> {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_point_picker_lies_on_the_background_map(db: sqlx::PgPool) {
-    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let url = fake_tile_server(hits.clone()).await;
-    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
-    app.login(SECURITAS).await;
+    let (app, _, hits) = with_tile_server(db, SECURITAS).await;
 
     let page = app.get_html("/est/rapport").await;
 
@@ -1152,12 +1162,7 @@ async fn the_point_picker_lies_on_the_background_map(db: sqlx::PgPool) {
         ["Bakgrundskarta: © Testkartan"]
     );
     // The picker's own image leaves the ground to the background map.
-    let svg = app
-        .get("/karta/kommun.svg")
-        .await
-        .text()
-        .await
-        .expect("svg");
+    let svg = kommun_svg(&app).await;
     assert!(!svg.contains("<rect") && svg.contains("fill-opacity=\"0.35\""));
 
     // After a click the close-up has finer tiles of its own.
@@ -1192,11 +1197,6 @@ async fn without_a_background_map_the_picker_draws_its_own_ground(db: sqlx::PgPo
 
     assert_eq!(page.select(&sel("svg.map-picker-tiles")).count(), 0);
     assert_eq!(page.select(&sel("#punkt .map-attribution")).count(), 0);
-    let svg = app
-        .get("/karta/kommun.svg")
-        .await
-        .text()
-        .await
-        .expect("svg");
+    let svg = kommun_svg(&app).await;
     assert!(svg.contains("<rect") && !svg.contains("fill-opacity"));
 }

@@ -71,15 +71,10 @@ fn find_part<'a>(
 
 /// The `.eml` files in the app's mail folder, parsed: (to, subject, calendar text).
 fn mails(app: &TestApp) -> Vec<(String, String, String)> {
-    let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
-        return Vec::new();
-    };
-    let mut mails: Vec<_> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| {
-            let raw = std::fs::read(e.path()).expect("eml");
-            let mail = mailparse::parse_mail(&raw).expect("mail parses");
+    let mut mails: Vec<_> = raw_mails(app)
+        .iter()
+        .map(|raw| {
+            let mail = mailparse::parse_mail(raw).expect("mail parses");
             let header = |name: &str| {
                 mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
                     .unwrap_or_default()
@@ -94,12 +89,28 @@ fn mails(app: &TestApp) -> Vec<(String, String, String)> {
     mails
 }
 
+/// The parsed mails whose subject starts with `subject`.
+fn mails_titled(app: &TestApp, subject: &str) -> Vec<(String, String, String)> {
+    let mut mails = mails(app);
+    mails.retain(|(_, s, _)| s.starts_with(subject));
+    mails
+}
+
 fn event_value(calendar: &str, uid: &str, property: &str) -> Option<String> {
     let parsed: Calendar = calendar.parse().expect("calendar parses");
     parsed
         .events()
         .find(|e| e.get_uid() == Some(uid))
         .and_then(|e| e.property_value(property).map(str::to_owned))
+}
+
+/// `PROPERTY:value` of the event `uid` for each property asked for, so a
+/// failing comparison names the property.
+fn event_props(calendar: &str, uid: &str, properties: &[&str]) -> Vec<String> {
+    properties
+        .iter()
+        .map(|p| format!("{p}:{}", event_value(calendar, uid, p).unwrap_or_default()))
+        .collect()
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -129,19 +140,9 @@ async fn a_meeting_made_in_the_form_is_stored_in_swedish_time_and_appears_in_my_
     );
 
     app.post("/konto/kalender", &[("action", "new")]).await;
-    let account = app.get_html("/konto").await;
-    let feed = value_of(&account, "#feed-url").expect("feed address");
-    let path = feed
-        .split_once("/kalender/")
-        .map(|(_, t)| format!("/kalender/{t}"))
-        .expect("path");
+    let path = feed_path(&app, "/konto", "#feed-url").await;
     // A calendar program sends no cookies.
-    let response = app
-        .other_browser()
-        .get(app.url(&path))
-        .send()
-        .await
-        .expect("feed");
+    let response = fetch_feed(&app, &path).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
         response.headers()["content-type"]
@@ -152,23 +153,17 @@ async fn a_meeting_made_in_the_form_is_stored_in_swedish_time_and_appears_in_my_
     let calendar = response.text().await.expect("body");
     let uid = format!("{id}@samordna");
     assert_eq!(
-        event_value(&calendar, &uid, "DTSTART").as_deref(),
-        Some("20300312T120000Z")
-    );
-    assert_eq!(
-        event_value(&calendar, &uid, "LOCATION").as_deref(),
-        Some("Kommunhuset, sal Linde")
+        event_props(&calendar, &uid, &["DTSTART", "LOCATION"]),
+        [
+            "DTSTART:20300312T120000Z",
+            "LOCATION:Kommunhuset, sal Linde"
+        ]
     );
     assert!(!calendar.contains("ATTENDEE"), "feeds publish no addresses");
 
     // A new address retires the old one.
     app.post("/konto/kalender", &[("action", "new")]).await;
-    let response = app
-        .other_browser()
-        .get(app.url(&path))
-        .send()
-        .await
-        .expect("feed");
+    let response = fetch_feed(&app, &path).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
@@ -209,12 +204,8 @@ async fn a_kallelse_mails_every_member_holder_once_with_a_calendar_request(db: s
         assert_eq!(subject, "Kallelse: LindeBRÅ 2030-03-12 kl. 13:00");
         assert!(calendar.contains("METHOD:REQUEST"));
         assert_eq!(
-            event_value(calendar, &uid, "SEQUENCE").as_deref(),
-            Some("0")
-        );
-        assert_eq!(
-            event_value(calendar, &uid, "DTEND").as_deref(),
-            Some("20300312T140000Z")
+            event_props(calendar, &uid, &["SEQUENCE", "DTEND"]),
+            ["SEQUENCE:0", "DTEND:20300312T140000Z"]
         );
     }
     let page = app.get_html(&format!("/moten/{id}")).await;
@@ -297,41 +288,21 @@ async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_u
     assert_redirect_to(&response, &format!("/moten/{id}"));
 
     let uid = format!("{id}@samordna");
-    let cancellations: Vec<_> = mails(&app)
-        .into_iter()
-        .filter(|(_, s, _)| s.starts_with("Inställt:"))
-        .collect();
+    let cancellations = mails_titled(&app, "Inställt:");
     assert_eq!(cancellations.len(), 8);
     for (_, _, calendar) in &cancellations {
         assert!(calendar.contains("METHOD:CANCEL"));
         assert_eq!(
-            event_value(calendar, &uid, "SEQUENCE").as_deref(),
-            Some("1")
-        );
-        assert_eq!(
-            event_value(calendar, &uid, "STATUS").as_deref(),
-            Some("CANCELLED")
+            event_props(calendar, &uid, &["SEQUENCE", "STATUS"]),
+            ["SEQUENCE:1", "STATUS:CANCELLED"]
         );
     }
     let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
-    let group_page = app.get_html(&format!("/grupper/{group}")).await;
-    let feed = value_of(&group_page, "#group-feed-url").expect("feed address");
-    let path = feed
-        .split_once("/kalender/")
-        .map(|(_, t)| format!("/kalender/{t}"))
-        .expect("path");
-    let calendar = app
-        .other_browser()
-        .get(app.url(&path))
-        .send()
-        .await
-        .expect("feed")
-        .text()
-        .await
-        .expect("ics");
+    let path = feed_path(&app, &format!("/grupper/{group}"), "#group-feed-url").await;
+    let calendar = fetch_feed(&app, &path).await.text().await.expect("ics");
     assert_eq!(
-        event_value(&calendar, &uid, "STATUS").as_deref(),
-        Some("CANCELLED")
+        event_props(&calendar, &uid, &["STATUS"]),
+        ["STATUS:CANCELLED"]
     );
     let page = app.get_html(&format!("/moten/{id}")).await;
     assert!(texts(&page, ".notice")[0].contains("Lokalen är upptagen."));
@@ -371,10 +342,7 @@ async fn moving_a_meeting_after_the_kallelse_bumps_the_sequence_and_asks_for_an_
         .expect("sequence");
     assert_eq!(sequence, 1);
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
-    let updates: Vec<_> = mails(&app)
-        .into_iter()
-        .filter(|(_, s, _)| s.starts_with("Uppdaterad kallelse"))
-        .collect();
+    let updates = mails_titled(&app, "Uppdaterad kallelse");
     assert_eq!(updates.len(), 8);
     assert_eq!(
         event_value(&updates[0].2, &format!("{id}@samordna"), "DTSTART").as_deref(),
@@ -681,8 +649,7 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
     let lindebra = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     let est = create_meeting(&app, "EST", "2030-03-13", "09:00", "30").await;
 
-    let securitas = TestApp::spawn(app.db.clone()).await;
-    securitas.login(SECURITAS).await;
+    let securitas = app.beside(SECURITAS).await;
     assert_eq!(
         securitas.get(&format!("/moten/{est}")).await.status(),
         StatusCode::OK
@@ -732,8 +699,7 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
         StatusCode::FORBIDDEN
     );
 
-    let nora = TestApp::spawn(app.db.clone()).await;
-    nora.login(NORA_COORDINATOR).await;
+    let nora = app.beside(NORA_COORDINATOR).await;
     assert_eq!(
         nora.get(&format!("/moten/{est}")).await.status(),
         StatusCode::NOT_FOUND
@@ -757,8 +723,7 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
         "Arbetsgrupp trygg stationsmiljö",
     )
     .await;
-    let securitas = TestApp::spawn(app.db.clone()).await;
-    securitas.login(SECURITAS).await;
+    let securitas = app.beside(SECURITAS).await;
     assert_eq!(
         securitas
             .get(&format!("/grupper/{group}/motesrytm"))
@@ -835,8 +800,7 @@ async fn the_demo_has_a_year_of_held_meetings_with_attendance_and_one_cancelled(
 async fn the_calendar_loads_its_data_in_one_statement(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
+    let member = app.beside(SECURITAS).await;
     let next = samordna::web::today()
         .checked_add_months(chrono::Months::new(1))
         .expect("next month")
@@ -966,9 +930,9 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
     );
     let file = response.text().await.expect("ics");
     let uid = format!("{id}@samordna");
-    let update = mails(&app)
+    let update = mails_titled(&app, "Uppdaterad kallelse")
         .into_iter()
-        .find(|(_, s, _)| s.starts_with("Uppdaterad kallelse"))
+        .next()
         .expect("the updated kallelse")
         .2;
     assert_eq!(event_value(&file, &uid, "SEQUENCE").as_deref(), Some("1"));
@@ -991,8 +955,7 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
         .expect("the meeting in the list");
     assert!(row.contains(&format!("Kallelse skickad {today}")), "{row}");
 
-    let securitas = TestApp::spawn(app.db.clone()).await;
-    securitas.login(SECURITAS).await;
+    let securitas = app.beside(SECURITAS).await;
     assert_eq!(securitas.get(&link).await.status(), StatusCode::NOT_FOUND);
 }
 

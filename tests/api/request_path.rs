@@ -60,6 +60,52 @@ fn session_cookie(app: &TestApp) -> String {
     app.cookie("samordna_session").expect("session cookie")
 }
 
+/// How many session rows carry the id `id`.
+async fn session_rows(app: &TestApp, id: &str) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from session where id = $1"#, id)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+/// Whether the start page soon sends the browser to sign in.
+async fn soon_sent_to_login(app: &TestApp) -> bool {
+    eventually(async || app.get("/").await.status() == StatusCode::SEE_OTHER).await
+}
+
+/// The demo with `email` signed in and the start page seen once.
+async fn demo_signed_in(db: sqlx::PgPool, email: &str) -> TestApp {
+    let app = TestApp::demo(db).await;
+    app.login(email).await;
+    app.get_html("/").await;
+    app
+}
+
+/// Deactivates a person in the database, as the command line would.
+async fn deactivate(app: &TestApp, email: &str) {
+    sqlx::query!("update person set active = false where email = $1", email)
+        .execute(&app.db)
+        .await
+        .expect("deactivate");
+}
+
+/// A second app on the same database with `email` signed in and the start
+/// page seen once.
+async fn second_app_signed_in(app: &TestApp, email: &str) -> TestApp {
+    let other = app.beside(email).await;
+    other.get_html("/").await;
+    other
+}
+
+/// Each page, seen by its app with nothing in memory, runs two statements
+/// at most.
+async fn assert_two_statements_at_most(pages: &[(&TestApp, String)]) {
+    for (app, path) in pages {
+        let n = statements(app, path).await;
+        assert!(n <= 2, "{path} ran {n} statements");
+    }
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn fifty_page_views_by_a_signed_in_person_write_nothing(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
@@ -92,9 +138,7 @@ async fn fifty_page_views_by_a_signed_in_person_write_nothing(db: sqlx::PgPool) 
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_idle_expiry_moves_forward_once_the_touch_interval_has_passed(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    app.get_html("/").await;
+    let app = demo_signed_in(db, COORDINATOR).await;
     let id = session_cookie(&app);
     // As if the last touch was six minutes ago and the expiry near.
     sqlx::query!(
@@ -154,7 +198,7 @@ async fn a_session_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(d
     .expect("expire");
     notify_session_changed(&app, &id).await;
     assert!(
-        eventually(async || app.get("/").await.status() == StatusCode::SEE_OTHER).await,
+        soon_sent_to_login(&app).await,
         "an idle session still opened the start page"
     );
     assert_redirect_to(&app.get("/").await, "/login");
@@ -174,14 +218,14 @@ async fn a_session_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(d
     .expect("age");
     notify_session_changed(&app, &id).await;
     assert!(
-        eventually(async || app.get("/").await.status() == StatusCode::SEE_OTHER).await,
+        soon_sent_to_login(&app).await,
         "a session older than its lifetime still opened the start page"
     );
-    let left = sqlx::query_scalar!(r#"select count(*) as "n!" from session where id = $1"#, id)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
-    assert_eq!(left, 0, "the ended session is deleted");
+    assert_eq!(
+        session_rows(&app, &id).await,
+        0,
+        "the ended session is deleted"
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -196,22 +240,17 @@ async fn switching_municipality_gives_a_new_session_id(db: sqlx::PgPool) {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let after = session_cookie(&app);
     assert_ne!(before, after);
-    let old = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from session where id = $1"#,
-        before
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
-    assert_eq!(old, 0, "the old session id is gone");
+    assert_eq!(
+        session_rows(&app, &before).await,
+        0,
+        "the old session id is gone"
+    );
     assert_eq!(app.get("/").await.status(), StatusCode::OK);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_change_to_a_person_made_elsewhere_reaches_the_cache_at_once(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
-    app.get_html("/").await;
+    let app = demo_signed_in(db, SECURITAS).await;
 
     // Another instance, or the command line, renames and then deactivates.
     sqlx::query!(
@@ -229,24 +268,16 @@ async fn a_change_to_a_person_made_elsewhere_reaches_the_cache_at_once(db: sqlx:
         .await,
         "the new name never showed"
     );
-    sqlx::query!(
-        "update person set active = false where email = $1",
-        SECURITAS
-    )
-    .execute(&app.db)
-    .await
-    .expect("deactivate");
+    deactivate(&app, SECURITAS).await;
     assert!(
-        eventually(async || app.get("/").await.status() == StatusCode::SEE_OTHER).await,
+        soon_sent_to_login(&app).await,
         "a deactivated person still opened the start page"
     );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_lost_listening_connection_drops_the_cache(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
-    app.get_html("/").await;
+    let app = demo_signed_in(db, SECURITAS).await;
 
     // Cut the listener, then change the person: that notice is lost.
     let cut = sqlx::query_scalar!(
@@ -257,16 +288,10 @@ async fn a_lost_listening_connection_drops_the_cache(db: sqlx::PgPool) {
     .await
     .expect("terminate");
     assert_eq!(cut, 1, "one listening connection");
-    sqlx::query!(
-        "update person set active = false where email = $1",
-        SECURITAS
-    )
-    .execute(&app.db)
-    .await
-    .expect("deactivate");
+    deactivate(&app, SECURITAS).await;
 
     assert!(
-        eventually(async || app.get("/").await.status() == StatusCode::SEE_OTHER).await,
+        soon_sent_to_login(&app).await,
         "a stale cache let a deactivated person in"
     );
 }
@@ -289,12 +314,8 @@ async fn who_is_asking_costs_no_statement_once_known(db: sqlx::PgPool) {
 /// the dashboard; lower these as the pages get there, never raise them.
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_daily_pages_run_no_more_statements_than_counted(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    app.get_html("/").await;
-    let reporter = TestApp::spawn(app.db.clone()).await;
-    reporter.login(SECURITAS).await;
-    reporter.get_html("/").await;
+    let app = demo_signed_in(db, COORDINATOR).await;
+    let reporter = second_app_signed_in(&app, SECURITAS).await;
     let week = ReportWeek::containing(samordna::web::today(), 1).key();
     let pages = [
         (&app, "/", 1),
@@ -329,64 +350,48 @@ async fn securitas_organisation(app: &TestApp) -> uuid::Uuid {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_report_form_runs_two_statements_with_or_without_a_chosen_week(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
-    app.get_html("/").await;
+    let app = demo_signed_in(db, SECURITAS).await;
     let org = securitas_organisation(&app).await;
     let today = samordna::web::today();
     let this_week = ReportWeek::containing(today, 1).key();
     let past = ReportWeek::containing(today - chrono::Days::new(14), 1).key();
 
-    for path in [
-        "/est/rapport".to_owned(),
-        format!("/est/rapport?vecka={this_week}&org={org}"),
-        format!("/est/rapport?vecka={past}&org={org}"),
-    ] {
-        let n = statements(&app, &path).await;
-        assert!(n <= 2, "{path} ran {n} statements");
-    }
+    assert_two_statements_at_most(&[
+        (&app, "/est/rapport".to_owned()),
+        (&app, format!("/est/rapport?vecka={this_week}&org={org}")),
+        (&app, format!("/est/rapport?vecka={past}&org={org}")),
+    ])
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_lagesbild_runs_two_statements_for_the_coordinator_and_for_a_member(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    app.get_html("/").await;
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
-    member.get_html("/").await;
+    let app = demo_signed_in(db, COORDINATOR).await;
+    let member = second_app_signed_in(&app, SECURITAS).await;
     let today = samordna::web::today();
     let this_week = ReportWeek::containing(today, 1).key();
     let past = ReportWeek::containing(today - chrono::Days::new(7), 1).key();
 
-    for (app, path) in [
+    assert_two_statements_at_most(&[
         (&app, format!("/est/lagesbild/{this_week}")),
         (&app, format!("/est/lagesbild/{past}")),
         (&member, format!("/est/lagesbild/{past}")),
-    ] {
-        let n = statements(app, &path).await;
-        assert!(n <= 2, "{path} ran {n} statements");
-    }
+    ])
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_est_index_runs_two_statements(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    app.get_html("/").await;
-    let reporter = TestApp::spawn(app.db.clone()).await;
-    reporter.login(SECURITAS).await;
-    reporter.get_html("/").await;
+    let app = demo_signed_in(db, COORDINATOR).await;
+    let reporter = second_app_signed_in(&app, SECURITAS).await;
     let past = ReportWeek::containing(samordna::web::today() - chrono::Days::new(7), 1).key();
 
-    for (app, path) in [
+    assert_two_statements_at_most(&[
         (&app, "/est".to_owned()),
         (&app, format!("/est?vecka={past}")),
         (&reporter, "/est".to_owned()),
-    ] {
-        let n = statements(app, &path).await;
-        assert!(n <= 2, "{path} ran {n} statements");
-    }
+    ])
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -479,8 +484,7 @@ async fn hsts_is_sent_when_the_public_address_is_https(db: sqlx::PgPool) {
 async fn a_page_seen_again_runs_no_statement_until_its_municipality_changes(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     app.login(COORDINATOR).await;
-    let reporter = TestApp::spawn(app.db.clone()).await;
-    reporter.login(SECURITAS).await;
+    let reporter = app.beside(SECURITAS).await;
     // Nora's coordinator signs in on the same server first (signing in
     // names no municipality, so it drops every page).
     let nora = app.other_browser();

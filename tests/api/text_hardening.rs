@@ -100,8 +100,7 @@ async fn the_lagesbild_csv_defuses_every_formula_spelling_and_keeps_numbers_nume
         incident_named(&app, &week, &org, text).await;
     }
 
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     let response = coordinator.get(&format!("/est/lagesbild/{week}.csv")).await;
     assert_eq!(response.status(), StatusCode::OK);
     let rows = csv_rows(&response.text().await.expect("csv"));
@@ -147,8 +146,7 @@ async fn the_dashboard_csvs_defuse_category_area_and_group_names_and_keep_counts
     .await
     .expect("group names");
 
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     for key in ["kategori", "omrade"] {
         let response = coordinator.get(&format!("/oversikt/{key}.csv")).await;
         assert_eq!(response.status(), StatusCode::OK, "{key}");
@@ -325,8 +323,7 @@ async fn weeks_and_months_out_of_bounds_give_a_note_or_a_swedish_422(db: sqlx::P
         );
     }
 
-    let reporter = TestApp::spawn(app.db.clone()).await;
-    reporter.login(SECURITAS).await;
+    let reporter = app.beside(SECURITAS).await;
     for week in weeks {
         assert_bounded(&reporter, &format!("/est/rapport?vecka={week}"), true).await;
     }
@@ -669,8 +666,7 @@ async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db:
             .await
             .expect("need");
 
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     let response = coordinator
         .post(
             &format!("/est/lagesbild/{week}/prioritet"),
