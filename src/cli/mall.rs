@@ -92,9 +92,19 @@ pub async fn import(
     match crate::templates::create_municipality(&mut tx, new, template).await {
         Ok(m) => {
             if let Some(person) = person {
-                crate::templates::appoint_coordinator(&mut tx, m, person)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("samordnaren kunde inte utses: {e}"))?;
+                let mut errors = crate::web::forms::FieldErrors::default();
+                let appointed =
+                    crate::templates::appoint_coordinator(&mut tx, m, person, &mut errors)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("samordnaren kunde inte utses: {e}"))?;
+                if appointed.is_none() {
+                    let why: Vec<&str> = errors
+                        .all()
+                        .into_iter()
+                        .map(|(_, message)| message)
+                        .collect();
+                    anyhow::bail!("samordnaren kunde inte utses: {}", why.join(" "));
+                }
             }
         }
         Err(AppError::Validation(errors)) => {

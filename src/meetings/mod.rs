@@ -52,4 +52,4 @@ pub fn router() -> Router<AppState> {
         .route("/konto/kalender", post(feeds::renew_token))
 }
 
-pub use model::{form_label, long_date, month_name};
+pub use model::{long_date, month_name};

@@ -51,16 +51,6 @@ crate::text_enum! {
     }
 }
 
-impl MeetingMode {
-    /// The Swedish label.
-    pub fn label(self) -> &'static str {
-        match self {
-            MeetingMode::Online => "Digitalt (länk)",
-            MeetingMode::InPerson => "Fysiskt möte",
-        }
-    }
-}
-
 crate::text_enum! {
     /// Where a meeting stands. `meeting.status`.
     pub enum MeetingStatus {
@@ -77,11 +67,6 @@ crate::text_enum! {
         Weekly = "weekly",
         PerHalfYear = "per_half_year",
     }
-}
-
-/// Swedish labels of the meeting forms.
-pub fn form_label(form: &str) -> &'static str {
-    form.parse().map_or(MeetingMode::InPerson, |m| m).label()
 }
 
 crate::text_enum! {

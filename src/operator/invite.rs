@@ -17,9 +17,10 @@ use super::db;
 use super::model::{INVITATION_HOURS, LinkState, invitation_mail, new_token, token_hash, when};
 use super::pages::{InviteForm, municipality_page};
 use crate::auth::password;
-use crate::error::{AppError, AppResult, OnConstraint};
+use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, Kind};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::extract::{AUTH_KEY, SessionAuth};
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::idempotency::{ALREADY_SENT, first_submission};
@@ -54,11 +55,7 @@ pub async fn invite(
     let invitee = parse(&form, &mut errors);
     let position = db::admin_position(&state.db, m.id).await?;
     if position.is_none() {
-        errors.add(
-            "position",
-            "Kommunen har ingen befattning som ger administratörsrätt (samordnare). \
-             Skapa kommunen från en mall som har en.",
-        );
+        errors.add("position", crate::templates::NO_COORDINATOR_POSITION);
     }
     let again = format!("/drift/kommuner/{}", m.id);
     let (Some(position), true) = (position, errors.is_empty()) else {
@@ -135,15 +132,9 @@ async fn store(
     let Some(person) = person(tx, invitee, errors).await? else {
         return Ok(None);
     };
-    sqlx::query!(
-        "insert into person_municipality (municipality_id, person_id) values ($1, $2)
-         on conflict do nothing",
-        m,
-        person
-    )
-    .execute(&mut *tx)
-    .await?;
-    if hold(tx, target, person, errors).await?.is_none() {
+    let appointed =
+        crate::templates::appoint_coordinator(tx, MunicipalityId::of_row(m), person, errors);
+    if appointed.await?.is_none() {
         return Ok(None);
     }
     let (token, hash) = new_token();
@@ -219,48 +210,6 @@ async fn person(
         return Ok(None);
     }
     Ok(Some(found.id))
-}
-
-/// Makes `person` the holder of the coordinator's position from today,
-/// unless they hold it already. `None`: someone else holds it.
-async fn hold(
-    tx: &mut PgConnection,
-    target: &Target<'_>,
-    person: Uuid,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<()>> {
-    let (m, _) = target.municipality;
-    let (position, title) = target.position;
-    let held = sqlx::query_scalar!(
-        r#"select exists (select 1 from position_holder
-                          where municipality_id = $1 and position_id = $2 and person_id = $3
-                            and held_from <= current_date
-                            and (held_to is null or held_to >= current_date)) as "held!""#,
-        m,
-        position,
-        person
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if held {
-        return Ok(Some(()));
-    }
-    let message = format!("Befattningen {title} har redan en innehavare från i dag eller senare.");
-    sqlx::query!(
-        r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
-           values ($1, $2, $3, $4, current_date)"#,
-        Uuid::now_v7(),
-        m,
-        position,
-        person
-    )
-    .execute(&mut *tx)
-    .await
-    .map(|_| ())
-    .on_constraint(
-        errors,
-        &[("position_holder_no_overlap", "position", message.as_str())],
-    )
 }
 
 /// What the link leads to.

@@ -314,14 +314,17 @@ pub async fn create_municipality(
     Ok(m)
 }
 
-/// The person `person` holds new municipality `m`'s coordinator position
-/// (the first with `grants_admin`) from today, and is known in `m`: the
-/// first coordinator, who then administers the rest.
+/// Appoints the first coordinator, for the operator's invitation and the
+/// command line alike: `person` works in `m` and holds its coordinator
+/// position (the first with `grants_admin`, by title) from today, unless
+/// they hold it already. `None`: someone else holds it from today on (the
+/// message is added to `errors` under `position`; the transaction is spoilt).
 pub async fn appoint_coordinator(
     tx: &mut PgConnection,
     m: MunicipalityId,
     person: Uuid,
-) -> AppResult<()> {
+    errors: &mut FieldErrors,
+) -> AppResult<Option<()>> {
     sqlx::query!(
         r#"insert into person_municipality (municipality_id, person_id) values ($1, $2)
            on conflict do nothing"#,
@@ -330,19 +333,50 @@ pub async fn appoint_coordinator(
     )
     .execute(&mut *tx)
     .await?;
+    let Some(p) = sqlx::query!(
+        r#"select p.id, p.title,
+                  exists (select 1 from position_holder h
+                          where h.municipality_id = $1 and h.position_id = p.id and h.person_id = $2
+                            and h.held_from <= current_date
+                            and (h.held_to is null or h.held_to >= current_date)) as "held!"
+           from position p where p.municipality_id = $1 and p.grants_admin
+           order by p.title limit 1"#,
+        m.get(),
+        person
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        errors.add("position", NO_COORDINATOR_POSITION);
+        return Ok(None);
+    };
+    if p.held {
+        return Ok(Some(()));
+    }
+    let message = format!(
+        "Befattningen {} har redan en innehavare från i dag eller senare.",
+        p.title
+    );
     sqlx::query!(
         r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
-           select $1, $2, id, $3, $4 from position
-           where municipality_id = $2 and grants_admin order by id limit 1"#,
+           values ($1, $2, $3, $4, current_date)"#,
         Uuid::now_v7(),
         m.get(),
-        person,
-        crate::web::today()
+        p.id,
+        person
     )
     .execute(&mut *tx)
-    .await?;
-    Ok(())
+    .await
+    .map(|_| ())
+    .on_constraint(
+        errors,
+        &[("position_holder_no_overlap", "position", message.as_str())],
+    )
 }
+
+/// A municipality without a position that grants administration.
+pub const NO_COORDINATOR_POSITION: &str = "Kommunen har ingen befattning som ger administratörsrätt (samordnare). \
+     Skapa kommunen från en mall som har en.";
 
 async fn taken(tx: &mut PgConnection, new: &NewMunicipality, e: &mut FieldErrors) -> AppResult<()> {
     let r = sqlx::query!(

@@ -15,7 +15,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-pub use db::{NewMunicipality, appoint_coordinator, create_municipality, export};
+pub use db::{
+    NO_COORDINATOR_POSITION, NewMunicipality, appoint_coordinator, create_municipality, export,
+};
 pub use model::{Builtin, Template, builtin, parse};
 
 use crate::error::AppResult;

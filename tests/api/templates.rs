@@ -51,9 +51,11 @@ async fn make_coordinator(db: &PgPool, m: MunicipalityId) {
         .await
         .expect("coordinator");
     let mut tx = db.begin().await.expect("transaction");
-    appoint_coordinator(&mut tx, m, person)
+    let mut errors = samordna::web::forms::FieldErrors::default();
+    appoint_coordinator(&mut tx, m, person, &mut errors)
         .await
-        .expect("appointed");
+        .expect("appointed")
+        .expect("the position was free");
     tx.commit().await.expect("commit");
 }
 

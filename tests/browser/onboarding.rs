@@ -107,6 +107,11 @@ async fn create_and_invite(b: &Browser, app: &DemoApp) -> Result<String> {
     b.fill("#name", "Eva Ek").await?;
     b.fill("#email", COORDINATOR).await?;
     b.press("Skicka inbjudan", "/drift/kommuner/*").await?;
+    b.step("radera");
+    b.follow_link("Radera Ekby kommun", "/drift/kommuner/*/radera")
+        .await?;
+    b.expect_text(".notice", "Exportera kommunen innan du raderar den.")
+        .await?;
     b.sign_out().await?;
     invitation_link(app)
 }
