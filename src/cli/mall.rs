@@ -92,19 +92,7 @@ pub async fn import(
     match crate::templates::create_municipality(&mut tx, new, template).await {
         Ok(m) => {
             if let Some(person) = person {
-                let mut errors = crate::web::forms::FieldErrors::default();
-                let appointed =
-                    crate::templates::appoint_coordinator(&mut tx, m, person, &mut errors)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("samordnaren kunde inte utses: {e}"))?;
-                if appointed.is_none() {
-                    let why: Vec<&str> = errors
-                        .all()
-                        .into_iter()
-                        .map(|(_, message)| message)
-                        .collect();
-                    anyhow::bail!("samordnaren kunde inte utses: {}", why.join(" "));
-                }
+                appoint(&mut tx, m, person).await?;
             }
         }
         Err(AppError::Validation(errors)) => {
@@ -130,6 +118,23 @@ pub async fn import(
         None => println!(
             "Ingen innehar befattningen \"{admin}\" än: kör om med --samordnare, eller låt driften utse den."
         ),
+    }
+    Ok(())
+}
+
+/// Appoints the new municipality's first coordinator, or says why not.
+async fn appoint(
+    tx: &mut sqlx::PgConnection,
+    m: crate::tenant::MunicipalityId,
+    person: uuid::Uuid,
+) -> anyhow::Result<()> {
+    let mut errors = crate::web::forms::FieldErrors::default();
+    let appointed = crate::templates::appoint_coordinator(tx, m, person, &mut errors)
+        .await
+        .map_err(|e| anyhow::anyhow!("samordnaren kunde inte utses: {e}"))?;
+    if appointed.is_none() {
+        let why: Vec<&str> = errors.all().into_iter().map(|(_, m)| m).collect();
+        anyhow::bail!("samordnaren kunde inte utses: {}", why.join(" "));
     }
     Ok(())
 }
