@@ -20,24 +20,10 @@ pub struct Gap {
 pub async fn gaps(db: &sqlx::PgPool, m: Uuid, day: NaiveDate) -> AppResult<Vec<Gap>> {
     Ok(sqlx::query_as!(
         Gap,
-        r#"select distinct o.id as organisation_id, o.name as organisation, g.id as group_id, g.name as "group"
-           from membership ms
-           join position p on p.id = ms.position_id
-           join organisation o on o.id = p.organisation_id and o.municipality_id = $1 and o.external
-           join work_group g on g.id = ms.work_group_id and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
-           where ms.municipality_id = $1
-             and not exists (
-                 select 1 from agreement a
-                 join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-                 join agreement_group ag on ag.agreement_id = a.id and ag.work_group_id = g.id
-                 where a.municipality_id = $1 and a.counterpart_id = o.id and a.status = 'for_signing'
-                   and v.valid_from <= $2 and (v.valid_to is null or v.valid_to >= $2)
-                   and not exists (
-                       select 1 from agreement_type_signatory s
-                       where s.agreement_type_id = a.type_id
-                         and not exists (select 1 from agreement_signature sg where sg.agreement_id = a.id
-                                         and sg.version = a.current_version and sg.position_id = s.position_id and sg.voided_at is null)))
-           order by o.name, g.name"#,
+        r#"select organisation_id as "organisation_id!", organisation as "organisation!",
+                  group_id as "group_id!", group_name as "group!"
+           from agreement_gaps($1, $2)
+           order by organisation, group_name"#,
         m,
         day
     )

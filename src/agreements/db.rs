@@ -76,17 +76,7 @@ pub async fn agreements(
                    where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null
                      and sg.position_id in (select s.position_id from agreement_type_signatory s where s.agreement_type_id = a.type_id)
                   ) as "signed!",
-                  (select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]' then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
-                                     || coalesce(' (' || hn.name || ')', ''),
-                                     ', ' order by p.title)
-                   from agreement_type_signatory s
-                   join position p on p.id = s.position_id
-                   left join holders_on($1, (now() at time zone 'Europe/Stockholm')::date) hn on hn.position_id = p.id
-                   where s.agreement_type_id = a.type_id and s.municipality_id = $1
-                     and not exists (select 1 from agreement_signature sg
-                                     where sg.agreement_id = a.id and sg.version = a.current_version
-                                       and sg.position_id = s.position_id and sg.voided_at is null)
-                  ) as waiting_for
+                  agreement_waiting_for($1, a.id, (now() at time zone 'Europe/Stockholm')::date) as waiting_for
            from agreement a
            join agreement_type t on t.id = a.type_id
            join organisation o on o.id = a.counterpart_id

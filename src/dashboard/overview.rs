@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{AgreementCounts, AreaRow, GoalLine, GroupLine, MeasureCounts};
 use crate::agreements::model::State as AgreementState;
 use crate::error::AppResult;
-use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts, StoredCadence};
+use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts};
 use crate::meetings::calendar::Term;
 use crate::planning::effect::MeasureLine;
 use crate::state::AppState;
@@ -30,7 +30,7 @@ struct GroupRow {
     id: Uuid,
     name: String,
     tier: String,
-    cadence: Option<StoredCadence>,
+    cadence: Option<Cadence>,
     #[serde(flatten)]
     active: ActiveSpan,
     #[serde(flatten)]
@@ -132,7 +132,7 @@ pub(super) async fn overview(
 fn group_lines(term: Term, rows: Vec<GroupRow>) -> Vec<GroupLine> {
     rows.into_iter()
         .filter_map(|g| {
-            let cadence = Cadence::from_stored(g.cadence);
+            let cadence = g.cadence.unwrap_or_else(Cadence::unset);
             let c = Compliance::new(term, &cadence, &g.active, g.counts);
             let nothing_planned = g.tier != "temporary" && g.next_planned.is_none();
             (c.required != 0 || c.held + c.planned != 0 || nothing_planned).then(|| GroupLine {

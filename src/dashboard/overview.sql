@@ -55,27 +55,8 @@ select mu.guideline_review_due as review_due, mu.agreement_warning_days, mu.code
                       join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
                       where a.municipality_id = $1) end
                       as "agreements: Json<Vec<AgreementRow>>",
-                  -- The same pairs as agreements::compliance::gaps, counted.
-                  case when $6 then (
-                      select count(*) from (
-                          select distinct o.id, g.id
-                          from membership ms
-                          join position p on p.id = ms.position_id
-                          join organisation o on o.id = p.organisation_id and o.municipality_id = $1 and o.external
-                          join work_group g on g.id = ms.work_group_id and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
-                          where ms.municipality_id = $1
-                            and not exists (
-                                select 1 from agreement a
-                                join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-                                join agreement_group ag on ag.agreement_id = a.id and ag.work_group_id = g.id
-                                where a.municipality_id = $1 and a.counterpart_id = o.id and a.status = 'for_signing'
-                                  and v.valid_from <= $2 and (v.valid_to is null or v.valid_to >= $2)
-                                  and not exists (
-                                      select 1 from agreement_type_signatory s
-                                      where s.agreement_type_id = a.type_id
-                                        and not exists (select 1 from agreement_signature sg where sg.agreement_id = a.id
-                                                        and sg.version = a.current_version and sg.position_id = s.position_id
-                                                        and sg.voided_at is null)))) pairs) end
+                  -- The pairs agreements::compliance::gaps lists, counted.
+                  case when $6 then (select count(*) from agreement_gaps($1, $2)) end
                       as gaps,
                   -- Goals with an indicator or a target, and their latest follow-up.
                   case when $6 then (

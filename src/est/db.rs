@@ -193,106 +193,6 @@ pub fn time_band_label(band: &str) -> &'static str {
         .map_or("", |(_, l)| l)
 }
 
-/// An incident of an organisation's report for a week, as the report
-/// form shows it for changing; `None` when there is no such incident.
-pub async fn incident_form(
-    db: &PgPool,
-    m: Uuid,
-    organisation: Uuid,
-    week: NaiveDate,
-    id: Uuid,
-) -> AppResult<Option<super::report::IncidentForm>> {
-    let row = sqlx::query!(
-        r#"select i.category_id, i.occurred_on, i.time_band, i.area_id, i.place, i.description,
-                  i.action_taken, i.latitude, i.longitude, i.insecurity, i.reported_to_police
-           from est_incident i
-           join est_report r on r.id = i.report_id
-           where i.id = $1 and i.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
-        id,
-        m,
-        organisation,
-        week
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| super::report::IncidentForm {
-        category_id: r.category_id.to_string(),
-        occurred_on: r.occurred_on.to_string(),
-        time_band: r.time_band.unwrap_or_default(),
-        area_id: r.area_id.to_string(),
-        place: r.place.unwrap_or_default(),
-        description: r.description.unwrap_or_default(),
-        insecurity: r.insecurity.to_string(),
-        reported_to_police: r.reported_to_police.then(|| "ja".to_owned()),
-        action_taken: r.action_taken.unwrap_or_default(),
-        latitude: r.latitude.map(|x| x.to_string()).unwrap_or_default(),
-        longitude: r.longitude.map(|x| x.to_string()).unwrap_or_default(),
-        confirm_personal_data: None,
-        picker: Default::default(),
-    }))
-}
-
-/// A coming event of the organisation's report for the week, as its form
-/// shows it when the reporter changes it.
-pub async fn event_form(
-    db: &PgPool,
-    m: Uuid,
-    organisation: Uuid,
-    week: NaiveDate,
-    id: Uuid,
-) -> AppResult<Option<super::report::EventForm>> {
-    let row = sqlx::query!(
-        r#"select e.title, e.occurs_on, e.area_id, e.place, e.risk, e.planned_measures
-           from est_coming_event e
-           join est_report r on r.id = e.report_id
-           where e.id = $1 and e.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
-        id,
-        m,
-        organisation,
-        week
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| super::report::EventForm {
-        title: r.title.unwrap_or_default(),
-        occurs_on: r.occurs_on.to_string(),
-        event_area_id: r.area_id.map(|a| a.to_string()).unwrap_or_default(),
-        event_place: r.place.unwrap_or_default(),
-        risk: r.risk,
-        planned_measures: r.planned_measures.unwrap_or_default(),
-        confirm_personal_data: None,
-    }))
-}
-
-/// A cooperation need of the organisation's report for the week, as its
-/// form shows it when the reporter changes it.
-pub async fn need_form(
-    db: &PgPool,
-    m: Uuid,
-    organisation: Uuid,
-    week: NaiveDate,
-    id: Uuid,
-) -> AppResult<Option<super::report::NeedForm>> {
-    let row = sqlx::query!(
-        r#"select n.title, n.with_whom, n.handled_by
-           from cooperation_need n
-           join est_report r on r.id = n.report_id
-           where n.id = $1 and n.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
-        id,
-        m,
-        organisation,
-        week
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| super::report::NeedForm {
-        need_title: r.title.unwrap_or_default(),
-        with_whom: r.with_whom.unwrap_or_default(),
-        handled_by: r.handled_by.unwrap_or_default(),
-        confirm_personal_data: None,
-    }))
-}
-
 /// Incidents of the reports of a week, optionally of one organisation.
 pub async fn incidents(
     db: &PgPool,
@@ -302,20 +202,13 @@ pub async fn incidents(
 ) -> AppResult<Vec<Incident>> {
     Ok(sqlx::query_as!(
         Incident,
-        r#"select i.id, o.name as organisation,
-                  coalesce(pc.name, c.name) as "category!", case when pc.id is null then null else c.name end as subcategory,
-                  a.name as area, i.occurred_on, i.time_band, i.place, i.description, i.action_taken,
-                  i.insecurity, i.reported_to_police, i.duplicate_of, p.name as "written_by?",
-                  i.latitude, i.longitude
-           from est_incident i
-           join est_report r on r.id = i.report_id
-           join organisation o on o.id = r.organisation_id
-           join incident_category c on c.id = i.category_id
-           left join incident_category pc on pc.id = c.parent_id
-           join area a on a.id = i.area_id
-           left join person p on p.id = i.written_by
-           where r.municipality_id = $1 and r.week_start = $2 and ($3::uuid is null or r.organisation_id = $3)
-           order by i.occurred_on, o.name, i.created_at"#,
+        r#"select id as "id!", organisation as "organisation!", category as "category!", subcategory,
+                  area as "area!", occurred_on as "occurred_on!", time_band, place, description, action_taken,
+                  insecurity as "insecurity!", reported_to_police as "reported_to_police!", duplicate_of,
+                  written_by_name as "written_by?", latitude, longitude
+           from est_incident_named
+           where municipality_id = $1 and week_start = $2 and ($3::uuid is null or organisation_id = $3)
+           order by occurred_on, organisation, created_at"#,
         m,
         week,
         organisation
@@ -360,15 +253,11 @@ pub async fn coming_events(
 ) -> AppResult<Vec<ComingEvent>> {
     Ok(sqlx::query_as!(
         ComingEvent,
-        r#"select e.id, o.name as organisation, e.occurs_on, a.name as "area?", e.risk, e.title, e.place,
-                  e.planned_measures, p.name as "written_by?"
-           from est_coming_event e
-           join est_report r on r.id = e.report_id
-           join organisation o on o.id = r.organisation_id
-           left join area a on a.id = e.area_id
-           left join person p on p.id = e.written_by
-           where r.municipality_id = $1 and r.week_start = $2 and ($3::uuid is null or r.organisation_id = $3)
-           order by e.occurs_on, array_position(array['high','medium','low'], e.risk)"#,
+        r#"select id as "id!", organisation as "organisation!", occurs_on as "occurs_on!", area as "area?",
+                  risk as "risk!", title, place, planned_measures, written_by_name as "written_by?"
+           from est_coming_event_named
+           where municipality_id = $1 and week_start = $2 and ($3::uuid is null or organisation_id = $3)
+           order by occurs_on, risk_rank"#,
         m,
         week,
         organisation
@@ -427,20 +316,15 @@ pub async fn needs(
 ) -> AppResult<Vec<Need>> {
     Ok(sqlx::query_as!(
         Need,
-        r#"select n.id, o.name as organisation, o.id as organisation_id, n.taken_by_organisation_id as taken_by_id,
-                  tb.name as "taken_by?", r.week_start, n.title, n.with_whom, n.status, n.handled_by,
-                  p.name as "written_by?",
-                  (select cn.note from cooperation_note cn where cn.need_id = n.id order by cn.at desc limit 1) as last_note
-           from cooperation_need n
-           join est_report r on r.id = n.report_id
-           join organisation o on o.id = r.organisation_id
-           left join organisation tb on tb.id = n.taken_by_organisation_id
-           left join person p on p.id = n.written_by
-           where n.municipality_id = $1
+        r#"select id as "id!", organisation as "organisation!", organisation_id as "organisation_id!", taken_by_id,
+                  taken_by as "taken_by?", week_start as "week_start!", title, with_whom, status as "status!",
+                  handled_by, written_by_name as "written_by?", last_note
+           from cooperation_need_named
+           where municipality_id = $1
              and case when $3::uuid is null
-                      then r.week_start <= $2 and (n.status <> 'closed' or n.closed_at >= $4)
-                      else r.organisation_id = $3 and r.week_start = $2 end
-           order by r.week_start, n.created_at"#,
+                      then week_start <= $2 and (status <> 'closed' or closed_at >= $4)
+                      else organisation_id = $3 and week_start = $2 end
+           order by week_start, created_at"#,
         m,
         week,
         organisation,

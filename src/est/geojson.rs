@@ -45,18 +45,8 @@ pub async fn geojson(
     let f = Filter::read(&q, &mut Vec::new());
     let rows = sqlx::query_scalar!(
         r#"select coalesce(json_agg(x order by x.occurred_on, x.id), '[]') as "rows!: Json<Vec<Point>>" from (
-               select i.id, i.occurred_on, coalesce(pc.name, c.name) as category,
-                      case when pc.id is null then null else c.name end as subcategory,
-                      a.name as area, i.latitude, i.longitude
-               from est_incident i
-               join est_report r on r.id = i.report_id
-               join incident_category c on c.id = i.category_id
-               left join incident_category pc on pc.id = c.parent_id
-               join area a on a.id = i.area_id
-               where i.municipality_id = $1 and i.occurred_on between $2 and $3 and i.duplicate_of is null
-                 and ($4::uuid is null or i.area_id = $4)
-                 and ($5::uuid is null or coalesce(c.parent_id, c.id) = $5)
-                 and ($6::uuid is null or r.organisation_id = $6)) x"#,
+               select id, occurred_on, category, subcategory, area, latitude, longitude
+               from est_incidents_in($1, $2, $3, $4, $5, $6)) x"#,
         user.municipality_id(),
         f.from,
         f.to,

@@ -1,17 +1,7 @@
 with f as (
-               select i.id, i.occurred_on, coalesce(pc.name, c.name) as category, a.name as area, i.description,
-                      o.name as organisation, i.insecurity, i.reported_to_police, r.week_start,
-                      i.latitude, i.longitude
-               from est_incident i
-               join est_report r on r.id = i.report_id
-               join organisation o on o.id = r.organisation_id
-               join incident_category c on c.id = i.category_id
-               left join incident_category pc on pc.id = c.parent_id
-               join area a on a.id = i.area_id
-               where i.municipality_id = $1 and i.occurred_on between $2 and $3 and i.duplicate_of is null
-                 and ($4::uuid is null or i.area_id = $4)
-                 and ($5::uuid is null or coalesce(c.parent_id, c.id) = $5)
-                 and ($6::uuid is null or r.organisation_id = $6)
+               select id, occurred_on, category, area, description, organisation, insecurity,
+                      reported_to_police, week_start, latitude, longitude
+               from est_incidents_in($1, $2, $3, $4, $5, $6)
            ),
            numbered as (
                select f.*, row_number() over (order by

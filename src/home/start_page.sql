@@ -42,24 +42,11 @@ with my_groups as (
                from measure ms
                where ($12 or $13) and ms.municipality_id = $1 and ms.status <> 'done' and ms.due_on < $3
                union all
-               select 'unsigned', a.id, v.title, greatest(v.valid_from, $3),
-                      (select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]'
-                                              then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
-                                         || coalesce(' (' || hn.name || ')', ''), ', ' order by p.title)
-                       from agreement_type_signatory s join position p on p.id = s.position_id
-                       left join holders_on($1, $3) hn on hn.position_id = p.id
-                       where s.agreement_type_id = a.type_id and s.municipality_id = $1
-                         and not exists (select 1 from agreement_signature sg
-                                         where sg.agreement_id = a.id and sg.version = a.current_version
-                                           and sg.position_id = s.position_id and sg.voided_at is null))
+               select 'unsigned', a.id, v.title, greatest(v.valid_from, $3), w.names
                from agreement a
                join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
-               where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing'
-                 and exists (select 1 from agreement_type_signatory s
-                             where s.agreement_type_id = a.type_id and s.municipality_id = $1
-                               and not exists (select 1 from agreement_signature sg
-                                               where sg.agreement_id = a.id and sg.version = a.current_version
-                                                 and sg.position_id = s.position_id and sg.voided_at is null))
+               cross join lateral agreement_waiting_for($1, a.id, $3) w(names)
+               where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing' and w.names is not null
                union all
                select 'expiring', a.id, v.title, v.valid_to, o.name
                from agreement a
@@ -97,11 +84,7 @@ with my_groups as (
                      select 1 from est_report r
                      where r.municipality_id = $1 and r.organisation_id = o.id
                        and r.week_start = (select monday from open_week)
-                       and (r.nothing_to_report
-                            or exists (select 1 from est_incident i where i.report_id = r.id)
-                            or exists (select 1 from est_coming_event e where e.report_id = r.id)
-                            or exists (select 1 from cooperation_need n
-                                       where n.report_id = r.id and n.municipality_id = $1)))
+                       and est_report_filed(r))
            ),
            reporter_for as (
                select distinct o.id, o.name from position_holder h
@@ -129,11 +112,7 @@ with my_groups as (
                                      and mt.status = 'planned' and mt.starts_at >= $9),
                       'reports', (select count(*) from est_report r
                                   where r.municipality_id = $1
-                                    and (r.nothing_to_report
-                                         or exists (select 1 from est_incident i where i.report_id = r.id)
-                                         or exists (select 1 from est_coming_event e where e.report_id = r.id)
-                                         or exists (select 1 from cooperation_need n
-                                                    where n.report_id = r.id and n.municipality_id = $1))))
+                                    and est_report_filed(r)))
                   end as "getting_started: Json<Facts>",
                   (select coalesce(json_agg(x order by x.due, x.name), '[]') from signals x)
                       as "signals!: Json<Vec<Signal>>",
@@ -147,19 +126,8 @@ with my_groups as (
                             and (g.active_to is null or g.active_to >= $3)
                             and not exists (select 1 from holders_on($1, $3) hn where hn.position_id = p.id)) v) end
                       as "vacant: Json<Vec<Vacant>>",
-                  (select coalesce(json_agg(json_build_object('id', a.id, 'title', v.title, 'others', (
-                              select string_agg(case when p.title ~ '^[[:upper:]][[:lower:]]'
-                                                     then lower(left(p.title, 1)) || substr(p.title, 2) else p.title end
-                                                || coalesce(' (' || hn.name || ')', ''), ', ' order by p.title)
-                              from agreement_type_signatory s join position p on p.id = s.position_id
-                              left join holders_on($1, $3) hn on hn.position_id = p.id
-                              where s.agreement_type_id = a.type_id and s.municipality_id = $1
-                                and not exists (select 1 from agreement_signature sg
-                                                where sg.agreement_id = a.id and sg.version = a.current_version
-                                                  and sg.position_id = s.position_id and sg.voided_at is null)
-                                and not exists (select 1 from position_holder h
-                                                where h.position_id = s.position_id and h.person_id = $2
-                                                  and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3))))
+                  (select coalesce(json_agg(json_build_object('id', a.id, 'title', v.title,
+                                                    'others', agreement_waiting_for($1, a.id, $3, $2))
                           order by v.title), '[]')
                    from agreement a
                    join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
@@ -183,11 +151,7 @@ with my_groups as (
                               select 1 from est_report r
                               where r.municipality_id = $1 and r.organisation_id = o.id
                                 and r.week_start = (select monday from open_week)
-                                and (r.nothing_to_report
-                                     or exists (select 1 from est_incident i where i.report_id = r.id)
-                                     or exists (select 1 from est_coming_event e where e.report_id = r.id)
-                                     or exists (select 1 from cooperation_need n
-                                                where n.report_id = r.id and n.municipality_id = $1))))
+                                and est_report_filed(r)))
                           order by o.name), '[]')
                    from reporter_for o)
                       as "reports!: Json<Vec<ReportDue>>",

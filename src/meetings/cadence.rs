@@ -24,8 +24,10 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 
-/// How a group meets.
-#[derive(Clone, Debug)]
+/// How a group meets: its `group_cadence` row, read by [`load`] or from a
+/// page's json (the dashboard reads every group's cadence in the same
+/// statement as its figures).
+#[derive(Clone, Debug, Deserialize)]
 pub struct Cadence {
     pub kind: CadenceKind,
     pub per_half_year: i32,
@@ -38,10 +40,26 @@ pub struct Cadence {
     pub places: String,
     pub meeting_link: String,
     /// Whether the group has a cadence at all (or these are defaults).
+    #[serde(default = "stored")]
     pub stored: bool,
 }
 
 impl Cadence {
+    /// The defaults of a group without a cadence.
+    pub fn unset() -> Self {
+        Cadence {
+            kind: CadenceKind::PerHalfYear,
+            per_half_year: 0,
+            weekday: 4,
+            start_time: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            duration_minutes: 60,
+            form: MeetingMode::InPerson,
+            places: String::new(),
+            meeting_link: String::new(),
+            stored: false,
+        }
+    }
+
     pub fn place_list(&self) -> Vec<&str> {
         self.places
             .lines()
@@ -179,20 +197,9 @@ pub fn summer_break(term: Term) -> (NaiveDate, NaiveDate) {
 
 /// The group's cadence, or defaults when none is set.
 /// A cadence from its stored row.
-macro_rules! from_row {
-    ($r:expr) => {
-        Cadence {
-            kind: $r.kind,
-            per_half_year: $r.per_half_year,
-            weekday: $r.weekday,
-            start_time: $r.start_time,
-            duration_minutes: $r.duration_minutes,
-            form: $r.form,
-            places: $r.places,
-            meeting_link: $r.meeting_link,
-            stored: true,
-        }
-    };
+/// A cadence read from the database is stored.
+fn stored() -> bool {
+    true
 }
 
 pub async fn load<'e>(
@@ -200,58 +207,17 @@ pub async fn load<'e>(
     municipality_id: Uuid,
     group_id: Uuid,
 ) -> AppResult<Cadence> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        Cadence,
         r#"select kind as "kind: CadenceKind", per_half_year, weekday, start_time, duration_minutes,
-                  form as "form: MeetingMode", places, meeting_link
+                  form as "form: MeetingMode", places, meeting_link, true as "stored!"
            from group_cadence where work_group_id = $1 and municipality_id = $2"#,
         group_id,
         municipality_id
     )
     .fetch_optional(db)
     .await?;
-    Ok(match row {
-        Some(r) => from_row!(r),
-        None => Cadence::unset(),
-    })
-}
-
-/// A `group_cadence` row as a page's json brings it (the dashboard reads
-/// every group's cadence in the same statement as its figures).
-#[derive(Debug, Deserialize)]
-pub struct StoredCadence {
-    pub kind: CadenceKind,
-    pub per_half_year: i32,
-    pub weekday: i16,
-    pub start_time: NaiveTime,
-    pub duration_minutes: i32,
-    pub form: MeetingMode,
-    pub places: String,
-    pub meeting_link: String,
-}
-
-impl Cadence {
-    /// The defaults of a group without a cadence.
-    fn unset() -> Self {
-        Cadence {
-            kind: CadenceKind::PerHalfYear,
-            per_half_year: 0,
-            weekday: 4,
-            start_time: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
-            duration_minutes: 60,
-            form: MeetingMode::InPerson,
-            places: String::new(),
-            meeting_link: String::new(),
-            stored: false,
-        }
-    }
-
-    /// The stored cadence, or the defaults when the group has none.
-    pub fn from_stored(row: Option<StoredCadence>) -> Self {
-        match row {
-            Some(r) => from_row!(r),
-            None => Cadence::unset(),
-        }
-    }
+    Ok(row.unwrap_or_else(Cadence::unset))
 }
 
 /// How a group's term is going against its cadence.

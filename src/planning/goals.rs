@@ -13,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::PlanningEditor;
 use super::model::{GoalForm, GoalLevel, MeasureRow};
 use super::overview::{created, invalid};
 use crate::audit::Event;
@@ -28,12 +29,9 @@ use crate::web::today;
 /// `POST /planering/mal`.
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     Form(form): Form<GoalForm>,
 ) -> AppResult<Response> {
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let title = forms::required_line(&mut e, "goal_title", &form.goal_title, "målet", 500);
@@ -229,13 +227,10 @@ pub async fn show(
 /// `POST /planering/mal/{id}`: a follow-up entry.
 pub async fn follow_up(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     IdPath(id): IdPath,
     Form(form): Form<FollowUpForm>,
 ) -> AppResult<Response> {
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "on_date", &form.on_date);

@@ -13,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::PlanningEditor;
 use super::model::{LagesbildForm, SourceKind};
 use super::overview::invalid;
 use crate::audit::Event;
@@ -254,12 +255,9 @@ fn state_kartlaggning_sources(stats: &mut Statistics) {
 /// `POST /planering/lagesbild`.
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     Form(form): Form<LagesbildForm>,
 ) -> AppResult<Response> {
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let title = forms::required_line(&mut e, "lb_title", &form.lb_title, "rubriken", 300);

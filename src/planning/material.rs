@@ -13,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::PlanningEditor;
 use super::db::deciding_meetings;
 use super::model::{ItemForm, ItemKind, ItemStatus, MeasureRow};
 use super::overview::{created, invalid};
@@ -30,12 +31,9 @@ use crate::web::today;
 /// `POST /planering/underlag`.
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     Form(form): Form<ItemForm>,
 ) -> AppResult<Response> {
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let kind = form.kind.parse::<ItemKind>().ok();
@@ -252,13 +250,10 @@ pub struct HandleForm {
 /// `POST /planering/underlag/{id}`: presented, decided or returned, at a meeting.
 pub async fn handle(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     IdPath(id): IdPath,
     Form(form): Form<HandleForm>,
 ) -> AppResult<Response> {
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let m = user.municipality_id();
     let before = item(&state.db, m, id).await?;
     let mut e = FieldErrors::default();

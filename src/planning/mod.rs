@@ -17,9 +17,9 @@ pub mod overview;
 pub mod promises;
 pub mod public;
 pub mod sources;
-pub mod targets;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::routing::{get, post};
 use uuid::Uuid;
 
@@ -47,7 +47,10 @@ pub fn router() -> Router<AppState> {
             "/planering/atgarder/{id}",
             get(measures::show).post(measures::progress),
         )
-        .route("/planering/atgarder/{id}/effekt", post(targets::save))
+        .route(
+            "/planering/atgarder/{id}/effekt",
+            post(measures::targets::save),
+        )
         .route("/planering/kallor", post(sources::create))
         .route("/planering/kallor/{id}/dokument", get(sources::document))
         .route("/planering/lagesbild", post(lagesbild::create))
@@ -94,5 +97,24 @@ impl PlanningAccess {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+}
+
+/// The person preparing the planning (the coordinator, the kommunpolis),
+/// as a handler's extractor: anyone else is refused before the handler runs.
+pub struct PlanningEditor(pub CurrentUser);
+
+impl FromRequestParts<AppState> for PlanningEditor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> AppResult<Self> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        PlanningAccess::load(&state.db, &user)
+            .await?
+            .require_edit()?;
+        Ok(Self(user))
     }
 }

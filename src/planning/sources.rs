@@ -8,6 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::PlanningEditor;
 use super::model::{SourceForm, SourceKind};
 use super::overview::invalid;
 use crate::agreements::model::MAX_DOCUMENT_BYTES;
@@ -23,12 +24,9 @@ use crate::web::upload::{Upload, read_form};
 /// `POST /planering/kallor` (multipart, with an optional attachment).
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let m = user.municipality_id();
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();

@@ -7,10 +7,52 @@
 use std::collections::{HashMap, HashSet};
 
 use super::model::{
-    AgreementType, Cadence, CadenceKind, Category, Group, MeetingMode, Settings, Template,
+    AgreementType, Cadence, CadenceKind, Category, FORMAT, Group, MeetingMode, Settings, Template,
+    VERSION,
 };
 use crate::structure::model::{OrgKind, Role, Tier};
 use crate::web::forms::{line_problem, text_problem};
+
+/// Reads a template: JSON of the right format and version that passes every
+/// check, or every error found, in Swedish.
+pub fn parse(json: &str) -> Result<Template, Vec<String>> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        vec![format!(
+            "Filen är inte giltig JSON (rad {}, kolumn {}).",
+            e.line(),
+            e.column()
+        )]
+    })?;
+    check_format(&value).map_err(|e| vec![e])?;
+    let parsed: Template =
+        serde_path_to_error::deserialize(value).map_err(|e| vec![serde_error(&e)])?;
+    let errors = template(&parsed);
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The format and version, read before anything else so that a file of
+/// another kind or version says so instead of listing unknown fields.
+fn check_format(value: &serde_json::Value) -> Result<(), String> {
+    let Some(object) = value.as_object() else {
+        return Err("Filen är ingen Samordna-mall: den ska vara ett JSON-objekt.".to_owned());
+    };
+    if object.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(format!(
+            "Filen är ingen Samordna-mall: \"format\" ska vara \"{FORMAT}\"."
+        ));
+    }
+    match object.get("version") {
+        None => Err("Mallen saknar \"version\".".to_owned()),
+        Some(v) if v.as_u64() == Some(u64::from(VERSION)) => Ok(()),
+        Some(v) => Err(format!(
+            "Mallen har version {v}; Samordna läser version {VERSION}."
+        )),
+    }
+}
 
 /// Every error in `t`, in the order of the file; empty when it may be stored.
 pub(super) fn template(t: &Template) -> Vec<String> {

@@ -5,6 +5,7 @@
 //! template (the operator's pages and `samordna mall importera` call
 //! [`create_municipality`]).
 
+mod builtin;
 mod check;
 pub mod db;
 pub mod model;
@@ -15,10 +16,12 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+pub use builtin::{Builtin, builtin};
+pub use check::parse;
 pub use db::{
     NO_COORDINATOR_POSITION, NewMunicipality, appoint_coordinator, create_municipality, export,
 };
-pub use model::{Builtin, Template, builtin, parse};
+pub use model::Template;
 
 use crate::error::AppResult;
 use crate::state::AppState;

@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::db::{NewMunicipality, check_new, slug_ok};
-use super::model::{VERSION, builtin, parse};
+use super::model::VERSION;
+use super::{builtin, parse};
 use crate::structure::model::Tier;
 
 /// Brå's template as JSON, changed by `change`, then read: its errors.

@@ -203,8 +203,8 @@ pub fn optional_text(
             field,
             format!("{} får vara högst {max} tecken.", capitalise(label)),
         );
-    } else {
-        super::guard::refuse(errors, field, value);
+    } else if let Some(message) = super::guard::check(value).refusal_message() {
+        errors.add(field, message);
     }
     check_text(errors, field, value, label);
     value.to_owned()
@@ -314,6 +314,32 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_with_an_identity_number_gets_the_refusal_next_to_its_field() {
+        let mut errors = FieldErrors::default();
+        optional_text(
+            &mut errors,
+            "agenda",
+            "Ring 070-123 45 67",
+            "dagordning",
+            100,
+        );
+        assert!(errors.is_empty());
+        optional_text(
+            &mut errors,
+            "agenda",
+            "Gäller 81 12 18 - 9876",
+            "dagordning",
+            100,
+        );
+        assert!(
+            errors
+                .get("agenda")
+                .is_some_and(|m| m.contains("811218-****")),
+            "{errors:?}"
+        );
+    }
 
     #[test]
     fn the_summary_lists_errors_in_the_order_the_form_was_checked() {

@@ -5,8 +5,8 @@
 //! The texts are shared across the municipality's crime-prevention structure
 //! and must not identify anyone, so every text goes through [`check`] before
 //! it is stored ([`crate::web::forms::required_text`] and
-//! [`crate::web::forms::optional_text`] call it; [`refuse`] is for texts that
-//! do not go through them):
+//! [`crate::web::forms::optional_text`] call it and put its refusal next
+//! to the field):
 //!
 //! - Swedish personnummer and samordningsnummer are refused outright
 //!   ([`Findings::must_refuse`]): there is no legitimate reason for one in a
@@ -33,7 +33,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::web::forms::FieldErrors;
 use unicode_normalization::UnicodeNormalization;
 
 /// What a text contains that may identify a person.
@@ -173,16 +172,6 @@ pub fn check(text: &str) -> Findings {
                 .into_iter()
                 .map(|r| text[r].to_owned()),
         ),
-    }
-}
-
-/// Adds the refusal message to `field` when `text` holds a personnummer or
-/// samordningsnummer. [`crate::web::forms::required_text`] and
-/// [`crate::web::forms::optional_text`] call this; call it yourself for a
-/// free text that does not go through them.
-pub fn refuse(errors: &mut FieldErrors, field: &'static str, text: &str) {
-    if let Some(message) = check(text).refusal_message() {
-        errors.add(field, message);
     }
 }
 
@@ -769,20 +758,6 @@ mod tests {
         assert_eq!(normalise("８１\u{200b}１－\u{a0}x\tz"), "811- x z");
         assert_eq!(normalise("٠١٢٣"), "0123");
         assert_eq!(normalise("Åkervägen"), "Åkervägen");
-    }
-
-    #[test]
-    fn refuse_adds_the_message_to_the_field_only_for_identity_numbers() {
-        let mut errors = FieldErrors::default();
-        refuse(&mut errors, "agenda", "Ring 070-123 45 67");
-        assert!(errors.is_empty());
-        refuse(&mut errors, "agenda", "Gäller 81 12 18 - 9876");
-        assert!(
-            errors
-                .get("agenda")
-                .is_some_and(|m| m.contains("811218-****")),
-            "{errors:?}"
-        );
     }
 
     #[test]

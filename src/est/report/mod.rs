@@ -9,6 +9,7 @@ mod entry;
 mod event;
 mod incident;
 mod need;
+mod stored;
 
 pub use coordinator::{remind, unlock};
 pub use corrections::{nothing, remove, undo_remove};
@@ -371,13 +372,13 @@ async fn editing_forms(
     let org = Uuid::parse_str(&which.org).map_err(|_| AppError::NotFound)?;
     let (db, m, monday) = (&state.db, user.municipality_id(), week.monday);
     let mut forms = Forms::default();
-    if let Some(incident) = db::incident_form(db, m, org, monday, id).await? {
+    if let Some(incident) = stored::incident_form(db, m, org, monday, id).await? {
         forms.incident = incident;
         forms.editing = "incident";
-    } else if let Some(event) = db::event_form(db, m, org, monday, id).await? {
+    } else if let Some(event) = stored::event_form(db, m, org, monday, id).await? {
         forms.event = event;
         forms.editing = "event";
-    } else if let Some(need) = db::need_form(db, m, org, monday, id).await? {
+    } else if let Some(need) = stored::need_form(db, m, org, monday, id).await? {
         forms.need = need;
         forms.editing = "need";
     } else {

@@ -3,6 +3,8 @@
 //! the due date. Owners see their measures on their start page and get a
 //! reminder a week before the due date.
 
+pub mod targets;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -14,10 +16,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PlanningAccess;
+use super::PlanningEditor;
 use super::effect::{self, Effect};
 use super::model::{MeasureForm, MeasureStatus, state_label};
 use super::overview::{created, invalid};
-use super::targets::{TargetChoice, TargetsForm};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -27,16 +29,14 @@ use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::today;
+use targets::{TargetChoice, TargetsForm};
 
 /// `POST /planering/atgarder`.
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     Form(form): Form<MeasureForm>,
 ) -> AppResult<Response> {
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let m = user.municipality_id();
     let mut e = FieldErrors::default();
     let title = forms::required_line(
@@ -213,7 +213,7 @@ pub(super) async fn page(
     let measure = load(&state.db, m, id).await?;
     let (editor, owner) = roles(&state.db, user, measure.responsible_position_id).await?;
     let notes = notes(&state.db, id).await?;
-    let (areas, categories) = super::targets::choices(&state.db, m).await?;
+    let (areas, categories) = targets::choices(&state.db, m).await?;
     let effect = effect_of(&state.db, m, &measure).await?;
     Ok(MeasurePage {
         follow_up_due: follow_up_due(&measure, effect.as_ref(), &notes),

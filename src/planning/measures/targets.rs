@@ -11,13 +11,12 @@ use chrono::NaiveDate;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::PlanningAccess;
-use super::measures::page;
+use super::super::PlanningEditor;
+use super::page;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::path::IdPath;
 
@@ -187,15 +186,12 @@ pub fn parse(
 /// `POST /planering/atgarder/{id}/effekt`.
 pub async fn save(
     State(state): State<AppState>,
-    user: CurrentUser,
+    PlanningEditor(user): PlanningEditor,
     IdPath(id): IdPath,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = TargetsForm::from_fields(fields);
     let current = page(&state, &user, id, FieldErrors::default(), None).await?;
-    PlanningAccess::load(&state.db, &user)
-        .await?
-        .require_edit()?;
     let targets = match parse(&form, &current.areas, &current.categories) {
         Ok(t) => t,
         Err(e) => {
