@@ -254,17 +254,7 @@ fn samordna(db_url: &str, args: &[&str]) -> std::process::Output {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_command_line_adds_a_user_with_a_one_time_password_and_migrates(db: sqlx::PgPool) {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&db)
-        .await
-        .expect("name");
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let url = format!(
-        "{}/{name}",
-        server
-            .rsplit_once('/')
-            .map_or(server.as_str(), |(base, _)| base)
-    );
+    let url = own_database_url(&db).await;
 
     let help = samordna(&url, &["--help"]);
     let text = String::from_utf8_lossy(&help.stdout);

@@ -12,7 +12,9 @@ use axum::response::IntoResponse;
 use samordna::sources::kolada::{self, Outcome, Schedule};
 use sqlx::PgPool;
 
-use crate::helpers::{COORDINATOR, TestApp, config, html_of, texts, value_of};
+use crate::helpers::{
+    COORDINATOR, TestApp, assert_value, config, html_of, rows_joined, texts, user_agent, value_of,
+};
 
 /// What the fake answers (a status and a body per page), and what it was asked.
 #[derive(Default)]
@@ -53,13 +55,7 @@ async fn answer(
     tokio::time::sleep(delay).await;
     let mut f = fake.lock().expect("lock");
     f.asked.push(uri.to_string());
-    f.agents.push(
-        headers
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-    );
+    f.agents.push(user_agent(&headers));
     let page = uri
         .query()
         .and_then(|q| q.strip_prefix("page="))
@@ -175,22 +171,7 @@ async fn last_error(db: &PgPool) -> Option<String> {
 
 /// Each row's cells, " | " between them (a value's thousands are apart by a space).
 fn cells(html: &scraper::Html, selector: &str) -> Vec<String> {
-    let rows = scraper::Selector::parse(selector).expect("selector");
-    let cell = scraper::Selector::parse("td, th").expect("selector");
-    html.select(&rows)
-        .map(|row| {
-            row.select(&cell)
-                .map(|c| {
-                    c.text()
-                        .collect::<String>()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
+    rows_joined(html, selector, " | ")
 }
 
 const NOW: Schedule = Schedule::Now(Duration::ZERO);
@@ -480,10 +461,7 @@ async fn the_settings_page_shows_the_code_the_last_fetch_and_the_last_error(db: 
     kolada::fetch(&app.db, &c, NOW).await.expect("fetch");
     app.login(COORDINATOR).await;
     let html = app.get_html("/est/installningar").await;
-    assert_eq!(
-        value_of(&html, "#municipality_code").as_deref(),
-        Some("1885")
-    );
+    assert_value(&html, "#municipality_code", "1885");
     assert!(texts(&html, "#municipality_code-hint")[0].contains("Länet: Örebro län."));
     let status = texts(&html, ".kolada-status dd");
     assert_eq!(status[0], "Ingen ännu");
@@ -498,10 +476,7 @@ async fn the_settings_page_shows_the_code_the_last_fetch_and_the_last_error(db: 
         .await;
     assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     let refused = html_of(refused).await;
-    assert_eq!(
-        value_of(&refused, "#municipality_code").as_deref(),
-        Some("Lindesberg")
-    );
+    assert_value(&refused, "#municipality_code", "Lindesberg");
     assert!(texts(&refused, "#municipality_code-error")[0].contains("fyra siffror"));
 
     {
@@ -531,8 +506,7 @@ async fn the_settings_page_shows_the_code_the_last_fetch_and_the_last_error(db: 
 
 #[sqlx::test]
 async fn the_dashboard_draws_the_trend_with_the_same_numbers_in_a_table(db: PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let html = app.get_html("/oversikt").await;
     assert_eq!(texts(&html, "#kolada p"), ["Inga värden från Kolada ännu."]);
 

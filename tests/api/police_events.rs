@@ -12,7 +12,7 @@ use axum::routing::get;
 use samordna::sources::police::{self, Outcome};
 use sqlx::PgPool;
 
-use crate::helpers::{COORDINATOR, TestApp, config, texts};
+use crate::helpers::{COORDINATOR, TestApp, config, html_of, texts, user_agent, value_of};
 
 /// What the fake answers, and what it was asked.
 #[derive(Default)]
@@ -33,13 +33,7 @@ async fn events(
 ) -> axum::response::Response {
     let mut f = fake.lock().expect("lock");
     f.queries.push(query.unwrap_or_default());
-    f.agents.push(
-        headers
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-    );
+    f.agents.push(user_agent(&headers));
     let status = StatusCode::from_u16(f.status).expect("status");
     let mut response = (
         status,
@@ -113,6 +107,29 @@ async fn last_error(db: &PgPool, municipality: &str) -> Option<String> {
     .await
     .expect("error")
     .flatten()
+}
+
+/// The demo app after one fetch from a fake police API answering `body`,
+/// with the fake and the configuration that points at it.
+async fn demo_fetched(db: PgPool, body: &str) -> (TestApp, Shared, samordna::config::Config) {
+    let app = TestApp::demo(db).await;
+    let fake = shared(200, body);
+    let c = config_for(Some(fake_server(fake.clone()).await));
+    police::fetch(&app.db, &c, Duration::ZERO)
+        .await
+        .expect("fetch");
+    (app, fake, c)
+}
+
+/// Posts the settings form's place names, with the token the page gives.
+async fn save_location_names(app: &TestApp, names: &str) -> reqwest::Response {
+    let page = app.get_html("/est/installningar").await;
+    let token = value_of(&page, "input[name=form_token]").expect("token");
+    app.post(
+        "/est/installningar/polisen",
+        &[("location_names", names), ("form_token", &token)],
+    )
+    .await
 }
 
 fn config_for(url: Option<String>) -> samordna::config::Config {
@@ -261,12 +278,7 @@ async fn an_empty_url_turns_fetching_off(db: PgPool) {
 
 #[sqlx::test]
 async fn the_lagesbild_shows_the_weeks_police_events_with_counts_and_links(db: PgPool) {
-    let app = TestApp::demo(db).await;
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake).await));
-    police::fetch(&app.db, &c, Duration::ZERO)
-        .await
-        .expect("fetch");
+    let (app, _, _) = demo_fetched(db, PAYLOAD).await;
     app.login(COORDINATOR).await;
     // The lägesbild of week 49 covers week 48.
     let html = app.get_html("/est/lagesbild/2026-W49").await;
@@ -319,13 +331,8 @@ async fn the_lagesbild_shows_the_weeks_police_events_with_counts_and_links(db: P
 
 #[sqlx::test]
 async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db: PgPool) {
-    let app = TestApp::demo(db).await;
     let bad = PAYLOAD.replace("2026-11-24 17:45:00 +01:00", "igår kväll");
-    let fake = shared(200, &bad);
-    let c = config_for(Some(fake_server(fake.clone()).await));
-    police::fetch(&app.db, &c, Duration::ZERO)
-        .await
-        .expect("fetch");
+    let (app, fake, c) = demo_fetched(db, &bad).await;
     app.login(COORDINATOR).await;
     let html = app.get_html("/est/installningar").await;
     assert_eq!(texts(&html, "#location_names"), ["Lindesberg"]);
@@ -334,19 +341,9 @@ async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db:
     assert!(status[1].contains("ogiltig tidpunkt"), "{status:?}");
 
     // The coordinator adds a name; a name with a semicolon is refused.
-    let page = app.get_html("/est/installningar").await;
-    let token = crate::helpers::value_of(&page, "input[name=form_token]").expect("token");
-    let refused = app
-        .post(
-            "/est/installningar/polisen",
-            &[
-                ("location_names", "Lindesberg;Nora"),
-                ("form_token", &token),
-            ],
-        )
-        .await;
+    let refused = save_location_names(&app, "Lindesberg;Nora").await;
     assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
-    let refused = crate::helpers::html_of(refused).await;
+    let refused = html_of(refused).await;
     assert_eq!(texts(&refused, "#location_names"), ["Lindesberg;Nora"]);
     assert!(
         texts(&refused, "#location_names-error")
@@ -355,17 +352,7 @@ async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db:
         "{:?}",
         texts(&refused, ".error")
     );
-    let page = app.get_html("/est/installningar").await;
-    let token = crate::helpers::value_of(&page, "input[name=form_token]").expect("token");
-    let saved = app
-        .post(
-            "/est/installningar/polisen",
-            &[
-                ("location_names", "Lindesberg\nFrövi"),
-                ("form_token", &token),
-            ],
-        )
-        .await;
+    let saved = save_location_names(&app, "Lindesberg\nFrövi").await;
     assert_eq!(saved.status(), reqwest::StatusCode::SEE_OTHER);
     {
         let mut f = fake.lock().expect("lock");
@@ -389,12 +376,7 @@ async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db:
 
 #[sqlx::test]
 async fn the_dashboard_counts_police_events_per_week_and_type(db: PgPool) {
-    let app = TestApp::demo(db).await;
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake).await));
-    police::fetch(&app.db, &c, Duration::ZERO)
-        .await
-        .expect("fetch");
+    let (app, _, _) = demo_fetched(db, PAYLOAD).await;
     app.login(COORDINATOR).await;
     let html = app
         .get_html("/oversikt?fran=2026-11-09&till=2026-11-29")
