@@ -82,19 +82,14 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
     .await
     .expect("guideline");
     assert_eq!(guideline.guideline_adopted_by, "Kommunstyrelsen, § 58");
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
     assert_eq!(
-        guideline
-            .guideline_adopted_on
-            .map(|d| d.to_string())
-            .as_deref(),
+        day(guideline.guideline_adopted_on).as_deref(),
         Some("2024-04-30")
     );
     assert_eq!(guideline.guideline_registry_no, "KS 2024/70");
     assert_eq!(
-        guideline
-            .guideline_review_due
-            .map(|d| d.to_string())
-            .as_deref(),
+        day(guideline.guideline_review_due).as_deref(),
         Some("2027-04-30")
     );
     let substitute = sqlx::query_scalar!(

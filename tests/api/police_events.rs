@@ -97,6 +97,14 @@ async fn stored(db: &PgPool) -> i64 {
         .expect("count")
 }
 
+/// Asserts that Lindesberg's police source records an error containing `needle`.
+async fn assert_error_recorded(db: &PgPool, needle: &str) {
+    let error = last_error(db, "Lindesbergs kommun")
+        .await
+        .expect("recorded");
+    assert!(error.contains(needle), "{error}");
+}
+
 async fn last_error(db: &PgPool, municipality: &str) -> Option<String> {
     sqlx::query_scalar::<_, Option<String>>(
         "select s.last_error from police_source s join municipality m on m.id = s.municipality_id
@@ -222,10 +230,7 @@ async fn a_malformed_payload_stores_nothing_and_is_recorded(db: PgPool) {
     let outcome = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
     assert_eq!(stored(&db).await, 0);
-    let error = last_error(&db, "Lindesbergs kommun")
-        .await
-        .expect("recorded");
-    assert!(error.contains("ogiltig tidpunkt"), "{error}");
+    assert_error_recorded(&db, "ogiltig tidpunkt").await;
 }
 
 #[sqlx::test]
@@ -245,10 +250,7 @@ async fn a_429_backs_off(db: PgPool) {
     assert_eq!(later, Outcome::NotDue);
     assert_eq!(fake.lock().expect("lock").queries.len(), 1);
     assert_eq!(stored(&db).await, 0);
-    let error = last_error(&db, "Lindesbergs kommun")
-        .await
-        .expect("recorded");
-    assert!(error.contains("429"), "{error}");
+    assert_error_recorded(&db, "429").await;
 }
 
 #[sqlx::test]
