@@ -121,8 +121,7 @@ async fn last_error(db: &PgPool, municipality: &str) -> Option<String> {
 /// with the fake and the configuration that points at it.
 async fn demo_fetched(db: PgPool, body: &str) -> (TestApp, Shared, samordna::config::Config) {
     let app = TestApp::demo(db).await;
-    let fake = shared(200, body);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, body).await;
     police::fetch(&app.db, &c, Duration::ZERO)
         .await
         .expect("fetch");
@@ -140,6 +139,14 @@ async fn save_location_names(app: &TestApp, names: &str) -> reqwest::Response {
     .await
 }
 
+/// A fake served on a free port answering `status` with `body`, and
+/// the configuration that points at it.
+async fn fake_source(status: u16, body: &str) -> (Shared, samordna::config::Config) {
+    let fake = shared(status, body);
+    let c = config_for(Some(fake_server(fake.clone()).await));
+    (fake, c)
+}
+
 fn config_for(url: Option<String>) -> samordna::config::Config {
     let mut c = config(std::env::temp_dir());
     c.police_events_url = url;
@@ -149,8 +156,7 @@ fn config_for(url: Option<String>) -> samordna::config::Config {
 #[sqlx::test]
 async fn a_fetch_stores_each_event_once_even_when_fetched_twice(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, PAYLOAD).await;
     let first = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert_eq!(first, Outcome::Stored { events: 4, new: 3 });
     let second = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
@@ -188,8 +194,7 @@ async fn a_suspended_municipality_is_not_fetched_for_until_resumed(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     let lindesberg = crate::helpers::municipality_id(&db, "Lindesbergs kommun").await;
     crate::helpers::suspend(&db, lindesberg, true).await;
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, PAYLOAD).await;
 
     let suspended = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert_eq!(suspended, Outcome::Stored { events: 4, new: 0 });
@@ -208,8 +213,7 @@ async fn a_suspended_municipality_is_not_fetched_for_until_resumed(db: PgPool) {
 #[sqlx::test]
 async fn the_background_interval_lets_one_call_through(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, PAYLOAD).await;
     police::fetch(&db, &c, police::INTERVAL)
         .await
         .expect("fetch");
@@ -225,8 +229,7 @@ async fn a_malformed_payload_stores_nothing_and_is_recorded(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     // The second event's datetime is not a time: the whole batch is refused.
     let bad = PAYLOAD.replace("2026-11-24 17:45:00 +01:00", "igår kväll");
-    let fake = shared(200, &bad);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (_, c) = fake_source(200, &bad).await;
     let outcome = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
     assert_eq!(stored(&db).await, 0);
@@ -236,9 +239,8 @@ async fn a_malformed_payload_stores_nothing_and_is_recorded(db: PgPool) {
 #[sqlx::test]
 async fn a_429_backs_off(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(429, "");
+    let (fake, c) = fake_source(429, "").await;
     fake.lock().expect("lock").retry_after = Some("600".into());
-    let c = config_for(Some(fake_server(fake.clone()).await));
     let outcome = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
     {
@@ -256,8 +258,7 @@ async fn a_429_backs_off(db: PgPool) {
 #[sqlx::test]
 async fn a_404_is_permanent(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(404, "");
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(404, "").await;
     police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     let again = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert_eq!(again, Outcome::Stopped);
