@@ -31,12 +31,7 @@ async fn agreement_form(app: &TestApp, title: &str, document: Option<(&str, Vec<
     .await
     .expect("type");
     let counterpart = id_of(app, "organisation", "Lindesbergs Köpmannaförening").await;
-    let group = group_id(
-        &app.db,
-        "Lindesbergs kommun",
-        "Arbetsgrupp trygg stationsmiljö",
-    )
-    .await;
+    let group = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
     let mut form = Form::new()
         .text("type_id", type_id.to_string())
         .text("counterpart_id", counterpart.to_string())
@@ -69,8 +64,7 @@ async fn register(app: &TestApp, title: &str) -> uuid::Uuid {
 /// The coordinator's "Avtal om trygg handel", registered and sent for
 /// signing.
 async fn sent_for_signing(db: sqlx::PgPool) -> (TestApp, uuid::Uuid) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = register(&app, "Avtal om trygg handel").await;
     app.post(&format!("/avtal/{id}/skicka"), &[]).await;
     (app, id)
@@ -134,8 +128,7 @@ async fn signing_mails_and_repeat_flash(
 /// was already sent.
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn sending_for_signing_twice_mails_each_signatory_once(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = register(&app, "Avtal om trygg handel").await;
 
     let (first, second) = crate::double_submit::post_form_twice(
@@ -199,8 +192,7 @@ async fn state_of(app: &TestApp, id: uuid::Uuid) -> String {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = register(&app, "Avtal om trygg handel").await;
     assert_eq!(state_of(&app, id).await, "Utkast");
 
@@ -301,10 +293,10 @@ async fn a_wrong_password_does_not_sign_and_a_non_holder_is_refused(db: sqlx::Pg
 
     let kso = app.beside(KSO).await;
     let response = sign(&kso, id, "fel lösenord").await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        texts(&html_of(response).await, "#password-error"),
-        ["Fel: Lösenordet stämmer inte. Avtalet är inte signerat."]
+    assert_field_errors(
+        &refused_page(response).await,
+        "password",
+        &["Fel: Lösenordet stämmer inte. Avtalet är inte signerat."],
     );
 
     let other = app.beside("oppositionsrad@lindesberg.example").await;
@@ -355,7 +347,7 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
         .expect("documents");
     assert_eq!(documents, 2);
 
-    let position = position_id(&app.db, "Lindesbergs kommun", "Kommundirektör").await;
+    let position = lindesberg_position(&app.db, "Kommundirektör").await;
     let response = director
         .post(
             &format!("/avtal/{id}/signera"),
@@ -366,36 +358,29 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(texts(&html_of(response).await, "#password-error")[0].contains("har ändrats"));
+    assert!(texts(&refused_page(response).await, "#password-error")[0].contains("har ändrats"));
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_non_pdf_or_oversized_upload_is_refused_and_nothing_is_stored(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let before = agreement_count(&app).await;
 
     let not_a_pdf = b"PK\x03\x04 not a pdf".to_vec();
     let response = post_agreement(&app, "Avtal", ("avtal.pdf", not_a_pdf)).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#document-error"),
-        ["Fel: Dokumentet är inte en PDF-fil. Spara avtalet som PDF och ladda upp det igen."]
+    let page = refused_page(response).await;
+    assert_field_errors(
+        &page,
+        "document",
+        &["Fel: Dokumentet är inte en PDF-fil. Spara avtalet som PDF och ladda upp det igen."],
     );
-    assert_eq!(
-        value_of(&page, "#title").as_deref(),
-        Some("Avtal"),
-        "the rest of the form is kept"
-    );
+    assert_value(&page, "#title", "Avtal");
 
     let mut big = DEMO_PDF.to_vec();
     big.resize(11 * 1024 * 1024, b' ');
     big.extend_from_slice(b"\n%%EOF\n");
     let response = post_agreement(&app, "Avtal", ("stort.pdf", big)).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(texts(&html_of(response).await, "#document-error")[0].contains("större än 10 MB"));
+    assert!(texts(&refused_page(response).await, "#document-error")[0].contains("större än 10 MB"));
 
     let after = agreement_count(&app).await;
     assert_eq!(after, before);
@@ -403,8 +388,7 @@ async fn a_non_pdf_or_oversized_upload_is_refused_and_nothing_is_stored(db: sqlx
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_register_shows_the_demo_states_and_the_gaps(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(KSO).await;
+    let app = TestApp::demo_as(db, KSO).await;
 
     let page = app.get_html("/avtal").await;
 
@@ -446,22 +430,19 @@ async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx
     .expect("agreement");
     app.login(SECURITAS).await;
     assert_eq!(
-        app.get(&format!("/avtal/{securitas_agreement}"))
-            .await
-            .status(),
+        app.status(&format!("/avtal/{securitas_agreement}")).await,
         StatusCode::OK
     );
     assert_eq!(
-        app.get(&format!("/avtal/{bus_agreement}")).await.status(),
+        app.status(&format!("/avtal/{bus_agreement}")).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        app.get(&format!("/avtal/{bus_agreement}/dokument/1"))
-            .await
-            .status(),
+        app.status(&format!("/avtal/{bus_agreement}/dokument/1"))
+            .await,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(app.get("/avtal/ny").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.status("/avtal/ny").await, StatusCode::FORBIDDEN);
     let document = app
         .get(&format!("/avtal/{securitas_agreement}/dokument/1"))
         .await;
@@ -470,9 +451,7 @@ async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx
 
     let nora = app.beside(NORA_COORDINATOR).await;
     assert_eq!(
-        nora.get(&format!("/avtal/{securitas_agreement}"))
-            .await
-            .status(),
+        nora.status(&format!("/avtal/{securitas_agreement}")).await,
         StatusCode::NOT_FOUND
     );
 }
@@ -607,14 +586,6 @@ fn active_pdfs() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// The agreements stored, in every municipality.
-async fn agreement_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 async fn post_agreement(
     app: &TestApp,
     title: &str,
@@ -631,8 +602,7 @@ async fn post_agreement(
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_pdf_with_active_content_is_refused_next_to_the_file_field(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let before = agreement_count(&app).await;
 
     for (what, bytes) in active_pdfs() {
@@ -645,15 +615,11 @@ async fn a_pdf_with_active_content_is_refused_next_to_the_file_field(db: sqlx::P
         let page = html_of(response).await;
         let error = texts(&page, "#document-error").join("");
         assert!(error.contains("PDF-filen innehåller"), "{what}: {error}");
-        assert_eq!(
-            value_of(&page, "#title").as_deref(),
-            Some("Avtal med bilaga")
-        );
+        assert_value(&page, "#title", "Avtal med bilaga");
     }
     let broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> trasig\n%%EOF\n".to_vec();
     let response = post_agreement(&app, "Avtal med bilaga", ("avtal.pdf", broken)).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let error = texts(&html_of(response).await, "#document-error").join("");
+    let error = texts(&refused_page(response).await, "#document-error").join("");
     assert!(error.contains("går inte att läsa som PDF"), "{error}");
 
     let after = agreement_count(&app).await;
@@ -678,8 +644,7 @@ fn assert_served_sandboxed(response: &reqwest::Response) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn stored_documents_are_served_sandboxed_and_unsniffed(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = register(&app, "Avtal om trygg handel").await;
 
     let response = app.get(&format!("/avtal/{id}/dokument/1")).await;
@@ -712,8 +677,7 @@ async fn wrong_passwords_when_signing_are_throttled(db: sqlx::PgPool) {
 async fn a_kartlaggning_attachment_with_active_content_is_refused_and_attachments_are_sandboxed(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let source = |name: &str, bytes: Vec<u8>| {
         Form::new()
             .text("source_kind", "trygghetsundersokning")
@@ -779,8 +743,7 @@ async fn a_kartlaggning_attachment_with_active_content_is_refused_and_attachment
 async fn the_register_names_whom_an_agreement_waits_for_and_a_signatory_with_nothing_to_sign_is_told(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(KSO).await;
+    let app = TestApp::demo_as(db, KSO).await;
     let page = app.get_html("/avtal").await;
     let waiting = texts(&page, "#waiting + table .waiting-for");
     assert_eq!(waiting.len(), 1, "{waiting:?}");

@@ -10,12 +10,6 @@ use sha2::Digest;
 
 use crate::helpers::*;
 
-fn url_for(database: &str) -> String {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by scripts/test");
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    format!("{base}/{database}")
-}
-
 /// A new, migrated, empty database; its name and pool.
 async fn empty_deployment(db: &sqlx::PgPool) -> (String, sqlx::PgPool) {
     let name = format!("samordna_import_{}", uuid::Uuid::new_v4().simple());
@@ -151,15 +145,7 @@ async fn a_municipalitys_export_restores_it_into_an_empty_deployment(db: sqlx::P
     .expect("new password");
     app.login(COORDINATOR).await;
     let page = app.get_html("/struktur").await;
-    assert_eq!(
-        texts(&page, ".tiers .card h3"),
-        [
-            "Styrgrupp",
-            "LindeBRÅ",
-            "EST",
-            "Arbetsgrupp trygg stationsmiljö"
-        ]
-    );
+    assert_eq!(texts(&page, ".tiers .card h3"), LINDESBERG_GROUPS);
     drop(app);
     drop_deployment(&db, &name, target).await;
 }

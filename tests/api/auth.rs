@@ -14,15 +14,7 @@ async fn the_coordinator_signs_in_and_sees_her_groups_on_the_start_page(db: sqlx
 
     let start = app.get_html("/").await;
     let groups = texts(&start, ".cards .card h3");
-    assert_eq!(
-        groups,
-        [
-            "Styrgrupp",
-            "LindeBRÅ",
-            "EST",
-            "Arbetsgrupp trygg stationsmiljö"
-        ]
-    );
+    assert_eq!(groups, LINDESBERG_GROUPS);
     assert!(
         texts(&start, ".cards .card p")
             .iter()
@@ -42,11 +34,8 @@ async fn a_wrong_password_shows_a_swedish_error_and_keeps_the_address(db: sqlx::
 
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#login-error"),
-        ["Fel e-postadress eller lösenord."]
-    );
-    assert_eq!(value_of(&page, "input#email").as_deref(), Some(COORDINATOR));
+    assert_field_errors(&page, "login", &["Fel e-postadress eller lösenord."]);
+    assert_value(&page, "input#email", COORDINATOR);
     assert_redirect_to(&app.get("/").await, "/login");
 }
 
@@ -60,10 +49,7 @@ async fn an_unknown_address_gets_the_same_answer_as_a_wrong_password(db: sqlx::P
 
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#login-error"),
-        ["Fel e-postadress eller lösenord."]
-    );
+    assert_field_errors(&page, "login", &["Fel e-postadress eller lösenord."]);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -85,8 +71,7 @@ async fn repeated_guesses_are_throttled_but_other_accounts_are_not(db: sqlx::PgP
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_forged_cross_site_post_is_refused_and_changes_nothing(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let before = organisation_count(&app).await;
 
     let response = app
@@ -118,17 +103,9 @@ async fn a_forged_cross_site_post_is_refused_and_changes_nothing(db: sqlx::PgPoo
     assert_eq!(organisation_count(&app).await, before + 1);
 }
 
-async fn organisation_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from organisation"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_session_survives_a_restart_of_the_app(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
 
     let app = app.restart().await;
 
@@ -185,8 +162,7 @@ async fn sign_in_gives_a_new_session_id_and_sign_out_ends_the_session_in_the_dat
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let other = app.other_browser();
     let response = other
         .post(app.url("/login"))
@@ -206,8 +182,7 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sql
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     assert_eq!(
         texts(&page, ".field-error"),
         [
@@ -240,8 +215,7 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sql
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn someone_with_positions_in_two_municipalities_chooses_and_can_switch(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(POLICE_LIAISON).await;
+    let app = TestApp::demo_as(db, POLICE_LIAISON).await;
 
     assert_redirect_to(&app.get("/").await, "/valj-kommun");
     let choice = app.get_html("/valj-kommun").await;
@@ -258,11 +232,9 @@ async fn someone_with_positions_in_two_municipalities_chooses_and_can_switch(db:
         texts(&start, ".cards .card h3"),
         ["Styrgrupp", "Brottsförebyggande rådet"]
     );
-    let lindesberg_est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let lindesberg_est = lindesberg_group(&app.db, "EST").await;
     assert_eq!(
-        app.get(&format!("/grupper/{lindesberg_est}"))
-            .await
-            .status(),
+        app.status(&format!("/grupper/{lindesberg_est}")).await,
         StatusCode::NOT_FOUND
     );
 
@@ -273,17 +245,14 @@ async fn someone_with_positions_in_two_municipalities_chooses_and_can_switch(db:
     )
     .await;
     assert_eq!(
-        app.get(&format!("/grupper/{lindesberg_est}"))
-            .await
-            .status(),
+        app.status(&format!("/grupper/{lindesberg_est}")).await,
         StatusCode::OK
     );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn nobody_can_choose_a_municipality_they_hold_no_position_in(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let nora = municipality_id(&app.db, "Nora kommun").await;
 
     let response = app

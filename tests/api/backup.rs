@@ -6,16 +6,6 @@ use std::process::Command;
 
 use crate::helpers::*;
 
-fn server_url() -> String {
-    std::env::var("DATABASE_URL").expect("DATABASE_URL is set by scripts/test")
-}
-
-fn url_for(database: &str) -> String {
-    let url = server_url();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    format!("{base}/{database}")
-}
-
 async fn counts(db: &sqlx::PgPool) -> Vec<i64> {
     let mut counts = Vec::new();
     for table in [
@@ -40,10 +30,7 @@ async fn counts(db: &sqlx::PgPool) -> Vec<i64> {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_dumped_demo_database_restores_into_a_new_one_with_the_same_records(db: sqlx::PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let source: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&db)
-        .await
-        .expect("name");
+    let source = database_name(&db).await;
     let bin = samordna::embedded_pg::find_server_binaries()
         .expect("PostgreSQL binaries (pg_dump, pg_restore)");
     let dump = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{source}.dump"));
@@ -86,15 +73,7 @@ async fn a_dumped_demo_database_restores_into_a_new_one_with_the_same_records(db
     let app = TestApp::spawn(restored.clone()).await;
     app.login(COORDINATOR).await;
     let page = app.get_html("/struktur").await;
-    assert_eq!(
-        texts(&page, ".tiers .card h3"),
-        [
-            "Styrgrupp",
-            "LindeBRÅ",
-            "EST",
-            "Arbetsgrupp trygg stationsmiljö"
-        ]
-    );
+    assert_eq!(texts(&page, ".tiers .card h3"), LINDESBERG_GROUPS);
 
     drop(app);
     restored.close().await;

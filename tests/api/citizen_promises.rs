@@ -11,24 +11,12 @@ use crate::helpers::*;
 const REGISTER: &str = "/planering/medborgarloften";
 const PUBLIC: &str = "/offentligt/lindesberg";
 
-async fn promise_count(db: &sqlx::PgPool) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from citizen_promise"#)
-        .fetch_one(db)
-        .await
-        .expect("count")
-}
-
 /// The fields of a good new promise, with the register's one-time token.
 async fn good_fields(app: &TestApp) -> Vec<(&'static str, String)> {
     let page = app.get_html(REGISTER).await;
     let token = value_of(&page, "input[name=form_token]").expect("token");
-    let police = position_id(
-        &app.db,
-        "Lindesbergs kommun",
-        "Chef för lokalpolisområde Lindesberg",
-    )
-    .await;
-    let kso = position_id(&app.db, "Lindesbergs kommun", "Kommunstyrelsens ordförande").await;
+    let police = lindesberg_position(&app.db, "Chef för lokalpolisområde Lindesberg").await;
+    let kso = lindesberg_position(&app.db, "Kommunstyrelsens ordförande").await;
     let rounds = measure_id(&app.db, "Gemensamma kvällsronder polis och Securitas").await;
     vec![
         ("form_token", token),
@@ -57,8 +45,7 @@ fn with<'a>(
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let fields = good_fields(&app).await;
     let before = promise_count(&app.db).await;
     let foreign = Uuid::now_v7().to_string();
@@ -74,26 +61,24 @@ async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db
 
     let response = app.post(REGISTER, &bad).await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(texts(&page, "#title-error"), ["Fel: Fyll i rubriken."]);
-    assert_eq!(
-        texts(&page, "#valid_to-error"),
-        ["Fel: Slutdatumet kan inte vara före startdatumet."]
+    let page = refused_page(response).await;
+    assert_field_errors(&page, "title", &["Fel: Fyll i rubriken."]);
+    assert_field_errors(
+        &page,
+        "valid_to",
+        &["Fel: Slutdatumet kan inte vara före startdatumet."],
     );
-    assert_eq!(
-        texts(&page, "#municipal_position_id-error"),
-        ["Fel: Välj en befattning i listan."]
+    assert_field_errors(
+        &page,
+        "municipal_position_id",
+        &["Fel: Välj en befattning i listan."],
     );
-    assert_eq!(
-        texts(&page, "#measure-error"),
-        ["Fel: Välj bland kommunens åtgärder i listan."]
+    assert_field_errors(
+        &page,
+        "measure",
+        &["Fel: Välj bland kommunens åtgärder i listan."],
     );
-    assert_eq!(
-        value_of(&page, "#valid_from").as_deref(),
-        Some("2026-08-01"),
-        "the form is kept"
-    );
+    assert_value(&page, "#valid_from", "2026-08-01");
     assert_eq!(promise_count(&app.db).await, before, "nothing stored");
 
     // The promise's text goes through the personal-data guard.
@@ -103,16 +88,14 @@ async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db
             &with(&fields, &[("body", "Ring 811218-9876 om du undrar.")]),
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     assert_eq!(texts(&page, "#body-error").len(), 1);
     assert_eq!(promise_count(&app.db).await, before, "nothing stored");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let fields = good_fields(&app).await;
     let form = with(&fields, &[]);
     let before = promise_count(&app.db).await;
@@ -174,7 +157,7 @@ async fn another_municipalitys_promise_is_neither_shown_nor_changed(db: sqlx::Pg
     app.login(NORA_COORDINATOR).await;
     let path = format!("{REGISTER}/{id}");
 
-    assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.status(&path).await, StatusCode::NOT_FOUND);
     let response = app.post(&path, &[("title", "Kapat")]).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let list = app.get_html(REGISTER).await;
@@ -208,9 +191,9 @@ async fn turn_on(app: &TestApp) {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_public_page_is_404_until_the_coordinator_turns_it_on(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
-    assert_eq!(app.get(PUBLIC).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.status(PUBLIC).await, StatusCode::NOT_FOUND);
     assert_eq!(
-        app.get("/offentligt/finns-inte").await.status(),
+        app.status("/offentligt/finns-inte").await,
         StatusCode::NOT_FOUND
     );
 
@@ -235,7 +218,7 @@ async fn the_public_page_is_404_until_the_coordinator_turns_it_on(db: sqlx::PgPo
     );
     // Nora has not turned its page on.
     assert_eq!(
-        visitor.get("/offentligt/nora").await.status(),
+        visitor.status("/offentligt/nora").await,
         StatusCode::NOT_FOUND
     );
     // Turned off again: gone.
@@ -249,7 +232,7 @@ async fn the_public_page_is_404_until_the_coordinator_turns_it_on(db: sqlx::PgPo
         )
         .await;
     assert_eq!(off.status(), StatusCode::SEE_OTHER);
-    assert_eq!(visitor.get(PUBLIC).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(visitor.status(PUBLIC).await, StatusCode::NOT_FOUND);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -109,8 +109,7 @@ impl Incidents {
 /// The demo with the coordinator signed in, Lindesberg's places, and none
 /// of its incidents but the test's.
 async fn coordinator_with_no_incidents(db: sqlx::PgPool) -> (TestApp, Places, Incidents) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let p = places(&app.db).await;
     let incidents = no_incidents(&app.db, p.m).await;
     (app, p, incidents)
@@ -143,8 +142,7 @@ fn this_monday() -> NaiveDate {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let p = places(&app.db).await;
     let id = measure_id(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
     let path = format!("/planering/atgarder/{id}/effekt");
@@ -152,20 +150,16 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     // An existing measure without targets has no effect section.
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     assert!(texts(&page, "#effekt").is_empty());
-    assert_eq!(
-        value_of(&page, "#effect_from").as_deref(),
-        Some(""),
-        "the form is there, empty"
-    );
+    assert_value(&page, "#effect_from", "");
 
     // Areas without a date: refused next to the date, the boxes kept.
     let area = p.area.0.to_string();
     let response = app.post(&path, &[("area", &area)]).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#effect_from-error"),
-        ["Fel: Ange från vilket datum åtgärden ska börja verka."]
+    let page = refused_page(response).await;
+    assert_field_errors(
+        &page,
+        "effect_from",
+        &["Fel: Ange från vilket datum åtgärden ska börja verka."],
     );
     assert_eq!(
         value_of(&page, &format!("#area_{area}[checked]")).as_deref(),
@@ -189,15 +183,12 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#area-error"),
-        ["Fel: Välj bland alternativen i listan."]
-    );
-    assert_eq!(
-        texts(&page, "#effect_from-error"),
-        ["Fel: Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."]
+    let page = refused_page(response).await;
+    assert_field_errors(&page, "area", &["Fel: Välj bland alternativen i listan."]);
+    assert_field_errors(
+        &page,
+        "effect_from",
+        &["Fel: Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."],
     );
     let stored = sqlx::query!(
         r#"select effect_from, public,

@@ -31,8 +31,7 @@ const SPELLINGS: &[(&str, &str)] = &[
 async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_and_not_stored(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let before = person_count(&app).await;
     for (what, c) in SPELLINGS {
         let name = format!("Anna{c}Bcc: angripare@example.com");
@@ -88,19 +87,11 @@ async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_
     assert_redirect_to(&response, "/admin/personer");
 }
 
-async fn person_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from person"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let lindebra = lindesberg_group(&app.db, "LindeBRÅ").await;
+    let est = lindesberg_group(&app.db, "EST").await;
     let bad = "Rad ett\r\nRad två";
     let group = |field: &'static str| -> Vec<(&'static str, String)> {
         let mut form = vec![

@@ -147,8 +147,7 @@ async fn every_chart_has_an_accessible_name_and_a_table_and_the_csv_equals_the_t
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_dashboard_shows_agreement_states_and_group_compliance(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login("kso@lindesberg.example").await;
+    let app = TestApp::demo_as(db, "kso@lindesberg.example").await;
     let page = app.get_html("/oversikt").await;
 
     // Every agreement in force is counted, also the one about to end.
@@ -177,8 +176,7 @@ async fn the_dashboard_shows_agreement_states_and_group_compliance(db: sqlx::PgP
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn est_members_see_their_own_groups_figures_and_others_are_refused(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let page = app.get_html("/oversikt").await;
     let groups = texts(&page, ".compliance li");
     assert_eq!(groups.len(), 1);
@@ -193,14 +191,10 @@ async fn est_members_see_their_own_groups_figures_and_others_are_refused(db: sql
         "members open the records behind the numbers"
     );
 
-    let outsider = TestApp::spawn(app.db.clone()).await;
-    outsider.login("kontakt@lanstrafiken.example").await;
+    let outsider = app.beside("kontakt@lanstrafiken.example").await;
+    assert_eq!(outsider.status("/oversikt").await, StatusCode::FORBIDDEN);
     assert_eq!(
-        outsider.get("/oversikt").await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        outsider.get("/oversikt/vecka.csv").await.status(),
+        outsider.status("/oversikt/vecka.csv").await,
         StatusCode::FORBIDDEN
     );
 }
@@ -210,8 +204,7 @@ async fn the_dashboard_and_its_exports_load_their_data_in_at_most_two_statements
     let app = TestApp::demo(db).await;
     fixture(&app).await;
     app.login(COORDINATOR).await;
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
+    let member = app.beside(SECURITAS).await;
     for app in [&app, &member] {
         app.get_html("/").await;
         // The figures, then everything else; each export needs one of them.
@@ -312,8 +305,7 @@ async fn the_area_filter_applies_to_coming_events_which_are_shown_by_name(db: sq
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_compliance_export_has_one_number_per_cell(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let csv = app
         .get("/oversikt/efterlevnad.csv")
         .await
@@ -389,8 +381,7 @@ async fn the_start_page_names_what_is_due_for_every_role(db: sqlx::PgPool) {
     .execute(&app.db)
     .await
     .expect("clear");
-    let reader = TestApp::spawn(app.db.clone()).await;
-    reader.login(SECURITAS).await;
+    let reader = app.beside(SECURITAS).await;
     let (week, org) = open_report(&reader).await;
     let filed = reader
         .post("/est/rapport/inget", &[("vecka", &week), ("org", &org)])

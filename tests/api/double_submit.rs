@@ -167,10 +167,10 @@ async fn seeds(app: &TestApp) -> Seeds {
     .await
     .map(|r| (r.goal, r.measure))
     .expect("a demo goal and measure");
-    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis")
+    let police = lindesberg_position(&app.db, "Kommunpolis")
         .await
         .to_string();
-    let council = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let council = lindesberg_group(&app.db, "LindeBRÅ").await;
     let plan = format!(
         "/moten/planera?grupp={council}&termin=2031-var&weekday=2&time=13:00&duration=120&count=2&form=in_person&place=Kommunhuset&meeting_link=&break_from=&break_to="
     );
@@ -430,8 +430,7 @@ fn setting_cases(s: &Seeds) -> Vec<Case> {
 async fn every_creating_form_posted_twice_stores_once_and_says_it_was_already_sent(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     for case in cases(&app).await {
         let name = case.name;
         let page = app.get_html(&case.page).await;

@@ -44,8 +44,6 @@ async fn post_incident(
     let area = area(app, "Lindesberg").await.to_string();
     let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
     let mut form = vec![
-        ("vecka", week),
-        ("org", org),
         ("category_id", category.as_str()),
         ("occurred_on", yesterday.as_str()),
         ("time_band", "kvall"),
@@ -57,7 +55,21 @@ async fn post_incident(
         ("action_taken", ""),
     ];
     form.extend_from_slice(extra);
-    app.post("/est/rapport/handelse", &form).await
+    post_to_report(app, "handelse", week, org, &form).await
+}
+
+/// Posts to one part of `org`'s report for `week` (`handelse`, `kommande`,
+/// `samverkan`): the week and organisation first, then `fields`.
+async fn post_to_report(
+    app: &TestApp,
+    part: &str,
+    week: &str,
+    org: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = vec![("vecka", week), ("org", org)];
+    form.extend_from_slice(fields);
+    app.post(&format!("/est/rapport/{part}"), &form).await
 }
 
 /// Each definition list as its (term, definition) pairs, texts trimmed.
@@ -81,17 +93,9 @@ fn facts(html: &scraper::Html, selector: &str) -> Vec<Vec<(String, String)>> {
         .collect()
 }
 
-async fn incident_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
 
     let response = post_incident(
@@ -104,34 +108,34 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let next_saturday = (samordna::web::today() + chrono::Days::new(5)).to_string();
-    let response = app
-        .post(
-            "/est/rapport/kommande",
-            &[
-                ("vecka", &week),
-                ("org", &org),
-                ("title", "Höstmarknaden på Stora torget"),
-                ("occurs_on", &next_saturday),
-                ("event_area_id", ""),
-                ("event_place", "Stora torget"),
-                ("risk", "high"),
-                ("planned_measures", "Extra ronder"),
-            ],
-        )
-        .await;
+    let response = post_to_report(
+        &app,
+        "kommande",
+        &week,
+        &org,
+        &[
+            ("title", "Höstmarknaden på Stora torget"),
+            ("occurs_on", &next_saturday),
+            ("event_area_id", ""),
+            ("event_place", "Stora torget"),
+            ("risk", "high"),
+            ("planned_measures", "Extra ronder"),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let response = app
-        .post(
-            "/est/rapport/samverkan",
-            &[
-                ("vecka", &week),
-                ("org", &org),
-                ("need_title", "Belysningen vid busstationen behöver lagas"),
-                ("with_whom", "Samhällsbyggnadsförvaltningen"),
-                ("handled_by", ""),
-            ],
-        )
-        .await;
+    let response = post_to_report(
+        &app,
+        "samverkan",
+        &week,
+        &org,
+        &[
+            ("need_title", "Belysningen vid busstationen behöver lagas"),
+            ("with_whom", "Samhällsbyggnadsförvaltningen"),
+            ("handled_by", ""),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
     let report = app
@@ -157,8 +161,7 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
         "{names:?}"
     );
 
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     let page = coordinator
         .get_html(&format!("/est/lagesbild/{week}"))
         .await;
@@ -208,8 +211,7 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
     );
 
     // An EST member reads the lägesbild, but not who wrote what.
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(EST_SOCIAL).await;
+    let member = app.beside(EST_SOCIAL).await;
     let csv = member
         .get(&format!("/est/lagesbild/{week}.csv"))
         .await
@@ -240,8 +242,7 @@ async fn nothing_to_report_is_one_click_and_counts_as_reported(db: sqlx::PgPool)
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     let page = coordinator.get_html(&format!("/est?vecka={week}")).await;
     let rows = texts(&page, "tbody tr");
     assert!(
@@ -260,24 +261,21 @@ async fn nothing_to_report_is_one_click_and_counts_as_reported(db: sqlx::PgPool)
 async fn after_the_meeting_started_the_report_is_locked_until_the_coordinator_unlocks_it(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (_, org) = open_report(&app).await;
-    let past = ReportWeek::containing(samordna::web::today() - chrono::Days::new(14), 1).key();
+    let past = week_key(14);
     let before = incident_count(&app).await;
 
     let response = post_incident(&app, &past, &org, "Sent inkommen händelse.", &[]).await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     assert!(
         texts(&page, ".error-summary li")[0].contains("låstes"),
         "the page says why"
     );
     assert_eq!(incident_count(&app).await, before);
 
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     let response = coordinator
         .post(
             "/est/las-upp",
@@ -306,8 +304,7 @@ async fn after_the_meeting_started_the_report_is_locked_until_the_coordinator_un
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     post_incident(&app, &week, &org, "Klotter på busskuren.", &[]).await;
     let id: uuid::Uuid = sqlx::query_scalar!(
@@ -323,7 +320,7 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
         .await;
     assert_eq!(texts(&form, "#handelser-title"), ["Ändra händelsen"]);
     assert_eq!(texts(&form, "#description"), ["Klotter på busskuren."]);
-    assert_eq!(value_of(&form, "#place").as_deref(), Some("busstationen"));
+    assert_value(&form, "#place", "busstationen");
     assert_eq!(value_of(&form, "input[name=andra]"), Some(id.to_string()));
 
     let response = post_incident(
@@ -360,8 +357,7 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
         ))
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     let log = texts(
         &coordinator.get_html("/admin/logg").await,
         "tbody tr td:nth-child(3)",
@@ -374,8 +370,7 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let in_three_days = (samordna::web::today() + chrono::Days::new(3)).to_string();
     let in_four_days = (samordna::web::today() + chrono::Days::new(4)).to_string();
@@ -383,11 +378,12 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
         let (week, org) = (week.clone(), org.clone());
         let app = &app;
         async move {
-            app.post(
-                "/est/rapport/kommande",
+            post_to_report(
+                app,
+                "kommande",
+                week.as_str(),
+                org.as_str(),
                 &[
-                    ("vecka", week.as_str()),
-                    ("org", org.as_str()),
                     ("title", title),
                     ("occurs_on", date.as_str()),
                     ("risk", risk),
@@ -405,11 +401,12 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
     )
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    app.post(
-        "/est/rapport/samverkan",
+    post_to_report(
+        &app,
+        "samverkan",
+        week.as_str(),
+        org.as_str(),
         &[
-            ("vecka", week.as_str()),
-            ("org", org.as_str()),
             ("need_title", "Fler vuxna ute på fredagskvällar"),
             ("with_whom", "Fältgruppen"),
         ],
@@ -458,15 +455,9 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
         ["Ändra den kommande händelsen"]
     );
     assert_eq!(texts(&form, "#handelser-title"), ["Lägg till en händelse"]);
-    assert_eq!(
-        value_of(&form, "#title").as_deref(),
-        Some("Marknad på torget")
-    );
+    assert_value(&form, "#title", "Marknad på torget");
     assert_eq!(value_of(&form, "#occurs_on"), Some(in_three_days.clone()));
-    assert_eq!(
-        value_of(&form, "#risk-low[checked]").as_deref(),
-        Some("low")
-    );
+    assert_value(&form, "#risk-low[checked]", "low");
     assert_eq!(
         value_of(&form, "#kommande input[name=andra]"),
         Some(event_id.to_string())
@@ -475,8 +466,7 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
 
     // A refused change keeps the form a change, with what was typed.
     let response = event("", in_four_days.clone(), "high", event_id.to_string()).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let again = html_of(response).await;
+    let again = refused_page(response).await;
     assert_eq!(
         texts(&again, "#kommande-title"),
         ["Ändra den kommande händelsen"]
@@ -517,21 +507,21 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
         ["Den kommande händelsen är ändrad."]
     );
 
-    let response = app
-        .post(
-            "/est/rapport/samverkan",
-            &[
-                ("vecka", week.as_str()),
-                ("org", org.as_str()),
-                (
-                    "need_title",
-                    "Fler vuxna ute på fredags- och lördagskvällar",
-                ),
-                ("handled_by", "Securitas och fältgruppen"),
-                ("andra", &need_id.to_string()),
-            ],
-        )
-        .await;
+    let response = post_to_report(
+        &app,
+        "samverkan",
+        week.as_str(),
+        org.as_str(),
+        &[
+            (
+                "need_title",
+                "Fler vuxna ute på fredags- och lördagskvällar",
+            ),
+            ("handled_by", "Securitas och fältgruppen"),
+            ("andra", &need_id.to_string()),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let need = sqlx::query!(
         "select title, with_whom, handled_by, status from cooperation_need where id = $1",
@@ -554,17 +544,14 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
     // An entry of another kind or another week's report is not found, and
     // nothing changes.
     let next = ReportWeek::parse(&week).expect("week").next(1).key();
-    let response = app
-        .post(
-            "/est/rapport/samverkan",
-            &[
-                ("vecka", next.as_str()),
-                ("org", org.as_str()),
-                ("need_title", "Flyttad?"),
-                ("andra", &need_id.to_string()),
-            ],
-        )
-        .await;
+    let response = post_to_report(
+        &app,
+        "samverkan",
+        next.as_str(),
+        org.as_str(),
+        &[("need_title", "Flyttad?"), ("andra", &need_id.to_string())],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let response = event(
         "Som behov?",
@@ -591,8 +578,7 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
 async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_words(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let unlock_buttons = |page: &scraper::Html| {
         texts(
             page,
@@ -609,7 +595,7 @@ async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_wor
     );
     assert!(rows.iter().all(|r| r.contains("Öppen")), "{rows:?}");
 
-    let past = ReportWeek::containing(samordna::web::today() - chrono::Days::new(14), 1).key();
+    let past = week_key(14);
     let locked = app.get_html(&format!("/est?vecka={past}")).await;
     assert_eq!(unlock_buttons(&locked).len(), rows.len());
     let tags = texts(&locked, "tbody td .status");
@@ -634,8 +620,7 @@ async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_wor
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let before = incident_count(&app).await;
 
@@ -685,18 +670,18 @@ async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx
     assert_eq!(incident_count(&app).await, before + 1);
 
     // An identity number in a coming event is refused too.
-    let response = app
-        .post(
-            "/est/rapport/kommande",
-            &[
-                ("vecka", &week),
-                ("org", &org),
-                ("title", "Fest hos 811218-9876"),
-                ("occurs_on", &samordna::web::today().to_string()),
-                ("risk", "low"),
-            ],
-        )
-        .await;
+    let response = post_to_report(
+        &app,
+        "kommande",
+        &week,
+        &org,
+        &[
+            ("title", "Fest hos 811218-9876"),
+            ("occurs_on", &samordna::web::today().to_string()),
+            ("risk", "low"),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let events: i64 = sqlx::query_scalar!(
         r#"select count(*) as "n!" from est_coming_event where title like 'Fest%'"#
@@ -709,15 +694,13 @@ async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_email_or_phone_number_needs_the_writers_confirmation(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let before = incident_count(&app).await;
     let text = "Anmälare nås på 070-123 45 67.";
 
     let response = post_incident(&app, &week, &org, text, &[]).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     assert!(texts(&page, "#description-error")[0].contains("telefonnummer"));
     assert_eq!(
         texts(&page, "label[for=confirm_personal_data]"),
@@ -732,8 +715,7 @@ async fn an_email_or_phone_number_needs_the_writers_confirmation(db: sqlx::PgPoo
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_est_member_cannot_file_for_another_organisation(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, _) = open_report(&app).await;
     let social =
         sqlx::query_scalar!("select id from organisation where name = 'Socialförvaltningen'")
@@ -746,9 +728,7 @@ async fn an_est_member_cannot_file_for_another_organisation(db: sqlx::PgPool) {
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        app.get(&format!("/est/rapport?org={social}"))
-            .await
-            .status(),
+        app.status(&format!("/est/rapport?org={social}")).await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(incident_count(&app).await, before);
@@ -756,29 +736,22 @@ async fn an_est_member_cannot_file_for_another_organisation(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_styrgrupp_member_cannot_read_the_free_texts(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login("kso@lindesberg.example").await;
-    let week = ReportWeek::containing(samordna::web::today(), 1).key();
+    let app = TestApp::demo_as(db, "kso@lindesberg.example").await;
+    let week = week_key(0);
 
     assert_eq!(
-        app.get(&format!("/est/lagesbild/{week}")).await.status(),
+        app.status(&format!("/est/lagesbild/{week}")).await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        app.get(&format!("/est/lagesbild/{week}.csv"))
-            .await
-            .status(),
+        app.status(&format!("/est/lagesbild/{week}.csv")).await,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(
-        app.get("/est/rapport").await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(app.get("/est").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.status("/est/rapport").await, StatusCode::FORBIDDEN);
+    assert_eq!(app.status("/est").await, StatusCode::FORBIDDEN);
 
     // LindeBRÅ's members read it.
-    let council = TestApp::spawn(app.db.clone()).await;
-    council.login("fc.social@lindesberg.example").await;
+    let council = app.beside("fc.social@lindesberg.example").await;
     assert_eq!(
         council
             .get(&format!("/est/lagesbild/{week}"))
@@ -790,9 +763,8 @@ async fn a_styrgrupp_member_cannot_read_the_free_texts(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn gallring_removes_the_texts_and_keeps_the_counts(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let week = ReportWeek::containing(samordna::web::today() - chrono::Days::new(7), 1).key();
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let week = week_key(7);
     let before = app.get_html(&format!("/est/lagesbild/{week}")).await;
     let counts_before = texts(&before, "#summary-title ~ .two-col table");
     let total = incident_count(&app).await;
@@ -822,8 +794,7 @@ async fn gallring_removes_the_texts_and_keeps_the_counts(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_same_event_from_two_organisations_is_counted_once(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let week = ReportWeek::containing(samordna::web::today() - chrono::Days::new(7), 1);
     let pair = sqlx::query!(
         r#"select a.id as first, b.id as second from est_incident a
@@ -873,8 +844,7 @@ async fn the_same_event_from_two_organisations_is_counted_once(db: sqlx::PgPool)
         "{after}"
     );
 
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
+    let member = app.beside(SECURITAS).await;
     let response = member
         .post(
             &format!("/est/handelse/{}/samma", pair.first),
@@ -886,14 +856,14 @@ async fn the_same_event_from_two_organisations_is_counted_once(db: sqlx::PgPool)
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
-    app.post(
-        "/est/rapport/samverkan",
+    post_to_report(
+        &app,
+        "samverkan",
+        &week,
+        &org,
         &[
-            ("vecka", &week),
-            ("org", &org),
             ("need_title", "Röj buskagen vid gångtunneln"),
             ("with_whom", ""),
             ("handled_by", ""),
@@ -906,8 +876,7 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
     .fetch_one(&app.db)
     .await
     .expect("need");
-    let coordinator = TestApp::spawn(app.db.clone()).await;
-    coordinator.login(COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     let next_week = ReportWeek::parse(&week).expect("week").next(1).key();
 
     let response = coordinator
@@ -973,10 +942,9 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn this_weeks_priorities_show_next_week_with_how_they_went(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let week = ReportWeek::containing(samordna::web::today(), 1);
-    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let police = lindesberg_position(&app.db, "Kommunpolis").await;
 
     let response = app
         .post(
@@ -1008,8 +976,7 @@ async fn this_weeks_priorities_show_next_week_with_how_they_went(db: sqlx::PgPoo
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let parent = sqlx::query_scalar!("select id from incident_category where name = 'Trafik' and parent_id is null and municipality_id = (select id from municipality where slug = 'lindesberg')")
         .fetch_one(&app.db)
         .await
@@ -1027,8 +994,7 @@ async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let reporter = TestApp::spawn(app.db.clone()).await;
-    reporter.login(SECURITAS).await;
+    let reporter = app.beside(SECURITAS).await;
     let form = reporter.get_html("/est/rapport").await;
     assert!(texts(&form, "#category_id option").contains(&"Trafik: Fyrhjuling".to_owned()));
     assert!(texts(&form, "#area_id option").contains(&"Rockhammar".to_owned()));
@@ -1045,7 +1011,7 @@ async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
         assert!(areas.contains(&expected.to_owned()), "{expected}");
     }
     assert_eq!(
-        reporter.get("/est/installningar").await.status(),
+        reporter.status("/est/installningar").await,
         StatusCode::FORBIDDEN
     );
 }
@@ -1088,7 +1054,7 @@ async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next
     let today = samordna::web::today();
     let this_week = ReportWeek::containing(today, 1);
     let week_start = samordna::web::day_start(this_week.monday);
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let est = lindesberg_group(&app.db, "EST").await;
     // This week's EST meeting began a minute ago (or at the week's start).
     sqlx::query!(
         "delete from meeting where work_group_id = $1 and starts_at >= $2 and municipality_id = $3",
@@ -1154,25 +1120,14 @@ async fn need_status(app: &TestApp, need: uuid::Uuid) -> (String, Option<uuid::U
     (row.status, row.taken_by_organisation_id)
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> TestApp {
-    let other = TestApp::spawn(app.db.clone()).await;
-    other.login(email).await;
-    other
-}
-
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_need(
     db: sqlx::PgPool,
 ) {
     const TITLE: &str = "Belysning i gångtunneln vid Lindbacka";
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
-    app.post(
-        "/est/rapport/samverkan",
-        &[("vecka", &week), ("org", &org), ("need_title", TITLE)],
-    )
-    .await;
+    post_to_report(&app, "samverkan", &week, &org, &[("need_title", TITLE)]).await;
     let need = sqlx::query_scalar!("select id from cooperation_need where title = $1", TITLE)
         .fetch_one(&app.db)
         .await
@@ -1187,7 +1142,7 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
     ];
 
     // Another organisation's reporter sees no status control and is refused.
-    let social = signed_in(&app, EST_SOCIAL).await;
+    let social = app.beside(EST_SOCIAL).await;
     let (_, social_org) = open_report(&social).await;
     let row = need_row(&social.get_html(&lagesbild).await, TITLE);
     assert!(!row.contains("Ny status"), "{row}");
@@ -1222,7 +1177,7 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
         police.post(&update, &progress).await.status(),
         StatusCode::SEE_OTHER
     );
-    let coordinator = signed_in(&app, COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     assert!(need_row(&coordinator.get_html(&lagesbild).await, TITLE).contains("Ny status"));
 
     // Another organisation takes it on; then it may follow it up, and a
@@ -1239,7 +1194,7 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
     );
     let row = need_row(&social.get_html(&lagesbild).await, TITLE);
     assert!(row.contains("Ny status"), "{row}");
-    let bou = signed_in(&app, "est.bou@lindesberg.example").await;
+    let bou = app.beside("est.bou@lindesberg.example").await;
     let (_, bou_org) = open_report(&bou).await;
     let row = need_row(&bou.get_html(&lagesbild).await, TITLE);
     assert!(
@@ -1285,8 +1240,7 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_lagesbild_puts_what_the_group_acts_on_first_and_says_which_week(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let week = ReportWeek::containing(samordna::web::today(), 1);
     let page = app
         .get_html(&format!("/est/lagesbild/{}", week.key()))
@@ -1328,8 +1282,7 @@ fn location(response: &reqwest::Response) -> String {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn after_adding_the_page_opens_at_the_new_entry_with_its_message(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let response = post_incident(&app, &week, &org, "Krossad ruta i busskuren.", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -1348,21 +1301,21 @@ async fn after_adding_the_page_opens_at_the_new_entry_with_its_message(db: sqlx:
     );
     assert_eq!(texts(&page, ".flash").len(), 1, "the message shows once");
 
-    let response = app
-        .post(
-            "/est/rapport/kommande",
-            &[
-                ("vecka", &week),
-                ("org", &org),
-                ("title", "Skolavslutning i Stadsparken"),
-                (
-                    "occurs_on",
-                    &(samordna::web::today() + chrono::Days::new(3)).to_string(),
-                ),
-                ("risk", "medium"),
-            ],
-        )
-        .await;
+    let response = post_to_report(
+        &app,
+        "kommande",
+        &week,
+        &org,
+        &[
+            ("title", "Skolavslutning i Stadsparken"),
+            (
+                "occurs_on",
+                &(samordna::web::today() + chrono::Days::new(3)).to_string(),
+            ),
+            ("risk", "medium"),
+        ],
+    )
+    .await;
     let to = location(&response);
     let page = app.get_html(to.split('#').next().expect("path")).await;
     let anchor = to.split('#').nth(1).expect("anchor");
@@ -1374,8 +1327,7 @@ async fn after_adding_the_page_opens_at_the_new_entry_with_its_message(db: sqlx:
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     post_incident(&app, &week, &org, "Stulen cykel vid stationen.", &[]).await;
     let id = sqlx::query_scalar!(
@@ -1421,7 +1373,7 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
     assert_eq!(actions, ["tog bort post", "återställde post"]);
 
     // Another organisation cannot put it back into its own report.
-    let social = signed_in(&app, EST_SOCIAL).await;
+    let social = app.beside(EST_SOCIAL).await;
     let (_, social_org) = open_report(&social).await;
     app.post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
         .await;
@@ -1436,8 +1388,8 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
 
     // Once the report is locked, nothing comes back: a past week, unlocked
     // for a while, then locked again.
-    let past = ReportWeek::containing(samordna::web::today() - chrono::Days::new(14), 1).key();
-    let coordinator = signed_in(&app, COORDINATOR).await;
+    let past = week_key(14);
+    let coordinator = app.beside(COORDINATOR).await;
     coordinator
         .post(
             "/est/las-upp",
@@ -1476,15 +1428,15 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
 async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_event_marks(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let which = [("vecka", week.as_str()), ("org", org.as_str())];
-    app.post(
-        "/est/rapport/samverkan",
+    post_to_report(
+        &app,
+        "samverkan",
+        week.as_str(),
+        org.as_str(),
         &[
-            ("vecka", week.as_str()),
-            ("org", org.as_str()),
             ("need_title", "Belysning vid gångtunneln"),
             ("with_whom", ""),
             ("handled_by", ""),
@@ -1497,7 +1449,7 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
     .fetch_one(&app.db)
     .await
     .expect("need");
-    let coordinator = signed_in(&app, COORDINATOR).await;
+    let coordinator = app.beside(COORDINATOR).await;
     for note in ["Kommunen tittar på armaturerna.", "Två lampor bytta."] {
         let response = coordinator
             .post(
@@ -1557,7 +1509,7 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
 
     // An incident another organisation's incident was marked the same as.
     post_incident(&app, &week, &org, "Krossad ruta i väntsalen.", &[]).await;
-    let social = signed_in(&app, EST_SOCIAL).await;
+    let social = app.beside(EST_SOCIAL).await;
     let (_, social_org) = open_report(&social).await;
     post_incident(
         &social,
@@ -1622,8 +1574,7 @@ async fn incident_count_with(app: &TestApp, id: uuid::Uuid) -> i64 {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_form_sent_again_stores_nothing_twice(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let token = |page: &scraper::Html, form: &str| {
         value_of(page, &format!("#{form} input[name=form_token]")).expect("token")
@@ -1713,8 +1664,7 @@ fn csv_lines(body: &str) -> Vec<Vec<String>> {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let today = samordna::web::today();
     let from = today - chrono::Days::new(364);
     let all = sqlx::query_scalar!(
@@ -1847,21 +1797,17 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
     );
 
     // Those who may not read EST texts get neither the list nor the CSV.
-    let kso = signed_in(&app, "kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
+    assert_eq!(kso.status("/est/handelser").await, StatusCode::FORBIDDEN);
     assert_eq!(
-        kso.get("/est/handelser").await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        kso.get("/est/handelser.csv").await.status(),
+        kso.status("/est/handelser.csv").await,
         StatusCode::FORBIDDEN
     );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn gallring_clears_the_copy_kept_for_undoing_a_removal(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     post_incident(&app, &week, &org, "Skadegörelse på lekplatsen.", &[]).await;
     let id = sqlx::query_scalar!(

@@ -330,15 +330,7 @@ fn a_database_url_that_does_not_answer_names_host_and_port_but_not_the_password(
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_taken_port_gets_one_sentence_naming_bind_and_samordna_bind(db: sqlx::PgPool) {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&db)
-        .await
-        .expect("name");
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let url = format!(
-        "{}/{name}",
-        server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b)
-    );
+    let url = crate::helpers::own_database_url(&db).await;
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
     let address = taken.local_addr().expect("address").to_string();
 

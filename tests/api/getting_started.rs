@@ -152,8 +152,7 @@ async fn only_a_municipality_getting_started_shows_the_list_and_only_its_coordin
     .expect("count");
     assert_eq!(in_nora, 0);
 
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(crate::helpers::SECURITAS).await;
+    let member = app.beside(crate::helpers::SECURITAS).await;
     let response = member.post("/kom-igang/structure", &[]).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let unknown = app.post("/kom-igang/everything", &[]).await;

@@ -19,9 +19,8 @@ async fn feed_status(app: &TestApp, path: &str) -> StatusCode {
 async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_working(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
     let old = group_feed(&app, est).await;
     assert_eq!(feed_status(&app, &old).await, StatusCode::OK);
     let page = app.get_html(&format!("/grupper/{est}")).await;
@@ -55,8 +54,7 @@ async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_wor
     assert_eq!(audited, 1);
 
     // A member who is not the coordinator cannot replace it.
-    let member = TestApp::spawn(app.db.clone()).await;
-    member.login(SECURITAS).await;
+    let member = app.beside(SECURITAS).await;
     let response = member
         .post(&format!("/admin/grupper/{est}/kalender"), &[])
         .await;
@@ -66,10 +64,9 @@ async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_wor
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn removing_a_member_position_gives_the_group_a_new_feed_address(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
-    let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
+    let securitas = lindesberg_position(&app.db, "EST-representant Securitas").await;
     let old = group_feed(&app, est).await;
     let membership = sqlx::query_scalar!(
         "select id from membership where work_group_id = $1 and position_id = $2",
@@ -95,11 +92,10 @@ async fn removing_a_member_position_gives_the_group_a_new_feed_address(db: sqlx:
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
-    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
-    let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
+    let lindebra = lindesberg_group(&app.db, "LindeBRÅ").await;
+    let securitas = lindesberg_position(&app.db, "EST-representant Securitas").await;
     let old = group_feed(&app, est).await;
     let unrelated = group_feed(&app, lindebra).await;
     let today = samordna::web::today();

@@ -222,8 +222,7 @@ async fn password_hash(app: &TestApp, email: &str) -> String {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn wrong_current_passwords_on_the_account_page_are_throttled(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let before = password_hash(&app, SECURITAS).await;
     for i in 0..ACCOUNT_FAILURES {
         let response =
@@ -301,8 +300,7 @@ async fn add_person(app: &TestApp, name: &str, email: &str) -> String {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_expired_one_time_password_is_refused_with_a_way_forward(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let one_time = add_person(&app, "Vera Ny", "vera.ny@lindesberg.example").await;
     let days: f64 = sqlx::query_scalar!(
         r#"select extract(epoch from one_time_password_expires_at - now())::float8 / 86400 as "d!"
@@ -339,8 +337,7 @@ async fn an_expired_one_time_password_is_refused_with_a_way_forward(db: sqlx::Pg
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_one_time_password_works_until_it_is_replaced_and_then_stops_expiring(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let one_time = add_person(&app, "Vera Ny", "vera.ny@lindesberg.example").await;
 
     let vera = TestApp::spawn(app.db.clone()).await;
@@ -366,8 +363,7 @@ async fn a_one_time_password_works_until_it_is_replaced_and_then_stops_expiring(
 /// parse), never axum's plain-text rejection in English.
 #[sqlx::test]
 async fn malformed_path_and_query_parameters_get_the_swedish_page(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login("samordnare@lindesberg.example").await;
+    let app = TestApp::demo_as(db, "samordnare@lindesberg.example").await;
     let id = uuid::Uuid::nil();
     let cases = [
         ("/est/lagesbild/%FF%FE".to_owned(), 404),

@@ -17,6 +17,13 @@ pub const DEMO_PASSWORD: &str = samordna::seed::DEMO_PASSWORD;
 pub const COORDINATOR: &str = "samordnare@lindesberg.example";
 pub const NORA_COORDINATOR: &str = "samordnare@nora.example";
 pub const SECURITAS: &str = "securitas@lindesberg.example";
+/// Lindesberg's demo groups, in the order the structure and start pages list them.
+pub const LINDESBERG_GROUPS: [&str; 4] = [
+    "Styrgrupp",
+    "LindeBRÅ",
+    "EST",
+    "Arbetsgrupp trygg stationsmiljö",
+];
 pub const POLICE_LIAISON: &str = "kommunpolis@lindesberg.example";
 
 /// The configuration the tests run with: mail as `.eml` files in `mail_dir`.
@@ -74,6 +81,13 @@ impl TestApp {
     pub async fn with_config(db: PgPool, change: impl FnOnce(&mut Config)) -> Self {
         samordna::seed::load_demo(&db).await.expect("demo data");
         Self::serve_with(db, Arc::new(Jar::default()), change).await
+    }
+
+    /// The demo app with `email` signed in (demo password).
+    pub async fn demo_as(db: PgPool, email: &str) -> Self {
+        let app = Self::demo(db).await;
+        app.login(email).await;
+        app
     }
 
     /// The demo app as if behind a reverse proxy at 127.0.0.1, so tests
@@ -185,6 +199,11 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// The status a GET of `path` answers with.
+    pub async fn status(&self, path: &str) -> StatusCode {
+        self.get(path).await.status()
+    }
+
     /// Waits until the app has heard of every change committed so far, also
     /// those a test made in the database directly: a server learns of those
     /// by NOTIFY, a moment after the commit (as another instance would).
@@ -264,6 +283,99 @@ impl Drop for TestApp {
     }
 }
 
+/// The address of `database` on the test server (`DATABASE_URL`).
+pub fn url_for(database: &str) -> String {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by scripts/test");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+    format!("{base}/{database}")
+}
+
+/// The name of the test's own database.
+pub async fn database_name(db: &PgPool) -> String {
+    // Runtime query: current_database() reads no table, nothing to check.
+    sqlx::query_scalar("select current_database()")
+        .fetch_one(db)
+        .await
+        .expect("name")
+}
+
+/// The address of the test's own database, for a `samordna` process.
+pub async fn own_database_url(db: &PgPool) -> String {
+    url_for(&database_name(db).await)
+}
+
+/// The agreements stored, in every municipality.
+pub async fn agreement_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+/// The organisations stored, in every municipality.
+pub async fn organisation_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from organisation"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+/// The citizen promises stored, in every municipality.
+pub async fn promise_count(db: &PgPool) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from citizen_promise"#)
+        .fetch_one(db)
+        .await
+        .expect("count")
+}
+
+/// The people stored, in every municipality.
+pub async fn person_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from person"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+/// The EST incidents stored, in every municipality.
+pub async fn incident_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+/// The work groups stored, in every municipality.
+pub async fn group_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from work_group"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+/// The audit events stored, in every municipality.
+pub async fn audit_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+/// The public tips stored, in every municipality.
+pub async fn tip_count(db: &PgPool) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip"#)
+        .fetch_one(db)
+        .await
+        .expect("count")
+}
+
+/// The contact details left with tips, in every municipality.
+pub async fn contact_count(db: &PgPool) -> i64 {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip_contact"#)
+        .fetch_one(db)
+        .await
+        .expect("count")
+}
+
 pub async fn municipality_id(db: &PgPool, name: &str) -> uuid::Uuid {
     sqlx::query_scalar!("select id from municipality where name = $1", name)
         .fetch_one(db)
@@ -282,6 +394,16 @@ pub async fn suspend(db: &PgPool, municipality: uuid::Uuid, suspended: bool) {
     .execute(db)
     .await
     .expect("suspend");
+}
+
+/// A Lindesberg work group by its name.
+pub async fn lindesberg_group(db: &PgPool, name: &str) -> uuid::Uuid {
+    group_id(db, "Lindesbergs kommun", name).await
+}
+
+/// A Lindesberg position by its title.
+pub async fn lindesberg_position(db: &PgPool, title: &str) -> uuid::Uuid {
+    position_id(db, "Lindesbergs kommun", title).await
 }
 
 pub async fn group_id(db: &PgPool, municipality: &str, name: &str) -> uuid::Uuid {
@@ -320,18 +442,20 @@ pub async fn position_id(db: &PgPool, municipality: &str, title: &str) -> uuid::
     .expect("position")
 }
 
+/// An element's text, its white space folded to single spaces and trimmed.
+pub fn text_of(element: scraper::ElementRef) -> String {
+    element
+        .text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The trimmed texts of the elements matching a CSS selector.
 pub fn texts(html: &Html, selector: &str) -> Vec<String> {
     let selector = Selector::parse(selector).expect("selector");
-    html.select(&selector)
-        .map(|e| {
-            e.text()
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    html.select(&selector).map(text_of).collect()
 }
 
 /// The value attribute of the element matching a selector.
@@ -340,6 +464,25 @@ pub fn value_of(html: &Html, selector: &str) -> Option<String> {
     html.select(&selector)
         .next()
         .and_then(|e| e.value().attr("value").map(str::to_owned))
+}
+
+/// Asserts the error messages a form shows next to the field `field`.
+pub fn assert_field_errors(html: &Html, field: &str, expected: &[&str]) {
+    assert_eq!(
+        texts(html, &format!("#{field}-error")),
+        expected,
+        "the errors by {field}"
+    );
+}
+
+/// Asserts the value attribute of the element matching a selector: what a
+/// form field holds.
+pub fn assert_value(html: &Html, selector: &str, expected: &str) {
+    assert_eq!(
+        value_of(html, selector).as_deref(),
+        Some(expected),
+        "the value of {selector}"
+    );
 }
 
 /// The path of the calendar feed address a page shows in `selector`.
@@ -372,28 +515,50 @@ pub fn assert_redirect_to(response: &Response, path: &str) {
     );
 }
 
+/// Asserts that a form post was refused with 422 (the form shown again with
+/// its errors) and returns that page.
+pub async fn refused_page(response: Response) -> Html {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    html_of(response).await
+}
+
 pub async fn html_of(response: Response) -> Html {
     Html::parse_document(&response.text().await.expect("body"))
 }
 
 /// Table rows matching a selector, each as its cells' texts joined by spaces.
 pub fn rows(html: &Html, selector: &str) -> Vec<String> {
+    rows_joined(html, selector, " ")
+}
+
+/// Table rows matching a selector, each as its cells' texts joined by `between`.
+pub fn rows_joined(html: &Html, selector: &str, between: &str) -> Vec<String> {
     let rows = Selector::parse(selector).expect("selector");
     let cells = Selector::parse("td, th").expect("selector");
     html.select(&rows)
         .map(|row| {
             row.select(&cells)
-                .map(|c| {
-                    c.text()
-                        .collect::<String>()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
+                .map(text_of)
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(between)
         })
         .collect()
+}
+
+/// The User-Agent a request to a fake outside service came with ("" if none).
+pub fn user_agent(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The key (`2026-W49`) of the report week (Monday meetings) that holds
+/// the day `days_ago` days before today.
+pub fn week_key(days_ago: u64) -> String {
+    let day = samordna::web::today() - chrono::Days::new(days_ago);
+    samordna::est::week::ReportWeek::containing(day, 1).key()
 }
 
 /// The week and organisation the signed-in reporter's EST report form is

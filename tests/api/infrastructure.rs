@@ -82,19 +82,14 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
     .await
     .expect("guideline");
     assert_eq!(guideline.guideline_adopted_by, "Kommunstyrelsen, § 58");
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
     assert_eq!(
-        guideline
-            .guideline_adopted_on
-            .map(|d| d.to_string())
-            .as_deref(),
+        day(guideline.guideline_adopted_on).as_deref(),
         Some("2024-04-30")
     );
     assert_eq!(guideline.guideline_registry_no, "KS 2024/70");
     assert_eq!(
-        guideline
-            .guideline_review_due
-            .map(|d| d.to_string())
-            .as_deref(),
+        day(guideline.guideline_review_due).as_deref(),
         Some("2027-04-30")
     );
     let substitute = sqlx::query_scalar!(
@@ -254,17 +249,7 @@ fn samordna(db_url: &str, args: &[&str]) -> std::process::Output {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_command_line_adds_a_user_with_a_one_time_password_and_migrates(db: sqlx::PgPool) {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&db)
-        .await
-        .expect("name");
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let url = format!(
-        "{}/{name}",
-        server
-            .rsplit_once('/')
-            .map_or(server.as_str(), |(base, _)| base)
-    );
+    let url = own_database_url(&db).await;
 
     let help = samordna(&url, &["--help"]);
     let text = String::from_utf8_lossy(&help.stdout);

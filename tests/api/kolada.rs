@@ -12,7 +12,9 @@ use axum::response::IntoResponse;
 use samordna::sources::kolada::{self, Outcome, Schedule};
 use sqlx::PgPool;
 
-use crate::helpers::{COORDINATOR, TestApp, config, html_of, texts, value_of};
+use crate::helpers::{
+    COORDINATOR, TestApp, assert_value, config, html_of, rows_joined, texts, user_agent, value_of,
+};
 
 /// What the fake answers (a status and a body per page), and what it was asked.
 #[derive(Default)]
@@ -53,13 +55,7 @@ async fn answer(
     tokio::time::sleep(delay).await;
     let mut f = fake.lock().expect("lock");
     f.asked.push(uri.to_string());
-    f.agents.push(
-        headers
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-    );
+    f.agents.push(user_agent(&headers));
     let page = uri
         .query()
         .and_then(|q| q.strip_prefix("page="))
@@ -150,6 +146,14 @@ fn shared(status: u16, pages: Vec<String>) -> Shared {
     }))
 }
 
+/// A fake served on a free port answering `status` with `pages`, and
+/// the configuration that points at it.
+async fn fake_source(status: u16, pages: Vec<String>) -> (Shared, samordna::config::Config) {
+    let fake = shared(status, pages);
+    let c = config_for(Some(fake_server(fake.clone()).await));
+    (fake, c)
+}
+
 fn config_for(url: Option<String>) -> samordna::config::Config {
     let mut c = config(std::env::temp_dir());
     c.kolada_url = url;
@@ -175,22 +179,7 @@ async fn last_error(db: &PgPool) -> Option<String> {
 
 /// Each row's cells, " | " between them (a value's thousands are apart by a space).
 fn cells(html: &scraper::Html, selector: &str) -> Vec<String> {
-    let rows = scraper::Selector::parse(selector).expect("selector");
-    let cell = scraper::Selector::parse("td, th").expect("selector");
-    html.select(&rows)
-        .map(|row| {
-            row.select(&cell)
-                .map(|c| {
-                    c.text()
-                        .collect::<String>()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
+    rows_joined(html, selector, " | ")
 }
 
 const NOW: Schedule = Schedule::Now(Duration::ZERO);
@@ -198,8 +187,7 @@ const NOW: Schedule = Schedule::Now(Duration::ZERO);
 #[sqlx::test]
 async fn a_fetch_stores_each_value_once_for_the_municipality_county_and_country(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, vec![first_page(false)]);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, vec![first_page(false)]).await;
     let first = kolada::fetch(&db, &c, NOW).await.expect("fetch");
     assert_eq!(
         first,
@@ -246,8 +234,7 @@ async fn a_fetch_stores_each_value_once_for_the_municipality_county_and_country(
 #[sqlx::test]
 async fn every_page_is_followed(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, vec![first_page(true), second_page()]);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, vec![first_page(true), second_page()]).await;
     let outcome = kolada::fetch(&db, &c, NOW).await.expect("fetch");
     assert_eq!(
         outcome,
@@ -263,8 +250,7 @@ async fn every_page_is_followed(db: PgPool) {
 async fn a_malformed_later_page_stores_nothing_of_the_batch_and_is_recorded(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     let bad = second_page().replace("\"period\": 2024", "\"period\": \"i fjol\"");
-    let fake = shared(200, vec![first_page(true), bad]);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (_, c) = fake_source(200, vec![first_page(true), bad]).await;
     let outcome = kolada::fetch(&db, &c, NOW).await.expect("fetch");
     assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
     assert_eq!(stored(&db).await, 0, "not half a batch");
@@ -275,8 +261,7 @@ async fn a_malformed_later_page_stores_nothing_of_the_batch_and_is_recorded(db: 
 #[sqlx::test]
 async fn an_http_error_stores_nothing_and_is_recorded(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(503, vec![String::new()]);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (_, c) = fake_source(503, vec![String::new()]).await;
     let outcome = kolada::fetch(&db, &c, NOW).await.expect("fetch");
     assert_eq!(outcome, Outcome::Failed("Kolada svarade HTTP 503".into()));
     assert_eq!(stored(&db).await, 0);
@@ -309,8 +294,7 @@ async fn an_empty_url_turns_fetching_off_and_no_code_asks_nothing(db: PgPool) {
 #[sqlx::test]
 async fn the_background_fetches_once_a_year_and_checks_once_a_day(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, vec![first_page(false)]);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, vec![first_page(false)]).await;
     let first = kolada::fetch(&db, &c, Schedule::Yearly)
         .await
         .expect("fetch");
@@ -368,8 +352,7 @@ async fn the_lagesbild_shows_kolada_for_municipality_county_and_country_and_stat
     db: PgPool,
 ) {
     let app = TestApp::with_config(db, |c| c.police_events_url = None).await;
-    let fake = shared(200, vec![first_page(false)]);
-    let c = config_for(Some(fake_server(fake).await));
+    let (_, c) = fake_source(200, vec![first_page(false)]).await;
     kolada::fetch(&app.db, &c, NOW).await.expect("fetch");
     app.login(COORDINATOR).await;
     let html = lagesbild_2025(&app).await;
@@ -475,15 +458,11 @@ async fn the_lagesbild_uses_the_police_and_the_publics_tips_when_the_period_has_
 #[sqlx::test]
 async fn the_settings_page_shows_the_code_the_last_fetch_and_the_last_error(db: PgPool) {
     let app = TestApp::demo(db).await;
-    let fake = shared(500, vec![String::new()]);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(500, vec![String::new()]).await;
     kolada::fetch(&app.db, &c, NOW).await.expect("fetch");
     app.login(COORDINATOR).await;
     let html = app.get_html("/est/installningar").await;
-    assert_eq!(
-        value_of(&html, "#municipality_code").as_deref(),
-        Some("1885")
-    );
+    assert_value(&html, "#municipality_code", "1885");
     assert!(texts(&html, "#municipality_code-hint")[0].contains("Länet: Örebro län."));
     let status = texts(&html, ".kolada-status dd");
     assert_eq!(status[0], "Ingen ännu");
@@ -498,10 +477,7 @@ async fn the_settings_page_shows_the_code_the_last_fetch_and_the_last_error(db: 
         .await;
     assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     let refused = html_of(refused).await;
-    assert_eq!(
-        value_of(&refused, "#municipality_code").as_deref(),
-        Some("Lindesberg")
-    );
+    assert_value(&refused, "#municipality_code", "Lindesberg");
     assert!(texts(&refused, "#municipality_code-error")[0].contains("fyra siffror"));
 
     {
@@ -531,13 +507,11 @@ async fn the_settings_page_shows_the_code_the_last_fetch_and_the_last_error(db: 
 
 #[sqlx::test]
 async fn the_dashboard_draws_the_trend_with_the_same_numbers_in_a_table(db: PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let html = app.get_html("/oversikt").await;
     assert_eq!(texts(&html, "#kolada p"), ["Inga värden från Kolada ännu."]);
 
-    let fake = shared(200, vec![first_page(false)]);
-    let c = config_for(Some(fake_server(fake).await));
+    let (_, c) = fake_source(200, vec![first_page(false)]).await;
     kolada::fetch(&app.db, &c, NOW).await.expect("fetch");
     // The page keeps its data for a minute.
     app.pages.invalidate_all();
@@ -563,8 +537,7 @@ async fn the_dashboard_draws_the_trend_with_the_same_numbers_in_a_table(db: PgPo
 #[sqlx::test]
 async fn samordna_hamta_fetches_kolada_with_the_police(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, vec![first_page(false)]);
-    let c = config_for(Some(fake_server(fake).await));
+    let (_, c) = fake_source(200, vec![first_page(false)]).await;
     let lines = samordna::sources::fetch_all_now(&db, &c)
         .await
         .expect("fetch");
@@ -603,9 +576,8 @@ async fn an_unreachable_kolada_is_recorded_and_the_pages_still_open(db: PgPool) 
 #[sqlx::test]
 async fn a_timeout_stores_nothing_and_is_recorded(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, vec![first_page(false)]);
+    let (fake, c) = fake_source(200, vec![first_page(false)]).await;
     fake.lock().expect("lock").delay = Duration::from_secs(3);
-    let c = config_for(Some(fake_server(fake).await));
     let outcome = kolada::fetch_within(&db, &c, NOW, Duration::from_millis(500))
         .await
         .expect("fetch");

@@ -51,8 +51,7 @@ async fn boundary(app: &TestApp, area: &str) -> (Option<serde_json::Value>, bool
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_demo_areas_have_schematic_boundaries_and_the_page_says_so(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
 
     let page = app.get_html("/est/installningar").await;
 
@@ -79,8 +78,7 @@ fn sel(s: &str) -> scraper::Selector {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn boundaries_in_sweref_99_tm_are_matched_by_name_and_stored_in_wgs84(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     // Frövi in SWEREF 99 TM, named in any case under "name".
     let file =
         collection(&[square("frövi", 521_000.0, 6_592_000.0, 2000.0).replace("namn", "name")]);
@@ -116,8 +114,7 @@ async fn boundaries_in_sweref_99_tm_are_matched_by_name_and_stored_in_wgs84(db: 
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_municipality_outline_is_uploaded_the_same_way(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let file = collection(&[square("Lindesbergs kommun", 14.9, 59.3, 0.9)]);
 
     let response = upload(&app, "kommun", file).await;
@@ -138,8 +135,7 @@ async fn the_municipality_outline_is_uploaded_the_same_way(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_bad_file_is_refused_next_to_the_field_and_changes_nothing(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let before = boundary(&app, "Frövi").await;
     let good = square("Frövi", 15.35, 59.45, 0.02);
     let bowtie = r#"{"type":"Feature","properties":{"namn":"Frövi"},"geometry":{"type":"Polygon","coordinates":[[[15.3,59.4],[15.4,59.5],[15.4,59.4],[15.3,59.5],[15.3,59.4]]]}}"#.to_owned();
@@ -217,8 +213,7 @@ async fn only_the_coordinator_uploads_boundaries(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_boundary_file_names_only_the_coordinators_own_areas(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(NORA_COORDINATOR).await;
+    let app = TestApp::demo_as(db, NORA_COORDINATOR).await;
 
     // Frövi is Lindesberg's: Nora's coordinator cannot reach it.
     let response = upload(
@@ -292,8 +287,7 @@ async fn the_dashboard_map_counts_the_periods_incidents_per_area(db: sqlx::PgPoo
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_lagesbild_map_counts_the_weeks_incidents_per_area(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let week = three_weeks_ago();
     let expected: Vec<String> = sqlx::query_scalar!(
         r#"select a.name || ' ' || count(i.id) as "row!"
@@ -379,8 +373,7 @@ fn number(page: &Html, css: &str) -> f64 {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let form_page = app.get_html("/est/rapport").await;
     assert_eq!(
         form_page
@@ -409,7 +402,7 @@ async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool
         "{lat} {lon}"
     );
     assert_eq!(texts(&page, "#area_id option[selected]"), ["Frövi"]);
-    assert_eq!(value_of(&page, "#place").as_deref(), Some("stationen"));
+    assert_value(&page, "#place", "stationen");
     assert_eq!(
         texts(&page, "#description"),
         ["Klotter på perrongens väntkur."]
@@ -479,8 +472,7 @@ async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_point_outside_the_municipality_is_refused(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
 
     // The top left corner of the map lies outside Lindesberg's outline.
     let response = send(
@@ -496,10 +488,7 @@ async fn a_point_outside_the_municipality_is_refused(db: sqlx::PgPool) {
             .iter()
             .any(|e| e.contains("utanför kommunen"))
     );
-    assert_eq!(
-        value_of(&page, "#punkt input[name=latitude]").as_deref(),
-        Some("")
-    );
+    assert_value(&page, "#punkt input[name=latitude]", "");
     assert_eq!(
         value_of(&page, "#description")
             .or_else(|| texts(&page, "#description").pop())
@@ -533,8 +522,7 @@ async fn a_point_outside_the_municipality_is_refused(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn enter_in_a_text_field_sends_the_form_and_the_point_can_be_removed(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let area = sqlx::query_scalar!("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Storå'")
         .fetch_one(&app.db)
         .await
@@ -557,10 +545,7 @@ async fn enter_in_a_text_field_sends_the_form_and_the_point_can_be_removed(db: s
     )
     .await;
     let page = Html::parse_document(&response.text().await.expect("body"));
-    assert_eq!(
-        value_of(&page, "#punkt input[name=latitude]").as_deref(),
-        Some("")
-    );
+    assert_value(&page, "#punkt input[name=latitude]", "");
     assert_eq!(page.select(&sel("#narbild")).count(), 0);
 
     // The browser sends the map's (0, 0) when Enter is pressed in a text field.
@@ -679,7 +664,7 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
 
     // Without oversight: neither the export nor the coordinates.
     let member = app.beside(SECURITAS).await;
-    assert_eq!(member.get(&link).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(member.status(&link).await, StatusCode::FORBIDDEN);
     let list = member
         .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
         .await;
@@ -860,10 +845,7 @@ async fn the_dashboard_map_shows_one_category_when_its_filter_asks(db: sqlx::PgP
         texts(&page, "figure.map form label[for=karta-kategori]"),
         ["Kategori"]
     );
-    assert_eq!(
-        value_of(&page, "figure.map form input[name=fran]").as_deref(),
-        Some("2020-01-06")
-    );
+    assert_value(&page, "figure.map form input[name=fran]", "2020-01-06");
     let top: i64 = sqlx::query_scalar!(
         r#"select count(*) as "n!" from incident_category
            where parent_id is null and municipality_id = (select id from municipality where slug = 'lindesberg')"#
@@ -914,8 +896,7 @@ async fn the_dashboard_map_shows_one_category_when_its_filter_asks(db: sqlx::PgP
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_lagesbild_map_shows_one_category_when_its_filter_asks(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let week = three_weeks_ago();
     // The week's most common top category.
     let (category, name, n) = sqlx::query!(
@@ -1067,7 +1048,7 @@ async fn the_background_map_comes_through_samordna_and_is_kept_on_disk(db: sqlx:
 
     // Outside the world there is no tile; nobody signed in gets none.
     assert_eq!(
-        app.get("/karta/plattor/3/8/0.png").await.status(),
+        app.status("/karta/plattor/3/8/0.png").await,
         StatusCode::NOT_FOUND
     );
     let anonymous = TestApp::spawn(app.db.clone()).await;
@@ -1190,8 +1171,7 @@ async fn the_point_picker_lies_on_the_background_map(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn without_a_background_map_the_picker_draws_its_own_ground(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
 
     let page = app.get_html("/est/rapport").await;
 

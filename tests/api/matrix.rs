@@ -104,15 +104,15 @@ async fn ids(db: &sqlx::PgPool) -> Ids {
             .expect(sql)
     };
     Ids {
-        group: group_id(db, "Lindesbergs kommun", "EST").await,
+        group: lindesberg_group(db, "EST").await,
         meeting: one("select m.id from meeting m join work_group g on g.id = m.work_group_id where g.name = 'LindeBRÅ' and m.starts_at > now() and m.status = 'planned' order by m.starts_at limit 1").await,
-        position: position_id(db, "Lindesbergs kommun", "Kommunpolis").await,
+        position: lindesberg_position(db, "Kommunpolis").await,
         agreement: one("select a.id from agreement a join organisation o on o.id = a.counterpart_id where o.name = 'Securitas'").await,
         signature: one("select s.id from agreement_signature s join agreement a on a.id = s.agreement_id join organisation o on o.id = a.counterpart_id where o.name = 'Securitas' limit 1").await,
         incident: one("select id from est_incident limit 1").await,
         need: one("select id from cooperation_need limit 1").await,
         area: one("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Ramsberg'").await,
-        week: samordna::est::week::ReportWeek::containing(samordna::web::today(), 1).key(),
+        week: week_key(0),
         goal: one("select id from goal where level = 'goal'").await,
         item: one("select id from plan_item where kind = 'action_plan'").await,
         measure: one("select ms.id from measure ms join position p on p.id = ms.responsible_position_id where p.title = 'Kommunpolis'").await,
@@ -1065,8 +1065,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn every_form_refuses_a_forged_cross_site_post(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let ids = ids(&app.db).await;
     let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
         .fetch_one(&app.db)
@@ -1088,7 +1087,7 @@ async fn every_form_refuses_a_forged_cross_site_post(db: sqlx::PgPool) {
         .expect("count");
     assert_eq!(after, before, "nothing changed");
     assert_eq!(
-        app.get("/").await.status(),
+        app.status("/").await,
         StatusCode::OK,
         "the real session still works"
     );

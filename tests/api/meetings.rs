@@ -16,7 +16,7 @@ async fn create_meeting(
     time: &str,
     minutes: &str,
 ) -> uuid::Uuid {
-    let group_id = group_id(&app.db, "Lindesbergs kommun", group).await;
+    let group_id = lindesberg_group(&app.db, group).await;
     let response = app
         .post(
             "/moten/ny",
@@ -117,8 +117,7 @@ fn event_props(calendar: &str, uid: &str, properties: &[&str]) -> Vec<String> {
 async fn a_meeting_made_in_the_form_is_stored_in_swedish_time_and_appears_in_my_feed(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
 
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
 
@@ -169,8 +168,7 @@ async fn a_meeting_made_in_the_form_is_stored_in_swedish_time_and_appears_in_my_
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_kallelse_mails_every_member_holder_once_with_a_calendar_request(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
 
     let response = app.post(&format!("/moten/{id}/kallelse"), &[]).await;
@@ -219,8 +217,7 @@ async fn a_kallelse_mails_every_member_holder_once_with_a_calendar_request(db: s
 /// row per meeting version and recipient.
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_kallelse_sent_twice_is_mailed_once(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
 
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
@@ -237,8 +234,7 @@ async fn a_kallelse_sent_twice_is_mailed_once(db: sqlx::PgPool) {
 /// form was already sent.
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_cancellation_sent_twice_is_mailed_once_and_the_repeat_says_so(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
 
@@ -265,18 +261,17 @@ async fn a_cancellation_sent_twice_is_mailed_once_and_the_repeat_says_so(db: sql
 async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_updates_the_feed(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
 
     let response = app
         .post(&format!("/moten/{id}/stall-in"), &[("reason", "")])
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        texts(&html_of(response).await, "#reason-error"),
-        ["Fel: Fyll i varför mötet ställs in."]
+    assert_field_errors(
+        &refused_page(response).await,
+        "reason",
+        &["Fel: Fyll i varför mötet ställs in."],
     );
 
     let response = app
@@ -297,7 +292,7 @@ async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_u
             ["SEQUENCE:1", "STATUS:CANCELLED"]
         );
     }
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
     let path = feed_path(&app, &format!("/grupper/{group}"), "#group-feed-url").await;
     let calendar = fetch_feed(&app, &path).await.text().await.expect("ics");
     assert_eq!(
@@ -312,11 +307,10 @@ async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_u
 async fn moving_a_meeting_after_the_kallelse_bumps_the_sequence_and_asks_for_an_update(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
 
     let response = app
         .post(
@@ -354,9 +348,8 @@ async fn moving_a_meeting_after_the_kallelse_bumps_the_sequence_and_asks_for_an_
 async fn a_thursday_term_skips_kristi_himmelfardsdag_and_keeps_swedish_time_across_summer_time(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
     let query = format!(
         "/moten/planera?grupp={est}&termin=2030-var&weekday=4&time=09:00&duration=30&form=online&meeting_link=https://teams.example/est&break_from=2030-06-14&break_to=2030-06-30"
     );
@@ -446,8 +439,7 @@ async fn meeting_count(app: &TestApp, group: uuid::Uuid) -> i64 {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_double_booking_is_warned_about_when_planning(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
 
     create_meeting(&app, "Styrgrupp", "2030-03-12", "14:00", "60").await;
@@ -468,17 +460,11 @@ async fn a_double_booking_is_warned_about_when_planning(db: sqlx::PgPool) {
 async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_and_locks_on_approval(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
     let id = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
-    let coordinator = position_id(
-        &app.db,
-        "Lindesbergs kommun",
-        "Brottsförebyggande samordnare",
-    )
-    .await;
-    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let coordinator = lindesberg_position(&app.db, "Brottsförebyggande samordnare").await;
+    let police = lindesberg_position(&app.db, "Kommunpolis").await;
 
     let response = app
         .post(
@@ -539,14 +525,10 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(texts(&page, "#task_due-error"), ["Fel: Ange ett datum."]);
+    let page = refused_page(response).await;
+    assert_field_errors(&page, "task_due", &["Fel: Ange ett datum."]);
     assert_eq!(texts(&page, "#task_title").len(), 1);
-    assert_eq!(
-        value_of(&page, "#task_title").as_deref(),
-        Some("Statistik för Storå")
-    );
+    assert_value(&page, "#task_title", "Statistik för Storå");
 
     app.post(
         &format!("/moten/{id}/beslut"),
@@ -597,8 +579,7 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
 async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_cadence(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let one = create_meeting(&app, "LindeBRÅ", "2030-09-10", "13:00", "120").await;
     let two = create_meeting(&app, "LindeBRÅ", "2030-10-15", "13:00", "120").await;
     create_meeting(&app, "LindeBRÅ", "2030-11-12", "13:00", "120").await;
@@ -613,7 +594,7 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     .expect("held");
     app.post(&format!("/moten/{two}/stall-in"), &[("reason", "Sjukdom")])
         .await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
 
     let term = Term::parse("2030-host").expect("term");
     let c = samordna::meetings::cadence::compliance(&app.db, m, group, term)
@@ -626,7 +607,7 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
         "LindeBRÅ höst 2030: 1 av 2 hållna, 1 planerat, 1 inställt"
     );
     assert!(c.on_track());
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let est = lindesberg_group(&app.db, "EST").await;
     let weekly = samordna::meetings::cadence::compliance(&app.db, m, est, term)
         .await
         .expect("compliance");
@@ -644,24 +625,20 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let lindebra = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     let est = create_meeting(&app, "EST", "2030-03-13", "09:00", "30").await;
 
     let securitas = app.beside(SECURITAS).await;
     assert_eq!(
-        securitas.get(&format!("/moten/{est}")).await.status(),
+        securitas.status(&format!("/moten/{est}")).await,
         StatusCode::OK
     );
     assert_eq!(
-        securitas.get(&format!("/moten/{lindebra}")).await.status(),
+        securitas.status(&format!("/moten/{lindebra}")).await,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        securitas.get("/moten/ny").await.status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(securitas.status("/moten/ny").await, StatusCode::FORBIDDEN);
     assert_eq!(
         securitas
             .post(&format!("/moten/{est}/kallelse"), &[])
@@ -688,7 +665,7 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
     let police = TestApp::spawn(app.db.clone()).await;
     police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
     assert_eq!(
-        police.get(&format!("/moten/{lindebra}")).await.status(),
+        police.status(&format!("/moten/{lindebra}")).await,
         StatusCode::OK
     );
     assert_eq!(
@@ -701,7 +678,7 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
 
     let nora = app.beside(NORA_COORDINATOR).await;
     assert_eq!(
-        nora.get(&format!("/moten/{est}")).await.status(),
+        nora.status(&format!("/moten/{est}")).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
@@ -717,12 +694,7 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
-    let group = group_id(
-        &app.db,
-        "Lindesbergs kommun",
-        "Arbetsgrupp trygg stationsmiljö",
-    )
-    .await;
+    let group = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
     let securitas = app.beside(SECURITAS).await;
     assert_eq!(
         securitas
@@ -765,15 +737,16 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#time-error"),
-        ["Fel: Ange tiden som TT:MM, till exempel 09:00."]
+    let page = refused_page(response).await;
+    assert_field_errors(
+        &page,
+        "time",
+        &["Fel: Ange tiden som TT:MM, till exempel 09:00."],
     );
-    assert_eq!(
-        texts(&page, "#duration-error"),
-        ["Fel: Ange längden i minuter, mellan 5 och 600."]
+    assert_field_errors(
+        &page,
+        "duration",
+        &["Fel: Ange längden i minuter, mellan 5 och 600."],
     );
 }
 
@@ -798,8 +771,7 @@ async fn the_demo_has_a_year_of_held_meetings_with_attendance_and_one_cancelled(
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_calendar_loads_its_data_in_one_statement(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let member = app.beside(SECURITAS).await;
     let next = samordna::web::today()
         .checked_add_months(chrono::Months::new(1))
@@ -824,8 +796,7 @@ fn part_type(part: &mailparse::ParsedMail<'_>) -> String {
 async fn the_kallelse_is_a_meeting_request_outlook_can_answer_with_the_calendar_also_attached(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
 
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
@@ -884,8 +855,7 @@ async fn the_kallelse_is_a_meeting_request_outlook_can_answer_with_the_calendar_
 async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_when_the_kallelse_went_out(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let day = samordna::web::today() + chrono::Days::new(10);
     let id = create_meeting(&app, "LindeBRÅ", &day.to_string(), "13:00", "120").await;
     let page = app.get_html(&format!("/moten/{id}")).await;
@@ -898,7 +868,7 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
     );
 
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
     app.post(
         &format!("/moten/{id}"),
         &[
@@ -956,13 +926,12 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
     assert!(row.contains(&format!("Kallelse skickad {today}")), "{row}");
 
     let securitas = app.beside(SECURITAS).await;
-    assert_eq!(securitas.get(&link).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(securitas.status(&link).await, StatusCode::NOT_FOUND);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_est_meeting_links_to_that_weeks_reports_and_lagesbild(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let est = create_meeting(&app, "EST", "2030-03-13", "09:00", "30").await;
     let council = create_meeting(&app, "LindeBRÅ", "2030-03-13", "13:00", "60").await;
 
@@ -983,10 +952,9 @@ async fn an_est_meeting_links_to_that_weeks_reports_and_lagesbild(db: sqlx::PgPo
 async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_be_taken_back(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
-    let police_seat = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let police_seat = lindesberg_position(&app.db, "Kommunpolis").await;
     let police = TestApp::spawn(app.db.clone()).await;
     police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
 
@@ -1024,12 +992,7 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
     assert!(excused[0].starts_with("Kommunpolis"), "{excused:?}");
 
     // A seat the person does not hold is refused.
-    let coordinator_seat = position_id(
-        &app.db,
-        "Lindesbergs kommun",
-        "Brottsförebyggande samordnare",
-    )
-    .await;
+    let coordinator_seat = lindesberg_position(&app.db, "Brottsförebyggande samordnare").await;
     let response = police
         .post(
             &format!("/moten/{id}/forhinder"),
@@ -1064,11 +1027,10 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
     let id = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
-    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let police = lindesberg_position(&app.db, "Kommunpolis").await;
     app.post(
         &format!("/moten/{id}/protokoll"),
         &[
@@ -1141,9 +1103,8 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
 async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts_only_once_recorded(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
     let past = (samordna::web::today() - chrono::Days::new(3)).to_string();
     let count = || async {
@@ -1169,14 +1130,13 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
 
     let response = app.post("/moten/ny", &fields).await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     assert!(texts(&page, "#past_ok-error")[0].contains("Mötet ligger bakåt i tiden"));
     assert_eq!(
         texts(&page, "label[for=past_ok]"),
         ["Mötet ligger bakåt i tiden – spara ändå"]
     );
-    assert_eq!(value_of(&page, "#date").as_deref(), Some(past.as_str()));
+    assert_value(&page, "#date", past.as_str());
     assert_eq!(count().await, before, "nothing stored");
 
     let mut confirmed = fields.clone();
@@ -1228,7 +1188,7 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
     let c = held().await;
     assert_eq!(c.held, before_held);
     assert!(c.unrecorded >= 1);
-    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let police = lindesberg_position(&app.db, "Kommunpolis").await;
     app.post(
         &format!("/moten/{id}/protokoll"),
         &[
@@ -1259,25 +1219,18 @@ fn an_unrecorded_past_meeting_does_not_keep_a_group_on_track() {
 async fn term_planning_resets_breaks_lets_dates_be_left_out_and_opens_the_first_new_month(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
     // The spring break typed for 2030, carried into the autumn's form.
     let autumn = app
         .get_html(&format!(
             "/moten/planera?grupp={est}&termin=2030-host&weekday=4&time=09:00&duration=30&form=online&break_from=2030-06-14&break_to=2030-06-30"
         ))
         .await;
-    assert_eq!(
-        value_of(&autumn, "#break_from").as_deref(),
-        Some("2030-07-01")
-    );
-    assert_eq!(
-        value_of(&autumn, "#break_to").as_deref(),
-        Some("2030-08-15")
-    );
+    assert_value(&autumn, "#break_from", "2030-07-01");
+    assert_value(&autumn, "#break_to", "2030-08-15");
 
-    let council = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let council = lindesberg_group(&app.db, "LindeBRÅ").await;
     let query = format!(
         "grupp={council}&termin=2030-var&weekday=2&time=13:00&duration=120&count=2&form=in_person&place=Kommunhuset&meeting_link=&break_from=&break_to="
     );
@@ -1343,7 +1296,7 @@ async fn a_group_page_shows_its_feed_address_from_the_public_address_ready_to_co
     })
     .await;
     app.login(COORDINATOR).await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
 
     let page = app.get_html(&format!("/grupper/{group}")).await;
 

@@ -88,7 +88,7 @@ async fn an_operator_signing_in_lands_on_drift_with_every_municipality(db: sqlx:
 async fn an_operator_is_refused_on_every_municipal_page(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     let browser = operator(&app).await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let group = lindesberg_group(&app.db, "EST").await;
     let group_page = format!("/grupper/{group}");
     for path in [
         "/",
@@ -158,7 +158,7 @@ async fn only_operators_reach_drift(db: sqlx::PgPool) {
     app.login_in(COORDINATOR, "Lindesbergs kommun").await;
     let id = municipality_id(&app.db, "Lindesbergs kommun").await;
     for path in ["/drift".to_owned(), format!("/drift/kommuner/{id}")] {
-        assert_eq!(app.get(&path).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.status(&path).await, StatusCode::FORBIDDEN);
     }
     let suspend = app
         .post(

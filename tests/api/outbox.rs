@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 async fn create_meeting(app: &TestApp) -> uuid::Uuid {
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
     let response = app
         .post(
             "/moten/ny",
@@ -82,8 +82,7 @@ async fn a_member(app: &TestApp) -> String {
 async fn a_member_with_a_broken_name_gets_no_kallelse_the_others_do_and_a_resend_duplicates_nothing(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let meeting = create_meeting(&app).await;
     let member = a_member(&app).await;
     // A name stored before single-line fields refused line breaks.
@@ -166,8 +165,7 @@ async fn a_member_with_a_broken_name_gets_no_kallelse_the_others_do_and_a_resend
 async fn when_the_transport_fails_the_kallelse_is_recorded_as_failed_and_the_worker_sends_it_later(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let meeting = create_meeting(&app).await;
     // The mail folder becomes a file: every write fails.
     std::fs::remove_dir_all(&app.mail_dir).expect("remove");
@@ -236,8 +234,7 @@ async fn when_the_transport_fails_the_kallelse_is_recorded_as_failed_and_the_wor
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_cancellation_is_queued_with_the_change_and_reaches_each_member_once(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let meeting = create_meeting(&app).await;
     app.post(&format!("/moten/{meeting}/kallelse"), &[]).await;
     let response = app

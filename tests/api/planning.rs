@@ -7,8 +7,7 @@ use crate::helpers::*;
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_goal_decided_at_a_meeting_links_both_ways(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let meeting: uuid::Uuid = sqlx::query_scalar!(
         "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id where g.name = 'Styrgrupp' and g.municipality_id = (select id from municipality where slug = 'lindesberg') and mt.status = 'held' order by mt.starts_at limit 1"
     )
@@ -57,8 +56,7 @@ async fn a_goal_decided_at_a_meeting_links_both_ways(db: sqlx::PgPool) {
 async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_dashboard(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let plan: uuid::Uuid =
         sqlx::query_scalar!("select id from plan_item where kind = 'action_plan'")
             .fetch_one(&app.db)
@@ -83,8 +81,7 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
         "{delayed:?}"
     );
 
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let dashboard = kso.get_html("/oversikt").await;
     assert_eq!(
         texts(&dashboard, "li.measures"),
@@ -94,8 +91,7 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(POLICE_LIAISON).await;
+    let app = TestApp::demo_as(db, POLICE_LIAISON).await;
     app.post(
         "/valj-kommun",
         &[(
@@ -132,10 +128,10 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
         )
         .await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        texts(&html_of(response).await, "#meeting_id-error"),
-        ["Fel: Ange vid vilket möte underlaget behandlades."]
+    assert_field_errors(
+        &refused_page(response).await,
+        "meeting_id",
+        &["Fel: Ange vid vilket möte underlaget behandlades."],
     );
     let status: String = sqlx::query_scalar!(
         "select status from plan_item where title = 'Prioritera Storå centrum'"
@@ -168,10 +164,9 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
             .contains(&"Prioriteringsförslag: Prioritera Storå centrum (beslutad)".to_owned())
     );
 
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     assert_eq!(
-        kso.get(&page).await.status(),
+        kso.status(&page).await,
         StatusCode::OK,
         "the Styrgrupp reads"
     );
@@ -185,9 +180,8 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_measure_ending_before_it_starts_is_refused_by_the_field(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis")
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let police = lindesberg_position(&app.db, "Kommunpolis")
         .await
         .to_string();
     let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from measure"#)
@@ -207,16 +201,13 @@ async fn a_measure_ending_before_it_starts_is_refused_by_the_field(db: sqlx::PgP
         )
         .await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#due_on-error"),
-        ["Fel: Slutdatumet kan inte vara före startdatumet."]
+    let page = refused_page(response).await;
+    assert_field_errors(
+        &page,
+        "due_on",
+        &["Fel: Slutdatumet kan inte vara före startdatumet."],
     );
-    assert_eq!(
-        value_of(&page, "#measure_title").as_deref(),
-        Some("Trygghetsvandring")
-    );
+    assert_value(&page, "#measure_title", "Trygghetsvandring");
     let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from measure"#)
         .fetch_one(&app.db)
         .await
@@ -325,8 +316,7 @@ async fn a_suspended_municipalitys_measure_is_reminded_about_only_once_resumed(d
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let to = samordna::web::today();
     let from = to - chrono::Days::new(90);
     let expected: i64 = sqlx::query_scalar!(
@@ -379,8 +369,7 @@ async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(
 async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lagesbild_is_renewed(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
 
     let response = app
         .post(
@@ -406,9 +395,11 @@ async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lage
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        texts(&html_of(response).await, "#lagesbild_interval_months-error"),
+        texts(
+            &refused_page(response).await,
+            "#lagesbild_interval_months-error"
+        ),
         ["Fel: Ange antal månader, 1 till 60."]
     );
 }

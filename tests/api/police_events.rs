@@ -12,7 +12,7 @@ use axum::routing::get;
 use samordna::sources::police::{self, Outcome};
 use sqlx::PgPool;
 
-use crate::helpers::{COORDINATOR, TestApp, config, texts};
+use crate::helpers::{COORDINATOR, TestApp, config, html_of, texts, user_agent, value_of};
 
 /// What the fake answers, and what it was asked.
 #[derive(Default)]
@@ -33,13 +33,7 @@ async fn events(
 ) -> axum::response::Response {
     let mut f = fake.lock().expect("lock");
     f.queries.push(query.unwrap_or_default());
-    f.agents.push(
-        headers
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-    );
+    f.agents.push(user_agent(&headers));
     let status = StatusCode::from_u16(f.status).expect("status");
     let mut response = (
         status,
@@ -103,6 +97,14 @@ async fn stored(db: &PgPool) -> i64 {
         .expect("count")
 }
 
+/// Asserts that Lindesberg's police source records an error containing `needle`.
+async fn assert_error_recorded(db: &PgPool, needle: &str) {
+    let error = last_error(db, "Lindesbergs kommun")
+        .await
+        .expect("recorded");
+    assert!(error.contains(needle), "{error}");
+}
+
 async fn last_error(db: &PgPool, municipality: &str) -> Option<String> {
     sqlx::query_scalar::<_, Option<String>>(
         "select s.last_error from police_source s join municipality m on m.id = s.municipality_id
@@ -115,6 +117,36 @@ async fn last_error(db: &PgPool, municipality: &str) -> Option<String> {
     .flatten()
 }
 
+/// The demo app after one fetch from a fake police API answering `body`,
+/// with the fake and the configuration that points at it.
+async fn demo_fetched(db: PgPool, body: &str) -> (TestApp, Shared, samordna::config::Config) {
+    let app = TestApp::demo(db).await;
+    let (fake, c) = fake_source(200, body).await;
+    police::fetch(&app.db, &c, Duration::ZERO)
+        .await
+        .expect("fetch");
+    (app, fake, c)
+}
+
+/// Posts the settings form's place names, with the token the page gives.
+async fn save_location_names(app: &TestApp, names: &str) -> reqwest::Response {
+    let page = app.get_html("/est/installningar").await;
+    let token = value_of(&page, "input[name=form_token]").expect("token");
+    app.post(
+        "/est/installningar/polisen",
+        &[("location_names", names), ("form_token", &token)],
+    )
+    .await
+}
+
+/// A fake served on a free port answering `status` with `body`, and
+/// the configuration that points at it.
+async fn fake_source(status: u16, body: &str) -> (Shared, samordna::config::Config) {
+    let fake = shared(status, body);
+    let c = config_for(Some(fake_server(fake.clone()).await));
+    (fake, c)
+}
+
 fn config_for(url: Option<String>) -> samordna::config::Config {
     let mut c = config(std::env::temp_dir());
     c.police_events_url = url;
@@ -124,8 +156,7 @@ fn config_for(url: Option<String>) -> samordna::config::Config {
 #[sqlx::test]
 async fn a_fetch_stores_each_event_once_even_when_fetched_twice(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, PAYLOAD).await;
     let first = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert_eq!(first, Outcome::Stored { events: 4, new: 3 });
     let second = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
@@ -163,8 +194,7 @@ async fn a_suspended_municipality_is_not_fetched_for_until_resumed(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     let lindesberg = crate::helpers::municipality_id(&db, "Lindesbergs kommun").await;
     crate::helpers::suspend(&db, lindesberg, true).await;
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, PAYLOAD).await;
 
     let suspended = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert_eq!(suspended, Outcome::Stored { events: 4, new: 0 });
@@ -183,8 +213,7 @@ async fn a_suspended_municipality_is_not_fetched_for_until_resumed(db: PgPool) {
 #[sqlx::test]
 async fn the_background_interval_lets_one_call_through(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(200, PAYLOAD).await;
     police::fetch(&db, &c, police::INTERVAL)
         .await
         .expect("fetch");
@@ -200,23 +229,18 @@ async fn a_malformed_payload_stores_nothing_and_is_recorded(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     // The second event's datetime is not a time: the whole batch is refused.
     let bad = PAYLOAD.replace("2026-11-24 17:45:00 +01:00", "igår kväll");
-    let fake = shared(200, &bad);
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (_, c) = fake_source(200, &bad).await;
     let outcome = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
     assert_eq!(stored(&db).await, 0);
-    let error = last_error(&db, "Lindesbergs kommun")
-        .await
-        .expect("recorded");
-    assert!(error.contains("ogiltig tidpunkt"), "{error}");
+    assert_error_recorded(&db, "ogiltig tidpunkt").await;
 }
 
 #[sqlx::test]
 async fn a_429_backs_off(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(429, "");
+    let (fake, c) = fake_source(429, "").await;
     fake.lock().expect("lock").retry_after = Some("600".into());
-    let c = config_for(Some(fake_server(fake.clone()).await));
     let outcome = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
     {
@@ -228,17 +252,13 @@ async fn a_429_backs_off(db: PgPool) {
     assert_eq!(later, Outcome::NotDue);
     assert_eq!(fake.lock().expect("lock").queries.len(), 1);
     assert_eq!(stored(&db).await, 0);
-    let error = last_error(&db, "Lindesbergs kommun")
-        .await
-        .expect("recorded");
-    assert!(error.contains("429"), "{error}");
+    assert_error_recorded(&db, "429").await;
 }
 
 #[sqlx::test]
 async fn a_404_is_permanent(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let fake = shared(404, "");
-    let c = config_for(Some(fake_server(fake.clone()).await));
+    let (fake, c) = fake_source(404, "").await;
     police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     let again = police::fetch(&db, &c, Duration::ZERO).await.expect("fetch");
     assert_eq!(again, Outcome::Stopped);
@@ -261,12 +281,7 @@ async fn an_empty_url_turns_fetching_off(db: PgPool) {
 
 #[sqlx::test]
 async fn the_lagesbild_shows_the_weeks_police_events_with_counts_and_links(db: PgPool) {
-    let app = TestApp::demo(db).await;
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake).await));
-    police::fetch(&app.db, &c, Duration::ZERO)
-        .await
-        .expect("fetch");
+    let (app, _, _) = demo_fetched(db, PAYLOAD).await;
     app.login(COORDINATOR).await;
     // The lägesbild of week 49 covers week 48.
     let html = app.get_html("/est/lagesbild/2026-W49").await;
@@ -319,13 +334,8 @@ async fn the_lagesbild_shows_the_weeks_police_events_with_counts_and_links(db: P
 
 #[sqlx::test]
 async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db: PgPool) {
-    let app = TestApp::demo(db).await;
     let bad = PAYLOAD.replace("2026-11-24 17:45:00 +01:00", "igår kväll");
-    let fake = shared(200, &bad);
-    let c = config_for(Some(fake_server(fake.clone()).await));
-    police::fetch(&app.db, &c, Duration::ZERO)
-        .await
-        .expect("fetch");
+    let (app, fake, c) = demo_fetched(db, &bad).await;
     app.login(COORDINATOR).await;
     let html = app.get_html("/est/installningar").await;
     assert_eq!(texts(&html, "#location_names"), ["Lindesberg"]);
@@ -334,19 +344,9 @@ async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db:
     assert!(status[1].contains("ogiltig tidpunkt"), "{status:?}");
 
     // The coordinator adds a name; a name with a semicolon is refused.
-    let page = app.get_html("/est/installningar").await;
-    let token = crate::helpers::value_of(&page, "input[name=form_token]").expect("token");
-    let refused = app
-        .post(
-            "/est/installningar/polisen",
-            &[
-                ("location_names", "Lindesberg;Nora"),
-                ("form_token", &token),
-            ],
-        )
-        .await;
+    let refused = save_location_names(&app, "Lindesberg;Nora").await;
     assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
-    let refused = crate::helpers::html_of(refused).await;
+    let refused = html_of(refused).await;
     assert_eq!(texts(&refused, "#location_names"), ["Lindesberg;Nora"]);
     assert!(
         texts(&refused, "#location_names-error")
@@ -355,17 +355,7 @@ async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db:
         "{:?}",
         texts(&refused, ".error")
     );
-    let page = app.get_html("/est/installningar").await;
-    let token = crate::helpers::value_of(&page, "input[name=form_token]").expect("token");
-    let saved = app
-        .post(
-            "/est/installningar/polisen",
-            &[
-                ("location_names", "Lindesberg\nFrövi"),
-                ("form_token", &token),
-            ],
-        )
-        .await;
+    let saved = save_location_names(&app, "Lindesberg\nFrövi").await;
     assert_eq!(saved.status(), reqwest::StatusCode::SEE_OTHER);
     {
         let mut f = fake.lock().expect("lock");
@@ -389,12 +379,7 @@ async fn the_settings_page_shows_the_names_the_last_fetch_and_the_last_error(db:
 
 #[sqlx::test]
 async fn the_dashboard_counts_police_events_per_week_and_type(db: PgPool) {
-    let app = TestApp::demo(db).await;
-    let fake = shared(200, PAYLOAD);
-    let c = config_for(Some(fake_server(fake).await));
-    police::fetch(&app.db, &c, Duration::ZERO)
-        .await
-        .expect("fetch");
+    let (app, _, _) = demo_fetched(db, PAYLOAD).await;
     app.login(COORDINATOR).await;
     let html = app
         .get_html("/oversikt?fran=2026-11-09&till=2026-11-29")

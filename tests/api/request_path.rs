@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use samordna::est::week::ReportWeek;
 use samordna::telemetry::STATEMENTS_HEADER;
 
 use crate::helpers::*;
@@ -70,13 +69,12 @@ async fn session_rows(app: &TestApp, id: &str) -> i64 {
 
 /// Whether the start page soon sends the browser to sign in.
 async fn soon_sent_to_login(app: &TestApp) -> bool {
-    eventually(async || app.get("/").await.status() == StatusCode::SEE_OTHER).await
+    eventually(async || app.status("/").await == StatusCode::SEE_OTHER).await
 }
 
 /// The demo with `email` signed in and the start page seen once.
 async fn demo_signed_in(db: sqlx::PgPool, email: &str) -> TestApp {
-    let app = TestApp::demo(db).await;
-    app.login(email).await;
+    let app = TestApp::demo_as(db, email).await;
     app.get_html("/").await;
     app
 }
@@ -108,9 +106,8 @@ async fn assert_two_statements_at_most(pages: &[(&TestApp, String)]) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn fifty_page_views_by_a_signed_in_person_write_nothing(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
-    let week = ReportWeek::containing(samordna::web::today(), 1).key();
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    let week = week_key(0);
     let pages = [
         "/".to_owned(),
         "/est/rapport".to_owned(),
@@ -127,7 +124,7 @@ async fn fifty_page_views_by_a_signed_in_person_write_nothing(db: sqlx::PgPool) 
 
     for i in 0..50 {
         let path = &pages[i % pages.len()];
-        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+        assert_eq!(app.status(path).await, StatusCode::OK, "{path}");
     }
 
     assert_eq!(rows_written(&app).await, written_before);
@@ -230,8 +227,7 @@ async fn a_session_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(d
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn switching_municipality_gives_a_new_session_id(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login("lpo.chef@lindesberg.example").await;
+    let app = TestApp::demo_as(db, "lpo.chef@lindesberg.example").await;
     let before = session_cookie(&app);
     let nora = municipality_id(&app.db, "Nora kommun").await;
     let response = app
@@ -245,7 +241,7 @@ async fn switching_municipality_gives_a_new_session_id(db: sqlx::PgPool) {
         0,
         "the old session id is gone"
     );
-    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    assert_eq!(app.status("/").await, StatusCode::OK);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -298,8 +294,7 @@ async fn a_lost_listening_connection_drops_the_cache(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn who_is_asking_costs_no_statement_once_known(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     app.get_html("/konto").await;
     // The account page's own data is one statement (positions held) plus
     // the calendar feed; nothing for session, person or seats.
@@ -316,7 +311,7 @@ async fn who_is_asking_costs_no_statement_once_known(db: sqlx::PgPool) {
 async fn the_daily_pages_run_no_more_statements_than_counted(db: sqlx::PgPool) {
     let app = demo_signed_in(db, COORDINATOR).await;
     let reporter = second_app_signed_in(&app, SECURITAS).await;
-    let week = ReportWeek::containing(samordna::web::today(), 1).key();
+    let week = week_key(0);
     let pages = [
         (&app, "/", 1),
         (&reporter, "/est/rapport", 2),
@@ -352,9 +347,8 @@ async fn securitas_organisation(app: &TestApp) -> uuid::Uuid {
 async fn the_report_form_runs_two_statements_with_or_without_a_chosen_week(db: sqlx::PgPool) {
     let app = demo_signed_in(db, SECURITAS).await;
     let org = securitas_organisation(&app).await;
-    let today = samordna::web::today();
-    let this_week = ReportWeek::containing(today, 1).key();
-    let past = ReportWeek::containing(today - chrono::Days::new(14), 1).key();
+    let this_week = week_key(0);
+    let past = week_key(14);
 
     assert_two_statements_at_most(&[
         (&app, "/est/rapport".to_owned()),
@@ -368,9 +362,8 @@ async fn the_report_form_runs_two_statements_with_or_without_a_chosen_week(db: s
 async fn the_lagesbild_runs_two_statements_for_the_coordinator_and_for_a_member(db: sqlx::PgPool) {
     let app = demo_signed_in(db, COORDINATOR).await;
     let member = second_app_signed_in(&app, SECURITAS).await;
-    let today = samordna::web::today();
-    let this_week = ReportWeek::containing(today, 1).key();
-    let past = ReportWeek::containing(today - chrono::Days::new(7), 1).key();
+    let this_week = week_key(0);
+    let past = week_key(7);
 
     assert_two_statements_at_most(&[
         (&app, format!("/est/lagesbild/{this_week}")),
@@ -384,7 +377,7 @@ async fn the_lagesbild_runs_two_statements_for_the_coordinator_and_for_a_member(
 async fn the_est_index_runs_two_statements(db: sqlx::PgPool) {
     let app = demo_signed_in(db, COORDINATOR).await;
     let reporter = second_app_signed_in(&app, SECURITAS).await;
-    let past = ReportWeek::containing(samordna::web::today() - chrono::Days::new(7), 1).key();
+    let past = week_key(7);
 
     assert_two_statements_at_most(&[
         (&app, "/est".to_owned()),
@@ -396,8 +389,7 @@ async fn the_est_index_runs_two_statements(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn pages_and_exports_are_not_stored_and_are_compressed(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     for path in ["/", "/oversikt", "/oversikt/vecka.csv", "/tillganglighet"] {
         let response = app
             .client
@@ -459,9 +451,7 @@ async fn the_stylesheet_has_a_versioned_name_and_a_long_lifetime(db: sqlx::PgPoo
     assert_eq!(old.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(old.headers()["location"], href.as_str());
     assert_eq!(
-        app.get("/assets/000000000000/finns-inte.css")
-            .await
-            .status(),
+        app.status("/assets/000000000000/finns-inte.css").await,
         StatusCode::NOT_FOUND
     );
 }
@@ -482,8 +472,7 @@ async fn hsts_is_sent_when_the_public_address_is_https(db: sqlx::PgPool) {
 /// the next view; a change in another municipality keeps the page in memory.
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_page_seen_again_runs_no_statement_until_its_municipality_changes(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let reporter = app.beside(SECURITAS).await;
     // Nora's coordinator signs in on the same server first (signing in
     // names no municipality, so it drops every page).
@@ -493,7 +482,7 @@ async fn a_page_seen_again_runs_no_statement_until_its_municipality_changes(db: 
         .send()
         .await
         .expect("POST");
-    let week = ReportWeek::containing(samordna::web::today(), 1).key();
+    let week = week_key(0);
     let lagesbild = format!("/est/lagesbild/{week}");
     let pages = [
         (&app, "/"),

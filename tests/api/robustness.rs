@@ -6,8 +6,7 @@ use crate::helpers::*;
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_report_entry_posted_twice_is_stored_once(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let page = app.get_html("/est/rapport").await;
     let field =
         |name: &str| value_of(&page, &format!("#handelser input[name={name}]")).expect(name);
@@ -57,13 +56,10 @@ async fn a_report_entry_posted_twice_is_stored_once(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_meeting_form_posted_twice_plans_one_meeting(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let page = app.get_html("/moten/ny").await;
     let token = value_of(&page, "input[name=form_token]").expect("token");
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ")
-        .await
-        .to_string();
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await.to_string();
     let form = [
         ("form_token", token.as_str()),
         ("group_id", group.as_str()),
@@ -117,7 +113,7 @@ async fn the_app_answers_503_while_postgresql_restarts_and_serves_again_without_
     samordna::seed::load_demo(&db).await.expect("demo");
     let app = TestApp::spawn(db.clone()).await;
     app.login(COORDINATOR).await;
-    assert_eq!(app.get("/struktur").await.status(), StatusCode::OK);
+    assert_eq!(app.status("/struktur").await, StatusCode::OK);
 
     pg.stop().await.expect("stop PostgreSQL");
 
@@ -133,13 +129,10 @@ async fn the_app_answers_503_while_postgresql_restarts_and_serves_again_without_
     let pg = samordna::embedded_pg::EmbeddedPg::start(&dir)
         .await
         .expect("start PostgreSQL again");
-    let back = eventually(20, async || {
-        app.get("/health").await.status() == StatusCode::OK
-    })
-    .await;
+    let back = eventually(20, async || app.status("/health").await == StatusCode::OK).await;
     assert!(back, "the app reconnects by itself");
     // The session was in the database and survived too.
-    assert_eq!(app.get("/struktur").await.status(), StatusCode::OK);
+    assert_eq!(app.status("/struktur").await, StatusCode::OK);
 
     drop(app);
     db.close().await;
@@ -150,17 +143,7 @@ async fn the_app_answers_503_while_postgresql_restarts_and_serves_again_without_
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn sigterm_during_a_stream_of_form_posts_loses_none_that_were_answered(db: sqlx::PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&db)
-        .await
-        .expect("name");
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let url = format!(
-        "{}/{name}",
-        server
-            .rsplit_once('/')
-            .map_or(server.as_str(), |(base, _)| base)
-    );
+    let url = own_database_url(&db).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("port")
         .local_addr()

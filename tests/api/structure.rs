@@ -6,8 +6,7 @@ use crate::helpers::*;
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_structure_page_shows_the_three_tiers_and_the_temporary_groups(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
 
     let page = app.get_html("/struktur").await;
 
@@ -20,15 +19,7 @@ async fn the_structure_page_shows_the_three_tiers_and_the_temporary_groups(db: s
             "Temporär arbetsgrupp"
         ]
     );
-    assert_eq!(
-        texts(&page, ".tiers .card h3"),
-        [
-            "Styrgrupp",
-            "LindeBRÅ",
-            "EST",
-            "Arbetsgrupp trygg stationsmiljö"
-        ]
-    );
+    assert_eq!(texts(&page, ".tiers .card h3"), LINDESBERG_GROUPS);
     let facts = texts(&page, "#guideline-title + p + dl dd");
     assert_eq!(
         facts,
@@ -43,9 +34,8 @@ async fn the_structure_page_shows_the_three_tiers_and_the_temporary_groups(db: s
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_group_page_lists_members_by_position_with_holder_role_and_substitute(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
-    let styrgrupp = group_id(&app.db, "Lindesbergs kommun", "Styrgrupp").await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    let styrgrupp = lindesberg_group(&app.db, "Styrgrupp").await;
 
     let page = app.get_html(&format!("/grupper/{styrgrupp}")).await;
 
@@ -80,14 +70,12 @@ async fn every_demo_user_sees_their_own_groups(db: sqlx::PgPool) {
         ("kanslichef@lindesberg.example", &["Styrgrupp"]),
     ];
     for (email, groups) in expected {
-        let browser = TestApp::spawn(app.db.clone()).await;
-        browser.login(email).await;
+        let browser = app.beside(email).await;
         let start = browser.get_html("/").await;
         assert_eq!(texts(&start, ".cards .card h3"), groups, "{email}");
     }
     // The kanslichef sits in the Styrgrupp as the kommundirektör's substitute.
-    let browser = TestApp::spawn(app.db.clone()).await;
-    browser.login("kanslichef@lindesberg.example").await;
+    let browser = app.beside("kanslichef@lindesberg.example").await;
     let start = browser.get_html("/").await;
     assert_eq!(
         texts(&start, ".cards .card p:last-child"),
@@ -109,9 +97,8 @@ async fn every_demo_user_sees_their_own_groups(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_est_participant_is_refused_every_admin_page_with_a_swedish_403(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    let est = lindesberg_group(&app.db, "EST").await;
 
     for path in [
         "/admin".to_owned(),
@@ -142,21 +129,16 @@ async fn an_est_participant_is_refused_every_admin_page_with_a_swedish_403(db: s
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn noras_coordinator_cannot_open_or_change_lindesbergs_groups(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(NORA_COORDINATOR).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
-    let securitas = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+    let app = TestApp::demo_as(db, NORA_COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
+    let securitas = lindesberg_position(&app.db, "EST-representant Securitas").await;
 
     for path in [
         format!("/grupper/{est}"),
         format!("/admin/grupper/{est}"),
         format!("/admin/befattningar/{securitas}"),
     ] {
-        assert_eq!(
-            app.get(&path).await.status(),
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
+        assert_eq!(app.status(&path).await, StatusCode::NOT_FOUND, "{path}");
     }
     let response = app
         .post(
@@ -176,8 +158,7 @@ async fn noras_coordinator_cannot_open_or_change_lindesbergs_groups(db: sqlx::Pg
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_position_handed_to_a_new_holder_moves_the_group_seats_and_is_audited(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let response = app
         .post(
             "/admin/personer",
@@ -198,7 +179,7 @@ async fn a_position_handed_to_a_new_holder_moves_the_group_seats_and_is_audited(
             .fetch_one(&app.db)
             .await
             .expect("person");
-    let position = position_id(&app.db, "Lindesbergs kommun", "EST-representant Securitas").await;
+    let position = lindesberg_position(&app.db, "EST-representant Securitas").await;
     let today = samordna::web::today();
 
     let response = app
@@ -223,7 +204,7 @@ async fn a_position_handed_to_a_new_holder_moves_the_group_seats_and_is_audited(
     .await
     .expect("holding");
     assert_eq!(previous.held_to, today.pred_opt());
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
+    let est = lindesberg_group(&app.db, "EST").await;
     let est_page = app.get_html(&format!("/grupper/{est}")).await;
     assert!(
         texts(&est_page, "tbody tr")
@@ -254,8 +235,7 @@ async fn a_position_handed_to_a_new_holder_moves_the_group_seats_and_is_audited(
         ["EST", "Arbetsgrupp trygg stationsmiljö"]
     );
 
-    let old = TestApp::spawn(app.db.clone()).await;
-    old.login(SECURITAS).await;
+    let old = app.beside(SECURITAS).await;
     let choice = old.get_html("/valj-kommun").await;
     assert!(texts(&choice, "p")[0].starts_with("Du har ingen aktuell befattning"));
 
@@ -274,9 +254,8 @@ async fn a_position_handed_to_a_new_holder_moves_the_group_seats_and_is_audited(
 async fn handing_over_from_a_date_before_the_current_holding_is_refused_next_to_the_field(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let position = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let position = lindesberg_position(&app.db, "Kommunpolis").await;
     let kso = sqlx::query_scalar!("select id from person where email = 'kso@lindesberg.example'")
         .fetch_one(&app.db)
         .await
@@ -289,13 +268,13 @@ async fn handing_over_from_a_date_before_the_current_holding_is_refused_next_to_
         )
         .await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#held_from-error"),
-        ["Fel: Johan Karlsson innehar befattningen från 2023-01-01. Välj ett senare datum."]
+    let page = refused_page(response).await;
+    assert_field_errors(
+        &page,
+        "held_from",
+        &["Fel: Johan Karlsson innehar befattningen från 2023-01-01. Välj ett senare datum."],
     );
-    assert_eq!(value_of(&page, "#held_from").as_deref(), Some("2022-12-31"));
+    assert_value(&page, "#held_from", "2022-12-31");
     let holders = sqlx::query_scalar!(
         r#"select count(*) as "n!" from position_holder where position_id = $1"#,
         position
@@ -310,16 +289,10 @@ async fn handing_over_from_a_date_before_the_current_holding_is_refused_next_to_
 async fn a_temporary_group_is_appointed_by_lindebra_staffed_dissolved_and_audited(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
-    let coordinator = position_id(
-        &app.db,
-        "Lindesbergs kommun",
-        "Brottsförebyggande samordnare",
-    )
-    .await;
-    let police = position_id(&app.db, "Lindesbergs kommun", "Kommunpolis").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let lindebra = lindesberg_group(&app.db, "LindeBRÅ").await;
+    let coordinator = lindesberg_position(&app.db, "Brottsförebyggande samordnare").await;
+    let police = lindesberg_position(&app.db, "Kommunpolis").await;
 
     let response = app
         .post(
@@ -337,7 +310,7 @@ async fn a_temporary_group_is_appointed_by_lindebra_staffed_dissolved_and_audite
             ],
         )
         .await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "Arbetsgrupp Frövi centrum").await;
+    let group = lindesberg_group(&app.db, "Arbetsgrupp Frövi centrum").await;
     assert_redirect_to(&response, &format!("/admin/grupper/{group}"));
     let response = app
         .post(
@@ -391,9 +364,8 @@ async fn a_temporary_group_is_appointed_by_lindebra_staffed_dissolved_and_audite
 async fn an_invalid_new_group_shows_errors_by_the_fields_keeps_the_input_and_stores_nothing(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let lindebra = lindesberg_group(&app.db, "LindeBRÅ").await;
     let before = group_count(&app).await;
 
     let response = app
@@ -410,19 +382,16 @@ async fn an_invalid_new_group_shows_errors_by_the_fields_keeps_the_input_and_sto
         )
         .await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(texts(&page, "#name-error"), ["Fel: Fyll i gruppens namn."]);
-    assert_eq!(
-        texts(&page, "#active_from-error"),
-        ["Fel: Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."]
+    let page = refused_page(response).await;
+    assert_field_errors(&page, "name", &["Fel: Fyll i gruppens namn."]);
+    assert_field_errors(
+        &page,
+        "active_from",
+        &["Fel: Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."],
     );
     assert_eq!(texts(&page, "#decision_reference-error").len(), 1);
     assert_eq!(texts(&page, "textarea#task"), ["Ett uppdrag"]);
-    assert_eq!(
-        value_of(&page, "#active_from").as_deref(),
-        Some("16/11/2026")
-    );
+    assert_value(&page, "#active_from", "16/11/2026");
     assert_eq!(group_count(&app).await, before);
 
     // A group of that name exists already: refused by the field too.
@@ -438,27 +407,19 @@ async fn an_invalid_new_group_shows_errors_by_the_fields_keeps_the_input_and_sto
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        texts(&html_of(response).await, "#name-error"),
-        ["Fel: Det finns redan en grupp med det namnet."]
+    assert_field_errors(
+        &refused_page(response).await,
+        "name",
+        &["Fel: Det finns redan en grupp med det namnet."],
     );
     assert_eq!(group_count(&app).await, before);
 }
 
-async fn group_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from work_group"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_second_convener_is_refused_with_a_message_by_the_role(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
-    let kso = position_id(&app.db, "Lindesbergs kommun", "Kommunstyrelsens ordförande").await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
+    let kso = lindesberg_position(&app.db, "Kommunstyrelsens ordförande").await;
 
     let response = app
         .post(
@@ -467,8 +428,7 @@ async fn a_second_convener_is_refused_with_a_message_by_the_role(db: sqlx::PgPoo
         )
         .await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     assert!(texts(&page, "#role-error")[0].contains("redan en sammankallande"));
     assert_eq!(
         texts(&page, "#position_id option[selected]"),
@@ -492,8 +452,7 @@ async fn the_start_page_says_what_waits_for_each_person(db: sqlx::PgPool) {
     let needs = texts(&app.get_html("/").await, "#needs-title + ul li");
     assert!(needs.iter().any(|n| n.starts_with("EST-rapporten för Securitas") && n.ends_with("är inte lämnad.")), "{needs:?}");
 
-    let kso = TestApp::spawn(app.db.clone()).await;
-    kso.login("kso@lindesberg.example").await;
+    let kso = app.beside("kso@lindesberg.example").await;
     let needs = texts(&kso.get_html("/").await, "#needs-title + ul li");
     assert!(
         needs
@@ -502,8 +461,7 @@ async fn the_start_page_says_what_waits_for_each_person(db: sqlx::PgPool) {
         "{needs:?}"
     );
 
-    let planner = TestApp::spawn(app.db.clone()).await;
-    planner.login("fc.samhallsbyggnad@lindesberg.example").await;
+    let planner = app.beside("fc.samhallsbyggnad@lindesberg.example").await;
     let needs = texts(&planner.get_html("/").await, "#needs-title + ul li");
     assert!(
         needs.iter().any(|n| n.starts_with(
@@ -719,8 +677,7 @@ async fn the_start_page_asks_for_the_week_the_report_form_opens(db: sqlx::PgPool
 async fn the_start_page_loads_its_data_in_one_statement(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     for person in [COORDINATOR, SECURITAS, "kso@lindesberg.example"] {
-        let app = TestApp::spawn(app.db.clone()).await;
-        app.login(person).await;
+        let app = app.beside(person).await;
         app.get_html("/").await;
         let n = crate::request_path::statements(&app, "/").await;
         assert_eq!(n, 1, "{person}: the start page ran {n} statements");
@@ -732,11 +689,10 @@ async fn the_start_page_loads_its_data_in_one_statement(db: sqlx::PgPool) {
 /// (one `on_constraint` way), with nothing stored.
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_taken_name_or_seat_is_refused_next_to_its_field_and_stores_nothing(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    let est = group_id(&app.db, "Lindesbergs kommun", "EST").await;
-    let lindebra = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let est = lindesberg_group(&app.db, "EST").await;
+    let lindebra = lindesberg_group(&app.db, "LindeBRÅ").await;
     let member = sqlx::query_scalar!(
         "select position_id from membership where work_group_id = $1 and role = 'member' limit 1",
         est
@@ -836,11 +792,4 @@ async fn a_taken_name_or_seat_is_refused_next_to_its_field_and_stores_nothing(db
         .await
         .expect("EST");
     assert_eq!(name, "EST");
-}
-
-async fn audit_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
 }

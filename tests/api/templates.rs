@@ -78,8 +78,7 @@ async fn rows(db: &PgPool) -> Vec<i64> {
 async fn lindesberg_downloaded_as_a_template_makes_a_new_municipality_with_the_same_structure(
     db: PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let response = app.get("/admin/mall.json").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -102,7 +101,7 @@ async fn lindesberg_downloaded_as_a_template_makes_a_new_municipality_with_the_s
     assert!(texts(&app.get_html("/").await, ".checklist h3").is_empty());
     app.login_in(COORDINATOR, "Ekby kommun").await;
     assert_eq!(
-        app.get("/admin").await.status(),
+        app.status("/admin").await,
         StatusCode::OK,
         "administers Ekby"
     );
@@ -314,19 +313,14 @@ async fn only_a_coordinator_downloads_the_template_and_it_holds_no_people(db: Pg
     let anonymous = app.get("/admin/mall.json").await;
     assert_redirect_to(&anonymous, "/login");
     app.login(SECURITAS).await;
+    assert_eq!(app.status("/admin/mall.json").await, StatusCode::FORBIDDEN);
+    let director = app.beside("kommundirektor@lindesberg.example").await;
     assert_eq!(
-        app.get("/admin/mall.json").await.status(),
-        StatusCode::FORBIDDEN
-    );
-    let director = TestApp::spawn(app.db.clone()).await;
-    director.login("kommundirektor@lindesberg.example").await;
-    assert_eq!(
-        director.get("/admin/mall.json").await.status(),
+        director.status("/admin/mall.json").await,
         StatusCode::FORBIDDEN
     );
 
-    let nora = TestApp::spawn(app.db.clone()).await;
-    nora.login(NORA_COORDINATOR).await;
+    let nora = app.beside(NORA_COORDINATOR).await;
     let response = nora.get("/admin/mall.json").await;
 
     assert_eq!(response.status(), StatusCode::OK);

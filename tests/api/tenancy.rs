@@ -256,38 +256,24 @@ fn change(table: &str, scoped: bool) -> (String, bool) {
 
 #[test]
 fn the_check_finds_the_changed_tables_in_many_spellings() {
-    assert_eq!(
-        changes_in("update  est_report   set x = 1 where id = $1"),
-        [change("est_report", false)]
-    );
-    assert_eq!(
-        changes_in("UPDATE\n\tEst_Report\nSET x = 1"),
-        [change("est_report", false)]
-    );
-    assert_eq!(
-        changes_in("delete from\n  meeting where id = $1"),
-        [change("meeting", false)]
-    );
-    assert_eq!(
-        changes_in("DELETE\nFROM meeting m USING work_group g WHERE g.id = m.work_group_id"),
-        [change("meeting", false)]
-    );
-    assert_eq!(
-        changes_in("update only goal set x = 1"),
-        [change("goal", false)]
-    );
-    assert_eq!(
-        changes_in(r#"update "position" set title = $2 where id = $1"#),
-        [change("position", false)]
-    );
-    assert_eq!(
-        changes_in(r#"update public . "position" p set title = $2"#),
-        [change("position", false)]
-    );
-    assert_eq!(
-        changes_in("update measure as m set x = 1 where m.id = $1"),
-        [change("measure", false)]
-    );
+    for (sql, table) in [
+        ("update  est_report   set x = 1 where id = $1", "est_report"),
+        ("UPDATE\n\tEst_Report\nSET x = 1", "est_report"),
+        ("delete from\n  meeting where id = $1", "meeting"),
+        (
+            "DELETE\nFROM meeting m USING work_group g WHERE g.id = m.work_group_id",
+            "meeting",
+        ),
+        ("update only goal set x = 1", "goal"),
+        (
+            r#"update "position" set title = $2 where id = $1"#,
+            "position",
+        ),
+        (r#"update public . "position" p set title = $2"#, "position"),
+        ("update measure as m set x = 1 where m.id = $1", "measure"),
+    ] {
+        assert_eq!(changes_in(sql), [change(table, false)], "{sql}");
+    }
     assert_eq!(
         changes_in(
             "with a as (update goal set x = 1 where id = $1 returning id),
@@ -300,20 +286,17 @@ fn the_check_finds_the_changed_tables_in_many_spellings() {
             change("measure", false)
         ]
     );
-    assert!(changes_in("select updated_at, last_update from goal").is_empty());
-    assert!(changes_in("select * from goal for update").is_empty());
-    assert!(changes_in("select * from goal g for no key update of g skip locked").is_empty());
-    assert!(
-        changes_in("insert into goal values ($1) on conflict (id) do update set x = 1").is_empty()
-    );
-    assert!(
-        changes_in("insert into goal values ($1) on conflict do\n  update set x = 1").is_empty()
-    );
-    assert!(
-        changes_in("insert into audit_event (summary) values ('update goal; delete from measure')")
-            .is_empty()
-    );
-    assert!(changes_in("select 1 -- then update goal\n/* and delete from measure */").is_empty());
+    for unchanged in [
+        "select updated_at, last_update from goal",
+        "select * from goal for update",
+        "select * from goal g for no key update of g skip locked",
+        "insert into goal values ($1) on conflict (id) do update set x = 1",
+        "insert into goal values ($1) on conflict do\n  update set x = 1",
+        "insert into audit_event (summary) values ('update goal; delete from measure')",
+        "select 1 -- then update goal\n/* and delete from measure */",
+    ] {
+        assert!(changes_in(unchanged).is_empty(), "{unchanged}");
+    }
 }
 
 #[test]

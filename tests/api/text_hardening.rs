@@ -93,8 +93,7 @@ async fn incident_named(app: &TestApp, week: &str, org: &str, text: &str) {
 async fn the_lagesbild_csv_defuses_every_formula_spelling_and_keeps_numbers_numeric(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     for text in FORMULAS {
         incident_named(&app, &week, &org, text).await;
@@ -131,8 +130,7 @@ async fn the_lagesbild_csv_defuses_every_formula_spelling_and_keeps_numbers_nume
 async fn the_dashboard_csvs_defuse_category_area_and_group_names_and_keep_counts_numeric(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     for text in FORMULAS {
         incident_named(&app, &week, &org, text).await;
@@ -246,8 +244,7 @@ const PERIODS: &[&str] = &[
 async fn dashboard_and_incident_list_periods_in_any_spelling_are_bounded_with_a_note(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     for period in PERIODS {
         let note = !period.starts_with("fran=2026-02-30");
         assert_bounded(&app, &format!("/oversikt?{period}"), note).await;
@@ -272,8 +269,7 @@ async fn dashboard_and_incident_list_periods_in_any_spelling_are_bounded_with_a_
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn weeks_and_months_out_of_bounds_give_a_note_or_a_swedish_422(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let weeks = [
         "2026-W0",
         "2026-W00",
@@ -295,7 +291,7 @@ async fn weeks_and_months_out_of_bounds_give_a_note_or_a_swedish_422(db: sqlx::P
         assert_bounded(&app, &format!("/est?vecka={week}"), true).await;
         assert_bounded(&app, &format!("/est/lagesbild/{week}"), false).await;
         assert_bounded(&app, &format!("/est/lagesbild/{week}.csv"), false).await;
-        let status = app.get(&format!("/est/lagesbild/{week}")).await.status();
+        let status = app.status(&format!("/est/lagesbild/{week}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{week}");
     }
     for month in [
@@ -311,7 +307,7 @@ async fn weeks_and_months_out_of_bounds_give_a_note_or_a_swedish_422(db: sqlx::P
     ] {
         assert_bounded(&app, &format!("/moten?manad={month}"), true).await;
     }
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ").await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await;
     for term in ["9999-var", "0000-host", "1999-host", "2999-var"] {
         let path = format!("/moten/planera?grupp={group}&termin={term}");
         assert_bounded(&app, &path, false).await;
@@ -401,13 +397,24 @@ async fn assert_refused(
     assert_eq!(stored(app).await, before, "{what}: nothing stored");
 }
 
+/// Posts `form` to `path` and asserts it is refused as in `assert_refused`.
+async fn post_refused(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    field: &str,
+    kept: Option<(&str, &str)>,
+    what: &str,
+) {
+    let before = stored(app).await;
+    let response = app.post(path, form).await;
+    assert_refused(app, response, field, kept, before, what).await;
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn meeting_agenda_place_minutes_and_decisions_refuse_identity_numbers(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
-    let group = group_id(&app.db, "Lindesbergs kommun", "LindeBRÅ")
-        .await
-        .to_string();
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let group = lindesberg_group(&app.db, "LindeBRÅ").await.to_string();
     let date = (samordna::web::today() + chrono::Days::new(30)).to_string();
     let meeting: uuid::Uuid = sqlx::query_scalar!(
         "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id
@@ -440,90 +447,74 @@ async fn meeting_agenda_place_minutes_and_decisions_refuse_identity_numbers(db: 
             };
             assert_refused(&app, response, field, Some((kept, value)), before, number).await;
         }
-        let response = app
-            .post(
-                &format!("/moten/{meeting}/beslut"),
-                &[("kind", "note"), ("text", &format!("Beslut om {number}"))],
-            )
-            .await;
-        assert_refused(&app, response, "text", None, before, number).await;
-        let response = app
-            .post(
-                &format!("/moten/{meeting}/protokoll"),
-                &[("notes", &format!("Närvarande: {number}"))],
-            )
-            .await;
-        assert_refused(&app, response, "notes", None, before, number).await;
+        post_refused(
+            &app,
+            &format!("/moten/{meeting}/beslut"),
+            &[("kind", "note"), ("text", &format!("Beslut om {number}"))],
+            "text",
+            None,
+            number,
+        )
+        .await;
+        post_refused(
+            &app,
+            &format!("/moten/{meeting}/protokoll"),
+            &[("notes", &format!("Närvarande: {number}"))],
+            "notes",
+            None,
+            number,
+        )
+        .await;
     }
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn planning_texts_refuse_identity_numbers(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let today = samordna::web::today();
     let from = (today - chrono::Days::new(90)).to_string();
     let to = today.to_string();
     for number in IDENTITY_NUMBERS {
-        let before = stored(&app).await;
-        let response = app
-            .post(
-                "/planering/mal",
-                &[
-                    ("level", "goal"),
-                    ("goal_title", "Färre inbrott i Frövi"),
-                    ("indicator", number),
-                    ("target", "-20 %"),
-                ],
-            )
-            .await;
-        assert_refused(
+        post_refused(
             &app,
-            response,
+            "/planering/mal",
+            &[
+                ("level", "goal"),
+                ("goal_title", "Färre inbrott i Frövi"),
+                ("indicator", number),
+                ("target", "-20 %"),
+            ],
             "indicator",
             Some(("goal_title", "Färre inbrott i Frövi")),
-            before,
             number,
         )
         .await;
-        let response = app
-            .post(
-                "/planering/underlag",
-                &[
-                    ("kind", "priority_proposal"),
-                    ("item_title", "Prioritera Storå centrum"),
-                    ("body", "Fler rapporter om skadegörelse."),
-                    ("causes_place", number),
-                ],
-            )
-            .await;
-        assert_refused(
+        post_refused(
             &app,
-            response,
+            "/planering/underlag",
+            &[
+                ("kind", "priority_proposal"),
+                ("item_title", "Prioritera Storå centrum"),
+                ("body", "Fler rapporter om skadegörelse."),
+                ("causes_place", number),
+            ],
             "causes_place",
             Some(("item_title", "Prioritera Storå centrum")),
-            before,
             number,
         )
         .await;
-        let response = app
-            .post(
-                "/planering/lagesbild",
-                &[
-                    ("lb_title", "Lägesbild hösten"),
-                    ("period_from", &from),
-                    ("period_to", &to),
-                    ("other_information", ""),
-                    ("analysis", number),
-                ],
-            )
-            .await;
-        assert_refused(
+        post_refused(
             &app,
-            response,
+            "/planering/lagesbild",
+            &[
+                ("lb_title", "Lägesbild hösten"),
+                ("period_from", &from),
+                ("period_to", &to),
+                ("other_information", ""),
+                ("analysis", number),
+            ],
             "analysis",
             Some(("lb_title", "Lägesbild hösten")),
-            before,
             number,
         )
         .await;
@@ -532,42 +523,28 @@ async fn planning_texts_refuse_identity_numbers(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn structure_admin_texts_refuse_identity_numbers(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     for number in IDENTITY_NUMBERS {
-        let before = stored(&app).await;
-        let response = app
-            .post(
-                "/admin/grupper",
-                &[
-                    ("name", "Trygg i Frövi"),
-                    ("task", number),
-                    ("decision_reference", "LindeBRÅ 2026-11-24 § 4"),
-                    ("active_from", "2026-12-01"),
-                ],
-            )
-            .await;
-        assert_refused(
+        post_refused(
             &app,
-            response,
+            "/admin/grupper",
+            &[
+                ("name", "Trygg i Frövi"),
+                ("task", number),
+                ("decision_reference", "LindeBRÅ 2026-11-24 § 4"),
+                ("active_from", "2026-12-01"),
+            ],
             "task",
             Some(("name", "Trygg i Frövi")),
-            before,
             number,
         )
         .await;
-        let response = app
-            .post(
-                "/admin/personer",
-                &[("name", number), ("email", "ny@lindesberg.example")],
-            )
-            .await;
-        assert_refused(
+        post_refused(
             &app,
-            response,
+            "/admin/personer",
+            &[("name", number), ("email", "ny@lindesberg.example")],
             "name",
             Some(("email", "ny@lindesberg.example")),
-            before,
             number,
         )
         .await;
@@ -576,8 +553,7 @@ async fn structure_admin_texts_refuse_identity_numbers(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn agreement_texts_refuse_identity_numbers(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(COORDINATOR).await;
+    let app = TestApp::demo_as(db, COORDINATOR).await;
     let type_id: uuid::Uuid = sqlx::query_scalar!(
         "select id from agreement_type where key = 'samverkansavtal' and municipality_id = (select id from municipality where slug = 'lindesberg')"
     )
@@ -623,28 +599,20 @@ async fn agreement_texts_refuse_identity_numbers(db: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db: sqlx::PgPool) {
-    let app = TestApp::demo(db).await;
-    app.login(SECURITAS).await;
+    let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     for number in IDENTITY_NUMBERS {
-        let before = stored(&app).await;
-        let response = app
-            .post(
-                "/est/rapport/samverkan",
-                &[
-                    ("vecka", &week),
-                    ("org", &org),
-                    ("need_title", "Belysningen vid busstationen"),
-                    ("handled_by", number),
-                ],
-            )
-            .await;
-        assert_refused(
+        post_refused(
             &app,
-            response,
+            "/est/rapport/samverkan",
+            &[
+                ("vecka", &week),
+                ("org", &org),
+                ("need_title", "Belysningen vid busstationen"),
+                ("handled_by", number),
+            ],
             "handled_by",
             Some(("need_title", "Belysningen vid busstationen")),
-            before,
             number,
         )
         .await;
@@ -679,39 +647,44 @@ async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db:
         .await
         .expect("a priority");
     for number in IDENTITY_NUMBERS {
-        let before = stored(&app).await;
-        let response = coordinator
-            .post(
-                &format!("/est/lagesbild/{week}/prioritet"),
-                &[("kind", "focus_area"), ("text", number)],
-            )
-            .await;
-        assert_refused(&app, response, "priority_text", None, before, number).await;
-        let response = coordinator
-            .post(
-                &format!("/est/prioritet/{priority}/utfall"),
-                &[("outcome", number), ("vecka", &week)],
-            )
-            .await;
-        assert_refused(&app, response, "outcome", None, before, number).await;
+        post_refused(
+            &coordinator,
+            &format!("/est/lagesbild/{week}/prioritet"),
+            &[("kind", "focus_area"), ("text", number)],
+            "priority_text",
+            None,
+            number,
+        )
+        .await;
+        post_refused(
+            &coordinator,
+            &format!("/est/prioritet/{priority}/utfall"),
+            &[("outcome", number), ("vecka", &week)],
+            "outcome",
+            None,
+            number,
+        )
+        .await;
         for (field, note) in [("handled_by", "Lagat"), ("note", number)] {
             let handled = if field == "handled_by" {
                 *number
             } else {
                 "Teknik"
             };
-            let response = coordinator
-                .post(
-                    &format!("/est/samverkan/{need}"),
-                    &[
-                        ("status", "in_progress"),
-                        ("note", note),
-                        ("handled_by", handled),
-                        ("vecka", &week),
-                    ],
-                )
-                .await;
-            assert_refused(&app, response, field, None, before, number).await;
+            post_refused(
+                &coordinator,
+                &format!("/est/samverkan/{need}"),
+                &[
+                    ("status", "in_progress"),
+                    ("note", note),
+                    ("handled_by", handled),
+                    ("vecka", &week),
+                ],
+                field,
+                None,
+                number,
+            )
+            .await;
         }
     }
     let outcome: Option<String> =

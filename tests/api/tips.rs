@@ -54,20 +54,6 @@ async fn send_tip(app: &TestApp, changes: &[(&str, &str)]) -> Response {
         .expect("POST")
 }
 
-async fn tip_count(db: &PgPool) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip"#)
-        .fetch_one(db)
-        .await
-        .expect("count")
-}
-
-async fn contact_count(db: &PgPool) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip_contact"#)
-        .fetch_one(db)
-        .await
-        .expect("count")
-}
-
 /// Sends a tip and returns its reference from the receipt.
 async fn receipt(app: &TestApp, changes: &[(&str, &str)]) -> String {
     let response = send_tip(app, changes).await;
@@ -127,12 +113,9 @@ async fn a_tip_sent_without_signing_in_is_accepted_into_the_lagesbild_under_allm
 async fn an_unknown_municipality_has_no_tip_form(db: PgPool) {
     let app = app(db, 10).await;
 
+    assert_eq!(app.status("/tips/ingenstans").await, StatusCode::NOT_FOUND);
     assert_eq!(
-        app.get("/tips/ingenstans").await.status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.get("/tips/ingenstans/affisch").await.status(),
+        app.status("/tips/ingenstans/affisch").await,
         StatusCode::NOT_FOUND
     );
 }
@@ -143,17 +126,9 @@ async fn a_filled_in_honeypot_is_refused_and_nothing_is_stored(db: PgPool) {
 
     let response = send_tip(&app, &[("webbplats", "https://spam.example")]).await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
-    assert_eq!(
-        texts(&page, "#webbplats-error"),
-        ["Fel: Lämna fältet ”Webbplats” tomt."]
-    );
-    assert_eq!(
-        value_of(&page, "#place").as_deref(),
-        Some("Gångtunneln vid stationen"),
-        "the form is kept"
-    );
+    let page = refused_page(response).await;
+    assert_field_errors(&page, "webbplats", &["Fel: Lämna fältet ”Webbplats” tomt."]);
+    assert_value(&page, "#place", "Gångtunneln vid stationen");
     assert_eq!(tip_count(&app.db).await, 0);
 }
 
@@ -164,8 +139,7 @@ async fn a_form_sent_faster_than_a_person_fills_it_in_is_refused(db: PgPool) {
 
     let response = send_tip(&app, &[]).await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     assert!(texts(&page, "#description-error")[0].contains("för snabbt"));
     assert_eq!(tip_count(&app.db).await, 0);
 }
@@ -218,8 +192,7 @@ async fn personal_data_in_the_description_is_refused_with_a_swedish_error(db: Pg
     )
     .await;
 
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = html_of(response).await;
+    let page = refused_page(response).await;
     let error = texts(&page, "#description-error");
     assert!(
         error[0].contains("personnummer eller samordningsnummer (811218-****)"),
@@ -269,10 +242,7 @@ async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) 
         .post(&format!("/est/tips/{id}/svara"), &[("message", " ")])
         .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        texts(&html_of(empty).await, "#message-error"),
-        ["Fel: Fyll i svaret."]
-    );
+    assert_field_errors(&html_of(empty).await, "message", &["Fel: Fyll i svaret."]);
     assert_eq!(contact_count(&app.db).await, 1);
     let sent = app
         .post(
@@ -538,10 +508,7 @@ async fn a_tip_can_carry_a_point_on_the_map(db: PgPool) {
     assert_eq!(clicked.status(), StatusCode::OK);
     let page = html_of(clicked).await;
     assert_eq!(texts(&page, "#area_id option[selected]"), ["Frövi"]);
-    assert_eq!(
-        value_of(&page, "#place").as_deref(),
-        Some("Gångtunneln vid stationen")
-    );
+    assert_value(&page, "#place", "Gångtunneln vid stationen");
     let lat = value_of(&page, "#punkt input[name=latitude]").expect("latitude");
     let lon = value_of(&page, "#punkt input[name=longitude]").expect("longitude");
     assert!(

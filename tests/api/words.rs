@@ -286,8 +286,7 @@ async fn every_page_a_person_reaches_writes_numbers_dates_and_titles_as_a_reader
     let mut report = Vec::new();
     let mut reached = 0;
     for email in [COORDINATOR, "kso@lindesberg.example", SECURITAS] {
-        let person = TestApp::spawn(app.db.clone()).await;
-        person.login(email).await;
+        let person = app.beside(email).await;
         let pages = crawl(&person).await;
         assert!(pages.len() > 5, "{email} reached {} pages", pages.len());
         reached += pages.len();

@@ -4,12 +4,9 @@
 use anyhow::{Context, Result};
 use samordna::agreements::demo::DEMO_PDF;
 
-use crate::app::{DEMO_PASSWORD, DemoApp};
+use crate::app::{COORDINATOR, DEMO_PASSWORD, DIRECTOR, DemoApp, KSO};
 use crate::driver::Browser;
 
-const COORDINATOR: &str = "samordnare@lindesberg.example";
-const DIRECTOR: &str = "kommundirektor@lindesberg.example";
-const KSO: &str = "kso@lindesberg.example";
 const TITLE: &str = "Samverkansavtal om trygg handel i centrum";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -10,6 +10,11 @@ use sqlx::PgPool;
 use tokio::sync::oneshot;
 
 pub const DEMO_PASSWORD: &str = samordna::seed::DEMO_PASSWORD;
+/// Lindesberg's demo accounts the tests sign in with.
+pub const COORDINATOR: &str = "samordnare@lindesberg.example";
+pub const SECURITAS: &str = "securitas@lindesberg.example";
+pub const DIRECTOR: &str = "kommundirektor@lindesberg.example";
+pub const KSO: &str = "kso@lindesberg.example";
 
 pub struct DemoApp {
     /// `http://127.0.0.1:PORT`.
@@ -23,6 +28,19 @@ impl DemoApp {
     /// Lindesberg's and Nora's demo structure, served on 127.0.0.1:0.
     pub async fn start(db: PgPool) -> Self {
         Self::start_with(db, |_| {}).await
+    }
+
+    /// Serves the demo, opens a browser for the test `test` on it, runs
+    /// `steps` there and ends the test with their outcome.
+    pub async fn browse(
+        db: PgPool,
+        test: &'static str,
+        steps: impl AsyncFnOnce(&crate::driver::Browser) -> anyhow::Result<()>,
+    ) {
+        let app = Self::start(db).await;
+        let browser = crate::driver::Browser::open(test, &app.address).await;
+        let outcome = steps(&browser).await;
+        browser.finish(outcome).await;
     }
 
     /// The same, with `change` made to the configuration first.

@@ -3,18 +3,13 @@
 
 use anyhow::Result;
 
-use crate::app::DemoApp;
+use crate::app::{DemoApp, KSO};
 use crate::driver::Browser;
-
-const KSO: &str = "kso@lindesberg.example";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_styrgrupp_member_reads_a_charts_table_on_the_dashboard(db: sqlx::PgPool) {
     kolada_values(&db).await;
-    let app = DemoApp::start(db).await;
-    let browser = Browser::open("dashboard", &app.address).await;
-    let outcome = read_dashboard(&browser).await;
-    browser.finish(outcome).await;
+    DemoApp::browse(db, "dashboard", read_dashboard).await;
 }
 
 /// Ten years of Kolada's reported crimes per 100 000 inhabitants for

@@ -396,13 +396,18 @@ impl Browser {
 
     async fn click_link(&self, xpath: &str, what: &str, expected: &str) -> Result<String> {
         let link = self.one(xpath, what).await?;
-        self.mark_page().await?;
-        link.click()
+        self.click_to(link, &format!("clicking {what}"), expected)
             .await
-            .with_context(|| format!("clicking {what}"))?;
+    }
+
+    /// Clicks `element` (`doing` says how, for errors) and waits for the new
+    /// page `expected`.
+    async fn click_to(&self, element: Element, doing: &str, expected: &str) -> Result<String> {
+        self.mark_page().await?;
+        element.click().await.with_context(|| doing.to_owned())?;
         self.wait_for_new_page()
             .await
-            .with_context(|| format!("after clicking {what}"))?;
+            .with_context(|| format!("after {doing}"))?;
         self.arrived(expected).await
     }
 
@@ -418,15 +423,8 @@ impl Browser {
                 &format!("the button “{text}”"),
             )
             .await?;
-        self.mark_page().await?;
-        button
-            .click()
+        self.click_to(button, &format!("pressing “{text}”"), expected)
             .await
-            .with_context(|| format!("pressing “{text}”"))?;
-        self.wait_for_new_page()
-            .await
-            .with_context(|| format!("after pressing “{text}”"))?;
-        self.arrived(expected).await
     }
 
     /// Clicks the middle of an image button (`<input type="image">`, the
@@ -441,15 +439,8 @@ impl Browser {
             )
             .await
             .with_context(|| format!("scrolling to `{css}`"))?;
-        self.mark_page().await?;
-        image
-            .click()
+        self.click_to(image, &format!("clicking the image `{css}`"), expected)
             .await
-            .with_context(|| format!("clicking the image `{css}`"))?;
-        self.wait_for_new_page()
-            .await
-            .with_context(|| format!("after clicking `{css}`"))?;
-        self.arrived(expected).await
     }
 
     /// The one displayed element matching an XPath expression.
@@ -648,11 +639,9 @@ impl Browser {
             .and_then(|n| u32::try_from(n).ok())
             .context("the viewport's width")?;
         let outer = (width + width.saturating_sub(inner)).max(width);
-        self.client.set_window_size(outer, pages::WINDOW.1).await?;
-        let wide = self
-            .client
-            .execute(
-                "const out = [];
+        self.none_at_phone_width(
+            outer,
+            "const out = [];
                  const root = document.documentElement;
                  if (root.scrollWidth > window.innerWidth) out.push(`the page: ${root.scrollWidth} px in ${window.innerWidth}`);
                  for (const e of document.querySelectorAll(arguments[0])) {
@@ -662,32 +651,19 @@ impl Browser {
                    }
                  }
                  return out;",
-                vec![json!(css)],
-            )
-            .await?;
-        self.client
-            .set_window_size(pages::WINDOW.0, pages::WINDOW.1)
-            .await?;
-        let wide: Vec<String> = serde_json::from_value(wide)?;
-        if !wide.is_empty() {
-            bail!(
-                "at {width} px these scroll sideways:\n  {}",
-                wide.join("\n  ")
-            );
-        }
-        Ok(())
+            css,
+            "scroll sideways",
+        )
+        .await
     }
 
     /// At a phone's width, fails if a shown element matching `css` (the
     /// things a thumb presses) is less than 44 px tall or wide; then puts
     /// the window back.
     pub async fn taps_fit_a_thumb(&self, css: &str) -> Result<()> {
-        let width = pages::WIDTHS[1];
-        self.client.set_window_size(width, pages::WINDOW.1).await?;
-        let small = self
-            .client
-            .execute(
-                "const out = [];
+        self.none_at_phone_width(
+            pages::WIDTHS[1],
+            "const out = [];
                  for (const e of document.querySelectorAll(arguments[0])) {
                    const r = e.getBoundingClientRect();
                    if (r.width === 0 || r.height === 0 || e.closest('.visually-hidden')) continue;
@@ -697,17 +673,33 @@ impl Browser {
                    }
                  }
                  return out;",
-                vec![json!(css)],
-            )
-            .await?;
+            css,
+            "are smaller than 44 px",
+        )
+        .await
+    }
+
+    /// With the window `outer` px wide (a phone's width inside), runs
+    /// `script` on the elements matching `css` and puts the window back;
+    /// fails naming what the script returned, the elements that `fault`.
+    async fn none_at_phone_width(
+        &self,
+        outer: u32,
+        script: &str,
+        css: &str,
+        fault: &str,
+    ) -> Result<()> {
+        self.client.set_window_size(outer, pages::WINDOW.1).await?;
+        let found = self.client.execute(script, vec![json!(css)]).await?;
         self.client
             .set_window_size(pages::WINDOW.0, pages::WINDOW.1)
             .await?;
-        let small: Vec<String> = serde_json::from_value(small)?;
-        if !small.is_empty() {
+        let found: Vec<String> = serde_json::from_value(found)?;
+        if !found.is_empty() {
             bail!(
-                "at {width} px these are smaller than 44 px:\n  {}",
-                small.join("\n  ")
+                "at {} px these {fault}:\n  {}",
+                pages::WIDTHS[1],
+                found.join("\n  ")
             );
         }
         Ok(())

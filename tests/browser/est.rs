@@ -3,11 +3,9 @@
 use anyhow::{Result, ensure};
 use chrono::{Days, NaiveDate};
 
-use crate::app::DemoApp;
+use crate::app::{COORDINATOR, DemoApp, SECURITAS};
 use crate::driver::Browser;
 
-const SECURITAS: &str = "securitas@lindesberg.example";
-const COORDINATOR: &str = "samordnare@lindesberg.example";
 const INCIDENT: &str = "Klotter på väntkuren vid resecentrum.";
 const INCIDENT_CHANGED: &str = "Klotter på väntkuren vid resecentrum, sanerat samma dag.";
 const EVENT: &str = "Marknadsdag på Stora torget";
@@ -15,10 +13,7 @@ const NEED: &str = "Bättre belysning i gångtunneln vid resecentrum";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_est_participant_reports_and_sees_it_in_the_lagesbild(db: sqlx::PgPool) {
-    let app = DemoApp::start(db).await;
-    let browser = Browser::open("est-report", &app.address).await;
-    let outcome = report_week(&browser).await;
-    browser.finish(outcome).await;
+    DemoApp::browse(db, "est-report", report_week).await;
 }
 
 async fn report_week(b: &Browser) -> Result<()> {

@@ -11,10 +11,7 @@ const ENTER: &str = "\u{E007}";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_login_page_works_with_the_keyboard_alone(db: sqlx::PgPool) {
-    let app = DemoApp::start(db).await;
-    let browser = Browser::open("keyboard", &app.address).await;
-    let outcome = use_keyboard(&browser).await;
-    browser.finish(outcome).await;
+    DemoApp::browse(db, "keyboard", use_keyboard).await;
 }
 
 async fn use_keyboard(b: &Browser) -> Result<()> {

@@ -6,11 +6,8 @@
 
 use anyhow::{Result, ensure};
 
-use crate::app::DemoApp;
+use crate::app::{COORDINATOR, DemoApp, SECURITAS};
 use crate::driver::Browser;
-
-const SECURITAS: &str = "securitas@lindesberg.example";
-const COORDINATOR: &str = "samordnare@lindesberg.example";
 
 /// A tile of 16 × 16 pixels: light green with a darker line along its top
 /// and left edges, so that the screenshots show where the tiles meet.

@@ -6,10 +6,8 @@ use anyhow::{Result, ensure};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use samordna::meetings::calendar::holiday_name;
 
-use crate::app::DemoApp;
+use crate::app::{COORDINATOR, DemoApp};
 use crate::driver::Browser;
-
-const COORDINATOR: &str = "samordnare@lindesberg.example";
 
 /// A working day about 30 days ahead (not a weekend or a public holiday).
 fn meeting_day() -> NaiveDate {
@@ -114,10 +112,7 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
 async fn the_coordinator_records_a_past_meeting_and_approves_the_minutes_after_a_preview(
     db: sqlx::PgPool,
 ) {
-    let app = DemoApp::start(db).await;
-    let browser = Browser::open("minutes", &app.address).await;
-    let outcome = record_and_approve(&browser).await;
-    browser.finish(outcome).await;
+    DemoApp::browse(db, "minutes", record_and_approve).await;
 }
 
 async fn record_and_approve(b: &Browser) -> Result<()> {

@@ -5,17 +5,12 @@
 
 use anyhow::{Result, bail};
 
-use crate::app::DemoApp;
+use crate::app::{COORDINATOR, DemoApp};
 use crate::driver::Browser;
-
-const COORDINATOR: &str = "samordnare@lindesberg.example";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_public_reads_the_promises_and_the_measures(db: sqlx::PgPool) {
-    let app = DemoApp::start(db).await;
-    let browser = Browser::open("public-page", &app.address).await;
-    let outcome = public_page(&browser).await;
-    browser.finish(outcome).await;
+    DemoApp::browse(db, "public-page", public_page).await;
 }
 
 async fn public_page(b: &Browser) -> Result<()> {

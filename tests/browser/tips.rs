@@ -4,17 +4,12 @@
 
 use anyhow::Result;
 
-use crate::app::DemoApp;
+use crate::app::{COORDINATOR, DemoApp};
 use crate::driver::Browser;
-
-const COORDINATOR: &str = "samordnare@lindesberg.example";
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_tip_from_the_public_reaches_the_lagesbild(db: sqlx::PgPool) {
-    let app = DemoApp::start(db).await;
-    let browser = Browser::open("public-tip", &app.address).await;
-    let outcome = tip(&browser).await;
-    browser.finish(outcome).await;
+    DemoApp::browse(db, "public-tip", tip).await;
 }
 
 async fn tip(b: &Browser) -> Result<()> {
