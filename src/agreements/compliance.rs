@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::error::AppResult;
+use crate::tenant::MunicipalityId;
 
 /// An external organisation in a group without a covering agreement in force.
 pub struct Gap {
@@ -17,7 +18,7 @@ pub struct Gap {
 /// Every (external organisation, active group) with a member position of
 /// that organisation and no fully signed, currently valid agreement that
 /// names the group.
-pub async fn gaps(db: &sqlx::PgPool, m: Uuid, day: NaiveDate) -> AppResult<Vec<Gap>> {
+pub async fn gaps(db: &sqlx::PgPool, m: MunicipalityId, day: NaiveDate) -> AppResult<Vec<Gap>> {
     Ok(sqlx::query_as!(
         Gap,
         r#"select distinct o.id as organisation_id, o.name as organisation, g.id as group_id, g.name as "group"
@@ -38,7 +39,7 @@ pub async fn gaps(db: &sqlx::PgPool, m: Uuid, day: NaiveDate) -> AppResult<Vec<G
                          and not exists (select 1 from agreement_signature sg where sg.agreement_id = a.id
                                          and sg.version = a.current_version and sg.position_id = s.position_id and sg.voided_at is null)))
            order by o.name, g.name"#,
-        m,
+        m.get(),
         day
     )
     .fetch_all(db)

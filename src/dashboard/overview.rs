@@ -12,6 +12,7 @@ use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts, S
 use crate::meetings::calendar::Term;
 use crate::planning::effect::MeasureLine;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 use crate::web::day_start;
 use crate::web::today;
@@ -73,7 +74,7 @@ pub(super) struct Overview {
 /// only. Coming events follow the area filter.
 pub(super) async fn overview(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     full: bool,
     area: Option<Uuid>,
 ) -> AppResult<Overview> {
@@ -81,7 +82,7 @@ pub(super) async fn overview(
     let term = Term::containing(day);
     let r = sqlx::query_file!(
         "src/dashboard/overview.sql",
-        m,
+        m.get(),
         day,
         day_start(term.first_day()),
         day_start(term.last_day() + Days::new(1)),

@@ -57,7 +57,7 @@ pub async fn geojson(
                  and ($4::uuid is null or i.area_id = $4)
                  and ($5::uuid is null or coalesce(c.parent_id, c.id) = $5)
                  and ($6::uuid is null or r.organisation_id = $6)) x"#,
-        user.municipality_id(),
+        user.tenant().get(),
         f.from,
         f.to,
         f.area,

@@ -17,6 +17,7 @@ use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::structure::db as structure_db;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::day_start;
 use crate::web::extract::CurrentUser;
@@ -197,7 +198,7 @@ macro_rules! from_row {
 
 pub async fn load<'e>(
     db: impl sqlx::PgExecutor<'e>,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     group_id: Uuid,
 ) -> AppResult<Cadence> {
     let row = sqlx::query!(
@@ -205,7 +206,7 @@ pub async fn load<'e>(
                   form as "form: MeetingMode", places, meeting_link
            from group_cadence where work_group_id = $1 and municipality_id = $2"#,
         group_id,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -350,7 +351,7 @@ pub struct MeetingCounts {
 /// the part of the term the group was active.
 pub async fn compliance(
     db: &sqlx::PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     group_id: Uuid,
     term: Term,
 ) -> AppResult<Compliance> {
@@ -367,7 +368,7 @@ pub async fn compliance(
            where g.id = $1 and g.municipality_id = $2
            group by g.id"#,
         group_id,
-        municipality_id,
+        municipality_id.get(),
         day_start(term.first_day()),
         day_start(term.last_day() + chrono::Days::new(1)),
         Utc::now()
@@ -548,7 +549,7 @@ async fn page(
     form: Option<CadenceForm>,
     errors: FieldErrors,
 ) -> AppResult<CadencePage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = structure_db::group(&state.db, m, id).await?;
     let form = match form {
         Some(f) => f,
@@ -593,7 +594,7 @@ pub async fn save(
     Form(form): Form<CadenceForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = structure_db::group(&state.db, m, id).await?;
     let c = match form.parse() {
         Ok(c) => c,
@@ -611,7 +612,7 @@ pub async fn save(
            on conflict (work_group_id) do update set kind = excluded.kind, per_half_year = excluded.per_half_year,
                weekday = excluded.weekday, start_time = excluded.start_time, duration_minutes = excluded.duration_minutes,
                form = excluded.form, places = excluded.places, meeting_link = excluded.meeting_link, updated_at = now()"#,
-        id, m, c.kind.as_str(), c.per_half_year, c.weekday, c.start_time, c.duration_minutes,
+        id, m.get(), c.kind.as_str(), c.per_half_year, c.weekday, c.start_time, c.duration_minutes,
         c.form.as_str(), c.places, c.meeting_link
     )
     .execute(change.tx())

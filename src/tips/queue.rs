@@ -22,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::est::access::EstAccess;
 use crate::est::db::time_band_label;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
@@ -41,7 +42,7 @@ pub async fn can_moderate(state: &AppState, user: &CurrentUser) -> AppResult<boo
                           join position_holder h on h.position_id = tm.position_id
                           where tm.municipality_id = $1 and h.person_id = $2
                             and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)) as "yes!""#,
-        user.municipality_id(),
+        user.tenant().get(),
         user.id(),
         today()
     )
@@ -143,7 +144,7 @@ pub struct QueuePage {
     errors: FieldErrors,
 }
 
-async fn tips(state: &AppState, m: Uuid, new: bool) -> AppResult<Vec<Tip>> {
+async fn tips(state: &AppState, m: MunicipalityId, new: bool) -> AppResult<Vec<Tip>> {
     Ok(sqlx::query_as!(
         Tip,
         r#"select t.id, t.reference, t.status as "status: TipStatus",
@@ -159,7 +160,7 @@ async fn tips(state: &AppState, m: Uuid, new: bool) -> AppResult<Vec<Tip>> {
            where t.municipality_id = $1 and (t.status = 'new') = $2
            order by case when $2 then t.created_at end, t.handled_at desc nulls last
            limit 200"#,
-        m,
+        m.get(),
         new
     )
     .fetch_all(&state.db)
@@ -173,14 +174,14 @@ async fn render(
     reply: ReplyForm,
     errors: FieldErrors,
 ) -> AppResult<QueuePage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let admin = user.municipality.is_admin;
     let (moderators, positions) = if admin {
         let moderators = sqlx::query_as!(
             Choice,
             r#"select p.id, p.title as label from tip_moderator tm join position p on p.id = tm.position_id
                where tm.municipality_id = $1 order by p.title"#,
-            m
+            m.get()
         )
         .fetch_all(&state.db)
         .await?;
@@ -216,11 +217,11 @@ pub async fn queue(State(state): State<AppState>, user: CurrentUser) -> AppResul
 }
 
 /// Deletes a tip's contact in the change's transaction.
-async fn forget_contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<bool> {
+async fn forget_contact(change: &mut Change<'_>, m: MunicipalityId, id: Uuid) -> AppResult<bool> {
     Ok(sqlx::query!(
         "delete from public_tip_contact where tip_id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?
@@ -237,7 +238,7 @@ pub async fn accept(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let access = EstAccess::load(&state.db, &user).await?;
     let week = access.open_week(&state.db, m).await?;
     let mut change = Change::begin(&state, &user).await?;
@@ -245,7 +246,7 @@ pub async fn accept(
         r#"update public_tip set status = 'accepted', week_start = $3, handled_at = now(), handled_by = $4
            where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
         id,
-        m,
+        m.get(),
         week.monday,
         user.id()
     )
@@ -280,13 +281,13 @@ pub async fn reject(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let reference = sqlx::query_scalar!(
         r#"update public_tip set status = 'rejected', handled_at = now(), handled_by = $3
            where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
         id,
-        m,
+        m.get(),
         user.id()
     )
     .fetch_optional(change.tx())
@@ -317,14 +318,14 @@ pub async fn delete(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     forget_contact(&mut change, m, id).await?;
     let gone = sqlx::query!(
         r#"delete from public_tip where id = $1 and municipality_id = $2
            returning reference, status as "status: TipStatus""#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?
@@ -358,7 +359,7 @@ pub async fn reply(
     Form(form): Form<ReplyForm>,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::once(&state, &user, &form.form_token, "/est/tips").await?;
     let Some(tip) = contact(&mut change, m, id).await? else {
         return answered_before(change, m, id).await;
@@ -403,7 +404,11 @@ struct Contact {
     value: String,
 }
 
-async fn contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<Option<Contact>> {
+async fn contact(
+    change: &mut Change<'_>,
+    m: MunicipalityId,
+    id: Uuid,
+) -> AppResult<Option<Contact>> {
     Ok(sqlx::query_as!(
         Contact,
         r#"select t.reference, k.kind, k.value from public_tip t
@@ -411,7 +416,7 @@ async fn contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<Option
            where t.id = $1 and t.municipality_id = $2
            for update of t"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?)
@@ -419,12 +424,16 @@ async fn contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<Option
 
 /// A reply to a tip already answered (the same form again, or a second
 /// post that waited for the first): says so. 404 for no such tip.
-async fn answered_before(mut change: Change<'_>, m: Uuid, id: Uuid) -> AppResult<Response> {
+async fn answered_before(
+    mut change: Change<'_>,
+    m: MunicipalityId,
+    id: Uuid,
+) -> AppResult<Response> {
     let replied = sqlx::query_scalar!(
         r#"select replied_at is not null as "replied!" from public_tip
            where id = $1 and municipality_id = $2"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?;
@@ -437,7 +446,7 @@ async fn answered_before(mut change: Change<'_>, m: Uuid, id: Uuid) -> AppResult
 /// Marks the tip answered and forgets its contact.
 async fn mark_replied(
     change: &mut Change<'_>,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     reference: &str,
     by_mail: bool,
@@ -445,7 +454,7 @@ async fn mark_replied(
     sqlx::query!(
         "update public_tip set replied_at = now() where id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?;
@@ -507,7 +516,7 @@ pub async fn appoint(
     Form(form): Form<ModeratorForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let position = forms::required_id(&mut e, "position_id", &form.position_id, "Välj befattning.");
     let Some(position) = position else {
@@ -521,7 +530,7 @@ pub async fn appoint(
            on conflict do nothing
            returning (select title from position where id = $1 and municipality_id = $2) as "title!""#,
         position,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?;
@@ -553,14 +562,14 @@ pub async fn dismiss(
     IdPath(position): IdPath,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let title = sqlx::query_scalar!(
         r#"delete from tip_moderator tm using position p
            where tm.position_id = $1 and tm.municipality_id = $2 and p.id = tm.position_id
            returning p.title"#,
         position,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?
