@@ -12,6 +12,7 @@ use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts, S
 use crate::meetings::calendar::Term;
 use crate::planning::effect::MeasureLine;
 use crate::state::AppState;
+use crate::structure::model::Tier;
 use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 use crate::web::day_start;
@@ -30,7 +31,7 @@ pub(super) struct RiskRow {
 struct GroupRow {
     id: Uuid,
     name: String,
-    tier: String,
+    tier: Tier,
     cadence: Option<StoredCadence>,
     #[serde(flatten)]
     active: ActiveSpan,
@@ -135,7 +136,7 @@ fn group_lines(term: Term, rows: Vec<GroupRow>) -> Vec<GroupLine> {
         .filter_map(|g| {
             let cadence = Cadence::from_stored(g.cadence);
             let c = Compliance::new(term, &cadence, &g.active, g.counts);
-            let nothing_planned = g.tier != "temporary" && g.next_planned.is_none();
+            let nothing_planned = g.tier != Tier::Temporary && g.next_planned.is_none();
             (c.required != 0 || c.held + c.planned != 0 || nothing_planned).then(|| GroupLine {
                 group_id: g.id,
                 text: c.summary(&g.name),

@@ -7,9 +7,9 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{AttendanceStatus, MeetingMode, MeetingStatus};
+use super::model::{AttendanceStatus, MeetingMode, MeetingStatus, SendingKind};
 use crate::error::{AppError, AppResult};
-use crate::structure::model::Tier;
+use crate::structure::model::{Role, Tier};
 use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
@@ -456,7 +456,7 @@ pub async fn clashes(
 /// One sending of a kallelse or cancellation.
 pub struct Sending {
     pub sent_at: DateTime<Utc>,
-    pub kind: String,
+    pub kind: SendingKind,
     pub sequence: i32,
     pub recipients: Vec<String>,
     pub transport: String,
@@ -469,11 +469,7 @@ impl Sending {
     }
 
     pub fn kind_label(&self) -> &'static str {
-        if self.kind == "cancellation" {
-            "återbud"
-        } else {
-            "kallelse"
-        }
+        self.kind.label()
     }
 }
 
@@ -484,7 +480,7 @@ pub async fn sendings(
 ) -> AppResult<Vec<Sending>> {
     Ok(sqlx::query_as!(
         Sending,
-        r#"select s.sent_at, s.kind, s.sequence, s.recipients, s.transport, p.name as "sent_by?"
+        r#"select s.sent_at, s.kind as "kind: SendingKind", s.sequence, s.recipients, s.transport, p.name as "sent_by?"
            from meeting_sending s left join person p on p.id = s.sent_by
            where s.meeting_id = $1 and s.municipality_id = $2 order by s.sent_at"#,
         meeting_id,
@@ -512,7 +508,7 @@ impl AttendanceRow {
     }
 
     pub fn is_convener(&self) -> bool {
-        self.role == "convener"
+        self.role == Role::Convener
     }
 }
 
@@ -566,7 +562,7 @@ pub struct AttendanceRow {
     pub title: String,
     pub holder: Option<String>,
     pub substitute: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub status: Option<AttendanceStatus>,
     /// When the holder reported that they cannot come.
     pub excused_at: Option<DateTime<Utc>>,
@@ -582,7 +578,7 @@ pub async fn attendance(
         AttendanceRow,
         r#"select p.id as position_id, p.title, ph.name as "holder?",
                   case when s.id is null then null else s.title || coalesce(' (' || sh.name || ')', '') end as substitute,
-                  ms.role, a.status as "status?: AttendanceStatus", a.excused_at as "excused_at?"
+                  ms.role as "role: Role", a.status as "status?: AttendanceStatus", a.excused_at as "excused_at?"
            from membership ms
            join position p on p.id = ms.position_id
            left join position s on s.id = p.substitute_position_id
