@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::access::{EstAccess, WeekChoice};
 use super::db::{self, ChoiceRow, ComingEvent, Incident, Need};
+use super::model::PriorityKind;
 use super::week::ReportWeek;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -206,7 +207,7 @@ pub struct TrendRow {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Priority {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: PriorityKind,
     pub text: String,
     pub owner: Option<String>,
     pub outcome: Option<String>,
@@ -214,11 +215,7 @@ pub struct Priority {
 
 impl Priority {
     pub fn kind_label(&self) -> &'static str {
-        match self.kind.as_str() {
-            "focus_area" => "Fokusområde",
-            "hot_spot" => "Brännpunkt",
-            _ => "Åtgärd",
-        }
+        self.kind.label()
     }
 }
 
@@ -747,7 +744,8 @@ pub async fn add_priority(
     let week = parse_week(&key)?;
     let m = user.tenant();
     let mut e = FieldErrors::default();
-    if !["focus_area", "hot_spot", "action"].contains(&form.kind.as_str()) {
+    let kind = form.kind.parse::<PriorityKind>().ok();
+    if kind.is_none() {
         e.add(
             "kind",
             "Välj om det är ett fokusområde, en brännpunkt eller en åtgärd.",
@@ -755,17 +753,17 @@ pub async fn add_priority(
     }
     let text = forms::required_line(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
     let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
-    if !e.is_empty() {
+    let (Some(kind), true) = (kind, e.is_empty()) else {
         let page = lagesbild_page(&state, &user, &key, MapQuery::default(), form, e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    };
     let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let inserted = sqlx::query!(
         r#"insert into est_priority (id, municipality_id, week_start, kind, text, owner_position_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7
            where $6::uuid is null or exists (select 1 from position where id = $6 and municipality_id = $2)"#,
-        Uuid::now_v7(), m.get(), week.monday, form.kind, text, owner, user.id()
+        Uuid::now_v7(), m.get(), week.monday, kind.as_str(), text, owner, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -780,7 +778,7 @@ pub async fn add_priority(
                 entity_id: None,
                 summary: format!("{}: {text}", week.label()),
                 before: None,
-                after: Some(json!({ "typ": form.kind, "text": text })),
+                after: Some(json!({ "typ": kind, "text": text })),
             },
             "Prioriteringen är sparad.",
             &back,
