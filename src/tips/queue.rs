@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::TipStatus;
+use super::model::{ContactKind, TipStatus};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::est::access::EstAccess;
@@ -73,7 +73,7 @@ pub struct Tip {
     pub handled_at: Option<DateTime<Utc>>,
     pub week_start: Option<NaiveDate>,
     pub replied_at: Option<DateTime<Utc>>,
-    pub contact_kind: Option<String>,
+    pub contact_kind: Option<ContactKind>,
     pub contact: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -89,6 +89,11 @@ impl Tip {
 
     pub fn time_band_label(&self) -> &'static str {
         time_band_label(self.time_band.as_deref().unwrap_or(""))
+    }
+
+    /// The sender asked to be called, not mailed.
+    pub fn by_phone(&self) -> bool {
+        self.contact_kind == Some(ContactKind::Phone)
     }
 
     pub fn received(&self) -> String {
@@ -151,7 +156,7 @@ async fn tips(state: &AppState, m: MunicipalityId, new: bool) -> AppResult<Vec<T
                   case when p.id is null then c.name else p.name || ' – ' || c.name end as "category!",
                   a.name as area, t.occurred_on, t.time_band, t.place, t.description, t.created_at,
                   t.handled_at, t.week_start, t.replied_at,
-                  k.kind as "contact_kind?", k.value as "contact?", t.latitude, t.longitude
+                  k.kind as "contact_kind?: ContactKind", k.value as "contact?", t.latitude, t.longitude
            from public_tip t
            join incident_category c on c.id = t.category_id
            left join incident_category p on p.id = c.parent_id
@@ -365,7 +370,7 @@ pub async fn reply(
         return answered_before(change, m, id).await;
     };
     let mut e = FieldErrors::default();
-    let by_mail = tip.kind == "email";
+    let by_mail = tip.kind == ContactKind::Email;
     let message = if by_mail {
         forms::required_text(&mut e, "message", &form.message, "svaret", 4000)
     } else {
@@ -400,7 +405,7 @@ pub async fn reply(
 /// the change ends; `None` when there is no such tip or no contact left.
 struct Contact {
     reference: String,
-    kind: String,
+    kind: ContactKind,
     value: String,
 }
 
@@ -411,7 +416,7 @@ async fn contact(
 ) -> AppResult<Option<Contact>> {
     Ok(sqlx::query_as!(
         Contact,
-        r#"select t.reference, k.kind, k.value from public_tip t
+        r#"select t.reference, k.kind as "kind: ContactKind", k.value from public_tip t
            join public_tip_contact k on k.tip_id = t.id
            where t.id = $1 and t.municipality_id = $2
            for update of t"#,
