@@ -1,6 +1,7 @@
 //! The audit log: who changed what, when, before and after. Rows are written
 //! in the same transaction as the change they describe.
 
+use crate::tenant::MunicipalityId;
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub struct Event<'a> {
 /// its row.
 pub(crate) async fn record(
     conn: &mut PgConnection,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     person_id: Uuid,
     event: Event<'_>,
 ) -> sqlx::Result<()> {
@@ -33,7 +34,7 @@ pub(crate) async fn record(
              (id, municipality_id, person_id, action, entity, entity_id, summary, before, after)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         Uuid::now_v7(),
-        municipality_id,
+        municipality_id.get(),
         person_id,
         event.action,
         event.entity,

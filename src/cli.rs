@@ -14,6 +14,7 @@ use crate::embedded_pg::EmbeddedPg;
 use crate::seed::national::{MAX_MUNICIPALITIES, MAX_YEARS};
 use crate::startup::{App, shutdown_signal};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 
 #[derive(Parser)]
 #[command(
@@ -402,7 +403,7 @@ async fn exportera(db: &PgPool, slug: &str, file: &std::path::Path) -> anyhow::R
         .fetch_optional(db)
         .await?
         .with_context(|| format!("Ingen kommun heter {slug} här."))?;
-    let zip = crate::archive::export(db, m).await?;
+    let zip = crate::archive::export(db, MunicipalityId::of_row(m)).await?;
     std::fs::write(file, &zip).with_context(|| format!("{} kunde inte skrivas", file.display()))?;
     println!(
         "Exporten av {slug} är skriven till {} ({} kB).",
@@ -484,9 +485,13 @@ async fn demo_data(db: &PgPool, years: u32, municipalities: Option<u32>) -> anyh
     let weeks = years.saturating_mul(52);
     let bar = progress_bar(weeks, "veckor", "Skapar EST-rapporter");
     let mut tx = db.begin().await?;
-    let written = crate::est::demo::reports(&mut tx, m, weeks, crate::web::today(), &|w| {
-        bar.set_position(u64::from(w))
-    })
+    let written = crate::est::demo::reports(
+        &mut tx,
+        MunicipalityId::of_row(m),
+        weeks,
+        crate::web::today(),
+        &|w| bar.set_position(u64::from(w)),
+    )
     .await?;
     tx.commit().await?;
     bar.finish();

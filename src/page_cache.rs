@@ -32,6 +32,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::listen::Subscriber;
+use crate::tenant::MunicipalityId;
 
 /// The channel changes to page data are announced on.
 pub const CHANNEL: &str = "samordna_data";
@@ -43,7 +44,7 @@ type Entry = Arc<OnceCell<Arc<dyn Any + Send + Sync>>>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
-    municipality: Uuid,
+    municipality: MunicipalityId,
     generation: u64,
     kind: TypeId,
     params: String,
@@ -57,7 +58,7 @@ pub struct PageCache {
     /// Everything older than this is dead (listener lost, a local write).
     floor: AtomicU64,
     /// A municipality's generation, from its last notice.
-    municipalities: RwLock<HashMap<Uuid, u64>>,
+    municipalities: RwLock<HashMap<MunicipalityId, u64>>,
     entries: Cache<Key, Entry>,
     /// `sync` notices seen: one sent after a change has arrived once every
     /// notice committed before it has been applied (tests wait for it).
@@ -88,11 +89,11 @@ impl Default for PageCache {
 /// and filled in by the `CurrentUser` extractor, so that only that
 /// municipality's pages are dropped afterwards.
 #[derive(Clone, Default)]
-pub struct ChangedIn(Arc<OnceLock<Uuid>>);
+pub struct ChangedIn(Arc<OnceLock<MunicipalityId>>);
 
 impl ChangedIn {
     /// Records the municipality the request works in.
-    pub fn set(&self, municipality: Uuid) {
+    pub fn set(&self, municipality: MunicipalityId) {
         let _ = self.0.set(municipality);
     }
 
@@ -112,7 +113,7 @@ pub fn minute(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl PageCache {
-    fn generation(&self, municipality: Uuid) -> u64 {
+    fn generation(&self, municipality: MunicipalityId) -> u64 {
         let own = self
             .municipalities
             .read()
@@ -174,7 +175,7 @@ impl PageCache {
     }
 
     /// Drops what one municipality's pages were built from.
-    pub fn invalidate(&self, municipality: Uuid) {
+    pub fn invalidate(&self, municipality: MunicipalityId) {
         let generation = self.next();
         if let Ok(mut m) = self.municipalities.write() {
             m.insert(municipality, generation);
@@ -187,7 +188,7 @@ impl PageCache {
     /// the person when the data depends on who asks, dates, filters.
     pub async fn get_or_load<T, F, Fut>(
         &self,
-        municipality: Uuid,
+        municipality: MunicipalityId,
         params: String,
         load: F,
     ) -> AppResult<Arc<T>>
@@ -230,7 +231,7 @@ impl Subscriber for PageCache {
             return;
         }
         match Uuid::parse_str(payload) {
-            Ok(municipality) => self.invalidate(municipality),
+            Ok(municipality) => self.invalidate(MunicipalityId::of_row(municipality)),
             // "all" (people changed) and anything unknown.
             Err(_) => self.invalidate_all(),
         }
@@ -260,7 +261,7 @@ mod tests {
     }
 
     /// Loads `value` through the cache and says how many times the loader ran.
-    async fn load(cache: &PageCache, m: Uuid, value: u32, runs: &AtomicUsize) -> u32 {
+    async fn load(cache: &PageCache, m: MunicipalityId, value: u32, runs: &AtomicUsize) -> u32 {
         *cache
             .get_or_load(m, "p".into(), || async {
                 runs.fetch_add(1, Ordering::SeqCst);
@@ -272,7 +273,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_seen_again_is_served_from_memory() {
-        let (cache, m, runs) = (live(), Uuid::new_v4(), AtomicUsize::new(0));
+        let (cache, m, runs) = (
+            live(),
+            MunicipalityId::of_row(Uuid::new_v4()),
+            AtomicUsize::new(0),
+        );
         assert_eq!(load(&cache, m, 1, &runs).await, 1);
         assert_eq!(load(&cache, m, 2, &runs).await, 1);
         assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -281,7 +286,10 @@ mod tests {
     #[tokio::test]
     async fn a_notice_for_the_municipality_drops_its_pages_only() {
         let (cache, runs) = (live(), AtomicUsize::new(0));
-        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let (a, b) = (
+            MunicipalityId::of_row(Uuid::new_v4()),
+            MunicipalityId::of_row(Uuid::new_v4()),
+        );
         load(&cache, a, 1, &runs).await;
         load(&cache, b, 1, &runs).await;
         cache.apply(&a.to_string());
@@ -291,7 +299,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_notice_about_people_drops_every_municipality() {
-        let (cache, m, runs) = (live(), Uuid::new_v4(), AtomicUsize::new(0));
+        let (cache, m, runs) = (
+            live(),
+            MunicipalityId::of_row(Uuid::new_v4()),
+            AtomicUsize::new(0),
+        );
         load(&cache, m, 1, &runs).await;
         cache.apply("all");
         assert_eq!(load(&cache, m, 2, &runs).await, 2);
@@ -299,7 +311,11 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_is_served_from_memory_while_not_listening() {
-        let (cache, m, runs) = (PageCache::default(), Uuid::new_v4(), AtomicUsize::new(0));
+        let (cache, m, runs) = (
+            PageCache::default(),
+            MunicipalityId::of_row(Uuid::new_v4()),
+            AtomicUsize::new(0),
+        );
         load(&cache, m, 1, &runs).await;
         assert_eq!(load(&cache, m, 2, &runs).await, 2);
         let cache = live();
@@ -310,7 +326,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_load_that_raced_with_a_notice_is_not_served() {
-        let (cache, m) = (live(), Uuid::new_v4());
+        let (cache, m) = (live(), MunicipalityId::of_row(Uuid::new_v4()));
         let stale = cache
             .get_or_load(m, "p".into(), || async {
                 // The change commits while the statement runs.
@@ -326,7 +342,11 @@ mod tests {
 
     #[tokio::test]
     async fn requests_that_miss_together_wait_for_one_load() {
-        let (cache, m, runs) = (live(), Uuid::new_v4(), AtomicUsize::new(0));
+        let (cache, m, runs) = (
+            live(),
+            MunicipalityId::of_row(Uuid::new_v4()),
+            AtomicUsize::new(0),
+        );
         let slow = || async {
             runs.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -342,7 +362,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_load_is_not_kept() {
-        let (cache, m, runs) = (live(), Uuid::new_v4(), AtomicUsize::new(0));
+        let (cache, m, runs) = (
+            live(),
+            MunicipalityId::of_row(Uuid::new_v4()),
+            AtomicUsize::new(0),
+        );
         let failed = cache
             .get_or_load(m, "p".into(), || async {
                 AppResult::<u32>::Err(AppError::NotFound)
@@ -355,7 +379,10 @@ mod tests {
     #[tokio::test]
     async fn a_change_made_here_drops_the_pages_of_the_municipality_it_named() {
         let (cache, runs) = (live(), AtomicUsize::new(0));
-        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let (a, b) = (
+            MunicipalityId::of_row(Uuid::new_v4()),
+            MunicipalityId::of_row(Uuid::new_v4()),
+        );
         load(&cache, a, 1, &runs).await;
         load(&cache, b, 1, &runs).await;
         let named = ChangedIn::default();

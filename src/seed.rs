@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::routes::DemoAccount;
 use crate::error::AppResult;
+use crate::tenant::MunicipalityId;
 
 pub mod national;
 
@@ -628,6 +629,8 @@ async fn load_municipality(
         .execute(&mut *conn)
         .await?;
     }
+    // The municipality the seed has just written or found by its slug.
+    let m = MunicipalityId::of_row(m);
     for group in seed.groups {
         load_group(conn, m, group).await?;
     }
@@ -638,7 +641,7 @@ async fn load_municipality(
     crate::planning::demo::load(conn, m, crate::web::today()).await?;
     let has_reports = sqlx::query_scalar!(
         r#"select exists(select 1 from est_report where municipality_id = $1) as "e!""#,
-        m
+        m.get()
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -677,7 +680,7 @@ fn group_dates(g: &GroupSeed, today: NaiveDate) -> (NaiveDate, Option<NaiveDate>
     }
 }
 
-async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Result<()> {
+async fn load_group(conn: &mut PgConnection, m: MunicipalityId, g: &GroupSeed) -> sqlx::Result<()> {
     let sort_order = sort_order(g);
     let (active_from, active_to, decision) = group_dates(g, crate::web::today());
     let group_id = sqlx::query_scalar!(
@@ -689,7 +692,7 @@ async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Re
            on conflict (municipality_id, name) do update set name = excluded.name
            returning id"#,
         Uuid::now_v7(),
-        m,
+        m.get(),
         g.tier,
         g.name,
         g.task,
@@ -711,7 +714,7 @@ async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Re
                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                on conflict (work_group_id) do nothing"#,
             group_id,
-            m,
+            m.get(),
             c.kind,
             c.per_half_year,
             c.weekday,
@@ -729,7 +732,7 @@ async fn load_group(conn: &mut PgConnection, m: Uuid, g: &GroupSeed) -> sqlx::Re
             r#"insert into membership (id, municipality_id, work_group_id, position_id, role)
                select $1, $2, $3, p.id, $5 from position p where p.municipality_id = $2 and p.title = $4
                on conflict do nothing"#,
-            Uuid::now_v7(), m, group_id, title, role
+            Uuid::now_v7(), m.get(), group_id, title, role
         )
         .execute(&mut *conn)
         .await?;

@@ -20,8 +20,11 @@
 //! ```
 //!
 //! The value comes from `CurrentUser::tenant` (web::extract), never from
-//! form input; jobs that work through every municipality (reminders, demo
-//! data) name one with [`MunicipalityId::of_row`].
+//! form input. The few places that name a municipality without a signed-in
+//! member use [`MunicipalityId::of_row`]: jobs that work through every
+//! municipality (reminders, demo data, the command line), the operator's
+//! pages (suspend, export, delete, invite), and the public tip pages, whose
+//! address names their municipality by its slug.
 
 use uuid::Uuid;
 
@@ -33,7 +36,8 @@ pub struct MunicipalityId(Uuid);
 
 impl MunicipalityId {
     /// A municipality read from the `municipality` table itself (a job
-    /// looping over every municipality), not from anything a user sent.
+    /// looping over every municipality, a public page found by its slug),
+    /// not from anything a user sent.
     pub fn of_row(id: Uuid) -> Self {
         MunicipalityId(id)
     }

@@ -22,12 +22,12 @@ pub struct AgreementAccess {
 
 impl AgreementAccess {
     pub async fn load(db: &sqlx::PgPool, user: &CurrentUser) -> AppResult<Self> {
-        let m = user.municipality_id();
+        let m = user.tenant();
         let day = today();
         let access = Access::load(db, user).await?;
         let steering: Vec<Uuid> = sqlx::query_scalar!(
             "select id from work_group where municipality_id = $1 and tier in ('styrgrupp', 'beredningsgrupp')",
-            m
+            m.get()
         )
         .fetch_all(db)
         .await?;
@@ -36,7 +36,7 @@ impl AgreementAccess {
                where h.person_id = $1 and h.municipality_id = $2 and p.organisation_id is not null
                  and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)"#,
             user.id(),
-            m,
+            m.get(),
             day
         )
         .fetch_all(db)
@@ -47,7 +47,7 @@ impl AgreementAccess {
                join position_holder h on h.position_id = p.id and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
                where h.person_id = $1 and s.municipality_id = $2"#,
             user.id(),
-            m,
+            m.get(),
             day
         )
         .fetch_all(db)

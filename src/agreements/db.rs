@@ -334,32 +334,40 @@ pub async fn coordinators(
 }
 
 /// The key of one of the municipality's agreement types.
-pub async fn type_key(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Option<String>> {
+pub async fn type_key(db: &PgPool, m: MunicipalityId, id: Uuid) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar!(
         "select key from agreement_type where id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .fetch_optional(db)
     .await?)
 }
 
 /// The name of one of the municipality's organisations.
-pub async fn organisation_name(db: &PgPool, m: Uuid, id: Uuid) -> AppResult<Option<String>> {
+pub async fn organisation_name(
+    db: &PgPool,
+    m: MunicipalityId,
+    id: Uuid,
+) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar!(
         "select name from organisation where id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .fetch_optional(db)
     .await?)
 }
 
 /// Those of `ids` that are the municipality's groups, with their names, by name.
-pub async fn group_names(db: &PgPool, m: Uuid, ids: &[Uuid]) -> AppResult<Vec<(Uuid, String)>> {
+pub async fn group_names(
+    db: &PgPool,
+    m: MunicipalityId,
+    ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, String)>> {
     Ok(sqlx::query!(
         "select id, name from work_group where municipality_id = $1 and id = any($2) order by name",
-        m,
+        m.get(),
         ids
     )
     .fetch_all(db)
@@ -394,14 +402,14 @@ pub struct NewSignature<'a> {
 /// breaks `agreement_signature_once` (the caller's to report).
 pub async fn insert_signature(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     s: &NewSignature<'_>,
 ) -> Result<(), sqlx::Error> {
     let a = s.agreement;
     sqlx::query!(
         r#"insert into agreement_signature (id, municipality_id, agreement_id, version, position_id, person_id, fingerprint, client_ip, user_agent)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        s.id, m, a.id, a.current_version, s.position, s.person, a.fingerprint, s.client_ip, s.user_agent
+        s.id, m.get(), a.id, a.current_version, s.position, s.person, a.fingerprint, s.client_ip, s.user_agent
     )
     .execute(conn)
     .await?;

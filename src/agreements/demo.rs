@@ -2,6 +2,7 @@
 //! agreements with the external members in different states: one in force,
 //! one waiting for the KSO, one expiring soon, and one organisation without.
 
+use crate::tenant::MunicipalityId;
 use chrono::{Days, NaiveDate};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -42,8 +43,12 @@ pub type Rename<'a> = &'a (dyn Fn(&str) -> String + Sync);
 
 /// Seeds the types (idempotent) and, when the municipality has no
 /// agreements, Lindesberg's demo agreements.
-pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::Result<()> {
-    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m)
+pub async fn load(
+    conn: &mut PgConnection,
+    m: MunicipalityId,
+    today: NaiveDate,
+) -> sqlx::Result<()> {
+    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m.get())
         .fetch_one(&mut *conn)
         .await?;
     let same: Rename = &|s: &str| s.to_owned();
@@ -58,7 +63,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
 /// Lindesberg, whose names `rename` turns Lindesberg's into.
 pub async fn load_renamed(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     today: NaiveDate,
     rename: Rename<'_>,
 ) -> sqlx::Result<()> {
@@ -66,13 +71,13 @@ pub async fn load_renamed(
     agreements(conn, m, today, rename).await
 }
 
-async fn types(conn: &mut PgConnection, m: Uuid, rename: Rename<'_>) -> sqlx::Result<()> {
+async fn types(conn: &mut PgConnection, m: MunicipalityId, rename: Rename<'_>) -> sqlx::Result<()> {
     for (key, name, signers) in TYPES {
         let type_id = sqlx::query_scalar!(
             r#"insert into agreement_type (id, municipality_id, key, name) values ($1, $2, $3, $4)
                on conflict (municipality_id, key) do update set key = excluded.key returning id"#,
             Uuid::now_v7(),
-            m,
+            m.get(),
             key,
             name
         )
@@ -84,7 +89,7 @@ async fn types(conn: &mut PgConnection, m: Uuid, rename: Rename<'_>) -> sqlx::Re
                    select $1, $2, id from position where municipality_id = $2 and title = $3
                    on conflict do nothing"#,
                 type_id,
-                m,
+                m.get(),
                 rename(title)
             )
             .execute(&mut *conn)
@@ -97,13 +102,13 @@ async fn types(conn: &mut PgConnection, m: Uuid, rename: Rename<'_>) -> sqlx::Re
 /// Lindesberg's demo agreements, when the municipality has none.
 async fn agreements(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     today: NaiveDate,
     rename: Rename<'_>,
 ) -> sqlx::Result<()> {
     let any = sqlx::query_scalar!(
         r#"select exists(select 1 from agreement where municipality_id = $1) as "e!""#,
-        m
+        m.get()
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -175,7 +180,7 @@ struct Demo<'a> {
 #[allow(clippy::too_many_lines)] // demo data: writes one demo agreement, step by step
 async fn agreement(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     rename: Rename<'_>,
     d: Demo<'_>,
 ) -> sqlx::Result<()> {
@@ -183,14 +188,14 @@ async fn agreement(
     let (purposes, areas) = (rename(d.purposes), rename(d.areas));
     let type_id = sqlx::query_scalar!(
         "select id from agreement_type where municipality_id = $1 and key = $2",
-        m,
+        m.get(),
         d.type_key
     )
     .fetch_one(&mut *conn)
     .await?;
     let counterpart = sqlx::query_scalar!(
         "select id from organisation where municipality_id = $1 and name = $2",
-        m,
+        m.get(),
         counterpart_name
     )
     .fetch_one(&mut *conn)
@@ -198,7 +203,7 @@ async fn agreement(
     let coordinator = sqlx::query_scalar!(
         r#"select h.person_id from position p join position_holder h on h.position_id = p.id
            where p.municipality_id = $1 and p.grants_admin and h.held_to is null limit 1"#,
-        m
+        m.get()
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -207,7 +212,7 @@ async fn agreement(
         let name = rename(name);
         let id = sqlx::query_scalar!(
             "select id from work_group where municipality_id = $1 and name = $2",
-            m,
+            m.get(),
             name
         )
         .fetch_one(&mut *conn)
@@ -221,7 +226,7 @@ async fn agreement(
     let id = Uuid::now_v7();
     sqlx::query!(
         "insert into agreement (id, municipality_id, type_id, counterpart_id, status) values ($1, $2, $3, $4, 'for_signing')",
-        id, m, type_id, counterpart
+        id, m.get(), type_id, counterpart
     )
     .execute(&mut *conn)
     .await?;
@@ -244,7 +249,7 @@ async fn agreement(
     };
     write_version(
         conn,
-        crate::tenant::MunicipalityId::of_row(m),
+        crate::tenant::MunicipalityId::of_row(m.get()),
         id,
         1,
         &version,
@@ -259,7 +264,7 @@ async fn agreement(
                from position p join position_holder h on h.position_id = p.id and h.held_to is null
                join agreement_version v on v.agreement_id = $3 and v.version = 1
                where p.municipality_id = $2 and p.title = $4"#,
-            Uuid::now_v7(), m, id, rename(title)
+            Uuid::now_v7(), m.get(), id, rename(title)
         )
         .execute(&mut *conn)
         .await?;
@@ -268,7 +273,7 @@ async fn agreement(
         sqlx::query!(
             r#"insert into agreement_counterparty_signature (agreement_id, municipality_id, version, signer_name, signer_title, signed_on, recorded_by)
                values ($1, $2, 1, $3, $4, $5, $6)"#,
-            id, m, name, title, d.valid.0, coordinator
+            id, m.get(), name, title, d.valid.0, coordinator
         )
         .execute(&mut *conn)
         .await?;

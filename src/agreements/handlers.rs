@@ -24,6 +24,7 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
@@ -51,11 +52,11 @@ pub struct IndexPage {
 
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResult<IndexPage> {
     let access = AgreementAccess::load(&state.db, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let day = today();
     let warning_days = sqlx::query_scalar!(
         "select agreement_warning_days from municipality where id = $1",
-        m
+        m.get()
     )
     .fetch_one(&state.db)
     .await?;
@@ -240,19 +241,19 @@ async fn form_page(
     form: AgreementForm,
     errors: FieldErrors,
 ) -> AppResult<FormPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let day = today();
     let types = sqlx::query_as!(
         Choice,
         "select id, name as label from agreement_type where municipality_id = $1 order by name",
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
     let organisations = sqlx::query_as!(
         Choice,
         "select id, name as label from organisation where municipality_id = $1 order by external desc, name",
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
@@ -300,7 +301,7 @@ struct Valid {
 /// counterpart and the groups must be the municipality's.
 async fn validate(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     f: &AgreementForm,
     upload: Option<&Upload>,
     e: &mut FieldErrors,
@@ -352,7 +353,7 @@ async fn validate(
 /// at least one, each with a role.
 async fn chosen_groups(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     f: &AgreementForm,
     e: &mut FieldErrors,
 ) -> AppResult<Vec<GroupRole>> {
@@ -435,7 +436,7 @@ pub async fn create(
     user.require_admin()?;
     let (fields, upload) = read_form(multipart).await?;
     let form = form_from(&fields);
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let Some(valid) = validate(&state, m, &form, upload.as_ref(), &mut e).await? else {
         let page = form_page(&state, &user, None, form, e).await?;
@@ -446,7 +447,7 @@ pub async fn create(
     let mut change = Change::once(&state, &user, &token, "/avtal").await?;
     sqlx::query!(
         "insert into agreement (id, municipality_id, type_id, counterpart_id) values ($1, $2, $3, $4)",
-        id, m, valid.type_id, valid.counterpart_id
+        id, m.get(), valid.type_id, valid.counterpart_id
     )
     .execute(change.tx())
     .await?;
@@ -484,7 +485,7 @@ pub async fn update(
     multipart: Multipart,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let form = form_from(&fields);
@@ -505,7 +506,7 @@ pub async fn update(
         id,
         valid.type_id,
         valid.counterpart_id,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?;
@@ -639,7 +640,7 @@ pub async fn document(
     user: CurrentUser,
     Params((id, version)): Params<(Uuid, i32)>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     AgreementAccess::load(&state.db, &user)
         .await?
@@ -648,7 +649,7 @@ pub async fn document(
         "select document, document_name from agreement_version where agreement_id = $1 and version = $2 and municipality_id = $3",
         id,
         version,
-        m
+        m.get()
     )
     .fetch_optional(&state.db)
     .await?
@@ -699,13 +700,13 @@ pub async fn send_for_signing(
     crate::web::forms::Form(form): crate::web::forms::Form<TokenForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let back = format!("/avtal/{id}");
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let moved = sqlx::query_scalar!(
         "update agreement set status = 'for_signing' where id = $1 and municipality_id = $2 and status = 'draft' returning id",
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?;
@@ -769,7 +770,7 @@ pub async fn terminate(
     crate::web::forms::Form(form): crate::web::forms::Form<TerminateForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
@@ -784,7 +785,7 @@ pub async fn terminate(
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update agreement set status = 'terminated', terminated_on = $3, terminated_reason = $4 where id = $1 and municipality_id = $2",
-        id, m, on, reason
+        id, m.get(), on, reason
     )
     .execute(change.tx())
     .await?;
@@ -813,7 +814,7 @@ pub async fn counterparty(
     multipart: Multipart,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
@@ -839,7 +840,7 @@ pub async fn counterparty(
            on conflict (agreement_id, version) do update set signer_name = excluded.signer_name, signer_title = excluded.signer_title,
                signed_on = excluded.signed_on, document = coalesce(excluded.document, agreement_counterparty_signature.document),
                document_name = coalesce(excluded.document_name, agreement_counterparty_signature.document_name), recorded_by = excluded.recorded_by"#,
-        id, m, a.current_version, name, title, on, upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
+        id, m.get(), a.current_version, name, title, on, upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
     )
     .execute(change.tx())
     .await?;

@@ -1,7 +1,6 @@
 //! E-mail about agreements: to signatories when something waits for them,
 //! to the coordinator when an agreement is fully signed or about to expire.
 
-use crate::tenant::MunicipalityId;
 use chrono::Utc;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -10,6 +9,7 @@ use super::db::{self, Agreement};
 use crate::error::AppResult;
 use crate::mail::outbox::{self, Kind, enqueue_text};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::today;
 
 fn link(state: &AppState, a: &Agreement) -> String {
@@ -48,7 +48,7 @@ pub async fn signatories(
     ));
     enqueue_text(
         tx,
-        m.get(),
+        m,
         Kind::AgreementToSign,
         Some(a.id),
         &recipients,
@@ -76,7 +76,7 @@ pub async fn fully_signed(
     );
     enqueue_text(
         tx,
-        m.get(),
+        m,
         Kind::AgreementSigned,
         Some(a.id),
         &recipients,
@@ -131,7 +131,7 @@ pub async fn expiring(state: &AppState) -> AppResult<usize> {
             );
             let ids = enqueue_text(
                 &mut tx,
-                mu.id,
+                MunicipalityId::of_row(mu.id),
                 Kind::AgreementExpiring,
                 Some(a.id),
                 &recipients,

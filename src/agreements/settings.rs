@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
@@ -50,18 +51,18 @@ async fn render(
     warning_days: Option<String>,
     errors: FieldErrors,
 ) -> AppResult<SettingsPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let rows = sqlx::query!(
         r#"select t.id, t.name, coalesce(array_agg(s.position_id) filter (where s.position_id is not null), '{}') as "signatories!"
            from agreement_type t left join agreement_type_signatory s on s.agreement_type_id = t.id
            where t.municipality_id = $1 group by t.id order by t.name"#,
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
     let days = sqlx::query_scalar!(
         "select agreement_warning_days from municipality where id = $1",
-        m
+        m.get()
     )
     .fetch_one(&state.db)
     .await?;
@@ -93,12 +94,12 @@ pub async fn save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let (raw_days, days, ticks) = read_settings(&fields, &mut e);
     let types: Vec<Uuid> = sqlx::query_scalar!(
         "select id from agreement_type where municipality_id = $1",
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
@@ -167,20 +168,20 @@ fn read_settings(
 /// Replaces the warning days and every type's signatory positions.
 async fn store_settings(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     days: i32,
     ticks: &[(Uuid, Uuid)],
 ) -> AppResult<()> {
     sqlx::query!(
         "update municipality set agreement_warning_days = $2 where id = $1",
-        m,
+        m.get(),
         days
     )
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
         "delete from agreement_type_signatory where municipality_id = $1",
-        m
+        m.get()
     )
     .execute(&mut *tx)
     .await?;
@@ -189,7 +190,7 @@ async fn store_settings(
             r#"insert into agreement_type_signatory (agreement_type_id, municipality_id, position_id)
                select $1, $2, $3 where exists (select 1 from agreement_type where id = $1 and municipality_id = $2)
                  and exists (select 1 from position where id = $3 and municipality_id = $2)"#,
-            t, m, p
+            t, m.get(), p
         )
         .execute(&mut *tx)
         .await?;

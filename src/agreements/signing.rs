@@ -28,6 +28,7 @@ use crate::auth::client::ClientAddress;
 use crate::auth::{password, throttle};
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{FieldErrors, Form};
@@ -107,7 +108,7 @@ pub async fn sign(
     headers: HeaderMap,
     Form(form): Form<SignForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let access = AgreementAccess::load(&state.db, &user).await?;
     let mine = access.positions_for(&a);
@@ -169,7 +170,7 @@ pub async fn sign(
 /// signed this version already.
 async fn store_signature(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     signature: &db::NewSignature<'_>,
     e: &mut FieldErrors,
 ) -> AppResult<Option<()>> {
@@ -269,7 +270,7 @@ pub async fn receipt(
     user: CurrentUser,
     Params((id, signature)): Params<(Uuid, Uuid)>,
 ) -> AppResult<ReceiptPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     AgreementAccess::load(&state.db, &user)
         .await?
@@ -285,7 +286,7 @@ pub async fn receipt(
            where s.id = $1 and s.agreement_id = $2 and s.municipality_id = $3"#,
         signature,
         id,
-        m
+        m.get()
     )
     .fetch_optional(&state.db)
     .await?

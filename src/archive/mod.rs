@@ -13,6 +13,7 @@
 
 mod tables;
 
+use crate::tenant::MunicipalityId;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 
@@ -96,11 +97,11 @@ async fn schema(db: &PgPool) -> sqlx::Result<i64> {
 }
 
 /// The zip of municipality `m`.
-pub async fn export(db: &PgPool, m: Uuid) -> anyhow::Result<Vec<u8>> {
+pub async fn export(db: &PgPool, m: MunicipalityId) -> anyhow::Result<Vec<u8>> {
     let catalog = Catalog::read(db).await?;
     let municipality = sqlx::query_scalar!(
         r#"select to_jsonb(mu) as "row!" from municipality mu where mu.id = $1"#,
-        m
+        m.get()
     )
     .fetch_one(db)
     .await?;
@@ -249,13 +250,17 @@ pub async fn import(db: &PgPool, bytes: &[u8]) -> Result<Imported, ImportError> 
 /// caller's transaction: its tables in the reverse of the order an import
 /// inserts them, so no foreign key is left pointing at a deleted row.
 /// Other municipalities are not touched. Returns the rows deleted.
-pub async fn delete(db: &PgPool, tx: &mut sqlx::PgConnection, m: Uuid) -> anyhow::Result<u64> {
+pub async fn delete(
+    db: &PgPool,
+    tx: &mut sqlx::PgConnection,
+    m: MunicipalityId,
+) -> anyhow::Result<u64> {
     let catalog = Catalog::read(db).await?;
     // Group feeds point at a group without naming the municipality.
     let mut rows = sqlx::query!(
         r#"delete from calendar_token
            where work_group_id in (select id from work_group where municipality_id = $1)"#,
-        m
+        m.get()
     )
     .execute(&mut *tx)
     .await?
@@ -263,7 +268,7 @@ pub async fn delete(db: &PgPool, tx: &mut sqlx::PgConnection, m: Uuid) -> anyhow
     for table in catalog.in_insert_order().into_iter().rev() {
         rows += table.delete(&mut *tx, m).await?;
     }
-    rows += sqlx::query!("delete from municipality where id = $1", m)
+    rows += sqlx::query!("delete from municipality where id = $1", m.get())
         .execute(&mut *tx)
         .await?
         .rows_affected();

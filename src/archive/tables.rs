@@ -3,6 +3,7 @@
 //! other municipal tables it refers to (so an import inserts in an order
 //! the foreign keys accept), and which columns name a person.
 
+use crate::tenant::MunicipalityId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -99,7 +100,7 @@ impl Catalog {
 
     /// The people named in the municipality's rows or working in it,
     /// without their password hashes.
-    pub async fn people(&self, db: &PgPool, m: Uuid) -> sqlx::Result<Vec<Value>> {
+    pub async fn people(&self, db: &PgPool, m: MunicipalityId) -> sqlx::Result<Vec<Value>> {
         let mut named =
             vec!["select person_id from person_municipality where municipality_id = $1".to_owned()];
         for t in &self.tables {
@@ -130,7 +131,7 @@ fn rows_of(value: Value) -> Vec<Value> {
 
 impl Table {
     /// The municipality's rows of the table, as JSON objects.
-    pub async fn rows(&self, db: &PgPool, m: Uuid) -> sqlx::Result<Vec<Value>> {
+    pub async fn rows(&self, db: &PgPool, m: MunicipalityId) -> sqlx::Result<Vec<Value>> {
         let sql = format!(
             "select coalesce(jsonb_agg(to_jsonb(t)), '[]') from {} t where municipality_id = $1",
             ident(&self.name)
@@ -196,7 +197,7 @@ impl Table {
     }
 
     /// Deletes the municipality's rows; how many.
-    pub async fn delete(&self, tx: &mut PgConnection, m: Uuid) -> sqlx::Result<u64> {
+    pub async fn delete(&self, tx: &mut PgConnection, m: MunicipalityId) -> sqlx::Result<u64> {
         // Runtime SQL: the table comes from the catalog.
         let sql = format!(
             "delete from {} where municipality_id = $1",

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{AreaRow, Period};
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 
 /// A group of incidents (a top category or an area) and how many.
 #[derive(Clone, Debug, Deserialize)]
@@ -58,10 +59,10 @@ struct Week {
     n: i64,
 }
 
-pub(super) async fn counts(state: &AppState, m: Uuid, p: &Period) -> AppResult<Counts> {
+pub(super) async fn counts(state: &AppState, m: MunicipalityId, p: &Period) -> AppResult<Counts> {
     let r = sqlx::query_file!(
         "src/dashboard/counts.sql",
-        m,
+        m.get(),
         p.from,
         p.to,
         p.area,

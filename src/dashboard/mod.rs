@@ -32,6 +32,7 @@ use crate::meetings::cadence::Compliance;
 use crate::page_cache;
 use crate::planning::effect::MeasureLine;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::bounds;
 use crate::web::choice::Choice;
 use crate::web::csv::{Cell, Table};
@@ -268,7 +269,7 @@ pub async fn page(
     Query(filter): Query<Filter>,
 ) -> AppResult<DashboardPage> {
     let v = viewer(&user)?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let period = filter.period();
     let (figures, trend, total, map, police) = drawn(&state, &v, m, &filter, &period).await?;
     let map = map.with_tiles(state.tiles.as_deref());
@@ -311,7 +312,7 @@ pub async fn page(
 async fn drawn(
     state: &AppState,
     v: &Viewer,
-    m: Uuid,
+    m: MunicipalityId,
     filter: &Filter,
     period: &Period,
 ) -> AppResult<Drawn> {
@@ -336,7 +337,7 @@ async fn drawn(
 /// kept for the minute at most.
 async fn cached_overview(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     v: &Viewer,
     area: Option<Uuid>,
 ) -> AppResult<Overview> {
@@ -373,7 +374,7 @@ pub async fn csv(
 ) -> AppResult<Response> {
     let key = file.strip_suffix(".csv").ok_or(AppError::NotFound)?;
     let v = viewer(&user)?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let period = filter.period();
     if key == "efterlevnad" {
         let groups = overview(&state, m, v.full, period.area).await?.groups;

@@ -12,6 +12,8 @@ use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts};
 use crate::meetings::calendar::Term;
 use crate::planning::effect::MeasureLine;
 use crate::state::AppState;
+use crate::structure::model::Tier;
+use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 use crate::web::day_start;
 use crate::web::today;
@@ -29,7 +31,7 @@ pub(super) struct RiskRow {
 struct GroupRow {
     id: Uuid,
     name: String,
-    tier: String,
+    tier: Tier,
     cadence: Option<Cadence>,
     #[serde(flatten)]
     active: ActiveSpan,
@@ -73,7 +75,7 @@ pub(super) struct Overview {
 /// only. Coming events follow the area filter.
 pub(super) async fn overview(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     full: bool,
     area: Option<Uuid>,
 ) -> AppResult<Overview> {
@@ -81,7 +83,7 @@ pub(super) async fn overview(
     let term = Term::containing(day);
     let r = sqlx::query_file!(
         "src/dashboard/overview.sql",
-        m,
+        m.get(),
         day,
         day_start(term.first_day()),
         day_start(term.last_day() + Days::new(1)),
@@ -134,7 +136,7 @@ fn group_lines(term: Term, rows: Vec<GroupRow>) -> Vec<GroupLine> {
         .filter_map(|g| {
             let cadence = g.cadence.unwrap_or_else(Cadence::unset);
             let c = Compliance::new(term, &cadence, &g.active, g.counts);
-            let nothing_planned = g.tier != "temporary" && g.next_planned.is_none();
+            let nothing_planned = g.tier != Tier::Temporary && g.next_planned.is_none();
             (c.required != 0 || c.held + c.planned != 0 || nothing_planned).then(|| GroupLine {
                 group_id: g.id,
                 text: c.summary(&g.name),

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::week::ReportWeek;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::day_start;
 use crate::web::extract::CurrentUser;
 use crate::web::seats::Access;
@@ -83,7 +84,7 @@ impl EstAccess {
                from municipality mu left join grp on true
                where mu.id = $2"#,
             user.id(),
-            user.municipality_id(),
+            user.tenant().get(),
             today()
         )
         .fetch_one(db)
@@ -107,7 +108,7 @@ impl EstAccess {
         let key = format!("{}:{}", user.id(), today());
         state
             .pages
-            .get_or_load(user.municipality_id(), key, || Self::load(&state.db, user))
+            .get_or_load(user.tenant(), key, || Self::load(&state.db, user))
             .await
     }
 
@@ -117,14 +118,14 @@ impl EstAccess {
         user: &CurrentUser,
         access: &Access,
     ) -> AppResult<Self> {
-        let m = user.municipality_id();
+        let m = user.tenant();
         let day = today();
         let group = sqlx::query!(
             r#"select g.id as "id?", g.name as "name?", mu.report_interval_weeks from municipality mu
                left join work_group g on g.municipality_id = mu.id and g.weekly_reporting
                     and g.active_from <= $2 and (g.active_to is null or g.active_to >= $2)
                where mu.id = $1 order by g.name limit 1"#,
-            m,
+            m.get(),
             day
         )
         .fetch_one(db)
@@ -140,7 +141,7 @@ impl EstAccess {
                      and h.held_from <= $4 and (h.held_to is null or h.held_to >= $4)
                    order by o.name"#,
                 user.id(),
-                m,
+                m.get(),
                 g,
                 day
             )
@@ -150,7 +151,7 @@ impl EstAccess {
         };
         let councils: Vec<Uuid> = sqlx::query_scalar!(
             "select id from work_group where municipality_id = $1 and tier = 'beredningsgrupp'",
-            m
+            m.get()
         )
         .fetch_all(db)
         .await?;
@@ -226,7 +227,7 @@ impl EstAccess {
     pub async fn open_week(
         &self,
         db: &sqlx::PgPool,
-        municipality_id: Uuid,
+        municipality_id: MunicipalityId,
     ) -> AppResult<ReportWeek> {
         let week = ReportWeek::containing(today(), self.interval_weeks);
         if self.deadline(db, municipality_id, week).await? <= Utc::now() {
@@ -241,7 +242,7 @@ impl EstAccess {
     pub async fn deadline(
         &self,
         db: &sqlx::PgPool,
-        municipality_id: Uuid,
+        municipality_id: MunicipalityId,
         week: ReportWeek,
     ) -> AppResult<DateTime<Utc>> {
         let end = day_start(week.end(self.interval_weeks));
@@ -252,7 +253,7 @@ impl EstAccess {
             r#"select min(starts_at) from meeting
                where municipality_id = $1 and work_group_id = $2 and status <> 'cancelled'
                  and starts_at >= $3 and starts_at < $4"#,
-            municipality_id,
+            municipality_id.get(),
             group,
             day_start(week.monday),
             end

@@ -109,7 +109,7 @@ async fn store_outline(
     let mut change = Change::begin(state, user).await?;
     sqlx::query!(
         "update municipality set outline = $2, outline_schematic = false where id = $1",
-        user.municipality_id(),
+        user.tenant().get(),
         sqlx::types::Json(&geometry) as _
     )
     .execute(change.tx())
@@ -138,13 +138,16 @@ async fn store_areas(
     shapes: Vec<geometry::Shape>,
     mut e: FieldErrors,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
-    let areas = sqlx::query!("select id, name from area where municipality_id = $1", m)
-        .fetch_all(&state.db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect::<Vec<_>>();
+    let m = user.tenant();
+    let areas = sqlx::query!(
+        "select id, name from area where municipality_id = $1",
+        m.get()
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|a| (a.id, a.name))
+    .collect::<Vec<_>>();
     let matched = match match_areas(&areas, shapes) {
         Ok(matched) => matched,
         Err(unknown) => {
@@ -164,7 +167,7 @@ async fn store_areas(
         sqlx::query!(
             "update area set boundary = $3, boundary_schematic = false where id = $1 and municipality_id = $2",
             id,
-            m,
+            m.get(),
             sqlx::types::Json(&geometry) as _
         )
         .execute(change.tx())

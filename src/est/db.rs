@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::access::WeekChoice;
 use super::week::ReportWeek;
 use crate::error::AppResult;
+use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 
 /// A top-level category with its subcategories.
@@ -28,12 +29,12 @@ pub struct CategoryRow {
 }
 
 /// Active categories, subcategories under their parent.
-pub async fn categories(db: &PgPool, m: Uuid) -> AppResult<Vec<CategoryGroup>> {
+pub async fn categories(db: &PgPool, m: MunicipalityId) -> AppResult<Vec<CategoryGroup>> {
     let rows = sqlx::query_as!(
         CategoryRow,
         r#"select id, parent_id, name from incident_category
            where municipality_id = $1 and active order by sort_order, name"#,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?;
@@ -81,11 +82,11 @@ impl From<ChoiceRow> for Choice {
 }
 
 /// Active areas (towns and villages).
-pub async fn areas(db: &PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
+pub async fn areas(db: &PgPool, m: MunicipalityId) -> AppResult<Vec<Choice>> {
     Ok(sqlx::query_as!(
         Choice,
         r#"select id, name as label from area where municipality_id = $1 and active order by sort_order, name"#,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?)
@@ -104,7 +105,7 @@ pub struct Report {
 
 pub async fn report(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     organisation_id: Uuid,
     week: NaiveDate,
 ) -> AppResult<Option<Report>> {
@@ -112,7 +113,7 @@ pub async fn report(
         Report,
         r#"select id, nothing_to_report, submitted_at, updated_at, late, unlocked_until
            from est_report where municipality_id = $1 and organisation_id = $2 and week_start = $3"#,
-        m,
+        m.get(),
         organisation_id,
         week
     )
@@ -123,7 +124,7 @@ pub async fn report(
 /// The report for an organisation and week, made when first needed.
 pub async fn ensure_report(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     organisation_id: Uuid,
     week: NaiveDate,
     late: bool,
@@ -135,7 +136,7 @@ pub async fn ensure_report(
            do update set updated_at = now(), late = est_report.late or excluded.late
            returning id"#,
         Uuid::now_v7(),
-        m,
+        m.get(),
         organisation_id,
         week,
         late
@@ -196,7 +197,7 @@ pub fn time_band_label(band: &str) -> &'static str {
 /// Incidents of the reports of a week, optionally of one organisation.
 pub async fn incidents(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     week: NaiveDate,
     organisation: Option<Uuid>,
 ) -> AppResult<Vec<Incident>> {
@@ -209,7 +210,7 @@ pub async fn incidents(
            from est_incident_named
            where municipality_id = $1 and week_start = $2 and ($3::uuid is null or organisation_id = $3)
            order by occurred_on, organisation, created_at"#,
-        m,
+        m.get(),
         week,
         organisation
     )
@@ -247,7 +248,7 @@ pub fn risk_label(risk: &str) -> &'static str {
 
 pub async fn coming_events(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     week: NaiveDate,
     organisation: Option<Uuid>,
 ) -> AppResult<Vec<ComingEvent>> {
@@ -258,7 +259,7 @@ pub async fn coming_events(
            from est_coming_event_named
            where municipality_id = $1 and week_start = $2 and ($3::uuid is null or organisation_id = $3)
            order by occurs_on, risk_rank"#,
-        m,
+        m.get(),
         week,
         organisation
     )
@@ -310,7 +311,7 @@ pub fn need_status_label(status: &str) -> &'static str {
 /// closed during `week`) when no organisation is given.
 pub async fn needs(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     week: NaiveDate,
     organisation: Option<Uuid>,
 ) -> AppResult<Vec<Need>> {
@@ -325,7 +326,7 @@ pub async fn needs(
                       then week_start <= $2 and (status <> 'closed' or closed_at >= $4)
                       else organisation_id = $3 and week_start = $2 end
            order by week_start, created_at"#,
-        m,
+        m.get(),
         week,
         organisation,
         crate::web::day_start(week)
@@ -354,14 +355,14 @@ pub struct ReportForm {
 /// and the active categories and areas.
 pub async fn report_form(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     organisation: Uuid,
     group: Option<Uuid>,
     weeks: &WeekChoice,
 ) -> AppResult<ReportForm> {
     let row = sqlx::query_file!(
         "src/est/report_form.sql",
-        m,
+        m.get(),
         organisation,
         group,
         &weeks.mondays,

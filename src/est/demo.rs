@@ -3,6 +3,7 @@
 //! organisation, with some weeks missing. Generated deterministically and
 //! written with one bulk insert per table.
 
+use crate::tenant::MunicipalityId;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -103,13 +104,17 @@ const NEEDS: [(&str, &str); 5] = [
 ];
 
 /// Seeds categories and areas (idempotent).
-pub async fn taxonomy(conn: &mut PgConnection, m: Uuid, areas: &[&str]) -> sqlx::Result<()> {
+pub async fn taxonomy(
+    conn: &mut PgConnection,
+    m: MunicipalityId,
+    areas: &[&str],
+) -> sqlx::Result<()> {
     for (i, (name, children)) in CATEGORIES.iter().enumerate() {
         let parent = sqlx::query_scalar!(
             r#"insert into incident_category (id, municipality_id, name, sort_order, public_tip) values ($1, $2, $3, $4, $5)
                on conflict (municipality_id, parent_id, name) do update set name = excluded.name returning id"#,
             Uuid::now_v7(),
-            m,
+            m.get(),
             name,
             i32::try_from(i).unwrap_or(0) * 10,
             PUBLIC_CATEGORIES.contains(name)
@@ -121,7 +126,7 @@ pub async fn taxonomy(conn: &mut PgConnection, m: Uuid, areas: &[&str]) -> sqlx:
                 r#"insert into incident_category (id, municipality_id, parent_id, name) values ($1, $2, $3, $4)
                    on conflict (municipality_id, parent_id, name) do nothing"#,
                 Uuid::now_v7(),
-                m,
+                m.get(),
                 parent,
                 child
             )
@@ -133,7 +138,7 @@ pub async fn taxonomy(conn: &mut PgConnection, m: Uuid, areas: &[&str]) -> sqlx:
         sqlx::query!(
             "insert into area (id, municipality_id, name, sort_order) values ($1, $2, $3, $4) on conflict do nothing",
             Uuid::now_v7(),
-            m,
+            m.get(),
             name,
             i32::try_from(i).unwrap_or(0) * 10
         )
@@ -221,7 +226,7 @@ struct IncidentRows {
 /// of reports written. `progress` is told after each week.
 pub async fn reports(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     weeks: u32,
     today: NaiveDate,
     progress: &(dyn Fn(u32) + Sync),
@@ -234,7 +239,7 @@ pub async fn reports(
 #[allow(clippy::too_many_lines)] // demo data: one loop that rolls every week's reports and incidents
 pub async fn varied_reports(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     weeks: u32,
     today: NaiveDate,
     variation: u64,
@@ -248,7 +253,7 @@ pub async fn varied_reports(
            join position_holder h on h.position_id = p.id and h.held_to is null
            where g.municipality_id = $1 and g.weekly_reporting
            order by p.organisation_id, h.held_from"#,
-        m
+        m.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -257,13 +262,13 @@ pub async fn varied_reports(
            left join incident_category p on p.id = c.parent_id
            where c.municipality_id = $1 and not exists (select 1 from incident_category k where k.parent_id = c.id)
            order by coalesce(p.sort_order, c.sort_order), c.name"#,
-        m
+        m.get()
     )
     .fetch_all(&mut *conn)
     .await?;
     let areas: Vec<Uuid> = sqlx::query_scalar!(
         "select id from area where municipality_id = $1 order by sort_order, name",
-        m
+        m.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -280,7 +285,7 @@ pub async fn varied_reports(
     let first = last - Days::new(7 * u64::from(weeks.saturating_sub(1)));
     let existing: std::collections::HashSet<(Uuid, NaiveDate)> = sqlx::query!(
         "select organisation_id, week_start from est_report where municipality_id = $1 and week_start >= $2",
-        m,
+        m.get(),
         first
     )
     .fetch_all(&mut *conn)
@@ -382,13 +387,13 @@ pub async fn varied_reports(
     Ok(rows.reports.id.len())
 }
 
-async fn write(conn: &mut PgConnection, m: Uuid, rows: &Rows) -> sqlx::Result<()> {
+async fn write(conn: &mut PgConnection, m: MunicipalityId, rows: &Rows) -> sqlx::Result<()> {
     let r = &rows.reports;
     sqlx::query!(
         r#"insert into est_report (id, municipality_id, organisation_id, week_start, nothing_to_report, submitted_at, updated_at)
            select id, $1, org, week, nothing, at, at from unnest($2::uuid[], $3::uuid[], $4::date[], $5::bool[], $6::timestamptz[])
                 as t(id, org, week, nothing, at)"#,
-        m, &r.id, &r.org, &r.week, &r.nothing, &r.at
+        m.get(), &r.id, &r.org, &r.week, &r.nothing, &r.at
     )
     .execute(&mut *conn)
     .await?;
@@ -400,7 +405,7 @@ async fn write(conn: &mut PgConnection, m: Uuid, rows: &Rows) -> sqlx::Result<()
            from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::date[], $6::text[], $7::uuid[], $8::text[], $9::text[],
                        $10::int2[], $11::bool[], $12::uuid[], $13::timestamptz[])
                 as t(id, report, category, occurred, band, area, place, description, insecurity, police, writer, created)"#,
-        m, &i.id, &i.report, &i.category, &i.occurred, &i.band, &i.area, &i.place, &i.description, &i.insecurity,
+        m.get(), &i.id, &i.report, &i.category, &i.occurred, &i.band, &i.area, &i.place, &i.description, &i.insecurity,
         &i.police, &i.writer, &i.created
     )
     .execute(&mut *conn)
@@ -411,7 +416,7 @@ async fn write(conn: &mut PgConnection, m: Uuid, rows: &Rows) -> sqlx::Result<()
            select id, $1, report, occurs, area, risk, title, writer
            from unnest($2::uuid[], $3::uuid[], $4::date[], $5::uuid[], $6::text[], $7::text[], $8::uuid[])
                 as t(id, report, occurs, area, risk, title, writer)"#,
-        m, &e.id, &e.report, &e.occurs, &e.area, &e.risk, &e.title, &e.writer
+        m.get(), &e.id, &e.report, &e.occurs, &e.area, &e.risk, &e.title, &e.writer
     )
     .execute(&mut *conn)
     .await?;
@@ -421,7 +426,7 @@ async fn write(conn: &mut PgConnection, m: Uuid, rows: &Rows) -> sqlx::Result<()
            select id, $1, report, title, who, who, status, case when status = 'closed' then at + interval '14 days' end, writer, at
            from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::timestamptz[])
                 as t(id, report, title, who, status, writer, at)"#,
-        m, &n.id, &n.report, &n.title, &n.who, &n.status, &n.writer, &n.at
+        m.get(), &n.id, &n.report, &n.title, &n.who, &n.status, &n.writer, &n.at
     )
     .execute(&mut *conn)
     .await?;
@@ -430,7 +435,7 @@ async fn write(conn: &mut PgConnection, m: Uuid, rows: &Rows) -> sqlx::Result<()
            select gen_random_uuid(), $1, n.id, 'Åtgärdat och återrapporterat i EST.', 'closed', n.written_by, n.closed_at
            from cooperation_need n where n.municipality_id = $1 and n.status = 'closed'
              and not exists (select 1 from cooperation_note c where c.need_id = n.id)"#,
-        m
+        m.get()
     )
     .execute(&mut *conn)
     .await?;

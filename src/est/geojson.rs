@@ -47,7 +47,7 @@ pub async fn geojson(
         r#"select coalesce(json_agg(x order by x.occurred_on, x.id), '[]') as "rows!: Json<Vec<Point>>" from (
                select id, occurred_on, category, subcategory, area, latitude, longitude
                from est_incidents_in($1, $2, $3, $4, $5, $6)) x"#,
-        user.municipality_id(),
+        user.tenant().get(),
         f.from,
         f.to,
         f.area,

@@ -17,6 +17,7 @@ use super::access::EstAccess;
 use super::db::ChoiceRow;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::bounds;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::CurrentUser;
@@ -233,13 +234,13 @@ struct Listing {
 /// row (the CSV); otherwise the page is clamped to the last one there is.
 async fn listing(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     f: &Filter,
     page_size: Option<i64>,
 ) -> AppResult<Listing> {
     let row = sqlx::query_file!(
         "src/est/incidents_listing.sql",
-        m,
+        m.get(),
         f.from,
         f.to,
         f.area,
@@ -324,7 +325,7 @@ impl IncidentsPage {
 /// expensive part).
 async fn shown(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     filter: &Filter,
     oversight: bool,
 ) -> AppResult<std::sync::Arc<(Listing, crate::map::Choropleth)>> {
@@ -359,7 +360,7 @@ pub async fn list(
     access.require_read()?;
     let mut notes = Vec::new();
     let mut filter = Filter::read(&q, &mut notes);
-    let shown = shown(&state, user.municipality_id(), &filter, access.oversight).await?;
+    let shown = shown(&state, user.tenant(), &filter, access.oversight).await?;
     let (l, map) = (&shown.0, shown.1.clone());
     unknown_choices(&filter, l, &mut notes);
     let pages = ((l.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -407,7 +408,7 @@ pub async fn csv(
     let access = EstAccess::load(&state.db, &user).await?;
     access.require_read()?;
     let filter = Filter::read(&q, &mut Vec::new());
-    let l = listing(&state, user.municipality_id(), &filter, None).await?;
+    let l = listing(&state, user.tenant(), &filter, None).await?;
     let mut head = vec![
         "datum",
         "kategori",

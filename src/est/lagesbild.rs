@@ -17,10 +17,12 @@ use uuid::Uuid;
 
 use super::access::{EstAccess, WeekChoice};
 use super::db::{self, ChoiceRow, ComingEvent, Incident, Need};
+use super::model::PriorityKind;
 use super::week::ReportWeek;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::bounds;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
@@ -75,7 +77,7 @@ struct IndexData {
 /// the report form chooses it.
 async fn index_data(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     access: &EstAccess,
     weeks: &WeekChoice,
 ) -> AppResult<IndexData> {
@@ -102,7 +104,7 @@ async fn index_data(
                        where o.municipality_id = $1 and $7) rep)
                       as "reporters!: Json<Vec<Reporter>>"
            from chosen"#,
-        m,
+        m.get(),
         access.group_id,
         &weeks.mondays,
         &weeks.starts,
@@ -159,7 +161,7 @@ pub async fn index(
         };
     }
     let weeks = access.week_choice(ReportWeek::parse(&q.vecka));
-    let data = index_data(&state, user.municipality_id(), &access, &weeks).await?;
+    let data = index_data(&state, user.tenant(), &access, &weeks).await?;
     let week = data.week;
     let mut chrome = user.chrome("est").await;
     if !q.vecka.trim().is_empty() && ReportWeek::parse(&q.vecka).is_none() {
@@ -205,7 +207,7 @@ pub struct TrendRow {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Priority {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: PriorityKind,
     pub text: String,
     pub owner: Option<String>,
     pub outcome: Option<String>,
@@ -213,11 +215,7 @@ pub struct Priority {
 
 impl Priority {
     pub fn kind_label(&self) -> &'static str {
-        match self.kind.as_str() {
-            "focus_area" => "Fokusområde",
-            "hot_spot" => "Brännpunkt",
-            _ => "Åtgärd",
-        }
+        self.kind.label()
     }
 }
 
@@ -377,7 +375,7 @@ struct LagesbildData {
 /// positions a priority can be given to.
 async fn lagesbild_data(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     group: Option<Uuid>,
     week: ReportWeek,
     previous: ReportWeek,
@@ -386,7 +384,7 @@ async fn lagesbild_data(
 ) -> AppResult<LagesbildData> {
     let row = sqlx::query_file!(
         "src/est/lagesbild_data.sql",
-        m,
+        m.get(),
         week.monday,
         group,
         previous.monday,
@@ -454,11 +452,7 @@ async fn cached_data(
     access: &EstAccess,
     week: ReportWeek,
 ) -> AppResult<LagesbildData> {
-    let (m, group, interval) = (
-        user.municipality_id(),
-        access.group_id,
-        access.interval_weeks,
-    );
+    let (m, group, interval) = (user.tenant(), access.group_id, access.interval_weeks);
     let first = (0..4).fold(week, |w, _| w.previous(interval));
     let data = state
         .pages
@@ -693,7 +687,7 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
     let access = EstAccess::load(&state.db, user).await?;
     access.require_read()?;
     let week = parse_week(key)?;
-    let incidents = db::incidents(&state.db, user.municipality_id(), week.monday, None).await?;
+    let incidents = db::incidents(&state.db, user.tenant(), week.monday, None).await?;
     let mut head = vec![
         "vecka",
         "datum",
@@ -748,9 +742,10 @@ pub async fn add_priority(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let week = parse_week(&key)?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
-    if !["focus_area", "hot_spot", "action"].contains(&form.kind.as_str()) {
+    let kind = form.kind.parse::<PriorityKind>().ok();
+    if kind.is_none() {
         e.add(
             "kind",
             "Välj om det är ett fokusområde, en brännpunkt eller en åtgärd.",
@@ -758,17 +753,17 @@ pub async fn add_priority(
     }
     let text = forms::required_line(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
     let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
-    if !e.is_empty() {
+    let (Some(kind), true) = (kind, e.is_empty()) else {
         let page = lagesbild_page(&state, &user, &key, MapQuery::default(), form, e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    };
     let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let inserted = sqlx::query!(
         r#"insert into est_priority (id, municipality_id, week_start, kind, text, owner_position_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7
            where $6::uuid is null or exists (select 1 from position where id = $6 and municipality_id = $2)"#,
-        Uuid::now_v7(), m, week.monday, form.kind, text, owner, user.id()
+        Uuid::now_v7(), m.get(), week.monday, kind.as_str(), text, owner, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -783,7 +778,7 @@ pub async fn add_priority(
                 entity_id: None,
                 summary: format!("{}: {text}", week.label()),
                 before: None,
-                after: Some(json!({ "typ": form.kind, "text": text })),
+                after: Some(json!({ "typ": kind, "text": text })),
             },
             "Prioriteringen är sparad.",
             &back,
@@ -822,11 +817,11 @@ pub async fn set_outcome(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let outcome = outcome.as_str();
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let updated = sqlx::query!(
         "update est_priority set outcome = $3 where id = $1 and municipality_id = $2 returning text",
-        id, m, (!outcome.is_empty()).then_some(outcome)
+        id, m.get(), (!outcome.is_empty()).then_some(outcome)
     )
     .fetch_optional(change.tx())
     .await?
@@ -868,7 +863,7 @@ pub async fn mark_duplicate(
     let access = EstAccess::load(&state.db, &user).await?;
     access.require_oversight()?;
     let week = parse_week(&form.vecka)?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let other = Uuid::parse_str(form.duplicate_of.trim()).ok();
     let mut change = Change::begin(&state, &user).await?;
     // Only another organisation's incident of the same municipality qualifies.
@@ -879,7 +874,7 @@ pub async fn mark_duplicate(
              and ($3::uuid is null or exists (
                  select 1 from est_incident o join est_report orr on orr.id = o.report_id
                  where o.id = $3 and o.municipality_id = $2 and orr.organisation_id <> r.organisation_id and o.duplicate_of is null))"#,
-        id, m, other
+        id, m.get(), other
     )
     .execute(change.tx())
     .await?;
@@ -927,7 +922,7 @@ pub struct NeedUpdate {
 /// A follow-up of a cooperation need, checked and ready to store.
 struct NeedChange<'a> {
     id: Uuid,
-    m: Uuid,
+    m: MunicipalityId,
     status: &'a str,
     note: &'a str,
     handled_by: &'a str,
@@ -943,7 +938,7 @@ async fn authorise_need_change(
     state: &AppState,
     access: &EstAccess,
     id: Uuid,
-    m: Uuid,
+    m: MunicipalityId,
     tar: &str,
 ) -> AppResult<Option<Uuid>> {
     let need = sqlx::query!(
@@ -951,7 +946,7 @@ async fn authorise_need_change(
            from cooperation_need n join est_report r on r.id = n.report_id
            where n.id = $1 and n.municipality_id = $2"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(&state.db)
     .await?
@@ -1015,7 +1010,7 @@ async fn store_need_change(
              and ($5::uuid is null or old.taken_by_organisation_id is null)
            returning old.status, n.title"#,
         u.id,
-        u.m,
+        u.m.get(),
         u.status,
         u.handled_by,
         u.taking
@@ -1025,7 +1020,7 @@ async fn store_need_change(
     .ok_or(AppError::NotFound)?;
     sqlx::query!(
         "insert into cooperation_note (id, municipality_id, need_id, note, status, written_by) values ($1, $2, $3, $4, $5, $6)",
-        Uuid::now_v7(), u.m, u.id, (!u.note.is_empty()).then_some(u.note), u.status, user.id()
+        Uuid::now_v7(), u.m.get(), u.id, (!u.note.is_empty()).then_some(u.note), u.status, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -1063,7 +1058,7 @@ pub async fn update_need(
     if !access.oversight && access.reporter_for.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let m = user.municipality_id();
+    let m = user.tenant();
     if form.tar.trim().is_empty()
         && !["open", "in_progress", "closed"].contains(&form.status.as_str())
     {

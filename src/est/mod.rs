@@ -12,6 +12,7 @@ pub mod geojson;
 /// The personal-data guard lives in `web::guard`: every feature's free texts use it.
 pub mod incidents;
 pub mod lagesbild;
+pub mod model;
 pub mod report;
 pub mod retention;
 pub mod settings;

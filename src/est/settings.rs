@@ -78,14 +78,14 @@ async fn render(
     form: SettingsForm,
     errors: FieldErrors,
 ) -> AppResult<SettingsPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let categories = sqlx::query_as!(
         Item,
         r#"select c.id, c.name, p.name as "parent?", c.active, c.public_tip from incident_category c
            left join incident_category p on p.id = c.parent_id
            where c.municipality_id = $1
            order by coalesce(p.sort_order, c.sort_order), coalesce(p.name, c.name), p.name nulls first, c.name"#,
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
@@ -94,7 +94,7 @@ async fn render(
         r#"select id, name, active,
                   case when boundary is null then 'Saknas' when boundary_schematic then 'Schematisk' else 'Uppladdad' end as "boundary!"
            from area where municipality_id = $1 order by sort_order, name"#,
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
@@ -104,7 +104,7 @@ async fn render(
             .with_tiles(state.tiles.as_deref());
     let settings = sqlx::query!(
         "select report_interval_weeks, retention_months from municipality where id = $1",
-        m
+        m.get()
     )
     .fetch_one(&state.db)
     .await?;
@@ -190,17 +190,17 @@ pub async fn save(
     if !e.is_empty() {
         return invalid(&state, &user, form, e).await;
     }
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let before = sqlx::query!(
         "select report_interval_weeks, retention_months from municipality where id = $1",
-        m
+        m.get()
     )
     .fetch_one(change.tx())
     .await?;
     sqlx::query!(
         "update municipality set report_interval_weeks = $2, retention_months = $3 where id = $1",
-        m,
+        m.get(),
         interval,
         retention
     )
@@ -231,7 +231,7 @@ pub async fn save_police(
             return invalid(&state, &user, form, e).await;
         }
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     crate::sources::police::save_names(change.tx(), m, &names).await?;
     change
@@ -266,7 +266,7 @@ pub async fn save_kolada(
             return invalid(&state, &user, form, e).await;
         }
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     crate::sources::kolada::save_code(change.tx(), m, code.as_deref()).await?;
     change
@@ -292,7 +292,7 @@ pub async fn add_category(
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let name = forms::required_line(&mut e, "name", &form.name, "kategorins namn", 200);
     let parent = forms::optional_id(&mut e, "parent_id", &form.parent_id);
@@ -311,7 +311,7 @@ pub async fn add_category(
         r#"insert into incident_category (id, municipality_id, parent_id, name)
            select $1, $2, $3, $4
            where $3::uuid is null or exists (select 1 from incident_category where id = $3 and municipality_id = $2 and parent_id is null)"#,
-        id, m, parent, name
+        id, m.get(), parent, name
     )
     .execute(change.tx())
     .await
@@ -347,7 +347,7 @@ pub async fn add_area(
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let name = forms::required_line(&mut e, "area_name", &form.area_name, "områdets namn", 200);
     if !e.is_empty() {
@@ -364,7 +364,7 @@ pub async fn add_area(
     let inserted = sqlx::query!(
         "insert into area (id, municipality_id, name) values ($1, $2, $3)",
         id,
-        m,
+        m.get(),
         name
     )
     .execute(change.tx())
@@ -403,23 +403,23 @@ pub async fn toggle(
     Params((kind, id)): Params<(String, Uuid)>,
 ) -> AppResult<Redirect> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let row = match kind.as_str() {
         "kategori" => sqlx::query!(
             "update incident_category set active = not active where id = $1 and municipality_id = $2 returning name, active",
-            id, m
+            id, m.get()
         )
         .fetch_optional(change.tx())
         .await?
         .map(|r| (r.name, r.active)),
-        "omrade" => sqlx::query!("update area set active = not active where id = $1 and municipality_id = $2 returning name, active", id, m)
+        "omrade" => sqlx::query!("update area set active = not active where id = $1 and municipality_id = $2 returning name, active", id, m.get())
             .fetch_optional(change.tx())
             .await?
             .map(|r| (r.name, r.active)),
         "tipskategori" => sqlx::query!(
             "update incident_category set public_tip = not public_tip where id = $1 and municipality_id = $2 returning name, public_tip",
-            id, m
+            id, m.get()
         )
         .fetch_optional(change.tx())
         .await?

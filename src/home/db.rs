@@ -180,7 +180,7 @@ pub async fn start_page(
     let from = day_start(day);
     let r = sqlx::query_file!(
         "src/home/start_page.sql",
-        user.municipality_id(),
+        user.tenant().get(),
         user.id(),
         day,
         user.municipality.is_admin,

@@ -171,7 +171,7 @@ pub async fn confirm(
     let stored = sqlx::query!(
         r#"insert into getting_started_step (municipality_id, step, confirmed_by)
            values ($1, $2, $3) on conflict do nothing"#,
-        user.municipality_id(),
+        user.tenant().get(),
         step.as_str(),
         user.id()
     )

@@ -71,7 +71,7 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Hom
     );
     let page = state
         .pages
-        .get_or_load(user.municipality_id(), key, || {
+        .get_or_load(user.tenant(), key, || {
             db::start_page(&state.db, &user, day, now)
         })
         .await?;

@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::forms::line_problem;
 
 /// How often a recipient is tried before the outbox gives up on them.
@@ -89,7 +90,7 @@ pub struct NewMail<'a> {
 /// or `None` when this recipient already has it (sent or queued).
 pub async fn enqueue(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     mail: &NewMail<'_>,
 ) -> AppResult<Option<Uuid>> {
     let (reply_name, reply_email) = mail.reply_to.unzip();
@@ -110,7 +111,7 @@ pub async fn enqueue(
            where outbox.status = 'failed'
            returning id"#,
         Uuid::now_v7(),
-        m,
+        m.get(),
         mail.kind.as_str(),
         mail.about_id,
         mail.sequence,
@@ -132,7 +133,7 @@ pub async fn enqueue(
 /// Queues the same plain-text mail to each (name, address).
 pub async fn enqueue_text(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     kind: Kind,
     about_id: Option<Uuid>,
     recipients: &[(String, String)],
@@ -443,7 +444,7 @@ impl Failure {
 /// Failed mail about `about_id` (for a meeting: of its current sequence).
 pub async fn failures(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     about_id: Uuid,
     sequence: Option<i32>,
 ) -> AppResult<Vec<Failure>> {
@@ -454,7 +455,7 @@ pub async fn failures(
            where municipality_id = $1 and about_id = $2 and status = 'failed'
              and ($3::int is null or sequence = $3)
            order by recipient_name"#,
-        m,
+        m.get(),
         about_id,
         sequence
     )

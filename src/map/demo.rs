@@ -3,12 +3,12 @@
 //! municipalities. They are marked schematic, and the pages say so: they
 //! are not the municipalities' real boundaries.
 
+use crate::tenant::MunicipalityId;
 use std::f64::consts::PI;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use sqlx::PgConnection;
 use sqlx::types::Json;
-use uuid::Uuid;
 
 /// Localities: (area name, latitude, longitude, radius in km).
 const LOCALITIES: [(&str, f64, f64, f64); 10] = [
@@ -88,8 +88,8 @@ fn json(shape: &MultiPolygon<f64>) -> Json<geojson::Geometry> {
 
 /// Gives Lindesberg's and Nora's areas and outline their schematic shapes,
 /// where nothing was uploaded (idempotent).
-pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
-    let name = sqlx::query_scalar!("select name from municipality where id = $1", m)
+pub async fn load(conn: &mut PgConnection, m: MunicipalityId) -> sqlx::Result<()> {
+    let name = sqlx::query_scalar!("select name from municipality where id = $1", m.get())
         .fetch_one(&mut *conn)
         .await?;
     let Some((_, corners)) = OUTLINES.iter().find(|(n, _)| *n == name) else {
@@ -97,7 +97,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
     };
     sqlx::query!(
         "update municipality set outline = $2, outline_schematic = true where id = $1 and outline is null",
-        m,
+        m.get(),
         json(&polygon(corners)) as _
     )
     .execute(&mut *conn)
@@ -106,7 +106,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
         sqlx::query!(
             r#"update area set boundary = $3, boundary_schematic = true
                where municipality_id = $1 and name = $2 and boundary is null"#,
-            m,
+            m.get(),
             area,
             json(&blob(lat, lon, radius)) as _
         )
@@ -119,7 +119,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
 /// Places six in ten of the demo incidents on the map, spread inside
 /// their area's schematic boundary (the spread follows from each
 /// incident's id, so loading again changes nothing).
-pub async fn points(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
+pub async fn points(conn: &mut PgConnection, m: MunicipalityId) -> sqlx::Result<()> {
     for (area, lat, lon, radius) in LOCALITIES {
         let d_lat = radius / 111.32;
         let d_lon = d_lat / lat.to_radians().cos();
@@ -130,7 +130,7 @@ pub async fn points(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
                from area a
                where a.id = i.area_id and a.municipality_id = $1 and a.name = $2 and i.municipality_id = $1
                  and i.latitude is null and abs(hashtext(i.id::text || 'p')) % 10 < 6"#,
-            m,
+            m.get(),
             area,
             lat,
             d_lat,

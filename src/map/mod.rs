@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use render::Frame;
 
 /// The routes of this feature.
@@ -113,7 +114,7 @@ impl From<ShapesRow> for Shapes {
 }
 
 /// Loads the outline and the active areas' boundaries of a municipality.
-pub async fn shapes(db: &PgPool, m: Uuid) -> AppResult<Shapes> {
+pub async fn shapes(db: &PgPool, m: MunicipalityId) -> AppResult<Shapes> {
     let row = sqlx::query_scalar!(
         r#"select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
                'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
@@ -122,7 +123,7 @@ pub async fn shapes(db: &PgPool, m: Uuid) -> AppResult<Shapes> {
                          from area a where a.municipality_id = mu.id and a.active))
                   as "shapes!: Json<ShapesRow>"
            from municipality mu where mu.id = $1"#,
-        m
+        m.get()
     )
     .fetch_one(db)
     .await?;

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::Query;
 
@@ -86,7 +87,7 @@ impl PickerView {
 
 /// The municipality's shapes, from memory while nothing in it changed:
 /// every report form and every picker image needs them.
-async fn cached_shapes(state: &AppState, m: Uuid) -> AppResult<std::sync::Arc<Shapes>> {
+async fn cached_shapes(state: &AppState, m: MunicipalityId) -> AppResult<std::sync::Arc<Shapes>> {
     state
         .pages
         .get_or_load(m, "picker-shapes".to_owned(), || {
@@ -99,7 +100,7 @@ async fn cached_shapes(state: &AppState, m: Uuid) -> AppResult<std::sync::Arc<Sh
 /// `None` (and no statement) without a background map.
 pub async fn backdrop(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     latitude: &str,
     longitude: &str,
 ) -> AppResult<Option<Backdrop>> {
@@ -188,7 +189,7 @@ fn inside(shapes: &Shapes, lon: f64, lat: f64) -> bool {
 /// `longitude` are the point the form held before (the close-up's centre).
 async fn picked(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     form: &PickerForm,
     latitude: &str,
     longitude: &str,
@@ -247,7 +248,7 @@ async fn picked(
 /// coordinates or neither, as numbers, inside the municipality.
 pub async fn checked_point(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     latitude: &str,
     longitude: &str,
     e: &mut crate::web::forms::FieldErrors,
@@ -292,7 +293,7 @@ fn coordinate(
 /// else the errors to show with the form again (a refused click).
 pub async fn click(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     form: &PickerForm,
     latitude: &mut String,
     longitude: &mut String,
@@ -325,7 +326,7 @@ pub async fn click(
 /// (the form's hidden fields can be changed by hand).
 async fn check_inside(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     point: Option<(f64, f64)>,
 ) -> AppResult<Option<&'static str>> {
     let Some((lat, lon)) = point else {
@@ -375,12 +376,17 @@ pub async fn svg(
     Query(q): Query<SvgQuery>,
 ) -> AppResult<Response> {
     let tiled = state.tiles.is_some();
-    draw(&state, user.municipality_id(), &q, tiled).await
+    draw(&state, user.tenant(), &q, tiled).await
 }
 
 /// Draws the picker's image of municipality `m`; without its own ground
 /// when a background map lies under it (`tiled`).
-pub async fn draw(state: &AppState, m: Uuid, q: &SvgQuery, tiled: bool) -> AppResult<Response> {
+pub async fn draw(
+    state: &AppState,
+    m: MunicipalityId,
+    q: &SvgQuery,
+    tiled: bool,
+) -> AppResult<Response> {
     let shapes = cached_shapes(state, m).await?;
     let near = point_param(&q.nara);
     let view = near.map_or(View::Whole, |(lon, lat)| View::Near(lon, lat));

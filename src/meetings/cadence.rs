@@ -17,6 +17,7 @@ use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::structure::db as structure_db;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::day_start;
 use crate::web::extract::CurrentUser;
@@ -204,7 +205,7 @@ fn stored() -> bool {
 
 pub async fn load<'e>(
     db: impl sqlx::PgExecutor<'e>,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     group_id: Uuid,
 ) -> AppResult<Cadence> {
     let row = sqlx::query_as!(
@@ -213,7 +214,7 @@ pub async fn load<'e>(
                   form as "form: MeetingMode", places, meeting_link, true as "stored!"
            from group_cadence where work_group_id = $1 and municipality_id = $2"#,
         group_id,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -316,7 +317,7 @@ pub struct MeetingCounts {
 /// the part of the term the group was active.
 pub async fn compliance(
     db: &sqlx::PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     group_id: Uuid,
     term: Term,
 ) -> AppResult<Compliance> {
@@ -333,7 +334,7 @@ pub async fn compliance(
            where g.id = $1 and g.municipality_id = $2
            group by g.id"#,
         group_id,
-        municipality_id,
+        municipality_id.get(),
         day_start(term.first_day()),
         day_start(term.last_day() + chrono::Days::new(1)),
         Utc::now()
@@ -514,7 +515,7 @@ async fn page(
     form: Option<CadenceForm>,
     errors: FieldErrors,
 ) -> AppResult<CadencePage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = structure_db::group(&state.db, m, id).await?;
     let form = match form {
         Some(f) => f,
@@ -559,7 +560,7 @@ pub async fn save(
     Form(form): Form<CadenceForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = structure_db::group(&state.db, m, id).await?;
     let c = match form.parse() {
         Ok(c) => c,
@@ -577,7 +578,7 @@ pub async fn save(
            on conflict (work_group_id) do update set kind = excluded.kind, per_half_year = excluded.per_half_year,
                weekday = excluded.weekday, start_time = excluded.start_time, duration_minutes = excluded.duration_minutes,
                form = excluded.form, places = excluded.places, meeting_link = excluded.meeting_link, updated_at = now()"#,
-        id, m, c.kind.as_str(), c.per_half_year, c.weekday, c.start_time, c.duration_minutes,
+        id, m.get(), c.kind.as_str(), c.per_half_year, c.weekday, c.start_time, c.duration_minutes,
         c.form.as_str(), c.places, c.meeting_link
     )
     .execute(change.tx())

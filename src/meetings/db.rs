@@ -7,9 +7,10 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{AttendanceStatus, MeetingMode, MeetingStatus};
+use super::model::{AttendanceStatus, MeetingMode, MeetingStatus, SendingKind};
 use crate::error::{AppError, AppResult};
-use crate::structure::model::Tier;
+use crate::structure::model::{Role, Tier};
+use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::seats::Access;
@@ -218,12 +219,12 @@ pub async fn find(db: impl sqlx::PgExecutor<'_>, f: Filter<'_>) -> AppResult<Vec
 /// One meeting of the municipality, or `NotFound`.
 pub async fn meeting(
     db: impl sqlx::PgExecutor<'_>,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     id: Uuid,
 ) -> AppResult<Meeting> {
     let filter = Filter {
         id: Some(id),
-        municipality_id: Some(municipality_id),
+        municipality_id: Some(municipality_id.get()),
         ..Filter::default()
     };
     find(db, filter).await?.pop().ok_or(AppError::NotFound)
@@ -232,13 +233,13 @@ pub async fn meeting(
 /// Meetings starting in `[from, to)`, limited to `groups` when given.
 pub async fn meetings_between(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     groups: Option<&[Uuid]>,
 ) -> AppResult<Vec<Meeting>> {
     let filter = Filter {
-        municipality_id: Some(municipality_id),
+        municipality_id: Some(municipality_id.get()),
         groups,
         from: Some(from),
         to: Some(to),
@@ -260,7 +261,7 @@ pub struct Calendar {
 /// meetings show, unless `sees_all` (coordinator, kommunpolis).
 pub async fn calendar(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     person_id: Uuid,
     day: NaiveDate,
     sees_all: bool,
@@ -293,7 +294,7 @@ pub async fn calendar(
            select coalesce((select bool_or(convener) from seats), false) as "convenes_any!",
                   (select coalesce(json_agg(s order by s.starts_at, s.group_name), '[]') from shown s)
                       as "meetings!: Json<Vec<Meeting>>""#,
-        municipality_id,
+        municipality_id.get(),
         person_id,
         day,
         sees_all,
@@ -323,7 +324,7 @@ pub struct NewMeeting<'a> {
 
 pub async fn insert_meeting(
     conn: &mut PgConnection,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     m: &NewMeeting<'_>,
 ) -> sqlx::Result<Uuid> {
     let id = Uuid::now_v7();
@@ -331,7 +332,7 @@ pub async fn insert_meeting(
         r#"insert into meeting (id, municipality_id, work_group_id, starts_at, ends_at, form, place, meeting_link, agenda)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         id,
-        municipality_id,
+        municipality_id.get(),
         m.group_id,
         m.starts_at,
         m.ends_at,
@@ -356,7 +357,7 @@ pub struct Recipient {
 /// Current holders of the group's member positions (each person once).
 pub async fn recipients(
     db: impl sqlx::PgExecutor<'_>,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     group_id: Uuid,
     day: NaiveDate,
 ) -> AppResult<Vec<Recipient>> {
@@ -370,7 +371,7 @@ pub async fn recipients(
              and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)
            order by pe.name"#,
         group_id,
-        municipality_id,
+        municipality_id.get(),
         day
     )
     .fetch_all(db)
@@ -404,7 +405,7 @@ impl Clash {
 /// municipality's meeting is not named.
 pub async fn clashes(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     group_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -441,7 +442,7 @@ pub async fn clashes(
         .into_iter()
         .map(|r| Clash {
             person: r.name,
-            other: if r.municipality_id == municipality_id {
+            other: if r.municipality_id == municipality_id.get() {
                 format!("möte i {}", r.group_name)
             } else {
                 "ett möte i en annan kommun".to_owned()
@@ -455,7 +456,7 @@ pub async fn clashes(
 /// One sending of a kallelse or cancellation.
 pub struct Sending {
     pub sent_at: DateTime<Utc>,
-    pub kind: String,
+    pub kind: SendingKind,
     pub sequence: i32,
     pub recipients: Vec<String>,
     pub transport: String,
@@ -468,26 +469,22 @@ impl Sending {
     }
 
     pub fn kind_label(&self) -> &'static str {
-        if self.kind == "cancellation" {
-            "återbud"
-        } else {
-            "kallelse"
-        }
+        self.kind.label()
     }
 }
 
 pub async fn sendings(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     meeting_id: Uuid,
 ) -> AppResult<Vec<Sending>> {
     Ok(sqlx::query_as!(
         Sending,
-        r#"select s.sent_at, s.kind, s.sequence, s.recipients, s.transport, p.name as "sent_by?"
+        r#"select s.sent_at, s.kind as "kind: SendingKind", s.sequence, s.recipients, s.transport, p.name as "sent_by?"
            from meeting_sending s left join person p on p.id = s.sent_by
            where s.meeting_id = $1 and s.municipality_id = $2 order by s.sent_at"#,
         meeting_id,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_all(db)
     .await?)
@@ -511,7 +508,7 @@ impl AttendanceRow {
     }
 
     pub fn is_convener(&self) -> bool {
-        self.role == "convener"
+        self.role == Role::Convener
     }
 }
 
@@ -533,7 +530,7 @@ impl Seat {
 /// `day`, with any förhinder they reported.
 pub async fn seats(
     db: impl sqlx::PgExecutor<'_>,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     meeting: &Meeting,
     person_id: Uuid,
     day: NaiveDate,
@@ -550,7 +547,7 @@ pub async fn seats(
            where ms.work_group_id = $1 and ms.municipality_id = $2
            order by p.title"#,
         meeting.group_id,
-        municipality_id,
+        municipality_id.get(),
         person_id,
         day,
         meeting.id
@@ -565,7 +562,7 @@ pub struct AttendanceRow {
     pub title: String,
     pub holder: Option<String>,
     pub substitute: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub status: Option<AttendanceStatus>,
     /// When the holder reported that they cannot come.
     pub excused_at: Option<DateTime<Utc>>,
@@ -573,7 +570,7 @@ pub struct AttendanceRow {
 
 pub async fn attendance(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     meeting: &Meeting,
 ) -> AppResult<Vec<AttendanceRow>> {
     let day = meeting.local_date();
@@ -581,7 +578,7 @@ pub async fn attendance(
         AttendanceRow,
         r#"select p.id as position_id, p.title, ph.name as "holder?",
                   case when s.id is null then null else s.title || coalesce(' (' || sh.name || ')', '') end as substitute,
-                  ms.role, a.status as "status?: AttendanceStatus", a.excused_at as "excused_at?"
+                  ms.role as "role: Role", a.status as "status?: AttendanceStatus", a.excused_at as "excused_at?"
            from membership ms
            join position p on p.id = ms.position_id
            left join position s on s.id = p.substitute_position_id
@@ -593,7 +590,7 @@ pub async fn attendance(
         meeting.id,
         meeting.group_id,
         day,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_all(db)
     .await?)
@@ -612,7 +609,7 @@ pub struct Decision {
 
 pub async fn decisions(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     meeting_id: Uuid,
 ) -> AppResult<Vec<Decision>> {
     Ok(sqlx::query_as!(
@@ -627,7 +624,7 @@ pub async fn decisions(
            where d.meeting_id = $1 and d.municipality_id = $2
            order by d.created_at, d.id"#,
         meeting_id,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_all(db)
     .await?)
@@ -662,7 +659,7 @@ pub async fn person_feed_meetings(
 
 /// Loads a meeting the user may change, refusing approved minutes.
 pub async fn schedulable_meeting(db: &PgPool, user: &CurrentUser, id: Uuid) -> AppResult<Meeting> {
-    let meeting = meeting(db, user.municipality_id(), id).await?;
+    let meeting = meeting(db, user.tenant(), id).await?;
     let access = Access::load(db, user).await?;
     access.require_see(meeting.group_id)?;
     access.require_schedule(meeting.group_id)?;
@@ -674,7 +671,7 @@ pub async fn schedulable_meeting(db: &PgPool, user: &CurrentUser, id: Uuid) -> A
 pub async fn schedulable_groups(db: &PgPool, user: &CurrentUser) -> AppResult<Vec<Choice>> {
     let access = Access::load(db, user).await?;
     let day = today();
-    let groups: Vec<Choice> = crate::structure::db::groups(db, user.municipality_id(), day)
+    let groups: Vec<Choice> = crate::structure::db::groups(db, user.tenant(), day)
         .await?
         .into_iter()
         .filter(|g| g.is_active(&day) && access.can_schedule(g.id))
@@ -712,7 +709,7 @@ pub struct NewAppointedGroup<'a> {
 /// is one, else the municipality's. A taken name is the caller's to report.
 pub async fn appoint_group(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     meeting: &Meeting,
     group: &NewAppointedGroup<'_>,
 ) -> Result<Uuid, sqlx::Error> {
@@ -722,7 +719,7 @@ pub async fn appoint_group(
         sqlx::query_scalar!(
             r#"select id from work_group where municipality_id = $1 and tier = 'beredningsgrupp'
                order by (id = $2) desc, name limit 1"#,
-            m,
+            m.get(),
             meeting.group_id
         )
         .fetch_optional(&mut *conn)
@@ -733,7 +730,7 @@ pub async fn appoint_group(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
                                    focus_area, active_from)
            values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8)"#,
-        group_id, m, group.name, group.task, appointer, group.reference, group.focus, meeting.local_date()
+        group_id, m.get(), group.name, group.task, appointer, group.reference, group.focus, meeting.local_date()
     )
     .execute(&mut *conn)
     .await?;
@@ -744,7 +741,7 @@ pub async fn appoint_group(
 /// position is not the municipality's.
 pub async fn create_task(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     title: &str,
     owner: Uuid,
     due: NaiveDate,
@@ -754,7 +751,7 @@ pub async fn create_task(
         r#"insert into task (id, municipality_id, title, owner_position_id, due_on)
            select $1, $2, $3, p.id, $5 from position p where p.id = $4 and p.municipality_id = $2"#,
         task_id,
-        m,
+        m.get(),
         title,
         owner,
         due
@@ -767,7 +764,7 @@ pub async fn create_task(
 /// Records a decision in the meeting's minutes.
 pub async fn insert_decision(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     meeting: Uuid,
     text: &str,
     created_group: Option<Uuid>,
@@ -776,7 +773,7 @@ pub async fn insert_decision(
     sqlx::query!(
         r#"insert into meeting_decision (id, municipality_id, meeting_id, text, created_group_id, created_task_id)
            values ($1, $2, $3, $4, $5, $6)"#,
-        Uuid::now_v7(), m, meeting, text, created_group, created_task
+        Uuid::now_v7(), m.get(), meeting, text, created_group, created_task
     )
     .execute(conn)
     .await?;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::cadence::{Cadence, summer_break};
 use super::calendar::Term;
 use super::model::{CadenceKind, MeetingMode};
+use crate::tenant::MunicipalityId;
 use crate::web::today;
 
 fn agenda(tier: &str) -> &'static str {
@@ -64,7 +65,7 @@ struct Rows {
 }
 
 /// Loads the demo meetings of one municipality.
-pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
+pub async fn load(conn: &mut PgConnection, m: MunicipalityId) -> sqlx::Result<()> {
     let day = today();
     let groups = sqlx::query!(
         r#"select g.id, g.tier, g.active_from, g.active_to, c.kind as "kind: CadenceKind", c.per_half_year,
@@ -72,7 +73,7 @@ pub async fn load(conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
                   c.meeting_link
            from work_group g join group_cadence c on c.work_group_id = g.id
            where g.municipality_id = $1 and not exists (select 1 from meeting mt where mt.work_group_id = g.id)"#,
-        m
+        m.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -158,7 +159,7 @@ impl Rows {
         }
     }
 
-    async fn write(&self, conn: &mut PgConnection, m: Uuid) -> sqlx::Result<()> {
+    async fn write(&self, conn: &mut PgConnection, m: MunicipalityId) -> sqlx::Result<()> {
         sqlx::query!(
             r#"insert into meeting (id, municipality_id, work_group_id, starts_at, ends_at, form, place, meeting_link,
                                     agenda, status, cancelled_reason, sequence, notes, minutes_approved_at)
@@ -166,7 +167,7 @@ impl Rows {
                from unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[],
                            $8::text[], $9::text[], $10::text[], $11::text[], $12::int4[], $13::text[], $14::timestamptz[])
                     as t(id, work_group, starts, ends, form, place, link, agenda, status, reason, sequence, notes, approved)"#,
-            m, &self.id, &self.group, &self.starts, &self.ends, &self.form, &self.place, &self.link, &self.agenda,
+            m.get(), &self.id, &self.group, &self.starts, &self.ends, &self.form, &self.place, &self.link, &self.agenda,
             &self.status, &self.cancelled_reason, &self.sequence, &self.notes,
             &self.approved as &[Option<DateTime<Utc>>]
         )
@@ -182,7 +183,7 @@ impl Rows {
                from unnest($2::uuid[], $3::uuid[], $4::int8[]) as t(id, work_group, i)
                join membership ms on ms.work_group_id = t.work_group
                join position p on p.id = ms.position_id"#,
-            m, &self.held.0, &self.held.1, &self.held.2
+            m.get(), &self.held.0, &self.held.1, &self.held.2
         )
         .execute(&mut *conn)
         .await?;
@@ -190,7 +191,7 @@ impl Rows {
             r#"insert into meeting_decision (id, municipality_id, meeting_id, text)
                select gen_random_uuid(), $1, id, 'Lägesbilden noteras och läggs till handlingarna.'
                from unnest($2::uuid[]) as t(id)"#,
-            m,
+            m.get(),
             &self.decided
         )
         .execute(&mut *conn)

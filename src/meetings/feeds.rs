@@ -198,7 +198,7 @@ pub async fn renew_group_token(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = crate::structure::db::group(&state.db, m, id).await?;
     let mut change = Change::begin(&state, &user).await?;
     crate::structure::db::retire_group_feeds(change.tx(), &[id]).await?;

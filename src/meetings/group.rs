@@ -41,7 +41,7 @@ pub async fn page(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<GroupPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let day = today();
     let group = db::group(&state.db, m, id).await?;
     let members = db::members(&state.db, m, id, day).await?;

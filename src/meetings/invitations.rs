@@ -19,6 +19,7 @@ use super::model::MeetingStatus;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, Delivery, NewAttachment, NewMail};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::layout::set_flash;
@@ -160,7 +161,7 @@ pub async fn enqueue(
     meeting_id: Uuid,
     kind: Kind,
 ) -> AppResult<Queued> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let meeting = db::meeting(&mut *tx, m, meeting_id).await?;
     let recipients: Vec<Recipient> = db::recipients(
         &mut *tx,
@@ -268,7 +269,7 @@ async fn record_sending(
         r#"insert into meeting_sending (id, municipality_id, meeting_id, kind, sequence, sent_by, recipients, transport)
                values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
         sending_id,
-        user.municipality_id(),
+        user.tenant().get(),
         meeting.id,
         kind.as_str(),
         meeting.sequence,
@@ -284,7 +285,7 @@ async fn record_sending(
 /// What [`enqueue`] queued.
 pub struct Queued {
     /// The sender's municipality, which owns the sending.
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     sending_id: Uuid,
     ids: Vec<Uuid>,
     /// How many current member holders there are.
@@ -302,7 +303,7 @@ impl Queued {
                 "update meeting_sending set recipients = $2 where id = $1 and municipality_id = $3",
                 self.sending_id,
                 &sent,
-                self.municipality_id
+                self.municipality_id.get()
             )
             .execute(&state.db)
             .await;
@@ -357,7 +358,7 @@ pub async fn download(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    let meeting = db::meeting(&state.db, user.municipality_id(), id).await?;
+    let meeting = db::meeting(&state.db, user.tenant(), id).await?;
     Access::load(&state.db, &user)
         .await?
         .require_see(meeting.group_id)?;

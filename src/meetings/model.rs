@@ -229,3 +229,22 @@ impl DecisionForm {
         (text, consequence)
     }
 }
+
+crate::text_enum! {
+    /// What a sending to a meeting's members was: a kallelse or a
+    /// cancellation. `meeting_sending.kind`.
+    pub enum SendingKind {
+        Invitation = "invitation",
+        Cancellation = "cancellation",
+    }
+}
+
+impl SendingKind {
+    /// The Swedish word, as the meeting's list of sendings shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SendingKind::Invitation => "kallelse",
+            SendingKind::Cancellation => "återbud",
+        }
+    }
+}

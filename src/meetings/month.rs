@@ -96,7 +96,7 @@ pub async fn index(
     // the month grid and of the next 120 days.
     let seat = &user.municipality;
     let sees_all = seat.is_admin || seat.oversight;
-    let (m, person) = (user.municipality_id(), user.id());
+    let (m, person) = (user.tenant(), user.id());
     let key = format!("{person}:{day}:{sees_all}:{grid_start}");
     let found = state
         .pages

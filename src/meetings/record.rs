@@ -22,6 +22,7 @@ use super::schedule::show_page;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -58,7 +59,7 @@ pub async fn save_record(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let day = meeting.local_date();
     let mut change = Change::begin(&state, &user).await?;
     record_attendance(change.tx(), m, &meeting, &marks).await?;
@@ -68,7 +69,7 @@ pub async fn save_record(
     sqlx::query!(
         "update meeting set notes = $3, status = case when $4 then 'held' else status end where id = $1 and municipality_id = $2",
         id,
-        m,
+        m.get(),
         notes,
         held
     )
@@ -133,7 +134,7 @@ fn read_record(
 /// Stores the attendance marks of a meeting.
 async fn record_attendance(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     meeting: &Meeting,
     marks: &[(Uuid, AttendanceStatus)],
 ) -> AppResult<()> {
@@ -150,7 +151,7 @@ async fn record_attendance(
                from position p join membership ms on ms.position_id = p.id and ms.work_group_id = $5
                where p.id = $3 and p.municipality_id = $2
                on conflict (meeting_id, position_id) do update set status = excluded.status, attended_by = excluded.attended_by"#,
-            id, m, position_id, status.as_str(), meeting.group_id, day
+            id, m.get(), position_id, status.as_str(), meeting.group_id, day
         )
         .execute(&mut *tx)
         .await?;
@@ -168,7 +169,7 @@ pub async fn add_decision(
     Form(form): Form<DecisionForm>,
 ) -> AppResult<Response> {
     let meeting = schedulable_meeting(&state.db, &user, id).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     refuse_if_closed(&meeting, &mut e, "text");
     let (text, consequence) = form.parse(&mut e);
@@ -245,7 +246,7 @@ pub async fn approve_preview(
     if meeting.status != MeetingStatus::Held || meeting.is_locked() {
         return Ok(Redirect::to(&format!("/moten/{id}#protokoll")).into_response());
     }
-    let m = user.municipality_id();
+    let m = user.tenant();
     let (attendance, approvers) = db::attendance(&state.db, m, &meeting)
         .await?
         .into_iter()
@@ -296,11 +297,11 @@ pub async fn approve(
         let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update meeting set minutes_approved_at = now(), minutes_approved_by = $3 where id = $1 and municipality_id = $2",
-        id, m, user.id()
+        id, m.get(), user.id()
     )
     .execute(change.tx())
     .await?;
@@ -341,7 +342,7 @@ pub async fn regrets(
     IdPath(id): IdPath,
     Form(form): Form<RegretForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let meeting = db::meeting(&state.db, m, id).await?;
     Access::load(&state.db, &user)
         .await?
@@ -418,7 +419,7 @@ fn regret_problem(meeting: &Meeting) -> FieldErrors {
 /// Reports förhinder for the seat (`report`), or takes it back.
 async fn store_regret(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     position_id: Uuid,
     person_id: Uuid,
@@ -431,7 +432,7 @@ async fn store_regret(
                on conflict (meeting_id, position_id)
                do update set status = 'absent', attended_by = null, excused_at = now(), excused_by = $4"#,
             id,
-            m,
+            m.get(),
             position_id,
             person_id
         )
@@ -442,7 +443,7 @@ async fn store_regret(
             r#"delete from meeting_attendance
                where meeting_id = $1 and municipality_id = $2 and position_id = $3 and excused_at is not null"#,
             id,
-            m,
+            m.get(),
             position_id
         )
         .execute(tx)

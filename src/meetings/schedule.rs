@@ -21,6 +21,7 @@ use crate::audit::Event;
 use crate::error::AppResult;
 use crate::planning::model::{ItemKind, ItemStatus};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, label_of};
 use crate::web::extract::CurrentUser;
@@ -142,7 +143,7 @@ pub async fn new_page(
         .ok()
         .filter(|id| groups.iter().any(|g| g.id == *id));
     let group_id = group_id.unwrap_or(groups[0].id);
-    let c = cadence::load(&state.db, user.municipality_id(), group_id).await?;
+    let c = cadence::load(&state.db, user.tenant(), group_id).await?;
     let form = MeetingForm {
         group_id: group_id.to_string(),
         date: String::new(),
@@ -186,7 +187,7 @@ pub async fn create(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::once(&state, &user, &form.form_token, "/moten").await?;
     let id = db::insert_meeting(
         change.tx(),
@@ -245,7 +246,7 @@ fn check_new(form: &MeetingForm, groups: &[Choice]) -> Result<(Uuid, ValidMeetin
 /// it clashes with.
 async fn planned_message(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     group_id: Uuid,
     valid: &ValidMeeting,
     id: Uuid,
@@ -305,7 +306,7 @@ pub async fn show_page(
     decision: DecisionForm,
     errors: FieldErrors,
 ) -> AppResult<ShowPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let meeting = db::meeting(&state.db, m, id).await?;
     let access = Access::load(&state.db, user).await?;
     access.require_see(meeting.group_id)?;
@@ -355,7 +356,11 @@ pub async fn show_page(
 }
 
 /// Other meetings that a planned meeting still to come clashes with.
-async fn upcoming_clashes(db: &sqlx::PgPool, m: Uuid, meeting: &Meeting) -> AppResult<Vec<Clash>> {
+async fn upcoming_clashes(
+    db: &sqlx::PgPool,
+    m: MunicipalityId,
+    meeting: &Meeting,
+) -> AppResult<Vec<Clash>> {
     if meeting.status != MeetingStatus::Planned || meeting.starts_at <= Utc::now() {
         return Ok(Vec::new());
     }
@@ -371,11 +376,15 @@ async fn upcoming_clashes(db: &sqlx::PgPool, m: Uuid, meeting: &Meeting) -> AppR
 }
 
 /// Goals decided and decision material handled at a meeting (planning).
-async fn handled_at(db: &sqlx::PgPool, m: Uuid, meeting: Uuid) -> AppResult<Vec<(String, String)>> {
+async fn handled_at(
+    db: &sqlx::PgPool,
+    m: MunicipalityId,
+    meeting: Uuid,
+) -> AppResult<Vec<(String, String)>> {
     let goals = sqlx::query!(
         "select id, title from goal where meeting_id = $1 and municipality_id = $2 order by created_at",
         meeting,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?;
@@ -383,7 +392,7 @@ async fn handled_at(db: &sqlx::PgPool, m: Uuid, meeting: Uuid) -> AppResult<Vec<
         r#"select id, title, kind as "kind: ItemKind", status as "status: ItemStatus"
            from plan_item where meeting_id = $1 and municipality_id = $2 order by created_at"#,
         meeting,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?;
@@ -452,7 +461,7 @@ pub async fn update(
         let page = show_page(&state, &user, id, Some(form), Default::default(), errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let moved = valid.starts_at != meeting.starts_at
         || valid.ends_at != meeting.ends_at
         || valid.place != meeting.place
@@ -465,7 +474,7 @@ pub async fn update(
         r#"update meeting set starts_at = $3, ends_at = $4, form = $5, place = $6, meeting_link = $7,
                   agenda = $8, sequence = sequence + $9
            where id = $1 and municipality_id = $2"#,
-        id, m, valid.starts_at, valid.ends_at, valid.form.as_str(), valid.place, valid.meeting_link, valid.agenda, bump
+        id, m.get(), valid.starts_at, valid.ends_at, valid.form.as_str(), valid.place, valid.meeting_link, valid.agenda, bump
     )
     .execute(change.tx())
     .await?;
@@ -516,14 +525,14 @@ pub async fn cancel(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let invited = !db::sendings(&state.db, m, id).await?.is_empty();
     let cancelled = sqlx::query_scalar!(
         r#"update meeting set status = 'cancelled', cancelled_reason = $3, sequence = sequence + 1
            where id = $1 and municipality_id = $2 and status <> 'cancelled'
            returning id"#,
         id,
-        m,
+        m.get(),
         reason
     )
     .fetch_optional(change.tx())

@@ -19,6 +19,7 @@ use super::model::{
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, label_of};
 use crate::web::extract::CurrentUser;
@@ -168,7 +169,7 @@ async fn plan_request(
     else {
         return Ok(None);
     };
-    let mut c = cadence::load(&state.db, user.municipality_id(), group_id).await?;
+    let mut c = cadence::load(&state.db, user.tenant(), group_id).await?;
     if c.kind != CadenceKind::Weekly {
         match form.count.trim().parse::<i32>() {
             Ok(n) if (1..=26).contains(&n) => c.per_half_year = n,
@@ -245,7 +246,7 @@ fn generate(request: &PlanRequest) -> Plan {
 
 async fn existing_dates(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     request: &PlanRequest,
 ) -> AppResult<Vec<NaiveDate>> {
     let meetings = db::meetings_between(
@@ -271,7 +272,7 @@ pub async fn plan_page(
     Query(form): Query<PlanForm>,
 ) -> AppResult<PlanPage> {
     let groups = schedulable_groups(&state.db, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let terms = terms_from(today());
     let mut errors = FieldErrors::default();
     let chosen_group = Uuid::parse_str(&form.grupp)
@@ -322,7 +323,7 @@ pub async fn plan_page(
 /// clashes, the skipped dates with reasons, and how many are new.
 async fn propose(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     request: &PlanRequest,
     page: &mut PlanPage,
 ) -> AppResult<()> {
@@ -383,7 +384,7 @@ impl PlanForm {
 /// Stores the chosen meetings with the cadence's form and place.
 async fn store_plan(
     conn: &mut sqlx::PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     request: &PlanRequest,
     chosen: &[&calendar::Proposed],
 ) -> AppResult<()> {
@@ -431,7 +432,7 @@ pub async fn plan_save(
         .await?;
         return Ok(Redirect::to(&format!("/moten/planera?{query}")).into_response());
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let plan = generate(&request);
     let existing = existing_dates(&state, m, &request).await?;
     let picked_here = |p: &&calendar::Proposed| picked.as_ref().is_none_or(|d| d.contains(&p.date));

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::model::MunicipalityRow;
 use crate::error::AppResult;
+use crate::tenant::MunicipalityId;
 
 /// Every municipality, by name, with its figures.
 pub async fn municipalities(db: &PgPool) -> AppResult<Vec<MunicipalityRow>> {
@@ -69,7 +70,7 @@ pub struct AdminPosition {
     pub holder: Option<String>,
 }
 
-pub async fn admin_position(db: &PgPool, m: Uuid) -> AppResult<Option<AdminPosition>> {
+pub async fn admin_position(db: &PgPool, m: MunicipalityId) -> AppResult<Option<AdminPosition>> {
     Ok(sqlx::query_as!(
         AdminPosition,
         r#"select p.id, p.title,
@@ -79,7 +80,7 @@ pub async fn admin_position(db: &PgPool, m: Uuid) -> AppResult<Option<AdminPosit
            from position p
            where p.municipality_id = $1 and p.grants_admin
            order by p.title limit 1"#,
-        m
+        m.get()
     )
     .fetch_optional(db)
     .await?)
@@ -94,14 +95,14 @@ pub struct InvitationRow {
     pub used_at: Option<DateTime<Utc>>,
 }
 
-pub async fn invitations(db: &PgPool, m: Uuid) -> AppResult<Vec<InvitationRow>> {
+pub async fn invitations(db: &PgPool, m: MunicipalityId) -> AppResult<Vec<InvitationRow>> {
     Ok(sqlx::query_as!(
         InvitationRow,
         r#"select p.name, p.email, i.created_at, i.expires_at, i.used_at
            from coordinator_invitation i join person p on p.id = i.person_id
            where i.municipality_id = $1
            order by i.created_at desc"#,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?)
@@ -152,12 +153,16 @@ pub async fn record(
 }
 
 /// Suspends (`true`) or resumes the municipality.
-pub async fn set_suspended(conn: &mut PgConnection, m: Uuid, suspended: bool) -> AppResult<()> {
+pub async fn set_suspended(
+    conn: &mut PgConnection,
+    m: MunicipalityId,
+    suspended: bool,
+) -> AppResult<()> {
     sqlx::query!(
         r#"update municipality
            set suspended_at = case when $2 then coalesce(suspended_at, now()) end
            where id = $1"#,
-        m,
+        m.get(),
         suspended
     )
     .execute(conn)
@@ -166,10 +171,14 @@ pub async fn set_suspended(conn: &mut PgConnection, m: Uuid, suspended: bool) ->
 }
 
 /// Notes that the municipality was exported as it stood at `at`.
-pub async fn set_exported(conn: &mut PgConnection, m: Uuid, at: DateTime<Utc>) -> AppResult<()> {
+pub async fn set_exported(
+    conn: &mut PgConnection,
+    m: MunicipalityId,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
     sqlx::query!(
         "update municipality set exported_at = $2 where id = $1",
-        m,
+        m.get(),
         at
     )
     .execute(conn)

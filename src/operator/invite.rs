@@ -53,7 +53,7 @@ pub async fn invite(
         .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
     let invitee = parse(&form, &mut errors);
-    let position = db::admin_position(&state.db, m.id).await?;
+    let position = db::admin_position(&state.db, MunicipalityId::of_row(m.id)).await?;
     if position.is_none() {
         errors.add("position", crate::templates::NO_COORDINATOR_POSITION);
     }
@@ -129,11 +129,11 @@ async fn store(
     errors: &mut FieldErrors,
 ) -> AppResult<Option<Vec<Uuid>>> {
     let (m, m_name) = target.municipality;
+    let m = MunicipalityId::of_row(m);
     let Some(person) = person(tx, invitee, errors).await? else {
         return Ok(None);
     };
-    let appointed =
-        crate::templates::appoint_coordinator(tx, MunicipalityId::of_row(m), person, errors);
+    let appointed = crate::templates::appoint_coordinator(tx, m, person, errors);
     if appointed.await?.is_none() {
         return Ok(None);
     }
@@ -144,7 +144,7 @@ async fn store(
            values ($1, $2, $3, $4, $5, now() + make_interval(hours => $6))
            returning id, expires_at"#,
         Uuid::now_v7(),
-        m,
+        m.get(),
         person,
         hash,
         op.id(),
@@ -174,7 +174,7 @@ async fn store(
         "bjöd in {} <{}> som samordnare ({})",
         invitee.name, invitee.email, target.position.1
     );
-    db::record(tx, op.id(), (m, m_name), "bjöd in", &summary).await?;
+    db::record(tx, op.id(), (m.get(), m_name), "bjöd in", &summary).await?;
     Ok(Some(ids))
 }
 
@@ -215,7 +215,7 @@ async fn person(
 /// What the link leads to.
 struct Invitation {
     id: Uuid,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     municipality: String,
     person_id: Uuid,
     name: String,
@@ -237,7 +237,7 @@ async fn find(conn: &mut PgConnection, token: &str) -> AppResult<Option<Invitati
     .await?;
     Ok(row.map(|r| Invitation {
         id: r.id,
-        municipality_id: r.municipality_id,
+        municipality_id: MunicipalityId::of_row(r.municipality_id),
         municipality: r.municipality,
         person_id: r.person_id,
         name: r.name,
@@ -362,7 +362,7 @@ pub async fn accept(
     let auth = SessionAuth::new(
         invitation.person_id,
         generation,
-        Some(invitation.municipality_id),
+        Some(invitation.municipality_id.get()),
     );
     session.insert(AUTH_KEY, auth).await?;
     tracing::info!(person.id = %invitation.person_id, "invitation accepted");
@@ -379,7 +379,7 @@ async fn spend(
     let spent = sqlx::query!(
         r#"update coordinator_invitation set used_at = now()
            where municipality_id = $1 and id = $2 and used_at is null and expires_at > now()"#,
-        invitation.municipality_id,
+        invitation.municipality_id.get(),
         invitation.id
     )
     .execute(&mut *tx)

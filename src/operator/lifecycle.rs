@@ -16,6 +16,7 @@ use super::db;
 use super::model::{MunicipalityRow, when};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::forms::{FieldErrors, Form};
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
@@ -47,7 +48,7 @@ pub async fn suspend(
         _ => return Err(AppError::BadRequest),
     };
     let mut tx = state.db.begin().await?;
-    db::set_suspended(&mut tx, m.id, suspended).await?;
+    db::set_suspended(&mut tx, MunicipalityId::of_row(m.id), suspended).await?;
     let summary = format!("{action} {}", m.name);
     db::record(&mut tx, op.id(), (m.id, &m.name), action, &summary).await?;
     tx.commit().await?;
@@ -66,9 +67,9 @@ pub async fn export(
 ) -> AppResult<Response> {
     let m = found(&state, id).await?;
     let started = chrono::Utc::now();
-    let zip = crate::archive::export(&state.db, m.id).await?;
+    let zip = crate::archive::export(&state.db, MunicipalityId::of_row(m.id)).await?;
     let mut tx = state.db.begin().await?;
-    db::set_exported(&mut tx, m.id, started).await?;
+    db::set_exported(&mut tx, MunicipalityId::of_row(m.id), started).await?;
     let summary = format!("exporterade {} ({} kB)", m.name, zip.len() / 1024);
     db::record(&mut tx, op.id(), (m.id, &m.name), "exporterade", &summary).await?;
     tx.commit().await?;
@@ -150,8 +151,8 @@ pub async fn delete(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let mut tx = state.db.begin().await?;
-    let people = people_only_here(&mut tx, m.id).await?;
-    let rows = crate::archive::delete(&state.db, &mut tx, m.id).await?;
+    let people = people_only_here(&mut tx, MunicipalityId::of_row(m.id)).await?;
+    let rows = crate::archive::delete(&state.db, &mut tx, MunicipalityId::of_row(m.id)).await?;
     let (removed, kept) = remove_people(&mut tx, &people).await?;
     let summary = format!(
         "raderade {} ({rows} rader; {removed} personer borttagna, {kept} avaktiverade)",
@@ -176,14 +177,14 @@ fn not_deletable(m: &MunicipalityRow) -> String {
 
 /// The people of the municipality who work in no other and are not
 /// operators.
-async fn people_only_here(tx: &mut PgConnection, m: Uuid) -> AppResult<Vec<Uuid>> {
+async fn people_only_here(tx: &mut PgConnection, m: MunicipalityId) -> AppResult<Vec<Uuid>> {
     Ok(sqlx::query_scalar!(
         r#"select pm.person_id from person_municipality pm
            where pm.municipality_id = $1
              and not exists (select 1 from person_municipality o
                              where o.person_id = pm.person_id and o.municipality_id <> $1)
              and not exists (select 1 from operator op where op.person_id = pm.person_id)"#,
-        m
+        m.get()
     )
     .fetch_all(&mut *tx)
     .await?)

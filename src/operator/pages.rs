@@ -12,6 +12,7 @@ use super::db::{self, AdminPosition, EventRow, InvitationRow};
 use super::model::{MunicipalityRow, when};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -78,8 +79,8 @@ pub async fn municipality_page(
         .ok_or(AppError::NotFound)?;
     Ok(MunicipalityPage {
         chrome: op.person.chrome(state, "drift").await?,
-        position: db::admin_position(&state.db, m.id).await?,
-        invitations: db::invitations(&state.db, m.id).await?,
+        position: db::admin_position(&state.db, MunicipalityId::of_row(m.id)).await?,
+        invitations: db::invitations(&state.db, MunicipalityId::of_row(m.id)).await?,
         m,
         form,
         errors,

@@ -5,16 +5,17 @@ use uuid::Uuid;
 
 use super::model::{GoalLevel, GoalRow, MeasureRow, MeasureStatus};
 use crate::error::AppResult;
+use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 
 /// Goals in tree order (each under its parent), with their depth.
-pub async fn goals(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<GoalRow>> {
+pub async fn goals(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Vec<GoalRow>> {
     let rows = sqlx::query!(
         r#"select g.id, g.parent_id, g.level as "level: GoalLevel", g.title, g.indicator, g.target, g.target_date,
                   (select f.value || ' (' || f.on_date || ')' from goal_followup f where f.goal_id = g.id
                    order by f.on_date desc, f.created_at desc limit 1) as latest
            from goal g where g.municipality_id = $1 order by g.created_at"#,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?;
@@ -66,7 +67,7 @@ struct GoalRowSource {
 /// Measures of the municipality, of one goal when given.
 pub async fn measures(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     goal: Option<Uuid>,
 ) -> AppResult<Vec<MeasureRow>> {
     Ok(sqlx::query_as!(
@@ -76,7 +77,7 @@ pub async fn measures(
            from measure ms left join position p on p.id = ms.responsible_position_id left join goal g on g.id = ms.goal_id
            where ms.municipality_id = $1 and ($2::uuid is null or ms.goal_id = $2)
            order by ms.due_on, ms.title"#,
-        m,
+        m.get(),
         goal
     )
     .fetch_all(db)
@@ -85,12 +86,12 @@ pub async fn measures(
 
 /// Meetings of the Styrgrupp and the beredningsgrupp, as choices for
 /// "decided at" (newest first).
-pub async fn deciding_meetings(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
+pub async fn deciding_meetings(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Vec<Choice>> {
     Ok(sqlx::query!(
         r#"select mt.id, g.name, mt.starts_at from meeting mt join work_group g on g.id = mt.work_group_id
            where mt.municipality_id = $1 and g.tier in ('styrgrupp', 'beredningsgrupp') and mt.status <> 'cancelled'
            order by mt.starts_at desc limit 60"#,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?

@@ -5,13 +5,18 @@
 //! medborgarlöfte they carry out, and a safety survey. Only when there are
 //! no goals.
 
+use crate::tenant::MunicipalityId;
 use chrono::{Days, NaiveDate};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// Loads the demo planning of a municipality (Lindesberg only).
-pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::Result<()> {
-    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m)
+pub async fn load(
+    conn: &mut PgConnection,
+    m: MunicipalityId,
+    today: NaiveDate,
+) -> sqlx::Result<()> {
+    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m.get())
         .fetch_one(&mut *conn)
         .await?;
     if slug != "lindesberg" {
@@ -25,13 +30,13 @@ pub async fn load(conn: &mut PgConnection, m: Uuid, today: NaiveDate) -> sqlx::R
 #[allow(clippy::too_many_lines)] // demo data: one story of inserts, read top to bottom
 pub async fn load_renamed(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     today: NaiveDate,
     rename: crate::agreements::demo::Rename<'_>,
 ) -> sqlx::Result<()> {
     let any = sqlx::query_scalar!(
         r#"select exists(select 1 from goal where municipality_id = $1) as "e!""#,
-        m
+        m.get()
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -42,7 +47,7 @@ pub async fn load_renamed(
         sqlx::query_scalar!(
             r#"select mt.id from meeting mt join work_group g on g.id = mt.work_group_id
                where mt.municipality_id = $1 and g.tier = $2 and mt.status = 'held' order by mt.starts_at desc limit 1"#,
-            m,
+            m.get(),
             tier
         )
     };
@@ -53,7 +58,7 @@ pub async fn load_renamed(
     let position = |title: &'static str| {
         sqlx::query_scalar!(
             "select id from position where municipality_id = $1 and title = $2",
-            m,
+            m.get(),
             title
         )
     };
@@ -94,14 +99,14 @@ pub async fn load_renamed(
         sqlx::query!(
             r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id)
                values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-            id, m, parent, level, rename(title), indicator, target, date, styrgrupp
+            id, m.get(), parent, level, rename(title), indicator, target, date, styrgrupp
         )
         .execute(&mut *conn)
         .await?;
     }
     sqlx::query!(
         "insert into goal_followup (id, municipality_id, goal_id, on_date, value, note) values ($1, $2, $3, $4, '68 %', 'Trygghetsmätningen')",
-        Uuid::now_v7(), m, goal, today - Days::new(60)
+        Uuid::now_v7(), m.get(), goal, today - Days::new(60)
     )
     .execute(&mut *conn)
     .await?;
@@ -132,7 +137,7 @@ pub async fn load_renamed(
         sqlx::query!(
             r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_place, status, meeting_id, decision_note)
                values ($1, $2, $3, $4, $5, $6, $7, 'decided', $8, 'Beslutades enligt förslaget.')"#,
-            id, m, kind, parent, rename(title), rename(body),
+            id, m.get(), kind, parent, rename(title), rename(body),
             if kind == "cause_analysis" { "Mörka gångstråk och skymd sikt vid väntsalen." } else { "" },
             council
         )
@@ -170,7 +175,7 @@ pub async fn load_renamed(
         sqlx::query!(
             r#"insert into measure (id, municipality_id, plan_id, goal_id, title, responsible_position_id, starts_on, due_on, percent_done, status)
                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-            id, m, plan, subgoal, title, responsible, starts, due, percent, status
+            id, m.get(), plan, subgoal, title, responsible, starts, due, percent, status
         )
         .execute(&mut *conn)
         .await?;
@@ -184,7 +189,7 @@ pub async fn load_renamed(
         r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary)
            values ($1, $2, 'trygghetsundersokning', 'Trygghetsmätning 2026', 'Polisen och kommunen', $3,
                    '68 % känner sig trygga i centrum kvällstid, lägst vid resecentrum.')"#,
-        Uuid::now_v7(), m, today - Days::new(60)
+        Uuid::now_v7(), m.get(), today - Days::new(60)
     )
     .execute(&mut *conn)
     .await?;
@@ -196,7 +201,7 @@ pub async fn load_renamed(
 /// effect starting when the work did; both shown on the public page.
 async fn targets(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     today: NaiveDate,
     lighting: Uuid,
     rounds: Uuid,
@@ -212,7 +217,7 @@ async fn targets(
         sqlx::query!(
             "update measure set effect_from = $3, public = true where id = $1 and municipality_id = $2",
             measure,
-            m,
+            m.get(),
             effect_from
         )
         .execute(&mut *conn)
@@ -220,7 +225,7 @@ async fn targets(
         sqlx::query!(
             r#"insert into measure_area (municipality_id, measure_id, area_id)
                select $1, $2, id from area where municipality_id = $1 order by sort_order, name limit 1"#,
-            m,
+            m.get(),
             measure
         )
         .execute(&mut *conn)
@@ -229,7 +234,7 @@ async fn targets(
             r#"insert into measure_category (municipality_id, measure_id, category_id)
                select $1, $2, id from incident_category
                where municipality_id = $1 and parent_id is null and name = any($3)"#,
-            m,
+            m.get(),
             measure,
             categories as &[&str]
         )
@@ -244,7 +249,7 @@ async fn targets(
 /// the structure lacks either position.
 async fn promise(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     today: NaiveDate,
     measures: &[Uuid],
 ) -> sqlx::Result<()> {
@@ -260,7 +265,7 @@ async fn promise(
              and kp.municipality_id = $2 and kp.title = 'Kommunstyrelsens ordförande'
            limit 1"#,
         id,
-        m,
+        m.get(),
         today - Days::new(90),
         today + Days::new(275)
     )
@@ -270,7 +275,7 @@ async fn promise(
         sqlx::query!(
             r#"insert into citizen_promise_measure (municipality_id, promise_id, measure_id)
                select $1, $2, unnest($3::uuid[])"#,
-            m,
+            m.get(),
             id,
             measures
         )

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::model::MeasureStatus;
 use crate::error::AppResult;
+use crate::tenant::MunicipalityId;
 use crate::web::charts;
 
 /// The longest comparison, in weeks before and after the start.
@@ -267,10 +268,10 @@ pub fn public_summary(weeks: u32, targeted: Periods, rest: Periods) -> String {
 }
 
 /// The municipality's first incident, where its data begins.
-pub async fn data_from(db: &sqlx::PgPool, m: Uuid) -> AppResult<Option<NaiveDate>> {
+pub async fn data_from(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Option<NaiveDate>> {
     Ok(sqlx::query_scalar!(
         "select min(occurred_on) from est_incident where municipality_id = $1",
-        m
+        m.get()
     )
     .fetch_one(db)
     .await?)
@@ -288,7 +289,7 @@ pub struct WeekCount {
 /// `measure_weekly_counts`, migration 0030).
 pub async fn weekly(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     measure: Uuid,
     window: &Window,
 ) -> AppResult<Vec<WeekCount>> {
@@ -299,7 +300,7 @@ pub async fn weekly(
         WeekCount,
         r#"select week as "week!", targeted as "targeted!", rest as "rest!"
            from measure_weekly_counts($1, $2, $3, $4)"#,
-        m,
+        m.get(),
         measure,
         window.first(),
         window.end()
@@ -415,7 +416,7 @@ impl MeasureLine {
 /// The section, counted and drawn.
 pub async fn load(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     measure: Uuid,
     effect_from: NaiveDate,
     today: NaiveDate,
@@ -434,7 +435,7 @@ pub async fn load(
 /// kinds or no week is compared.
 async fn police(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     measure: Uuid,
     window: &Window,
 ) -> AppResult<Option<PoliceEffect>> {
@@ -455,7 +456,7 @@ async fn police(
            from police_event e
            where e.municipality_id = $1 and lower(e.kind) in (select kind from kinds)
              and e.occurred_at >= $3 and e.occurred_at < $5"#,
-        m,
+        m.get(),
         measure,
         crate::web::day_start(window.first()),
         crate::web::day_start(window.start),

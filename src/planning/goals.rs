@@ -19,6 +19,7 @@ use super::overview::{created, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -32,7 +33,7 @@ pub async fn create(
     PlanningEditor(user): PlanningEditor,
     Form(form): Form<GoalForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let title = forms::required_line(&mut e, "goal_title", &form.goal_title, "målet", 500);
     let indicator = forms::optional_line(&mut e, "indicator", &form.indicator, "indikatorn", 500);
@@ -54,7 +55,7 @@ pub async fn create(
         r#"insert into goal (id, municipality_id, parent_id, level, title, indicator, target, target_date, meeting_id, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
            where $9::uuid is null or exists (select 1 from meeting where id = $9 and municipality_id = $2)"#,
-        id, m, parent, level.as_str(), title, indicator, target, target_date, meeting, user.id()
+        id, m.get(), parent, level.as_str(), title, indicator, target, target_date, meeting, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -81,7 +82,7 @@ pub async fn create(
 /// is not one of the municipality's goals.
 async fn parent_level(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     parent: Option<Uuid>,
 ) -> AppResult<Option<GoalLevel>> {
     let Some(parent) = parent else {
@@ -90,7 +91,7 @@ async fn parent_level(
     Ok(sqlx::query_scalar!(
         r#"select level as "level: GoalLevel" from goal where id = $1 and municipality_id = $2"#,
         parent,
-        m
+        m.get()
     )
     .fetch_optional(db)
     .await?)
@@ -172,7 +173,7 @@ async fn page(
     errors: FieldErrors,
 ) -> AppResult<GoalPage> {
     let access = PlanningAccess::load(&state.db, user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let goal = sqlx::query_as!(
         Goal,
         r#"select g.id, g.level as "level: GoalLevel", g.title, g.indicator, g.target, g.target_date, g.parent_id, p.title as "parent?",
@@ -181,7 +182,7 @@ async fn page(
            left join meeting mt on mt.id = g.meeting_id left join work_group wg on wg.id = mt.work_group_id
            where g.id = $1 and g.municipality_id = $2"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(&state.db)
     .await?
@@ -231,7 +232,7 @@ pub async fn follow_up(
     IdPath(id): IdPath,
     Form(form): Form<FollowUpForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "on_date", &form.on_date);
     let value = forms::required_line(&mut e, "value", &form.value, "utfallet", 200);
@@ -250,7 +251,7 @@ pub async fn follow_up(
     let inserted = sqlx::query!(
         r#"insert into goal_followup (id, municipality_id, goal_id, on_date, value, note, written_by)
            select $1, $2, id, $4, $5, $6, $7 from goal where id = $3 and municipality_id = $2"#,
-        Uuid::now_v7(), m, id, on, value, note, user.id()
+        Uuid::now_v7(), m.get(), id, on, value, note, user.id()
     )
     .execute(change.tx())
     .await?;

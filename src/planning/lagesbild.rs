@@ -19,6 +19,7 @@ use super::overview::invalid;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -48,7 +49,7 @@ pub struct Statistics {
 
 async fn statistics(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Statistics> {
@@ -56,7 +57,7 @@ async fn statistics(
         r#"select count(*) as "n!", count(*) filter (where reported_to_police) as "police!",
                   count(*) filter (where insecurity >= 4) as "high!"
            from est_incident where municipality_id = $1 and occurred_on between $2 and $3 and duplicate_of is null"#,
-        m,
+        m.get(),
         from,
         to
     )
@@ -65,7 +66,7 @@ async fn statistics(
     let (by_category, by_area, by_month) = incident_groups(db, m, from, to).await?;
     let open_needs = sqlx::query_scalar!(
         r#"select count(*) as "n!" from cooperation_need where municipality_id = $1 and status <> 'closed'"#,
-        m
+        m.get()
     )
     .fetch_one(db)
     .await?;
@@ -89,7 +90,7 @@ type Counts = Vec<(String, i64)>;
 /// area and by month.
 async fn incident_groups(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<(Counts, Counts, Counts)> {
@@ -124,14 +125,14 @@ async fn incident_groups(
 /// The kartläggning sources of the period: date, title and kind.
 async fn period_sources(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<(NaiveDate, String, String)>> {
     Ok(sqlx::query!(
         r#"select on_date, title, kind as "kind: SourceKind" from kartlaggning_source
            where municipality_id = $1 and on_date between $2 and $3 order by on_date"#,
-        m,
+        m.get(),
         from,
         to
     )
@@ -160,7 +161,7 @@ fn counted(n: i64, one: &str, many: &str, none: &str) -> Use {
 async fn state_sources(
     db: &sqlx::PgPool,
     config: &crate::config::Config,
-    m: Uuid,
+    m: MunicipalityId,
     (from, to): (NaiveDate, NaiveDate),
     stats: &mut Statistics,
 ) -> AppResult<()> {
@@ -169,7 +170,7 @@ async fn state_sources(
                      and occurred_on between $2 and $3) as "tips!",
                   (select count(*) from police_event where municipality_id = $1
                      and (occurred_at at time zone 'Europe/Stockholm')::date between $2 and $3) as "police!""#,
-        m,
+        m.get(),
         from,
         to
     )
@@ -258,7 +259,7 @@ pub async fn create(
     PlanningEditor(user): PlanningEditor,
     Form(form): Form<LagesbildForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let title = forms::required_line(&mut e, "lb_title", &form.lb_title, "rubriken", 300);
     let (from, to) = period(&mut e, &form);
@@ -281,7 +282,7 @@ pub async fn create(
     sqlx::query!(
         r#"insert into periodic_lagesbild (id, municipality_id, title, period_from, period_to, statistics, other_information, analysis, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        id, m, title, from, to, serde_json::to_value(&stats).map_err(anyhow::Error::from)?, other, analysis, user.id()
+        id, m.get(), title, from, to, serde_json::to_value(&stats).map_err(anyhow::Error::from)?, other, analysis, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -338,7 +339,7 @@ pub async fn show(
     let r = sqlx::query!(
         "select title, period_from, period_to, statistics, other_information, analysis from periodic_lagesbild where id = $1 and municipality_id = $2",
         id,
-        user.municipality_id()
+        user.tenant().get()
     )
     .fetch_optional(&state.db)
     .await?

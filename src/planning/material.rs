@@ -20,6 +20,7 @@ use super::overview::{created, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
@@ -34,7 +35,7 @@ pub async fn create(
     PlanningEditor(user): PlanningEditor,
     Form(form): Form<ItemForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let kind = form.kind.parse::<ItemKind>().ok();
     if kind.is_none() {
@@ -56,7 +57,7 @@ pub async fn create(
         r#"insert into plan_item (id, municipality_id, kind, parent_id, title, body, causes_victim, causes_offender, causes_place, sources, created_by)
            select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
            where $4::uuid is null or exists (select 1 from plan_item where id = $4 and municipality_id = $2)"#,
-        id, m, kind.as_str(), parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
+        id, m.get(), kind.as_str(), parent, title, body, form.causes_victim.trim(), form.causes_offender.trim(),
         form.causes_place.trim(), form.item_sources.trim(), user.id()
     )
     .execute(change.tx())
@@ -133,7 +134,7 @@ impl Item {
     }
 }
 
-async fn item(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Item> {
+async fn item(db: &sqlx::PgPool, m: MunicipalityId, id: Uuid) -> AppResult<Item> {
     sqlx::query_as!(
         Item,
         r#"select i.id, i.kind as "kind: ItemKind", i.parent_id, i.title, i.body, i.causes_victim, i.causes_offender, i.causes_place,
@@ -142,7 +143,7 @@ async fn item(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Item> {
            from plan_item i left join meeting mt on mt.id = i.meeting_id left join work_group g on g.id = mt.work_group_id
            where i.id = $1 and i.municipality_id = $2"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(db)
     .await?
@@ -173,7 +174,7 @@ async fn page(
     errors: FieldErrors,
 ) -> AppResult<ItemPage> {
     let access = PlanningAccess::load(&state.db, user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let it = item(&state.db, m, id).await?;
     let mut trail = Vec::new();
     let mut parent = it.parent_id;
@@ -203,7 +204,7 @@ async fn page(
                left join incident_category pc on pc.id = c.parent_id
                where i.municipality_id = $1 and i.occurred_on > $2 and i.duplicate_of is null
                group by 1 order by 2 desc, 1"#,
-            m,
+            m.get(),
             today() - chrono::Days::new(365)
         )
         .fetch_all(&state.db)
@@ -254,7 +255,7 @@ pub async fn handle(
     IdPath(id): IdPath,
     Form(form): Form<HandleForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let before = item(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
     let status = form.status.parse::<ItemStatus>().ok();
@@ -281,7 +282,7 @@ pub async fn handle(
         r#"update plan_item set status = $3, meeting_id = $4, decision_note = $5, updated_at = now()
            where id = $1 and municipality_id = $2
              and ($4::uuid is null or exists (select 1 from meeting where id = $4 and municipality_id = $2))"#,
-        id, m, status.as_str(), meeting, note
+        id, m.get(), status.as_str(), meeting, note
     )
     .execute(change.tx())
     .await?;

@@ -80,7 +80,7 @@ impl PlanningAccess {
         let access = Access::load(db, user).await?;
         let leading: Vec<Uuid> = sqlx::query_scalar!(
             "select id from work_group where municipality_id = $1 and tier in ('styrgrupp', 'beredningsgrupp')",
-            user.municipality_id()
+            user.tenant().get()
         )
         .fetch_all(db)
         .await?;

@@ -19,6 +19,7 @@ use super::model::{
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
@@ -83,13 +84,13 @@ pub async fn render(
     errors: FieldErrors,
 ) -> AppResult<OverviewPage> {
     let access = PlanningAccess::load(&state.db, user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let items = sqlx::query_as!(
         ItemRow,
         r#"select i.id, i.kind as "kind: ItemKind", i.title, i.status as "status: ItemStatus", g.name || ' ' || to_char(mt.starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as meeting
            from plan_item i left join meeting mt on mt.id = i.meeting_id left join work_group g on g.id = mt.work_group_id
            where i.municipality_id = $1 order by i.created_at"#,
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
@@ -98,13 +99,13 @@ pub async fn render(
         SourceRow,
         r#"select id, kind as "kind: SourceKind", title, source, on_date, summary, document is not null as "has_document!"
            from kartlaggning_source where municipality_id = $1 order by on_date desc"#,
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
     let lagesbilder = sqlx::query!(
         "select id, title from periodic_lagesbild where municipality_id = $1 order by period_to desc",
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?
@@ -182,12 +183,12 @@ impl Settings {
     }
 }
 
-async fn settings(db: &sqlx::PgPool, m: Uuid) -> AppResult<Settings> {
+async fn settings(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Settings> {
     let r = sqlx::query!(
         r#"select mu.action_plan_body, mu.lagesbild_interval_months, mu.public_page, mu.slug,
                   (select max(period_to) from periodic_lagesbild where municipality_id = mu.id) as latest
            from municipality mu where mu.id = $1"#,
-        m
+        m.get()
     )
     .fetch_one(db)
     .await?;
@@ -241,12 +242,12 @@ pub async fn save_settings(
         let page = render(&state, &user, Forms::default(), e).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let m = user.municipality_id();
+    let m = user.tenant();
     let public = form.public_page == "ja";
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update municipality set action_plan_body = $2, lagesbild_interval_months = $3, public_page = $4 where id = $1",
-        m,
+        m.get(),
         form.action_plan_body,
         months,
         public

@@ -22,6 +22,7 @@ use super::PlanningAccess;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
@@ -231,7 +232,11 @@ impl PromiseRow {
 }
 
 /// The register, newest period first; one promise when `id` is given.
-async fn promises(db: &sqlx::PgPool, m: Uuid, id: Option<Uuid>) -> AppResult<Vec<PromiseRow>> {
+async fn promises(
+    db: &sqlx::PgPool,
+    m: MunicipalityId,
+    id: Option<Uuid>,
+) -> AppResult<Vec<PromiseRow>> {
     Ok(sqlx::query_as!(
         PromiseRow,
         r#"select cp.id, cp.title, cp.body, cp.valid_from, cp.valid_to, cp.police_position_id, cp.municipal_position_id,
@@ -244,7 +249,7 @@ async fn promises(db: &sqlx::PgPool, m: Uuid, id: Option<Uuid>) -> AppResult<Vec
            join position mp on mp.id = cp.municipal_position_id and mp.municipality_id = $1
            where cp.municipality_id = $1 and ($2::uuid is null or cp.id = $2)
            order by cp.valid_to desc, cp.valid_from desc, cp.title"#,
-        m,
+        m.get(),
         id
     )
     .fetch_all(db)
@@ -252,11 +257,11 @@ async fn promises(db: &sqlx::PgPool, m: Uuid, id: Option<Uuid>) -> AppResult<Vec
 }
 
 /// The municipality's measures, as choices.
-async fn measure_choices(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
+async fn measure_choices(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Vec<Choice>> {
     Ok(sqlx::query_as!(
         Choice,
         "select id, title as label from measure where municipality_id = $1 order by title",
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?)
@@ -299,7 +304,7 @@ async fn register(
     errors: FieldErrors,
 ) -> AppResult<RegisterPage> {
     let access = PlanningAccess::load(&state.db, user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let positions = position_choices(&state.db, m).await?;
     Ok(RegisterPage {
         chrome: user.chrome("planering").await,
@@ -344,7 +349,7 @@ pub async fn create(
                                         police_position_id, municipal_position_id, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         id,
-        user.municipality_id(),
+        user.tenant().get(),
         promise.title,
         promise.body,
         promise.valid_from,
@@ -355,7 +360,7 @@ pub async fn create(
     )
     .execute(change.tx())
     .await?;
-    link(change.tx(), user.municipality_id(), id, &promise.measures).await?;
+    link(change.tx(), user.tenant(), id, &promise.measures).await?;
     let event = Event {
         action: "skapade",
         entity: "medborgarlöfte",
@@ -374,21 +379,21 @@ pub async fn create(
 /// Replaces the measures a promise names.
 async fn link(
     tx: &mut sqlx::PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     promise: Uuid,
     measures: &[Uuid],
 ) -> AppResult<()> {
     sqlx::query!(
         "delete from citizen_promise_measure where promise_id = $1 and municipality_id = $2",
         promise,
-        m
+        m.get()
     )
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
         r#"insert into citizen_promise_measure (municipality_id, promise_id, measure_id)
            select $1, $2, unnest($3::uuid[])"#,
-        m,
+        m.get(),
         promise,
         measures
     )
@@ -418,7 +423,7 @@ async fn one(
     errors: FieldErrors,
 ) -> AppResult<PromisePage> {
     let access = PlanningAccess::load(&state.db, user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let promise = promises(&state.db, m, Some(id))
         .await?
         .pop()
@@ -464,7 +469,7 @@ pub async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let before = parse(&current.form, &current.positions, &current.measures)
         .map(|p| p.json())
         .ok();
@@ -474,7 +479,7 @@ pub async fn update(
                   police_position_id = $7, municipal_position_id = $8, updated_at = now()
            where id = $1 and municipality_id = $2"#,
         id,
-        m,
+        m.get(),
         promise.title,
         promise.body,
         promise.valid_from,

@@ -27,7 +27,7 @@ pub async fn create(
     PlanningEditor(user): PlanningEditor,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let form = SourceForm {
@@ -56,7 +56,7 @@ pub async fn create(
     sqlx::query!(
         r#"insert into kartlaggning_source (id, municipality_id, kind, title, source, on_date, summary, document, document_name, created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        id, m, kind.as_str(), title, source, on, summary,
+        id, m.get(), kind.as_str(), title, source, on, summary,
         upload.as_ref().map(|u| u.bytes.clone()), upload.as_ref().map(|u| u.name.clone()), user.id()
     )
     .execute(change.tx())
@@ -111,7 +111,7 @@ pub async fn document(
     let row = sqlx::query!(
         "select document, document_name from kartlaggning_source where id = $1 and municipality_id = $2",
         id,
-        user.municipality_id()
+        user.tenant().get()
     )
     .fetch_optional(&state.db)
     .await?

@@ -8,6 +8,7 @@
 //! table (`unnest` over arrays), and two municipalities load at a time.
 //! A municipality whose slug exists already is left as it is.
 
+use crate::tenant::MunicipalityId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -370,14 +371,15 @@ async fn write(conn: &mut PgConnection, s: &Structure, hash: &str) -> sqlx::Resu
     )
     .execute(&mut *conn)
     .await?;
-    write_positions(conn, m, &s.positions, hash).await?;
-    write_groups(conn, m, s).await?;
+    let tenant = MunicipalityId::of_row(m);
+    write_positions(conn, tenant, &s.positions, hash).await?;
+    write_groups(conn, tenant, s).await?;
     Ok(Some(m))
 }
 
 async fn write_positions(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     p: &Positions,
     hash: &str,
 ) -> sqlx::Result<()> {
@@ -390,7 +392,7 @@ async fn write_positions(
     .await?;
     sqlx::query!(
         r#"insert into person_municipality (municipality_id, person_id) select $1, id from unnest($2::uuid[]) as t(id)"#,
-        m,
+        m.get(),
         &p.person
     )
     .execute(&mut *conn)
@@ -402,21 +404,25 @@ async fn write_positions(
            select id, $1, title, org, substitute, admin, oversight
            from unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::bool[], $7::bool[])
                 as t(id, title, org, substitute, admin, oversight)"#,
-        m, &p.id, &p.title, &p.organisation, &p.substitute as &[Option<Uuid>], &p.admin, &p.oversight
+        m.get(), &p.id, &p.title, &p.organisation, &p.substitute as &[Option<Uuid>], &p.admin, &p.oversight
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
            select id, $1, position, person, $4 from unnest($2::uuid[], $3::uuid[], $5::uuid[]) as t(id, position, person)"#,
-        m, &p.holder, &p.id, date(HELD_FROM), &p.person
+        m.get(), &p.holder, &p.id, date(HELD_FROM), &p.person
     )
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-async fn write_groups(conn: &mut PgConnection, m: Uuid, s: &Structure) -> sqlx::Result<()> {
+async fn write_groups(
+    conn: &mut PgConnection,
+    m: MunicipalityId,
+    s: &Structure,
+) -> sqlx::Result<()> {
     let g = &s.groups;
     sqlx::query!(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id, decision_reference,
@@ -425,7 +431,7 @@ async fn write_groups(conn: &mut PgConnection, m: Uuid, s: &Structure) -> sqlx::
            from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[],
                        $10::bool[], $11::date[], $12::date[], $13::int4[])
                 as t(id, tier, name, task, appointed_by, decision, focus_area, cadence_text, weekly, active_from, active_to, sort_order)"#,
-        m, &g.id, &g.tier, &g.name, &g.task, &g.appointed_by as &[Option<Uuid>], &g.decision, &g.focus_area,
+        m.get(), &g.id, &g.tier, &g.name, &g.task, &g.appointed_by as &[Option<Uuid>], &g.decision, &g.focus_area,
         &g.cadence_text, &g.weekly, &g.from, &g.to as &[Option<NaiveDate>], &g.sort_order
     )
     .execute(&mut *conn)
@@ -437,7 +443,7 @@ async fn write_groups(conn: &mut PgConnection, m: Uuid, s: &Structure) -> sqlx::
            select id, $1, kind, per_half_year, weekday, start_time, minutes, form, places, link
            from unnest($2::uuid[], $3::text[], $4::int4[], $5::int2[], $6::time[], $7::int4[], $8::text[], $9::text[], $10::text[])
                 as t(id, kind, per_half_year, weekday, start_time, minutes, form, places, link)"#,
-        m, &c.group, &c.kind, &c.per_half_year, &c.weekday, &c.start, &c.minutes, &c.form, &c.places, &c.link
+        m.get(), &c.group, &c.kind, &c.per_half_year, &c.weekday, &c.start, &c.minutes, &c.form, &c.places, &c.link
     )
     .execute(&mut *conn)
     .await?;
@@ -446,7 +452,7 @@ async fn write_groups(conn: &mut PgConnection, m: Uuid, s: &Structure) -> sqlx::
         r#"insert into membership (id, municipality_id, work_group_id, position_id, role)
            select id, $1, work_group, position, role from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[])
                 as t(id, work_group, position, role)"#,
-        m, &ms.id, &ms.group, &ms.position, &ms.role
+        m.get(), &ms.id, &ms.group, &ms.position, &ms.role
     )
     .execute(&mut *conn)
     .await?;
@@ -521,6 +527,7 @@ async fn load_one(
     let Some(m) = write(&mut tx, &structure, hash).await? else {
         return Ok(None);
     };
+    let m = MunicipalityId::of_row(m);
     let areas: Vec<&str> = structure.areas.iter().map(String::as_str).collect();
     crate::est::demo::taxonomy(&mut tx, m, &areas).await?;
     crate::meetings::demo::load(&mut tx, m).await?;

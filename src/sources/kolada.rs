@@ -19,9 +19,9 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::config::Config;
+use crate::tenant::MunicipalityId;
 
 /// The row in `outside_source_state`.
 pub const SOURCE: &str = "kolada";
@@ -509,10 +509,10 @@ pub fn shown(value: impl std::borrow::Borrow<Option<f64>>) -> String {
 }
 
 /// The municipality's kommunkod, if set.
-pub async fn code_of(db: &PgPool, municipality_id: Uuid) -> sqlx::Result<Option<String>> {
+pub async fn code_of(db: &PgPool, municipality_id: MunicipalityId) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "select code from municipality where id = $1",
-        municipality_id
+        municipality_id.get()
     )
     .fetch_one(db)
     .await
@@ -627,7 +627,7 @@ pub struct SettingsView {
 pub async fn settings_view(
     db: &PgPool,
     config: &Config,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
 ) -> sqlx::Result<SettingsView> {
     let code = code_of(db, municipality_id).await?;
     let s = sqlx::query!(
@@ -659,12 +659,12 @@ pub async fn settings_view(
 /// Saves the municipality's kommunkod (`None` removes it).
 pub async fn save_code(
     tx: &mut sqlx::PgConnection,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     code: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "update municipality set code = $2 where id = $1",
-        municipality_id,
+        municipality_id.get(),
         code
     )
     .execute(tx)

@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::config::Config;
+use crate::tenant::MunicipalityId;
 
 /// The row in `outside_source_state`.
 pub const SOURCE: &str = "polisen";
@@ -207,12 +208,12 @@ async fn location_names(db: &PgPool) -> sqlx::Result<Vec<(Uuid, Vec<String>)>> {
 }
 
 /// The names a municipality asks for, as shown on the settings page.
-pub async fn names_of(db: &PgPool, municipality_id: Uuid) -> sqlx::Result<Vec<String>> {
+pub async fn names_of(db: &PgPool, municipality_id: MunicipalityId) -> sqlx::Result<Vec<String>> {
     let r = sqlx::query!(
         r#"select m.name, s.location_names as "names?"
            from municipality m left join police_source s on s.municipality_id = m.id
            where m.id = $1"#,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_one(db)
     .await?;
@@ -651,14 +652,14 @@ pub struct SettingsView {
 pub async fn settings_view(
     db: &PgPool,
     config: &Config,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
 ) -> sqlx::Result<SettingsView> {
     let s = sqlx::query!(
         r#"select m.name, s.location_names as "names?", s.last_fetched_at as "last_fetched_at?",
                   s.last_error as "last_error?", s.last_error_at as "last_error_at?"
            from municipality m left join police_source s on s.municipality_id = m.id
            where m.id = $1"#,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_one(db)
     .await?;
@@ -695,13 +696,13 @@ pub fn read_names(text: &str) -> Result<Vec<String>, &'static str> {
 /// Saves the municipality's location names (an empty list stops fetching for it).
 pub async fn save_names(
     tx: &mut sqlx::PgConnection,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     names: &[String],
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"insert into police_source (municipality_id, location_names) values ($1, $2)
            on conflict (municipality_id) do update set location_names = excluded.location_names"#,
-        municipality_id,
+        municipality_id.get(),
         names
     )
     .execute(tx)

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::model::{Role, Tier};
 use crate::error::{AppError, AppResult};
+use crate::tenant::MunicipalityId;
 
 /// A group as listed on `/struktur` and in the admin.
 #[derive(Clone, Debug)]
@@ -35,7 +36,7 @@ impl GroupSummary {
 /// All groups of the municipality, tiers in order.
 pub async fn groups(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     day: NaiveDate,
 ) -> AppResult<Vec<GroupSummary>> {
     let rows = sqlx::query!(
@@ -54,7 +55,7 @@ pub async fn groups(
            where g.municipality_id = $1
            order by array_position(array['styrgrupp','beredningsgrupp','permanent','temporary'], g.tier),
                     g.sort_order, g.name"#,
-        municipality_id,
+        municipality_id.get(),
         day
     )
     .fetch_all(db)
@@ -103,7 +104,7 @@ impl Group {
 }
 
 /// A group of the municipality, or `NotFound` (also for another municipality's).
-pub async fn group(db: &PgPool, municipality_id: Uuid, id: Uuid) -> AppResult<Group> {
+pub async fn group(db: &PgPool, municipality_id: MunicipalityId, id: Uuid) -> AppResult<Group> {
     let r = sqlx::query!(
         r#"select g.id, g.name, g.tier as "tier: Tier", g.task, g.appointed_by_group_id, a.name as "appointed_by?",
                   g.decision_reference, g.focus_area, g.cadence_text, g.weekly_reporting,
@@ -112,7 +113,7 @@ pub async fn group(db: &PgPool, municipality_id: Uuid, id: Uuid) -> AppResult<Gr
            left join work_group a on a.id = g.appointed_by_group_id
            where g.id = $1 and g.municipality_id = $2"#,
         id,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_optional(db)
     .await?
@@ -151,7 +152,7 @@ pub struct Member {
 /// The members of a group: convener first.
 pub async fn members(
     db: &PgPool,
-    municipality_id: Uuid,
+    municipality_id: MunicipalityId,
     group_id: Uuid,
     day: NaiveDate,
 ) -> AppResult<Vec<Member>> {
@@ -169,7 +170,7 @@ pub async fn members(
            where ms.work_group_id = $1 and ms.municipality_id = $2
            order by array_position(array['convener','member','may_attend'], ms.role), p.title"#,
         group_id,
-        municipality_id,
+        municipality_id.get(),
         day
     )
     .fetch_all(db)
@@ -201,14 +202,14 @@ pub struct Guideline {
     pub review_due: Option<NaiveDate>,
 }
 
-pub async fn guideline(db: &PgPool, municipality_id: Uuid) -> AppResult<Guideline> {
+pub async fn guideline(db: &PgPool, municipality_id: MunicipalityId) -> AppResult<Guideline> {
     Ok(sqlx::query_as!(
         Guideline,
         r#"select guideline_title as title, guideline_adopted_by as adopted_by,
                   guideline_adopted_on as adopted_on, guideline_registry_no as registry_no,
                   guideline_owner as owner, guideline_review_due as review_due
            from municipality where id = $1"#,
-        municipality_id
+        municipality_id.get()
     )
     .fetch_one(db)
     .await?)
@@ -249,13 +250,13 @@ pub async fn retire_feeds_for_position(
 /// The position's title, its row locked for a change of holder.
 pub async fn lock_position_title(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
 ) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar!(
         "select title from position where id = $1 and municipality_id = $2 for update",
         id,
-        m
+        m.get()
     )
     .fetch_optional(conn)
     .await?)
@@ -264,14 +265,14 @@ pub async fn lock_position_title(
 /// The name of a person the municipality knows.
 pub async fn person_name(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     person: Uuid,
 ) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar!(
         r#"select p.name from person p join person_municipality pm on pm.person_id = p.id
            where p.id = $1 and pm.municipality_id = $2"#,
         person,
-        m
+        m.get()
     )
     .fetch_optional(conn)
     .await?)
@@ -307,7 +308,7 @@ pub async fn holdings_from(
 /// Ends a holding on `to` (inclusive).
 pub async fn end_holding(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     holding: Uuid,
     to: NaiveDate,
 ) -> AppResult<()> {
@@ -315,7 +316,7 @@ pub async fn end_holding(
         "update position_holder set held_to = $2 where id = $1 and municipality_id = $3",
         holding,
         to,
-        m
+        m.get()
     )
     .execute(conn)
     .await?;
@@ -325,7 +326,7 @@ pub async fn end_holding(
 /// A person holds the position from `from`.
 pub async fn add_holder(
     conn: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     position: Uuid,
     person: Uuid,
     from: NaiveDate,
@@ -334,7 +335,7 @@ pub async fn add_holder(
         r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
            values ($1, $2, $3, $4, $5)"#,
         Uuid::now_v7(),
-        m,
+        m.get(),
         position,
         person,
         from

@@ -33,7 +33,7 @@ pub async fn structure(
     user: CurrentUser,
 ) -> AppResult<StructurePage> {
     let day = today();
-    let m = user.municipality_id();
+    let m = user.tenant();
     let (active, dissolved): (Vec<_>, Vec<_>) = db::groups(&state.db, m, day)
         .await?
         .into_iter()

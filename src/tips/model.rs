@@ -19,3 +19,11 @@ impl TipStatus {
         }
     }
 }
+
+crate::text_enum! {
+    /// How a tip's sender asked to be answered. `public_tip_contact.kind`.
+    pub enum ContactKind {
+        Email = "email",
+        Phone = "phone",
+    }
+}

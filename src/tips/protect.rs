@@ -21,6 +21,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::auth::throttle::ClientKey;
+use crate::tenant::MunicipalityId;
 
 /// The fewest seconds a person needs to fill in the form.
 pub const MIN_FILL_SECONDS: u64 = 3;
@@ -117,7 +118,7 @@ impl TipGuard {
     pub async fn stamp(
         &self,
         db: &PgPool,
-        municipality: Uuid,
+        municipality: MunicipalityId,
         now: DateTime<Utc>,
     ) -> sqlx::Result<String> {
         let key = self.key(db).await?;
@@ -133,7 +134,7 @@ impl TipGuard {
     pub async fn check(
         &self,
         db: &PgPool,
-        municipality: Uuid,
+        municipality: MunicipalityId,
         stamp: &str,
         now: DateTime<Utc>,
     ) -> sqlx::Result<StampCheck> {
@@ -176,7 +177,7 @@ pub enum StampCheck {
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn mac(key: &[u8], municipality: Uuid, issued: i64, nonce: Uuid) -> HmacSha256 {
+fn mac(key: &[u8], municipality: MunicipalityId, issued: i64, nonce: Uuid) -> HmacSha256 {
     // A key of any length is accepted by HMAC.
     #[expect(clippy::expect_used, reason = "HMAC takes keys of any length")]
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC key");
@@ -184,7 +185,7 @@ fn mac(key: &[u8], municipality: Uuid, issued: i64, nonce: Uuid) -> HmacSha256 {
     mac
 }
 
-fn signature(key: &[u8], municipality: Uuid, issued: i64, nonce: Uuid) -> String {
+fn signature(key: &[u8], municipality: MunicipalityId, issued: i64, nonce: Uuid) -> String {
     mac(key, municipality, issued, nonce)
         .finalize()
         .into_bytes()
@@ -193,7 +194,7 @@ fn signature(key: &[u8], municipality: Uuid, issued: i64, nonce: Uuid) -> String
         .collect()
 }
 
-fn verify(key: &[u8], municipality: Uuid, issued: i64, nonce: Uuid, hex: &str) -> bool {
+fn verify(key: &[u8], municipality: MunicipalityId, issued: i64, nonce: Uuid, hex: &str) -> bool {
     let Some(bytes) = decode_hex(hex) else {
         return false;
     };
@@ -220,10 +221,16 @@ mod tests {
     #[test]
     fn a_signature_verifies_only_for_its_own_municipality_time_and_nonce() {
         let key = b"0123456789abcdef0123456789abcdef";
-        let (m, n) = (Uuid::new_v4(), Uuid::new_v4());
+        let (m, n) = (MunicipalityId::of_row(Uuid::new_v4()), Uuid::new_v4());
         let sig = signature(key, m, 1000, n);
         assert!(verify(key, m, 1000, n, &sig));
-        assert!(!verify(key, Uuid::new_v4(), 1000, n, &sig));
+        assert!(!verify(
+            key,
+            MunicipalityId::of_row(Uuid::new_v4()),
+            1000,
+            n,
+            &sig
+        ));
         assert!(!verify(key, m, 999, n, &sig));
         assert!(!verify(key, m, 1000, Uuid::new_v4(), &sig));
         assert!(!verify(b"another key", m, 1000, n, &sig));

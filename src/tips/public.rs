@@ -18,6 +18,7 @@ use crate::auth::client::ClientAddress;
 use crate::error::{AppError, AppResult};
 use crate::est::db::TIME_BANDS;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::guard;
@@ -27,7 +28,7 @@ use crate::web::today;
 
 /// The municipality a public page is about, by its slug.
 pub struct Municipality {
-    pub id: Uuid,
+    pub id: MunicipalityId,
     pub name: String,
     pub slug: String,
 }
@@ -47,7 +48,9 @@ impl Municipality {
             return Err(AppError::Suspended);
         }
         Ok(Self {
-            id: row.id,
+            // The public tip pages are the municipality's own, named by
+            // the slug in their address.
+            id: MunicipalityId::of_row(row.id),
             name: row.name,
             slug: row.slug,
         })
@@ -155,14 +158,14 @@ fn qr_svg(text: &str) -> AppResult<String> {
 
 /// The categories the coordinator opened to the public, subcategories with
 /// their parent's name.
-pub async fn public_categories(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
+pub async fn public_categories(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Vec<Choice>> {
     Ok(sqlx::query_as!(
         Choice,
         r#"select c.id, case when p.id is null then c.name else p.name || ' – ' || c.name end as "label!"
            from incident_category c left join incident_category p on p.id = c.parent_id
            where c.municipality_id = $1 and c.active and c.public_tip
            order by coalesce(p.sort_order, c.sort_order), coalesce(p.name, c.name), p.name nulls first, c.name"#,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?)
@@ -331,7 +334,7 @@ fn validate(
 /// The tip as it would be stored, or `None` with the reasons in `e`.
 async fn checked(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     form: &TipForm,
     e: &mut FieldErrors,
 ) -> AppResult<Option<NewTip>> {
@@ -429,7 +432,7 @@ pub async fn submit(
 /// soon or too late; the stamp's nonce when it may be stored.
 async fn check_stamp(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     form: &TipForm,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Uuid>> {
@@ -466,7 +469,7 @@ async fn earlier_receipt(
                       exists (select 1 from public_tip_contact c
                               where c.tip_id = t.id and c.municipality_id = $1) as "wants_answer!"
                from public_tip t where t.municipality_id = $1 and t.form_token = $2"#,
-        municipality.id,
+        municipality.id.get(),
         nonce
     )
     .fetch_optional(&state.db)
@@ -487,7 +490,7 @@ async fn earlier_receipt(
 /// its contact; returns the reference.
 async fn store_tip(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     tip: &NewTip,
     nonce: Uuid,
@@ -500,7 +503,7 @@ async fn store_tip(
                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                on conflict (municipality_id, reference) do nothing"#,
             id,
-            m,
+            m.get(),
             reference,
             tip.category,
             tip.area,
@@ -523,7 +526,7 @@ async fn store_tip(
         sqlx::query!(
             "insert into public_tip_contact (tip_id, municipality_id, kind, value) values ($1, $2, $3, $4)",
             id,
-            m,
+            m.get(),
             kind,
             value
         )

@@ -16,12 +16,13 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::TipStatus;
+use super::model::{ContactKind, TipStatus};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::est::access::EstAccess;
 use crate::est::db::time_band_label;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
@@ -41,7 +42,7 @@ pub async fn can_moderate(state: &AppState, user: &CurrentUser) -> AppResult<boo
                           join position_holder h on h.position_id = tm.position_id
                           where tm.municipality_id = $1 and h.person_id = $2
                             and h.held_from <= $3 and (h.held_to is null or h.held_to >= $3)) as "yes!""#,
-        user.municipality_id(),
+        user.tenant().get(),
         user.id(),
         today()
     )
@@ -72,7 +73,7 @@ pub struct Tip {
     pub handled_at: Option<DateTime<Utc>>,
     pub week_start: Option<NaiveDate>,
     pub replied_at: Option<DateTime<Utc>>,
-    pub contact_kind: Option<String>,
+    pub contact_kind: Option<ContactKind>,
     pub contact: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -88,6 +89,11 @@ impl Tip {
 
     pub fn time_band_label(&self) -> &'static str {
         time_band_label(self.time_band.as_deref().unwrap_or(""))
+    }
+
+    /// The sender asked to be called, not mailed.
+    pub fn by_phone(&self) -> bool {
+        self.contact_kind == Some(ContactKind::Phone)
     }
 
     pub fn received(&self) -> String {
@@ -143,14 +149,14 @@ pub struct QueuePage {
     errors: FieldErrors,
 }
 
-async fn tips(state: &AppState, m: Uuid, new: bool) -> AppResult<Vec<Tip>> {
+async fn tips(state: &AppState, m: MunicipalityId, new: bool) -> AppResult<Vec<Tip>> {
     Ok(sqlx::query_as!(
         Tip,
         r#"select t.id, t.reference, t.status as "status: TipStatus",
                   case when p.id is null then c.name else p.name || ' – ' || c.name end as "category!",
                   a.name as area, t.occurred_on, t.time_band, t.place, t.description, t.created_at,
                   t.handled_at, t.week_start, t.replied_at,
-                  k.kind as "contact_kind?", k.value as "contact?", t.latitude, t.longitude
+                  k.kind as "contact_kind?: ContactKind", k.value as "contact?", t.latitude, t.longitude
            from public_tip t
            join incident_category c on c.id = t.category_id
            left join incident_category p on p.id = c.parent_id
@@ -159,7 +165,7 @@ async fn tips(state: &AppState, m: Uuid, new: bool) -> AppResult<Vec<Tip>> {
            where t.municipality_id = $1 and (t.status = 'new') = $2
            order by case when $2 then t.created_at end, t.handled_at desc nulls last
            limit 200"#,
-        m,
+        m.get(),
         new
     )
     .fetch_all(&state.db)
@@ -173,14 +179,14 @@ async fn render(
     reply: ReplyForm,
     errors: FieldErrors,
 ) -> AppResult<QueuePage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let admin = user.municipality.is_admin;
     let (moderators, positions) = if admin {
         let moderators = sqlx::query_as!(
             Choice,
             r#"select p.id, p.title as label from tip_moderator tm join position p on p.id = tm.position_id
                where tm.municipality_id = $1 order by p.title"#,
-            m
+            m.get()
         )
         .fetch_all(&state.db)
         .await?;
@@ -216,11 +222,11 @@ pub async fn queue(State(state): State<AppState>, user: CurrentUser) -> AppResul
 }
 
 /// Deletes a tip's contact in the change's transaction.
-async fn forget_contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<bool> {
+async fn forget_contact(change: &mut Change<'_>, m: MunicipalityId, id: Uuid) -> AppResult<bool> {
     Ok(sqlx::query!(
         "delete from public_tip_contact where tip_id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?
@@ -237,7 +243,7 @@ pub async fn accept(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let access = EstAccess::load(&state.db, &user).await?;
     let week = access.open_week(&state.db, m).await?;
     let mut change = Change::begin(&state, &user).await?;
@@ -245,7 +251,7 @@ pub async fn accept(
         r#"update public_tip set status = 'accepted', week_start = $3, handled_at = now(), handled_by = $4
            where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
         id,
-        m,
+        m.get(),
         week.monday,
         user.id()
     )
@@ -280,13 +286,13 @@ pub async fn reject(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let reference = sqlx::query_scalar!(
         r#"update public_tip set status = 'rejected', handled_at = now(), handled_by = $3
            where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
         id,
-        m,
+        m.get(),
         user.id()
     )
     .fetch_optional(change.tx())
@@ -317,14 +323,14 @@ pub async fn delete(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     forget_contact(&mut change, m, id).await?;
     let gone = sqlx::query!(
         r#"delete from public_tip where id = $1 and municipality_id = $2
            returning reference, status as "status: TipStatus""#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?
@@ -358,13 +364,13 @@ pub async fn reply(
     Form(form): Form<ReplyForm>,
 ) -> AppResult<Response> {
     require_moderator(&state, &user).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::once(&state, &user, &form.form_token, "/est/tips").await?;
     let Some(tip) = contact(&mut change, m, id).await? else {
         return answered_before(change, m, id).await;
     };
     let mut e = FieldErrors::default();
-    let by_mail = tip.kind == "email";
+    let by_mail = tip.kind == ContactKind::Email;
     let message = if by_mail {
         forms::required_text(&mut e, "message", &form.message, "svaret", 4000)
     } else {
@@ -399,19 +405,23 @@ pub async fn reply(
 /// the change ends; `None` when there is no such tip or no contact left.
 struct Contact {
     reference: String,
-    kind: String,
+    kind: ContactKind,
     value: String,
 }
 
-async fn contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<Option<Contact>> {
+async fn contact(
+    change: &mut Change<'_>,
+    m: MunicipalityId,
+    id: Uuid,
+) -> AppResult<Option<Contact>> {
     Ok(sqlx::query_as!(
         Contact,
-        r#"select t.reference, k.kind, k.value from public_tip t
+        r#"select t.reference, k.kind as "kind: ContactKind", k.value from public_tip t
            join public_tip_contact k on k.tip_id = t.id
            where t.id = $1 and t.municipality_id = $2
            for update of t"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?)
@@ -419,12 +429,16 @@ async fn contact(change: &mut Change<'_>, m: Uuid, id: Uuid) -> AppResult<Option
 
 /// A reply to a tip already answered (the same form again, or a second
 /// post that waited for the first): says so. 404 for no such tip.
-async fn answered_before(mut change: Change<'_>, m: Uuid, id: Uuid) -> AppResult<Response> {
+async fn answered_before(
+    mut change: Change<'_>,
+    m: MunicipalityId,
+    id: Uuid,
+) -> AppResult<Response> {
     let replied = sqlx::query_scalar!(
         r#"select replied_at is not null as "replied!" from public_tip
            where id = $1 and municipality_id = $2"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?;
@@ -437,7 +451,7 @@ async fn answered_before(mut change: Change<'_>, m: Uuid, id: Uuid) -> AppResult
 /// Marks the tip answered and forgets its contact.
 async fn mark_replied(
     change: &mut Change<'_>,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     reference: &str,
     by_mail: bool,
@@ -445,7 +459,7 @@ async fn mark_replied(
     sqlx::query!(
         "update public_tip set replied_at = now() where id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?;
@@ -507,7 +521,7 @@ pub async fn appoint(
     Form(form): Form<ModeratorForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let position = forms::required_id(&mut e, "position_id", &form.position_id, "Välj befattning.");
     let Some(position) = position else {
@@ -521,7 +535,7 @@ pub async fn appoint(
            on conflict do nothing
            returning (select title from position where id = $1 and municipality_id = $2) as "title!""#,
         position,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?;
@@ -553,14 +567,14 @@ pub async fn dismiss(
     IdPath(position): IdPath,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let title = sqlx::query_scalar!(
         r#"delete from tip_moderator tm using position p
            where tm.position_id = $1 and tm.municipality_id = $2 and p.id = tm.position_id
            returning p.title"#,
         position,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?

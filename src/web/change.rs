@@ -73,13 +73,7 @@ impl<'u> Change<'u> {
     /// this municipality. For a change that touches several things; most
     /// call [`Change::done`] with their one event instead.
     pub async fn record(&mut self, event: Event<'_>) -> AppResult<()> {
-        audit::record(
-            &mut self.tx,
-            self.user.municipality_id(),
-            self.user.id(),
-            event,
-        )
-        .await?;
+        audit::record(&mut self.tx, self.user.tenant(), self.user.id(), event).await?;
         Ok(())
     }
 

@@ -262,7 +262,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(AppError::Suspended);
         }
         if let Some(changed_in) = parts.extensions.get::<crate::page_cache::ChangedIn>() {
-            changed_in.set(municipality.id);
+            changed_in.set(crate::tenant::MunicipalityId::of_row(municipality.id));
         }
         Ok(Self {
             can_switch: places.len() > 1,
@@ -278,12 +278,8 @@ impl CurrentUser {
         self.person.id
     }
 
-    /// The municipality (tenant) this request works in.
-    pub fn municipality_id(&self) -> Uuid {
-        self.municipality.id
-    }
-
-    /// The same municipality as the tenant type that `db.rs` functions take.
+    /// The municipality (tenant) this request works in, as the type that
+    /// `db.rs` functions take.
     pub fn tenant(&self) -> crate::tenant::MunicipalityId {
         crate::tenant::MunicipalityId::of_row(self.municipality.id)
     }

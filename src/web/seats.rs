@@ -33,7 +33,7 @@ impl Access {
                  and held_from <= $3 and (held_to is null or held_to >= $3)
                group by work_group_id"#,
             user.id(),
-            user.municipality_id(),
+            user.tenant().get(),
             today()
         )
         .fetch_all(db)

@@ -108,7 +108,9 @@ async fn a_municipalitys_export_restores_it_into_an_empty_deployment(db: sqlx::P
     .execute(&db)
     .await
     .expect("audit");
-    let zip = export(&db, m).await.expect("export");
+    let zip = export(&db, samordna::tenant::MunicipalityId::of_row(m))
+        .await
+        .expect("export");
     let (name, target) = empty_deployment(&db).await;
 
     let done = import(&target, &zip).await.expect("import");
@@ -155,7 +157,11 @@ async fn an_export_holds_its_municipality_only_and_no_password_hashes(db: sqlx::
     samordna::seed::load_demo(&db).await.expect("demo");
     let m = municipality_id(&db, "Lindesbergs kommun").await;
 
-    let all = files(&export(&db, m).await.expect("export"));
+    let all = files(
+        &export(&db, samordna::tenant::MunicipalityId::of_row(m))
+            .await
+            .expect("export"),
+    );
 
     let manifest: serde_json::Value =
         serde_json::from_slice(&all["manifest.json"]).expect("manifest");
@@ -191,7 +197,9 @@ async fn an_export_holds_its_municipality_only_and_no_password_hashes(db: sqlx::
 async fn an_export_that_does_not_hold_together_changes_nothing(db: sqlx::PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     let m = municipality_id(&db, "Lindesbergs kommun").await;
-    let zip = export(&db, m).await.expect("export");
+    let zip = export(&db, samordna::tenant::MunicipalityId::of_row(m))
+        .await
+        .expect("export");
     let before = counts(&db, m).await;
 
     // Into the deployment that has the municipality already.

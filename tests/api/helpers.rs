@@ -574,7 +574,9 @@ pub async fn open_report(app: &TestApp) -> (String, String) {
 /// report form's and the tip form's).
 pub async fn pixel_of(app: &TestApp, lon: f64, lat: f64) -> (String, String) {
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    let shapes = samordna::map::shapes(&app.db, m).await.expect("shapes");
+    let shapes = samordna::map::shapes(&app.db, samordna::tenant::MunicipalityId::of_row(m))
+        .await
+        .expect("shapes");
     let frame = samordna::map::render::Frame::fit_box(shapes.bounds().expect("bounds"), 320, 320);
     let (x, y) = frame.to_px(lon, lat);
     (format!("{}", x.round()), format!("{}", y.round()))

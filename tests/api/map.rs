@@ -727,7 +727,9 @@ async fn the_demo_places_incidents_inside_their_areas_boundaries(db: sqlx::PgPoo
     use geo::Contains;
     samordna::seed::load_demo(&db).await.expect("demo");
     let m = municipality_id(&db, "Lindesbergs kommun").await;
-    let shapes = samordna::map::shapes(&db, m).await.expect("shapes");
+    let shapes = samordna::map::shapes(&db, samordna::tenant::MunicipalityId::of_row(m))
+        .await
+        .expect("shapes");
     let placed = sqlx::query!(
         r#"select a.name, i.latitude as "latitude!", i.longitude as "longitude!" from est_incident i join area a on a.id = i.area_id
            where i.municipality_id = $1 and i.latitude is not null"#,

@@ -597,9 +597,14 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     let group = lindesberg_group(&app.db, "LindeBRÅ").await;
 
     let term = Term::parse("2030-host").expect("term");
-    let c = samordna::meetings::cadence::compliance(&app.db, m, group, term)
-        .await
-        .expect("compliance");
+    let c = samordna::meetings::cadence::compliance(
+        &app.db,
+        samordna::tenant::MunicipalityId::of_row(m),
+        group,
+        term,
+    )
+    .await
+    .expect("compliance");
 
     assert_eq!((c.required, c.held, c.planned, c.cancelled), (2, 1, 1, 1));
     assert_eq!(
@@ -608,9 +613,14 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     );
     assert!(c.on_track());
     let est = lindesberg_group(&app.db, "EST").await;
-    let weekly = samordna::meetings::cadence::compliance(&app.db, m, est, term)
-        .await
-        .expect("compliance");
+    let weekly = samordna::meetings::cadence::compliance(
+        &app.db,
+        samordna::tenant::MunicipalityId::of_row(m),
+        est,
+        term,
+    )
+    .await
+    .expect("compliance");
     assert!(
         weekly.required > 15,
         "a weekly group meets most weeks of a term"
@@ -1170,9 +1180,14 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
     // Notes alone do not make the meeting held; attendance does.
     let term = Term::containing(samordna::web::today() - chrono::Days::new(3));
     let held = || async {
-        samordna::meetings::cadence::compliance(&app.db, m, group, term)
-            .await
-            .expect("compliance")
+        samordna::meetings::cadence::compliance(
+            &app.db,
+            samordna::tenant::MunicipalityId::of_row(m),
+            group,
+            term,
+        )
+        .await
+        .expect("compliance")
     };
     let before_held = held().await.held;
     app.post(

@@ -277,7 +277,7 @@ async fn mail_of_a_suspended_municipality_waits_queued_until_it_is_resumed(db: s
     let mut tx = db.begin().await.expect("tx");
     let ids = samordna::mail::outbox::enqueue_text(
         &mut tx,
-        m,
+        samordna::tenant::MunicipalityId::of_row(m),
         samordna::mail::outbox::Kind::MeasureReminder,
         None,
         &[("Kim".to_owned(), "kim@lindesberg.example".to_owned())],

@@ -226,7 +226,7 @@ async fn every_update_and_delete_on_a_tenant_table_names_the_municipality(db: sq
     assert!(
         unscoped.is_empty(),
         "UPDATE/DELETE on a tenant table without `municipality_id = $n` in its WHERE \
-         (add it, from CurrentUser::municipality_id(); or, for a job over every \
+         (add it, from CurrentUser::tenant(); or, for a job over every \
          municipality, a comment `-- {MARKER} <reason>`):\n{}",
         unscoped.join("\n")
     );

@@ -13,6 +13,7 @@ use super::super::week::ReportWeek;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::Form;
@@ -40,15 +41,15 @@ impl UnlockForm {
         &self,
         state: &AppState,
         user: &CurrentUser,
-    ) -> AppResult<(Uuid, ReportWeek, Uuid, String)> {
+    ) -> AppResult<(MunicipalityId, ReportWeek, Uuid, String)> {
         user.require_admin()?;
-        let m = user.municipality_id();
+        let m = user.tenant();
         let week = ReportWeek::parse(&self.vecka).ok_or(AppError::BadRequest)?;
         let org_id = Uuid::parse_str(&self.organisation_id).map_err(|_| AppError::BadRequest)?;
         let org = sqlx::query_scalar!(
             "select name from organisation where id = $1 and municipality_id = $2",
             org_id,
-            m
+            m.get()
         )
         .fetch_optional(&state.db)
         .await?
@@ -70,7 +71,7 @@ pub async fn unlock(
         "update est_report set unlocked_until = $2 where id = $1 and municipality_id = $3",
         report,
         until,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?;
@@ -155,7 +156,11 @@ pub async fn remind(
 
 /// Name and address of whoever holds the organisation's reporting seats
 /// in the EST group today.
-async fn seat_holders(state: &AppState, m: Uuid, org_id: Uuid) -> AppResult<Vec<(String, String)>> {
+async fn seat_holders(
+    state: &AppState,
+    m: MunicipalityId,
+    org_id: Uuid,
+) -> AppResult<Vec<(String, String)>> {
     Ok(sqlx::query!(
         r#"select distinct pe.name, pe.email
            from work_group g
@@ -166,7 +171,7 @@ async fn seat_holders(state: &AppState, m: Uuid, org_id: Uuid) -> AppResult<Vec<
            where g.municipality_id = $1 and g.weekly_reporting
              and g.active_from <= $3 and (g.active_to is null or g.active_to >= $3)
            order by pe.name"#,
-        m,
+        m.get(),
         org_id,
         today()
     )

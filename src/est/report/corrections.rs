@@ -15,6 +15,7 @@ use super::{Forms, KINDS, Status, Which, check_open, entry_url, page, report_url
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{FieldErrors, Form};
@@ -29,7 +30,7 @@ pub async fn nothing(
 ) -> AppResult<Response> {
     let access = EstAccess::load(&state.db, &user).await?;
     let s = status(&state, &user, &access, &which).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let late = check_open(&s, &mut e, "nothing");
     let has_entries = !db::incidents(&state.db, m, s.week.monday, Some(s.org.id))
@@ -56,7 +57,7 @@ pub async fn nothing(
     sqlx::query!(
         "update est_report set nothing_to_report = true where id = $1 and municipality_id = $2",
         report,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?;
@@ -114,7 +115,7 @@ pub async fn remove(
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     // The removed row is kept in the audit event, so that "Ångra" can put
     // it back until the report locks (gallring clears the copy later).
@@ -158,14 +159,14 @@ pub async fn undo_remove(
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let row = sqlx::query_scalar!(
         r#"select before -> 'rad' as "row!" from audit_event
            where municipality_id = $1 and action = 'tog bort post' and entity_id = $2
              and before ->> 'post' = $3::text and before ->> 'typ' = $4 and before ? 'rad'
            order by at desc limit 1"#,
-        m,
+        m.get(),
         report,
         id.to_string(),
         kind
@@ -185,7 +186,7 @@ pub async fn undo_remove(
     sqlx::query!(
         "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
         report,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?;
@@ -207,7 +208,7 @@ pub async fn undo_remove(
 /// An entry of a report and its municipality.
 #[derive(Clone, Copy)]
 struct At {
-    m: Uuid,
+    m: MunicipalityId,
     report: Uuid,
     id: Uuid,
 }
@@ -236,7 +237,7 @@ async fn take_out(
                    from gone"#,
                 at.id,
                 at.report,
-                at.m
+                at.m.get()
             )
             .fetch_optional(&mut *tx)
             .await
@@ -247,7 +248,7 @@ async fn take_out(
                    returning to_jsonb(t.*) as "row!""#,
                 at.id,
                 at.report,
-                at.m
+                at.m.get()
             )
             .fetch_optional(&mut *tx)
             .await
@@ -267,7 +268,7 @@ async fn take_out(
                    from gone"#,
                 at.id,
                 at.report,
-                at.m
+                at.m.get()
             )
             .fetch_optional(&mut *tx)
             .await
@@ -293,7 +294,7 @@ async fn put_back(
                               then '{}'::jsonb else '{"duplicate_of": null}'::jsonb end)
                where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
                on conflict (id) do nothing"#,
-            row, at.m, at.report
+            row, at.m.get(), at.report
         )
         .execute(&mut *tx)
         .await?,
@@ -301,7 +302,7 @@ async fn put_back(
             r#"insert into est_coming_event select * from jsonb_populate_record(null::est_coming_event, $1)
                where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
                on conflict (id) do nothing"#,
-            row, at.m, at.report
+            row, at.m.get(), at.report
         )
         .execute(&mut *tx)
         .await?,
@@ -309,7 +310,7 @@ async fn put_back(
             r#"insert into cooperation_need select * from jsonb_populate_record(null::cooperation_need, $1)
                where ($1 ->> 'municipality_id')::uuid = $2 and ($1 ->> 'report_id')::uuid = $3
                on conflict (id) do nothing"#,
-            row, at.m, at.report
+            row, at.m.get(), at.report
         )
         .execute(&mut *tx)
         .await?,
@@ -334,7 +335,7 @@ async fn restore_attached(
                    where municipality_id = $2 and need_id = $3
                    on conflict (id) do nothing"#,
                 row,
-                at.m,
+                at.m.get(),
                 at.id
             )
             .execute(&mut *tx)
@@ -346,7 +347,7 @@ async fn restore_attached(
                    where municipality_id = $2 and duplicate_of is null
                      and id in (select d::uuid from jsonb_array_elements_text($1::jsonb -> 'same_as_this') d)"#,
                 row,
-                at.m,
+                at.m.get(),
                 at.id
             )
             .execute(&mut *tx)

@@ -18,6 +18,7 @@ use super::{Forms, Status, Which, check_open, entry_url, page, report_url, scree
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::FieldErrors;
@@ -35,7 +36,7 @@ pub struct Post<F> {
 /// entry's own id.
 #[derive(Clone, Copy)]
 pub struct Place {
-    pub m: Uuid,
+    pub m: MunicipalityId,
     pub report: Uuid,
     pub id: Uuid,
 }
@@ -59,7 +60,7 @@ pub trait Entry: Sized + Send + Sync {
     /// The checked entry, or `None` with the reasons in `errors`.
     fn check(
         state: &AppState,
-        m: Uuid,
+        m: MunicipalityId,
         form: &Self::Form,
         errors: &mut FieldErrors,
     ) -> impl Future<Output = AppResult<Option<Self>>> + Send;
@@ -93,7 +94,7 @@ pub async fn submit<E: Entry>(
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let late = check_open(s, &mut errors, E::FIRST_FIELD);
-    let entry = E::check(state, user.municipality_id(), &post.form, &mut errors).await?;
+    let entry = E::check(state, user.tenant(), &post.form, &mut errors).await?;
     let confirm = screen(&mut errors, E::confirmed(&post.form), &E::texts(&post.form));
     let (Some(entry), true) = (entry, errors.is_empty()) else {
         let mut forms = Forms::again(&post.which, E::FORM, confirm);
@@ -119,12 +120,12 @@ async fn add<E: Entry>(
     late: bool,
 ) -> AppResult<Response> {
     let mut change = Change::once(state, user, token, &report_url(s, "rapport")).await?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
     sqlx::query!(
         "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
         report,
-        m
+        m.get()
     )
     .execute(change.tx())
     .await?;
@@ -153,7 +154,7 @@ async fn change<E: Entry>(
     let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
     let mut change = Change::begin(state, user).await?;
     let at = Place {
-        m: user.municipality_id(),
+        m: user.tenant(),
         report,
         id,
     };

@@ -13,6 +13,7 @@ use super::entry::{Entry, Place, Post, submit};
 use super::{EventForm, Forms, optional, status};
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::today;
@@ -64,7 +65,7 @@ impl Entry for EventEntry {
 
     async fn check(
         state: &AppState,
-        m: Uuid,
+        m: MunicipalityId,
         f: &EventForm,
         e: &mut FieldErrors,
     ) -> AppResult<Option<Self>> {
@@ -109,7 +110,7 @@ impl Entry for EventEntry {
                select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
                where not exists (select 1 from est_coming_event e where e.municipality_id = $2 and e.report_id = $3
                                    and e.occurs_on = $4 and e.title = $7)"#,
-            at.id, at.m, at.report, self.occurs, self.area, self.risk, self.title, self.place, self.measures, by
+            at.id, at.m.get(), at.report, self.occurs, self.area, self.risk, self.title, self.place, self.measures, by
         )
         .execute(tx)
         .await?
@@ -121,7 +122,7 @@ impl Entry for EventEntry {
             r#"update est_coming_event set occurs_on = $3, area_id = $4, risk = $5, title = $6, place = $7,
                       planned_measures = $8
                where id = $1 and report_id = $2 and municipality_id = $9"#,
-            at.id, at.report, self.occurs, self.area, self.risk, self.title, self.place, self.measures, at.m
+            at.id, at.report, self.occurs, self.area, self.risk, self.title, self.place, self.measures, at.m.get()
         )
         .execute(tx)
         .await?

@@ -15,6 +15,7 @@ use super::entry::{Entry, Place, Post, submit};
 use super::{Forms, IncidentForm, optional, page, status};
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::today;
@@ -73,7 +74,7 @@ impl Entry for IncidentEntry {
 
     async fn check(
         state: &AppState,
-        m: Uuid,
+        m: MunicipalityId,
         f: &IncidentForm,
         e: &mut FieldErrors,
     ) -> AppResult<Option<Self>> {
@@ -130,7 +131,7 @@ impl Entry for IncidentEntry {
                select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
                where not exists (select 1 from est_incident i where i.municipality_id = $2 and i.report_id = $3
                                    and i.category_id = $4 and i.occurred_on = $5 and i.area_id = $7 and i.description = $9)"#,
-            at.id, at.m, at.report, self.category, self.occurred, self.band, self.area, self.place, self.description,
+            at.id, at.m.get(), at.report, self.category, self.occurred, self.band, self.area, self.place, self.description,
             self.action, self.latitude, self.longitude, self.insecurity, self.reported_to_police, by
         )
         .execute(tx)
@@ -145,7 +146,7 @@ impl Entry for IncidentEntry {
                       reported_to_police = $13
                where id = $1 and report_id = $2 and municipality_id = $14"#,
             at.id, at.report, self.category, self.occurred, self.band, self.area, self.place, self.description,
-            self.action, self.latitude, self.longitude, self.insecurity, self.reported_to_police, at.m
+            self.action, self.latitude, self.longitude, self.insecurity, self.reported_to_police, at.m.get()
         )
         .execute(tx)
         .await?
@@ -181,7 +182,7 @@ impl Entry for IncidentEntry {
 /// The chosen category, one of the municipality's (or a subcategory).
 async fn category(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     f: &IncidentForm,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Uuid>> {
@@ -202,7 +203,7 @@ async fn category(
 /// The chosen area, one of the municipality's.
 async fn area(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     f: &IncidentForm,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Uuid>> {
@@ -256,7 +257,7 @@ async fn map_clicked(
     let mut form = post.form.clone();
     let Some(e) = crate::map::picker::click(
         &state.db,
-        user.municipality_id(),
+        user.tenant(),
         &post.form.picker,
         &mut form.latitude,
         &mut form.longitude,

@@ -30,6 +30,7 @@ use super::week::ReportWeek;
 use crate::error::{AppError, AppResult};
 use crate::page_cache;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
 use crate::web::format_local;
@@ -228,7 +229,7 @@ async fn status(
     let org = access
         .reporting_organisation(Uuid::parse_str(&which.org).ok())?
         .clone();
-    let m = user.municipality_id();
+    let m = user.tenant();
     let week = match ReportWeek::parse(&which.vecka) {
         Some(week) => week,
         None if which.vecka.trim().is_empty() => access.open_week(&state.db, m).await?,
@@ -256,7 +257,7 @@ async fn page(
         .clone();
     let mut weeks = access.week_choice(ReportWeek::parse(&which.vecka));
     weeks.now = page_cache::minute(weeks.now);
-    let m = user.municipality_id();
+    let m = user.tenant();
     let key = format!(
         "{}:{:?}:{:?}:{}",
         org.id, access.group_id, weeks.mondays, weeks.now
@@ -304,7 +305,7 @@ async fn page(
 /// The incident form's point picker, on the background map when there is one.
 async fn picker(
     state: &AppState,
-    m: Uuid,
+    m: MunicipalityId,
     incident: &IncidentForm,
 ) -> AppResult<crate::map::picker::PickerView> {
     let backdrop =
@@ -370,7 +371,7 @@ async fn editing_forms(
 ) -> AppResult<Forms> {
     let week = ReportWeek::parse(&which.vecka).ok_or(AppError::NotFound)?;
     let org = Uuid::parse_str(&which.org).map_err(|_| AppError::NotFound)?;
-    let (db, m, monday) = (&state.db, user.municipality_id(), week.monday);
+    let (db, m, monday) = (&state.db, user.tenant(), week.monday);
     let mut forms = Forms::default();
     if let Some(incident) = stored::incident_form(db, m, org, monday, id).await? {
         forms.incident = incident;

@@ -11,6 +11,7 @@ use super::entry::{Entry, Place, Post, submit};
 use super::{Forms, NeedForm, optional, status};
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 
@@ -56,7 +57,7 @@ impl Entry for NeedEntry {
 
     async fn check(
         _state: &AppState,
-        _m: Uuid,
+        _m: MunicipalityId,
         f: &NeedForm,
         e: &mut FieldErrors,
     ) -> AppResult<Option<Self>> {
@@ -78,7 +79,7 @@ impl Entry for NeedEntry {
                select $1, $2, $3, $4, $5, $6, $7
                where not exists (select 1 from cooperation_need n where n.municipality_id = $2 and n.report_id = $3
                                    and n.title = $4)"#,
-            at.id, at.m, at.report, self.title, self.with_whom, self.handled_by, by
+            at.id, at.m.get(), at.report, self.title, self.with_whom, self.handled_by, by
         )
         .execute(tx)
         .await?
@@ -94,7 +95,7 @@ impl Entry for NeedEntry {
             self.title,
             self.with_whom,
             self.handled_by,
-            at.m
+            at.m.get()
         )
         .execute(tx)
         .await?

@@ -7,12 +7,13 @@ use uuid::Uuid;
 
 use super::{EventForm, IncidentForm, NeedForm};
 use crate::error::AppResult;
+use crate::tenant::MunicipalityId;
 
 /// An incident of an organisation's report for a week, as the report
 /// form shows it for changing; `None` when there is no such incident.
 pub(super) async fn incident_form(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     organisation: Uuid,
     week: NaiveDate,
     id: Uuid,
@@ -24,7 +25,7 @@ pub(super) async fn incident_form(
            join est_report r on r.id = i.report_id
            where i.id = $1 and i.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
         id,
-        m,
+        m.get(),
         organisation,
         week
     )
@@ -51,7 +52,7 @@ pub(super) async fn incident_form(
 /// shows it when the reporter changes it.
 pub(super) async fn event_form(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     organisation: Uuid,
     week: NaiveDate,
     id: Uuid,
@@ -62,7 +63,7 @@ pub(super) async fn event_form(
            join est_report r on r.id = e.report_id
            where e.id = $1 and e.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
         id,
-        m,
+        m.get(),
         organisation,
         week
     )
@@ -83,7 +84,7 @@ pub(super) async fn event_form(
 /// form shows it when the reporter changes it.
 pub(super) async fn need_form(
     db: &PgPool,
-    m: Uuid,
+    m: MunicipalityId,
     organisation: Uuid,
     week: NaiveDate,
     id: Uuid,
@@ -94,7 +95,7 @@ pub(super) async fn need_form(
            join est_report r on r.id = n.report_id
            where n.id = $1 and n.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
         id,
-        m,
+        m.get(),
         organisation,
         week
     )

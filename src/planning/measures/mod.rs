@@ -23,6 +23,7 @@ use super::overview::{created, invalid};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
@@ -37,7 +38,7 @@ pub async fn create(
     PlanningEditor(user): PlanningEditor,
     Form(form): Form<MeasureForm>,
 ) -> AppResult<Response> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let title = forms::required_line(
         &mut e,
@@ -68,7 +69,7 @@ pub async fn create(
            where ($3::uuid is null or exists (select 1 from plan_item where id = $3 and municipality_id = $2))
              and ($4::uuid is null or exists (select 1 from goal where id = $4 and municipality_id = $2))
              and exists (select 1 from position where id = $6 and municipality_id = $2)"#,
-        id, m, plan, goal, title, responsible, starts, due, milestones, user.id()
+        id, m.get(), plan, goal, title, responsible, starts, due, milestones, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -209,7 +210,7 @@ pub(super) async fn page(
     errors: FieldErrors,
     targets: Option<TargetsForm>,
 ) -> AppResult<MeasurePage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let measure = load(&state.db, m, id).await?;
     let (editor, owner) = roles(&state.db, user, measure.responsible_position_id).await?;
     let notes = notes(&state.db, id).await?;
@@ -239,7 +240,7 @@ pub(super) async fn page(
 }
 
 /// The measure with its responsible position, goal, plan and targets.
-async fn load(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Measure> {
+async fn load(db: &sqlx::PgPool, m: MunicipalityId, id: Uuid) -> AppResult<Measure> {
     sqlx::query_as!(
         Measure,
         r#"select ms.id, ms.title, p.title as "responsible?", ms.responsible_position_id, ms.goal_id, g.title as "goal?",
@@ -253,7 +254,7 @@ async fn load(db: &sqlx::PgPool, m: Uuid, id: Uuid) -> AppResult<Measure> {
            left join goal g on g.id = ms.goal_id left join plan_item i on i.id = ms.plan_id
            where ms.id = $1 and ms.municipality_id = $2"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(db)
     .await?
@@ -289,7 +290,11 @@ async fn notes(db: &sqlx::PgPool, id: Uuid) -> AppResult<Vec<Note>> {
 }
 
 /// The measured effect, for a measure with targets and a start date.
-async fn effect_of(db: &sqlx::PgPool, m: Uuid, measure: &Measure) -> AppResult<Option<Effect>> {
+async fn effect_of(
+    db: &sqlx::PgPool,
+    m: MunicipalityId,
+    measure: &Measure,
+) -> AppResult<Option<Effect>> {
     match measure.effect_from {
         Some(from) if !measure.area_ids.is_empty() || !measure.category_ids.is_empty() => {
             Ok(Some(effect::load(db, m, measure.id, from, today()).await?))
@@ -336,7 +341,7 @@ pub async fn progress(
     if !current.can_report {
         return Err(AppError::Forbidden);
     }
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut e = FieldErrors::default();
     let note = forms::required_text(&mut e, "note", &form.note, "vad som har hänt", 4000);
     let percent = match form.percent_done.trim().parse::<i32>() {
@@ -367,7 +372,7 @@ pub async fn progress(
     sqlx::query!(
         "update measure set percent_done = $3, status = $4 where id = $1 and municipality_id = $2",
         id,
-        m,
+        m.get(),
         percent,
         status.as_str()
     )
@@ -375,7 +380,7 @@ pub async fn progress(
     .await?;
     sqlx::query!(
         "insert into measure_note (id, municipality_id, measure_id, note, percent_done, written_by) values ($1, $2, $3, $4, $5, $6)",
-        Uuid::now_v7(), m, id, note, percent, user.id()
+        Uuid::now_v7(), m.get(), id, note, percent, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -431,7 +436,7 @@ pub async fn remind(state: &AppState) -> AppResult<usize> {
         mail.extend(
             crate::mail::outbox::enqueue_text(
                 &mut tx,
-                measure.municipality_id,
+                MunicipalityId::of_row(measure.municipality_id),
                 crate::mail::outbox::Kind::MeasureReminder,
                 Some(measure.id),
                 &holders,

@@ -16,6 +16,7 @@ use super::page;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::path::IdPath;
@@ -35,7 +36,7 @@ pub struct TargetChoice {
 /// followed by its subcategories, in one statement.
 pub async fn choices(
     db: &sqlx::PgPool,
-    m: Uuid,
+    m: MunicipalityId,
 ) -> AppResult<(Vec<TargetChoice>, Vec<TargetChoice>)> {
     let rows = sqlx::query!(
         r#"select 'area' as "kind!", id as "id!", name as "label!", false as "sub!", active as "active!",
@@ -48,7 +49,7 @@ pub async fn choices(
            from incident_category c left join incident_category p on p.id = c.parent_id
            where c.municipality_id = $1
            order by 1, 6, 7, 8, 9, 3"#,
-        m
+        m.get()
     )
     .fetch_all(db)
     .await?;
@@ -199,7 +200,7 @@ pub async fn save(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     store(change.tx(), m, id, &targets).await?;
     let before = current.targets_json();
@@ -223,11 +224,16 @@ pub async fn save(
 }
 
 /// Replaces the measure's targets.
-async fn store(tx: &mut sqlx::PgConnection, m: Uuid, id: Uuid, t: &Targets) -> AppResult<()> {
+async fn store(
+    tx: &mut sqlx::PgConnection,
+    m: MunicipalityId,
+    id: Uuid,
+    t: &Targets,
+) -> AppResult<()> {
     let updated = sqlx::query!(
         "update measure set effect_from = $3, public = $4 where id = $1 and municipality_id = $2",
         id,
-        m,
+        m.get(),
         t.effect_from,
         t.public
     )
@@ -239,20 +245,20 @@ async fn store(tx: &mut sqlx::PgConnection, m: Uuid, id: Uuid, t: &Targets) -> A
     sqlx::query!(
         "delete from measure_area where measure_id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
         "delete from measure_category where measure_id = $1 and municipality_id = $2",
         id,
-        m
+        m.get()
     )
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
         "insert into measure_area (municipality_id, measure_id, area_id) select $1, $2, unnest($3::uuid[])",
-        m,
+        m.get(),
         id,
         &t.areas
     )
@@ -260,7 +266,7 @@ async fn store(tx: &mut sqlx::PgConnection, m: Uuid, id: Uuid, t: &Targets) -> A
     .await?;
     sqlx::query!(
         "insert into measure_category (municipality_id, measure_id, category_id) select $1, $2, unnest($3::uuid[])",
-        m,
+        m.get(),
         id,
         &t.categories
     )

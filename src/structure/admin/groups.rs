@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult, OnConstraint, Violation};
 use crate::state::AppState;
 use crate::structure::db::{self, Group, GroupSummary, Member};
 use crate::structure::model::{Role, Tier};
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
@@ -62,13 +63,13 @@ pub struct GroupsPage {
 }
 
 /// Groups that may appoint working groups: the active beredningsgrupp(er).
-async fn appointers(db: &sqlx::PgPool, m: Uuid) -> AppResult<Vec<Choice>> {
+async fn appointers(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Vec<Choice>> {
     Ok(sqlx::query!(
         r#"select id, name from work_group
            where municipality_id = $1 and tier = 'beredningsgrupp'
              and (active_to is null or active_to >= $2)
            order by name"#,
-        m,
+        m.get(),
         today()
     )
     .fetch_all(db)
@@ -87,7 +88,7 @@ async fn list_page(
     form: NewGroupForm,
     errors: FieldErrors,
 ) -> AppResult<GroupsPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let day = today();
     Ok(GroupsPage {
         chrome: user.chrome("admin").await,
@@ -117,7 +118,7 @@ pub async fn create(
     Form(form): Form<NewGroupForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let g = match form.parse(&appointers(&state.db, m).await?) {
         Ok(g) => g,
         Err(e) => {
@@ -237,7 +238,7 @@ impl NewGroupForm {
 
 async fn insert_group(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     g: &NewGroup,
 ) -> sqlx::Result<PgQueryResult> {
@@ -245,7 +246,7 @@ async fn insert_group(
         r#"insert into work_group (id, municipality_id, tier, name, task, appointed_by_group_id,
                                    decision_reference, focus_area, cadence_text, active_from, active_to)
            values ($1, $2, 'temporary', $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        id, m, g.name, g.task, g.appointed_by, g.decision, g.focus_area, g.cadence, g.from, g.to
+        id, m.get(), g.name, g.task, g.appointed_by, g.decision, g.focus_area, g.cadence, g.from, g.to
     )
     .execute(tx)
     .await
@@ -255,14 +256,14 @@ async fn insert_group(
 /// municipality is refused.
 async fn add_convener(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     position_id: Uuid,
 ) -> AppResult<()> {
     let added = sqlx::query!(
         r#"insert into membership (id, municipality_id, work_group_id, position_id, role)
                select $1, $2, $3, p.id, 'convener' from position p where p.id = $4 and p.municipality_id = $2"#,
-        Uuid::now_v7(), m, id, position_id
+        Uuid::now_v7(), m.get(), id, position_id
     )
     .execute(tx)
     .await?;
@@ -345,7 +346,7 @@ async fn show_page(
     forms: GroupForms,
     errors: FieldErrors,
 ) -> AppResult<GroupAdminPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let day = today();
     let group = db::group(&state.db, m, id).await?;
     let edit = forms.edit.unwrap_or_else(|| EditForm {
@@ -408,7 +409,7 @@ pub async fn update(
     Form(form): Form<EditForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let before = db::group(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
     let name = forms::required_line(&mut e, "name", &form.name, "gruppens namn", 200);
@@ -435,7 +436,7 @@ pub async fn update(
     let updated = sqlx::query!(
         r#"update work_group set name = $3, task = $4, decision_reference = $5, focus_area = $6, cadence_text = $7
            where id = $1 and municipality_id = $2"#,
-        id, m, name, task, decision, focus, cadence
+        id, m.get(), name, task, decision, focus, cadence
     )
     .execute(change.tx())
     .await
@@ -463,7 +464,7 @@ pub async fn add_member(
     Form(form): Form<MemberForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
     let (position_id, role) = match form.parse() {
         Ok(member) => member,
@@ -475,7 +476,7 @@ pub async fn add_member(
     let title = sqlx::query_scalar!(
         "select title from position where id = $1 and municipality_id = $2",
         position_id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?;
@@ -530,7 +531,7 @@ impl MemberForm {
 /// the error, when it is there already or the group has a convener.
 async fn insert_member(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     (position_id, role): (Uuid, Role),
     title: &str,
@@ -539,7 +540,7 @@ async fn insert_member(
     let membership_id = Uuid::now_v7();
     sqlx::query!(
         "insert into membership (id, municipality_id, work_group_id, position_id, role) values ($1, $2, $3, $4, $5)",
-        membership_id, m, id, position_id, role.as_str()
+        membership_id, m.get(), id, position_id, role.as_str()
     )
     .execute(tx)
     .await
@@ -563,14 +564,14 @@ pub async fn remove_member(
     IdPair(id, membership_id): IdPair,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
     let mut change = Change::begin(&state, &user).await?;
     let removed = sqlx::query!(
         r#"delete from membership ms using position p
            where ms.id = $1 and ms.work_group_id = $2 and ms.municipality_id = $3 and p.id = ms.position_id
            returning p.title, ms.role as "role: Role""#,
-        membership_id, id, m
+        membership_id, id, m.get()
     )
     .fetch_optional(change.tx())
     .await?
@@ -611,7 +612,7 @@ pub async fn dissolve(
     Form(form): Form<DissolveForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
     let (to, reason) = match form.parse(&group) {
         Ok(dissolved) => dissolved,
@@ -626,7 +627,7 @@ pub async fn dissolve(
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update work_group set active_to = $3, dissolved_reason = $4 where id = $1 and municipality_id = $2",
-        id, m, to, reason
+        id, m.get(), to, reason
     )
     .execute(change.tx())
     .await?;

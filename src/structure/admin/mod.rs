@@ -72,7 +72,7 @@ struct OverviewPage {
 
 async fn overview(State(state): State<AppState>, user: CurrentUser) -> AppResult<OverviewPage> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let counts = sqlx::query_as!(
         Counts,
         r#"select
@@ -80,7 +80,7 @@ async fn overview(State(state): State<AppState>, user: CurrentUser) -> AppResult
              (select count(*) from organisation where municipality_id = $1) as "organisations!",
              (select count(*) from position where municipality_id = $1) as "positions!",
              (select count(*) from work_group where municipality_id = $1) as "groups!""#,
-        m
+        m.get()
     )
     .fetch_one(&state.db)
     .await?;
@@ -115,7 +115,7 @@ async fn audit_log(State(state): State<AppState>, user: CurrentUser) -> AppResul
            from audit_event a left join person p on p.id = a.person_id
            where a.municipality_id = $1
            order by a.at desc, a.id desc limit 500"#,
-        user.municipality_id()
+        user.tenant().get()
     )
     .fetch_all(&state.db)
     .await?;

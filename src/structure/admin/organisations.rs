@@ -56,7 +56,7 @@ async fn page(
         r#"select o.name, o.kind as "kind: OrgKind", o.external,
                   (select count(*) from position p where p.organisation_id = o.id) as "positions!"
            from organisation o where o.municipality_id = $1 order by o.name"#,
-        user.municipality_id()
+        user.tenant().get()
     )
     .fetch_all(&state.db)
     .await?
@@ -112,7 +112,7 @@ pub async fn create(
             r#"insert into organisation (id, municipality_id, name, kind, external)
                values ($1, $2, $3, $4, $5)"#,
             id,
-            user.municipality_id(),
+            user.tenant().get(),
             name,
             kind.as_str(),
             external

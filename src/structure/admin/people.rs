@@ -61,7 +61,7 @@ async fn page(
            from person p join person_municipality pm on pm.person_id = p.id
            where pm.municipality_id = $1
            order by p.name"#,
-        user.municipality_id(),
+        user.tenant().get(),
         today()
     )
     .fetch_all(&state.db)
@@ -95,7 +95,7 @@ pub async fn create(
         let page = page(&state, &user, form, errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut change = Change::once(&state, &user, &form.form_token, "/admin/personer").await?;
     let existing = sqlx::query_scalar!("select id from person where lower(email) = $1", email)
         .fetch_optional(change.tx())
@@ -110,7 +110,7 @@ pub async fn create(
     let linked = sqlx::query!(
         r#"insert into person_municipality (municipality_id, person_id) values ($1, $2)
            on conflict do nothing"#,
-        m,
+        m.get(),
         person_id
     )
     .execute(change.tx())

@@ -18,6 +18,7 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::structure::db;
+use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, organisation_choices, person_choices, position_choices};
 use crate::web::extract::CurrentUser;
@@ -64,7 +65,7 @@ async fn list_page(
     form: PositionForm,
     errors: FieldErrors,
 ) -> AppResult<PositionsPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let positions = sqlx::query_as!(
         PositionRow,
         r#"select p.id, p.title, o.name as "organisation?", hn.name as "holder?",
@@ -74,7 +75,7 @@ async fn list_page(
            left join position s on s.id = p.substitute_position_id
            left join holders_on($1, $2) hn on hn.position_id = p.id
            where p.municipality_id = $1 order by p.title"#,
-        m,
+        m.get(),
         today()
     )
     .fetch_all(&state.db)
@@ -106,7 +107,7 @@ pub async fn create(
     Form(form): Form<PositionForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut errors = FieldErrors::default();
     let title = forms::required_line(
         &mut errors,
@@ -166,7 +167,7 @@ struct NewPosition<'a> {
 /// or it names an organisation or substitute of another municipality.
 async fn insert_position(
     tx: &mut PgConnection,
-    m: Uuid,
+    m: MunicipalityId,
     id: Uuid,
     p: &NewPosition<'_>,
     errors: &mut FieldErrors,
@@ -176,7 +177,7 @@ async fn insert_position(
                  (id, municipality_id, title, organisation_id, substitute_position_id, grants_admin)
                values ($1, $2, $3, $4, $5, $6)"#,
         id,
-        m,
+        m.get(),
         p.title,
         p.organisation_id,
         p.substitute_id,
@@ -278,7 +279,7 @@ async fn show_page(
     end: EndForm,
     errors: FieldErrors,
 ) -> AppResult<PositionPage> {
-    let m = user.municipality_id();
+    let m = user.tenant();
     let day = today();
     let position = sqlx::query_as!(
         PositionDetail,
@@ -288,7 +289,7 @@ async fn show_page(
            left join position s on s.id = p.substitute_position_id
            where p.id = $1 and p.municipality_id = $2"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(&state.db)
     .await?
@@ -300,7 +301,7 @@ async fn show_page(
            where h.position_id = $1 and h.municipality_id = $2
            order by h.held_from desc"#,
         id,
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?;
@@ -312,7 +313,7 @@ async fn show_page(
         r#"select g.id, g.name, ms.role as "role: crate::structure::model::Role" from membership ms join work_group g on g.id = ms.work_group_id
            where ms.position_id = $1 and ms.municipality_id = $2 order by g.name"#,
         id,
-        m
+        m.get()
     )
     .fetch_all(&state.db)
     .await?
@@ -393,7 +394,7 @@ pub async fn hand_over(
     Form(form): Form<HandOverForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut errors = FieldErrors::default();
     let person_id = forms::required_id(
         &mut errors,
@@ -450,7 +451,7 @@ pub async fn end_holding(
     Form(form): Form<EndForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let m = user.municipality_id();
+    let m = user.tenant();
     let mut errors = FieldErrors::default();
     let to = forms::required_date(&mut errors, "held_to", &form.held_to);
     let mut change = Change::begin(&state, &user).await?;
@@ -460,7 +461,7 @@ pub async fn end_holding(
            where h.position_id = $1 and h.municipality_id = $2 and h.held_to is null
            for update of h"#,
         id,
-        m
+        m.get()
     )
     .fetch_optional(change.tx())
     .await?;
