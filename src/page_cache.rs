@@ -273,23 +273,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_seen_again_is_served_from_memory() {
-        let (cache, m, runs) = (
-            live(),
-            MunicipalityId::of_row(Uuid::new_v4()),
-            AtomicUsize::new(0),
-        );
+        let (cache, m, runs) = (live(), any_municipality(), AtomicUsize::new(0));
         assert_eq!(load(&cache, m, 1, &runs).await, 1);
         assert_eq!(load(&cache, m, 2, &runs).await, 1);
         assert_eq!(runs.load(Ordering::SeqCst), 1);
     }
 
+    fn any_municipality() -> MunicipalityId {
+        MunicipalityId::of_row(Uuid::new_v4())
+    }
+
     #[tokio::test]
     async fn a_notice_for_the_municipality_drops_its_pages_only() {
         let (cache, runs) = (live(), AtomicUsize::new(0));
-        let (a, b) = (
-            MunicipalityId::of_row(Uuid::new_v4()),
-            MunicipalityId::of_row(Uuid::new_v4()),
-        );
+        let (a, b) = (any_municipality(), any_municipality());
         load(&cache, a, 1, &runs).await;
         load(&cache, b, 1, &runs).await;
         cache.apply(&a.to_string());
@@ -299,11 +296,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_notice_about_people_drops_every_municipality() {
-        let (cache, m, runs) = (
-            live(),
-            MunicipalityId::of_row(Uuid::new_v4()),
-            AtomicUsize::new(0),
-        );
+        let (cache, m, runs) = (live(), any_municipality(), AtomicUsize::new(0));
         load(&cache, m, 1, &runs).await;
         cache.apply("all");
         assert_eq!(load(&cache, m, 2, &runs).await, 2);
@@ -313,7 +306,7 @@ mod tests {
     async fn nothing_is_served_from_memory_while_not_listening() {
         let (cache, m, runs) = (
             PageCache::default(),
-            MunicipalityId::of_row(Uuid::new_v4()),
+            any_municipality(),
             AtomicUsize::new(0),
         );
         load(&cache, m, 1, &runs).await;
@@ -326,7 +319,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_load_that_raced_with_a_notice_is_not_served() {
-        let (cache, m) = (live(), MunicipalityId::of_row(Uuid::new_v4()));
+        let (cache, m) = (live(), any_municipality());
         let stale = cache
             .get_or_load(m, "p".into(), || async {
                 // The change commits while the statement runs.
@@ -342,11 +335,7 @@ mod tests {
 
     #[tokio::test]
     async fn requests_that_miss_together_wait_for_one_load() {
-        let (cache, m, runs) = (
-            live(),
-            MunicipalityId::of_row(Uuid::new_v4()),
-            AtomicUsize::new(0),
-        );
+        let (cache, m, runs) = (live(), any_municipality(), AtomicUsize::new(0));
         let slow = || async {
             runs.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -362,11 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_load_is_not_kept() {
-        let (cache, m, runs) = (
-            live(),
-            MunicipalityId::of_row(Uuid::new_v4()),
-            AtomicUsize::new(0),
-        );
+        let (cache, m, runs) = (live(), any_municipality(), AtomicUsize::new(0));
         let failed = cache
             .get_or_load(m, "p".into(), || async {
                 AppResult::<u32>::Err(AppError::NotFound)
@@ -379,10 +364,7 @@ mod tests {
     #[tokio::test]
     async fn a_change_made_here_drops_the_pages_of_the_municipality_it_named() {
         let (cache, runs) = (live(), AtomicUsize::new(0));
-        let (a, b) = (
-            MunicipalityId::of_row(Uuid::new_v4()),
-            MunicipalityId::of_row(Uuid::new_v4()),
-        );
+        let (a, b) = (any_municipality(), any_municipality());
         load(&cache, a, 1, &runs).await;
         load(&cache, b, 1, &runs).await;
         let named = ChangedIn::default();

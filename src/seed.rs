@@ -111,6 +111,19 @@ struct GroupSeed {
     members: &'static [(&'static str, &'static str)],
 }
 
+/// The local police area's chief and the kommunpolis serve both demo
+/// municipalities (one police area covers neighbouring municipalities).
+const LPO_CHIEF_SEAT: PositionSeed = pos(
+    LPO_CHIEF,
+    POLICE,
+    ("Mikael Andersson", "lpo.chef@lindesberg.example"),
+);
+const POLICE_LIAISON_SEAT: PositionSeed = pos(
+    POLICE_LIAISON,
+    POLICE,
+    ("Johan Karlsson", "kommunpolis@lindesberg.example"),
+);
+
 const fn pos(
     title: &'static str,
     organisation: &'static str,
@@ -164,16 +177,8 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
         ("Lindesbergs Köpmannaförening", "forening", true),
     ],
     positions: &[
-        pos(
-            LPO_CHIEF,
-            POLICE,
-            ("Mikael Andersson", "lpo.chef@lindesberg.example"),
-        ),
-        pos(
-            POLICE_LIAISON,
-            POLICE,
-            ("Johan Karlsson", "kommunpolis@lindesberg.example"),
-        ),
+        LPO_CHIEF_SEAT,
+        POLICE_LIAISON_SEAT,
         pos(
             "Kommunstyrelsens ordförande",
             "Kommunstyrelsen",
@@ -440,16 +445,8 @@ const NORA: MunicipalitySeed = MunicipalitySeed {
         (POLICE, "polis", true),
     ],
     positions: &[
-        pos(
-            LPO_CHIEF,
-            POLICE,
-            ("Mikael Andersson", "lpo.chef@lindesberg.example"),
-        ),
-        pos(
-            POLICE_LIAISON,
-            POLICE,
-            ("Johan Karlsson", "kommunpolis@lindesberg.example"),
-        ),
+        LPO_CHIEF_SEAT,
+        POLICE_LIAISON_SEAT,
         pos(
             "Kommunstyrelsens ordförande",
             "Kommunstyrelsen",

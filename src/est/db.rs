@@ -145,6 +145,25 @@ pub async fn ensure_report(
     .await
 }
 
+/// Marks a report "nothing to report", or clears the mark when an entry is
+/// added or put back.
+pub async fn set_nothing_to_report(
+    conn: &mut sqlx::PgConnection,
+    m: MunicipalityId,
+    report: Uuid,
+    nothing: bool,
+) -> AppResult<()> {
+    sqlx::query!(
+        "update est_report set nothing_to_report = $3 where id = $1 and municipality_id = $2",
+        report,
+        m.get(),
+        nothing
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// An incident as shown in a report or the lägesbild.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Incident {
@@ -246,27 +265,6 @@ pub fn risk_label(risk: &str) -> &'static str {
     }
 }
 
-pub async fn coming_events(
-    db: &PgPool,
-    m: MunicipalityId,
-    week: NaiveDate,
-    organisation: Option<Uuid>,
-) -> AppResult<Vec<ComingEvent>> {
-    Ok(sqlx::query_as!(
-        ComingEvent,
-        r#"select id as "id!", organisation as "organisation!", occurs_on as "occurs_on!", area as "area?",
-                  risk as "risk!", title, place, planned_measures, written_by_name as "written_by?"
-           from est_coming_event_named
-           where municipality_id = $1 and week_start = $2 and ($3::uuid is null or organisation_id = $3)
-           order by occurs_on, risk_rank"#,
-        m.get(),
-        week,
-        organisation
-    )
-    .fetch_all(db)
-    .await?)
-}
-
 /// A cooperation need.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Need {
@@ -307,31 +305,24 @@ pub fn need_status_label(status: &str) -> &'static str {
     }
 }
 
-/// Needs filed in a week by one organisation, or every need still open (or
-/// closed during `week`) when no organisation is given.
-pub async fn needs(
+/// Whether an organisation's report for a week holds any incident, coming
+/// event or cooperation need (a report marked "nothing to report" holds
+/// none).
+pub async fn has_entries(
     db: &PgPool,
     m: MunicipalityId,
+    organisation: Uuid,
     week: NaiveDate,
-    organisation: Option<Uuid>,
-) -> AppResult<Vec<Need>> {
-    Ok(sqlx::query_as!(
-        Need,
-        r#"select id as "id!", organisation as "organisation!", organisation_id as "organisation_id!", taken_by_id,
-                  taken_by as "taken_by?", week_start as "week_start!", title, with_whom, status as "status!",
-                  handled_by, written_by_name as "written_by?", last_note
-           from cooperation_need_named
-           where municipality_id = $1
-             and case when $3::uuid is null
-                      then week_start <= $2 and (status <> 'closed' or closed_at >= $4)
-                      else organisation_id = $3 and week_start = $2 end
-           order by week_start, created_at"#,
+) -> AppResult<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"select coalesce((select est_report_filed(r) and not r.nothing_to_report from est_report r
+                            where r.municipality_id = $1 and r.organisation_id = $2 and r.week_start = $3),
+                           false) as "has!""#,
         m.get(),
-        week,
         organisation,
-        crate::web::day_start(week)
+        week
     )
-    .fetch_all(db)
+    .fetch_one(db)
     .await?)
 }
 
@@ -351,7 +342,7 @@ pub struct ReportForm {
 
 /// The report form's data in one statement: the week (from `weeks`, see
 /// [`WeekChoice`]) and its deadline, the organisation's report with its
-/// entries (as [`incidents`], [`coming_events`] and [`needs`] give them),
+/// entries (incidents as [`incidents`] gives them, coming events, needs),
 /// and the active categories and areas.
 pub async fn report_form(
     db: &PgPool,

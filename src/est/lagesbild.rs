@@ -368,8 +368,8 @@ struct LagesbildData {
 }
 
 /// The lägesbild's data in one statement: the week's incidents, coming
-/// events and current needs (as [`db::incidents`], [`db::coming_events`]
-/// and [`db::needs`] give them for every organisation), the counts per
+/// events and current needs (as the report form gives them, for every
+/// organisation), the counts per
 /// category from `first` to `week`, the reporting group's organisations
 /// (as [`reporters`]), this and the `previous` week's priorities, and the
 /// positions a priority can be given to.

@@ -39,7 +39,8 @@ pub async fn groups(
     municipality_id: MunicipalityId,
     day: NaiveDate,
 ) -> AppResult<Vec<GroupSummary>> {
-    let rows = sqlx::query!(
+    Ok(sqlx::query_as!(
+        GroupSummary,
         r#"select g.id, g.name, g.tier as "tier: Tier", g.task, g.cadence_text, g.focus_area,
                   g.active_from, g.active_to, a.name as "appointed_by?",
                   c.title as "convener?", ch.name as "convener_holder?",
@@ -59,24 +60,7 @@ pub async fn groups(
         day
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| GroupSummary {
-            id: r.id,
-            name: r.name,
-            tier: r.tier,
-            task: r.task,
-            cadence_text: r.cadence_text,
-            focus_area: r.focus_area,
-            active_from: r.active_from,
-            active_to: r.active_to,
-            appointed_by: r.appointed_by,
-            convener: r.convener,
-            convener_holder: r.convener_holder,
-            member_count: r.member_count,
-        })
-        .collect())
+    .await?)
 }
 
 /// One group in full.
@@ -156,8 +140,9 @@ pub async fn members(
     group_id: Uuid,
     day: NaiveDate,
 ) -> AppResult<Vec<Member>> {
-    let rows = sqlx::query!(
-        r#"select ms.id, ms.role as "role: Role", p.id as position_id, p.title, o.name as "organisation?",
+    Ok(sqlx::query_as!(
+        Member,
+        r#"select ms.id as membership_id, ms.role as "role: Role", p.id as position_id, p.title, o.name as "organisation?",
                   coalesce(o.external, false) as "external!",
                   ph.name as "holder?",
                   s.title as "substitute_title?", sh.name as "substitute_holder?"
@@ -174,21 +159,7 @@ pub async fn members(
         day
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Member {
-            membership_id: r.id,
-            position_id: r.position_id,
-            title: r.title,
-            organisation: r.organisation,
-            external: r.external,
-            role: r.role,
-            holder: r.holder,
-            substitute_title: r.substitute_title,
-            substitute_holder: r.substitute_holder,
-        })
-        .collect())
+    .await?)
 }
 
 /// The municipality's guideline metadata.

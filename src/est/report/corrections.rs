@@ -33,15 +33,7 @@ pub async fn nothing(
     let m = user.tenant();
     let mut e = FieldErrors::default();
     let late = check_open(&s, &mut e, "nothing");
-    let has_entries = !db::incidents(&state.db, m, s.week.monday, Some(s.org.id))
-        .await?
-        .is_empty()
-        || !db::coming_events(&state.db, m, s.week.monday, Some(s.org.id))
-            .await?
-            .is_empty()
-        || !db::needs(&state.db, m, s.week.monday, Some(s.org.id))
-            .await?
-            .is_empty();
+    let has_entries = db::has_entries(&state.db, m, s.org.id, s.week.monday).await?;
     if has_entries {
         e.add(
             "nothing",
@@ -54,13 +46,7 @@ pub async fn nothing(
     }
     let mut change = Change::begin(&state, &user).await?;
     let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
-    sqlx::query!(
-        "update est_report set nothing_to_report = true where id = $1 and municipality_id = $2",
-        report,
-        m.get()
-    )
-    .execute(change.tx())
-    .await?;
+    db::set_nothing_to_report(change.tx(), m, report, true).await?;
     change
         .record(Event {
             action: "rapporterade inget att rapportera",
@@ -183,13 +169,7 @@ pub async fn undo_remove(
         return Ok(Redirect::to(&entry_url(&s, id)).into_response());
     }
     restore_attached(change.tx(), kind, &row, At { m, report, id }).await?;
-    sqlx::query!(
-        "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
-        report,
-        m.get()
-    )
-    .execute(change.tx())
-    .await?;
+    db::set_nothing_to_report(change.tx(), m, report, false).await?;
     change
         .record(Event {
             action: "återställde post",

@@ -122,13 +122,7 @@ async fn add<E: Entry>(
     let mut change = Change::once(state, user, token, &report_url(s, "rapport")).await?;
     let m = user.tenant();
     let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
-    sqlx::query!(
-        "update est_report set nothing_to_report = false where id = $1 and municipality_id = $2",
-        report,
-        m.get()
-    )
-    .execute(change.tx())
-    .await?;
+    db::set_nothing_to_report(change.tx(), m, report, false).await?;
     let at = Place {
         m,
         report,
