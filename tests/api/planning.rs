@@ -403,3 +403,32 @@ async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lage
         ["Fel: Ange antal månader, 1 till 60."]
     );
 }
+
+/// Every field's error is tied to its control, also on the planning forms
+/// whose errors once stood only beside the field: a screen reader reads the
+/// error with the field, and the field says it is invalid.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_planning_form_ties_each_error_to_its_field(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let response = app
+        .post(
+            "/planering/mal",
+            &[
+                ("level", "inget"),
+                ("parent_id", ""),
+                ("goal_title", ""),
+                ("target_date", "2027-13-45"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html_of(response).await;
+    for field in ["level", "goal_title", "target_date"] {
+        assert!(
+            !texts(&page, &format!("#{field}-error")).is_empty(),
+            "an error by {field}"
+        );
+        let tied = format!("#{field}[aria-invalid=true][aria-describedby~={field}-error]");
+        assert_eq!(texts(&page, &tied).len(), 1, "{field} is tied to its error");
+    }
+}
