@@ -20,6 +20,47 @@ pub struct Event<'a> {
     pub after: Option<Value>,
 }
 
+impl<'a> Event<'a> {
+    /// `action` done to an `entity`, told in one `summary` line; add the
+    /// record's id, the state before and after with the methods below.
+    pub fn new(action: &'a str, entity: &'a str, summary: impl Into<String>) -> Self {
+        Self {
+            action,
+            entity,
+            entity_id: None,
+            summary: summary.into(),
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The record the change was made to.
+    pub fn on(self, id: Uuid) -> Self {
+        Self {
+            entity_id: Some(id),
+            ..self
+        }
+    }
+
+    /// The state before the change.
+    pub fn before(self, before: Value) -> Self {
+        self.before_maybe(Some(before))
+    }
+
+    /// The state before the change, where there may have been none.
+    pub fn before_maybe(self, before: Option<Value>) -> Self {
+        Self { before, ..self }
+    }
+
+    /// The state after the change.
+    pub fn after(self, after: Value) -> Self {
+        Self {
+            after: Some(after),
+            ..self
+        }
+    }
+}
+
 /// Writes the event inside the caller's transaction. Only
 /// [`crate::web::change::Change`] calls this, so no change is stored without
 /// its row.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde_json::json;
@@ -27,7 +27,8 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
@@ -277,8 +278,7 @@ async fn form_page(
     })
 }
 
-pub async fn new_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<FormPage> {
-    user.require_admin()?;
+pub async fn new_page(State(state): State<AppState>, Admin(user): Admin) -> AppResult<FormPage> {
     let form = AgreementForm {
         valid_from: today().to_string(),
         ..AgreementForm::default()
@@ -430,17 +430,16 @@ fn content<'a>(f: &'a AgreementForm, v: &'a Valid) -> Content<'a> {
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let (fields, upload) = read_form(multipart).await?;
     let form = form_from(&fields);
     let m = user.tenant();
     let mut e = FieldErrors::default();
     let Some(valid) = validate(&state, m, &form, upload.as_ref(), &mut e).await? else {
         let page = form_page(&state, &user, None, form, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let id = Uuid::now_v7();
     let token = fields.get("form_token").cloned().unwrap_or_default();
@@ -453,22 +452,14 @@ pub async fn create(
     .await?;
     let v = new_version(&form, &valid, upload.as_ref());
     db::write_version(change.tx(), user.tenant(), id, 1, &v, None, user.id()).await?;
-    change.done(Event {
-        action: "registrerade",
-        entity: "avtal",
-        entity_id: Some(id),
-        summary: format!("{} med {}", form.title.trim(), valid.counterpart),
-        before: None,
-        after: Some(json!({ "version": 1, "motpart": valid.counterpart, "dokument": upload.as_ref().map(|u| &u.name) })),
-    }, "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.", &format!("/avtal/{id}")).await
+    change.done(Event::new("registrerade", "avtal", format!("{} med {}", form.title.trim(), valid.counterpart)).on(id).after(json!({ "version": 1, "motpart": valid.counterpart, "dokument": upload.as_ref().map(|u| &u.name) })), "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.", &format!("/avtal/{id}")).await
 }
 
 pub async fn edit_page(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
 ) -> AppResult<FormPage> {
-    user.require_admin()?;
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let form = AgreementForm::from_agreement(&a);
     form_page(&state, &user, Some(a), form, FieldErrors::default()).await
@@ -480,11 +471,10 @@ pub async fn edit_page(
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), agreement.id = %id))]
 pub async fn update(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
@@ -496,7 +486,7 @@ pub async fn update(
     let valid = validate(&state, m, &form, upload.as_ref(), &mut e).await?;
     let (Some(valid), true) = (valid, e.is_empty()) else {
         let page = form_page(&state, &user, Some(a), form, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let version = a.current_version + 1;
     let token = fields.get("form_token").cloned().unwrap_or_default();
@@ -522,14 +512,16 @@ pub async fn update(
     )
     .await?;
     change
-        .record(Event {
-            action: "ändrade",
-            entity: "avtal",
-            entity_id: Some(id),
-            summary: version_summary(form.title.trim(), version, voided),
-            before: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint })),
-            after: Some(json!({ "version": version, "ogiltigförklarade signaturer": voided })),
-        })
+        .record(
+            Event::new(
+                "ändrade",
+                "avtal",
+                version_summary(form.title.trim(), version, voided),
+            )
+            .on(id)
+            .before(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint }))
+            .after(json!({ "version": version, "ogiltigförklarade signaturer": voided })),
+        )
         .await?;
     let mail = if a.status == AgreementStatus::ForSigning {
         let a = db::agreement(change.tx(), user.tenant(), id).await?;
@@ -695,11 +687,10 @@ pub struct TokenForm {
 /// (a double click, a resent post) mail no one again.
 pub async fn send_for_signing(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     crate::web::forms::Form(form): crate::web::forms::Form<TokenForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let back = format!("/avtal/{id}");
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
@@ -715,14 +706,16 @@ pub async fn send_for_signing(
     }
     let a = db::agreement(change.tx(), user.tenant(), id).await?;
     change
-        .record(Event {
-            action: "skickade för signering",
-            entity: "avtal",
-            entity_id: Some(id),
-            summary: format!("{} version {}", a.title, a.current_version),
-            before: Some(json!({ "status": "draft" })),
-            after: Some(json!({ "status": "for_signing" })),
-        })
+        .record(
+            Event::new(
+                "skickade för signering",
+                "avtal",
+                format!("{} version {}", a.title, a.current_version),
+            )
+            .on(id)
+            .before(json!({ "status": "draft" }))
+            .after(json!({ "status": "for_signing" })),
+        )
         .await?;
     let mail = notify::signatories(change.tx(), &state, user.tenant(), &a, false).await?;
     let done = change.commit().await?;
@@ -751,7 +744,7 @@ async fn not_a_draft(
     let mut e = FieldErrors::default();
     e.add("send", "Bara ett utkast kan skickas för signering.");
     let page = show_page(state, user, id, e).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 #[derive(serde::Deserialize)]
@@ -765,11 +758,10 @@ pub struct TerminateForm {
 /// `POST /avtal/{id}/avsluta`.
 pub async fn terminate(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     crate::web::forms::Form(form): crate::web::forms::Form<TerminateForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let mut e = FieldErrors::default();
@@ -780,7 +772,7 @@ pub async fn terminate(
     }
     let (Some(on), true) = (on, e.is_empty()) else {
         let page = show_page(&state, &user, id, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
@@ -791,14 +783,14 @@ pub async fn terminate(
     .await?;
     change
         .done(
-            Event {
-                action: "avslutade",
-                entity: "avtal",
-                entity_id: Some(id),
-                summary: format!("{} från {on}: {reason}", a.title),
-                before: Some(json!({ "status": a.status })),
-                after: Some(json!({ "status": "terminated", "datum": on, "skäl": reason })),
-            },
+            Event::new(
+                "avslutade",
+                "avtal",
+                format!("{} från {on}: {reason}", a.title),
+            )
+            .on(id)
+            .before(json!({ "status": a.status }))
+            .after(json!({ "status": "terminated", "datum": on, "skäl": reason })),
             "Avtalet är avslutat.",
             &format!("/avtal/{id}"),
         )
@@ -809,11 +801,10 @@ pub async fn terminate(
 /// (name, title, date, and optionally the signed copy as PDF).
 pub async fn counterparty(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let a = db::agreement(&state.db, user.tenant(), id).await?;
     let (fields, upload) = read_form(multipart).await?;
@@ -831,7 +822,7 @@ pub async fn counterparty(
     check_document(&mut e, "signed_copy", upload.as_ref());
     let (Some(on), true) = (on, e.is_empty()) else {
         let page = show_page(&state, &user, id, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
@@ -846,14 +837,13 @@ pub async fn counterparty(
     .await?;
     change
         .done(
-            Event {
-                action: "registrerade motpartens signatur",
-                entity: "avtal",
-                entity_id: Some(id),
-                summary: format!("{} version {}: {name} {on}", a.title, a.current_version),
-                before: None,
-                after: Some(json!({ "namn": name, "titel": title, "datum": on })),
-            },
+            Event::new(
+                "registrerade motpartens signatur",
+                "avtal",
+                format!("{} version {}: {name} {on}", a.title, a.current_version),
+            )
+            .on(id)
+            .after(json!({ "namn": name, "titel": title, "datum": on })),
             "Motpartens signatur är registrerad.",
             &format!("/avtal/{id}"),
         )

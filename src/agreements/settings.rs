@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -18,7 +17,8 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{FieldErrors, Form};
 use crate::web::layout::Chrome;
 
@@ -82,18 +82,16 @@ async fn render(
     })
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<SettingsPage> {
-    user.require_admin()?;
+pub async fn page(State(state): State<AppState>, Admin(user): Admin) -> AppResult<SettingsPage> {
     render(&state, &user, None, FieldErrors::default()).await
 }
 
 /// Saves `sign_<type>_<position>` ticks and `warning_days`.
 pub async fn save(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut e = FieldErrors::default();
     let (raw_days, days, ticks) = read_settings(&fields, &mut e);
@@ -113,23 +111,21 @@ pub async fn save(
     }
     if !e.is_empty() {
         let page = render(&state, &user, Some(raw_days), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let mut change = Change::begin(&state, &user).await?;
     store_settings(change.tx(), m, days, &ticks).await?;
     change
         .done(
-            Event {
-                action: "ändrade signatärer",
-                entity: "avtalstyper",
-                entity_id: None,
-                summary: format!(
+            Event::new(
+                "ändrade signatärer",
+                "avtalstyper",
+                format!(
                     "{} signatärsbefattningar, varning {days} dagar före",
                     ticks.len()
                 ),
-                before: None,
-                after: Some(json!({ "signatärer": ticks.len(), "varningsdagar": days })),
-            },
+            )
+            .after(json!({ "signatärer": ticks.len(), "varningsdagar": days })),
             "Inställningarna för avtal är sparade.",
             "/avtal/installningar",
         )

@@ -31,6 +31,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
@@ -123,7 +124,7 @@ pub async fn sign(
     }
     let (Some(position), true) = (position, e.is_empty()) else {
         let page = show_page(&state, &user, id, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
     let signature_id = Uuid::now_v7();
@@ -144,16 +145,9 @@ pub async fn sign(
     if inserted.is_none() {
         change.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
-    change.record(Event {
-        action: "signerade",
-        entity: "avtal",
-        entity_id: Some(id),
-        summary: format!("{} version {}", a.title, a.current_version),
-        before: None,
-        after: Some(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip })),
-    }).await?;
+    change.record(Event::new("signerade", "avtal", format!("{} version {}", a.title, a.current_version)).on(id).after(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip }))).await?;
     let (complete, mail) = notify_if_complete(change.tx(), &state, &user, id).await?;
     let done = change.commit().await?;
     crate::mail::outbox::deliver(&state, &mail).await;

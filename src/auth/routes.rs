@@ -16,6 +16,7 @@ use super::{password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::{AUTH_KEY, SessionAuth, SignedIn, Workplace, workplaces};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{FieldErrors, Form, Query};
 use crate::web::layout::{Chrome, set_flash};
 
@@ -408,7 +409,7 @@ async fn change_password(
     }
     if !errors.is_empty() {
         let page = account(&state, &user, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let hash = password::hash(form.new_password).await?;
     // Bumping the generation ends every other session of this person.

@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::map::geometry::{self, MAX_UPLOAD_BYTES};
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
 use crate::web::forms::FieldErrors;
 
 use super::settings;
@@ -71,10 +71,9 @@ async fn read_form(mut multipart: Multipart) -> AppResult<(Option<Target>, Optio
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 pub async fn upload(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let (target, file) = read_form(multipart).await?;
     let mut e = FieldErrors::default();
     let Some(target) = target else {
@@ -116,14 +115,11 @@ async fn store_outline(
     .await?;
     change
         .done(
-            Event {
-                action: "laddade upp",
-                entity: "kommungräns",
-                entity_id: None,
-                summary: format!("Kommunens gräns ({} ytor)", outline.0.len()),
-                before: None,
-                after: None,
-            },
+            Event::new(
+                "laddade upp",
+                "kommungräns",
+                format!("Kommunens gräns ({} ytor)", outline.0.len()),
+            ),
             "Kommunens gräns är sparad.",
             "/est/installningar#karta",
         )
@@ -176,14 +172,12 @@ async fn store_areas(
     let names: Vec<&str> = matched.iter().map(|(_, n, _)| n.as_str()).collect();
     change
         .done(
-            Event {
-                action: "laddade upp",
-                entity: "områdesgränser",
-                entity_id: None,
-                summary: format!("Gränser för {}", names.join(", ")),
-                before: None,
-                after: Some(json!({ "områden": names })),
-            },
+            Event::new(
+                "laddade upp",
+                "områdesgränser",
+                format!("Gränser för {}", names.join(", ")),
+            )
+            .after(json!({ "områden": names })),
             format!(
                 "Gränserna är sparade för {}.",
                 crate::web::words::count(

@@ -27,8 +27,9 @@ use crate::web::bounds;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
 use crate::web::csv::{Cell, Table};
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
 use crate::web::format_local;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::Chrome;
 use crate::web::path::Params;
@@ -736,11 +737,10 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
 /// `POST /est/lagesbild/{week}/prioritet`: a priority for the coming week.
 pub async fn add_priority(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Params(key): Params<String>,
     Form(form): Form<PriorityForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let week = parse_week(&key)?;
     let m = user.tenant();
     let mut e = FieldErrors::default();
@@ -755,7 +755,7 @@ pub async fn add_priority(
     let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
     let (Some(kind), true) = (kind, e.is_empty()) else {
         let page = lagesbild_page(&state, &user, &key, MapQuery::default(), form, e).await?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
@@ -772,14 +772,8 @@ pub async fn add_priority(
     }
     change
         .done(
-            Event {
-                action: "prioriterade",
-                entity: "EST",
-                entity_id: None,
-                summary: format!("{}: {text}", week.label()),
-                before: None,
-                after: Some(json!({ "typ": kind, "text": text })),
-            },
+            Event::new("prioriterade", "EST", format!("{}: {text}", week.label()))
+                .after(json!({ "typ": kind, "text": text })),
             "Prioriteringen är sparad.",
             &back,
         )
@@ -797,11 +791,10 @@ pub struct OutcomeForm {
 /// `POST /est/prioritet/{id}/utfall`: how last week's priority went.
 pub async fn set_outcome(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Params(id): Params<Uuid>,
     Form(form): Form<OutcomeForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let mut e = FieldErrors::default();
     let outcome = forms::optional_line(&mut e, "outcome", &form.outcome, "utfallet", 1000);
     if !e.is_empty() {
@@ -814,7 +807,7 @@ pub async fn set_outcome(
             e,
         )
         .await?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let outcome = outcome.as_str();
     let m = user.tenant();
@@ -827,14 +820,11 @@ pub async fn set_outcome(
     .await?
     .ok_or(AppError::NotFound)?;
     change
-        .record(Event {
-            action: "följde upp",
-            entity: "EST",
-            entity_id: Some(id),
-            summary: format!("{}: {outcome}", updated.text),
-            before: None,
-            after: Some(json!({ "utfall": outcome })),
-        })
+        .record(
+            Event::new("följde upp", "EST", format!("{}: {outcome}", updated.text))
+                .on(id)
+                .after(json!({ "utfall": outcome })),
+        )
         .await?;
     let back = format!(
         "/est/lagesbild/{}#prioriteringar",
@@ -882,23 +872,24 @@ pub async fn mark_duplicate(
         return Err(AppError::BadRequest);
     }
     change
-        .record(Event {
-            action: if other.is_some() {
-                "markerade samma händelse"
-            } else {
-                "tog bort markering"
-            },
-            entity: "EST-händelse",
-            entity_id: Some(id),
-            summary: format!(
-                "Händelse {id} = {}",
-                other
-                    .map(|o| o.to_string())
-                    .unwrap_or_else(|| "egen".into())
-            ),
-            before: None,
-            after: Some(json!({ "samma som": other })),
-        })
+        .record(
+            Event::new(
+                if other.is_some() {
+                    "markerade samma händelse"
+                } else {
+                    "tog bort markering"
+                },
+                "EST-händelse",
+                format!(
+                    "Händelse {id} = {}",
+                    other
+                        .map(|o| o.to_string())
+                        .unwrap_or_else(|| "egen".into())
+                ),
+            )
+            .on(id)
+            .after(json!({ "samma som": other })),
+        )
         .await?;
     change
         .finish(
@@ -1025,20 +1016,20 @@ async fn store_need_change(
     .execute(change.tx())
     .await?;
     change
-        .record(Event {
-            action: "följde upp samverkansbehov",
-            entity: "samverkansbehov",
-            entity_id: Some(u.id),
-            summary: format!(
-                "{}: {}",
-                before.title.unwrap_or_default(),
-                db::need_status_label(u.status)
-            ),
-            before: Some(json!({ "status": before.status })),
-            after: Some(
-                json!({ "status": u.status, "anteckning": u.note, "tagit på sig": u.taking }),
-            ),
-        })
+        .record(
+            Event::new(
+                "följde upp samverkansbehov",
+                "samverkansbehov",
+                format!(
+                    "{}: {}",
+                    before.title.unwrap_or_default(),
+                    db::need_status_label(u.status)
+                ),
+            )
+            .on(u.id)
+            .before(json!({ "status": before.status }))
+            .after(json!({ "status": u.status, "anteckning": u.note, "tagit på sig": u.taking })),
+        )
         .await
 }
 
@@ -1085,7 +1076,7 @@ pub async fn update_need(
             e,
         )
         .await?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let mut change = Change::begin(&state, &user).await?;
     let update = NeedChange {

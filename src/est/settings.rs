@@ -4,8 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -14,7 +13,8 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::Params;
@@ -130,8 +130,7 @@ async fn render(
     })
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<SettingsPage> {
-    user.require_admin()?;
+pub async fn page(State(state): State<AppState>, Admin(user): Admin) -> AppResult<SettingsPage> {
     render(
         &state,
         &user,
@@ -148,7 +147,7 @@ async fn invalid(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let page = render(state, user, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 /// The page again with `errors`, for a refused upload of boundaries
@@ -164,10 +163,9 @@ pub async fn refused(
 /// Saves the reporting interval and the retention time.
 pub async fn save(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let mut e = FieldErrors::default();
     let interval = match form.report_interval_weeks.as_str() {
         "1" => 1_i16,
@@ -206,23 +204,15 @@ pub async fn save(
     )
     .execute(change.tx())
     .await?;
-    change.done(Event {
-        action: "ändrade inställningar",
-        entity: "EST",
-        entity_id: None,
-        summary: format!("Rapportering var {interval}:e vecka, gallring efter {retention} månader"),
-        before: Some(json!({ "intervall": before.report_interval_weeks, "gallring": before.retention_months })),
-        after: Some(json!({ "intervall": interval, "gallring": retention })),
-    }, "Inställningarna är sparade.", "/est/installningar").await
+    change.done(Event::new("ändrade inställningar", "EST", format!("Rapportering var {interval}:e vecka, gallring efter {retention} månader")).before(json!({ "intervall": before.report_interval_weeks, "gallring": before.retention_months })).after(json!({ "intervall": interval, "gallring": retention })), "Inställningarna är sparade.", "/est/installningar").await
 }
 
 /// Saves the police's location names for the municipality.
 pub async fn save_police(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let names = match crate::sources::police::read_names(&form.location_names) {
         Ok(names) => names,
         Err(message) => {
@@ -236,14 +226,12 @@ pub async fn save_police(
     crate::sources::police::save_names(change.tx(), m, &names).await?;
     change
         .done(
-            Event {
-                action: "ändrade inställningar",
-                entity: "Polisens händelser",
-                entity_id: None,
-                summary: format!("Ortnamn: {}", names.join(", ")),
-                before: None,
-                after: Some(json!({ "ortnamn": names })),
-            },
+            Event::new(
+                "ändrade inställningar",
+                "Polisens händelser",
+                format!("Ortnamn: {}", names.join(", ")),
+            )
+            .after(json!({ "ortnamn": names })),
             "Ortnamnen är sparade.",
             "/est/installningar",
         )
@@ -254,10 +242,9 @@ pub async fn save_police(
 /// statistics are fetched for.
 pub async fn save_kolada(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let code = match crate::sources::kolada::read_code(&form.municipality_code) {
         Ok(code) => code,
         Err(message) => {
@@ -271,14 +258,12 @@ pub async fn save_kolada(
     crate::sources::kolada::save_code(change.tx(), m, code.as_deref()).await?;
     change
         .done(
-            Event {
-                action: "ändrade inställningar",
-                entity: "Kolada",
-                entity_id: None,
-                summary: format!("Kommunkod: {}", code.as_deref().unwrap_or("ingen")),
-                before: None,
-                after: Some(json!({ "kommunkod": code })),
-            },
+            Event::new(
+                "ändrade inställningar",
+                "Kolada",
+                format!("Kommunkod: {}", code.as_deref().unwrap_or("ingen")),
+            )
+            .after(json!({ "kommunkod": code })),
             "Kommunkoden är sparad.",
             "/est/installningar#kolada",
         )
@@ -288,10 +273,9 @@ pub async fn save_kolada(
 /// Adds a category, or a subcategory under a parent.
 pub async fn add_category(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut e = FieldErrors::default();
     let name = forms::required_line(&mut e, "name", &form.name, "kategorins namn", 200);
@@ -326,14 +310,9 @@ pub async fn add_category(
     }
     change
         .done(
-            Event {
-                action: "skapade",
-                entity: "kategori",
-                entity_id: Some(id),
-                summary: format!("Kategorin {name}"),
-                before: None,
-                after: Some(json!({ "namn": name, "under": parent })),
-            },
+            Event::new("skapade", "kategori", format!("Kategorin {name}"))
+                .on(id)
+                .after(json!({ "namn": name, "under": parent })),
             format!("Kategorin {name} är tillagd."),
             "/est/installningar#kategorier",
         )
@@ -343,10 +322,9 @@ pub async fn add_category(
 /// Adds an area (a town, village or district).
 pub async fn add_area(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut e = FieldErrors::default();
     let name = forms::required_line(&mut e, "area_name", &form.area_name, "områdets namn", 200);
@@ -382,14 +360,7 @@ pub async fn add_area(
     }
     change
         .done(
-            Event {
-                action: "skapade",
-                entity: "område",
-                entity_id: Some(id),
-                summary: format!("Området {name}"),
-                before: None,
-                after: None,
-            },
+            Event::new("skapade", "område", format!("Området {name}")).on(id),
             format!("Området {name} är tillagt."),
             "/est/installningar#omraden",
         )
@@ -399,10 +370,9 @@ pub async fn add_area(
 /// Turns a category or area off (kept for old reports) or on again.
 pub async fn toggle(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Params((kind, id)): Params<(String, Uuid)>,
 ) -> AppResult<Redirect> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let row = match kind.as_str() {
@@ -434,18 +404,19 @@ pub async fn toggle(
         (_, false) => "avaktiverade",
     };
     change
-        .record(Event {
-            action,
-            entity: if kind == "omrade" {
-                "område"
-            } else {
-                "kategori"
-            },
-            entity_id: Some(id),
-            summary: name,
-            before: None,
-            after: Some(json!({ "aktiv": active })),
-        })
+        .record(
+            Event::new(
+                action,
+                if kind == "omrade" {
+                    "område"
+                } else {
+                    "kategori"
+                },
+                name,
+            )
+            .on(id)
+            .after(json!({ "aktiv": active })),
+        )
         .await?;
     change.commit().await?;
     Ok(Redirect::to(if kind == "tipskategori" {

@@ -15,7 +15,7 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::Admin;
 use crate::web::path::Params;
 
 crate::text_enum! {
@@ -159,10 +159,9 @@ pub fn checklist(facts: &Facts, vacant: usize, unplanned: bool) -> Option<Checkl
 /// twice stores it once (the statement ignores a step already done).
 pub async fn confirm(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Params(step): Params<String>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let step = Confirmed::ALL
         .into_iter()
         .find(|c| c.as_str() == step)
@@ -183,14 +182,12 @@ pub async fn confirm(
             .finish("Steget var redan klart.", "/#kom-igang")
             .await;
     }
-    let event = Event {
-        action: "markerade som klart",
-        entity: "steg i kom igång",
-        entity_id: None,
-        summary: format!("Kom igång: {}", step.as_str()),
-        before: None,
-        after: Some(serde_json::json!({ "step": step.as_str() })),
-    };
+    let event = Event::new(
+        "markerade som klart",
+        "steg i kom igång",
+        format!("Kom igång: {}", step.as_str()),
+    )
+    .after(serde_json::json!({ "step": step.as_str() }));
     change
         .done(event, "Steget är markerat som klart.", "/#kom-igang")
         .await

@@ -4,8 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -20,7 +19,8 @@ use crate::structure::db as structure_db;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::day_start;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -546,27 +546,25 @@ async fn page(
 
 pub async fn edit_page(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
 ) -> AppResult<CadencePage> {
-    user.require_admin()?;
     page(&state, &user, id, None, FieldErrors::default()).await
 }
 
 pub async fn save(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     Form(form): Form<CadenceForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let group = structure_db::group(&state.db, m, id).await?;
     let c = match form.parse() {
         Ok(c) => c,
         Err(e) => {
             let page = page(&state, &user, id, Some(form), e).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let before = load(&state.db, m, id).await?;
@@ -586,14 +584,14 @@ pub async fn save(
     let after = load(change.tx(), m, id).await?.describe();
     change
         .done(
-            Event {
-                action: "ändrade mötesrytm",
-                entity: "grupp",
-                entity_id: Some(id),
-                summary: format!("{}: {}", group.name, after),
-                before: Some(json!({ "mötesrytm": before.describe() })),
-                after: Some(json!({ "mötesrytm": after })),
-            },
+            Event::new(
+                "ändrade mötesrytm",
+                "grupp",
+                format!("{}: {}", group.name, after),
+            )
+            .on(id)
+            .before(json!({ "mötesrytm": before.describe() }))
+            .after(json!({ "mötesrytm": after })),
             format!("Mötesrytmen för {} är sparad.", group.name),
             &format!("/grupper/{id}"),
         )

@@ -27,7 +27,7 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::extract::{CurrentUser, SignedIn};
+use crate::web::extract::{Admin, SignedIn};
 use crate::web::forms::Form;
 use crate::web::layout::set_flash;
 use crate::web::path::{IdPath, Params};
@@ -194,23 +194,22 @@ pub async fn renew_token(
 /// group's feed address; the old one stops working at once.
 pub async fn renew_group_token(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let group = crate::structure::db::group(&state.db, m, id).await?;
     let mut change = Change::begin(&state, &user).await?;
     crate::structure::db::retire_group_feeds(change.tx(), &[id]).await?;
     change
-        .record(Event {
-            action: "bytte kalenderadress",
-            entity: "grupp",
-            entity_id: Some(id),
-            summary: format!("Ny kalenderadress för {}", group.name),
-            before: None,
-            after: None,
-        })
+        .record(
+            Event::new(
+                "bytte kalenderadress",
+                "grupp",
+                format!("Ny kalenderadress för {}", group.name),
+            )
+            .on(id),
+        )
         .await?;
     let message = format!(
         "{} har en ny kalenderadress. Den gamla adressen fungerar inte längre; den som ska prenumerera på gruppens kalender behöver den nya adressen nedan.",

@@ -3,7 +3,6 @@
 //! the minutes, after which the record is read-only.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
@@ -25,6 +24,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -56,7 +56,7 @@ pub async fn save_record(
         Ok(record) => record,
         Err(errors) => {
             let page = show_page(&state, &user, id, None, DecisionForm::default(), errors).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let m = user.tenant();
@@ -75,14 +75,7 @@ pub async fn save_record(
     )
     .execute(change.tx())
     .await?;
-    change.record(Event {
-        action: "förde protokoll",
-        entity: "möte",
-        entity_id: Some(id),
-        summary: format!("{} {}: närvaro för {}", meeting.group_name, day, crate::web::words::count(marks.len(), "befattning", "befattningar")),
-        before: Some(json!({ "anteckningar": meeting.notes })),
-        after: Some(json!({ "anteckningar": notes, "närvaro": marks.iter().map(|(p, s)| json!({ "befattning": p, "status": s })).collect::<Vec<_>>() })),
-    }).await?;
+    change.record(Event::new("förde protokoll", "möte", format!("{} {}: närvaro för {}", meeting.group_name, day, crate::web::words::count(marks.len(), "befattning", "befattningar"))).on(id).before(json!({ "anteckningar": meeting.notes })).after(json!({ "anteckningar": notes, "närvaro": marks.iter().map(|(p, s)| json!({ "befattning": p, "status": s })).collect::<Vec<_>>() }))).await?;
     let message = if held {
         "Närvaro och anteckningar är sparade."
     } else {
@@ -175,7 +168,7 @@ pub async fn add_decision(
     let (text, consequence) = form.parse(&mut e);
     if !e.is_empty() {
         let page = show_page(&state, &user, id, None, form, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let again = format!("/moten/{id}#beslut");
     let mut change = Change::once(&state, &user, &form.form_token, &again).await?;
@@ -200,7 +193,7 @@ pub async fn add_decision(
             let Some(group_id) = inserted.on_constraint(&mut e, &[name_taken])? else {
                 change.rollback().await?;
                 let page = show_page(&state, &user, id, None, form.clone(), e).await?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                return unprocessable(page);
             };
             created_group = Some(group_id);
         }
@@ -213,14 +206,7 @@ pub async fn add_decision(
         Consequence::Note => {}
     }
     db::insert_decision(change.tx(), m, id, &text, created_group, created_task).await?;
-    change.done(Event {
-        action: "beslutade",
-        entity: "möte",
-        entity_id: Some(id),
-        summary: format!("{reference}: {text}"),
-        before: None,
-        after: Some(json!({ "beslut": text, "arbetsgrupp": consequence.group_name(), "uppgift": consequence.task_title() })),
-    }, format!("Beslutet är fört till protokollet ({reference})."), &format!("/moten/{id}#beslut")).await
+    change.done(Event::new("beslutade", "möte", format!("{reference}: {text}")).on(id).after(json!({ "beslut": text, "arbetsgrupp": consequence.group_name(), "uppgift": consequence.task_title() })), format!("Beslutet är fört till protokollet ({reference})."), &format!("/moten/{id}#beslut")).await
 }
 
 /// The approval preview: the minutes as they will be locked, who approves
@@ -295,7 +281,7 @@ pub async fn approve(
     }
     if !e.is_empty() {
         let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
@@ -307,14 +293,12 @@ pub async fn approve(
     .await?;
     change
         .done(
-            Event {
-                action: "justerade protokoll",
-                entity: "möte",
-                entity_id: Some(id),
-                summary: format!("{} {}", meeting.group_name, meeting.local_date()),
-                before: None,
-                after: None,
-            },
+            Event::new(
+                "justerade protokoll",
+                "möte",
+                format!("{} {}", meeting.group_name, meeting.local_date()),
+            )
+            .on(id),
             "Protokollet är justerat och kan inte längre ändras.",
             &format!("/moten/{id}"),
         )
@@ -361,28 +345,29 @@ pub async fn regrets(
     let e = regret_problem(&meeting);
     if !e.is_empty() {
         let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let mut change = Change::begin(&state, &user).await?;
     store_regret(change.tx(), m, id, seat.position_id, user.id(), report).await?;
     change
-        .record(Event {
-            action: if report {
-                "anmälde förhinder"
-            } else {
-                "återtog förhinder"
-            },
-            entity: "möte",
-            entity_id: Some(id),
-            summary: format!(
-                "{} {}: {}",
-                meeting.group_name,
-                meeting.local_date(),
-                seat.title
-            ),
-            before: None,
-            after: Some(json!({ "befattning": seat.title, "förhinder": report })),
-        })
+        .record(
+            Event::new(
+                if report {
+                    "anmälde förhinder"
+                } else {
+                    "återtog förhinder"
+                },
+                "möte",
+                format!(
+                    "{} {}: {}",
+                    meeting.group_name,
+                    meeting.local_date(),
+                    seat.title
+                ),
+            )
+            .on(id)
+            .after(json!({ "befattning": seat.title, "förhinder": report })),
+        )
         .await?;
     let message = if report {
         format!(

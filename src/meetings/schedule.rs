@@ -4,8 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -25,6 +24,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, label_of};
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form, Query};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -184,7 +184,7 @@ pub async fn create(
                 form,
                 errors,
             };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let m = user.tenant();
@@ -204,14 +204,7 @@ pub async fn create(
     )
     .await?;
     let group = label_of(&groups, group_id);
-    change.record(Event {
-        action: "planerade",
-        entity: "möte",
-        entity_id: Some(id),
-        summary: format!("Planerade möte i {group} {}", crate::web::format_local(valid.starts_at)),
-        before: None,
-        after: Some(json!({ "grupp": group, "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place })),
-    }).await?;
+    change.record(Event::new("planerade", "möte", format!("Planerade möte i {group} {}", crate::web::format_local(valid.starts_at))).on(id).after(json!({ "grupp": group, "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place }))).await?;
     let done = change.commit().await?;
     let message = planned_message(&state, m, group_id, &valid, id).await?;
     done.redirect(message, &format!("/moten/{id}")).await
@@ -459,7 +452,7 @@ pub async fn update(
     }
     let (Some(valid), true) = (valid, errors.is_empty()) else {
         let page = show_page(&state, &user, id, Some(form), Default::default(), errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let m = user.tenant();
     let moved = valid.starts_at != meeting.starts_at
@@ -478,14 +471,7 @@ pub async fn update(
     )
     .execute(change.tx())
     .await?;
-    change.record(Event {
-        action: if moved { "flyttade" } else { "ändrade" },
-        entity: "möte",
-        entity_id: Some(id),
-        summary: format!("{} {}", meeting.group_name, crate::web::format_local(valid.starts_at)),
-        before: Some(json!({ "start": meeting.starts_at, "slut": meeting.ends_at, "plats": meeting.place, "dagordning": meeting.agenda })),
-        after: Some(json!({ "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place, "dagordning": valid.agenda })),
-    }).await?;
+    change.record(Event::new(if moved { "flyttade" } else { "ändrade" }, "möte", format!("{} {}", meeting.group_name, crate::web::format_local(valid.starts_at))).on(id).before(json!({ "start": meeting.starts_at, "slut": meeting.ends_at, "plats": meeting.place, "dagordning": meeting.agenda })).after(json!({ "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place, "dagordning": valid.agenda }))).await?;
     let message = if bump == 1 {
         "Mötet är ändrat. Kallelsen har redan skickats: skicka en uppdaterad kallelse så att kalendrarna följer med."
     } else {
@@ -522,7 +508,7 @@ pub async fn cancel(
         Err(errors) => {
             change.rollback().await?;
             let page = show_page(&state, &user, id, None, Default::default(), errors).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let m = user.tenant();
@@ -541,18 +527,20 @@ pub async fn cancel(
         return change.sent_before(&back).await;
     }
     change
-        .record(Event {
-            action: "ställde in",
-            entity: "möte",
-            entity_id: Some(id),
-            summary: format!(
-                "{} {}: {reason}",
-                meeting.group_name,
-                crate::web::format_local(meeting.starts_at)
-            ),
-            before: Some(json!({ "status": meeting.status })),
-            after: Some(json!({ "status": "cancelled", "skäl": reason })),
-        })
+        .record(
+            Event::new(
+                "ställde in",
+                "möte",
+                format!(
+                    "{} {}: {reason}",
+                    meeting.group_name,
+                    crate::web::format_local(meeting.starts_at)
+                ),
+            )
+            .on(id)
+            .before(json!({ "status": meeting.status }))
+            .after(json!({ "status": "cancelled", "skäl": reason })),
+        )
         .await?;
     let queued = queue_cancellation(&mut change, &state, &user, id, invited).await?;
     let done = change.commit().await?;

@@ -454,18 +454,19 @@ pub async fn plan_save(
     store_plan(change.tx(), m, &request, &chosen).await?;
     let group = label_of(&groups, request.group_id);
     change
-        .record(Event {
-            action: "planerade termin",
-            entity: "möten",
-            entity_id: Some(request.group_id),
-            summary: format!(
-                "{} för {group} {}",
-                crate::web::words::count(created, "möte", "möten"),
-                request.term.label()
-            ),
-            before: None,
-            after: Some(json!({ "antal": created, "termin": request.term.as_key() })),
-        })
+        .record(
+            Event::new(
+                "planerade termin",
+                "möten",
+                format!(
+                    "{} för {group} {}",
+                    crate::web::words::count(created, "möte", "möten"),
+                    request.term.label()
+                ),
+            )
+            .on(request.group_id)
+            .after(json!({ "antal": created, "termin": request.term.as_key() })),
+        )
         .await?;
     let message = saved_message(created, &group, request.term);
     // The calendar opens at the first new meeting, so that it shows them.

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Operator;
@@ -17,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::templates::{NewMunicipality, Template, builtin, create_municipality, parse};
 use crate::web::forms::FieldErrors;
+use crate::web::forms::unprocessable;
 use crate::web::idempotency::{ALREADY_SENT, first_submission};
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::upload::{Upload, read_form};
@@ -165,7 +165,7 @@ async fn refused(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let page = page(state, op, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use crate::mail::outbox::{self, Kind};
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::extract::{AUTH_KEY, SessionAuth};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::idempotency::{ALREADY_SENT, first_submission};
 use crate::web::layout::{Chrome, set_flash};
@@ -107,7 +108,7 @@ async fn refused(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let page = municipality_page(state, op, id, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 /// Where the invitee is to work: the municipality and its coordinator's
@@ -352,7 +353,7 @@ pub async fn accept(
     }
     if !errors.is_empty() {
         let page = open_page(&invitation, token, errors);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let Some(generation) = spend(&mut tx, &invitation, form.new_password).await? else {
         return Ok(closed(USED));

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -17,6 +17,7 @@ use super::model::{MunicipalityRow, when};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{FieldErrors, Form};
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
@@ -148,7 +149,7 @@ pub async fn delete(
             confirm_name: form.confirm_name,
             errors,
         };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let mut tx = state.db.begin().await?;
     let people = people_only_here(&mut tx, MunicipalityId::of_row(m.id)).await?;

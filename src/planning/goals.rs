@@ -5,8 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -22,6 +21,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -59,14 +59,9 @@ pub async fn create(
     )
     .execute(change.tx())
     .await?;
-    let event = Event {
-        action: "skapade",
-        entity: level.label(),
-        entity_id: Some(id),
-        summary: title,
-        before: None,
-        after: Some(json!({ "indikator": indicator, "målvärde": target, "datum": target_date })),
-    };
+    let event = Event::new("skapade", level.label(), title)
+        .on(id)
+        .after(json!({ "indikator": indicator, "målvärde": target, "datum": target_date }));
     let flash = format!("{} är sparat.", level.label());
     created(
         change,
@@ -239,7 +234,7 @@ pub async fn follow_up(
     let note = forms::optional_text(&mut e, "note", &form.note, "kommentaren", 2000);
     let (Some(on), true) = (on, e.is_empty()) else {
         let page = page(&state, &user, id, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let mut change = Change::once(
         &state,
@@ -260,14 +255,9 @@ pub async fn follow_up(
     }
     change
         .done(
-            Event {
-                action: "följde upp",
-                entity: "mål",
-                entity_id: Some(id),
-                summary: format!("{on}: {value}"),
-                before: None,
-                after: Some(json!({ "utfall": value, "datum": on })),
-            },
+            Event::new("följde upp", "mål", format!("{on}: {value}"))
+                .on(id)
+                .after(json!({ "utfall": value, "datum": on })),
             "Uppföljningen är sparad.",
             &format!("/planering/mal/{id}"),
         )

@@ -288,14 +288,13 @@ pub async fn create(
     .await?;
     change
         .done(
-            Event {
-                action: "sammanställde",
-                entity: "lägesbild",
-                entity_id: Some(id),
-                summary: format!("{title} ({from} – {to})"),
-                before: None,
-                after: Some(json!({ "händelser": stats.incidents })),
-            },
+            Event::new(
+                "sammanställde",
+                "lägesbild",
+                format!("{title} ({from} – {to})"),
+            )
+            .on(id)
+            .after(json!({ "händelser": stats.incidents })),
             "Lägesbilden är sammanställd.",
             &format!("/planering/lagesbild/{id}"),
         )

@@ -6,8 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -24,6 +23,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -62,14 +62,7 @@ pub async fn create(
     )
     .execute(change.tx())
     .await?;
-    let event = Event {
-        action: "skapade",
-        entity: kind.label(),
-        entity_id: Some(id),
-        summary: title,
-        before: None,
-        after: None,
-    };
+    let event = Event::new("skapade", kind.label(), title).on(id);
     let flash = format!("{} är sparad som utkast.", kind.label());
     created(
         change,
@@ -275,7 +268,7 @@ pub async fn handle(
     );
     let (Some(status), true) = (status, e.is_empty()) else {
         let page = page(&state, &user, id, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let mut change = Change::begin(&state, &user).await?;
     let updated = sqlx::query!(
@@ -291,14 +284,14 @@ pub async fn handle(
     }
     change
         .done(
-            Event {
-                action: "behandlade",
-                entity: before.kind.label(),
-                entity_id: Some(id),
-                summary: format!("{}: {}", before.title, status.label()),
-                before: Some(json!({ "status": before.status })),
-                after: Some(json!({ "status": status, "möte": meeting, "beslut": note })),
-            },
+            Event::new(
+                "behandlade",
+                before.kind.label(),
+                format!("{}: {}", before.title, status.label()),
+            )
+            .on(id)
+            .before(json!({ "status": before.status }))
+            .after(json!({ "status": status, "möte": meeting, "beslut": note })),
             format!("Status: {}.", status.label().to_lowercase()),
             &format!("/planering/underlag/{id}"),
         )

@@ -4,8 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use sqlx::postgres::PgQueryResult;
 use uuid::Uuid;
@@ -22,8 +21,9 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
 use crate::web::forms::FieldErrors;
+use crate::web::forms::unprocessable;
 use crate::web::layout::Chrome;
 use crate::web::today;
 
@@ -138,7 +138,7 @@ pub async fn invalid(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let page = render(state, user, forms.into(), errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 /// The end of a create handler whose insert is guarded by `where exists`
@@ -219,11 +219,9 @@ pub struct SettingsForm {
 /// `POST /planering/installningar` (the coordinator).
 pub async fn save_settings(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     crate::web::forms::Form(form): crate::web::forms::Form<SettingsForm>,
 ) -> AppResult<axum::response::Response> {
-    use axum::response::IntoResponse;
-    user.require_admin()?;
     let mut e = FieldErrors::default();
     if !["styrgrupp", "beredningsgrupp"].contains(&form.action_plan_body.as_str()) {
         e.add("action_plan_body", "Välj vem som beslutar åtgärdsplanen.");
@@ -240,7 +238,7 @@ pub async fn save_settings(
     };
     if !e.is_empty() {
         let page = render(&state, &user, Forms::default(), e).await?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let m = user.tenant();
     let public = form.public_page == "ja";
@@ -256,20 +254,18 @@ pub async fn save_settings(
     .await?;
     change
         .done(
-            crate::audit::Event {
-                action: "ändrade inställningar",
-                entity: "planering",
-                entity_id: None,
-                summary: format!(
+            crate::audit::Event::new(
+                "ändrade inställningar",
+                "planering",
+                format!(
                     "Åtgärdsplanen beslutas av {}, lägesbilden förnyas var {months}:e månad, den offentliga sidan är {}",
                     form.action_plan_body,
                     if public { "på" } else { "av" }
                 ),
-                before: None,
-                after: Some(serde_json::json!({
-                    "beslutar": form.action_plan_body, "månader": months, "offentlig_sida": public,
-                })),
-            },
+            )
+            .after(serde_json::json!({
+                "beslutar": form.action_plan_body, "månader": months, "offentlig_sida": public,
+            })),
             "Inställningarna är sparade.",
             "/planering#installningar",
         )

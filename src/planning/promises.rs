@@ -11,8 +11,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::json;
 use sqlx::types::Json;
@@ -26,6 +25,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -338,7 +338,7 @@ pub async fn create(
         Ok(p) => p,
         Err(e) => {
             let page = register(&state, &user, Some(form), e).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let id = Uuid::now_v7();
@@ -361,17 +361,16 @@ pub async fn create(
     .execute(change.tx())
     .await?;
     link(change.tx(), user.tenant(), id, &promise.measures).await?;
-    let event = Event {
-        action: "skapade",
-        entity: "medborgarlöfte",
-        entity_id: Some(id),
-        summary: format!(
+    let event = Event::new(
+        "skapade",
+        "medborgarlöfte",
+        format!(
             "{} ({} – {})",
             promise.title, promise.valid_from, promise.valid_to
         ),
-        before: None,
-        after: Some(promise.json()),
-    };
+    )
+    .on(id)
+    .after(promise.json());
     let to = format!("/planering/medborgarloften/{id}");
     change.done(event, "Medborgarlöftet är sparat.", &to).await
 }
@@ -466,7 +465,7 @@ pub async fn update(
         Ok(p) => p,
         Err(e) => {
             let page = one(&state, &user, id, Some(form), e).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let m = user.tenant();
@@ -490,14 +489,10 @@ pub async fn update(
     .execute(change.tx())
     .await?;
     link(change.tx(), m, id, &promise.measures).await?;
-    let event = Event {
-        action: "ändrade",
-        entity: "medborgarlöfte",
-        entity_id: Some(id),
-        summary: promise.title.clone(),
-        before,
-        after: Some(promise.json()),
-    };
+    let event = Event::new("ändrade", "medborgarlöfte", promise.title.clone())
+        .on(id)
+        .before_maybe(before)
+        .after(promise.json());
     let to = format!("/planering/medborgarloften/{id}");
     change.done(event, "Medborgarlöftet är sparat.", &to).await
 }

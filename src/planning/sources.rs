@@ -63,16 +63,11 @@ pub async fn create(
     .await?;
     change
         .done(
-            Event {
-                action: "registrerade",
-                entity: "kartläggningskälla",
-                entity_id: Some(id),
-                summary: title,
-                before: None,
-                after: Some(
+            Event::new("registrerade", "kartläggningskälla", title)
+                .on(id)
+                .after(
                     json!({ "typ": kind, "datum": on, "bilaga": upload.as_ref().map(|u| &u.name) }),
                 ),
-            },
             "Källan är registrerad.",
             "/planering#kallor",
         )

@@ -25,7 +25,7 @@ pub use model::Template;
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::Admin;
 
 /// The routes of this feature.
 pub fn router() -> Router<AppState> {
@@ -36,9 +36,8 @@ pub fn router() -> Router<AppState> {
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 async fn download(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
 ) -> AppResult<impl IntoResponse> {
-    user.require_admin()?;
     let mut conn = state.db.acquire().await?;
     let template = export(&mut conn, user.tenant()).await?;
     Ok((

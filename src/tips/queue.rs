@@ -25,7 +25,8 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -261,14 +262,14 @@ pub async fn accept(
     forget_contact(&mut change, m, id).await?;
     change
         .done(
-            Event {
-                action: "godkände",
-                entity: "tips",
-                entity_id: Some(id),
-                summary: format!("Tipset {reference} till lägesbilden {}", week.label()),
-                before: Some(json!({ "status": TipStatus::New })),
-                after: Some(json!({ "status": TipStatus::Accepted, "vecka": week.key() })),
-            },
+            Event::new(
+                "godkände",
+                "tips",
+                format!("Tipset {reference} till lägesbilden {}", week.label()),
+            )
+            .on(id)
+            .before(json!({ "status": TipStatus::New }))
+            .after(json!({ "status": TipStatus::Accepted, "vecka": week.key() })),
             format!(
                 "Tipset {reference} är godkänt och räknas i lägesbilden {} under Allmänheten.",
                 week.label()
@@ -301,14 +302,10 @@ pub async fn reject(
     forget_contact(&mut change, m, id).await?;
     change
         .done(
-            Event {
-                action: "avvisade",
-                entity: "tips",
-                entity_id: Some(id),
-                summary: format!("Tipset {reference}"),
-                before: Some(json!({ "status": TipStatus::New })),
-                after: Some(json!({ "status": TipStatus::Rejected })),
-            },
+            Event::new("avvisade", "tips", format!("Tipset {reference}"))
+                .on(id)
+                .before(json!({ "status": TipStatus::New }))
+                .after(json!({ "status": TipStatus::Rejected })),
             format!("Tipset {reference} är avvisat."),
             "/est/tips",
         )
@@ -337,14 +334,9 @@ pub async fn delete(
     .ok_or(AppError::NotFound)?;
     change
         .done(
-            Event {
-                action: "tog bort",
-                entity: "tips",
-                entity_id: Some(id),
-                summary: format!("Tipset {}", gone.reference),
-                before: Some(json!({ "status": gone.status })),
-                after: None,
-            },
+            Event::new("tog bort", "tips", format!("Tipset {}", gone.reference))
+                .on(id)
+                .before(json!({ "status": gone.status })),
             format!("Tipset {} är borttaget.", gone.reference),
             "/est/tips",
         )
@@ -379,7 +371,7 @@ pub async fn reply(
     if !e.is_empty() {
         change.rollback().await?;
         let page = render(&state, &user, Some(id), form, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     mark_replied(&mut change, m, id, &tip.reference, by_mail).await?;
     if by_mail {
@@ -465,14 +457,14 @@ async fn mark_replied(
     .await?;
     forget_contact(change, m, id).await?;
     change
-        .record(Event {
-            action: if by_mail { "svarade på" } else { "ringde upp" },
-            entity: "tips",
-            entity_id: Some(id),
-            summary: format!("Tipset {reference}"),
-            before: None,
-            after: None,
-        })
+        .record(
+            Event::new(
+                if by_mail { "svarade på" } else { "ringde upp" },
+                "tips",
+                format!("Tipset {reference}"),
+            )
+            .on(id),
+        )
         .await
 }
 
@@ -517,16 +509,15 @@ fn build_reply(
 /// `POST /est/tips/granskare`: the coordinator appoints a position.
 pub async fn appoint(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<ModeratorForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut e = FieldErrors::default();
     let position = forms::required_id(&mut e, "position_id", &form.position_id, "Välj befattning.");
     let Some(position) = position else {
         let page = render(&state, &user, None, ReplyForm::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let mut change = Change::begin(&state, &user).await?;
     let title = sqlx::query_scalar!(
@@ -546,14 +537,12 @@ pub async fn appoint(
     };
     change
         .done(
-            Event {
-                action: "utsåg",
-                entity: "tipsgranskare",
-                entity_id: Some(position),
-                summary: format!("{title} granskar tips från allmänheten"),
-                before: None,
-                after: None,
-            },
+            Event::new(
+                "utsåg",
+                "tipsgranskare",
+                format!("{title} granskar tips från allmänheten"),
+            )
+            .on(position),
             format!("{title} kan nu granska tipsen."),
             "/est/tips#granskare",
         )
@@ -563,10 +552,9 @@ pub async fn appoint(
 /// `POST /est/tips/granskare/{id}/ta-bort`.
 pub async fn dismiss(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(position): IdPath,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
     let title = sqlx::query_scalar!(
@@ -581,14 +569,12 @@ pub async fn dismiss(
     .ok_or(AppError::NotFound)?;
     change
         .done(
-            Event {
-                action: "tog bort",
-                entity: "tipsgranskare",
-                entity_id: Some(position),
-                summary: format!("{title} granskar inte längre tips"),
-                before: None,
-                after: None,
-            },
+            Event::new(
+                "tog bort",
+                "tipsgranskare",
+                format!("{title} granskar inte längre tips"),
+            )
+            .on(position),
             format!("{title} granskar inte längre tipsen."),
             "/est/tips#granskare",
         )

@@ -14,7 +14,7 @@
 //! ```ignore
 //! let mut change = Change::once(&state, &user, &form.form_token, "/planering#mal").await?;
 //! sqlx::query!("insert into goal …").execute(change.tx()).await?;
-//! change.done(Event { action: "skapade", entity: "mål", .. }, "Målet är sparat.", "/planering").await
+//! change.done(Event::new("skapade", "mål", title).on(id), "Målet är sparat.", "/planering").await
 //! ```
 
 use axum::response::{IntoResponse, Redirect, Response};

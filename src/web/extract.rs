@@ -272,6 +272,22 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// A [`CurrentUser`] who administers the municipality (the coordinator):
+/// handlers that maintain the structure take this, so a request without
+/// the right is refused before the handler runs.
+#[derive(Clone, Debug)]
+pub struct Admin(pub CurrentUser);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        user.require_admin()?;
+        Ok(Self(user))
+    }
+}
+
 impl CurrentUser {
     /// The person's id.
     pub fn id(&self) -> Uuid {

@@ -4,11 +4,14 @@
 #![allow(clippy::disallowed_types)] // the one place that wraps axum's `Form` and `Query`
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use serde::de::DeserializeOwned;
-
+use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
+
+use crate::error::AppResult;
 
 /// `axum::Form`, with a rejection that renders our Swedish 400 page.
 pub struct Form<T>(pub T);
@@ -309,6 +312,11 @@ fn capitalise(s: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// A form page shown again with its errors: `422 Unprocessable Entity`.
+pub fn unprocessable(page: impl IntoResponse) -> AppResult<Response> {
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 #[cfg(test)]

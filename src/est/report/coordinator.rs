@@ -77,14 +77,13 @@ pub async fn unlock(
     .await?;
     change
         .done(
-            Event {
-                action: "låste upp",
-                entity: "EST-rapport",
-                entity_id: Some(report),
-                summary: format!("{org} {} öppen till {}", week.label(), format_local(until)),
-                before: None,
-                after: Some(json!({ "öppen till": until })),
-            },
+            Event::new(
+                "låste upp",
+                "EST-rapport",
+                format!("{org} {} öppen till {}", week.label(), format_local(until)),
+            )
+            .on(report)
+            .after(json!({ "öppen till": until })),
             format!(
                 "Rapporten för {org}, {}, är öppen till {}.",
                 week.label(),
@@ -134,14 +133,14 @@ pub async fn remind(
     .await?;
     let names: Vec<&str> = recipients.iter().map(|(name, _)| name.as_str()).collect();
     change
-        .record(Event {
-            action: "påminde",
-            entity: "EST-rapport",
-            entity_id: None,
-            summary: format!("{org} om {}", week.label()),
-            before: None,
-            after: Some(json!({ "till": names })),
-        })
+        .record(
+            Event::new(
+                "påminde",
+                "EST-rapport",
+                format!("{org} om {}", week.label()),
+            )
+            .after(json!({ "till": names })),
+        )
         .await?;
     let done = change.commit().await?;
     let delivery = crate::mail::outbox::deliver(&state, &ids).await;

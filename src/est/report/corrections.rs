@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{FieldErrors, Form};
 use crate::web::layout::set_flash;
 use crate::web::path::Params;
@@ -42,20 +43,20 @@ pub async fn nothing(
     }
     if !e.is_empty() {
         let page = page(&state, &user, &which, Forms::default(), e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let mut change = Change::begin(&state, &user).await?;
     let report = db::ensure_report(change.tx(), m, s.org.id, s.week.monday, late).await?;
     db::set_nothing_to_report(change.tx(), m, report, true).await?;
     change
-        .record(Event {
-            action: "rapporterade inget att rapportera",
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary: format!("{} {}: inget att rapportera", s.org.name, s.week.label()),
-            before: None,
-            after: None,
-        })
+        .record(
+            Event::new(
+                "rapporterade inget att rapportera",
+                "EST-rapport",
+                format!("{} {}: inget att rapportera", s.org.name, s.week.label()),
+            )
+            .on(report),
+        )
         .await?;
     let message = format!(
         "Noterat: {} har inget att rapportera för {}.",
@@ -110,14 +111,15 @@ pub async fn remove(
         return Err(AppError::NotFound);
     };
     change
-        .record(Event {
-            action: "tog bort post",
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary: format!("{} {}: tog bort {kind}", s.org.name, s.week.label()),
-            before: Some(json!({ "post": id, "typ": kind, "rad": row })),
-            after: None,
-        })
+        .record(
+            Event::new(
+                "tog bort post",
+                "EST-rapport",
+                format!("{} {}: tog bort {kind}", s.org.name, s.week.label()),
+            )
+            .on(report)
+            .before(json!({ "post": id, "typ": kind, "rad": row })),
+        )
         .await?;
     let message = match kind {
         "handelse" => "Händelsen är borttagen ur rapporten.",
@@ -171,14 +173,15 @@ pub async fn undo_remove(
     restore_attached(change.tx(), kind, &row, At { m, report, id }).await?;
     db::set_nothing_to_report(change.tx(), m, report, false).await?;
     change
-        .record(Event {
-            action: "återställde post",
-            entity: "EST-rapport",
-            entity_id: Some(report),
-            summary: format!("{} {}: återställde {kind}", s.org.name, s.week.label()),
-            before: None,
-            after: Some(json!({ "post": id, "typ": kind })),
-        })
+        .record(
+            Event::new(
+                "återställde post",
+                "EST-rapport",
+                format!("{} {}: återställde {kind}", s.org.name, s.week.label()),
+            )
+            .on(report)
+            .after(json!({ "post": id, "typ": kind })),
+        )
         .await?;
     change
         .finish("Posten är tillbaka i rapporten.", &entry_url(&s, id))

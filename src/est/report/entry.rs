@@ -7,8 +7,7 @@
 
 use std::future::Future;
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -22,6 +21,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::FieldErrors;
+use crate::web::forms::unprocessable;
 
 /// A form of the report page as posted: which report, and the entry.
 #[derive(Deserialize)]
@@ -100,7 +100,7 @@ pub async fn submit<E: Entry>(
         let mut forms = Forms::again(&post.which, E::FORM, confirm);
         E::refill(&mut forms, post.form);
         let page = page(state, user, &post.which, forms, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     match post.which.editing() {
         Some(id) => change(state, user, s, &entry, id).await,
@@ -167,13 +167,12 @@ async fn finish(
     (action, summary, after): (&'static str, String, serde_json::Value),
     message: &str,
 ) -> AppResult<Response> {
-    let event = Event {
+    let event = Event::new(
         action,
-        entity: "EST-rapport",
-        entity_id: Some(at.report),
-        summary: format!("{} {}: {summary}", s.org.name, s.week.label()),
-        before: None,
-        after: Some(after),
-    };
+        "EST-rapport",
+        format!("{} {}: {summary}", s.org.name, s.week.label()),
+    )
+    .on(at.report)
+    .after(after);
     change.done(event, message, &entry_url(s, at.id)).await
 }

@@ -8,8 +8,7 @@ pub mod targets;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -26,6 +25,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -73,14 +73,7 @@ pub async fn create(
     )
     .execute(change.tx())
     .await?;
-    let event = Event {
-        action: "skapade",
-        entity: "åtgärd",
-        entity_id: Some(id),
-        summary: format!("{title} ({starts} – {due})"),
-        before: None,
-        after: None,
-    };
+    let event = Event::new("skapade", "åtgärd", format!("{title} ({starts} – {due})")).on(id);
     let to = format!("/planering/atgarder/{id}");
     created(change, &inserted, event, "Åtgärden är sparad.", &to).await
 }
@@ -360,7 +353,7 @@ pub async fn progress(
     }
     let (Some(status), true) = (status, e.is_empty()) else {
         let page = page(&state, &user, id, e, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     };
     let mut change = Change::once(
         &state,
@@ -384,14 +377,7 @@ pub async fn progress(
     )
     .execute(change.tx())
     .await?;
-    change.done(Event {
-        action: "följde upp",
-        entity: "åtgärd",
-        entity_id: Some(id),
-        summary: format!("{}: {percent} %", current.measure.title),
-        before: Some(json!({ "procent": current.measure.percent_done, "status": current.measure.status })),
-        after: Some(json!({ "procent": percent, "status": status })),
-    }, "Uppföljningen är sparad.", &format!("/planering/atgarder/{id}")).await
+    change.done(Event::new("följde upp", "åtgärd", format!("{}: {percent} %", current.measure.title)).on(id).before(json!({ "procent": current.measure.percent_done, "status": current.measure.status })).after(json!({ "procent": percent, "status": status })), "Uppföljningen är sparad.", &format!("/planering/atgarder/{id}")).await
 }
 
 /// Mails the holders of the responsible positions of measures due within a

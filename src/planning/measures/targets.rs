@@ -5,8 +5,7 @@
 //! (`POST /planering/atgarder/{id}/effekt`); all of it is stored, or none.
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::json;
 use uuid::Uuid;
@@ -18,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::path::IdPath;
 
@@ -197,7 +197,7 @@ pub async fn save(
         Ok(t) => t,
         Err(e) => {
             let page = page(&state, &user, id, e, Some(form)).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let m = user.tenant();
@@ -206,17 +206,17 @@ pub async fn save(
     let before = current.targets_json();
     change
         .done(
-            Event {
-                action: "ändrade",
-                entity: "åtgärd",
-                entity_id: Some(id),
-                summary: format!("{}: vad åtgärden ska påverka", current.measure.title),
-                before: Some(before),
-                after: Some(json!({
-                    "områden": targets.areas, "kategorier": targets.categories,
-                    "effekt_från": targets.effect_from, "offentlig": targets.public,
-                })),
-            },
+            Event::new(
+                "ändrade",
+                "åtgärd",
+                format!("{}: vad åtgärden ska påverka", current.measure.title),
+            )
+            .on(id)
+            .before(before)
+            .after(json!({
+                "områden": targets.areas, "kategorier": targets.categories,
+                "effekt_från": targets.effect_from, "offentlig": targets.public,
+            })),
             "Det åtgärden ska påverka är sparat.",
             &format!("/planering/atgarder/{id}#effekt"),
         )

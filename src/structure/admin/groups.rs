@@ -4,8 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
@@ -21,7 +20,8 @@ use crate::structure::model::{Role, Tier};
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPair, IdPath};
@@ -101,8 +101,7 @@ async fn list_page(
     })
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<GroupsPage> {
-    user.require_admin()?;
+pub async fn list(State(state): State<AppState>, Admin(user): Admin) -> AppResult<GroupsPage> {
     let form = NewGroupForm {
         active_from: today().to_string(),
         ..NewGroupForm::default()
@@ -114,16 +113,15 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<NewGroupForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let g = match form.parse(&appointers(&state.db, m).await?) {
         Ok(g) => g,
         Err(e) => {
             let page = list_page(&state, &user, form, e).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return unprocessable(page);
         }
     };
     let id = Uuid::now_v7();
@@ -135,7 +133,7 @@ pub async fn create(
     if inserted.is_none() {
         change.rollback().await?;
         let page = list_page(&state, &user, form, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     if let Some(position_id) = g.convener {
         add_convener(change.tx(), m, id, position_id).await?;
@@ -149,15 +147,8 @@ pub async fn create(
         to,
         ..
     } = g;
-    change.done(Event {
-        action: "skapade",
-        entity: "arbetsgrupp",
-        entity_id: Some(id),
-        summary: format!("Skapade den temporära arbetsgruppen {name} ({decision})"),
-        before: None,
-        after: Some(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus_area,
-                            "från": from, "till": to })),
-    }, format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."), &format!("/admin/grupper/{id}")).await
+    change.done(Event::new("skapade", "arbetsgrupp", format!("Skapade den temporära arbetsgruppen {name} ({decision})")).on(id).after(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus_area,
+                            "från": from, "till": to })), format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."), &format!("/admin/grupper/{id}")).await
 }
 
 /// A new temporary working group, as checked.
@@ -382,15 +373,14 @@ async fn invalid(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let page = show_page(state, user, id, forms, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
 ) -> AppResult<GroupAdminPage> {
-    user.require_admin()?;
     show_page(
         &state,
         &user,
@@ -404,11 +394,10 @@ pub async fn show(
 /// Edits a group's name, task, decision, focus area and cadence text.
 pub async fn update(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     Form(form): Form<EditForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let before = db::group(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
@@ -445,25 +434,17 @@ pub async fn update(
         change.rollback().await?;
         return invalid(&state, &user, id, GroupForms::edit(form), e).await;
     }
-    change.done(Event {
-        action: "ändrade",
-        entity: "grupp",
-        entity_id: Some(id),
-        summary: format!("Ändrade uppgifterna för {name}"),
-        before: Some(json!({ "namn": before.name, "uppdrag": before.task, "beslut": before.decision_reference,
-                             "fokusområde": before.focus_area, "mötesrytm": before.cadence_text })),
-        after: Some(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus, "mötesrytm": cadence })),
-    }, "Gruppens uppgifter är sparade.", &format!("/admin/grupper/{id}")).await
+    change.done(Event::new("ändrade", "grupp", format!("Ändrade uppgifterna för {name}")).on(id).before(json!({ "namn": before.name, "uppdrag": before.task, "beslut": before.decision_reference,
+                             "fokusområde": before.focus_area, "mötesrytm": before.cadence_text })).after(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus, "mötesrytm": cadence })), "Gruppens uppgifter är sparade.", &format!("/admin/grupper/{id}")).await
 }
 
 /// Adds a position to the group with a role.
 pub async fn add_member(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     Form(form): Form<MemberForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
     let (position_id, role) = match form.parse() {
@@ -492,14 +473,13 @@ pub async fn add_member(
     }
     change
         .done(
-            Event {
-                action: "lade till medlem",
-                entity: "grupp",
-                entity_id: Some(id),
-                summary: format!("{title} ({}) i {}", role.label().to_lowercase(), group.name),
-                before: None,
-                after: Some(json!({ "befattning": title, "roll": role.label() })),
-            },
+            Event::new(
+                "lade till medlem",
+                "grupp",
+                format!("{title} ({}) i {}", role.label().to_lowercase(), group.name),
+            )
+            .on(id)
+            .after(json!({ "befattning": title, "roll": role.label() })),
             format!("{title} är med i {}.", group.name),
             &format!("/admin/grupper/{id}"),
         )
@@ -560,10 +540,9 @@ async fn insert_member(
 /// Removes a position from the group.
 pub async fn remove_member(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPair(id, membership_id): IdPair,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
     let mut change = Change::begin(&state, &user).await?;
@@ -581,19 +560,20 @@ pub async fn remove_member(
     db::retire_group_feeds(change.tx(), &[id]).await?;
     let role = removed.role.label();
     change
-        .record(Event {
-            action: "tog bort medlem",
-            entity: "grupp",
-            entity_id: Some(id),
-            summary: format!(
-                "{} ({}) ur {}",
-                removed.title,
-                role.to_lowercase(),
-                group.name
-            ),
-            before: Some(json!({ "befattning": removed.title, "roll": role })),
-            after: None,
-        })
+        .record(
+            Event::new(
+                "tog bort medlem",
+                "grupp",
+                format!(
+                    "{} ({}) ur {}",
+                    removed.title,
+                    role.to_lowercase(),
+                    group.name
+                ),
+            )
+            .on(id)
+            .before(json!({ "befattning": removed.title, "roll": role })),
+        )
         .await?;
     change
         .finish(
@@ -607,11 +587,10 @@ pub async fn remove_member(
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), group.id = %id))]
 pub async fn dissolve(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     Form(form): Form<DissolveForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
     let (to, reason) = match form.parse(&group) {
@@ -633,14 +612,14 @@ pub async fn dissolve(
     .await?;
     change
         .done(
-            Event {
-                action: "upplöste",
-                entity: "arbetsgrupp",
-                entity_id: Some(id),
-                summary: format!("Upplöste {} från och med {to}: {reason}", group.name),
-                before: Some(json!({ "aktiv till": group.active_to })),
-                after: Some(json!({ "aktiv till": to, "skäl": reason })),
-            },
+            Event::new(
+                "upplöste",
+                "arbetsgrupp",
+                format!("Upplöste {} från och med {to}: {reason}", group.name),
+            )
+            .on(id)
+            .before(json!({ "aktiv till": group.active_to }))
+            .after(json!({ "aktiv till": to, "skäl": reason })),
             format!("{} är upplöst. Den sista dagen är {to}.", group.name),
             &format!("/grupper/{id}"),
         )

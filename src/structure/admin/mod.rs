@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::Admin;
 use crate::web::format_local;
 use crate::web::layout::Chrome;
 
@@ -70,8 +70,7 @@ struct OverviewPage {
     counts: Counts,
 }
 
-async fn overview(State(state): State<AppState>, user: CurrentUser) -> AppResult<OverviewPage> {
-    user.require_admin()?;
+async fn overview(State(state): State<AppState>, Admin(user): Admin) -> AppResult<OverviewPage> {
     let m = user.tenant();
     let counts = sqlx::query_as!(
         Counts,
@@ -108,8 +107,7 @@ struct AuditPage {
     rows: Vec<AuditRow>,
 }
 
-async fn audit_log(State(state): State<AppState>, user: CurrentUser) -> AppResult<AuditPage> {
-    user.require_admin()?;
+async fn audit_log(State(state): State<AppState>, Admin(user): Admin) -> AppResult<AuditPage> {
     let rows = sqlx::query!(
         r#"select a.at, p.name as "person?", a.action, a.entity, a.summary, a.before, a.after
            from audit_event a left join person p on p.id = a.person_id

@@ -3,8 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -14,7 +13,8 @@ use crate::error::{AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::structure::model::OrgKind;
 use crate::web::change::Change;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 
@@ -79,9 +79,8 @@ async fn page(
 
 pub async fn list(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
 ) -> AppResult<OrganisationsPage> {
-    user.require_admin()?;
     page(
         &state,
         &user,
@@ -93,10 +92,9 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<OrganisationForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let mut errors = FieldErrors::default();
     let name = forms::required_line(&mut errors, "name", &form.name, "namnet", 200);
     let kind = form.kind.parse::<OrgKind>().ok();
@@ -130,16 +128,13 @@ pub async fn create(
         if inserted.is_some() {
             return change
                 .done(
-                    Event {
-                        action: "skapade",
-                        entity: "organisation",
-                        entity_id: Some(id),
-                        summary: format!("Skapade organisationen {name}"),
-                        before: None,
-                        after: Some(
-                            json!({ "namn": name, "typ": kind.label(), "extern": external }),
-                        ),
-                    },
+                    Event::new(
+                        "skapade",
+                        "organisation",
+                        format!("Skapade organisationen {name}"),
+                    )
+                    .on(id)
+                    .after(json!({ "namn": name, "typ": kind.label(), "extern": external })),
                     format!("Organisationen {name} är skapad."),
                     "/admin/organisationer",
                 )
@@ -147,5 +142,5 @@ pub async fn create(
         }
     }
     let page = page(&state, &user, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }

@@ -3,8 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgConnection;
@@ -15,7 +14,8 @@ use crate::auth::password;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::change::Change;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::today;
@@ -74,8 +74,7 @@ async fn page(
     })
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<PeoplePage> {
-    user.require_admin()?;
+pub async fn list(State(state): State<AppState>, Admin(user): Admin) -> AppResult<PeoplePage> {
     page(&state, &user, PersonForm::default(), FieldErrors::default()).await
 }
 
@@ -84,16 +83,15 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
 #[tracing::instrument(skip_all, fields(person.id = %user.id()))]
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<PersonForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let mut errors = FieldErrors::default();
     let name = forms::required_line(&mut errors, "name", &form.name, "namnet", 200);
     let email = forms::email(&mut errors, "email", &form.email);
     if !errors.is_empty() {
         let page = page(&state, &user, form, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     let m = user.tenant();
     let mut change = Change::once(&state, &user, &form.form_token, "/admin/personer").await?;
@@ -121,18 +119,13 @@ pub async fn create(
         errors.add("email", "Personen finns redan i kommunens personlista.");
         change.rollback().await?;
         let page = page(&state, &user, form, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return unprocessable(page);
     }
     change
         .done(
-            Event {
-                action: "lade till",
-                entity: "person",
-                entity_id: Some(person_id),
-                summary: format!("Lade till {name} <{email}>"),
-                before: None,
-                after: Some(json!({ "namn": name, "e-post": email })),
-            },
+            Event::new("lade till", "person", format!("Lade till {name} <{email}>"))
+                .on(person_id)
+                .after(json!({ "namn": name, "e-post": email })),
             message,
             "/admin/personer",
         )

@@ -5,8 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
@@ -21,7 +20,8 @@ use crate::structure::db;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, organisation_choices, person_choices, position_choices};
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{Admin, CurrentUser};
+use crate::web::forms::unprocessable;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
@@ -90,8 +90,7 @@ async fn list_page(
     })
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<PositionsPage> {
-    user.require_admin()?;
+pub async fn list(State(state): State<AppState>, Admin(user): Admin) -> AppResult<PositionsPage> {
     list_page(
         &state,
         &user,
@@ -103,10 +102,9 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
 
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     Form(form): Form<PositionForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut errors = FieldErrors::default();
     let title = forms::required_line(
@@ -137,14 +135,13 @@ pub async fn create(
         if inserted.is_some() {
             return change
                 .done(
-                    Event {
-                        action: "skapade",
-                        entity: "befattning",
-                        entity_id: Some(id),
-                        summary: format!("Skapade befattningen {title}"),
-                        before: None,
-                        after: Some(json!({ "benämning": title, "administratör": grants_admin })),
-                    },
+                    Event::new(
+                        "skapade",
+                        "befattning",
+                        format!("Skapade befattningen {title}"),
+                    )
+                    .on(id)
+                    .after(json!({ "benämning": title, "administratör": grants_admin })),
                     format!("Befattningen {title} är skapad."),
                     &format!("/admin/befattningar/{id}"),
                 )
@@ -152,7 +149,7 @@ pub async fn create(
         }
     }
     let page = list_page(&state, &user, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 /// A new position, as checked.
@@ -339,10 +336,9 @@ async fn show_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
 ) -> AppResult<PositionPage> {
-    user.require_admin()?;
     show_page(
         &state,
         &user,
@@ -389,11 +385,10 @@ fn check_hand_over(
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), position.id = %id))]
 pub async fn hand_over(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     Form(form): Form<HandOverForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut errors = FieldErrors::default();
     let person_id = forms::required_id(
@@ -424,14 +419,14 @@ pub async fn hand_over(
                 .map(|c| json!({ "innehavare": c.name, "till och med": until }));
             return change
                 .done(
-                    Event {
-                        action: "bytte innehavare",
-                        entity: "befattning",
-                        entity_id: Some(id),
-                        summary: format!("{name} innehar {position} från {from}"),
-                        before,
-                        after: Some(json!({ "innehavare": name, "från": from })),
-                    },
+                    Event::new(
+                        "bytte innehavare",
+                        "befattning",
+                        format!("{name} innehar {position} från {from}"),
+                    )
+                    .on(id)
+                    .before_maybe(before)
+                    .after(json!({ "innehavare": name, "från": from })),
                     format!("{name} innehar nu {position} från {from}."),
                     &format!("/admin/befattningar/{id}"),
                 )
@@ -440,17 +435,16 @@ pub async fn hand_over(
     }
     change.rollback().await?;
     let page = show_page(&state, &user, id, form, EndForm::default(), errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
 
 /// Ends the current holding on a date (the position becomes vacant after it).
 pub async fn end_holding(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Admin(user): Admin,
     IdPath(id): IdPath,
     Form(form): Form<EndForm>,
 ) -> AppResult<Response> {
-    user.require_admin()?;
     let m = user.tenant();
     let mut errors = FieldErrors::default();
     let to = forms::required_date(&mut errors, "held_to", &form.held_to);
@@ -479,14 +473,14 @@ pub async fn end_holding(
             db::retire_feeds_for_position(change.tx(), id).await?;
             return change
                 .done(
-                    Event {
-                        action: "avslutade innehav",
-                        entity: "befattning",
-                        entity_id: Some(id),
-                        summary: format!("{} innehar {} till och med {to}", c.name, c.title),
-                        before: Some(json!({ "innehavare": c.name, "till och med": null })),
-                        after: Some(json!({ "innehavare": c.name, "till och med": to })),
-                    },
+                    Event::new(
+                        "avslutade innehav",
+                        "befattning",
+                        format!("{} innehar {} till och med {to}", c.name, c.title),
+                    )
+                    .on(id)
+                    .before(json!({ "innehavare": c.name, "till och med": null }))
+                    .after(json!({ "innehavare": c.name, "till och med": to })),
                     format!("{} innehar {} till och med {to}.", c.name, c.title),
                     &format!("/admin/befattningar/{id}"),
                 )
@@ -496,5 +490,5 @@ pub async fn end_holding(
     }
     change.rollback().await?;
     let page = show_page(&state, &user, id, HandOverForm::from_today(), form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    unprocessable(page)
 }
