@@ -511,18 +511,12 @@ pub async fn update(
         user.id(),
     )
     .await?;
-    change
-        .record(
-            Event::new(
-                "ändrade",
-                "avtal",
-                version_summary(form.title.trim(), version, voided),
-            )
-            .on(id)
-            .before(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint }))
-            .after(json!({ "version": version, "ogiltigförklarade signaturer": voided })),
-        )
-        .await?;
+    let summary = version_summary(form.title.trim(), version, voided);
+    let event = Event::new("ändrade", "avtal", summary)
+        .on(id)
+        .before(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint }))
+        .after(json!({ "version": version, "ogiltigförklarade signaturer": voided }));
+    change.record(event).await?;
     let mail = if a.status == AgreementStatus::ForSigning {
         let a = db::agreement(change.tx(), user.tenant(), id).await?;
         notify::signatories(change.tx(), &state, user.tenant(), &a, voided > 0).await?

@@ -216,14 +216,12 @@ pub async fn save_police(
     let names = match crate::sources::police::read_names(&form.location_names) {
         Ok(names) => names,
         Err(message) => {
-            let mut e = FieldErrors::default();
-            e.add("location_names", message);
-            return invalid(&state, &user, form, e).await;
+            let errors = FieldErrors::one("location_names", message);
+            return invalid(&state, &user, form, errors).await;
         }
     };
-    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
-    crate::sources::police::save_names(change.tx(), m, &names).await?;
+    crate::sources::police::save_names(change.tx(), user.tenant(), &names).await?;
     change
         .done(
             Event::new(
@@ -248,14 +246,12 @@ pub async fn save_kolada(
     let code = match crate::sources::kolada::read_code(&form.municipality_code) {
         Ok(code) => code,
         Err(message) => {
-            let mut e = FieldErrors::default();
-            e.add("municipality_code", message);
-            return invalid(&state, &user, form, e).await;
+            let errors = FieldErrors::one("municipality_code", message);
+            return invalid(&state, &user, form, errors).await;
         }
     };
-    let m = user.tenant();
     let mut change = Change::begin(&state, &user).await?;
-    crate::sources::kolada::save_code(change.tx(), m, code.as_deref()).await?;
+    crate::sources::kolada::save_code(change.tx(), user.tenant(), code.as_deref()).await?;
     change
         .done(
             Event::new(

@@ -6,8 +6,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use lettre::Message;
@@ -51,11 +52,20 @@ pub async fn can_moderate(state: &AppState, user: &CurrentUser) -> AppResult<boo
     .await?)
 }
 
-async fn require_moderator(state: &AppState, user: &CurrentUser) -> AppResult<()> {
-    if can_moderate(state, user).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+/// A [`CurrentUser`] who may moderate tips ([`can_moderate`]): the queue's
+/// handlers take this, so anyone else is refused before they run.
+pub struct Moderator(pub CurrentUser);
+
+impl FromRequestParts<AppState> for Moderator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        if can_moderate(state, &user).await? {
+            Ok(Self(user))
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -210,8 +220,10 @@ async fn render(
 }
 
 /// `GET /est/tips`.
-pub async fn queue(State(state): State<AppState>, user: CurrentUser) -> AppResult<QueuePage> {
-    require_moderator(&state, &user).await?;
+pub async fn queue(
+    State(state): State<AppState>,
+    Moderator(user): Moderator,
+) -> AppResult<QueuePage> {
     render(
         &state,
         &user,
@@ -235,19 +247,27 @@ async fn forget_contact(change: &mut Change<'_>, m: MunicipalityId, id: Uuid) ->
         > 0)
 }
 
+/// Opens the change that handles tip `id` (accepts, rejects or deletes
+/// it): the sender's contact is deleted in it first, as handling a tip
+/// always does.
+async fn handling<'u>(state: &AppState, user: &'u CurrentUser, id: Uuid) -> AppResult<Change<'u>> {
+    let mut change = Change::begin(state, user).await?;
+    forget_contact(&mut change, user.tenant(), id).await?;
+    Ok(change)
+}
+
 /// `POST /est/tips/{id}/godkann`: the tip counts in the lägesbild of the
 /// week EST reports for now.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
 pub async fn accept(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Moderator(user): Moderator,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    require_moderator(&state, &user).await?;
     let m = user.tenant();
     let access = EstAccess::load(&state.db, &user).await?;
     let week = access.open_week(&state.db, m).await?;
-    let mut change = Change::begin(&state, &user).await?;
+    let mut change = handling(&state, &user, id).await?;
     let reference = sqlx::query_scalar!(
         r#"update public_tip set status = 'accepted', week_start = $3, handled_at = now(), handled_by = $4
            where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
@@ -259,7 +279,6 @@ pub async fn accept(
     .fetch_optional(change.tx())
     .await?
     .ok_or(AppError::NotFound)?;
-    forget_contact(&mut change, m, id).await?;
     change
         .done(
             Event::new(
@@ -283,23 +302,20 @@ pub async fn accept(
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
 pub async fn reject(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Moderator(user): Moderator,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    require_moderator(&state, &user).await?;
-    let m = user.tenant();
-    let mut change = Change::begin(&state, &user).await?;
+    let mut change = handling(&state, &user, id).await?;
     let reference = sqlx::query_scalar!(
         r#"update public_tip set status = 'rejected', handled_at = now(), handled_by = $3
            where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
         id,
-        m.get(),
+        user.tenant().get(),
         user.id()
     )
     .fetch_optional(change.tx())
     .await?
     .ok_or(AppError::NotFound)?;
-    forget_contact(&mut change, m, id).await?;
     change
         .done(
             Event::new("avvisade", "tips", format!("Tipset {reference}"))
@@ -316,18 +332,15 @@ pub async fn reject(
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
 pub async fn delete(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Moderator(user): Moderator,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    require_moderator(&state, &user).await?;
-    let m = user.tenant();
-    let mut change = Change::begin(&state, &user).await?;
-    forget_contact(&mut change, m, id).await?;
+    let mut change = handling(&state, &user, id).await?;
     let gone = sqlx::query!(
         r#"delete from public_tip where id = $1 and municipality_id = $2
            returning reference, status as "status: TipStatus""#,
         id,
-        m.get()
+        user.tenant().get()
     )
     .fetch_optional(change.tx())
     .await?
@@ -351,11 +364,10 @@ pub async fn delete(
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
 pub async fn reply(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Moderator(user): Moderator,
     IdPath(id): IdPath,
     Form(form): Form<ReplyForm>,
 ) -> AppResult<Response> {
-    require_moderator(&state, &user).await?;
     let m = user.tenant();
     let mut change = Change::once(&state, &user, &form.form_token, "/est/tips").await?;
     let Some(tip) = contact(&mut change, m, id).await? else {

@@ -56,6 +56,13 @@ where
 pub struct FieldErrors(Vec<(&'static str, String)>);
 
 impl FieldErrors {
+    /// One message for one field: a form refused for a single reason.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         if !self.has(field) {
             self.0.push((field, message.into()));

@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use self::stored::Stored;
 use super::access::{EstAccess, Organisation};
 use super::db::{self, CategoryGroup, ComingEvent, Incident, Need, Report};
 use super::week::ReportWeek;
@@ -373,17 +374,13 @@ async fn editing_forms(
     let org = Uuid::parse_str(&which.org).map_err(|_| AppError::NotFound)?;
     let (db, m, monday) = (&state.db, user.tenant(), week.monday);
     let mut forms = Forms::default();
-    if let Some(incident) = stored::incident_form(db, m, org, monday, id).await? {
-        forms.incident = incident;
-        forms.editing = "incident";
-    } else if let Some(event) = stored::event_form(db, m, org, monday, id).await? {
-        forms.event = event;
-        forms.editing = "event";
-    } else if let Some(need) = stored::need_form(db, m, org, monday, id).await? {
-        forms.need = need;
-        forms.editing = "need";
-    } else {
-        return Err(AppError::NotFound);
+    match stored::entry(db, m, org, monday, id).await? {
+        Some(Stored::Incident(incident)) => {
+            (forms.incident, forms.editing) = (*incident, "incident")
+        }
+        Some(Stored::Event(event)) => (forms.event, forms.editing) = (event, "event"),
+        Some(Stored::Need(need)) => (forms.need, forms.editing) = (need, "need"),
+        None => return Err(AppError::NotFound),
     }
     Ok(forms)
 }

@@ -9,91 +9,54 @@ use super::{EventForm, IncidentForm, NeedForm};
 use crate::error::AppResult;
 use crate::tenant::MunicipalityId;
 
-/// An incident of an organisation's report for a week, as the report
-/// form shows it for changing; `None` when there is no such incident.
-pub(super) async fn incident_form(
+/// A stored entry as the report form shows it for changing.
+pub(super) enum Stored {
+    Incident(Box<IncidentForm>),
+    Event(EventForm),
+    Need(NeedForm),
+}
+
+/// The entry `id` of an organisation's report for a week, whichever kind
+/// it is, in one statement; `None` when the report holds no such entry.
+/// Each kind is read as the JSON of its form's fields, so the form is
+/// filled by the same names the browser sends.
+pub(super) async fn entry(
     db: &PgPool,
     m: MunicipalityId,
     organisation: Uuid,
     week: NaiveDate,
     id: Uuid,
-) -> AppResult<Option<IncidentForm>> {
+) -> AppResult<Option<Stored>> {
     let row = sqlx::query!(
-        r#"select i.category_id, i.occurred_on, i.time_band, i.area_id, i.place, i.description,
-                  i.action_taken, i.latitude, i.longitude, i.insecurity, i.reported_to_police
+        r#"with report as (
+               select id from est_report
+               where municipality_id = $2 and organisation_id = $3 and week_start = $4
+           )
+           select 'incident' as "kind!", json_build_object(
+                      'category_id', i.category_id, 'occurred_on', i.occurred_on,
+                      'time_band', coalesce(i.time_band, ''), 'area_id', i.area_id,
+                      'place', coalesce(i.place, ''), 'description', coalesce(i.description, ''),
+                      'insecurity', i.insecurity::text,
+                      'reported_to_police', case when i.reported_to_police then 'ja' end,
+                      'action_taken', coalesce(i.action_taken, ''),
+                      'latitude', coalesce(i.latitude::text, ''),
+                      'longitude', coalesce(i.longitude::text, '')) as "form!"
            from est_incident i
-           join est_report r on r.id = i.report_id
-           where i.id = $1 and i.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
-        id,
-        m.get(),
-        organisation,
-        week
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| IncidentForm {
-        category_id: r.category_id.to_string(),
-        occurred_on: r.occurred_on.to_string(),
-        time_band: r.time_band.unwrap_or_default(),
-        area_id: r.area_id.to_string(),
-        place: r.place.unwrap_or_default(),
-        description: r.description.unwrap_or_default(),
-        insecurity: r.insecurity.to_string(),
-        reported_to_police: r.reported_to_police.then(|| "ja".to_owned()),
-        action_taken: r.action_taken.unwrap_or_default(),
-        latitude: r.latitude.map(|x| x.to_string()).unwrap_or_default(),
-        longitude: r.longitude.map(|x| x.to_string()).unwrap_or_default(),
-        confirm_personal_data: None,
-        picker: Default::default(),
-    }))
-}
-
-/// A coming event of the organisation's report for the week, as its form
-/// shows it when the reporter changes it.
-pub(super) async fn event_form(
-    db: &PgPool,
-    m: MunicipalityId,
-    organisation: Uuid,
-    week: NaiveDate,
-    id: Uuid,
-) -> AppResult<Option<EventForm>> {
-    let row = sqlx::query!(
-        r#"select e.title, e.occurs_on, e.area_id, e.place, e.risk, e.planned_measures
+           where i.id = $1 and i.municipality_id = $2 and i.report_id in (select id from report)
+           union all
+           select 'event', json_build_object(
+                      'title', coalesce(e.title, ''), 'occurs_on', e.occurs_on,
+                      'event_area_id', coalesce(e.area_id::text, ''),
+                      'event_place', coalesce(e.place, ''), 'risk', e.risk,
+                      'planned_measures', coalesce(e.planned_measures, ''))
            from est_coming_event e
-           join est_report r on r.id = e.report_id
-           where e.id = $1 and e.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
-        id,
-        m.get(),
-        organisation,
-        week
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| EventForm {
-        title: r.title.unwrap_or_default(),
-        occurs_on: r.occurs_on.to_string(),
-        event_area_id: r.area_id.map(|a| a.to_string()).unwrap_or_default(),
-        event_place: r.place.unwrap_or_default(),
-        risk: r.risk,
-        planned_measures: r.planned_measures.unwrap_or_default(),
-        confirm_personal_data: None,
-    }))
-}
-
-/// A cooperation need of the organisation's report for the week, as its
-/// form shows it when the reporter changes it.
-pub(super) async fn need_form(
-    db: &PgPool,
-    m: MunicipalityId,
-    organisation: Uuid,
-    week: NaiveDate,
-    id: Uuid,
-) -> AppResult<Option<NeedForm>> {
-    let row = sqlx::query!(
-        r#"select n.title, n.with_whom, n.handled_by
+           where e.id = $1 and e.municipality_id = $2 and e.report_id in (select id from report)
+           union all
+           select 'need', json_build_object(
+                      'need_title', coalesce(n.title, ''), 'with_whom', coalesce(n.with_whom, ''),
+                      'handled_by', coalesce(n.handled_by, ''))
            from cooperation_need n
-           join est_report r on r.id = n.report_id
-           where n.id = $1 and n.municipality_id = $2 and r.organisation_id = $3 and r.week_start = $4"#,
+           where n.id = $1 and n.municipality_id = $2 and n.report_id in (select id from report)"#,
         id,
         m.get(),
         organisation,
@@ -101,10 +64,11 @@ pub(super) async fn need_form(
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| NeedForm {
-        need_title: r.title.unwrap_or_default(),
-        with_whom: r.with_whom.unwrap_or_default(),
-        handled_by: r.handled_by.unwrap_or_default(),
-        confirm_personal_data: None,
-    }))
+    let Some(row) = row else { return Ok(None) };
+    let stored = match row.kind.as_str() {
+        "incident" => serde_json::from_value(row.form).map(|f| Stored::Incident(Box::new(f))),
+        "event" => serde_json::from_value(row.form).map(Stored::Event),
+        _ => serde_json::from_value(row.form).map(Stored::Need),
+    };
+    Ok(Some(stored.map_err(anyhow::Error::from)?))
 }
