@@ -111,6 +111,22 @@ struct GroupSeed {
     members: &'static [(&'static str, &'static str)],
 }
 
+/// What a group is unless its seed says otherwise: standing (not appointed
+/// by another group), no decision or focus area, no weekly reporting.
+const GROUP: GroupSeed = GroupSeed {
+    name: "",
+    tier: "",
+    task: "",
+    appointed_by: None,
+    decision: "",
+    focus_area: "",
+    cadence: "",
+    weekly_reporting: false,
+    meets: None,
+    active: ((2024, 1, 1), None),
+    members: &[],
+};
+
 /// The local police area's chief and the kommunpolis serve both demo
 /// municipalities (one police area covers neighbouring municipalities).
 const LPO_CHIEF_SEAT: PositionSeed = pos(
@@ -313,12 +329,9 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             task: "Ger förutsättningar för samverkan och skapar förankring för arbetet bland kommun- och \
                    polisledningen. Ansvarar för att visioner bryts ned till realiserbara, konkreta mål och \
                    delmål och ser till att åtaganden genomförs.",
-            appointed_by: None,
             decision: KS,
-            focus_area: "",
             cadence: "Två gånger per år – en gång på våren och en gång på hösten. Fysiskt i kommunhuset \
                       eller hos Polismyndigheten i Lindesberg.",
-            weekly_reporting: false,
             meets: in_person(
                 1,
                 4,
@@ -340,6 +353,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
                 ("Kommundirektör", "member"),
                 (POLICE_LIAISON, "member"),
             ],
+            ..GROUP
         },
         GroupSeed {
             name: "LindeBRÅ",
@@ -347,11 +361,8 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
             task: "Fungerar som länk mellan ledningens beslut och utförandet. Arbetar strategiskt med \
                    planering, utformning och uppföljning av arbetet och tillsätter arbetsgrupper. \
                    Enhetschefer inom kommunen eller dess bolag kan bjudas in vid behov.",
-            appointed_by: None,
             decision: KS,
-            focus_area: "",
             cadence: "Fyra gånger per år – två gånger på våren och två gånger på hösten. Fysiskt i kommunhuset.",
-            weekly_reporting: false,
             meets: in_person(2, 3, (13, 0), 120, "Kommunhuset"),
             active: ((2024, 4, 30), None),
             members: &[
@@ -367,6 +378,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
                 ("Förvaltningschef samhällsbyggnadsförvaltningen", "member"),
                 (LPO_CHIEF, "may_attend"),
             ],
+            ..GROUP
         },
         GroupSeed {
             name: "EST",
@@ -375,7 +387,6 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
                    kommunens geografiska område som bidrar i kartläggningen. Deltagarna rapporterar brotts- \
                    och otrygghetsrelaterade händelser under föregående vecka, kommande händelser som kan öka \
                    risken för brott eller otrygghet samt samverkansbehov.",
-            appointed_by: None,
             decision: KS,
             focus_area: "Operativ samverkan och kartläggning",
             cadence: "En gång per vecka, 30 minuter, via Microsoft Teams (eller det verktyg för gruppsamtal \
@@ -406,6 +417,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
                 ("EST-representant Fastigheter i Linde AB", "member"),
                 ("EST-representant Securitas", "member"),
             ],
+            ..GROUP
         },
         GroupSeed {
             name: "Arbetsgrupp trygg stationsmiljö",
@@ -414,10 +426,8 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
                    på åtgärder (belysning, siktröjning, ronderingar) till LindeBRÅ.",
             appointed_by: Some("LindeBRÅ"),
             // Dates and decision are set relative to the day the demo loads.
-            decision: "",
             focus_area: "Trygghet kring resecentrum i Lindesberg",
             cadence: "Varannan vecka under uppdraget.",
-            weekly_reporting: false,
             meets: in_person(6, 3, (15, 0), 60, "Resecentrum, Lindesberg"),
             active: ((2026, 9, 14), None),
             members: &[
@@ -429,6 +439,7 @@ const LINDESBERG: MunicipalitySeed = MunicipalitySeed {
                 ("Kontaktperson Länstrafiken", "member"),
                 ("Representant för Köpmannaföreningen", "member"),
             ],
+            ..GROUP
         },
     ],
 };
@@ -472,11 +483,7 @@ const NORA: MunicipalitySeed = MunicipalitySeed {
             tier: "styrgrupp",
             task: "Ger mandat och förutsättningar för det brottsförebyggande arbetet i Nora kommun och \
                    följer upp mål och åtaganden.",
-            appointed_by: None,
-            decision: "",
-            focus_area: "",
             cadence: "Två gånger per år.",
-            weekly_reporting: false,
             meets: in_person(1, 4, (10, 0), 90, "Nora kommunhus"),
             active: ((2024, 1, 1), None),
             members: &[
@@ -486,17 +493,14 @@ const NORA: MunicipalitySeed = MunicipalitySeed {
                 (LPO_CHIEF, "member"),
                 (POLICE_LIAISON, "member"),
             ],
+            ..GROUP
         },
         GroupSeed {
             name: "Brottsförebyggande rådet",
             tier: "beredningsgrupp",
             task: "Planerar och följer upp det brottsförebyggande arbetet i Nora kommun och tillsätter \
                    arbetsgrupper.",
-            appointed_by: None,
-            decision: "",
-            focus_area: "",
             cadence: "Fyra gånger per år.",
-            weekly_reporting: false,
             meets: in_person(2, 2, (13, 0), 90, "Nora kommunhus"),
             active: ((2024, 1, 1), None),
             members: &[
@@ -504,6 +508,7 @@ const NORA: MunicipalitySeed = MunicipalitySeed {
                 (POLICE_LIAISON, "member"),
                 ("Kommundirektör", "member"),
             ],
+            ..GROUP
         },
     ],
 };

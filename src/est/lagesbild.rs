@@ -592,6 +592,19 @@ fn covered_period(week: ReportWeek, interval: i16) -> (String, NaiveDate, NaiveD
     )
 }
 
+/// The week's lägesbild again, with a refused form's `errors` by its field
+/// and what was typed in the priority form: `422`.
+async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    priority: PriorityForm,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let page = lagesbild_page(state, user, key, MapQuery::default(), priority, errors).await?;
+    unprocessable(page)
+}
+
 async fn lagesbild_page(
     state: &AppState,
     user: &CurrentUser,
@@ -754,8 +767,7 @@ pub async fn add_priority(
     let text = forms::required_line(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
     let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
     let (Some(kind), true) = (kind, e.is_empty()) else {
-        let page = lagesbild_page(&state, &user, &key, MapQuery::default(), form, e).await?;
-        return unprocessable(page);
+        return refused(&state, &user, &key, form, e).await;
     };
     let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
@@ -798,16 +810,7 @@ pub async fn set_outcome(
     let mut e = FieldErrors::default();
     let outcome = forms::optional_line(&mut e, "outcome", &form.outcome, "utfallet", 1000);
     if !e.is_empty() {
-        let page = lagesbild_page(
-            &state,
-            &user,
-            &form.vecka,
-            MapQuery::default(),
-            PriorityForm::default(),
-            e,
-        )
-        .await?;
-        return unprocessable(page);
+        return refused(&state, &user, &form.vecka, PriorityForm::default(), e).await;
     }
     let outcome = outcome.as_str();
     let m = user.tenant();
@@ -1067,16 +1070,7 @@ pub async fn update_need(
     let mut e = FieldErrors::default();
     let (note, handled_by) = need_fields(&mut e, &form, status);
     if !e.is_empty() {
-        let page = lagesbild_page(
-            &state,
-            &user,
-            &form.vecka,
-            MapQuery::default(),
-            PriorityForm::default(),
-            e,
-        )
-        .await?;
-        return unprocessable(page);
+        return refused(&state, &user, &form.vecka, PriorityForm::default(), e).await;
     }
     let mut change = Change::begin(&state, &user).await?;
     let update = NeedChange {

@@ -20,9 +20,7 @@ pub struct Removed {
 /// Removes free texts older than each municipality's retention, as of `now`.
 pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     let mut tx = db.begin().await?;
-    let incidents = incidents_gallring(&mut tx, now).await?;
-    let events = events_gallring(&mut tx, now).await?;
-    let needs = needs_gallring(&mut tx, now).await?;
+    let (incidents, events, needs) = entries_gallring(&mut tx, now).await?;
     let notes = notes_gallring(&mut tx).await?;
     let tips = per_municipality_gallring(&mut tx, now).await?;
     tx.commit().await?;
@@ -35,51 +33,51 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Removed> {
     })
 }
 
-/// EST incidents: place, description, action and point cleared.
-async fn incidents_gallring(tx: &mut sqlx::PgConnection, now: DateTime<Utc>) -> sqlx::Result<u64> {
-    Ok(sqlx::query!(
-        r#"update est_incident i -- all municipalities: gallring, each after its own municipality's retention
+/// The report entries older than their municipality's retention, in one
+/// statement: incidents lose place, description, action and point; coming
+/// events their title, place and planned measures; cooperation needs
+/// (closed ones only: open needs are still being worked on) their title,
+/// partner and handler. Returns how many of each.
+async fn entries_gallring(
+    tx: &mut sqlx::PgConnection,
+    now: DateTime<Utc>,
+) -> sqlx::Result<(u64, u64, u64)> {
+    let row = sqlx::query!(
+        r#"with due as ( -- all municipalities: gallring, each after its own municipality's retention
+               select id, $1::timestamptz - make_interval(months => retention_months) as cutoff
+               from municipality
+           ),
+           incidents as (
+               update est_incident i
                   set place = null, description = null, action_taken = null,
-                  latitude = null, longitude = null, redacted_at = $1
-           from municipality m
-           where m.id = i.municipality_id and i.redacted_at is null
-             and i.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
-        now
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected())
-}
-
-/// Coming events: title, place and planned measures cleared.
-async fn events_gallring(tx: &mut sqlx::PgConnection, now: DateTime<Utc>) -> sqlx::Result<u64> {
-    Ok(sqlx::query!(
-        r#"update est_coming_event e -- all municipalities: gallring, each after its own municipality's retention
+                      latitude = null, longitude = null, redacted_at = $1
+               from due where due.id = i.municipality_id
+                 and i.redacted_at is null and i.created_at < due.cutoff
+               returning 1
+           ),
+           events as (
+               update est_coming_event e
                   set title = null, place = null, planned_measures = null, redacted_at = $1
-           from municipality m
-           where m.id = e.municipality_id and e.redacted_at is null
-             and e.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
-        now
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected())
-}
-
-/// Cooperation needs: open needs are still being worked on, so only
-/// closed ones are cleared.
-async fn needs_gallring(tx: &mut sqlx::PgConnection, now: DateTime<Utc>) -> sqlx::Result<u64> {
-    Ok(sqlx::query!(
-        r#"update cooperation_need n -- all municipalities: gallring, each after its own municipality's retention
+               from due where due.id = e.municipality_id
+                 and e.redacted_at is null and e.created_at < due.cutoff
+               returning 1
+           ),
+           needs as (
+               update cooperation_need n
                   set title = null, with_whom = null, handled_by = null, redacted_at = $1
-           from municipality m
-           where m.id = n.municipality_id and n.redacted_at is null and n.status = 'closed'
-             and n.created_at < $1::timestamptz - make_interval(months => m.retention_months)"#,
+               from due where due.id = n.municipality_id
+                 and n.redacted_at is null and n.status = 'closed' and n.created_at < due.cutoff
+               returning 1
+           )
+           select (select count(*) from incidents) as "incidents!",
+                  (select count(*) from events) as "events!",
+                  (select count(*) from needs) as "needs!""#,
         now
     )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected())
+    .fetch_one(&mut *tx)
+    .await?;
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    Ok((count(row.incidents), count(row.events), count(row.needs)))
 }
 
 /// The notes of cooperation needs already cleared.

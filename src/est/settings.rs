@@ -266,6 +266,18 @@ pub async fn save_kolada(
         .await
 }
 
+/// Opens the change that adds something listed under `#anchor` of the page:
+/// a form sent twice adds it once.
+async fn adding<'u>(
+    state: &AppState,
+    user: &'u CurrentUser,
+    form: &SettingsForm,
+    anchor: &str,
+) -> AppResult<Change<'u>> {
+    let again = format!("/est/installningar#{anchor}");
+    Change::once(state, user, &form.form_token, &again).await
+}
+
 /// Adds a category, or a subcategory under a parent.
 pub async fn add_category(
     State(state): State<AppState>,
@@ -279,13 +291,7 @@ pub async fn add_category(
     if !e.is_empty() {
         return invalid(&state, &user, form, e).await;
     }
-    let mut change = Change::once(
-        &state,
-        &user,
-        &form.form_token,
-        "/est/installningar#kategorier",
-    )
-    .await?;
+    let mut change = adding(&state, &user, &form, "kategorier").await?;
     let id = Uuid::now_v7();
     let inserted = sqlx::query!(
         r#"insert into incident_category (id, municipality_id, parent_id, name)
@@ -321,24 +327,17 @@ pub async fn add_area(
     Admin(user): Admin,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    let m = user.tenant();
     let mut e = FieldErrors::default();
     let name = forms::required_line(&mut e, "area_name", &form.area_name, "områdets namn", 200);
     if !e.is_empty() {
         return invalid(&state, &user, form, e).await;
     }
-    let mut change = Change::once(
-        &state,
-        &user,
-        &form.form_token,
-        "/est/installningar#omraden",
-    )
-    .await?;
+    let mut change = adding(&state, &user, &form, "omraden").await?;
     let id = Uuid::now_v7();
     let inserted = sqlx::query!(
         "insert into area (id, municipality_id, name) values ($1, $2, $3)",
         id,
-        m.get(),
+        user.tenant().get(),
         name
     )
     .execute(change.tx())

@@ -256,6 +256,30 @@ async fn handling<'u>(state: &AppState, user: &'u CurrentUser, id: Uuid) -> AppR
     Ok(change)
 }
 
+/// Decides a new tip: accepted (counted in the lägesbild of `week`) or
+/// rejected, by this person now. Its reference; not found when the tip is
+/// no longer new (decided by someone else meanwhile).
+async fn decide(
+    change: &mut Change<'_>,
+    user: &CurrentUser,
+    id: Uuid,
+    status: TipStatus,
+    week: Option<NaiveDate>,
+) -> AppResult<String> {
+    sqlx::query_scalar!(
+        r#"update public_tip set status = $3, week_start = $4, handled_at = now(), handled_by = $5
+           where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
+        id,
+        user.tenant().get(),
+        status as TipStatus,
+        week,
+        user.id()
+    )
+    .fetch_optional(change.tx())
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
 /// `POST /est/tips/{id}/godkann`: the tip counts in the lägesbild of the
 /// week EST reports for now.
 #[tracing::instrument(skip_all, fields(person.id = %user.id(), tip.id = %id))]
@@ -268,17 +292,14 @@ pub async fn accept(
     let access = EstAccess::load(&state.db, &user).await?;
     let week = access.open_week(&state.db, m).await?;
     let mut change = handling(&state, &user, id).await?;
-    let reference = sqlx::query_scalar!(
-        r#"update public_tip set status = 'accepted', week_start = $3, handled_at = now(), handled_by = $4
-           where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
+    let reference = decide(
+        &mut change,
+        &user,
         id,
-        m.get(),
-        week.monday,
-        user.id()
+        TipStatus::Accepted,
+        Some(week.monday),
     )
-    .fetch_optional(change.tx())
-    .await?
-    .ok_or(AppError::NotFound)?;
+    .await?;
     change
         .done(
             Event::new(
@@ -306,16 +327,7 @@ pub async fn reject(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     let mut change = handling(&state, &user, id).await?;
-    let reference = sqlx::query_scalar!(
-        r#"update public_tip set status = 'rejected', handled_at = now(), handled_by = $3
-           where id = $1 and municipality_id = $2 and status = 'new' returning reference"#,
-        id,
-        user.tenant().get(),
-        user.id()
-    )
-    .fetch_optional(change.tx())
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let reference = decide(&mut change, &user, id, TipStatus::Rejected, None).await?;
     change
         .done(
             Event::new("avvisade", "tips", format!("Tipset {reference}"))

@@ -2,8 +2,7 @@
 //! removing an entry, which can be put back ("Ångra") from the copy the
 //! removal's audit event keeps until the report locks.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -66,47 +65,77 @@ pub async fn nothing(
     change.finish(message, &report_url(&s, "rapport")).await
 }
 
-/// An entry of the organisation's report to remove or put back: the
-/// report's status, its id and the entry's kind; or, when the report is
-/// closed, the page again with the reason.
-async fn correction(
-    state: &AppState,
-    user: &CurrentUser,
-    which: &Which,
-    kind: &str,
-) -> AppResult<Result<(Status, Uuid, &'static str), Response>> {
-    let access = EstAccess::load(&state.db, user).await?;
-    let s = status(state, user, &access, which).await?;
-    let mut e = FieldErrors::default();
-    check_open(&s, &mut e, "description");
-    if !e.is_empty() {
-        let page = page(state, user, which, Forms::default(), e).await?;
-        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, page).into_response()));
+/// An entry of the organisation's report to remove or put back, read from
+/// the path (`/est/rapport/{kind}/{id}/…`) and the form (week and
+/// organisation). When the report is closed the request is answered with
+/// the report page and the reason, and the handler does not run.
+pub struct Correction {
+    user: CurrentUser,
+    s: Status,
+    kind: &'static str,
+    at: At,
+}
+
+impl FromRequest<AppState> for Correction {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await;
+        let path = Params::<(String, Uuid)>::from_request_parts(&mut parts, state).await;
+        let form = Form::<Which>::from_request(Request::from_parts(parts, body), state).await;
+        let loaded = match (user, path, form) {
+            (Ok(user), Ok(Params((kind, id))), Ok(Form(which))) => {
+                Self::load(state, user, &which, &kind, id).await
+            }
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+        };
+        match loaded {
+            Ok(found) => found,
+            Err(e) => Err(e.into_response()),
+        }
     }
-    let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
-    let kind: &'static str = KINDS
-        .iter()
-        .find(|k| **k == kind)
-        .ok_or(AppError::NotFound)?;
-    Ok(Ok((s, report, kind)))
+}
+
+impl Correction {
+    async fn load(
+        state: &AppState,
+        user: CurrentUser,
+        which: &Which,
+        kind: &str,
+        id: Uuid,
+    ) -> AppResult<Result<Self, Response>> {
+        let access = EstAccess::load(&state.db, &user).await?;
+        let s = status(state, &user, &access, which).await?;
+        let mut e = FieldErrors::default();
+        check_open(&s, &mut e, "description");
+        if !e.is_empty() {
+            let page = page(state, &user, which, Forms::default(), e).await?;
+            return Ok(Err(unprocessable(page)?));
+        }
+        let report = s.report.as_ref().ok_or(AppError::NotFound)?.id;
+        let kind: &'static str = KINDS
+            .iter()
+            .find(|k| **k == kind)
+            .ok_or(AppError::NotFound)?;
+        let m = user.tenant();
+        Ok(Ok(Self {
+            user,
+            s,
+            kind,
+            at: At { m, report, id },
+        }))
+    }
 }
 
 /// `POST /est/rapport/{kind}/{id}/ta-bort`: removes an entry to correct it.
-pub async fn remove(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Params((kind, id)): Params<(String, Uuid)>,
-    Form(which): Form<Which>,
-) -> AppResult<Response> {
-    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
-        Ok(found) => found,
-        Err(page) => return Ok(page),
-    };
-    let m = user.tenant();
+pub async fn remove(State(state): State<AppState>, c: Correction) -> AppResult<Response> {
+    let Correction { user, s, kind, at } = c;
+    let (report, id) = (at.report, at.id);
     let mut change = Change::begin(&state, &user).await?;
     // The removed row is kept in the audit event, so that "Ångra" can put
     // it back until the report locks (gallring clears the copy later).
-    let row = take_out(change.tx(), kind, At { m, report, id }).await?;
+    let row = take_out(change.tx(), kind, at).await?;
     let Some(row) = row else {
         return Err(AppError::NotFound);
     };
@@ -137,17 +166,9 @@ pub async fn remove(
 /// `POST /est/rapport/{kind}/{id}/angra`: puts back an entry removed from
 /// the report, from the copy its removal's audit event keeps, until the
 /// report locks.
-pub async fn undo_remove(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Params((kind, id)): Params<(String, Uuid)>,
-    Form(which): Form<Which>,
-) -> AppResult<Response> {
-    let (s, report, kind) = match correction(&state, &user, &which, &kind).await? {
-        Ok(found) => found,
-        Err(page) => return Ok(page),
-    };
-    let m = user.tenant();
+pub async fn undo_remove(State(state): State<AppState>, c: Correction) -> AppResult<Response> {
+    let Correction { user, s, kind, at } = c;
+    let (m, report, id) = (at.m, at.report, at.id);
     let mut change = Change::begin(&state, &user).await?;
     let row = sqlx::query_scalar!(
         r#"select before -> 'rad' as "row!" from audit_event
@@ -164,13 +185,13 @@ pub async fn undo_remove(
     .ok_or(AppError::NotFound)?;
     // Only into the same report of the same municipality; an entry already
     // put back is left as it is.
-    let restored = put_back(change.tx(), kind, &row, At { m, report, id }).await?;
+    let restored = put_back(change.tx(), kind, &row, at).await?;
     if restored == 0 {
         change.rollback().await?;
         set_flash(&user.person.flash, "Posten finns redan i rapporten.").await?;
         return Ok(Redirect::to(&entry_url(&s, id)).into_response());
     }
-    restore_attached(change.tx(), kind, &row, At { m, report, id }).await?;
+    restore_attached(change.tx(), kind, &row, at).await?;
     db::set_nothing_to_report(change.tx(), m, report, false).await?;
     change
         .record(
