@@ -6,8 +6,10 @@
 //! `status as "status: MeasureStatus"` decodes into the enum and an unknown
 //! value is a decoding error, never a silent fallback. The same texts give
 //! `as_str` (for binding and for form values), `FromStr` (for parsing form
-//! input) and `ALL` (for choice lists). Labels and CSS classes are written
-//! by hand next to the enum, in its feature's `model.rs`.
+//! input) and `ALL` (for choice lists). A variant written
+//! `Variant = "text" => "Label"` also gets its Swedish `label()`; CSS
+//! classes and other words are written by hand next to the enum, in its
+//! feature's `model.rs`.
 //!
 //! Parse, don't validate (Z2P `domain/subscriber_email.rs`): a value of
 //! one of these types is known to be one the database accepts.
@@ -23,6 +25,30 @@ pub struct Unknown {
 /// Declares an enum stored as text; see the module documentation.
 #[macro_export]
 macro_rules! text_enum {
+    // With each variant's Swedish label (`Variant = "text" => "Label"`):
+    // also `label()`, the one place the label is written.
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal => $label:literal ),+ $(,)?
+        }
+    ) => {
+        $crate::text_enum! {
+            $(#[$meta])*
+            $vis enum $name {
+                $( $(#[$vmeta])* $variant = $text ),+
+            }
+        }
+
+        impl $name {
+            /// The Swedish label that pages and lists show.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $label ),+
+                }
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {

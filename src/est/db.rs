@@ -244,25 +244,11 @@ pub struct ComingEvent {
     pub organisation: String,
     pub occurs_on: NaiveDate,
     pub area: Option<String>,
-    pub risk: String,
+    pub risk: super::model::Risk,
     pub title: Option<String>,
     pub place: Option<String>,
     pub planned_measures: Option<String>,
     pub written_by: Option<String>,
-}
-
-impl ComingEvent {
-    pub fn risk_label(&self) -> &'static str {
-        risk_label(&self.risk)
-    }
-}
-
-pub fn risk_label(risk: &str) -> &'static str {
-    match risk {
-        "high" => "Hög",
-        "medium" => "Medel",
-        _ => "Låg",
-    }
 }
 
 /// A cooperation need.
@@ -281,7 +267,7 @@ pub struct Need {
     pub week_start: NaiveDate,
     pub title: Option<String>,
     pub with_whom: Option<String>,
-    pub status: String,
+    pub status: super::model::NeedStatus,
     pub handled_by: Option<String>,
     pub written_by: Option<String>,
     pub last_note: Option<String>,
@@ -290,18 +276,6 @@ pub struct Need {
 impl Need {
     pub fn week_number(&self) -> u32 {
         chrono::Datelike::iso_week(&self.week_start).week()
-    }
-
-    pub fn status_label(&self) -> &'static str {
-        need_status_label(&self.status)
-    }
-}
-
-pub fn need_status_label(status: &str) -> &'static str {
-    match status {
-        "in_progress" => "Pågår",
-        "closed" => "Avslutat",
-        _ => "Öppet",
     }
 }
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::access::{EstAccess, WeekChoice};
 use super::db::{self, ChoiceRow, ComingEvent, Incident, Need};
-use super::model::PriorityKind;
+use super::model::{NeedStatus, PriorityKind};
 use super::week::ReportWeek;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -214,12 +214,6 @@ pub struct Priority {
     pub outcome: Option<String>,
 }
 
-impl Priority {
-    pub fn kind_label(&self) -> &'static str {
-        self.kind.label()
-    }
-}
-
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct PriorityForm {
@@ -286,7 +280,7 @@ impl LagesbildPage {
     /// one of their organisations.
     pub fn can_take(&self, n: &Need) -> bool {
         n.taken_by_id.is_none()
-            && n.status != "closed"
+            && n.status != NeedStatus::Closed
             && !self.my_orgs.is_empty()
             && !self.can_change(n)
     }
@@ -917,7 +911,7 @@ pub struct NeedUpdate {
 struct NeedChange<'a> {
     id: Uuid,
     m: MunicipalityId,
-    status: &'a str,
+    status: NeedStatus,
     note: &'a str,
     handled_by: &'a str,
     /// The organisation taking the need on, if that is the change.
@@ -936,7 +930,7 @@ async fn authorise_need_change(
     tar: &str,
 ) -> AppResult<Option<Uuid>> {
     let need = sqlx::query!(
-        r#"select r.organisation_id, n.taken_by_organisation_id, n.status
+        r#"select r.organisation_id, n.taken_by_organisation_id, n.status as "status: NeedStatus"
            from cooperation_need n join est_report r on r.id = n.report_id
            where n.id = $1 and n.municipality_id = $2"#,
         id,
@@ -952,7 +946,7 @@ async fn authorise_need_change(
             // Only for one's own organisation, and only a need nobody has taken on.
             if !access.reporter_for.iter().any(|o| o.id == org)
                 || need.taken_by_organisation_id.is_some()
-                || need.status == "closed"
+                || need.status == NeedStatus::Closed
             {
                 return Err(AppError::Forbidden);
             }
@@ -973,9 +967,9 @@ async fn authorise_need_change(
 }
 
 /// The follow-up's note (required when closing) and who handles the need.
-fn need_fields(e: &mut FieldErrors, form: &NeedUpdate, status: &str) -> (String, String) {
+fn need_fields(e: &mut FieldErrors, form: &NeedUpdate, status: NeedStatus) -> (String, String) {
     let note = forms::optional_line(e, "note", &form.note, "vad som har gjorts", 4000);
-    if status == "closed" && note.is_empty() {
+    if status == NeedStatus::Closed && note.is_empty() {
         e.add("note", "Skriv vad som gjordes innan behovet avslutas.");
     }
     let handled_by = forms::optional_line(
@@ -1002,10 +996,10 @@ async fn store_need_change(
            from cooperation_need old
            where n.id = $1 and n.municipality_id = $2 and old.id = n.id
              and ($5::uuid is null or old.taken_by_organisation_id is null)
-           returning old.status, n.title"#,
+           returning old.status as "status: NeedStatus", n.title"#,
         u.id,
         u.m.get(),
-        u.status,
+        u.status as NeedStatus,
         u.handled_by,
         u.taking
     )
@@ -1014,7 +1008,7 @@ async fn store_need_change(
     .ok_or(AppError::NotFound)?;
     sqlx::query!(
         "insert into cooperation_note (id, municipality_id, need_id, note, status, written_by) values ($1, $2, $3, $4, $5, $6)",
-        Uuid::now_v7(), u.m.get(), u.id, (!u.note.is_empty()).then_some(u.note), u.status, user.id()
+        Uuid::now_v7(), u.m.get(), u.id, (!u.note.is_empty()).then_some(u.note), u.status as NeedStatus, user.id()
     )
     .execute(change.tx())
     .await?;
@@ -1023,11 +1017,7 @@ async fn store_need_change(
             Event::new(
                 "följde upp samverkansbehov",
                 "samverkansbehov",
-                format!(
-                    "{}: {}",
-                    before.title.unwrap_or_default(),
-                    db::need_status_label(u.status)
-                ),
+                format!("{}: {}", before.title.unwrap_or_default(), u.status.label()),
             )
             .on(u.id)
             .before(json!({ "status": before.status }))
@@ -1053,20 +1043,16 @@ pub async fn update_need(
         return Err(AppError::Forbidden);
     }
     let m = user.tenant();
-    if form.tar.trim().is_empty()
-        && !["open", "in_progress", "closed"].contains(&form.status.as_str())
-    {
+    let chosen = form.status.parse::<NeedStatus>();
+    if form.tar.trim().is_empty() && chosen.is_err() {
         return Err(AppError::BadRequest);
     }
     let taking = authorise_need_change(&state, &access, id, m, form.tar.trim()).await?;
-    let status = if taking.is_some() {
-        "in_progress"
-    } else {
-        form.status.as_str()
+    let status = match (taking, chosen) {
+        (Some(_), _) => NeedStatus::InProgress,
+        (None, Ok(status)) => status,
+        (None, Err(_)) => return Err(AppError::BadRequest),
     };
-    if !["open", "in_progress", "closed"].contains(&status) {
-        return Err(AppError::BadRequest);
-    }
     let mut e = FieldErrors::default();
     let (note, handled_by) = need_fields(&mut e, &form, status);
     if !e.is_empty() {
@@ -1090,13 +1076,13 @@ pub async fn update_need(
 }
 
 /// The flash message after a need was followed up or taken on.
-fn need_flash(taking: Option<Uuid>, status: &str) -> String {
+fn need_flash(taking: Option<Uuid>, status: NeedStatus) -> String {
     if taking.is_some() {
         "Ni har tagit på er samverkansbehovet; det står nu som pågående.".to_owned()
     } else {
         format!(
             "Samverkansbehovet är uppdaterat: {}.",
-            db::need_status_label(status).to_lowercase()
+            status.label().to_lowercase()
         )
     }
 }

@@ -467,10 +467,6 @@ impl Sending {
     pub fn sent_at_text(&self) -> String {
         crate::web::format_local(self.sent_at)
     }
-
-    pub fn kind_label(&self) -> &'static str {
-        self.kind.label()
-    }
 }
 
 pub async fn sendings(

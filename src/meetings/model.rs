@@ -73,20 +73,9 @@ crate::text_enum! {
     /// Whether a member position attended a meeting.
     /// `meeting_attendance.status`.
     pub enum AttendanceStatus {
-        Present = "present",
-        Absent = "absent",
-        SubstitutePresent = "substitute_present",
-    }
-}
-
-impl AttendanceStatus {
-    /// The Swedish label, as the attendance list offers it.
-    pub fn label(self) -> &'static str {
-        match self {
-            AttendanceStatus::Present => "Närvarande",
-            AttendanceStatus::Absent => "Frånvarande",
-            AttendanceStatus::SubstitutePresent => "Ersättare närvarande",
-        }
+        Present = "present" => "Närvarande",
+        Absent = "absent" => "Frånvarande",
+        SubstitutePresent = "substitute_present" => "Ersättare närvarande",
     }
 }
 
@@ -234,17 +223,7 @@ crate::text_enum! {
     /// What a sending to a meeting's members was: a kallelse or a
     /// cancellation. `meeting_sending.kind`.
     pub enum SendingKind {
-        Invitation = "invitation",
-        Cancellation = "cancellation",
-    }
-}
-
-impl SendingKind {
-    /// The Swedish word, as the meeting's list of sendings shows it.
-    pub fn label(self) -> &'static str {
-        match self {
-            SendingKind::Invitation => "kallelse",
-            SendingKind::Cancellation => "återbud",
-        }
+        Invitation = "invitation" => "kallelse",
+        Cancellation = "cancellation" => "återbud",
     }
 }

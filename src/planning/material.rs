@@ -113,17 +113,9 @@ pub struct Item {
 }
 
 impl Item {
-    pub fn kind_label(&self) -> &'static str {
-        self.kind.label()
-    }
-
     /// `Orsaksanalys: …`, without repeating a kind the title already names.
     pub fn heading(&self) -> String {
-        crate::web::words::with_kind(self.kind_label(), &self.title)
-    }
-
-    pub fn status_label(&self) -> &'static str {
-        self.status.label()
+        crate::web::words::with_kind(self.kind.label(), &self.title)
     }
 }
 

@@ -8,106 +8,48 @@ use uuid::Uuid;
 crate::text_enum! {
     /// Where a goal sits in the tree. `goal.level`.
     pub enum GoalLevel {
-        Vision = "vision",
-        Goal = "goal",
-        Subgoal = "subgoal",
-    }
-}
-
-impl GoalLevel {
-    /// The Swedish label, as the level list offers it.
-    pub fn label(self) -> &'static str {
-        match self {
-            GoalLevel::Vision => "Vision",
-            GoalLevel::Goal => "Mål",
-            GoalLevel::Subgoal => "Delmål",
-        }
+        Vision = "vision" => "Vision",
+        Goal = "goal" => "Mål",
+        Subgoal = "subgoal" => "Delmål",
     }
 }
 
 crate::text_enum! {
     /// What a piece of decision material is. `plan_item.kind`.
     pub enum ItemKind {
-        PriorityProposal = "priority_proposal",
-        CauseAnalysis = "cause_analysis",
-        ActionPlan = "action_plan",
-    }
-}
-
-impl ItemKind {
-    /// The Swedish label, as the kind list offers it.
-    pub fn label(self) -> &'static str {
-        match self {
-            ItemKind::PriorityProposal => "Prioriteringsförslag",
-            ItemKind::CauseAnalysis => "Orsaksanalys",
-            ItemKind::ActionPlan => "Åtgärdsplan",
-        }
+        PriorityProposal = "priority_proposal" => "Prioriteringsförslag",
+        CauseAnalysis = "cause_analysis" => "Orsaksanalys",
+        ActionPlan = "action_plan" => "Åtgärdsplan",
     }
 }
 
 crate::text_enum! {
     /// How far a piece of decision material has come. `plan_item.status`.
     pub enum ItemStatus {
-        Draft = "draft",
-        Presented = "presented",
-        Decided = "decided",
-        Returned = "returned",
-    }
-}
-
-impl ItemStatus {
-    /// The Swedish label, as the status list offers it.
-    pub fn label(self) -> &'static str {
-        match self {
-            ItemStatus::Draft => "Utkast",
-            ItemStatus::Presented => "Presenterad",
-            ItemStatus::Decided => "Beslutad",
-            ItemStatus::Returned => "Återremitterad",
-        }
+        Draft = "draft" => "Utkast",
+        Presented = "presented" => "Presenterad",
+        Decided = "decided" => "Beslutad",
+        Returned = "returned" => "Återremitterad",
     }
 }
 
 crate::text_enum! {
     /// What a kartläggning source is. `kartlaggning_source.kind`.
     pub enum SourceKind {
-        Survey = "trygghetsundersokning",
-        PoliceStatistics = "polisstatistik",
-        Business = "naringsliv",
-        Associations = "foreningsliv",
-        Other = "annan",
-    }
-}
-
-impl SourceKind {
-    /// The Swedish label, as the kind list offers it.
-    pub fn label(self) -> &'static str {
-        match self {
-            SourceKind::Survey => "Trygghetsundersökning",
-            SourceKind::PoliceStatistics => "Polisens statistik",
-            SourceKind::Business => "Dialog med näringslivet",
-            SourceKind::Associations => "Dialog med föreningslivet",
-            SourceKind::Other => "Annan källa",
-        }
+        Survey = "trygghetsundersokning" => "Trygghetsundersökning",
+        PoliceStatistics = "polisstatistik" => "Polisens statistik",
+        Business = "naringsliv" => "Dialog med näringslivet",
+        Associations = "foreningsliv" => "Dialog med föreningslivet",
+        Other = "annan" => "Annan källa",
     }
 }
 
 crate::text_enum! {
     /// Where a measure stands. `measure.status`.
     pub enum MeasureStatus {
-        Planned = "planned",
-        Ongoing = "ongoing",
-        Done = "done",
-    }
-}
-
-impl MeasureStatus {
-    /// The Swedish label, as the status list offers it.
-    pub fn label(self) -> &'static str {
-        match self {
-            MeasureStatus::Planned => "Planerad",
-            MeasureStatus::Ongoing => "Pågår",
-            MeasureStatus::Done => "Klar",
-        }
+        Planned = "planned" => "Planerad",
+        Ongoing = "ongoing" => "Pågår",
+        Done = "done" => "Klar",
     }
 }
 
@@ -148,17 +90,9 @@ pub struct ItemRow {
 }
 
 impl ItemRow {
-    pub fn kind_label(&self) -> &'static str {
-        self.kind.label()
-    }
-
     /// `Orsaksanalys: …`, without repeating a kind the title already names.
     pub fn heading(&self) -> String {
-        crate::web::words::with_kind(self.kind_label(), &self.title)
-    }
-
-    pub fn status_label(&self) -> &'static str {
-        self.status.label()
+        crate::web::words::with_kind(self.kind.label(), &self.title)
     }
 }
 
@@ -194,11 +128,7 @@ pub struct SourceRow {
     pub has_document: bool,
 }
 
-impl SourceRow {
-    pub fn kind_label(&self) -> &'static str {
-        self.kind.label()
-    }
-}
+impl SourceRow {}
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]

@@ -5,10 +5,10 @@ crate::text_enum! {
     /// The tier of a group (BRÅ's model; each municipality names its groups),
     /// in the order the structure page shows them. `"group".tier`.
     pub enum Tier {
-        Styrgrupp = "styrgrupp",
-        Beredningsgrupp = "beredningsgrupp",
-        Permanent = "permanent",
-        Temporary = "temporary",
+        Styrgrupp = "styrgrupp" => "Styrgrupp",
+        Beredningsgrupp = "beredningsgrupp" => "Beredningsgrupp",
+        Permanent = "permanent" => "Permanent arbetsgrupp",
+        Temporary = "temporary" => "Temporär arbetsgrupp",
     }
 }
 
@@ -23,62 +23,31 @@ impl Tier {
             (Tier::Temporary, _) => "Temporära arbetsgrupper",
         }
     }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Tier::Styrgrupp => "Styrgrupp",
-            Tier::Beredningsgrupp => "Beredningsgrupp",
-            Tier::Permanent => "Permanent arbetsgrupp",
-            Tier::Temporary => "Temporär arbetsgrupp",
-        }
-    }
 }
 
 crate::text_enum! {
     /// A position's role in a group. `group_member.role`.
     pub enum Role {
-        Convener = "convener",
-        Member = "member",
-        MayAttend = "may_attend",
-    }
-}
-
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Convener => "Sammankallande",
-            Role::Member => "Ledamot",
-            Role::MayAttend => "Kan delta vid behov",
-        }
+        Convener = "convener" => "Sammankallande",
+        Member = "member" => "Ledamot",
+        MayAttend = "may_attend" => "Kan delta vid behov",
     }
 }
 
 crate::text_enum! {
     /// What kind of organisation a position belongs to. `organisation.kind`.
     pub enum OrgKind {
-        PoliticalBody = "politiskt_organ",
-        Department = "forvaltning",
-        MunicipalCompany = "kommunalt_bolag",
-        Police = "polis",
-        Company = "foretag",
-        Association = "forening",
-        Other = "annan",
+        PoliticalBody = "politiskt_organ" => "Politiskt organ",
+        Department = "forvaltning" => "Förvaltning",
+        MunicipalCompany = "kommunalt_bolag" => "Kommunalt bolag",
+        Police = "polis" => "Polis",
+        Company = "foretag" => "Företag",
+        Association = "forening" => "Förening",
+        Other = "annan" => "Annan",
     }
 }
 
 impl OrgKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            OrgKind::PoliticalBody => "Politiskt organ",
-            OrgKind::Department => "Förvaltning",
-            OrgKind::MunicipalCompany => "Kommunalt bolag",
-            OrgKind::Police => "Polis",
-            OrgKind::Company => "Företag",
-            OrgKind::Association => "Förening",
-            OrgKind::Other => "Annan",
-        }
-    }
-
     /// Whether organisations of this kind are usually outside the municipality.
     pub fn usually_external(self) -> bool {
         matches!(

@@ -3,20 +3,9 @@
 crate::text_enum! {
     /// Where a tip stands. `public_tip.status`.
     pub enum TipStatus {
-        New = "new",
-        Accepted = "accepted",
-        Rejected = "rejected",
-    }
-}
-
-impl TipStatus {
-    /// The Swedish label, as the queue shows it.
-    pub fn label(self) -> &'static str {
-        match self {
-            TipStatus::New => "Nytt",
-            TipStatus::Accepted => "Godkänt",
-            TipStatus::Rejected => "Avvisat",
-        }
+        New = "new" => "Nytt",
+        Accepted = "accepted" => "Godkänt",
+        Rejected = "rejected" => "Avvisat",
     }
 }
 

@@ -115,10 +115,6 @@ impl Tip {
         self.handled_at.map(format_local).unwrap_or_default()
     }
 
-    pub fn status_label(&self) -> &'static str {
-        self.status.label()
-    }
-
     /// The lägesbild an accepted tip counts in: its key and label.
     pub fn week(&self) -> Option<(String, String)> {
         self.week_start.map(|monday| {

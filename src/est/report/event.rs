@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::super::access::EstAccess;
 use super::super::db;
+use super::super::model::Risk;
 use super::entry::{Entry, Place, Post, submit};
 use super::{EventForm, Forms, optional, status};
 use crate::error::AppResult;
@@ -18,14 +19,11 @@ use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form};
 use crate::web::today;
 
-/// The expected risks, as stored.
-const RISKS: [&str; 3] = ["low", "medium", "high"];
-
 /// A coming event's checked values.
 pub struct EventEntry {
     occurs: NaiveDate,
     area: Option<Uuid>,
-    risk: String,
+    risk: Risk,
     title: String,
     place: Option<String>,
     measures: Option<String>,
@@ -91,13 +89,14 @@ impl Entry for EventEntry {
             "planerade åtgärder",
             2000,
         );
-        if !RISKS.contains(&f.risk.as_str()) {
+        let risk = f.risk.parse::<Risk>();
+        if risk.is_err() {
             e.add("risk", "Välj förväntad risk: låg, medel eller hög.");
         }
-        Ok(occurs.map(|occurs| Self {
+        Ok(occurs.zip(risk.ok()).map(|(occurs, risk)| Self {
             occurs,
             area,
-            risk: f.risk.clone(),
+            risk,
             title,
             place: optional(place),
             measures: optional(measures),
@@ -110,7 +109,7 @@ impl Entry for EventEntry {
                select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
                where not exists (select 1 from est_coming_event e where e.municipality_id = $2 and e.report_id = $3
                                    and e.occurs_on = $4 and e.title = $7)"#,
-            at.id, at.m.get(), at.report, self.occurs, self.area, self.risk, self.title, self.place, self.measures, by
+            at.id, at.m.get(), at.report, self.occurs, self.area, self.risk as Risk, self.title, self.place, self.measures, by
         )
         .execute(tx)
         .await?
@@ -122,7 +121,7 @@ impl Entry for EventEntry {
             r#"update est_coming_event set occurs_on = $3, area_id = $4, risk = $5, title = $6, place = $7,
                       planned_measures = $8
                where id = $1 and report_id = $2 and municipality_id = $9"#,
-            at.id, at.report, self.occurs, self.area, self.risk, self.title, self.place, self.measures, at.m.get()
+            at.id, at.report, self.occurs, self.area, self.risk as Risk, self.title, self.place, self.measures, at.m.get()
         )
         .execute(tx)
         .await?
