@@ -31,12 +31,7 @@ with i as (
                   (select coalesce(json_agg(json_build_object('id', c.id, 'label', c.name) order by c.name), '[]')
                    from incident_category c where c.municipality_id = $1 and c.parent_id is null)
                       as "categories!: Json<Vec<AreaRow>>",
-                  (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
-                  'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
-                                'boundary', a.boundary, 'schematic', a.boundary_schematic)
-                            order by a.sort_order, a.name), '[]')
-                            from area a where a.municipality_id = mu.id and a.active))
-                  from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>",
+                  map_shapes($1) as "shapes!: Json<crate::map::ShapesRow>",
 
                   (select coalesce(json_agg(w order by w.week), '[]') from per_week w)
                       as "weeks!: Json<Vec<Week>>",

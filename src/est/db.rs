@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::access::WeekChoice;
+use super::model::TimeBand;
 use super::week::ReportWeek;
 use crate::error::AppResult;
 use crate::tenant::MunicipalityId;
@@ -173,7 +174,7 @@ pub struct Incident {
     pub subcategory: Option<String>,
     pub area: String,
     pub occurred_on: NaiveDate,
-    pub time_band: Option<String>,
+    pub time_band: Option<TimeBand>,
     pub place: Option<String>,
     pub description: Option<String>,
     pub action_taken: Option<String>,
@@ -186,10 +187,6 @@ pub struct Incident {
 }
 
 impl Incident {
-    pub fn time_band_label(&self) -> &'static str {
-        time_band_label(self.time_band.as_deref().unwrap_or(""))
-    }
-
     /// The category with its subcategory: `Skadegörelse – klotter`.
     pub fn category_label(&self) -> String {
         match &self.subcategory {
@@ -197,20 +194,6 @@ impl Incident {
             None => self.category.clone(),
         }
     }
-}
-
-pub const TIME_BANDS: [(&str, &str); 4] = [
-    ("natt", "Natt (00–06)"),
-    ("morgon", "Morgon (06–12)"),
-    ("dag", "Eftermiddag (12–18)"),
-    ("kvall", "Kväll (18–24)"),
-];
-
-pub fn time_band_label(band: &str) -> &'static str {
-    TIME_BANDS
-        .iter()
-        .find(|(k, _)| *k == band)
-        .map_or("", |(_, l)| l)
 }
 
 /// Incidents of the reports of a week, optionally of one organisation.
@@ -223,7 +206,7 @@ pub async fn incidents(
     Ok(sqlx::query_as!(
         Incident,
         r#"select id as "id!", organisation as "organisation!", category as "category!", subcategory,
-                  area as "area!", occurred_on as "occurred_on!", time_band, place, description, action_taken,
+                  area as "area!", occurred_on as "occurred_on!", time_band as "time_band: TimeBand", place, description, action_taken,
                   insecurity as "insecurity!", reported_to_police as "reported_to_police!", duplicate_of,
                   written_by_name as "written_by?", latitude, longitude
            from est_incident_named

@@ -46,10 +46,5 @@ with f as (
                   (select coalesce(json_agg(json_build_array(f.longitude, f.latitude)), '[]') from f
                    where f.latitude is not null and f.longitude is not null)
                       as "placed!: Json<Vec<(f64, f64)>>",
-                  (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
-                       'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
-                                     'boundary', a.boundary, 'schematic', a.boundary_schematic)
-                                 order by a.sort_order, a.name), '[]')
-                                 from area a where a.municipality_id = mu.id and a.active))
-                   from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>"
+                  map_shapes($1) as "shapes!: Json<crate::map::ShapesRow>"
            from total, shown

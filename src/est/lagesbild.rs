@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::access::{EstAccess, WeekChoice};
 use super::db::{self, ChoiceRow, ComingEvent, Incident, Need};
-use super::model::{NeedStatus, PriorityKind};
+use super::model::{NeedStatus, PriorityKind, TimeBand};
 use super::week::ReportWeek;
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -328,15 +328,9 @@ pub struct PublicTip {
     pub category: String,
     pub area: String,
     pub occurred_on: NaiveDate,
-    pub time_band: Option<String>,
+    pub time_band: Option<TimeBand>,
     pub place: Option<String>,
     pub description: Option<String>,
-}
-
-impl PublicTip {
-    pub fn time_band_label(&self) -> &'static str {
-        db::time_band_label(self.time_band.as_deref().unwrap_or(""))
-    }
 }
 
 /// What the lägesbild shows besides the person's access.
@@ -719,7 +713,7 @@ async fn csv_export(state: &AppState, user: &CurrentUser, key: &str) -> AppResul
         let mut row = vec![
             Cell::Text(week.key()),
             Cell::Text(i.occurred_on.to_string()),
-            Cell::from(i.time_band_label()),
+            Cell::from(i.time_band.map_or("", TimeBand::label)),
             Cell::Text(i.category.clone()),
             Cell::Text(i.subcategory.clone().unwrap_or_default()),
             Cell::Text(i.area.clone()),

@@ -67,12 +67,7 @@ select
              (select coalesce(json_agg(x order by x.label), '[]') from (
                   select id, title as label from position where municipality_id = $1) x)
                  as "positions!: Json<Vec<ChoiceRow>>",
-             (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
-                  'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
-                                'boundary', a.boundary, 'schematic', a.boundary_schematic)
-                            order by a.sort_order, a.name), '[]')
-                            from area a where a.municipality_id = mu.id and a.active))
-              from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>",
+             map_shapes($1) as "shapes!: Json<crate::map::ShapesRow>",
              (select coalesce(json_agg(x order by x.label), '[]') from (
                   select id, name as label from incident_category where municipality_id = $1 and parent_id is null) x)
                  as "categories!: Json<Vec<ChoiceRow>>",

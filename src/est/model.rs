@@ -10,6 +10,32 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// When in the day an incident happened. `est_incident.time_band`,
+    /// `public_tip.time_band`.
+    pub enum TimeBand {
+        Night = "natt" => "Natt (00–06)",
+        Morning = "morgon" => "Morgon (06–12)",
+        Afternoon = "dag" => "Eftermiddag (12–18)",
+        Evening = "kvall" => "Kväll (18–24)",
+    }
+}
+
+impl TimeBand {
+    /// The band a form chose, `None` when left empty; a value not in the
+    /// list is an error by the `time_band` field.
+    pub fn from_form(errors: &mut crate::web::forms::FieldErrors, value: &str) -> Option<Self> {
+        if value.trim().is_empty() {
+            return None;
+        }
+        let band = value.parse().ok();
+        if band.is_none() {
+            errors.add("time_band", "Välj en tid på dygnet i listan.");
+        }
+        band
+    }
+}
+
+crate::text_enum! {
     /// Where a cooperation need stands. `cooperation_need.status`,
     /// `cooperation_note.status`.
     pub enum NeedStatus {

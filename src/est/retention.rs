@@ -122,47 +122,46 @@ async fn per_municipality_gallring(
     Ok(tips)
 }
 
-/// Tips from the public older than the municipality's retention: contact
-/// details deleted, rejected tips deleted, the others' free texts cleared
-/// (category, area and date stay for statistics).
+/// Tips from the public older than the municipality's retention, in one
+/// statement: contact details deleted, rejected tips deleted, the others'
+/// free texts cleared (category, area and date stay for statistics).
 async fn tips_gallring(
     tx: &mut sqlx::PgConnection,
     m: uuid::Uuid,
     now: DateTime<Utc>,
     months: i32,
 ) -> sqlx::Result<u64> {
-    sqlx::query!(
-        r#"delete from public_tip_contact where municipality_id = $1
-             and tip_id in (select id from public_tip where municipality_id = $1
-                            and created_at < $2::timestamptz - make_interval(months => $3))"#,
+    let removed = sqlx::query_scalar!(
+        r#"with due as (
+               select id from public_tip
+               where municipality_id = $1
+                 and created_at < $2::timestamptz - make_interval(months => $3)
+           ),
+           contacts as (
+               delete from public_tip_contact
+               where municipality_id = $1 and tip_id in (select id from due)
+           ),
+           deleted as (
+               delete from public_tip
+               where municipality_id = $1 and status = 'rejected' and id in (select id from due)
+               returning 1
+           ),
+           cleared as (
+               update public_tip
+                  set place = null, description = null, latitude = null, longitude = null,
+                      redacted_at = $2
+               where municipality_id = $1 and status <> 'rejected' and redacted_at is null
+                 and id in (select id from due)
+               returning 1
+           )
+           select (select count(*) from deleted) + (select count(*) from cleared) as "removed!""#,
         m,
         now,
         months
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let deleted = sqlx::query!(
-        r#"delete from public_tip where municipality_id = $1 and status = 'rejected'
-             and created_at < $2::timestamptz - make_interval(months => $3)"#,
-        m,
-        now,
-        months
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let cleared = sqlx::query!(
-        r#"update public_tip set place = null, description = null, latitude = null, longitude = null, redacted_at = $2
-           where municipality_id = $1 and redacted_at is null
-             and created_at < $2::timestamptz - make_interval(months => $3)"#,
-        m,
-        now,
-        months
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    Ok(deleted + cleared)
+    Ok(u64::try_from(removed).unwrap_or_default())
 }
 
 /// Runs gallring once a day, on one instance ([`crate::jobs`]), until the

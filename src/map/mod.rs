@@ -72,19 +72,11 @@ struct AreaRow {
     schematic: bool,
 }
 
-/// The shapes as a page's statement brings them, in one JSON column:
-///
-/// ```sql
-/// (select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
-///     'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
-///                   'boundary', a.boundary, 'schematic', a.boundary_schematic)
-///               order by a.sort_order, a.name), '[]')
-///               from area a where a.municipality_id = mu.id and a.active))
-///  from municipality mu where mu.id = $1) as "shapes!: Json<crate::map::ShapesRow>"
-/// ```
-///
-/// (pages keep to one statement for their data, so the map's shapes come
-/// with the page's own statement rather than in one of their own).
+/// The shapes as a page's statement brings them, in one JSON column
+/// made by the SQL function `map_shapes` (migration 0043):
+/// `map_shapes($1) as "shapes!: Json<crate::map::ShapesRow>"` (pages keep
+/// to one statement for their data, so the map's shapes come with the
+/// page's own statement rather than in one of their own).
 #[derive(Debug, serde::Deserialize)]
 pub struct ShapesRow {
     outline: Option<geojson::Geometry>,
@@ -116,13 +108,7 @@ impl From<ShapesRow> for Shapes {
 /// Loads the outline and the active areas' boundaries of a municipality.
 pub async fn shapes(db: &PgPool, m: MunicipalityId) -> AppResult<Shapes> {
     let row = sqlx::query_scalar!(
-        r#"select json_build_object('outline', mu.outline, 'outline_schematic', mu.outline_schematic,
-               'areas', (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name,
-                             'boundary', a.boundary, 'schematic', a.boundary_schematic)
-                         order by a.sort_order, a.name), '[]')
-                         from area a where a.municipality_id = mu.id and a.active))
-                  as "shapes!: Json<ShapesRow>"
-           from municipality mu where mu.id = $1"#,
+        r#"select map_shapes($1) as "shapes!: Json<ShapesRow>""#,
         m.get()
     )
     .fetch_one(db)

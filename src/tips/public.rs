@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::protect::StampCheck;
 use crate::auth::client::ClientAddress;
 use crate::error::{AppError, AppResult};
-use crate::est::db::TIME_BANDS;
+use crate::est::model::TimeBand;
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::choice::Choice;
@@ -88,7 +88,6 @@ pub struct TipPage {
     municipality: Municipality,
     categories: Vec<Choice>,
     areas: Vec<Choice>,
-    time_bands: &'static [(&'static str, &'static str)],
     today: NaiveDate,
     stamp: String,
     form: TipForm,
@@ -197,7 +196,6 @@ async fn render(
         municipality,
         categories,
         areas,
-        time_bands: &TIME_BANDS,
         today: today(),
         stamp,
         form,
@@ -226,7 +224,7 @@ struct NewTip {
     category: Uuid,
     area: Uuid,
     occurred: NaiveDate,
-    band: Option<String>,
+    band: Option<TimeBand>,
     place: Option<String>,
     description: String,
     contact: Option<(&'static str, String)>,
@@ -303,13 +301,7 @@ fn validate(
             );
         }
     }
-    let band = (!form.time_band.is_empty()).then(|| form.time_band.clone());
-    if band
-        .as_deref()
-        .is_some_and(|b| !TIME_BANDS.iter().any(|(k, _)| *k == b))
-    {
-        e.add("time_band", "Välj en tid på dygnet i listan.");
-    }
+    let band = TimeBand::from_form(e, &form.time_band);
     let description =
         forms::required_text(e, "description", &form.description, "vad som hände", 2000);
     screen(e, "description", &description);
@@ -508,7 +500,7 @@ async fn store_tip(
             tip.category,
             tip.area,
             tip.occurred,
-            tip.band,
+            tip.band as Option<TimeBand>,
             tip.place,
             tip.description,
             nonce,

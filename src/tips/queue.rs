@@ -21,7 +21,7 @@ use super::model::{ContactKind, TipStatus};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::est::access::EstAccess;
-use crate::est::db::time_band_label;
+use crate::est::model::TimeBand;
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
@@ -77,7 +77,7 @@ pub struct Tip {
     pub category: String,
     pub area: String,
     pub occurred_on: NaiveDate,
-    pub time_band: Option<String>,
+    pub time_band: Option<TimeBand>,
     pub place: Option<String>,
     pub description: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -96,10 +96,6 @@ impl Tip {
         self.latitude
             .zip(self.longitude)
             .map(|(lat, lon)| format!("{lat:.5},{lon:.5}"))
-    }
-
-    pub fn time_band_label(&self) -> &'static str {
-        time_band_label(self.time_band.as_deref().unwrap_or(""))
     }
 
     /// The sender asked to be called, not mailed.
@@ -161,7 +157,7 @@ async fn tips(state: &AppState, m: MunicipalityId, new: bool) -> AppResult<Vec<T
         Tip,
         r#"select t.id, t.reference, t.status as "status: TipStatus",
                   case when p.id is null then c.name else p.name || ' – ' || c.name end as "category!",
-                  a.name as area, t.occurred_on, t.time_band, t.place, t.description, t.created_at,
+                  a.name as area, t.occurred_on, t.time_band as "time_band: TimeBand", t.place, t.description, t.created_at,
                   t.handled_at, t.week_start, t.replied_at,
                   k.kind as "contact_kind?: ContactKind", k.value as "contact?", t.latitude, t.longitude
            from public_tip t

@@ -224,60 +224,45 @@ async fn take_out(
     kind: &str,
     at: At,
 ) -> sqlx::Result<Option<serde_json::Value>> {
-    match kind {
-        "handelse" => {
-            // The incidents marked as the same event as this one lose the
-            // mark (`on delete set null`); the copy names them so that
-            // "Ångra" marks them again.
-            sqlx::query_scalar!(
-                r#"with gone as (
-                       delete from est_incident t where id = $1 and report_id = $2 and municipality_id = $3
-                       returning to_jsonb(t.*) as row
-                   )
-                   select gone.row || jsonb_build_object('same_as_this', (
-                              select coalesce(jsonb_agg(d.id), '[]') from est_incident d
-                              where d.municipality_id = $3 and d.duplicate_of = $1))
-                          as "row!"
-                   from gone"#,
-                at.id,
-                at.report,
-                at.m.get()
-            )
-            .fetch_optional(&mut *tx)
-            .await
-        }
-        "kommande" => {
-            sqlx::query_scalar!(
-                r#"delete from est_coming_event t where id = $1 and report_id = $2 and municipality_id = $3
-                   returning to_jsonb(t.*) as "row!""#,
-                at.id,
-                at.report,
-                at.m.get()
-            )
-            .fetch_optional(&mut *tx)
-            .await
-        }
-        _ => {
-            // Its follow-up notes go with it (`on delete cascade`): the copy
-            // keeps them, so that "Ångra" puts them back too.
-            sqlx::query_scalar!(
-                r#"with gone as (
-                       delete from cooperation_need t where id = $1 and report_id = $2 and municipality_id = $3
-                       returning to_jsonb(t.*) as row
-                   )
-                   select gone.row || jsonb_build_object('notes', (
-                              select coalesce(jsonb_agg(to_jsonb(c.*) order by c.at), '[]')
-                              from cooperation_note c where c.municipality_id = $3 and c.need_id = $1))
-                          as "row!"
-                   from gone"#,
-                at.id,
-                at.report,
-                at.m.get()
-            )
-            .fetch_optional(&mut *tx)
-            .await
-        }
-    }
+    // One statement for the three kinds; `$4` picks the table. An incident
+    // marked as the same event as others makes them lose the mark (`on
+    // delete set null`), and a need takes its follow-up notes with it (`on
+    // delete cascade`): the copy names the one and keeps the other, so
+    // that "Ångra" puts them back too.
+    sqlx::query_scalar!(
+        r#"with incident as (
+               delete from est_incident t
+               where $4 = 'handelse' and id = $1 and report_id = $2 and municipality_id = $3
+               returning to_jsonb(t.*) as row
+           ),
+           event as (
+               delete from est_coming_event t
+               where $4 = 'kommande' and id = $1 and report_id = $2 and municipality_id = $3
+               returning to_jsonb(t.*) as row
+           ),
+           need as (
+               delete from cooperation_need t
+               where $4 = 'samverkan' and id = $1 and report_id = $2 and municipality_id = $3
+               returning to_jsonb(t.*) as row
+           )
+           select incident.row || jsonb_build_object('same_as_this', (
+                      select coalesce(jsonb_agg(d.id), '[]') from est_incident d
+                      where d.municipality_id = $3 and d.duplicate_of = $1)) as "row!"
+           from incident
+           union all
+           select event.row from event
+           union all
+           select need.row || jsonb_build_object('notes', (
+                      select coalesce(jsonb_agg(to_jsonb(c.*) order by c.at), '[]')
+                      from cooperation_note c where c.municipality_id = $3 and c.need_id = $1))
+           from need"#,
+        at.id,
+        at.report,
+        at.m.get(),
+        kind
+    )
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 /// Puts a removed entry back into its report from its copy; 0 rows when

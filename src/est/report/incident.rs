@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::super::access::EstAccess;
 use super::super::db;
+use super::super::model::TimeBand;
 use super::entry::{Entry, Place, Post, submit};
 use super::{Forms, IncidentForm, optional, page, status};
 use crate::error::AppResult;
@@ -24,7 +25,7 @@ use crate::web::today;
 pub struct IncidentEntry {
     category: Uuid,
     occurred: NaiveDate,
-    band: Option<String>,
+    band: Option<TimeBand>,
     area: Uuid,
     place: Option<String>,
     description: String,
@@ -81,13 +82,7 @@ impl Entry for IncidentEntry {
         let category = category(state, m, f, e).await?;
         let area = area(state, m, f, e).await?;
         let occurred = occurred(f, e);
-        let band = optional(f.time_band.clone());
-        if band
-            .as_deref()
-            .is_some_and(|b| db::time_band_label(b).is_empty())
-        {
-            e.add("time_band", "Välj en tid på dygnet i listan.");
-        }
+        let band = TimeBand::from_form(e, &f.time_band);
         let description = forms::required_text(
             e,
             "description",
@@ -131,7 +126,7 @@ impl Entry for IncidentEntry {
                select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
                where not exists (select 1 from est_incident i where i.municipality_id = $2 and i.report_id = $3
                                    and i.category_id = $4 and i.occurred_on = $5 and i.area_id = $7 and i.description = $9)"#,
-            at.id, at.m.get(), at.report, self.category, self.occurred, self.band, self.area, self.place, self.description,
+            at.id, at.m.get(), at.report, self.category, self.occurred, self.band as Option<TimeBand>, self.area, self.place, self.description,
             self.action, self.latitude, self.longitude, self.insecurity, self.reported_to_police, by
         )
         .execute(tx)
@@ -145,7 +140,7 @@ impl Entry for IncidentEntry {
                       description = $8, action_taken = $9, latitude = $10, longitude = $11, insecurity = $12,
                       reported_to_police = $13
                where id = $1 and report_id = $2 and municipality_id = $14"#,
-            at.id, at.report, self.category, self.occurred, self.band, self.area, self.place, self.description,
+            at.id, at.report, self.category, self.occurred, self.band as Option<TimeBand>, self.area, self.place, self.description,
             self.action, self.latitude, self.longitude, self.insecurity, self.reported_to_police, at.m.get()
         )
         .execute(tx)

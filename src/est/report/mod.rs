@@ -169,7 +169,6 @@ pub struct ReportPage {
     needs: Vec<Need>,
     categories: Vec<CategoryGroup>,
     areas: Vec<Choice>,
-    time_bands: [(&'static str, &'static str); 4],
     forms: Forms,
     /// The entry whose values fill its form, when changing one
     /// (`forms.editing` says which form).
@@ -285,7 +284,6 @@ async fn page(
         needs: data.needs,
         categories: data.categories,
         areas: data.areas,
-        time_bands: db::TIME_BANDS,
         previous: s.week.previous(interval).key(),
         next: s.week.next(interval).key(),
         deadline: format_local(s.deadline),
