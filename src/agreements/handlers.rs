@@ -452,7 +452,15 @@ pub async fn create(
     .await?;
     let v = new_version(&form, &valid, upload.as_ref());
     db::write_version(change.tx(), user.tenant(), id, 1, &v, None, user.id()).await?;
-    change.done(Event::new("registrerade", "avtal", format!("{} med {}", form.title.trim(), valid.counterpart)).on(id).after(json!({ "version": 1, "motpart": valid.counterpart, "dokument": upload.as_ref().map(|u| &u.name) })), "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.", &format!("/avtal/{id}")).await
+    let after = json!({
+        "version": 1, "motpart": valid.counterpart, "dokument": upload.as_ref().map(|u| &u.name),
+    });
+    let summary = format!("{} med {}", form.title.trim(), valid.counterpart);
+    let event = Event::new("registrerade", "avtal", summary)
+        .on(id)
+        .after(after);
+    let flash = "Avtalet är registrerat som utkast. Skicka det för signering när det är klart.";
+    change.done(event, flash, &format!("/avtal/{id}")).await
 }
 
 pub async fn edit_page(

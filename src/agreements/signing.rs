@@ -147,7 +147,15 @@ pub async fn sign(
         let page = show_page(&state, &user, id, e).await?;
         return unprocessable(page);
     }
-    change.record(Event::new("signerade", "avtal", format!("{} version {}", a.title, a.current_version)).on(id).after(json!({ "version": a.current_version, "fingeravtryck": a.fingerprint, "befattning": position, "ip": ip }))).await?;
+    let after = json!({
+        "version": a.current_version, "fingeravtryck": a.fingerprint,
+        "befattning": position, "ip": ip,
+    });
+    let summary = format!("{} version {}", a.title, a.current_version);
+    let event = Event::new("signerade", "avtal", summary)
+        .on(id)
+        .after(after);
+    change.record(event).await?;
     let (complete, mail) = notify_if_complete(change.tx(), &state, &user, id).await?;
     let done = change.commit().await?;
     crate::mail::outbox::deliver(&state, &mail).await;

@@ -204,7 +204,14 @@ pub async fn save(
     )
     .execute(change.tx())
     .await?;
-    change.done(Event::new("ändrade inställningar", "EST", format!("Rapportering var {interval}:e vecka, gallring efter {retention} månader")).before(json!({ "intervall": before.report_interval_weeks, "gallring": before.retention_months })).after(json!({ "intervall": interval, "gallring": retention })), "Inställningarna är sparade.", "/est/installningar").await
+    let summary =
+        format!("Rapportering var {interval}:e vecka, gallring efter {retention} månader");
+    let event = Event::new("ändrade inställningar", "EST", summary)
+        .before(json!({ "intervall": before.report_interval_weeks, "gallring": before.retention_months }))
+        .after(json!({ "intervall": interval, "gallring": retention }));
+    change
+        .done(event, "Inställningarna är sparade.", "/est/installningar")
+        .await
 }
 
 /// Saves the police's location names for the municipality.

@@ -75,7 +75,17 @@ pub async fn save_record(
     )
     .execute(change.tx())
     .await?;
-    change.record(Event::new("förde protokoll", "möte", format!("{} {}: närvaro för {}", meeting.group_name, day, crate::web::words::count(marks.len(), "befattning", "befattningar"))).on(id).before(json!({ "anteckningar": meeting.notes })).after(json!({ "anteckningar": notes, "närvaro": marks.iter().map(|(p, s)| json!({ "befattning": p, "status": s })).collect::<Vec<_>>() }))).await?;
+    let present: Vec<_> = marks
+        .iter()
+        .map(|(p, s)| json!({ "befattning": p, "status": s }))
+        .collect();
+    let counted = crate::web::words::count(marks.len(), "befattning", "befattningar");
+    let summary = format!("{} {}: närvaro för {counted}", meeting.group_name, day);
+    let event = Event::new("förde protokoll", "möte", summary)
+        .on(id)
+        .before(json!({ "anteckningar": meeting.notes }))
+        .after(json!({ "anteckningar": notes, "närvaro": present }));
+    change.record(event).await?;
     let message = if held {
         "Närvaro och anteckningar är sparade."
     } else {
@@ -206,7 +216,17 @@ pub async fn add_decision(
         Consequence::Note => {}
     }
     db::insert_decision(change.tx(), m, id, &text, created_group, created_task).await?;
-    change.done(Event::new("beslutade", "möte", format!("{reference}: {text}")).on(id).after(json!({ "beslut": text, "arbetsgrupp": consequence.group_name(), "uppgift": consequence.task_title() })), format!("Beslutet är fört till protokollet ({reference})."), &format!("/moten/{id}#beslut")).await
+    let after = json!({
+        "beslut": text, "arbetsgrupp": consequence.group_name(),
+        "uppgift": consequence.task_title(),
+    });
+    let event = Event::new("beslutade", "möte", format!("{reference}: {text}"))
+        .on(id)
+        .after(after);
+    let flash = format!("Beslutet är fört till protokollet ({reference}).");
+    change
+        .done(event, flash, &format!("/moten/{id}#beslut"))
+        .await
 }
 
 /// The approval preview: the minutes as they will be locked, who approves

@@ -204,7 +204,15 @@ pub async fn create(
     )
     .await?;
     let group = label_of(&groups, group_id);
-    change.record(Event::new("planerade", "möte", format!("Planerade möte i {group} {}", crate::web::format_local(valid.starts_at))).on(id).after(json!({ "grupp": group, "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place }))).await?;
+    let after = json!({
+        "grupp": group, "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place,
+    });
+    let summary = format!(
+        "Planerade möte i {group} {}",
+        crate::web::format_local(valid.starts_at)
+    );
+    let event = Event::new("planerade", "möte", summary).on(id).after(after);
+    change.record(event).await?;
     let done = change.commit().await?;
     let message = planned_message(&state, m, group_id, &valid, id).await?;
     done.redirect(message, &format!("/moten/{id}")).await
@@ -471,7 +479,21 @@ pub async fn update(
     )
     .execute(change.tx())
     .await?;
-    change.record(Event::new(if moved { "flyttade" } else { "ändrade" }, "möte", format!("{} {}", meeting.group_name, crate::web::format_local(valid.starts_at))).on(id).before(json!({ "start": meeting.starts_at, "slut": meeting.ends_at, "plats": meeting.place, "dagordning": meeting.agenda })).after(json!({ "start": valid.starts_at, "slut": valid.ends_at, "plats": valid.place, "dagordning": valid.agenda }))).await?;
+    let before = json!({
+        "start": meeting.starts_at, "slut": meeting.ends_at,
+        "plats": meeting.place, "dagordning": meeting.agenda,
+    });
+    let after = json!({
+        "start": valid.starts_at, "slut": valid.ends_at,
+        "plats": valid.place, "dagordning": valid.agenda,
+    });
+    let action = if moved { "flyttade" } else { "ändrade" };
+    let when = crate::web::format_local(valid.starts_at);
+    let event = Event::new(action, "möte", format!("{} {when}", meeting.group_name))
+        .on(id)
+        .before(before)
+        .after(after);
+    change.record(event).await?;
     let message = if bump == 1 {
         "Mötet är ändrat. Kallelsen har redan skickats: skicka en uppdaterad kallelse så att kalendrarna följer med."
     } else {

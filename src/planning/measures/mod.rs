@@ -377,7 +377,15 @@ pub async fn progress(
     )
     .execute(change.tx())
     .await?;
-    change.done(Event::new("följde upp", "åtgärd", format!("{}: {percent} %", current.measure.title)).on(id).before(json!({ "procent": current.measure.percent_done, "status": current.measure.status })).after(json!({ "procent": percent, "status": status })), "Uppföljningen är sparad.", &format!("/planering/atgarder/{id}")).await
+    let summary = format!("{}: {percent} %", current.measure.title);
+    let event = Event::new("följde upp", "åtgärd", summary)
+        .on(id)
+        .before(
+            json!({ "procent": current.measure.percent_done, "status": current.measure.status }),
+        )
+        .after(json!({ "procent": percent, "status": status }));
+    let back = format!("/planering/atgarder/{id}");
+    change.done(event, "Uppföljningen är sparad.", &back).await
 }
 
 /// Mails the holders of the responsible positions of measures due within a

@@ -147,8 +147,18 @@ pub async fn create(
         to,
         ..
     } = g;
-    change.done(Event::new("skapade", "arbetsgrupp", format!("Skapade den temporära arbetsgruppen {name} ({decision})")).on(id).after(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus_area,
-                            "från": from, "till": to })), format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan."), &format!("/admin/grupper/{id}")).await
+    let summary = format!("Skapade den temporära arbetsgruppen {name} ({decision})");
+    let after = json!({
+        "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus_area,
+        "från": from, "till": to,
+    });
+    let flash = format!("Arbetsgruppen {name} är skapad. Lägg till dess medlemmar nedan.");
+    let event = Event::new("skapade", "arbetsgrupp", summary)
+        .on(id)
+        .after(after);
+    change
+        .done(event, flash, &format!("/admin/grupper/{id}"))
+        .await
 }
 
 /// A new temporary working group, as checked.
@@ -434,8 +444,24 @@ pub async fn update(
         change.rollback().await?;
         return invalid(&state, &user, id, GroupForms::edit(form), e).await;
     }
-    change.done(Event::new("ändrade", "grupp", format!("Ändrade uppgifterna för {name}")).on(id).before(json!({ "namn": before.name, "uppdrag": before.task, "beslut": before.decision_reference,
-                             "fokusområde": before.focus_area, "mötesrytm": before.cadence_text })).after(json!({ "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus, "mötesrytm": cadence })), "Gruppens uppgifter är sparade.", &format!("/admin/grupper/{id}")).await
+    let event = Event::new(
+        "ändrade",
+        "grupp",
+        format!("Ändrade uppgifterna för {name}"),
+    )
+    .on(id)
+    .before(json!({
+        "namn": before.name, "uppdrag": before.task, "beslut": before.decision_reference,
+        "fokusområde": before.focus_area, "mötesrytm": before.cadence_text,
+    }))
+    .after(json!({
+        "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus,
+        "mötesrytm": cadence,
+    }));
+    let back = format!("/admin/grupper/{id}");
+    change
+        .done(event, "Gruppens uppgifter är sparade.", &back)
+        .await
 }
 
 /// Adds a position to the group with a role.
