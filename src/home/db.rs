@@ -68,13 +68,30 @@ pub struct ReportDue {
 /// groups with `no_meeting` planned).
 #[derive(Clone, Debug, Deserialize)]
 pub struct Signal {
-    pub kind: String,
+    pub kind: SignalKind,
     pub id: Uuid,
     pub name: String,
     pub due: NaiveDate,
     /// Who an unsigned agreement waits for; an expiring one's counterpart;
     /// the EST lock's time.
     pub detail: Option<String>,
+}
+
+/// What kind of thing a [`Signal`] is about, as the start page's statement
+/// names it (`kind` in `start_page.sql`); another name fails to decode.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    /// A measure past its due date.
+    Measure,
+    /// An agreement waiting for signatures.
+    Unsigned,
+    /// An agreement ending soon.
+    Expiring,
+    /// A group with no meeting planned.
+    NoMeeting,
+    /// An EST organisation that has not reported.
+    Unreported,
 }
 
 /// An agreement that waits for the person's signature, and for whom else.

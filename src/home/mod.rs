@@ -79,7 +79,10 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Hom
     let needs = needs(&page, user.municipality.is_admin, day);
     let getting_started = page.getting_started.as_ref().and_then(|facts| {
         let vacant = page.vacant.as_ref().map_or(0, Vec::len);
-        let unplanned = page.signals.iter().any(|s| s.kind == "no_meeting");
+        let unplanned = page
+            .signals
+            .iter()
+            .any(|s| s.kind == db::SignalKind::NoMeeting);
         getting_started::checklist(facts, vacant, unplanned)
     });
     let dashboard = crate::web::layout::Sections::of(&user.municipality).dashboard;

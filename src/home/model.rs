@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::db;
+use super::db::{self, SignalKind};
 
 /// Something on the start page that waits for the user, and when it is
 /// due (the list is sorted soonest first; undated things last).
@@ -113,7 +113,7 @@ fn unreported_need(page: &db::StartPage) -> Option<Need> {
     let unreported: Vec<&db::Signal> = page
         .signals
         .iter()
-        .filter(|s| s.kind == "unreported" && !page.reports.iter().any(|o| o.id == s.id))
+        .filter(|s| s.kind == SignalKind::Unreported && !page.reports.iter().any(|o| o.id == s.id))
         .collect();
     let first = unreported.first()?;
     let names: Vec<&str> = unreported.iter().map(|s| s.name.as_str()).collect();
@@ -140,22 +140,22 @@ fn unreported_need(page: &db::StartPage) -> Option<Need> {
 /// What is due in the municipality (late measures, agreements waiting or
 /// ending, groups with no meeting), for those who run or oversee the work.
 fn signal_needs(page: &db::StartPage, needs: &mut Vec<Need>) {
-    for s in page.signals.iter().filter(|s| s.kind != "unreported") {
-        let (text, href) = match s.kind.as_str() {
-            "measure" if page.measures.iter().any(|m| m.id == s.id) => continue,
-            "measure" => (
+    for s in &page.signals {
+        let (text, href) = match s.kind {
+            SignalKind::Measure if page.measures.iter().any(|m| m.id == s.id) => continue,
+            SignalKind::Measure => (
                 format!("Åtgärden {} skulle vara klar {}.", s.name, s.due),
                 format!("/planering/atgarder/{}", s.id),
             ),
-            "unsigned" if page.to_sign.iter().any(|a| a.id == s.id) => continue,
-            "unsigned" => (
+            SignalKind::Unsigned if page.to_sign.iter().any(|a| a.id == s.id) => continue,
+            SignalKind::Unsigned => (
                 match &s.detail {
                     Some(who) => format!("Avtalet {} väntar på signatur av {who}.", s.name),
                     None => format!("Avtalet {} väntar på signaturer.", s.name),
                 },
                 format!("/avtal/{}", s.id),
             ),
-            "expiring" => (
+            SignalKind::Expiring => (
                 format!(
                     "Avtalet {}{} går ut {}.",
                     s.name,
@@ -167,11 +167,11 @@ fn signal_needs(page: &db::StartPage, needs: &mut Vec<Need>) {
                 ),
                 format!("/avtal/{}", s.id),
             ),
-            "no_meeting" => (
+            SignalKind::NoMeeting => (
                 format!("{} har inget möte planerat.", s.name),
                 format!("/grupper/{}", s.id),
             ),
-            _ => continue,
+            SignalKind::Unreported => continue,
         };
         needs.push(Need {
             text,
