@@ -21,7 +21,7 @@ use crate::web::layout::Chrome;
 /// An organisation in the list.
 pub struct OrganisationRow {
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub external: bool,
     pub positions: i64,
 }
@@ -52,22 +52,15 @@ async fn page(
     form: OrganisationForm,
     errors: FieldErrors,
 ) -> AppResult<OrganisationsPage> {
-    let organisations = sqlx::query!(
+    let organisations = sqlx::query_as!(
+        OrganisationRow,
         r#"select o.name, o.kind as "kind: OrgKind", o.external,
                   (select count(*) from position p where p.organisation_id = o.id) as "positions!"
            from organisation o where o.municipality_id = $1 order by o.name"#,
         user.tenant().get()
     )
     .fetch_all(&state.db)
-    .await?
-    .into_iter()
-    .map(|r| OrganisationRow {
-        name: r.name,
-        kind: r.kind.label().to_owned(),
-        external: r.external,
-        positions: r.positions,
-    })
-    .collect();
+    .await?;
     Ok(OrganisationsPage {
         chrome: user.chrome("admin").await,
         organisations,

@@ -17,6 +17,7 @@ use crate::audit::Event;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::structure::db;
+use crate::structure::model::Role;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, organisation_choices, person_choices, position_choices};
@@ -251,7 +252,7 @@ pub struct EndForm {
 pub struct Seat {
     pub group_id: Uuid,
     pub group: String,
-    pub role: String,
+    pub role: Role,
 }
 
 #[derive(Template, WebTemplate)]
@@ -306,21 +307,15 @@ async fn show_page(
         .iter()
         .find(|h| h.held_from <= day && h.held_to.is_none_or(|to| to >= day))
         .map(|h| h.id);
-    let seats = sqlx::query!(
-        r#"select g.id, g.name, ms.role as "role: crate::structure::model::Role" from membership ms join work_group g on g.id = ms.work_group_id
+    let seats = sqlx::query_as!(
+        Seat,
+        r#"select g.id as group_id, g.name as group, ms.role as "role: Role" from membership ms join work_group g on g.id = ms.work_group_id
            where ms.position_id = $1 and ms.municipality_id = $2 order by g.name"#,
         id,
         m.get()
     )
     .fetch_all(&state.db)
-    .await?
-    .into_iter()
-    .map(|r| Seat {
-        group_id: r.id,
-        group: r.name,
-        role: r.role.label().to_owned(),
-    })
-    .collect();
+    .await?;
     Ok(PositionPage {
         chrome: user.chrome("admin").await,
         position,
