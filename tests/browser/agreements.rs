@@ -34,12 +34,8 @@ async fn register_and_sign(b: &Browser, pdf: &std::path::Path) -> Result<()> {
         .await?;
     b.fill("#title", TITLE).await?;
     b.fill("#registry_no", "KS 2026/201").await?;
-    let group = b.field_labelled("Arbetsgrupp trygg stationsmiljö").await?;
-    b.tick(&format!("#{group}")).await?;
-    let role = group
-        .strip_prefix("group_")
-        .context("the group checkbox id is group_<id>")?;
-    b.fill(&format!("#role_{role}"), "Ledamot").await?;
+    b.tick_group_with_role("Arbetsgrupp trygg stationsmiljö", "Ledamot")
+        .await?;
     b.fill("#purposes", "Trygg handel och färre stölder i centrum.")
         .await?;
     b.fill("#areas", "Stora torget och Kungsgatan.").await?;

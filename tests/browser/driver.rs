@@ -529,6 +529,17 @@ impl Browser {
         Ok(())
     }
 
+    /// Ticks the work group labelled `group` in an agreement's form and
+    /// gives it the role `role` in the text field beside it.
+    pub async fn tick_group_with_role(&self, group: &str, role: &str) -> Result<()> {
+        let checkbox = self.field_labelled(group).await?;
+        self.tick(&format!("#{checkbox}")).await?;
+        let id = checkbox
+            .strip_prefix("group_")
+            .context("the group checkbox id is group_<id>")?;
+        self.fill(&format!("#role_{id}"), role).await
+    }
+
     /// The `for` of the label with exactly this text: the id of its field.
     pub async fn field_labelled(&self, text: &str) -> Result<String> {
         let label = self
@@ -745,10 +756,17 @@ impl Browser {
             "login-{}",
             email.split('@').next().unwrap_or(email)
         ));
+        self.sign_in_with(email, crate::app::DEMO_PASSWORD, "/")
+            .await
+    }
+
+    /// Signs in on /login with `password` and waits for the page `expected`
+    /// (an operator's or a first sign-in's own start).
+    pub async fn sign_in_with(&self, email: &str, password: &str, expected: &str) -> Result<()> {
         self.visit("/login").await?;
         self.fill("#email", email).await?;
-        self.fill("#password", crate::app::DEMO_PASSWORD).await?;
-        self.press("Logga in", "/").await?;
+        self.fill("#password", password).await?;
+        self.press("Logga in", expected).await?;
         Ok(())
     }
 
