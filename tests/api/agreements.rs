@@ -284,13 +284,13 @@ async fn a_wrong_password_does_not_sign_and_a_non_holder_is_refused(db: sqlx::Pg
     );
 
     let other = app.beside("oppositionsrad@lindesberg.example").await;
-    let response = other
-        .post(
+    other
+        .assert_post_status(
             &format!("/avtal/{id}/signera"),
             &[("password", DEMO_PASSWORD), ("fingerprint", "x")],
+            StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(signatures(&app, id).await, 0);
 }
 
@@ -330,8 +330,8 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
     assert_eq!(documents, 2);
 
     let position = lindesberg_position(&app.db, "Kommundirektör").await;
-    let response = director
-        .post(
+    let refused = director
+        .refused_post(
             &format!("/avtal/{id}/signera"),
             &[
                 ("password", DEMO_PASSWORD),
@@ -340,7 +340,7 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
             ],
         )
         .await;
-    assert!(texts(&refused_page(response).await, "#password-error")[0].contains("har ändrats"));
+    assert!(texts(&refused, "#password-error")[0].contains("har ändrats"));
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -167,8 +167,8 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sql
         .expect("POST");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             "/konto/losenord",
             &[
                 ("current_password", "fel"),
@@ -177,7 +177,6 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sql
             ],
         )
         .await;
-    let page = refused_page(response).await;
     assert_eq!(
         texts(&page, ".field-error"),
         [
@@ -218,9 +217,7 @@ async fn someone_with_positions_in_two_municipalities_chooses_and_can_switch(db:
         ["Lindesbergs kommun", "Nora kommun"]
     );
 
-    let nora = municipality_id(&app.db, "Nora kommun").await;
-    app.post("/valj-kommun", &[("municipality_id", &nora.to_string())])
-        .await;
+    app.choose_municipality("Nora kommun").await;
     let start = app.get_html("/").await;
     assert_eq!(
         texts(&start, ".cards .card h3"),
@@ -230,12 +227,7 @@ async fn someone_with_positions_in_two_municipalities_chooses_and_can_switch(db:
     app.assert_status(&format!("/grupper/{lindesberg_est}"), StatusCode::NOT_FOUND)
         .await;
 
-    let lindesberg = municipality_id(&app.db, "Lindesbergs kommun").await;
-    app.post(
-        "/valj-kommun",
-        &[("municipality_id", &lindesberg.to_string())],
-    )
-    .await;
+    app.choose_municipality("Lindesbergs kommun").await;
     app.assert_status(&format!("/grupper/{lindesberg_est}"), StatusCode::OK)
         .await;
 }
@@ -243,13 +235,10 @@ async fn someone_with_positions_in_two_municipalities_chooses_and_can_switch(db:
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn nobody_can_choose_a_municipality_they_hold_no_position_in(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
-    let nora = municipality_id(&app.db, "Nora kommun").await;
-
-    let response = app
-        .post("/valj-kommun", &[("municipality_id", &nora.to_string())])
-        .await;
-
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.choose_municipality("Nora kommun").await,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         texts(&app.get_html("/").await, "header .who"),
         ["Kim Johansson, Lindesbergs kommun"]

@@ -59,9 +59,7 @@ async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db
         ],
     );
 
-    let response = app.post(REGISTER, &bad).await;
-
-    let page = refused_page(response).await;
+    let page = app.refused_post(REGISTER, &bad).await;
     assert_field_errors(&page, "title", &["Fel: Fyll i rubriken."]);
     assert_field_errors(
         &page,
@@ -86,13 +84,12 @@ async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db
     );
 
     // The promise's text goes through the personal-data guard.
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             REGISTER,
             &with(&fields, &[("body", "Ring 811218-9876 om du undrar.")]),
         )
         .await;
-    let page = refused_page(response).await;
     assert_eq!(texts(&page, "#body-error").len(), 1);
     assert_eq!(
         rows_in(&app.db, "citizen_promise").await,
@@ -136,8 +133,8 @@ async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPoo
 
     // An edit with a bad date changes nothing; a good one is stored and audited.
     let bad = with(&fields, &[("valid_from", "2026-13-01")]);
-    let response = app.post(&to, &bad).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_post_status(&to, &bad, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
     app.post_redirects(
         &to,
         &with(&fields, &[("title", "Tryggare skolvägar i Frövi")]),
@@ -167,8 +164,8 @@ async fn another_municipalitys_promise_is_neither_shown_nor_changed(db: sqlx::Pg
     let path = format!("{REGISTER}/{id}");
 
     app.assert_status(&path, StatusCode::NOT_FOUND).await;
-    let response = app.post(&path, &[("title", "Kapat")]).await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.assert_post_status(&path, &[("title", "Kapat")], StatusCode::NOT_FOUND)
+        .await;
     let list = app.get_html(REGISTER).await;
     assert!(!texts(&list, "main").concat().contains(&title));
     // Lindesberg's measures are not Nora's to link.
@@ -228,16 +225,15 @@ async fn the_public_page_is_404_until_the_coordinator_turns_it_on(db: sqlx::PgPo
         .assert_status("/offentligt/nora", StatusCode::NOT_FOUND)
         .await;
     // Turned off again: gone.
-    let off = app
-        .post(
-            "/planering/installningar",
-            &[
-                ("action_plan_body", "styrgrupp"),
-                ("lagesbild_interval_months", "12"),
-            ],
-        )
-        .await;
-    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        "/planering/installningar",
+        &[
+            ("action_plan_body", "styrgrupp"),
+            ("lagesbild_interval_months", "12"),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     visitor.assert_status(PUBLIC, StatusCode::NOT_FOUND).await;
 }
 

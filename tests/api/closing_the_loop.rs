@@ -138,8 +138,7 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
 
     // Areas without a date: refused next to the date, the boxes kept.
     let area = p.area.0.to_string();
-    let response = app.post(&path, &[("area", &area)]).await;
-    let page = refused_page(response).await;
+    let page = app.refused_post(&path, &[("area", &area)]).await;
     assert_field_errors(
         &page,
         "effect_from",
@@ -154,8 +153,8 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
         &app.db,
         "select a.id from area a join municipality mu on mu.id = a.municipality_id where mu.slug = 'nora' limit 1"
     );
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             &path,
             &[
                 ("area", &nora_area.to_string()),
@@ -165,7 +164,6 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
             ],
         )
         .await;
-    let page = refused_page(response).await;
     assert_field_errors(&page, "area", &["Fel: Välj bland alternativen i listan."]);
     assert_field_errors(
         &page,
@@ -226,8 +224,8 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     assert_eq!(texts(&page, "#effekt-title"), ["Effekt"]);
 
     // Emptied again: no targets, no effect section.
-    let response = app.post(&path, &[("effect_from", "")]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(&path, &[("effect_from", "")], StatusCode::SEE_OTHER)
+        .await;
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     assert!(texts(&page, "#effekt").is_empty());
     let left: i64 = db_value!(
@@ -241,10 +239,12 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     let kso = app.beside("kso@lindesberg.example").await;
     let page = kso.get_html(&format!("/planering/atgarder/{id}")).await;
     assert!(texts(&page, "#paverka-title").is_empty());
-    let response = kso
-        .post(&path, &[("area", &area), ("effect_from", "2026-03-04")])
-        .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    kso.assert_post_status(
+        &path,
+        &[("area", &area), ("effect_from", "2026-03-04")],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -344,16 +344,15 @@ async fn the_effect_compares_the_targeted_incidents_before_and_after_with_the_re
     );
 
     // Only the other category: too few for a percentage, said in words.
-    let response = app
-        .post(
-            &path,
-            &[
-                ("category", &p.other_category.0.to_string()),
-                ("effect_from", &start.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &path,
+        &[
+            ("category", &p.other_category.0.to_string()),
+            ("effect_from", &start.to_string()),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     assert_eq!(
         rows(&page, "table.effect tr"),
@@ -392,13 +391,12 @@ async fn an_effect_dated_outside_the_municipalitys_data_is_clamped_and_the_page_
             ),
         ),
     ] {
-        let response = app
-            .post(
-                &path,
-                &[("area", &p.area.0.to_string()), ("effect_from", from)],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        app.assert_post_status(
+            &path,
+            &[("area", &p.area.0.to_string()), ("effect_from", from)],
+            StatusCode::SEE_OTHER,
+        )
+        .await;
         let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
         // (The first date's effect period ended long ago: a follow-up is due too.)
         let warnings = texts(&page, "#effekt .notice.warning");
@@ -476,17 +474,17 @@ async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_
     );
 
     // Followed up: no longer waiting, nor marked on the dashboard.
-    let response = police
-        .post(
+    police
+        .assert_post_status(
             &format!("/planering/atgarder/{id}"),
             &[
                 ("note", "Färre skadegörelser; ronderna fortsätter."),
                 ("percent_done", "80"),
                 ("status", "ongoing"),
             ],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let start_page = police.get_html("/").await;
     assert!(!texts(&start_page, "#needs-title + ul li").contains(&waiting));
     let measure_page = police.get_html(&format!("/planering/atgarder/{id}")).await;

@@ -52,16 +52,15 @@ async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_
         );
     }
     // An address with a line break in the middle is refused the same way.
-    let response = app
-        .post(
-            "/admin/personer",
-            &[
-                ("name", "Anna Ny"),
-                ("email", "anna.ny@lindesberg.example\r\nBcc: x@example.com"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_post_status(
+        "/admin/personer",
+        &[
+            ("name", "Anna Ny"),
+            ("email", "anna.ny@lindesberg.example\r\nBcc: x@example.com"),
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert_eq!(
         rows_in(&app.db, "person").await,
         before,
@@ -80,6 +79,20 @@ async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_
     .await;
 }
 
+/// `form` with the field `field` holding `value` instead.
+fn with_value(
+    mut form: Vec<(&'static str, String)>,
+    field: &str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    for (k, v) in &mut form {
+        if *k == field {
+            *v = value.to_owned();
+        }
+    }
+    form
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
@@ -87,7 +100,7 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
     let est = lindesberg_group(&app.db, "EST").await;
     let bad = "Rad ett\r\nRad två";
     let group = |field: &'static str| -> Vec<(&'static str, String)> {
-        let mut form = vec![
+        let form = vec![
             ("name", "Arbetsgrupp Frövi".to_owned()),
             ("task", "Ett uppdrag\npå två rader går bra.".to_owned()),
             ("appointed_by_group_id", lindebra.to_string()),
@@ -96,15 +109,10 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
             ("cadence_text", "Varannan vecka".to_owned()),
             ("active_from", "2026-11-16".to_owned()),
         ];
-        for (k, v) in &mut form {
-            if *k == field {
-                *v = bad.to_owned();
-            }
-        }
-        form
+        with_value(form, field, bad)
     };
     let meeting = |field: &'static str| -> Vec<(&'static str, String)> {
-        let mut form = vec![
+        let form = vec![
             ("group_id", est.to_string()),
             ("date", "2030-03-12".to_owned()),
             ("time", "13:00".to_owned()),
@@ -114,12 +122,7 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
             ("meeting_link", "".to_owned()),
             ("agenda", "Lägesbild\r\nÖvrigt".to_owned()),
         ];
-        for (k, v) in &mut form {
-            if *k == field {
-                *v = bad.to_owned();
-            }
-        }
-        form
+        with_value(form, field, bad)
     };
     let est_page = format!("/admin/grupper/{est}");
     let cases: Vec<Case> = vec![

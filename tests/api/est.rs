@@ -54,6 +54,25 @@ async fn post_incident(
     post_to_report(app, "handelse", week, org, &form).await
 }
 
+/// Reports an incident (see [`post_incident`]) and asserts it was taken.
+async fn report_incident(app: &TestApp, week: &str, org: &str, description: &str) {
+    let response = post_incident(app, week, org, description, &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{description}");
+}
+
+/// Adds a cooperation need titled `title`, with no partner and no one
+/// handling it yet, to `org`'s report for `week`.
+async fn add_need(app: &TestApp, week: &str, org: &str, title: &str) {
+    let fields = [("need_title", title), ("with_whom", ""), ("handled_by", "")];
+    post_to_report(app, "samverkan", week, org, &fields).await;
+}
+
+/// The lägesbild's summary line for `week` ("12 händelser (…)").
+async fn summary_line(app: &TestApp, week: &str) -> String {
+    let page = app.get_html(&format!("/est/lagesbild/{week}")).await;
+    texts(&page, "#summary-title + p")[0].clone()
+}
+
 /// Posts to one part of `org`'s report for `week` (`handelse`, `kommande`,
 /// `samverkan`): the week and organisation first, then `fields`.
 async fn post_to_report(
@@ -94,15 +113,7 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
 
-    let response = post_incident(
-        &app,
-        &week,
-        &org,
-        "Klotter på busskuren vid resecentrum.",
-        &[],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    report_incident(&app, &week, &org, "Klotter på busskuren vid resecentrum.").await;
     let next_saturday = (samordna::web::today() + chrono::Days::new(5)).to_string();
     let response = post_to_report(
         &app,
@@ -223,10 +234,12 @@ async fn nothing_to_report_is_one_click_and_counts_as_reported(db: sqlx::PgPool)
     app.login(EST_SOCIAL).await;
     let (week, org) = open_report(&app).await;
 
-    let response = app
-        .post("/est/rapport/inget", &[("vecka", &week), ("org", &org)])
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        "/est/rapport/inget",
+        &[("vecka", &week), ("org", &org)],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
 
     let coordinator = app.beside(COORDINATOR).await;
     let page = coordinator.get_html(&format!("/est?vecka={week}")).await;
@@ -262,16 +275,15 @@ async fn after_the_meeting_started_the_report_is_locked_until_the_coordinator_un
     assert_eq!(rows_in(&app.db, "est_incident").await, before);
 
     let coordinator = app.beside(COORDINATOR).await;
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             "/est/las-upp",
             &[("vecka", &past), ("organisation_id", &org)],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    let response = post_incident(&app, &past, &org, "Sent inkommen händelse.", &[]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    report_incident(&app, &past, &org, "Sent inkommen händelse.").await;
     assert_eq!(rows_in(&app.db, "est_incident").await, before + 1);
     let late = db_value!(
         &app.db,
@@ -582,13 +594,12 @@ async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_wor
     assert_listed(&tags, "Låst");
 
     let org = value_of(&locked, "input[name=organisation_id]").expect("an organisation");
-    let response = app
-        .post(
-            "/est/las-upp",
-            &[("vecka", &past), ("organisation_id", &org)],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        "/est/las-upp",
+        &[("vecka", &past), ("organisation_id", &org)],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let after = app.get_html(&format!("/est?vecka={past}")).await;
     assert_eq!(unlock_buttons(&after).len(), rows.len() - 1);
     assert_eq!(texts(&after, "tbody td .status-unlocked"), ["Upplåst"]);
@@ -626,15 +637,13 @@ async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx
     assert_eq!(rows_in(&app.db, "est_incident").await, before);
 
     // A number that fails the Luhn check is not an identity number.
-    let response = post_incident(
+    report_incident(
         &app,
         &week,
         &org,
         "Ärendenummer 811218-9875 hos larmcentralen.",
-        &[],
     )
     .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(rows_in(&app.db, "est_incident").await, before + 1);
 
     // An identity number in a coming event is refused too.
@@ -712,13 +721,9 @@ async fn a_styrgrupp_member_cannot_read_the_free_texts(db: sqlx::PgPool) {
 
     // LindeBRÅ's members read it.
     let council = app.beside("fc.social@lindesberg.example").await;
-    assert_eq!(
-        council
-            .get(&format!("/est/lagesbild/{week}"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    council
+        .assert_status(&format!("/est/lagesbild/{week}"), StatusCode::OK)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -763,35 +768,24 @@ async fn the_same_event_from_two_organisations_is_counted_once(db: sqlx::PgPool)
            limit 1"#,
         week.monday
     );
-    let before = texts(
-        &app.get_html(&format!("/est/lagesbild/{}", week.key()))
-            .await,
-        "#summary-title + p",
-    )[0]
-    .clone();
+    let before = summary_line(&app, &week.key()).await;
     let reported: usize = before
         .split_whitespace()
         .next()
         .and_then(|n| n.parse().ok())
         .expect("count");
 
-    let response = app
-        .post(
-            &format!("/est/handelse/{}/samma", pair.second),
-            &[
-                ("duplicate_of", &pair.first.to_string()),
-                ("vecka", &week.key()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &format!("/est/handelse/{}/samma", pair.second),
+        &[
+            ("duplicate_of", &pair.first.to_string()),
+            ("vecka", &week.key()),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
 
-    let after = texts(
-        &app.get_html(&format!("/est/lagesbild/{}", week.key()))
-            .await,
-        "#summary-title + p",
-    )[0]
-    .clone();
+    let after = summary_line(&app, &week.key()).await;
     assert!(
         after.starts_with(&format!(
             "{} händelser ({reported} rapporterade, samma händelse räknas en gång)",
@@ -801,31 +795,20 @@ async fn the_same_event_from_two_organisations_is_counted_once(db: sqlx::PgPool)
     );
 
     let member = app.beside(SECURITAS).await;
-    let response = member
-        .post(
+    member
+        .assert_post_status(
             &format!("/est/handelse/{}/samma", pair.first),
             &[("duplicate_of", ""), ("vecka", &week.key())],
+            StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
-    post_to_report(
-        &app,
-        "samverkan",
-        &week,
-        &org,
-        &[
-            ("need_title", "Röj buskagen vid gångtunneln"),
-            ("with_whom", ""),
-            ("handled_by", ""),
-        ],
-    )
-    .await;
+    add_need(&app, &week, &org, "Röj buskagen vid gångtunneln").await;
     let need = db_value!(
         &app.db,
         "select id from cooperation_need where title = 'Röj buskagen vid gångtunneln'"
@@ -833,8 +816,8 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
     let coordinator = app.beside(COORDINATOR).await;
     let next_week = ReportWeek::parse(&week).expect("week").next(1).key();
 
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/samverkan/{need}"),
             &[
                 ("status", "closed"),
@@ -842,9 +825,9 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
                 ("handled_by", ""),
                 ("vecka", &week),
             ],
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     coordinator
         .post(
             &format!("/est/samverkan/{need}"),
@@ -866,8 +849,8 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
         "still listed the week after"
     );
 
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/samverkan/{need}"),
             &[
                 ("status", "closed"),
@@ -875,9 +858,9 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
                 ("handled_by", ""),
                 ("vecka", &week),
             ],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let status = db_value!(
         &app.db,
         "select status from cooperation_need where id = $1",
@@ -901,17 +884,16 @@ async fn this_weeks_priorities_show_next_week_with_how_they_went(db: sqlx::PgPoo
     let week = ReportWeek::containing(samordna::web::today(), 1);
     let police = lindesberg_position(&app.db, "Kommunpolis").await;
 
-    let response = app
-        .post(
-            &format!("/est/lagesbild/{}/prioritet", week.key()),
-            &[
-                ("kind", "hot_spot"),
-                ("text", "Resecentrum kvällstid"),
-                ("owner_position_id", &police.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &format!("/est/lagesbild/{}/prioritet", week.key()),
+        &[
+            ("kind", "hot_spot"),
+            ("text", "Resecentrum kvällstid"),
+            ("owner_position_id", &police.to_string()),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let id = db_value!(
         &app.db,
         "select id from est_priority where text = 'Resecentrum kvällstid'"
@@ -943,10 +925,12 @@ async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
     .await;
     app.post("/est/installningar/omrade", &[("area_name", "Rockhammar")])
         .await;
-    let response = app
-        .post("/est/installningar/omrade", &[("area_name", "Frövi")])
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_post_status(
+        "/est/installningar/omrade",
+        &[("area_name", "Frövi")],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 
     let reporter = app.beside(SECURITAS).await;
     let form = reporter.get_html("/est/rapport").await;
@@ -1099,35 +1083,30 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
     );
     // Nor may it take the need on for an organisation it does not report for.
     let forged_take = [("tar", org.as_str()), ("vecka", week.as_str())];
-    assert_eq!(
-        social.post(&update, &forged_take).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    social
+        .assert_post_status(&update, &forged_take, StatusCode::FORBIDDEN)
+        .await;
     assert_eq!(need_status(&app, need).await, ("open".to_owned(), None));
 
     // The raising organisation, the kommunpolis and the coordinator may.
     assert!(need_row(&app.get_html(&lagesbild).await, TITLE).contains("Ny status"));
-    assert_eq!(
-        app.post(&update, &progress).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    app.assert_post_status(&update, &progress, StatusCode::SEE_OTHER)
+        .await;
     let police = TestApp::spawn(app.db.clone()).await;
     police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
     assert!(need_row(&police.get_html(&lagesbild).await, TITLE).contains("Ny status"));
-    assert_eq!(
-        police.post(&update, &progress).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    police
+        .assert_post_status(&update, &progress, StatusCode::SEE_OTHER)
+        .await;
     let coordinator = app.beside(COORDINATOR).await;
     assert!(need_row(&coordinator.get_html(&lagesbild).await, TITLE).contains("Ny status"));
 
     // Another organisation takes it on; then it may follow it up, and a
     // third may neither change it nor take it over.
     let take = [("tar", social_org.as_str()), ("vecka", week.as_str())];
-    assert_eq!(
-        social.post(&update, &take).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    social
+        .assert_post_status(&update, &take, StatusCode::SEE_OTHER)
+        .await;
     let social_id = uuid::Uuid::parse_str(&social_org).expect("id");
     assert_eq!(
         need_status(&app, need).await,
@@ -1142,29 +1121,23 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
         !row.contains("Ny status") && !row.contains("Vi tar oss an det"),
         "{row}"
     );
-    assert_eq!(
-        bou.post(&update, &progress).await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        bou.post(
-            &update,
-            &[("tar", bou_org.as_str()), ("vecka", week.as_str())]
-        )
-        .await
-        .status(),
-        StatusCode::FORBIDDEN
-    );
+    bou.assert_post_status(&update, &progress, StatusCode::FORBIDDEN)
+        .await;
+    bou.assert_post_status(
+        &update,
+        &[("tar", bou_org.as_str()), ("vecka", week.as_str())],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let close = [
         ("status", "closed"),
         ("note", "Armaturerna är bytta."),
         ("handled_by", ""),
         ("vecka", week.as_str()),
     ];
-    assert_eq!(
-        social.post(&update, &close).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    social
+        .assert_post_status(&update, &close, StatusCode::SEE_OTHER)
+        .await;
     assert_eq!(
         need_status(&app, need).await,
         ("closed".to_owned(), Some(social_id))
@@ -1311,13 +1284,13 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
     let (_, social_org) = open_report(&social).await;
     app.post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
         .await;
-    let response = social
-        .post(
+    social
+        .assert_post_status(
             &format!("/est/rapport/handelse/{id}/angra"),
             &[("vecka", week.as_str()), ("org", social_org.as_str())],
+            StatusCode::NOT_FOUND,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(incident_count_with(&app, id).await, 0);
 
     // Once the report is locked, nothing comes back: a past week, unlocked
@@ -1344,10 +1317,12 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
          where municipality_id = $1 and unlocked_until is not null",
         municipality_id(&app.db, "Lindesbergs kommun").await
     );
-    let response = app
-        .post(&format!("/est/rapport/handelse/{late}/angra"), &which)
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_post_status(
+        &format!("/est/rapport/handelse/{late}/angra"),
+        &which,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert_eq!(incident_count_with(&app, late).await, 0);
 }
 
@@ -1361,16 +1336,11 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let which = [("vecka", week.as_str()), ("org", org.as_str())];
-    post_to_report(
+    add_need(
         &app,
-        "samverkan",
         week.as_str(),
         org.as_str(),
-        &[
-            ("need_title", "Belysning vid gångtunneln"),
-            ("with_whom", ""),
-            ("handled_by", ""),
-        ],
+        "Belysning vid gångtunneln",
     )
     .await;
     let need = db_value!(
@@ -1379,8 +1349,8 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
     );
     let coordinator = app.beside(COORDINATOR).await;
     for note in ["Kommunen tittar på armaturerna.", "Två lampor bytta."] {
-        let response = coordinator
-            .post(
+        coordinator
+            .assert_post_status(
                 &format!("/est/samverkan/{need}"),
                 &[
                     ("status", "in_progress"),
@@ -1388,9 +1358,9 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
                     ("handled_by", "Samhällsbyggnad"),
                     ("vecka", week.as_str()),
                 ],
+                StatusCode::SEE_OTHER,
             )
             .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
     }
     let notes = async || {
         db_values!(
@@ -1414,10 +1384,12 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
     app.post(&format!("/est/rapport/samverkan/{need}/ta-bort"), &which)
         .await;
     assert!(notes().await.is_empty() && need_row().await.is_none());
-    let undone = app
-        .post(&format!("/est/rapport/samverkan/{need}/angra"), &which)
-        .await;
-    assert_eq!(undone.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &format!("/est/rapport/samverkan/{need}/angra"),
+        &which,
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     assert_eq!(need_row().await, need_before);
     assert_eq!(notes().await, notes_before, "the notes, as they were");
     let next_week = ReportWeek::parse(&week).expect("week").next(1).key();
@@ -1456,16 +1428,16 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
         id_of("Krossad ruta i väntsalen.").await,
         id_of("Glasruta krossad på stationen.").await,
     );
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/handelse/{second}/samma"),
             &[
                 ("duplicate_of", first.to_string().as_str()),
                 ("vecka", week.as_str()),
             ],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let mark = async || {
         db_value!(
             &app.db,
@@ -1665,12 +1637,7 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
     }
 
     // The CSV holds exactly the filtered rows, one value per cell.
-    let csv_href = page
-        .select(&scraper::Selector::parse("#visar a").expect("selector"))
-        .next()
-        .and_then(|a| a.value().attr("href"))
-        .expect("CSV link")
-        .to_owned();
+    let csv_href = attr_of(&page, "#visar a", "href").expect("CSV link");
     assert!(csv_href.starts_with("/est/handelser.csv?"), "{csv_href}");
     let response = app.get(&csv_href).await;
     assert_eq!(response.status(), StatusCode::OK);

@@ -153,8 +153,9 @@ async fn only_a_municipality_getting_started_shows_the_list_and_only_its_coordin
     assert_eq!(in_nora, 0);
 
     let member = app.beside(crate::helpers::SECURITAS).await;
-    let response = member.post("/kom-igang/structure", &[]).await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let unknown = app.post("/kom-igang/everything", &[]).await;
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    member
+        .assert_post_status("/kom-igang/structure", &[], StatusCode::FORBIDDEN)
+        .await;
+    app.assert_post_status("/kom-igang/everything", &[], StatusCode::NOT_FOUND)
+        .await;
 }

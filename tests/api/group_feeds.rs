@@ -15,6 +15,16 @@ async fn feed_status(app: &TestApp, path: &str) -> StatusCode {
     fetch_feed(app, path).await.status()
 }
 
+/// Asserts that the group's old feed path `old` now answers 404 and that
+/// the group page shows a new one that works; returns the new one.
+async fn assert_new_feed(app: &TestApp, group: uuid::Uuid, old: &str) -> String {
+    assert_eq!(feed_status(app, old).await, StatusCode::NOT_FOUND);
+    let new = group_feed(app, group).await;
+    assert_ne!(new, old);
+    assert_eq!(feed_status(app, &new).await, StatusCode::OK);
+    new
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_working(
     db: sqlx::PgPool,
@@ -55,10 +65,13 @@ async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_wor
 
     // A member who is not the coordinator cannot replace it.
     let member = app.beside(SECURITAS).await;
-    let response = member
-        .post(&format!("/admin/grupper/{est}/kalender"), &[])
+    member
+        .assert_post_status(
+            &format!("/admin/grupper/{est}/kalender"),
+            &[],
+            StatusCode::FORBIDDEN,
+        )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
 }
 
@@ -81,10 +94,7 @@ async fn removing_a_member_position_gives_the_group_a_new_feed_address(db: sqlx:
         &format!("/admin/grupper/{est}"),
     )
     .await;
-    assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
-    let new = group_feed(&app, est).await;
-    assert_ne!(new, old);
-    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+    assert_new_feed(&app, est, &old).await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -104,9 +114,7 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
         &format!("/admin/befattningar/{securitas}"),
     )
     .await;
-    assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
-    let new = group_feed(&app, est).await;
-    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+    let new = assert_new_feed(&app, est, &old).await;
     // A group the position does not sit in keeps its address.
     assert_eq!(feed_status(&app, &unrelated).await, StatusCode::OK);
 
@@ -125,8 +133,5 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
         today,
         municipality_id(&app.db, "Lindesbergs kommun").await
     );
-    assert_eq!(feed_status(&app, &new).await, StatusCode::NOT_FOUND);
-    let newer = group_feed(&app, est).await;
-    assert_ne!(newer, new);
-    assert_eq!(feed_status(&app, &newer).await, StatusCode::OK);
+    assert_new_feed(&app, est, &new).await;
 }

@@ -263,6 +263,23 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Posts `form` to `path` and asserts the status the app answers with.
+    pub async fn assert_post_status(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        expected: StatusCode,
+    ) {
+        let status = self.post(path, form).await.status();
+        assert_eq!(status, expected, "POST {path}");
+    }
+
+    /// Posts `form` to `path`, asserts that it was refused with 422 and
+    /// returns the form shown again with its errors.
+    pub async fn refused_post(&self, path: &str, form: &[(&str, &str)]) -> Html {
+        refused_page(self.post(path, form).await).await
+    }
+
     /// Posts a multipart form (one with a file) to `path`.
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
         self.client
@@ -307,11 +324,17 @@ impl TestApp {
     /// Signs in and chooses a municipality by its name.
     pub async fn login_in(&self, email: &str, municipality: &str) {
         self.login(email).await;
-        let id = municipality_id(&self.db, municipality).await;
-        let response = self
-            .post("/valj-kommun", &[("municipality_id", &id.to_string())])
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let chosen = self.choose_municipality(municipality).await;
+        assert_eq!(chosen, StatusCode::SEE_OTHER, "{municipality}");
+    }
+
+    /// Chooses the municipality called `name` at /valj-kommun, as the
+    /// header's switch does; the status the app answers with.
+    pub async fn choose_municipality(&self, name: &str) -> StatusCode {
+        let id = municipality_id(&self.db, name).await;
+        self.post("/valj-kommun", &[("municipality_id", &id.to_string())])
+            .await
+            .status()
     }
 }
 
@@ -426,10 +449,15 @@ pub fn texts(html: &Html, selector: &str) -> Vec<String> {
 
 /// The value attribute of the element matching a selector.
 pub fn value_of(html: &Html, selector: &str) -> Option<String> {
+    attr_of(html, selector, "value")
+}
+
+/// The attribute `name` of the first element matching a selector.
+pub fn attr_of(html: &Html, selector: &str, name: &str) -> Option<String> {
     let selector = Selector::parse(selector).expect("selector");
     html.select(&selector)
         .next()
-        .and_then(|e| e.value().attr("value").map(str::to_owned))
+        .and_then(|e| e.value().attr(name).map(str::to_owned))
 }
 
 /// Asserts the error messages a form shows next to the field `field`.

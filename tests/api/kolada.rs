@@ -13,8 +13,8 @@ use samordna::sources::kolada::{self, Outcome, Schedule};
 use sqlx::PgPool;
 
 use crate::helpers::{
-    COORDINATOR, TestApp, assert_listed, assert_value, config, html_of, rows_joined, texts,
-    user_agent, value_of,
+    COORDINATOR, TestApp, assert_listed, assert_value, attr_of, config, html_of, rows_joined,
+    texts, user_agent, value_of,
 };
 
 /// What the fake answers (a status and a body per page), and what it was asked.
@@ -375,12 +375,8 @@ async fn the_lagesbild_shows_kolada_for_municipality_county_and_country_and_stat
         ["2024 | 825 | – | 1 012"]
     );
     assert!(texts(&html, "#kolada .source")[0].starts_with("Källa: Kolada"));
-    let link = scraper::Selector::parse("#kolada .source a").expect("selector");
-    let href = html
-        .select(&link)
-        .next()
-        .and_then(|a| a.value().attr("href"));
-    assert_eq!(href, Some("https://www.kolada.se"));
+    let href = attr_of(&html, "#kolada .source a", "href");
+    assert_eq!(href.as_deref(), Some("https://www.kolada.se"));
 
     let used = texts(&html, "#kallor .sources-used li");
     assert!(

@@ -568,12 +568,7 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
     let list = app
         .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
         .await;
-    let link = list
-        .select(&sel("a[href^='/est/handelser.geojson?']"))
-        .next()
-        .and_then(|a| a.value().attr("href"))
-        .expect("GeoJSON link")
-        .to_owned();
+    let link = attr_of(&list, "a[href^='/est/handelser.geojson?']", "href").expect("GeoJSON link");
 
     let response = app.get(&link).await;
 

@@ -47,6 +47,29 @@ async fn create_meeting(
 }
 
 /// The `.eml` files in the app's mail folder, raw.
+/// How well `group` in the municipality `m` kept its meeting cadence in `term`.
+async fn compliance(
+    app: &TestApp,
+    m: uuid::Uuid,
+    group: uuid::Uuid,
+    term: Term,
+) -> samordna::meetings::cadence::Compliance {
+    let tenant = samordna::tenant::MunicipalityId::of_row(m);
+    samordna::meetings::cadence::compliance(&app.db, tenant, group, term)
+        .await
+        .expect("compliance")
+}
+
+/// Records the minutes of meeting `id`: `present` attended, and `notes`.
+async fn record_minutes(app: &TestApp, id: uuid::Uuid, present: uuid::Uuid, notes: &str) {
+    let attended = format!("a_{present}");
+    app.post(
+        &format!("/moten/{id}/protokoll"),
+        &[(attended.as_str(), "present"), ("notes", notes)],
+    )
+    .await;
+}
+
 fn raw_mails(app: &TestApp) -> Vec<Vec<u8>> {
     let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
         return Vec::new();
@@ -258,14 +281,10 @@ async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_u
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
 
-    let response = app
-        .post(&format!("/moten/{id}/stall-in"), &[("reason", "")])
+    let refused = app
+        .refused_post(&format!("/moten/{id}/stall-in"), &[("reason", "")])
         .await;
-    assert_field_errors(
-        &refused_page(response).await,
-        "reason",
-        &["Fel: Fyll i varför mötet ställs in."],
-    );
+    assert_field_errors(&refused, "reason", &["Fel: Fyll i varför mötet ställs in."]);
 
     app.post_redirects(
         &format!("/moten/{id}/stall-in"),
@@ -366,8 +385,8 @@ async fn a_thursday_term_skips_kristi_himmelfardsdag_and_keeps_swedish_time_acro
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let response = app.post("/moten/planera", &form).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status("/moten/planera", &form, StatusCode::SEE_OTHER)
+        .await;
 
     assert_eq!(
         meeting_count(&app, est).await - before,
@@ -481,8 +500,8 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
         format!("LindeBRÅ {yesterday} § 1")
     );
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             &format!("/moten/{id}/beslut"),
             &[
                 ("text", "Polisen tar fram statistik."),
@@ -493,7 +512,6 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
             ],
         )
         .await;
-    let page = refused_page(response).await;
     assert_field_errors(&page, "task_due", &["Fel: Ange ett datum."]);
     assert_eq!(texts(&page, "#task_title").len(), 1);
     assert_value(&page, "#task_title", "Statistik för Storå");
@@ -525,13 +543,12 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
         &format!("/moten/{id}"),
     )
     .await;
-    let response = app
-        .post(
-            &format!("/moten/{id}/protokoll"),
-            &[("notes", "Ändrat i efterhand")],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_post_status(
+        &format!("/moten/{id}/protokoll"),
+        &[("notes", "Ändrat i efterhand")],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     let notes = db_value!(&app.db, "select notes from meeting where id = $1", id);
     assert_eq!(notes, "Lägesbilden gicks igenom.");
     let page = app.get_html(&format!("/moten/{id}")).await;
@@ -562,14 +579,7 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     let group = lindesberg_group(&app.db, "LindeBRÅ").await;
 
     let term = Term::parse("2030-host").expect("term");
-    let c = samordna::meetings::cadence::compliance(
-        &app.db,
-        samordna::tenant::MunicipalityId::of_row(m),
-        group,
-        term,
-    )
-    .await
-    .expect("compliance");
+    let c = compliance(&app, m, group, term).await;
 
     assert_eq!((c.required, c.held, c.planned, c.cancelled), (2, 1, 1, 1));
     assert_eq!(
@@ -578,14 +588,7 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     );
     assert!(c.on_track());
     let est = lindesberg_group(&app.db, "EST").await;
-    let weekly = samordna::meetings::cadence::compliance(
-        &app.db,
-        samordna::tenant::MunicipalityId::of_row(m),
-        est,
-        term,
-    )
-    .await
-    .expect("compliance");
+    let weekly = compliance(&app, m, est, term).await;
     assert!(
         weekly.required > 15,
         "a weekly group meets most weeks of a term"
@@ -614,20 +617,20 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
     securitas
         .assert_status("/moten/ny", StatusCode::FORBIDDEN)
         .await;
-    assert_eq!(
-        securitas
-            .post(&format!("/moten/{est}/kallelse"), &[])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        securitas
-            .post(&format!("/moten/{est}/stall-in"), &[("reason", "x")])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    securitas
+        .assert_post_status(
+            &format!("/moten/{est}/kallelse"),
+            &[],
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    securitas
+        .assert_post_status(
+            &format!("/moten/{est}/stall-in"),
+            &[("reason", "x")],
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     let month = securitas.get_html("/moten?manad=2030-03").await;
     let shown = texts(&month, ".cal-meeting");
     assert!(shown.iter().any(|t| t.contains("EST")));
@@ -642,23 +645,23 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
     police
         .assert_status(&format!("/moten/{lindebra}"), StatusCode::OK)
         .await;
-    assert_eq!(
-        police
-            .post(&format!("/moten/{lindebra}/kallelse"), &[])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    police
+        .assert_post_status(
+            &format!("/moten/{lindebra}/kallelse"),
+            &[],
+            StatusCode::FORBIDDEN,
+        )
+        .await;
 
     let nora = app.beside(NORA_COORDINATOR).await;
     nora.assert_status(&format!("/moten/{est}"), StatusCode::NOT_FOUND)
         .await;
-    assert_eq!(
-        nora.post(&format!("/moten/{est}/stall-in"), &[("reason", "x")])
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
+    nora.assert_post_status(
+        &format!("/moten/{est}/stall-in"),
+        &[("reason", "x")],
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let feed = nora.get("/kalender/finnsinte.ics").await;
     assert_eq!(feed.status(), StatusCode::NOT_FOUND);
 }
@@ -668,13 +671,12 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
     let app = TestApp::demo(db).await;
     let group = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
     let securitas = app.beside(SECURITAS).await;
-    assert_eq!(
-        securitas
-            .get(&format!("/grupper/{group}/motesrytm"))
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    securitas
+        .assert_status(
+            &format!("/grupper/{group}/motesrytm"),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     app.login(COORDINATOR).await;
 
     let page = app
@@ -698,8 +700,8 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
         "Mötesrytm: Varje onsdag kl. 15:30, 45 minuter, fysiskt: Resecentrum eller Kommunhuset Ändra mötesrytmen",
     );
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             &format!("/grupper/{group}/motesrytm"),
             &[
                 ("kind", "weekly"),
@@ -710,7 +712,6 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
             ],
         )
         .await;
-    let page = refused_page(response).await;
     assert_field_errors(
         &page,
         "time",
@@ -955,16 +956,16 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
 
     // A seat the person does not hold is refused.
     let coordinator_seat = lindesberg_position(&app.db, "Brottsförebyggande samordnare").await;
-    let response = police
-        .post(
+    police
+        .assert_post_status(
             &format!("/moten/{id}/forhinder"),
             &[
                 ("position_id", &coordinator_seat.to_string()),
                 ("action", "anmal"),
             ],
+            StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     police
         .post(
@@ -991,14 +992,7 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
     let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
     let id = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
     let police = lindesberg_position(&app.db, "Kommunpolis").await;
-    app.post(
-        &format!("/moten/{id}/protokoll"),
-        &[
-            (&format!("a_{police}") as &str, "present"),
-            ("notes", "Lägesbilden gicks igenom."),
-        ],
-    )
-    .await;
+    record_minutes(&app, id, police, "Lägesbilden gicks igenom.").await;
     let page = app.get_html(&format!("/moten/{id}")).await;
     assert_eq!(
         texts(&page, &format!("a[href='/moten/{id}/justera']")),
@@ -1086,9 +1080,7 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
     ];
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
-    let response = app.post("/moten/ny", &fields).await;
-
-    let page = refused_page(response).await;
+    let page = app.refused_post("/moten/ny", &fields).await;
     assert!(texts(&page, "#past_ok-error")[0].contains("Mötet ligger bakåt i tiden"));
     assert_eq!(
         texts(&page, "label[for=past_ok]"),
@@ -1117,8 +1109,12 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
 
     // Moving a future meeting into the past asks too.
     let future = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
-    let response = app.post(&format!("/moten/{future}"), &fields).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_post_status(
+        &format!("/moten/{future}"),
+        &fields,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     let starts = db_value!(
         &app.db,
         "select starts_at from meeting where id = $1",
@@ -1128,16 +1124,7 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
 
     // Notes alone do not make the meeting held; attendance does.
     let term = Term::containing(samordna::web::today() - chrono::Days::new(3));
-    let held = || async {
-        samordna::meetings::cadence::compliance(
-            &app.db,
-            samordna::tenant::MunicipalityId::of_row(m),
-            group,
-            term,
-        )
-        .await
-        .expect("compliance")
-    };
+    let held = || async { compliance(&app, m, group, term).await };
     let before_held = held().await.held;
     app.post(
         &format!("/moten/{id}/protokoll"),
@@ -1150,14 +1137,7 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
     assert_eq!(c.held, before_held);
     assert!(c.unrecorded >= 1);
     let police = lindesberg_position(&app.db, "Kommunpolis").await;
-    app.post(
-        &format!("/moten/{id}/protokoll"),
-        &[
-            (&format!("a_{police}") as &str, "present"),
-            ("notes", "Kort möte."),
-        ],
-    )
-    .await;
+    record_minutes(&app, id, police, "Kort möte.").await;
     assert_eq!(held().await.held, before_held + 1);
 }
 

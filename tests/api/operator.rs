@@ -156,13 +156,12 @@ async fn only_operators_reach_drift(db: sqlx::PgPool) {
     for path in ["/drift".to_owned(), format!("/drift/kommuner/{id}")] {
         app.assert_status(&path, StatusCode::FORBIDDEN).await;
     }
-    let suspend = app
-        .post(
-            &format!("/drift/kommuner/{id}/avstangning"),
-            &[("action", "suspend")],
-        )
-        .await;
-    assert_eq!(suspend.status(), StatusCode::FORBIDDEN);
+    app.assert_post_status(
+        &format!("/drift/kommuner/{id}/avstangning"),
+        &[("action", "suspend")],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let suspended: Option<chrono::DateTime<chrono::Utc>> = db_value!(
         &app.db,
         "select suspended_at from municipality where id = $1",

@@ -89,16 +89,7 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, POLICE_LIAISON).await;
-    app.post(
-        "/valj-kommun",
-        &[(
-            "municipality_id",
-            &municipality_id(&app.db, "Lindesbergs kommun")
-                .await
-                .to_string(),
-        )],
-    )
-    .await;
+    app.choose_municipality("Lindesbergs kommun").await;
     let response = app
         .post(
             "/planering/underlag",
@@ -114,8 +105,8 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
         .expect("location")
         .to_owned();
 
-    let response = app
-        .post(
+    let refused = app
+        .refused_post(
             &page,
             &[
                 ("status", "decided"),
@@ -126,7 +117,7 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
         .await;
 
     assert_field_errors(
-        &refused_page(response).await,
+        &refused,
         "meeting_id",
         &["Fel: Ange vid vilket möte underlaget behandlades."],
     );
@@ -163,12 +154,12 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
         StatusCode::OK,
         "the Styrgrupp reads"
     );
-    assert_eq!(
-        kso.post("/planering/underlag", &[("kind", "priority_proposal")])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    kso.assert_post_status(
+        "/planering/underlag",
+        &[("kind", "priority_proposal")],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -179,8 +170,8 @@ async fn a_measure_ending_before_it_starts_is_refused_by_the_field(db: sqlx::PgP
         .to_string();
     let before: i64 = db_value!(&app.db, r#"select count(*) as "n!" from measure"#);
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             "/planering/atgarder",
             &[
                 ("measure_title", "Trygghetsvandring"),
@@ -190,8 +181,6 @@ async fn a_measure_ending_before_it_starts_is_refused_by_the_field(db: sqlx::PgP
             ],
         )
         .await;
-
-    let page = refused_page(response).await;
     assert_field_errors(
         &page,
         "due_on",
@@ -365,8 +354,8 @@ async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lage
     assert!(texts(&page, "p").iter().any(|p| p.starts_with(
         "Åtgärdsplanen beslutas av beredningsgruppen. Lägesbilden förnyas var 6:e månad"
     )));
-    let response = app
-        .post(
+    let refused = app
+        .refused_post(
             "/planering/installningar",
             &[
                 ("action_plan_body", "kommunfullmäktige"),
@@ -375,10 +364,7 @@ async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lage
         )
         .await;
     assert_eq!(
-        texts(
-            &refused_page(response).await,
-            "#lagesbild_interval_months-error"
-        ),
+        texts(&refused, "#lagesbild_interval_months-error"),
         ["Fel: Ange antal månader, 1 till 60."]
     );
 }

@@ -222,11 +222,10 @@ async fn a_session_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(d
 async fn switching_municipality_gives_a_new_session_id(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, "lpo.chef@lindesberg.example").await;
     let before = session_cookie(&app);
-    let nora = municipality_id(&app.db, "Nora kommun").await;
-    let response = app
-        .post("/valj-kommun", &[("municipality_id", &nora.to_string())])
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.choose_municipality("Nora kommun").await,
+        StatusCode::SEE_OTHER
+    );
     let after = session_cookie(&app);
     assert_ne!(before, after);
     assert_eq!(
@@ -418,12 +417,7 @@ async fn pages_and_exports_are_not_stored_and_are_compressed(db: sqlx::PgPool) {
 async fn the_stylesheet_has_a_versioned_name_and_a_long_lifetime(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     let page = app.get_html("/login").await;
-    let href = page
-        .select(&scraper::Selector::parse("link[rel=stylesheet]").expect("selector"))
-        .next()
-        .and_then(|l| l.value().attr("href"))
-        .expect("stylesheet")
-        .to_owned();
+    let href = attr_of(&page, "link[rel=stylesheet]", "href").expect("stylesheet");
     assert!(
         href.starts_with("/assets/") && href.ends_with("/app.css"),
         "{href}"

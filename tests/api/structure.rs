@@ -113,13 +113,12 @@ async fn an_est_participant_is_refused_every_admin_page_with_a_swedish_403(db: s
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
         assert_eq!(texts(&html_of(response).await, "h1"), ["Åtkomst nekad"]);
     }
-    let response = app
-        .post(
-            &format!("/admin/grupper/{est}/upplos"),
-            &[("active_to", "2026-12-01"), ("reason", "x")],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    app.assert_post_status(
+        &format!("/admin/grupper/{est}/upplos"),
+        &[("active_to", "2026-12-01"), ("reason", "x")],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     assert!(
         texts(&app.get_html("/").await, "header nav a")
             .iter()
@@ -140,13 +139,12 @@ async fn noras_coordinator_cannot_open_or_change_lindesbergs_groups(db: sqlx::Pg
     ] {
         assert_eq!(app.status(&path).await, StatusCode::NOT_FOUND, "{path}");
     }
-    let response = app
-        .post(
-            &format!("/admin/grupper/{est}"),
-            &[("name", "Kapad"), ("task", "x")],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.assert_post_status(
+        &format!("/admin/grupper/{est}"),
+        &[("name", "Kapad"), ("task", "x")],
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let structure = app.get_html("/struktur").await;
     assert!(!texts(&structure, "h3").contains(&"EST".to_owned()));
     let name = db_value!(&app.db, "select name from work_group where id = $1", est);
@@ -253,14 +251,12 @@ async fn handing_over_from_a_date_before_the_current_holding_is_refused_next_to_
         "select id from person where email = 'kso@lindesberg.example'"
     );
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             &format!("/admin/befattningar/{position}/innehavare"),
             &[("person_id", &kso.to_string()), ("held_from", "2022-12-31")],
         )
         .await;
-
-    let page = refused_page(response).await;
     assert_field_errors(
         &page,
         "held_from",
@@ -359,8 +355,8 @@ async fn an_invalid_new_group_shows_errors_by_the_fields_keeps_the_input_and_sto
     let lindebra = lindesberg_group(&app.db, "LindeBRÅ").await;
     let before = rows_in(&app.db, "work_group").await;
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             "/admin/grupper",
             &[
                 ("name", "  "),
@@ -372,8 +368,6 @@ async fn an_invalid_new_group_shows_errors_by_the_fields_keeps_the_input_and_sto
             ],
         )
         .await;
-
-    let page = refused_page(response).await;
     assert_field_errors(&page, "name", &["Fel: Fyll i gruppens namn."]);
     assert_field_errors(
         &page,
@@ -412,14 +406,12 @@ async fn a_second_convener_is_refused_with_a_message_by_the_role(db: sqlx::PgPoo
     let est = lindesberg_group(&app.db, "EST").await;
     let kso = lindesberg_position(&app.db, "Kommunstyrelsens ordförande").await;
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             &format!("/admin/grupper/{est}/medlemmar"),
             &[("position_id", &kso.to_string()), ("role", "convener")],
         )
         .await;
-
-    let page = refused_page(response).await;
     assert!(texts(&page, "#role-error")[0].contains("redan en sammankallande"));
     assert_eq!(
         texts(&page, "#position_id option[selected]"),

@@ -11,6 +11,20 @@ use sqlx::PgPool;
 
 use crate::helpers::*;
 
+/// The signed-in coordinator's template download, a file named after
+/// the municipality `slug`: its text and the template it reads as.
+async fn download(app: &TestApp, slug: &str) -> (String, Template) {
+    let response = app.get("/admin/mall.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"samordna-mall-{slug}.json\"").as_str()
+    );
+    let json = response.text().await.expect("body");
+    let template = parse(&json).expect("the download is a valid template");
+    (json, template)
+}
+
 fn new(name: &str, slug: &str) -> NewMunicipality {
     NewMunicipality {
         name: name.to_owned(),
@@ -74,14 +88,7 @@ async fn lindesberg_downloaded_as_a_template_makes_a_new_municipality_with_the_s
     db: PgPool,
 ) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let response = app.get("/admin/mall.json").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.headers()["content-disposition"],
-        "attachment; filename=\"samordna-mall-lindesberg.json\""
-    );
-    let json = response.text().await.expect("body");
-    let lindesberg = parse(&json).expect("the download is a valid template");
+    let (_, lindesberg) = download(&app, "lindesberg").await;
 
     let ekby = create(&app.db, &new("Ekby kommun", "ekby"), &lindesberg)
         .await
@@ -308,15 +315,7 @@ async fn only_a_coordinator_downloads_the_template_and_it_holds_no_people(db: Pg
         .await;
 
     let nora = app.beside(NORA_COORDINATOR).await;
-    let response = nora.get("/admin/mall.json").await;
-
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.headers()["content-disposition"],
-        "attachment; filename=\"samordna-mall-nora.json\""
-    );
-    let json = response.text().await.expect("body");
-    let t = parse(&json).expect("valid");
+    let (json, t) = download(&nora, "nora").await;
     let groups: Vec<&str> = t.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(
         groups,

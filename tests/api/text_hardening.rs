@@ -583,30 +583,29 @@ async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db:
         )
         .await;
     }
-    let response = app
-        .post(
-            "/est/rapport/samverkan",
-            &[
-                ("vecka", &week),
-                ("org", &org),
-                ("need_title", "Belysningen vid busstationen"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        "/est/rapport/samverkan",
+        &[
+            ("vecka", &week),
+            ("org", &org),
+            ("need_title", "Belysningen vid busstationen"),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let need: uuid::Uuid = db_value!(
         &app.db,
         "select id from cooperation_need order by id desc limit 1"
     );
 
     let coordinator = app.beside(COORDINATOR).await;
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/lagesbild/{week}/prioritet"),
             &[("kind", "focus_area"), ("text", "Resecentrum kvällstid")],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let priority: uuid::Uuid = db_value!(&app.db, "select id from est_priority limit 1");
     for number in IDENTITY_NUMBERS {
         post_refused(

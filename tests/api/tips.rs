@@ -425,11 +425,12 @@ async fn the_coordinator_chooses_which_categories_the_public_sees(db: PgPool) {
          where m.slug = 'lindesberg' and c.name = 'Våld och hot'"
     );
 
-    let toggled = app
-        .post(&format!("/est/installningar/tipskategori/{id}/vaxla"), &[])
-        .await;
-
-    assert_eq!(toggled.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &format!("/est/installningar/tipskategori/{id}/vaxla"),
+        &[],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let after = texts(
         &app.get_html("/tips/lindesberg").await,
         "#category_id option",

@@ -42,8 +42,12 @@ async fn register_and_sign(b: &Browser, pdf: &std::path::Path) -> Result<()> {
     b.fill("#contact_people", "Köpmannaföreningens ordförande")
         .await?;
     b.choose_file("#document", pdf).await?;
-    let agreement = b.press("Registrera avtalet", "/avtal/*").await?;
-    b.expect_text(".flash", "Avtalet är registrerat som utkast.")
+    let agreement = b
+        .press_and_flash(
+            "Registrera avtalet",
+            "/avtal/*",
+            "Avtalet är registrerat som utkast.",
+        )
         .await?;
     b.expect_text(".lead .state", "Utkast").await?;
     let file_name = pdf
@@ -89,8 +93,8 @@ async fn sign_as(b: &Browser, email: &str, confirmation: &str) -> Result<()> {
 
     b.step(&format!("signera-{who}"));
     b.fill("#password", DEMO_PASSWORD).await?;
-    b.press("Signera avtalet", "/avtal/*/kvitto/*").await?;
-    b.expect_text(".flash", confirmation).await?;
+    b.press_and_flash("Signera avtalet", "/avtal/*/kvitto/*", confirmation)
+        .await?;
     b.expect_text(".receipt", TITLE).await?;
     // The receipt prints on one A4 page, without the site's menu.
     let (pages, text) = b.print_a4().await?;

@@ -427,6 +427,14 @@ impl Browser {
             .await
     }
 
+    /// Presses the button `text`, waits for the page `expected` and checks
+    /// that its flash message says `flash`; the page's path, as [`Self::press`].
+    pub async fn press_and_flash(&self, text: &str, expected: &str, flash: &str) -> Result<String> {
+        let page = self.press(text, expected).await?;
+        self.expect_text(".flash", flash).await?;
+        Ok(page)
+    }
+
     /// Clicks the middle of an image button (`<input type="image">`, the
     /// map of the report form) and waits for the page it sends the form to.
     pub async fn click_image(&self, css: &str, expected: &str) -> Result<String> {

@@ -154,10 +154,12 @@ async fn review_steps(b: &Browser) -> Result<()> {
     b.follow_link("Strukturen", "/struktur").await?;
     b.expect_text("main", "Permanent arbetsgrupp EST").await?;
     b.visit("/").await?;
-    b.press("Markera som klar: Struktur och befattningar", "/")
-        .await?;
-    b.expect_text(".flash", "Steget är markerat som klart.")
-        .await?;
+    b.press_and_flash(
+        "Markera som klar: Struktur och befattningar",
+        "/",
+        "Steget är markerat som klart.",
+    )
+    .await?;
     b.follow_link("Organisationer", "/admin/organisationer")
         .await?;
     b.expect_text("main", "Ekby Handelsförening").await?;
