@@ -93,17 +93,9 @@ async fn sign(app: &TestApp, id: uuid::Uuid, password: &str) -> reqwest::Respons
 }
 
 fn mail_subjects(app: &TestApp) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| {
-            let raw = std::fs::read(e.path()).expect("eml");
-            let mail = mailparse::parse_mail(&raw).expect("mail");
-            mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "Subject")
-                .unwrap_or_default()
-        })
+    raw_mails(&app.mail_dir)
+        .iter()
+        .map(|raw| mail_header(&mailparse::parse_mail(raw).expect("mail"), "Subject"))
         .collect()
 }
 
@@ -447,24 +439,14 @@ async fn the_coordinator_is_told_once_about_an_agreement_about_to_expire(db: sql
         "once"
     );
 
-    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
-        .expect("mail")
-        .filter_map(Result::ok)
-        .collect();
+    let mails = raw_mails(&mail_dir);
     assert_eq!(mails.len(), 1, "to Lindesberg's coordinator");
-    let raw = std::fs::read(mails[0].path()).expect("eml");
-    let mail = mailparse::parse_mail(&raw).expect("mail");
-    let subject =
-        mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "Subject").unwrap_or_default();
+    let mail = mailparse::parse_mail(&mails[0]).expect("mail");
     assert_eq!(
-        subject,
+        mail_header(&mail, "Subject"),
         "Går snart ut: Samverkansavtal om trygghet vid resecentrum"
     );
-    assert!(
-        mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "To")
-            .unwrap_or_default()
-            .contains("samordnare@lindesberg.example")
-    );
+    assert!(mail_header(&mail, "To").contains("samordnare@lindesberg.example"));
 }
 
 /// A suspended municipality's coordinator gets no expiry notice while it

@@ -1763,21 +1763,13 @@ async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx:
         "{flash}"
     );
 
-    let mails: Vec<(String, String)> = std::fs::read_dir(&app.mail_dir)
-        .expect("mail dir")
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| {
-            let raw = std::fs::read(e.path()).expect("eml");
-            let mail = mailparse::parse_mail(&raw).expect("mail parses");
-            let header = |name: &str| {
-                mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
-                    .unwrap_or_default()
-            };
-            (
-                header("Subject"),
-                format!("{}\n{}", header("To"), mail.get_body().unwrap_or_default()),
-            )
+    let mails: Vec<(String, String)> = raw_mails(&app.mail_dir)
+        .iter()
+        .map(|raw| {
+            let mail = mailparse::parse_mail(raw).expect("mail parses");
+            let body = mail.get_body().unwrap_or_default();
+            let to = mail_header(&mail, "To");
+            (mail_header(&mail, "Subject"), format!("{to}\n{body}"))
         })
         .filter(|(subject, _)| subject.starts_with("Påminnelse: EST-rapporten"))
         .collect();

@@ -381,12 +381,7 @@ async fn malformed_path_and_query_parameters_get_the_swedish_page(db: sqlx::PgPo
     for (path, status) in cases {
         let response = app.get(&path).await;
         assert_eq!(response.status().as_u16(), status, "{path}");
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = header(response.headers(), "content-type").unwrap_or_default();
         assert!(
             content_type.starts_with("text/html"),
             "{path}: {content_type}"

@@ -172,7 +172,6 @@ impl TestApp {
         client(Arc::new(Jar::default()))
     }
 
-    /// The value of the browser's cookie `name` for this server.
     /// Another browser, signed in as `email` with the demo password.
     pub async fn browser_signed_in(&self, email: &str) -> Client {
         let browser = self.other_browser();
@@ -186,6 +185,7 @@ impl TestApp {
         browser
     }
 
+    /// The value of the browser's cookie `name` for this server.
     pub fn cookie(&self, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;
         let url = self.address.parse().expect("address");
@@ -578,13 +578,40 @@ pub fn rows_joined(html: &Html, selector: &str, between: &str) -> Vec<String> {
         .collect()
 }
 
+/// The value of the header `name`, if it is there and readable text.
+pub fn header(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The User-Agent a request to a fake outside service came with ("" if none).
 pub fn user_agent(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    header(headers, "user-agent").unwrap_or_default()
+}
+
+/// The `.eml` files in the mail folder `dir`, read in name order; none
+/// while nothing has been sent.
+pub fn raw_mails(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).expect("eml"))
+        .collect()
+}
+
+/// The first header `name` of a parsed mail ("" if it has none).
+pub fn mail_header(mail: &mailparse::ParsedMail<'_>, name: &str) -> String {
+    mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name).unwrap_or_default()
 }
 
 /// The key (`2026-W49`) of the report week (Monday meetings) that holds

@@ -259,17 +259,20 @@ async fn a_malformed_later_page_stores_nothing_of_the_batch_and_is_recorded(db: 
     assert!(error.contains("gick inte att läsa"), "{error}");
 }
 
+/// Asserts that a fetch failed saying `message`, stored nothing and
+/// recorded the message for the coordinator.
+async fn assert_failed_with(db: &PgPool, outcome: Outcome, message: &str) {
+    assert_eq!(outcome, Outcome::Failed(message.into()));
+    assert_eq!(stored(db).await, 0);
+    assert_eq!(last_error(db).await.as_deref(), Some(message));
+}
+
 #[sqlx::test]
 async fn an_http_error_stores_nothing_and_is_recorded(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     let (_, c) = fake_source(503, vec![String::new()]).await;
     let outcome = kolada::fetch(&db, &c, NOW).await.expect("fetch");
-    assert_eq!(outcome, Outcome::Failed("Kolada svarade HTTP 503".into()));
-    assert_eq!(stored(&db).await, 0);
-    assert_eq!(
-        last_error(&db).await.as_deref(),
-        Some("Kolada svarade HTTP 503")
-    );
+    assert_failed_with(&db, outcome, "Kolada svarade HTTP 503").await;
 }
 
 #[sqlx::test]
@@ -572,12 +575,7 @@ async fn a_timeout_stores_nothing_and_is_recorded(db: PgPool) {
     let outcome = kolada::fetch_within(&db, &c, NOW, Duration::from_millis(500))
         .await
         .expect("fetch");
-    assert_eq!(outcome, Outcome::Failed("Kolada svarade inte i tid".into()));
-    assert_eq!(stored(&db).await, 0);
-    assert_eq!(
-        last_error(&db).await.as_deref(),
-        Some("Kolada svarade inte i tid")
-    );
+    assert_failed_with(&db, outcome, "Kolada svarade inte i tid").await;
 }
 
 #[sqlx::test]

@@ -1039,11 +1039,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(db: sqlx::PgPool) {
     for (method, route, path, expected) in &rows {
         for (column, (role, browser)) in clients.iter().enumerate() {
             let response = request(browser, &browser.client, method, route, path, false).await;
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-                .map(str::to_owned);
+            let location = header(response.headers(), "location");
             let got = category(response.status(), location.as_deref());
             if got != expected[column] {
                 wrong.push(format!(

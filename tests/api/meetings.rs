@@ -70,17 +70,6 @@ async fn record_minutes(app: &TestApp, id: uuid::Uuid, present: uuid::Uuid, note
     .await;
 }
 
-fn raw_mails(app: &TestApp) -> Vec<Vec<u8>> {
-    let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| std::fs::read(e.path()).expect("eml"))
-        .collect()
-}
-
 /// The first part of a mail, at any depth, whose type is `mimetype`.
 fn find_part<'a>(
     mail: &'a mailparse::ParsedMail<'a>,
@@ -94,18 +83,18 @@ fn find_part<'a>(
 
 /// The `.eml` files in the app's mail folder, parsed: (to, subject, calendar text).
 fn mails(app: &TestApp) -> Vec<(String, String, String)> {
-    let mut mails: Vec<_> = raw_mails(app)
+    let mut mails: Vec<_> = raw_mails(&app.mail_dir)
         .iter()
         .map(|raw| {
             let mail = mailparse::parse_mail(raw).expect("mail parses");
-            let header = |name: &str| {
-                mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
-                    .unwrap_or_default()
-            };
             let calendar = find_part(&mail, "text/calendar")
                 .map(|p| p.get_body().expect("calendar body"))
                 .unwrap_or_default();
-            (header("To"), header("Subject"), calendar)
+            (
+                mail_header(&mail, "To"),
+                mail_header(&mail, "Subject"),
+                calendar,
+            )
         })
         .collect();
     mails.sort();
@@ -500,33 +489,24 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
         format!("LindeBRÅ {yesterday} § 1")
     );
 
-    let page = app
-        .refused_post(
-            &format!("/moten/{id}/beslut"),
-            &[
-                ("text", "Polisen tar fram statistik."),
-                ("kind", "task"),
-                ("task_title", "Statistik för Storå"),
-                ("task_owner", &police.to_string()),
-                ("task_due", ""),
-            ],
-        )
-        .await;
+    // A task for the police, first without the date it is due.
+    let decisions = format!("/moten/{id}/beslut");
+    let police = police.to_string();
+    let task = |due: &'static str| {
+        [
+            ("text", "Polisen tar fram statistik."),
+            ("kind", "task"),
+            ("task_title", "Statistik för Storå"),
+            ("task_owner", police.as_str()),
+            ("task_due", due),
+        ]
+    };
+    let page = app.refused_post(&decisions, &task("")).await;
     assert_field_errors(&page, "task_due", &["Fel: Ange ett datum."]);
     assert_eq!(texts(&page, "#task_title").len(), 1);
     assert_value(&page, "#task_title", "Statistik för Storå");
 
-    app.post(
-        &format!("/moten/{id}/beslut"),
-        &[
-            ("text", "Polisen tar fram statistik."),
-            ("kind", "task"),
-            ("task_title", "Statistik för Storå"),
-            ("task_owner", &police.to_string()),
-            ("task_due", "2030-01-31"),
-        ],
-    )
-    .await;
+    app.post(&decisions, &task("2030-01-31")).await;
     let page = app.get_html(&format!("/moten/{id}")).await;
     let decisions = texts(&page, ".decisions li");
     assert_eq!(decisions.len(), 2);
@@ -761,7 +741,7 @@ async fn the_calendar_loads_its_data_in_one_statement(db: sqlx::PgPool) {
 
 /// The `Content-Type` header of a mail part, as written.
 fn part_type(part: &mailparse::ParsedMail<'_>) -> String {
-    mailparse::MailHeaderMap::get_first_value(&part.headers[..], "Content-Type").unwrap_or_default()
+    mail_header(part, "Content-Type")
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -773,7 +753,7 @@ async fn the_kallelse_is_a_meeting_request_outlook_can_answer_with_the_calendar_
 
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
 
-    let raw = raw_mails(&app);
+    let raw = raw_mails(&app.mail_dir);
     assert_eq!(raw.len(), 8);
     for bytes in &raw {
         let mail = mailparse::parse_mail(bytes).expect("mail parses");
@@ -810,7 +790,7 @@ async fn the_kallelse_is_a_meeting_request_outlook_can_answer_with_the_calendar_
 
     app.post(&format!("/moten/{id}/stall-in"), &[("reason", "Sjukdom.")])
         .await;
-    let cancellations: Vec<_> = raw_mails(&app)
+    let cancellations: Vec<_> = raw_mails(&app.mail_dir)
         .into_iter()
         .filter(|bytes| {
             let mail = mailparse::parse_mail(bytes).expect("mail parses");

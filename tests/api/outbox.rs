@@ -35,17 +35,9 @@ async fn create_meeting(app: &TestApp) -> uuid::Uuid {
 
 /// The `To:` header of every `.eml` file in the folder, sorted.
 fn recipients_on_disk(dir: &std::path::Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut to: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| {
-            let raw = std::fs::read(e.path()).expect("eml");
-            let mail = mailparse::parse_mail(&raw).expect("mail parses");
-            mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "To").unwrap_or_default()
-        })
+    let mut to: Vec<String> = raw_mails(dir)
+        .iter()
+        .map(|raw| mail_header(&mailparse::parse_mail(raw).expect("mail parses"), "To"))
         .collect();
     to.sort();
     to

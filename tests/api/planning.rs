@@ -241,12 +241,9 @@ async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx
             .expect("remind"),
         0
     );
-    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
-        .expect("mail")
-        .filter_map(Result::ok)
-        .collect();
+    let mails = raw_mails(&mail_dir);
     assert_eq!(mails.len(), 1);
-    let raw = String::from_utf8_lossy(&std::fs::read(mails[0].path()).expect("eml")).to_string();
+    let raw = String::from_utf8_lossy(&mails[0]).to_string();
     assert!(raw.contains("kommunpolis@lindesberg.example"));
 }
 

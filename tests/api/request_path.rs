@@ -386,22 +386,11 @@ async fn pages_and_exports_are_not_stored_and_are_compressed(db: sqlx::PgPool) {
             .send()
             .await
             .expect("GET");
-        assert_eq!(
-            response
-                .headers()
-                .get("cache-control")
-                .map(|v| v.to_str().ok()),
-            Some(Some("no-store")),
-            "{path}"
-        );
-        assert_eq!(
-            response
-                .headers()
-                .get("content-encoding")
-                .map(|v| v.to_str().ok()),
-            Some(Some("gzip")),
-            "{path}"
-        );
+        let headers = response.headers();
+        let cache = header(headers, "cache-control");
+        assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
+        let encoding = header(headers, "content-encoding");
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
     }
     // Plain http: no HSTS.
     assert!(
