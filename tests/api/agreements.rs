@@ -24,12 +24,10 @@ async fn id_of(app: &TestApp, table: &str, name: &str) -> uuid::Uuid {
 }
 
 async fn agreement_form(app: &TestApp, title: &str, document: Option<(&str, Vec<u8>)>) -> Form {
-    let type_id: uuid::Uuid = sqlx::query_scalar!(
+    let type_id: uuid::Uuid = db_value!(
+        &app.db,
         "select id from agreement_type where key = 'samverkansavtal' and municipality_id = (select id from municipality where slug = 'lindesberg')"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("type");
+    );
     let counterpart = id_of(app, "organisation", "Lindesbergs Köpmannaförening").await;
     let group = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
     let mut form = Form::new()
@@ -72,13 +70,11 @@ async fn sent_for_signing(db: sqlx::PgPool) -> (TestApp, uuid::Uuid) {
 
 /// The signatures stored for the agreement, voided or not.
 async fn signatures(app: &TestApp, id: uuid::Uuid) -> i64 {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         r#"select count(*) as "n!" from agreement_signature where agreement_id = $1"#,
         id
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("count")
 }
 
 async fn sign(app: &TestApp, id: uuid::Uuid, password: &str) -> reqwest::Response {
@@ -97,17 +93,9 @@ async fn sign(app: &TestApp, id: uuid::Uuid, password: &str) -> reqwest::Respons
 }
 
 fn mail_subjects(app: &TestApp) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| {
-            let raw = std::fs::read(e.path()).expect("eml");
-            let mail = mailparse::parse_mail(&raw).expect("mail");
-            mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "Subject")
-                .unwrap_or_default()
-        })
+    raw_mails(&app.mail_dir)
+        .iter()
+        .map(|raw| mail_header(&mailparse::parse_mail(raw).expect("mail"), "Subject"))
         .collect()
 }
 
@@ -158,12 +146,8 @@ async fn a_change_saved_twice_makes_one_version_and_mails_each_signatory_once(db
         let form = agreement_form(&app, "Avtal om trygg handel (reviderat)", None)
             .await
             .text("form_token", token.clone());
-        app.client
-            .post(app.url(&format!("/avtal/{id}/andra")))
-            .multipart(form)
-            .send()
+        app.post_multipart(&format!("/avtal/{id}/andra"), form)
             .await
-            .expect("POST")
     };
 
     let first = save().await;
@@ -171,13 +155,11 @@ async fn a_change_saved_twice_makes_one_version_and_mails_each_signatory_once(db
     app.get(&format!("/avtal/{id}")).await;
     let second = save().await;
 
-    let versions: i64 = sqlx::query_scalar!(
+    let versions: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from agreement_version where agreement_id = $1"#,
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("versions");
+    );
     assert_eq!(versions, 2);
     assert_eq!(
         signing_mails_and_repeat_flash(&app, &second).await,
@@ -196,8 +178,8 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
     let id = register(&app, "Avtal om trygg handel").await;
     assert_eq!(state_of(&app, id).await, "Utkast");
 
-    let response = app.post(&format!("/avtal/{id}/skicka"), &[]).await;
-    assert_redirect_to(&response, &format!("/avtal/{id}"));
+    app.post_redirects(&format!("/avtal/{id}/skicka"), &[], &format!("/avtal/{id}"))
+        .await;
     let subjects = mail_subjects(&app);
     assert_eq!(
         subjects
@@ -209,9 +191,9 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
     );
 
     let kso = app.beside(KSO).await;
-    assert!(
-        texts(&kso.get_html("/avtal/att-signera").await, ".entries li a")
-            .contains(&"Avtal om trygg handel".to_owned())
+    assert_listed(
+        &texts(&kso.get_html("/avtal/att-signera").await, ".entries li a"),
+        "Avtal om trygg handel",
     );
     let response = sign(&kso, id, DEMO_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -245,10 +227,11 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
     // The receipt shows exactly what was signed; the fingerprint is the stored version's.
     let page = director.get_html(&receipt).await;
     let shown = texts(&page, "#fingerprint")[0].clone();
-    let stored = sqlx::query!("select content_sha256, document, document_sha256, fingerprint from agreement_version where agreement_id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("version");
+    let stored = db_row!(
+        &app.db,
+        "select content_sha256, document, document_sha256, fingerprint from agreement_version where agreement_id = $1",
+        id
+    );
     assert_eq!(shown, stored.fingerprint);
     let document = stored.document.expect("document");
     assert_eq!(
@@ -268,22 +251,15 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
     // Where it was signed from is kept apart, under "Tekniska uppgifter".
     assert!(!facts.contains(&"127.0.0.1".to_owned()), "{facts:?}");
     assert_eq!(texts(&page, ".technical h2"), ["Tekniska uppgifter"]);
-    assert!(texts(&page, ".technical dd").contains(&"127.0.0.1".to_owned()));
+    assert_listed(&texts(&page, ".technical dd"), "127.0.0.1");
     assert_eq!(texts(&page, "article.receipt-page h1"), ["Signaturkvitto"]);
-    let css = director
-        .get("/static/app.css")
-        .await
-        .text()
-        .await
-        .expect("css");
+    let css = director.get_text("/static/app.css").await;
     assert!(css.contains("size: A4") && css.contains(".receipt-page"));
-    let signatures: Vec<String> = sqlx::query_scalar!(
+    let signatures: Vec<String> = db_values!(
+        &app.db,
         "select fingerprint from agreement_signature where agreement_id = $1",
         id
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("signatures");
+    );
     assert_eq!(signatures, [stored.fingerprint.clone(), stored.fingerprint]);
 }
 
@@ -300,13 +276,13 @@ async fn a_wrong_password_does_not_sign_and_a_non_holder_is_refused(db: sqlx::Pg
     );
 
     let other = app.beside("oppositionsrad@lindesberg.example").await;
-    let response = other
-        .post(
+    other
+        .assert_post_status(
             &format!("/avtal/{id}/signera"),
             &[("password", DEMO_PASSWORD), ("fingerprint", "x")],
+            StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(signatures(&app, id).await, 0);
 }
 
@@ -321,19 +297,16 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
 
     let form = agreement_form(&app, "Avtal om trygg handel (reviderat)", None).await;
     let response = app
-        .client
-        .post(app.url(&format!("/avtal/{id}/andra")))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST");
+        .post_multipart(&format!("/avtal/{id}/andra"), form)
+        .await;
     assert_redirect_to(&response, &format!("/avtal/{id}"));
 
     assert_eq!(state_of(&app, id).await, "Väntar på signaturer");
-    let voided: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement_signature where agreement_id = $1 and voided_at is not null"#, id)
-        .fetch_one(&app.db)
-        .await
-        .expect("voided");
+    let voided: i64 = db_value!(
+        &app.db,
+        r#"select count(*) as "n!" from agreement_signature where agreement_id = $1 and voided_at is not null"#,
+        id
+    );
     assert_eq!(voided, 1);
     assert!(
         mail_subjects(&app)
@@ -341,15 +314,16 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
             .any(|s| s == "Avtalet med Lindesbergs Köpmannaförening har ändrats – signera igen")
     );
     // The document carried over to the new version.
-    let documents: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from agreement_version where agreement_id = $1 and document is not null"#, id)
-        .fetch_one(&app.db)
-        .await
-        .expect("documents");
+    let documents: i64 = db_value!(
+        &app.db,
+        r#"select count(*) as "n!" from agreement_version where agreement_id = $1 and document is not null"#,
+        id
+    );
     assert_eq!(documents, 2);
 
     let position = lindesberg_position(&app.db, "Kommundirektör").await;
-    let response = director
-        .post(
+    let refused = director
+        .refused_post(
             &format!("/avtal/{id}/signera"),
             &[
                 ("password", DEMO_PASSWORD),
@@ -358,13 +332,13 @@ async fn a_change_after_the_first_signature_voids_it_and_asks_for_new_signatures
             ],
         )
         .await;
-    assert!(texts(&refused_page(response).await, "#password-error")[0].contains("har ändrats"));
+    assert!(texts(&refused, "#password-error")[0].contains("har ändrats"));
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_non_pdf_or_oversized_upload_is_refused_and_nothing_is_stored(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let before = agreement_count(&app).await;
+    let before = rows_in(&app.db, "agreement").await;
 
     let not_a_pdf = b"PK\x03\x04 not a pdf".to_vec();
     let response = post_agreement(&app, "Avtal", ("avtal.pdf", not_a_pdf)).await;
@@ -382,7 +356,7 @@ async fn a_non_pdf_or_oversized_upload_is_refused_and_nothing_is_stored(db: sqlx
     let response = post_agreement(&app, "Avtal", ("stort.pdf", big)).await;
     assert!(texts(&refused_page(response).await, "#document-error")[0].contains("större än 10 MB"));
 
-    let after = agreement_count(&app).await;
+    let after = rows_in(&app.db, "agreement").await;
     assert_eq!(after, before);
 }
 
@@ -397,13 +371,10 @@ async fn the_register_shows_the_demo_states_and_the_gaps(db: sqlx::PgPool) {
     assert_eq!(row("waiting"), ["Polisen, lokalpolisområde Lindesberg"]);
     assert_eq!(row("expiring"), ["Länstrafiken Örebro"]);
     let gaps = texts(&page, "#gaps ~ table tbody tr");
-    assert!(
-        gaps.contains(&"Polisen, lokalpolisområde Lindesberg EST".to_owned()),
-        "{gaps:?}"
-    );
-    assert!(
-        gaps.contains(&"Lindesbergs Köpmannaförening Arbetsgrupp trygg stationsmiljö".to_owned()),
-        "{gaps:?}"
+    assert_listed(&gaps, "Polisen, lokalpolisområde Lindesberg EST");
+    assert_listed(
+        &gaps,
+        "Lindesbergs Köpmannaförening Arbetsgrupp trygg stationsmiljö",
     );
     assert!(!gaps.iter().any(|g| g.starts_with("Securitas")));
     assert!(
@@ -416,33 +387,25 @@ async fn the_register_shows_the_demo_states_and_the_gaps(db: sqlx::PgPool) {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
-    let securitas_agreement: uuid::Uuid = sqlx::query_scalar!(
+    let securitas_agreement: uuid::Uuid = db_value!(
+        &app.db,
         "select a.id from agreement a join organisation o on o.id = a.counterpart_id where o.name = 'Securitas'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("agreement");
-    let bus_agreement: uuid::Uuid = sqlx::query_scalar!(
+    );
+    let bus_agreement: uuid::Uuid = db_value!(
+        &app.db,
         "select a.id from agreement a join organisation o on o.id = a.counterpart_id where o.name = 'Länstrafiken Örebro'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("agreement");
+    );
     app.login(SECURITAS).await;
-    assert_eq!(
-        app.status(&format!("/avtal/{securitas_agreement}")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.status(&format!("/avtal/{bus_agreement}")).await,
-        StatusCode::NOT_FOUND
-    );
+    app.assert_status(&format!("/avtal/{securitas_agreement}"), StatusCode::OK)
+        .await;
+    app.assert_status(&format!("/avtal/{bus_agreement}"), StatusCode::NOT_FOUND)
+        .await;
     assert_eq!(
         app.status(&format!("/avtal/{bus_agreement}/dokument/1"))
             .await,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(app.status("/avtal/ny").await, StatusCode::FORBIDDEN);
+    app.assert_status("/avtal/ny", StatusCode::FORBIDDEN).await;
     let document = app
         .get(&format!("/avtal/{securitas_agreement}/dokument/1"))
         .await;
@@ -450,10 +413,11 @@ async fn people_see_only_the_agreements_that_concern_their_organisation(db: sqlx
     assert!(document.bytes().await.expect("pdf").starts_with(b"%PDF-"));
 
     let nora = app.beside(NORA_COORDINATOR).await;
-    assert_eq!(
-        nora.status(&format!("/avtal/{securitas_agreement}")).await,
-        StatusCode::NOT_FOUND
-    );
+    nora.assert_status(
+        &format!("/avtal/{securitas_agreement}"),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -475,24 +439,14 @@ async fn the_coordinator_is_told_once_about_an_agreement_about_to_expire(db: sql
         "once"
     );
 
-    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
-        .expect("mail")
-        .filter_map(Result::ok)
-        .collect();
+    let mails = raw_mails(&mail_dir);
     assert_eq!(mails.len(), 1, "to Lindesberg's coordinator");
-    let raw = std::fs::read(mails[0].path()).expect("eml");
-    let mail = mailparse::parse_mail(&raw).expect("mail");
-    let subject =
-        mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "Subject").unwrap_or_default();
+    let mail = mailparse::parse_mail(&mails[0]).expect("mail");
     assert_eq!(
-        subject,
+        mail_header(&mail, "Subject"),
         "Går snart ut: Samverkansavtal om trygghet vid resecentrum"
     );
-    assert!(
-        mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "To")
-            .unwrap_or_default()
-            .contains("samordnare@lindesberg.example")
-    );
+    assert!(mail_header(&mail, "To").contains("samordnare@lindesberg.example"));
 }
 
 /// A suspended municipality's coordinator gets no expiry notice while it
@@ -592,37 +546,24 @@ async fn post_agreement(
     document: (&str, Vec<u8>),
 ) -> reqwest::Response {
     let form = agreement_form(app, title, Some(document)).await;
-    app.client
-        .post(app.url("/avtal/ny"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST")
+    app.post_multipart("/avtal/ny", form).await
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_pdf_with_active_content_is_refused_next_to_the_file_field(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let before = agreement_count(&app).await;
+    let before = rows_in(&app.db, "agreement").await;
 
     for (what, bytes) in active_pdfs() {
         let response = post_agreement(&app, "Avtal med bilaga", ("avtal.pdf", bytes)).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{what}"
-        );
-        let page = html_of(response).await;
-        let error = texts(&page, "#document-error").join("");
-        assert!(error.contains("PDF-filen innehåller"), "{what}: {error}");
+        let page = assert_refused_by(response, "document", "PDF-filen innehåller", what).await;
         assert_value(&page, "#title", "Avtal med bilaga");
     }
     let broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> trasig\n%%EOF\n".to_vec();
     let response = post_agreement(&app, "Avtal med bilaga", ("avtal.pdf", broken)).await;
-    let error = texts(&refused_page(response).await, "#document-error").join("");
-    assert!(error.contains("går inte att läsa som PDF"), "{error}");
+    assert_refused_by(response, "document", "går inte att läsa som PDF", "broken").await;
 
-    let after = agreement_count(&app).await;
+    let after = rows_in(&app.db, "agreement").await;
     assert_eq!(after, before);
 
     // A clean PDF is still accepted.
@@ -695,46 +636,29 @@ async fn a_kartlaggning_attachment_with_active_content_is_refused_and_attachment
     for (what, bytes) in attempts {
         for name in ["matning.pdf", "matning.bin"] {
             let response = app
-                .client
-                .post(app.url("/planering/kallor"))
-                .multipart(source(name, bytes.clone()))
-                .send()
-                .await
-                .expect("POST");
-            assert_eq!(
-                response.status(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "{what} {name}"
-            );
-            let error = texts(&html_of(response).await, "#attachment-error").join("");
-            assert!(
-                error.contains("PDF-filen innehåller"),
-                "{what} {name}: {error}"
-            );
+                .post_multipart("/planering/kallor", source(name, bytes.clone()))
+                .await;
+            let case = format!("{what} {name}");
+            assert_refused_by(response, "attachment", "PDF-filen innehåller", &case).await;
         }
     }
-    let stored: i64 = sqlx::query_scalar!(
+    let stored: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from kartlaggning_source where title = 'Testkälla med bilaga'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(stored, 0);
 
     let response = app
-        .client
-        .post(app.url("/planering/kallor"))
-        .multipart(source("matning.pdf", pdf(CATALOG, &[])))
-        .send()
-        .await
-        .expect("POST");
+        .post_multipart(
+            "/planering/kallor",
+            source("matning.pdf", pdf(CATALOG, &[])),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let id: uuid::Uuid = sqlx::query_scalar!(
+    let id: uuid::Uuid = db_value!(
+        &app.db,
         "select id from kartlaggning_source where title = 'Testkälla med bilaga'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("id");
+    );
     let response = app.get(&format!("/planering/kallor/{id}/dokument")).await;
     assert_served_sandboxed(&response);
 }

@@ -72,7 +72,7 @@ async fn repeated_guesses_are_throttled_but_other_accounts_are_not(db: sqlx::PgP
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_forged_cross_site_post_is_refused_and_changes_nothing(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let before = organisation_count(&app).await;
+    let before = rows_in(&app.db, "organisation").await;
 
     let response = app
         .client
@@ -87,7 +87,7 @@ async fn a_forged_cross_site_post_is_refused_and_changes_nothing(db: sqlx::PgPoo
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let page = html_of(response).await;
     assert_eq!(texts(&page, "h1"), ["Begäran stoppades"]);
-    assert_eq!(organisation_count(&app).await, before);
+    assert_eq!(rows_in(&app.db, "organisation").await, before);
 
     // The same form from our own origin is accepted.
     let response = app
@@ -100,7 +100,7 @@ async fn a_forged_cross_site_post_is_refused_and_changes_nothing(db: sqlx::PgPoo
         .await
         .expect("POST");
     assert_redirect_to(&response, "/admin/organisationer");
-    assert_eq!(organisation_count(&app).await, before + 1);
+    assert_eq!(rows_in(&app.db, "organisation").await, before + 1);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -137,16 +137,11 @@ async fn sign_in_gives_a_new_session_id_and_sign_out_ends_the_session_in_the_dat
     assert!(set_cookie.contains("HttpOnly"));
     assert!(set_cookie.contains("SameSite=Lax"));
     let session_cookie = set_cookie.split(';').next().expect("pair").to_owned();
-    let sessions = || async {
-        sqlx::query_scalar!(r#"select count(*) as "n!" from session"#)
-            .fetch_one(&app.db)
-            .await
-            .expect("count")
-    };
+    let sessions = || async { db_value!(&app.db, r#"select count(*) as "n!" from session"#) };
     assert_eq!(sessions().await, 1);
 
-    let response = app.post("/logout", &[]).await;
-    assert_redirect_to(&response, "/login?utloggad=1");
+    app.post_redirects("/logout", &[], "/login?utloggad=1")
+        .await;
 
     assert_eq!(sessions().await, 0);
     // Replaying the old cookie gets nowhere.
@@ -172,8 +167,8 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sql
         .expect("POST");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             "/konto/losenord",
             &[
                 ("current_password", "fel"),
@@ -182,7 +177,6 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sql
             ],
         )
         .await;
-    let page = refused_page(response).await;
     assert_eq!(
         texts(&page, ".field-error"),
         [
@@ -192,17 +186,16 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions(db: sql
         ]
     );
 
-    let response = app
-        .post(
-            "/konto/losenord",
-            &[
-                ("current_password", DEMO_PASSWORD),
-                ("new_password", "grön ubåt sjunger tango"),
-                ("new_password_repeat", "grön ubåt sjunger tango"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, "/konto");
+    app.post_redirects(
+        "/konto/losenord",
+        &[
+            ("current_password", DEMO_PASSWORD),
+            ("new_password", "grön ubåt sjunger tango"),
+            ("new_password_repeat", "grön ubåt sjunger tango"),
+        ],
+        "/konto",
+    )
+    .await;
     assert!(texts(&app.get_html("/konto").await, ".flash")[0].contains("Ditt lösenord är bytt"));
 
     let response = other.get(app.url("/")).send().await.expect("GET");
@@ -224,42 +217,28 @@ async fn someone_with_positions_in_two_municipalities_chooses_and_can_switch(db:
         ["Lindesbergs kommun", "Nora kommun"]
     );
 
-    let nora = municipality_id(&app.db, "Nora kommun").await;
-    app.post("/valj-kommun", &[("municipality_id", &nora.to_string())])
-        .await;
+    app.choose_municipality("Nora kommun").await;
     let start = app.get_html("/").await;
     assert_eq!(
         texts(&start, ".cards .card h3"),
         ["Styrgrupp", "Brottsförebyggande rådet"]
     );
     let lindesberg_est = lindesberg_group(&app.db, "EST").await;
-    assert_eq!(
-        app.status(&format!("/grupper/{lindesberg_est}")).await,
-        StatusCode::NOT_FOUND
-    );
+    app.assert_status(&format!("/grupper/{lindesberg_est}"), StatusCode::NOT_FOUND)
+        .await;
 
-    let lindesberg = municipality_id(&app.db, "Lindesbergs kommun").await;
-    app.post(
-        "/valj-kommun",
-        &[("municipality_id", &lindesberg.to_string())],
-    )
-    .await;
-    assert_eq!(
-        app.status(&format!("/grupper/{lindesberg_est}")).await,
-        StatusCode::OK
-    );
+    app.choose_municipality("Lindesbergs kommun").await;
+    app.assert_status(&format!("/grupper/{lindesberg_est}"), StatusCode::OK)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn nobody_can_choose_a_municipality_they_hold_no_position_in(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
-    let nora = municipality_id(&app.db, "Nora kommun").await;
-
-    let response = app
-        .post("/valj-kommun", &[("municipality_id", &nora.to_string())])
-        .await;
-
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.choose_municipality("Nora kommun").await,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         texts(&app.get_html("/").await, "header .who"),
         ["Kim Johansson, Lindesbergs kommun"]

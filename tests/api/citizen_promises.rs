@@ -47,7 +47,7 @@ fn with<'a>(
 async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let fields = good_fields(&app).await;
-    let before = promise_count(&app.db).await;
+    let before = rows_in(&app.db, "citizen_promise").await;
     let foreign = Uuid::now_v7().to_string();
     let bad = with(
         &fields,
@@ -59,9 +59,7 @@ async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db
         ],
     );
 
-    let response = app.post(REGISTER, &bad).await;
-
-    let page = refused_page(response).await;
+    let page = app.refused_post(REGISTER, &bad).await;
     assert_field_errors(&page, "title", &["Fel: Fyll i rubriken."]);
     assert_field_errors(
         &page,
@@ -79,18 +77,25 @@ async fn a_promise_with_bad_input_is_refused_in_swedish_and_nothing_is_stored(db
         &["Fel: Välj bland kommunens åtgärder i listan."],
     );
     assert_value(&page, "#valid_from", "2026-08-01");
-    assert_eq!(promise_count(&app.db).await, before, "nothing stored");
+    assert_eq!(
+        rows_in(&app.db, "citizen_promise").await,
+        before,
+        "nothing stored"
+    );
 
     // The promise's text goes through the personal-data guard.
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             REGISTER,
             &with(&fields, &[("body", "Ring 811218-9876 om du undrar.")]),
         )
         .await;
-    let page = refused_page(response).await;
     assert_eq!(texts(&page, "#body-error").len(), 1);
-    assert_eq!(promise_count(&app.db).await, before, "nothing stored");
+    assert_eq!(
+        rows_in(&app.db, "citizen_promise").await,
+        before,
+        "nothing stored"
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -98,7 +103,7 @@ async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPoo
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let fields = good_fields(&app).await;
     let form = with(&fields, &[]);
-    let before = promise_count(&app.db).await;
+    let before = rows_in(&app.db, "citizen_promise").await;
 
     let response = app.post(REGISTER, &form).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -109,7 +114,11 @@ async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPoo
     app.get(&to).await;
     let again = app.post(REGISTER, &form).await;
     assert_redirect_to(&again, REGISTER);
-    assert_eq!(promise_count(&app.db).await, before + 1, "stored once");
+    assert_eq!(
+        rows_in(&app.db, "citizen_promise").await,
+        before + 1,
+        "stored once"
+    );
 
     let page = app.get_html(&to).await;
     assert_eq!(texts(&page, "h1"), ["Tryggare skolvägar"]);
@@ -120,27 +129,24 @@ async fn the_coordinator_registers_a_promise_once_and_changes_it(db: sqlx::PgPoo
     );
     assert_eq!(facts[1], "Gemensamma kvällsronder polis och Securitas");
     let list = app.get_html(REGISTER).await;
-    assert!(texts(&list, "td.row-name").contains(&"Tryggare skolvägar".to_owned()));
+    assert_listed(&texts(&list, "td.row-name"), "Tryggare skolvägar");
 
     // An edit with a bad date changes nothing; a good one is stored and audited.
     let bad = with(&fields, &[("valid_from", "2026-13-01")]);
-    let response = app.post(&to, &bad).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let response = app
-        .post(
-            &to,
-            &with(&fields, &[("title", "Tryggare skolvägar i Frövi")]),
-        )
+    app.assert_post_status(&to, &bad, StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    assert_redirect_to(&response, &to);
-    let stored = sqlx::query!(
+    app.post_redirects(
+        &to,
+        &with(&fields, &[("title", "Tryggare skolvägar i Frövi")]),
+        &to,
+    )
+    .await;
+    let stored = db_row!(
+        &app.db,
         r#"select cp.title, (select count(*) from citizen_promise_measure l where l.promise_id = cp.id) as "links!",
                   (select count(*) from audit_event a where a.entity_id = cp.id) as "audits!"
            from citizen_promise cp where cp.title like 'Tryggare skolvägar%'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("stored");
+    );
     assert_eq!(stored.title, "Tryggare skolvägar i Frövi");
     assert_eq!(stored.links, 1);
     assert_eq!(stored.audits, 2, "created and changed");
@@ -157,45 +163,43 @@ async fn another_municipalitys_promise_is_neither_shown_nor_changed(db: sqlx::Pg
     app.login(NORA_COORDINATOR).await;
     let path = format!("{REGISTER}/{id}");
 
-    assert_eq!(app.status(&path).await, StatusCode::NOT_FOUND);
-    let response = app.post(&path, &[("title", "Kapat")]).await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.assert_status(&path, StatusCode::NOT_FOUND).await;
+    app.assert_post_status(&path, &[("title", "Kapat")], StatusCode::NOT_FOUND)
+        .await;
     let list = app.get_html(REGISTER).await;
     assert!(!texts(&list, "main").concat().contains(&title));
     // Lindesberg's measures are not Nora's to link.
     let rounds = measure_id(&app.db, "Gemensamma kvällsronder polis och Securitas").await;
     let page = app.get_html(REGISTER).await;
     assert!(value_of(&page, &format!("#measure_{rounds}")).is_none());
-    let stored: String = sqlx::query_scalar!("select title from citizen_promise where id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("title");
+    let stored: String = db_value!(
+        &app.db,
+        "select title from citizen_promise where id = $1",
+        id
+    );
     assert_eq!(stored, title);
 }
 
 async fn turn_on(app: &TestApp) {
     app.login(COORDINATOR).await;
-    let response = app
-        .post(
-            "/planering/installningar",
-            &[
-                ("action_plan_body", "styrgrupp"),
-                ("lagesbild_interval_months", "12"),
-                ("public_page", "ja"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, "/planering#installningar");
+    app.post_redirects(
+        "/planering/installningar",
+        &[
+            ("action_plan_body", "styrgrupp"),
+            ("lagesbild_interval_months", "12"),
+            ("public_page", "ja"),
+        ],
+        "/planering#installningar",
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_public_page_is_404_until_the_coordinator_turns_it_on(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
-    assert_eq!(app.status(PUBLIC).await, StatusCode::NOT_FOUND);
-    assert_eq!(
-        app.status("/offentligt/finns-inte").await,
-        StatusCode::NOT_FOUND
-    );
+    app.assert_status(PUBLIC, StatusCode::NOT_FOUND).await;
+    app.assert_status("/offentligt/finns-inte", StatusCode::NOT_FOUND)
+        .await;
 
     turn_on(&app).await;
     let visitor = TestApp::spawn(app.db.clone()).await;
@@ -217,22 +221,20 @@ async fn the_public_page_is_404_until_the_coordinator_turns_it_on(db: sqlx::PgPo
         ["Brottsförebyggande arbete i Lindesbergs kommun"]
     );
     // Nora has not turned its page on.
-    assert_eq!(
-        visitor.status("/offentligt/nora").await,
-        StatusCode::NOT_FOUND
-    );
-    // Turned off again: gone.
-    let off = app
-        .post(
-            "/planering/installningar",
-            &[
-                ("action_plan_body", "styrgrupp"),
-                ("lagesbild_interval_months", "12"),
-            ],
-        )
+    visitor
+        .assert_status("/offentligt/nora", StatusCode::NOT_FOUND)
         .await;
-    assert_eq!(off.status(), StatusCode::SEE_OTHER);
-    assert_eq!(visitor.status(PUBLIC).await, StatusCode::NOT_FOUND);
+    // Turned off again: gone.
+    app.assert_post_status(
+        "/planering/installningar",
+        &[
+            ("action_plan_body", "styrgrupp"),
+            ("lagesbild_interval_months", "12"),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
+    visitor.assert_status(PUBLIC, StatusCode::NOT_FOUND).await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -240,23 +242,16 @@ async fn the_public_page_shows_promises_and_public_measures_and_no_free_text(db:
     let app = TestApp::demo(db).await;
     turn_on(&app).await;
     let hidden = measure_id(&app.db, "Röja buskage som skymmer sikten vid väntsalen").await;
-    sqlx::query!(
-        "insert into measure_note (id, municipality_id, measure_id, note, percent_done)
+    db_run!(&app.db, "insert into measure_note (id, municipality_id, measure_id, note, percent_done)
          select gen_random_uuid(), municipality_id, id, 'Intern anteckning om Kalle', 60 from measure where id = $1",
-        hidden
-    )
-    .execute(&app.db)
-    .await
-    .expect("note");
-    sqlx::query!(
+        hidden);
+    db_run!(
+        &app.db,
         r#"insert into citizen_promise (id, municipality_id, title, body, valid_from, valid_to,
                                         police_position_id, municipal_position_id)
            select gen_random_uuid(), municipality_id, 'Gammalt löfte', 'Gick ut', '2020-01-01', '2020-12-31',
                   police_position_id, municipal_position_id from citizen_promise"#
-    )
-    .execute(&app.db)
-    .await
-    .expect("an expired promise");
+    );
     let visitor = TestApp::spawn(app.db.clone()).await;
 
     let page = visitor.get_html(PUBLIC).await;
@@ -286,14 +281,12 @@ async fn the_public_page_shows_promises_and_public_measures_and_no_free_text(db:
         assert!(!text.contains(word), "the public page shows {word:?}");
     }
     // No incident's free text, no person's name, no agreement's version text.
-    let free: Vec<String> = sqlx::query_scalar!(
+    let free: Vec<String> = db_values!(
+        &app.db,
         r#"select distinct description as "t!" from est_incident where description is not null
            union select name from person
            union select v.title from agreement_version v"#
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("free texts");
+    );
     assert!(free.len() > 10);
     for t in free {
         assert!(!text.contains(&t), "the public page shows {t:?}");
@@ -306,15 +299,17 @@ async fn counts_below_five_are_shown_as_fewer_than_five(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     turn_on(&app).await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    sqlx::query!("delete from est_incident where municipality_id = $1", m)
-        .execute(&app.db)
-        .await
-        .expect("no incidents");
+    db_run!(
+        &app.db,
+        "delete from est_incident where municipality_id = $1",
+        m
+    );
     let today = samordna::web::today();
     let quarter = samordna::planning::public::quarters(today);
     let this: NaiveDate = quarter[3];
     for (area, n) in [("Frövi", 4), ("Storå", 5), ("Vedevåg", 12)] {
-        sqlx::query!(
+        db_run!(
+            &app.db,
             r#"insert into est_incident (id, municipality_id, report_id, category_id, occurred_on, area_id, insecurity)
                select gen_random_uuid(), $1,
                       (select id from est_report where municipality_id = $1 limit 1),
@@ -325,10 +320,7 @@ async fn counts_below_five_are_shown_as_fewer_than_five(db: sqlx::PgPool) {
             this,
             area,
             n
-        )
-        .execute(&app.db)
-        .await
-        .expect("incidents");
+        );
     }
     let visitor = TestApp::spawn(app.db.clone()).await;
 

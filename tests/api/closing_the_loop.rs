@@ -21,31 +21,22 @@ struct Places {
 
 async fn places(db: &sqlx::PgPool) -> Places {
     let m = municipality_id(db, "Lindesbergs kommun").await;
-    let areas = sqlx::query!(
+    let areas = db_rows!(
+        db,
         "select id, name from area where municipality_id = $1 and active order by sort_order, name limit 2",
         m
-    )
-    .fetch_all(db)
-    .await
-    .expect("areas");
-    let sub = sqlx::query!(
+    );
+    let sub = db_row!(
+        db,
         r#"select c.id, p.id as parent, p.name as parent_name from incident_category c
            join incident_category p on p.id = c.parent_id
            where c.municipality_id = $1 order by p.sort_order, p.name, c.name limit 1"#,
         m
-    )
-    .fetch_one(db)
-    .await
-    .expect("subcategory");
-    let other = sqlx::query!(
-        "select id, name from incident_category where municipality_id = $1 and parent_id is null and id <> $2
+    );
+    let other = db_row!(db, "select id, name from incident_category where municipality_id = $1 and parent_id is null and id <> $2
          order by sort_order, name limit 1",
         m,
-        sub.parent
-    )
-    .fetch_one(db)
-    .await
-    .expect("other category");
+        sub.parent);
     Places {
         m,
         area: (areas[0].id, areas[0].name.clone()),
@@ -65,20 +56,15 @@ struct Incidents {
 }
 
 async fn no_incidents(db: &sqlx::PgPool, m: Uuid) -> Incidents {
-    sqlx::query!("delete from est_incident where municipality_id = $1", m)
-        .execute(db)
-        .await
-        .expect("delete");
+    db_run!(db, "delete from est_incident where municipality_id = $1", m);
     let report = Uuid::now_v7();
-    sqlx::query!(
+    db_run!(
+        db,
         r#"insert into est_report (id, municipality_id, organisation_id, week_start)
            select $1, $2, o.id, '2000-01-03' from organisation o where o.municipality_id = $2 order by o.name limit 1"#,
         report,
         m
-    )
-    .execute(db)
-    .await
-    .expect("report");
+    );
     Incidents {
         db: db.clone(),
         m,
@@ -89,7 +75,8 @@ async fn no_incidents(db: &sqlx::PgPool, m: Uuid) -> Incidents {
 impl Incidents {
     /// `n` incidents on one day in one area and category.
     async fn add(&self, (area, category): (Uuid, Uuid), on: NaiveDate, n: i32) -> Vec<Uuid> {
-        sqlx::query_scalar!(
+        db_values!(
+            &self.db,
             r#"insert into est_incident (id, municipality_id, report_id, category_id, occurred_on, area_id, insecurity)
            select gen_random_uuid(), $1, $2, $3, $4, $5, 3 from generate_series(1, $6::int)
            returning id"#,
@@ -100,9 +87,6 @@ impl Incidents {
             area,
             n
         )
-        .fetch_all(&self.db)
-        .await
-        .expect("incidents")
     }
 }
 
@@ -154,8 +138,7 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
 
     // Areas without a date: refused next to the date, the boxes kept.
     let area = p.area.0.to_string();
-    let response = app.post(&path, &[("area", &area)]).await;
-    let page = refused_page(response).await;
+    let page = app.refused_post(&path, &[("area", &area)]).await;
     assert_field_errors(
         &page,
         "effect_from",
@@ -166,14 +149,12 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
         Some(area.as_str())
     );
     // An area of another municipality, and a date that is no date.
-    let nora_area: Uuid = sqlx::query_scalar!(
+    let nora_area: Uuid = db_value!(
+        &app.db,
         "select a.id from area a join municipality mu on mu.id = a.municipality_id where mu.slug = 'nora' limit 1"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("Nora's area");
-    let response = app
-        .post(
+    );
+    let page = app
+        .refused_post(
             &path,
             &[
                 ("area", &nora_area.to_string()),
@@ -183,23 +164,20 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
             ],
         )
         .await;
-    let page = refused_page(response).await;
     assert_field_errors(&page, "area", &["Fel: Välj bland alternativen i listan."]);
     assert_field_errors(
         &page,
         "effect_from",
         &["Fel: Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."],
     );
-    let stored = sqlx::query!(
+    let stored = db_row!(
+        &app.db,
         r#"select effect_from, public,
                   (select count(*) from measure_area a where a.measure_id = ms.id) as "areas!",
                   (select count(*) from measure_category c where c.measure_id = ms.id) as "categories!"
            from measure ms where ms.id = $1"#,
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("measure");
+    );
     assert_eq!(
         (
             stored.effect_from,
@@ -212,28 +190,25 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
     );
 
     // Whole: stored, and the page says what the measure targets.
-    let response = app
-        .post(
-            &path,
-            &[
-                ("area", &area),
-                ("category", &p.parent.0.to_string()),
-                ("effect_from", "2026-03-04"),
-                ("public", "ja"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/planering/atgarder/{id}#effekt"));
-    let stored = sqlx::query!(
+    app.post_redirects(
+        &path,
+        &[
+            ("area", &area),
+            ("category", &p.parent.0.to_string()),
+            ("effect_from", "2026-03-04"),
+            ("public", "ja"),
+        ],
+        &format!("/planering/atgarder/{id}#effekt"),
+    )
+    .await;
+    let stored = db_row!(
+        &app.db,
         r#"select effect_from, public,
                   array(select a.area_id from measure_area a where a.measure_id = ms.id) as "areas!",
                   array(select c.category_id from measure_category c where c.measure_id = ms.id) as "categories!"
            from measure ms where ms.id = $1"#,
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("measure");
+    );
     assert_eq!(stored.effect_from, NaiveDate::from_ymd_opt(2026, 3, 4));
     assert!(stored.public);
     assert_eq!(stored.areas, [p.area.0]);
@@ -244,32 +219,32 @@ async fn what_a_measure_targets_is_stored_whole_or_refused_next_to_its_field(db:
         facts.contains(&format!("{}; {}", p.area.1, p.parent.1)),
         "{facts:?}"
     );
-    assert!(facts.contains(&"2026-03-04".to_owned()), "{facts:?}");
-    assert!(facts.contains(&"Visas".to_owned()), "{facts:?}");
+    assert_listed(&facts, "2026-03-04");
+    assert_listed(&facts, "Visas");
     assert_eq!(texts(&page, "#effekt-title"), ["Effekt"]);
 
     // Emptied again: no targets, no effect section.
-    let response = app.post(&path, &[("effect_from", "")]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(&path, &[("effect_from", "")], StatusCode::SEE_OTHER)
+        .await;
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     assert!(texts(&page, "#effekt").is_empty());
-    let left: i64 = sqlx::query_scalar!(
+    let left: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from measure_area where measure_id = $1"#,
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(left, 0);
 
     // The Styrgrupp reads the page but may not set targets.
     let kso = app.beside("kso@lindesberg.example").await;
     let page = kso.get_html(&format!("/planering/atgarder/{id}")).await;
     assert!(texts(&page, "#paverka-title").is_empty());
-    let response = kso
-        .post(&path, &[("area", &area), ("effect_from", "2026-03-04")])
-        .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    kso.assert_post_status(
+        &path,
+        &[("area", &area), ("effect_from", "2026-03-04")],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -296,15 +271,13 @@ async fn the_effect_compares_the_targeted_incidents_before_and_after_with_the_re
     // A duplicate is not counted.
     let original = incidents.add((p.area.0, p.sub), after, 1).await[0];
     let twin = incidents.add((p.area.0, p.sub), after, 1).await[0];
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update est_incident set duplicate_of = $1 where id = $2 and municipality_id = $3",
         original,
         twin,
         p.m
-    )
-    .execute(&app.db)
-    .await
-    .expect("duplicate");
+    );
     // The rest: the same category elsewhere, another category in the area.
     incidents.add((p.other_area.0, p.sub), before, 15).await;
     incidents.add((p.other_area.0, p.sub), after, 15).await;
@@ -371,16 +344,15 @@ async fn the_effect_compares_the_targeted_incidents_before_and_after_with_the_re
     );
 
     // Only the other category: too few for a percentage, said in words.
-    let response = app
-        .post(
-            &path,
-            &[
-                ("category", &p.other_category.0.to_string()),
-                ("effect_from", &start.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &path,
+        &[
+            ("category", &p.other_category.0.to_string()),
+            ("effect_from", &start.to_string()),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
     assert_eq!(
         rows(&page, "table.effect tr"),
@@ -419,13 +391,12 @@ async fn an_effect_dated_outside_the_municipalitys_data_is_clamped_and_the_page_
             ),
         ),
     ] {
-        let response = app
-            .post(
-                &path,
-                &[("area", &p.area.0.to_string()), ("effect_from", from)],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        app.assert_post_status(
+            &path,
+            &[("area", &p.area.0.to_string()), ("effect_from", from)],
+            StatusCode::SEE_OTHER,
+        )
+        .await;
         let page = app.get_html(&format!("/planering/atgarder/{id}")).await;
         // (The first date's effect period ended long ago: a follow-up is due too.)
         let warnings = texts(&page, "#effekt .notice.warning");
@@ -503,17 +474,17 @@ async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_
     );
 
     // Followed up: no longer waiting, nor marked on the dashboard.
-    let response = police
-        .post(
+    police
+        .assert_post_status(
             &format!("/planering/atgarder/{id}"),
             &[
                 ("note", "Färre skadegörelser; ronderna fortsätter."),
                 ("percent_done", "80"),
                 ("status", "ongoing"),
             ],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let start_page = police.get_html("/").await;
     assert!(!texts(&start_page, "#needs-title + ul li").contains(&waiting));
     let measure_page = police.get_html(&format!("/planering/atgarder/{id}")).await;
@@ -528,7 +499,8 @@ async fn a_measure_whose_effect_period_ended_waits_for_its_owner_until_followed_
 
 /// `n` police events of `kind` in municipality `m`, at noon on `on`.
 async fn police_events(db: &sqlx::PgPool, m: Uuid, kind: &str, on: NaiveDate, n: i32) {
-    sqlx::query!(
+    db_run!(
+        db,
         r#"insert into police_event (id, municipality_id, police_id, occurred_at, name, summary, url, kind, location_name)
            select gen_random_uuid(), $1, (random() * 1e12)::bigint, ($2::date + time '12:00') at time zone 'Europe/Stockholm',
                   $3 || ', Lindesberg', 'Sammanfattning', 'https://polisen.se/', $3, 'Lindesberg'
@@ -537,10 +509,7 @@ async fn police_events(db: &sqlx::PgPool, m: Uuid, kind: &str, on: NaiveDate, n:
         on,
         kind,
         n
-    )
-    .execute(db)
-    .await
-    .expect("police events");
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

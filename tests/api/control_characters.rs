@@ -32,7 +32,7 @@ async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_
     db: sqlx::PgPool,
 ) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let before = person_count(&app).await;
+    let before = rows_in(&app.db, "person").await;
     for (what, c) in SPELLINGS {
         let name = format!("Anna{c}Bcc: angripare@example.com");
         let response = app
@@ -41,17 +41,7 @@ async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_
                 &[("name", &name), ("email", "anna.ny@lindesberg.example")],
             )
             .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{what}"
-        );
-        let page = html_of(response).await;
-        let message = texts(&page, "#name-error").join("");
-        assert!(
-            message.contains("Namnet får inte innehålla"),
-            "{what}: {message}"
-        );
+        let page = assert_refused_by(response, "name", "Namnet får inte innehålla", what).await;
         assert!(
             value_of(&page, "#email").as_deref() == Some("anna.ny@lindesberg.example"),
             "{what}: the form is kept"
@@ -62,29 +52,45 @@ async fn a_person_whose_name_holds_a_line_break_or_control_character_is_refused_
         );
     }
     // An address with a line break in the middle is refused the same way.
-    let response = app
-        .post(
-            "/admin/personer",
-            &[
-                ("name", "Anna Ny"),
-                ("email", "anna.ny@lindesberg.example\r\nBcc: x@example.com"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(person_count(&app).await, before, "nothing was stored");
+    app.assert_post_status(
+        "/admin/personer",
+        &[
+            ("name", "Anna Ny"),
+            ("email", "anna.ny@lindesberg.example\r\nBcc: x@example.com"),
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        rows_in(&app.db, "person").await,
+        before,
+        "nothing was stored"
+    );
 
     // Names in other scripts, with joiners and direction marks, are kept.
-    let response = app
-        .post(
-            "/admin/personer",
-            &[
-                ("name", "Åsa \u{200F}علي Zoë"),
-                ("email", "asa@lindesberg.example"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, "/admin/personer");
+    app.post_redirects(
+        "/admin/personer",
+        &[
+            ("name", "Åsa \u{200F}علي Zoë"),
+            ("email", "asa@lindesberg.example"),
+        ],
+        "/admin/personer",
+    )
+    .await;
+}
+
+/// `form` with the field `field` holding `value` instead.
+fn with_value(
+    mut form: Vec<(&'static str, String)>,
+    field: &str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    for (k, v) in &mut form {
+        if *k == field {
+            *v = value.to_owned();
+        }
+    }
+    form
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -94,7 +100,7 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
     let est = lindesberg_group(&app.db, "EST").await;
     let bad = "Rad ett\r\nRad två";
     let group = |field: &'static str| -> Vec<(&'static str, String)> {
-        let mut form = vec![
+        let form = vec![
             ("name", "Arbetsgrupp Frövi".to_owned()),
             ("task", "Ett uppdrag\npå två rader går bra.".to_owned()),
             ("appointed_by_group_id", lindebra.to_string()),
@@ -103,15 +109,10 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
             ("cadence_text", "Varannan vecka".to_owned()),
             ("active_from", "2026-11-16".to_owned()),
         ];
-        for (k, v) in &mut form {
-            if *k == field {
-                *v = bad.to_owned();
-            }
-        }
-        form
+        with_value(form, field, bad)
     };
     let meeting = |field: &'static str| -> Vec<(&'static str, String)> {
-        let mut form = vec![
+        let form = vec![
             ("group_id", est.to_string()),
             ("date", "2030-03-12".to_owned()),
             ("time", "13:00".to_owned()),
@@ -121,12 +122,7 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
             ("meeting_link", "".to_owned()),
             ("agenda", "Lägesbild\r\nÖvrigt".to_owned()),
         ];
-        for (k, v) in &mut form {
-            if *k == field {
-                *v = bad.to_owned();
-            }
-        }
-        form
+        with_value(form, field, bad)
     };
     let est_page = format!("/admin/grupper/{est}");
     let cases: Vec<Case> = vec![
@@ -164,20 +160,12 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
     for (path, form, field) in cases {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let response = app.post(path, &form).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path} {field}"
-        );
-        let page = html_of(response).await;
-        let message = texts(&page, &format!("#{field}-error")).join("");
-        assert!(
-            message.contains("får inte innehålla radbrytningar"),
-            "{path} {field}: {message:?}"
-        );
+        let breaks = "får inte innehålla radbrytningar";
+        assert_refused_by(response, field, breaks, path).await;
     }
     // Nothing with a line break was stored anywhere these forms write.
-    let stored: i64 = sqlx::query_scalar!(
+    let stored: i64 = db_value!(
+        &app.db,
         r#"select (select count(*) from organisation where name like '%Rad ett%')
                 + (select count(*) from position where title like '%Rad ett%')
                 + (select count(*) from work_group where name like '%Rad ett%' or decision_reference like '%Rad ett%'
@@ -185,9 +173,6 @@ async fn every_kind_of_single_line_field_refuses_a_line_break_next_to_the_field(
                 + (select count(*) from incident_category where name like '%Rad ett%')
                 + (select count(*) from area where name like '%Rad ett%')
                 + (select count(*) from meeting where place like '%Rad ett%') as "n!""#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(stored, 0);
 }

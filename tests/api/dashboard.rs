@@ -65,10 +65,7 @@ async fn the_dashboard_counts_match_a_hand_counted_fixture(db: sqlx::PgPool) {
     assert_eq!(table(&page, "omrade"), ["Lindesberg 2", "Frövi 1"]);
     assert_eq!(texts(&page, ".kpi-inline"), ["3 händelser"]);
 
-    let frovi: uuid::Uuid = sqlx::query_scalar!("select id from area where name = 'Frövi'")
-        .fetch_one(&app.db)
-        .await
-        .expect("area");
+    let frovi: uuid::Uuid = db_value!(&app.db, "select id from area where name = 'Frövi'");
     let page = app
         .get_html(&format!("/oversikt?{PERIOD}&omrade={frovi}"))
         .await;
@@ -120,12 +117,7 @@ async fn every_chart_has_an_accessible_name_and_a_table_and_the_csv_equals_the_t
     for key in &keys {
         let rows = table(&page, key);
         assert!(!rows.is_empty());
-        let csv = app
-            .get(&format!("/oversikt/{key}.csv?{PERIOD}"))
-            .await
-            .text()
-            .await
-            .expect("csv");
+        let csv = app.get_text(&format!("/oversikt/{key}.csv?{PERIOD}")).await;
         // The weekly export adds a column of its own: 1 for a whole week.
         let csv_rows: Vec<String> = csv
             .trim_start_matches('\u{feff}')
@@ -192,11 +184,12 @@ async fn est_members_see_their_own_groups_figures_and_others_are_refused(db: sql
     );
 
     let outsider = app.beside("kontakt@lanstrafiken.example").await;
-    assert_eq!(outsider.status("/oversikt").await, StatusCode::FORBIDDEN);
-    assert_eq!(
-        outsider.status("/oversikt/vecka.csv").await,
-        StatusCode::FORBIDDEN
-    );
+    outsider
+        .assert_status("/oversikt", StatusCode::FORBIDDEN)
+        .await;
+    outsider
+        .assert_status("/oversikt/vecka.csv", StatusCode::FORBIDDEN)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -238,12 +231,7 @@ async fn weeks_the_period_covers_in_part_are_marked_and_not_counted_in_the_trend
     );
     assert_eq!(texts(&page, "#tabell-vecka tr.partial").len(), 2);
     assert!(page.html().contains("Ljusare staplar"));
-    let csv = app
-        .get(&format!("/oversikt/vecka.csv?{period}"))
-        .await
-        .text()
-        .await
-        .expect("csv");
+    let csv = app.get_text(&format!("/oversikt/vecka.csv?{period}")).await;
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "Vecka;Händelser;Hela perioden (1 = ja)");
     assert_eq!(lines[2], "v. 3 (2020-01-13);0;1");
@@ -293,10 +281,7 @@ async fn the_area_filter_applies_to_coming_events_which_are_shown_by_name(db: sq
         texts(&page, ".attention li")
     );
     let lindesberg: uuid::Uuid =
-        sqlx::query_scalar!("select id from area where name = 'Lindesberg'")
-            .fetch_one(&app.db)
-            .await
-            .expect("area");
+        db_value!(&app.db, "select id from area where name = 'Lindesberg'");
     let page = app
         .get_html(&format!("/oversikt?omrade={lindesberg}"))
         .await;
@@ -306,12 +291,7 @@ async fn the_area_filter_applies_to_coming_events_which_are_shown_by_name(db: sq
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_compliance_export_has_one_number_per_cell(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let csv = app
-        .get("/oversikt/efterlevnad.csv")
-        .await
-        .text()
-        .await
-        .expect("csv");
+    let csv = app.get_text("/oversikt/efterlevnad.csv").await;
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
@@ -374,13 +354,11 @@ async fn the_start_page_names_what_is_due_for_every_role(db: sqlx::PgPool) {
     // Someone with nothing due is told so and pointed to Översikt.
     // (Securitas files this week's report as "nothing to report"; on some
     // days the demo already holds it with entries.)
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "delete from est_report where organisation_id in (select id from organisation where name = 'Securitas') and week_start >= current_date - 7 and municipality_id = $1",
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("clear");
+    );
     let reader = app.beside(SECURITAS).await;
     let (week, org) = open_report(&reader).await;
     let filed = reader
@@ -414,15 +392,10 @@ async fn the_start_page_names_a_group_with_no_meeting_planned_and_puts_the_soone
         "the demo's Styrgrupp has meetings planned: {before:#?}"
     );
     let lindesberg = municipality_id(&app.db, "Lindesbergs kommun").await;
-    sqlx::query!(
-        "update meeting set status = 'cancelled'
+    db_run!(&app.db, "update meeting set status = 'cancelled'
          where municipality_id = $1 and starts_at > now()
            and work_group_id in (select id from work_group where name = 'Styrgrupp' and municipality_id = $1)",
-        lindesberg
-    )
-    .execute(&app.db)
-    .await
-    .expect("cancel");
+        lindesberg);
 
     for email in [
         COORDINATOR,

@@ -530,14 +530,12 @@ pub async fn post_form_twice(
 /// The mails of `kind` the outbox holds, sent or not, and to how many
 /// addresses: the two are equal when nobody got the mail twice.
 pub async fn outbox_rows(db: &sqlx::PgPool, kind: &str) -> (i64, i64) {
-    let r = sqlx::query!(
+    let r = db_row!(
+        db,
         r#"select count(*) as "rows!", count(distinct recipient_email) as "recipients!"
            from outbox where kind = $1"#,
         kind
-    )
-    .fetch_one(db)
-    .await
-    .expect("outbox count");
+    );
     (r.rows, r.recipients)
 }
 

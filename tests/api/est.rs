@@ -9,26 +9,22 @@ use crate::helpers::*;
 const EST_SOCIAL: &str = "est.social@lindesberg.example";
 
 async fn leaf_category(app: &TestApp, parent: &str, name: &str) -> uuid::Uuid {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         "select c.id from incident_category c join incident_category p on p.id = c.parent_id
          join municipality m on m.id = c.municipality_id
          where m.slug = 'lindesberg' and p.name = $1 and c.name = $2",
         parent,
         name
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("category")
 }
 
 async fn area(app: &TestApp, name: &str) -> uuid::Uuid {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         "select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = $1",
         name
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("area")
 }
 
 async fn post_incident(
@@ -56,6 +52,25 @@ async fn post_incident(
     ];
     form.extend_from_slice(extra);
     post_to_report(app, "handelse", week, org, &form).await
+}
+
+/// Reports an incident (see [`post_incident`]) and asserts it was taken.
+async fn report_incident(app: &TestApp, week: &str, org: &str, description: &str) {
+    let response = post_incident(app, week, org, description, &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{description}");
+}
+
+/// Adds a cooperation need titled `title`, with no partner and no one
+/// handling it yet, to `org`'s report for `week`.
+async fn add_need(app: &TestApp, week: &str, org: &str, title: &str) {
+    let fields = [("need_title", title), ("with_whom", ""), ("handled_by", "")];
+    post_to_report(app, "samverkan", week, org, &fields).await;
+}
+
+/// The lägesbild's summary line for `week` ("12 händelser (…)").
+async fn summary_line(app: &TestApp, week: &str) -> String {
+    let page = app.get_html(&format!("/est/lagesbild/{week}")).await;
+    texts(&page, "#summary-title + p")[0].clone()
 }
 
 /// Posts to one part of `org`'s report for `week` (`handelse`, `kommande`,
@@ -98,15 +113,7 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
 
-    let response = post_incident(
-        &app,
-        &week,
-        &org,
-        "Klotter på busskuren vid resecentrum.",
-        &[],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    report_incident(&app, &week, &org, "Klotter på busskuren vid resecentrum.").await;
     let next_saturday = (samordna::web::today() + chrono::Days::new(5)).to_string();
     let response = post_to_report(
         &app,
@@ -190,14 +197,11 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
             .iter()
             .any(|r| r.contains("Belysningen vid busstationen behöver lagas"))
     );
-    assert!(texts(&page, ".reporters li").contains(&"Securitas: Har rapporterat".to_owned()));
+    assert_listed(&texts(&page, ".reporters li"), "Securitas: Har rapporterat");
 
     let csv = coordinator
-        .get(&format!("/est/lagesbild/{week}.csv"))
-        .await
-        .text()
-        .await
-        .expect("csv");
+        .get_text(&format!("/est/lagesbild/{week}.csv"))
+        .await;
     let line = csv
         .lines()
         .find(|l| l.contains("Klotter på busskuren"))
@@ -212,12 +216,7 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
 
     // An EST member reads the lägesbild, but not who wrote what.
     let member = app.beside(EST_SOCIAL).await;
-    let csv = member
-        .get(&format!("/est/lagesbild/{week}.csv"))
-        .await
-        .text()
-        .await
-        .expect("csv");
+    let csv = member.get_text(&format!("/est/lagesbild/{week}.csv")).await;
     assert!(!csv.contains("skriven av") && !csv.contains("Kim Johansson"));
     let page = member.get_html(&format!("/est/lagesbild/{week}")).await;
     assert!(!page.html().contains("Kim Johansson"));
@@ -227,20 +226,20 @@ async fn a_report_filed_in_the_form_shows_in_the_lagesbild_and_the_csv(db: sqlx:
 async fn nothing_to_report_is_one_click_and_counts_as_reported(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     // On a Tuesday morning the demo may already hold this week's report.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "delete from est_report where organisation_id in (select id from organisation where name in ('Socialförvaltningen', 'Securitas')) and week_start >= current_date - 7 and municipality_id = $1",
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("clear");
+    );
     app.login(EST_SOCIAL).await;
     let (week, org) = open_report(&app).await;
 
-    let response = app
-        .post("/est/rapport/inget", &[("vecka", &week), ("org", &org)])
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        "/est/rapport/inget",
+        &[("vecka", &week), ("org", &org)],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
 
     let coordinator = app.beside(COORDINATOR).await;
     let page = coordinator.get_html(&format!("/est?vecka={week}")).await;
@@ -264,7 +263,7 @@ async fn after_the_meeting_started_the_report_is_locked_until_the_coordinator_un
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (_, org) = open_report(&app).await;
     let past = week_key(14);
-    let before = incident_count(&app).await;
+    let before = rows_in(&app.db, "est_incident").await;
 
     let response = post_incident(&app, &past, &org, "Sent inkommen händelse.", &[]).await;
 
@@ -273,33 +272,30 @@ async fn after_the_meeting_started_the_report_is_locked_until_the_coordinator_un
         texts(&page, ".error-summary li")[0].contains("låstes"),
         "the page says why"
     );
-    assert_eq!(incident_count(&app).await, before);
+    assert_eq!(rows_in(&app.db, "est_incident").await, before);
 
     let coordinator = app.beside(COORDINATOR).await;
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             "/est/las-upp",
             &[("vecka", &past), ("organisation_id", &org)],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    let response = post_incident(&app, &past, &org, "Sent inkommen händelse.", &[]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(incident_count(&app).await, before + 1);
-    let late = sqlx::query_scalar!(
+    report_incident(&app, &past, &org, "Sent inkommen händelse.").await;
+    assert_eq!(rows_in(&app.db, "est_incident").await, before + 1);
+    let late = db_value!(
+        &app.db,
         "select r.late from est_report r join est_incident i on i.report_id = r.id where i.description = 'Sent inkommen händelse.'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("report");
+    );
     assert!(late);
     let log = texts(
         &coordinator.get_html("/admin/logg").await,
         "tbody tr td:nth-child(3)",
     );
-    assert!(log.contains(&"låste upp EST-rapport".to_owned()));
-    assert!(log.contains(&"rapporterade händelse EST-rapport".to_owned()));
+    assert_listed(&log, "låste upp EST-rapport");
+    assert_listed(&log, "rapporterade händelse EST-rapport");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -307,13 +303,11 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     post_incident(&app, &week, &org, "Klotter på busskuren.", &[]).await;
-    let id: uuid::Uuid = sqlx::query_scalar!(
+    let id: uuid::Uuid = db_value!(
+        &app.db,
         "select id from est_incident where description = 'Klotter på busskuren.'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("incident");
-    let before = incident_count(&app).await;
+    );
+    let before = rows_in(&app.db, "est_incident").await;
 
     let form = app
         .get_html(&format!("/est/rapport?vecka={week}&org={org}&andra={id}"))
@@ -332,7 +326,11 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
     )
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(incident_count(&app).await, before, "changed, not added");
+    assert_eq!(
+        rows_in(&app.db, "est_incident").await,
+        before,
+        "changed, not added"
+    );
     let report = app
         .get_html(&format!("/est/rapport?vecka={week}&org={org}"))
         .await;
@@ -362,10 +360,7 @@ async fn an_incident_is_changed_in_place_and_only_within_its_own_report(db: sqlx
         &coordinator.get_html("/admin/logg").await,
         "tbody tr td:nth-child(3)",
     );
-    assert!(
-        log.contains(&"ändrade händelse EST-rapport".to_owned()),
-        "{log:?}"
-    );
+    assert_listed(&log, "ändrade händelse EST-rapport");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -412,17 +407,14 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
         ],
     )
     .await;
-    let event_id =
-        sqlx::query_scalar!("select id from est_coming_event where title = 'Marknad på torget'")
-            .fetch_one(&app.db)
-            .await
-            .expect("event");
-    let need_id = sqlx::query_scalar!(
+    let event_id = db_value!(
+        &app.db,
+        "select id from est_coming_event where title = 'Marknad på torget'"
+    );
+    let need_id = db_value!(
+        &app.db,
         "select id from cooperation_need where title = 'Fler vuxna ute på fredagskvällar'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("need");
+    );
 
     // Each card offers "Ändra", which fills the entry's own form and no other.
     let report = app
@@ -485,13 +477,11 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
     )
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let stored = sqlx::query!(
+    let stored = db_rows!(
+        &app.db,
         "select title, occurs_on, risk from est_coming_event where report_id = (select report_id from est_coming_event where id = $1)",
         event_id
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("events");
+    );
     assert_eq!(stored.len(), 1, "changed, not added");
     assert_eq!(
         stored[0].title.as_deref(),
@@ -523,13 +513,11 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
     )
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let need = sqlx::query!(
+    let need = db_row!(
+        &app.db,
         "select title, with_whom, handled_by, status from cooperation_need where id = $1",
         need_id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("need");
+    );
     assert_eq!(
         need.title.as_deref(),
         Some("Fler vuxna ute på fredags- och lördagskvällar")
@@ -561,11 +549,11 @@ async fn a_coming_event_and_a_need_are_changed_in_place_until_the_lock(db: sqlx:
     )
     .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let titles: Vec<Option<String>> =
-        sqlx::query_scalar!("select title from cooperation_need where id = $1", need_id)
-            .fetch_all(&app.db)
-            .await
-            .expect("need");
+    let titles: Vec<Option<String>> = db_values!(
+        &app.db,
+        "select title from cooperation_need where id = $1",
+        need_id
+    );
     assert_eq!(
         titles,
         [Some(
@@ -603,16 +591,15 @@ async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_wor
         tags.iter().all(|t| !t.is_empty()),
         "every tag has words: {tags:?}"
     );
-    assert!(tags.contains(&"Låst".to_owned()), "{tags:?}");
+    assert_listed(&tags, "Låst");
 
     let org = value_of(&locked, "input[name=organisation_id]").expect("an organisation");
-    let response = app
-        .post(
-            "/est/las-upp",
-            &[("vecka", &past), ("organisation_id", &org)],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        "/est/las-upp",
+        &[("vecka", &past), ("organisation_id", &org)],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     let after = app.get_html(&format!("/est?vecka={past}")).await;
     assert_eq!(unlock_buttons(&after).len(), rows.len() - 1);
     assert_eq!(texts(&after, "tbody td .status-unlocked"), ["Upplåst"]);
@@ -622,7 +609,7 @@ async fn unlock_is_offered_only_on_locked_reports_and_each_status_is_said_in_wor
 async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
-    let before = incident_count(&app).await;
+    let before = rows_in(&app.db, "est_incident").await;
 
     for number in [
         "811218-9876",
@@ -634,17 +621,9 @@ async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx
     ] {
         let text = format!("Mannen med personnummer {number} bråkade.");
         let response = post_incident(&app, &week, &org, &text, &[]).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{number}"
-        );
-        let page = html_of(response).await;
+        let personal = "personnummer eller samordningsnummer";
+        let page = assert_refused_by(response, "description", personal, number).await;
         let error = texts(&page, "#description-error").join("");
-        assert!(
-            error.contains("personnummer eller samordningsnummer"),
-            "{number}: {error}"
-        );
         assert!(
             !error.contains(&number[number.len() - 4..]),
             "the number is not echoed: {error}"
@@ -655,19 +634,17 @@ async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx
             "the input is kept"
         );
     }
-    assert_eq!(incident_count(&app).await, before);
+    assert_eq!(rows_in(&app.db, "est_incident").await, before);
 
     // A number that fails the Luhn check is not an identity number.
-    let response = post_incident(
+    report_incident(
         &app,
         &week,
         &org,
         "Ärendenummer 811218-9875 hos larmcentralen.",
-        &[],
     )
     .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(incident_count(&app).await, before + 1);
+    assert_eq!(rows_in(&app.db, "est_incident").await, before + 1);
 
     // An identity number in a coming event is refused too.
     let response = post_to_report(
@@ -683,12 +660,10 @@ async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx
     )
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let events: i64 = sqlx::query_scalar!(
+    let events: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from est_coming_event where title like 'Fest%'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(events, 0);
 }
 
@@ -696,7 +671,7 @@ async fn identity_numbers_in_any_form_are_refused_and_nothing_is_stored(db: sqlx
 async fn an_email_or_phone_number_needs_the_writers_confirmation(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
-    let before = incident_count(&app).await;
+    let before = rows_in(&app.db, "est_incident").await;
     let text = "Anmälare nås på 070-123 45 67.";
 
     let response = post_incident(&app, &week, &org, text, &[]).await;
@@ -706,32 +681,29 @@ async fn an_email_or_phone_number_needs_the_writers_confirmation(db: sqlx::PgPoo
         texts(&page, "label[for=confirm_personal_data]"),
         ["Jag har kontrollerat texten: ingen person kan identifieras."]
     );
-    assert_eq!(incident_count(&app).await, before);
+    assert_eq!(rows_in(&app.db, "est_incident").await, before);
 
     let response = post_incident(&app, &week, &org, text, &[("confirm_personal_data", "ja")]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(incident_count(&app).await, before + 1);
+    assert_eq!(rows_in(&app.db, "est_incident").await, before + 1);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn an_est_member_cannot_file_for_another_organisation(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, _) = open_report(&app).await;
-    let social =
-        sqlx::query_scalar!("select id from organisation where name = 'Socialförvaltningen'")
-            .fetch_one(&app.db)
-            .await
-            .expect("organisation");
-    let before = incident_count(&app).await;
+    let social = db_value!(
+        &app.db,
+        "select id from organisation where name = 'Socialförvaltningen'"
+    );
+    let before = rows_in(&app.db, "est_incident").await;
 
     let response = post_incident(&app, &week, &social.to_string(), "Försök", &[]).await;
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.status(&format!("/est/rapport?org={social}")).await,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(incident_count(&app).await, before);
+    app.assert_status(&format!("/est/rapport?org={social}"), StatusCode::FORBIDDEN)
+        .await;
+    assert_eq!(rows_in(&app.db, "est_incident").await, before);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -739,26 +711,19 @@ async fn a_styrgrupp_member_cannot_read_the_free_texts(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, "kso@lindesberg.example").await;
     let week = week_key(0);
 
-    assert_eq!(
-        app.status(&format!("/est/lagesbild/{week}")).await,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        app.status(&format!("/est/lagesbild/{week}.csv")).await,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(app.status("/est/rapport").await, StatusCode::FORBIDDEN);
-    assert_eq!(app.status("/est").await, StatusCode::FORBIDDEN);
+    app.assert_status(&format!("/est/lagesbild/{week}"), StatusCode::FORBIDDEN)
+        .await;
+    app.assert_status(&format!("/est/lagesbild/{week}.csv"), StatusCode::FORBIDDEN)
+        .await;
+    app.assert_status("/est/rapport", StatusCode::FORBIDDEN)
+        .await;
+    app.assert_status("/est", StatusCode::FORBIDDEN).await;
 
     // LindeBRÅ's members read it.
     let council = app.beside("fc.social@lindesberg.example").await;
-    assert_eq!(
-        council
-            .get(&format!("/est/lagesbild/{week}"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    council
+        .assert_status(&format!("/est/lagesbild/{week}"), StatusCode::OK)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -767,7 +732,7 @@ async fn gallring_removes_the_texts_and_keeps_the_counts(db: sqlx::PgPool) {
     let week = week_key(7);
     let before = app.get_html(&format!("/est/lagesbild/{week}")).await;
     let counts_before = texts(&before, "#summary-title ~ .two-col table");
-    let total = incident_count(&app).await;
+    let total = rows_in(&app.db, "est_incident").await;
 
     // 25 months on, everything is older than Lindesberg's 24 months.
     let later = chrono::Utc::now() + chrono::TimeDelta::days(25 * 31);
@@ -776,66 +741,51 @@ async fn gallring_removes_the_texts_and_keeps_the_counts(db: sqlx::PgPool) {
         .expect("gallring");
 
     assert_eq!(i64::try_from(removed.incidents).expect("n"), total);
-    let left = sqlx::query!(
+    let left = db_row!(
+        &app.db,
         r#"select count(*) filter (where description is not null or place is not null) as "texts!",
                   count(*) as "all!" from est_incident"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("counts");
+    );
     assert_eq!((left.texts, left.all), (0, total));
     let after = app.get_html(&format!("/est/lagesbild/{week}")).await;
     assert_eq!(
         texts(&after, "#summary-title ~ .two-col table"),
         counts_before
     );
-    assert!(texts(&after, "#handelser tbody td").contains(&"Gallrad".to_owned()));
+    assert_listed(&texts(&after, "#handelser tbody td"), "Gallrad");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_same_event_from_two_organisations_is_counted_once(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let week = ReportWeek::containing(samordna::web::today() - chrono::Days::new(7), 1);
-    let pair = sqlx::query!(
+    let pair = db_row!(
+        &app.db,
         r#"select a.id as first, b.id as second from est_incident a
            join est_report ra on ra.id = a.report_id join est_incident b on true
            join est_report rb on rb.id = b.report_id
            where ra.week_start = $1 and rb.week_start = $1 and ra.organisation_id <> rb.organisation_id
            limit 1"#,
         week.monday
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("two incidents");
-    let before = texts(
-        &app.get_html(&format!("/est/lagesbild/{}", week.key()))
-            .await,
-        "#summary-title + p",
-    )[0]
-    .clone();
+    );
+    let before = summary_line(&app, &week.key()).await;
     let reported: usize = before
         .split_whitespace()
         .next()
         .and_then(|n| n.parse().ok())
         .expect("count");
 
-    let response = app
-        .post(
-            &format!("/est/handelse/{}/samma", pair.second),
-            &[
-                ("duplicate_of", &pair.first.to_string()),
-                ("vecka", &week.key()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &format!("/est/handelse/{}/samma", pair.second),
+        &[
+            ("duplicate_of", &pair.first.to_string()),
+            ("vecka", &week.key()),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
 
-    let after = texts(
-        &app.get_html(&format!("/est/lagesbild/{}", week.key()))
-            .await,
-        "#summary-title + p",
-    )[0]
-    .clone();
+    let after = summary_line(&app, &week.key()).await;
     assert!(
         after.starts_with(&format!(
             "{} händelser ({reported} rapporterade, samma händelse räknas en gång)",
@@ -845,42 +795,29 @@ async fn the_same_event_from_two_organisations_is_counted_once(db: sqlx::PgPool)
     );
 
     let member = app.beside(SECURITAS).await;
-    let response = member
-        .post(
+    member
+        .assert_post_status(
             &format!("/est/handelse/{}/samma", pair.first),
             &[("duplicate_of", ""), ("vecka", &week.key())],
+            StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
-    post_to_report(
-        &app,
-        "samverkan",
-        &week,
-        &org,
-        &[
-            ("need_title", "Röj buskagen vid gångtunneln"),
-            ("with_whom", ""),
-            ("handled_by", ""),
-        ],
-    )
-    .await;
-    let need = sqlx::query_scalar!(
+    add_need(&app, &week, &org, "Röj buskagen vid gångtunneln").await;
+    let need = db_value!(
+        &app.db,
         "select id from cooperation_need where title = 'Röj buskagen vid gångtunneln'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("need");
+    );
     let coordinator = app.beside(COORDINATOR).await;
     let next_week = ReportWeek::parse(&week).expect("week").next(1).key();
 
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/samverkan/{need}"),
             &[
                 ("status", "closed"),
@@ -888,9 +825,9 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
                 ("handled_by", ""),
                 ("vecka", &week),
             ],
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     coordinator
         .post(
             &format!("/est/samverkan/{need}"),
@@ -912,8 +849,8 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
         "still listed the week after"
     );
 
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/samverkan/{need}"),
             &[
                 ("status", "closed"),
@@ -921,13 +858,14 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
                 ("handled_by", ""),
                 ("vecka", &week),
             ],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let status = sqlx::query_scalar!("select status from cooperation_need where id = $1", need)
-        .fetch_one(&app.db)
-        .await
-        .expect("status");
+    let status = db_value!(
+        &app.db,
+        "select status from cooperation_need where id = $1",
+        need
+    );
     assert_eq!(status, "closed");
     let later = ReportWeek::parse(&next_week).expect("week").next(1).key();
     let page = coordinator
@@ -946,22 +884,20 @@ async fn this_weeks_priorities_show_next_week_with_how_they_went(db: sqlx::PgPoo
     let week = ReportWeek::containing(samordna::web::today(), 1);
     let police = lindesberg_position(&app.db, "Kommunpolis").await;
 
-    let response = app
-        .post(
-            &format!("/est/lagesbild/{}/prioritet", week.key()),
-            &[
-                ("kind", "hot_spot"),
-                ("text", "Resecentrum kvällstid"),
-                ("owner_position_id", &police.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let id =
-        sqlx::query_scalar!("select id from est_priority where text = 'Resecentrum kvällstid'")
-            .fetch_one(&app.db)
-            .await
-            .expect("priority");
+    app.assert_post_status(
+        &format!("/est/lagesbild/{}/prioritet", week.key()),
+        &[
+            ("kind", "hot_spot"),
+            ("text", "Resecentrum kvällstid"),
+            ("owner_position_id", &police.to_string()),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
+    let id = db_value!(
+        &app.db,
+        "select id from est_priority where text = 'Resecentrum kvällstid'"
+    );
     let next = week.next(1).key();
     app.post(
         &format!("/est/prioritet/{id}/utfall"),
@@ -977,10 +913,10 @@ async fn this_weeks_priorities_show_next_week_with_how_they_went(db: sqlx::PgPoo
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let parent = sqlx::query_scalar!("select id from incident_category where name = 'Trafik' and parent_id is null and municipality_id = (select id from municipality where slug = 'lindesberg')")
-        .fetch_one(&app.db)
-        .await
-        .expect("category");
+    let parent = db_value!(
+        &app.db,
+        "select id from incident_category where name = 'Trafik' and parent_id is null and municipality_id = (select id from municipality where slug = 'lindesberg')"
+    );
 
     app.post(
         "/est/installningar/kategori",
@@ -989,15 +925,17 @@ async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
     .await;
     app.post("/est/installningar/omrade", &[("area_name", "Rockhammar")])
         .await;
-    let response = app
-        .post("/est/installningar/omrade", &[("area_name", "Frövi")])
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_post_status(
+        "/est/installningar/omrade",
+        &[("area_name", "Frövi")],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 
     let reporter = app.beside(SECURITAS).await;
     let form = reporter.get_html("/est/rapport").await;
-    assert!(texts(&form, "#category_id option").contains(&"Trafik: Fyrhjuling".to_owned()));
-    assert!(texts(&form, "#area_id option").contains(&"Rockhammar".to_owned()));
+    assert_listed(&texts(&form, "#category_id option"), "Trafik: Fyrhjuling");
+    assert_listed(&texts(&form, "#area_id option"), "Rockhammar");
     let areas = texts(&form, "#area_id option");
     for expected in [
         "Lindesberg",
@@ -1010,21 +948,18 @@ async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
     ] {
         assert!(areas.contains(&expected.to_owned()), "{expected}");
     }
-    assert_eq!(
-        reporter.status("/est/installningar").await,
-        StatusCode::FORBIDDEN
-    );
+    reporter
+        .assert_status("/est/installningar", StatusCode::FORBIDDEN)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_demo_has_a_year_of_reports_from_every_est_organisation_with_gaps(db: sqlx::PgPool) {
     samordna::seed::load_demo(&db).await.expect("seed");
-    let per_org: Vec<i64> = sqlx::query_scalar!(
+    let per_org: Vec<i64> = db_values!(
+        &db,
         r#"select count(*) as "n!" from est_report group by organisation_id order by 1"#
-    )
-    .fetch_all(&db)
-    .await
-    .expect("reports");
+    );
     assert_eq!(
         per_org.len(),
         8,
@@ -1039,10 +974,7 @@ async fn the_demo_has_a_year_of_reports_from_every_est_organisation_with_gaps(db
         "with some gaps: {per_org:?}"
     );
     samordna::seed::load_demo(&db).await.expect("seed again");
-    let total: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from est_report"#)
-        .fetch_one(&db)
-        .await
-        .expect("total");
+    let total: i64 = db_value!(&db, r#"select count(*) as "n!" from est_report"#);
     assert_eq!(total, per_org.iter().sum::<i64>());
 }
 
@@ -1056,27 +988,23 @@ async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next
     let week_start = samordna::web::day_start(this_week.monday);
     let est = lindesberg_group(&app.db, "EST").await;
     // This week's EST meeting began a minute ago (or at the week's start).
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "delete from meeting where work_group_id = $1 and starts_at >= $2 and municipality_id = $3",
         est,
         week_start,
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("clear");
+    );
     let meeting = uuid::Uuid::now_v7();
-    sqlx::query!(
+    db_run!(
+        &app.db,
         r#"insert into meeting (id, municipality_id, work_group_id, starts_at, ends_at, form)
            select $1, municipality_id, id, greatest(now() - interval '1 minute', $2), now() + interval '1 hour', 'in_person'
            from work_group where id = $3"#,
         meeting,
         week_start,
         est
-    )
-    .execute(&app.db)
-    .await
-    .expect("meeting");
+    );
     app.login(SECURITAS).await;
     let next = this_week.next(1);
 
@@ -1087,14 +1015,12 @@ async fn once_this_weeks_meeting_has_started_the_form_and_the_index_are_for_next
     assert!(texts(&index, ".lead")[0].starts_with(&next.label()));
 
     // A cancelled meeting does not lock the week.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update meeting set status = 'cancelled' where id = $1 and municipality_id = $2",
         meeting,
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("cancel");
+    );
     let form = app.get_html("/est/rapport").await;
     assert!(texts(&form, "title")[0].starts_with(&format!("EST-rapport {} –", this_week.label())));
 }
@@ -1110,13 +1036,11 @@ fn need_row(page: &scraper::Html, title: &str) -> String {
 }
 
 async fn need_status(app: &TestApp, need: uuid::Uuid) -> (String, Option<uuid::Uuid>) {
-    let row = sqlx::query!(
+    let row = db_row!(
+        &app.db,
         "select status, taken_by_organisation_id from cooperation_need where id = $1",
         need
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("need");
+    );
     (row.status, row.taken_by_organisation_id)
 }
 
@@ -1128,10 +1052,11 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     post_to_report(&app, "samverkan", &week, &org, &[("need_title", TITLE)]).await;
-    let need = sqlx::query_scalar!("select id from cooperation_need where title = $1", TITLE)
-        .fetch_one(&app.db)
-        .await
-        .expect("need");
+    let need = db_value!(
+        &app.db,
+        "select id from cooperation_need where title = $1",
+        TITLE
+    );
     let lagesbild = format!("/est/lagesbild/{week}");
     let update = format!("/est/samverkan/{need}");
     let progress = [
@@ -1158,35 +1083,30 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
     );
     // Nor may it take the need on for an organisation it does not report for.
     let forged_take = [("tar", org.as_str()), ("vecka", week.as_str())];
-    assert_eq!(
-        social.post(&update, &forged_take).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    social
+        .assert_post_status(&update, &forged_take, StatusCode::FORBIDDEN)
+        .await;
     assert_eq!(need_status(&app, need).await, ("open".to_owned(), None));
 
     // The raising organisation, the kommunpolis and the coordinator may.
     assert!(need_row(&app.get_html(&lagesbild).await, TITLE).contains("Ny status"));
-    assert_eq!(
-        app.post(&update, &progress).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    app.assert_post_status(&update, &progress, StatusCode::SEE_OTHER)
+        .await;
     let police = TestApp::spawn(app.db.clone()).await;
     police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
     assert!(need_row(&police.get_html(&lagesbild).await, TITLE).contains("Ny status"));
-    assert_eq!(
-        police.post(&update, &progress).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    police
+        .assert_post_status(&update, &progress, StatusCode::SEE_OTHER)
+        .await;
     let coordinator = app.beside(COORDINATOR).await;
     assert!(need_row(&coordinator.get_html(&lagesbild).await, TITLE).contains("Ny status"));
 
     // Another organisation takes it on; then it may follow it up, and a
     // third may neither change it nor take it over.
     let take = [("tar", social_org.as_str()), ("vecka", week.as_str())];
-    assert_eq!(
-        social.post(&update, &take).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    social
+        .assert_post_status(&update, &take, StatusCode::SEE_OTHER)
+        .await;
     let social_id = uuid::Uuid::parse_str(&social_org).expect("id");
     assert_eq!(
         need_status(&app, need).await,
@@ -1201,40 +1121,32 @@ async fn only_the_raising_and_the_taking_organisation_and_oversight_change_a_nee
         !row.contains("Ny status") && !row.contains("Vi tar oss an det"),
         "{row}"
     );
-    assert_eq!(
-        bou.post(&update, &progress).await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        bou.post(
-            &update,
-            &[("tar", bou_org.as_str()), ("vecka", week.as_str())]
-        )
-        .await
-        .status(),
-        StatusCode::FORBIDDEN
-    );
+    bou.assert_post_status(&update, &progress, StatusCode::FORBIDDEN)
+        .await;
+    bou.assert_post_status(
+        &update,
+        &[("tar", bou_org.as_str()), ("vecka", week.as_str())],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let close = [
         ("status", "closed"),
         ("note", "Armaturerna är bytta."),
         ("handled_by", ""),
         ("vecka", week.as_str()),
     ];
-    assert_eq!(
-        social.post(&update, &close).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    social
+        .assert_post_status(&update, &close, StatusCode::SEE_OTHER)
+        .await;
     assert_eq!(
         need_status(&app, need).await,
         ("closed".to_owned(), Some(social_id))
     );
-    let audited = sqlx::query_scalar!(
+    let audited = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from audit_event where action = 'följde upp samverkansbehov' and entity_id = $1"#,
         need
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("audit");
+    );
     assert_eq!(audited, 4);
 }
 
@@ -1256,7 +1168,7 @@ async fn the_lagesbild_puts_what_the_group_acts_on_first_and_says_which_week(db:
     assert!(at("Samverkansbehov") < at("Statistik"), "{headings:?}");
     assert!(at("Prioriteringar") < at("Statistik"), "{headings:?}");
     assert!(at("Statistik") < at("Händelser"), "{headings:?}");
-    assert!(texts(&page, "main h3").contains(&"Brännpunkter".to_owned()));
+    assert_listed(&texts(&page, "main h3"), "Brännpunkter");
     let html = page.html();
     assert!(!html.contains("Hot-spot"), "no English word left");
     let covers = texts(&page, ".covers").join(" ");
@@ -1286,12 +1198,10 @@ async fn after_adding_the_page_opens_at_the_new_entry_with_its_message(db: sqlx:
     let (week, org) = open_report(&app).await;
     let response = post_incident(&app, &week, &org, "Krossad ruta i busskuren.", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let id = sqlx::query_scalar!(
+    let id = db_value!(
+        &app.db,
         "select id from est_incident where description = 'Krossad ruta i busskuren.'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("incident");
+    );
     let to = location(&response);
     assert!(to.ends_with(&format!("&ny={id}#post-{id}")), "{to}");
     let page = app.get_html(to.split('#').next().expect("path")).await;
@@ -1330,12 +1240,10 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     post_incident(&app, &week, &org, "Stulen cykel vid stationen.", &[]).await;
-    let id = sqlx::query_scalar!(
+    let id = db_value!(
+        &app.db,
         "select id from est_incident where description = 'Stulen cykel vid stationen.'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("incident");
+    );
     let which = [("vecka", week.as_str()), ("org", org.as_str())];
     let removed = app
         .post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
@@ -1355,21 +1263,20 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
         .await;
     assert_eq!(undone.status(), StatusCode::SEE_OTHER);
     assert!(location(&undone).ends_with(&format!("#post-{id}")));
-    let back = sqlx::query_scalar!("select description from est_incident where id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("restored");
+    let back = db_value!(
+        &app.db,
+        "select description from est_incident where id = $1",
+        id
+    );
     assert_eq!(back.as_deref(), Some("Stulen cykel vid stationen."));
     // Undoing twice puts nothing back twice.
     app.post(&format!("/est/rapport/handelse/{id}/angra"), &which)
         .await;
     assert_eq!(incident_count_with(&app, id).await, 1);
-    let actions = sqlx::query_scalar!(
+    let actions = db_values!(
+        &app.db,
         r#"select action from audit_event where action in ('tog bort post', 'återställde post') order by at"#
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("audit");
+    );
     assert_eq!(actions, ["tog bort post", "återställde post"]);
 
     // Another organisation cannot put it back into its own report.
@@ -1377,13 +1284,13 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
     let (_, social_org) = open_report(&social).await;
     app.post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
         .await;
-    let response = social
-        .post(
+    social
+        .assert_post_status(
             &format!("/est/rapport/handelse/{id}/angra"),
             &[("vecka", week.as_str()), ("org", social_org.as_str())],
+            StatusCode::NOT_FOUND,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(incident_count_with(&app, id).await, 0);
 
     // Once the report is locked, nothing comes back: a past week, unlocked
@@ -1397,27 +1304,25 @@ async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
         )
         .await;
     post_incident(&app, &past, &org, "Sen händelse som togs bort.", &[]).await;
-    let late = sqlx::query_scalar!(
+    let late = db_value!(
+        &app.db,
         "select id from est_incident where description = 'Sen händelse som togs bort.'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("incident");
+    );
     let which = [("vecka", past.as_str()), ("org", org.as_str())];
     app.post(&format!("/est/rapport/handelse/{late}/ta-bort"), &which)
         .await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update est_report set unlocked_until = now() - interval '1 minute'
          where municipality_id = $1 and unlocked_until is not null",
         municipality_id(&app.db, "Lindesbergs kommun").await
+    );
+    app.assert_post_status(
+        &format!("/est/rapport/handelse/{late}/angra"),
+        &which,
+        StatusCode::UNPROCESSABLE_ENTITY,
     )
-    .execute(&app.db)
-    .await
-    .expect("lock");
-    let response = app
-        .post(&format!("/est/rapport/handelse/{late}/angra"), &which)
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    .await;
     assert_eq!(incident_count_with(&app, late).await, 0);
 }
 
@@ -1431,28 +1336,21 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     let which = [("vecka", week.as_str()), ("org", org.as_str())];
-    post_to_report(
+    add_need(
         &app,
-        "samverkan",
         week.as_str(),
         org.as_str(),
-        &[
-            ("need_title", "Belysning vid gångtunneln"),
-            ("with_whom", ""),
-            ("handled_by", ""),
-        ],
+        "Belysning vid gångtunneln",
     )
     .await;
-    let need = sqlx::query_scalar!(
+    let need = db_value!(
+        &app.db,
         "select id from cooperation_need where title = 'Belysning vid gångtunneln'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("need");
+    );
     let coordinator = app.beside(COORDINATOR).await;
     for note in ["Kommunen tittar på armaturerna.", "Två lampor bytta."] {
-        let response = coordinator
-            .post(
+        coordinator
+            .assert_post_status(
                 &format!("/est/samverkan/{need}"),
                 &[
                     ("status", "in_progress"),
@@ -1460,18 +1358,16 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
                     ("handled_by", "Samhällsbyggnad"),
                     ("vecka", week.as_str()),
                 ],
+                StatusCode::SEE_OTHER,
             )
             .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
     }
     let notes = async || {
-        sqlx::query_scalar!(
+        db_values!(
+            &app.db,
             r#"select to_jsonb(c.*) as "row!" from cooperation_note c where need_id = $1 order by at, id"#,
             need
         )
-        .fetch_all(&app.db)
-        .await
-        .expect("notes")
     };
     let need_row = async || {
         sqlx::query_scalar!(
@@ -1488,10 +1384,12 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
     app.post(&format!("/est/rapport/samverkan/{need}/ta-bort"), &which)
         .await;
     assert!(notes().await.is_empty() && need_row().await.is_none());
-    let undone = app
-        .post(&format!("/est/rapport/samverkan/{need}/angra"), &which)
-        .await;
-    assert_eq!(undone.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status(
+        &format!("/est/rapport/samverkan/{need}/angra"),
+        &which,
+        StatusCode::SEE_OTHER,
+    )
+    .await;
     assert_eq!(need_row().await, need_before);
     assert_eq!(notes().await, notes_before, "the notes, as they were");
     let next_week = ReportWeek::parse(&week).expect("week").next(1).key();
@@ -1520,33 +1418,32 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
     )
     .await;
     let id_of = async |text: &str| {
-        sqlx::query_scalar!("select id from est_incident where description = $1", text)
-            .fetch_one(&app.db)
-            .await
-            .expect("incident")
+        db_value!(
+            &app.db,
+            "select id from est_incident where description = $1",
+            text
+        )
     };
     let (first, second) = (
         id_of("Krossad ruta i väntsalen.").await,
         id_of("Glasruta krossad på stationen.").await,
     );
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/handelse/{second}/samma"),
             &[
                 ("duplicate_of", first.to_string().as_str()),
                 ("vecka", week.as_str()),
             ],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let mark = async || {
-        sqlx::query_scalar!(
+        db_value!(
+            &app.db,
             "select duplicate_of from est_incident where id = $1",
             second
         )
-        .fetch_one(&app.db)
-        .await
-        .expect("mark")
     };
     assert_eq!(mark().await, Some(first));
     app.post(&format!("/est/rapport/handelse/{first}/ta-bort"), &which)
@@ -1563,13 +1460,11 @@ async fn undo_puts_back_a_need_with_its_notes_and_an_incident_with_its_same_even
 }
 
 async fn incident_count_with(app: &TestApp, id: uuid::Uuid) -> i64 {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         r#"select count(*) as "n!" from est_incident where id = $1"#,
         id
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("count")
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -1667,15 +1562,13 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let today = samordna::web::today();
     let from = today - chrono::Days::new(364);
-    let all = sqlx::query_scalar!(
+    let all = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from est_incident
            where duplicate_of is null and occurred_on between $1 and $2"#,
         from,
         today
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert!(all > 100, "the demo has a year of incidents");
 
     let page = app.get_html("/est/handelser").await;
@@ -1701,21 +1594,19 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
     );
 
     // Filtered by organisation and category, sorted by insecurity, page 2.
-    let securitas = sqlx::query_scalar!("select id from organisation where name = 'Securitas'")
-        .fetch_one(&app.db)
-        .await
-        .expect("organisation");
-    let filtered = sqlx::query!(
+    let securitas = db_value!(
+        &app.db,
+        "select id from organisation where name = 'Securitas'"
+    );
+    let filtered = db_row!(
+        &app.db,
         r#"select count(*) as "n!", min(i.insecurity) as "low!" from est_incident i
            join est_report r on r.id = i.report_id
            where i.duplicate_of is null and i.occurred_on between $1 and $2 and r.organisation_id = $3"#,
         from,
         today,
         securitas
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     let query = format!("org={securitas}&sort=otrygghet&ordning=stigande");
     let page = app.get_html(&format!("/est/handelser?{query}")).await;
     let rows = rows(&page, "table.incident-list tbody tr");
@@ -1746,12 +1637,7 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
     }
 
     // The CSV holds exactly the filtered rows, one value per cell.
-    let csv_href = page
-        .select(&scraper::Selector::parse("#visar a").expect("selector"))
-        .next()
-        .and_then(|a| a.value().attr("href"))
-        .expect("CSV link")
-        .to_owned();
+    let csv_href = attr_of(&page, "#visar a", "href").expect("CSV link");
     assert!(csv_href.starts_with("/est/handelser.csv?"), "{csv_href}");
     let response = app.get(&csv_href).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -1798,11 +1684,10 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
 
     // Those who may not read EST texts get neither the list nor the CSV.
     let kso = app.beside("kso@lindesberg.example").await;
-    assert_eq!(kso.status("/est/handelser").await, StatusCode::FORBIDDEN);
-    assert_eq!(
-        kso.status("/est/handelser.csv").await,
-        StatusCode::FORBIDDEN
-    );
+    kso.assert_status("/est/handelser", StatusCode::FORBIDDEN)
+        .await;
+    kso.assert_status("/est/handelser.csv", StatusCode::FORBIDDEN)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -1810,22 +1695,18 @@ async fn gallring_clears_the_copy_kept_for_undoing_a_removal(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
     let (week, org) = open_report(&app).await;
     post_incident(&app, &week, &org, "Skadegörelse på lekplatsen.", &[]).await;
-    let id = sqlx::query_scalar!(
+    let id = db_value!(
+        &app.db,
         "select id from est_incident where description = 'Skadegörelse på lekplatsen.'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("incident");
+    );
     let which = [("vecka", week.as_str()), ("org", org.as_str())];
     app.post(&format!("/est/rapport/handelse/{id}/ta-bort"), &which)
         .await;
     let kept = async || {
-        sqlx::query_scalar!(
+        db_value!(
+            &app.db,
             r#"select count(*) as "n!" from audit_event where action = 'tog bort post' and before ? 'rad'"#
         )
-        .fetch_one(&app.db)
-        .await
-        .expect("audit")
     };
     samordna::est::retention::run(&app.db, chrono::Utc::now())
         .await
@@ -1844,13 +1725,11 @@ async fn gallring_clears_the_copy_kept_for_undoing_a_removal(db: sqlx::PgPool) {
 async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "delete from est_report where municipality_id = $1 and week_start >= current_date - 7 and organisation_id in (select id from organisation where name = 'Securitas')",
         m
-    )
-    .execute(&app.db)
-    .await
-    .expect("clear Securitas's reports");
+    );
     app.login("samordnare@lindesberg.example").await;
     // The open week: this week until its EST meeting begins, then the next.
     let page = app.get_html("/est").await;
@@ -1863,45 +1742,34 @@ async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx:
             .any(|b| b == "Skicka påminnelse till Securitas"),
         "{reminders:?}"
     );
-    let securitas = sqlx::query_scalar!(
+    let securitas = db_value!(
+        &app.db,
         "select id from organisation where municipality_id = $1 and name = 'Securitas'",
         m
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("Securitas");
-    let response = app
-        .post(
+    );
+    let page = app
+        .post_and_follow(
             "/est/paminnelse",
             &[
                 ("vecka", &week),
                 ("organisation_id", &securitas.to_string()),
             ],
+            &format!("/est?vecka={week}"),
         )
         .await;
-    assert_redirect_to(&response, &format!("/est?vecka={week}"));
-    let page = app.get_html(&format!("/est?vecka={week}")).await;
     let flash = texts(&page, ".flash").join(" ");
     assert!(
         flash.contains("Påminnelsen om") && flash.contains("(Securitas)"),
         "{flash}"
     );
 
-    let mails: Vec<(String, String)> = std::fs::read_dir(&app.mail_dir)
-        .expect("mail dir")
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| {
-            let raw = std::fs::read(e.path()).expect("eml");
-            let mail = mailparse::parse_mail(&raw).expect("mail parses");
-            let header = |name: &str| {
-                mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
-                    .unwrap_or_default()
-            };
-            (
-                header("Subject"),
-                format!("{}\n{}", header("To"), mail.get_body().unwrap_or_default()),
-            )
+    let mails: Vec<(String, String)> = raw_mails(&app.mail_dir)
+        .iter()
+        .map(|raw| {
+            let mail = mailparse::parse_mail(raw).expect("mail parses");
+            let body = mail.get_body().unwrap_or_default();
+            let to = mail_header(&mail, "To");
+            (mail_header(&mail, "Subject"), format!("{to}\n{body}"))
         })
         .filter(|(subject, _)| subject.starts_with("Påminnelse: EST-rapporten"))
         .collect();
@@ -1922,13 +1790,11 @@ async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx:
             "{body}"
         );
     }
-    let audited = sqlx::query_scalar!(
+    let audited = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from audit_event where municipality_id = $1 and action = 'påminde'"#,
         m
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("audit");
+    );
     assert_eq!(audited, 1);
 }
 
@@ -1941,20 +1807,16 @@ async fn a_reminder_sent_twice_is_mailed_once_and_the_repeat_says_it_was_already
 ) {
     let app = TestApp::demo(db).await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "delete from est_report where municipality_id = $1 and week_start >= current_date - 7 and organisation_id in (select id from organisation where name = 'Securitas')",
         m
-    )
-    .execute(&app.db)
-    .await
-    .expect("clear Securitas's reports");
-    let securitas = sqlx::query_scalar!(
+    );
+    let securitas = db_value!(
+        &app.db,
         "select id from organisation where municipality_id = $1 and name = 'Securitas'",
         m
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("Securitas")
     .to_string();
     app.login(COORDINATOR).await;
 

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{COORDINATOR, NORA_COORDINATOR, TestApp, assert_redirect_to, texts};
+use crate::helpers::{COORDINATOR, NORA_COORDINATOR, TestApp, texts};
 
 async fn getting_started(db: &PgPool, name: &str) {
     sqlx::query("update municipality set getting_started = true where name = $1")
@@ -61,8 +61,8 @@ async fn the_coordinator_calls_a_review_step_done_once(db: PgPool) {
     getting_started(&app.db, "Nora kommun").await;
     app.login(NORA_COORDINATOR).await;
     let before = texts(&app.get_html("/").await, ".getting-started > p")[0].clone();
-    let response = app.post("/kom-igang/organisations", &[]).await;
-    assert_redirect_to(&response, "/#kom-igang");
+    app.post_redirects("/kom-igang/organisations", &[], "/#kom-igang")
+        .await;
     let start = app.get_html("/").await;
     assert_eq!(texts(&start, ".flash"), ["Steget är markerat som klart."]);
     let titles = texts(&start, ".checklist h3");
@@ -153,8 +153,9 @@ async fn only_a_municipality_getting_started_shows_the_list_and_only_its_coordin
     assert_eq!(in_nora, 0);
 
     let member = app.beside(crate::helpers::SECURITAS).await;
-    let response = member.post("/kom-igang/structure", &[]).await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let unknown = app.post("/kom-igang/everything", &[]).await;
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    member
+        .assert_post_status("/kom-igang/structure", &[], StatusCode::FORBIDDEN)
+        .await;
+    app.assert_post_status("/kom-igang/everything", &[], StatusCode::NOT_FOUND)
+        .await;
 }

@@ -15,6 +15,16 @@ async fn feed_status(app: &TestApp, path: &str) -> StatusCode {
     fetch_feed(app, path).await.status()
 }
 
+/// Asserts that the group's old feed path `old` now answers 404 and that
+/// the group page shows a new one that works; returns the new one.
+async fn assert_new_feed(app: &TestApp, group: uuid::Uuid, old: &str) -> String {
+    assert_eq!(feed_status(app, old).await, StatusCode::NOT_FOUND);
+    let new = group_feed(app, group).await;
+    assert_ne!(new, old);
+    assert_eq!(feed_status(app, &new).await, StatusCode::OK);
+    new
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_working(
     db: sqlx::PgPool,
@@ -30,10 +40,12 @@ async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_wor
             .contains("Den gamla adressen slutar fungera direkt")
     );
 
-    let response = app
-        .post(&format!("/admin/grupper/{est}/kalender"), &[])
-        .await;
-    assert_redirect_to(&response, &format!("/grupper/{est}#kalender"));
+    app.post_redirects(
+        &format!("/admin/grupper/{est}/kalender"),
+        &[],
+        &format!("/grupper/{est}#kalender"),
+    )
+    .await;
     assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
     let page = app.get_html(&format!("/grupper/{est}")).await;
     assert!(
@@ -44,21 +56,22 @@ async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_wor
     let new = group_feed(&app, est).await;
     assert_ne!(new, old);
     assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
-    let audited = sqlx::query_scalar!(
+    let audited = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from audit_event where action = 'bytte kalenderadress' and entity_id = $1"#,
         est
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("audit");
+    );
     assert_eq!(audited, 1);
 
     // A member who is not the coordinator cannot replace it.
     let member = app.beside(SECURITAS).await;
-    let response = member
-        .post(&format!("/admin/grupper/{est}/kalender"), &[])
+    member
+        .assert_post_status(
+            &format!("/admin/grupper/{est}/kalender"),
+            &[],
+            StatusCode::FORBIDDEN,
+        )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
 }
 
@@ -68,26 +81,20 @@ async fn removing_a_member_position_gives_the_group_a_new_feed_address(db: sqlx:
     let est = lindesberg_group(&app.db, "EST").await;
     let securitas = lindesberg_position(&app.db, "EST-representant Securitas").await;
     let old = group_feed(&app, est).await;
-    let membership = sqlx::query_scalar!(
+    let membership = db_value!(
+        &app.db,
         "select id from membership where work_group_id = $1 and position_id = $2",
         est,
         securitas
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("membership");
+    );
 
-    let response = app
-        .post(
-            &format!("/admin/grupper/{est}/medlemmar/{membership}/ta-bort"),
-            &[],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/admin/grupper/{est}"));
-    assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
-    let new = group_feed(&app, est).await;
-    assert_ne!(new, old);
-    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+    app.post_redirects(
+        &format!("/admin/grupper/{est}/medlemmar/{membership}/ta-bort"),
+        &[],
+        &format!("/admin/grupper/{est}"),
+    )
+    .await;
+    assert_new_feed(&app, est, &old).await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -101,40 +108,30 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
     let today = samordna::web::today();
 
     // The holder's term is ended in the form.
-    let response = app
-        .post(
-            &format!("/admin/befattningar/{securitas}/avsluta"),
-            &[("held_to", &today.to_string())],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/admin/befattningar/{securitas}"));
-    assert_eq!(feed_status(&app, &old).await, StatusCode::NOT_FOUND);
-    let new = group_feed(&app, est).await;
-    assert_eq!(feed_status(&app, &new).await, StatusCode::OK);
+    app.post_redirects(
+        &format!("/admin/befattningar/{securitas}/avsluta"),
+        &[("held_to", &today.to_string())],
+        &format!("/admin/befattningar/{securitas}"),
+    )
+    .await;
+    let new = assert_new_feed(&app, est, &old).await;
     // A group the position does not sit in keeps its address.
     assert_eq!(feed_status(&app, &unrelated).await, StatusCode::OK);
 
     // An end recorded in advance: once the last day has passed, an address
     // made before it is refused and the group page makes a new one.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update calendar_token set created_at = now() - interval '3 days' where work_group_id = $1",
         est
-    )
-    .execute(&app.db)
-    .await
-    .expect("older address");
-    sqlx::query!(
+    );
+    db_run!(
+        &app.db,
         "update position_holder set held_to = $2 where position_id = $1 and held_to = $3 and municipality_id = $4",
         securitas,
         today - chrono::Days::new(1),
         today,
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("last day yesterday");
-    assert_eq!(feed_status(&app, &new).await, StatusCode::NOT_FOUND);
-    let newer = group_feed(&app, est).await;
-    assert_ne!(newer, new);
-    assert_eq!(feed_status(&app, &newer).await, StatusCode::OK);
+    );
+    assert_new_feed(&app, est, &new).await;
 }

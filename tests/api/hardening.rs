@@ -214,10 +214,11 @@ async fn change_password(app: &TestApp, current: &str, new: &str) -> reqwest::Re
 }
 
 async fn password_hash(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar!("select password_hash from person where email = $1", email)
-        .fetch_one(&app.db)
-        .await
-        .expect("hash")
+    db_value!(
+        &app.db,
+        "select password_hash from person where email = $1",
+        email
+    )
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -284,10 +285,12 @@ async fn weak_new_passwords_are_refused_next_to_the_field_in_every_spelling(db: 
 }
 
 async fn add_person(app: &TestApp, name: &str, email: &str) -> String {
-    let response = app
-        .post("/admin/personer", &[("name", name), ("email", email)])
-        .await;
-    assert_redirect_to(&response, "/admin/personer");
+    app.post_redirects(
+        "/admin/personer",
+        &[("name", name), ("email", email)],
+        "/admin/personer",
+    )
+    .await;
     let flash = texts(&app.get_html("/admin/personer").await, ".flash").join("");
     assert!(flash.contains("slutar gälla om 7 dagar"), "{flash}");
     flash
@@ -302,22 +305,18 @@ async fn add_person(app: &TestApp, name: &str, email: &str) -> String {
 async fn an_expired_one_time_password_is_refused_with_a_way_forward(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let one_time = add_person(&app, "Vera Ny", "vera.ny@lindesberg.example").await;
-    let days: f64 = sqlx::query_scalar!(
+    let days: f64 = db_value!(
+        &app.db,
         r#"select extract(epoch from one_time_password_expires_at - now())::float8 / 86400 as "d!"
            from person where email = 'vera.ny@lindesberg.example'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("expiry");
+    );
     assert!((6.9..=7.0).contains(&days), "{days}");
 
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update person set one_time_password_expires_at = now() - interval '1 minute'
          where email = 'vera.ny@lindesberg.example'"
-    )
-    .execute(&app.db)
-    .await
-    .expect("expire");
+    );
     let vera = TestApp::spawn(app.db.clone()).await;
     let response = vera
         .login_with("vera.ny@lindesberg.example", &one_time)
@@ -347,13 +346,11 @@ async fn a_one_time_password_works_until_it_is_replaced_and_then_stops_expiring(
     assert_redirect_to(&response, "/");
     let response = change_password(&vera, &one_time, "grön ubåt sjunger tango").await;
     assert_redirect_to(&response, "/konto");
-    let row = sqlx::query!(
+    let row = db_row!(
+        &app.db,
         "select must_change_password, one_time_password_expires_at from person
          where email = 'vera.ny@lindesberg.example'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("person");
+    );
     assert!(!row.must_change_password);
     assert_eq!(row.one_time_password_expires_at, None);
 }
@@ -384,12 +381,7 @@ async fn malformed_path_and_query_parameters_get_the_swedish_page(db: sqlx::PgPo
     for (path, status) in cases {
         let response = app.get(&path).await;
         assert_eq!(response.status().as_u16(), status, "{path}");
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = header(response.headers(), "content-type").unwrap_or_default();
         assert!(
             content_type.starts_with("text/html"),
             "{path}: {content_type}"

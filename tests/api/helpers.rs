@@ -6,12 +6,37 @@ use std::sync::Arc;
 use reqwest::cookie::Jar;
 use reqwest::{Client, Response, StatusCode, redirect};
 use samordna::config::Config;
-use samordna::startup::App;
 use samordna::state::AppState;
 use scraper::{Html, Selector};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Runs a compile-checked `sqlx::$query!` on a test's database and fetches
+/// its answer with `$fetch`; a failing query fails the test with its SQL.
+/// Tests use the named forms below.
+macro_rules! db_query {
+    ($query:ident . $fetch:ident, $db:expr, $sql:tt $(, $arg:expr)* $(,)?) => {
+        sqlx::$query!($sql $(, $arg)*)
+            .$fetch($db)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", $sql))
+    };
+}
+pub(crate) use db_query;
+
+/// One value: `db_value!(&app.db, "select …", args…)`.
+macro_rules! db_value { ($($q:tt)+) => { $crate::helpers::db_query!(query_scalar.fetch_one, $($q)+) }; }
+/// Every value of a one-column query, in its order.
+macro_rules! db_values { ($($q:tt)+) => { $crate::helpers::db_query!(query_scalar.fetch_all, $($q)+) }; }
+/// The one row a query finds, its columns as fields.
+macro_rules! db_row { ($($q:tt)+) => { $crate::helpers::db_query!(query.fetch_one, $($q)+) }; }
+/// Every row a query finds.
+macro_rules! db_rows { ($($q:tt)+) => { $crate::helpers::db_query!(query.fetch_all, $($q)+) }; }
+/// Runs a statement that changes the database (a test arranging its
+/// situation by hand).
+macro_rules! db_run { ($($q:tt)+) => { $crate::helpers::db_query!(query.execute, $($q)+) }; }
+pub(crate) use {db_row, db_rows, db_run, db_value, db_values};
 
 pub const DEMO_PASSWORD: &str = samordna::seed::DEMO_PASSWORD;
 pub const COORDINATOR: &str = "samordnare@lindesberg.example";
@@ -34,9 +59,7 @@ pub fn config(mail_dir: std::path::PathBuf) -> Config {
 /// Application state over `db` without a server, for the daily jobs; mail
 /// lands in the returned folder.
 pub fn state_with_mail(db: PgPool) -> (AppState, std::path::PathBuf) {
-    let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("jobs-mail")
-        .join(uuid::Uuid::new_v4().to_string());
+    let mail_dir = crate::serve::fresh_dir("jobs-mail");
     (
         AppState::new(db, config(mail_dir.clone())).expect("state"),
         mail_dir,
@@ -105,33 +128,17 @@ impl TestApp {
     }
 
     async fn serve_with(db: PgPool, jar: Arc<Jar>, change: impl FnOnce(&mut Config)) -> Self {
-        let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("mail")
-            .join(uuid::Uuid::new_v4().to_string());
-        samordna::telemetry::init_for_tests();
-        let mut config = config(mail_dir.clone());
-        change(&mut config);
-        let state = AppState::new(db.clone(), config).expect("state");
-        let pages = state.pages.clone();
-        let app = App::build(state, "127.0.0.1:0").await.expect("app");
-        let address = format!("http://{}", app.local_addr().expect("address"));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            app.run_until(async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("server");
-        });
+        let mail_dir = crate::serve::fresh_dir("mail");
+        let served = crate::serve::serve(db.clone(), mail_dir.clone(), change).await;
         Self {
-            address,
+            address: served.address,
             db,
             mail_dir,
             client: client(jar.clone()),
             jar,
-            pages,
-            stop: Some(stop),
-            server: Some(server),
+            pages: served.pages,
+            stop: Some(served.stop),
+            server: Some(served.server),
         }
     }
 
@@ -165,7 +172,6 @@ impl TestApp {
         client(Arc::new(Jar::default()))
     }
 
-    /// The value of the browser's cookie `name` for this server.
     /// Another browser, signed in as `email` with the demo password.
     pub async fn browser_signed_in(&self, email: &str) -> Client {
         let browser = self.other_browser();
@@ -179,6 +185,7 @@ impl TestApp {
         browser
     }
 
+    /// The value of the browser's cookie `name` for this server.
     pub fn cookie(&self, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;
         let url = self.address.parse().expect("address");
@@ -199,9 +206,19 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// The body a GET of `path` answers with (a CSV file, a feed).
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
     /// The status a GET of `path` answers with.
     pub async fn status(&self, path: &str) -> StatusCode {
         self.get(path).await.status()
+    }
+
+    /// Asserts the status a GET of `path` answers with.
+    pub async fn assert_status(&self, path: &str, expected: StatusCode) {
+        assert_eq!(self.status(path).await, expected, "GET {path}");
     }
 
     /// Waits until the app has heard of every change committed so far, also
@@ -246,6 +263,46 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Posts `form` to `path` and asserts the status the app answers with.
+    pub async fn assert_post_status(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        expected: StatusCode,
+    ) {
+        let status = self.post(path, form).await.status();
+        assert_eq!(status, expected, "POST {path}");
+    }
+
+    /// Posts `form` to `path`, asserts that it was refused with 422 and
+    /// returns the form shown again with its errors.
+    pub async fn refused_post(&self, path: &str, form: &[(&str, &str)]) -> Html {
+        refused_page(self.post(path, form).await).await
+    }
+
+    /// Posts a multipart form (one with a file) to `path`.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
+        self.client
+            .post(self.url(path))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Posts `form` to `path` and asserts that the app sends the browser
+    /// on to `to` (303 See Other).
+    pub async fn post_redirects(&self, path: &str, form: &[(&str, &str)], to: &str) {
+        assert_redirect_to(&self.post(path, form).await, to);
+    }
+
+    /// Posts `form` to `path`, asserts the 303 to `to` and returns the page
+    /// there, as a browser following the redirect shows it.
+    pub async fn post_and_follow(&self, path: &str, form: &[(&str, &str)], to: &str) -> Html {
+        self.post_redirects(path, form, to).await;
+        self.get_html(to).await
+    }
+
     pub async fn login_with(&self, email: &str, password: &str) -> Response {
         self.post(
             "/login",
@@ -267,11 +324,17 @@ impl TestApp {
     /// Signs in and chooses a municipality by its name.
     pub async fn login_in(&self, email: &str, municipality: &str) {
         self.login(email).await;
-        let id = municipality_id(&self.db, municipality).await;
-        let response = self
-            .post("/valj-kommun", &[("municipality_id", &id.to_string())])
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let chosen = self.choose_municipality(municipality).await;
+        assert_eq!(chosen, StatusCode::SEE_OTHER, "{municipality}");
+    }
+
+    /// Chooses the municipality called `name` at /valj-kommun, as the
+    /// header's switch does; the status the app answers with.
+    pub async fn choose_municipality(&self, name: &str) -> StatusCode {
+        let id = municipality_id(&self.db, name).await;
+        self.post("/valj-kommun", &[("municipality_id", &id.to_string())])
+            .await
+            .status()
     }
 }
 
@@ -304,96 +367,28 @@ pub async fn own_database_url(db: &PgPool) -> String {
     url_for(&database_name(db).await)
 }
 
-/// The agreements stored, in every municipality.
-pub async fn agreement_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from agreement"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
-/// The organisations stored, in every municipality.
-pub async fn organisation_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from organisation"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
-/// The citizen promises stored, in every municipality.
-pub async fn promise_count(db: &PgPool) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from citizen_promise"#)
+/// The rows stored in `table`, in every municipality.
+pub async fn rows_in(db: &PgPool, table: &str) -> i64 {
+    // Runtime query: the text is built from the table's name.
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
         .fetch_one(db)
         .await
-        .expect("count")
-}
-
-/// The people stored, in every municipality.
-pub async fn person_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from person"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
-/// The EST incidents stored, in every municipality.
-pub async fn incident_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
-/// The work groups stored, in every municipality.
-pub async fn group_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from work_group"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
-/// The audit events stored, in every municipality.
-pub async fn audit_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
-/// The public tips stored, in every municipality.
-pub async fn tip_count(db: &PgPool) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip"#)
-        .fetch_one(db)
-        .await
-        .expect("count")
-}
-
-/// The contact details left with tips, in every municipality.
-pub async fn contact_count(db: &PgPool) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from public_tip_contact"#)
-        .fetch_one(db)
-        .await
-        .expect("count")
+        .unwrap_or_else(|e| panic!("rows in {table}: {e}"))
 }
 
 pub async fn municipality_id(db: &PgPool, name: &str) -> uuid::Uuid {
-    sqlx::query_scalar!("select id from municipality where name = $1", name)
-        .fetch_one(db)
-        .await
-        .expect("municipality")
+    db_value!(db, "select id from municipality where name = $1", name)
 }
 
 /// Suspends (`true`) or resumes a municipality, as the operator's switch
 /// (`/drift/kommuner/{id}/avstangning`) does.
 pub async fn suspend(db: &PgPool, municipality: uuid::Uuid, suspended: bool) {
-    sqlx::query!(
+    db_run!(
+        db,
         "update municipality set suspended_at = case when $2 then now() end where id = $1",
         municipality,
         suspended
-    )
-    .execute(db)
-    .await
-    .expect("suspend");
+    );
 }
 
 /// A Lindesberg work group by its name.
@@ -407,39 +402,33 @@ pub async fn lindesberg_position(db: &PgPool, title: &str) -> uuid::Uuid {
 }
 
 pub async fn group_id(db: &PgPool, municipality: &str, name: &str) -> uuid::Uuid {
-    sqlx::query_scalar!(
+    db_value!(
+        db,
         "select g.id from work_group g join municipality m on m.id = g.municipality_id
          where m.name = $1 and g.name = $2",
         municipality,
         name
     )
-    .fetch_one(db)
-    .await
-    .expect("group")
 }
 
 /// A Lindesberg measure by its title.
 pub async fn measure_id(db: &PgPool, title: &str) -> uuid::Uuid {
-    sqlx::query_scalar!(
+    db_value!(
+        db,
         "select ms.id from measure ms join municipality mu on mu.id = ms.municipality_id
          where mu.slug = 'lindesberg' and ms.title = $1",
         title
     )
-    .fetch_one(db)
-    .await
-    .expect("measure")
 }
 
 pub async fn position_id(db: &PgPool, municipality: &str, title: &str) -> uuid::Uuid {
-    sqlx::query_scalar!(
+    db_value!(
+        db,
         "select p.id from position p join municipality m on m.id = p.municipality_id
          where m.name = $1 and p.title = $2",
         municipality,
         title
     )
-    .fetch_one(db)
-    .await
-    .expect("position")
 }
 
 /// An element's text, its white space folded to single spaces and trimmed.
@@ -460,10 +449,15 @@ pub fn texts(html: &Html, selector: &str) -> Vec<String> {
 
 /// The value attribute of the element matching a selector.
 pub fn value_of(html: &Html, selector: &str) -> Option<String> {
+    attr_of(html, selector, "value")
+}
+
+/// The attribute `name` of the first element matching a selector.
+pub fn attr_of(html: &Html, selector: &str, name: &str) -> Option<String> {
     let selector = Selector::parse(selector).expect("selector");
     html.select(&selector)
         .next()
-        .and_then(|e| e.value().attr("value").map(str::to_owned))
+        .and_then(|e| e.value().attr(name).map(str::to_owned))
 }
 
 /// Asserts the error messages a form shows next to the field `field`.
@@ -515,6 +509,45 @@ pub fn assert_redirect_to(response: &Response, path: &str) {
     );
 }
 
+/// Asserts that `item` is one of the texts in `list` (rows, list items
+/// or cells read from a page), showing the list if it is not.
+pub fn assert_listed(list: &[String], item: &str) {
+    assert!(
+        list.iter().any(|t| t == item),
+        "{item:?} is not in {list:?}"
+    );
+}
+
+/// Asserts a 200 answer whose content type starts with `content_type`
+/// and returns its body.
+pub async fn body_of_type(response: Response, content_type: &str) -> String {
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = response.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .to_owned();
+    assert!(header.starts_with(content_type), "{header}");
+    response.text().await.expect("body")
+}
+
+/// Asserts that a form post was refused with 422 and an error by `field`
+/// that contains `part`, and returns the page shown again; `case` names
+/// the case in the failure message.
+pub async fn assert_refused_by(response: Response, field: &str, part: &str, case: &str) -> Html {
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{case}"
+    );
+    let page = html_of(response).await;
+    let errors = texts(&page, &format!("#{field}-error"));
+    assert!(
+        errors.iter().any(|e| e.contains(part)),
+        "{case}: the errors by {field}: {errors:?}"
+    );
+    page
+}
+
 /// Asserts that a form post was refused with 422 (the form shown again with
 /// its errors) and returns that page.
 pub async fn refused_page(response: Response) -> Html {
@@ -545,13 +578,40 @@ pub fn rows_joined(html: &Html, selector: &str, between: &str) -> Vec<String> {
         .collect()
 }
 
+/// The value of the header `name`, if it is there and readable text.
+pub fn header(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The User-Agent a request to a fake outside service came with ("" if none).
 pub fn user_agent(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    header(headers, "user-agent").unwrap_or_default()
+}
+
+/// The `.eml` files in the mail folder `dir`, read in name order; none
+/// while nothing has been sent.
+pub fn raw_mails(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).expect("eml"))
+        .collect()
+}
+
+/// The first header `name` of a parsed mail ("" if it has none).
+pub fn mail_header(mail: &mailparse::ParsedMail<'_>, name: &str) -> String {
+    mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name).unwrap_or_default()
 }
 
 /// The key (`2026-W49`) of the report week (Monday meetings) that holds

@@ -6,15 +6,13 @@ use samordna::config::Config;
 use crate::helpers::*;
 
 async fn counts(db: &sqlx::PgPool) -> Vec<i64> {
-    let row = sqlx::query!(
+    let row = db_row!(
+        db,
         r#"select (select count(*) from municipality) as "m!", (select count(*) from organisation) as "o!",
                   (select count(*) from position) as "p!", (select count(*) from person) as "pe!",
                   (select count(*) from position_holder) as "h!", (select count(*) from work_group) as "g!",
                   (select count(*) from membership) as "ms!""#
-    )
-    .fetch_one(db)
-    .await
-    .expect("counts");
+    );
     vec![row.m, row.o, row.p, row.pe, row.h, row.g, row.ms]
 }
 
@@ -27,15 +25,13 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
     samordna::seed::load_demo(&db).await.expect("seed again");
     assert_eq!(counts(&db).await, first);
 
-    let groups = sqlx::query!(
+    let groups = db_rows!(
+        &db,
         r#"select g.name, g.tier, g.weekly_reporting,
                   (select count(*) from membership ms where ms.work_group_id = g.id) as "members!"
            from work_group g join municipality m on m.id = g.municipality_id
            where m.slug = 'lindesberg' order by g.sort_order, g.name"#
-    )
-    .fetch_all(&db)
-    .await
-    .expect("groups");
+    );
     let summary: Vec<_> = groups
         .iter()
         .map(|g| {
@@ -56,13 +52,8 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
             ("Arbetsgrupp trygg stationsmiljö", "temporary", false, 7),
         ]
     );
-    let organisations: Vec<String> = sqlx::query_scalar!(
-        "select o.name from organisation o join municipality m on m.id = o.municipality_id
-         where m.slug = 'lindesberg' and (o.external or o.kind = 'kommunalt_bolag') order by o.name"
-    )
-    .fetch_all(&db)
-    .await
-    .expect("organisations");
+    let organisations: Vec<String> = db_values!(&db, "select o.name from organisation o join municipality m on m.id = o.municipality_id
+         where m.slug = 'lindesberg' and (o.external or o.kind = 'kommunalt_bolag') order by o.name");
     assert_eq!(
         organisations,
         [
@@ -74,13 +65,8 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
             "Securitas"
         ]
     );
-    let guideline = sqlx::query!(
-        "select guideline_adopted_by, guideline_adopted_on, guideline_registry_no, guideline_review_due
-         from municipality where slug = 'lindesberg'"
-    )
-    .fetch_one(&db)
-    .await
-    .expect("guideline");
+    let guideline = db_row!(&db, "select guideline_adopted_by, guideline_adopted_on, guideline_registry_no, guideline_review_due
+         from municipality where slug = 'lindesberg'");
     assert_eq!(guideline.guideline_adopted_by, "Kommunstyrelsen, § 58");
     let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
     assert_eq!(
@@ -92,22 +78,15 @@ async fn the_demo_seed_holds_the_whole_guideline_and_loading_it_twice_doubles_no
         day(guideline.guideline_review_due).as_deref(),
         Some("2027-04-30")
     );
-    let substitute = sqlx::query_scalar!(
-        "select s.title from position p join position s on s.id = p.substitute_position_id
-         join municipality m on m.id = p.municipality_id where m.slug = 'lindesberg' and p.title = 'Kommundirektör'"
-    )
-    .fetch_one(&db)
-    .await
-    .expect("substitute");
+    let substitute = db_value!(&db, "select s.title from position p join position s on s.id = p.substitute_position_id
+         join municipality m on m.id = p.municipality_id where m.slug = 'lindesberg' and p.title = 'Kommundirektör'");
     assert_eq!(substitute, "Kanslichef");
     // The police officers hold positions in both municipalities.
-    let both = sqlx::query_scalar!(
+    let both = db_value!(
+        &db,
         r#"select count(distinct h.municipality_id) as "n!" from position_holder h join person p on p.id = h.person_id
            where p.email = 'kommunpolis@lindesberg.example'"#
-    )
-    .fetch_one(&db)
-    .await
-    .expect("count");
+    );
     assert_eq!(both, 2);
 }
 
@@ -288,22 +267,18 @@ async fn the_command_line_adds_a_user_with_a_one_time_password_and_migrates(db: 
         .expect("a one-time password")
         .to_owned();
     assert_eq!(password.len(), 16);
-    let person = sqlx::query!(
+    let person = db_row!(
+        &db,
         "select name, must_change_password from person where email = 'ny.person@kommun.example'"
-    )
-    .fetch_one(&db)
-    .await
-    .expect("person");
+    );
     assert_eq!(person.name, "Ny Person");
     assert!(person.must_change_password);
     assert!(out.contains("gäller i 7 dagar"), "{out}");
-    let days: f64 = sqlx::query_scalar!(
+    let days: f64 = db_value!(
+        &db,
         r#"select extract(epoch from one_time_password_expires_at - now())::float8 / 86400 as "d!"
            from person where email = 'ny.person@kommun.example'"#
-    )
-    .fetch_one(&db)
-    .await
-    .expect("expiry");
+    );
     assert!((6.9..=7.0).contains(&days), "{days}");
 
     let again = samordna(

@@ -13,7 +13,8 @@ use samordna::sources::kolada::{self, Outcome, Schedule};
 use sqlx::PgPool;
 
 use crate::helpers::{
-    COORDINATOR, TestApp, assert_value, config, html_of, rows_joined, texts, user_agent, value_of,
+    COORDINATOR, TestApp, assert_listed, assert_value, attr_of, config, html_of, rows_joined,
+    texts, user_agent, value_of,
 };
 
 /// What the fake answers (a status and a body per page), and what it was asked.
@@ -258,17 +259,20 @@ async fn a_malformed_later_page_stores_nothing_of_the_batch_and_is_recorded(db: 
     assert!(error.contains("gick inte att läsa"), "{error}");
 }
 
+/// Asserts that a fetch failed saying `message`, stored nothing and
+/// recorded the message for the coordinator.
+async fn assert_failed_with(db: &PgPool, outcome: Outcome, message: &str) {
+    assert_eq!(outcome, Outcome::Failed(message.into()));
+    assert_eq!(stored(db).await, 0);
+    assert_eq!(last_error(db).await.as_deref(), Some(message));
+}
+
 #[sqlx::test]
 async fn an_http_error_stores_nothing_and_is_recorded(db: PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     let (_, c) = fake_source(503, vec![String::new()]).await;
     let outcome = kolada::fetch(&db, &c, NOW).await.expect("fetch");
-    assert_eq!(outcome, Outcome::Failed("Kolada svarade HTTP 503".into()));
-    assert_eq!(stored(&db).await, 0);
-    assert_eq!(
-        last_error(&db).await.as_deref(),
-        Some("Kolada svarade HTTP 503")
-    );
+    assert_failed_with(&db, outcome, "Kolada svarade HTTP 503").await;
 }
 
 #[sqlx::test]
@@ -374,12 +378,8 @@ async fn the_lagesbild_shows_kolada_for_municipality_county_and_country_and_stat
         ["2024 | 825 | – | 1 012"]
     );
     assert!(texts(&html, "#kolada .source")[0].starts_with("Källa: Kolada"));
-    let link = scraper::Selector::parse("#kolada .source a").expect("selector");
-    let href = html
-        .select(&link)
-        .next()
-        .and_then(|a| a.value().attr("href"));
-    assert_eq!(href, Some("https://www.kolada.se"));
+    let href = attr_of(&html, "#kolada .source a", "href");
+    assert_eq!(href.as_deref(), Some("https://www.kolada.se"));
 
     let used = texts(&html, "#kallor .sources-used li");
     assert!(
@@ -436,18 +436,12 @@ async fn the_lagesbild_uses_the_police_and_the_publics_tips_when_the_period_has_
     app.login(COORDINATOR).await;
     let html = lagesbild_2025(&app).await;
     let used = texts(&html, "#kallor .sources-used li");
-    assert!(
-        used.contains(&"Polisens händelser (polisen.se): 1 händelse".to_owned()),
-        "{used:?}"
-    );
-    assert!(
-        used.contains(&"Allmänhetens tips (Allmänheten): 1 godkänt tips".to_owned()),
-        "{used:?}"
-    );
+    assert_listed(&used, "Polisens händelser (polisen.se): 1 händelse");
+    assert_listed(&used, "Allmänhetens tips (Allmänheten): 1 godkänt tips");
     let not_used = texts(&html, "#kallor .sources-not-used li");
-    assert!(
-        not_used.contains(&"Kolada: hämtningen är avstängd i den här installationen".to_owned()),
-        "{not_used:?}"
+    assert_listed(
+        &not_used,
+        "Kolada: hämtningen är avstängd i den här installationen",
     );
     assert!(
         texts(&html, "#kolada").is_empty(),
@@ -581,12 +575,7 @@ async fn a_timeout_stores_nothing_and_is_recorded(db: PgPool) {
     let outcome = kolada::fetch_within(&db, &c, NOW, Duration::from_millis(500))
         .await
         .expect("fetch");
-    assert_eq!(outcome, Outcome::Failed("Kolada svarade inte i tid".into()));
-    assert_eq!(stored(&db).await, 0);
-    assert_eq!(
-        last_error(&db).await.as_deref(),
-        Some("Kolada svarade inte i tid")
-    );
+    assert_failed_with(&db, outcome, "Kolada svarade inte i tid").await;
 }
 
 #[sqlx::test]

@@ -29,6 +29,8 @@ mod planning;
 mod police_events;
 mod request_path;
 mod robustness;
+#[path = "../support/serve.rs"]
+mod serve;
 mod structure;
 mod templates;
 mod tenancy;

@@ -28,24 +28,17 @@ async fn upload(app: &TestApp, target: &str, file: impl Into<Vec<u8>>) -> reqwes
         "geojson",
         Part::bytes(file.into()).file_name("granser.geojson"),
     );
-    app.client
-        .post(app.url("/est/installningar/granser"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST")
+    app.post_multipart("/est/installningar/granser", form).await
 }
 
 /// The stored boundary of an area of Lindesberg, as GeoJSON text.
 async fn boundary(app: &TestApp, area: &str) -> (Option<serde_json::Value>, bool) {
-    let row = sqlx::query!(
+    let row = db_row!(
+        &app.db,
         r#"select boundary, boundary_schematic from area
            where name = $1 and municipality_id = (select id from municipality where slug = 'lindesberg')"#,
         area
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("area");
+    );
     (row.boundary, row.boundary_schematic)
 }
 
@@ -55,9 +48,9 @@ async fn the_demo_areas_have_schematic_boundaries_and_the_page_says_so(db: sqlx:
 
     let page = app.get_html("/est/installningar").await;
 
-    assert!(
-        texts(&page, "#karta ~ figure.map figcaption .tag")
-            .contains(&"Schematisk karta".to_owned())
+    assert_listed(
+        &texts(&page, "#karta ~ figure.map figcaption .tag"),
+        "Schematisk karta",
     );
     assert_eq!(
         rows(&page, "#omraden + table tbody tr")
@@ -105,10 +98,10 @@ async fn boundaries_in_sweref_99_tm_are_matched_by_name_and_stored_in_wgs84(db: 
             .iter()
             .any(|r| r.contains("Frövi") && r.contains("Uppladdad"))
     );
-    let audit = sqlx::query_scalar!("select summary from audit_event where action = 'laddade upp'")
-        .fetch_all(&app.db)
-        .await
-        .expect("audit");
+    let audit = db_values!(
+        &app.db,
+        "select summary from audit_event where action = 'laddade upp'"
+    );
     assert_eq!(audit, vec!["Gränser för Frövi".to_owned()]);
 }
 
@@ -120,12 +113,10 @@ async fn the_municipality_outline_is_uploaded_the_same_way(db: sqlx::PgPool) {
     let response = upload(&app, "kommun", file).await;
 
     assert_redirect_to(&response, "/est/installningar#karta");
-    let row = sqlx::query!(
+    let row = db_row!(
+        &app.db,
         "select outline, outline_schematic from municipality where slug = 'lindesberg'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("row");
+    );
     assert!(!row.outline_schematic);
     assert_eq!(
         row.outline.expect("outline")["coordinates"][0][0][0][0],
@@ -170,17 +161,7 @@ async fn a_bad_file_is_refused_next_to_the_field_and_changes_nothing(db: sqlx::P
     for (what, file, message) in cases {
         let response = upload(&app, "omraden", file).await;
 
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{what}"
-        );
-        let page = Html::parse_document(&response.text().await.expect("body"));
-        let errors = texts(&page, "#geojson-error");
-        assert!(
-            errors.iter().any(|e| e.contains(message)),
-            "{what}: {errors:?}"
-        );
+        let page = assert_refused_by(response, "geojson", message, what).await;
         assert_eq!(
             page.select(&sel("input#geojson[aria-invalid=true]"))
                 .count(),
@@ -189,12 +170,10 @@ async fn a_bad_file_is_refused_next_to_the_field_and_changes_nothing(db: sqlx::P
         );
     }
     assert_eq!(boundary(&app, "Frövi").await, before);
-    let audit = sqlx::query_scalar!(
+    let audit = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from audit_event where action = 'laddade upp'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("audit");
+    );
     assert_eq!(audit, 0);
 }
 
@@ -270,7 +249,7 @@ async fn the_dashboard_map_counts_the_periods_incidents_per_area(db: sqlx::PgPoo
     assert_eq!(classes.iter().filter(|c| c.ends_with("map-c4")).count(), 1);
     assert_eq!(classes.iter().filter(|c| c.ends_with("map-c2")).count(), 1);
     assert_eq!(texts(&page, "figure.map .map-legend li"), ["0", "1", "2"]);
-    assert!(texts(&page, "svg.map-svg text").contains(&"Lindesberg: 2".to_owned()));
+    assert_listed(&texts(&page, "svg.map-svg text"), "Lindesberg: 2");
     assert_eq!(
         page.select(&sel("svg.map-svg[role=img] > title")).count(),
         1
@@ -289,7 +268,8 @@ async fn the_dashboard_map_counts_the_periods_incidents_per_area(db: sqlx::PgPoo
 async fn the_lagesbild_map_counts_the_weeks_incidents_per_area(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let week = three_weeks_ago();
-    let expected: Vec<String> = sqlx::query_scalar!(
+    let expected: Vec<String> = db_values!(
+        &app.db,
         r#"select a.name || ' ' || count(i.id) as "row!"
            from area a
            left join (est_incident i join est_report r on r.id = i.report_id and r.week_start = $1)
@@ -297,10 +277,7 @@ async fn the_lagesbild_map_counts_the_weeks_incidents_per_area(db: sqlx::PgPool)
            where a.municipality_id = (select id from municipality where slug = 'lindesberg')
            group by a.name order by count(i.id) desc, a.name"#,
         week.monday
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("counts");
+    );
 
     let page = app
         .get_html(&format!("/est/lagesbild/{}", week.key()))
@@ -321,13 +298,11 @@ async fn incident_form(app: &TestApp, extra: &[(&str, &str)]) -> Vec<(String, St
     let page = app.get_html("/est/rapport").await;
     let week = value_of(&page, "#handelser input[name=vecka]").expect("week");
     let org = value_of(&page, "#handelser input[name=org]").expect("organisation");
-    let category: uuid::Uuid = sqlx::query_scalar!(
+    let category: uuid::Uuid = db_value!(
+        &app.db,
         "select c.id from incident_category c join municipality m on m.id = c.municipality_id
          where m.slug = 'lindesberg' and c.name = 'Klotter'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("category");
+    );
     let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
     let mut form: Vec<(String, String)> = [
         ("vecka", week.as_str()),
@@ -359,10 +334,7 @@ async fn send(app: &TestApp, form: &[(String, String)]) -> reqwest::Response {
 }
 
 async fn incidents(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from est_incident"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
+    db_value!(&app.db, r#"select count(*) as "n!" from est_incident"#)
 }
 
 fn number(page: &Html, css: &str) -> f64 {
@@ -459,10 +431,10 @@ async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool
     )
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let stored = sqlx::query!("select i.latitude, i.longitude, a.name from est_incident i join area a on a.id = i.area_id where i.description = 'Klotter på perrongens väntkur.'")
-        .fetch_one(&app.db)
-        .await
-        .expect("stored");
+    let stored = db_row!(
+        &app.db,
+        "select i.latitude, i.longitude, a.name from est_incident i join area a on a.id = i.area_id where i.description = 'Klotter på perrongens väntkur.'"
+    );
     assert_eq!(stored.name, "Frövi");
     assert!(
         (stored.latitude.expect("lat") - lat2).abs() < 1e-5
@@ -497,10 +469,7 @@ async fn a_point_outside_the_municipality_is_refused(db: sqlx::PgPool) {
     );
 
     // Nor is a point typed into the hidden fields by hand (Stockholm).
-    let area = sqlx::query_scalar!("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Frövi'")
-        .fetch_one(&app.db)
-        .await
-        .expect("area")
+    let area = db_value!(&app.db, "select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Frövi'")
         .to_string();
     let before = incidents(&app).await;
     let response = send(
@@ -523,10 +492,7 @@ async fn a_point_outside_the_municipality_is_refused(db: sqlx::PgPool) {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn enter_in_a_text_field_sends_the_form_and_the_point_can_be_removed(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
-    let area = sqlx::query_scalar!("select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Storå'")
-        .fetch_one(&app.db)
-        .await
-        .expect("area")
+    let area = db_value!(&app.db, "select a.id from area a join municipality m on m.id = a.municipality_id where m.slug = 'lindesberg' and a.name = 'Storå'")
         .to_string();
 
     // "Ta bort punkten" clears the point, and keeps the rest.
@@ -571,23 +537,13 @@ async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::Pg
 
     let response = app.get("/karta/kommun.svg?punkt=59.46670,15.36670").await;
 
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .expect("type")
-            .starts_with("image/svg+xml")
-    );
-    let svg = response.text().await.expect("svg");
+    let svg = body_of_type(response, "image/svg+xml").await;
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert_eq!(svg.matches("fill=\"#b3261e\"").count(), 1, "one pin");
     assert!(svg.contains(">Frövi</text>") && svg.contains(">Ramsberg</text>"));
     let near = app
-        .get("/karta/kommun.svg?nara=59.46670,15.36670")
-        .await
-        .text()
-        .await
-        .expect("svg");
+        .get_text("/karta/kommun.svg?nara=59.46670,15.36670")
+        .await;
     assert!(near.contains("Närbild") && !near.contains("fill=\"#b3261e\""));
     // Nora's map is Nora's.
     let nora = app.beside(NORA_COORDINATOR).await;
@@ -603,20 +559,16 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
     crate::dashboard::fixture(&app).await;
     // One of the fixture's incidents was placed on the map.
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    sqlx::query!("update est_incident set latitude = 59.46712, longitude = 15.36701 where description = 'Mopeder' and municipality_id = $1", m)
-        .execute(&app.db)
-        .await
-        .expect("point");
+    db_run!(
+        &app.db,
+        "update est_incident set latitude = 59.46712, longitude = 15.36701 where description = 'Mopeder' and municipality_id = $1",
+        m
+    );
     app.login(COORDINATOR).await;
     let list = app
         .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
         .await;
-    let link = list
-        .select(&sel("a[href^='/est/handelser.geojson?']"))
-        .next()
-        .and_then(|a| a.value().attr("href"))
-        .expect("GeoJSON link")
-        .to_owned();
+    let link = attr_of(&list, "a[href^='/est/handelser.geojson?']", "href").expect("GeoJSON link");
 
     let response = app.get(&link).await;
 
@@ -646,11 +598,8 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
     }
     // The CSV has the coordinates too, with a decimal comma.
     let csv = app
-        .get(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
-        .await
-        .text()
-        .await
-        .expect("csv");
+        .get_text(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
+        .await;
     assert!(
         csv.lines()
             .next()
@@ -664,7 +613,7 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
 
     // Without oversight: neither the export nor the coordinates.
     let member = app.beside(SECURITAS).await;
-    assert_eq!(member.status(&link).await, StatusCode::FORBIDDEN);
+    member.assert_status(&link, StatusCode::FORBIDDEN).await;
     let list = member
         .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
         .await;
@@ -674,11 +623,8 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
         0
     );
     let csv = member
-        .get(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
-        .await
-        .text()
-        .await
-        .expect("csv");
+        .get_text(&format!("/est/handelser.csv?{}", crate::dashboard::PERIOD))
+        .await;
     assert!(!csv.contains("latitud") && !csv.contains("59,46712"));
 }
 
@@ -689,18 +635,17 @@ async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from
     let app = TestApp::demo(db).await;
     crate::dashboard::fixture(&app).await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         r#"update est_incident set latitude = 59.594, longitude = 15.227
            where description in ('Klotter', 'Brand i papperskorg', 'Samma klotter') and municipality_id = $1"#,
         m
-    )
-    .execute(&app.db)
-    .await
-    .expect("points");
-    sqlx::query!("update est_incident set latitude = 59.467, longitude = 15.367 where description = 'Mopeder' and municipality_id = $1", m)
-        .execute(&app.db)
-        .await
-        .expect("point");
+    );
+    db_run!(
+        &app.db,
+        "update est_incident set latitude = 59.467, longitude = 15.367 where description = 'Mopeder' and municipality_id = $1",
+        m
+    );
     app.login(COORDINATOR).await;
     let path = format!("/oversikt?{}", crate::dashboard::PERIOD);
 
@@ -730,21 +675,17 @@ async fn the_demo_places_incidents_inside_their_areas_boundaries(db: sqlx::PgPoo
     let shapes = samordna::map::shapes(&db, samordna::tenant::MunicipalityId::of_row(m))
         .await
         .expect("shapes");
-    let placed = sqlx::query!(
+    let placed = db_rows!(
+        &db,
         r#"select a.name, i.latitude as "latitude!", i.longitude as "longitude!" from est_incident i join area a on a.id = i.area_id
            where i.municipality_id = $1 and i.latitude is not null"#,
         m
-    )
-    .fetch_all(&db)
-    .await
-    .expect("placed");
-    let all: i64 = sqlx::query_scalar!(
+    );
+    let all: i64 = db_value!(
+        &db,
         r#"select count(*) as "n!" from est_incident where municipality_id = $1"#,
         m
-    )
-    .fetch_one(&db)
-    .await
-    .expect("all");
+    );
 
     assert!(
         placed.len() as i64 > all / 2 && (placed.len() as i64) < all * 7 / 10,
@@ -770,14 +711,12 @@ async fn the_demo_places_incidents_inside_their_areas_boundaries(db: sqlx::PgPoo
 
 /// A top category's id in Lindesberg.
 async fn category_id(app: &TestApp, name: &str) -> uuid::Uuid {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         "select c.id from incident_category c join municipality m on m.id = c.municipality_id
          where m.slug = 'lindesberg' and c.name = $1 and c.parent_id is null",
         name
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("category")
 }
 
 /// The counts of the map's table, summed.
@@ -817,10 +756,7 @@ async fn the_incident_list_has_the_map_of_its_filtered_incidents(db: sqlx::PgPoo
     assert_eq!(map_total(&page), 2);
 
     // The area filter.
-    let frovi: uuid::Uuid = sqlx::query_scalar!("select id from area where name = 'Frövi'")
-        .fetch_one(&app.db)
-        .await
-        .expect("area");
+    let frovi: uuid::Uuid = db_value!(&app.db, "select id from area where name = 'Frövi'");
     let page = app.get_html(&format!("{path}&omrade={frovi}")).await;
     assert_eq!(map_rows(&page)[0], "Frövi 1");
     assert_eq!(map_total(&page), 1);
@@ -848,13 +784,11 @@ async fn the_dashboard_map_shows_one_category_when_its_filter_asks(db: sqlx::PgP
         ["Kategori"]
     );
     assert_value(&page, "figure.map form input[name=fran]", "2020-01-06");
-    let top: i64 = sqlx::query_scalar!(
+    let top: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from incident_category
            where parent_id is null and municipality_id = (select id from municipality where slug = 'lindesberg')"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("categories");
+    );
     assert_eq!(
         page.select(&sel("figure.map form select[name=kategori] option"))
             .count() as i64,
@@ -944,38 +878,8 @@ async fn the_lagesbild_map_shows_one_category_when_its_filter_asks(db: sqlx::PgP
     );
 }
 
-/// A tile server on a free local port that answers every tile with the
-/// same small PNG and counts the requests; returns its URL template.
-async fn fake_tile_server(hits: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
-    use axum::routing::get;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let app = axum::Router::new().route(
-        "/{z}/{x}/{y}",
-        get(move || {
-            let hits = hits.clone();
-            async move {
-                hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                ([("content-type", "image/png")], TILE_PNG.to_vec())
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/{{z}}/{{x}}/{{y}}.png")
-}
-
 /// The smallest PNG: one transparent pixel.
 const TILE_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
-
-fn tile_config(url: &str) -> samordna::config::TileConfig {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("tiles")
-        .join(uuid::Uuid::new_v4().to_string());
-    samordna::config::TileConfig::new(url, Some("© Testkartan".to_owned()), dir, 10_000_000)
-        .expect("tile config")
-}
 
 /// The demo served with a fake tile server behind it, `email` signed in:
 /// the app, the tile server's address and how often it was asked.
@@ -988,19 +892,18 @@ async fn with_tile_server(
     std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let url = fake_tile_server(hits.clone()).await;
-    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    let url = crate::serve::tile_server(TILE_PNG, hits.clone()).await;
+    let app = TestApp::with_config(db, |c| {
+        c.tiles = Some(crate::serve::tile_config(&url, "tiles"))
+    })
+    .await;
     app.login(email).await;
     (app, url, hits)
 }
 
 /// The municipality's map image as the signed-in person gets it.
 async fn kommun_svg(app: &TestApp) -> String {
-    app.get("/karta/kommun.svg")
-        .await
-        .text()
-        .await
-        .expect("svg")
+    app.get_text("/karta/kommun.svg").await
 }
 
 /// The background tiles a page's map draws.
@@ -1049,10 +952,8 @@ async fn the_background_map_comes_through_samordna_and_is_kept_on_disk(db: sqlx:
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
 
     // Outside the world there is no tile; nobody signed in gets none.
-    assert_eq!(
-        app.status("/karta/plattor/3/8/0.png").await,
-        StatusCode::NOT_FOUND
-    );
+    app.assert_status("/karta/plattor/3/8/0.png", StatusCode::NOT_FOUND)
+        .await;
     let anonymous = TestApp::spawn(app.db.clone()).await;
     let response = anonymous.get(&tiles[1]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -1072,7 +973,10 @@ async fn when_the_tile_server_is_down_the_map_still_shows_its_shapes(db: sqlx::P
         listener.local_addr().expect("address")
     };
     let url = format!("http://{closed}/{{z}}/{{x}}/{{y}}.png");
-    let app = TestApp::with_config(db, |c| c.tiles = Some(tile_config(&url))).await;
+    let app = TestApp::with_config(db, |c| {
+        c.tiles = Some(crate::serve::tile_config(&url, "tiles"))
+    })
+    .await;
     app.login(COORDINATOR).await;
     let week = three_weeks_ago();
 

@@ -1039,11 +1039,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(db: sqlx::PgPool) {
     for (method, route, path, expected) in &rows {
         for (column, (role, browser)) in clients.iter().enumerate() {
             let response = request(browser, &browser.client, method, route, path, false).await;
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-                .map(str::to_owned);
+            let location = header(response.headers(), "location");
             let got = category(response.status(), location.as_deref());
             if got != expected[column] {
                 wrong.push(format!(
@@ -1067,10 +1063,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(db: sqlx::PgPool) {
 async fn every_form_refuses_a_forged_cross_site_post(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let ids = ids(&app.db).await;
-    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let before: i64 = db_value!(&app.db, r#"select count(*) as "n!" from audit_event"#);
 
     for (method, route, path, _) in matrix(&ids).iter().filter(|r| r.0 == "POST") {
         let response = request(&app, &app.client, method, route, path, true).await;
@@ -1081,10 +1074,7 @@ async fn every_form_refuses_a_forged_cross_site_post(db: sqlx::PgPool) {
         );
     }
 
-    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from audit_event"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let after: i64 = db_value!(&app.db, r#"select count(*) as "n!" from audit_event"#);
     assert_eq!(after, before, "nothing changed");
     assert_eq!(
         app.status("/").await,

@@ -47,15 +47,27 @@ async fn create_meeting(
 }
 
 /// The `.eml` files in the app's mail folder, raw.
-fn raw_mails(app: &TestApp) -> Vec<Vec<u8>> {
-    let Ok(entries) = std::fs::read_dir(&app.mail_dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| std::fs::read(e.path()).expect("eml"))
-        .collect()
+/// How well `group` in the municipality `m` kept its meeting cadence in `term`.
+async fn compliance(
+    app: &TestApp,
+    m: uuid::Uuid,
+    group: uuid::Uuid,
+    term: Term,
+) -> samordna::meetings::cadence::Compliance {
+    let tenant = samordna::tenant::MunicipalityId::of_row(m);
+    samordna::meetings::cadence::compliance(&app.db, tenant, group, term)
+        .await
+        .expect("compliance")
+}
+
+/// Records the minutes of meeting `id`: `present` attended, and `notes`.
+async fn record_minutes(app: &TestApp, id: uuid::Uuid, present: uuid::Uuid, notes: &str) {
+    let attended = format!("a_{present}");
+    app.post(
+        &format!("/moten/{id}/protokoll"),
+        &[(attended.as_str(), "present"), ("notes", notes)],
+    )
+    .await;
 }
 
 /// The first part of a mail, at any depth, whose type is `mimetype`.
@@ -71,18 +83,18 @@ fn find_part<'a>(
 
 /// The `.eml` files in the app's mail folder, parsed: (to, subject, calendar text).
 fn mails(app: &TestApp) -> Vec<(String, String, String)> {
-    let mut mails: Vec<_> = raw_mails(app)
+    let mut mails: Vec<_> = raw_mails(&app.mail_dir)
         .iter()
         .map(|raw| {
             let mail = mailparse::parse_mail(raw).expect("mail parses");
-            let header = |name: &str| {
-                mailparse::MailHeaderMap::get_first_value(&mail.headers[..], name)
-                    .unwrap_or_default()
-            };
             let calendar = find_part(&mail, "text/calendar")
                 .map(|p| p.get_body().expect("calendar body"))
                 .unwrap_or_default();
-            (header("To"), header("Subject"), calendar)
+            (
+                mail_header(&mail, "To"),
+                mail_header(&mail, "Subject"),
+                calendar,
+            )
         })
         .collect();
     mails.sort();
@@ -121,13 +133,11 @@ async fn a_meeting_made_in_the_form_is_stored_in_swedish_time_and_appears_in_my_
 
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
 
-    let stored = sqlx::query!(
+    let stored = db_row!(
+        &app.db,
         "select starts_at, ends_at, place, agenda from meeting where id = $1",
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("meeting");
+    );
     assert_eq!(stored.starts_at.to_rfc3339(), "2030-03-12T12:00:00+00:00");
     assert_eq!(stored.ends_at.to_rfc3339(), "2030-03-12T14:00:00+00:00");
     assert_eq!(stored.place, "Kommunhuset, sal Linde");
@@ -142,14 +152,7 @@ async fn a_meeting_made_in_the_form_is_stored_in_swedish_time_and_appears_in_my_
     let path = feed_path(&app, "/konto", "#feed-url").await;
     // A calendar program sends no cookies.
     let response = fetch_feed(&app, &path).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .expect("type")
-            .starts_with("text/calendar")
-    );
-    let calendar = response.text().await.expect("body");
+    let calendar = body_of_type(response, "text/calendar").await;
     let uid = format!("{id}@samordna");
     assert_eq!(
         event_props(&calendar, &uid, &["DTSTART", "LOCATION"]),
@@ -171,18 +174,20 @@ async fn a_kallelse_mails_every_member_holder_once_with_a_calendar_request(db: s
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
 
-    let response = app.post(&format!("/moten/{id}/kallelse"), &[]).await;
-    assert_redirect_to(&response, &format!("/moten/{id}"));
+    app.post_redirects(
+        &format!("/moten/{id}/kallelse"),
+        &[],
+        &format!("/moten/{id}"),
+    )
+    .await;
 
     let sent = mails(&app);
-    let holders: Vec<String> = sqlx::query_scalar!(
+    let holders: Vec<String> = db_values!(
+        &app.db,
         r#"select distinct pe.email from membership ms join work_group g on g.id = ms.work_group_id
            join position_holder h on h.position_id = ms.position_id and h.held_to is null
            join person pe on pe.id = h.person_id where g.name = 'LindeBRÅ' order by pe.email"#
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("holders");
+    );
     assert_eq!(holders.len(), 8);
     let mut recipients: Vec<String> = sent.iter().map(|(to, _, _)| to.clone()).collect();
     recipients.sort();
@@ -265,22 +270,17 @@ async fn cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence_and_u
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
 
-    let response = app
-        .post(&format!("/moten/{id}/stall-in"), &[("reason", "")])
+    let refused = app
+        .refused_post(&format!("/moten/{id}/stall-in"), &[("reason", "")])
         .await;
-    assert_field_errors(
-        &refused_page(response).await,
-        "reason",
-        &["Fel: Fyll i varför mötet ställs in."],
-    );
+    assert_field_errors(&refused, "reason", &["Fel: Fyll i varför mötet ställs in."]);
 
-    let response = app
-        .post(
-            &format!("/moten/{id}/stall-in"),
-            &[("reason", "Lokalen är upptagen.")],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/moten/{id}"));
+    app.post_redirects(
+        &format!("/moten/{id}/stall-in"),
+        &[("reason", "Lokalen är upptagen.")],
+        &format!("/moten/{id}"),
+    )
+    .await;
 
     let uid = format!("{id}@samordna");
     let cancellations = mails_titled(&app, "Inställt:");
@@ -312,8 +312,8 @@ async fn moving_a_meeting_after_the_kallelse_bumps_the_sequence_and_asks_for_an_
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
     let group = lindesberg_group(&app.db, "LindeBRÅ").await;
 
-    let response = app
-        .post(
+    let page = app
+        .post_and_follow(
             &format!("/moten/{id}"),
             &[
                 ("group_id", &group.to_string()),
@@ -324,16 +324,11 @@ async fn moving_a_meeting_after_the_kallelse_bumps_the_sequence_and_asks_for_an_
                 ("place", "Kommunhuset, sal Linde"),
                 ("agenda", "Lägesbild"),
             ],
+            &format!("/moten/{id}"),
         )
         .await;
-    assert_redirect_to(&response, &format!("/moten/{id}"));
-
-    let page = app.get_html(&format!("/moten/{id}")).await;
     assert!(texts(&page, ".flash")[0].contains("skicka en uppdaterad kallelse"));
-    let sequence = sqlx::query_scalar!("select sequence from meeting where id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("sequence");
+    let sequence = db_value!(&app.db, "select sequence from meeting where id = $1", id);
     assert_eq!(sequence, 1);
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
     let updates = mails_titled(&app, "Uppdaterad kallelse");
@@ -356,14 +351,8 @@ async fn a_thursday_term_skips_kristi_himmelfardsdag_and_keeps_swedish_time_acro
 
     let preview = app.get_html(&query).await;
     let skipped = texts(&preview, "#proposal-title + form ul li");
-    assert!(
-        skipped.contains(&"torsdag 30 maj 2030: Kristi himmelfärdsdag".to_owned()),
-        "{skipped:?}"
-    );
-    assert!(
-        skipped.contains(&"torsdag 20 juni 2030: Uppehåll".to_owned()),
-        "{skipped:?}"
-    );
+    assert_listed(&skipped, "torsdag 30 maj 2030: Kristi himmelfärdsdag");
+    assert_listed(&skipped, "torsdag 20 juni 2030: Uppehåll");
     let proposed = texts(
         &preview,
         "#proposal-title + form table tbody tr td:nth-child(2)",
@@ -385,23 +374,18 @@ async fn a_thursday_term_skips_kristi_himmelfardsdag_and_keeps_swedish_time_acro
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let response = app.post("/moten/planera", &form).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.assert_post_status("/moten/planera", &form, StatusCode::SEE_OTHER)
+        .await;
 
     assert_eq!(
         meeting_count(&app, est).await - before,
         i64::try_from(proposed.len()).expect("count")
     );
-    let times: Vec<(String, String)> = sqlx::query!(
-        r#"select to_char(starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as "day!",
+    let times: Vec<(String, String)> = db_rows!(&app.db, r#"select to_char(starts_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as "day!",
                   to_char(starts_at at time zone 'UTC', 'HH24:MI') as "utc!"
            from meeting where work_group_id = $1 and starts_at >= '2030-01-01' and starts_at < '2030-07-01'
            order by starts_at"#,
-        est
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("meetings")
+        est)
     .into_iter()
     .map(|r| (r.day, r.utc))
     .collect();
@@ -428,13 +412,11 @@ async fn a_thursday_term_skips_kristi_himmelfardsdag_and_keeps_swedish_time_acro
 }
 
 async fn meeting_count(app: &TestApp, group: uuid::Uuid) -> i64 {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         r#"select count(*) as "n!" from meeting where work_group_id = $1"#,
         group
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("count")
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -466,46 +448,40 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
     let coordinator = lindesberg_position(&app.db, "Brottsförebyggande samordnare").await;
     let police = lindesberg_position(&app.db, "Kommunpolis").await;
 
-    let response = app
-        .post(
-            &format!("/moten/{id}/protokoll"),
-            &[
-                (&format!("a_{coordinator}") as &str, "present"),
-                (&format!("a_{police}"), "absent"),
-                ("notes", "Lägesbilden gicks igenom."),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/moten/{id}#protokoll"));
-    let statuses: Vec<String> = sqlx::query_scalar!(
+    app.post_redirects(
+        &format!("/moten/{id}/protokoll"),
+        &[
+            (&format!("a_{coordinator}") as &str, "present"),
+            (&format!("a_{police}"), "absent"),
+            ("notes", "Lägesbilden gicks igenom."),
+        ],
+        &format!("/moten/{id}#protokoll"),
+    )
+    .await;
+    let statuses: Vec<String> = db_values!(
+        &app.db,
         "select status from meeting_attendance where meeting_id = $1 order by status desc",
         id
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("attendance");
+    );
     assert_eq!(statuses, ["present", "absent"]);
 
-    let response = app
-        .post(
-            &format!("/moten/{id}/beslut"),
-            &[
-                ("text", "En arbetsgrupp tillsätts för trygghet i Storå."),
-                ("kind", "group"),
-                ("group_name", "Arbetsgrupp Storå"),
-                ("group_task", "Kartlägga otryggheten i Storå centrum."),
-                ("group_focus", "Storå"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/moten/{id}#beslut"));
-    let group = sqlx::query!(
+    app.post_redirects(
+        &format!("/moten/{id}/beslut"),
+        &[
+            ("text", "En arbetsgrupp tillsätts för trygghet i Storå."),
+            ("kind", "group"),
+            ("group_name", "Arbetsgrupp Storå"),
+            ("group_task", "Kartlägga otryggheten i Storå centrum."),
+            ("group_focus", "Storå"),
+        ],
+        &format!("/moten/{id}#beslut"),
+    )
+    .await;
+    let group = db_row!(
+        &app.db,
         r#"select g.tier, g.decision_reference, a.name as "appointed_by?" from work_group g
            left join work_group a on a.id = g.appointed_by_group_id where g.name = 'Arbetsgrupp Storå'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("group");
+    );
     assert_eq!(group.tier, "temporary");
     assert_eq!(group.appointed_by.as_deref(), Some("LindeBRÅ"));
     assert_eq!(
@@ -513,34 +489,24 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
         format!("LindeBRÅ {yesterday} § 1")
     );
 
-    let response = app
-        .post(
-            &format!("/moten/{id}/beslut"),
-            &[
-                ("text", "Polisen tar fram statistik."),
-                ("kind", "task"),
-                ("task_title", "Statistik för Storå"),
-                ("task_owner", &police.to_string()),
-                ("task_due", ""),
-            ],
-        )
-        .await;
-    let page = refused_page(response).await;
+    // A task for the police, first without the date it is due.
+    let decisions = format!("/moten/{id}/beslut");
+    let police = police.to_string();
+    let task = |due: &'static str| {
+        [
+            ("text", "Polisen tar fram statistik."),
+            ("kind", "task"),
+            ("task_title", "Statistik för Storå"),
+            ("task_owner", police.as_str()),
+            ("task_due", due),
+        ]
+    };
+    let page = app.refused_post(&decisions, &task("")).await;
     assert_field_errors(&page, "task_due", &["Fel: Ange ett datum."]);
     assert_eq!(texts(&page, "#task_title").len(), 1);
     assert_value(&page, "#task_title", "Statistik för Storå");
 
-    app.post(
-        &format!("/moten/{id}/beslut"),
-        &[
-            ("text", "Polisen tar fram statistik."),
-            ("kind", "task"),
-            ("task_title", "Statistik för Storå"),
-            ("task_owner", &police.to_string()),
-            ("task_due", "2030-01-31"),
-        ],
-    )
-    .await;
+    app.post(&decisions, &task("2030-01-31")).await;
     let page = app.get_html(&format!("/moten/{id}")).await;
     let decisions = texts(&page, ".decisions li");
     assert_eq!(decisions.len(), 2);
@@ -551,21 +517,19 @@ async fn the_record_takes_attendance_decisions_that_appoint_a_group_or_a_task_an
         )
     );
 
-    let response = app
-        .post(&format!("/moten/{id}/justera"), &[("bekrafta", "ja")])
-        .await;
-    assert_redirect_to(&response, &format!("/moten/{id}"));
-    let response = app
-        .post(
-            &format!("/moten/{id}/protokoll"),
-            &[("notes", "Ändrat i efterhand")],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let notes = sqlx::query_scalar!("select notes from meeting where id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("notes");
+    app.post_redirects(
+        &format!("/moten/{id}/justera"),
+        &[("bekrafta", "ja")],
+        &format!("/moten/{id}"),
+    )
+    .await;
+    app.assert_post_status(
+        &format!("/moten/{id}/protokoll"),
+        &[("notes", "Ändrat i efterhand")],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let notes = db_value!(&app.db, "select notes from meeting where id = $1", id);
     assert_eq!(notes, "Lägesbilden gicks igenom.");
     let page = app.get_html(&format!("/moten/{id}")).await;
     assert!(texts(&page, "#protokoll .notice")[0].starts_with("Protokollet är justerat"));
@@ -584,27 +548,18 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     let two = create_meeting(&app, "LindeBRÅ", "2030-10-15", "13:00", "120").await;
     create_meeting(&app, "LindeBRÅ", "2030-11-12", "13:00", "120").await;
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update meeting set status = 'held' where id = $1 and municipality_id = $2",
         one,
         m
-    )
-    .execute(&app.db)
-    .await
-    .expect("held");
+    );
     app.post(&format!("/moten/{two}/stall-in"), &[("reason", "Sjukdom")])
         .await;
     let group = lindesberg_group(&app.db, "LindeBRÅ").await;
 
     let term = Term::parse("2030-host").expect("term");
-    let c = samordna::meetings::cadence::compliance(
-        &app.db,
-        samordna::tenant::MunicipalityId::of_row(m),
-        group,
-        term,
-    )
-    .await
-    .expect("compliance");
+    let c = compliance(&app, m, group, term).await;
 
     assert_eq!((c.required, c.held, c.planned, c.cancelled), (2, 1, 1, 1));
     assert_eq!(
@@ -613,14 +568,7 @@ async fn compliance_counts_held_planned_and_cancelled_meetings_against_the_caden
     );
     assert!(c.on_track());
     let est = lindesberg_group(&app.db, "EST").await;
-    let weekly = samordna::meetings::cadence::compliance(
-        &app.db,
-        samordna::tenant::MunicipalityId::of_row(m),
-        est,
-        term,
-    )
-    .await
-    .expect("compliance");
+    let weekly = compliance(&app, m, est, term).await;
     assert!(
         weekly.required > 15,
         "a weekly group meets most weeks of a term"
@@ -640,29 +588,29 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
     let est = create_meeting(&app, "EST", "2030-03-13", "09:00", "30").await;
 
     let securitas = app.beside(SECURITAS).await;
-    assert_eq!(
-        securitas.status(&format!("/moten/{est}")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        securitas.status(&format!("/moten/{lindebra}")).await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(securitas.status("/moten/ny").await, StatusCode::FORBIDDEN);
-    assert_eq!(
-        securitas
-            .post(&format!("/moten/{est}/kallelse"), &[])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        securitas
-            .post(&format!("/moten/{est}/stall-in"), &[("reason", "x")])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    securitas
+        .assert_status(&format!("/moten/{est}"), StatusCode::OK)
+        .await;
+    securitas
+        .assert_status(&format!("/moten/{lindebra}"), StatusCode::NOT_FOUND)
+        .await;
+    securitas
+        .assert_status("/moten/ny", StatusCode::FORBIDDEN)
+        .await;
+    securitas
+        .assert_post_status(
+            &format!("/moten/{est}/kallelse"),
+            &[],
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    securitas
+        .assert_post_status(
+            &format!("/moten/{est}/stall-in"),
+            &[("reason", "x")],
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     let month = securitas.get_html("/moten?manad=2030-03").await;
     let shown = texts(&month, ".cal-meeting");
     assert!(shown.iter().any(|t| t.contains("EST")));
@@ -674,29 +622,26 @@ async fn members_see_only_their_groups_meetings_and_only_conveners_schedule(db: 
 
     let police = TestApp::spawn(app.db.clone()).await;
     police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
-    assert_eq!(
-        police.status(&format!("/moten/{lindebra}")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        police
-            .post(&format!("/moten/{lindebra}/kallelse"), &[])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    police
+        .assert_status(&format!("/moten/{lindebra}"), StatusCode::OK)
+        .await;
+    police
+        .assert_post_status(
+            &format!("/moten/{lindebra}/kallelse"),
+            &[],
+            StatusCode::FORBIDDEN,
+        )
+        .await;
 
     let nora = app.beside(NORA_COORDINATOR).await;
-    assert_eq!(
-        nora.status(&format!("/moten/{est}")).await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        nora.post(&format!("/moten/{est}/stall-in"), &[("reason", "x")])
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
+    nora.assert_status(&format!("/moten/{est}"), StatusCode::NOT_FOUND)
+        .await;
+    nora.assert_post_status(
+        &format!("/moten/{est}/stall-in"),
+        &[("reason", "x")],
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let feed = nora.get("/kalender/finnsinte.ics").await;
     assert_eq!(feed.status(), StatusCode::NOT_FOUND);
 }
@@ -706,17 +651,16 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
     let app = TestApp::demo(db).await;
     let group = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
     let securitas = app.beside(SECURITAS).await;
-    assert_eq!(
-        securitas
-            .get(&format!("/grupper/{group}/motesrytm"))
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    securitas
+        .assert_status(
+            &format!("/grupper/{group}/motesrytm"),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     app.login(COORDINATOR).await;
 
-    let response = app
-        .post(
+    let page = app
+        .post_and_follow(
             &format!("/grupper/{group}/motesrytm"),
             &[
                 ("kind", "weekly"),
@@ -728,15 +672,16 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
                 ("places", "Resecentrum\nKommunhuset"),
                 ("meeting_link", ""),
             ],
+            &format!("/grupper/{group}"),
         )
         .await;
-    assert_redirect_to(&response, &format!("/grupper/{group}"));
+    assert_listed(
+        &texts(&page, "p"),
+        "Mötesrytm: Varje onsdag kl. 15:30, 45 minuter, fysiskt: Resecentrum eller Kommunhuset Ändra mötesrytmen",
+    );
 
-    let page = app.get_html(&format!("/grupper/{group}")).await;
-    assert!(texts(&page, "p").contains(&"Mötesrytm: Varje onsdag kl. 15:30, 45 minuter, fysiskt: Resecentrum eller Kommunhuset Ändra mötesrytmen".to_owned()));
-
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             &format!("/grupper/{group}/motesrytm"),
             &[
                 ("kind", "weekly"),
@@ -747,7 +692,6 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
             ],
         )
         .await;
-    let page = refused_page(response).await;
     assert_field_errors(
         &page,
         "time",
@@ -763,16 +707,14 @@ async fn the_coordinator_edits_a_cadence_and_the_group_page_shows_it(db: sqlx::P
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_demo_has_a_year_of_held_meetings_with_attendance_and_one_cancelled(db: sqlx::PgPool) {
     samordna::seed::load_demo(&db).await.expect("seed");
-    let counts = sqlx::query!(
+    let counts = db_row!(
+        &db,
         r#"select count(*) filter (where status = 'held') as "held!",
                   count(*) filter (where status = 'cancelled') as "cancelled!",
                   count(*) filter (where status = 'planned') as "planned!",
                   (select count(*) from meeting_attendance) as "attendance!"
            from meeting"#
-    )
-    .fetch_one(&db)
-    .await
-    .expect("counts");
+    );
     assert!(counts.held > 40);
     assert_eq!(counts.cancelled, 1);
     assert!(counts.planned > 40);
@@ -799,7 +741,7 @@ async fn the_calendar_loads_its_data_in_one_statement(db: sqlx::PgPool) {
 
 /// The `Content-Type` header of a mail part, as written.
 fn part_type(part: &mailparse::ParsedMail<'_>) -> String {
-    mailparse::MailHeaderMap::get_first_value(&part.headers[..], "Content-Type").unwrap_or_default()
+    mail_header(part, "Content-Type")
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -811,7 +753,7 @@ async fn the_kallelse_is_a_meeting_request_outlook_can_answer_with_the_calendar_
 
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
 
-    let raw = raw_mails(&app);
+    let raw = raw_mails(&app.mail_dir);
     assert_eq!(raw.len(), 8);
     for bytes in &raw {
         let mail = mailparse::parse_mail(bytes).expect("mail parses");
@@ -848,7 +790,7 @@ async fn the_kallelse_is_a_meeting_request_outlook_can_answer_with_the_calendar_
 
     app.post(&format!("/moten/{id}/stall-in"), &[("reason", "Sjukdom.")])
         .await;
-    let cancellations: Vec<_> = raw_mails(&app)
+    let cancellations: Vec<_> = raw_mails(&app.mail_dir)
         .into_iter()
         .filter(|bytes| {
             let mail = mailparse::parse_mail(bytes).expect("mail parses");
@@ -895,20 +837,13 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
     app.post(&format!("/moten/{id}/kallelse"), &[]).await;
 
     let response = app.get(&link).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .expect("type")
-            .starts_with("text/calendar")
-    );
     assert!(
         response.headers()["content-disposition"]
             .to_str()
             .expect("disposition")
             .starts_with("attachment")
     );
-    let file = response.text().await.expect("ics");
+    let file = body_of_type(response, "text/calendar").await;
     let uid = format!("{id}@samordna");
     let update = mails_titled(&app, "Uppdaterad kallelse")
         .into_iter()
@@ -936,7 +871,7 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
     assert!(row.contains(&format!("Kallelse skickad {today}")), "{row}");
 
     let securitas = app.beside(SECURITAS).await;
-    assert_eq!(securitas.status(&link).await, StatusCode::NOT_FOUND);
+    securitas.assert_status(&link, StatusCode::NOT_FOUND).await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -970,25 +905,23 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
 
     let page = police.get_html(&format!("/moten/{id}")).await;
     assert_eq!(texts(&page, "#forhinder button"), ["Anmäl förhinder"]);
-    let response = police
-        .post(
+    police
+        .post_redirects(
             &format!("/moten/{id}/forhinder"),
             &[
                 ("position_id", &police_seat.to_string()),
                 ("action", "anmal"),
             ],
+            &format!("/moten/{id}#forhinder"),
         )
         .await;
-    assert_redirect_to(&response, &format!("/moten/{id}#forhinder"));
-    let row = sqlx::query!(
+    let row = db_row!(
+        &app.db,
         r#"select status, excused_at is not null as "excused!" from meeting_attendance
            where meeting_id = $1 and position_id = $2"#,
         id,
         police_seat
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("attendance");
+    );
     assert_eq!((row.status.as_str(), row.excused), ("absent", true));
     let page = police.get_html(&format!("/moten/{id}")).await;
     assert_eq!(
@@ -1003,16 +936,16 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
 
     // A seat the person does not hold is refused.
     let coordinator_seat = lindesberg_position(&app.db, "Brottsförebyggande samordnare").await;
-    let response = police
-        .post(
+    police
+        .assert_post_status(
             &format!("/moten/{id}/forhinder"),
             &[
                 ("position_id", &coordinator_seat.to_string()),
                 ("action", "anmal"),
             ],
+            StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     police
         .post(
@@ -1023,13 +956,11 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
             ],
         )
         .await;
-    let left = sqlx::query_scalar!(
+    let left = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from meeting_attendance where meeting_id = $1"#,
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(left, 0);
     let convener_view = app.get_html(&format!("/moten/{id}")).await;
     assert!(texts(&convener_view, ".excused li").is_empty());
@@ -1041,14 +972,7 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
     let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
     let id = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
     let police = lindesberg_position(&app.db, "Kommunpolis").await;
-    app.post(
-        &format!("/moten/{id}/protokoll"),
-        &[
-            (&format!("a_{police}") as &str, "present"),
-            ("notes", "Lägesbilden gicks igenom."),
-        ],
-    )
-    .await;
+    record_minutes(&app, id, police, "Lägesbilden gicks igenom.").await;
     let page = app.get_html(&format!("/moten/{id}")).await;
     assert_eq!(
         texts(&page, &format!("a[href='/moten/{id}/justera']")),
@@ -1057,13 +981,11 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
 
     let preview = app.get_html(&format!("/moten/{id}/justera")).await;
 
-    let approved = sqlx::query_scalar!(
+    let approved = db_value!(
+        &app.db,
         "select minutes_approved_at is not null as \"approved!\" from meeting where id = $1",
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("meeting");
+    );
     assert!(!approved, "the preview locks nothing");
     assert_eq!(texts(&preview, "h1"), ["Justera protokollet"]);
     let approvers = texts(&preview, "#approvers-title ~ ul li");
@@ -1084,28 +1006,30 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
         ["Lägesbilden gicks igenom."]
     );
     // A post without the confirmation goes to the preview, not to the lock.
-    let response = app.post(&format!("/moten/{id}/justera"), &[]).await;
-    assert_redirect_to(&response, &format!("/moten/{id}/justera"));
-    let audit = sqlx::query_scalar!(
+    app.post_redirects(
+        &format!("/moten/{id}/justera"),
+        &[],
+        &format!("/moten/{id}/justera"),
+    )
+    .await;
+    let audit = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from audit_event where action = 'justerade protokoll' and entity_id = $1"#,
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("audit");
+    );
     assert_eq!(audit, 0);
 
-    let response = app
-        .post(&format!("/moten/{id}/justera"), &[("bekrafta", "ja")])
-        .await;
-    assert_redirect_to(&response, &format!("/moten/{id}"));
-    let approved = sqlx::query_scalar!(
+    app.post_redirects(
+        &format!("/moten/{id}/justera"),
+        &[("bekrafta", "ja")],
+        &format!("/moten/{id}"),
+    )
+    .await;
+    let approved = db_value!(
+        &app.db,
         "select minutes_approved_at is not null as \"approved!\" from meeting where id = $1",
         id
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("meeting");
+    );
     assert!(approved);
 }
 
@@ -1118,13 +1042,11 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
     let m = municipality_id(&app.db, "Lindesbergs kommun").await;
     let past = (samordna::web::today() - chrono::Days::new(3)).to_string();
     let count = || async {
-        sqlx::query_scalar!(
+        db_value!(
+            &app.db,
             r#"select count(*) as "n!" from meeting where work_group_id = $1"#,
             group
         )
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
     };
     let before = count().await;
     let form = [
@@ -1138,9 +1060,7 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
     ];
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
-    let response = app.post("/moten/ny", &fields).await;
-
-    let page = refused_page(response).await;
+    let page = app.refused_post("/moten/ny", &fields).await;
     assert!(texts(&page, "#past_ok-error")[0].contains("Mötet ligger bakåt i tiden"));
     assert_eq!(
         texts(&page, "label[for=past_ok]"),
@@ -1169,49 +1089,35 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
 
     // Moving a future meeting into the past asks too.
     let future = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
-    let response = app.post(&format!("/moten/{future}"), &fields).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let starts = sqlx::query_scalar!("select starts_at from meeting where id = $1", future)
-        .fetch_one(&app.db)
-        .await
-        .expect("meeting");
+    app.assert_post_status(
+        &format!("/moten/{future}"),
+        &fields,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let starts = db_value!(
+        &app.db,
+        "select starts_at from meeting where id = $1",
+        future
+    );
     assert_eq!(starts.to_rfc3339(), "2030-03-12T12:00:00+00:00");
 
     // Notes alone do not make the meeting held; attendance does.
     let term = Term::containing(samordna::web::today() - chrono::Days::new(3));
-    let held = || async {
-        samordna::meetings::cadence::compliance(
-            &app.db,
-            samordna::tenant::MunicipalityId::of_row(m),
-            group,
-            term,
-        )
-        .await
-        .expect("compliance")
-    };
+    let held = || async { compliance(&app, m, group, term).await };
     let before_held = held().await.held;
     app.post(
         &format!("/moten/{id}/protokoll"),
         &[("notes", "Kort möte.")],
     )
     .await;
-    let status = sqlx::query_scalar!("select status from meeting where id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("status");
+    let status = db_value!(&app.db, "select status from meeting where id = $1", id);
     assert_eq!(status, "planned");
     let c = held().await;
     assert_eq!(c.held, before_held);
     assert!(c.unrecorded >= 1);
     let police = lindesberg_position(&app.db, "Kommunpolis").await;
-    app.post(
-        &format!("/moten/{id}/protokoll"),
-        &[
-            (&format!("a_{police}") as &str, "present"),
-            ("notes", "Kort möte."),
-        ],
-    )
-    .await;
+    record_minutes(&app, id, police, "Kort möte.").await;
     assert_eq!(held().await.held, before_held + 1);
 }
 
@@ -1278,15 +1184,13 @@ async fn term_planning_resets_breaks_lets_dates_be_left_out_and_opens_the_first_
     assert_eq!(meeting_count(&app, council).await, before + 1);
     let kept = boxes[1].trim_start_matches("d_");
     assert_redirect_to(&response, &format!("/moten?manad={}", &kept[..7]));
-    let stored = sqlx::query_scalar!(
+    let stored = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from meeting
            where work_group_id = $1 and (starts_at at time zone 'Europe/Stockholm')::date = $2::text::date"#,
         council,
         kept
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(stored, 1);
 
     // With the first date saved too, nothing is left to plan.

@@ -20,7 +20,8 @@ async fn three_generated_municipalities_each_get_their_own_people_groups_meeting
     let loaded = load_three(&db).await;
 
     assert_eq!((loaded.municipalities, loaded.existing), (3, 0));
-    let rows = sqlx::query!(
+    let rows = db_rows!(
+        &db,
         r#"select m.slug, m.name,
                   (select count(*) from person_municipality pm where pm.municipality_id = m.id) as "people!",
                   (select count(*) from organisation o where o.municipality_id = m.id) as "organisations!",
@@ -33,10 +34,7 @@ async fn three_generated_municipalities_each_get_their_own_people_groups_meeting
                   (select count(*) from agreement_type_signatory s where s.municipality_id = m.id) as "signatories!",
                   (select count(*) from goal g where g.municipality_id = m.id) as "goals!"
            from municipality m where m.slug not in ('lindesberg', 'nora') order by m.slug"#
-    )
-    .fetch_all(&db)
-    .await
-    .expect("municipalities");
+    );
     let expected: Vec<(String, String)> = (0..3)
         .map(|i| {
             let town = national::town(i);
@@ -87,7 +85,8 @@ async fn three_generated_municipalities_each_get_their_own_people_groups_meeting
 async fn nothing_generated_refers_to_another_municipality(db: sqlx::PgPool) {
     load_three(&db).await;
 
-    let crossings = sqlx::query_scalar!(
+    let crossings = db_value!(
+        &db,
         r#"select (select count(*) from est_report r join organisation o on o.id = r.organisation_id
                    where o.municipality_id <> r.municipality_id)
                 + (select count(*) from est_incident i join est_report r on r.id = i.report_id
@@ -106,19 +105,14 @@ async fn nothing_generated_refers_to_another_municipality(db: sqlx::PgPool) {
                    where not exists (select 1 from person_municipality pm
                                      where pm.person_id = s.person_id and pm.municipality_id = s.municipality_id))
                    as "n!""#
-    )
-    .fetch_one(&db)
-    .await
-    .expect("crossings");
+    );
     assert_eq!(crossings, 0);
-    let shared_people = sqlx::query_scalar!(
+    let shared_people = db_value!(
+        &db,
         r#"select count(*) as "n!" from (select person_id from person_municipality pm
                join municipality m on m.id = pm.municipality_id where m.slug not in ('lindesberg', 'nora')
                group by person_id having count(*) > 1) t"#
-    )
-    .fetch_one(&db)
-    .await
-    .expect("people");
+    );
     assert_eq!(
         shared_people, 0,
         "each generated person belongs to one municipality"
@@ -128,10 +122,7 @@ async fn nothing_generated_refers_to_another_municipality(db: sqlx::PgPool) {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn loading_again_leaves_the_generated_municipalities_as_they_are(db: sqlx::PgPool) {
     load_three(&db).await;
-    let people = sqlx::query_scalar!(r#"select count(*) as "n!" from person"#)
-        .fetch_one(&db)
-        .await
-        .expect("people");
+    let people = db_value!(&db, r#"select count(*) as "n!" from person"#);
 
     let again = national::load(&db, 3, 1, samordna::web::today(), &|| {})
         .await
@@ -141,10 +132,7 @@ async fn loading_again_leaves_the_generated_municipalities_as_they_are(db: sqlx:
         (again.municipalities, again.existing, again.reports),
         (0, 3, 0)
     );
-    let after = sqlx::query_scalar!(r#"select count(*) as "n!" from person"#)
-        .fetch_one(&db)
-        .await
-        .expect("people");
+    let after = db_value!(&db, r#"select count(*) as "n!" from person"#);
     assert_eq!(after, people);
 }
 
@@ -166,12 +154,8 @@ async fn a_generated_coordinator_signs_in_and_sees_only_their_own_municipality(d
     let groups = texts(&structure, ".tiers .card h3");
     assert!(groups.contains(&format!("{town}BRÅ")), "{groups:?}");
     assert!(!groups.contains(&"LindeBRÅ".to_owned()), "{groups:?}");
-    let lindesberg = municipality_id(&app.db, "Lindesbergs kommun").await;
-    let forged = app
-        .post(
-            "/valj-kommun",
-            &[("municipality_id", &lindesberg.to_string())],
-        )
-        .await;
-    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.choose_municipality("Lindesbergs kommun").await,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -15,16 +15,14 @@ pub async fn operator(app: &TestApp) -> Client {
     samordna::operator::add_operator(&app.db, OPERATOR, "Driften", 7)
         .await
         .expect("operator");
-    sqlx::query!(
+    db_run!(
+        &app.db,
         r#"update person set must_change_password = false,
                   password_hash = (select password_hash from person where email = $2)
            where email = $1"#,
         OPERATOR,
         COORDINATOR
-    )
-    .execute(&app.db)
-    .await
-    .expect("password");
+    );
     app.browser_signed_in(OPERATOR).await
 }
 
@@ -125,7 +123,8 @@ async fn the_operators_pages_show_no_report_agreement_meeting_or_planning_text(d
     let app = TestApp::demo(db).await;
     let browser = operator(&app).await;
     let id = municipality_id(&app.db, "Lindesbergs kommun").await;
-    let texts: Vec<String> = sqlx::query_scalar!(
+    let texts: Vec<String> = db_values!(
+        &app.db,
         r#"select t as "t!" from (
              (select description as t from est_incident where municipality_id = $1 and length(description) > 12 limit 3)
              union all (select title from goal where municipality_id = $1 limit 3)
@@ -133,10 +132,7 @@ async fn the_operators_pages_show_no_report_agreement_meeting_or_planning_text(d
              union all (select v.title from agreement_version v where v.municipality_id = $1 limit 3)
            ) x"#,
         id
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("texts");
+    );
     assert!(texts.len() >= 6, "{texts:?}");
     for path in [
         "/drift".to_owned(),
@@ -158,20 +154,19 @@ async fn only_operators_reach_drift(db: sqlx::PgPool) {
     app.login_in(COORDINATOR, "Lindesbergs kommun").await;
     let id = municipality_id(&app.db, "Lindesbergs kommun").await;
     for path in ["/drift".to_owned(), format!("/drift/kommuner/{id}")] {
-        assert_eq!(app.status(&path).await, StatusCode::FORBIDDEN);
+        app.assert_status(&path, StatusCode::FORBIDDEN).await;
     }
-    let suspend = app
-        .post(
-            &format!("/drift/kommuner/{id}/avstangning"),
-            &[("action", "suspend")],
-        )
-        .await;
-    assert_eq!(suspend.status(), StatusCode::FORBIDDEN);
-    let suspended: Option<chrono::DateTime<chrono::Utc>> =
-        sqlx::query_scalar!("select suspended_at from municipality where id = $1", id)
-            .fetch_one(&app.db)
-            .await
-            .expect("row");
+    app.assert_post_status(
+        &format!("/drift/kommuner/{id}/avstangning"),
+        &[("action", "suspend")],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let suspended: Option<chrono::DateTime<chrono::Utc>> = db_value!(
+        &app.db,
+        "select suspended_at from municipality where id = $1",
+        id
+    );
     assert!(suspended.is_none());
 }
 
@@ -179,32 +174,26 @@ async fn only_operators_reach_drift(db: sqlx::PgPool) {
 /// that nobody holds.
 async fn empty_municipality(db: &sqlx::PgPool) -> uuid::Uuid {
     let id = uuid::Uuid::now_v7();
-    sqlx::query!(
+    db_run!(
+        db,
         "insert into municipality (id, slug, name, code) values ($1, 'ljusnarsberg', 'Ljusnarsbergs kommun', '1864')",
         id
-    )
-    .execute(db)
-    .await
-    .expect("municipality");
-    sqlx::query!(
+    );
+    db_run!(
+        db,
         "insert into position (id, municipality_id, title, grants_admin) values ($1, $2, 'Samordnare', true)",
         uuid::Uuid::now_v7(),
         id
-    )
-    .execute(db)
-    .await
-    .expect("position");
+    );
     id
 }
 
 /// The token of the link in the last invitation mail.
 async fn invitation_token(db: &sqlx::PgPool) -> String {
-    let body = sqlx::query_scalar!(
+    let body = db_value!(
+        db,
         "select body from outbox where kind = 'coordinator_invitation' order by created_at desc limit 1"
-    )
-    .fetch_one(db)
-    .await
-    .expect("mail");
+    );
     assert!(body.contains("72 timmar"), "{body}");
     let start = body.find("/inbjudan/").expect("link") + "/inbjudan/".len();
     body[start..]
@@ -287,11 +276,10 @@ async fn an_invitation_into_a_suspended_municipality_waits_and_says_so(db: sqlx:
             "Inbjudan till Kim Samordnare <kim@ljusnarsberg.example> är sparad men skickas först när kommunen öppnas igen."
         ]
     );
-    let status =
-        sqlx::query_scalar!("select status from outbox where kind = 'coordinator_invitation'")
-            .fetch_one(&app.db)
-            .await
-            .expect("queued");
+    let status = db_value!(
+        &app.db,
+        "select status from outbox where kind = 'coordinator_invitation'"
+    );
     assert_eq!(status, "queued");
 }
 
@@ -305,10 +293,7 @@ async fn an_invited_coordinator_chooses_a_password_and_works_in_the_municipality
     let sent = invite(&app, &operator, m, "kim@ljusnarsberg.example").await;
     assert_redirect_to(&sent, &format!("/drift/kommuner/{m}"));
     let token = invitation_token(&app.db).await;
-    let stored = sqlx::query_scalar!("select token_hash from coordinator_invitation")
-        .fetch_one(&app.db)
-        .await
-        .expect("invitation");
+    let stored = db_value!(&app.db, "select token_hash from coordinator_invitation");
     assert_ne!(stored, token, "the token is stored hashed");
 
     let invitee = app.other_browser();
@@ -353,13 +338,11 @@ async fn an_expired_or_wrong_link_changes_nothing(db: sqlx::PgPool) {
     let operator = operator(&app).await;
     invite(&app, &operator, m, "kim@ljusnarsberg.example").await;
     let token = invitation_token(&app.db).await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update coordinator_invitation set expires_at = now() - interval '1 minute' where municipality_id = $1",
         m
-    )
-    .execute(&app.db)
-        .await
-        .expect("expire");
+    );
     let invitee = app.other_browser();
     let link = format!("/inbjudan/{token}");
     let form = [
@@ -372,12 +355,10 @@ async fn an_expired_or_wrong_link_changes_nothing(db: sqlx::PgPool) {
     let wrong = post(&app, &invitee, "/inbjudan/fel0token", &form).await;
     assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
     assert!(text(wrong).await.contains("Länken finns inte"));
-    let person = sqlx::query!(
+    let person = db_row!(
+        &app.db,
         "select password_hash, session_generation from person where email = 'kim@ljusnarsberg.example'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("person");
+    );
     assert_eq!(person.password_hash, "!");
     assert_eq!(person.session_generation, 0);
     assert_eq!(
@@ -399,12 +380,10 @@ async fn a_coordinators_position_held_by_someone_else_is_a_field_error(db: sqlx:
             .iter()
             .any(|t| t.contains("redan en innehavare")),
     );
-    let stored = sqlx::query_scalar!(
+    let stored = db_value!(
+        &app.db,
         r#"select (select count(*) from coordinator_invitation) + (select count(*) from person where email = 'ny@nora.example') as "n!""#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(stored, 0, "nothing stored");
 }
 
@@ -441,10 +420,7 @@ async fn a_suspended_municipality_is_closed_to_its_people_and_the_public_until_r
 }
 
 async fn municipalities(db: &sqlx::PgPool) -> Vec<String> {
-    sqlx::query_scalar!("select name from municipality order by name")
-        .fetch_all(db)
-        .await
-        .expect("names")
+    db_values!(db, "select name from municipality order by name")
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -472,16 +448,14 @@ async fn a_municipality_is_deleted_only_after_an_export_and_its_name_typed(db: s
     let deleted = post(&app, &operator, &delete, &name).await;
     assert_redirect_to(&deleted, "/drift");
     assert_eq!(municipalities(&app.db).await, ["Nora kommun"]);
-    let left: i64 = sqlx::query_scalar!(
+    let left: i64 = db_value!(
+        &app.db,
         r#"select (select count(*) from audit_event where municipality_id = $1)
                 + (select count(*) from est_incident where municipality_id = $1)
                 + (select count(*) from person where email = $2) as "n!""#,
         m,
         COORDINATOR
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("left");
+    );
     assert_eq!(left, 0);
     let nora = app.browser_signed_in(NORA_COORDINATOR).await;
     for path in ["/", "/est", "/moten", "/admin"] {

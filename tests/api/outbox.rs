@@ -35,30 +35,20 @@ async fn create_meeting(app: &TestApp) -> uuid::Uuid {
 
 /// The `To:` header of every `.eml` file in the folder, sorted.
 fn recipients_on_disk(dir: &std::path::Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut to: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| {
-            let raw = std::fs::read(e.path()).expect("eml");
-            let mail = mailparse::parse_mail(&raw).expect("mail parses");
-            mailparse::MailHeaderMap::get_first_value(&mail.headers[..], "To").unwrap_or_default()
-        })
+    let mut to: Vec<String> = raw_mails(dir)
+        .iter()
+        .map(|raw| mail_header(&mailparse::parse_mail(raw).expect("mail parses"), "To"))
         .collect();
     to.sort();
     to
 }
 
 async fn statuses(app: &TestApp, meeting: uuid::Uuid) -> Vec<(String, String)> {
-    sqlx::query!(
+    db_rows!(
+        &app.db,
         "select recipient_email, status from outbox where about_id = $1 order by recipient_email",
         meeting
     )
-    .fetch_all(&app.db)
-    .await
-    .expect("outbox")
     .into_iter()
     .map(|r| (r.recipient_email, r.status))
     .collect()
@@ -66,16 +56,14 @@ async fn statuses(app: &TestApp, meeting: uuid::Uuid) -> Vec<(String, String)> {
 
 /// A LindeBRÅ member other than the coordinator who sends the kallelse.
 async fn a_member(app: &TestApp) -> String {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         r#"select pe.email from membership ms join work_group g on g.id = ms.work_group_id
            join position_holder h on h.position_id = ms.position_id and h.held_to is null
            join person pe on pe.id = h.person_id
            where g.name = 'LindeBRÅ' and pe.email <> $1 order by pe.email limit 1"#,
         COORDINATOR
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("member")
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -86,17 +74,19 @@ async fn a_member_with_a_broken_name_gets_no_kallelse_the_others_do_and_a_resend
     let meeting = create_meeting(&app).await;
     let member = a_member(&app).await;
     // A name stored before single-line fields refused line breaks.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update person set name = $2 where email = $1",
         member,
         "Anna\r\nBcc: angripare@example.com"
-    )
-    .execute(&app.db)
-    .await
-    .expect("name");
+    );
 
-    let response = app.post(&format!("/moten/{meeting}/kallelse"), &[]).await;
-    assert_redirect_to(&response, &format!("/moten/{meeting}"));
+    app.post_redirects(
+        &format!("/moten/{meeting}/kallelse"),
+        &[],
+        &format!("/moten/{meeting}"),
+    )
+    .await;
     let sent = recipients_on_disk(&app.mail_dir);
     assert_eq!(sent.len(), 7, "{sent:?}");
     assert!(!sent.iter().any(|to| to.contains(&member)));
@@ -130,13 +120,11 @@ async fn a_member_with_a_broken_name_gets_no_kallelse_the_others_do_and_a_resend
     assert_eq!(rows.iter().filter(|(_, s)| s == "failed").count(), 1);
 
     // The name is put right; a resend reaches only that member.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update person set name = 'Anna Berg' where email = $1",
         member
-    )
-    .execute(&app.db)
-    .await
-    .expect("name");
+    );
     app.post(&format!("/moten/{meeting}/kallelse"), &[]).await;
     let sent = recipients_on_disk(&app.mail_dir);
     assert_eq!(sent.len(), 8, "{sent:?}");
@@ -171,9 +159,13 @@ async fn when_the_transport_fails_the_kallelse_is_recorded_as_failed_and_the_wor
     std::fs::remove_dir_all(&app.mail_dir).expect("remove");
     std::fs::write(&app.mail_dir, b"not a folder").expect("file");
 
-    let response = app.post(&format!("/moten/{meeting}/kallelse"), &[]).await;
-    assert_redirect_to(&response, &format!("/moten/{meeting}"));
-    let page = app.get_html(&format!("/moten/{meeting}")).await;
+    let page = app
+        .post_and_follow(
+            &format!("/moten/{meeting}/kallelse"),
+            &[],
+            &format!("/moten/{meeting}"),
+        )
+        .await;
     assert!(
         texts(&page, ".flash")
             .join("")
@@ -190,24 +182,20 @@ async fn when_the_transport_fails_the_kallelse_is_recorded_as_failed_and_the_wor
     std::fs::remove_file(&app.mail_dir).expect("file");
     std::fs::create_dir_all(&app.mail_dir).expect("folder");
     let exhausted = a_member(&app).await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update outbox set next_attempt_at = now() where about_id = $1 and municipality_id = $2",
         meeting,
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("due");
-    sqlx::query!(
+    );
+    db_run!(
+        &app.db,
         "update outbox set attempts = $3 where about_id = $1 and recipient_email = $2 and municipality_id = $4",
         meeting,
         exhausted,
         samordna::mail::outbox::MAX_ATTEMPTS,
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("exhausted");
+    );
     let state = samordna::state::AppState::new(app.db.clone(), config(app.mail_dir.clone()))
         .expect("state");
     let delivery = samordna::mail::outbox::deliver_due(&state)
@@ -237,21 +225,18 @@ async fn a_cancellation_is_queued_with_the_change_and_reaches_each_member_once(d
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let meeting = create_meeting(&app).await;
     app.post(&format!("/moten/{meeting}/kallelse"), &[]).await;
-    let response = app
-        .post(
-            &format!("/moten/{meeting}/stall-in"),
-            &[("reason", "Sjukdom")],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/moten/{meeting}"));
-    let kinds = sqlx::query!(
+    app.post_redirects(
+        &format!("/moten/{meeting}/stall-in"),
+        &[("reason", "Sjukdom")],
+        &format!("/moten/{meeting}"),
+    )
+    .await;
+    let kinds = db_rows!(
+        &app.db,
         r#"select kind, sequence, count(*) filter (where status = 'sent') as "sent!", count(*) as "all!"
            from outbox where about_id = $1 group by kind, sequence order by sequence"#,
         meeting
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("outbox");
+    );
     let summary: Vec<(String, Option<i32>, i64, i64)> = kinds
         .into_iter()
         .map(|r| (r.kind, r.sequence, r.sent, r.all))
@@ -288,13 +273,11 @@ async fn mail_of_a_suspended_municipality_waits_queued_until_it_is_resumed(db: s
     .expect("queued");
     tx.commit().await.expect("commit");
     // Left behind by its request: the worker's to send.
-    sqlx::query!(
+    db_run!(
+        &db,
         "update outbox set created_at = now() - interval '1 hour' where municipality_id = $1",
         m
-    )
-    .execute(&db)
-    .await
-    .expect("older");
+    );
     suspend(&db, m, true).await;
 
     let now = samordna::mail::outbox::deliver(&state, &ids).await;
@@ -303,10 +286,11 @@ async fn mail_of_a_suspended_municipality_waits_queued_until_it_is_resumed(db: s
         .expect("worker");
     assert!(now.sent.is_empty() && now.failed.is_empty());
     assert!(worker.sent.is_empty() && worker.failed.is_empty());
-    let row = sqlx::query!("select status, attempts from outbox where id = $1", ids[0])
-        .fetch_one(&db)
-        .await
-        .expect("row");
+    let row = db_row!(
+        &db,
+        "select status, attempts from outbox where id = $1",
+        ids[0]
+    );
     assert_eq!((row.status.as_str(), row.attempts), ("queued", 0));
     assert!(recipients_on_disk(&mail_dir).is_empty());
 

@@ -8,12 +8,10 @@ use crate::helpers::*;
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_goal_decided_at_a_meeting_links_both_ways(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let meeting: uuid::Uuid = sqlx::query_scalar!(
+    let meeting: uuid::Uuid = db_value!(
+        &app.db,
         "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id where g.name = 'Styrgrupp' and g.municipality_id = (select id from municipality where slug = 'lindesberg') and mt.status = 'held' order by mt.starts_at limit 1"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("meeting");
+    );
 
     let response = app
         .post(
@@ -46,9 +44,9 @@ async fn a_goal_decided_at_a_meeting_links_both_ways(db: sqlx::PgPool) {
         "{hrefs:?}"
     );
     let meeting_page = app.get_html(&format!("/moten/{meeting}")).await;
-    assert!(
-        texts(&meeting_page, "#handled-title + ul li")
-            .contains(&"Mål: Färre inbrott i Frövi".to_owned())
+    assert_listed(
+        &texts(&meeting_page, "#handled-title + ul li"),
+        "Mål: Färre inbrott i Frövi",
     );
 }
 
@@ -57,11 +55,10 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
     db: sqlx::PgPool,
 ) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let plan: uuid::Uuid =
-        sqlx::query_scalar!("select id from plan_item where kind = 'action_plan'")
-            .fetch_one(&app.db)
-            .await
-            .expect("plan");
+    let plan: uuid::Uuid = db_value!(
+        &app.db,
+        "select id from plan_item where kind = 'action_plan'"
+    );
 
     let page = app.get_html(&format!("/planering/underlag/{plan}")).await;
     assert_eq!(
@@ -92,16 +89,7 @@ async fn an_action_plan_shows_its_trail_and_measures_and_delays_count_on_the_das
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, POLICE_LIAISON).await;
-    app.post(
-        "/valj-kommun",
-        &[(
-            "municipality_id",
-            &municipality_id(&app.db, "Lindesbergs kommun")
-                .await
-                .to_string(),
-        )],
-    )
-    .await;
+    app.choose_municipality("Lindesbergs kommun").await;
     let response = app
         .post(
             "/planering/underlag",
@@ -117,8 +105,8 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
         .expect("location")
         .to_owned();
 
-    let response = app
-        .post(
+    let refused = app
+        .refused_post(
             &page,
             &[
                 ("status", "decided"),
@@ -129,24 +117,20 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
         .await;
 
     assert_field_errors(
-        &refused_page(response).await,
+        &refused,
         "meeting_id",
         &["Fel: Ange vid vilket möte underlaget behandlades."],
     );
-    let status: String = sqlx::query_scalar!(
+    let status: String = db_value!(
+        &app.db,
         "select status from plan_item where title = 'Prioritera Storå centrum'"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("status");
+    );
     assert_eq!(status, "draft");
 
-    let meeting: uuid::Uuid = sqlx::query_scalar!(
+    let meeting: uuid::Uuid = db_value!(
+        &app.db,
         "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id where g.name = 'Styrgrupp' and g.municipality_id = (select id from municipality where slug = 'lindesberg') and mt.status = 'held' order by mt.starts_at limit 1"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("meeting");
+    );
     app.post(
         &page,
         &[
@@ -159,9 +143,9 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
     let lead = texts(&app.get_html(&page).await, "p.lead");
     assert!(lead[0].starts_with("Beslutad · Styrgrupp"), "{lead:?}");
     let meeting_page = app.get_html(&format!("/moten/{meeting}")).await;
-    assert!(
-        texts(&meeting_page, "#handled-title + ul li")
-            .contains(&"Prioriteringsförslag: Prioritera Storå centrum (beslutad)".to_owned())
+    assert_listed(
+        &texts(&meeting_page, "#handled-title + ul li"),
+        "Prioriteringsförslag: Prioritera Storå centrum (beslutad)",
     );
 
     let kso = app.beside("kso@lindesberg.example").await;
@@ -170,12 +154,12 @@ async fn decision_material_needs_the_meeting_it_was_handled_at(db: sqlx::PgPool)
         StatusCode::OK,
         "the Styrgrupp reads"
     );
-    assert_eq!(
-        kso.post("/planering/underlag", &[("kind", "priority_proposal")])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    kso.assert_post_status(
+        "/planering/underlag",
+        &[("kind", "priority_proposal")],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -184,13 +168,10 @@ async fn a_measure_ending_before_it_starts_is_refused_by_the_field(db: sqlx::PgP
     let police = lindesberg_position(&app.db, "Kommunpolis")
         .await
         .to_string();
-    let before: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from measure"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let before: i64 = db_value!(&app.db, r#"select count(*) as "n!" from measure"#);
 
-    let response = app
-        .post(
+    let page = app
+        .refused_post(
             "/planering/atgarder",
             &[
                 ("measure_title", "Trygghetsvandring"),
@@ -200,18 +181,13 @@ async fn a_measure_ending_before_it_starts_is_refused_by_the_field(db: sqlx::PgP
             ],
         )
         .await;
-
-    let page = refused_page(response).await;
     assert_field_errors(
         &page,
         "due_on",
         &["Fel: Slutdatumet kan inte vara före startdatumet."],
     );
     assert_value(&page, "#measure_title", "Trygghetsvandring");
-    let after: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from measure"#)
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let after: i64 = db_value!(&app.db, r#"select count(*) as "n!" from measure"#);
     assert_eq!(after, before);
 }
 
@@ -223,39 +199,35 @@ async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx
     let mine = texts(&start, "#measures-title + ul li");
     assert_eq!(mine.len(), 1);
     assert!(mine[0].starts_with("Gemensamma kvällsronder polis och Securitas"));
-    let measure: uuid::Uuid =
-        sqlx::query_scalar!("select id from measure where title like 'Gemensamma kvällsronder%'")
-            .fetch_one(&app.db)
-            .await
-            .expect("measure");
+    let measure: uuid::Uuid = db_value!(
+        &app.db,
+        "select id from measure where title like 'Gemensamma kvällsronder%'"
+    );
 
-    let response = app
-        .post(
-            &format!("/planering/atgarder/{measure}"),
-            &[
-                ("note", "Fyra ronder i november."),
-                ("percent_done", "60"),
-                ("status", "ongoing"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, &format!("/planering/atgarder/{measure}"));
-    let percent: i32 =
-        sqlx::query_scalar!("select percent_done from measure where id = $1", measure)
-            .fetch_one(&app.db)
-            .await
-            .expect("percent");
+    app.post_redirects(
+        &format!("/planering/atgarder/{measure}"),
+        &[
+            ("note", "Fyra ronder i november."),
+            ("percent_done", "60"),
+            ("status", "ongoing"),
+        ],
+        &format!("/planering/atgarder/{measure}"),
+    )
+    .await;
+    let percent: i32 = db_value!(
+        &app.db,
+        "select percent_done from measure where id = $1",
+        measure
+    );
     assert_eq!(percent, 60);
 
     // Due in three days: the kommunpolis is reminded, once.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update measure set due_on = current_date + 3 where id = $1 and municipality_id = $2",
         measure,
         municipality_id(&app.db, "Lindesbergs kommun").await
-    )
-    .execute(&app.db)
-    .await
-    .expect("due");
+    );
     let (state, mail_dir) = state_with_mail(app.db.clone());
     assert_eq!(
         samordna::planning::measures::remind(&state)
@@ -269,12 +241,9 @@ async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx
             .expect("remind"),
         0
     );
-    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
-        .expect("mail")
-        .filter_map(Result::ok)
-        .collect();
+    let mails = raw_mails(&mail_dir);
     assert_eq!(mails.len(), 1);
-    let raw = String::from_utf8_lossy(&std::fs::read(mails[0].path()).expect("eml")).to_string();
+    let raw = String::from_utf8_lossy(&mails[0]).to_string();
     assert!(raw.contains("kommunpolis@lindesberg.example"));
 }
 
@@ -284,13 +253,11 @@ async fn owners_see_their_measures_report_progress_and_get_one_reminder(db: sqlx
 async fn a_suspended_municipalitys_measure_is_reminded_about_only_once_resumed(db: sqlx::PgPool) {
     samordna::seed::load_demo(&db).await.expect("demo");
     let m = municipality_id(&db, "Lindesbergs kommun").await;
-    sqlx::query!(
+    db_run!(
+        &db,
         "update measure set due_on = current_date + 3 where title like 'Gemensamma kvällsronder%' and municipality_id = $1",
         m
-    )
-    .execute(&db)
-    .await
-    .expect("due");
+    );
     let (state, _mail_dir) = state_with_mail(db.clone());
     suspend(&db, m, true).await;
 
@@ -319,15 +286,13 @@ async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let to = samordna::web::today();
     let from = to - chrono::Days::new(90);
-    let expected: i64 = sqlx::query_scalar!(
+    let expected: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from est_incident i join municipality m on m.id = i.municipality_id
            where m.slug = 'lindesberg' and i.occurred_on between $1 and $2 and i.duplicate_of is null"#,
         from,
         to
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
 
     let response = app
         .post(
@@ -360,8 +325,9 @@ async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(
             .iter()
             .any(|l| l.ends_with("Trygghetsmätning 2026 (Trygghetsundersökning)"))
     );
-    assert!(
-        texts(&page, "p").contains(&"Otryggheten är koncentrerad till resecentrum.".to_owned())
+    assert_listed(
+        &texts(&page, "p"),
+        "Otryggheten är koncentrerad till resecentrum.",
     );
 }
 
@@ -371,23 +337,22 @@ async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lage
 ) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
 
-    let response = app
-        .post(
-            "/planering/installningar",
-            &[
-                ("action_plan_body", "beredningsgrupp"),
-                ("lagesbild_interval_months", "6"),
-            ],
-        )
-        .await;
-    assert_redirect_to(&response, "/planering#installningar");
+    app.post_redirects(
+        "/planering/installningar",
+        &[
+            ("action_plan_body", "beredningsgrupp"),
+            ("lagesbild_interval_months", "6"),
+        ],
+        "/planering#installningar",
+    )
+    .await;
 
     let page = app.get_html("/planering").await;
     assert!(texts(&page, "p").iter().any(|p| p.starts_with(
         "Åtgärdsplanen beslutas av beredningsgruppen. Lägesbilden förnyas var 6:e månad"
     )));
-    let response = app
-        .post(
+    let refused = app
+        .refused_post(
             "/planering/installningar",
             &[
                 ("action_plan_body", "kommunfullmäktige"),
@@ -396,10 +361,7 @@ async fn the_coordinator_sets_who_decides_the_action_plan_and_how_often_the_lage
         )
         .await;
     assert_eq!(
-        texts(
-            &refused_page(response).await,
-            "#lagesbild_interval_months-error"
-        ),
+        texts(&refused, "#lagesbild_interval_months-error"),
         ["Fel: Ange antal månader, 1 till 60."]
     );
 }

@@ -34,13 +34,11 @@ pub(crate) async fn warm_statements(app: &TestApp, path: &str) -> u32 {
 /// counts reach the view up to 10 s late from idle connections, so wait.
 async fn rows_written(app: &TestApp) -> i64 {
     tokio::time::sleep(Duration::from_secs(11)).await;
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         r#"select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint as "n!"
            from pg_stat_user_tables"#
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("statistics")
 }
 
 /// Asks `check` again for a short while: a notice between instances is
@@ -61,10 +59,11 @@ fn session_cookie(app: &TestApp) -> String {
 
 /// How many session rows carry the id `id`.
 async fn session_rows(app: &TestApp, id: &str) -> i64 {
-    sqlx::query_scalar!(r#"select count(*) as "n!" from session where id = $1"#, id)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
+    db_value!(
+        &app.db,
+        r#"select count(*) as "n!" from session where id = $1"#,
+        id
+    )
 }
 
 /// Whether the start page soon sends the browser to sign in.
@@ -81,10 +80,11 @@ async fn demo_signed_in(db: sqlx::PgPool, email: &str) -> TestApp {
 
 /// Deactivates a person in the database, as the command line would.
 async fn deactivate(app: &TestApp, email: &str) {
-    sqlx::query!("update person set active = false where email = $1", email)
-        .execute(&app.db)
-        .await
-        .expect("deactivate");
+    db_run!(
+        &app.db,
+        "update person set active = false where email = $1",
+        email
+    );
 }
 
 /// A second app on the same database with `email` signed in and the start
@@ -138,30 +138,26 @@ async fn the_idle_expiry_moves_forward_once_the_touch_interval_has_passed(db: sq
     let app = demo_signed_in(db, COORDINATOR).await;
     let id = session_cookie(&app);
     // As if the last touch was six minutes ago and the expiry near.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         r#"update session set
                data = jsonb_set(data, '{auth,touched_at}',
                                 to_jsonb(now() - interval '6 minutes')),
                expiry_date = now() + interval '54 minutes'
            where id = $1"#,
         id
-    )
-    .execute(&app.db)
-    .await
-    .expect("age the session");
+    );
     notify_session_changed(&app, &id).await;
 
     assert!(
         eventually(async || {
             app.get_html("/").await;
-            sqlx::query_scalar!(
+            db_value!(
+                &app.db,
                 r#"select (expiry_date > now() + interval '59 minutes') as "moved!"
                    from session where id = $1"#,
                 id
             )
-            .fetch_one(&app.db)
-            .await
-            .expect("session")
         })
         .await,
         "the expiry did not move forward"
@@ -172,10 +168,11 @@ async fn the_idle_expiry_moves_forward_once_the_touch_interval_has_passed(db: sq
 /// instance would.
 async fn notify_session_changed(app: &TestApp, id: &str) {
     let payload = format!("session:{id}:another-instance");
-    sqlx::query!("select pg_notify('samordna_identity', $1)", payload)
-        .execute(&app.db)
-        .await
-        .expect("notify");
+    db_run!(
+        &app.db,
+        "select pg_notify('samordna_identity', $1)",
+        payload
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -186,13 +183,11 @@ async fn a_session_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(d
     app.login(COORDINATOR).await;
     app.get_html("/").await;
     let id = session_cookie(&app);
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update session set expiry_date = now() - interval '1 second' where id = $1",
         id
-    )
-    .execute(&app.db)
-    .await
-    .expect("expire");
+    );
     notify_session_changed(&app, &id).await;
     assert!(
         soon_sent_to_login(&app).await,
@@ -204,15 +199,13 @@ async fn a_session_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(d
     app.login(COORDINATOR).await;
     app.get_html("/").await;
     let id = session_cookie(&app);
-    sqlx::query!(
+    db_run!(
+        &app.db,
         r#"update session set data = jsonb_set(data, '{auth,signed_in_at}',
                                      to_jsonb(now() - interval '13 hours'))
            where id = $1"#,
         id
-    )
-    .execute(&app.db)
-    .await
-    .expect("age");
+    );
     notify_session_changed(&app, &id).await;
     assert!(
         soon_sent_to_login(&app).await,
@@ -229,11 +222,10 @@ async fn a_session_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(d
 async fn switching_municipality_gives_a_new_session_id(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, "lpo.chef@lindesberg.example").await;
     let before = session_cookie(&app);
-    let nora = municipality_id(&app.db, "Nora kommun").await;
-    let response = app
-        .post("/valj-kommun", &[("municipality_id", &nora.to_string())])
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.choose_municipality("Nora kommun").await,
+        StatusCode::SEE_OTHER
+    );
     let after = session_cookie(&app);
     assert_ne!(before, after);
     assert_eq!(
@@ -241,7 +233,7 @@ async fn switching_municipality_gives_a_new_session_id(db: sqlx::PgPool) {
         0,
         "the old session id is gone"
     );
-    assert_eq!(app.status("/").await, StatusCode::OK);
+    app.assert_status("/", StatusCode::OK).await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -249,13 +241,11 @@ async fn a_change_to_a_person_made_elsewhere_reaches_the_cache_at_once(db: sqlx:
     let app = demo_signed_in(db, SECURITAS).await;
 
     // Another instance, or the command line, renames and then deactivates.
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update person set name = 'Nytt Namn' where email = $1",
         SECURITAS
-    )
-    .execute(&app.db)
-    .await
-    .expect("rename");
+    );
     assert!(
         eventually(async || {
             let page = app.get_html("/").await;
@@ -276,13 +266,11 @@ async fn a_lost_listening_connection_drops_the_cache(db: sqlx::PgPool) {
     let app = demo_signed_in(db, SECURITAS).await;
 
     // Cut the listener, then change the person: that notice is lost.
-    let cut = sqlx::query_scalar!(
+    let cut = db_value!(
+        &app.db,
         r#"select count(pg_terminate_backend(pid)) as "n!" from pg_stat_activity
            where datname = current_database() and query ilike 'listen%'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("terminate");
+    );
     assert_eq!(cut, 1, "one listening connection");
     deactivate(&app, SECURITAS).await;
 
@@ -337,10 +325,10 @@ async fn the_daily_pages_run_no_more_statements_than_counted(db: sqlx::PgPool) {
 
 /// Securitas's organisation, whose reports the demo's Securitas files.
 async fn securitas_organisation(app: &TestApp) -> uuid::Uuid {
-    sqlx::query_scalar!("select id from organisation where name = 'Securitas'")
-        .fetch_one(&app.db)
-        .await
-        .expect("organisation")
+    db_value!(
+        &app.db,
+        "select id from organisation where name = 'Securitas'"
+    )
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -398,22 +386,11 @@ async fn pages_and_exports_are_not_stored_and_are_compressed(db: sqlx::PgPool) {
             .send()
             .await
             .expect("GET");
-        assert_eq!(
-            response
-                .headers()
-                .get("cache-control")
-                .map(|v| v.to_str().ok()),
-            Some(Some("no-store")),
-            "{path}"
-        );
-        assert_eq!(
-            response
-                .headers()
-                .get("content-encoding")
-                .map(|v| v.to_str().ok()),
-            Some(Some("gzip")),
-            "{path}"
-        );
+        let headers = response.headers();
+        let cache = header(headers, "cache-control");
+        assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
+        let encoding = header(headers, "content-encoding");
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
     }
     // Plain http: no HSTS.
     assert!(
@@ -429,12 +406,7 @@ async fn pages_and_exports_are_not_stored_and_are_compressed(db: sqlx::PgPool) {
 async fn the_stylesheet_has_a_versioned_name_and_a_long_lifetime(db: sqlx::PgPool) {
     let app = TestApp::demo(db).await;
     let page = app.get_html("/login").await;
-    let href = page
-        .select(&scraper::Selector::parse("link[rel=stylesheet]").expect("selector"))
-        .next()
-        .and_then(|l| l.value().attr("href"))
-        .expect("stylesheet")
-        .to_owned();
+    let href = attr_of(&page, "link[rel=stylesheet]", "href").expect("stylesheet");
     assert!(
         href.starts_with("/assets/") && href.ends_with("/app.css"),
         "{href}"
@@ -450,10 +422,8 @@ async fn the_stylesheet_has_a_versioned_name_and_a_long_lifetime(db: sqlx::PgPoo
     let old = app.get("/assets/000000000000/app.css").await;
     assert_eq!(old.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(old.headers()["location"], href.as_str());
-    assert_eq!(
-        app.status("/assets/000000000000/finns-inte.css").await,
-        StatusCode::NOT_FOUND
-    );
+    app.assert_status("/assets/000000000000/finns-inte.css", StatusCode::NOT_FOUND)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -500,15 +470,13 @@ async fn a_page_seen_again_runs_no_statement_until_its_municipality_changes(db: 
 
     // Areas are page data only (not who is asking).
     let rename = async |municipality: &str, from: &str, to: &str| {
-        sqlx::query!(
+        db_run!(
+            &app.db,
             "update area set name = $3 where name = $2 and municipality_id = $1",
             municipality_id(&app.db, municipality).await,
             from,
             to
-        )
-        .execute(&app.db)
-        .await
-        .expect("rename");
+        );
     };
     rename("Nora kommun", "Gyttorp", "Gyttorp bruk").await;
     for (app, path) in pages {

@@ -11,15 +11,11 @@ async fn a_report_entry_posted_twice_is_stored_once(db: sqlx::PgPool) {
     let field =
         |name: &str| value_of(&page, &format!("#handelser input[name={name}]")).expect(name);
     let (week, org, token) = (field("vecka"), field("org"), field("form_token"));
-    let category: uuid::Uuid =
-        sqlx::query_scalar!("select id from incident_category where name = 'Klotter'")
-            .fetch_one(&app.db)
-            .await
-            .expect("category");
-    let area: uuid::Uuid = sqlx::query_scalar!("select id from area where name = 'Frövi'")
-        .fetch_one(&app.db)
-        .await
-        .expect("area");
+    let category: uuid::Uuid = db_value!(
+        &app.db,
+        "select id from incident_category where name = 'Klotter'"
+    );
+    let area: uuid::Uuid = db_value!(&app.db, "select id from area where name = 'Frövi'");
     let date = (samordna::web::today() - chrono::Days::new(1)).to_string();
     let (category, area) = (category.to_string(), area.to_string());
     let form = [
@@ -38,12 +34,10 @@ async fn a_report_entry_posted_twice_is_stored_once(db: sqlx::PgPool) {
 
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
     assert_eq!(second.status(), StatusCode::SEE_OTHER);
-    let stored: i64 = sqlx::query_scalar!(
+    let stored: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from est_incident where description = 'Dubbelklickad händelse'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(stored, 1);
     let after = app
         .get_html(&format!("/est/rapport?vecka={week}&org={org}"))
@@ -73,12 +67,10 @@ async fn a_meeting_form_posted_twice_plans_one_meeting(db: sqlx::PgPool) {
     app.post("/moten/ny", &form).await;
     app.post("/moten/ny", &form).await;
 
-    let meetings: i64 = sqlx::query_scalar!(
+    let meetings: i64 = db_value!(
+        &app.db,
         r#"select count(*) as "n!" from meeting where starts_at::date = '2031-02-04'"#
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    );
     assert_eq!(meetings, 1);
 }
 
@@ -113,7 +105,7 @@ async fn the_app_answers_503_while_postgresql_restarts_and_serves_again_without_
     samordna::seed::load_demo(&db).await.expect("demo");
     let app = TestApp::spawn(db.clone()).await;
     app.login(COORDINATOR).await;
-    assert_eq!(app.status("/struktur").await, StatusCode::OK);
+    app.assert_status("/struktur", StatusCode::OK).await;
 
     pg.stop().await.expect("stop PostgreSQL");
 
@@ -132,7 +124,7 @@ async fn the_app_answers_503_while_postgresql_restarts_and_serves_again_without_
     let back = eventually(20, async || app.status("/health").await == StatusCode::OK).await;
     assert!(back, "the app reconnects by itself");
     // The session was in the database and survived too.
-    assert_eq!(app.status("/struktur").await, StatusCode::OK);
+    app.assert_status("/struktur", StatusCode::OK).await;
 
     drop(app);
     db.close().await;

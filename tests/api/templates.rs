@@ -11,6 +11,20 @@ use sqlx::PgPool;
 
 use crate::helpers::*;
 
+/// The signed-in coordinator's template download, a file named after
+/// the municipality `slug`: its text and the template it reads as.
+async fn download(app: &TestApp, slug: &str) -> (String, Template) {
+    let response = app.get("/admin/mall.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"samordna-mall-{slug}.json\"").as_str()
+    );
+    let json = response.text().await.expect("body");
+    let template = parse(&json).expect("the download is a valid template");
+    (json, template)
+}
+
 fn new(name: &str, slug: &str) -> NewMunicipality {
     NewMunicipality {
         name: name.to_owned(),
@@ -46,10 +60,7 @@ async fn exported(db: &PgPool, m: MunicipalityId) -> Template {
 
 /// Makes the demo coordinator hold `m`'s coordinator position.
 async fn make_coordinator(db: &PgPool, m: MunicipalityId) {
-    let person = sqlx::query_scalar!("select id from person where email = $1", COORDINATOR)
-        .fetch_one(db)
-        .await
-        .expect("coordinator");
+    let person = db_value!(db, "select id from person where email = $1", COORDINATOR);
     let mut tx = db.begin().await.expect("transaction");
     let mut errors = samordna::web::forms::FieldErrors::default();
     appoint_coordinator(&mut tx, m, person, &mut errors)
@@ -61,16 +72,14 @@ async fn make_coordinator(db: &PgPool, m: MunicipalityId) {
 
 /// Rows in the tables a template fills, over every municipality.
 async fn rows(db: &PgPool) -> Vec<i64> {
-    let r = sqlx::query!(
+    let r = db_row!(
+        db,
         r#"select (select count(*) from municipality) as "m!", (select count(*) from organisation) as "o!",
                   (select count(*) from position) as "p!", (select count(*) from work_group) as "g!",
                   (select count(*) from membership) as "ms!", (select count(*) from area) as "a!",
                   (select count(*) from incident_category) as "c!", (select count(*) from agreement_type) as "t!",
                   (select count(*) from audit_event) as "e!""#
-    )
-    .fetch_one(db)
-    .await
-    .expect("counts");
+    );
     vec![r.m, r.o, r.p, r.g, r.ms, r.a, r.c, r.t, r.e]
 }
 
@@ -79,14 +88,7 @@ async fn lindesberg_downloaded_as_a_template_makes_a_new_municipality_with_the_s
     db: PgPool,
 ) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let response = app.get("/admin/mall.json").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.headers()["content-disposition"],
-        "attachment; filename=\"samordna-mall-lindesberg.json\""
-    );
-    let json = response.text().await.expect("body");
-    let lindesberg = parse(&json).expect("the download is a valid template");
+    let (_, lindesberg) = download(&app, "lindesberg").await;
 
     let ekby = create(&app.db, &new("Ekby kommun", "ekby"), &lindesberg)
         .await
@@ -139,7 +141,8 @@ async fn a_municipality_made_from_another_shares_no_row_with_it(db: PgPool) {
         .expect("created");
 
     assert_ne!(ekby, lindesberg);
-    let shared = sqlx::query_scalar!(
+    let shared = db_value!(
+        &db,
         r#"select (select count(*) from position a join position b on a.id = b.id
                    where a.municipality_id = $1 and b.municipality_id = $2)
                 + (select count(*) from work_group a join work_group b on a.id = b.id
@@ -150,10 +153,7 @@ async fn a_municipality_made_from_another_shares_no_row_with_it(db: PgPool) {
                 + (select count(*) from person_municipality where municipality_id = $2) as "n!""#,
         lindesberg.get(),
         ekby.get()
-    )
-    .fetch_one(&db)
-    .await
-    .expect("count");
+    );
     assert_eq!(shared, 0, "no shared ids, no people, no holders");
 }
 
@@ -188,15 +188,13 @@ async fn bras_model_makes_a_municipality_with_styrgrupp_lokalt_bra_and_an_est(db
         .await
         .expect("created");
 
-    let groups = sqlx::query!(
+    let groups = db_rows!(
+        &db,
         r#"select name, tier, weekly_reporting,
                   (select count(*) from membership ms where ms.work_group_id = g.id) as "members!"
            from work_group g where municipality_id = $1 order by id"#,
         m.get()
-    )
-    .fetch_all(&db)
-    .await
-    .expect("groups");
+    );
     let seen: Vec<(&str, &str, bool)> = groups
         .iter()
         .map(|g| (g.name.as_str(), g.tier.as_str(), g.weekly_reporting))
@@ -210,21 +208,17 @@ async fn bras_model_makes_a_municipality_with_styrgrupp_lokalt_bra_and_an_est(db
         ]
     );
     assert!(groups.iter().all(|g| g.members > 0));
-    let coordinator = sqlx::query_scalar!(
+    let coordinator = db_values!(
+        &db,
         "select title from position where municipality_id = $1 and grants_admin",
         m.get()
-    )
-    .fetch_all(&db)
-    .await
-    .expect("admin");
+    );
     assert_eq!(coordinator, ["Samordnare för brottsförebyggande arbete"]);
-    let audit = sqlx::query_scalar!(
+    let audit = db_values!(
+        &db,
         "select summary from audit_event where municipality_id = $1",
         m.get()
-    )
-    .fetch_all(&db)
-    .await
-    .expect("audit");
+    );
     assert_eq!(
         audit,
         ["Kommunen skapades från mallen \"Brås generiska modell\"."]
@@ -313,23 +307,15 @@ async fn only_a_coordinator_downloads_the_template_and_it_holds_no_people(db: Pg
     let anonymous = app.get("/admin/mall.json").await;
     assert_redirect_to(&anonymous, "/login");
     app.login(SECURITAS).await;
-    assert_eq!(app.status("/admin/mall.json").await, StatusCode::FORBIDDEN);
+    app.assert_status("/admin/mall.json", StatusCode::FORBIDDEN)
+        .await;
     let director = app.beside("kommundirektor@lindesberg.example").await;
-    assert_eq!(
-        director.status("/admin/mall.json").await,
-        StatusCode::FORBIDDEN
-    );
+    director
+        .assert_status("/admin/mall.json", StatusCode::FORBIDDEN)
+        .await;
 
     let nora = app.beside(NORA_COORDINATOR).await;
-    let response = nora.get("/admin/mall.json").await;
-
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.headers()["content-disposition"],
-        "attachment; filename=\"samordna-mall-nora.json\""
-    );
-    let json = response.text().await.expect("body");
-    let t = parse(&json).expect("valid");
+    let (json, t) = download(&nora, "nora").await;
     let groups: Vec<&str> = t.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(
         groups,

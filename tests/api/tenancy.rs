@@ -13,6 +13,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::helpers::db_values;
+
 /// The comment that lets a statement change rows of every municipality.
 const MARKER: &str = "all municipalities:";
 
@@ -22,13 +24,11 @@ const MAX_ALLOWED: usize = 8;
 
 /// The tables that carry `municipality_id`, from the migrated schema.
 async fn tenant_tables(db: &sqlx::PgPool) -> BTreeSet<String> {
-    sqlx::query_scalar!(
+    db_values!(
+        db,
         r#"select table_name as "table_name!" from information_schema.columns
            where table_schema = 'public' and column_name = 'municipality_id'"#
     )
-    .fetch_all(db)
-    .await
-    .expect("schema")
     .into_iter()
     .collect()
 }

@@ -44,24 +44,20 @@ async fn lindesberg(app: &TestApp) -> uuid::Uuid {
 async fn category_and_area(app: &TestApp, name: &str) -> (uuid::Uuid, uuid::Uuid) {
     let m = lindesberg(app).await;
     let (category, area) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "insert into incident_category (id, municipality_id, name) values ($1, $2, $3)",
         category,
         m,
         name
-    )
-    .execute(&app.db)
-    .await
-    .expect("category");
-    sqlx::query!(
+    );
+    db_run!(
+        &app.db,
         "insert into area (id, municipality_id, name) values ($1, $2, $3)",
         area,
         m,
         name
-    )
-    .execute(&app.db)
-    .await
-    .expect("area");
+    );
     (category, area)
 }
 
@@ -136,13 +132,11 @@ async fn the_dashboard_csvs_defuse_category_area_and_group_names_and_keep_counts
         incident_named(&app, &week, &org, text).await;
     }
     let m = lindesberg(&app).await;
-    sqlx::query!(
+    db_run!(
+        &app.db,
         "update work_group set name = '=HYPERLINK(\"http://example.invalid\")' || name where municipality_id = $1",
         m
-    )
-    .execute(&app.db)
-    .await
-    .expect("group names");
+    );
 
     let coordinator = app.beside(COORDINATOR).await;
     for key in ["kategori", "omrade"] {
@@ -175,14 +169,7 @@ async fn the_dashboard_csvs_defuse_category_area_and_group_names_and_keep_counts
             }
         }
     }
-    let rows = csv_rows(
-        &coordinator
-            .get("/oversikt/efterlevnad.csv")
-            .await
-            .text()
-            .await
-            .expect("csv"),
-    );
+    let rows = csv_rows(&coordinator.get_text("/oversikt/efterlevnad.csv").await);
     assert!(
         rows.iter().skip(1).all(|r| r[0].starts_with("'=HYPERLINK")),
         "{rows:?}"
@@ -340,7 +327,8 @@ const IDENTITY_NUMBERS: &[&str] = &[
 
 /// Rows in every table that holds typed texts: a refused form stores none.
 async fn stored(app: &TestApp) -> i64 {
-    sqlx::query_scalar!(
+    db_value!(
+        &app.db,
         r#"select (select count(*) from meeting) + (select count(*) from meeting_decision)
                 + (select count(*) from agreement) + (select count(*) from goal)
                 + (select count(*) from goal_followup) + (select count(*) from plan_item)
@@ -350,9 +338,6 @@ async fn stored(app: &TestApp) -> i64 {
                 + (select count(*) from person) + (select count(*) from est_incident)
                 + (select count(*) from audit_event) as "n!""#
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("count")
 }
 
 /// The value of the form field named `name` (input value or textarea text).
@@ -376,17 +361,8 @@ async fn assert_refused(
     before: i64,
     what: &str,
 ) {
-    assert_eq!(
-        response.status(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{what}"
-    );
-    let html = html_of(response).await;
-    let error = texts(&html, &format!("#{field}-error")).join(" ");
-    assert!(
-        error.contains("personnummer eller samordningsnummer"),
-        "{what}: the error by {field}: {error:?}"
-    );
+    let personal = "personnummer eller samordningsnummer";
+    let html = assert_refused_by(response, field, personal, what).await;
     if let Some((name, value)) = kept {
         assert_eq!(
             field_value(&html, name).as_deref().map(str::trim),
@@ -416,14 +392,12 @@ async fn meeting_agenda_place_minutes_and_decisions_refuse_identity_numbers(db: 
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let group = lindesberg_group(&app.db, "LindeBRÅ").await.to_string();
     let date = (samordna::web::today() + chrono::Days::new(30)).to_string();
-    let meeting: uuid::Uuid = sqlx::query_scalar!(
+    let meeting: uuid::Uuid = db_value!(
+        &app.db,
         "select mt.id from meeting mt join work_group g on g.id = mt.work_group_id
          where g.name = 'LindeBRÅ' and mt.minutes_approved_at is null and mt.status <> 'cancelled'
            and mt.starts_at < now() order by mt.starts_at desc limit 1"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("meeting");
+    );
     for number in IDENTITY_NUMBERS {
         let before = stored(&app).await;
         for (field, kept) in [("agenda", "place"), ("place", "agenda")] {
@@ -554,12 +528,10 @@ async fn structure_admin_texts_refuse_identity_numbers(db: sqlx::PgPool) {
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn agreement_texts_refuse_identity_numbers(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let type_id: uuid::Uuid = sqlx::query_scalar!(
+    let type_id: uuid::Uuid = db_value!(
+        &app.db,
         "select id from agreement_type where key = 'samverkansavtal' and municipality_id = (select id from municipality where slug = 'lindesberg')"
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("type");
+    );
     for number in IDENTITY_NUMBERS {
         for field in ["purposes", "contact_people", "notes", "registry_no"] {
             let before = stored(&app).await;
@@ -577,13 +549,7 @@ async fn agreement_texts_refuse_identity_numbers(db: sqlx::PgPool) {
                 let value = if name == field { *number } else { value };
                 form = form.text(name, value.to_owned());
             }
-            let response = app
-                .client
-                .post(app.url("/avtal/ny"))
-                .multipart(form)
-                .send()
-                .await
-                .expect("POST");
+            let response = app.post_multipart("/avtal/ny", form).await;
             assert_refused(
                 &app,
                 response,
@@ -617,35 +583,30 @@ async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db:
         )
         .await;
     }
-    let response = app
-        .post(
-            "/est/rapport/samverkan",
-            &[
-                ("vecka", &week),
-                ("org", &org),
-                ("need_title", "Belysningen vid busstationen"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let need: uuid::Uuid =
-        sqlx::query_scalar!("select id from cooperation_need order by id desc limit 1")
-            .fetch_one(&app.db)
-            .await
-            .expect("need");
+    app.assert_post_status(
+        "/est/rapport/samverkan",
+        &[
+            ("vecka", &week),
+            ("org", &org),
+            ("need_title", "Belysningen vid busstationen"),
+        ],
+        StatusCode::SEE_OTHER,
+    )
+    .await;
+    let need: uuid::Uuid = db_value!(
+        &app.db,
+        "select id from cooperation_need order by id desc limit 1"
+    );
 
     let coordinator = app.beside(COORDINATOR).await;
-    let response = coordinator
-        .post(
+    coordinator
+        .assert_post_status(
             &format!("/est/lagesbild/{week}/prioritet"),
             &[("kind", "focus_area"), ("text", "Resecentrum kvällstid")],
+            StatusCode::SEE_OTHER,
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let priority: uuid::Uuid = sqlx::query_scalar!("select id from est_priority limit 1")
-        .fetch_one(&app.db)
-        .await
-        .expect("a priority");
+    let priority: uuid::Uuid = db_value!(&app.db, "select id from est_priority limit 1");
     for number in IDENTITY_NUMBERS {
         post_refused(
             &coordinator,
@@ -687,10 +648,10 @@ async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db:
             .await;
         }
     }
-    let outcome: Option<String> =
-        sqlx::query_scalar!("select outcome from est_priority where id = $1", priority)
-            .fetch_one(&app.db)
-            .await
-            .expect("outcome");
+    let outcome: Option<String> = db_value!(
+        &app.db,
+        "select outcome from est_priority where id = $1",
+        priority
+    );
     assert!(!outcome.unwrap_or_default().contains("9876"));
 }

@@ -66,10 +66,11 @@ async fn receipt(app: &TestApp, changes: &[(&str, &str)]) -> String {
 }
 
 async fn tip_id(db: &PgPool, reference: &str) -> uuid::Uuid {
-    sqlx::query_scalar!("select id from public_tip where reference = $1", reference)
-        .fetch_one(db)
-        .await
-        .expect("tip")
+    db_value!(
+        db,
+        "select id from public_tip where reference = $1",
+        reference
+    )
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -89,11 +90,12 @@ async fn a_tip_sent_without_signing_in_is_accepted_into_the_lagesbild_under_allm
     let accepted = app.post(&format!("/est/tips/{id}/godkann"), &[]).await;
     assert_redirect_to(&accepted, "/est/tips");
 
-    let monday = sqlx::query_scalar!("select week_start from public_tip where id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("week")
-        .expect("an accepted tip has its week");
+    let monday = db_value!(
+        &app.db,
+        "select week_start from public_tip where id = $1",
+        id
+    )
+    .expect("an accepted tip has its week");
     let week = ReportWeek::containing(monday, 1).key();
     let lagesbild = app.get_html(&format!("/est/lagesbild/{week}")).await;
     let tips = rows(&lagesbild, "#allmanheten tbody tr");
@@ -113,11 +115,10 @@ async fn a_tip_sent_without_signing_in_is_accepted_into_the_lagesbild_under_allm
 async fn an_unknown_municipality_has_no_tip_form(db: PgPool) {
     let app = app(db, 10).await;
 
-    assert_eq!(app.status("/tips/ingenstans").await, StatusCode::NOT_FOUND);
-    assert_eq!(
-        app.status("/tips/ingenstans/affisch").await,
-        StatusCode::NOT_FOUND
-    );
+    app.assert_status("/tips/ingenstans", StatusCode::NOT_FOUND)
+        .await;
+    app.assert_status("/tips/ingenstans/affisch", StatusCode::NOT_FOUND)
+        .await;
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -129,7 +130,7 @@ async fn a_filled_in_honeypot_is_refused_and_nothing_is_stored(db: PgPool) {
     let page = refused_page(response).await;
     assert_field_errors(&page, "webbplats", &["Fel: Lämna fältet ”Webbplats” tomt."]);
     assert_value(&page, "#place", "Gångtunneln vid stationen");
-    assert_eq!(tip_count(&app.db).await, 0);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 0);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -141,7 +142,7 @@ async fn a_form_sent_faster_than_a_person_fills_it_in_is_refused(db: PgPool) {
 
     let page = refused_page(response).await;
     assert!(texts(&page, "#description-error")[0].contains("för snabbt"));
-    assert_eq!(tip_count(&app.db).await, 0);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 0);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -154,7 +155,7 @@ async fn a_forged_stamp_stores_nothing_and_a_resent_one_gets_the_same_receipt(db
     )
     .await;
     assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(tip_count(&app.db).await, 0);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 0);
 
     let form = app.get_html("/tips/lindesberg").await;
     let stamp = value_of(&form, "input[name=stamp]").expect("stamp");
@@ -165,7 +166,7 @@ async fn a_forged_stamp_stores_nothing_and_a_resent_one_gets_the_same_receipt(db
     let again = html_of(again).await;
     assert_eq!(texts(&again, "h1"), ["Tack för ditt tips"]);
     assert_eq!(texts(&again, ".reference"), [first]);
-    assert_eq!(tip_count(&app.db).await, 1);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 1);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -179,7 +180,7 @@ async fn a_client_over_its_limit_is_refused_and_nothing_more_is_stored(db: PgPoo
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     let page = html_of(third).await;
     assert!(texts(&page, "#description-error")[0].contains("Vänta en stund"));
-    assert_eq!(tip_count(&app.db).await, 2);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 2);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -205,7 +206,7 @@ async fn personal_data_in_the_description_is_refused_with_a_swedish_error(db: Pg
     let phone = send_tip(&app, &[("place", "Ring 070-123 45 67")]).await;
     assert_eq!(phone.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(texts(&html_of(phone).await, "#place-error")[0].contains("telefonnummer"));
-    assert_eq!(tip_count(&app.db).await, 0);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 0);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -213,7 +214,7 @@ async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) 
     let app = app(db, 10).await;
     let rejected = receipt(&app, &[("contact", "070-123 45 67")]).await;
     let answered = receipt(&app, &[("contact", "granne@example.se")]).await;
-    assert_eq!(contact_count(&app.db).await, 2);
+    assert_eq!(rows_in(&app.db, "public_tip_contact").await, 2);
     app.login(COORDINATOR).await;
     let queue = app.get_html("/est/tips").await;
     assert!(
@@ -227,7 +228,7 @@ async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) 
         &app.post(&format!("/est/tips/{id}/avvisa"), &[]).await,
         "/est/tips",
     );
-    assert_eq!(contact_count(&app.db).await, 1);
+    assert_eq!(rows_in(&app.db, "public_tip_contact").await, 1);
     let queue = app.get_html("/est/tips").await;
     let handled = rows(&queue, "#behandlade ~ table tbody tr");
     assert!(
@@ -243,7 +244,7 @@ async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) 
         .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_field_errors(&html_of(empty).await, "message", &["Fel: Fyll i svaret."]);
-    assert_eq!(contact_count(&app.db).await, 1);
+    assert_eq!(rows_in(&app.db, "public_tip_contact").await, 1);
     let sent = app
         .post(
             &format!("/est/tips/{id}/svara"),
@@ -254,7 +255,7 @@ async fn the_contact_is_deleted_when_the_tip_is_handled_or_answered(db: PgPool) 
         )
         .await;
     assert_redirect_to(&sent, "/est/tips");
-    assert_eq!(contact_count(&app.db).await, 0);
+    assert_eq!(rows_in(&app.db, "public_tip_contact").await, 0);
     let mail = std::fs::read_dir(&app.mail_dir)
         .expect("mail dir")
         .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("mail"))
@@ -314,7 +315,7 @@ async fn another_municipalitys_coordinator_neither_sees_nor_handles_the_tip(db: 
             .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{action}");
     }
-    assert_eq!(tip_count(&app.db).await, 1);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 1);
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -345,14 +346,12 @@ async fn an_appointed_position_moderates_and_a_reporter_without_it_may_not(db: P
 /// moderate tips.
 async fn appoint_moderator(app: &TestApp, email: &str) {
     app.login(COORDINATOR).await;
-    let position = sqlx::query_scalar!(
+    let position = db_value!(
+        &app.db,
         r#"select p.id from position p join position_holder h on h.position_id = p.id
            join person pe on pe.id = h.person_id where pe.email = $1 limit 1"#,
         email
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("position");
+    );
     let appointed = app
         .post(
             "/est/tips/granskare",
@@ -406,10 +405,7 @@ async fn a_moderator_outside_est_finds_the_queue_from_the_menu(db: PgPool) {
         .await
         .expect("POST");
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
-    let status = sqlx::query_scalar!("select status from public_tip where id = $1", id)
-        .fetch_one(&app.db)
-        .await
-        .expect("status");
+    let status = db_value!(&app.db, "select status from public_tip where id = $1", id);
     assert_eq!(status, "accepted");
 }
 
@@ -420,27 +416,26 @@ async fn the_coordinator_chooses_which_categories_the_public_sees(db: PgPool) {
         &app.get_html("/tips/lindesberg").await,
         "#category_id option",
     );
-    assert!(before.contains(&"Skadegörelse".to_owned()));
+    assert_listed(&before, "Skadegörelse");
     assert!(!before.contains(&"Våld och hot".to_owned()));
     app.login(COORDINATOR).await;
-    let id = sqlx::query_scalar!(
+    let id = db_value!(
+        &app.db,
         "select c.id from incident_category c join municipality m on m.id = c.municipality_id
          where m.slug = 'lindesberg' and c.name = 'Våld och hot'"
+    );
+
+    app.assert_post_status(
+        &format!("/est/installningar/tipskategori/{id}/vaxla"),
+        &[],
+        StatusCode::SEE_OTHER,
     )
-    .fetch_one(&app.db)
-    .await
-    .expect("category");
-
-    let toggled = app
-        .post(&format!("/est/installningar/tipskategori/{id}/vaxla"), &[])
-        .await;
-
-    assert_eq!(toggled.status(), StatusCode::SEE_OTHER);
+    .await;
     let after = texts(
         &app.get_html("/tips/lindesberg").await,
         "#category_id option",
     );
-    assert!(after.contains(&"Våld och hot".to_owned()));
+    assert_listed(&after, "Våld och hot");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
@@ -480,12 +475,11 @@ async fn gallring_removes_old_tips_texts_and_contacts(db: PgPool) {
         .expect("gallring");
 
     assert_eq!(removed.tips, 2);
-    assert_eq!(contact_count(&app.db).await, 0);
-    let left =
-        sqlx::query!("select reference, description, place, latitude, longitude from public_tip")
-            .fetch_all(&app.db)
-            .await
-            .expect("tips");
+    assert_eq!(rows_in(&app.db, "public_tip_contact").await, 0);
+    let left = db_rows!(
+        &app.db,
+        "select reference, description, place, latitude, longitude from public_tip"
+    );
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].reference, kept);
     assert_eq!(
@@ -516,7 +510,11 @@ async fn a_tip_can_carry_a_point_on_the_map(db: PgPool) {
             .next()
             .is_some()
     );
-    assert_eq!(tip_count(&app.db).await, 0, "a click stores nothing");
+    assert_eq!(
+        rows_in(&app.db, "public_tip").await,
+        0,
+        "a click stores nothing"
+    );
 
     // Sent with the point: the tip keeps it, and the moderator sees it.
     let area = value_of(&page, "#area_id option[selected]").expect("area");
@@ -525,13 +523,11 @@ async fn a_tip_can_carry_a_point_on_the_map(db: PgPool) {
         &[("area_id", &area), ("latitude", &lat), ("longitude", &lon)],
     )
     .await;
-    let stored = sqlx::query!(
+    let stored = db_row!(
+        &app.db,
         "select latitude, longitude from public_tip where reference = $1",
         reference
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("tip");
+    );
     assert!((stored.latitude.expect("lat") - 59.4667).abs() < 0.005);
     assert!((stored.longitude.expect("lon") - 15.3667).abs() < 0.01);
     app.login(COORDINATOR).await;
@@ -551,5 +547,5 @@ async fn a_tip_can_carry_a_point_on_the_map(db: PgPool) {
     let outside =
         html_of(send_tip(&app, &[("latitude", "59.33"), ("longitude", "18.07")]).await).await;
     assert!(texts(&outside, "#karta-error")[0].contains("utanför kommunen"));
-    assert_eq!(tip_count(&app.db).await, 1);
+    assert_eq!(rows_in(&app.db, "public_tip").await, 1);
 }

@@ -274,14 +274,12 @@ async fn every_page_a_person_reaches_writes_numbers_dates_and_titles_as_a_reader
 ) {
     let app = TestApp::demo(db).await;
     // Capitalised position titles, as they are stored ("Kommundirektör").
-    let titles: Vec<String> = sqlx::query_scalar!(
+    let titles: Vec<String> = db_values!(
+        &app.db,
         r#"select distinct p.title from position p join municipality m on m.id = p.municipality_id
            where m.slug = 'lindesberg' and p.title ~ '^[[:upper:]][[:lower:]]'"#
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("titles");
-    assert!(titles.contains(&"Kommundirektör".to_owned()));
+    );
+    assert_listed(&titles, "Kommundirektör");
 
     let mut report = Vec::new();
     let mut reached = 0;

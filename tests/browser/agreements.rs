@@ -34,20 +34,20 @@ async fn register_and_sign(b: &Browser, pdf: &std::path::Path) -> Result<()> {
         .await?;
     b.fill("#title", TITLE).await?;
     b.fill("#registry_no", "KS 2026/201").await?;
-    let group = b.field_labelled("Arbetsgrupp trygg stationsmiljö").await?;
-    b.tick(&format!("#{group}")).await?;
-    let role = group
-        .strip_prefix("group_")
-        .context("the group checkbox id is group_<id>")?;
-    b.fill(&format!("#role_{role}"), "Ledamot").await?;
+    b.tick_group_with_role("Arbetsgrupp trygg stationsmiljö", "Ledamot")
+        .await?;
     b.fill("#purposes", "Trygg handel och färre stölder i centrum.")
         .await?;
     b.fill("#areas", "Stora torget och Kungsgatan.").await?;
     b.fill("#contact_people", "Köpmannaföreningens ordförande")
         .await?;
     b.choose_file("#document", pdf).await?;
-    let agreement = b.press("Registrera avtalet", "/avtal/*").await?;
-    b.expect_text(".flash", "Avtalet är registrerat som utkast.")
+    let agreement = b
+        .press_and_flash(
+            "Registrera avtalet",
+            "/avtal/*",
+            "Avtalet är registrerat som utkast.",
+        )
         .await?;
     b.expect_text(".lead .state", "Utkast").await?;
     let file_name = pdf
@@ -93,8 +93,8 @@ async fn sign_as(b: &Browser, email: &str, confirmation: &str) -> Result<()> {
 
     b.step(&format!("signera-{who}"));
     b.fill("#password", DEMO_PASSWORD).await?;
-    b.press("Signera avtalet", "/avtal/*/kvitto/*").await?;
-    b.expect_text(".flash", confirmation).await?;
+    b.press_and_flash("Signera avtalet", "/avtal/*/kvitto/*", confirmation)
+        .await?;
     b.expect_text(".receipt", TITLE).await?;
     // The receipt prints on one A4 page, without the site's menu.
     let (pages, text) = b.print_a4().await?;

@@ -1,11 +1,9 @@
 //! The app served on a free port over a test's own database with the demo
 //! data, for the browser to visit.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use samordna::config::Config;
-use samordna::startup::App;
-use samordna::state::AppState;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
@@ -46,27 +44,12 @@ impl DemoApp {
     /// The same, with `change` made to the configuration first.
     pub async fn start_with(db: PgPool, change: impl FnOnce(&mut Config)) -> Self {
         samordna::seed::load_demo(&db).await.expect("demo data");
-        let mail_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("browser-mail")
-            .join(uuid::Uuid::new_v4().to_string());
-        samordna::telemetry::init_for_tests();
-        let mut config = Config::for_tests(mail_dir.clone());
-        change(&mut config);
-        let state = AppState::new(db, config).expect("app state");
-        let app = App::build(state, "127.0.0.1:0").await.expect("app");
-        let address = format!("http://{}", app.local_addr().expect("local address"));
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            app.run_until(async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("server");
-        });
+        let mail_dir = crate::serve::fresh_dir("browser-mail");
+        let served = crate::serve::serve(db, mail_dir.clone(), change).await;
         Self {
-            address,
+            address: served.address,
             mail_dir,
-            stop: Some(stop),
+            stop: Some(served.stop),
         }
     }
 

@@ -427,6 +427,14 @@ impl Browser {
             .await
     }
 
+    /// Presses the button `text`, waits for the page `expected` and checks
+    /// that its flash message says `flash`; the page's path, as [`Self::press`].
+    pub async fn press_and_flash(&self, text: &str, expected: &str, flash: &str) -> Result<String> {
+        let page = self.press(text, expected).await?;
+        self.expect_text(".flash", flash).await?;
+        Ok(page)
+    }
+
     /// Clicks the middle of an image button (`<input type="image">`, the
     /// map of the report form) and waits for the page it sends the form to.
     pub async fn click_image(&self, css: &str, expected: &str) -> Result<String> {
@@ -527,6 +535,17 @@ impl Browser {
             bail!("`{css}` is not checked after clicking it");
         }
         Ok(())
+    }
+
+    /// Ticks the work group labelled `group` in an agreement's form and
+    /// gives it the role `role` in the text field beside it.
+    pub async fn tick_group_with_role(&self, group: &str, role: &str) -> Result<()> {
+        let checkbox = self.field_labelled(group).await?;
+        self.tick(&format!("#{checkbox}")).await?;
+        let id = checkbox
+            .strip_prefix("group_")
+            .context("the group checkbox id is group_<id>")?;
+        self.fill(&format!("#role_{id}"), role).await
     }
 
     /// The `for` of the label with exactly this text: the id of its field.
@@ -745,10 +764,17 @@ impl Browser {
             "login-{}",
             email.split('@').next().unwrap_or(email)
         ));
+        self.sign_in_with(email, crate::app::DEMO_PASSWORD, "/")
+            .await
+    }
+
+    /// Signs in on /login with `password` and waits for the page `expected`
+    /// (an operator's or a first sign-in's own start).
+    pub async fn sign_in_with(&self, email: &str, password: &str, expected: &str) -> Result<()> {
         self.visit("/login").await?;
         self.fill("#email", email).await?;
-        self.fill("#password", crate::app::DEMO_PASSWORD).await?;
-        self.press("Logga in", "/").await?;
+        self.fill("#password", password).await?;
+        self.press("Logga in", expected).await?;
         Ok(())
     }
 

@@ -53,17 +53,20 @@ async fn report_incident(b: &Browser, today: NaiveDate) -> Result<String> {
         "the map click keeps what was typed"
     );
     b.fits_phone("#punkt").await?;
-    b.press("Lägg till händelsen", "/est/rapport").await?;
-    b.expect_text(".flash", "Händelsen är tillagd i rapporten.")
-        .await?;
+    b.press_and_flash(
+        "Lägg till händelsen",
+        "/est/rapport",
+        "Händelsen är tillagd i rapporten.",
+    )
+    .await?;
     b.expect_text("#rapport", INCIDENT).await?;
 
     b.step("andra");
     b.follow_link_starting("Ändra", "/est/rapport").await?;
     b.expect_text("#handelser-title", "Ändra händelsen").await?;
     b.fill("#description", INCIDENT_CHANGED).await?;
-    b.press("Spara ändringarna", "/est/rapport").await?;
-    b.expect_text(".flash", "Händelsen är ändrad.").await?;
+    b.press_and_flash("Spara ändringarna", "/est/rapport", "Händelsen är ändrad.")
+        .await?;
     b.expect_text("#rapport", INCIDENT_CHANGED).await?;
     Ok(week)
 }
@@ -80,19 +83,23 @@ async fn report_event_and_need(b: &Browser, today: NaiveDate) -> Result<()> {
     b.tick("#risk-medium").await?;
     b.fill("#planned_measures", "Extra ronder under eftermiddagen.")
         .await?;
-    b.press("Lägg till den kommande händelsen", "/est/rapport")
-        .await?;
-    b.expect_text(".flash", "Den kommande händelsen är tillagd i rapporten.")
-        .await?;
+    b.press_and_flash(
+        "Lägg till den kommande händelsen",
+        "/est/rapport",
+        "Den kommande händelsen är tillagd i rapporten.",
+    )
+    .await?;
 
     b.step("samverkan");
     b.fill("#need_title", NEED).await?;
     b.fill("#with_whom", "Samhällsbyggnadsförvaltningen")
         .await?;
-    b.press("Lägg till samverkansbehovet", "/est/rapport")
-        .await?;
-    b.expect_text(".flash", "Samverkansbehovet är tillagt i rapporten.")
-        .await?;
+    b.press_and_flash(
+        "Lägg till samverkansbehovet",
+        "/est/rapport",
+        "Samverkansbehovet är tillagt i rapporten.",
+    )
+    .await?;
     b.expect_text("#rapport", EVENT).await?;
     b.expect_text("#rapport", NEED).await?;
     b.fits_phone("form, .entry-card").await?;
@@ -112,9 +119,12 @@ async fn report_event_and_need(b: &Browser, today: NaiveDate) -> Result<()> {
         "Den kommande händelsen är borttagen ur rapporten.",
     )
     .await?;
-    b.press("Ångra borttagningen", "/est/rapport").await?;
-    b.expect_text(".flash", "Posten är tillbaka i rapporten.")
-        .await?;
+    b.press_and_flash(
+        "Ångra borttagningen",
+        "/est/rapport",
+        "Posten är tillbaka i rapporten.",
+    )
+    .await?;
     b.expect_text("#rapport", EVENT).await?;
     Ok(())
 }

@@ -25,4 +25,6 @@ mod meetings;
 mod onboarding;
 mod pages;
 mod public;
+#[path = "../support/serve.rs"]
+mod serve;
 mod tips;

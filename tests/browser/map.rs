@@ -13,36 +13,11 @@ use crate::driver::Browser;
 /// and left edges, so that the screenshots show where the tiles meet.
 const TILE: &[u8] = include_bytes!("tile.png");
 
-/// A tile server on a free local port that answers every tile with [`TILE`].
-async fn tile_server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let app = axum::Router::new().route(
-        "/{z}/{x}/{y}",
-        axum::routing::get(|| async { ([("content-type", "image/png")], TILE) }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/{{z}}/{{x}}/{{y}}.png")
-}
-
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_maps_lie_on_the_background_map(db: sqlx::PgPool) {
-    let url = tile_server().await;
-    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("browser-tiles")
-        .join(uuid::Uuid::new_v4().to_string());
+    let url = crate::serve::tile_server(TILE, Default::default()).await;
     let app = DemoApp::start_with(db, |c| {
-        c.tiles = Some(
-            samordna::config::TileConfig::new(
-                &url,
-                Some("© Testkartan".to_owned()),
-                cache,
-                10_000_000,
-            )
-            .expect("tile config"),
-        );
+        c.tiles = Some(crate::serve::tile_config(&url, "browser-tiles"));
     })
     .await;
     let browser = Browser::open("background-map", &app.address).await;

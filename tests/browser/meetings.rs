@@ -47,16 +47,20 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
         "Lägesbild från EST\nUppföljning av åtgärdsplanen\nÖvriga frågor",
     )
     .await?;
-    let meeting = b.press("Planera mötet", "/moten/*").await?;
-    b.expect_text(".flash", "Mötet är planerat.").await?;
+    let meeting = b
+        .press_and_flash("Planera mötet", "/moten/*", "Mötet är planerat.")
+        .await?;
     b.expect_text("h1", "LindeBRÅ").await?;
     b.expect_text("ol.agenda", "Uppföljning av åtgärdsplanen")
         .await?;
 
     b.step("kallelse");
-    b.press("Skicka kallelse", &meeting).await?;
-    b.expect_text(".flash", "Kallelsen skickades till 8 personer.")
-        .await?;
+    b.press_and_flash(
+        "Skicka kallelse",
+        &meeting,
+        "Kallelsen skickades till 8 personer.",
+    )
+    .await?;
 
     let mails = app.mails();
     let subject = format!("Kallelse: LindeBRÅ {day} kl. 13:00");
@@ -72,12 +76,12 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
     b.find("a[href$='/kalender.ics']").await?;
 
     b.step("forhinder");
-    b.press("Anmäl förhinder", &meeting).await?;
-    b.expect_text(".flash", "Förhinder är anmält").await?;
+    b.press_and_flash("Anmäl förhinder", &meeting, "Förhinder är anmält")
+        .await?;
     b.expect_text(".excused", "Brottsförebyggande samordnare")
         .await?;
-    b.press("Ta tillbaka förhindret", &meeting).await?;
-    b.expect_text(".flash", "återtaget").await?;
+    b.press_and_flash("Ta tillbaka förhindret", &meeting, "återtaget")
+        .await?;
 
     b.step("gruppens-kalender");
     b.follow_link("LindeBRÅ", "/grupper/*").await?;
@@ -103,8 +107,8 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
     b.press("Visa förslag", "/moten/planera").await?;
     b.find("#proposal-title + form input[type=checkbox]")
         .await?;
-    b.press("Spara valda möten", "/moten").await?;
-    b.expect_text(".flash", "planerade").await?;
+    b.press_and_flash("Spara valda möten", "/moten", "planerade")
+        .await?;
     Ok(())
 }
 
@@ -131,23 +135,30 @@ async fn record_and_approve(b: &Browser) -> Result<()> {
     b.expect_text("#past_ok-error", "Mötet ligger bakåt i tiden")
         .await?;
     b.tick("#past_ok").await?;
-    let meeting = b.press("Planera mötet", "/moten/*").await?;
-    b.expect_text(".flash", "ingen kallelse skickas").await?;
+    let meeting = b
+        .press_and_flash("Planera mötet", "/moten/*", "ingen kallelse skickas")
+        .await?;
 
     b.step("protokoll");
     b.select("#protokoll select", "Närvarande").await?;
     b.fill("#notes", "Lägesbilden gicks igenom.").await?;
-    b.press("Spara närvaro och anteckningar", &meeting).await?;
-    b.expect_text(".flash", "Närvaro och anteckningar är sparade.")
-        .await?;
+    b.press_and_flash(
+        "Spara närvaro och anteckningar",
+        &meeting,
+        "Närvaro och anteckningar är sparade.",
+    )
+    .await?;
 
     b.step("justera");
     b.follow_link("Justera protokollet", "/moten/*/justera")
         .await?;
     b.expect_text("#approvers-title + p", "sammankallande")
         .await?;
-    b.press("Bekräfta och justera protokollet", &meeting)
-        .await?;
-    b.expect_text(".flash", "Protokollet är justerat").await?;
+    b.press_and_flash(
+        "Bekräfta och justera protokollet",
+        &meeting,
+        "Protokollet är justerat",
+    )
+    .await?;
     Ok(())
 }

@@ -92,10 +92,7 @@ async fn first_thirty_minutes(b: &Browser, app: &DemoApp) -> Result<()> {
 /// coordinator; the link from the invitation mail.
 async fn create_and_invite(b: &Browser, app: &DemoApp) -> Result<String> {
     b.step("drift");
-    b.visit("/login").await?;
-    b.fill("#email", OPERATOR).await?;
-    b.fill("#password", DEMO_PASSWORD).await?;
-    b.press("Logga in", "/drift").await?;
+    b.sign_in_with(OPERATOR, DEMO_PASSWORD, "/drift").await?;
     b.follow_link("Skapa en ny kommun från en mall", "/drift/ny-kommun")
         .await?;
     b.fill("#name", "Ekby kommun").await?;
@@ -157,10 +154,12 @@ async fn review_steps(b: &Browser) -> Result<()> {
     b.follow_link("Strukturen", "/struktur").await?;
     b.expect_text("main", "Permanent arbetsgrupp EST").await?;
     b.visit("/").await?;
-    b.press("Markera som klar: Struktur och befattningar", "/")
-        .await?;
-    b.expect_text(".flash", "Steget är markerat som klart.")
-        .await?;
+    b.press_and_flash(
+        "Markera som klar: Struktur och befattningar",
+        "/",
+        "Steget är markerat som klart.",
+    )
+    .await?;
     b.follow_link("Organisationer", "/admin/organisationer")
         .await?;
     b.expect_text("main", "Ekby Handelsförening").await?;
@@ -233,12 +232,7 @@ async fn agreement(b: &Browser) -> Result<()> {
     b.select("#type_id", "Samverkansavtal").await?;
     b.select("#counterpart_id", "Ekby Handelsförening").await?;
     b.fill("#title", "Trygg handel i centrum").await?;
-    let group = b.field_labelled("EST").await?;
-    b.tick(&format!("#{group}")).await?;
-    let role = group
-        .strip_prefix("group_")
-        .context("the group checkbox id is group_<id>")?;
-    b.fill(&format!("#role_{role}"), "Adjungerad").await?;
+    b.tick_group_with_role("EST", "Adjungerad").await?;
     b.fill("#purposes", "Färre stölder och tryggare kvällar i centrum.")
         .await?;
     b.fill("#areas", "Centrum.").await?;
@@ -270,10 +264,7 @@ async fn term(b: &Browser) -> Result<()> {
 async fn first_report(b: &Browser, one_time: &str) -> Result<()> {
     b.sign_out().await?;
     b.step("deltagare");
-    b.visit("/login").await?;
-    b.fill("#email", PARTICIPANT).await?;
-    b.fill("#password", one_time).await?;
-    b.press("Logga in", "/konto").await?;
+    b.sign_in_with(PARTICIPANT, one_time, "/konto").await?;
     b.fill("#current_password", one_time).await?;
     b.fill("#new_password", NEW_PASSWORD).await?;
     b.fill("#new_password_repeat", NEW_PASSWORD).await?;
@@ -286,10 +277,7 @@ async fn first_report(b: &Browser, one_time: &str) -> Result<()> {
         .await?;
     b.sign_out().await?;
     b.step("klart");
-    b.visit("/login").await?;
-    b.fill("#email", COORDINATOR).await?;
-    b.fill("#password", NEW_PASSWORD).await?;
-    b.press("Logga in", "/").await?;
+    b.sign_in_with(COORDINATOR, NEW_PASSWORD, "/").await?;
     ensure!(
         b.text("main").await?.contains("Välkommen, Eva Ek"),
         "the coordinator's start page"

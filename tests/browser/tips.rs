@@ -48,9 +48,12 @@ async fn tip(b: &Browser) -> Result<()> {
     b.follow_link("Tips från allmänheten", "/est/tips").await?;
     b.expect_text(".tip h3", &reference).await?;
     b.fits_phone(".tip").await?;
-    b.press(&format!("Godkänn {reference}"), "/est/tips")
-        .await?;
-    b.expect_text(".flash", "under Allmänheten").await?;
+    b.press_and_flash(
+        &format!("Godkänn {reference}"),
+        "/est/tips",
+        "under Allmänheten",
+    )
+    .await?;
     b.follow_link_starting("lägesbilden", "/est/lagesbild/*")
         .await?;
     b.expect_text("#allmanheten", &reference).await?;
