@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
@@ -616,11 +616,8 @@ pub struct SettingsView {
     pub code: String,
     /// The county's name when the code is known.
     pub county: Option<String>,
-    /// Whether fetching is on (`SAMORDNA_KOLADA_URL`).
-    pub on: bool,
-    pub last_fetched: Option<String>,
-    /// The last error and when it happened.
-    pub last_error: Option<(String, String)>,
+    /// Fetching is on when `SAMORDNA_KOLADA_URL` is set.
+    pub fetching: super::Fetching,
 }
 
 /// The settings view of one municipality.
@@ -636,11 +633,6 @@ pub async fn settings_view(
     )
     .fetch_optional(db)
     .await?;
-    let show = |at: DateTime<Utc>| {
-        at.with_timezone(&chrono_tz::Europe::Stockholm)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
     let (fetched, error, error_at) = s.map_or((None, None, None), |s| {
         (s.last_fetched_at, s.last_error, s.last_error_at)
     });
@@ -650,9 +642,7 @@ pub async fn settings_view(
             .and_then(county_of)
             .map(|(_, n)| n.to_owned()),
         code: code.unwrap_or_default(),
-        on: config.kolada_url.is_some(),
-        last_fetched: fetched.map(show),
-        last_error: error.zip(error_at.map(show)),
+        fetching: super::Fetching::new(config.kolada_url.is_some(), fetched, error, error_at),
     })
 }
 

@@ -5,9 +5,42 @@
 pub mod kolada;
 pub mod police;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::config::Config;
+
+/// How a source's fetching goes, as its part of `/est/installningar` shows
+/// it (`templates/sources/fetching.html`).
+pub struct Fetching {
+    /// Whether fetching is on in this installation (the source's URL is set).
+    pub on: bool,
+    pub last_fetched: Option<String>,
+    /// The last error and when it happened.
+    pub last_error: Option<(String, String)>,
+}
+
+impl Fetching {
+    /// From whether the source's URL is set, its last fetch and its last
+    /// error, the times as Swedish local time.
+    pub fn new(
+        on: bool,
+        fetched: Option<DateTime<Utc>>,
+        error: Option<String>,
+        error_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        let show = |at: DateTime<Utc>| {
+            at.with_timezone(&chrono_tz::Europe::Stockholm)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        Self {
+            on,
+            last_fetched: fetched.map(show),
+            last_error: error.zip(error_at.map(show)),
+        }
+    }
+}
 
 /// Fetches every outside source now (`samordna hamta`), as often as the
 /// sources' own rules allow; one line per source for the operator.

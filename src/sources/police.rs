@@ -641,11 +641,8 @@ pub fn period_view(rows: &[EventRow], first: NaiveDate, last: NaiveDate) -> Peri
 pub struct SettingsView {
     /// The names asked for, one a line (or the refused input).
     pub names: String,
-    /// Whether fetching is on (`SAMORDNA_POLICE_EVENTS_URL`).
-    pub on: bool,
-    pub last_fetched: Option<String>,
-    /// The last error and when it happened.
-    pub last_error: Option<(String, String)>,
+    /// Fetching is on when `SAMORDNA_POLICE_EVENTS_URL` is set.
+    pub fetching: super::Fetching,
 }
 
 /// The settings view of one municipality.
@@ -667,12 +664,14 @@ pub async fn settings_view(
         .names
         .clone()
         .unwrap_or_else(|| vec![default_location_name(&s.name)]);
-    let show = |at: DateTime<Utc>| local(at).format("%Y-%m-%d %H:%M").to_string();
     Ok(SettingsView {
         names: names.join("\n"),
-        on: config.police_events_url.is_some(),
-        last_fetched: s.last_fetched_at.map(show),
-        last_error: s.last_error.zip(s.last_error_at.map(show)),
+        fetching: super::Fetching::new(
+            config.police_events_url.is_some(),
+            s.last_fetched_at,
+            s.last_error,
+            s.last_error_at,
+        ),
     })
 }
 
