@@ -22,6 +22,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use self::report::{EventEntry, NeedEntry, add_entry};
 use crate::state::AppState;
 
 /// The routes of this feature.
@@ -33,8 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/est/handelser.geojson", get(geojson::geojson))
         .route("/est/rapport", get(report::report_page))
         .route("/est/rapport/handelse", post(report::add_incident))
-        .route("/est/rapport/kommande", post(report::add_event))
-        .route("/est/rapport/samverkan", post(report::add_need))
+        .route("/est/rapport/kommande", post(add_entry::<EventEntry>))
+        .route("/est/rapport/samverkan", post(add_entry::<NeedEntry>))
         .route("/est/rapport/inget", post(report::nothing))
         .route("/est/rapport/{kind}/{id}/ta-bort", post(report::remove))
         .route("/est/rapport/{kind}/{id}/angra", post(report::undo_remove))

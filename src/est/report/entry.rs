@@ -12,16 +12,19 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use axum::extract::State;
+
+use super::super::access::EstAccess;
 use super::super::db;
-use super::{Forms, Status, Which, check_open, entry_url, page, report_url, screen};
+use super::{Forms, Status, Which, check_open, entry_url, page, report_url, screen, status};
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
-use crate::web::forms::FieldErrors;
 use crate::web::forms::unprocessable;
+use crate::web::forms::{FieldErrors, Form};
 
 /// A form of the report page as posted: which report, and the entry.
 #[derive(Deserialize)]
@@ -45,7 +48,7 @@ pub struct Place {
 /// are stored and changed, and what the audit log and the writer are told.
 pub trait Entry: Sized + Send + Sync {
     /// The form's fields as typed.
-    type Form: Clone + Send + Sync;
+    type Form: Clone + Send + Sync + serde::de::DeserializeOwned;
     /// The page's name for the form: `incident`, `event` or `need`.
     const FORM: &'static str;
     /// The field beside which a locked report is explained.
@@ -82,6 +85,19 @@ pub trait Entry: Sized + Send + Sync {
     fn audit(&self, id: Uuid, changed: bool) -> (&'static str, String, serde_json::Value);
     /// The message on the entry's card.
     fn message(changed: bool) -> &'static str;
+}
+
+/// `POST /est/rapport/{kommande,samverkan}`: an entry of kind `E` for the
+/// report the form names ([`submit`]). Incidents have their own handler,
+/// for the map's clicks.
+pub async fn add_entry<E: Entry>(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(post): Form<Post<E::Form>>,
+) -> AppResult<Response> {
+    let access = EstAccess::load(&state.db, &user).await?;
+    let s = status(&state, &user, &access, &post.which).await?;
+    submit::<E>(&state, &user, &s, post).await
 }
 
 /// Checks a posted entry and adds it, or changes the entry being

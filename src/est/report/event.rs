@@ -1,22 +1,18 @@
 //! `POST /est/rapport/kommande`: a coming event that may bring risks.
 
-use axum::extract::State;
-use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::super::access::EstAccess;
 use super::super::db;
 use super::super::model::Risk;
-use super::entry::{Entry, Place, Post, submit};
-use super::{EventForm, Forms, optional, status};
+use super::entry::{Entry, Place};
+use super::{EventForm, Forms, optional};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
-use crate::web::extract::CurrentUser;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors};
 use crate::web::today;
 
 /// A coming event's checked values.
@@ -27,17 +23,6 @@ pub struct EventEntry {
     title: String,
     place: Option<String>,
     measures: Option<String>,
-}
-
-/// `POST /est/rapport/kommande`.
-pub async fn post(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Form(post): Form<Post<EventForm>>,
-) -> AppResult<Response> {
-    let access = EstAccess::load(&state.db, &user).await?;
-    let s = status(&state, &user, &access, &post.which).await?;
-    submit::<EventEntry>(&state, &user, &s, post).await
 }
 
 impl Entry for EventEntry {

@@ -13,9 +13,10 @@ mod stored;
 
 pub use coordinator::{remind, unlock};
 pub use corrections::{nothing, remove, undo_remove};
-pub use event::post as add_event;
+pub use entry::add_entry;
+pub use event::EventEntry;
 pub use incident::post as add_incident;
-pub use need::post as add_need;
+pub use need::NeedEntry;
 
 use askama::Template;
 use askama_web::WebTemplate;

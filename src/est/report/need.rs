@@ -1,19 +1,15 @@
 //! `POST /est/rapport/samverkan`: a need for cooperation.
 
-use axum::extract::State;
-use axum::response::Response;
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::super::access::EstAccess;
-use super::entry::{Entry, Place, Post, submit};
-use super::{Forms, NeedForm, optional, status};
+use super::entry::{Entry, Place};
+use super::{Forms, NeedForm, optional};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
-use crate::web::extract::CurrentUser;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors};
 
 /// A cooperation need's checked texts. Its status and follow-up notes are
 /// kept apart and stay as they are when the texts change.
@@ -21,17 +17,6 @@ pub struct NeedEntry {
     title: String,
     with_whom: Option<String>,
     handled_by: Option<String>,
-}
-
-/// `POST /est/rapport/samverkan`.
-pub async fn post(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Form(post): Form<Post<NeedForm>>,
-) -> AppResult<Response> {
-    let access = EstAccess::load(&state.db, &user).await?;
-    let s = status(&state, &user, &access, &post.which).await?;
-    submit::<NeedEntry>(&state, &user, &s, post).await
 }
 
 impl Entry for NeedEntry {
