@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::db::schedulable_meeting;
 use super::db::{self, Meeting, Recipient};
 use super::ics::{self, EventStatus, IcsEvent, Method, Person};
-use super::model::MeetingStatus;
+use super::model::{MeetingStatus, SendingKind};
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, Delivery, NewAttachment, NewMail};
 use crate::state::AppState;
@@ -27,23 +27,11 @@ use crate::web::path::IdPath;
 use crate::web::seats::Access;
 use crate::web::today;
 
-/// What is being sent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Invitation,
-    Cancellation,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        self.outbox_kind().as_str()
-    }
-
-    fn outbox_kind(self) -> outbox::Kind {
-        match self {
-            Kind::Invitation => outbox::Kind::Invitation,
-            Kind::Cancellation => outbox::Kind::Cancellation,
-        }
+/// The outbox's kind of mail for a sending to a meeting's members.
+fn outbox_kind(kind: SendingKind) -> outbox::Kind {
+    match kind {
+        SendingKind::Invitation => outbox::Kind::Invitation,
+        SendingKind::Cancellation => outbox::Kind::Cancellation,
     }
 }
 
@@ -95,11 +83,11 @@ pub fn ics_event(
     }
 }
 
-fn body(kind: Kind, meeting: &Meeting, page_url: &str, sender: &str) -> String {
+fn body(kind: SendingKind, meeting: &Meeting, page_url: &str, sender: &str) -> String {
     let when = format!("{} kl. {}", meeting.long_date(), meeting.time_range());
     let mut text = String::from("Hej!\n\n");
     match kind {
-        Kind::Invitation => {
+        SendingKind::Invitation => {
             text.push_str(&format!(
                 "Du kallas till möte i {}.\n\n",
                 meeting.group_name
@@ -118,7 +106,7 @@ fn body(kind: Kind, meeting: &Meeting, page_url: &str, sender: &str) -> String {
                 }
             }
         }
-        Kind::Cancellation => {
+        SendingKind::Cancellation => {
             text.push_str(&format!(
                 "Mötet i {} {when} är inställt.\n",
                 meeting.group_name
@@ -134,18 +122,18 @@ fn body(kind: Kind, meeting: &Meeting, page_url: &str, sender: &str) -> String {
     text
 }
 
-fn subject(kind: Kind, meeting: &Meeting) -> String {
+fn subject(kind: SendingKind, meeting: &Meeting) -> String {
     let when = format!(
         "{} kl. {}",
         meeting.local_date(),
         meeting.starts_at.with_timezone(&Stockholm).format("%H:%M")
     );
     match kind {
-        Kind::Invitation if meeting.sequence > 0 => {
+        SendingKind::Invitation if meeting.sequence > 0 => {
             format!("Uppdaterad kallelse: {} {when}", meeting.group_name)
         }
-        Kind::Invitation => format!("Kallelse: {} {when}", meeting.group_name),
-        Kind::Cancellation => format!("Inställt: {} {when}", meeting.group_name),
+        SendingKind::Invitation => format!("Kallelse: {} {when}", meeting.group_name),
+        SendingKind::Cancellation => format!("Inställt: {} {when}", meeting.group_name),
     }
 }
 
@@ -159,7 +147,7 @@ pub async fn enqueue(
     state: &AppState,
     user: &CurrentUser,
     meeting_id: Uuid,
-    kind: Kind,
+    kind: SendingKind,
 ) -> AppResult<Queued> {
     let m = user.tenant();
     let meeting = db::meeting(&mut *tx, m, meeting_id).await?;
@@ -175,7 +163,7 @@ pub async fn enqueue(
     let mut emails = Vec::new();
     for r in &recipients {
         let mail = NewMail {
-            kind: kind.outbox_kind(),
+            kind: outbox_kind(kind),
             about_id: Some(meeting.id),
             sequence: Some(meeting.sequence),
             person_id: Some(r.person_id),
@@ -222,7 +210,7 @@ impl Letter {
         user: &CurrentUser,
         meeting: &Meeting,
         recipients: &[Recipient],
-        kind: Kind,
+        kind: SendingKind,
     ) -> Self {
         let page_url = format!(
             "{}/moten/{}",
@@ -241,7 +229,7 @@ impl Letter {
             })
             .collect();
         let event = ics_event(meeting, page_url.clone(), Some(organizer), attendees);
-        let method = if kind == Kind::Cancellation {
+        let method = if kind == SendingKind::Cancellation {
             Method::Cancel
         } else {
             Method::Request
@@ -262,7 +250,7 @@ async fn record_sending(
     user: &CurrentUser,
     sending_id: Uuid,
     meeting: &Meeting,
-    kind: Kind,
+    kind: SendingKind,
     emails: &[String],
 ) -> AppResult<()> {
     sqlx::query!(
@@ -335,7 +323,7 @@ pub async fn send_invitation(
         return Ok(Redirect::to(&format!("/moten/{id}")).into_response());
     }
     let mut change = Change::begin(&state, &user).await?;
-    let queued = enqueue(change.tx(), &state, &user, id, Kind::Invitation).await?;
+    let queued = enqueue(change.tx(), &state, &user, id, SendingKind::Invitation).await?;
     let done = change.commit().await?;
     let (recipients, nothing_new) = (queued.recipients, queued.ids.is_empty());
     let delivery = queued.deliver(&state).await;

@@ -14,7 +14,7 @@ use super::cadence::{self};
 use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups, schedulable_meeting};
 use super::invitations;
 use super::model::{
-    DecisionForm, MeetingMode, MeetingStatus, parse_duration, parse_form, parse_time,
+    DecisionForm, MeetingMode, MeetingStatus, SendingKind, parse_duration, parse_form, parse_time,
 };
 use crate::audit::Event;
 use crate::error::AppResult;
@@ -585,7 +585,7 @@ async fn queue_cancellation(
     if !invited {
         return Ok(None);
     }
-    let kind = invitations::Kind::Cancellation;
+    let kind = SendingKind::Cancellation;
     Ok(Some(
         invitations::enqueue(change.tx(), state, user, id, kind).await?,
     ))
