@@ -28,8 +28,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::unprocessable;
-use crate::web::forms::{self, FieldErrors};
+use crate::web::forms::{self, FieldErrors, Form, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
@@ -484,7 +483,7 @@ pub async fn update(
     multipart: Multipart,
 ) -> AppResult<Response> {
     let m = user.tenant();
-    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    let a = db::agreement(&state.db, m, id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let form = form_from(&fields);
     let mut e = FieldErrors::default();
@@ -635,7 +634,7 @@ pub async fn document(
     Params((id, version)): Params<(Uuid, i32)>,
 ) -> AppResult<Response> {
     let m = user.tenant();
-    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    let a = db::agreement(&state.db, m, id).await?;
     AgreementAccess::load(&state.db, &user)
         .await?
         .require_see(&a)?;
@@ -691,7 +690,7 @@ pub async fn send_for_signing(
     State(state): State<AppState>,
     Admin(user): Admin,
     IdPath(id): IdPath,
-    crate::web::forms::Form(form): crate::web::forms::Form<TokenForm>,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
     let m = user.tenant();
     let back = format!("/avtal/{id}");
@@ -762,10 +761,10 @@ pub async fn terminate(
     State(state): State<AppState>,
     Admin(user): Admin,
     IdPath(id): IdPath,
-    crate::web::forms::Form(form): crate::web::forms::Form<TerminateForm>,
+    Form(form): Form<TerminateForm>,
 ) -> AppResult<Response> {
     let m = user.tenant();
-    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    let a = db::agreement(&state.db, m, id).await?;
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
     let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
@@ -808,7 +807,7 @@ pub async fn counterparty(
     multipart: Multipart,
 ) -> AppResult<Response> {
     let m = user.tenant();
-    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    let a = db::agreement(&state.db, m, id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let mut e = FieldErrors::default();

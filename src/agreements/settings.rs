@@ -18,8 +18,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::unprocessable;
-use crate::web::forms::{FieldErrors, Form};
+use crate::web::forms::{FieldErrors, Form, unprocessable};
 use crate::web::layout::Chrome;
 
 /// An agreement type and its signatory positions.

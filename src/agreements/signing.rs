@@ -31,8 +31,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
-use crate::web::forms::unprocessable;
-use crate::web::forms::{FieldErrors, Form};
+use crate::web::forms::{FieldErrors, Form, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
@@ -110,7 +109,7 @@ pub async fn sign(
     Form(form): Form<SignForm>,
 ) -> AppResult<Response> {
     let m = user.tenant();
-    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    let a = db::agreement(&state.db, m, id).await?;
     let access = AgreementAccess::load(&state.db, &user).await?;
     let mine = access.positions_for(&a);
     if mine.is_empty() {
@@ -273,7 +272,7 @@ pub async fn receipt(
     Params((id, signature)): Params<(Uuid, Uuid)>,
 ) -> AppResult<ReceiptPage> {
     let m = user.tenant();
-    let a = db::agreement(&state.db, user.tenant(), id).await?;
+    let a = db::agreement(&state.db, m, id).await?;
     AgreementAccess::load(&state.db, &user)
         .await?
         .require_see(&a)?;

@@ -16,8 +16,7 @@ use super::{password, throttle};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::{AUTH_KEY, SessionAuth, SignedIn, Workplace, workplaces};
-use crate::web::forms::unprocessable;
-use crate::web::forms::{FieldErrors, Form, Query};
+use crate::web::forms::{FieldErrors, Form, Query, unprocessable};
 use crate::web::layout::{Chrome, set_flash};
 
 /// The routes of this module.

@@ -29,8 +29,7 @@ use crate::web::choice::Choice;
 use crate::web::csv::{Cell, Table};
 use crate::web::extract::{Admin, CurrentUser};
 use crate::web::format_local;
-use crate::web::forms::unprocessable;
-use crate::web::forms::{self, FieldErrors, Form, Query};
+use crate::web::forms::{self, FieldErrors, Form, Query, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::Params;
 

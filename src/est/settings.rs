@@ -14,8 +14,7 @@ use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::web::change::Change;
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::unprocessable;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors, Form, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::Params;
 

@@ -20,8 +20,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::day_start;
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::unprocessable;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors, Form, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 

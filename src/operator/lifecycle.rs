@@ -17,8 +17,7 @@ use super::model::{MunicipalityRow, when};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
-use crate::web::forms::unprocessable;
-use crate::web::forms::{FieldErrors, Form};
+use crate::web::forms::{FieldErrors, Form, unprocessable};
 use crate::web::layout::{Chrome, set_flash};
 use crate::web::path::IdPath;
 

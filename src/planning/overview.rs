@@ -22,8 +22,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::FieldErrors;
-use crate::web::forms::unprocessable;
+use crate::web::forms::{FieldErrors, Form, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::today;
 
@@ -220,7 +219,7 @@ pub struct SettingsForm {
 pub async fn save_settings(
     State(state): State<AppState>,
     Admin(user): Admin,
-    crate::web::forms::Form(form): crate::web::forms::Form<SettingsForm>,
+    Form(form): Form<SettingsForm>,
 ) -> AppResult<axum::response::Response> {
     let mut e = FieldErrors::default();
     if !["styrgrupp", "beredningsgrupp"].contains(&form.action_plan_body.as_str()) {

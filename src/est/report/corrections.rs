@@ -17,8 +17,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
-use crate::web::forms::unprocessable;
-use crate::web::forms::{FieldErrors, Form};
+use crate::web::forms::{FieldErrors, Form, unprocessable};
 use crate::web::layout::set_flash;
 use crate::web::path::Params;
 

@@ -23,8 +23,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
-use crate::web::forms::unprocessable;
-use crate::web::forms::{FieldErrors, Form};
+use crate::web::forms::{FieldErrors, Form, unprocessable};
 
 /// A form of the report page as posted: which report, and the entry.
 #[derive(Deserialize)]

@@ -17,8 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
-use crate::web::forms::unprocessable;
-use crate::web::forms::{self, FieldErrors, Form};
+use crate::web::forms::{self, FieldErrors, Form, unprocessable};
 use crate::web::path::IdPath;
 
 /// An area or a category to choose.
