@@ -29,15 +29,11 @@ impl Fetching {
         error: Option<String>,
         error_at: Option<DateTime<Utc>>,
     ) -> Self {
-        let show = |at: DateTime<Utc>| {
-            at.with_timezone(&chrono_tz::Europe::Stockholm)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        };
+        use crate::web::format_local;
         Self {
             on,
-            last_fetched: fetched.map(show),
-            last_error: error.zip(error_at.map(show)),
+            last_fetched: fetched.map(format_local),
+            last_error: error.zip(error_at.map(format_local)),
         }
     }
 }
