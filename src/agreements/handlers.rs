@@ -560,7 +560,20 @@ pub struct ShowPage {
     counterparty: Option<CounterpartySignature>,
     can_sign_as: Vec<(Uuid, String)>,
     admin: bool,
+    /// The counterparty's signature and the termination as sent, when the
+    /// page is shown again with their errors.
+    kept: Kept,
     errors: FieldErrors,
+}
+
+/// What was written in the page's smaller forms.
+#[derive(Default)]
+pub struct Kept {
+    signer_name: String,
+    signer_title: String,
+    signed_on: String,
+    terminated_on: String,
+    reason: String,
 }
 
 /// The counterparty's signature on the current version.
@@ -614,6 +627,7 @@ pub async fn show_page(
         counterparty,
         can_sign_as,
         admin: access.admin,
+        kept: Kept::default(),
         errors,
         a,
     })
@@ -772,7 +786,12 @@ pub async fn terminate(
         e.add("reason", "Avtalet är redan avslutat.");
     }
     let (Some(on), true) = (on, e.is_empty()) else {
-        let page = show_page(&state, &user, id, e).await?;
+        let mut page = show_page(&state, &user, id, e).await?;
+        page.kept = Kept {
+            terminated_on: form.terminated_on,
+            reason: form.reason,
+            ..Kept::default()
+        };
         return unprocessable(page);
     };
     let mut change = Change::begin(&state, &user).await?;
@@ -822,7 +841,13 @@ pub async fn counterparty(
     let on = forms::required_date(&mut e, "signed_on", &get("signed_on"));
     check_document(&mut e, "signed_copy", upload.as_ref());
     let (Some(on), true) = (on, e.is_empty()) else {
-        let page = show_page(&state, &user, id, e).await?;
+        let mut page = show_page(&state, &user, id, e).await?;
+        page.kept = Kept {
+            signer_name: get("signer_name"),
+            signer_title: get("signer_title"),
+            signed_on: get("signed_on"),
+            ..Kept::default()
+        };
         return unprocessable(page);
     };
     let mut change = Change::begin(&state, &user).await?;

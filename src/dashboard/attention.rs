@@ -69,39 +69,45 @@ fn group_attention(g: &GroupLine, day: NaiveDate) -> Option<Attention> {
 /// without an agreement in force.
 fn agreement_attention(a: &AgreementCounts, day: NaiveDate) -> Vec<Attention> {
     use crate::web::words::count;
-    let mut list = Vec::new();
-    if a.waiting > 0 {
-        list.push(Attention {
-            text: format!(
+    let warned = day + Days::new(u64::try_from(a.warning_days).unwrap_or(0));
+    [
+        (
+            a.waiting,
+            format!(
                 "{} på signaturer.",
                 count(a.waiting, "avtal väntar", "avtal väntar")
             ),
-            href: Some("/avtal#waiting".to_owned()),
-            due: day,
-        });
-    }
-    if a.expiring > 0 {
-        list.push(Attention {
-            text: format!(
+            "waiting",
+            day,
+        ),
+        (
+            a.expiring,
+            format!(
                 "{} ut inom {}.",
                 count(a.expiring, "avtal går", "avtal går"),
                 count(a.warning_days, "dag", "dagar")
             ),
-            href: Some("/avtal#expiring".to_owned()),
-            due: day + Days::new(u64::try_from(a.warning_days).unwrap_or(0)),
-        });
-    }
-    if a.gaps > 0 {
-        list.push(Attention {
-            text: format!(
+            "expiring",
+            warned,
+        ),
+        (
+            a.gaps,
+            format!(
                 "{} i en grupp utan avtal i kraft.",
                 count(a.gaps, "extern aktör deltar", "externa aktörer deltar")
             ),
-            href: Some("/avtal#gaps".to_owned()),
-            due: day,
-        });
-    }
-    list
+            "gaps",
+            day,
+        ),
+    ]
+    .into_iter()
+    .filter(|(n, ..)| *n > 0)
+    .map(|(_, text, anchor, due)| Attention {
+        text,
+        href: Some(format!("/avtal#{anchor}")),
+        due,
+    })
+    .collect()
 }
 
 /// A coming event with high risk.

@@ -295,6 +295,9 @@ pub struct ShowPage {
     seats: Vec<db::Seat>,
     /// Seats whose holder reported that they cannot come.
     excused: Vec<db::AttendanceRow>,
+    /// The reason for cancelling, as sent, when it is shown again with
+    /// its error.
+    cancel_reason: String,
 }
 
 /// Renders the meeting page, with whatever the user typed and its errors.
@@ -343,6 +346,7 @@ pub async fn show_page(
         positions: crate::web::choice::position_choices(&state.db, m).await?,
         decision,
         handled: handled_at(&state.db, m, id).await?,
+        cancel_reason: String::new(),
         seats: db::seats(
             &state.db,
             m,
@@ -528,7 +532,8 @@ pub async fn cancel(
         Ok(reason) => reason,
         Err(errors) => {
             change.rollback().await?;
-            let page = show_page(&state, &user, id, None, Default::default(), errors).await?;
+            let mut page = show_page(&state, &user, id, None, Default::default(), errors).await?;
+            page.cancel_reason = form.reason;
             return unprocessable(page);
         }
     };

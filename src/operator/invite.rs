@@ -81,6 +81,42 @@ pub async fn invite(
     Ok(Redirect::to(&again).into_response())
 }
 
+/// On resuming a municipality: an invitation whose mail waited in the
+/// outbox through the suspension gets its full time again, counted from
+/// now, and its waiting mail names the new last day. Otherwise it would
+/// go out already expired.
+pub async fn renew_waiting(tx: &mut PgConnection, m: MunicipalityId) -> AppResult<usize> {
+    let renewed = sqlx::query!(
+        r#"with waiting as (
+               select i.id, i.expires_at from coordinator_invitation i
+               where i.municipality_id = $1 and i.used_at is null
+                 and exists (select 1 from outbox o where o.about_id = i.id and o.municipality_id = $1
+                             and o.status = 'queued')
+               for update
+           )
+           update coordinator_invitation i set expires_at = now() + make_interval(hours => $2)
+           from waiting w where i.id = w.id and i.municipality_id = $1
+           returning i.id, w.expires_at as before, i.expires_at as after"#,
+        m.get(),
+        INVITATION_HOURS as i32
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for r in &renewed {
+        sqlx::query!(
+            r#"update outbox set body = replace(body, $3, $4)
+               where about_id = $1 and municipality_id = $2 and status = 'queued'"#,
+            r.id,
+            m.get(),
+            when(&r.before),
+            when(&r.after)
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(renewed.len())
+}
+
 /// What the operator is told once the invitation is stored. A suspended
 /// municipality's mail waits in the outbox until it is resumed.
 fn invited(invitee: &Invitee, suspended: bool, delivery: &outbox::Delivery) -> String {

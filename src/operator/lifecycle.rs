@@ -49,6 +49,9 @@ pub async fn suspend(
     };
     let mut tx = state.db.begin().await?;
     db::set_suspended(&mut tx, MunicipalityId::of_row(m.id), suspended).await?;
+    if !suspended {
+        super::invite::renew_waiting(&mut tx, MunicipalityId::of_row(m.id)).await?;
+    }
     let summary = format!("{action} {}", m.name);
     db::record(&mut tx, op.id(), (m.id, &m.name), action, &summary).await?;
     tx.commit().await?;

@@ -139,6 +139,7 @@ pub struct FollowUp {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct FollowUpForm {
+    /// Today, when the form is new.
     on_date: String,
     value: String,
     note: String,
@@ -157,6 +158,8 @@ pub struct GoalPage {
     measures: Vec<MeasureRow>,
     edit: bool,
     today: NaiveDate,
+    /// The follow-up form: new, or as sent when shown again with its errors.
+    followup: FollowUpForm,
     errors: FieldErrors,
 }
 
@@ -164,6 +167,7 @@ async fn page(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
+    followup: Option<FollowUpForm>,
     errors: FieldErrors,
 ) -> AppResult<GoalPage> {
     let access = PlanningAccess::load(&state.db, user).await?;
@@ -207,6 +211,10 @@ async fn page(
         followups,
         edit: access.edit,
         today: today(),
+        followup: followup.unwrap_or_else(|| FollowUpForm {
+            on_date: today().to_string(),
+            ..FollowUpForm::default()
+        }),
         errors,
     })
 }
@@ -216,7 +224,7 @@ pub async fn show(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<GoalPage> {
-    page(&state, &user, id, FieldErrors::default()).await
+    page(&state, &user, id, None, FieldErrors::default()).await
 }
 
 /// `POST /planering/mal/{id}`: a follow-up entry.
@@ -232,7 +240,7 @@ pub async fn follow_up(
     let value = forms::required_line(&mut e, "value", &form.value, "utfallet", 200);
     let note = forms::optional_text(&mut e, "note", &form.note, "kommentaren", 2000);
     let (Some(on), true) = (on, e.is_empty()) else {
-        let page = page(&state, &user, id, e).await?;
+        let page = page(&state, &user, id, Some(form), e).await?;
         return unprocessable(page);
     };
     let mut change = Change::once(

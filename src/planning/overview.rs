@@ -34,6 +34,9 @@ pub struct Forms {
     pub measure: MeasureForm,
     pub source: SourceForm,
     pub lagesbild: LagesbildForm,
+    /// The settings as sent, when they are shown again with their errors
+    /// (otherwise the form shows what is stored).
+    pub settings: Option<SettingsForm>,
 }
 
 /// Each form alone on the page, the others empty: how a create handler
@@ -55,6 +58,32 @@ one_form!(
     SourceForm => source,
     LagesbildForm => lagesbild,
 );
+
+impl OverviewPage {
+    /// Who decides the action plan, as the settings form shows it.
+    pub fn body_choice(&self) -> &str {
+        self.forms
+            .settings
+            .as_ref()
+            .map_or(&self.settings.action_plan_body, |f| &f.action_plan_body)
+    }
+
+    /// The lägesbild interval, as the settings form shows it.
+    pub fn interval_choice(&self) -> String {
+        self.forms.settings.as_ref().map_or_else(
+            || self.settings.interval_months.to_string(),
+            |f| f.lagesbild_interval_months.clone(),
+        )
+    }
+
+    /// Whether the public page's box is ticked in the settings form.
+    pub fn public_choice(&self) -> bool {
+        self.forms
+            .settings
+            .as_ref()
+            .map_or(self.settings.public_page, |f| f.public_page == "ja")
+    }
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "planning/index.html")]
@@ -204,7 +233,7 @@ async fn settings(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Settings> {
     })
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 pub struct SettingsForm {
     #[serde(default)]
     action_plan_body: String,
@@ -236,7 +265,11 @@ pub async fn save_settings(
         }
     };
     if !e.is_empty() {
-        let page = render(&state, &user, Forms::default(), e).await?;
+        let forms = Forms {
+            settings: Some(form),
+            ..Forms::default()
+        };
+        let page = render(&state, &user, forms, e).await?;
         return unprocessable(page);
     }
     let m = user.tenant();

@@ -59,7 +59,13 @@ pub async fn run(db: PgPool, config: Config) {
     loop {
         tick.tick().await;
         match police::fetch(&db, &config, police::INTERVAL).await {
-            Ok(police::Outcome::Off | police::Outcome::NotDue | police::Outcome::Stopped) => {}
+            // Quiet when there is nothing to do: the loop runs every minute.
+            Ok(
+                police::Outcome::Off
+                | police::Outcome::NotDue
+                | police::Outcome::Stopped
+                | police::Outcome::NothingToAsk,
+            ) => {}
             Ok(outcome) => tracing::info!("Polisens händelser: {}", outcome.describe()),
             Err(error) => tracing::error!(%error, "Polisens händelser kunde inte hämtas"),
         }

@@ -17,6 +17,7 @@ mod group_feeds;
 mod hardening;
 mod helpers;
 mod infrastructure;
+mod kept_forms;
 mod kolada;
 mod layering;
 mod map;

@@ -281,6 +281,82 @@ async fn an_invitation_into_a_suspended_municipality_waits_and_says_so(db: sqlx:
         "select status from outbox where kind = 'coordinator_invitation'"
     );
     assert_eq!(status, "queued");
+
+    // Days pass: the link's time runs out while the mail waits.
+    let made = db_value!(&app.db, "select expires_at from coordinator_invitation");
+    let lapsed = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    db_run!(
+        &app.db,
+        "update coordinator_invitation set expires_at = $2 where municipality_id = $1",
+        m,
+        lapsed
+    );
+    db_run!(
+        &app.db,
+        "update outbox set body = replace(body, $2, $3) where municipality_id = $1",
+        m,
+        stockholm(made),
+        stockholm(lapsed)
+    );
+
+    let resumed = post(
+        &app,
+        &operator,
+        &format!("/drift/kommuner/{m}/avstangning"),
+        &[("action", "resume")],
+    )
+    .await;
+    assert_redirect_to(&resumed, &format!("/drift/kommuner/{m}"));
+    let renewed = db_value!(&app.db, "select expires_at from coordinator_invitation");
+    let left = renewed - chrono::Utc::now();
+    assert!(
+        left > chrono::TimeDelta::hours(71),
+        "the link has its full time from the resumption: {left}"
+    );
+    let body = db_value!(
+        &app.db,
+        "select body from outbox where kind = 'coordinator_invitation'"
+    );
+    assert!(
+        body.contains(&format!("gäller till {}", stockholm(renewed))),
+        "{body}"
+    );
+    assert!(!body.contains(&stockholm(lapsed)), "{body}");
+}
+
+/// An invitation already mailed keeps its time when the municipality is
+/// suspended and resumed: only one still waiting to go out is renewed.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn resuming_leaves_an_invitation_already_sent_as_it_was(db: sqlx::PgPool) {
+    let app = TestApp::demo(db).await;
+    let m = empty_municipality(&app.db).await;
+    let operator = operator(&app).await;
+    invite(&app, &operator, m, "kim@ljusnarsberg.example").await;
+    let status = db_value!(
+        &app.db,
+        "select status from outbox where kind = 'coordinator_invitation'"
+    );
+    assert_eq!(status, "sent");
+    let before = db_value!(&app.db, "select expires_at from coordinator_invitation");
+    for action in ["suspend", "resume"] {
+        let switched = post(
+            &app,
+            &operator,
+            &format!("/drift/kommuner/{m}/avstangning"),
+            &[("action", action)],
+        )
+        .await;
+        assert_redirect_to(&switched, &format!("/drift/kommuner/{m}"));
+    }
+    let after = db_value!(&app.db, "select expires_at from coordinator_invitation");
+    assert_eq!(after, before);
+}
+
+/// A time as the invitation mail writes it (Stockholm, to the minute).
+fn stockholm(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Stockholm)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 const NEW_PASSWORD: &str = "blå kanot vintergata sju";

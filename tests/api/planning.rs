@@ -281,6 +281,73 @@ async fn a_suspended_municipalitys_measure_is_reminded_about_only_once_resumed(d
     );
 }
 
+/// A reminder goes only to someone who holds the responsible position
+/// today and may still sign in: not to a deactivated person, nor to one
+/// whose holding has ended or has yet to begin.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_measure_reminder_skips_holders_who_are_not_active_today(db: sqlx::PgPool) {
+    samordna::seed::load_demo(&db).await.expect("demo");
+    let m = municipality_id(&db, "Lindesbergs kommun").await;
+    let (state, _mail_dir) = state_with_mail(db.clone());
+    let holder: uuid::Uuid = db_value!(
+        &db,
+        "select id from person where email = 'kommunpolis@lindesberg.example'"
+    );
+    let spellings = [
+        (
+            "update person set active = false where id = $1",
+            "update person set active = true where id = $1",
+        ),
+        (
+            "update position_holder set held_to = current_date - 1 where person_id = $1 and held_to is null",
+            "update position_holder set held_to = null where person_id = $1 and held_to = current_date - 1",
+        ),
+        (
+            "update position_holder set held_from = current_date + 1 where person_id = $1 and held_to is null",
+            "update position_holder set held_from = current_date - 30 where person_id = $1 and held_to is null",
+        ),
+    ];
+    for (change, undo) in spellings {
+        db_run!(
+            &db,
+            "update measure set due_on = current_date + 3, reminder_sent_at = null where title like 'Gemensamma kvällsronder%' and municipality_id = $1",
+            m
+        );
+        sqlx::query(change)
+            .bind(holder)
+            .execute(&db)
+            .await
+            .expect(change);
+        let reminded = samordna::planning::measures::remind(&state)
+            .await
+            .expect("remind");
+        assert_eq!(reminded, 1, "{change}: the measure is claimed");
+        assert_eq!(
+            crate::double_submit::outbox_rows(&db, "measure_reminder").await,
+            (0, 0),
+            "{change}: no one is mailed"
+        );
+        sqlx::query(undo)
+            .bind(holder)
+            .execute(&db)
+            .await
+            .expect(undo);
+    }
+    // Active again and holding today: mailed.
+    db_run!(
+        &db,
+        "update measure set reminder_sent_at = null where title like 'Gemensamma kvällsronder%' and municipality_id = $1",
+        m
+    );
+    samordna::planning::measures::remind(&state)
+        .await
+        .expect("remind");
+    assert_eq!(
+        crate::double_submit::outbox_rows(&db, "measure_reminder").await,
+        (1, 1)
+    );
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_periodic_lagesbild_counts_the_periods_est_data_and_lists_its_sources(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;

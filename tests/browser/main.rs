@@ -24,6 +24,7 @@ mod map;
 mod meetings;
 mod onboarding;
 mod pages;
+mod planning;
 mod public;
 #[path = "../support/serve.rs"]
 mod serve;

@@ -139,6 +139,9 @@ pub struct MeasurePage {
     pub(super) areas: Vec<TargetChoice>,
     pub(super) categories: Vec<TargetChoice>,
     targets: TargetsForm,
+    /// The follow-up form: the measure as it stands, or as sent when shown
+    /// again with its errors.
+    progress: ProgressForm,
     /// Only for a measure with targets and a start date.
     effect: Option<Effect>,
     /// The day its effect period ended, while nobody has followed it up since.
@@ -220,6 +223,11 @@ pub(super) async fn page(
                 measure.public,
             )
         }),
+        progress: ProgressForm {
+            percent_done: measure.percent_done.to_string(),
+            status: measure.status.as_str().to_owned(),
+            ..ProgressForm::default()
+        },
         measure,
         notes,
         can_report: editor || owner,
@@ -329,7 +337,7 @@ pub async fn progress(
     IdPath(id): IdPath,
     Form(form): Form<ProgressForm>,
 ) -> AppResult<Response> {
-    let current = page(&state, &user, id, FieldErrors::default(), None).await?;
+    let mut current = page(&state, &user, id, FieldErrors::default(), None).await?;
     if !current.can_report {
         return Err(AppError::Forbidden);
     }
@@ -351,8 +359,9 @@ pub async fn progress(
         e.add("status", "Välj status.");
     }
     let (Some(status), true) = (status, e.is_empty()) else {
-        let page = page(&state, &user, id, e, None).await?;
-        return unprocessable(page);
+        current.errors = e;
+        current.progress = form;
+        return unprocessable(current);
     };
     let mut change = Change::once(
         &state,
@@ -409,8 +418,9 @@ pub async fn remind(state: &AppState) -> AppResult<usize> {
     let mut mail = Vec::new();
     for measure in &due {
         let holders: Vec<(String, String)> = sqlx::query!(
-            r#"select pe.name, pe.email from position_holder h join person pe on pe.id = h.person_id
-               where h.position_id = $1 and h.held_from <= $2 and (h.held_to is null or h.held_to >= $2)"#,
+            r#"select pe.name, pe.email from holders_on($1, $3) h join person pe on pe.id = h.person_id
+               where h.position_id = $2 and pe.active"#,
+            measure.municipality_id,
             measure.responsible_position_id,
             day
         )
