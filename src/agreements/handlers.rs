@@ -28,7 +28,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::Choice;
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::{self, FieldErrors, Form, unprocessable};
+use crate::web::forms::{self, FieldErrors, Form, TokenForm, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
@@ -689,14 +689,6 @@ pub async fn document(
         .into_response())
 }
 
-/// A form that carries only its one-time token.
-#[derive(serde::Deserialize, Default)]
-pub struct TokenForm {
-    /// The one-time form token (`chrome.form_token`).
-    #[serde(default)]
-    form_token: String,
-}
-
 /// `POST /avtal/{id}/skicka`: sends a draft for signing. The form's
 /// one-time token, and a statement that moves only a draft, make a repeat
 /// (a double click, a resent post) mail no one again.
@@ -768,9 +760,13 @@ pub struct TerminateForm {
     terminated_on: String,
     #[serde(default)]
     reason: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    form_token: String,
 }
 
-/// `POST /avtal/{id}/avsluta`.
+/// `POST /avtal/{id}/avsluta`. The form's one-time token makes a repeat
+/// (a double click) say it was sent already instead of refusing it.
 pub async fn terminate(
     State(state): State<AppState>,
     Admin(user): Admin,
@@ -779,6 +775,8 @@ pub async fn terminate(
 ) -> AppResult<Response> {
     let m = user.tenant();
     let a = db::agreement(&state.db, m, id).await?;
+    let back = format!("/avtal/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let mut e = FieldErrors::default();
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
     let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
@@ -786,6 +784,7 @@ pub async fn terminate(
         e.add("reason", "Avtalet är redan avslutat.");
     }
     let (Some(on), true) = (on, e.is_empty()) else {
+        change.rollback().await?;
         let mut page = show_page(&state, &user, id, e).await?;
         page.kept = Kept {
             terminated_on: form.terminated_on,
@@ -794,7 +793,6 @@ pub async fn terminate(
         };
         return unprocessable(page);
     };
-    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update agreement set status = 'terminated', terminated_on = $3, terminated_reason = $4 where id = $1 and municipality_id = $2",
         id, m.get(), on, reason
@@ -812,7 +810,7 @@ pub async fn terminate(
             .before(json!({ "status": a.status }))
             .after(json!({ "status": "terminated", "datum": on, "skäl": reason })),
             "Avtalet är avslutat.",
-            &format!("/avtal/{id}"),
+            &back,
         )
         .await
 }

@@ -27,7 +27,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::{self, FieldErrors, Form, unprocessable};
+use crate::web::forms::{self, FieldErrors, Form, TokenForm, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::IdPath;
 use crate::web::{format_local, today};
@@ -241,8 +241,13 @@ async fn forget_contact(change: &mut Change<'_>, m: MunicipalityId, id: Uuid) ->
 /// Opens the change that handles tip `id` (accepts, rejects or deletes
 /// it): the sender's contact is deleted in it first, as handling a tip
 /// always does.
-async fn handling<'u>(state: &AppState, user: &'u CurrentUser, id: Uuid) -> AppResult<Change<'u>> {
-    let mut change = Change::begin(state, user).await?;
+async fn handling<'u>(
+    state: &AppState,
+    user: &'u CurrentUser,
+    id: Uuid,
+    token: &str,
+) -> AppResult<Change<'u>> {
+    let mut change = Change::once(state, user, token, "/est/tips").await?;
     forget_contact(&mut change, user.tenant(), id).await?;
     Ok(change)
 }
@@ -278,11 +283,12 @@ pub async fn accept(
     State(state): State<AppState>,
     Moderator(user): Moderator,
     IdPath(id): IdPath,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
     let m = user.tenant();
     let access = EstAccess::load(&state.db, &user).await?;
     let week = access.open_week(&state.db, m).await?;
-    let mut change = handling(&state, &user, id).await?;
+    let mut change = handling(&state, &user, id, &form.form_token).await?;
     let reference = decide(
         &mut change,
         &user,
@@ -316,8 +322,9 @@ pub async fn reject(
     State(state): State<AppState>,
     Moderator(user): Moderator,
     IdPath(id): IdPath,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
-    let mut change = handling(&state, &user, id).await?;
+    let mut change = handling(&state, &user, id, &form.form_token).await?;
     let reference = decide(&mut change, &user, id, TipStatus::Rejected, None).await?;
     change
         .done(
@@ -337,8 +344,9 @@ pub async fn delete(
     State(state): State<AppState>,
     Moderator(user): Moderator,
     IdPath(id): IdPath,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
-    let mut change = handling(&state, &user, id).await?;
+    let mut change = handling(&state, &user, id, &form.form_token).await?;
     let gone = sqlx::query!(
         r#"delete from public_tip where id = $1 and municipality_id = $2
            returning reference, status as "status: TipStatus""#,
@@ -569,9 +577,11 @@ pub async fn dismiss(
     State(state): State<AppState>,
     Admin(user): Admin,
     IdPath(position): IdPath,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
     let m = user.tenant();
-    let mut change = Change::begin(&state, &user).await?;
+    let again = "/est/tips#granskare";
+    let mut change = Change::once(&state, &user, &form.form_token, again).await?;
     let title = sqlx::query_scalar!(
         r#"delete from tip_moderator tm using position p
            where tm.position_id = $1 and tm.municipality_id = $2 and p.id = tm.position_id

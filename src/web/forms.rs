@@ -13,6 +13,16 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 
+/// A form whose only field is the page's one-time token: a button that
+/// removes, closes or decides something, which a double click must not do
+/// twice ([`crate::web::change::Change::once`]).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TokenForm {
+    /// The one-time form token (`chrome.form_token`).
+    pub form_token: String,
+}
+
 /// `axum::Form`, with a rejection that renders our Swedish 400 page.
 pub struct Form<T>(pub T);
 

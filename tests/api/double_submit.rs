@@ -545,3 +545,89 @@ pub async fn flash_after(app: &TestApp, response: &reqwest::Response) -> Vec<Str
     let to = response.headers()["location"].to_str().expect("location");
     texts(&app.get_html(to).await, ".flash")
 }
+
+/// A form that removes or closes something: what it does, its page, the
+/// form's selector, what is typed into it and the action its audit row names.
+type Closing<'a> = (&'a str, String, String, Vec<(&'a str, &'a str)>, &'a str);
+
+/// A form that removes, closes or edits something, sent twice (a double
+/// click, a resend after a 502): the repeat is told that the form was
+/// already sent, not "Sidan finns inte" or an error about what the first
+/// post did, and one audit row says what was done.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn every_removing_or_closing_form_posted_twice_acts_once_and_says_it_was_already_sent(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let est = lindesberg_group(&app.db, "EST").await;
+    let temporary = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
+    let held = lindesberg_position(&app.db, "EST-representant Securitas").await;
+    let agreement: uuid::Uuid = db_value!(
+        &app.db,
+        "select a.id from agreement a join organisation o on o.id = a.counterpart_id where o.name = 'Securitas'"
+    );
+    let today = samordna::web::today().to_string();
+    let cases: Vec<Closing> = vec![
+        (
+            "a member removed",
+            format!("/admin/grupper/{est}"),
+            format!(r#"form[action^="/admin/grupper/{est}/medlemmar/"][action$="/ta-bort"]"#),
+            vec![],
+            "tog bort medlem",
+        ),
+        (
+            "a group edited",
+            format!("/admin/grupper/{est}"),
+            format!(r#"form[action="/admin/grupper/{est}"]"#),
+            vec![
+                ("name", "EST"),
+                ("task", "Veckovis lägesbild och samordning av insatser."),
+            ],
+            "ändrade",
+        ),
+        (
+            "a group dissolved",
+            format!("/admin/grupper/{temporary}"),
+            r#"form[action$="/upplos"]"#.to_owned(),
+            vec![("active_to", &today), ("reason", "Uppdraget är slutfört.")],
+            "upplöste",
+        ),
+        (
+            "a holding ended",
+            format!("/admin/befattningar/{held}"),
+            r#"form[action$="/avsluta"]"#.to_owned(),
+            vec![("held_to", &today)],
+            "avslutade innehav",
+        ),
+        (
+            "an agreement terminated",
+            format!("/avtal/{agreement}"),
+            r#"form[action$="/avsluta"]"#.to_owned(),
+            vec![
+                ("terminated_on", &today),
+                ("reason", "Securitas har sagt upp avtalet."),
+            ],
+            "avslutade",
+        ),
+    ];
+    for (name, page, form, typed, action) in cases {
+        let before = audit_rows(&app.db, action).await;
+        let (first, second) = post_form_twice(&app, &page, &form, &typed).await;
+        assert_eq!(first.status(), StatusCode::SEE_OTHER, "{name}: first post");
+        assert_eq!(flash_after(&app, &second).await, [ALREADY_SENT], "{name}");
+        assert_eq!(
+            audit_rows(&app.db, action).await,
+            before + 1,
+            "{name}: done once"
+        );
+    }
+}
+
+/// Audit rows of one action, in every municipality.
+pub async fn audit_rows(db: &sqlx::PgPool, action: &str) -> i64 {
+    db_value!(
+        db,
+        r#"select count(*) as "n!" from audit_event where action = $1"#,
+        action
+    )
+}

@@ -1235,6 +1235,37 @@ async fn after_adding_the_page_opens_at_the_new_entry_with_its_message(db: sqlx:
     );
 }
 
+/// An entry removed twice (a double click on "Ta bort"): removed once, and
+/// the repeat is told the form was already sent instead of "Sidan finns inte".
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn an_entry_removed_twice_is_removed_once_and_the_repeat_says_so(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    let (week, org) = open_report(&app).await;
+    post_incident(&app, &week, &org, "Stulen cykel vid stationen.", &[]).await;
+    let id: uuid::Uuid = db_value!(
+        &app.db,
+        "select id from est_incident where description = 'Stulen cykel vid stationen.'"
+    );
+    let before = crate::double_submit::audit_rows(&app.db, "tog bort post").await;
+    let (first, second) = crate::double_submit::post_form_twice(
+        &app,
+        &format!("/est/rapport?vecka={week}&org={org}"),
+        &format!(r#"form[action="/est/rapport/handelse/{id}/ta-bort"]"#),
+        &[],
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(incident_count_with(&app, id).await, 0);
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+    assert_eq!(
+        crate::double_submit::audit_rows(&app.db, "tog bort post").await,
+        before + 1
+    );
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_removed_entry_comes_back_with_undo_until_the_lock(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;

@@ -549,3 +549,45 @@ async fn a_tip_can_carry_a_point_on_the_map(db: PgPool) {
     assert!(texts(&outside, "#karta-error")[0].contains("utanför kommunen"));
     assert_eq!(rows_in(&app.db, "public_tip").await, 1);
 }
+
+/// Accepting, rejecting and deleting a tip, and dismissing a moderator,
+/// sent twice (a double click): done once, and the repeat is told that the
+/// form was already sent instead of "Sidan finns inte".
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn handling_a_tip_sent_twice_acts_once_and_says_so(db: PgPool) {
+    let app = app(db, 100).await;
+    let accepted = tip_id(&app.db, &receipt(&app, &[]).await).await;
+    let rejected = tip_id(&app.db, &receipt(&app, &[("place", "Torget")]).await).await;
+    appoint_moderator(&app, SECURITAS).await;
+    let moderator: uuid::Uuid = db_value!(&app.db, "select position_id from tip_moderator");
+    let cases = [
+        (format!("/est/tips/{accepted}/godkann"), "godkände"),
+        (format!("/est/tips/{rejected}/avvisa"), "avvisade"),
+        (format!("/est/tips/{accepted}/ta-bort"), "tog bort"),
+        (
+            format!("/est/tips/granskare/{moderator}/ta-bort"),
+            "tog bort",
+        ),
+    ];
+    for (action, audited) in cases {
+        let before = crate::double_submit::audit_rows(&app.db, audited).await;
+        let (first, second) = crate::double_submit::post_form_twice(
+            &app,
+            "/est/tips",
+            &format!(r#"form[action="{action}"]"#),
+            &[],
+        )
+        .await;
+        assert_eq!(first.status(), StatusCode::SEE_OTHER, "{action}");
+        assert_eq!(
+            crate::double_submit::flash_after(&app, &second).await,
+            [samordna::web::idempotency::ALREADY_SENT],
+            "{action}"
+        );
+        assert_eq!(
+            crate::double_submit::audit_rows(&app.db, audited).await,
+            before + 1,
+            "{action}: done once"
+        );
+    }
+}

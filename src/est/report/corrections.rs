@@ -73,6 +73,8 @@ pub struct Correction {
     s: Status,
     kind: &'static str,
     at: At,
+    /// The form's one-time token (`chrome.form_token`).
+    token: String,
 }
 
 impl FromRequest<AppState> for Correction {
@@ -123,15 +125,23 @@ impl Correction {
             s,
             kind,
             at: At { m, report, id },
+            token: which.form_token.clone(),
         }))
     }
 }
 
 /// `POST /est/rapport/{kind}/{id}/ta-bort`: removes an entry to correct it.
 pub async fn remove(State(state): State<AppState>, c: Correction) -> AppResult<Response> {
-    let Correction { user, s, kind, at } = c;
+    let Correction {
+        user,
+        s,
+        kind,
+        at,
+        token,
+    } = c;
     let (report, id) = (at.report, at.id);
-    let mut change = Change::begin(&state, &user).await?;
+    let again = report_url(&s, "rapport");
+    let mut change = Change::once(&state, &user, &token, &again).await?;
     // The removed row is kept in the audit event, so that "Ångra" can put
     // it back until the report locks (gallring clears the copy later).
     let row = take_out(change.tx(), kind, at).await?;
@@ -166,7 +176,9 @@ pub async fn remove(State(state): State<AppState>, c: Correction) -> AppResult<R
 /// the report, from the copy its removal's audit event keeps, until the
 /// report locks.
 pub async fn undo_remove(State(state): State<AppState>, c: Correction) -> AppResult<Response> {
-    let Correction { user, s, kind, at } = c;
+    let Correction {
+        user, s, kind, at, ..
+    } = c;
     let (m, report, id) = (at.m, at.report, at.id);
     let mut change = Change::begin(&state, &user).await?;
     let row = sqlx::query_scalar!(

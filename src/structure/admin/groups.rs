@@ -21,7 +21,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::{self, FieldErrors, Form, unprocessable};
+use crate::web::forms::{self, FieldErrors, Form, TokenForm, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPair, IdPath};
 use crate::web::today;
@@ -281,6 +281,8 @@ pub struct EditForm {
     pub decision_reference: String,
     pub focus_area: String,
     pub cadence_text: String,
+    /// The one-time form token (`chrome.form_token`).
+    pub form_token: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -298,6 +300,9 @@ pub struct DissolveForm {
     pub active_to: String,
     #[serde(default)]
     pub reason: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -355,10 +360,11 @@ async fn show_page(
         decision_reference: group.decision_reference.clone(),
         focus_area: group.focus_area.clone(),
         cadence_text: group.cadence_text.clone(),
+        ..EditForm::default()
     });
     let dissolve = forms.dissolve.unwrap_or_else(|| DissolveForm {
         active_to: day.to_string(),
-        reason: String::new(),
+        ..DissolveForm::default()
     });
     Ok(GroupAdminPage {
         chrome: user.chrome("admin").await,
@@ -430,7 +436,8 @@ pub async fn update(
     if !e.is_empty() {
         return invalid(&state, &user, id, GroupForms::edit(form), e).await;
     }
-    let mut change = Change::begin(&state, &user).await?;
+    let back = format!("/admin/grupper/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let updated = sqlx::query!(
         r#"update work_group set name = $3, task = $4, decision_reference = $5, focus_area = $6, cadence_text = $7
            where id = $1 and municipality_id = $2"#,
@@ -457,7 +464,6 @@ pub async fn update(
         "namn": name, "uppdrag": task, "beslut": decision, "fokusområde": focus,
         "mötesrytm": cadence,
     }));
-    let back = format!("/admin/grupper/{id}");
     change
         .done(event, "Gruppens uppgifter är sparade.", &back)
         .await
@@ -567,10 +573,12 @@ pub async fn remove_member(
     State(state): State<AppState>,
     Admin(user): Admin,
     IdPair(id, membership_id): IdPair,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
     let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
-    let mut change = Change::begin(&state, &user).await?;
+    let back = format!("/admin/grupper/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let removed = sqlx::query!(
         r#"delete from membership ms using position p
            where ms.id = $1 and ms.work_group_id = $2 and ms.municipality_id = $3 and p.id = ms.position_id
@@ -603,7 +611,7 @@ pub async fn remove_member(
     change
         .finish(
             format!("{} är inte längre med i {}.", removed.title, group.name),
-            &format!("/admin/grupper/{id}"),
+            &back,
         )
         .await
 }
@@ -618,9 +626,14 @@ pub async fn dissolve(
 ) -> AppResult<Response> {
     let m = user.tenant();
     let group = db::group(&state.db, m, id).await?;
+    let back = format!("/grupper/{id}");
+    // The token is claimed first: a repeat is told it was sent, not that
+    // the group is dissolved already.
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let (to, reason) = match form.parse(&group) {
         Ok(dissolved) => dissolved,
         Err(e) => {
+            change.rollback().await?;
             let forms = GroupForms {
                 dissolve: Some(form),
                 ..Default::default()
@@ -628,7 +641,6 @@ pub async fn dissolve(
             return invalid(&state, &user, id, forms, e).await;
         }
     };
-    let mut change = Change::begin(&state, &user).await?;
     sqlx::query!(
         "update work_group set active_to = $3, dissolved_reason = $4 where id = $1 and municipality_id = $2",
         id, m.get(), to, reason
@@ -646,7 +658,7 @@ pub async fn dissolve(
             .before(json!({ "aktiv till": group.active_to }))
             .after(json!({ "aktiv till": to, "skäl": reason })),
             format!("{} är upplöst. Den sista dagen är {to}.", group.name),
-            &format!("/grupper/{id}"),
+            &back,
         )
         .await
 }

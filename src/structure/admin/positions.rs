@@ -245,6 +245,9 @@ impl HandOverForm {
 pub struct EndForm {
     #[serde(default)]
     pub held_to: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// Group seats of the position.
@@ -442,7 +445,8 @@ pub async fn end_holding(
     let m = user.tenant();
     let mut errors = FieldErrors::default();
     let to = forms::required_date(&mut errors, "held_to", &form.held_to);
-    let mut change = Change::begin(&state, &user).await?;
+    let back = format!("/admin/befattningar/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let current = sqlx::query!(
         r#"select h.id, h.held_from, pe.name, p.title from position_holder h
            join person pe on pe.id = h.person_id join position p on p.id = h.position_id
