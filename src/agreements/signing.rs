@@ -59,6 +59,9 @@ pub struct SignForm {
     position_id: String,
     /// The fingerprint the signer saw; a change in between stops the signing.
     fingerprint: String,
+    /// The one-time form token (`chrome.form_token`): a double click on
+    /// "Signera" is told it was sent, not that the position has signed.
+    form_token: String,
 }
 
 impl SignForm {
@@ -115,19 +118,22 @@ pub async fn sign(
     if mine.is_empty() {
         return Err(AppError::Forbidden);
     }
+    let back = format!("/avtal/{id}");
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let mut e = FieldErrors::default();
     let position = form.check(&a, &mine, &mut e);
     if !check_password(&state, &user, client, form.password, &mut e).await? {
+        change.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
     let (Some(position), true) = (position, e.is_empty()) else {
+        change.rollback().await?;
         let page = show_page(&state, &user, id, e).await?;
         return unprocessable(page);
     };
     let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
     let signature_id = Uuid::now_v7();
-    let mut change = Change::begin(&state, &user).await?;
     // Locks the agreement row so that a change cannot slip in between.
     if db::lock_current_version(change.tx(), id).await? != a.current_version {
         return Err(AppError::Forbidden);

@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult, OnConstraint};
 use crate::state::AppState;
 use crate::web::change::Change;
 use crate::web::extract::{Admin, CurrentUser};
-use crate::web::forms::{self, FieldErrors, Form, unprocessable};
+use crate::web::forms::{self, FieldErrors, Form, TokenForm, unprocessable};
 use crate::web::layout::Chrome;
 use crate::web::path::Params;
 
@@ -373,9 +373,17 @@ pub async fn toggle(
     State(state): State<AppState>,
     Admin(user): Admin,
     Params((kind, id)): Params<(String, Uuid)>,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Redirect> {
     let m = user.tenant();
-    let mut change = Change::begin(&state, &user).await?;
+    let back = if kind == "tipskategori" {
+        "/est/installningar#kategorier"
+    } else {
+        "/est/installningar"
+    };
+    // A toggle sent twice would switch back: the token makes the repeat
+    // say it was sent instead.
+    let mut change = Change::once(&state, &user, &form.form_token, back).await?;
     let row = match kind.as_str() {
         "kategori" => sqlx::query!(
             "update incident_category set active = not active where id = $1 and municipality_id = $2 returning name, active",
@@ -420,9 +428,5 @@ pub async fn toggle(
         )
         .await?;
     change.commit().await?;
-    Ok(Redirect::to(if kind == "tipskategori" {
-        "/est/installningar#kategorier"
-    } else {
-        "/est/installningar"
-    }))
+    Ok(Redirect::to(back))
 }

@@ -703,3 +703,52 @@ async fn the_register_names_whom_an_agreement_waits_for_and_a_signatory_with_not
             .any(|t| t.starts_with("Inget att signera."))
     );
 }
+
+/// "Signera avtalet" clicked twice: one signature, and the repeat is told
+/// the form was already sent, not that the position has signed already.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn signing_sent_twice_signs_once_and_the_repeat_says_so(db: sqlx::PgPool) {
+    let (app, id) = sent_for_signing(db).await;
+    let kso = app.beside(KSO).await;
+    let (first, second) = crate::double_submit::post_form_twice(
+        &kso,
+        &format!("/avtal/{id}"),
+        &format!(r#"form[action="/avtal/{id}/signera"]"#),
+        &[("password", DEMO_PASSWORD)],
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::double_submit::flash_after(&kso, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+    assert_eq!(signatures(&app, id).await, 1);
+    // A wrong password does not use the form up: the same page signs after.
+    let director = app.beside(DIRECTOR).await;
+    let (action, mut fields) = crate::double_submit::filled_form(
+        &director,
+        &format!("/avtal/{id}"),
+        &format!(r#"form[action="/avtal/{id}/signera"]"#),
+        &[("password", "fel lösenord")],
+    )
+    .await;
+    let refused = director
+        .client
+        .post(director.url(&action))
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    fields.retain(|(k, _)| k != "password");
+    fields.push(("password".to_owned(), DEMO_PASSWORD.to_owned()));
+    let signed = director
+        .client
+        .post(director.url(&action))
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signatures(&app, id).await, 2);
+}

@@ -631,3 +631,53 @@ pub async fn audit_rows(db: &sqlx::PgPool, action: &str) -> i64 {
         action
     )
 }
+
+/// A toggle in the EST settings clicked twice stays switched: the repeat is
+/// told the form was sent instead of switching it back.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_toggle_clicked_twice_switches_once(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    let area: uuid::Uuid = db_value!(
+        &app.db,
+        "select id from area where municipality_id = $1 and name = 'Frövi'",
+        m
+    );
+    let category: uuid::Uuid = db_value!(
+        &app.db,
+        "select id from incident_category where municipality_id = $1 and name = 'Klotter'",
+        m
+    );
+    let switches = async || {
+        let r = db_row!(
+            &app.db,
+            r#"select (select active from area where id = $1) as "area!",
+                      (select active from incident_category where id = $2) as "category!",
+                      (select public_tip from incident_category where id = $2) as "public!""#,
+            area,
+            category
+        );
+        (r.area, r.category, r.public)
+    };
+    let before = switches().await;
+    for (kind, id) in [
+        ("omrade", area),
+        ("kategori", category),
+        ("tipskategori", category),
+    ] {
+        let (first, second) = post_form_twice(
+            &app,
+            "/est/installningar",
+            &format!(r#"form[action="/est/installningar/{kind}/{id}/vaxla"]"#),
+            &[],
+        )
+        .await;
+        assert_eq!(first.status(), StatusCode::SEE_OTHER, "{kind}");
+        assert_eq!(flash_after(&app, &second).await, [ALREADY_SENT], "{kind}");
+    }
+    assert_eq!(
+        switches().await,
+        (!before.0, !before.1, !before.2),
+        "each switched once"
+    );
+}
