@@ -31,7 +31,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
-use crate::web::forms::{FieldErrors, Form, unprocessable};
+use crate::web::forms::{FieldErrors, Form};
 use crate::web::layout::Chrome;
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
@@ -123,14 +123,12 @@ pub async fn sign(
     let mut e = FieldErrors::default();
     let position = form.check(&a, &mine, &mut e);
     if !check_password(&state, &user, client, form.password, &mut e).await? {
-        change.rollback().await?;
-        let page = show_page(&state, &user, id, e).await?;
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        let throttled = StatusCode::TOO_MANY_REQUESTS;
+        return refused(change, (&state, &user, id), e, throttled).await;
     }
     let (Some(position), true) = (position, e.is_empty()) else {
-        change.rollback().await?;
-        let page = show_page(&state, &user, id, e).await?;
-        return unprocessable(page);
+        let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+        return refused(change, (&state, &user, id), e, invalid).await;
     };
     let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
     let signature_id = Uuid::now_v7();
@@ -148,9 +146,8 @@ pub async fn sign(
     };
     let inserted = store_signature(change.tx(), m, &signature, &mut e).await?;
     if inserted.is_none() {
-        change.rollback().await?;
-        let page = show_page(&state, &user, id, e).await?;
-        return unprocessable(page);
+        let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+        return refused(change, (&state, &user, id), e, invalid).await;
     }
     let after = json!({
         "version": a.current_version, "fingeravtryck": a.fingerprint,
@@ -171,6 +168,18 @@ pub async fn sign(
     };
     done.redirect(message, &format!("/avtal/{id}/kvitto/{signature_id}"))
         .await
+}
+
+/// Stores nothing and shows the agreement again with the errors.
+async fn refused(
+    change: Change<'_>,
+    (state, user, id): (&AppState, &CurrentUser, Uuid),
+    e: FieldErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
+    change.rollback().await?;
+    let page = show_page(state, user, id, e).await?;
+    Ok((status, page).into_response())
 }
 
 /// Stores the signature; `None`, with the error, when the position has
