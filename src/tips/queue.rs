@@ -133,6 +133,9 @@ pub struct ReplyForm {
 pub struct ModeratorForm {
     #[serde(default)]
     pub position_id: String,
+    /// The one-time form token (`chrome.form_token`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -542,7 +545,8 @@ pub async fn appoint(
         let page = render(&state, &user, None, ReplyForm::default(), e).await?;
         return unprocessable(page);
     };
-    let mut change = Change::begin(&state, &user).await?;
+    let again = "/est/tips#granskare";
+    let mut change = Change::once(&state, &user, &form.form_token, again).await?;
     let title = sqlx::query_scalar!(
         r#"insert into tip_moderator (municipality_id, position_id)
            select municipality_id, id from position where id = $1 and municipality_id = $2
@@ -554,9 +558,8 @@ pub async fn appoint(
     .fetch_optional(change.tx())
     .await?;
     let Some(title) = title else {
-        // Not a position here, or appointed already: nothing to record.
         change.rollback().await?;
-        return Err(AppError::NotFound);
+        return appointed_already(&state, &user, position).await;
     };
     change
         .done(
@@ -570,6 +573,27 @@ pub async fn appoint(
             "/est/tips#granskare",
         )
         .await
+}
+
+/// A position appointed already (the list still offers it): said next to
+/// the field. Not found when it is no position of the municipality.
+async fn appointed_already(
+    state: &AppState,
+    user: &CurrentUser,
+    position: Uuid,
+) -> AppResult<Response> {
+    let title = sqlx::query_scalar!(
+        r#"select p.title from tip_moderator tm join position p on p.id = tm.position_id
+           where tm.position_id = $1 and tm.municipality_id = $2"#,
+        position,
+        user.tenant().get()
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let e = FieldErrors::one("position_id", format!("{title} granskar redan tipsen."));
+    let page = render(state, user, None, ReplyForm::default(), e).await?;
+    unprocessable(page)
 }
 
 /// `POST /est/tips/granskare/{id}/ta-bort`.

@@ -591,3 +591,47 @@ async fn handling_a_tip_sent_twice_acts_once_and_says_so(db: PgPool) {
         );
     }
 }
+
+/// Appointing a moderator: a double click appoints once and the repeat is
+/// told it was sent; a position appointed already, chosen again from the
+/// list, gets a Swedish error by the field instead of "Sidan finns inte".
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn appointing_a_moderator_twice_appoints_once_and_says_why(db: PgPool) {
+    let app = app(db, 100).await;
+    app.login(COORDINATOR).await;
+    let position = db_row!(
+        &app.db,
+        r#"select p.id, p.title from position p join position_holder h on h.position_id = p.id
+           join person pe on pe.id = h.person_id where pe.email = $1 order by p.title limit 1"#,
+        SECURITAS
+    );
+    let chosen = position.id.to_string();
+    let form = r#"form[action="/est/tips/granskare"]"#;
+    let (first, second) =
+        crate::double_submit::post_form_twice(&app, "/est/tips", form, &[("position_id", &chosen)])
+            .await;
+    assert_redirect_to(&first, "/est/tips#granskare");
+    assert_eq!(
+        crate::double_submit::flash_after(&app, &second).await,
+        [samordna::web::idempotency::ALREADY_SENT]
+    );
+    assert_eq!(rows_in(&app.db, "tip_moderator").await, 1);
+
+    let (action, fields) =
+        crate::double_submit::filled_form(&app, "/est/tips", form, &[("position_id", &chosen)])
+            .await;
+    let again = app
+        .client
+        .post(app.url(&action))
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST");
+    let page = refused_page(again).await;
+    assert_field_errors(
+        &page,
+        "position_id",
+        &[format!("Fel: {} granskar redan tipsen.", position.title).as_str()],
+    );
+    assert_eq!(rows_in(&app.db, "tip_moderator").await, 1);
+}
