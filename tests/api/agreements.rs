@@ -732,23 +732,11 @@ async fn signing_sent_twice_signs_once_and_the_repeat_says_so(db: sqlx::PgPool) 
         &[("password", "fel lösenord")],
     )
     .await;
-    let refused = director
-        .client
-        .post(director.url(&action))
-        .form(&fields)
-        .send()
-        .await
-        .expect("POST");
+    let refused = crate::double_submit::post_fields(&director, &action, &fields).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     fields.retain(|(k, _)| k != "password");
     fields.push(("password".to_owned(), DEMO_PASSWORD.to_owned()));
-    let signed = director
-        .client
-        .post(director.url(&action))
-        .form(&fields)
-        .send()
-        .await
-        .expect("POST");
+    let signed = crate::double_submit::post_fields(&director, &action, &fields).await;
     assert_eq!(signed.status(), StatusCode::SEE_OTHER);
     assert_eq!(signatures(&app, id).await, 2);
 }

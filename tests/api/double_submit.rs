@@ -497,6 +497,20 @@ pub async fn filled_form(
     (action, fields)
 }
 
+/// Posts a form's fields as read by [`filled_form`].
+pub async fn post_fields(
+    app: &TestApp,
+    action: &str,
+    fields: &[(String, String)],
+) -> reqwest::Response {
+    app.client
+        .post(app.url(action))
+        .form(fields)
+        .send()
+        .await
+        .expect("POST")
+}
+
 /// Sends the same form twice, as a double click or a resend after a 502
 /// from the load balancer would, the first answer's page seen in between.
 /// Returns both answers.
@@ -507,23 +521,11 @@ pub async fn post_form_twice(
     typed: &[(&str, &str)],
 ) -> (reqwest::Response, reqwest::Response) {
     let (action, fields) = filled_form(app, page, form, typed).await;
-    let first = app
-        .client
-        .post(app.url(&action))
-        .form(&fields)
-        .send()
-        .await
-        .expect("POST");
+    let first = post_fields(app, &action, &fields).await;
     if let Some(to) = first.headers().get("location") {
         app.get(to.to_str().expect("location")).await;
     }
-    let second = app
-        .client
-        .post(app.url(&action))
-        .form(&fields)
-        .send()
-        .await
-        .expect("POST");
+    let second = post_fields(app, &action, &fields).await;
     (first, second)
 }
 

@@ -620,13 +620,7 @@ async fn appointing_a_moderator_twice_appoints_once_and_says_why(db: PgPool) {
     let (action, fields) =
         crate::double_submit::filled_form(&app, "/est/tips", form, &[("position_id", &chosen)])
             .await;
-    let again = app
-        .client
-        .post(app.url(&action))
-        .form(&fields)
-        .send()
-        .await
-        .expect("POST");
+    let again = crate::double_submit::post_fields(&app, &action, &fields).await;
     let page = refused_page(again).await;
     assert_field_errors(
         &page,
