@@ -59,32 +59,6 @@ one_form!(
     LagesbildForm => lagesbild,
 );
 
-impl OverviewPage {
-    /// Who decides the action plan, as the settings form shows it.
-    pub fn body_choice(&self) -> &str {
-        self.forms
-            .settings
-            .as_ref()
-            .map_or(&self.settings.action_plan_body, |f| &f.action_plan_body)
-    }
-
-    /// The lägesbild interval, as the settings form shows it.
-    pub fn interval_choice(&self) -> String {
-        self.forms.settings.as_ref().map_or_else(
-            || self.settings.interval_months.to_string(),
-            |f| f.lagesbild_interval_months.clone(),
-        )
-    }
-
-    /// Whether the public page's box is ticked in the settings form.
-    pub fn public_choice(&self) -> bool {
-        self.forms
-            .settings
-            .as_ref()
-            .map_or(self.settings.public_page, |f| f.public_page == "ja")
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "planning/index.html")]
 pub struct OverviewPage {
@@ -98,6 +72,8 @@ pub struct OverviewPage {
     positions: Vec<Choice>,
     meetings: Vec<Choice>,
     settings: Settings,
+    /// The settings form: what is stored, or as sent with its errors.
+    settings_form: SettingsForm,
     admin: bool,
     today: NaiveDate,
     forms: Forms,
@@ -108,7 +84,7 @@ pub struct OverviewPage {
 pub async fn render(
     state: &AppState,
     user: &CurrentUser,
-    forms: Forms,
+    mut forms: Forms,
     errors: FieldErrors,
 ) -> AppResult<OverviewPage> {
     let access = PlanningAccess::load(&state.db, user).await?;
@@ -140,6 +116,7 @@ pub async fn render(
     .into_iter()
     .map(|r| (r.id, r.title))
     .collect();
+    let settings = settings(&state.db, m).await?;
     Ok(OverviewPage {
         chrome: user.chrome("planering").await,
         edit: access.edit,
@@ -150,7 +127,11 @@ pub async fn render(
         lagesbilder,
         positions: position_choices(&state.db, m).await?,
         meetings: deciding_meetings(&state.db, m).await?,
-        settings: settings(&state.db, m).await?,
+        settings_form: forms
+            .settings
+            .take()
+            .unwrap_or_else(|| SettingsForm::stored(&settings)),
+        settings,
         admin: user.municipality.is_admin,
         today: today(),
         forms,
@@ -233,7 +214,7 @@ async fn settings(db: &sqlx::PgPool, m: MunicipalityId) -> AppResult<Settings> {
     })
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize)]
 pub struct SettingsForm {
     #[serde(default)]
     action_plan_body: String,
@@ -242,6 +223,17 @@ pub struct SettingsForm {
     /// "ja" when the box for the public page is ticked.
     #[serde(default)]
     public_page: String,
+}
+
+impl SettingsForm {
+    /// The form as the stored settings fill it.
+    fn stored(s: &Settings) -> Self {
+        Self {
+            action_plan_body: s.action_plan_body.clone(),
+            lagesbild_interval_months: s.interval_months.to_string(),
+            public_page: if s.public_page { "ja" } else { "" }.to_owned(),
+        }
+    }
 }
 
 /// `POST /planering/installningar` (the coordinator).
