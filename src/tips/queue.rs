@@ -195,7 +195,10 @@ async fn render(
         )
         .fetch_all(&state.db)
         .await?;
-        (moderators, position_choices(&state.db, m).await?)
+        // A position appointed already is not offered again.
+        let mut positions = position_choices(&state.db, m).await?;
+        positions.retain(|p| !moderators.iter().any(|a| a.id == p.id));
+        (moderators, positions)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -575,8 +578,9 @@ pub async fn appoint(
         .await
 }
 
-/// A position appointed already (the list still offers it): said next to
-/// the field. Not found when it is no position of the municipality.
+/// A position appointed already (posted from a page loaded before it was
+/// appointed): said next to the field. Not found when it is no position
+/// of the municipality.
 async fn appointed_already(
     state: &AppState,
     user: &CurrentUser,

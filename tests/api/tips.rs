@@ -593,8 +593,9 @@ async fn handling_a_tip_sent_twice_acts_once_and_says_so(db: PgPool) {
 }
 
 /// Appointing a moderator: a double click appoints once and the repeat is
-/// told it was sent; a position appointed already, chosen again from the
-/// list, gets a Swedish error by the field instead of "Sidan finns inte".
+/// told it was sent; a position appointed already, sent again from a page
+/// loaded before, gets a Swedish error by the field instead of "Sidan finns
+/// inte".
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn appointing_a_moderator_twice_appoints_once_and_says_why(db: PgPool) {
     let app = app(db, 100).await;
@@ -628,4 +629,45 @@ async fn appointing_a_moderator_twice_appoints_once_and_says_why(db: PgPool) {
         &[format!("Fel: {} granskar redan tipsen.", position.title).as_str()],
     );
     assert_eq!(rows_in(&app.db, "tip_moderator").await, 1);
+}
+
+/// The list of positions to appoint offers only those not appointed yet:
+/// an appointed position leaves it, and comes back when it is dismissed.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_moderator_list_offers_only_positions_not_appointed(db: PgPool) {
+    let app = app(db, 100).await;
+    let offered = |page: &scraper::Html| texts(page, "#position_id option:not([value=''])");
+    app.login(COORDINATOR).await;
+    let before = offered(&app.get_html("/est/tips").await);
+    let all: i64 = db_value!(
+        &app.db,
+        r#"select count(*) as "n!" from position where municipality_id = (select id from municipality where slug = 'lindesberg')"#
+    );
+    assert_eq!(before.len() as i64, all);
+
+    appoint_moderator(&app, SECURITAS).await;
+    let title: String = db_value!(
+        &app.db,
+        "select p.title from tip_moderator tm join position p on p.id = tm.position_id"
+    );
+    let page = app.get_html("/est/tips").await;
+    assert!(
+        texts(&page, "#granskare ~ ul li")
+            .iter()
+            .any(|t| t.starts_with(&title))
+    );
+    let after = offered(&page);
+    assert!(
+        !after.contains(&title),
+        "{title} is still offered: {after:?}"
+    );
+    assert_eq!(after.len() + 1, before.len());
+
+    let position: uuid::Uuid = db_value!(&app.db, "select position_id from tip_moderator");
+    let dismissed = app
+        .post(&format!("/est/tips/granskare/{position}/ta-bort"), &[])
+        .await;
+    assert_redirect_to(&dismissed, "/est/tips#granskare");
+    app.settle().await;
+    assert_eq!(offered(&app.get_html("/est/tips").await), before);
 }
