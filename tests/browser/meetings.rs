@@ -47,6 +47,33 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
         "Lägesbild från EST\nUppföljning av åtgärdsplanen\nÖvriga frågor",
     )
     .await?;
+
+    // A link the browser takes but the app does not: refused next to its
+    // field, with everything else as typed.
+    b.step("nytt-mote-fel");
+    b.fill("#meeting_link", "http://teams.example/lindebra")
+        .await?;
+    b.press("Planera mötet", "/moten/ny").await?;
+    b.expect_text("#meeting_link-error", "Möteslänken ska börja med https://.")
+        .await?;
+    b.expect_text(".error-summary", "Möteslänken ska börja med https://.")
+        .await?;
+    for (field, typed) in [
+        ("#date", day.as_str()),
+        ("#time", "13:00"),
+        ("#duration", "120"),
+        ("#place", "Kommunhuset, sammanträdesrum Linde"),
+        ("#meeting_link", "http://teams.example/lindebra"),
+    ] {
+        let kept = b.value_of(field).await?;
+        ensure!(kept == typed, "{field} holds “{kept}”, not “{typed}”");
+    }
+    b.expect_text("#agenda", "Uppföljning av åtgärdsplanen")
+        .await?;
+
+    b.step("nytt-mote-rattat");
+    b.fill("#meeting_link", "https://teams.example/lindebra")
+        .await?;
     let meeting = b
         .press_and_flash("Planera mötet", "/moten/*", "Mötet är planerat.")
         .await?;
