@@ -1,4 +1,4 @@
-//! EST demo data: Lindesberg's categories and areas, and a year (or, for
+//! EST demo data: the categories EST municipalities use, and a year (or, for
 //! load tests, many years) of realistic weekly reports from every EST
 //! organisation, with some weeks missing. Generated deterministically and
 //! written with one bulk insert per table.
@@ -30,17 +30,6 @@ pub const PUBLIC_CATEGORIES: [&str; 4] = [
     "Otrygghetsskapande samling av personer",
     "Ordningsstörning",
     "Otrygg plats",
-];
-
-/// Lindesberg's towns and villages.
-pub const LINDESBERG_AREAS: [&str; 7] = [
-    "Lindesberg",
-    "Frövi",
-    "Fellingsbro",
-    "Storå",
-    "Vedevåg",
-    "Guldsmedshyttan",
-    "Ramsberg",
 ];
 
 /// Places used in demo texts, per area (same order as the areas).

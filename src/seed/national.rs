@@ -1,6 +1,6 @@
 //! National scale for load tests: `samordna demo-data --municipalities N`
 //! adds N invented municipalities ("Ekby kommun", "Granvik kommun", …),
-//! each built like Lindesberg's demo structure with its own people,
+//! each built from Lindesberg's template like the demo, with its own people,
 //! organisations, positions, groups, meetings, EST categories and areas,
 //! agreements, planning and years of weekly EST reports.
 //!
@@ -16,7 +16,8 @@ use chrono::{NaiveDate, NaiveTime};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{GroupSeed, HELD_FROM, LINDESBERG, MunicipalitySeed, POLICE_LIAISON, date};
+use super::{HELD_FROM, LINDESBERG_HOLDERS};
+use crate::templates::model::{Group, Template};
 
 /// The most municipalities one run may add.
 pub const MAX_MUNICIPALITIES: u32 = 1000;
@@ -146,7 +147,7 @@ struct Organisations {
 struct Positions {
     id: Vec<Uuid>,
     title: Vec<String>,
-    organisation: Vec<Uuid>,
+    organisation: Vec<Option<Uuid>>,
     substitute: Vec<Option<Uuid>>,
     admin: Vec<bool>,
     oversight: Vec<bool>,
@@ -194,9 +195,8 @@ struct Members {
 }
 
 impl Structure {
-    /// The `i`th municipality, built from Lindesberg's seed.
-    fn generate(i: usize, today: NaiveDate) -> Self {
-        let seed: &MunicipalitySeed = &LINDESBERG;
+    /// The `i`th municipality, built from Lindesberg's template `seed`.
+    fn generate(seed: &Template, i: usize, today: NaiveDate) -> Self {
         let town = town(i);
         let slug = slug(&town);
         let rename = Rename::new(&town);
@@ -208,10 +208,7 @@ impl Structure {
         let (groups, cadences, members) = groups(seed, &position_ids, &rename, today);
         Self {
             name: format!("{} kommun", genitive(&town)),
-            guideline_title: seed
-                .guideline
-                .as_ref()
-                .map_or(String::new(), |g| rename.apply(g.title)),
+            guideline_title: rename.apply(&seed.guideline.title),
             slug,
             areas,
             organisations,
@@ -223,92 +220,96 @@ impl Structure {
     }
 }
 
-fn organisations(
-    seed: &MunicipalitySeed,
-    rename: &Rename,
-) -> (Organisations, HashMap<&'static str, Uuid>) {
+fn organisations(seed: &Template, rename: &Rename) -> (Organisations, HashMap<String, Uuid>) {
     let mut rows = Organisations::default();
     let mut ids = HashMap::new();
-    for (name, kind, external) in seed.organisations {
+    for o in &seed.organisations {
         let id = Uuid::now_v7();
-        ids.insert(*name, id);
+        ids.insert(o.name.clone(), id);
         rows.id.push(id);
-        rows.name.push(rename.apply(name));
-        rows.kind.push((*kind).to_owned());
-        rows.external.push(*external);
+        rows.name.push(rename.apply(&o.name));
+        rows.kind.push(o.kind.as_str().to_owned());
+        rows.external.push(o.external);
     }
     (rows, ids)
 }
 
 fn positions(
-    seed: &MunicipalitySeed,
-    org_ids: &HashMap<&str, Uuid>,
+    seed: &Template,
+    org_ids: &HashMap<String, Uuid>,
     i: usize,
     slug: &str,
     rename: &Rename,
-) -> (Positions, HashMap<&'static str, Uuid>) {
-    let ids: HashMap<&'static str, Uuid> = seed
+) -> (Positions, HashMap<String, Uuid>) {
+    let ids: HashMap<String, Uuid> = seed
         .positions
         .iter()
-        .map(|p| (p.title, Uuid::now_v7()))
+        .map(|p| (p.title.clone(), Uuid::now_v7()))
         .collect();
     let mut rows = Positions::default();
     for (j, p) in seed.positions.iter().enumerate() {
-        rows.id.push(ids[p.title]);
-        rows.title.push(rename.apply(p.title));
-        rows.organisation.push(org_ids[p.organisation]);
-        rows.substitute.push(p.substitute.map(|s| ids[s]));
-        rows.admin.push(p.admin);
-        // As in Lindesberg: the coordinator and the kommunpolis see it all.
-        rows.oversight.push(p.admin || p.title == POLICE_LIAISON);
+        rows.id.push(ids[&p.title]);
+        rows.title.push(rename.apply(&p.title));
+        rows.organisation.push(
+            p.organisation
+                .as_ref()
+                .and_then(|o| org_ids.get(o).copied()),
+        );
+        rows.substitute
+            .push(p.substitute.as_ref().and_then(|s| ids.get(s).copied()));
+        rows.admin.push(p.grants_admin);
+        rows.oversight.push(p.oversight);
         rows.person.push(Uuid::now_v7());
         rows.holder.push(Uuid::now_v7());
         let first = FIRST_NAMES[(i * 7 + j * 3) % FIRST_NAMES.len()];
         let last = LAST_NAMES[(i * 11 + j * 13) % LAST_NAMES.len()];
         rows.person_name.push(format!("{first} {last}"));
-        let local = p.holder.1.split('@').next().unwrap_or("demo");
+        // The demo holder's address, at the town's domain.
+        let local = LINDESBERG_HOLDERS
+            .iter()
+            .find(|(title, ..)| *title == p.title)
+            .and_then(|(.., email)| email.split('@').next())
+            .map_or_else(|| format!("befattning{j}"), str::to_owned);
         rows.email.push(format!("{local}@{slug}.example"));
     }
     (rows, ids)
 }
 
 fn groups(
-    seed: &MunicipalitySeed,
-    position_ids: &HashMap<&str, Uuid>,
+    seed: &Template,
+    position_ids: &HashMap<String, Uuid>,
     rename: &Rename,
     today: NaiveDate,
 ) -> (Groups, Cadences, Members) {
     let ids: HashMap<&str, Uuid> = seed
         .groups
         .iter()
-        .map(|g| (g.name, Uuid::now_v7()))
+        .map(|g| (g.name.as_str(), Uuid::now_v7()))
         .collect();
     let mut rows = Groups::default();
     let mut cadences = Cadences::default();
     let mut members = Members::default();
-    for g in seed.groups {
-        let id = ids[g.name];
+    for g in &seed.groups {
+        let id = ids[g.name.as_str()];
         group_row(&mut rows, id, g, &ids, rename, today);
-        if let Some(c) = &g.meets {
+        if let Some(c) = &g.cadence {
             let c_rows = &mut cadences;
             c_rows.group.push(id);
-            c_rows.kind.push(c.kind.to_owned());
+            c_rows.kind.push(c.kind.as_str().to_owned());
             c_rows.per_half_year.push(c.per_half_year);
             c_rows.weekday.push(c.weekday);
-            c_rows
-                .start
-                .push(NaiveTime::from_hms_opt(c.start.0, c.start.1, 0).unwrap_or_default());
-            c_rows.minutes.push(c.minutes);
-            c_rows.form.push(c.form.to_owned());
-            c_rows.places.push(rename.apply(c.places));
-            c_rows.link.push(rename.apply(c.link));
+            c_rows.start.push(c.start().unwrap_or_default());
+            c_rows.minutes.push(c.duration_minutes);
+            c_rows.form.push(c.form.as_str().to_owned());
+            c_rows.places.push(rename.apply(&c.places.join("\n")));
+            c_rows.link.push(rename.apply(&c.meeting_link));
         }
-        for (title, role) in g.members {
+        for member in &g.members {
             let m_rows = &mut members;
             m_rows.id.push(Uuid::now_v7());
             m_rows.group.push(id);
-            m_rows.position.push(position_ids[title]);
-            m_rows.role.push((*role).to_owned());
+            m_rows.position.push(position_ids[&member.position]);
+            m_rows.role.push(member.role.as_str().to_owned());
         }
     }
     (rows, cadences, members)
@@ -317,30 +318,37 @@ fn groups(
 fn group_row(
     rows: &mut Groups,
     id: Uuid,
-    g: &GroupSeed,
+    g: &Group,
     ids: &HashMap<&str, Uuid>,
     rename: &Rename,
     today: NaiveDate,
 ) {
-    let (from, to, decision) = super::group_dates(g, today);
+    let since = super::LINDESBERG.since;
+    let (from, to, decision) = super::group_dates(g, since, today);
     rows.id.push(id);
-    rows.tier.push(g.tier.to_owned());
-    rows.name.push(rename.apply(g.name));
-    rows.task.push(rename.apply(g.task));
-    rows.appointed_by.push(g.appointed_by.map(|a| ids[a]));
+    rows.tier.push(g.tier.as_str().to_owned());
+    rows.name.push(rename.apply(&g.name));
+    rows.task.push(rename.apply(&g.task));
+    rows.appointed_by
+        .push(g.appointed_by.as_deref().and_then(|a| ids.get(a).copied()));
     rows.decision.push(rename.apply(&decision));
-    rows.focus_area.push(rename.apply(g.focus_area));
-    rows.cadence_text.push(rename.apply(g.cadence));
+    rows.focus_area.push(rename.apply(&g.focus_area));
+    rows.cadence_text.push(rename.apply(&g.cadence_text));
     rows.weekly.push(g.weekly_reporting);
     rows.from.push(from);
     rows.to.push(to);
-    rows.sort_order.push(super::sort_order(g));
+    rows.sort_order.push(g.sort_order);
 }
 
 /// Writes the municipality, its organisations, people, positions and
 /// groups; `None` when a municipality with its slug exists already.
-async fn write(conn: &mut PgConnection, s: &Structure, hash: &str) -> sqlx::Result<Option<Uuid>> {
-    let g = LINDESBERG.guideline.as_ref();
+async fn write(
+    conn: &mut PgConnection,
+    seed: &Template,
+    s: &Structure,
+    hash: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    let g = &seed.guideline;
     let Some(m) = sqlx::query_scalar!(
         r#"insert into municipality (id, slug, name, guideline_title, guideline_adopted_by, guideline_adopted_on,
                                      guideline_registry_no, guideline_owner, guideline_review_due)
@@ -351,11 +359,11 @@ async fn write(conn: &mut PgConnection, s: &Structure, hash: &str) -> sqlx::Resu
         s.slug,
         s.name,
         s.guideline_title,
-        g.map_or("", |g| g.adopted_by),
-        g.map(|g| date(g.adopted_on)),
-        g.map_or("", |g| g.registry_no),
-        g.map_or("", |g| g.owner),
-        g.map(|g| date(g.review_due)),
+        g.adopted_by,
+        g.adopted_on,
+        g.registry_no,
+        g.owner,
+        g.review_due,
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -404,14 +412,14 @@ async fn write_positions(
            select id, $1, title, org, substitute, admin, oversight
            from unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::bool[], $7::bool[])
                 as t(id, title, org, substitute, admin, oversight)"#,
-        m.get(), &p.id, &p.title, &p.organisation, &p.substitute as &[Option<Uuid>], &p.admin, &p.oversight
+        m.get(), &p.id, &p.title, &p.organisation as &[Option<Uuid>], &p.substitute as &[Option<Uuid>], &p.admin, &p.oversight
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         r#"insert into position_holder (id, municipality_id, position_id, person_id, held_from)
            select id, $1, position, person, $4 from unnest($2::uuid[], $3::uuid[], $5::uuid[]) as t(id, position, person)"#,
-        m.get(), &p.holder, &p.id, date(HELD_FROM), &p.person
+        m.get(), &p.holder, &p.id, HELD_FROM, &p.person
     )
     .execute(&mut *conn)
     .await?;
@@ -483,6 +491,8 @@ pub async fn load(
         count <= MAX_MUNICIPALITIES && years <= MAX_YEARS,
         "at most {MAX_MUNICIPALITIES} municipalities and {MAX_YEARS} years"
     );
+    let seed = super::lindesberg()?;
+    let seed = &seed;
     // Argon2 is slow on purpose: one hash for every generated person.
     let hash = crate::auth::password::hash(super::DEMO_PASSWORD.to_owned()).await?;
     let next = AtomicUsize::new(0);
@@ -494,7 +504,7 @@ pub async fn load(
             if i >= count {
                 return Ok::<_, anyhow::Error>(loaded);
             }
-            match load_one(db, i, years, today, &hash).await? {
+            match load_one(db, seed, i, years, today, &hash).await? {
                 Some(reports) => {
                     loaded.municipalities += 1;
                     loaded.reports += reports;
@@ -517,14 +527,15 @@ pub async fn load(
 /// Loads the `i`th municipality in one transaction; `None` if it existed.
 async fn load_one(
     db: &PgPool,
+    seed: &Template,
     i: usize,
     years: u32,
     today: NaiveDate,
     hash: &str,
 ) -> anyhow::Result<Option<usize>> {
-    let structure = Structure::generate(i, today);
+    let structure = Structure::generate(seed, i, today);
     let mut tx = db.begin().await?;
-    let Some(m) = write(&mut tx, &structure, hash).await? else {
+    let Some(m) = write(&mut tx, seed, &structure, hash).await? else {
         return Ok(None);
     };
     let m = MunicipalityId::of_row(m);
@@ -586,10 +597,12 @@ mod tests {
 
     #[test]
     fn a_generated_municipality_has_lindesbergs_shape_and_its_own_addresses() {
-        let s = Structure::generate(5, date((2026, 11, 30)));
-        assert_eq!(s.positions.id.len(), LINDESBERG.positions.len());
-        assert_eq!(s.groups.id.len(), LINDESBERG.groups.len());
-        assert_eq!(s.organisations.id.len(), LINDESBERG.organisations.len());
+        let seed = crate::seed::lindesberg().expect("the built-in template");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+        let s = Structure::generate(&seed, 5, today);
+        assert_eq!(s.positions.id.len(), seed.positions.len());
+        assert_eq!(s.groups.id.len(), seed.groups.len());
+        assert_eq!(s.organisations.id.len(), seed.organisations.len());
         let emails: HashSet<&String> = s.positions.email.iter().collect();
         assert_eq!(
             emails.len(),
