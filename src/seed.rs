@@ -100,7 +100,7 @@ const POLICE_LIAISON: (&str, &str, &str) = (
 
 /// Who holds Lindesberg's positions in the demo (and, renamed, in the
 /// national load test's municipalities).
-pub const LINDESBERG_HOLDERS: [(&str, &str, &str); 26] = [
+const LINDESBERG_HOLDERS: [(&str, &str, &str); 26] = [
     LPO_CHIEF,
     POLICE_LIAISON,
     (
@@ -226,18 +226,13 @@ pub const LINDESBERG_HOLDERS: [(&str, &str, &str); 26] = [
 ];
 
 /// Holders in the demo have held their positions since this day.
-pub const HELD_FROM: NaiveDate = ymd(2023, 1, 1);
+const HELD_FROM: NaiveDate = ymd(2023, 1, 1);
 
 const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     match NaiveDate::from_ymd_opt(y, m, d) {
         Some(day) => day,
         None => NaiveDate::MIN,
     }
-}
-
-/// Lindesberg's guideline as a template (the built-in one).
-pub fn lindesberg() -> anyhow::Result<Template> {
-    template(&LINDESBERG)
 }
 
 fn template(demo: &Demo) -> anyhow::Result<Template> {
@@ -247,7 +242,7 @@ fn template(demo: &Demo) -> anyhow::Result<Template> {
 /// A group's active span and decision. A temporary group is always in
 /// mid-assignment, whatever the date the demo is loaded on, decided by the
 /// group that appointed it; the standing groups have worked since `since`.
-pub fn group_dates(
+fn group_dates(
     g: &Group,
     since: NaiveDate,
     today: NaiveDate,
@@ -291,11 +286,17 @@ async fn load_municipality(conn: &mut PgConnection, demo: &Demo, hash: &str) -> 
         .await?;
     let m = match found {
         Some(id) => MunicipalityId::of_row(id),
-        None => create(conn, demo, hash).await?,
+        None => {
+            let new = NewMunicipality {
+                name: demo.name.to_owned(),
+                slug: demo.slug.to_owned(),
+                code: Some(demo.code.to_owned()),
+            };
+            create(conn, &new, &template(demo)?, demo.since, demo.holders, hash).await?
+        }
     };
     let today = crate::web::today();
     crate::meetings::demo::load(conn, m).await?;
-    crate::est::demo::taxonomy(conn, m, &[]).await?;
     crate::map::demo::load(conn, m).await?;
     crate::agreements::demo::load(conn, m, today).await?;
     crate::planning::demo::load(conn, m, today).await?;
@@ -312,20 +313,19 @@ async fn load_municipality(conn: &mut PgConnection, demo: &Demo, hash: &str) -> 
     Ok(())
 }
 
-/// Makes the municipality from its template, as the operator would, then
-/// dates its groups and gives every position its demo holder.
+/// Makes a demo municipality from its template as the operator would,
+/// then: at work, not being set up; its standing groups working since
+/// `since` and a temporary one in mid-assignment; every position held by
+/// one of `holders` (title, name, e-mail).
 async fn create(
     conn: &mut PgConnection,
-    demo: &Demo,
+    new: &NewMunicipality,
+    template: &Template,
+    since: NaiveDate,
+    holders: &[(&str, &str, &str)],
     hash: &str,
 ) -> anyhow::Result<MunicipalityId> {
-    let template = template(demo)?;
-    let new = NewMunicipality {
-        name: demo.name.to_owned(),
-        slug: demo.slug.to_owned(),
-        code: Some(demo.code.to_owned()),
-    };
-    let m = match create_municipality(conn, &new, &template).await {
+    let m = match create_municipality(conn, new, template).await {
         Ok(m) => m,
         Err(AppError::Validation(errors)) => {
             let why: Vec<String> = errors
@@ -333,11 +333,10 @@ async fn create(
                 .into_iter()
                 .map(|(f, e)| format!("{f}: {e}"))
                 .collect();
-            anyhow::bail!("the demo {} was refused: {}", demo.slug, why.join("; "))
+            anyhow::bail!("the demo {} was refused: {}", new.slug, why.join("; "))
         }
-        Err(other) => anyhow::bail!("the demo {} could not be made: {other}", demo.slug),
+        Err(other) => anyhow::bail!("the demo {} could not be made: {other}", new.slug),
     };
-    // A municipality at work, not one being set up.
     sqlx::query!(
         "update municipality set getting_started = false where id = $1",
         m.get()
@@ -346,7 +345,7 @@ async fn create(
     .await?;
     let today = crate::web::today();
     for g in &template.groups {
-        let (from, to, decision) = group_dates(g, demo.since, today);
+        let (from, to, decision) = group_dates(g, since, today);
         sqlx::query!(
             r#"update work_group set active_from = $3, active_to = $4, decision_reference = $5
                where municipality_id = $1 and name = $2"#,
@@ -359,7 +358,7 @@ async fn create(
         .execute(&mut *conn)
         .await?;
     }
-    hold(conn, m, demo.holders, hash).await?;
+    hold(conn, m, holders, hash).await?;
     Ok(m)
 }
 
@@ -448,7 +447,7 @@ mod tests {
 
     #[test]
     fn the_temporary_group_is_in_mid_assignment_and_decided_by_its_appointer() {
-        let t = lindesberg().expect("template");
+        let t = template(&LINDESBERG).expect("template");
         let today = ymd(2026, 12, 3);
         let station = t
             .groups

@@ -1,6 +1,6 @@
-//! Demo agreements: the agreement types with their signatories, and
-//! agreements with the external members in different states: one in force,
-//! one waiting for the KSO, one expiring soon, and one organisation without.
+//! Demo agreements with the external members in different states: one in
+//! force, one waiting for the KSO, one expiring soon, and one organisation
+//! without.
 
 use crate::tenant::MunicipalityId;
 use chrono::{Days, NaiveDate};
@@ -10,39 +10,14 @@ use uuid::Uuid;
 use super::db::{NewVersion, write_version};
 use super::model::{Content, GroupRole};
 
-/// Agreement types and the titles of the positions that sign them.
-const TYPES: [(&str, &str, [&str; 2]); 3] = [
-    (
-        "samverkansavtal",
-        "Samverkansavtal",
-        ["Kommundirektör", "Kommunstyrelsens ordförande"],
-    ),
-    (
-        "samverkansoverenskommelse",
-        "Samverkansöverenskommelse",
-        [
-            "Chef för lokalpolisområde Lindesberg",
-            "Kommunstyrelsens ordförande",
-        ],
-    ),
-    (
-        "medborgarloften",
-        "Medborgarlöften",
-        [
-            "Chef för lokalpolisområde Lindesberg",
-            "Kommunstyrelsens ordförande",
-        ],
-    ),
-];
-
 /// A one-page PDF standing in for the scanned agreement.
 pub const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n4 0 obj<</Length 58>>stream\nBT /F1 18 Tf 72 760 Td (Samverkansavtal - demonstration) Tj ET\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 /// Lindesberg's names turned into another municipality's (identity for Lindesberg).
 pub type Rename<'a> = &'a (dyn Fn(&str) -> String + Sync);
 
-/// Seeds the types (idempotent) and, when the municipality has no
-/// agreements, Lindesberg's demo agreements.
+/// Lindesberg's demo agreements, in Lindesberg when it has none. The
+/// agreement types come with the municipality's template.
 pub async fn load(
     conn: &mut PgConnection,
     m: MunicipalityId,
@@ -51,56 +26,15 @@ pub async fn load(
     let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m.get())
         .fetch_one(&mut *conn)
         .await?;
-    let same: Rename = &|s: &str| s.to_owned();
-    types(conn, m, same).await?;
     if slug == "lindesberg" {
-        agreements(conn, m, today, same).await?;
+        load_renamed(conn, m, today, &|s: &str| s.to_owned()).await?;
     }
     Ok(())
 }
 
-/// The types and Lindesberg's demo agreements in a municipality built like
-/// Lindesberg, whose names `rename` turns Lindesberg's into.
+/// Lindesberg's demo agreements in a municipality built like Lindesberg,
+/// whose names `rename` turns Lindesberg's into; only when it has none.
 pub async fn load_renamed(
-    conn: &mut PgConnection,
-    m: MunicipalityId,
-    today: NaiveDate,
-    rename: Rename<'_>,
-) -> sqlx::Result<()> {
-    types(conn, m, rename).await?;
-    agreements(conn, m, today, rename).await
-}
-
-async fn types(conn: &mut PgConnection, m: MunicipalityId, rename: Rename<'_>) -> sqlx::Result<()> {
-    for (key, name, signers) in TYPES {
-        let type_id = sqlx::query_scalar!(
-            r#"insert into agreement_type (id, municipality_id, key, name) values ($1, $2, $3, $4)
-               on conflict (municipality_id, key) do update set key = excluded.key returning id"#,
-            Uuid::now_v7(),
-            m.get(),
-            key,
-            name
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        for title in signers {
-            sqlx::query!(
-                r#"insert into agreement_type_signatory (agreement_type_id, municipality_id, position_id)
-                   select $1, $2, id from position where municipality_id = $2 and title = $3
-                   on conflict do nothing"#,
-                type_id,
-                m.get(),
-                rename(title)
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Lindesberg's demo agreements, when the municipality has none.
-async fn agreements(
     conn: &mut PgConnection,
     m: MunicipalityId,
     today: NaiveDate,

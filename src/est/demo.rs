@@ -1,6 +1,6 @@
-//! EST demo data: the categories EST municipalities use, and a year (or, for
-//! load tests, many years) of realistic weekly reports from every EST
-//! organisation, with some weeks missing. Generated deterministically and
+//! EST demo data: a year (or, for load tests, many years) of realistic
+//! weekly reports from every EST organisation, in the municipality's own
+//! categories and areas, with some weeks missing. Generated deterministically and
 //! written with one bulk insert per table.
 
 use crate::tenant::MunicipalityId;
@@ -9,28 +9,6 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::week::ReportWeek;
-
-/// Categories with their subcategories (what EST municipalities use).
-pub const CATEGORIES: [(&str, &[&str]); 10] = [
-    ("Skadegörelse", &["Klotter", "Krossat glas", "Brand"]),
-    ("Otrygghetsskapande samling av personer", &[]),
-    ("Ordningsstörning", &[]),
-    ("Våld och hot", &[]),
-    ("Stöld och inbrott", &[]),
-    ("Misstänkt narkotikahandel", &[]),
-    ("Otrygg plats", &["Belysning", "Sikt", "Nedskräpning"]),
-    ("Trafik", &["Moped", "A-traktor"]),
-    ("Händelser mot personal", &[]),
-    ("Annat", &[]),
-];
-
-/// The categories the public's tip form offers at first (as Åmål's asks).
-pub const PUBLIC_CATEGORIES: [&str; 4] = [
-    "Skadegörelse",
-    "Otrygghetsskapande samling av personer",
-    "Ordningsstörning",
-    "Otrygg plats",
-];
 
 /// Places used in demo texts, per area (same order as the areas).
 const PLACES: [&[&str]; 7] = [
@@ -49,18 +27,40 @@ const PLACES: [&[&str]; 7] = [
     &["bygdegården"],
 ];
 
-/// One typical description per top-level category (same order as `CATEGORIES`).
-const INCIDENT_TEXTS: [&str; 10] = [
-    "Klotter på fasad och busskur, anmält till fastighetsägaren.",
-    "Grupp ungdomar samlades sent på kvällen, störande beteende mot förbipasserande.",
-    "Hög musik och bråk utanför entrén under kvällen.",
-    "Slagsmål mellan två personer, polis tillkallad.",
-    "Inbrott i förråd, verktyg stulna.",
-    "Misstänkt försäljning av narkotika vid gångtunneln, flera personer i rörelse.",
-    "Trasig belysning på gångvägen gör platsen mörk och otrygg.",
-    "Mopeder kör i hög fart på gång- och cykelvägen.",
-    "Personal blev hotad av berusad besökare.",
-    "Övergiven bil med krossad ruta.",
+/// A typical description for each top-level category of Lindesberg's
+/// template; the last is for any other.
+const INCIDENT_TEXTS: [(&str, &str); 10] = [
+    (
+        "Skadegörelse",
+        "Klotter på fasad och busskur, anmält till fastighetsägaren.",
+    ),
+    (
+        "Otrygghetsskapande samling av personer",
+        "Grupp ungdomar samlades sent på kvällen, störande beteende mot förbipasserande.",
+    ),
+    (
+        "Ordningsstörning",
+        "Hög musik och bråk utanför entrén under kvällen.",
+    ),
+    (
+        "Våld och hot",
+        "Slagsmål mellan två personer, polis tillkallad.",
+    ),
+    ("Stöld och inbrott", "Inbrott i förråd, verktyg stulna."),
+    (
+        "Misstänkt narkotikahandel",
+        "Misstänkt försäljning av narkotika vid gångtunneln, flera personer i rörelse.",
+    ),
+    (
+        "Otrygg plats",
+        "Trasig belysning på gångvägen gör platsen mörk och otrygg.",
+    ),
+    ("Trafik", "Mopeder kör i hög fart på gång- och cykelvägen."),
+    (
+        "Händelser mot personal",
+        "Personal blev hotad av berusad besökare.",
+    ),
+    ("Annat", "Övergiven bil med krossad ruta."),
 ];
 
 const EVENTS: [(&str, &str); 6] = [
@@ -91,51 +91,6 @@ const NEEDS: [(&str, &str); 5] = [
         "Barn- och utbildningsförvaltningen",
     ),
 ];
-
-/// Seeds categories and areas (idempotent).
-pub async fn taxonomy(
-    conn: &mut PgConnection,
-    m: MunicipalityId,
-    areas: &[&str],
-) -> sqlx::Result<()> {
-    for (i, (name, children)) in CATEGORIES.iter().enumerate() {
-        let parent = sqlx::query_scalar!(
-            r#"insert into incident_category (id, municipality_id, name, sort_order, public_tip) values ($1, $2, $3, $4, $5)
-               on conflict (municipality_id, parent_id, name) do update set name = excluded.name returning id"#,
-            Uuid::now_v7(),
-            m.get(),
-            name,
-            i32::try_from(i).unwrap_or(0) * 10,
-            PUBLIC_CATEGORIES.contains(name)
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        for child in children.iter() {
-            sqlx::query!(
-                r#"insert into incident_category (id, municipality_id, parent_id, name) values ($1, $2, $3, $4)
-                   on conflict (municipality_id, parent_id, name) do nothing"#,
-                Uuid::now_v7(),
-                m.get(),
-                parent,
-                child
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-    for (i, name) in areas.iter().enumerate() {
-        sqlx::query!(
-            "insert into area (id, municipality_id, name, sort_order) values ($1, $2, $3, $4) on conflict do nothing",
-            Uuid::now_v7(),
-            m.get(),
-            name,
-            i32::try_from(i).unwrap_or(0) * 10
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
 
 /// A small deterministic generator (the demo must look the same every time).
 struct Dice(u64);
@@ -327,12 +282,12 @@ pub async fn varied_reports(
                         .unwrap_or("")
                         .to_owned(),
                 );
-                let top = CATEGORIES
+                let text = INCIDENT_TEXTS
                     .iter()
-                    .position(|(name, _)| *name == leaves[leaf].top)
-                    .unwrap_or(9);
-                i.description
-                    .push(INCIDENT_TEXTS[top % INCIDENT_TEXTS.len()].to_owned());
+                    .find(|(top, _)| *top == leaves[leaf].top)
+                    .unwrap_or(&INCIDENT_TEXTS[INCIDENT_TEXTS.len() - 1])
+                    .1;
+                i.description.push(text.to_owned());
                 i.insecurity
                     .push(i16::try_from(1 + dice.below(5)).unwrap_or(3));
                 i.police.push(dice.below(3) == 0);
