@@ -61,11 +61,12 @@ impl Mailer {
         Ok(())
     }
 
-    /// How mail is sent, as recorded on each sending.
+    /// How mail is sent, as recorded on each sending: `smtp` or `eml-filer`
+    /// (the folder is the server's business, not the reader's).
     pub fn describe(&self) -> String {
         match self {
             Mailer::Smtp(_) => "smtp".to_owned(),
-            Mailer::Files { dir, .. } => format!("eml-filer i {}", dir.display()),
+            Mailer::Files { .. } => "eml-filer".to_owned(),
         }
     }
 }

@@ -93,8 +93,8 @@ fn agreement_attention(a: &AgreementCounts, day: NaiveDate) -> Vec<Attention> {
         (
             a.gaps,
             format!(
-                "{} i en grupp utan avtal i kraft.",
-                count(a.gaps, "extern aktör deltar", "externa aktörer deltar")
+                "{} av externa aktörer i grupper saknar avtal i kraft.",
+                count(a.gaps, "deltagande", "deltaganden")
             ),
             "gaps",
             day,

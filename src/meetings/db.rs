@@ -464,6 +464,16 @@ pub struct Sending {
 }
 
 impl Sending {
+    /// How the mail went, in words: by e-mail, or only written to a folder
+    /// on the server (no SMTP server is set up; earlier rows name the folder).
+    pub fn transport_text(&self) -> &'static str {
+        if self.transport.starts_with("eml") {
+            "sparad som fil på servern, inte skickad med e-post"
+        } else {
+            "med e-post"
+        }
+    }
+
     pub fn sent_at_text(&self) -> String {
         crate::web::format_local(self.sent_at)
     }

@@ -416,6 +416,11 @@ fn regret_problem(meeting: &Meeting) -> FieldErrors {
             "forhinder",
             "Närvaron är redan förd; kontakta den som kallar till mötet.",
         );
+    } else if meeting.is_past() {
+        e.add(
+            "forhinder",
+            "Mötet har redan varit; den som kallar för in närvaron i protokollet.",
+        );
     }
     e
 }

@@ -150,6 +150,15 @@ async fn the_dashboard_shows_agreement_states_and_group_compliance(db: sqlx::PgP
             "2 avtal i kraft, varav 1 går ut inom 90 dagar; 1 väntar på signaturer; 5 deltaganden utan avtal."
         ]
     );
+    // "Behöver uppmärksamhet" counts the same participations (pairs of an
+    // outside organisation and a group), and says so.
+    let attention = texts(&page, ".attention li");
+    assert!(
+        attention.contains(
+            &"5 deltaganden av externa aktörer i grupper saknar avtal i kraft.".to_owned()
+        ),
+        "{attention:?}"
+    );
     let groups = texts(&page, ".compliance li");
     for name in ["Styrgrupp", "LindeBRÅ", "EST"] {
         assert!(

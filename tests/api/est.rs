@@ -234,12 +234,26 @@ async fn nothing_to_report_is_one_click_and_counts_as_reported(db: sqlx::PgPool)
     app.login(EST_SOCIAL).await;
     let (week, org) = open_report(&app).await;
 
+    let offers = |page: &scraper::Html| {
+        texts(page, "button")
+            .iter()
+            .any(|b| b == "Inget att rapportera den här veckan")
+    };
+    assert!(offers(&app.get_html("/est/rapport").await));
     app.assert_post_status(
         "/est/rapport/inget",
         &[("vecka", &week), ("org", &org)],
         StatusCode::SEE_OTHER,
     )
     .await;
+    // Said once, not offered again, and not "no entries yet" beside it.
+    let form = app.get_html("/est/rapport").await;
+    assert_eq!(
+        texts(&form, ".notice"),
+        ["Inget att rapportera den här veckan."]
+    );
+    assert!(!offers(&form));
+    assert!(!texts(&form, "main p").contains(&"Inga poster ännu.".to_owned()));
 
     let coordinator = app.beside(COORDINATOR).await;
     let page = coordinator.get_html(&format!("/est?vecka={week}")).await;
@@ -1866,5 +1880,39 @@ async fn a_reminder_sent_twice_is_mailed_once_and_the_repeat_says_it_was_already
     assert_eq!(
         crate::double_submit::flash_after(&app, &second).await,
         [samordna::web::idempotency::ALREADY_SENT]
+    );
+}
+
+/// The report form names the EST meeting its week locks at; without a
+/// meeting in the period (none planned, or cancelled) it names the period's
+/// last day instead of a made-up meeting at midnight.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_report_form_says_when_it_locks_with_or_without_an_est_meeting(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    let intro = |page: &scraper::Html| texts(page, "main p").join(" ");
+    let page = app.get_html("/est/rapport").await;
+    assert!(
+        intro(&page).contains("Rapporten kan ändras fram till att EST-mötet börjar"),
+        "{}",
+        intro(&page)
+    );
+
+    sqlx::query!(
+        r#"update meeting set status = 'cancelled'
+           where work_group_id = (select id from work_group where name = 'EST'
+                                  and municipality_id = (select id from municipality where slug = 'lindesberg'))
+             and starts_at > now() - interval '14 days'"#
+    )
+    .execute(&app.db)
+    .await
+    .expect("cancel the EST meetings");
+    app.settle().await;
+    let page = app.get_html("/est/rapport").await;
+    let said = intro(&page);
+    assert!(!said.contains("EST-mötet börjar"), "{said}");
+    assert!(
+        said.contains("Rapporten kan ändras till och med ")
+            && said.contains("inget EST-möte är planerat under perioden"),
+        "{said}"
     );
 }

@@ -212,10 +212,18 @@ async fn a_kallelse_mails_every_member_holder_once_with_a_calendar_request(db: s
         );
     }
     let page = app.get_html(&format!("/moten/{id}")).await;
+    let sent = &texts(&page, "#sent-title + ul li")[0];
     assert!(
-        texts(&page, "#sent-title + ul li")[0]
-            .contains("kallelse till 8 personer av Sara Lindqvist")
+        sent.contains("kallelse till 8 personer av Sara Lindqvist"),
+        "{sent}"
     );
+    // The tests' transport writes files: said in words, without the
+    // server's folder.
+    assert!(
+        sent.ends_with("(sparad som fil på servern, inte skickad med e-post)"),
+        "{sent}"
+    );
+    assert!(!page.html().contains(&*app.mail_dir.to_string_lossy()));
 }
 
 /// A kallelse sent twice reaches each member once: the outbox holds one
@@ -1233,4 +1241,55 @@ async fn a_group_page_shows_its_feed_address_from_the_public_address_ready_to_co
         texts(&page, "script[src$='/copy.js']").len() == 1,
         "our own script"
     );
+}
+
+/// A planned meeting whose time has passed (its minutes not yet written)
+/// offers neither förhinder nor a kallelse and says why; a förhinder sent
+/// from a page loaded before is refused next to the field, and nothing is
+/// stored.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_meeting_that_has_passed_offers_neither_forhinder_nor_a_kallelse(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let last_week = (samordna::web::today() - chrono::Days::new(7)).to_string();
+    let id = create_meeting(&app, "LindeBRÅ", &last_week, "13:00", "60").await;
+
+    let page = app.get_html(&format!("/moten/{id}")).await;
+    assert!(texts(&page, "#forhinder").is_empty());
+    let kallelse = texts(&page, "#kallelse-title ~ p").join(" ");
+    assert!(
+        kallelse.contains("Mötet ligger bakåt i tiden"),
+        "{kallelse}"
+    );
+    assert!(!kallelse.contains("Kallelsen går med e-post"), "{kallelse}");
+    assert!(
+        !texts(&page, "button")
+            .iter()
+            .any(|b| b.contains("kallelse") || b.contains("förhinder")),
+        "{:?}",
+        texts(&page, "button")
+    );
+
+    let police_seat = lindesberg_position(&app.db, "Kommunpolis").await;
+    let police = TestApp::spawn(app.db.clone()).await;
+    police.login_in(POLICE_LIAISON, "Lindesbergs kommun").await;
+    let refused = police
+        .post(
+            &format!("/moten/{id}/forhinder"),
+            &[
+                ("position_id", &police_seat.to_string()),
+                ("action", "anmal"),
+            ],
+        )
+        .await;
+    let page = refused_page(refused).await;
+    assert_eq!(
+        texts(&page, ".error-summary li"),
+        ["Mötet har redan varit; den som kallar för in närvaron i protokollet."]
+    );
+    let stored = db_value!(
+        &app.db,
+        r#"select count(*) as "n!" from meeting_attendance where meeting_id = $1"#,
+        id
+    );
+    assert_eq!(stored, 0);
 }

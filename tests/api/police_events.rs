@@ -401,3 +401,19 @@ async fn the_dashboard_counts_police_events_per_week_and_type(db: PgPool) {
         ["Inga händelser från polisen under perioden."]
     );
 }
+
+/// With the outside sources switched off on the server, the coordinator is
+/// told so in words, not with the server's setting names.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn switched_off_sources_are_explained_without_setting_names(db: PgPool) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let html = app.get_html("/est/installningar").await;
+    let main = texts(&html, "main").join(" ");
+    assert_eq!(
+        main.matches("Hämtningen är avstängd på den här servern.")
+            .count(),
+        2,
+        "the police's events and Kolada: {main}"
+    );
+    assert!(!main.contains("SAMORDNA_"), "{main}");
+}

@@ -21,7 +21,7 @@ pub use need::NeedEntry;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -163,6 +163,10 @@ pub struct ReportPage {
     previous: String,
     next: String,
     deadline: String,
+    /// The deadline is the start of an EST meeting (else the period's end).
+    at_meeting: bool,
+    /// The period's last day.
+    last_day: NaiveDate,
     locked: bool,
     report: Option<Report>,
     incidents: Vec<Incident>,
@@ -187,6 +191,11 @@ pub struct ReportPage {
 impl ReportPage {
     pub fn is_empty(&self) -> bool {
         self.incidents.is_empty() && self.events.is_empty() && self.needs.is_empty()
+    }
+
+    /// "Inget att rapportera" is already sent for the week.
+    pub fn nothing_reported(&self) -> bool {
+        self.report.as_ref().is_some_and(|r| r.nothing_to_report)
     }
 
     /// The message for the card of an entry just added or changed.
@@ -288,6 +297,8 @@ async fn page(
         previous: s.week.previous(interval).key(),
         next: s.week.next(interval).key(),
         deadline: format_local(s.deadline),
+        at_meeting: s.deadline != crate::web::day_start(s.week.end(interval)),
+        last_day: s.week.end(interval) - chrono::Days::new(1),
         locked: s.locked(),
         organisations: access.reporter_for.clone(),
         org: s.org,
