@@ -298,8 +298,12 @@ async fn load_municipality(conn: &mut PgConnection, demo: &Demo, hash: &str) -> 
     let today = crate::web::today();
     crate::meetings::demo::load(conn, m).await?;
     crate::map::demo::load(conn, m).await?;
-    crate::agreements::demo::load(conn, m, today).await?;
-    crate::planning::demo::load(conn, m, today).await?;
+    // Lindesberg's own story: its agreements and its planning.
+    if demo.slug == LINDESBERG.slug {
+        let same = |s: &str| s.to_owned();
+        crate::agreements::demo::load(conn, m, today, &same).await?;
+        crate::planning::demo::load(conn, m, today, &same).await?;
+    }
     let has_reports = sqlx::query_scalar!(
         r#"select exists(select 1 from est_report where municipality_id = $1) as "e!""#,
         m.get()

@@ -16,25 +16,10 @@ pub const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endo
 /// Lindesberg's names turned into another municipality's (identity for Lindesberg).
 pub type Rename<'a> = &'a (dyn Fn(&str) -> String + Sync);
 
-/// Lindesberg's demo agreements, in Lindesberg when it has none. The
-/// agreement types come with the municipality's template.
-pub async fn load(
-    conn: &mut PgConnection,
-    m: MunicipalityId,
-    today: NaiveDate,
-) -> sqlx::Result<()> {
-    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m.get())
-        .fetch_one(&mut *conn)
-        .await?;
-    if slug == "lindesberg" {
-        load_renamed(conn, m, today, &|s: &str| s.to_owned()).await?;
-    }
-    Ok(())
-}
-
 /// Lindesberg's demo agreements in a municipality built like Lindesberg,
 /// whose names `rename` turns Lindesberg's into; only when it has none.
-pub async fn load_renamed(
+/// The agreement types come with the municipality's template.
+pub async fn load(
     conn: &mut PgConnection,
     m: MunicipalityId,
     today: NaiveDate,

@@ -391,10 +391,13 @@ pub async fn regrets(
     let message = if report {
         format!(
             "Förhinder är anmält för {}. Den som kallar ser det på mötessidan.",
-            seat.title
+            crate::web::words::in_sentence(&seat.title)
         )
     } else {
-        format!("Förhindret för {} är återtaget.", seat.title)
+        format!(
+            "Förhindret för {} är återtaget.",
+            crate::web::words::in_sentence(&seat.title)
+        )
     };
     change
         .finish(message, &format!("/moten/{id}#forhinder"))

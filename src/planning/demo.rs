@@ -10,25 +10,10 @@ use chrono::{Days, NaiveDate};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Loads the demo planning of a municipality (Lindesberg only).
-pub async fn load(
-    conn: &mut PgConnection,
-    m: MunicipalityId,
-    today: NaiveDate,
-) -> sqlx::Result<()> {
-    let slug = sqlx::query_scalar!("select slug from municipality where id = $1", m.get())
-        .fetch_one(&mut *conn)
-        .await?;
-    if slug != "lindesberg" {
-        return Ok(());
-    }
-    load_renamed(conn, m, today, &|s: &str| s.to_owned()).await
-}
-
 /// Lindesberg's demo planning in a municipality built like Lindesberg,
 /// whose names `rename` turns Lindesberg's into. Only when it has no goals.
 #[allow(clippy::too_many_lines)] // demo data: one story of inserts, read top to bottom
-pub async fn load_renamed(
+pub async fn load(
     conn: &mut PgConnection,
     m: MunicipalityId,
     today: NaiveDate,

@@ -258,8 +258,8 @@ async fn load_one(
     crate::meetings::demo::load(&mut tx, m).await?;
     let rename = Rename::new(&town(i));
     let rename = |s: &str| rename.apply(s);
-    crate::agreements::demo::load_renamed(&mut tx, m, today, &rename).await?;
-    crate::planning::demo::load_renamed(&mut tx, m, today, &rename).await?;
+    crate::agreements::demo::load(&mut tx, m, today, &rename).await?;
+    crate::planning::demo::load(&mut tx, m, today, &rename).await?;
     let weeks = years.saturating_mul(52);
     let variation = u64::try_from(i).unwrap_or(0).wrapping_add(1);
     let reports =

@@ -1897,15 +1897,14 @@ async fn the_report_form_says_when_it_locks_with_or_without_an_est_meeting(db: s
         intro(&page)
     );
 
-    sqlx::query!(
-        r#"update meeting set status = 'cancelled'
-           where work_group_id = (select id from work_group where name = 'EST'
-                                  and municipality_id = (select id from municipality where slug = 'lindesberg'))
-             and starts_at > now() - interval '14 days'"#
-    )
-    .execute(&app.db)
-    .await
-    .expect("cancel the EST meetings");
+    db_run!(
+        &app.db,
+        r#"update meeting mt set status = 'cancelled'
+           from work_group g
+           where mt.municipality_id = $1 and g.id = mt.work_group_id and g.name = 'EST'
+             and mt.starts_at > now() - interval '14 days'"#,
+        municipality_id(&app.db, "Lindesbergs kommun").await
+    );
     app.settle().await;
     let page = app.get_html("/est/rapport").await;
     let said = intro(&page);

@@ -923,6 +923,11 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
             &format!("/moten/{id}#forhinder"),
         )
         .await;
+    // The title inside the sentence, in lower case as Swedish writes it.
+    assert_eq!(
+        texts(&police.get_html(&format!("/moten/{id}")).await, ".flash"),
+        ["Förhinder är anmält för kommunpolis. Den som kallar ser det på mötessidan."]
+    );
     let row = db_row!(
         &app.db,
         r#"select status, excused_at is not null as "excused!" from meeting_attendance

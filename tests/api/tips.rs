@@ -671,3 +671,29 @@ async fn the_moderator_list_offers_only_positions_not_appointed(db: PgPool) {
     app.settle().await;
     assert_eq!(offered(&app.get_html("/est/tips").await), before);
 }
+
+/// The emergency and police numbers on the tip form can be tapped to call,
+/// on a phone.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_emergency_numbers_are_links_to_call(db: PgPool) {
+    let app = app(db, 10).await;
+    let form = app.get_html("/tips/lindesberg").await;
+    let calls = |page: &scraper::Html| {
+        let link = scraper::Selector::parse("a[href^='tel:']").expect("selector");
+        page.select(&link)
+            .map(|a| {
+                (
+                    a.value().attr("href").unwrap_or_default().to_owned(),
+                    text_of(a),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        calls(&form),
+        [
+            ("tel:112".to_owned(), "112".to_owned()),
+            ("tel:11414".to_owned(), "114 14".to_owned())
+        ]
+    );
+}
