@@ -129,13 +129,13 @@ struct Generated {
 }
 
 impl Generated {
-    /// The `i`th municipality, from Lindesberg's template as JSON.
-    fn new(lindesberg: &str, i: usize) -> anyhow::Result<Self> {
+    /// The `i`th municipality, from Lindesberg's template: as JSON, and
+    /// read (`original`, read once for every municipality).
+    fn new(lindesberg: &str, original: &Template, i: usize) -> anyhow::Result<Self> {
         let town = town(i);
         let slug = slug(&town);
-        let read = |json: &str| parse(json).map_err(|e| anyhow::anyhow!("{town}: {}", e.join(" ")));
-        let original = read(lindesberg)?;
-        let mut template = read(&Rename::new(&town).apply(lindesberg))?;
+        let mut template = parse(&Rename::new(&town).apply(lindesberg))
+            .map_err(|e| anyhow::anyhow!("{town}: {}", e.join(" ")))?;
         // Villages: other generated names, distinct from the town and each other.
         template.areas = vec![town.clone()];
         template
@@ -197,6 +197,8 @@ pub async fn load(
         "at most {MAX_MUNICIPALITIES} municipalities and {MAX_YEARS} years"
     );
     let seed = super::LINDESBERG.template;
+    let original = super::template(&super::LINDESBERG)?;
+    let original = &original;
     // Argon2 is slow on purpose: one hash for every generated person.
     let hash = crate::auth::password::hash(super::DEMO_PASSWORD.to_owned()).await?;
     let next = AtomicUsize::new(0);
@@ -208,7 +210,7 @@ pub async fn load(
             if i >= count {
                 return Ok::<_, anyhow::Error>(loaded);
             }
-            match load_one(db, seed, i, years, today, &hash).await? {
+            match load_one(db, (seed, original), i, years, today, &hash).await? {
                 Some(reports) => {
                     loaded.municipalities += 1;
                     loaded.reports += reports;
@@ -231,13 +233,13 @@ pub async fn load(
 /// Loads the `i`th municipality in one transaction; `None` if it existed.
 async fn load_one(
     db: &PgPool,
-    seed: &str,
+    (seed, original): (&str, &Template),
     i: usize,
     years: u32,
     today: NaiveDate,
     hash: &str,
 ) -> anyhow::Result<Option<usize>> {
-    let g = Generated::new(seed, i)?;
+    let g = Generated::new(seed, original, i)?;
     let mut tx = db.begin().await?;
     let taken = sqlx::query_scalar!(
         r#"select exists(select 1 from municipality where slug = $1) as "e!""#,
@@ -312,7 +314,8 @@ mod tests {
     #[test]
     fn a_generated_municipality_has_lindesbergs_shape_and_its_own_addresses() {
         let lindesberg = crate::seed::template(&crate::seed::LINDESBERG).expect("the template");
-        let g = Generated::new(crate::seed::LINDESBERG.template, 5).expect("generated");
+        let g =
+            Generated::new(crate::seed::LINDESBERG.template, &lindesberg, 5).expect("generated");
         let t = &g.template;
         assert_eq!(t.positions.len(), lindesberg.positions.len());
         assert_eq!(t.groups.len(), lindesberg.groups.len());
