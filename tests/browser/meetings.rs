@@ -31,6 +31,8 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
 
     b.step("moten");
     b.menu("Möten", "/moten").await?;
+    // The month is a list of days on a phone: the weekend is not off-screen.
+    b.fits_phone("table.month").await?;
     b.follow_link("Nytt möte", "/moten/ny").await?;
 
     b.step("nytt-mote");
