@@ -781,7 +781,7 @@ pub async fn terminate(
     let on = forms::required_date(&mut e, "terminated_on", &form.terminated_on);
     let reason = forms::required_line(&mut e, "reason", &form.reason, "skälet", 1000);
     if a.status == AgreementStatus::Terminated {
-        e.add("reason", "Avtalet är redan avslutat.");
+        e.add_to_page("Avtalet är redan avslutat.");
     }
     let (Some(on), true) = (on, e.is_empty()) else {
         change.rollback().await?;

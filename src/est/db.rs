@@ -295,6 +295,8 @@ pub struct ReportForm {
     pub needs: Vec<Need>,
     pub categories: Vec<CategoryGroup>,
     pub areas: Vec<Choice>,
+    /// Whether the municipality has a map for the point picker.
+    pub has_map: bool,
 }
 
 /// The report form's data in one statement: the week (from `weeks`, see
@@ -329,5 +331,6 @@ pub async fn report_form(
         needs: row.needs.0,
         categories: group_categories(&row.categories.0),
         areas: row.areas.0.into_iter().map(Choice::from).collect(),
+        has_map: row.has_map,
     })
 }

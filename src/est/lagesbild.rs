@@ -9,7 +9,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::types::Json;
@@ -222,6 +222,34 @@ pub struct PriorityForm {
     pub form_token: String,
 }
 
+/// What a refused form on the lägesbild had typed, shown again by its
+/// fields: the priority form, or the form of one row.
+#[derive(Default)]
+struct Kept {
+    priority: PriorityForm,
+    row: Option<KeptRow>,
+}
+
+/// A row's refused form (a priority's outcome, a need's follow-up): which
+/// row, and what was typed in it.
+#[derive(Default)]
+pub struct KeptRow {
+    pub id: Uuid,
+    pub outcome: String,
+    pub status: String,
+    pub handled_by: String,
+    pub note: String,
+}
+
+impl Kept {
+    fn row(row: KeptRow) -> Self {
+        Self {
+            row: Some(row),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "est/lagesbild.html")]
 pub struct LagesbildPage {
@@ -260,12 +288,19 @@ pub struct LagesbildPage {
     /// Coordinator, kommunpolis and administrators: may change any need.
     oversight: bool,
     priority: PriorityForm,
+    /// A row's refused form, shown again by that row.
+    kept_row: Option<KeptRow>,
     errors: FieldErrors,
 }
 
 impl LagesbildPage {
     /// Whether the person may change a need: the organisation that raised
     /// it, the one that took it on, or someone with EST oversight.
+    /// What was typed in the row `id`'s refused form, when it was refused.
+    pub fn kept_for(&self, id: &Uuid) -> Option<&KeptRow> {
+        self.kept_row.as_ref().filter(|k| k.id == *id)
+    }
+
     pub fn can_change(&self, n: &Need) -> bool {
         need_changer(
             self.oversight,
@@ -540,11 +575,20 @@ fn trend(rows: &[TrendCount], week: ReportWeek, interval: i16) -> (Vec<String>, 
     let weeks: Vec<ReportWeek> = std::iter::successors(Some(first), |w| Some(w.next(interval)))
         .take(5)
         .collect();
-    let headings = weeks
-        .iter()
-        .map(|w| format!("v. {}", chrono::Datelike::iso_week(&w.monday).week()))
-        .collect();
+    let headings = weeks.iter().map(|w| covered_weeks(*w, interval)).collect();
     (headings, trend_rows(rows, &weeks))
+}
+
+/// The weeks whose incidents the report of `week` holds, as a column
+/// heading: `v. 49`, or `v. 47–48` when the reports come every other week.
+fn covered_weeks(week: ReportWeek, interval: i16) -> String {
+    let (_, first, last) = covered_period(week, interval);
+    let (first, last) = (first.iso_week().week(), last.iso_week().week());
+    if first == last {
+        format!("v. {first}")
+    } else {
+        format!("v. {first}–{last}")
+    }
 }
 
 /// One row per category with its count in each of `weeks`.
@@ -580,15 +624,15 @@ fn covered_period(week: ReportWeek, interval: i16) -> (String, NaiveDate, NaiveD
 }
 
 /// The week's lägesbild again, with a refused form's `errors` by its field
-/// and what was typed in the priority form: `422`.
+/// and what was typed in it: `422`.
 async fn refused(
     state: &AppState,
     user: &CurrentUser,
     key: &str,
-    priority: PriorityForm,
+    kept: Kept,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let page = lagesbild_page(state, user, key, MapQuery::default(), priority, errors).await?;
+    let page = lagesbild_page(state, user, key, MapQuery::default(), kept, errors).await?;
     unprocessable(page)
 }
 
@@ -597,7 +641,7 @@ async fn lagesbild_page(
     user: &CurrentUser,
     key: &str,
     map_query: MapQuery,
-    priority: PriorityForm,
+    kept: Kept,
     errors: FieldErrors,
 ) -> AppResult<LagesbildPage> {
     let access = EstAccess::cached(state, user).await?;
@@ -655,7 +699,8 @@ async fn lagesbild_page(
         incidents,
         public_tips: data.public_tips,
         week,
-        priority,
+        priority: kept.priority,
+        kept_row: kept.row,
         errors,
     })
 }
@@ -674,7 +719,7 @@ pub async fn lagesbild(
         &user,
         &key,
         map_query,
-        PriorityForm::default(),
+        Kept::default(),
         FieldErrors::default(),
     )
     .await?
@@ -754,7 +799,11 @@ pub async fn add_priority(
     let text = forms::required_line(&mut e, "priority_text", &form.text, "prioriteringen", 1000);
     let owner = forms::optional_id(&mut e, "owner_position_id", &form.owner_position_id);
     let (Some(kind), true) = (kind, e.is_empty()) else {
-        return refused(&state, &user, &key, form, e).await;
+        let kept = Kept {
+            priority: form,
+            row: None,
+        };
+        return refused(&state, &user, &key, kept, e).await;
     };
     let back = format!("/est/lagesbild/{}#prioriteringar", week.key());
     let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
@@ -797,7 +846,12 @@ pub async fn set_outcome(
     let mut e = FieldErrors::default();
     let outcome = forms::optional_line(&mut e, "outcome", &form.outcome, "utfallet", 1000);
     if !e.is_empty() {
-        return refused(&state, &user, &form.vecka, PriorityForm::default(), e).await;
+        let kept = Kept::row(KeptRow {
+            id,
+            outcome: form.outcome,
+            ..KeptRow::default()
+        });
+        return refused(&state, &user, &form.vecka, kept, e).await;
     }
     let outcome = outcome.as_str();
     let m = user.tenant();
@@ -1049,7 +1103,14 @@ pub async fn update_need(
     let mut e = FieldErrors::default();
     let (note, handled_by) = need_fields(&mut e, &form, status);
     if !e.is_empty() {
-        return refused(&state, &user, &form.vecka, PriorityForm::default(), e).await;
+        let kept = Kept::row(KeptRow {
+            id,
+            status: form.status,
+            handled_by: form.handled_by,
+            note: form.note,
+            ..KeptRow::default()
+        });
+        return refused(&state, &user, &form.vecka, kept, e).await;
     }
     let mut change = Change::begin(&state, &user).await?;
     let update = NeedChange {
@@ -1077,5 +1138,43 @@ fn need_flash(taking: Option<Uuid>, status: NeedStatus) -> String {
             "Samverkansbehovet är uppdaterat: {}.",
             status.label().to_lowercase()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn week(key: &str) -> ReportWeek {
+        ReportWeek::parse(key).expect("a week")
+    }
+
+    #[test]
+    fn the_trend_columns_name_the_weeks_the_incidents_happened() {
+        // Weekly reports: the lägesbild of week 50 holds week 49's incidents.
+        let (headings, _) = trend(&[], week("2026-W50"), 1);
+        assert_eq!(headings, ["v. 45", "v. 46", "v. 47", "v. 48", "v. 49"]);
+        // Across the new year (2026 has 53 weeks).
+        let (headings, _) = trend(&[], week("2027-W02"), 1);
+        assert_eq!(headings, ["v. 50", "v. 51", "v. 52", "v. 53", "v. 1"]);
+        // Every other week: each column is two weeks.
+        let (headings, _) = trend(&[], week("2026-W51"), 2);
+        assert_eq!(
+            headings,
+            ["v. 41–42", "v. 43–44", "v. 45–46", "v. 47–48", "v. 49–50"]
+        );
+    }
+
+    #[test]
+    fn a_count_stays_in_the_column_of_the_week_it_happened() {
+        let rows = [TrendCount {
+            category: "Skadegörelse".to_owned(),
+            // Reported to the meeting of week 50, so it happened in week 49.
+            week_start: week("2026-W50").monday,
+            n: 3,
+        }];
+        let (headings, trend) = trend(&rows, week("2026-W50"), 1);
+        let column = trend[0].counts.iter().position(|n| *n == 3);
+        assert_eq!(column.map(|c| headings[c].as_str()), Some("v. 49"));
     }
 }

@@ -29,5 +29,10 @@ with chosen as (select monday, deadline from est_open_week($1, $3, $4, $5, $6, $
                       as "categories!: Json<Vec<CategoryRow>>",
                   (select coalesce(json_agg(x order by x.sort_order, x.label), '[]') from (
                        select id, name as label, sort_order from area where municipality_id = $1 and active) x)
-                      as "areas!: Json<Vec<ChoiceRow>>"
+                      as "areas!: Json<Vec<ChoiceRow>>",
+                  -- Whether there is a map to click: an outline or an area's boundary
+                  -- (what `map_shapes` would draw).
+                  (exists (select 1 from municipality where id = $1 and outline is not null)
+                   or exists (select 1 from area where municipality_id = $1 and active and boundary is not null))
+                      as "has_map!"
            from chosen

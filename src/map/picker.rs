@@ -76,6 +76,9 @@ pub struct PickerView {
     /// The picker image's address, without a query.
     pub image: String,
     pub backdrop: Option<Backdrop>,
+    /// Whether the municipality has a map to click; without one the form
+    /// shows no picker (area and place say where).
+    pub drawn: bool,
 }
 
 impl PickerView {
@@ -83,6 +86,12 @@ impl PickerView {
     pub fn pin(&self) -> Option<String> {
         pin(&self.latitude, &self.longitude)
     }
+}
+
+/// Whether municipality `m` has a map to click (an outline or an area's
+/// boundary), from the shapes in memory.
+pub async fn has_map(state: &AppState, m: MunicipalityId) -> AppResult<bool> {
+    Ok(cached_shapes(state, m).await?.bounds().is_some())
 }
 
 /// The municipality's shapes, from memory while nothing in it changed:

@@ -239,6 +239,10 @@ pub struct ApprovePage {
     decisions: Vec<Decision>,
     /// The convener positions, with their holders on the meeting day.
     approvers: Vec<AttendanceRow>,
+    /// How many seats have a holder, and how many of them have no
+    /// attendance recorded: the approval would lock them as "Ej angivet".
+    held: usize,
+    unrecorded: usize,
 }
 
 /// `GET /moten/{id}/justera`: shows what approval will lock; stores nothing.
@@ -258,9 +262,14 @@ pub async fn approve_preview(
         .partition::<Vec<_>, _>(|a| !a.is_convener());
     let mut everyone = approvers.clone();
     everyone.extend(attendance);
+    let held = everyone.iter().filter(|a| a.holder.is_some());
+    let unrecorded = held.clone().filter(|a| a.status.is_none()).count();
+    let held = held.count();
     Ok(ApprovePage {
         chrome: user.chrome("moten").await,
         decisions: db::decisions(&state.db, m, id).await?,
+        held,
+        unrecorded,
         attendance: everyone,
         approvers,
         meeting,
@@ -290,13 +299,10 @@ pub async fn approve(
     }
     let mut e = FieldErrors::default();
     if meeting.status != MeetingStatus::Held {
-        e.add(
-            "notes",
-            "Protokollet kan justeras först när närvaron är förd.",
-        );
+        e.add_to_page("Protokollet kan justeras först när närvaron är förd.");
     }
     if meeting.is_locked() {
-        e.add("notes", "Protokollet är redan justerat.");
+        e.add_to_page("Protokollet är redan justerat.");
     }
     if !e.is_empty() {
         let page = show_page(&state, &user, id, None, DecisionForm::default(), e).await?;
@@ -413,17 +419,11 @@ fn regret_problem(meeting: &Meeting) -> FieldErrors {
             "Protokollet är justerat och kan inte längre ändras.",
         );
     } else if meeting.is_cancelled() {
-        e.add("forhinder", "Mötet är inställt.");
+        e.add_to_page("Mötet är inställt.");
     } else if meeting.status == MeetingStatus::Held {
-        e.add(
-            "forhinder",
-            "Närvaron är redan förd; kontakta den som kallar till mötet.",
-        );
+        e.add_to_page("Närvaron är redan förd; kontakta den som kallar till mötet.");
     } else if meeting.is_past() {
-        e.add(
-            "forhinder",
-            "Mötet har redan varit; den som kallar för in närvaron i protokollet.",
-        );
+        e.add_to_page("Mötet har redan varit; den som kallar för in närvaron i protokollet.");
     }
     e
 }

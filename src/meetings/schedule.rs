@@ -606,9 +606,9 @@ fn cancel_reason(meeting: &Meeting, form: &CancelForm) -> Result<String, FieldEr
         500,
     );
     if meeting.is_cancelled() {
-        errors.add("reason", "Mötet är redan inställt.");
+        errors.add_to_page("Mötet är redan inställt.");
     } else if meeting.status == MeetingStatus::Held {
-        errors.add("reason", "Mötet är redan genomfört.");
+        errors.add_to_page("Mötet är redan genomfört.");
     }
     if errors.is_empty() {
         Ok(reason)

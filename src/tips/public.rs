@@ -190,6 +190,7 @@ async fn render(
         action: format!("/tips/{}", municipality.slug),
         image: format!("/tips/{}/karta.svg", municipality.slug),
         backdrop: None,
+        drawn: crate::map::picker::has_map(state, municipality.id).await?,
     };
     Ok(TipPage {
         chrome: Chrome::anonymous(),

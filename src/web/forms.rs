@@ -60,6 +60,9 @@ where
     }
 }
 
+/// The "field" of a message for the page as a whole ([`FieldErrors::add_to_page`]).
+const PAGE: &str = "";
+
 /// Error messages by field name, in Swedish, in the order the checks
 /// found them (which follows the form), one per field.
 #[derive(Clone, Debug, Default)]
@@ -77,6 +80,19 @@ impl FieldErrors {
         if !self.has(field) {
             self.0.push((field, message.into()));
         }
+    }
+
+    /// A refusal with no field to correct: what the form would change has
+    /// changed since it was shown (the meeting was held, the report locked),
+    /// and the page no longer offers the form. The summary says it without
+    /// a link.
+    pub fn add_to_page(&mut self, message: impl Into<String>) {
+        self.add(PAGE, message);
+    }
+
+    /// Whether any message is by a field the reader can correct.
+    pub fn has_fields(&self) -> bool {
+        self.0.iter().any(|(f, _)| *f != PAGE)
     }
 
     /// The message for a field, if any (templates call this).

@@ -830,18 +830,36 @@ async fn a_cooperation_need_stays_open_until_closed_with_a_note(db: sqlx::PgPool
     let coordinator = app.beside(COORDINATOR).await;
     let next_week = ReportWeek::parse(&week).expect("week").next(1).key();
 
-    coordinator
-        .assert_post_status(
+    // Closing without a note is refused by the need's own form, open, with
+    // what was typed in it kept.
+    let refused = coordinator
+        .refused_post(
             &format!("/est/samverkan/{need}"),
             &[
                 ("status", "closed"),
                 ("note", ""),
-                ("handled_by", ""),
+                ("handled_by", "Teknik och fritid"),
                 ("vecka", &week),
             ],
-            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
+    assert_field_errors(
+        &refused,
+        "note",
+        &["Fel: Skriv vad som gjordes innan behovet avslutas."],
+    );
+    let row = format!("form[action='/est/samverkan/{need}']");
+    assert_value(&refused, &format!("{row} #handled_by"), "Teknik och fritid");
+    assert_eq!(
+        texts(&refused, &format!("{row} select option[selected]")),
+        ["Avslutat"]
+    );
+    assert_eq!(
+        refused
+            .select(&scraper::Selector::parse("details.change-need[open]").expect("selector"))
+            .count(),
+        1
+    );
     coordinator
         .post(
             &format!("/est/samverkan/{need}"),
@@ -913,6 +931,20 @@ async fn this_weeks_priorities_show_next_week_with_how_they_went(db: sqlx::PgPoo
         "select id from est_priority where text = 'Resecentrum kvällstid'"
     );
     let next = week.next(1).key();
+    // A refused outcome is shown again in that priority's own field.
+    let long = "Två ronder. ".repeat(100);
+    let refused = app
+        .refused_post(
+            &format!("/est/prioritet/{id}/utfall"),
+            &[("outcome", &long), ("vecka", &next)],
+        )
+        .await;
+    assert_eq!(texts(&refused, "#outcome-error").len(), 1);
+    assert_value(
+        &refused,
+        &format!("form[action='/est/prioritet/{id}/utfall'] #outcome"),
+        &long,
+    );
     app.post(
         &format!("/est/prioritet/{id}/utfall"),
         &[("outcome", "Två ronder, lugnare kvällar"), ("vecka", &next)],
@@ -1196,6 +1228,16 @@ async fn the_lagesbild_puts_what_the_group_acts_on_first_and_says_which_week(db:
     // The four-week table fits a phone as it is; its figures line up right.
     assert_eq!(texts(&page, "table.fit.trend").len(), 1);
     assert!(!texts(&page, "table.trend td.num").is_empty());
+    // Its last column is the week the incidents happened, not the report's.
+    let columns = texts(&page, "table.trend thead th");
+    let happened = chrono::Datelike::iso_week(&previous.monday).week();
+    assert_eq!(
+        columns.last().map(String::as_str),
+        Some(format!("v. {happened}").as_str()),
+        "{columns:?}"
+    );
+    let map = texts(&page, "#karta-caption").join(" ");
+    assert!(map.contains(&previous.label()), "{map}");
 }
 
 /// The location a response redirects to.

@@ -251,7 +251,7 @@ impl TestApp {
     pub async fn get_html(&self, path: &str) -> Html {
         let response = self.get(path).await;
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-        Html::parse_document(&response.text().await.expect("body"))
+        html_of(response).await
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
@@ -555,8 +555,32 @@ pub async fn refused_page(response: Response) -> Html {
     html_of(response).await
 }
 
+/// The page of `response`, parsed. Every page's error summary is checked
+/// on the way: each message links to something on the page (a refused form
+/// whose field is not shown would send the reader nowhere).
 pub async fn html_of(response: Response) -> Html {
-    Html::parse_document(&response.text().await.expect("body"))
+    let page = Html::parse_document(&response.text().await.expect("body"));
+    assert_summary_links_resolve(&page);
+    page
+}
+
+/// Each link in the error summary goes to an element on the page.
+pub fn assert_summary_links_resolve(page: &Html) {
+    let links = scraper::Selector::parse(".error-summary a[href^='#']").expect("selector");
+    for link in page.select(&links) {
+        let href = link.value().attr("href").unwrap_or_default();
+        let target = &href[1..];
+        let found = page
+            .tree
+            .values()
+            .filter_map(scraper::Node::as_element)
+            .any(|e| e.id() == Some(target));
+        assert!(
+            found,
+            "the error summary's {href} ({}) leads nowhere",
+            text_of(link)
+        );
+    }
 }
 
 /// Table rows matching a selector, each as its cells' texts joined by spaces.

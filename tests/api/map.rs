@@ -1086,3 +1086,41 @@ async fn without_a_background_map_the_picker_draws_its_own_ground(db: sqlx::PgPo
     let svg = kommun_svg(&app).await;
     assert!(svg.contains("<rect") && !svg.contains("fill-opacity"));
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn without_a_map_the_report_and_tip_forms_offer_no_picker(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    // The demo has a map: the picker is offered on both forms.
+    let report = app.get_html("/est/rapport").await;
+    assert_eq!(report.select(&sel("#punkt input[type=image]")).count(), 1);
+    let tip = app.get_html("/tips/lindesberg").await;
+    assert_eq!(tip.select(&sel("#punkt input[type=image]")).count(), 1);
+
+    // Lindesberg without an outline and without area boundaries.
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    db_run!(
+        &app.db,
+        "update municipality set outline = null where id = $1",
+        m
+    );
+    db_run!(
+        &app.db,
+        "update area set boundary = null where municipality_id = $1",
+        m
+    );
+
+    for page in [
+        app.get_html("/est/rapport").await,
+        app.get_html("/tips/lindesberg").await,
+    ] {
+        assert_eq!(page.select(&sel("#punkt")).count(), 0);
+        assert!(!page.html().contains("Ingen karta"));
+        // The form still carries the (empty) point and its area choice.
+        assert_eq!(
+            page.select(&sel("input[type=hidden][name=latitude]"))
+                .count(),
+            1
+        );
+        assert_eq!(page.select(&sel("select[name=area_id]")).count(), 1);
+    }
+}

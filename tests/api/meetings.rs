@@ -1018,6 +1018,38 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
         texts(&preview, "#notes-title + .minutes p"),
         ["Lägesbilden gicks igenom."]
     );
+    // Only the police's attendance is recorded: the others' seats are
+    // counted before they are locked as "Ej angivet".
+    let seats = rows(&preview, "#attendance-title + table tbody tr");
+    let held = seats.iter().filter(|r| !r.contains("Vakant")).count();
+    let unrecorded = seats
+        .iter()
+        .filter(|r| !r.contains("Vakant") && r.ends_with("Ej angivet"))
+        .count();
+    assert_eq!(unrecorded, held - 1, "{seats:?}");
+    let warning = texts(&preview, "#ej-angivet p").join(" ");
+    assert!(
+        warning.starts_with(&format!(
+            "Närvaron är inte angiven för {unrecorded} av {held} befattningar med innehavare"
+        )),
+        "{warning}"
+    );
+    assert_eq!(
+        attr_of(&preview, "#ej-angivet a", "href"),
+        Some(format!("/moten/{id}#protokoll"))
+    );
+    // With every seat recorded there is nothing to warn about.
+    let selects = Selector::parse("select[name^='a_']").expect("a selector");
+    let seats: Vec<String> = page
+        .select(&selects)
+        .filter_map(|e| e.value().attr("name").map(str::to_owned))
+        .collect();
+    assert!(seats.len() > 1, "{seats:?}");
+    let mut all: Vec<(&str, &str)> = seats.iter().map(|s| (s.as_str(), "present")).collect();
+    all.push(("notes", "Lägesbilden gicks igenom."));
+    app.post(&format!("/moten/{id}/protokoll"), &all).await;
+    let preview = app.get_html(&format!("/moten/{id}/justera")).await;
+    assert!(texts(&preview, "#ej-angivet").is_empty());
     // A post without the confirmation goes to the preview, not to the lock.
     app.post_redirects(
         &format!("/moten/{id}/justera"),
@@ -1044,6 +1076,77 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
         id
     );
     assert!(approved);
+}
+
+/// A form sent from a page shown before the meeting changed (held,
+/// cancelled, minutes approved): the page no longer has the form, so the
+/// refusal is said for the page, with no link to a field that is not there.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_form_for_a_meeting_that_has_changed_since_is_refused_for_the_page(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
+    let held = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
+    let police = lindesberg_position(&app.db, "Kommunpolis").await;
+    record_minutes(&app, held, police, "Lägesbilden gicks igenom.").await;
+    let cancelled = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+    app.post(
+        &format!("/moten/{cancelled}/stall-in"),
+        &[("reason", "Sjukdom.")],
+    )
+    .await;
+
+    let cases = [
+        (
+            held,
+            "stall-in",
+            vec![("reason", "Lokalen är upptagen.")],
+            "Mötet är redan genomfört.",
+        ),
+        (
+            cancelled,
+            "stall-in",
+            vec![("reason", "Igen.")],
+            "Mötet är redan inställt.",
+        ),
+        (
+            cancelled,
+            "justera",
+            vec![("bekrafta", "ja")],
+            "Protokollet kan justeras först när närvaron är förd.",
+        ),
+    ];
+    for (id, action, form, message) in cases {
+        let page = app
+            .refused_post(&format!("/moten/{id}/{action}"), &form)
+            .await;
+        assert_eq!(
+            texts(&page, "#error-summary-title"),
+            ["Det gick inte att spara"],
+            "{action}"
+        );
+        assert_eq!(texts(&page, ".error-summary li"), [message], "{action}");
+        assert!(texts(&page, ".error-summary a").is_empty(), "{action}");
+        assert!(texts(&page, ".field-error").is_empty(), "{action}");
+    }
+    let status = db_value!(
+        &app.db,
+        r#"select status::text as "s!" from meeting where id = $1"#,
+        held
+    );
+    assert_eq!(status, "held");
+    // A field the reader can correct keeps its link.
+    let planned = create_meeting(&app, "LindeBRÅ", "2030-04-12", "13:00", "120").await;
+    let page = app
+        .refused_post(&format!("/moten/{planned}/stall-in"), &[("reason", "")])
+        .await;
+    assert_eq!(
+        texts(&page, "#error-summary-title"),
+        ["Formuläret behöver rättas"]
+    );
+    assert_eq!(
+        attr_of(&page, ".error-summary a", "href"),
+        Some("#reason".to_owned())
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

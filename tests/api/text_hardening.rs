@@ -607,6 +607,11 @@ async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db:
         )
         .await;
     let priority: uuid::Uuid = db_value!(&app.db, "select id from est_priority limit 1");
+    // Its outcome is asked for on the next week's lägesbild.
+    let next_week = samordna::est::week::ReportWeek::parse(&week)
+        .expect("a week")
+        .next(1)
+        .key();
     for number in IDENTITY_NUMBERS {
         post_refused(
             &coordinator,
@@ -620,7 +625,7 @@ async fn est_priorities_outcomes_and_need_follow_ups_refuse_identity_numbers(db:
         post_refused(
             &coordinator,
             &format!("/est/prioritet/{priority}/utfall"),
-            &[("outcome", number), ("vecka", &week)],
+            &[("outcome", number), ("vecka", &next_week)],
             "outcome",
             None,
             number,

@@ -31,7 +31,7 @@ pub async fn nothing(
     let s = status(&state, &user, &access, &which).await?;
     let m = user.tenant();
     let mut e = FieldErrors::default();
-    let late = check_open(&s, &mut e, "nothing");
+    let late = check_open(&s, &mut e);
     let has_entries = db::has_entries(&state.db, m, s.org.id, s.week.monday).await?;
     if has_entries {
         e.add(
@@ -109,7 +109,7 @@ impl Correction {
         let access = EstAccess::load(&state.db, &user).await?;
         let s = status(state, &user, &access, which).await?;
         let mut e = FieldErrors::default();
-        check_open(&s, &mut e, "description");
+        check_open(&s, &mut e);
         if !e.is_empty() {
             let page = page(state, &user, which, Forms::default(), e).await?;
             return Ok(Err(unprocessable(page)?));

@@ -50,8 +50,6 @@ pub trait Entry: Sized + Send + Sync {
     type Form: Clone + Send + Sync + serde::de::DeserializeOwned;
     /// The page's name for the form: `incident`, `event` or `need`.
     const FORM: &'static str;
-    /// The field beside which a locked report is explained.
-    const FIRST_FIELD: &'static str;
 
     /// Puts what was typed back into the page's forms.
     fn refill(forms: &mut Forms, form: Self::Form);
@@ -108,7 +106,7 @@ pub async fn submit<E: Entry>(
     post: Post<E::Form>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
-    let late = check_open(s, &mut errors, E::FIRST_FIELD);
+    let late = check_open(s, &mut errors);
     let entry = E::check(state, user.tenant(), &post.form, &mut errors).await?;
     let confirm = screen(&mut errors, E::confirmed(&post.form), &E::texts(&post.form));
     let (Some(entry), true) = (entry, errors.is_empty()) else {

@@ -28,7 +28,6 @@ pub struct EventEntry {
 impl Entry for EventEntry {
     type Form = EventForm;
     const FORM: &'static str = "event";
-    const FIRST_FIELD: &'static str = "title";
 
     fn refill(forms: &mut Forms, form: EventForm) {
         forms.event = form;

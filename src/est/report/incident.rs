@@ -55,7 +55,6 @@ pub async fn post(
 impl Entry for IncidentEntry {
     type Form = IncidentForm;
     const FORM: &'static str = "incident";
-    const FIRST_FIELD: &'static str = "description";
 
     fn refill(forms: &mut Forms, form: IncidentForm) {
         forms.incident = form;

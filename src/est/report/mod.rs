@@ -286,7 +286,7 @@ async fn page(
         report: data.report,
     };
     let interval = access.interval_weeks;
-    let picker = picker(state, m, &forms.incident).await?;
+    let picker = picker(state, m, &forms.incident, data.has_map).await?;
     Ok(ReportPage {
         chrome: user.chrome("est").await,
         incidents: data.incidents,
@@ -318,10 +318,15 @@ async fn picker(
     state: &AppState,
     m: MunicipalityId,
     incident: &IncidentForm,
+    drawn: bool,
 ) -> AppResult<crate::map::picker::PickerView> {
-    let backdrop =
-        crate::map::picker::backdrop(state, m, &incident.latitude, &incident.longitude).await?;
+    let backdrop = if drawn {
+        crate::map::picker::backdrop(state, m, &incident.latitude, &incident.longitude).await?
+    } else {
+        None
+    };
     Ok(crate::map::picker::PickerView {
+        drawn,
         latitude: incident.latitude.clone(),
         longitude: incident.longitude.clone(),
         action: "/est/rapport/handelse".to_owned(),
@@ -415,10 +420,9 @@ fn screen(errors: &mut FieldErrors, confirmed: bool, fields: &[(&'static str, &s
 }
 
 /// Refuses changes to a locked report; says whether the change is late.
-fn check_open(s: &Status, errors: &mut FieldErrors, field: &'static str) -> bool {
+fn check_open(s: &Status, errors: &mut FieldErrors) -> bool {
     if s.locked() {
-        errors.add(
-            field,
+        errors.add_to_page(
             format!(
                 "Rapporten för {} låstes {} när EST-mötet började. Kontakta samordnaren om något behöver läggas till.",
                 s.week.label(),

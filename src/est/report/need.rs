@@ -22,7 +22,6 @@ pub struct NeedEntry {
 impl Entry for NeedEntry {
     type Form = NeedForm;
     const FORM: &'static str = "need";
-    const FIRST_FIELD: &'static str = "need_title";
 
     fn refill(forms: &mut Forms, form: NeedForm) {
         forms.need = form;

@@ -681,7 +681,7 @@ impl DissolveForm {
                 "Bara temporära arbetsgrupper kan upplösas här.",
             );
         } else if !group.dissolved_reason.is_empty() {
-            e.add("active_to", "Gruppen är redan upplöst.");
+            e.add_to_page("Gruppen är redan upplöst.");
         }
         if to.is_some_and(|to| to < group.active_from) {
             e.add(
