@@ -332,12 +332,8 @@ async fn create(
     let m = match create_municipality(conn, new, template).await {
         Ok(m) => m,
         Err(AppError::Validation(errors)) => {
-            let why: Vec<String> = errors
-                .all()
-                .into_iter()
-                .map(|(f, e)| format!("{f}: {e}"))
-                .collect();
-            anyhow::bail!("the demo {} was refused: {}", new.slug, why.join("; "))
+            let why = errors.lines().join("; ");
+            anyhow::bail!("the demo {} was refused: {why}", new.slug)
         }
         Err(other) => anyhow::bail!("the demo {} could not be made: {other}", new.slug),
     };

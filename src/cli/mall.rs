@@ -96,8 +96,8 @@ pub async fn import(
             }
         }
         Err(AppError::Validation(errors)) => {
-            for (field, message) in errors.all() {
-                eprintln!("- {field}: {message}");
+            for line in errors.lines() {
+                eprintln!("- {line}");
             }
             anyhow::bail!("Ingen kommun skapades.");
         }

@@ -946,6 +946,7 @@ pub async fn mark_duplicate(
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct NeedUpdate {
+    form_token: String,
     status: String,
     note: String,
     handled_by: String,
@@ -1112,7 +1113,12 @@ pub async fn update_need(
         });
         return refused(&state, &user, &form.vecka, kept, e).await;
     }
-    let mut change = Change::begin(&state, &user).await?;
+    let back = format!(
+        "/est/lagesbild/{}#samverkan",
+        parse_week(&form.vecka)?.key()
+    );
+    // A follow-up adds a note: sent twice, it would add two.
+    let mut change = Change::once(&state, &user, &form.form_token, &back).await?;
     let update = NeedChange {
         id,
         m,
@@ -1122,10 +1128,6 @@ pub async fn update_need(
         taking,
     };
     store_need_change(&mut change, &user, &update).await?;
-    let back = format!(
-        "/est/lagesbild/{}#samverkan",
-        parse_week(&form.vecka)?.key()
-    );
     change.finish(need_flash(taking, status), &back).await
 }
 

@@ -228,6 +228,25 @@ pub fn category_param(value: &str, notes: &mut Vec<String>) -> Option<Uuid> {
     }
 }
 
+/// Moves the areas' labels apart ([`render::spread_labels`]); the largest
+/// counts come first and keep their places.
+fn spread_labels(areas: &mut [MapArea], height: u32) {
+    // A label is the name and its count: `Storå: 12`.
+    let mut labels: Vec<_> = areas
+        .iter()
+        .map(|a| {
+            (
+                a.name.chars().count() + 2 + a.count.to_string().len(),
+                a.label,
+            )
+        })
+        .collect();
+    render::spread_labels(&mut labels, height);
+    for (area, (_, at)) in areas.iter_mut().zip(labels) {
+        area.label = at;
+    }
+}
+
 impl Choropleth {
     /// Builds the map of `counts` (area name, count); areas without a count show 0.
     pub fn new(id: &'static str, title: String, shapes: &Shapes, counts: &[(String, i64)]) -> Self {
@@ -267,6 +286,9 @@ impl Choropleth {
             }
         }
         areas.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        if let Some(f) = frame {
+            spread_labels(&mut areas, f.height);
+        }
         Choropleth {
             id,
             title,
@@ -349,9 +371,10 @@ impl Choropleth {
                 .collect();
             note.push_str(" Punkterna är händelserna själva.");
         } else if shown < placed.len() {
+            let hidden = placed.len() - shown;
             note.push_str(&format!(
-                " Rutor med färre än {MIN_BIN} händelser visas inte ({} av dem).",
-                placed.len() - shown
+                " Rutor med färre än {MIN_BIN} händelser visas inte, så att ingen enskild händelse går att peka ut; {} räknas bara i antalet per område.",
+                crate::web::words::count(hidden, "händelse", "händelser")
             ));
         }
         self.heat_note = Some(note);

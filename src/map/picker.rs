@@ -363,6 +363,31 @@ fn point_param(value: &str) -> Option<(f64, f64)> {
 
 type DrawnArea = (String, String, Option<(f64, f64)>);
 
+/// The areas drawn in `frame`, their labels spread so none covers another.
+fn drawn_areas(shapes: &Shapes, frame: Option<Frame>) -> Vec<DrawnArea> {
+    let mut areas: Vec<DrawnArea> = frame
+        .map(|f| {
+            shapes
+                .areas
+                .iter()
+                .filter_map(|a| {
+                    let s = a.shape.as_ref()?;
+                    Some((a.name.clone(), f.path(s), f.label_at(s)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut labels: Vec<_> = areas
+        .iter()
+        .map(|(n, _, at)| (n.chars().count(), *at))
+        .collect();
+    super::render::spread_labels(&mut labels, SIZE);
+    for (area, (_, at)) in areas.iter_mut().zip(labels) {
+        area.2 = at;
+    }
+    areas
+}
+
 #[derive(Template)]
 #[template(path = "map/picker.svg", escape = "html")]
 struct PickerSvg {
@@ -400,21 +425,11 @@ pub async fn draw(
     let near = point_param(&q.nara);
     let view = near.map_or(View::Whole, |(lon, lat)| View::Near(lon, lat));
     let frame = frame(&shapes, view);
+    let areas = drawn_areas(&shapes, frame);
     let image = PickerSvg {
         size: SIZE,
         outline: frame.zip(shapes.outline.as_ref()).map(|(f, o)| f.path(o)),
-        areas: frame
-            .map(|f| {
-                shapes
-                    .areas
-                    .iter()
-                    .filter_map(|a| {
-                        let s = a.shape.as_ref()?;
-                        Some((a.name.clone(), f.path(s), f.label_at(s)))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        areas,
         pin: frame
             .zip(point_param(&q.punkt))
             .map(|(f, (lon, lat))| f.to_px(lon, lat)),

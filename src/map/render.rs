@@ -189,6 +189,39 @@ impl Frame {
     }
 }
 
+/// A map label's height in pixels, and the width of one of its characters
+/// on average (13 px text, with its white halo).
+const LABEL_LINE: f64 = 15.0;
+const LABEL_CHAR: f64 = 7.5;
+
+/// Moves each label (its text's length in characters, and where it goes)
+/// that would cover one placed before it a line down or up, or drops it
+/// when no line near is free: the table with the map names every area.
+/// The first labels are placed first; the map puts the largest counts first.
+pub fn spread_labels(labels: &mut [(usize, Option<(f64, f64)>)], height: u32) {
+    let mut placed: Vec<(f64, f64, f64)> = Vec::new();
+    let lowest = f64::from(height) - 3.0;
+    for (chars, at) in labels.iter_mut() {
+        let Some((x, y)) = *at else { continue };
+        #[allow(clippy::cast_precision_loss)]
+        let half = *chars as f64 * LABEL_CHAR / 2.0;
+        let free = |y: f64| {
+            (LABEL_LINE..=lowest).contains(&y)
+                && placed.iter().all(|&(px, py, phalf)| {
+                    (x - px).abs() >= half + phalf || (y - py).abs() >= LABEL_LINE
+                })
+        };
+        let line = [0.0, 1.0, -1.0, 2.0, -2.0]
+            .into_iter()
+            .map(|n| y + n * LABEL_LINE)
+            .find(|&y| free(y));
+        *at = line.map(|y| (x, y));
+        if let Some(y) = line {
+            placed.push((x, y, half));
+        }
+    }
+}
+
 /// The smallest box holding all the shapes.
 pub fn bounds<'a>(shapes: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f64>> {
     shapes
@@ -285,6 +318,38 @@ pub fn hex_bins(frame: &Frame, points: &[(f64, f64)], radius: f64, min_count: us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_that_would_overlap_move_a_line_or_go() {
+        // Two long names at almost the same place, one far off.
+        let mut labels = [
+            (14, Some((100.0, 100.0))),
+            (12, Some((110.0, 104.0))),
+            (5, Some((400.0, 100.0))),
+        ];
+        spread_labels(&mut labels, 560);
+        assert_eq!(labels[0].1, Some((100.0, 100.0)));
+        assert_eq!(labels[1].1, Some((110.0, 119.0)), "a line down");
+        assert_eq!(labels[2].1, Some((400.0, 100.0)), "untouched");
+        // With every line near taken, the last label goes.
+        let mut crowded: Vec<(usize, Option<(f64, f64)>)> =
+            (0..6).map(|_| (10, Some((100.0, 100.0)))).collect();
+        spread_labels(&mut crowded, 560);
+        let ys: Vec<f64> = crowded
+            .iter()
+            .filter_map(|(_, at)| at.map(|a| a.1))
+            .collect();
+        assert_eq!(ys, [100.0, 115.0, 85.0, 130.0, 70.0]);
+        assert_eq!(crowded[5].1, None);
+        // Not above the top or below the bottom of the map.
+        let mut edge = [(10, Some((50.0, 550.0))), (10, Some((50.0, 552.0)))];
+        spread_labels(&mut edge, 560);
+        assert_eq!(
+            edge[1].1,
+            Some((50.0, 522.0)),
+            "up two lines: one up is too close"
+        );
+    }
 
     #[test]
     fn a_pixel_and_its_point_convert_back_and_forth() {

@@ -102,18 +102,21 @@ pub async fn renew_waiting(tx: &mut PgConnection, m: MunicipalityId) -> AppResul
     )
     .fetch_all(&mut *tx)
     .await?;
-    for r in &renewed {
-        sqlx::query!(
-            r#"update outbox set body = replace(body, $3, $4)
-               where about_id = $1 and municipality_id = $2 and status = 'queued'"#,
-            r.id,
-            m.get(),
-            when(&r.before),
-            when(&r.after)
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
+    // The mails say until when the link holds: one statement for them all.
+    let ids: Vec<Uuid> = renewed.iter().map(|r| r.id).collect();
+    let before: Vec<String> = renewed.iter().map(|r| when(&r.before)).collect();
+    let after: Vec<String> = renewed.iter().map(|r| when(&r.after)).collect();
+    sqlx::query!(
+        r#"update outbox o set body = replace(o.body, r.before, r.after)
+           from unnest($2::uuid[], $3::text[], $4::text[]) as r(id, before, after)
+           where o.about_id = r.id and o.municipality_id = $1 and o.status = 'queued'"#,
+        m.get(),
+        &ids,
+        &before,
+        &after
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(renewed.len())
 }
 

@@ -239,17 +239,18 @@ async fn load_one(
     today: NaiveDate,
     hash: &str,
 ) -> anyhow::Result<Option<usize>> {
-    let g = Generated::new(seed, original, i)?;
     let mut tx = db.begin().await?;
+    // A rerun skips what exists before it makes anything of the template.
     let taken = sqlx::query_scalar!(
         r#"select exists(select 1 from municipality where slug = $1) as "e!""#,
-        g.new.slug
+        slug(&town(i))
     )
     .fetch_one(&mut *tx)
     .await?;
     if taken {
         return Ok(None);
     }
+    let g = Generated::new(seed, original, i)?;
     let holders: Vec<(&str, &str, &str)> = g
         .holders
         .iter()

@@ -115,6 +115,18 @@ impl FieldErrors {
     pub fn all(&self) -> Vec<(&'static str, &str)> {
         self.0.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
+
+    /// The messages as lines of text, `field: message`, for a terminal or a
+    /// log (the command line and the demo report a refused template so).
+    pub fn lines(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|(field, message)| match *field {
+                PAGE => message.clone(),
+                field => format!("{field}: {message}"),
+            })
+            .collect()
+    }
 }
 
 /// Why a single-line value (a name, a title, an address, a place) cannot be
@@ -355,6 +367,25 @@ pub fn unprocessable(page: impl IntoResponse) -> AppResult<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_read_as_lines_with_their_field_and_a_page_message_alone() {
+        let mut errors = FieldErrors::default();
+        errors.add("slug", "Kortnamnet finns redan.");
+        errors.add_to_page("Mötet är redan genomfört.");
+        errors.add("slug", "A second message for the same field is not kept.");
+        assert_eq!(
+            errors.lines(),
+            ["slug: Kortnamnet finns redan.", "Mötet är redan genomfört."]
+        );
+        assert!(errors.has_fields());
+        let only_page = {
+            let mut e = FieldErrors::default();
+            e.add_to_page("Protokollet är redan justerat.");
+            e
+        };
+        assert!(!only_page.has_fields());
+    }
 
     #[test]
     fn a_text_with_an_identity_number_gets_the_refusal_next_to_its_field() {

@@ -25,6 +25,7 @@ struct Counts {
     members: i64,
     categories: i64,
     areas: i64,
+    need_notes: i64,
 }
 
 async fn counts(app: &TestApp) -> Counts {
@@ -44,7 +45,8 @@ async fn counts(app: &TestApp) -> Counts {
                   (select count(*) from position_holder) as "holdings!",
                   (select count(*) from membership) as "members!",
                   (select count(*) from incident_category) as "categories!",
-                  (select count(*) from area) as "areas!""#
+                  (select count(*) from area) as "areas!",
+                  (select count(*) from cooperation_note) as "need_notes!""#
     )
     .fetch_one(&app.db)
     .await
@@ -155,6 +157,8 @@ struct Seeds {
     newcomer: uuid::Uuid,
     outsider: uuid::Uuid,
     week: String,
+    /// An open cooperation need on this week's lägesbild.
+    need: uuid::Uuid,
 }
 
 async fn seeds(app: &TestApp) -> Seeds {
@@ -192,7 +196,14 @@ async fn seeds(app: &TestApp) -> Seeds {
     .map(|r| (r.newcomer, r.outsider))
     .expect("a newcomer and a position outside the council");
     let week = samordna::web::today().format("%G-W%V").to_string();
+    let need = db_value!(
+        &app.db,
+        r#"select n.id as "id!" from cooperation_need_named n join municipality m on m.id = n.municipality_id
+           where m.name = 'Lindesbergs kommun' and n.status <> 'closed' and n.week_start <= current_date
+           order by n.week_start desc limit 1"#
+    );
     Seeds {
+        need,
         goal,
         measure,
         police,
@@ -291,8 +302,23 @@ fn measure_cases(s: &Seeds) -> Vec<Case> {
 
 /// A kartläggning source, the periodic lägesbild and a term's meetings.
 fn follow_up_cases(s: &Seeds) -> Vec<Case> {
-    let Seeds { plan, .. } = s;
+    let Seeds {
+        plan, need, week, ..
+    } = s;
     vec![
+        Case::new(
+            "a cooperation need's follow-up note",
+            [
+                &format!("/est/lagesbild/{week}"),
+                &format!("/est/samverkan/{need}"),
+                &format!("/est/lagesbild/{week}#samverkan"),
+            ],
+            |c| c.need_notes,
+            &[
+                ("status", "in_progress"),
+                ("note", "Teknik och fritid röjer på torsdag."),
+            ],
+        ),
         Case::multipart(
             "a kartläggning source (multipart)",
             ["/planering", "/planering/kallor", "/planering#kallor"],
@@ -503,12 +529,11 @@ pub async fn post_fields(
     action: &str,
     fields: &[(String, String)],
 ) -> reqwest::Response {
-    app.client
-        .post(app.url(action))
-        .form(fields)
-        .send()
-        .await
-        .expect("POST")
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    app.post(action, &pairs).await
 }
 
 /// Sends the same form twice, as a double click or a resend after a 502
