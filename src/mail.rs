@@ -63,6 +63,11 @@ impl Mailer {
 
     /// How mail is sent, as recorded on each sending: `smtp` or `eml-filer`
     /// (the folder is the server's business, not the reader's).
+    /// Whether mail reaches its recipients (SMTP), not only a folder.
+    pub fn by_mail(&self) -> bool {
+        matches!(self, Mailer::Smtp(_))
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Mailer::Smtp(_) => "smtp".to_owned(),

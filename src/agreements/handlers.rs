@@ -545,6 +545,7 @@ fn updated_message(version: i32, resign: bool, delivery: &outbox::Delivery) -> S
         message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
     message.push_str(&delivery.failure_sentence());
+    message.push_str(delivery.filed_sentence());
     message
 }
 
@@ -728,8 +729,11 @@ pub async fn send_for_signing(
     let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
     let message = format!(
-        "Avtalet är skickat för signering. {} signatärer har fått e-post.{}",
-        delivery.sent.len(),
+        "Avtalet är skickat för signering. {}{}",
+        delivery.outcome(
+            "Beskedet",
+            &crate::web::words::count(delivery.sent.len(), "signatär", "signatärer")
+        ),
         delivery.failure_sentence()
     );
     done.redirect(message, &back).await

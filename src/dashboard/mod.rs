@@ -365,7 +365,8 @@ fn notes(period: &Period, map: &crate::map::Choropleth) -> Vec<String> {
 }
 
 /// `GET /oversikt/{figure}.csv`: the figure's table as CSV, one number
-/// per cell.
+/// per cell. From the page's data in memory when the page was just seen
+/// (an export is opened from it), so it is the figure on the screen.
 pub async fn csv(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -377,11 +378,11 @@ pub async fn csv(
     let m = user.tenant();
     let period = filter.period();
     if key == "efterlevnad" {
-        let groups = overview(&state, m, v.full, period.area).await?.groups;
+        let groups = cached_overview(&state, m, &v, period.area).await?.groups;
         return compliance_csv(groups);
     }
-    let counted = counts(&state, m, &period).await?;
-    let figure = figures(&v, &filter, &period, counted)
+    let figure = drawn(&state, &v, m, &filter, &period)
+        .await?
         .0
         .into_iter()
         .find(|f| f.key == key)

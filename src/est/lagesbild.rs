@@ -55,8 +55,10 @@ impl Reporter {
     /// Whether and how the organisation has reported, as a CSS key and the
     /// words shown (the tag's icon comes from the key, the meaning from the
     /// words: colour is never the only sign).
+    /// Before the reports lock, one not in yet is only that: not in yet.
     pub fn status(&self) -> (&'static str, &'static str) {
         match (self.reported, self.nothing_to_report) {
+            (false, _) if !self.locked => ("pending", "Inte rapporterat ännu"),
             (false, _) => ("missing", "Har inte rapporterat"),
             (true, true) => ("nothing", "Inget att rapportera"),
             (true, false) => ("done", "Har rapporterat"),
@@ -133,7 +135,8 @@ pub struct IndexPage {
     chrome: Chrome,
     group_name: String,
     week: ReportWeek,
-    /// The week containing today, whose lägesbild the meeting shows.
+    /// The week containing today, whose lägesbild this week's meeting
+    /// showed (the page's week is the next one once it has started).
     current: ReportWeek,
     previous: String,
     next: String,
@@ -445,6 +448,28 @@ impl LagesbildData {
     }
 
     /// The EST meeting that discusses the week's reports and its time.
+    /// The data as this reader sees it: without who wrote what unless
+    /// they have oversight, and with the reports' lock as of now.
+    fn for_reader(&mut self, oversight: bool, week: ReportWeek, interval: i16) {
+        if !oversight {
+            self.hide_writers();
+        }
+        self.mark_locked(week, interval);
+    }
+
+    /// Marks the reporters' reports locked once the week's reports lock:
+    /// when its EST meeting starts, or when the week ends (an unlocked
+    /// report is rare enough to count as locked here).
+    fn mark_locked(&mut self, week: ReportWeek, interval: i16) {
+        let deadline = self
+            .meeting_at
+            .unwrap_or_else(|| crate::web::day_start(week.end(interval)));
+        let locked = Utc::now() >= deadline;
+        for r in &mut self.reporters {
+            r.locked = locked;
+        }
+    }
+
     fn meeting(&self) -> Option<(Uuid, String)> {
         self.meeting_id
             .zip(self.meeting_at)
@@ -582,7 +607,7 @@ fn trend(rows: &[TrendCount], week: ReportWeek, interval: i16) -> (Vec<String>, 
 /// The weeks whose incidents the report of `week` holds, as a column
 /// heading: `v. 49`, or `v. 47–48` when the reports come every other week.
 fn covered_weeks(week: ReportWeek, interval: i16) -> String {
-    let (_, first, last) = covered_period(week, interval);
+    let (_, first, last) = week.covered(interval);
     let (first, last) = (first.iso_week().week(), last.iso_week().week());
     if first == last {
         format!("v. {first}")
@@ -613,16 +638,6 @@ fn trend_rows(rows: &[TrendCount], weeks: &[ReportWeek]) -> Vec<TrendRow> {
         .collect()
 }
 
-/// The period the lägesbild of `week` covers: its label, first and last day.
-fn covered_period(week: ReportWeek, interval: i16) -> (String, NaiveDate, NaiveDate) {
-    let covered = week.previous(interval);
-    (
-        covered.label(),
-        covered.monday,
-        week.monday - chrono::Days::new(1),
-    )
-}
-
 /// The week's lägesbild again, with a refused form's `errors` by its field
 /// and what was typed in it: `422`.
 async fn refused(
@@ -649,9 +664,7 @@ async fn lagesbild_page(
     let week = parse_week(key)?;
     let interval = access.interval_weeks;
     let mut data = cached_data(state, user, &access, week).await?;
-    if !access.oversight {
-        data.hide_writers();
-    }
+    data.for_reader(access.oversight, week, interval);
     let meeting = data.meeting();
     let incidents = data.incidents;
     // An event reported by two organisations is counted once.
@@ -668,7 +681,7 @@ async fn lagesbild_page(
     };
     let map = incident_map(state, &input, &counted, &map_query.kategori, &mut notes);
     let (trend_weeks, trend) = trend(&data.trend, week, interval);
-    let covered = covered_period(week, interval);
+    let covered = week.covered(interval);
     let police = crate::sources::police::period_view(&data.police, covered.1, covered.2);
     let mut chrome = user.chrome("est").await;
     bounds::note(&mut chrome, &notes);
@@ -1149,6 +1162,25 @@ mod tests {
 
     fn week(key: &str) -> ReportWeek {
         ReportWeek::parse(key).expect("a week")
+    }
+
+    #[test]
+    fn a_report_not_in_is_missing_only_once_the_reports_lock() {
+        let mut r = Reporter {
+            id: Uuid::nil(),
+            name: "Securitas".to_owned(),
+            reported: false,
+            nothing_to_report: false,
+            late: false,
+            entries: 0,
+            locked: false,
+            unlocked: false,
+        };
+        assert_eq!(r.status(), ("pending", "Inte rapporterat ännu"));
+        r.locked = true;
+        assert_eq!(r.status(), ("missing", "Har inte rapporterat"));
+        r.reported = true;
+        assert_eq!(r.status(), ("done", "Har rapporterat"));
     }
 
     #[test]

@@ -72,6 +72,13 @@ impl ReportWeek {
         self.monday + Days::new(7 * u64::try_from(interval_weeks.max(1)).unwrap_or(1))
     }
 
+    /// The period whose incidents the reports of this week hold (the
+    /// one before it): its label, first and last day.
+    pub fn covered(self, interval_weeks: i16) -> (String, NaiveDate, NaiveDate) {
+        let covered = self.previous(interval_weeks);
+        (covered.label(), covered.monday, self.monday - Days::new(1))
+    }
+
     pub fn previous(self, interval_weeks: i16) -> Self {
         Self {
             monday: self.monday - Days::new(7 * u64::try_from(interval_weeks.max(1)).unwrap_or(1)),

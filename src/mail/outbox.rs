@@ -172,9 +172,36 @@ pub struct Delivery {
     pub sent: Vec<Recipient>,
     /// Recipients whose mail failed, with the reason (in Swedish).
     pub failed: Vec<(Recipient, String)>,
+    /// The server sends no e-mail: what was "sent" is kept as files on the
+    /// server and has not reached anyone.
+    pub filed: bool,
 }
 
 impl Delivery {
+    /// What happened to `what` (a sentence's start: `Kallelsen`) for
+    /// `whom` (`8 personer`): sent by e-mail, or, where the server has no
+    /// e-mail, kept on the server and not sent, which the user must know to
+    /// tell the recipients some other way.
+    pub fn outcome(&self, what: &str, whom: &str) -> String {
+        if self.filed && !self.sent.is_empty() {
+            format!(
+                "{what} till {whom} sparades på servern men skickades inte: e-post är inte påslagen här. Meddela dem på annat sätt."
+            )
+        } else {
+            format!("{what} skickades till {whom}.")
+        }
+    }
+
+    /// A sentence for a message that says mail went out without naming to
+    /// whom: on a server without e-mail, that it did not.
+    pub fn filed_sentence(&self) -> &'static str {
+        if self.filed && !self.sent.is_empty() {
+            " E-post är inte påslagen på den här servern: meddelandet sparades men skickades inte, så meddela mottagarna på annat sätt."
+        } else {
+            ""
+        }
+    }
+
     /// The names of those whose mail failed, for a message to the user.
     pub fn failed_names(&self) -> String {
         self.failed
@@ -214,7 +241,10 @@ struct Row {
 /// delivery). Never fails: a row that cannot be sent is marked failed, and
 /// a database error leaves the rows for the worker.
 pub async fn deliver(state: &AppState, ids: &[Uuid]) -> Delivery {
-    let mut delivery = Delivery::default();
+    let mut delivery = Delivery {
+        filed: !state.mailer.by_mail(),
+        ..Delivery::default()
+    };
     if ids.is_empty() {
         return delivery;
     }
@@ -466,6 +496,43 @@ pub async fn failures(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_without_e_mail_says_that_nothing_was_sent() {
+        let anna = Recipient {
+            name: "Anna".to_owned(),
+            email: "anna@example.se".to_owned(),
+        };
+        let by_mail = Delivery {
+            sent: vec![anna.clone()],
+            ..Delivery::default()
+        };
+        assert_eq!(
+            by_mail.outcome("Kallelsen", "1 person"),
+            "Kallelsen skickades till 1 person."
+        );
+        assert_eq!(by_mail.filed_sentence(), "");
+        let filed = Delivery {
+            sent: vec![anna],
+            filed: true,
+            ..Delivery::default()
+        };
+        assert!(
+            filed
+                .outcome("Kallelsen", "1 person")
+                .starts_with("Kallelsen till 1 person sparades på servern men skickades inte")
+        );
+        assert!(filed.filed_sentence().contains("skickades inte"));
+        // Nothing went anywhere: no talk of files.
+        let none = Delivery {
+            filed: true,
+            ..Delivery::default()
+        };
+        assert_eq!(
+            none.outcome("Kallelsen", "0 personer"),
+            "Kallelsen skickades till 0 personer."
+        );
+    }
 
     fn row(name: &str, email: &str, subject: &str) -> Row {
         Row {

@@ -330,8 +330,10 @@ pub async fn send_invitation(
     let mut message = match (recipients, nothing_new, delivery.sent.len()) {
         (0, _, _) => "Ingen kallelse skickades: ingen befattning i gruppen har en innehavare med e-postadress.".to_owned(),
         (_, true, _) => "Ingen ny kallelse skickades: alla har redan fått den här versionen.".to_owned(),
-        (_, _, 1) => "Kallelsen skickades till 1 person.".to_owned(),
-        (_, _, n) => format!("Kallelsen skickades till {n} personer."),
+        (_, _, n) => delivery.outcome(
+            "Kallelsen",
+            &crate::web::words::count(n, "person", "personer"),
+        ),
     };
     message.push_str(&delivery.failure_sentence());
     done.redirect(message, &format!("/moten/{id}")).await

@@ -621,8 +621,11 @@ fn cancel_reason(meeting: &Meeting, form: &CancelForm) -> Result<String, FieldEr
 async fn cancelled_message(state: &AppState, queued: invitations::Queued) -> String {
     let delivery = queued.deliver(state).await;
     format!(
-        "Mötet är inställt. Återbud skickades till {}.{}",
-        crate::web::words::count(delivery.sent.len(), "person", "personer"),
+        "Mötet är inställt. {}{}",
+        delivery.outcome(
+            "Återbudet",
+            &crate::web::words::count(delivery.sent.len(), "person", "personer")
+        ),
         delivery.failure_sentence()
     )
 }

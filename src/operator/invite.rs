@@ -130,9 +130,8 @@ fn invited(invitee: &Invitee, suspended: bool, delivery: &outbox::Delivery) -> S
         )
     } else {
         format!(
-            "Inbjudan till {} <{}> är skickad.{}",
-            invitee.name,
-            invitee.email,
+            "{}{}",
+            delivery.outcome("Inbjudan", &format!("{} <{}>", invitee.name, invitee.email)),
             delivery.failure_sentence()
         )
     }

@@ -342,11 +342,12 @@ async fn checked(
     Ok(tip)
 }
 
-/// What a refused form is told when it was sent too soon or too late.
-const TOO_FAST: &str = "Formuläret skickades för snabbt. Kontrollera uppgifterna och skicka igen.";
-const EXPIRED: &str = "Sidan har varit öppen för länge. Kontrollera uppgifterna och skicka igen.";
-const TOO_MANY: &str =
-    "Många tips har skickats härifrån på kort tid. Vänta en stund och försök igen.";
+/// What a refused form is told when it was sent too soon or too late, or
+/// too often: said for the page, not by a field (nothing typed is wrong),
+/// so a field's own error still shows.
+const TOO_FAST: &str = "Tipset kunde inte tas emot: formuläret skickades för snabbt. Vänta några sekunder och skicka igen – det du skrivit finns kvar.";
+const EXPIRED: &str = "Tipset kunde inte tas emot: sidan har varit öppen för länge. Kontrollera uppgifterna och skicka igen – det du skrivit finns kvar.";
+const TOO_MANY: &str = "Många tips har skickats härifrån på kort tid. Vänta en stund och försök igen – det du skrivit finns kvar.";
 const HONEYPOT: &str = "Lämna fältet ”Webbplats” tomt.";
 
 /// `POST /tips/{kommun}`: checks the form, then stores the tip and its
@@ -377,7 +378,7 @@ pub async fn submit(
     }
     let mut e = FieldErrors::default();
     if !state.tips.admit(client) {
-        e.add("description", TOO_MANY);
+        e.add_to_page(TOO_MANY);
         return refuse(&state, municipality, form, e, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let nonce = check_stamp(&state, m, &form, &mut e).await?;
@@ -440,11 +441,11 @@ async fn check_stamp(
         {
             StampCheck::Valid(nonce) => Some(nonce),
             StampCheck::TooFast => {
-                e.add("description", TOO_FAST);
+                e.add_to_page(TOO_FAST);
                 None
             }
             StampCheck::Expired | StampCheck::Invalid => {
-                e.add("description", EXPIRED);
+                e.add_to_page(EXPIRED);
                 None
             }
         },

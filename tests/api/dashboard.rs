@@ -219,6 +219,22 @@ async fn the_dashboard_and_its_exports_load_their_data_in_at_most_two_statements
             let n = crate::request_path::statements(app, &path).await;
             assert!(n <= most, "{path} ran {n} statements, at most {most}");
         }
+        // An export opened from the page it belongs to reads the page's
+        // data in memory: no statement.
+        for (page, export) in [
+            (
+                format!("/oversikt?{PERIOD}"),
+                format!("/oversikt/vecka.csv?{PERIOD}"),
+            ),
+            (
+                "/oversikt".to_owned(),
+                "/oversikt/efterlevnad.csv".to_owned(),
+            ),
+        ] {
+            crate::request_path::statements(app, &page).await;
+            let n = crate::request_path::warm_statements(app, &export).await;
+            assert_eq!(n, 0, "{export} after {page}");
+        }
     }
 }
 

@@ -265,7 +265,7 @@ async fn nothing_to_report_is_one_click_and_counts_as_reported(db: sqlx::PgPool)
     );
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("Securitas Har inte rapporterat")),
+            .any(|r| r.starts_with("Securitas Inte rapporterat ännu")),
         "{rows:?}"
     );
 }
@@ -1936,6 +1936,19 @@ async fn the_report_form_says_when_it_locks_with_or_without_an_est_meeting(db: s
     assert!(
         intro(&page).contains("Rapporten kan ändras fram till att EST-mötet börjar"),
         "{}",
+        intro(&page)
+    );
+    // It names the week whose incidents it asks for, with its dates: the
+    // week before the report's own.
+    let heading = texts(&page, "h1").join(" ");
+    let shown = ReportWeek::parse(&value_of(&page, "input[name=vecka]").expect("the form's week"))
+        .expect("a week");
+    let (label, first, last) = shown.covered(1);
+    assert!(
+        intro(&page).contains(&format!(
+            "Rapportera händelser som inträffade {label} ({first} – {last})"
+        )),
+        "{heading}: {}",
         intro(&page)
     );
 

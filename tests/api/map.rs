@@ -551,19 +551,33 @@ async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::Pg
     assert!(svg.contains(">Gyttorp</text>") && !svg.contains(">Frövi</text>"));
 }
 
+/// The demo with the dashboard's fixture, its incidents of each
+/// description list placed at (latitude, longitude).
+async fn fixture_with_points(db: sqlx::PgPool, points: &[(&[&str], (f64, f64))]) -> TestApp {
+    let app = TestApp::demo(db).await;
+    crate::dashboard::fixture(&app).await;
+    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
+    for (descriptions, (latitude, longitude)) in points {
+        let descriptions: Vec<String> = descriptions.iter().map(|d| (*d).to_owned()).collect();
+        db_run!(
+            &app.db,
+            r#"update est_incident set latitude = $3, longitude = $4
+               where description = any($2) and municipality_id = $1"#,
+            m,
+            &descriptions,
+            latitude,
+            longitude
+        );
+    }
+    app
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_text(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    crate::dashboard::fixture(&app).await;
     // One of the fixture's incidents was placed on the map.
-    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    db_run!(
-        &app.db,
-        "update est_incident set latitude = 59.46712, longitude = 15.36701 where description = 'Mopeder' and municipality_id = $1",
-        m
-    );
+    let app = fixture_with_points(db, &[(&["Mopeder"], (59.46712, 15.36701))]).await;
     app.login(COORDINATOR).await;
     let list = app
         .get_html(&format!("/est/handelser?{}", crate::dashboard::PERIOD))
@@ -632,20 +646,17 @@ async fn the_geojson_export_has_points_areas_categories_and_dates_and_no_free_te
 async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from_others(
     db: sqlx::PgPool,
 ) {
-    let app = TestApp::demo(db).await;
-    crate::dashboard::fixture(&app).await;
-    let m = municipality_id(&app.db, "Lindesbergs kommun").await;
-    db_run!(
-        &app.db,
-        r#"update est_incident set latitude = 59.594, longitude = 15.227
-           where description in ('Klotter', 'Brand i papperskorg', 'Samma klotter') and municipality_id = $1"#,
-        m
-    );
-    db_run!(
-        &app.db,
-        "update est_incident set latitude = 59.467, longitude = 15.367 where description = 'Mopeder' and municipality_id = $1",
-        m
-    );
+    let app = fixture_with_points(
+        db,
+        &[
+            (
+                &["Klotter", "Brand i papperskorg", "Samma klotter"],
+                (59.594, 15.227),
+            ),
+            (&["Mopeder"], (59.467, 15.367)),
+        ],
+    )
+    .await;
     app.login(COORDINATOR).await;
     let path = format!("/oversikt?{}", crate::dashboard::PERIOD);
 

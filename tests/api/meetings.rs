@@ -1376,6 +1376,8 @@ async fn a_meeting_that_has_passed_offers_neither_forhinder_nor_a_kallelse(db: s
         "{:?}",
         texts(&page, "button")
     );
+    // Nothing to put in a calendar any more.
+    assert!(texts(&page, &format!("a[href='/moten/{id}/kalender.ics']")).is_empty());
 
     let police_seat = lindesberg_position(&app.db, "Kommunpolis").await;
     let police = TestApp::spawn(app.db.clone()).await;

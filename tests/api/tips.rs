@@ -138,10 +138,16 @@ async fn a_form_sent_faster_than_a_person_fills_it_in_is_refused(db: PgPool) {
     // The app's own limits: three seconds at least.
     let app = TestApp::demo(db).await;
 
-    let response = send_tip(&app, &[]).await;
+    let response = send_tip(&app, &[("description", "")]).await;
 
     let page = refused_page(response).await;
-    assert!(texts(&page, "#description-error")[0].contains("för snabbt"));
+    // Said for the form, not as a fault in what was typed; the empty
+    // description still gets its own error by its field.
+    assert!(texts(&page, ".error-summary li")[0].contains("för snabbt"));
+    assert_eq!(
+        texts(&page, "#description-error"),
+        ["Fel: Fyll i vad som hände."]
+    );
     assert_eq!(rows_in(&app.db, "public_tip").await, 0);
 }
 
@@ -179,7 +185,8 @@ async fn a_client_over_its_limit_is_refused_and_nothing_more_is_stored(db: PgPoo
 
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     let page = html_of(third).await;
-    assert!(texts(&page, "#description-error")[0].contains("Vänta en stund"));
+    assert!(texts(&page, ".error-summary li")[0].contains("Vänta en stund"));
+    assert!(texts(&page, "#description-error").is_empty());
     assert_eq!(rows_in(&app.db, "public_tip").await, 2);
 }
 

@@ -87,7 +87,7 @@ async fn schedule_and_send(b: &Browser, app: &DemoApp) -> Result<()> {
     b.press_and_flash(
         "Skicka kallelse",
         &meeting,
-        "Kallelsen skickades till 8 personer.",
+        "Kallelsen till 8 personer sparades på servern men skickades inte",
     )
     .await?;
 

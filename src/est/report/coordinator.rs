@@ -145,9 +145,11 @@ pub async fn remind(
     let done = change.commit().await?;
     let delivery = crate::mail::outbox::deliver(&state, &ids).await;
     let message = format!(
-        "Påminnelsen om {} är skickad till {} ({org}).{}",
-        week.label(),
-        names.join(", "),
+        "{}{}",
+        delivery.outcome(
+            &format!("Påminnelsen om {}", week.label()),
+            &format!("{} ({org})", names.join(", "))
+        ),
         delivery.failure_sentence()
     );
     done.redirect(message, &back).await

@@ -167,6 +167,8 @@ pub struct ReportPage {
     at_meeting: bool,
     /// The period's last day.
     last_day: NaiveDate,
+    /// The period whose incidents the report holds: label, first and last day.
+    covered: (String, NaiveDate, NaiveDate),
     locked: bool,
     report: Option<Report>,
     incidents: Vec<Incident>,
@@ -299,6 +301,7 @@ async fn page(
         deadline: format_local(s.deadline),
         at_meeting: s.deadline != crate::web::day_start(s.week.end(interval)),
         last_day: s.week.end(interval) - chrono::Days::new(1),
+        covered: s.week.covered(interval),
         locked: s.locked(),
         organisations: access.reporter_for.clone(),
         org: s.org,
