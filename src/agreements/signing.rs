@@ -162,7 +162,7 @@ pub async fn sign(
     let done = change.commit().await?;
     crate::mail::outbox::deliver(&state, &mail).await;
     let message = if complete {
-        "Du har signerat. Alla signaturer finns nu – avtalet är i kraft."
+        "Du har signerat. Kommunens signaturer är klara – avtalet är i kraft."
     } else {
         "Du har signerat. Avtalet väntar på övriga signaturer."
     };

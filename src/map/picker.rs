@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use geo::{Contains, Point, Rect, coord};
+use geo::{Contains, Distance, Euclidean, Point, Rect, coord};
 use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -237,20 +237,30 @@ async fn picked(
             "Punkten ligger utanför kommunen. Klicka inom kommunens gräns, eller välj område och skriv platsen i stället.",
         ));
     }
-    let area = shapes
-        .areas
-        .iter()
-        .find(|a| {
-            a.shape
-                .as_ref()
-                .is_some_and(|s| s.contains(&Point::new(lon, lat)))
-        })
-        .map(|a| a.id);
+    let area = nearest_area(&shapes, Point::new(lon, lat));
     Ok(Picked::Point {
         latitude: format!("{lat:.5}"),
         longitude: format!("{lon:.5}"),
         area,
     })
+}
+
+/// The area a point lies in; outside every drawn area (the countryside
+/// between the villages), the nearest one. The form shows it chosen, and
+/// the writer may choose another: the hint promises that a click chooses
+/// the area.
+fn nearest_area(shapes: &Shapes, point: Point<f64>) -> Option<Uuid> {
+    let drawn = shapes
+        .areas
+        .iter()
+        .filter_map(|a| a.shape.as_ref().map(|s| (a.id, s)));
+    if let Some((id, _)) = drawn.clone().find(|(_, s)| s.contains(&point)) {
+        return Some(id);
+    }
+    drawn
+        .map(|(id, s)| (id, Euclidean.distance(&point, s)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, _)| id)
 }
 
 /// The point a form holds (hidden fields, so checked again): both

@@ -49,6 +49,11 @@ pub struct IndexPage {
     can_schedule: bool,
 }
 
+/// How far ahead "Kommande möten" lists: five weeks. Further on, the month
+/// calendar has them; a list of four months of weekly meetings ran to
+/// twenty cards on a phone.
+const UPCOMING_DAYS: u64 = 35;
+
 #[derive(Deserialize, Default)]
 pub struct MonthQuery {
     #[serde(default)]
@@ -91,9 +96,9 @@ pub async fn index(
         - Days::new(1);
     let grid_end = last + Days::new(u64::from(6 - last.weekday().num_days_from_monday()));
     let grid = (day_start(grid_start), day_start(grid_end + Days::new(1)));
-    let coming = (day_start(day), day_start(day + Days::new(120)));
+    let coming = (day_start(day), day_start(day + Days::new(UPCOMING_DAYS)));
     // One statement: the seats that decide what shows, and the meetings of
-    // the month grid and of the next 120 days.
+    // the month grid and of the coming weeks.
     let seat = &user.municipality;
     let sees_all = seat.is_admin || seat.oversight;
     let (m, person) = (user.tenant(), user.id());

@@ -298,6 +298,8 @@ pub struct ShowPage {
     /// The reason for cancelling, as sent, when it is shown again with
     /// its error.
     cancel_reason: String,
+    /// Whether this server sends e-mail (else mail is kept as files).
+    by_mail: bool,
 }
 
 /// Renders the meeting page, with whatever the user typed and its errors.
@@ -347,6 +349,7 @@ pub async fn show_page(
         decision,
         handled: handled_at(&state.db, m, id).await?,
         cancel_reason: String::new(),
+        by_mail: state.mailer.by_mail(),
         seats: db::seats(
             &state.db,
             m,

@@ -261,6 +261,18 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
         id
     );
     assert_eq!(signatures, [stored.fingerprint.clone(), stored.fingerprint]);
+    // In force with the municipality's two signatures; the page says that
+    // the counterparty's is not registered, and where to register it.
+    let page = app.get_html(&format!("/avtal/{id}")).await;
+    let rows = rows(&page, "#signaturer + table tbody tr");
+    let counterparty = rows
+        .iter()
+        .find(|r| r.starts_with("Motparten"))
+        .expect("a row for the counterparty");
+    assert!(
+        counterparty.ends_with("Inte registrerad (registrera motpartens signatur)"),
+        "{counterparty}"
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

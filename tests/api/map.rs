@@ -343,6 +343,19 @@ fn number(page: &Html, css: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// The report form as it comes back after a click on its map at
+/// (longitude, latitude).
+async fn clicked_at(app: &TestApp, lon: f64, lat: f64) -> Html {
+    let (x, y) = pixel_of(app, lon, lat).await;
+    let response = send(
+        app,
+        &incident_form(app, &[("karta.x", &x), ("karta.y", &y)]).await,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    Html::parse_document(&response.text().await.expect("body"))
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, SECURITAS).await;
@@ -355,16 +368,9 @@ async fn a_click_on_the_map_places_the_point_and_keeps_the_form(db: sqlx::PgPool
     );
     assert_eq!(form_page.select(&sel("#handelser input[type=text][name=latitude], #handelser input[type=text][name=longitude]")).count(), 0);
     let before = incidents(&app).await;
-    let (x, y) = pixel_of(&app, 15.3667, 59.4667).await; // Frövi
 
-    let response = send(
-        &app,
-        &incident_form(&app, &[("karta.x", &x), ("karta.y", &y)]).await,
-    )
-    .await;
+    let page = clicked_at(&app, 15.3667, 59.4667).await; // Frövi
 
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = Html::parse_document(&response.text().await.expect("body"));
     let (lat, lon) = (
         number(&page, "#punkt input[name=latitude]"),
         number(&page, "#punkt input[name=longitude]"),
@@ -1181,4 +1187,25 @@ async fn no_label_on_a_map_covers_another(db: sqlx::PgPool) {
             }
         }
     }
+}
+
+/// A click between the drawn areas (the countryside outside a village's
+/// boundary) still chooses an area, as the hint promises: the nearest.
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_click_between_the_areas_chooses_the_nearest_one(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    // Some three kilometres east of Frövi's drawn boundary.
+    let page = clicked_at(&app, 15.4267, 59.4667).await;
+
+    assert!(
+        texts(&page, "#karta-error").is_empty(),
+        "{:?}",
+        texts(&page, "#karta-error")
+    );
+    assert!(
+        !value_of(&page, "#punkt input[name=latitude]")
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert_eq!(texts(&page, "#area_id option[selected]"), ["Frövi"]);
 }

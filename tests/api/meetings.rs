@@ -169,10 +169,38 @@ async fn a_meeting_made_in_the_form_is_stored_in_swedish_time_and_appears_in_my_
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
+/// With SMTP configured the page says the kallelse goes by e-mail (nothing
+/// is sent here: the page is only read).
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn with_e_mail_on_the_meeting_page_says_the_kallelse_goes_by_e_mail(db: sqlx::PgPool) {
+    let app = TestApp::with_config(db, |c| {
+        c.smtp_url = Some("smtp://127.0.0.1:2525".to_owned());
+    })
+    .await;
+    app.login(COORDINATOR).await;
+    let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+    let page = app.get_html(&format!("/moten/{id}")).await;
+    let said = texts(&page, "#kallelse-title ~ p").join(" ");
+    assert!(
+        said.starts_with("Kallelsen går med e-post och kalenderfil till 8 personer:"),
+        "{said}"
+    );
+    assert!(texts(&page, "#ingen-e-post").is_empty());
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_kallelse_mails_every_member_holder_once_with_a_calendar_request(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
+    // The tests' server keeps mail as files: the page says so before the
+    // coordinator sends, not "går med e-post".
+    let page = app.get_html(&format!("/moten/{id}")).await;
+    let said = texts(&page, "#kallelse-title ~ p").join(" ");
+    assert!(said.starts_with("Kallelsen gäller 8 personer:"), "{said}");
+    assert!(!said.contains("går med e-post"), "{said}");
+    assert!(
+        texts(&page, "#ingen-e-post")[0].starts_with("E-post är inte påslagen på den här servern"),
+    );
 
     app.post_redirects(
         &format!("/moten/{id}/kallelse"),
@@ -872,7 +900,7 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
         [format!("Kallelse skickad {today}")]
     );
     let list = app.get_html("/moten").await;
-    let row = rows(&list, "#list-title + table tbody tr")
+    let row = rows(&list, "#list-title ~ table tbody tr")
         .into_iter()
         .find(|r| r.contains("LindeBRÅ"))
         .expect("the meeting in the list");

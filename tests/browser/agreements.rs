@@ -71,7 +71,12 @@ async fn register_and_sign(b: &Browser, pdf: &std::path::Path) -> Result<()> {
     )
     .await?;
     b.sign_out().await?;
-    sign_as(b, KSO, "Alla signaturer finns nu – avtalet är i kraft.").await?;
+    sign_as(
+        b,
+        KSO,
+        "Kommunens signaturer är klara – avtalet är i kraft.",
+    )
+    .await?;
 
     b.step("i-kraft");
     b.follow_link(TITLE, &agreement).await?;
