@@ -47,6 +47,8 @@ pub struct IndexPage {
     weeks: Vec<Week>,
     upcoming: Vec<Meeting>,
     can_schedule: bool,
+    /// Whether this server sends e-mail (else a kallelse is kept as files).
+    by_mail: bool,
 }
 
 /// How far ahead "Kommande möten" lists: five weeks. Further on, the month
@@ -137,6 +139,7 @@ pub async fn index(
         weeks,
         upcoming,
         can_schedule: seat.is_admin || found.convenes_any,
+        by_mail: state.mailer.by_mail(),
     })
 }
 

@@ -897,14 +897,17 @@ async fn a_meeting_page_offers_its_calendar_file_with_the_kallelse_uid_and_says_
     let page = app.get_html(&format!("/moten/{id}")).await;
     assert_eq!(
         texts(&page, ".lead .invited"),
-        [format!("Kallelse skickad {today}")]
+        [format!("Kallelse sparad utan e-post {today}")]
     );
     let list = app.get_html("/moten").await;
     let row = rows(&list, "#list-title ~ table tbody tr")
         .into_iter()
         .find(|r| r.contains("LindeBRÅ"))
         .expect("the meeting in the list");
-    assert!(row.contains(&format!("Kallelse skickad {today}")), "{row}");
+    assert!(
+        row.contains(&format!("Kallelse sparad utan e-post {today}")),
+        "{row}"
+    );
 
     let securitas = app.beside(SECURITAS).await;
     securitas.assert_status(&link, StatusCode::NOT_FOUND).await;
