@@ -671,12 +671,18 @@ async fn the_heat_layer_shows_points_only_to_oversight_and_hides_small_bins_from
     assert_eq!(page.select(&sel("svg.map-svg circle.map-point")).count(), 3);
     assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 2);
     assert!(texts(&page, ".map-heat-note")[0].starts_with("3 av händelserna har en punkt"));
+    // The heat layer has its entry in the legend.
+    assert_eq!(
+        texts(&page, ".map-legend .map-legend-heat"),
+        ["Värmelager: händelser med en punkt, mörkare där de är fler"]
+    );
 
     // The steering group sees the figures, but no bin of fewer than three.
     let kso = app.beside("kso@lindesberg.example").await;
     let page = kso.get_html(&path).await;
     assert_eq!(page.select(&sel("svg.map-svg circle")).count(), 0);
     assert_eq!(page.select(&sel("svg.map-svg .map-heat path")).count(), 0);
+    assert!(texts(&page, ".map-legend .map-legend-heat").is_empty());
     let note = texts(&page, ".map-heat-note");
     assert!(
         note[0].contains(
