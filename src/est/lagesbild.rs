@@ -296,14 +296,42 @@ pub struct LagesbildPage {
     errors: FieldErrors,
 }
 
+/// A text field of a row's form (a need's follow-up, a priority's
+/// outcome), as the page shows it.
+pub struct RowField {
+    /// The field's own name on the row whose refused form is shown again
+    /// (the error summary leads there), else the name and the row's id.
+    pub id: String,
+    pub value: String,
+    /// The row's form was refused: its errors show by its fields.
+    pub kept: bool,
+}
+
 impl LagesbildPage {
-    /// Whether the person may change a need: the organisation that raised
-    /// it, the one that took it on, or someone with EST oversight.
-    /// What was typed in the row `id`'s refused form, when it was refused.
-    pub fn kept_for(&self, id: &Uuid) -> Option<&KeptRow> {
-        self.kept_row.as_ref().filter(|k| k.id == *id)
+    /// Field `name` of row `row`'s form: what was typed in it when that
+    /// form was refused, else `current`.
+    pub fn row_field(&self, row: &Uuid, name: &str, current: Option<&str>) -> RowField {
+        match self.kept_row.as_ref().filter(|k| k.id == *row) {
+            Some(k) => RowField {
+                id: name.to_owned(),
+                value: match name {
+                    "outcome" => k.outcome.clone(),
+                    "status" => k.status.clone(),
+                    "handled_by" => k.handled_by.clone(),
+                    _ => k.note.clone(),
+                },
+                kept: true,
+            },
+            None => RowField {
+                id: format!("{name}-{row}"),
+                value: current.unwrap_or_default().to_owned(),
+                kept: false,
+            },
+        }
     }
 
+    /// Whether the person may change a need: the organisation that raised
+    /// it, the one that took it on, or someone with EST oversight.
     pub fn can_change(&self, n: &Need) -> bool {
         need_changer(
             self.oversight,

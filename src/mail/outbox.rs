@@ -183,7 +183,7 @@ impl Delivery {
     /// e-mail, kept on the server and not sent, which the user must know to
     /// tell the recipients some other way.
     pub fn outcome(&self, what: &str, whom: &str) -> String {
-        if self.filed && !self.sent.is_empty() {
+        if self.unsent() {
             format!(
                 "{what} till {whom} sparades på servern men skickades inte: e-post är inte påslagen här. Meddela dem på annat sätt."
             )
@@ -195,11 +195,16 @@ impl Delivery {
     /// A sentence for a message that says mail went out without naming to
     /// whom: on a server without e-mail, that it did not.
     pub fn filed_sentence(&self) -> &'static str {
-        if self.filed && !self.sent.is_empty() {
+        if self.unsent() {
             " E-post är inte påslagen på den här servern: meddelandet sparades men skickades inte, så meddela mottagarna på annat sätt."
         } else {
             ""
         }
+    }
+
+    /// Mail "went" to someone, but only into the server's folder.
+    fn unsent(&self) -> bool {
+        self.filed && !self.sent.is_empty()
     }
 
     /// The names of those whose mail failed, for a message to the user.

@@ -127,6 +127,15 @@ pub struct MapArea {
     pub label: Option<(f64, f64)>,
 }
 
+impl MapArea {
+    /// Its label's length in characters (the name and its count: `Storå:
+    /// 12`) and its place, for [`render::spread_labels`].
+    fn label_slot(&mut self) -> (usize, &mut Option<(f64, f64)>) {
+        let chars = self.name.chars().count() + 2 + self.count.to_string().len();
+        (chars, &mut self.label)
+    }
+}
+
 /// The heat layer's hexagons: radius in pixels.
 const HEX_RADIUS: f64 = 8.0;
 
@@ -228,25 +237,6 @@ pub fn category_param(value: &str, notes: &mut Vec<String>) -> Option<Uuid> {
     }
 }
 
-/// Moves the areas' labels apart ([`render::spread_labels`]); the largest
-/// counts come first and keep their places.
-fn spread_labels(areas: &mut [MapArea], height: u32) {
-    // A label is the name and its count: `Storå: 12`.
-    let mut labels: Vec<_> = areas
-        .iter()
-        .map(|a| {
-            (
-                a.name.chars().count() + 2 + a.count.to_string().len(),
-                a.label,
-            )
-        })
-        .collect();
-    render::spread_labels(&mut labels, height);
-    for (area, (_, at)) in areas.iter_mut().zip(labels) {
-        area.label = at;
-    }
-}
-
 impl Choropleth {
     /// Builds the map of `counts` (area name, count); areas without a count show 0.
     pub fn new(id: &'static str, title: String, shapes: &Shapes, counts: &[(String, i64)]) -> Self {
@@ -287,7 +277,8 @@ impl Choropleth {
         }
         areas.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         if let Some(f) = frame {
-            spread_labels(&mut areas, f.height);
+            // The largest counts keep their labels' places.
+            render::spread_labels(areas.iter_mut().map(MapArea::label_slot), f.height);
         }
         Choropleth {
             id,

@@ -387,14 +387,8 @@ fn drawn_areas(shapes: &Shapes, frame: Option<Frame>) -> Vec<DrawnArea> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut labels: Vec<_> = areas
-        .iter()
-        .map(|(n, _, at)| (n.chars().count(), *at))
-        .collect();
-    super::render::spread_labels(&mut labels, SIZE);
-    for (area, (_, at)) in areas.iter_mut().zip(labels) {
-        area.2 = at;
-    }
+    let labels = areas.iter_mut().map(|(n, _, at)| (n.chars().count(), at));
+    super::render::spread_labels(labels, SIZE);
     areas
 }
 

@@ -70,6 +70,16 @@ async fn record_minutes(app: &TestApp, id: uuid::Uuid, present: uuid::Uuid, note
     .await;
 }
 
+/// A LindeBRÅ meeting held yesterday, with the police's attendance and a
+/// line of notes recorded (nobody else's attendance).
+async fn held_yesterday(app: &TestApp) -> uuid::Uuid {
+    let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
+    let id = create_meeting(app, "LindeBRÅ", &yesterday, "13:00", "120").await;
+    let police = lindesberg_position(&app.db, "Kommunpolis").await;
+    record_minutes(app, id, police, "Lägesbilden gicks igenom.").await;
+    id
+}
+
 /// The first part of a mail, at any depth, whose type is `mimetype`.
 fn find_part<'a>(
     mail: &'a mailparse::ParsedMail<'a>,
@@ -1013,10 +1023,7 @@ async fn a_member_reports_that_they_cannot_come_the_convener_sees_it_and_it_can_
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
-    let id = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
-    let police = lindesberg_position(&app.db, "Kommunpolis").await;
-    record_minutes(&app, id, police, "Lägesbilden gicks igenom.").await;
+    let id = held_yesterday(&app).await;
     let page = app.get_html(&format!("/moten/{id}")).await;
     assert_eq!(
         texts(&page, &format!("a[href='/moten/{id}/justera']")),
@@ -1115,10 +1122,7 @@ async fn approving_the_minutes_first_shows_a_preview_that_stores_nothing(db: sql
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn a_form_for_a_meeting_that_has_changed_since_is_refused_for_the_page(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
-    let yesterday = (samordna::web::today() - chrono::Days::new(1)).to_string();
-    let held = create_meeting(&app, "LindeBRÅ", &yesterday, "13:00", "120").await;
-    let police = lindesberg_position(&app.db, "Kommunpolis").await;
-    record_minutes(&app, held, police, "Lägesbilden gicks igenom.").await;
+    let held = held_yesterday(&app).await;
     let cancelled = create_meeting(&app, "LindeBRÅ", "2030-03-12", "13:00", "120").await;
     app.post(
         &format!("/moten/{cancelled}/stall-in"),
