@@ -29,7 +29,7 @@ use crate::web::change::Change;
 use crate::web::choice::Choice;
 use crate::web::extract::{Admin, CurrentUser};
 use crate::web::forms::{self, FieldErrors, Form, TokenForm, unprocessable};
-use crate::web::layout::Chrome;
+use crate::web::layout::{Chrome, Flash};
 use crate::web::path::{IdPath, Params};
 use crate::web::today;
 use crate::web::upload::{DOCUMENT_CSP, Upload, read_form};
@@ -539,14 +539,13 @@ pub async fn update(
 
 /// The flash after a new version: whether the signatories were asked to
 /// sign again, and any mail that failed.
-fn updated_message(version: i32, resign: bool, delivery: &outbox::Delivery) -> String {
+fn updated_message(version: i32, resign: bool, delivery: &outbox::Delivery) -> Flash {
     let mut message = format!("Ändringen är sparad som version {version}.");
     if resign {
         message.push_str(" Tidigare signaturer gäller inte längre; signatärerna har fått besked om att signera igen.");
     }
-    message.push_str(&delivery.failure_sentence());
     message.push_str(delivery.filed_sentence());
-    message
+    delivery.flash(message)
 }
 
 #[derive(Template, WebTemplate)]
@@ -728,14 +727,13 @@ pub async fn send_for_signing(
     let mail = notify::signatories(change.tx(), &state, user.tenant(), &a, false).await?;
     let done = change.commit().await?;
     let delivery = outbox::deliver(&state, &mail).await;
-    let message = format!(
-        "Avtalet är skickat för signering. {}{}",
+    let message = delivery.flash(format!(
+        "Avtalet är skickat för signering. {}",
         delivery.outcome(
             "Beskedet",
             &crate::web::words::count(delivery.sent.len(), "signatär", "signatärer")
-        ),
-        delivery.failure_sentence()
-    );
+        )
+    ));
     done.redirect(message, &back).await
 }
 

@@ -23,6 +23,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::forms::line_problem;
+use crate::web::layout::Flash;
 
 /// How often a recipient is tried before the outbox gives up on them.
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -183,7 +184,9 @@ impl Delivery {
     /// e-mail, kept on the server and not sent, which the user must know to
     /// tell the recipients some other way.
     pub fn outcome(&self, what: &str, whom: &str) -> String {
-        if self.unsent() {
+        if self.sent.is_empty() && !self.failed.is_empty() {
+            format!("{what} kunde inte skickas.")
+        } else if self.unsent() {
             format!(
                 "{what} till {whom} sparades på servern men skickades inte: e-post är inte påslagen här. Meddela dem på annat sätt."
             )
@@ -216,8 +219,20 @@ impl Delivery {
             .join(", ")
     }
 
+    /// The flash for `text` (what was done and sent), with any mail that
+    /// failed said after it. A warning when mail failed or stayed on the
+    /// server.
+    pub fn flash(&self, text: impl Into<String>) -> Flash {
+        let mut message = text.into();
+        message.push_str(&self.failure_sentence());
+        Flash {
+            message,
+            warning: self.unsent() || !self.failed.is_empty(),
+        }
+    }
+
     /// A sentence for the user about failed mail, or nothing.
-    pub fn failure_sentence(&self) -> String {
+    fn failure_sentence(&self) -> String {
         if self.failed.is_empty() {
             String::new()
         } else {
@@ -536,6 +551,22 @@ mod tests {
         assert_eq!(
             none.outcome("Kallelsen", "0 personer"),
             "Kallelsen skickades till 0 personer."
+        );
+        assert!(!by_mail.flash("x").warning && !none.flash("x").warning);
+        assert!(filed.flash("x").warning);
+        // Everyone's mail failed: not "sent to 0 people", and a warning.
+        let failed = Delivery {
+            failed: vec![(by_mail.sent[0].clone(), "fel".to_owned())],
+            ..Delivery::default()
+        };
+        let flash = failed.flash(failed.outcome("Kallelsen", "0 personer"));
+        assert!(flash.warning);
+        assert!(
+            flash
+                .message
+                .starts_with("Kallelsen kunde inte skickas. Det gick inte att skicka till Anna;"),
+            "{}",
+            flash.message
         );
     }
 

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
-use crate::web::layout::set_flash;
+use crate::web::layout::{Flash, set_flash};
 use crate::web::path::IdPath;
 use crate::web::seats::Access;
 use crate::web::today;
@@ -317,7 +317,7 @@ pub async fn send_invitation(
     if meeting.is_past() {
         set_flash(
             &user.person.flash,
-            "Mötet ligger bakåt i tiden, så ingen kallelse skickades.",
+            Flash::warning("Mötet ligger bakåt i tiden, så ingen kallelse skickades."),
         )
         .await?;
         return Ok(Redirect::to(&format!("/moten/{id}")).into_response());
@@ -327,15 +327,18 @@ pub async fn send_invitation(
     let done = change.commit().await?;
     let (recipients, nothing_new) = (queued.recipients, queued.ids.is_empty());
     let delivery = queued.deliver(&state).await;
-    let mut message = match (recipients, nothing_new, delivery.sent.len()) {
-        (0, _, _) => "Ingen kallelse skickades: ingen befattning i gruppen har en innehavare med e-postadress.".to_owned(),
-        (_, true, _) => "Ingen ny kallelse skickades: alla har redan fått den här versionen.".to_owned(),
-        (_, _, n) => delivery.outcome(
+    let message = match (recipients, nothing_new, delivery.sent.len()) {
+        (0, _, _) => Flash::warning(
+            "Ingen kallelse skickades: ingen befattning i gruppen har en innehavare med e-postadress.",
+        ),
+        (_, true, _) => {
+            delivery.flash("Ingen ny kallelse skickades: alla har redan fått den här versionen.")
+        }
+        (_, _, n) => delivery.flash(delivery.outcome(
             "Kallelsen",
             &crate::web::words::count(n, "person", "personer"),
-        ),
+        )),
     };
-    message.push_str(&delivery.failure_sentence());
     done.redirect(message, &format!("/moten/{id}")).await
 }
 

@@ -111,6 +111,27 @@ pub fn parse_form(errors: &mut FieldErrors, field: &'static str, value: &str) ->
     })
 }
 
+/// The link of a digital meeting: an `https://` address with a host. A
+/// physical meeting keeps no link, so one left in the field from before the
+/// form was changed is dropped, not refused.
+pub fn parse_link(errors: &mut FieldErrors, mode: MeetingMode, value: &str) -> String {
+    if mode == MeetingMode::InPerson {
+        return String::new();
+    }
+    let link = forms::optional_line(errors, "meeting_link", value, "möteslänken", 1000);
+    let usable = link.starts_with("https://")
+        && reqwest::Url::parse(&link).is_ok_and(|url| {
+            url.scheme() == "https" && url.host_str().is_some_and(|h| h.contains('.'))
+        });
+    if !link.is_empty() && !usable {
+        errors.add(
+            "meeting_link",
+            "Möteslänken ska vara en hel webbadress som börjar med https://, till exempel https://teams.microsoft.com/….",
+        );
+    }
+    link
+}
+
 /// A decision as typed.
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]

@@ -14,7 +14,8 @@ use super::cadence::{self};
 use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups, schedulable_meeting};
 use super::invitations;
 use super::model::{
-    DecisionForm, MeetingMode, MeetingStatus, SendingKind, parse_duration, parse_form, parse_time,
+    DecisionForm, MeetingMode, MeetingStatus, SendingKind, parse_duration, parse_form, parse_link,
+    parse_time,
 };
 use crate::audit::Event;
 use crate::error::AppResult;
@@ -25,7 +26,7 @@ use crate::web::change::Change;
 use crate::web::choice::{Choice, label_of};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query, unprocessable};
-use crate::web::layout::Chrome;
+use crate::web::layout::{Chrome, Flash};
 use crate::web::path::IdPath;
 use crate::web::seats::Access;
 use crate::web::today;
@@ -70,16 +71,7 @@ impl MeetingForm {
         let duration = parse_duration(errors, "duration", &self.duration);
         let form = parse_form(errors, "form", &self.form);
         let place = forms::optional_line(errors, "place", &self.place, "platsen", 300);
-        let meeting_link = forms::optional_line(
-            errors,
-            "meeting_link",
-            &self.meeting_link,
-            "möteslänken",
-            1000,
-        );
-        if !meeting_link.is_empty() && !meeting_link.starts_with("https://") {
-            errors.add("meeting_link", "Möteslänken ska börja med https://.");
-        }
+        let meeting_link = parse_link(errors, form, &self.meeting_link);
         let agenda = forms::optional_text(errors, "agenda", &self.agenda, "dagordningen", 5000);
         let (date, time, duration) = (date?, time?, duration?);
         let starts_at = crate::web::stockholm_to_utc(date.and_time(time));
@@ -242,15 +234,15 @@ fn check_new(form: &MeetingForm, groups: &[Choice]) -> Result<(Uuid, ValidMeetin
     }
 }
 
-/// The flash after planning a meeting: what to do next, and every meeting
-/// it clashes with.
+/// The flash after planning a meeting: what to do next, and, as a
+/// warning, every meeting it clashes with.
 async fn planned_message(
     state: &AppState,
     m: MunicipalityId,
     group_id: Uuid,
     valid: &ValidMeeting,
     id: Uuid,
-) -> AppResult<String> {
+) -> AppResult<Flash> {
     let clashes = db::clashes(
         &state.db,
         m,
@@ -265,11 +257,15 @@ async fn planned_message(
     } else {
         "Mötet är planerat. Skicka kallelsen när dagordningen är klar.".to_owned()
     };
+    if clashes.is_empty() {
+        return Ok(message.into());
+    }
+    message.push_str(" Dubbelbokning:");
     for clash in &clashes {
-        message.push_str(" Observera: ");
+        message.push(' ');
         message.push_str(&clash.describe());
     }
-    Ok(message)
+    Ok(Flash::warning(message))
 }
 
 #[derive(Template, WebTemplate)]
@@ -575,7 +571,7 @@ pub async fn cancel(
     let done = change.commit().await?;
     let message = match queued {
         Some(queued) => cancelled_message(&state, queued).await,
-        None => "Mötet är inställt.".to_owned(),
+        None => "Mötet är inställt.".into(),
     };
     done.redirect(message, &back).await
 }
@@ -621,14 +617,13 @@ fn cancel_reason(meeting: &Meeting, form: &CancelForm) -> Result<String, FieldEr
 }
 
 /// Sends the queued cancellations and says to how many they went.
-async fn cancelled_message(state: &AppState, queued: invitations::Queued) -> String {
+async fn cancelled_message(state: &AppState, queued: invitations::Queued) -> Flash {
     let delivery = queued.deliver(state).await;
-    format!(
-        "Mötet är inställt. {}{}",
+    delivery.flash(format!(
+        "Mötet är inställt. {}",
         delivery.outcome(
             "Återbudet",
             &crate::web::words::count(delivery.sent.len(), "person", "personer")
-        ),
-        delivery.failure_sentence()
-    )
+        )
+    ))
 }

@@ -14,7 +14,8 @@ use super::cadence::{self, Cadence};
 use super::calendar::{self, Plan, Term};
 use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups};
 use super::model::{
-    CadenceKind, MeetingMode, long_date, month_key, parse_duration, parse_form, parse_time,
+    CadenceKind, MeetingMode, long_date, month_key, parse_duration, parse_form, parse_link,
+    parse_time,
 };
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -24,7 +25,7 @@ use crate::web::change::Change;
 use crate::web::choice::{Choice, label_of};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{self, FieldErrors, Form, Query};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::{Chrome, Flash, set_flash};
 use crate::web::{day_start, today};
 
 /// The term-planning form as typed (GET parameters, then the POST).
@@ -181,13 +182,7 @@ async fn plan_request(
     c.duration_minutes = i32::try_from(duration).unwrap_or(60);
     c.form = mode;
     c.places = forms::optional_line(errors, "place", &form.place, "platsen", 300);
-    c.meeting_link = forms::optional_line(
-        errors,
-        "meeting_link",
-        &form.meeting_link,
-        "möteslänken",
-        1000,
-    );
+    c.meeting_link = parse_link(errors, mode, &form.meeting_link);
     Ok(errors.is_empty().then_some(PlanRequest {
         group_id,
         term,
@@ -427,7 +422,7 @@ pub async fn plan_save(
         let query = serde_urlencoded_plan(&form);
         set_flash(
             &user.person.flash,
-            "Förslaget kunde inte sparas: kontrollera uppgifterna.",
+            Flash::warning("Förslaget kunde inte sparas: kontrollera uppgifterna."),
         )
         .await?;
         return Ok(Redirect::to(&format!("/moten/planera?{query}")).into_response());

@@ -24,7 +24,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::extract::{AUTH_KEY, SessionAuth};
 use crate::web::forms::{self, FieldErrors, Form, unprocessable};
 use crate::web::idempotency::{ALREADY_SENT, first_submission};
-use crate::web::layout::{Chrome, set_flash};
+use crate::web::layout::{Chrome, Flash, set_flash};
 use crate::web::path::{IdPath, Params};
 
 /// The invitee, checked.
@@ -122,18 +122,15 @@ pub async fn renew_waiting(tx: &mut PgConnection, m: MunicipalityId) -> AppResul
 
 /// What the operator is told once the invitation is stored. A suspended
 /// municipality's mail waits in the outbox until it is resumed.
-fn invited(invitee: &Invitee, suspended: bool, delivery: &outbox::Delivery) -> String {
+fn invited(invitee: &Invitee, suspended: bool, delivery: &outbox::Delivery) -> Flash {
     if suspended {
-        format!(
+        Flash::warning(format!(
             "Inbjudan till {} <{}> är sparad men skickas först när kommunen öppnas igen.",
             invitee.name, invitee.email
-        )
+        ))
     } else {
-        format!(
-            "{}{}",
-            delivery.outcome("Inbjudan", &format!("{} <{}>", invitee.name, invitee.email)),
-            delivery.failure_sentence()
-        )
+        delivery
+            .flash(delivery.outcome("Inbjudan", &format!("{} <{}>", invitee.name, invitee.email)))
     }
 }
 

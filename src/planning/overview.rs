@@ -23,7 +23,7 @@ use crate::web::change::Change;
 use crate::web::choice::{Choice, position_choices};
 use crate::web::extract::{Admin, CurrentUser};
 use crate::web::forms::{FieldErrors, Form, unprocessable};
-use crate::web::layout::Chrome;
+use crate::web::layout::{Chrome, Flash};
 use crate::web::today;
 
 /// What the forms on the page hold.
@@ -158,7 +158,7 @@ pub async fn created(
     change: Change<'_>,
     inserted: &PgQueryResult,
     event: Event<'_>,
-    flash: impl Into<String>,
+    flash: impl Into<Flash>,
     to: &str,
 ) -> AppResult<Response> {
     if inserted.rows_affected() == 0 {

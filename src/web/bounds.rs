@@ -128,7 +128,7 @@ pub fn note(chrome: &mut Chrome, notes: &[String]) {
         }
         message.push_str(n);
     }
-    chrome.flash = Some(Flash { message });
+    chrome.flash = Some(Flash::warning(message));
 }
 
 #[cfg(test)]

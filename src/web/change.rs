@@ -25,7 +25,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::CurrentUser;
 use crate::web::idempotency::{ALREADY_SENT, first_submission};
-use crate::web::layout::set_flash;
+use crate::web::layout::{Flash, set_flash};
 
 /// A change under way: one transaction, made by one signed-in person in the
 /// municipality they work in. Dropping it without [`Change::done`] or
@@ -81,7 +81,7 @@ impl<'u> Change<'u> {
     pub async fn done(
         mut self,
         event: Event<'_>,
-        flash: impl Into<String>,
+        flash: impl Into<Flash>,
         to: &str,
     ) -> AppResult<Response> {
         self.record(event).await?;
@@ -90,7 +90,7 @@ impl<'u> Change<'u> {
 
     /// Commits, leaves `flash` for the next page and answers 303 to `to`
     /// (post-redirect-get).
-    pub async fn finish(self, flash: impl Into<String>, to: &str) -> AppResult<Response> {
+    pub async fn finish(self, flash: impl Into<Flash>, to: &str) -> AppResult<Response> {
         self.commit().await?.redirect(flash, to).await
     }
 
@@ -125,7 +125,7 @@ pub struct Committed<'u> {
 
 impl Committed<'_> {
     /// Leaves `flash` for the next page and answers 303 to `to`.
-    pub async fn redirect(self, flash: impl Into<String>, to: &str) -> AppResult<Response> {
+    pub async fn redirect(self, flash: impl Into<Flash>, to: &str) -> AppResult<Response> {
         set_flash(&self.user.person.flash, flash).await?;
         Ok(Redirect::to(to).into_response())
     }

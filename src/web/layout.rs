@@ -39,9 +39,9 @@ impl FlashJar {
         cookie
     }
 
-    fn put(&self, message: &str) {
+    fn put(&self, flash: &Flash) {
         if let Some(cookies) = &self.cookies {
-            cookies.add(self.cookie(hex_encode(message)));
+            cookies.add(self.cookie(flash.encode()));
         }
     }
 
@@ -50,7 +50,7 @@ impl FlashJar {
         let cookies = self.cookies.as_ref()?;
         let value = cookies.get(FLASH_COOKIE)?.value().to_owned();
         cookies.remove(self.cookie(String::new()));
-        hex_decode(&value).map(|message| Flash { message })
+        Flash::decode(&value)
     }
 }
 
@@ -74,11 +74,54 @@ fn hex_decode(hex: &str) -> Option<String> {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Flash {
     pub message: String,
+    /// Something did not happen as the user would expect (mail kept on
+    /// the server, nothing sent): shown as a warning, not as done.
+    pub warning: bool,
+}
+
+impl Flash {
+    /// The cookie's value: the message in hex, after a `w` (which hex never
+    /// holds) for a warning.
+    fn encode(&self) -> String {
+        let mark = if self.warning { "w" } else { "" };
+        format!("{mark}{}", hex_encode(&self.message))
+    }
+
+    fn decode(value: &str) -> Option<Self> {
+        let (warning, hex) = match value.strip_prefix('w') {
+            Some(hex) => (true, hex),
+            None => (false, value),
+        };
+        hex_decode(hex).map(|message| Self { message, warning })
+    }
+
+    /// A message that warns.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            warning: true,
+        }
+    }
+}
+
+impl From<String> for Flash {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            warning: false,
+        }
+    }
+}
+
+impl From<&str> for Flash {
+    fn from(message: &str) -> Self {
+        message.to_owned().into()
+    }
 }
 
 /// Stores a message for the next page the user sees.
-pub async fn set_flash(jar: &FlashJar, message: impl Into<String>) -> AppResult<()> {
-    jar.put(&message.into());
+pub async fn set_flash(jar: &FlashJar, flash: impl Into<Flash>) -> AppResult<()> {
+    jar.put(&flash.into());
     Ok(())
 }
 
@@ -143,15 +186,18 @@ mod tests {
 
     #[test]
     fn a_flash_survives_its_cookie_encoding() {
-        for text in ["Sparat.", "Å ä ö – ”citat” ; = , \\ 💡", "a\nb"] {
-            assert_eq!(hex_decode(&hex_encode(text)).as_deref(), Some(text));
+        for text in ["Sparat.", "Å ä ö – ”citat” ; = , \\ 💡", "a\nb", "w"] {
+            for flash in [Flash::from(text), Flash::warning(text)] {
+                let back = Flash::decode(&flash.encode()).expect("decoded");
+                assert_eq!((back.message.as_str(), back.warning), (text, flash.warning));
+            }
         }
     }
 
     #[test]
     fn a_tampered_flash_cookie_is_ignored() {
-        for bad in ["zz", "abc", "ff", ""] {
-            assert_eq!(hex_decode(bad), None, "{bad}");
+        for bad in ["zz", "abc", "ff", "", "w", "ww61", "W61", "x61"] {
+            assert!(Flash::decode(bad).is_none(), "{bad}");
         }
     }
 }

@@ -473,9 +473,11 @@ async fn a_double_booking_is_warned_about_when_planning(db: sqlx::PgPool) {
     create_meeting(&app, "Styrgrupp", "2030-03-12", "14:00", "60").await;
 
     let page = app.get_html("/moten").await;
-    let flash = texts(&page, ".flash").join(" ");
+    let flash = texts(&page, ".flash.warning").join(" ");
     assert!(
-        flash.contains("Sara Lindqvist har redan möte i LindeBRÅ 2030-03-12 kl. 13:00–15:00."),
+        flash.contains("Dubbelbokning:")
+            && flash
+                .contains("Sara Lindqvist har redan möte i LindeBRÅ 2030-03-12 kl. 13:00–15:00."),
         "{flash}"
     );
     assert!(
@@ -1204,7 +1206,7 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
         ("group_id", group.to_string()),
         ("date", past.clone()),
         ("time", "13:00".to_owned()),
-        ("duration", "60".to_owned()),
+        ("duration", "61".to_owned()),
         ("form", "in_person".to_owned()),
         ("place", "Kommunhuset".to_owned()),
         ("agenda", "Lägesbild".to_owned()),
@@ -1437,4 +1439,119 @@ async fn a_meeting_that_has_passed_offers_neither_forhinder_nor_a_kallelse(db: s
         id
     );
     assert_eq!(stored, 0);
+}
+
+/// Links that are not a whole `https://` address, each a way people type
+/// them wrong.
+const BAD_LINKS: [&str; 8] = [
+    "http://teams.example/lindebra",
+    "teams.microsoft.com/l/meetup-join/19",
+    "https://",
+    "https://teams microsoft.com/x",
+    "javascript:alert(1)",
+    "ftp://teams.example/lindebra",
+    "https:/teams.example/lindebra",
+    "https://intranat/mote",
+];
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_meeting_link_is_checked_only_for_a_digital_meeting(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let council = lindesberg_group(&app.db, "LindeBRÅ").await.to_string();
+    let date = (samordna::web::today() + chrono::Days::new(30)).to_string();
+    let meeting = |form: &str, link: &str| {
+        [
+            ("group_id", council.as_str()),
+            ("date", date.as_str()),
+            ("time", "13:00"),
+            ("duration", "61"),
+            ("form", form),
+            ("place", "Kommunhuset"),
+            ("meeting_link", link),
+            ("agenda", ""),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    };
+    let post = |fields: [(String, String); 8]| {
+        let app = &app;
+        async move { crate::double_submit::post_fields(app, "/moten/ny", &fields).await }
+    };
+    for link in BAD_LINKS {
+        let page = assert_refused_by(
+            post(meeting("online", link)).await,
+            "meeting_link",
+            "hel webbadress som börjar med https://",
+            link,
+        )
+        .await;
+        assert_value(&page, "#place", "Kommunhuset");
+        // The same link left in the field of a physical meeting is not
+        // refused: a physical meeting keeps no link.
+        let response = post(meeting("in_person", link)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "in person: {link}"
+        );
+    }
+    let response = post(meeting(
+        "online",
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting",
+    ))
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "a whole link");
+    let links = db_values!(
+        &app.db,
+        "select meeting_link from meeting where work_group_id = $1 and ends_at - starts_at = interval '61 minutes' order by meeting_link",
+        council.parse::<uuid::Uuid>().expect("id")
+    );
+    let mut expected = vec![String::new(); BAD_LINKS.len()];
+    expected.push("https://teams.microsoft.com/l/meetup-join/19%3ameeting".to_owned());
+    assert_eq!(links, expected, "physical meetings kept no link");
+
+    // The group's cadence and the term plan check the link the same way.
+    let group = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
+    let cadence = |form: &'static str| {
+        vec![
+            ("kind", "weekly"),
+            ("weekday", "3"),
+            ("time", "15:30"),
+            ("duration", "45"),
+            ("form", form),
+            ("places", "Resecentrum"),
+            ("meeting_link", BAD_LINKS[0]),
+        ]
+    };
+    let path = format!("/grupper/{group}/motesrytm");
+    assert_refused_by(
+        app.post(&path, &cadence("online")).await,
+        "meeting_link",
+        "börjar med https://",
+        "cadence",
+    )
+    .await;
+    assert_eq!(
+        app.post(&path, &cadence("in_person")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        db_value!(
+            &app.db,
+            "select meeting_link from group_cadence where work_group_id = $1",
+            group
+        ),
+        ""
+    );
+    let plan = app
+        .get_html(&format!(
+            "/moten/planera?grupp={council}&termin=2030-var&weekday=2&time=13:00&duration=120&count=2&form=online&meeting_link=teams.microsoft.com"
+        ))
+        .await;
+    assert_field_errors(
+        &plan,
+        "meeting_link",
+        &[
+            "Fel: Möteslänken ska vara en hel webbadress som börjar med https://, till exempel https://teams.microsoft.com/….",
+        ],
+    );
 }

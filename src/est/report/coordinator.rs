@@ -17,7 +17,7 @@ use crate::tenant::MunicipalityId;
 use crate::web::change::Change;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::Form;
-use crate::web::layout::set_flash;
+use crate::web::layout::{Flash, set_flash};
 use crate::web::{format_local, today};
 
 /// `POST /est/las-upp`: the coordinator reopens an organisation's locked
@@ -109,7 +109,9 @@ pub async fn remind(
     if recipients.is_empty() {
         set_flash(
             &user.person.flash,
-            format!("Ingen har {org}s plats i EST just nu, så ingen påminnelse skickades."),
+            Flash::warning(format!(
+                "Ingen har {org}s plats i EST just nu, så ingen påminnelse skickades."
+            )),
         )
         .await?;
         return Ok(Redirect::to(&back).into_response());
@@ -144,14 +146,10 @@ pub async fn remind(
         .await?;
     let done = change.commit().await?;
     let delivery = crate::mail::outbox::deliver(&state, &ids).await;
-    let message = format!(
-        "{}{}",
-        delivery.outcome(
-            &format!("Påminnelsen om {}", week.label()),
-            &format!("{} ({org})", names.join(", "))
-        ),
-        delivery.failure_sentence()
-    );
+    let message = delivery.flash(delivery.outcome(
+        &format!("Påminnelsen om {}", week.label()),
+        &format!("{} ({org})", names.join(", ")),
+    ));
     done.redirect(message, &back).await
 }
 
