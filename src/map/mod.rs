@@ -278,7 +278,7 @@ impl Choropleth {
         areas.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         if let Some(f) = frame {
             // The largest counts keep their labels' places.
-            render::spread_labels(areas.iter_mut().map(MapArea::label_slot), f.height);
+            render::spread_labels(areas.iter_mut().map(MapArea::label_slot), f.height, (0, 0));
         }
         Choropleth {
             id,

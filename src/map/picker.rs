@@ -33,6 +33,10 @@ pub const SIZE: u32 = 320;
 /// Half the side of the close-up, in kilometres.
 const NEAR_KM: f64 = 1.2;
 
+/// The side of a square of the close-up's grid, in kilometres: drawn when
+/// no background map lies under it, so that the scale can be seen.
+const GRID_KM: f64 = 0.2;
+
 /// The picker's fields in the report form.
 #[derive(Deserialize, Default, Clone, Debug)]
 pub struct PickerForm {
@@ -250,17 +254,24 @@ async fn picked(
 /// the writer may choose another: the hint promises that a click chooses
 /// the area.
 fn nearest_area(shapes: &Shapes, point: Point<f64>) -> Option<Uuid> {
-    let drawn = shapes
+    if let Some(area) = area_containing(shapes, point) {
+        return Some(area.id);
+    }
+    shapes
         .areas
         .iter()
-        .filter_map(|a| a.shape.as_ref().map(|s| (a.id, s)));
-    if let Some((id, _)) = drawn.clone().find(|(_, s)| s.contains(&point)) {
-        return Some(id);
-    }
-    drawn
+        .filter_map(|a| a.shape.as_ref().map(|s| (a.id, s)))
         .map(|(id, s)| (id, Euclidean.distance(&point, s)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(id, _)| id)
+}
+
+/// The drawn area `point` lies in.
+fn area_containing(shapes: &Shapes, point: Point<f64>) -> Option<&super::AreaShape> {
+    shapes
+        .areas
+        .iter()
+        .find(|a| a.shape.as_ref().is_some_and(|s| s.contains(&point)))
 }
 
 /// The point a form holds (hidden fields, so checked again): both
@@ -374,7 +385,14 @@ fn point_param(value: &str) -> Option<(f64, f64)> {
 type DrawnArea = (String, String, Option<(f64, f64)>);
 
 /// The areas drawn in `frame`, their labels spread so none covers another.
-fn drawn_areas(shapes: &Shapes, frame: Option<Frame>) -> Vec<DrawnArea> {
+/// In the close-up, the area named at its top is not labelled again, and
+/// no label covers the close-up's own texts at the top and the bottom.
+fn drawn_areas(
+    shapes: &Shapes,
+    frame: Option<Frame>,
+    near: bool,
+    named: Option<&str>,
+) -> Vec<DrawnArea> {
     let mut areas: Vec<DrawnArea> = frame
         .map(|f| {
             shapes
@@ -382,13 +400,15 @@ fn drawn_areas(shapes: &Shapes, frame: Option<Frame>) -> Vec<DrawnArea> {
                 .iter()
                 .filter_map(|a| {
                     let s = a.shape.as_ref()?;
-                    Some((a.name.clone(), f.path(s), f.label_at(s)))
+                    let label = f.label_at(s).filter(|_| named != Some(a.name.as_str()));
+                    Some((a.name.clone(), f.path(s), label))
                 })
                 .collect()
         })
         .unwrap_or_default();
     let labels = areas.iter_mut().map(|(n, _, at)| (n.chars().count(), at));
-    super::render::spread_labels(labels, SIZE);
+    let captions = if near { (1, 1) } else { (0, 0) };
+    super::render::spread_labels(labels, SIZE, captions);
     areas
 }
 
@@ -401,9 +421,23 @@ struct PickerSvg {
     areas: Vec<DrawnArea>,
     pin: Option<(f64, f64)>,
     near: bool,
+    /// The close-up's grid lines (the same pixels across and down), when
+    /// no background map shows the scale.
+    grid: Vec<f64>,
+    /// The area the close-up's centre lies in: its label may lie outside.
+    near_area: Option<String>,
     empty: bool,
     /// A background map lies under the image: no fill of its own.
     tiled: bool,
+}
+
+/// The pixels of the close-up's grid lines, one every [`GRID_KM`].
+fn grid_lines() -> Vec<f64> {
+    let step = f64::from(SIZE) * GRID_KM / (2.0 * NEAR_KM);
+    (1..)
+        .map(|i| f64::from(i) * step)
+        .take_while(|x| *x < f64::from(SIZE) - 1.0)
+        .collect()
 }
 
 /// The picker's image: the municipality (or the close-up), its areas and
@@ -429,7 +463,10 @@ pub async fn draw(
     let near = point_param(&q.nara);
     let view = near.map_or(View::Whole, |(lon, lat)| View::Near(lon, lat));
     let frame = frame(&shapes, view);
-    let areas = drawn_areas(&shapes, frame);
+    let near_area = near
+        .and_then(|(lon, lat)| area_containing(&shapes, Point::new(lon, lat)))
+        .map(|a| a.name.clone());
+    let areas = drawn_areas(&shapes, frame, near.is_some(), near_area.as_deref());
     let image = PickerSvg {
         size: SIZE,
         outline: frame.zip(shapes.outline.as_ref()).map(|(f, o)| f.path(o)),
@@ -438,6 +475,12 @@ pub async fn draw(
             .zip(point_param(&q.punkt))
             .map(|(f, (lon, lat))| f.to_px(lon, lat)),
         near: near.is_some(),
+        grid: if near.is_some() && !tiled {
+            grid_lines()
+        } else {
+            Vec::new()
+        },
+        near_area,
         empty: frame.is_none(),
         tiled,
     };

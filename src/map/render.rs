@@ -198,18 +198,22 @@ const LABEL_CHAR: f64 = 7.5;
 /// that would cover one placed before it a line down or up, or drops it
 /// when no line near is free: the table with the map names every area.
 /// The first labels are placed first; the map puts the largest counts first.
+/// `captions`: lines at the top and at the bottom kept for the image's own
+/// texts.
 pub fn spread_labels<'a>(
     labels: impl IntoIterator<Item = (usize, &'a mut Option<(f64, f64)>)>,
     height: u32,
+    captions: (u8, u8),
 ) {
     let mut placed: Vec<(f64, f64, f64)> = Vec::new();
-    let lowest = f64::from(height) - 3.0;
+    let highest = LABEL_LINE * f64::from(1 + captions.0);
+    let lowest = f64::from(height) - 3.0 - LABEL_LINE * f64::from(captions.1);
     for (chars, at) in labels {
         let Some((x, y)) = *at else { continue };
         #[allow(clippy::cast_precision_loss)]
         let half = chars as f64 * LABEL_CHAR / 2.0;
         let free = |y: f64| {
-            (LABEL_LINE..=lowest).contains(&y)
+            (highest..=lowest).contains(&y)
                 && placed.iter().all(|&(px, py, phalf)| {
                     (x - px).abs() >= half + phalf || (y - py).abs() >= LABEL_LINE
                 })
@@ -330,14 +334,14 @@ mod tests {
             (12, Some((110.0, 104.0))),
             (5, Some((400.0, 100.0))),
         ];
-        spread_labels(labels.iter_mut().map(|(n, at)| (*n, at)), 560);
+        spread_labels(labels.iter_mut().map(|(n, at)| (*n, at)), 560, (0, 0));
         assert_eq!(labels[0].1, Some((100.0, 100.0)));
         assert_eq!(labels[1].1, Some((110.0, 119.0)), "a line down");
         assert_eq!(labels[2].1, Some((400.0, 100.0)), "untouched");
         // With every line near taken, the last label goes.
         let mut crowded: Vec<(usize, Option<(f64, f64)>)> =
             (0..6).map(|_| (10, Some((100.0, 100.0)))).collect();
-        spread_labels(crowded.iter_mut().map(|(n, at)| (*n, at)), 560);
+        spread_labels(crowded.iter_mut().map(|(n, at)| (*n, at)), 560, (0, 0));
         let ys: Vec<f64> = crowded
             .iter()
             .filter_map(|(_, at)| at.map(|a| a.1))
@@ -346,12 +350,17 @@ mod tests {
         assert_eq!(crowded[5].1, None);
         // Not above the top or below the bottom of the map.
         let mut edge = [(10, Some((50.0, 550.0))), (10, Some((50.0, 552.0)))];
-        spread_labels(edge.iter_mut().map(|(n, at)| (*n, at)), 560);
+        spread_labels(edge.iter_mut().map(|(n, at)| (*n, at)), 560, (0, 0));
         assert_eq!(
             edge[1].1,
             Some((50.0, 522.0)),
             "up two lines: one up is too close"
         );
+        // Lines kept for the image's own texts at the top and the bottom.
+        let mut captioned = [(10, Some((50.0, 14.0))), (10, Some((50.0, 310.0)))];
+        spread_labels(captioned.iter_mut().map(|(n, at)| (*n, at)), 320, (1, 1));
+        assert_eq!(captioned[0].1, Some((50.0, 44.0)), "below the top line");
+        assert_eq!(captioned[1].1, Some((50.0, 295.0)), "above the bottom line");
     }
 
     #[test]

@@ -317,7 +317,7 @@ pub async fn send_invitation(
     if meeting.is_past() {
         set_flash(
             &user.person.flash,
-            Flash::warning("Mötet ligger bakåt i tiden, så ingen kallelse skickades."),
+            Flash::warning("Mötets tid har redan passerat, så ingen kallelse skickades."),
         )
         .await?;
         return Ok(Redirect::to(&format!("/moten/{id}")).into_response());

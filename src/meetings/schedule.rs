@@ -51,8 +51,7 @@ pub struct MeetingForm {
 }
 
 /// The warning for a meeting dated in the past.
-const PAST_WARNING: &str =
-    "Mötet ligger bakåt i tiden. Kontrollera datumet, eller kryssa i rutan för att spara det ändå.";
+const PAST_WARNING: &str = "Mötets tid har redan passerat. Kontrollera datum och tid, eller kryssa i rutan om mötet har hållits och ska föras in i efterhand.";
 
 /// A validated meeting.
 pub struct ValidMeeting {
@@ -253,7 +252,7 @@ async fn planned_message(
     )
     .await?;
     let mut message = if valid.starts_at < Utc::now() {
-        "Mötet är sparat. Det ligger bakåt i tiden, så ingen kallelse skickas; för in närvaron under Protokoll.".to_owned()
+        "Mötet är sparat. Dess tid har redan passerat, så ingen kallelse skickas; för in närvaron under Protokoll.".to_owned()
     } else {
         "Mötet är planerat. Skicka kallelsen när dagordningen är klar.".to_owned()
     };

@@ -551,6 +551,19 @@ async fn the_picker_image_is_the_municipalitys_own_map_with_the_pin(db: sqlx::Pg
         .get_text("/karta/kommun.svg?nara=59.46670,15.36670")
         .await;
     assert!(near.contains("Närbild") && !near.contains("fill=\"#b3261e\""));
+    // Without a background map the close-up shows its scale by a grid, and
+    // names the area its centre lies in (whose label may lie outside it).
+    assert_eq!(
+        near.matches("stroke-dasharray=\"3 3\"").count(),
+        11,
+        "a line every 200 m across 2.4 km"
+    );
+    assert!(near.contains("2,4 km bred, rutor om 200 m"), "{near}");
+    assert!(near.contains(">Område: Frövi</text>"), "{near}");
+    let between = app
+        .get_text("/karta/kommun.svg?nara=59.55000,15.30000")
+        .await;
+    assert!(!between.contains("Område:"), "no area there: {between}");
     // Nora's map is Nora's.
     let nora = app.beside(NORA_COORDINATOR).await;
     let svg = kommun_svg(&nora).await;

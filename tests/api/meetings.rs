@@ -1214,10 +1214,10 @@ async fn a_meeting_in_the_past_asks_for_confirmation_gets_no_kallelse_and_counts
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     let page = app.refused_post("/moten/ny", &fields).await;
-    assert!(texts(&page, "#past_ok-error")[0].contains("Mötet ligger bakåt i tiden"));
+    assert!(texts(&page, "#past_ok-error")[0].contains("Mötets tid har redan passerat"));
     assert_eq!(
         texts(&page, "label[for=past_ok]"),
-        ["Mötet ligger bakåt i tiden – spara ändå"]
+        ["Mötet har redan hållits – spara det ändå"]
     );
     assert_value(&page, "#date", past.as_str());
     assert_eq!(count().await, before, "nothing stored");
@@ -1402,7 +1402,7 @@ async fn a_meeting_that_has_passed_offers_neither_forhinder_nor_a_kallelse(db: s
     assert!(texts(&page, "#forhinder").is_empty());
     let kallelse = texts(&page, "#kallelse-title ~ p").join(" ");
     assert!(
-        kallelse.contains("Mötet ligger bakåt i tiden"),
+        kallelse.contains("Mötets tid har redan passerat, så ingen kallelse skickas."),
         "{kallelse}"
     );
     assert!(!kallelse.contains("Kallelsen går med e-post"), "{kallelse}");

@@ -271,9 +271,9 @@ async fn an_invitation_into_a_suspended_municipality_waits_and_says_so(db: sqlx:
         &text(get(&app, &operator, &format!("/drift/kommuner/{m}")).await).await,
     );
     assert_eq!(
-        texts(&shown, ".flash"),
+        texts(&shown, ".flash.warning"),
         [
-            "Inbjudan till Kim Samordnare <kim@ljusnarsberg.example> är sparad men skickas först när kommunen öppnas igen."
+            "Observera: Inbjudan till Kim Samordnare <kim@ljusnarsberg.example> är sparad men skickas först när kommunen öppnas igen."
         ]
     );
     let status = db_value!(

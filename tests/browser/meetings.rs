@@ -164,7 +164,7 @@ async fn record_and_approve(b: &Browser) -> Result<()> {
     b.set_value("#time", "13:00").await?;
     b.fill("#duration", "60").await?;
     b.press("Planera mötet", "/moten/ny").await?;
-    b.expect_text("#past_ok-error", "Mötet ligger bakåt i tiden")
+    b.expect_text("#past_ok-error", "Mötets tid har redan passerat")
         .await?;
     b.tick("#past_ok").await?;
     let meeting = b
