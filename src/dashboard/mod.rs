@@ -82,7 +82,7 @@ impl Period {
 
 impl Filter {
     fn period(&self) -> Period {
-        let span = bounds::span(&self.fran, &self.till, 7 * 52 - 1);
+        let span = bounds::span(&self.fran, &self.till);
         let mut notes = span.notes;
         let category = crate::map::category_param(&self.kategori, &mut notes);
         Period {

@@ -69,7 +69,7 @@ pub struct Filter {
 impl Filter {
     /// Reads the query string; what cannot be used gives a note.
     pub fn read(q: &IncidentQuery, notes: &mut Vec<String>) -> Self {
-        let span = bounds::span(&q.fran, &q.till, 364);
+        let span = bounds::span(&q.fran, &q.till);
         notes.extend(span.notes);
         let mut id = |value: &str, what: &str| match value.trim() {
             "" => None,

@@ -147,6 +147,9 @@ pub struct IndexPage {
     admin: bool,
     /// Moderates the public's tips (`/est/tips`).
     tips: bool,
+    /// Reminders are offered, and the server sends no e-mail: say that
+    /// they reach no one.
+    reminders_unsent: bool,
 }
 
 pub async fn index(
@@ -178,6 +181,9 @@ pub async fn index(
         );
     }
     Ok(IndexPage {
+        reminders_unsent: access.admin
+            && !state.mailer.by_mail()
+            && data.reporters.iter().any(|r| !r.reported && !r.locked),
         chrome,
         group_name: access.group_name.clone(),
         current: ReportWeek::containing(crate::web::today(), access.interval_weeks),

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use geo::{Contains, Distance, Euclidean, Point, Rect, coord};
+use geo::{Contains, Distance, Euclidean, MapCoords, Point, Rect, coord};
 use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -252,16 +252,20 @@ async fn picked(
 /// The area a point lies in; outside every drawn area (the countryside
 /// between the villages), the nearest one. The form shows it chosen, and
 /// the writer may choose another: the hint promises that a click chooses
-/// the area.
+/// the area. Distances are measured on the ground: a degree of longitude
+/// this far north is only about half a degree of latitude.
 fn nearest_area(shapes: &Shapes, point: Point<f64>) -> Option<Uuid> {
     if let Some(area) = area_containing(shapes, point) {
         return Some(area.id);
     }
+    let east = point.y().to_radians().cos();
+    let on_ground = |c: geo::Coord<f64>| coord! { x: c.x * east, y: c.y };
+    let from = Point::from(on_ground(point.0));
     shapes
         .areas
         .iter()
         .filter_map(|a| a.shape.as_ref().map(|s| (a.id, s)))
-        .map(|(id, s)| (id, Euclidean.distance(&point, s)))
+        .map(|(id, s)| (id, Euclidean.distance(&from, &s.map_coords(on_ground))))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(id, _)| id)
 }
@@ -492,4 +496,39 @@ pub async fn draw(
         body,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, Rect};
+
+    fn area(name: &str, min: (f64, f64), max: (f64, f64)) -> super::super::AreaShape {
+        let square = Rect::new(coord! { x: min.0, y: min.1 }, coord! { x: max.0, y: max.1 });
+        super::super::AreaShape {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+            shape: Some(MultiPolygon::new(vec![square.to_polygon()])),
+            schematic: false,
+        }
+    }
+
+    #[test]
+    fn the_nearest_area_is_the_nearest_on_the_ground() {
+        // At 59.6° N: one area 0.05° of longitude east (about 2.8 km), the
+        // other 0.04° of latitude north (about 4.5 km). In degrees the
+        // northern one looks nearer.
+        let east = area("Öster", (15.25, 59.59), (15.30, 59.61));
+        let north = area("Norr", (15.19, 59.64), (15.21, 59.66));
+        let shapes = Shapes {
+            outline: None,
+            outline_schematic: false,
+            areas: vec![north, east],
+        };
+        let chosen = nearest_area(&shapes, Point::new(15.20, 59.60));
+        assert_eq!(chosen, Some(shapes.areas[1].id), "Öster, 2.8 km away");
+        // Inside an area, that area.
+        let inside = nearest_area(&shapes, Point::new(15.20, 59.65));
+        assert_eq!(inside, Some(shapes.areas[0].id));
+    }
 }

@@ -11,7 +11,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::calendar::{self, Half, Term, WeeklyRule};
-use super::model::{CadenceKind, MeetingMode, parse_duration, parse_form, parse_link, parse_time};
+use super::model::{
+    CadenceKind, MeetingMode, parse_duration, parse_form, parse_link, parse_time, place_for,
+};
 use crate::audit::Event;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -469,6 +471,7 @@ impl CadenceForm {
         let duration = parse_duration(&mut e, "duration", &self.duration);
         let mode = parse_form(&mut e, "form", &self.form);
         let places = forms::optional_text(&mut e, "places", &self.places, "platserna", 1000);
+        let places = place_for(mode, places);
         let link = parse_link(&mut e, mode, &self.meeting_link);
         let (Some(kind), Some(time), Some(duration), true) = (kind, time, duration, e.is_empty())
         else {

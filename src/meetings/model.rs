@@ -126,10 +126,20 @@ pub fn parse_link(errors: &mut FieldErrors, mode: MeetingMode, value: &str) -> S
     if !link.is_empty() && !usable {
         errors.add(
             "meeting_link",
-            "Möteslänken ska vara en hel webbadress som börjar med https://, till exempel https://teams.microsoft.com/….",
+            "Möteslänken ska vara en hel webbadress som börjar med https://, till exempel https://teams.microsoft.com/…",
         );
     }
     link
+}
+
+/// The place of a physical meeting. A digital meeting keeps none (its
+/// kallelse names its link), so a place left in the field is dropped.
+pub fn place_for(mode: MeetingMode, place: String) -> String {
+    if mode == MeetingMode::Online {
+        String::new()
+    } else {
+        place
+    }
 }
 
 /// A decision as typed.

@@ -15,7 +15,7 @@ use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups, schedulabl
 use super::invitations;
 use super::model::{
     DecisionForm, MeetingMode, MeetingStatus, SendingKind, parse_duration, parse_form, parse_link,
-    parse_time,
+    parse_time, place_for,
 };
 use crate::audit::Event;
 use crate::error::AppResult;
@@ -70,6 +70,7 @@ impl MeetingForm {
         let duration = parse_duration(errors, "duration", &self.duration);
         let form = parse_form(errors, "form", &self.form);
         let place = forms::optional_line(errors, "place", &self.place, "platsen", 300);
+        let place = place_for(form, place);
         let meeting_link = parse_link(errors, form, &self.meeting_link);
         let agenda = forms::optional_text(errors, "agenda", &self.agenda, "dagordningen", 5000);
         let (date, time, duration) = (date?, time?, duration?);

@@ -15,7 +15,7 @@ use super::calendar::{self, Plan, Term};
 use super::db::{self, Clash, Meeting, NewMeeting, schedulable_groups};
 use super::model::{
     CadenceKind, MeetingMode, long_date, month_key, parse_duration, parse_form, parse_link,
-    parse_time,
+    parse_time, place_for,
 };
 use crate::audit::Event;
 use crate::error::{AppError, AppResult};
@@ -181,7 +181,10 @@ async fn plan_request(
     c.start_time = time;
     c.duration_minutes = i32::try_from(duration).unwrap_or(60);
     c.form = mode;
-    c.places = forms::optional_line(errors, "place", &form.place, "platsen", 300);
+    c.places = place_for(
+        mode,
+        forms::optional_line(errors, "place", &form.place, "platsen", 300),
+    );
     c.meeting_link = parse_link(errors, mode, &form.meeting_link);
     Ok(errors.is_empty().then_some(PlanRequest {
         group_id,

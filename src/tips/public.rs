@@ -381,8 +381,8 @@ pub async fn submit(
         e.add_to_page(TOO_MANY);
         return refuse(&state, municipality, form, e, StatusCode::TOO_MANY_REQUESTS).await;
     }
-    let nonce = check_stamp(&state, m, &form, &mut e).await?;
     let tip = checked(&state, m, &form, &mut e).await?;
+    let nonce = check_stamp(&state, m, &form, &mut e).await?;
     let (Some(tip), Some(nonce), true) = (tip, nonce, e.is_empty()) else {
         return refuse(
             &state,
@@ -423,13 +423,19 @@ pub async fn submit(
 }
 
 /// Refuses a form filled in by a robot (the hidden field) or sent too
-/// soon or too late; the stamp's nonce when it may be stored.
+/// soon or too late; the stamp's nonce when it may be stored. Only a form
+/// whose fields are right (`e` empty) is checked: a form shown again for
+/// its fields gets a fresh stamp anyway, and "sent too fast" beside "say
+/// what happened" only confuses.
 async fn check_stamp(
     state: &AppState,
     m: MunicipalityId,
     form: &TipForm,
     e: &mut FieldErrors,
 ) -> AppResult<Option<Uuid>> {
+    if !e.is_empty() {
+        return Ok(None);
+    }
     if !form.webbplats.is_empty() {
         e.add("webbplats", HONEYPOT);
     }

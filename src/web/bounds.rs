@@ -61,11 +61,16 @@ pub struct Span {
     pub notes: Vec<String>,
 }
 
+/// The period a page shows when none is asked for: the last 52 weeks, the
+/// same on every page (the overview and the event list it links to count
+/// the same events).
+const DEFAULT_DAYS: u64 = 7 * 52 - 1;
+
 /// Reads `fran`/`till` (`YYYY-MM-DD`): unreadable dates give the defaults
-/// (`till` today, `fran` `default_days` earlier), dates outside the years a
-/// page may show are moved inside them, a reversed period is turned round,
-/// and a period longer than ten years keeps its last ten years.
-pub fn span(fran: &str, till: &str, default_days: u64) -> Span {
+/// (`till` today, `fran` 52 weeks back), dates outside the years a page may
+/// show are moved inside them, a reversed period is turned round, and a
+/// period longer than ten years keeps its last ten years.
+pub fn span(fran: &str, till: &str) -> Span {
     let mut notes = Vec::new();
     let mut to = match parse_date(till) {
         Ok(Some(d)) => d,
@@ -78,7 +83,7 @@ pub fn span(fran: &str, till: &str, default_days: u64) -> Span {
         }
     };
     let default_from = |to: NaiveDate| {
-        to.checked_sub_days(chrono::Days::new(default_days))
+        to.checked_sub_days(chrono::Days::new(DEFAULT_DAYS))
             .unwrap_or(to)
     };
     let mut from = match parse_date(fran) {
@@ -141,7 +146,7 @@ mod tests {
 
     #[test]
     fn an_ordinary_period_is_kept_without_notes() {
-        let s = span("2025-01-01", "2025-12-31", 363);
+        let s = span("2025-01-01", "2025-12-31");
         assert_eq!((s.from, s.to), (d(2025, 1, 1), d(2025, 12, 31)));
         assert!(s.notes.is_empty());
     }
@@ -158,7 +163,7 @@ mod tests {
             ("abc", "2025-13-45"),
             ("2262143-01-01", "-262143-01-01"),
         ] {
-            let s = span(fran, till, 363);
+            let s = span(fran, till);
             assert!(!s.notes.is_empty(), "{fran} {till}");
             assert!(s.from <= s.to, "{fran} {till}");
             assert!(s.from >= first_day() && s.to <= last_day(), "{fran} {till}");

@@ -1648,7 +1648,8 @@ fn csv_lines(body: &str) -> Vec<Vec<String>> {
 async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: sqlx::PgPool) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let today = samordna::web::today();
-    let from = today - chrono::Days::new(364);
+    // The last 52 weeks, as on the overview that links here.
+    let from = today - chrono::Days::new(7 * 52 - 1);
     let all = db_value!(
         &app.db,
         r#"select count(*) as "n!" from est_incident
@@ -1667,6 +1668,12 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
         format!("Visar 1–50 av {all} händelser")
     );
     assert_eq!(texts(&page, "table.incident-list tbody tr").len(), 50);
+    let overview = app.get_html("/oversikt").await;
+    assert_eq!(
+        texts(&overview, ".kpi-inline"),
+        [format!("{all} händelser")],
+        "the overview counts the same period"
+    );
     assert_eq!(
         texts(&page, "table.incident-list tbody td.num").len(),
         50,
@@ -1829,6 +1836,8 @@ async fn the_coordinator_reminds_an_organisation_that_has_not_reported(db: sqlx:
             .any(|b| b == "Skicka påminnelse till Securitas"),
         "{reminders:?}"
     );
+    // The tests' server keeps mail as files: said before anyone presses.
+    assert!(texts(&page, "#ingen-e-post")[0].contains("når inte den som ska rapportera"));
     let securitas = db_value!(
         &app.db,
         "select id from organisation where municipality_id = $1 and name = 'Securitas'",

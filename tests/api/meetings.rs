@@ -1500,14 +1500,22 @@ async fn a_meeting_link_is_checked_only_for_a_digital_meeting(db: sqlx::PgPool) 
     ))
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "a whole link");
-    let links = db_values!(
+    let stored = db_rows!(
         &app.db,
-        "select meeting_link from meeting where work_group_id = $1 and ends_at - starts_at = interval '61 minutes' order by meeting_link",
+        "select place, meeting_link from meeting where work_group_id = $1 and ends_at - starts_at = interval '61 minutes' order by meeting_link",
         council.parse::<uuid::Uuid>().expect("id")
     );
-    let mut expected = vec![String::new(); BAD_LINKS.len()];
-    expected.push("https://teams.microsoft.com/l/meetup-join/19%3ameeting".to_owned());
-    assert_eq!(links, expected, "physical meetings kept no link");
+    let stored: Vec<(String, String)> = stored
+        .into_iter()
+        .map(|r| (r.place, r.meeting_link))
+        .collect();
+    // Each keeps what its form is for: a place, or a link.
+    let mut expected = vec![("Kommunhuset".to_owned(), String::new()); BAD_LINKS.len()];
+    expected.push((
+        String::new(),
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting".to_owned(),
+    ));
+    assert_eq!(stored, expected);
 
     // The group's cadence and the term plan check the link the same way.
     let group = lindesberg_group(&app.db, "Arbetsgrupp trygg stationsmiljö").await;
@@ -1551,7 +1559,7 @@ async fn a_meeting_link_is_checked_only_for_a_digital_meeting(db: sqlx::PgPool) 
         &plan,
         "meeting_link",
         &[
-            "Fel: Möteslänken ska vara en hel webbadress som börjar med https://, till exempel https://teams.microsoft.com/….",
+            "Fel: Möteslänken ska vara en hel webbadress som börjar med https://, till exempel https://teams.microsoft.com/…",
         ],
     );
 }
