@@ -112,6 +112,8 @@ pub struct PosterPage {
     municipality: Municipality,
     address: String,
     qr: String,
+    /// The server has a public https address: the poster leads somewhere.
+    public: bool,
 }
 
 /// `GET /tips/{kommun}/affisch`: a printable poster whose QR code links to
@@ -129,6 +131,7 @@ pub async fn poster(
     Ok(PosterPage {
         chrome: Chrome::anonymous(),
         qr: qr_svg(&address)?,
+        public: state.config.secure_cookies(),
         municipality,
         address,
     })

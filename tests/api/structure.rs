@@ -743,3 +743,25 @@ async fn a_taken_name_or_seat_is_refused_next_to_its_field_and_stores_nothing(db
     let name = db_value!(&app.db, "select name from work_group where id = $1", est);
     assert_eq!(name, "EST");
 }
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_convener_seat_without_a_holder_is_said_to_be_vacant(db: sqlx::PgPool) {
+    let app = TestApp::demo_as(db, SECURITAS).await;
+    let coordinator = lindesberg_position(&app.db, "Brottsförebyggande samordnare").await;
+    db_run!(
+        &app.db,
+        "update position_holder set held_to = current_date - 1 where position_id = $1 and municipality_id = $2 and held_to is null",
+        coordinator,
+        municipality_id(&app.db, "Lindesbergs kommun").await
+    );
+
+    let page = app.get_html("/struktur").await;
+
+    let conveners = texts(&page, ".tiers .card dd");
+    assert!(
+        conveners
+            .iter()
+            .any(|d| d == "Brottsförebyggande samordnare (vakant)"),
+        "{conveners:?}"
+    );
+}

@@ -462,6 +462,24 @@ async fn the_poster_has_a_qr_code_linking_to_the_form(db: PgPool) {
     );
     let svg = scraper::Selector::parse(".poster svg[role=img]").expect("selector");
     assert_eq!(poster.select(&svg).count(), 1);
+    // The tests' server has no public address: whoever prints is warned.
+    assert!(texts(&poster, "#ingen-adress")[0].contains("leder inte allmänheten rätt"));
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_poster_from_a_server_with_its_public_address_has_no_warning(db: PgPool) {
+    let app = TestApp::with_config(db, |c| {
+        c.public_url = "https://samordna.lindesberg.se".to_owned();
+    })
+    .await;
+
+    let poster = app.get_html("/tips/lindesberg/affisch").await;
+
+    assert_eq!(
+        texts(&poster, ".poster .address"),
+        ["https://samordna.lindesberg.se/tips/lindesberg"]
+    );
+    assert!(texts(&poster, "#ingen-adress").is_empty());
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
