@@ -5,7 +5,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{AgreementStatus, Content, GroupRole, State, fingerprint};
+use super::model::{AgreementStatus, Content, GroupRole, Signatures, State, fingerprint};
 use crate::error::{AppError, AppResult};
 use crate::tenant::MunicipalityId;
 
@@ -36,6 +36,7 @@ pub struct Agreement {
     pub fingerprint: String,
     pub required: i64,
     pub signed: i64,
+    pub counterparty_signed: bool,
     /// The signatory positions (and their holders today) that have not
     /// signed the current version: "kommundirektör (Anders Wikström)".
     pub waiting_for: Option<String>,
@@ -45,8 +46,7 @@ impl Agreement {
     pub fn state(&self, today: NaiveDate) -> State {
         State::derive(
             self.status,
-            usize::try_from(self.required).unwrap_or(0),
-            usize::try_from(self.signed).unwrap_or(0),
+            Signatures::of(self.required, self.signed, self.counterparty_signed),
             self.valid_from,
             self.valid_to,
             today,
@@ -76,6 +76,7 @@ pub async fn agreements(
                    where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null
                      and sg.position_id in (select s.position_id from agreement_type_signatory s where s.agreement_type_id = a.type_id)
                   ) as "signed!",
+                  agreement_counterparty_signed($1, a.id) as "counterparty_signed!",
                   agreement_waiting_for($1, a.id, (now() at time zone 'Europe/Stockholm')::date) as waiting_for
            from agreement a
            join agreement_type t on t.id = a.type_id

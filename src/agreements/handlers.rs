@@ -80,7 +80,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
                 expiring.push(listed)
             }
             AgreementState::InForce => in_force.push(listed),
-            s if s.awaits_signatures() => waiting.push(listed),
+            s if s.is_waiting() => waiting.push(listed),
             _ => others.push(listed),
         }
     }
@@ -861,6 +861,15 @@ pub async fn counterparty(
     )
     .execute(change.tx())
     .await?;
+    let in_force = db::agreement(change.tx(), m, id)
+        .await?
+        .state(crate::web::today())
+        == AgreementState::InForce;
+    let flash = if in_force {
+        "Motpartens signatur är registrerad. Avtalet är i kraft."
+    } else {
+        "Motpartens signatur är registrerad."
+    };
     change
         .done(
             Event::new(
@@ -870,7 +879,7 @@ pub async fn counterparty(
             )
             .on(id)
             .after(json!({ "namn": name, "titel": title, "datum": on })),
-            "Motpartens signatur är registrerad.",
+            flash,
             &format!("/avtal/{id}"),
         )
         .await

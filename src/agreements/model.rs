@@ -26,12 +26,36 @@ impl AgreementStatus {
     }
 }
 
+/// The signatures on an agreement's current version.
+#[derive(Clone, Copy, Debug)]
+pub struct Signatures {
+    /// The municipality's signatory positions, and how many have signed.
+    pub required: usize,
+    pub signed: usize,
+    /// The counterpart has signed (see `agreement_counterparty_signed`).
+    pub counterparty: bool,
+}
+
+impl Signatures {
+    /// From the counts the queries give.
+    pub fn of(required: i64, signed: i64, counterparty: bool) -> Self {
+        Self {
+            required: usize::try_from(required).unwrap_or(0),
+            signed: usize::try_from(signed).unwrap_or(0),
+            counterparty,
+        }
+    }
+}
+
 /// Where an agreement stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     Draft,
     ForSigning,
     PartlySigned,
+    /// The municipality has signed; the counterpart's signature is not
+    /// registered, so the agreement is not concluded.
+    AwaitingCounterparty,
     /// Every signature is there but the agreement starts later.
     Signed,
     InForce,
@@ -43,12 +67,16 @@ impl State {
     /// Derives the state on `today`.
     pub fn derive(
         status: AgreementStatus,
-        required: usize,
-        signed: usize,
+        signatures: Signatures,
         valid_from: NaiveDate,
         valid_to: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Self {
+        let Signatures {
+            required,
+            signed,
+            counterparty,
+        } = signatures;
         match status {
             AgreementStatus::Terminated => State::Terminated,
             AgreementStatus::Draft => State::Draft,
@@ -60,6 +88,7 @@ impl State {
                 }
             }
             _ if valid_to.is_some_and(|to| to < today) => State::Expired,
+            _ if !counterparty => State::AwaitingCounterparty,
             _ if valid_from > today => State::Signed,
             _ => State::InForce,
         }
@@ -70,6 +99,7 @@ impl State {
             State::Draft => "Utkast",
             State::ForSigning => "Väntar på signaturer",
             State::PartlySigned => "Delvis signerat",
+            State::AwaitingCounterparty => "Väntar på motpartens signatur",
             State::Signed => "Signerat, ännu inte giltigt",
             State::InForce => "I kraft",
             State::Expired => "Upphört att gälla",
@@ -82,6 +112,7 @@ impl State {
             State::Draft => "draft",
             State::ForSigning => "for-signing",
             State::PartlySigned => "partly-signed",
+            State::AwaitingCounterparty => "awaiting-counterparty",
             State::Signed => "signed",
             State::InForce => "in-force",
             State::Expired => "expired",
@@ -89,9 +120,14 @@ impl State {
         }
     }
 
-    /// Waiting for one or more signatures.
+    /// Waiting for one or more of the municipality's signatures.
     pub fn awaits_signatures(self) -> bool {
         matches!(self, State::ForSigning | State::PartlySigned)
+    }
+
+    /// Waiting for a signature: the municipality's or the counterpart's.
+    pub fn is_waiting(self) -> bool {
+        self.awaits_signatures() || self == State::AwaitingCounterparty
     }
 }
 
@@ -165,31 +201,48 @@ mod tests {
         assert!("signed".parse::<AgreementStatus>().is_err());
     }
 
+    /// `signed` of `required` municipal signatures, the counterpart's too.
+    fn sig(required: usize, signed: usize) -> Signatures {
+        Signatures {
+            required,
+            signed,
+            counterparty: true,
+        }
+    }
+
     #[test]
     fn the_state_follows_from_signatures_and_dates() {
         let today = d(2026, 11, 25);
         let from = d(2026, 1, 1);
+        // Every municipal signature, but the counterpart's is missing.
+        let unconcluded = Signatures {
+            counterparty: false,
+            ..sig(2, 2)
+        };
         assert_eq!(
-            State::derive(AgreementStatus::Draft, 2, 0, from, None, today),
+            State::derive(AgreementStatus::ForSigning, unconcluded, from, None, today),
+            State::AwaitingCounterparty
+        );
+        assert_eq!(
+            State::derive(AgreementStatus::Draft, sig(2, 0), from, None, today),
             State::Draft
         );
         assert_eq!(
-            State::derive(AgreementStatus::ForSigning, 2, 0, from, None, today),
+            State::derive(AgreementStatus::ForSigning, sig(2, 0), from, None, today),
             State::ForSigning
         );
         assert_eq!(
-            State::derive(AgreementStatus::ForSigning, 2, 1, from, None, today),
+            State::derive(AgreementStatus::ForSigning, sig(2, 1), from, None, today),
             State::PartlySigned
         );
         assert_eq!(
-            State::derive(AgreementStatus::ForSigning, 2, 2, from, None, today),
+            State::derive(AgreementStatus::ForSigning, sig(2, 2), from, None, today),
             State::InForce
         );
         assert_eq!(
             State::derive(
                 AgreementStatus::ForSigning,
-                2,
-                2,
+                sig(2, 2),
                 from,
                 Some(d(2026, 11, 24)),
                 today
@@ -197,14 +250,19 @@ mod tests {
             State::Expired
         );
         assert_eq!(
-            State::derive(AgreementStatus::ForSigning, 2, 2, from, Some(today), today),
+            State::derive(
+                AgreementStatus::ForSigning,
+                sig(2, 2),
+                from,
+                Some(today),
+                today
+            ),
             State::InForce
         );
         assert_eq!(
             State::derive(
                 AgreementStatus::ForSigning,
-                2,
-                2,
+                sig(2, 2),
                 d(2027, 1, 1),
                 None,
                 today
@@ -212,7 +270,7 @@ mod tests {
             State::Signed
         );
         assert_eq!(
-            State::derive(AgreementStatus::Terminated, 2, 2, from, None, today),
+            State::derive(AgreementStatus::Terminated, sig(2, 2), from, None, today),
             State::Terminated
         );
     }

@@ -59,16 +59,23 @@ pub async fn signatories(
 }
 
 /// Queues, inside the caller's transaction, the news to the coordinators
-/// that an agreement now has every signature.
+/// that an agreement now has the municipality's every signature (`now`:
+/// where it stands, which says whether the counterpart's is still to come).
 pub async fn fully_signed(
     tx: &mut PgConnection,
     state: &AppState,
     m: MunicipalityId,
     a: &Agreement,
+    now: super::model::State,
 ) -> AppResult<Vec<Uuid>> {
     let recipients = db::coordinators(&mut *tx, m, today()).await?;
+    let next = if now == super::model::State::AwaitingCounterparty {
+        "Motpartens signatur är ännu inte registrerad: registrera den på avtalets sida när den finns, så gäller avtalet.\n\n"
+    } else {
+        ""
+    };
     let body = format!(
-        "Hej!\n\nAvtalet ”{}” med {} har nu alla signaturer (version {}).\n\n{}\n",
+        "Hej!\n\nAvtalet ”{}” med {} har nu kommunens alla signaturer (version {}).\n\n{next}{}\n",
         a.title,
         a.counterpart,
         a.current_version,

@@ -158,16 +158,30 @@ pub async fn sign(
         .on(id)
         .after(after);
     change.record(event).await?;
-    let (complete, mail) = notify_if_complete(change.tx(), &state, &user, id).await?;
+    let (after, mail) = notify_if_complete(change.tx(), &state, &user, id).await?;
     let done = change.commit().await?;
     crate::mail::outbox::deliver(&state, &mail).await;
-    let message = if complete {
-        "Du har signerat. Kommunens signaturer är klara – avtalet är i kraft."
-    } else {
-        "Du har signerat. Avtalet väntar på övriga signaturer."
-    };
-    done.redirect(message, &format!("/avtal/{id}/kvitto/{signature_id}"))
-        .await
+    done.redirect(
+        signed_message(after),
+        &format!("/avtal/{id}/kvitto/{signature_id}"),
+    )
+    .await
+}
+
+/// What the signer is told, by where the agreement stands after it.
+fn signed_message(after: AgreementState) -> &'static str {
+    match after {
+        AgreementState::InForce => {
+            "Du har signerat. Kommunens signaturer är klara – avtalet är i kraft."
+        }
+        AgreementState::Signed => {
+            "Du har signerat. Alla signaturer är klara; avtalet gäller från sitt startdatum."
+        }
+        AgreementState::AwaitingCounterparty => {
+            "Du har signerat. Kommunens signaturer är klara; avtalet gäller när motpartens signatur är registrerad."
+        }
+        _ => "Du har signerat. Avtalet väntar på övriga signaturer.",
+    }
 }
 
 /// Stores nothing and shows the agreement again with the errors.
@@ -229,22 +243,21 @@ async fn check_password(
     Ok(true)
 }
 
-/// Whether the signature just stored was the last one, and then the mail
-/// that tells everyone so.
+/// Where the agreement stands after the signature just stored, and, when
+/// it was the municipality's last, the mail that tells the coordinators.
 async fn notify_if_complete(
     tx: &mut PgConnection,
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
-) -> AppResult<(bool, Vec<Uuid>)> {
+) -> AppResult<(AgreementState, Vec<Uuid>)> {
     let after = db::agreement(&mut *tx, user.tenant(), id).await?;
-    let complete = after.state(today()) == AgreementState::InForce
-        || after.state(today()) == AgreementState::Signed;
-    if !complete {
-        return Ok((false, Vec::new()));
+    let now = after.state(today());
+    if now.awaits_signatures() {
+        return Ok((now, Vec::new()));
     }
-    let mail = notify::fully_signed(tx, state, user.tenant(), &after).await?;
-    Ok((true, mail))
+    let mail = notify::fully_signed(tx, state, user.tenant(), &after, now).await?;
+    Ok((now, mail))
 }
 
 /// What a receipt shows.

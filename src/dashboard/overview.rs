@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{AgreementCounts, AreaRow, GoalLine, GroupLine, MeasureCounts};
-use crate::agreements::model::State as AgreementState;
+use crate::agreements::model::{Signatures, State as AgreementState};
 use crate::error::AppResult;
 use crate::meetings::cadence::{ActiveSpan, Cadence, Compliance, MeetingCounts};
 use crate::meetings::calendar::Term;
@@ -46,6 +46,7 @@ struct AgreementRow {
     status: crate::agreements::model::AgreementStatus,
     required: i64,
     signed: i64,
+    counterparty: bool,
     valid_from: NaiveDate,
     valid_to: Option<NaiveDate>,
 }
@@ -164,8 +165,7 @@ fn agreement_counts(
     for a in rows {
         let state = AgreementState::derive(
             a.status,
-            usize::try_from(a.required).unwrap_or(0),
-            usize::try_from(a.signed).unwrap_or(0),
+            Signatures::of(a.required, a.signed, a.counterparty),
             a.valid_from,
             a.valid_to,
             day,
@@ -178,7 +178,7 @@ fn agreement_counts(
                     counts.expiring += 1;
                 }
             }
-            s if s.awaits_signatures() => counts.waiting += 1,
+            s if s.is_waiting() => counts.waiting += 1,
             _ => {}
         }
     }

@@ -46,6 +46,7 @@ select mu.guideline_review_due as review_due, mu.agreement_warning_days, mu.code
                   case when $6 then (
                       select coalesce(json_agg(json_build_object(
                                  'status', a.status, 'valid_from', v.valid_from, 'valid_to', v.valid_to,
+                                 'counterparty', agreement_counterparty_signed($1, a.id),
                                  'required', (select count(*) from agreement_type_signatory s where s.agreement_type_id = a.type_id),
                                  'signed', (select count(*) from agreement_signature sg
                                             where sg.agreement_id = a.id and sg.version = a.current_version and sg.voided_at is null

@@ -173,7 +173,9 @@ async fn state_of(app: &TestApp, id: uuid::Uuid) -> String {
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
-async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgPool) {
+async fn the_municipalitys_signatures_then_the_counterparts_put_an_agreement_in_force(
+    db: sqlx::PgPool,
+) {
     let app = TestApp::demo_as(db, COORDINATOR).await;
     let id = register(&app, "Avtal om trygg handel").await;
     assert_eq!(state_of(&app, id).await, "Utkast");
@@ -220,9 +222,18 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
         .expect("location")
         .to_owned();
     assert!(receipt.starts_with(&format!("/avtal/{id}/kvitto/")));
-    assert_eq!(state_of(&app, id).await, "I kraft");
+    // The municipality has signed; the counterpart has not.
+    assert_eq!(state_of(&app, id).await, "Väntar på motpartens signatur");
     // The coordinator is told; the mail went out from the server that took the signature.
     assert!(mail_subjects(&director).contains(&"Signerat: Avtal om trygg handel".to_owned()));
+    let register = texts(&app.get_html("/avtal").await, "#waiting + table tbody tr");
+    assert!(
+        register
+            .iter()
+            .any(|r| r.contains("Avtal om trygg handel")
+                && r.contains("Väntar på motpartens signatur")),
+        "listed as waiting: {register:?}"
+    );
 
     // The receipt shows exactly what was signed; the fingerprint is the stored version's.
     let page = director.get_html(&receipt).await;
@@ -261,8 +272,8 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
         id
     );
     assert_eq!(signatures, [stored.fingerprint.clone(), stored.fingerprint]);
-    // In force with the municipality's two signatures; the page says that
-    // the counterparty's is not registered, and where to register it.
+    // The municipality's two signatures are there; the page says that the
+    // counterparty's is not registered, and where to register it.
     let page = app.get_html(&format!("/avtal/{id}")).await;
     let rows = rows(&page, "#signaturer + table tbody tr");
     let counterparty = rows
@@ -273,6 +284,23 @@ async fn both_signatures_in_either_order_put_an_agreement_in_force(db: sqlx::PgP
         counterparty.ends_with("Inte registrerad (registrera motpartens signatur)"),
         "{counterparty}"
     );
+
+    // Its signature registered, the agreement is in force.
+    let counterparty = Form::new()
+        .text("signer_name", "Stina Handlare")
+        .text("signer_title", "Ordförande")
+        .text("signed_on", samordna::web::today().to_string());
+    assert_redirect_to(
+        &app.post_multipart(&format!("/avtal/{id}/motpart"), counterparty)
+            .await,
+        &format!("/avtal/{id}"),
+    );
+    let page = app.get_html(&format!("/avtal/{id}")).await;
+    assert_eq!(
+        texts(&page, ".flash"),
+        ["Motpartens signatur är registrerad. Avtalet är i kraft."]
+    );
+    assert_eq!(state_of(&app, id).await, "I kraft");
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

@@ -1,5 +1,6 @@
-//! A cooperation agreement registered in the browser, sent for signing and
-//! signed by the kommundirektör and the KSO, is in force.
+//! A cooperation agreement registered in the browser, sent for signing,
+//! signed by the kommundirektör and the KSO and by the counterpart, is in
+//! force.
 
 use anyhow::{Context, Result};
 use samordna::agreements::demo::DEMO_PDF;
@@ -74,12 +75,30 @@ async fn register_and_sign(b: &Browser, pdf: &std::path::Path) -> Result<()> {
     sign_as(
         b,
         KSO,
-        "Kommunens signaturer är klara – avtalet är i kraft.",
+        "Kommunens signaturer är klara; avtalet gäller när motpartens signatur är registrerad.",
+    )
+    .await?;
+    b.follow_link(TITLE, &agreement).await?;
+    b.expect_text(".lead .state", "Väntar på motpartens signatur")
+        .await?;
+    b.sign_out().await?;
+
+    // The coordinator registers the counterpart's signature on paper.
+    b.sign_in(COORDINATOR).await?;
+    b.visit(&agreement).await?;
+    b.step("motpart");
+    b.fill("#signer_name", "Stina Handlare").await?;
+    b.fill("#signer_title", "Ordförande").await?;
+    b.set_value("#signed_on", &samordna::web::today().to_string())
+        .await?;
+    b.press_and_flash(
+        "Registrera motpartens signatur",
+        &agreement,
+        "Motpartens signatur är registrerad. Avtalet är i kraft.",
     )
     .await?;
 
     b.step("i-kraft");
-    b.follow_link(TITLE, &agreement).await?;
     b.expect_text(".lead .state", "I kraft").await?;
     Ok(())
 }
