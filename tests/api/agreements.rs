@@ -238,6 +238,10 @@ async fn the_municipalitys_signatures_then_the_counterparts_put_an_agreement_in_
     // The receipt shows exactly what was signed; the fingerprint is the stored version's.
     let page = director.get_html(&receipt).await;
     let shown = texts(&page, "#fingerprint")[0].clone();
+    // The two sums under it are said to be what the fingerprint is made of.
+    assert!(
+        texts(&page, "#technical-title + p")[0].contains("räknas fram ur de två kontrollsummorna")
+    );
     let stored = db_row!(
         &app.db,
         "select content_sha256, document, document_sha256, fingerprint from agreement_version where agreement_id = $1",
