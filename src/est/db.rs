@@ -189,10 +189,7 @@ pub struct Incident {
 impl Incident {
     /// The category with its subcategory: `Skadegörelse – klotter`.
     pub fn category_label(&self) -> String {
-        match &self.subcategory {
-            Some(sub) => format!("{} – {}", self.category, sub.to_lowercase()),
-            None => self.category.clone(),
-        }
+        super::model::category_label(&self.category, self.subcategory.as_deref())
     }
 }
 

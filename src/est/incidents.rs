@@ -192,6 +192,7 @@ impl Filter {
 pub struct Row {
     pub occurred_on: NaiveDate,
     pub category: String,
+    pub subcategory: Option<String>,
     pub area: String,
     pub description: Option<String>,
     pub organisation: String,
@@ -205,6 +206,11 @@ pub struct Row {
 }
 
 impl Row {
+    /// `Skadegörelse – klotter`, as everywhere.
+    pub fn category_label(&self) -> String {
+        super::model::category_label(&self.category, self.subcategory.as_deref())
+    }
+
     pub fn week_key(&self) -> String {
         super::week::ReportWeek {
             monday: self.week_start,
@@ -428,7 +434,7 @@ pub async fn csv(
     for r in &l.rows {
         let mut row = vec![
             Cell::Text(r.occurred_on.to_string()),
-            Cell::Text(r.category.clone()),
+            Cell::Text(r.category_label()),
             Cell::Text(r.area.clone()),
             Cell::Text(r.description.clone().unwrap_or_default()),
             Cell::Number(i64::from(r.insecurity)),

@@ -1,5 +1,5 @@
 with f as (
-               select id, occurred_on, category, area, description, organisation, insecurity,
+               select id, occurred_on, category, subcategory, area, description, organisation, insecurity,
                       reported_to_police, week_start, latitude, longitude
                from est_incidents_in($1, $2, $3, $4, $5, $6)
            ),

@@ -53,3 +53,30 @@ crate::text_enum! {
         High = "high" => "Hög",
     }
 }
+
+/// How a category is written wherever an incident or a category is shown:
+/// `Skadegörelse – klotter` for a subcategory (an abbreviation keeps its
+/// capital: `Trafik – A-traktor`), else the category alone. (The
+/// lägesbild's tips spell the same in SQL, `lagesbild_data.sql`.)
+pub fn category_label(category: &str, subcategory: Option<&str>) -> String {
+    match subcategory {
+        Some(sub) => format!("{category} – {}", crate::web::words::in_sentence(sub)),
+        None => category.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn a_subcategory_is_written_after_its_category() {
+        assert_eq!(
+            super::category_label("Skadegörelse", Some("Klotter")),
+            "Skadegörelse – klotter"
+        );
+        assert_eq!(super::category_label("Stöld", None), "Stöld");
+        assert_eq!(
+            super::category_label("Trafik", Some("A-traktor")),
+            "Trafik – A-traktor"
+        );
+    }
+}

@@ -980,7 +980,7 @@ async fn categories_and_areas_are_data_the_coordinator_keeps(db: sqlx::PgPool) {
 
     let reporter = app.beside(SECURITAS).await;
     let form = reporter.get_html("/est/rapport").await;
-    assert_listed(&texts(&form, "#category_id option"), "Trafik: Fyrhjuling");
+    assert_listed(&texts(&form, "#category_id option"), "Trafik – fyrhjuling");
     assert_listed(&texts(&form, "#area_id option"), "Rockhammar");
     let areas = texts(&form, "#area_id option");
     for expected in [
@@ -1742,6 +1742,26 @@ async fn the_incident_list_filters_sorts_pages_and_exports_exactly_its_rows(db: 
     assert_eq!(i64::try_from(lines.len() - 1).expect("n"), filtered.n);
     assert!(lines[1..].iter().all(|l| l[6] == "Securitas"));
     assert!(lines[1..].iter().all(|l| l[4].parse::<i16>().is_ok()));
+    // A subcategory is written after its category, as on every page.
+    let with_sub = db_value!(
+        &app.db,
+        r#"select count(*) as "n!" from est_incident_named i
+           where i.duplicate_of is null and i.occurred_on between $1 and $2
+             and i.organisation_id = $3 and i.subcategory is not null"#,
+        from,
+        today,
+        securitas
+    );
+    let written = lines[1..]
+        .iter()
+        .filter(|l| l[1].contains(" – ") && l[1] == l[1].trim())
+        .count();
+    assert_eq!(
+        i64::try_from(written).expect("n"),
+        with_sub,
+        "{:?}",
+        &lines[1..3]
+    );
 
     // Out-of-range parameters: clamped, and the page says so.
     for (path, says) in [

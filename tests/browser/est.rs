@@ -37,7 +37,7 @@ async fn report_incident(b: &Browser, today: NaiveDate) -> Result<String> {
     let week = b.value_of("#handelser input[name=vecka]").await?;
 
     b.step("handelse");
-    b.select("#category_id", "Skadegörelse: Klotter").await?;
+    b.select("#category_id", "Skadegörelse – klotter").await?;
     let occurred = (today - Days::new(2)).format("%Y-%m-%d").to_string();
     b.set_value("#occurred_on", &occurred).await?;
     b.select("#time_band", "Kväll (18–24)").await?;
