@@ -826,7 +826,7 @@ pub async fn counterparty(
     multipart: Multipart,
 ) -> AppResult<Response> {
     let m = user.tenant();
-    let a = db::agreement(&state.db, m, id).await?;
+    let mut a = db::agreement(&state.db, m, id).await?;
     let (fields, upload) = read_form(multipart).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let mut e = FieldErrors::default();
@@ -861,10 +861,9 @@ pub async fn counterparty(
     )
     .execute(change.tx())
     .await?;
-    let in_force = db::agreement(change.tx(), m, id)
-        .await?
-        .state(crate::web::today())
-        == AgreementState::InForce;
+    // The agreement as it now stands: no need to read it again.
+    a.counterparty_signed = true;
+    let in_force = a.state(crate::web::today()) == AgreementState::InForce;
     let flash = if in_force {
         "Motpartens signatur är registrerad. Avtalet är i kraft."
     } else {

@@ -397,11 +397,19 @@ struct TrendCount {
 pub struct PublicTip {
     pub reference: String,
     pub category: String,
+    pub subcategory: Option<String>,
     pub area: String,
     pub occurred_on: NaiveDate,
     pub time_band: Option<TimeBand>,
     pub place: Option<String>,
     pub description: Option<String>,
+}
+
+impl PublicTip {
+    /// `Skadegörelse – klotter`, as everywhere.
+    pub fn category_label(&self) -> String {
+        super::model::category_label(&self.category, self.subcategory.as_deref())
+    }
 }
 
 /// What the lägesbild shows besides the person's access.

@@ -7,10 +7,8 @@ select
                   where municipality_id = $1 and week_start = $2) x)
                  as "incidents!: Json<Vec<Incident>>",
              (select coalesce(json_agg(x order by x.occurred_on, x.reference), '[]') from (
-                  select t.reference, case when pc.id is null then c.name
-                              -- as est::model::category_label writes it
-                              when c.name ~ '^[[:upper:]][[:lower:]]' then pc.name || ' – ' || lower(left(c.name, 1)) || substr(c.name, 2)
-                              else pc.name || ' – ' || c.name end as category,
+                  select t.reference, coalesce(pc.name, c.name) as category,
+                         case when pc.id is null then null else c.name end as subcategory,
                          a.name as area, t.occurred_on, t.time_band, t.place, t.description
                   from public_tip t
                   join incident_category c on c.id = t.category_id

@@ -56,8 +56,7 @@ crate::text_enum! {
 
 /// How a category is written wherever an incident or a category is shown:
 /// `Skadegörelse – klotter` for a subcategory (an abbreviation keeps its
-/// capital: `Trafik – A-traktor`), else the category alone. (The
-/// lägesbild's tips spell the same in SQL, `lagesbild_data.sql`.)
+/// capital: `Trafik – A-traktor`), else the category alone.
 pub fn category_label(category: &str, subcategory: Option<&str>) -> String {
     match subcategory {
         Some(sub) => format!("{category} – {}", crate::web::words::in_sentence(sub)),

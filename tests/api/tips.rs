@@ -102,6 +102,18 @@ async fn a_tip_sent_without_signing_in_is_accepted_into_the_lagesbild_under_allm
     assert_eq!(tips.len(), 1);
     assert!(tips[0].contains("Gångtunneln vid stationen"), "{tips:?}");
     assert!(tips[0].contains(&reference), "{tips:?}");
+    let named = db_row!(
+        &app.db,
+        r#"select coalesce(p.name, c.name) as "category!", case when p.id is null then null else c.name end as sub
+           from public_tip t join incident_category c on c.id = t.category_id
+           left join incident_category p on p.id = c.parent_id where t.id = $1"#,
+        id
+    );
+    let label = samordna::est::model::category_label(&named.category, named.sub.as_deref());
+    assert!(
+        tips[0].contains(&label),
+        "written as everywhere, {label}: {tips:?}"
+    );
     assert!(
         texts(&lagesbild, "#allmanheten p")[0].contains("1 godkänt tips"),
         "counted apart from the EST reports"
