@@ -840,6 +840,9 @@ pub async fn counterparty(
     let title = forms::optional_line(&mut e, "signer_title", &get("signer_title"), "titeln", 200);
     let on = forms::required_date(&mut e, "signed_on", &get("signed_on"));
     check_document(&mut e, "signed_copy", upload.as_ref());
+    if let Some(why) = a.status.takes_no_counterparty() {
+        e.add_to_page(why);
+    }
     let (Some(on), true) = (on, e.is_empty()) else {
         let mut page = show_page(&state, &user, id, e).await?;
         page.kept = Kept {
@@ -863,8 +866,7 @@ pub async fn counterparty(
     .await?;
     // The agreement as it now stands: no need to read it again.
     a.counterparty_signed = true;
-    let in_force = a.state(crate::web::today()) == AgreementState::InForce;
-    let flash = if in_force {
+    let flash = if a.state(crate::web::today()) == AgreementState::InForce {
         "Motpartens signatur är registrerad. Avtalet är i kraft."
     } else {
         "Motpartens signatur är registrerad."

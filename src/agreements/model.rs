@@ -17,6 +17,18 @@ crate::text_enum! {
 }
 
 impl AgreementStatus {
+    /// Why the counterpart's signature cannot be registered now, if not:
+    /// a draft may still change, a terminated agreement is closed.
+    pub fn takes_no_counterparty(self) -> Option<&'static str> {
+        match self {
+            AgreementStatus::Draft => Some(
+                "Avtalet är ett utkast. Skicka det för signering innan motpartens signatur registreras.",
+            ),
+            AgreementStatus::Terminated => Some("Avtalet är avslutat."),
+            AgreementStatus::ForSigning => None,
+        }
+    }
+
     pub fn is_draft(self) -> bool {
         self == AgreementStatus::Draft
     }

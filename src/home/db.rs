@@ -88,6 +88,9 @@ pub enum SignalKind {
     Unsigned,
     /// An agreement ending soon.
     Expiring,
+    /// An agreement the municipality has signed, waiting for the
+    /// counterpart's signature to be registered.
+    Counterparty,
     /// A group with no meeting planned.
     NoMeeting,
     /// An EST organisation that has not reported.

@@ -16,9 +16,9 @@ pub struct Need {
 /// sign, their organisation's EST report not yet filed, their own late
 /// measures and those whose effect period ended without a follow-up. Those who run the work (coordinator, kommunpolis,
 /// administrators) and those who oversee it (Styrgrupp, beredningsgrupp):
-/// late measures, agreements waiting for signatures or ending soon, groups
-/// with no meeting planned; the first also the organisations that have not
-/// reported before the EST lock. Administrators: vacant positions and the
+/// late measures, agreements waiting for signatures (the municipality's or
+/// the counterpart's) or ending soon, groups with no meeting planned; the
+/// first also the organisations that have not reported before the EST lock. Administrators: vacant positions and the
 /// guideline's review.
 pub fn needs(page: &db::StartPage, is_admin: bool, day: NaiveDate) -> Vec<Need> {
     let mut needs = Vec::new();
@@ -166,6 +166,14 @@ fn signal_needs(page: &db::StartPage, needs: &mut Vec<Need>) {
                     s.due
                 ),
                 format!("/avtal/{}", s.id),
+            ),
+            SignalKind::Counterparty => (
+                format!(
+                    "Avtalet {} är signerat av kommunen och väntar på att signaturen från {} registreras.",
+                    s.name,
+                    s.detail.as_deref().unwrap_or("motparten")
+                ),
+                format!("/avtal/{}#counterparty-title", s.id),
             ),
             SignalKind::NoMeeting => (
                 format!("{} har inget möte planerat.", s.name),

@@ -55,12 +55,25 @@ with my_groups as (
                join municipality mu on mu.id = a.municipality_id
                where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing'
                  and v.valid_from <= $3 and v.valid_to between $3 and $3 + mu.agreement_warning_days
+                 and agreement_counterparty_signed($1, a.id)
                  and exists (select 1 from agreement_type_signatory s where s.agreement_type_id = a.type_id)
                  and not exists (select 1 from agreement_type_signatory s
                                  where s.agreement_type_id = a.type_id
                                    and not exists (select 1 from agreement_signature sg
                                                    where sg.agreement_id = a.id and sg.version = a.current_version
                                                      and sg.position_id = s.position_id and sg.voided_at is null))
+               union all
+               -- Signed by every signatory of the municipality, the counterpart's
+               -- signature not yet registered (agreements::model::State::AwaitingCounterparty).
+               select 'counterparty', a.id, v.title, $3, o.name
+               from agreement a
+               join agreement_version v on v.agreement_id = a.id and v.version = a.current_version
+               join organisation o on o.id = a.counterpart_id
+               where ($12 or $13) and a.municipality_id = $1 and a.status = 'for_signing'
+                 and (v.valid_to is null or v.valid_to >= $3)
+                 and exists (select 1 from agreement_type_signatory s where s.agreement_type_id = a.type_id)
+                 and agreement_waiting_for($1, a.id, $3) is null
+                 and not agreement_counterparty_signed($1, a.id)
                union all
                select 'no_meeting', g.id, g.name, $3, null
                from work_group g

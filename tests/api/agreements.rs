@@ -276,6 +276,16 @@ async fn the_municipalitys_signatures_then_the_counterparts_put_an_agreement_in_
         id
     );
     assert_eq!(signatures, [stored.fingerprint.clone(), stored.fingerprint]);
+    // The coordinator's start page says what is missing, and links to the form.
+    let waiting = format!("/avtal/{id}#counterparty-title");
+    let start = app.get_html("/").await;
+    let need = texts(&start, &format!(".needs li a[href='{waiting}']"));
+    assert_eq!(need.len(), 1, "{:?}", texts(&start, ".needs li"));
+    assert!(
+        need[0].starts_with("Avtalet Avtal om trygg handel är signerat av kommunen och väntar på att signaturen från ")
+            && need[0].ends_with(" registreras."),
+        "{need:?}"
+    );
     // The municipality's two signatures are there; the page says that the
     // counterparty's is not registered, and where to register it.
     let page = app.get_html(&format!("/avtal/{id}")).await;
@@ -290,10 +300,7 @@ async fn the_municipalitys_signatures_then_the_counterparts_put_an_agreement_in_
     );
 
     // Its signature registered, the agreement is in force.
-    let counterparty = Form::new()
-        .text("signer_name", "Stina Handlare")
-        .text("signer_title", "Ordförande")
-        .text("signed_on", samordna::web::today().to_string());
+    let counterparty = counterparty_form("Stina Handlare");
     assert_redirect_to(
         &app.post_multipart(&format!("/avtal/{id}/motpart"), counterparty)
             .await,
@@ -305,6 +312,86 @@ async fn the_municipalitys_signatures_then_the_counterparts_put_an_agreement_in_
         ["Motpartens signatur är registrerad. Avtalet är i kraft."]
     );
     assert_eq!(state_of(&app, id).await, "I kraft");
+    let start = app.get_html("/").await;
+    assert!(texts(&start, &format!(".needs li a[href='{waiting}']")).is_empty());
+}
+
+/// The counterpart's signature as the coordinator registers it.
+fn counterparty_form(name: &str) -> Form {
+    Form::new()
+        .text("signer_name", name.to_owned())
+        .text("signer_title", "Ordförande")
+        .text("signed_on", samordna::web::today().to_string())
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn a_draft_is_sent_for_signing_before_the_counterparts_signature_is_registered(
+    db: sqlx::PgPool,
+) {
+    let app = TestApp::demo_as(db, COORDINATOR).await;
+    let id = register(&app, "Avtal om trygg handel").await;
+    let path = format!("/avtal/{id}");
+    // The draft offers sending, and laying the draft down; no counterpart form yet.
+    let registered = rows_in(&app.db, "agreement_counterparty_signature").await;
+    let page = app.get_html(&path).await;
+    assert!(texts(&page, "#counterparty-title").is_empty());
+    assert_eq!(texts(&page, "#terminate-title"), ["Lägg ned utkastet"]);
+    assert_eq!(texts(&page, "#send button"), ["Skicka för signering"]);
+    let counterparty = rows(&page, "#signaturer + table tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with("Motparten"))
+        .expect("a row for the counterparty");
+    assert!(counterparty.ends_with("Inte registrerad"), "{counterparty}");
+    // A registration sent anyway is refused, with the form kept and nothing stored.
+    let response = app
+        .post_multipart(
+            &format!("{path}/motpart"),
+            counterparty_form("Stina Handlare"),
+        )
+        .await;
+    let refused = refused_page(response).await;
+    assert_eq!(
+        texts(&refused, ".error-summary li"),
+        ["Avtalet är ett utkast. Skicka det för signering innan motpartens signatur registreras."]
+    );
+    assert_eq!(
+        rows_in(&app.db, "agreement_counterparty_signature").await,
+        registered
+    );
+
+    // Sent for signing, the form is there and the termination is an agreement's.
+    app.post_redirects(&format!("{path}/skicka"), &[], &path)
+        .await;
+    let page = app.get_html(&path).await;
+    assert_eq!(texts(&page, "#counterparty-title"), ["Motpartens signatur"]);
+    assert_eq!(texts(&page, "#terminate-title"), ["Avsluta avtalet"]);
+    assert!(texts(&page, "#send").is_empty());
+
+    // A terminated agreement takes no registration either.
+    app.post_redirects(
+        &format!("{path}/avsluta"),
+        &[
+            ("terminated_on", &samordna::web::today().to_string()),
+            ("reason", "Handlarna drog sig ur"),
+        ],
+        &path,
+    )
+    .await;
+    let response = app
+        .post_multipart(
+            &format!("{path}/motpart"),
+            counterparty_form("Stina Handlare"),
+        )
+        .await;
+    let refused = refused_page(response).await;
+    assert_eq!(
+        texts(&refused, ".error-summary li"),
+        ["Avtalet är avslutat."]
+    );
+    assert_eq!(
+        rows_in(&app.db, "agreement_counterparty_signature").await,
+        registered
+    );
 }
 
 #[sqlx::test(migrator = "samordna::MIGRATOR")]

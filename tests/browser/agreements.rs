@@ -83,9 +83,14 @@ async fn register_and_sign(b: &Browser, pdf: &std::path::Path) -> Result<()> {
         .await?;
     b.sign_out().await?;
 
-    // The coordinator registers the counterpart's signature on paper.
+    // The coordinator's start page says what is missing and leads to the
+    // form; the coordinator registers the counterpart's signature on paper.
     b.sign_in(COORDINATOR).await?;
-    b.visit(&agreement).await?;
+    b.follow_link_starting(
+        &format!("Avtalet {TITLE} är signerat av kommunen och väntar på att signaturen från"),
+        &agreement,
+    )
+    .await?;
     b.step("motpart");
     b.fill("#signer_name", "Stina Handlare").await?;
     b.fill("#signer_title", "Ordförande").await?;
