@@ -337,9 +337,12 @@ async fn create(
         }
         Err(other) => anyhow::bail!("the demo {} could not be made: {other}", new.slug),
     };
+    // At work: the tip form names whom the public can write to.
     sqlx::query!(
-        "update municipality set getting_started = false where id = $1",
-        m.get()
+        "update municipality set getting_started = false, contact_email = $2, dpo_email = $3 where id = $1",
+        m.get(),
+        format!("kommunen@{}.example", new.slug),
+        format!("dataskyddsombud@{}.example", new.slug)
     )
     .execute(&mut *conn)
     .await?;

@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/est/installningar/kategori", post(settings::add_category))
         .route("/est/installningar/polisen", post(settings::save_police))
         .route("/est/installningar/kolada", post(settings::save_kolada))
+        .route("/est/installningar/tips", post(settings::save_tip_contact))
         .route("/est/installningar/omrade", post(settings::add_area))
         // A file a little over the limit reaches the handler, which refuses
         // it with a message by the field; far larger bodies are cut off.

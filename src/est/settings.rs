@@ -1,5 +1,6 @@
 //! `/est/installningar`: the coordinator keeps the categories (with
-//! subcategories) and areas, the reporting interval and the retention time.
+//! subcategories) and areas, the reporting interval and the retention time,
+//! and what the public tip form says about personal data and contact.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -40,8 +41,63 @@ pub struct SettingsForm {
     pub location_names: String,
     /// The kommunkod, the municipality's id in Kolada.
     pub municipality_code: String,
+    #[serde(flatten)]
+    pub tip_contact: TipContact,
     /// The one-time form token (`chrome.form_token`).
     pub form_token: String,
+}
+
+/// What the public tip form (`/tips/{kommun}`) tells the sender: the
+/// nämnd responsible for the personal data, and how to reach the
+/// municipality and its data protection officer (empty when not given).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TipContact {
+    pub privacy_controller: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub dpo_email: String,
+}
+
+impl TipContact {
+    const FIELDS: [&'static str; 4] = [
+        "privacy_controller",
+        "contact_email",
+        "contact_phone",
+        "dpo_email",
+    ];
+
+    /// The values as they will be stored, or the errors by field.
+    fn parse(&self, e: &mut FieldErrors) -> TipContact {
+        let contact_phone = self.contact_phone.trim().to_owned();
+        if !contact_phone.is_empty() && !forms::is_phone(&contact_phone) {
+            e.add(
+                "contact_phone",
+                "Ange ett telefonnummer, till exempel 0581-810 00.",
+            );
+        }
+        TipContact {
+            privacy_controller: forms::required_line(
+                e,
+                "privacy_controller",
+                &self.privacy_controller,
+                "den personuppgiftsansvariga nämnden",
+                200,
+            ),
+            contact_email: forms::optional_email(e, "contact_email", &self.contact_email),
+            contact_phone,
+            dpo_email: forms::optional_email(e, "dpo_email", &self.dpo_email),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "personuppgiftsansvarig": self.privacy_controller,
+            "e-post": self.contact_email,
+            "telefon": self.contact_phone,
+            "dataskyddsombud": self.dpo_email,
+        })
+    }
 }
 
 /// An area with the state of its boundary on the map.
@@ -63,6 +119,10 @@ pub struct SettingsPage {
     map: crate::map::Choropleth,
     interval: i16,
     retention: i32,
+    /// As stored, or as sent when it was refused.
+    tip_contact: TipContact,
+    /// The municipality's slug, for the link to its tip form.
+    slug: String,
     /// The police's events: location names, last fetch and error.
     police: crate::sources::police::SettingsView,
     /// Kolada's statistics: the kommunkod, last fetch and error.
@@ -71,13 +131,11 @@ pub struct SettingsPage {
     errors: FieldErrors,
 }
 
-async fn render(
+/// The categories and the areas, as the settings list them.
+async fn lists(
     state: &AppState,
-    user: &CurrentUser,
-    form: SettingsForm,
-    errors: FieldErrors,
-) -> AppResult<SettingsPage> {
-    let m = user.tenant();
+    m: crate::tenant::MunicipalityId,
+) -> AppResult<(Vec<Item>, Vec<AreaItem>)> {
     let categories = sqlx::query_as!(
         Item,
         r#"select c.id, c.name, p.name as "parent?", c.active, c.public_tip from incident_category c
@@ -97,12 +155,25 @@ async fn render(
     )
     .fetch_all(&state.db)
     .await?;
+    Ok((categories, areas))
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    mut form: SettingsForm,
+    errors: FieldErrors,
+) -> AppResult<SettingsPage> {
+    let m = user.tenant();
+    let (categories, areas) = lists(state, m).await?;
     let shapes = crate::map::shapes(&state.db, m).await?;
     let map =
         crate::map::Choropleth::outline("omraden-karta", "Områdena på kartan".into(), &shapes)
             .with_tiles(state.tiles.as_deref());
     let settings = sqlx::query!(
-        "select report_interval_weeks, retention_months from municipality where id = $1",
+        r#"select report_interval_weeks, retention_months, privacy_controller, contact_email,
+                  contact_phone, dpo_email
+           from municipality where id = $1"#,
         m.get()
     )
     .fetch_one(&state.db)
@@ -115,7 +186,19 @@ async fn render(
     if errors.get("municipality_code").is_some() {
         kolada.code = form.municipality_code.clone();
     }
+    let tip_contact = if TipContact::FIELDS.iter().any(|f| errors.has(f)) {
+        std::mem::take(&mut form.tip_contact)
+    } else {
+        TipContact {
+            privacy_controller: settings.privacy_controller,
+            contact_email: settings.contact_email,
+            contact_phone: settings.contact_phone,
+            dpo_email: settings.dpo_email,
+        }
+    };
     Ok(SettingsPage {
+        tip_contact,
+        slug: user.municipality.slug.clone(),
         police,
         kolada,
         chrome: user.chrome("est").await,
@@ -268,6 +351,50 @@ pub async fn save_kolada(
             .after(json!({ "kommunkod": code })),
             "Kommunkoden är sparad.",
             "/est/installningar#kolada",
+        )
+        .await
+}
+
+/// `POST /est/installningar/tips`: what the public tip form says about
+/// personal data and contact.
+pub async fn save_tip_contact(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    let mut e = FieldErrors::default();
+    let new = form.tip_contact.parse(&mut e);
+    if !e.is_empty() {
+        return invalid(&state, &user, form, e).await;
+    }
+    let m = user.tenant();
+    let mut change = Change::begin(&state, &user).await?;
+    let before = sqlx::query_as!(
+        TipContact,
+        "select privacy_controller, contact_email, contact_phone, dpo_email from municipality where id = $1",
+        m.get()
+    )
+    .fetch_one(change.tx())
+    .await?;
+    sqlx::query!(
+        "update municipality set privacy_controller = $2, contact_email = $3, contact_phone = $4, dpo_email = $5 where id = $1",
+        m.get(),
+        new.privacy_controller,
+        new.contact_email,
+        new.contact_phone,
+        new.dpo_email
+    )
+    .execute(change.tx())
+    .await?;
+    let summary = format!("Personuppgiftsansvarig: {}", new.privacy_controller);
+    let event = Event::new("ändrade inställningar", "Tipsformuläret", summary)
+        .before(before.json())
+        .after(new.json());
+    change
+        .done(
+            event,
+            "Tipsformulärets kontaktuppgifter är sparade.",
+            "/est/installningar#tipsformularet",
         )
         .await
 }

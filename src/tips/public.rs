@@ -31,13 +31,41 @@ pub struct Municipality {
     pub id: MunicipalityId,
     pub name: String,
     pub slug: String,
+    /// What the form and the receipt say about personal data and contact.
+    pub privacy: Privacy,
+}
+
+/// Who is responsible for the sender's personal data and how to reach the
+/// municipality (`/est/installningar#tipsformularet`); an address left
+/// empty is not shown.
+pub struct Privacy {
+    /// The nämnd, as "Kommunstyrelsen".
+    pub controller: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub dpo_email: String,
+    /// Months after which a tip's free texts are removed (gallring).
+    pub retention_months: i32,
+}
+
+impl Privacy {
+    /// The nämnd inside a sentence: "kommunstyrelsen".
+    pub fn controller_in_sentence(&self) -> String {
+        crate::web::words::in_sentence(&self.controller)
+    }
+
+    /// The phone number for a `tel:` link: without the spaces people write.
+    pub fn phone_link(&self) -> String {
+        self.contact_phone.replace(' ', "")
+    }
 }
 
 impl Municipality {
     /// The municipality with `slug`, or 404; a suspended one is closed.
     pub async fn by_slug(db: &sqlx::PgPool, slug: &str) -> AppResult<Self> {
         let row = sqlx::query!(
-            r#"select id, name, slug, suspended_at is not null as "suspended!"
+            r#"select id, name, slug, suspended_at is not null as "suspended!",
+                      privacy_controller, contact_email, contact_phone, dpo_email, retention_months
                from municipality where slug = $1"#,
             slug
         )
@@ -53,6 +81,13 @@ impl Municipality {
             id: MunicipalityId::of_row(row.id),
             name: row.name,
             slug: row.slug,
+            privacy: Privacy {
+                controller: row.privacy_controller,
+                contact_email: row.contact_email,
+                contact_phone: row.contact_phone,
+                dpo_email: row.dpo_email,
+                retention_months: row.retention_months,
+            },
         })
     }
 }
@@ -246,11 +281,7 @@ fn contact(e: &mut FieldErrors, value: &str) -> Option<(&'static str, String)> {
         let email = forms::email(e, "contact", value);
         return Some(("email", email));
     }
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    let allowed = value
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'));
-    if !allowed || !(7..=15).contains(&digits) {
+    if !forms::is_phone(value) {
         e.add(
             "contact",
             "Ange en e-postadress eller ett telefonnummer, till exempel 0581-810 00.",

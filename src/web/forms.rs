@@ -351,6 +351,25 @@ pub fn email(errors: &mut FieldErrors, field: &'static str, value: &str) -> Stri
     value
 }
 
+/// An e-mail address that may be left out: empty, or as [`email`].
+pub fn optional_email(errors: &mut FieldErrors, field: &'static str, value: &str) -> String {
+    if value.trim().is_empty() {
+        String::new()
+    } else {
+        email(errors, field, value)
+    }
+}
+
+/// A Swedish or international phone number as people write it: digits
+/// with spaces, hyphens, brackets and a leading plus, 7 to 15 digits.
+pub fn is_phone(value: &str) -> bool {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'))
+        && (7..=15).contains(&digits)
+}
+
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {

@@ -567,6 +567,12 @@ fn est_rows_3(i: &Ids) -> Vec<Row> {
         ),
         (
             "POST",
+            "/est/installningar/tips",
+            "/est/installningar/tips".into(),
+            ADMIN,
+        ),
+        (
+            "POST",
             "/est/installningar/granser",
             "/est/installningar/granser".into(),
             ADMIN,

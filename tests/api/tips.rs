@@ -759,3 +759,178 @@ async fn the_emergency_numbers_are_links_to_call(db: PgPool) {
         ]
     );
 }
+
+/// What the municipality stores for the tip form's contact and personal data.
+async fn tip_contact(db: &PgPool) -> (String, String, String, String) {
+    let row = db_row!(
+        db,
+        "select privacy_controller, contact_email, contact_phone, dpo_email from municipality where slug = 'lindesberg'"
+    );
+    (
+        row.privacy_controller,
+        row.contact_email,
+        row.contact_phone,
+        row.dpo_email,
+    )
+}
+
+#[sqlx::test(migrator = "samordna::MIGRATOR")]
+async fn the_tip_form_says_who_answers_for_personal_data_and_how_to_reach_the_municipality(
+    db: PgPool,
+) {
+    let app = app(db, 10).await;
+    let form = app.get_html("/tips/lindesberg").await;
+    assert_eq!(
+        texts(&form, "#personuppgifter-title"),
+        ["Så behandlar vi dina personuppgifter"]
+    );
+    let privacy = texts(&form, ".privacy p, .privacy li").join(" ");
+    for part in [
+        "Personuppgiftsansvarig är kommunstyrelsen i Lindesbergs kommun.",
+        "lagen (2023:196)",
+        "raderas när tipset är behandlat eller besvarat",
+        "tas bort efter 24 månader",
+        "allmän handling",
+        "Integritetsskyddsmyndigheten",
+        "kommunens dataskyddsombud, dataskyddsombud@lindesberg.example.",
+    ] {
+        assert!(privacy.contains(part), "{part:?} in {privacy}");
+    }
+    assert_eq!(
+        attr_of(&form, "#kontakt a", "href").as_deref(),
+        Some("mailto:kommunen@lindesberg.example")
+    );
+
+    // The coordinator keeps them under EST's settings; wrong values are
+    // refused next to their fields, the form kept, nothing stored.
+    app.login(COORDINATOR).await;
+    let stored = tip_contact(&app.db).await;
+    for (controller, email, phone, dpo, field, error) in [
+        (
+            "",
+            "",
+            "",
+            "",
+            "privacy_controller",
+            "Fyll i den personuppgiftsansvariga nämnden.",
+        ),
+        (
+            "  ",
+            "",
+            "",
+            "",
+            "privacy_controller",
+            "Fyll i den personuppgiftsansvariga nämnden.",
+        ),
+        (
+            "Kommunstyrelsen",
+            "kommunen(at)lindesberg.se",
+            "",
+            "",
+            "contact_email",
+            "Ange en giltig e-postadress, till exempel namn@kommun.se.",
+        ),
+        (
+            "Kommunstyrelsen",
+            "kommunen@lindesberg",
+            "",
+            "",
+            "contact_email",
+            "Ange en giltig e-postadress, till exempel namn@kommun.se.",
+        ),
+        (
+            "Kommunstyrelsen",
+            "",
+            "",
+            "dso @lindesberg.se",
+            "dpo_email",
+            "Ange en giltig e-postadress, till exempel namn@kommun.se.",
+        ),
+        (
+            "Kommunstyrelsen",
+            "",
+            "ring växeln",
+            "",
+            "contact_phone",
+            "Ange ett telefonnummer, till exempel 0581-810 00.",
+        ),
+        (
+            "Kommunstyrelsen",
+            "",
+            "0581",
+            "",
+            "contact_phone",
+            "Ange ett telefonnummer, till exempel 0581-810 00.",
+        ),
+        (
+            "Kommunstyrelsen",
+            "",
+            "0581-810 00 ank. 12345678",
+            "",
+            "contact_phone",
+            "Ange ett telefonnummer, till exempel 0581-810 00.",
+        ),
+    ] {
+        let response = app
+            .post(
+                "/est/installningar/tips",
+                &[
+                    ("privacy_controller", controller),
+                    ("contact_email", email),
+                    ("contact_phone", phone),
+                    ("dpo_email", dpo),
+                ],
+            )
+            .await;
+        let page = refused_page(response).await;
+        assert_field_errors(&page, field, &[&format!("Fel: {error}")]);
+        assert_value(&page, "#contact_phone", phone);
+        assert_value(&page, "#contact_email", email);
+        assert_eq!(
+            tip_contact(&app.db).await,
+            stored,
+            "{field}: nothing stored"
+        );
+    }
+
+    app.post_redirects(
+        "/est/installningar/tips",
+        &[
+            ("privacy_controller", " Samhällsbyggnadsnämnden "),
+            ("contact_email", ""),
+            ("contact_phone", "0581-810 00"),
+            ("dpo_email", "DSO@Lindesberg.se"),
+        ],
+        "/est/installningar#tipsformularet",
+    )
+    .await;
+    assert_eq!(
+        tip_contact(&app.db).await,
+        (
+            "Samhällsbyggnadsnämnden".to_owned(),
+            String::new(),
+            "0581-810 00".to_owned(),
+            "dso@lindesberg.se".to_owned()
+        )
+    );
+    let form = html_of(visit(&app.other_browser(), &app, "/tips/lindesberg").await).await;
+    assert!(
+        texts(&form, ".privacy p")[0]
+            .starts_with("Personuppgiftsansvarig är samhällsbyggnadsnämnden i Lindesbergs kommun.")
+    );
+    assert_eq!(
+        texts(&form, "#kontakt"),
+        ["Frågor om ett tips: kontakta Lindesbergs kommun, telefon 0581-810 00."]
+    );
+    assert_eq!(
+        attr_of(&form, "#kontakt a", "href").as_deref(),
+        Some("tel:0581-81000")
+    );
+    // The receipt says it too.
+    let receipt_page = html_of(send_tip(&app, &[]).await).await;
+    assert_eq!(texts(&receipt_page, "h1"), ["Tack för ditt tips"]);
+    assert_eq!(
+        texts(&receipt_page, "#kontakt"),
+        ["Frågor om ett tips: kontakta Lindesbergs kommun, telefon 0581-810 00."]
+    );
+}
