@@ -14,7 +14,7 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{TimeDelta, Utc};
+use chrono::{NaiveDate, TimeDelta, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::Deserialize;
@@ -131,8 +131,9 @@ pub async fn person_token(db: &sqlx::PgPool, person_id: Uuid) -> AppResult<Optio
 }
 
 /// The group's feed token, made on first use and made anew when the old
-/// one has outlived a member.
-pub async fn group_token(db: &sqlx::PgPool, group_id: Uuid) -> AppResult<String> {
+/// one has outlived a member, with the day it was made (the group page
+/// says since when the address holds).
+pub async fn group_token(db: &sqlx::PgPool, group_id: Uuid) -> AppResult<(String, NaiveDate)> {
     sqlx::query!(
         r#"delete from calendar_token t
            where t.work_group_id = $1 and group_feed_outlived(t.work_group_id, t.created_at, $2)"#,
@@ -148,12 +149,14 @@ pub async fn group_token(db: &sqlx::PgPool, group_id: Uuid) -> AppResult<String>
     )
     .execute(db)
     .await?;
-    Ok(sqlx::query_scalar!(
-        "select token from calendar_token where work_group_id = $1",
+    let row = sqlx::query!(
+        r#"select token, (created_at at time zone 'Europe/Stockholm')::date as "since!"
+           from calendar_token where work_group_id = $1"#,
         group_id
     )
     .fetch_one(db)
-    .await?)
+    .await?;
+    Ok((row.token, row.since))
 }
 
 #[derive(Deserialize)]

@@ -33,7 +33,8 @@ pub struct GroupPage {
     cadence: String,
     compliance: Vec<ComplianceLine>,
     meetings: Vec<meetings_db::Meeting>,
-    feed_url: Option<String>,
+    /// The group's calendar address and the day it was made.
+    feed_url: Option<(String, NaiveDate)>,
 }
 
 pub async fn page(
@@ -69,9 +70,10 @@ pub async fn page(
             Some(&[id]),
         )
         .await?;
-        let token = feeds::group_token(&state.db, id).await?;
+        let (token, since) = feeds::group_token(&state.db, id).await?;
         let base = state.config.public_url.trim_end_matches('/');
-        (upcoming, Some(format!("{base}/kalender/grupp/{token}.ics")))
+        let url = format!("{base}/kalender/grupp/{token}.ics");
+        (upcoming, Some((url, since)))
     } else {
         (Vec::new(), None)
     };

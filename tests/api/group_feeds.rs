@@ -25,6 +25,23 @@ async fn assert_new_feed(app: &TestApp, group: uuid::Uuid, old: &str) -> String 
     new
 }
 
+/// What the group page says of its address: since when it holds, and
+/// where the address that never changes is.
+async fn assert_address_since(app: &TestApp, group: uuid::Uuid, since: chrono::NaiveDate) {
+    let page = app.get_html(&format!("/grupper/{group}")).await;
+    let said = texts(&page, "#feed-since").join("");
+    assert!(
+        said.starts_with(&format!(
+            "Adressen gäller sedan {since}. Den byts automatiskt när någon lämnar gruppen"
+        )),
+        "{said}"
+    );
+    assert_eq!(
+        attr_of(&page, "#feed-since a", "href").as_deref(),
+        Some("/konto#kalender")
+    );
+}
+
 #[sqlx::test(migrator = "samordna::MIGRATOR")]
 async fn the_coordinator_replaces_a_group_feed_address_and_the_old_one_stops_working(
     db: sqlx::PgPool,
@@ -125,6 +142,7 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
         "update calendar_token set created_at = now() - interval '3 days' where work_group_id = $1",
         est
     );
+    assert_address_since(&app, est, today - chrono::Days::new(3)).await;
     db_run!(
         &app.db,
         "update position_holder set held_to = $2 where position_id = $1 and held_to = $3 and municipality_id = $4",
@@ -134,4 +152,5 @@ async fn a_holder_leaving_a_member_position_gives_the_group_a_new_feed_address(d
         municipality_id(&app.db, "Lindesbergs kommun").await
     );
     assert_new_feed(&app, est, &new).await;
+    assert_address_since(&app, est, today).await;
 }
