@@ -442,6 +442,8 @@ async fn the_coordinator_chooses_which_categories_the_public_sees(db: PgPool) {
     );
     assert_listed(&before, "Skadegörelse");
     assert!(!before.contains(&"Våld och hot".to_owned()));
+    // What fits no category has a place of its own, last.
+    assert_eq!(before.last().map(String::as_str), Some("Annat"));
     app.login(COORDINATOR).await;
     let id = db_value!(
         &app.db,
